@@ -1,0 +1,679 @@
+//! `tf.Session`: owns variable values and random-generator state for one graph, compiles a run
+//! plan per (fetches, feeds, targets) signature (a pruned topological order with buffers kept
+//! between runs), places nodes on devices under a `ConfigProto`, and reports what it holds.
+
+use super::device::{self, Placement};
+use super::dtype::DType;
+use super::error::{Error, ErrorClass, Result};
+use super::graph::{Graph, NodeId, Output};
+use super::kernels;
+use super::ops::Op;
+use super::random::{self, Philox};
+use super::shape::tuple_form;
+use super::value::Value;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// `tf.GPUOptions`: kept and shown; there is no GPU to apply them to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GpuOptions {
+    /// Grow GPU memory as needed instead of reserving it up front.
+    pub allow_growth: bool,
+    /// Fraction of GPU memory the process may take (0 = TF's default).
+    pub per_process_gpu_memory_fraction: f64,
+}
+
+impl Default for GpuOptions {
+    fn default() -> Self {
+        GpuOptions { allow_growth: false, per_process_gpu_memory_fraction: 0.0 }
+    }
+}
+
+/// `tf.ConfigProto`: the options a session is opened with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct ConfigProto {
+    /// Fall back to an available device when a requested one does not exist.
+    pub allow_soft_placement: bool,
+    /// Log where each op is placed.
+    pub log_device_placement: bool,
+    /// Threads for big kernels in this session (0 = one per core).
+    pub intra_op_parallelism_threads: u32,
+    /// Threads for running independent ops (0 = default). Ops run one after another here; the
+    /// value is kept for TF compatibility and shown.
+    pub inter_op_parallelism_threads: u32,
+    /// GPU options.
+    pub gpu_options: GpuOptions,
+    /// Cancel a run that takes longer than this (0 = no limit).
+    pub operation_timeout_in_ms: i64,
+}
+
+impl ConfigProto {
+    /// A one-line summary for the sessions panel.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        if self.allow_soft_placement {
+            parts.push("soft placement".to_string());
+        }
+        if self.log_device_placement {
+            parts.push("log placement".to_string());
+        }
+        if self.intra_op_parallelism_threads > 0 {
+            parts.push(format!("intra {}", self.intra_op_parallelism_threads));
+        }
+        if self.inter_op_parallelism_threads > 0 {
+            parts.push(format!("inter {}", self.inter_op_parallelism_threads));
+        }
+        if self.operation_timeout_in_ms > 0 {
+            parts.push(format!("timeout {} ms", self.operation_timeout_in_ms));
+        }
+        if self.gpu_options.allow_growth {
+            parts.push("gpu allow_growth".to_string());
+        }
+        if self.gpu_options.per_process_gpu_memory_fraction > 0.0 {
+            parts.push(format!("gpu fraction {}", self.gpu_options.per_process_gpu_memory_fraction));
+        }
+        if parts.is_empty() { "default config".to_string() } else { parts.join(", ") }
+    }
+}
+
+/// What a session holds, for the sessions panel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionStats {
+    /// Open or closed.
+    pub open: bool,
+    /// Bytes held per device (variables and kept run buffers).
+    pub bytes_by_device: Vec<(String, usize)>,
+    /// Variables initialized in this session.
+    pub initialized_variables: usize,
+    /// Variables in the graph.
+    pub total_variables: usize,
+    /// Successful and failed `run` calls.
+    pub run_count: u64,
+    /// Seconds since the session was opened.
+    pub open_secs: f64,
+}
+
+/// One feed: a tensor of the session's graph and the value that replaces it.
+#[derive(Clone, Debug)]
+pub struct Feed {
+    /// The fed tensor.
+    pub tensor: Output,
+    /// Its value.
+    pub value: Value,
+}
+
+/// The result of a run.
+#[derive(Clone, Debug, Default)]
+pub struct RunOutput {
+    /// One value per fetch, in order.
+    pub values: Vec<Value>,
+    /// Placements made for the first time in this run, when `log_device_placement` is on.
+    pub placement_log: Vec<Placement>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Src {
+    /// Output `o` of plan step `s`.
+    Step(usize, usize),
+    /// Feed `k`.
+    Feed(usize),
+    /// Not read (an Assign's `ref` input: the variable is written, not read).
+    Unused,
+}
+
+#[derive(Debug)]
+struct Step {
+    node: NodeId,
+    inputs: Vec<Src>,
+    /// Variable slot, for Variable and Assign.
+    var_slot: Option<usize>,
+    /// Generator slot, for random ops.
+    rng_slot: Option<usize>,
+}
+
+#[derive(Debug)]
+struct Plan {
+    generation: u64,
+    steps: Vec<Step>,
+    buffers: Vec<Vec<Value>>,
+    fetches: Vec<Src>,
+    feeds: Vec<Output>,
+}
+
+type PlanKey = (Vec<Output>, Vec<Output>, Vec<NodeId>);
+
+/// A TF1 session on one graph.
+pub struct Session {
+    graph_id: u64,
+    config: ConfigProto,
+    closed: bool,
+    var_names: Vec<String>,
+    var_slots: HashMap<String, usize>,
+    var_values: Vec<Option<Value>>,
+    rng_names: HashMap<String, usize>,
+    rngs: Vec<Philox>,
+    plans: HashMap<PlanKey, Plan>,
+    placements: HashMap<String, Placement>,
+    run_count: u64,
+    opened_at: Instant,
+    pool: Option<rayon::ThreadPool>,
+    pool_built: bool,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("graph_id", &self.graph_id).field("closed", &self.closed).finish()
+    }
+}
+
+impl Session {
+    /// `tf.Session(graph=graph, config=config)`.
+    pub fn new(graph: &Graph, config: ConfigProto) -> Session {
+        Session {
+            graph_id: graph.id(),
+            config,
+            closed: false,
+            var_names: Vec::new(),
+            var_slots: HashMap::new(),
+            var_values: Vec::new(),
+            rng_names: HashMap::new(),
+            rngs: Vec::new(),
+            plans: HashMap::new(),
+            placements: HashMap::new(),
+            run_count: 0,
+            opened_at: Instant::now(),
+            pool: None,
+            pool_built: false,
+        }
+    }
+
+    /// The id of the graph this session runs.
+    pub fn graph_id(&self) -> u64 {
+        self.graph_id
+    }
+
+    /// The session's config.
+    pub fn config(&self) -> &ConfigProto {
+        &self.config
+    }
+
+    /// True once closed.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Every placement made so far, by node name.
+    pub fn placements(&self) -> &HashMap<String, Placement> {
+        &self.placements
+    }
+
+    /// `sess.close()`: frees every value. Later calls fail with `Attempted to use a closed Session.`
+    pub fn close(&mut self) {
+        self.closed = true;
+        self.var_values.clear();
+        self.var_names.clear();
+        self.var_slots.clear();
+        self.rngs.clear();
+        self.rng_names.clear();
+        self.plans.clear();
+        self.pool = None;
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.closed { Err(Error::new(ErrorClass::RuntimeError, "Attempted to use a closed Session.")) } else { Ok(()) }
+    }
+
+    /// The current value of a variable, if initialized.
+    pub fn variable_value(&self, name: &str) -> Option<&Value> {
+        self.var_slots.get(name).and_then(|&s| self.var_values.get(s)).and_then(|v| v.as_ref())
+    }
+
+    /// Sets a variable's value directly (used by loaders and tests).
+    pub fn set_variable(&mut self, name: &str, value: Value) {
+        let slot = self.var_slot(name);
+        self.var_values[slot] = Some(value);
+    }
+
+    /// What the session holds.
+    pub fn stats(&self, graph: &Graph) -> SessionStats {
+        let var_bytes: usize = self.var_values.iter().flatten().map(Value::size_bytes).sum();
+        let buf_bytes: usize = self.plans.values().flat_map(|p| p.buffers.iter().flatten()).map(Value::size_bytes).sum();
+        let total_variables = graph.variables().len();
+        let initialized_variables = graph
+            .variables()
+            .iter()
+            .filter_map(|(v, _)| graph.node(*v))
+            .filter(|n| self.variable_value(&n.name).is_some())
+            .count();
+        SessionStats {
+            open: !self.closed,
+            bytes_by_device: vec![(device::CPU0.to_string(), if self.closed { 0 } else { var_bytes + buf_bytes })],
+            initialized_variables,
+            total_variables,
+            run_count: self.run_count,
+            open_secs: self.opened_at.elapsed().as_secs_f64(),
+        }
+    }
+
+    fn var_slot(&mut self, name: &str) -> usize {
+        if let Some(&s) = self.var_slots.get(name) {
+            return s;
+        }
+        let s = self.var_values.len();
+        self.var_values.push(None);
+        self.var_names.push(name.to_string());
+        self.var_slots.insert(name.to_string(), s);
+        s
+    }
+
+    fn rng_slot(&mut self, name: &str, seed: i64, seed2: i64) -> usize {
+        if let Some(&s) = self.rng_names.get(name) {
+            return s;
+        }
+        let s = self.rngs.len();
+        self.rngs.push(Philox::from_seeds(seed, seed2));
+        self.rng_names.insert(name.to_string(), s);
+        s
+    }
+
+    /// `sess.run(fetches, feed_dict, targets)`: runs only what the fetches and targets need and
+    /// returns the fetched values.
+    pub fn run(&mut self, graph: &Graph, fetches: &[Output], feeds: &[Feed], targets: &[NodeId]) -> Result<RunOutput> {
+        self.check_open()?;
+        if graph.id() != self.graph_id {
+            return Err(Error::value_error("The Session graph is different from the graph of the fetched tensors."));
+        }
+        self.run_count += 1;
+        let feed_keys: Vec<Output> = feeds.iter().map(|f| f.tensor).collect();
+        for f in feeds {
+            check_feed(graph, f)?;
+        }
+        let key: PlanKey = (fetches.to_vec(), feed_keys, targets.to_vec());
+        let mut placement_log = Vec::new();
+        let stale = self.plans.get(&key).is_none_or(|p| p.generation != graph.generation());
+        if stale {
+            let plan = self.compile(graph, &key, &mut placement_log)?;
+            self.plans.insert(key.clone(), plan);
+        }
+        if !self.pool_built {
+            self.pool_built = true;
+            let n = match self.config.intra_op_parallelism_threads {
+                0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                n => n as usize,
+            };
+            if n > 1 {
+                self.pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .thread_name(|i| format!("flowbench-intra-op-{i}"))
+                    .build()
+                    .ok();
+            }
+        }
+        let deadline = (self.config.operation_timeout_in_ms > 0)
+            .then(|| Instant::now() + Duration::from_millis(self.config.operation_timeout_in_ms as u64));
+        let Some(mut plan) = self.plans.remove(&key) else {
+            return Err(Error::internal("run plan missing after compilation"));
+        };
+        let result = self.execute(graph, &mut plan, feeds, deadline);
+        let values = result.map(|()| {
+            plan.fetches
+                .iter()
+                .map(|src| match *src {
+                    Src::Step(s, o) => plan.buffers.get(s).and_then(|b| b.get(o)).cloned().unwrap_or_else(|| Value::zeros(DType::Float32, &[])),
+                    Src::Feed(k) => feeds.get(k).map_or_else(|| Value::zeros(DType::Float32, &[]), |f| f.value.clone()),
+                    Src::Unused => Value::zeros(DType::Float32, &[]),
+                })
+                .collect()
+        });
+        self.plans.insert(key, plan);
+        Ok(RunOutput { values: values?, placement_log })
+    }
+
+    /// Runs targets and fetches without copying the fetched values out; returns the fetched
+    /// values as references into the kept buffers. The training loop's hot path.
+    pub fn run_no_copy(&mut self, graph: &Graph, fetches: &[Output], feeds: &[Feed], targets: &[NodeId]) -> Result<Vec<f64>> {
+        let out = self.run(graph, fetches, feeds, targets)?;
+        Ok(out.values.iter().filter_map(Value::first_f64).collect())
+    }
+
+    fn compile(&mut self, graph: &Graph, key: &PlanKey, log: &mut Vec<Placement>) -> Result<Plan> {
+        let (fetches, feeds, targets) = key;
+        let n = graph.nodes().len();
+        for t in fetches {
+            if graph.output_info(*t).is_none() {
+                return Err(Error::value_error(format!("Fetch argument {} is not an element of this graph.", t.node.0)));
+            }
+        }
+        for t in targets {
+            if graph.node(*t).is_none() {
+                return Err(Error::value_error(format!("Target {} is not an element of this graph.", t.0)));
+            }
+        }
+        // A node whose every output is fed (or which is fed at output 0 with one output) need not run.
+        let fully_fed = |id: NodeId| -> bool {
+            graph.node(id).is_some_and(|node| {
+                node.outputs.len() == 1 && feeds.iter().any(|f| f.node == id && f.index == 0)
+            })
+        };
+        // Mark what is needed, walking inputs and control inputs from fetches and targets.
+        let mut needed = vec![false; n];
+        let mut order_dfs: Vec<NodeId> = Vec::new();
+        let mut stack: Vec<NodeId> = fetches.iter().map(|t| t.node).chain(targets.iter().copied()).collect();
+        stack.reverse();
+        while let Some(id) = stack.pop() {
+            if needed[id.0] || fully_fed(id) {
+                continue;
+            }
+            needed[id.0] = true;
+            order_dfs.push(id);
+            if let Some(node) = graph.node(id) {
+                for c in node.control_inputs.iter().rev() {
+                    stack.push(*c);
+                }
+                let is_assign = matches!(node.op, Op::Assign { .. });
+                for (k, t) in node.inputs.iter().enumerate().rev() {
+                    if (is_assign && k == 0) || feeds.contains(t) {
+                        continue;
+                    }
+                    stack.push(t.node);
+                }
+            }
+        }
+        // Placement, in the order the walk met the nodes.
+        for id in &order_dfs {
+            let Some(node) = graph.node(*id) else { continue };
+            let p = device::place(&node.name, node.op.type_name(), &node.device, self.config.allow_soft_placement)?;
+            if !self.placements.contains_key(&node.name) {
+                if self.config.log_device_placement {
+                    log.push(p.clone());
+                }
+                self.placements.insert(node.name.clone(), p);
+            }
+        }
+        // Creation order is topological: inputs always come before their consumers.
+        let mut step_of = vec![usize::MAX; n];
+        let mut steps = Vec::new();
+        for (i, node) in graph.nodes().iter().enumerate() {
+            if !needed[i] {
+                continue;
+            }
+            let mut inputs = Vec::with_capacity(node.inputs.len());
+            let is_assign = matches!(node.op, Op::Assign { .. });
+            for (k_in, t) in node.inputs.iter().enumerate() {
+                if is_assign && k_in == 0 {
+                    inputs.push(Src::Unused);
+                } else if let Some(k) = feeds.iter().position(|f| f == t) {
+                    inputs.push(Src::Feed(k));
+                } else {
+                    let s = step_of.get(t.node.0).copied().unwrap_or(usize::MAX);
+                    if s == usize::MAX {
+                        return Err(Error::internal(format!("input {} of {} was not scheduled", graph.tensor_name(*t), node.name)));
+                    }
+                    inputs.push(Src::Step(s, t.index));
+                }
+            }
+            let var_slot = match &node.op {
+                Op::Variable { .. } => Some(self.var_slot(&node.name)),
+                Op::Assign { .. } => {
+                    let var = node.inputs.first().and_then(|t| graph.node(t.node)).map(|v| v.name.clone());
+                    var.map(|v| self.var_slot(&v))
+                }
+                _ => None,
+            };
+            let rng_slot = match &node.op {
+                Op::RandomStandardNormal { seed, seed2, .. }
+                | Op::TruncatedNormal { seed, seed2, .. }
+                | Op::RandomUniform { seed, seed2, .. } => Some(self.rng_slot(&node.name, *seed, *seed2)),
+                _ => None,
+            };
+            step_of[i] = steps.len();
+            steps.push(Step { node: NodeId(i), inputs, var_slot, rng_slot });
+        }
+        // Feeds must feed something in the graph; missing placeholders are caught at run time.
+        let fetch_srcs = fetches
+            .iter()
+            .map(|t| {
+                if let Some(k) = feeds.iter().position(|f| f == t) {
+                    Ok(Src::Feed(k))
+                } else {
+                    match step_of.get(t.node.0) {
+                        Some(&s) if s != usize::MAX => Ok(Src::Step(s, t.index)),
+                        _ => Err(Error::internal(format!("fetch {} was not scheduled", graph.tensor_name(*t)))),
+                    }
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let buffers = steps
+            .iter()
+            .map(|s| {
+                let outs = graph.node(s.node).map_or(0, |n| n.outputs.len());
+                (0..outs).map(|_| Value::zeros(DType::Float32, &[0])).collect()
+            })
+            .collect();
+        Ok(Plan { generation: graph.generation(), steps, buffers, fetches: fetch_srcs, feeds: feeds.clone() })
+    }
+
+    fn execute(&mut self, graph: &Graph, plan: &mut Plan, feeds: &[Feed], deadline: Option<Instant>) -> Result<()> {
+        debug_assert_eq!(plan.feeds.len(), feeds.len());
+        let pool_owned = self.pool.take();
+        let result = self.execute_steps(graph, plan, feeds, deadline, pool_owned.as_ref());
+        self.pool = pool_owned;
+        result
+    }
+
+    fn execute_steps(
+        &mut self,
+        graph: &Graph,
+        plan: &mut Plan,
+        feeds: &[Feed],
+        deadline: Option<Instant>,
+        pool: Option<&rayon::ThreadPool>,
+    ) -> Result<()> {
+        for (si, step) in plan.steps.iter().enumerate() {
+            let Some(node) = graph.node(step.node) else {
+                return Err(Error::internal("plan refers to a missing node"));
+            };
+            let (before, rest) = plan.buffers.split_at_mut(si);
+            let Some(outs) = rest.first_mut() else {
+                return Err(Error::internal("plan buffers out of range"));
+            };
+            let get = |src: &Src| -> Result<&Value> {
+                match *src {
+                    Src::Step(s, o) => before.get(s).and_then(|b| b.get(o)),
+                    Src::Feed(k) => feeds.get(k).map(|f| &f.value),
+                    Src::Unused => None,
+                }
+                .ok_or_else(|| Error::internal("input buffer missing"))
+            };
+            let res: Result<()> = (|| {
+                match &node.op {
+                    Op::Const { value } => {
+                        if outs[0] != value.0 {
+                            outs[0].clone_from(&value.0);
+                        }
+                    }
+                    Op::Placeholder { dtype, shape } => {
+                        return Err(Error::invalid_argument(format!(
+                            "You must feed a value for placeholder tensor '{}' with dtype {} and shape {}",
+                            node.name,
+                            dtype.runtime_name(),
+                            shape.list_form()
+                        )));
+                    }
+                    Op::Variable { .. } => {
+                        let slot = step.var_slot.unwrap_or(usize::MAX);
+                        match self.var_values.get(slot).and_then(|v| v.as_ref()) {
+                            Some(v) => outs[0].clone_from(v),
+                            None => {
+                                return Err(Error::failed_precondition(format!(
+                                    "Attempting to use uninitialized value {}",
+                                    node.name
+                                )));
+                            }
+                        }
+                    }
+                    Op::Assign { .. } => {
+                        let v = get(&step.inputs[1])?;
+                        let slot = step.var_slot.unwrap_or(usize::MAX);
+                        let (vd, vs) = graph
+                            .node(node.inputs[0].node)
+                            .and_then(|n| n.outputs.first())
+                            .cloned()
+                            .ok_or_else(|| Error::internal("Assign without a variable"))?;
+                        if v.dtype() != vd || !vs.is_compatible_with_dims(v.shape()) {
+                            return Err(Error::invalid_argument(format!(
+                                "Assign requires shapes of both tensors to match. lhs shape= {} rhs shape= {}",
+                                vs.list_form(),
+                                super::shape::Shape::known(v.shape()).list_form()
+                            )));
+                        }
+                        match self.var_values.get_mut(slot) {
+                            Some(Some(cur)) => cur.clone_from(v),
+                            Some(none) => *none = Some(v.clone()),
+                            None => return Err(Error::internal("variable slot missing")),
+                        }
+                        outs[0].clone_from(v);
+                    }
+                    Op::Identity => outs[0].clone_from(get(&step.inputs[0])?),
+                    Op::NoOp => {}
+                    Op::Binary { kind } => kernels::binary(*kind, get(&step.inputs[0])?, get(&step.inputs[1])?, &mut outs[0], pool)?,
+                    Op::Unary { kind } => kernels::unary(*kind, get(&step.inputs[0])?, &mut outs[0], pool)?,
+                    Op::MatMul { transpose_a, transpose_b } => kernels::matmul(
+                        get(&step.inputs[0])?,
+                        get(&step.inputs[1])?,
+                        *transpose_a,
+                        *transpose_b,
+                        &mut outs[0],
+                        pool,
+                    )?,
+                    Op::ClipByValue => kernels::clip_by_value(
+                        get(&step.inputs[0])?,
+                        get(&step.inputs[1])?,
+                        get(&step.inputs[2])?,
+                        &mut outs[0],
+                    )?,
+                    Op::Reduce { kind, axes, keep_dims } => {
+                        kernels::reduce(*kind, get(&step.inputs[0])?, axes.as_deref(), *keep_dims, &mut outs[0])?
+                    }
+                    Op::Softmax => kernels::softmax(get(&step.inputs[0])?, &mut outs[0])?,
+                    Op::SigmoidCrossEntropyWithLogits => kernels::sigmoid_cross_entropy_with_logits(
+                        get(&step.inputs[0])?,
+                        get(&step.inputs[1])?,
+                        &mut outs[0],
+                    )?,
+                    Op::SoftmaxCrossEntropyWithLogits => {
+                        let (l, b) = outs.split_at_mut(1);
+                        kernels::softmax_cross_entropy_with_logits(get(&step.inputs[0])?, get(&step.inputs[1])?, &mut l[0], &mut b[0])?
+                    }
+                    Op::Fill { dtype, shape, value } => kernels::fill(*dtype, shape, *value, &mut outs[0]),
+                    Op::Cast { to } => kernels::cast(get(&step.inputs[0])?, *to, &mut outs[0])?,
+                    Op::RandomStandardNormal { dtype, shape, mean, stddev, .. } => {
+                        let base = self.reserve(step.rng_slot, shape)?;
+                        outs[0] = random_value(*dtype, shape, base, RandomKind::Normal, *stddev, *mean)?;
+                    }
+                    Op::TruncatedNormal { dtype, shape, mean, stddev, .. } => {
+                        let base = self.reserve(step.rng_slot, shape)?;
+                        outs[0] = random_value(*dtype, shape, base, RandomKind::Truncated, *stddev, *mean)?;
+                    }
+                    Op::RandomUniform { dtype, shape, minval, maxval, .. } => {
+                        let base = self.reserve(step.rng_slot, shape)?;
+                        outs[0] = random_value(*dtype, shape, base, RandomKind::Uniform, *maxval - *minval, *minval)?;
+                    }
+                }
+                Ok(())
+            })();
+            res.map_err(|e| if e.node.is_none() { e.at(node.name.clone()) } else { e })?;
+            if let Some(d) = deadline {
+                if Instant::now() > d {
+                    return Err(Error::new(ErrorClass::DeadlineExceeded, "Timed out waiting for notification").at(node.name.clone()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn reserve(&mut self, slot: Option<usize>, shape: &[usize]) -> Result<Philox> {
+        let n: usize = shape.iter().product();
+        let g = slot.and_then(|s| self.rngs.get_mut(s)).ok_or_else(|| Error::internal("random generator missing"))?;
+        Ok(g.reserve_run(n))
+    }
+}
+
+#[derive(Clone, Copy)]
+enum RandomKind {
+    Normal,
+    Truncated,
+    Uniform,
+}
+
+/// Draws a random tensor and applies TF's post-processing: `x * scale + shift`, each op rounded
+/// in the element type (for uniform, `scale` is `max - min` and `shift` is `min`).
+fn random_value(dtype: DType, shape: &[usize], base: Philox, kind: RandomKind, scale: f64, shift: f64) -> Result<Value> {
+    let n: usize = shape.iter().product();
+    let sh = ndarray::IxDyn(shape);
+    let err = |e: ndarray::ShapeError| Error::internal(e.to_string());
+    match dtype {
+        DType::Float32 => {
+            let mut v = match kind {
+                RandomKind::Normal => random::standard_normal_f32(base, n),
+                RandomKind::Truncated => random::truncated_normal_f32(base, n),
+                RandomKind::Uniform => random::uniform_f32(base, n),
+            };
+            let (s, m) = (scale as f32, shift as f32);
+            for x in &mut v {
+                *x = *x * s + m;
+            }
+            Ok(Value::F32(ndarray::ArrayD::from_shape_vec(sh, v).map_err(err)?))
+        }
+        DType::Float64 => {
+            let mut v = match kind {
+                RandomKind::Normal => random::standard_normal_f64(base, n),
+                RandomKind::Truncated => random::truncated_normal_f64(base, n),
+                RandomKind::Uniform => random::uniform_f64(base, n),
+            };
+            for x in &mut v {
+                *x = *x * scale + shift;
+            }
+            Ok(Value::F64(ndarray::ArrayD::from_shape_vec(sh, v).map_err(err)?))
+        }
+        d => Err(Error::invalid_argument(format!("random ops produce float32 or float64, not {d}"))),
+    }
+}
+
+fn check_feed(graph: &Graph, f: &Feed) -> Result<()> {
+    let Some((dtype, shape)) = graph.output_info(f.tensor) else {
+        return Err(Error::value_error("Cannot interpret feed_dict key as Tensor: it is not an element of this graph."));
+    };
+    let name = graph.tensor_name(f.tensor);
+    if !shape.is_compatible_with_dims(f.value.shape()) {
+        return Err(Error::value_error(format!(
+            "Cannot feed value of shape {} for Tensor {}, which has shape {}",
+            tuple_form(f.value.shape()),
+            name,
+            shape
+        ))
+        .at(graph.node(f.tensor.node).map_or(String::new(), |n| n.name.clone())));
+    }
+    if f.value.dtype() != *dtype {
+        return Err(Error::value_error(format!(
+            "Cannot feed value of dtype {} for Tensor {}, which has dtype {}",
+            f.value.dtype(),
+            name,
+            dtype
+        ))
+        .at(graph.node(f.tensor.node).map_or(String::new(), |n| n.name.clone())));
+    }
+    Ok(())
+}
+
+/// Converts a feed value to the fed tensor's dtype, as TF's numpy conversion does (`[[1, 2]]` fed
+/// to a float32 placeholder becomes float32).
+pub fn coerce_feed(graph: &Graph, tensor: Output, value: Value) -> Value {
+    match graph.output_info(tensor) {
+        Some((d, _)) if *d != value.dtype() => value.cast(*d),
+        _ => value,
+    }
+}

@@ -1,0 +1,7 @@
+//! flowbench: a workbench that makes the TensorFlow 1.x graph-and-session model something you can
+//! see and touch. The library holds the graph engine (`engine`, which never imports egui), the
+//! project file format and its script (`project`), and the command-line front end (`cli`).
+
+pub mod cli;
+pub mod engine;
+pub mod project;

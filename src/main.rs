@@ -1,0 +1,7 @@
+//! The `flowbench` binary: the headless CLI (`run`, `check`); with no arguments, usage until the
+//! window lands.
+
+fn main() {
+    let code = flowbench::cli::main(std::env::args().skip(1).collect());
+    std::process::exit(code);
+}
