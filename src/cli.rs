@@ -54,7 +54,14 @@ pub fn main(args: Vec<String>) -> i32 {
         Some(Command::Check { file }) => match Project::load(&file) {
             Ok(p) => {
                 let nodes: usize = p.graphs.iter().map(|g| g.nodes.len()).sum();
-                let _ = writeln!(out, "{}: ok ({} graph(s), {} node(s), {} step(s))", file.display(), p.graphs.len(), nodes, p.script.len());
+                let _ = writeln!(
+                    out,
+                    "{}: ok ({} graph(s), {} node(s), {} step(s))",
+                    file.display(),
+                    p.graphs.len(),
+                    nodes,
+                    p.script.len()
+                );
                 0
             }
             Err(e) => {

@@ -284,11 +284,7 @@ impl Graph {
     /// Enters `with tf.name_scope(name)`: later names get the `name/` prefix. The scope name itself
     /// is made unique like an op name (a second `layer1` scope becomes `layer1_1`).
     pub fn push_name_scope(&mut self, name: &str) -> String {
-        let full = if name.ends_with('/') {
-            name.trim_end_matches('/').to_string()
-        } else {
-            self.unique_name(name)
-        };
+        let full = if name.ends_with('/') { name.trim_end_matches('/').to_string() } else { self.unique_name(name) };
         self.name_scopes.push(full.clone());
         full
     }
@@ -374,11 +370,17 @@ impl Graph {
         }
         for c in &spec.control_inputs {
             if c.0 >= self.nodes.len() {
-                return Err(Error::value_error(format!("Control input {} is not an element of this graph.", c.0)).at(name));
+                return Err(
+                    Error::value_error(format!("Control input {} is not an element of this graph.", c.0)).at(name)
+                );
             }
         }
         if let Op::Assign { .. } = spec.op {
-            let is_var = spec.inputs.first().and_then(|t| self.node(t.node)).is_some_and(|n| matches!(n.op, Op::Variable { .. }));
+            let is_var = spec
+                .inputs
+                .first()
+                .and_then(|t| self.node(t.node))
+                .is_some_and(|n| matches!(n.op, Op::Variable { .. }));
             if !is_var {
                 return Err(Error::type_error(format!(
                     "'{}' needs a variable as its first input ('ref'); got a {} tensor",
@@ -495,7 +497,14 @@ impl Graph {
     }
 
     /// `tf.reduce_sum` / `tf.reduce_mean` and friends.
-    pub fn reduce(&mut self, kind: ReduceOp, x: Output, axes: Option<Vec<i64>>, keep_dims: bool, name: Option<&str>) -> Result<Output> {
+    pub fn reduce(
+        &mut self,
+        kind: ReduceOp,
+        x: Output,
+        axes: Option<Vec<i64>>,
+        keep_dims: bool,
+        name: Option<&str>,
+    ) -> Result<Output> {
         Ok(self.add(name, NodeSpec::new(Op::Reduce { kind, axes, keep_dims }, vec![x]))?.out())
     }
 
@@ -521,21 +530,45 @@ impl Graph {
     }
 
     /// `tf.random_normal(shape, mean, stddev, seed=..)` as one `RandomStandardNormal` node.
-    pub fn random_normal(&mut self, shape: &[usize], mean: f64, stddev: f64, seed: Option<i64>, dtype: DType, name: Option<&str>) -> Result<Output> {
+    pub fn random_normal(
+        &mut self,
+        shape: &[usize],
+        mean: f64,
+        stddev: f64,
+        seed: Option<i64>,
+        dtype: DType,
+        name: Option<&str>,
+    ) -> Result<Output> {
         let (seed, seed2) = self.op_seeds(seed);
         let op = Op::RandomStandardNormal { dtype, shape: shape.to_vec(), mean, stddev, seed, seed2 };
         Ok(self.add(Some(name.unwrap_or("random_normal")), NodeSpec::new(op, vec![]))?.out())
     }
 
     /// `tf.truncated_normal(shape, mean, stddev, seed=..)`.
-    pub fn truncated_normal(&mut self, shape: &[usize], mean: f64, stddev: f64, seed: Option<i64>, dtype: DType, name: Option<&str>) -> Result<Output> {
+    pub fn truncated_normal(
+        &mut self,
+        shape: &[usize],
+        mean: f64,
+        stddev: f64,
+        seed: Option<i64>,
+        dtype: DType,
+        name: Option<&str>,
+    ) -> Result<Output> {
         let (seed, seed2) = self.op_seeds(seed);
         let op = Op::TruncatedNormal { dtype, shape: shape.to_vec(), mean, stddev, seed, seed2 };
         Ok(self.add(Some(name.unwrap_or("truncated_normal")), NodeSpec::new(op, vec![]))?.out())
     }
 
     /// `tf.random_uniform(shape, minval, maxval, seed=..)`.
-    pub fn random_uniform(&mut self, shape: &[usize], minval: f64, maxval: f64, seed: Option<i64>, dtype: DType, name: Option<&str>) -> Result<Output> {
+    pub fn random_uniform(
+        &mut self,
+        shape: &[usize],
+        minval: f64,
+        maxval: f64,
+        seed: Option<i64>,
+        dtype: DType,
+        name: Option<&str>,
+    ) -> Result<Output> {
         let (seed, seed2) = self.op_seeds(seed);
         let op = Op::RandomUniform { dtype, shape: shape.to_vec(), minval, maxval, seed, seed2 };
         Ok(self.add(Some(name.unwrap_or("random_uniform")), NodeSpec::new(op, vec![]))?.out())
@@ -547,9 +580,15 @@ impl Graph {
             Initializer::Zeros => self.fill(dtype, shape, 0.0, Some("zeros")),
             Initializer::Ones => self.fill(dtype, shape, 1.0, Some("ones")),
             Initializer::Constant { value } => self.fill(dtype, shape, *value, Some("Const")),
-            Initializer::RandomNormal { mean, stddev, seed } => self.random_normal(shape, *mean, *stddev, *seed, dtype, None),
-            Initializer::TruncatedNormal { mean, stddev, seed } => self.truncated_normal(shape, *mean, *stddev, *seed, dtype, None),
-            Initializer::RandomUniform { minval, maxval, seed } => self.random_uniform(shape, *minval, *maxval, *seed, dtype, None),
+            Initializer::RandomNormal { mean, stddev, seed } => {
+                self.random_normal(shape, *mean, *stddev, *seed, dtype, None)
+            }
+            Initializer::TruncatedNormal { mean, stddev, seed } => {
+                self.truncated_normal(shape, *mean, *stddev, *seed, dtype, None)
+            }
+            Initializer::RandomUniform { minval, maxval, seed } => {
+                self.random_uniform(shape, *minval, *maxval, *seed, dtype, None)
+            }
         }
     }
 
@@ -565,13 +604,18 @@ impl Graph {
             return Err(Error::value_error("initial_value is not an element of this graph."));
         };
         if !shape.is_fully_defined() {
-            return Err(Error::value_error(format!("initial_value must have a shape specified: {}", self.tensor_repr(initial_value))));
+            return Err(Error::value_error(format!(
+                "initial_value must have a shape specified: {}",
+                self.tensor_repr(initial_value)
+            )));
         }
         let vname = self.unique_name(name.unwrap_or("Variable"));
         let var = self.add_exact(&vname, NodeSpec::new(Op::Variable { dtype, shape }, vec![]))?;
         let assign_name = format!("{vname}/Assign");
         self.names_in_use.insert(assign_name.to_lowercase(), 1);
-        if let Err(e) = self.add_exact(&assign_name, NodeSpec::new(Op::Assign { initializer: true }, vec![var.out(), initial_value])) {
+        if let Err(e) = self
+            .add_exact(&assign_name, NodeSpec::new(Op::Assign { initializer: true }, vec![var.out(), initial_value]))
+        {
             self.remove(&[vname]);
             return Err(e);
         }
@@ -580,7 +624,13 @@ impl Graph {
 
     /// `tf.get_variable(name, shape, dtype, initializer)` under the current variable scope, with
     /// TF's reuse rules.
-    pub fn get_variable(&mut self, name: &str, shape: Option<&[usize]>, dtype: DType, init: Option<&Initializer>) -> Result<Output> {
+    pub fn get_variable(
+        &mut self,
+        name: &str,
+        shape: Option<&[usize]>,
+        dtype: DType,
+        init: Option<&Initializer>,
+    ) -> Result<Output> {
         let scope = self.var_scopes.last().cloned().unwrap_or(VarScope { name: String::new(), reuse: false });
         let full = if scope.name.is_empty() { name.to_string() } else { format!("{}/{}", scope.name, name) };
         let existing = self.find(&full).filter(|id| matches!(self.nodes[id.0].op, Op::Variable { .. }));
@@ -607,7 +657,9 @@ impl Graph {
             )));
         }
         let Some(shape) = shape else {
-            return Err(Error::value_error(format!("Shape of a new variable ({full}) must be fully defined, but instead was <unknown>.")));
+            return Err(Error::value_error(format!(
+                "Shape of a new variable ({full}) must be fully defined, but instead was <unknown>."
+            )));
         };
         let init = init.cloned().unwrap_or(Initializer::RandomUniform { minval: 0.0, maxval: 1.0, seed: None });
         // The initial value lives under `name/Initializer/`, the variable takes the plain name.
@@ -674,7 +726,10 @@ mod tests {
         let result = g.binary(BinaryOp::Add, a, b, None).unwrap();
         let before = g.nodes().len();
         let e = g.binary(BinaryOp::Add, a, cc, None).unwrap_err();
-        assert_eq!(e.to_string(), "TypeError: Input 'y' of 'AddV2' Op has type int32 that does not match type float32 of argument 'x'.");
+        assert_eq!(
+            e.to_string(),
+            "TypeError: Input 'y' of 'AddV2' Op has type int32 that does not match type float32 of argument 'x'."
+        );
         assert_eq!(g.nodes().len(), before, "a refused op leaves the graph unchanged");
         let result2 = g.binary(BinaryOp::Add, a, d, None).unwrap();
         assert_eq!(g.tensor_repr(result), "Tensor(\"add:0\", shape=(2,), dtype=float32)");
@@ -697,7 +752,11 @@ mod tests {
         let mut g = Graph::new();
         let a = c(&mut g, json!([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]), None, "a");
         let e = g.matmul(a, a, None).unwrap_err();
-        assert!(e.message.starts_with("Dimensions must be equal, but are 3 and 2 for '{{node MatMul}} = MatMul"), "{}", e.message);
+        assert!(
+            e.message.starts_with("Dimensions must be equal, but are 3 and 2 for '{{node MatMul}} = MatMul"),
+            "{}",
+            e.message
+        );
         assert!(e.message.ends_with("with input shapes: [2,3], [2,3]."), "{}", e.message);
         assert_eq!(g.nodes().len(), 1);
     }

@@ -62,22 +62,12 @@ pub fn format_f64(data: &[f64], shape: &[usize]) -> String {
 
 /// Formats an int32 array like numpy: elements right-aligned to a common width.
 pub fn format_i32(data: &[i32], shape: &[usize]) -> String {
-    format_array(
-        data,
-        shape,
-        |x| x.to_string(),
-        |shown: &[i32]| int_formatter(shown.iter().map(|&v| i64::from(v))),
-    )
+    format_array(data, shape, |x| x.to_string(), |shown: &[i32]| int_formatter(shown.iter().map(|&v| i64::from(v))))
 }
 
 /// Formats an int64 array like numpy: elements right-aligned to a common width.
 pub fn format_i64(data: &[i64], shape: &[usize]) -> String {
-    format_array(
-        data,
-        shape,
-        |x| x.to_string(),
-        |shown: &[i64]| int_formatter(shown.iter().copied()),
-    )
+    format_array(data, shape, |x| x.to_string(), |shown: &[i64]| int_formatter(shown.iter().copied()))
 }
 
 /// Formats a bool array like numpy: `True` is padded to ` True` so that it
@@ -88,8 +78,7 @@ pub fn format_bool(data: &[bool], shape: &[usize]) -> String {
         shape,
         |&x| if x { "True" } else { "False" }.to_string(),
         |_: &[bool]| {
-            Box::new(|&x: &bool| if x { " True" } else { "False" }.to_string())
-                as Box<dyn Fn(&bool) -> String>
+            Box::new(|&x: &bool| if x { " True" } else { "False" }.to_string()) as Box<dyn Fn(&bool) -> String>
         },
     )
 }
@@ -215,11 +204,7 @@ impl NpFloat for f32 {
                 negative,
                 mantissa: frac,
                 exponent: -149,
-                mantissa_bit: if frac == 0 {
-                    0
-                } else {
-                    63 - frac.leading_zeros()
-                },
+                mantissa_bit: if frac == 0 { 0 } else { 63 - frac.leading_zeros() },
                 unequal_margins: false,
             }
         }
@@ -268,11 +253,7 @@ impl NpFloat for f64 {
                 negative,
                 mantissa: frac,
                 exponent: -1074,
-                mantissa_bit: if frac == 0 {
-                    0
-                } else {
-                    63 - frac.leading_zeros()
-                },
+                mantissa_bit: if frac == 0 { 0 } else { 63 - frac.leading_zeros() },
                 unequal_margins: false,
             }
         }
@@ -331,9 +312,7 @@ struct BigUint {
 
 impl BigUint {
     fn from_u64(v: u64) -> Self {
-        let mut b = BigUint {
-            limbs: vec![v as u32, (v >> 32) as u32],
-        };
+        let mut b = BigUint { limbs: vec![v as u32, (v >> 32) as u32] };
         b.normalize();
         b
     }
@@ -435,10 +414,7 @@ impl BigUint {
     }
 
     fn cmp_big(&self, other: &BigUint) -> Ordering {
-        self.limbs
-            .len()
-            .cmp(&other.limbs.len())
-            .then_with(|| self.limbs.iter().rev().cmp(other.limbs.iter().rev()))
+        self.limbs.len().cmp(&other.limbs.len()).then_with(|| self.limbs.iter().rev().cmp(other.limbs.iter().rev()))
     }
 }
 
@@ -478,13 +454,7 @@ enum Trim {
 /// the uniqueness margins decide).
 ///
 /// Returns the ASCII digits and the decimal exponent of the first digit.
-fn dragon4(
-    d: &Decoded,
-    unique: bool,
-    mode: CutoffMode,
-    cutoff_max: i32,
-    cutoff_min: i32,
-) -> (Vec<u8>, i32) {
+fn dragon4(d: &Decoded, unique: bool, mode: CutoffMode, cutoff_max: i32, cutoff_min: i32) -> (Vec<u8>, i32) {
     if d.mantissa == 0 {
         return (vec![b'0'], 0);
     }
@@ -521,8 +491,7 @@ fn dragon4(
     }
 
     // Estimate of (exponent of first digit + 1); exact or one too small.
-    let mut digit_exp =
-        ((f64::from(d.mantissa_bit as i32 + e)) * std::f64::consts::LOG10_2 - 0.69).ceil() as i32;
+    let mut digit_exp = ((f64::from(d.mantissa_bit as i32 + e)) * std::f64::consts::LOG10_2 - 0.69).ceil() as i32;
     if cutoff_max >= 0 && mode == CutoffMode::FractionLength && digit_exp <= -cutoff_max {
         digit_exp = -cutoff_max + 1;
     }
@@ -882,14 +851,9 @@ impl FloatFormat {
             f.min_digits = 0;
         }
         if finite.len() != shown.len() {
-            let neg_inf = shown
-                .iter()
-                .any(|x| !x.is_finite_() && !x.is_nan_() && x.is_neg());
+            let neg_inf = shown.iter().any(|x| !x.is_finite_() && !x.is_nan_() && x.is_neg());
             let offset = f.pad_right + 1;
-            f.pad_left = f
-                .pad_left
-                .max(3 - offset)
-                .max(3 + i32::from(neg_inf) - offset);
+            f.pad_left = f.pad_left.max(3 - offset).max(3 + i32::from(neg_inf) - offset);
         }
         f
     }
@@ -908,25 +872,9 @@ impl FloatFormat {
         }
         let d = x.decode();
         if self.exp_format {
-            format_scientific(
-                &d,
-                self.precision,
-                self.min_digits,
-                true,
-                self.trim,
-                self.pad_left,
-                self.exp_size,
-            )
+            format_scientific(&d, self.precision, self.min_digits, true, self.trim, self.pad_left, self.exp_size)
         } else {
-            format_positional(
-                &d,
-                self.precision,
-                self.min_digits,
-                true,
-                self.trim,
-                self.pad_left,
-                self.pad_right,
-            )
+            format_positional(&d, self.precision, self.min_digits, true, self.trim, self.pad_left, self.pad_right)
         }
     }
 }
@@ -938,9 +886,7 @@ fn float_formatter<F: NpFloat + 'static>(shown: &[F]) -> ElemFormatter<'static, 
     Box::new(move |x: &F| ff.format(*x))
 }
 
-fn int_formatter<T: Copy + ToString + 'static>(
-    shown: impl Iterator<Item = i64>,
-) -> ElemFormatter<'static, T> {
+fn int_formatter<T: Copy + ToString + 'static>(shown: impl Iterator<Item = i64>) -> ElemFormatter<'static, T> {
     let mut width = 0;
     let mut min: Option<i64> = None;
     let mut max: Option<i64> = None;
@@ -969,11 +915,7 @@ where
     let expected = shape.iter().try_fold(1usize, |acc, &n| acc.checked_mul(n));
     let fallback = [data.len()];
     // numpy arrays have at most 64 dimensions; anything else is malformed.
-    let shape: &[usize] = if expected == Some(data.len()) && shape.len() <= 64 {
-        shape
-    } else {
-        &fallback
-    };
+    let shape: &[usize] = if expected == Some(data.len()) && shape.len() <= 64 { shape } else { &fallback };
     if shape.is_empty() {
         return data.first().map(&scalar).unwrap_or_default();
     }
@@ -989,12 +931,7 @@ where
     collect_shown(shape, &strides, 0, 0, summarize, &mut shown_idx);
     let shown: Vec<T> = shown_idx.iter().map(|&i| data[i]).collect();
     let fmt = make(&shown);
-    let layout = Layout {
-        shape,
-        strides: &strides,
-        summarize,
-        elem: &|i: usize| fmt(&data[i]),
-    };
+    let layout = Layout { shape, strides: &strides, summarize, elem: &|i: usize| fmt(&data[i]) };
     layout.recurse(0, 0, " ", LINE_WIDTH as isize)
 }
 
@@ -1013,16 +950,7 @@ fn collect_shown(
         return;
     }
     let n = shape[axis];
-    let mut visit = |i: usize| {
-        collect_shown(
-            shape,
-            strides,
-            axis + 1,
-            offset + i * strides[axis],
-            summarize,
-            out,
-        )
-    };
+    let mut visit = |i: usize| collect_shown(shape, strides, axis + 1, offset + i * strides[axis], summarize, out);
     if summarize && n > 2 * EDGE_ITEMS {
         (0..EDGE_ITEMS).for_each(&mut visit);
         (n - EDGE_ITEMS..n).for_each(&mut visit);
@@ -1059,23 +987,13 @@ impl Layout<'_> {
         let n = self.shape[axis];
         let stride = self.strides[axis];
         let show_summary = self.summarize && 2 * EDGE_ITEMS < n;
-        let (leading, trailing) = if show_summary {
-            (EDGE_ITEMS, EDGE_ITEMS)
-        } else {
-            (0, n)
-        };
+        let (leading, trailing) = if show_summary { (EDGE_ITEMS, EDGE_ITEMS) } else { (0, n) };
         let mut s = String::new();
         if axes_left == 1 {
             let elem_width = width - 1;
             let mut line = hanging.to_string();
             for i in 0..leading {
-                extend_line(
-                    &mut s,
-                    &mut line,
-                    &(self.elem)(offset + i * stride),
-                    elem_width,
-                    hanging,
-                );
+                extend_line(&mut s, &mut line, &(self.elem)(offset + i * stride), elem_width, hanging);
                 line.push(' ');
             }
             if show_summary {
@@ -1124,14 +1042,7 @@ mod tests {
 
     #[test]
     fn real_tensorflow_outputs() {
-        let a = [
-            -0.8113182f32,
-            1.4845988,
-            0.06532937,
-            -2.4427042,
-            0.0992484,
-            0.5912243,
-        ];
+        let a = [-0.8113182f32, 1.4845988, 0.06532937, -2.4427042, 0.0992484, 0.5912243];
         assert_eq!(
             format_f32(&a, &[2, 3]),
             "[[-0.8113182   1.4845988   0.06532937]\n [-2.4427042   0.0992484   0.5912243 ]]"
@@ -1140,18 +1051,8 @@ mod tests {
             format_f32(&[-0.8113182, 1.4845988, 0.06532937], &[3, 1]),
             "[[-0.8113182 ]\n [ 1.4845988 ]\n [ 0.06532937]]"
         );
-        assert_eq!(
-            format_f32(&[3.957578, 1.1537654, 3.1674924], &[3, 1]),
-            "[[3.957578 ]\n [1.1537654]\n [3.1674924]]"
-        );
-        let b = [
-            0.02476986f32,
-            0.5694867,
-            1.6921943,
-            -2.1977353,
-            -0.23668918,
-            1.1143899,
-        ];
+        assert_eq!(format_f32(&[3.957578, 1.1537654, 3.1674924], &[3, 1]), "[[3.957578 ]\n [1.1537654]\n [3.1674924]]");
+        let b = [0.02476986f32, 0.5694867, 1.6921943, -2.1977353, -0.23668918, 1.1143899];
         assert_eq!(
             format_f32(&b, &[2, 3]),
             "[[ 0.02476986  0.5694867   1.6921943 ]\n [-2.1977353  -0.23668918  1.1143899 ]]"
@@ -1173,15 +1074,9 @@ mod tests {
         assert_eq!(format_bool(&[true, false], &[2]), "[ True False]");
         assert_eq!(format_i64(&[5], &[]), "5");
         assert_eq!(format_bool(&[true], &[]), "True");
-        assert_eq!(
-            format_f64(&[f64::NAN, 1.5, f64::NEG_INFINITY], &[3]),
-            "[ nan  1.5 -inf]"
-        );
+        assert_eq!(format_f64(&[f64::NAN, 1.5, f64::NEG_INFINITY], &[3]), "[ nan  1.5 -inf]");
         let three_d: Vec<i32> = (0..8).collect();
-        assert_eq!(
-            format_i32(&three_d, &[2, 2, 2]),
-            "[[[0 1]\n  [2 3]]\n\n [[4 5]\n  [6 7]]]"
-        );
+        assert_eq!(format_i32(&three_d, &[2, 2, 2]), "[[[0 1]\n  [2 3]]\n\n [[4 5]\n  [6 7]]]");
     }
 
     #[test]
@@ -1201,10 +1096,7 @@ mod tests {
         assert_eq!(format_i32(&[4], &[1; 4]), "[[[[4]]]]");
     }
 
-    fn check<T: Copy + std::fmt::Debug>(
-        cases: &[(&[T], &[usize], &str)],
-        f: fn(&[T], &[usize]) -> String,
-    ) {
+    fn check<T: Copy + std::fmt::Debug>(cases: &[(&[T], &[usize], &str)], f: fn(&[T], &[usize]) -> String) {
         for (data, shape, expected) in cases {
             assert_eq!(f(data, shape), *expected, "data {data:?}, shape {shape:?}");
         }
@@ -1266,11 +1158,7 @@ mod tests {
     #[test]
     fn summarised_arrays_match_numpy() {
         for (generator, n, shape, expected) in SUMMARY_CASES {
-            assert_eq!(
-                summary_output(generator, *n, shape),
-                *expected,
-                "{generator} {shape:?}"
-            );
+            assert_eq!(summary_output(generator, *n, shape), *expected, "{generator} {shape:?}");
         }
     }
 

@@ -213,7 +213,14 @@ pub fn palette() -> Vec<Op> {
         Op::SoftmaxCrossEntropyWithLogits,
         Op::Fill { dtype: DType::Float32, shape: vec![2], value: 0.0 },
         Op::Cast { to: DType::Float32 },
-        Op::RandomStandardNormal { dtype: DType::Float32, shape: vec![2, 3], mean: 0.0, stddev: 1.0, seed: 0, seed2: 0 },
+        Op::RandomStandardNormal {
+            dtype: DType::Float32,
+            shape: vec![2, 3],
+            mean: 0.0,
+            stddev: 1.0,
+            seed: 0,
+            seed2: 0,
+        },
         Op::TruncatedNormal { dtype: DType::Float32, shape: vec![2, 3], mean: 0.0, stddev: 1.0, seed: 0, seed2: 0 },
         Op::RandomUniform { dtype: DType::Float32, shape: vec![2, 3], minval: 0.0, maxval: 1.0, seed: 0, seed2: 0 },
     ]);
@@ -307,7 +314,10 @@ impl Op {
     pub fn input_names(&self) -> &'static [&'static str] {
         match self {
             Op::Const { .. } | Op::Placeholder { .. } | Op::Variable { .. } | Op::NoOp => &[],
-            Op::Fill { .. } | Op::RandomStandardNormal { .. } | Op::TruncatedNormal { .. } | Op::RandomUniform { .. } => &[],
+            Op::Fill { .. }
+            | Op::RandomStandardNormal { .. }
+            | Op::TruncatedNormal { .. }
+            | Op::RandomUniform { .. } => &[],
             Op::Assign { .. } => &["ref", "value"],
             Op::Identity | Op::Cast { .. } | Op::Reduce { .. } => &["input"],
             Op::Binary { .. } => &["x", "y"],
@@ -384,7 +394,13 @@ pub struct NodeContext<'a> {
 
 impl NodeContext<'_> {
     fn node_def(&self, op: &Op, t: Option<DType>) -> String {
-        format!("{{{{node {}}}}} = {}[{}]({})", self.name, op.type_name(), op.attr_summary(t), self.input_names.join(", "))
+        format!(
+            "{{{{node {}}}}} = {}[{}]({})",
+            self.name,
+            op.type_name(),
+            op.attr_summary(t),
+            self.input_names.join(", ")
+        )
     }
 }
 

@@ -50,16 +50,9 @@ pub fn derive_seeds(graph_seed: Option<i64>, op_seed: Option<i64>, auto: i64) ->
     let seeds = match (graph_seed, op_seed) {
         (None, None) => return (0, 0),
         (None, Some(s)) => (DEFAULT_GRAPH_SEED, s.rem_euclid(MAXINT32)),
-        (Some(g), s) => (
-            g.rem_euclid(MAXINT32),
-            s.unwrap_or(auto).rem_euclid(MAXINT32),
-        ),
+        (Some(g), s) => (g.rem_euclid(MAXINT32), s.unwrap_or(auto).rem_euclid(MAXINT32)),
     };
-    if seeds == (0, 0) {
-        (0, MAXINT32)
-    } else {
-        seeds
-    }
+    if seeds == (0, 0) { (0, MAXINT32) } else { seeds }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -115,10 +108,7 @@ impl Philox {
         } else {
             (seed as u64, seed2 as u64)
         };
-        Philox {
-            key: [s as u32, (s >> 32) as u32],
-            counter: [0, 0, s2 as u32, (s2 >> 32) as u32],
-        }
+        Philox { key: [s as u32, (s >> 32) as u32], counter: [0, 0, s2 as u32, (s2 >> 32) as u32] }
     }
 
     /// Creates a generator from a raw key and counter (words least significant first).
@@ -204,67 +194,22 @@ pub fn u64_to_f64(x0: u32, x1: u32) -> f64 {
 
 /// `(1/c, log c)` for the 16 subintervals of glibc's `logf`.
 const LOGF_TAB: [(f64, f64); 16] = [
-    (
-        f64::from_bits(0x3ff6_61ec_79f8_f3be),
-        f64::from_bits(0xbfd5_7bf7_808c_aade),
-    ),
-    (
-        f64::from_bits(0x3ff5_71ed_4aaf_883d),
-        f64::from_bits(0xbfd2_bef0_a7c0_6ddb),
-    ),
-    (
-        f64::from_bits(0x3ff4_9539_f0f0_10b0),
-        f64::from_bits(0xbfd0_1eae_7f51_3a67),
-    ),
-    (
-        f64::from_bits(0x3ff3_c995_b0b8_0385),
-        f64::from_bits(0xbfcb_31d8_a682_24e9),
-    ),
-    (
-        f64::from_bits(0x3ff3_0d19_0c88_64a5),
-        f64::from_bits(0xbfc6_574f_0ac0_7758),
-    ),
-    (
-        f64::from_bits(0x3ff2_5e22_7b0b_8ea0),
-        f64::from_bits(0xbfc1_aa2b_c79c_8100),
-    ),
-    (
-        f64::from_bits(0x3ff1_bb4a_4a1a_343f),
-        f64::from_bits(0xbfba_4e76_ce8c_0e5e),
-    ),
-    (
-        f64::from_bits(0x3ff1_2358_f08a_e5ba),
-        f64::from_bits(0xbfb1_973c_5a61_1ccc),
-    ),
-    (
-        f64::from_bits(0x3ff0_953f_4199_00a7),
-        f64::from_bits(0xbfa2_52f4_38e1_0c1e),
-    ),
+    (f64::from_bits(0x3ff6_61ec_79f8_f3be), f64::from_bits(0xbfd5_7bf7_808c_aade)),
+    (f64::from_bits(0x3ff5_71ed_4aaf_883d), f64::from_bits(0xbfd2_bef0_a7c0_6ddb)),
+    (f64::from_bits(0x3ff4_9539_f0f0_10b0), f64::from_bits(0xbfd0_1eae_7f51_3a67)),
+    (f64::from_bits(0x3ff3_c995_b0b8_0385), f64::from_bits(0xbfcb_31d8_a682_24e9)),
+    (f64::from_bits(0x3ff3_0d19_0c88_64a5), f64::from_bits(0xbfc6_574f_0ac0_7758)),
+    (f64::from_bits(0x3ff2_5e22_7b0b_8ea0), f64::from_bits(0xbfc1_aa2b_c79c_8100)),
+    (f64::from_bits(0x3ff1_bb4a_4a1a_343f), f64::from_bits(0xbfba_4e76_ce8c_0e5e)),
+    (f64::from_bits(0x3ff1_2358_f08a_e5ba), f64::from_bits(0xbfb1_973c_5a61_1ccc)),
+    (f64::from_bits(0x3ff0_953f_4199_00a7), f64::from_bits(0xbfa2_52f4_38e1_0c1e)),
     (1.0, 0.0),
-    (
-        f64::from_bits(0x3fee_608c_fd9a_47ac),
-        f64::from_bits(0x3faa_a5aa_5df2_5984),
-    ),
-    (
-        f64::from_bits(0x3fec_a4b3_1f02_6aa0),
-        f64::from_bits(0x3fbc_5e53_aa36_2eb4),
-    ),
-    (
-        f64::from_bits(0x3feb_2036_576a_fce6),
-        f64::from_bits(0x3fc5_26e5_7720_db08),
-    ),
-    (
-        f64::from_bits(0x3fe9_c2d1_63a1_aa2d),
-        f64::from_bits(0x3fcb_c286_0d22_4770),
-    ),
-    (
-        f64::from_bits(0x3fe8_86e6_0378_41ed),
-        f64::from_bits(0x3fd1_058b_c8a0_7ee1),
-    ),
-    (
-        f64::from_bits(0x3fe7_67dc_f553_4862),
-        f64::from_bits(0x3fd4_0430_57b6_ee09),
-    ),
+    (f64::from_bits(0x3fee_608c_fd9a_47ac), f64::from_bits(0x3faa_a5aa_5df2_5984)),
+    (f64::from_bits(0x3fec_a4b3_1f02_6aa0), f64::from_bits(0x3fbc_5e53_aa36_2eb4)),
+    (f64::from_bits(0x3feb_2036_576a_fce6), f64::from_bits(0x3fc5_26e5_7720_db08)),
+    (f64::from_bits(0x3fe9_c2d1_63a1_aa2d), f64::from_bits(0x3fcb_c286_0d22_4770)),
+    (f64::from_bits(0x3fe8_86e6_0378_41ed), f64::from_bits(0x3fd1_058b_c8a0_7ee1)),
+    (f64::from_bits(0x3fe7_67dc_f553_4862), f64::from_bits(0x3fd4_0430_57b6_ee09)),
 ];
 const LOGF_LN2: f64 = f64::from_bits(0x3fe6_2e42_fefa_39ef);
 const LOGF_A0: f64 = f64::from_bits(0xbfd0_0ea3_48b8_8334);
@@ -339,26 +284,8 @@ const SC_S3: f64 = f64::from_bits(0xbf29_94eb_3774_cf24);
 
 /// Index 0: the plain table; index 1: the cosine polynomial negated.
 const SC_TABLES: [SinCosTable; 2] = [
-    SinCosTable {
-        c0: 1.0,
-        c1: SC_C1,
-        c2: SC_C2,
-        c3: SC_C3,
-        c4: SC_C4,
-        s1: SC_S1,
-        s2: SC_S2,
-        s3: SC_S3,
-    },
-    SinCosTable {
-        c0: -1.0,
-        c1: -SC_C1,
-        c2: -SC_C2,
-        c3: -SC_C3,
-        c4: -SC_C4,
-        s1: SC_S1,
-        s2: SC_S2,
-        s3: SC_S3,
-    },
+    SinCosTable { c0: 1.0, c1: SC_C1, c2: SC_C2, c3: SC_C3, c4: SC_C4, s1: SC_S1, s2: SC_S2, s3: SC_S3 },
+    SinCosTable { c0: -1.0, c1: -SC_C1, c2: -SC_C2, c3: -SC_C3, c4: -SC_C4, s1: SC_S1, s2: SC_S2, s3: SC_S3 },
 ];
 const SC_SIGN: [f64; 4] = [1.0, -1.0, -1.0, 1.0];
 /// 2/pi * 2^24.
@@ -369,9 +296,9 @@ const SC_HPI: f64 = f64::from_bits(0x3ff9_21fb_5444_2d18);
 const SC_PI63: f64 = f64::from_bits(0x3c19_21fb_5444_2d18);
 /// 4/pi to 192 bits, 8 new bits per entry.
 const SC_INV_PIO4: [u32; 24] = [
-    0xa2, 0xa2f9, 0xa2f983, 0xa2f9836e, 0xf9836e4e, 0x836e4e44, 0x6e4e4415, 0x4e441529, 0x441529fc,
-    0x1529fc27, 0x29fc2757, 0xfc2757d1, 0x2757d1f5, 0x57d1f534, 0xd1f534dd, 0xf534ddc0, 0x34ddc0db,
-    0xddc0db62, 0xc0db6295, 0xdb629599, 0x6295993c, 0x95993c43, 0x993c4390, 0x3c439041,
+    0xa2, 0xa2f9, 0xa2f983, 0xa2f9836e, 0xf9836e4e, 0x836e4e44, 0x6e4e4415, 0x4e441529, 0x441529fc, 0x1529fc27,
+    0x29fc2757, 0xfc2757d1, 0x2757d1f5, 0x57d1f534, 0xd1f534dd, 0xf534ddc0, 0x34ddc0db, 0xddc0db62, 0xc0db6295,
+    0xdb629599, 0x6295993c, 0x95993c43, 0x993c4390, 0x3c439041,
 ];
 
 #[inline]
@@ -394,11 +321,7 @@ fn sincosf_poly(x: f64, x2: f64, p: &SinCosTable, n: i32) -> (f32, f32) {
     let c = c1 + x4 * p.c2;
     let sin_val = (s + x5 * s1) as f32;
     let cos_val = (c + x6 * c2) as f32;
-    if n & 1 != 0 {
-        (cos_val, sin_val)
-    } else {
-        (sin_val, cos_val)
-    }
+    if n & 1 != 0 { (cos_val, sin_val) } else { (sin_val, cos_val) }
 }
 
 /// glibc's `reduce_large`: reduces `|y| >= 120` using 4/pi to 192 bits. Returns the reduced
@@ -499,11 +422,7 @@ pub fn box_muller_f64(x0: u32, x1: u32, x2: u32, x3: u32) -> (f64, f64) {
 
 /// Fills `n` outputs group by group: group `k` comes from block `base + k`.
 #[inline]
-fn fill_blocks<T: Copy, const G: usize>(
-    base: Philox,
-    n: usize,
-    group: impl Fn([u32; 4]) -> [T; G],
-) -> Vec<T> {
+fn fill_blocks<T: Copy, const G: usize>(base: Philox, n: usize, group: impl Fn([u32; 4]) -> [T; G]) -> Vec<T> {
     let mut out = Vec::with_capacity(n);
     let mut gen_ = base;
     while out.len() < n {
@@ -542,9 +461,7 @@ pub fn uniform_f32(base: Philox, n: usize) -> Vec<f32> {
 /// `RandomUniform` float64 output in `[0, 1)` of one run (`n` elements, row-major). The caller
 /// calls [`Philox::reserve_run`] first and passes the returned base generator.
 pub fn uniform_f64(base: Philox, n: usize) -> Vec<f64> {
-    fill_blocks(base, n, |b| {
-        [u64_to_f64(b[0], b[1]), u64_to_f64(b[2], b[3])]
-    })
+    fill_blocks(base, n, |b| [u64_to_f64(b[0], b[1]), u64_to_f64(b[2], b[3])])
 }
 
 /// Draws uint32 words one at a time from a generator (TF's `SingleSampleAdapter`).
@@ -556,11 +473,7 @@ struct WordStream {
 
 impl WordStream {
     fn new(gen_: Philox) -> Self {
-        WordStream {
-            gen_,
-            block: [0; 4],
-            used: 4,
-        }
+        WordStream { gen_, block: [0; 4], used: 4 }
     }
 
     #[inline]
@@ -693,9 +606,7 @@ pub struct RandomState {
 
 impl std::fmt::Debug for RandomState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RandomState")
-            .field("pos", &self.pos)
-            .finish_non_exhaustive()
+        f.debug_struct("RandomState").field("pos", &self.pos).finish_non_exhaustive()
     }
 }
 
@@ -706,9 +617,7 @@ impl RandomState {
         mt[0] = seed;
         for i in 1..MT_N {
             let prev = mt[i - 1];
-            mt[i] = 1_812_433_253u32
-                .wrapping_mul(prev ^ (prev >> 30))
-                .wrapping_add(i as u32);
+            mt[i] = 1_812_433_253u32.wrapping_mul(prev ^ (prev >> 30)).wrapping_add(i as u32);
         }
         RandomState { mt, pos: MT_N }
     }
@@ -724,9 +633,7 @@ impl RandomState {
         let mut j = 0usize;
         for _ in 0..MT_N.max(key.len()) {
             let prev = mt[i - 1];
-            mt[i] = (mt[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_664_525))
-                .wrapping_add(key[j])
-                .wrapping_add(j as u32);
+            mt[i] = (mt[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_664_525)).wrapping_add(key[j]).wrapping_add(j as u32);
             i += 1;
             j += 1;
             if i >= MT_N {
@@ -739,8 +646,7 @@ impl RandomState {
         }
         for _ in 0..MT_N - 1 {
             let prev = mt[i - 1];
-            mt[i] =
-                (mt[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_566_083_941)).wrapping_sub(i as u32);
+            mt[i] = (mt[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_566_083_941)).wrapping_sub(i as u32);
             i += 1;
             if i >= MT_N {
                 mt[0] = mt[MT_N - 1];
@@ -810,15 +716,9 @@ mod tests {
         let mut g = Philox::from_seeds(87_654_321, 1);
         assert_eq!(g.key(), [0x0539_7fb1, 0]);
         assert_eq!(g.counter(), [0, 0, 1, 0]);
-        assert_eq!(
-            g.next_block(),
-            [0xab1e_98c7, 0xcdf5_cfa7, 0xf186_7731, 0x4c3f_748e]
-        );
+        assert_eq!(g.next_block(), [0xab1e_98c7, 0xcdf5_cfa7, 0xf186_7731, 0x4c3f_748e]);
         assert_eq!(g.counter(), [1, 0, 1, 0]);
-        assert_eq!(
-            g.next_block(),
-            [0x00ea_f265, 0xc483_6362, 0xa50b_474a, 0x8f3a_73d9]
-        );
+        assert_eq!(g.next_block(), [0x00ea_f265, 0xc483_6362, 0xa50b_474a, 0x8f3a_73d9]);
     }
 
     #[test]
@@ -843,8 +743,7 @@ mod tests {
         let mut g = Philox::from_parts([0, 0], [5, 0, 0, 0]);
         g.skip(0x0000_0002_FFFF_FFFF);
         assert_eq!(g.counter(), [4, 3, 0, 0]);
-        let mut g =
-            Philox::from_parts([0, 0], [0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF]);
+        let mut g = Philox::from_parts([0, 0], [0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF]);
         g.next_block();
         assert_eq!(g.counter(), [0, 0, 0, 0]);
         g.skip(u64::MAX);
@@ -867,17 +766,7 @@ mod tests {
     fn program_w1_and_w2() {
         let mut g = Philox::from_seeds(87_654_321, 1);
         let w1 = standard_normal_f32(g.reserve_run(6), 6);
-        assert_eq!(
-            bits32(&w1),
-            [
-                0xbf4f_b28d,
-                0x3fbe_0755,
-                0x3d85_cb68,
-                0xc01c_5544,
-                0x3dcb_42bf,
-                0x3f17_5a7a
-            ]
-        );
+        assert_eq!(bits32(&w1), [0xbf4f_b28d, 0x3fbe_0755, 0x3d85_cb68, 0xc01c_5544, 0x3dcb_42bf, 0x3f17_5a7a]);
         let mut g2 = Philox::from_seeds(87_654_321, 1);
         let w2 = standard_normal_f32(g2.reserve_run(3), 3);
         assert_eq!(bits32(&w2), bits32(&w1[..3]));
@@ -930,24 +819,15 @@ mod tests {
         assert_eq!(derive_seeds(None, Some(1), 0), (87_654_321, 1));
         assert_eq!(derive_seeds(Some(5), None, 3), (5, 3));
         assert_eq!(derive_seeds(Some(0), Some(0), 0), (0, MAXINT32));
-        assert_eq!(
-            derive_seeds(Some(-1), Some(-5), 0),
-            (MAXINT32 - 1, MAXINT32 - 5)
-        );
-        assert_eq!(
-            derive_seeds(Some(i64::MIN), Some(i64::MAX), 0).0,
-            i64::MIN.rem_euclid(MAXINT32)
-        );
+        assert_eq!(derive_seeds(Some(-1), Some(-5), 0), (MAXINT32 - 1, MAXINT32 - 5));
+        assert_eq!(derive_seeds(Some(i64::MIN), Some(i64::MAX), 0).0, i64::MIN.rem_euclid(MAXINT32));
     }
 
     #[test]
     fn numpy_seed_1() {
         let mut rs = RandomState::new(1);
         let first: Vec<u32> = (0..4).map(|_| rs.next_u32()).collect();
-        assert_eq!(
-            first,
-            [1_791_095_845, 4_282_876_139, 3_093_770_124, 4_005_303_368]
-        );
+        assert_eq!(first, [1_791_095_845, 4_282_876_139, 3_093_770_124, 4_005_303_368]);
         let mut rs = RandomState::new(1);
         let x = rs.rand(4);
         assert_eq!(x[0], 0.417022004702574);

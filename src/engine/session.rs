@@ -223,7 +223,11 @@ impl Session {
     }
 
     fn check_open(&self) -> Result<()> {
-        if self.closed { Err(Error::new(ErrorClass::RuntimeError, "Attempted to use a closed Session.")) } else { Ok(()) }
+        if self.closed {
+            Err(Error::new(ErrorClass::RuntimeError, "Attempted to use a closed Session."))
+        } else {
+            Ok(())
+        }
     }
 
     /// The current value of a variable, if initialized.
@@ -240,7 +244,8 @@ impl Session {
     /// What the session holds.
     pub fn stats(&self, graph: &Graph) -> SessionStats {
         let var_bytes: usize = self.var_values.iter().flatten().map(Value::size_bytes).sum();
-        let buf_bytes: usize = self.plans.values().flat_map(|p| p.buffers.iter().flatten()).map(Value::size_bytes).sum();
+        let buf_bytes: usize =
+            self.plans.values().flat_map(|p| p.buffers.iter().flatten()).map(Value::size_bytes).sum();
         let total_variables = graph.variables().len();
         let initialized_variables = graph
             .variables()
@@ -322,7 +327,12 @@ impl Session {
             plan.fetches
                 .iter()
                 .map(|src| match *src {
-                    Src::Step(s, o) => plan.buffers.get(s).and_then(|b| b.get(o)).cloned().unwrap_or_else(|| Value::zeros(DType::Float32, &[])),
+                    Src::Step(s, o) => plan
+                        .buffers
+                        .get(s)
+                        .and_then(|b| b.get(o))
+                        .cloned()
+                        .unwrap_or_else(|| Value::zeros(DType::Float32, &[])),
                     Src::Feed(k) => feeds.get(k).map_or_else(|| Value::zeros(DType::Float32, &[]), |f| f.value.clone()),
                     Src::Unused => Value::zeros(DType::Float32, &[]),
                 })
@@ -334,7 +344,13 @@ impl Session {
 
     /// Runs targets and fetches without copying the fetched values out; returns the fetched
     /// values as references into the kept buffers. The training loop's hot path.
-    pub fn run_no_copy(&mut self, graph: &Graph, fetches: &[Output], feeds: &[Feed], targets: &[NodeId]) -> Result<Vec<f64>> {
+    pub fn run_no_copy(
+        &mut self,
+        graph: &Graph,
+        fetches: &[Output],
+        feeds: &[Feed],
+        targets: &[NodeId],
+    ) -> Result<Vec<f64>> {
         let out = self.run(graph, fetches, feeds, targets)?;
         Ok(out.values.iter().filter_map(Value::first_f64).collect())
     }
@@ -344,7 +360,10 @@ impl Session {
         let n = graph.nodes().len();
         for t in fetches {
             if graph.output_info(*t).is_none() {
-                return Err(Error::value_error(format!("Fetch argument {} is not an element of this graph.", t.node.0)));
+                return Err(Error::value_error(format!(
+                    "Fetch argument {} is not an element of this graph.",
+                    t.node.0
+                )));
             }
         }
         for t in targets {
@@ -354,9 +373,9 @@ impl Session {
         }
         // A node whose every output is fed (or which is fed at output 0 with one output) need not run.
         let fully_fed = |id: NodeId| -> bool {
-            graph.node(id).is_some_and(|node| {
-                node.outputs.len() == 1 && feeds.iter().any(|f| f.node == id && f.index == 0)
-            })
+            graph
+                .node(id)
+                .is_some_and(|node| node.outputs.len() == 1 && feeds.iter().any(|f| f.node == id && f.index == 0))
         };
         // Mark what is needed, walking inputs and control inputs from fetches and targets.
         let mut needed = vec![false; n];
@@ -410,7 +429,11 @@ impl Session {
                 } else {
                     let s = step_of.get(t.node.0).copied().unwrap_or(usize::MAX);
                     if s == usize::MAX {
-                        return Err(Error::internal(format!("input {} of {} was not scheduled", graph.tensor_name(*t), node.name)));
+                        return Err(Error::internal(format!(
+                            "input {} of {} was not scheduled",
+                            graph.tensor_name(*t),
+                            node.name
+                        )));
                     }
                     inputs.push(Src::Step(s, t.index));
                 }
@@ -539,7 +562,9 @@ impl Session {
                     }
                     Op::Identity => outs[0].clone_from(get(&step.inputs[0])?),
                     Op::NoOp => {}
-                    Op::Binary { kind } => kernels::binary(*kind, get(&step.inputs[0])?, get(&step.inputs[1])?, &mut outs[0], pool)?,
+                    Op::Binary { kind } => {
+                        kernels::binary(*kind, get(&step.inputs[0])?, get(&step.inputs[1])?, &mut outs[0], pool)?
+                    }
                     Op::Unary { kind } => kernels::unary(*kind, get(&step.inputs[0])?, &mut outs[0], pool)?,
                     Op::MatMul { transpose_a, transpose_b } => kernels::matmul(
                         get(&step.inputs[0])?,
@@ -566,7 +591,12 @@ impl Session {
                     )?,
                     Op::SoftmaxCrossEntropyWithLogits => {
                         let (l, b) = outs.split_at_mut(1);
-                        kernels::softmax_cross_entropy_with_logits(get(&step.inputs[0])?, get(&step.inputs[1])?, &mut l[0], &mut b[0])?
+                        kernels::softmax_cross_entropy_with_logits(
+                            get(&step.inputs[0])?,
+                            get(&step.inputs[1])?,
+                            &mut l[0],
+                            &mut b[0],
+                        )?
                     }
                     Op::Fill { dtype, shape, value } => kernels::fill(*dtype, shape, *value, &mut outs[0]),
                     Op::Cast { to } => kernels::cast(get(&step.inputs[0])?, *to, &mut outs[0])?,
@@ -588,7 +618,8 @@ impl Session {
             res.map_err(|e| if e.node.is_none() { e.at(node.name.clone()) } else { e })?;
             if let Some(d) = deadline {
                 if Instant::now() > d {
-                    return Err(Error::new(ErrorClass::DeadlineExceeded, "Timed out waiting for notification").at(node.name.clone()));
+                    return Err(Error::new(ErrorClass::DeadlineExceeded, "Timed out waiting for notification")
+                        .at(node.name.clone()));
                 }
             }
         }
@@ -611,7 +642,14 @@ enum RandomKind {
 
 /// Draws a random tensor and applies TF's post-processing: `x * scale + shift`, each op rounded
 /// in the element type (for uniform, `scale` is `max - min` and `shift` is `min`).
-fn random_value(dtype: DType, shape: &[usize], base: Philox, kind: RandomKind, scale: f64, shift: f64) -> Result<Value> {
+fn random_value(
+    dtype: DType,
+    shape: &[usize],
+    base: Philox,
+    kind: RandomKind,
+    scale: f64,
+    shift: f64,
+) -> Result<Value> {
     let n: usize = shape.iter().product();
     let sh = ndarray::IxDyn(shape);
     let err = |e: ndarray::ShapeError| Error::internal(e.to_string());
@@ -645,7 +683,9 @@ fn random_value(dtype: DType, shape: &[usize], base: Philox, kind: RandomKind, s
 
 fn check_feed(graph: &Graph, f: &Feed) -> Result<()> {
     let Some((dtype, shape)) = graph.output_info(f.tensor) else {
-        return Err(Error::value_error("Cannot interpret feed_dict key as Tensor: it is not an element of this graph."));
+        return Err(Error::value_error(
+            "Cannot interpret feed_dict key as Tensor: it is not an element of this graph.",
+        ));
     };
     let name = graph.tensor_name(f.tensor);
     if !shape.is_compatible_with_dims(f.value.shape()) {

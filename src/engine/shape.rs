@@ -109,11 +109,7 @@ impl fmt::Display for Shape {
             None => f.write_str("<unknown>"),
             Some(d) => {
                 let parts: Vec<String> = d.iter().map(|x| x.map_or("?".to_string(), |v| v.to_string())).collect();
-                if parts.len() == 1 {
-                    write!(f, "({},)", parts[0])
-                } else {
-                    write!(f, "({})", parts.join(", "))
-                }
+                if parts.len() == 1 { write!(f, "({},)", parts[0]) } else { write!(f, "({})", parts.join(", ")) }
             }
         }
     }

@@ -195,11 +195,19 @@ impl Value {
         let sh = IxDyn(&shape);
         let err = |e: ndarray::ShapeError| Error::invalid_argument(e.to_string());
         Ok(match dtype {
-            DType::Float32 => Value::F32(ArrayD::from_shape_vec(sh, flat.iter().map(|s| as_f64(s) as f32).collect()).map_err(err)?),
+            DType::Float32 => {
+                Value::F32(ArrayD::from_shape_vec(sh, flat.iter().map(|s| as_f64(s) as f32).collect()).map_err(err)?)
+            }
             DType::Float64 => Value::F64(ArrayD::from_shape_vec(sh, flat.iter().map(as_f64).collect()).map_err(err)?),
-            DType::Int32 => Value::I32(ArrayD::from_shape_vec(sh, flat.iter().map(|s| as_f64(s) as i32).collect()).map_err(err)?),
-            DType::Int64 => Value::I64(ArrayD::from_shape_vec(sh, flat.iter().map(|s| as_f64(s) as i64).collect()).map_err(err)?),
-            DType::Bool => Value::Bool(ArrayD::from_shape_vec(sh, flat.iter().map(|s| as_f64(s) != 0.0).collect()).map_err(err)?),
+            DType::Int32 => {
+                Value::I32(ArrayD::from_shape_vec(sh, flat.iter().map(|s| as_f64(s) as i32).collect()).map_err(err)?)
+            }
+            DType::Int64 => {
+                Value::I64(ArrayD::from_shape_vec(sh, flat.iter().map(|s| as_f64(s) as i64).collect()).map_err(err)?)
+            }
+            DType::Bool => {
+                Value::Bool(ArrayD::from_shape_vec(sh, flat.iter().map(|s| as_f64(s) != 0.0).collect()).map_err(err)?)
+            }
         })
     }
 
@@ -211,9 +219,7 @@ impl Value {
                 Some((&n, rest)) => {
                     let stride: usize = rest.iter().product();
                     Json::Array(
-                        (0..n)
-                            .map(|i| build(data.get(i * stride..(i + 1) * stride).unwrap_or(&[]), rest, f))
-                            .collect(),
+                        (0..n).map(|i| build(data.get(i * stride..(i + 1) * stride).unwrap_or(&[]), rest, f)).collect(),
                     )
                 }
             }
@@ -226,9 +232,7 @@ impl Value {
             Value::F32(a) => {
                 let d: Vec<f32> = a.iter().copied().collect();
                 // Round-trip through the shortest f32 text so 0.7f32 is stored as 0.7, not 0.699999988.
-                build(&d, &shape, &|x: f32| {
-                    x.to_string().parse::<f64>().map_or(Json::Null, float)
-                })
+                build(&d, &shape, &|x: f32| x.to_string().parse::<f64>().map_or(Json::Null, float))
             }
             Value::F64(a) => build(&a.iter().copied().collect::<Vec<_>>(), &shape, &float),
             Value::I32(a) => build(&a.iter().copied().collect::<Vec<_>>(), &shape, &|x: i32| Json::from(x)),
@@ -293,7 +297,9 @@ fn collect_json(json: &Json, depth: usize, shape: &mut Vec<usize>, flat: &mut Ve
             flat.push(Scalar::F(x));
             Ok(())
         }
-        Json::Null | Json::Object(_) => Err(Error::value_error(format!("Attempt to convert a value ({json}) with an unsupported type to a Tensor."))),
+        Json::Null | Json::Object(_) => Err(Error::value_error(format!(
+            "Attempt to convert a value ({json}) with an unsupported type to a Tensor."
+        ))),
     }
 }
 

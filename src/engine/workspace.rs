@@ -161,9 +161,11 @@ impl Workspace {
         targets: &[String],
     ) -> Result<RunOutput> {
         let entry = self.sessions.get(session).ok_or_else(|| Error::internal("session index out of range"))?;
-        entry.session.is_closed().then_some(()).map_or(Ok(()), |()| {
-            Err(Error::new(ErrorClass::RuntimeError, "Attempted to use a closed Session."))
-        })?;
+        entry
+            .session
+            .is_closed()
+            .then_some(())
+            .map_or(Ok(()), |()| Err(Error::new(ErrorClass::RuntimeError, "Attempted to use a closed Session.")))?;
         let sg = entry.graph;
         let names_graph = graph_of_names.unwrap_or(sg);
         let graph = &self.graphs.get(sg).ok_or_else(|| Error::internal("graph index out of range"))?.graph;
@@ -200,7 +202,9 @@ impl Workspace {
                 Error::value_error(format!("The name '{t}' refers to an Operation not in the graph."))
             })?;
             if names_graph != sg {
-                return Err(Error::value_error(format!("Operation name: \"{name}\" is not an element of this graph.")).at(name));
+                return Err(
+                    Error::value_error(format!("Operation name: \"{name}\" is not an element of this graph.")).at(name)
+                );
             }
             target_ids.push(id);
         }
@@ -210,7 +214,13 @@ impl Workspace {
     }
 
     /// `tensor.eval(session=...)`: the tensor lives in `graph`; the session must run that graph.
-    pub fn eval(&mut self, graph: usize, tensor: &str, session: Option<&str>, feeds: &[NamedFeed]) -> Result<RunOutput> {
+    pub fn eval(
+        &mut self,
+        graph: usize,
+        tensor: &str,
+        session: Option<&str>,
+        feeds: &[NamedFeed],
+    ) -> Result<RunOutput> {
         let s = self.resolve_session(session, "evaluate tensor")?;
         let sg = self.sessions.get(s).map(|e| e.graph).ok_or_else(|| Error::internal("session index out of range"))?;
         if sg != graph {

@@ -176,7 +176,8 @@ impl Project {
 
     /// Reads and validates a project file.
     pub fn load(path: &Path) -> Result<Project, ProjectError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ProjectError::Io { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ProjectError::Io { path: path.display().to_string(), source })?;
         Project::from_json_str(&text)
     }
 
@@ -189,7 +190,8 @@ impl Project {
     pub fn save(&self, path: &Path) -> Result<(), ProjectError> {
         let io = |source| ProjectError::Io { path: path.display().to_string(), source };
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "project".to_string());
+        let file_name =
+            path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "project".to_string());
         let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
         std::fs::write(&tmp, self.to_json_string() + "\n").map_err(io)?;
         std::fs::rename(&tmp, path).map_err(|e| {
@@ -248,14 +250,17 @@ fn resolve_input(graph: &Graph, name: &str) -> EngineResult<Output> {
 /// Builds one stored graph. Nodes may be listed in any order; they are added in dependency order,
 /// and a cycle or a dangling input is refused with the node's name.
 pub fn build_graph(gd: &GraphDef) -> Result<Graph, ProjectError> {
-    let node_err = |node: &str, message: String| ProjectError::Node { graph: gd.name.clone(), node: node.to_string(), message };
+    let node_err =
+        |node: &str, message: String| ProjectError::Node { graph: gd.name.clone(), node: node.to_string(), message };
     let mut by_name: HashMap<&str, usize> = HashMap::new();
     for (i, n) in gd.nodes.iter().enumerate() {
         if by_name.insert(n.name.as_str(), i).is_some() {
             return Err(node_err(&n.name, "the name is used by two nodes".to_string()));
         }
     }
-    let base = |s: &str| -> String { s.rsplit_once(':').map_or(s, |(b, i)| if i.parse::<usize>().is_ok() { b } else { s }).to_string() };
+    let base = |s: &str| -> String {
+        s.rsplit_once(':').map_or(s, |(b, i)| if i.parse::<usize>().is_ok() { b } else { s }).to_string()
+    };
     // Dependency check and order (Kahn's algorithm keeping file order among ready nodes).
     let mut deps: Vec<Vec<usize>> = Vec::with_capacity(gd.nodes.len());
     for n in &gd.nodes {
@@ -265,7 +270,10 @@ pub fn build_graph(gd: &GraphDef) -> Result<Graph, ProjectError> {
             match by_name.get(b.as_str()) {
                 Some(&j) => d.push(j),
                 None => {
-                    return Err(node_err(&n.name, format!("input {k} refers to '{inp}', which is not a node of this graph")));
+                    return Err(node_err(
+                        &n.name,
+                        format!("input {k} refers to '{inp}', which is not a node of this graph"),
+                    ));
                 }
             }
         }
@@ -291,7 +299,8 @@ pub fn build_graph(gd: &GraphDef) -> Result<Graph, ProjectError> {
             break;
         }
         if order.len() == before {
-            let stuck: Vec<&str> = (0..gd.nodes.len()).filter(|&i| !done[i]).map(|i| gd.nodes[i].name.as_str()).collect();
+            let stuck: Vec<&str> =
+                (0..gd.nodes.len()).filter(|&i| !done[i]).map(|i| gd.nodes[i].name.as_str()).collect();
             return Err(node_err(stuck[0], format!("the graph has a cycle through {}", stuck.join(", "))));
         }
     }
@@ -369,8 +378,14 @@ mod tests {
         let e = Project::from_json_str("not json").unwrap_err();
         assert!(matches!(e, ProjectError::Syntax(_)));
         let e = Project::from_json_str(&SMALL.replace("\"b:0\"", "\"zz:0\"")).unwrap_err();
-        assert_eq!(e.to_string(), "graph 'main', node 'add': input 1 refers to 'zz:0', which is not a node of this graph");
-        let cyc = SMALL.replace(r#""op": "Const", "value": {"dtype": "float32", "data": [1.0, 2.0]}"#, r#""op": "Identity", "inputs": ["add:0"]"#);
+        assert_eq!(
+            e.to_string(),
+            "graph 'main', node 'add': input 1 refers to 'zz:0', which is not a node of this graph"
+        );
+        let cyc = SMALL.replace(
+            r#""op": "Const", "value": {"dtype": "float32", "data": [1.0, 2.0]}"#,
+            r#""op": "Identity", "inputs": ["add:0"]"#,
+        );
         let e = Project::from_json_str(&cyc).unwrap_err();
         assert!(e.to_string().contains("cycle"), "{e}");
         let e = Project::from_json_str(&SMALL.replace("\"format_version\": 1", "\"format_version\": 99")).unwrap_err();
@@ -400,7 +415,11 @@ mod tests {
         let path = dir.join("p.json");
         p.save(&path).unwrap();
         assert_eq!(Project::load(&path).unwrap(), p);
-        let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains(".tmp-")).collect();
+        let leftovers: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+            .collect();
         assert!(leftovers.is_empty());
         std::fs::remove_dir_all(&dir).ok();
     }

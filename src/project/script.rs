@@ -211,9 +211,7 @@ pub struct Interpreter<'a> {
 }
 
 fn feeds_of(defs: &[FeedDef]) -> Result<Vec<NamedFeed>> {
-    defs.iter()
-        .map(|f| Ok(NamedFeed { tensor: f.tensor.clone(), value: Value::from_json(&f.value, None)? }))
-        .collect()
+    defs.iter().map(|f| Ok(NamedFeed { tensor: f.tensor.clone(), value: Value::from_json(&f.value, None)? })).collect()
 }
 
 impl Interpreter<'_> {
@@ -228,7 +226,11 @@ impl Interpreter<'_> {
             Step::OpenSession { id, graph, config, interactive } => {
                 let g = self.graph_idx(graph)?;
                 let cfg = match config {
-                    Some(c) => self.project.config(c).cloned().ok_or_else(|| Error::value_error(format!("no config named '{c}'")))?,
+                    Some(c) => self
+                        .project
+                        .config(c)
+                        .cloned()
+                        .ok_or_else(|| Error::value_error(format!("no config named '{c}'")))?,
                     None => ConfigProto::default(),
                 };
                 self.ws.open_session(id, g, cfg, *interactive)?;
