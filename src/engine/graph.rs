@@ -342,10 +342,10 @@ impl Graph {
         let count = self.names_in_use.entry(key).or_insert(0);
         *count += 1;
         // A stored name like `add_2` also marks `add` as used, so a later `add` gets a fresh suffix.
-        if let Some((base, suffix)) = name.rsplit_once('_') {
-            if suffix.parse::<usize>().is_ok() {
-                self.names_in_use.entry(base.to_lowercase()).or_insert(1);
-            }
+        if let Some((base, suffix)) = name.rsplit_once('_')
+            && suffix.parse::<usize>().is_ok()
+        {
+            self.names_in_use.entry(base.to_lowercase()).or_insert(1);
         }
         self.add_exact(name, spec)
     }
@@ -399,11 +399,11 @@ impl Graph {
             DeviceSpec::parse(&device).map_err(|e| e.at(name))?;
         }
         let id = NodeId(self.nodes.len());
-        if let Op::Assign { initializer: true } = spec.op {
-            if let Some(var) = spec.inputs.first() {
-                self.variables.retain(|(v, _)| *v != var.node);
-                self.variables.push((var.node, id));
-            }
+        if let Op::Assign { initializer: true } = spec.op
+            && let Some(var) = spec.inputs.first()
+        {
+            self.variables.retain(|(v, _)| *v != var.node);
+            self.variables.push((var.node, id));
         }
         self.nodes.push(Node {
             name: name.to_string(),
@@ -640,14 +640,14 @@ impl Graph {
                     "Variable {full} does not exist, or was not created with tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in VarScope?"
                 )));
             };
-            if let (Some(want), Some((_, have))) = (shape, self.output_info(id.out())) {
-                if !have.is_compatible_with_dims(want) {
-                    return Err(Error::value_error(format!(
-                        "Trying to share variable {full}, but specified shape {} and found shape {}.",
-                        Shape::known(want),
-                        have
-                    )));
-                }
+            if let (Some(want), Some((_, have))) = (shape, self.output_info(id.out()))
+                && !have.is_compatible_with_dims(want)
+            {
+                return Err(Error::value_error(format!(
+                    "Trying to share variable {full}, but specified shape {} and found shape {}.",
+                    Shape::known(want),
+                    have
+                )));
             }
             return Ok(id.out());
         }

@@ -500,10 +500,10 @@ pub fn infer(op: &Op, inputs: &[InputInfo], ctx: &NodeContext<'_>) -> Result<Vec
                     .at(ctx.name));
                 }
                 for (x, y) in da.iter().zip(db) {
-                    if let (Some(x), Some(y)) = (x, y) {
-                        if x != y {
-                            return Err(dims_err(*x, *y));
-                        }
+                    if let (Some(x), Some(y)) = (x, y)
+                        && x != y
+                    {
+                        return Err(dims_err(*x, *y));
                     }
                 }
             }
@@ -532,20 +532,18 @@ pub fn infer(op: &Op, inputs: &[InputInfo], ctx: &NodeContext<'_>) -> Result<Vec
             if inputs[0].dtype == DType::Bool {
                 float_only(DType::Bool)?;
             }
-            for i in 0..2 {
-                if let Some(r) = inputs[i].shape.rank() {
-                    if r != 2 {
-                        return Err(rank_err(i, "rank 2"));
-                    }
+            for (i, input) in inputs.iter().enumerate().take(2) {
+                if input.shape.rank().is_some_and(|r| r != 2) {
+                    return Err(rank_err(i, "rank 2"));
                 }
             }
             let (a, b) = (&inputs[0].shape, &inputs[1].shape);
             let (m, ka) = if *transpose_a { (a.dim(1), a.dim(0)) } else { (a.dim(0), a.dim(1)) };
             let (kb, n) = if *transpose_b { (b.dim(1), b.dim(0)) } else { (b.dim(0), b.dim(1)) };
-            if let (Some(x), Some(y)) = (ka, kb) {
-                if x != y {
-                    return Err(dims_err(x, y));
-                }
+            if let (Some(x), Some(y)) = (ka, kb)
+                && x != y
+            {
+                return Err(dims_err(x, y));
             }
             vec![(inputs[0].dtype, Shape::from_dims(vec![m, n]))]
         }
@@ -618,32 +616,27 @@ pub fn infer(op: &Op, inputs: &[InputInfo], ctx: &NodeContext<'_>) -> Result<Vec
         Op::SigmoidCrossEntropyWithLogits => {
             float_only(inputs[0].dtype)?;
             let (a, b) = (&inputs[0].shape, &inputs[1].shape);
-            if let (Some(da), Some(db)) = (a.to_known(), b.to_known()) {
-                if da != db {
-                    return Err(Error::value_error(format!(
-                        "logits and labels must have the same shape ({} vs {})",
-                        b, a
-                    ))
+            if let (Some(da), Some(db)) = (a.to_known(), b.to_known())
+                && da != db
+            {
+                return Err(Error::value_error(format!("logits and labels must have the same shape ({} vs {})", b, a))
                     .at(ctx.name));
-                }
             }
             vec![(inputs[1].dtype, b.clone())]
         }
         Op::SoftmaxCrossEntropyWithLogits => {
             float_only(inputs[0].dtype)?;
-            for i in 0..2 {
-                if let Some(r) = inputs[i].shape.rank() {
-                    if r != 2 {
-                        return Err(rank_err(i, "rank 2"));
-                    }
+            for (i, input) in inputs.iter().enumerate().take(2) {
+                if input.shape.rank().is_some_and(|r| r != 2) {
+                    return Err(rank_err(i, "rank 2"));
                 }
             }
             let (a, b) = (&inputs[0].shape, &inputs[1].shape);
             for d in 0..2 {
-                if let (Some(x), Some(y)) = (a.dim(d), b.dim(d)) {
-                    if x != y {
-                        return Err(dims_err(x, y));
-                    }
+                if let (Some(x), Some(y)) = (a.dim(d), b.dim(d))
+                    && x != y
+                {
+                    return Err(dims_err(x, y));
                 }
             }
             let batch = b.dim(0).or(a.dim(0));

@@ -616,11 +616,11 @@ impl Session {
                 Ok(())
             })();
             res.map_err(|e| if e.node.is_none() { e.at(node.name.clone()) } else { e })?;
-            if let Some(d) = deadline {
-                if Instant::now() > d {
-                    return Err(Error::new(ErrorClass::DeadlineExceeded, "Timed out waiting for notification")
-                        .at(node.name.clone()));
-                }
+            if let Some(d) = deadline
+                && Instant::now() > d
+            {
+                return Err(Error::new(ErrorClass::DeadlineExceeded, "Timed out waiting for notification")
+                    .at(node.name.clone()));
             }
         }
         Ok(())

@@ -183,14 +183,14 @@ impl Value {
         if dtype != DType::Bool && flat.iter().any(|s| matches!(s, Scalar::B(_))) && dtype.is_float() {
             return Err(Error::type_error(format!("Expected {}, got a bool value", dtype.name())));
         }
-        if dtype.is_int() {
-            if let Some(Scalar::F(x)) = flat.iter().find(|s| matches!(s, Scalar::F(x) if x.fract() != 0.0)) {
-                return Err(Error::type_error(format!(
-                    "Expected {}, got {} of type 'float' instead.",
-                    dtype.name(),
-                    numpy_fmt::scalar_f64(*x)
-                )));
-            }
+        if dtype.is_int()
+            && let Some(Scalar::F(x)) = flat.iter().find(|s| matches!(s, Scalar::F(x) if x.fract() != 0.0))
+        {
+            return Err(Error::type_error(format!(
+                "Expected {}, got {} of type 'float' instead.",
+                dtype.name(),
+                numpy_fmt::scalar_f64(*x)
+            )));
         }
         let sh = IxDyn(&shape);
         let err = |e: ndarray::ShapeError| Error::invalid_argument(e.to_string());

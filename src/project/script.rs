@@ -161,10 +161,10 @@ impl Step {
         match self {
             Step::OpenSession { graph, config, .. } => {
                 graph_ok(graph)?;
-                if let Some(c) = config {
-                    if project.config(c).is_none() {
-                        return Err(format!("no config named '{c}'"));
-                    }
+                if let Some(c) = config
+                    && project.config(c).is_none()
+                {
+                    return Err(format!("no config named '{c}'"));
                 }
                 Ok(())
             }
