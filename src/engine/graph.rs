@@ -177,6 +177,12 @@ impl Graph {
         }
     }
 
+    /// A fresh graph that takes over the identity of an earlier one (the editor rebuilds a graph
+    /// after an edit; sessions opened on it keep working, as TF sessions see ops added later).
+    pub fn with_id(id: u64) -> Graph {
+        Graph { id, ..Graph::new() }
+    }
+
     /// The graph's identity; sessions and tensors check it.
     pub fn id(&self) -> u64 {
         self.id

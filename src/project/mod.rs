@@ -250,6 +250,11 @@ fn resolve_input(graph: &Graph, name: &str) -> EngineResult<Output> {
 /// Builds one stored graph. Nodes may be listed in any order; they are added in dependency order,
 /// and a cycle or a dangling input is refused with the node's name.
 pub fn build_graph(gd: &GraphDef) -> Result<Graph, ProjectError> {
+    build_graph_with_id(gd, None)
+}
+
+/// Like [`build_graph`], keeping the identity `id` when given (see [`Graph::with_id`]).
+pub fn build_graph_with_id(gd: &GraphDef, id: Option<u64>) -> Result<Graph, ProjectError> {
     let node_err =
         |node: &str, message: String| ProjectError::Node { graph: gd.name.clone(), node: node.to_string(), message };
     let mut by_name: HashMap<&str, usize> = HashMap::new();
@@ -304,7 +309,10 @@ pub fn build_graph(gd: &GraphDef) -> Result<Graph, ProjectError> {
             return Err(node_err(stuck[0], format!("the graph has a cycle through {}", stuck.join(", "))));
         }
     }
-    let mut graph = Graph::new();
+    let mut graph = match id {
+        Some(id) => Graph::with_id(id),
+        None => Graph::new(),
+    };
     graph.seed = gd.seed;
     for i in order {
         let n = &gd.nodes[i];
