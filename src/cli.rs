@@ -45,11 +45,8 @@ pub fn main(args: Vec<String>) -> i32 {
     let mut out = stdout.lock();
     match cli.command {
         None => {
-            let _ = writeln!(
-                out,
-                "flowbench: the workbench window is not built yet.\n\nUsage:\n  flowbench run FILE     run a project's script\n  flowbench check FILE   validate a project file\n\nExamples are in assets/examples/."
-            );
-            0
+            drop(out);
+            crate::app::run_window()
         }
         Some(Command::Check { file }) => match Project::load(&file) {
             Ok(p) => {

@@ -1,5 +1,5 @@
-//! The `flowbench` binary: the headless CLI (`run`, `check`); with no arguments, usage until the
-//! window lands.
+//! The `flowbench` binary: the headless CLI (`run`, `check`); with no arguments, the workbench
+//! window.
 
 fn main() {
     let code = flowbench::cli::main(std::env::args().skip(1).collect());

@@ -1,0 +1,115 @@
+//! The config and device panel: the devices this engine offers (each with a line on what it
+//! is), and the `ConfigProto` editor. Configs are named and saved in the project; a session is
+//! opened with one of them (or the default `ConfigProto()`).
+
+use super::commands::Command;
+use super::{AppState, style};
+use crate::engine::device::available_devices;
+use crate::engine::session::ConfigProto;
+use crate::project::NamedConfig;
+use egui::RichText;
+
+/// The panel's own state: which named config is being edited.
+#[derive(Default)]
+pub struct ConfigPanel {
+    /// Index into the project's configs; `None` for the default `ConfigProto()`.
+    selected: Option<String>,
+}
+
+impl ConfigPanel {
+    /// Draws the devices and the config editor.
+    pub fn ui(&mut self, ui: &mut egui::Ui, s: &AppState, out: &mut Vec<Command>) {
+        ui.heading("Devices");
+        for d in available_devices() {
+            ui.label(RichText::new(&d.name).monospace().size(11.0));
+            ui.label(RichText::new(&d.description).small().weak());
+        }
+        ui.label(
+            RichText::new("No GPU here: an op asking for /gpu:0 fails to place unless allow_soft_placement is on.")
+                .small()
+                .color(style::WARNING),
+        );
+        ui.add_space(6.0);
+        ui.heading("ConfigProto");
+        let configs = &s.doc.project.configs;
+        if self.selected.as_ref().is_some_and(|n| !configs.iter().any(|c| c.name == *n)) {
+            self.selected = None;
+        }
+        ui.horizontal(|ui| {
+            let l = ui.label("Config");
+            let shown = self.selected.clone().unwrap_or_else(|| "ConfigProto() (default)".to_string());
+            egui::ComboBox::from_id_salt("config-pick")
+                .selected_text(shown)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.selected, None, "ConfigProto() (default)");
+                    for c in configs {
+                        ui.selectable_value(&mut self.selected, Some(c.name.clone()), &c.name);
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            if ui.button("New config").on_hover_text("a named ConfigProto saved in the project").clicked() {
+                let name = (0..)
+                    .map(|i| if i == 0 { "config".to_string() } else { format!("config_{i}") })
+                    .find(|n| !configs.iter().any(|c| c.name == *n))
+                    .unwrap_or_default();
+                out.push(Command::SaveConfig(NamedConfig { name: name.clone(), config: ConfigProto::default() }));
+                self.selected = Some(name);
+            }
+        });
+        let current = self.selected.as_ref().and_then(|n| configs.iter().find(|c| c.name == *n));
+        match current {
+            None => {
+                ui.label(RichText::new("The default config: hard placement, no placement log.").small().weak());
+            }
+            Some(nc) => {
+                let mut c = nc.config.clone();
+                egui::Grid::new("config-grid").num_columns(2).show(ui, |ui| {
+                    ui.checkbox(&mut c.allow_soft_placement, "allow_soft_placement")
+                        .on_hover_text("fall back to the CPU when a requested device does not exist");
+                    ui.end_row();
+                    ui.checkbox(&mut c.log_device_placement, "log_device_placement")
+                        .on_hover_text("print where each op is placed (in the log)");
+                    ui.end_row();
+                    let l = ui.label("intra_op_parallelism_threads");
+                    ui.add(egui::DragValue::new(&mut c.intra_op_parallelism_threads).range(0..=256)).labelled_by(l.id);
+                    ui.end_row();
+                    let l = ui.label("inter_op_parallelism_threads");
+                    ui.add(egui::DragValue::new(&mut c.inter_op_parallelism_threads).range(0..=256)).labelled_by(l.id);
+                    ui.end_row();
+                    ui.checkbox(&mut c.gpu_options.allow_growth, "gpu_options.allow_growth");
+                    ui.end_row();
+                    let l = ui.label("per_process_gpu_memory_fraction");
+                    ui.add(
+                        egui::DragValue::new(&mut c.gpu_options.per_process_gpu_memory_fraction)
+                            .range(0.0..=1.0)
+                            .speed(0.01),
+                    )
+                    .labelled_by(l.id);
+                    ui.end_row();
+                    let l = ui.label("operation_timeout_in_ms");
+                    ui.add(egui::DragValue::new(&mut c.operation_timeout_in_ms).range(0..=3_600_000)).labelled_by(l.id);
+                    ui.end_row();
+                });
+                if c != nc.config {
+                    out.push(Command::SaveConfig(NamedConfig { name: nc.name.clone(), config: c }));
+                }
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new(nc.config.summary()).small().weak());
+                    if ui.small_button("Delete config").clicked() {
+                        out.push(Command::DeleteConfig(nc.name.clone()));
+                    }
+                });
+            }
+        }
+        let g = s.view.active_graph;
+        let gname = s.doc.project.graphs.get(g).map_or("", |gd| gd.name.as_str());
+        if ui
+            .button(format!("Open session on '{gname}'"))
+            .on_hover_text("tf.Session(graph=..., config=...) with the config above")
+            .clicked()
+        {
+            out.push(Command::OpenSession { graph: g, config: self.selected.clone() });
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Native open/save dialogs behind a trait. The real implementation runs rfd's
+//! `AsyncFileDialog` on a worker thread (a sync dialog would block the UI thread) and hands the
+//! answer back through a channel; tests use [`FakeDialogs`], which never opens a window.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+/// What a dialog was asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DialogKind {
+    /// File ▸ Open…
+    Open,
+    /// File ▸ Save As…
+    SaveAs,
+}
+
+/// A dialog's answer: the path picked, or `None` when cancelled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DialogAnswer {
+    /// Which dialog answered.
+    pub kind: DialogKind,
+    /// The path, if one was picked.
+    pub path: Option<PathBuf>,
+}
+
+/// File dialogs as the app sees them: ask, then poll for the answer on later frames.
+pub trait FileDialogs {
+    /// Starts a dialog; `suggested` is the file name proposed for saving.
+    fn ask(&mut self, kind: DialogKind, suggested: &str, ctx: &egui::Context);
+    /// The answer, once there is one.
+    fn poll(&mut self) -> Option<DialogAnswer>;
+    /// True while a dialog is open.
+    fn busy(&self) -> bool;
+}
+
+/// rfd's portal dialogs, each on its own thread.
+pub struct RfdDialogs {
+    tx: Sender<DialogAnswer>,
+    rx: Receiver<DialogAnswer>,
+    open: usize,
+}
+
+impl Default for RfdDialogs {
+    fn default() -> Self {
+        let (tx, rx) = channel();
+        RfdDialogs { tx, rx, open: 0 }
+    }
+}
+
+impl FileDialogs for RfdDialogs {
+    fn ask(&mut self, kind: DialogKind, suggested: &str, ctx: &egui::Context) {
+        if self.open > 0 {
+            return;
+        }
+        self.open += 1;
+        let tx = self.tx.clone();
+        let ctx = ctx.clone();
+        let suggested = suggested.to_string();
+        let spawned = std::thread::Builder::new().name("flowbench-file-dialog".to_string()).spawn(move || {
+            let dialog = rfd::AsyncFileDialog::new().add_filter("flowbench project", &["json"]);
+            let path = match kind {
+                DialogKind::Open => block_on(dialog.set_title("Open project").pick_file()),
+                DialogKind::SaveAs => {
+                    block_on(dialog.set_title("Save project as").set_file_name(suggested).save_file())
+                }
+            };
+            let _ = tx.send(DialogAnswer { kind, path: path.map(|h| h.path().to_path_buf()) });
+            ctx.request_repaint();
+        });
+        if spawned.is_err() {
+            self.open -= 1;
+            let _ = self.tx.send(DialogAnswer { kind, path: None });
+        }
+    }
+
+    fn poll(&mut self) -> Option<DialogAnswer> {
+        let a = self.rx.try_recv().ok()?;
+        self.open = self.open.saturating_sub(1);
+        Some(a)
+    }
+
+    fn busy(&self) -> bool {
+        self.open > 0
+    }
+}
+
+/// Runs a future to completion on the current (worker) thread.
+fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+    struct ThreadWaker(std::thread::Thread);
+    impl Wake for ThreadWaker {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        match fut.as_mut().poll(&mut cx) {
+            Poll::Ready(v) => return v,
+            Poll::Pending => std::thread::park(),
+        }
+    }
+}
+
+/// Scripted answers for tests: each `ask` takes the next queued path (or cancels when the queue
+/// is empty) and records what was asked.
+#[derive(Default)]
+pub struct FakeDialogs {
+    /// Paths the next dialogs answer with, in order.
+    pub answers: VecDeque<Option<PathBuf>>,
+    /// Every dialog asked for, with its suggested name.
+    pub asked: Vec<(DialogKind, String)>,
+    ready: VecDeque<DialogAnswer>,
+}
+
+impl FakeDialogs {
+    /// A fake that answers with `paths`, in order.
+    pub fn answering(paths: impl IntoIterator<Item = Option<PathBuf>>) -> FakeDialogs {
+        FakeDialogs { answers: paths.into_iter().collect(), ..Default::default() }
+    }
+}
+
+impl FileDialogs for FakeDialogs {
+    fn ask(&mut self, kind: DialogKind, suggested: &str, _ctx: &egui::Context) {
+        self.asked.push((kind, suggested.to_string()));
+        let path = self.answers.pop_front().flatten();
+        self.ready.push_back(DialogAnswer { kind, path });
+    }
+
+    fn poll(&mut self) -> Option<DialogAnswer> {
+        self.ready.pop_front()
+    }
+
+    fn busy(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,414 @@
+//! The document the window edits: the project (the single source of truth), where it lives on
+//! disk and whether it has unsaved changes; and the engine state derived from it: a workspace
+//! whose graphs are rebuilt after each edit (keeping their identity, so open sessions keep
+//! working), with every node that fails to build recorded with its message instead of refusing
+//! the whole graph. Also the graph helpers the editor needs (unique names, what a run executes,
+//! auto-layout).
+
+use crate::engine::error::Error;
+use crate::engine::graph::{Graph, NodeSpec};
+use crate::engine::ops::Op;
+use crate::engine::workspace::{NamedGraph, Workspace};
+use crate::project::{GraphDef, NodeDef, Project};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+
+/// The open project, where it came from, and the copy last saved (for the unsaved-changes dot).
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// The project.
+    pub project: Project,
+    /// Where it is saved; `None` for a new project or a bundled example.
+    pub path: Option<PathBuf>,
+    /// A name to show when there is no path (`3_4_4_placeholder.json (example)`).
+    pub display_name: String,
+    saved: Project,
+    /// Bumped on every change to the project.
+    pub revision: u64,
+}
+
+impl Document {
+    /// A document for `project`, considered saved.
+    pub fn new(project: Project, path: Option<PathBuf>, display_name: String) -> Document {
+        Document { saved: project.clone(), project, path, display_name, revision: 0 }
+    }
+
+    /// True when the project differs from the copy last saved or loaded.
+    pub fn is_dirty(&self) -> bool {
+        self.project != self.saved
+    }
+
+    /// Marks the current project as saved (at `path`).
+    pub fn mark_saved(&mut self, path: PathBuf) {
+        self.display_name = file_name(&path);
+        self.path = Some(path);
+        self.saved = self.project.clone();
+    }
+
+    /// The file name shown in the title bar.
+    pub fn title_name(&self) -> String {
+        match &self.path {
+            Some(p) => file_name(p),
+            None => self.display_name.clone(),
+        }
+    }
+
+    /// Records that the project changed.
+    pub fn touch(&mut self) {
+        self.revision += 1;
+    }
+}
+
+/// The last component of a path, for titles and menus.
+pub fn file_name(p: &std::path::Path) -> String {
+    p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().to_string())
+}
+
+/// Why a node is drawn in error.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeError {
+    /// The message (TF's, where TF has one).
+    pub message: String,
+    /// True when the node only lacks inputs that are not wired yet.
+    pub incomplete: bool,
+}
+
+/// The engine state derived from the project.
+#[derive(Debug)]
+pub struct Engine {
+    /// Graphs (in project order) and every session opened in the window.
+    pub ws: Workspace,
+    /// Per graph: the nodes that failed to build, by name.
+    pub errors: Vec<BTreeMap<String, NodeError>>,
+    built: Vec<Option<GraphDef>>,
+}
+
+impl Engine {
+    /// Builds every graph of `project` into a fresh workspace.
+    pub fn new(project: &Project) -> Engine {
+        let mut e = Engine { ws: Workspace::default(), errors: Vec::new(), built: Vec::new() };
+        e.sync(project);
+        e
+    }
+
+    /// Brings the workspace in line with the project: graphs whose nodes changed are rebuilt
+    /// under their old identity; new graphs are added.
+    pub fn sync(&mut self, project: &Project) {
+        for (i, gd) in project.graphs.iter().enumerate() {
+            let key = without_positions(gd);
+            if let Some(ng) = self.ws.graphs.get_mut(i) {
+                ng.name = gd.name.clone();
+                if self.built.get(i).and_then(|b| b.as_ref()) == Some(&key) {
+                    continue;
+                }
+                let old_gen = ng.graph.generation();
+                let (mut g, errs) = build_tolerant(gd, Some(ng.graph.id()));
+                // Run plans cached by sessions are keyed by generation: make the rebuilt graph's
+                // generation new so no plan compiled against the old node ids is reused.
+                while g.generation() <= old_gen {
+                    g.remove(&[]);
+                }
+                ng.graph = g;
+                set_at(&mut self.errors, i, errs);
+                set_at(&mut self.built, i, Some(key));
+            } else {
+                let (g, errs) = build_tolerant(gd, None);
+                self.ws.graphs.push(NamedGraph { name: gd.name.clone(), graph: g });
+                set_at(&mut self.errors, i, errs);
+                set_at(&mut self.built, i, Some(key));
+            }
+        }
+        // Graphs the project no longer has (an undone "New graph"): dropped unless a session
+        // still runs them, in which case they stay under a name no script can refer to.
+        let n = project.graphs.len();
+        let used = self.ws.sessions.iter().map(|s| s.graph).max();
+        let keep = used.map_or(n, |u| (u + 1).max(n));
+        self.ws.graphs.truncate(keep);
+        self.errors.truncate(keep);
+        self.built.truncate(keep);
+        for g in self.ws.graphs.iter_mut().skip(n) {
+            if !g.name.starts_with("(removed)") {
+                g.name = format!("(removed) {}", g.name);
+            }
+        }
+        self.ws.default_graph = project.graphs.iter().position(|g| g.name == project.default_graph).unwrap_or(0);
+    }
+
+    /// Forces every graph to be rebuilt on the next sync (after something outside the editor
+    /// changed the workspace's graphs, such as a replayed script).
+    pub fn invalidate(&mut self) {
+        for b in &mut self.built {
+            *b = None;
+        }
+    }
+
+    /// The built graph at `idx`.
+    pub fn graph(&self, idx: usize) -> Option<&Graph> {
+        self.ws.graphs.get(idx).map(|g| &g.graph)
+    }
+
+    /// The nodes in error in graph `idx`.
+    pub fn errors(&self, idx: usize) -> Option<&BTreeMap<String, NodeError>> {
+        self.errors.get(idx)
+    }
+}
+
+fn set_at<T: Default>(v: &mut Vec<T>, i: usize, x: T) {
+    while v.len() <= i {
+        v.push(T::default());
+    }
+    v[i] = x;
+}
+
+fn without_positions(gd: &GraphDef) -> GraphDef {
+    let mut g = gd.clone();
+    for n in &mut g.nodes {
+        n.pos = None;
+    }
+    g
+}
+
+/// The node name in a tensor name: `add:0` → `add`.
+pub fn node_of(tensor: &str) -> &str {
+    match tensor.rsplit_once(':') {
+        Some((n, i)) if !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()) => n,
+        _ => tensor,
+    }
+}
+
+/// The output index in a tensor name: `add:1` → 1, `add` → 0.
+pub fn index_of(tensor: &str) -> usize {
+    match tensor.rsplit_once(':') {
+        Some((_, i)) => i.parse().unwrap_or(0),
+        None => 0,
+    }
+}
+
+/// Builds a stored graph, keeping going past nodes that fail: each failure is recorded under
+/// the node's name (with TF's message), and the nodes that depend on it are left out too.
+pub fn build_tolerant(gd: &GraphDef, id: Option<u64>) -> (Graph, BTreeMap<String, NodeError>) {
+    let mut errors: BTreeMap<String, NodeError> = BTreeMap::new();
+    let mut graph = match id {
+        Some(id) => Graph::with_id(id),
+        None => Graph::new(),
+    };
+    graph.seed = gd.seed;
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, n) in gd.nodes.iter().enumerate() {
+        if index.insert(n.name.as_str(), i).is_some() {
+            errors.insert(
+                n.name.clone(),
+                NodeError { message: format!("Duplicate node name in graph: '{}'", n.name), incomplete: false },
+            );
+        }
+    }
+    let deps: Vec<Vec<usize>> = gd
+        .nodes
+        .iter()
+        .map(|n| {
+            n.inputs
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| node_of(s))
+                .chain(n.control_inputs.iter().map(String::as_str))
+                .filter_map(|b| index.get(b).copied())
+                .collect()
+        })
+        .collect();
+    let mut done = vec![false; gd.nodes.len()];
+    let mut order = Vec::with_capacity(gd.nodes.len());
+    loop {
+        let before = order.len();
+        for i in 0..gd.nodes.len() {
+            if !done[i] && deps[i].iter().all(|&j| done[j]) {
+                done[i] = true;
+                order.push(i);
+            }
+        }
+        if order.len() == before {
+            break;
+        }
+    }
+    let stuck: Vec<&str> = (0..gd.nodes.len()).filter(|&i| !done[i]).map(|i| gd.nodes[i].name.as_str()).collect();
+    for s in &stuck {
+        errors.insert(
+            (*s).to_string(),
+            NodeError { message: format!("the graph has a cycle through {}", stuck.join(", ")), incomplete: false },
+        );
+    }
+    for i in order {
+        let n = &gd.nodes[i];
+        if errors.contains_key(&n.name) {
+            continue;
+        }
+        if let Err(e) = add_node(&mut graph, n, &errors) {
+            errors.insert(n.name.clone(), e);
+        }
+    }
+    (graph, errors)
+}
+
+fn add_node(graph: &mut Graph, n: &NodeDef, errors: &BTreeMap<String, NodeError>) -> Result<(), NodeError> {
+    let names = n.op.input_names();
+    let hard = |message: String| NodeError { message, incomplete: false };
+    let missing: Vec<&str> = names
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| n.inputs.get(*k).is_none_or(|s| s.is_empty()))
+        .map(|(_, s)| *s)
+        .collect();
+    if !missing.is_empty() && n.inputs.len() <= names.len() {
+        return Err(NodeError {
+            message: format!(
+                "{} op '{}' expects {} input(s) ({}); not connected: {}",
+                n.op.type_name(),
+                n.name,
+                names.len(),
+                names.join(", "),
+                missing.join(", ")
+            ),
+            incomplete: true,
+        });
+    }
+    let mut inputs = Vec::with_capacity(n.inputs.len());
+    for s in &n.inputs {
+        let base = node_of(s);
+        if errors.contains_key(base) {
+            return Err(NodeError {
+                message: format!("input '{s}' comes from '{base}', which is in error"),
+                incomplete: true,
+            });
+        }
+        inputs.push(graph.tensor(s).map_err(|e| hard(e.to_string()))?);
+    }
+    let mut control_inputs = Vec::with_capacity(n.control_inputs.len());
+    for c in &n.control_inputs {
+        if errors.contains_key(c) {
+            return Err(NodeError { message: format!("control input '{c}' is in error"), incomplete: true });
+        }
+        control_inputs
+            .push(graph.find(c).ok_or_else(|| hard(format!("control input '{c}' is not a node of this graph")))?);
+    }
+    let spec = NodeSpec { op: n.op.clone(), inputs, control_inputs, device: Some(n.device.clone()) };
+    graph.add_named(&n.name, spec).map(|_| ()).map_err(|e: Error| hard(e.to_string()))
+}
+
+/// A name not used in `gd`, derived from `base` as TF derives op names (`add`, `add_1`, ...).
+pub fn unique_name(gd: &GraphDef, base: &str, also_taken: &HashSet<String>) -> String {
+    let taken = |s: &str| {
+        gd.nodes.iter().any(|n| n.name.eq_ignore_ascii_case(s)) || also_taken.iter().any(|t| t.eq_ignore_ascii_case(s))
+    };
+    if !taken(base) {
+        return base.to_string();
+    }
+    (1..).map(|i| format!("{base}_{i}")).find(|c| !taken(c)).unwrap_or_else(|| base.to_string())
+}
+
+/// What a run executes: the nodes reached from the fetches and targets (through data and
+/// control inputs, not through a fed tensor, not into an `Assign`'s variable), and the
+/// placeholders among them that must be fed.
+pub fn run_closure(
+    gd: &GraphDef,
+    fetches: &[String],
+    targets: &[String],
+    fed: &[String],
+) -> (HashSet<String>, Vec<String>) {
+    let by_name: HashMap<&str, &NodeDef> = gd.nodes.iter().map(|n| (n.name.as_str(), n)).collect();
+    let fed_norm: HashSet<String> = fed.iter().map(|t| format!("{}:{}", node_of(t), index_of(t))).collect();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut stack: Vec<String> = fetches
+        .iter()
+        .filter(|t| !fed_norm.contains(&format!("{}:{}", node_of(t), index_of(t))))
+        .map(|t| node_of(t).to_string())
+        .chain(targets.iter().map(|t| node_of(t).to_string()))
+        .collect();
+    let mut placeholders = Vec::new();
+    while let Some(name) = stack.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        let Some(n) = by_name.get(name.as_str()) else { continue };
+        if matches!(n.op, Op::Placeholder { .. }) {
+            placeholders.push(format!("{name}:0"));
+        }
+        let is_assign = matches!(n.op, Op::Assign { .. });
+        for (k, t) in n.inputs.iter().enumerate() {
+            if t.is_empty() || (is_assign && k == 0) {
+                continue;
+            }
+            if fed_norm.contains(&format!("{}:{}", node_of(t), index_of(t))) {
+                continue;
+            }
+            stack.push(node_of(t).to_string());
+        }
+        stack.extend(n.control_inputs.iter().cloned());
+    }
+    placeholders.sort();
+    (seen, placeholders)
+}
+
+/// Positions in layers: each node one column right of its deepest input; rows in file order.
+pub fn auto_layout(gd: &GraphDef) -> Vec<(String, [f32; 2])> {
+    let index: HashMap<&str, usize> = gd.nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect();
+    let mut depth = vec![0usize; gd.nodes.len()];
+    // Longest path by relaxation (bounded by the node count, so a cycle cannot loop forever).
+    for _ in 0..gd.nodes.len() {
+        let mut changed = false;
+        for (i, n) in gd.nodes.iter().enumerate() {
+            let d = n
+                .inputs
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| node_of(s))
+                .chain(n.control_inputs.iter().map(String::as_str))
+                .filter_map(|b| index.get(b))
+                .map(|&j| depth[j] + 1)
+                .max()
+                .unwrap_or(0);
+            if d > depth[i] && d < gd.nodes.len() {
+                depth[i] = d;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut rows: HashMap<usize, usize> = HashMap::new();
+    gd.nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let r = rows.entry(depth[i]).or_insert(0);
+            let pos = [depth[i] as f32 * 240.0, *r as f32 * 110.0];
+            *r += 1;
+            (n.name.clone(), pos)
+        })
+        .collect()
+}
+
+/// Renames node `old` to `new` in `gd`, updating every input and control input that refers to it.
+pub fn rename_in(gd: &mut GraphDef, old: &str, new: &str) {
+    for n in &mut gd.nodes {
+        if n.name == old {
+            n.name = new.to_string();
+        }
+        for t in &mut n.inputs {
+            if node_of(t) == old {
+                *t = format!("{new}:{}", index_of(t));
+            }
+        }
+        for c in &mut n.control_inputs {
+            if c == old {
+                *c = new.to_string();
+            }
+        }
+    }
+}
+
+/// Checks a node name as TF checks op names.
+pub fn check_node_name(name: &str) -> Result<(), String> {
+    let ok_first = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '.');
+    let ok_rest = name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/'));
+    if ok_first && ok_rest { Ok(()) } else { Err(format!("ValueError: '{name}' is not a valid node name")) }
+}

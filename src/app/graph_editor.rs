@@ -1,0 +1,623 @@
+//! The graph editor (centre): one tab per graph (the default graph marked ★), a toolbar with
+//! search-to-add and the palette, and the node canvas drawn with egui-snarl. The snarl is
+//! derived from the project on every change and never edited directly: dragging a wire, moving
+//! nodes, deleting or renaming emit commands. Each output pin shows its tensor as TF names it
+//! (`add:0 (2,) float32`, click it to fetch it), wires carry their shape, nodes in error are
+//! drawn red with the message on them, device requests tint them, and the nodes the next run
+//! will execute are outlined.
+
+use super::commands::Command;
+use super::document::{auto_layout, index_of, node_of, run_closure};
+use super::{AppState, Modal, style};
+use crate::engine::DType;
+use crate::engine::graph::Initializer;
+use crate::engine::ops::{Op, palette};
+use crate::project::NodeDef;
+use egui::{Color32, Pos2, Rect, RichText, Stroke};
+use egui_snarl::ui::{PinInfo, SnarlPin, SnarlStyle, SnarlViewer, SnarlWidget};
+use egui_snarl::{InPin, InPinId, NodeId, OutPin, OutPinId, Snarl};
+use std::collections::{HashMap, HashSet};
+
+/// What the palette adds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PaletteItem {
+    /// `tf.Variable(tf.random_normal(...))`: three nodes.
+    Variable,
+    /// One op node.
+    Op(Op),
+}
+
+/// Every entry of the palette: a label and what it adds.
+pub fn palette_items() -> Vec<(String, PaletteItem)> {
+    let mut v = vec![("Variable (VariableV2 + Assign + random_normal)".to_string(), PaletteItem::Variable)];
+    for op in palette() {
+        let label = if op.type_name() == op.default_name() {
+            op.type_name().to_string()
+        } else {
+            format!("{} ({})", op.type_name(), op.default_name())
+        };
+        v.push((label, PaletteItem::Op(op)));
+    }
+    v
+}
+
+/// The command that adds a palette item to `graph` at `pos`.
+pub fn add_command(graph: usize, item: &PaletteItem, pos: Option<[f32; 2]>) -> Command {
+    match item {
+        PaletteItem::Variable => Command::AddVariable {
+            graph,
+            dtype: DType::Float32,
+            shape: vec![2, 3],
+            init: Initializer::RandomNormal { mean: 0.0, stddev: 1.0, seed: Some(1) },
+            pos: pos.unwrap_or([0.0, 0.0]),
+        },
+        PaletteItem::Op(op) => Command::AddNodes {
+            graph,
+            nodes: vec![NodeDef {
+                name: op.default_name().to_string(),
+                op: op.clone(),
+                inputs: Vec::new(),
+                control_inputs: Vec::new(),
+                device: String::new(),
+                pos,
+            }],
+        },
+    }
+}
+
+/// Items whose label contains `query` (case-insensitive).
+pub fn search(query: &str) -> Vec<(String, PaletteItem)> {
+    let q = query.trim().to_lowercase();
+    palette_items().into_iter().filter(|(l, _)| q.is_empty() || l.to_lowercase().contains(&q)).collect()
+}
+
+/// Canvas pixels per project position unit (the examples' positions are spaced for small
+/// nodes; the canvas spreads them out).
+const SCALE: [f32; 2] = [1.5, 1.3];
+
+struct SnarlCache {
+    revision: u64,
+    graph_count: usize,
+    snarl: Snarl<usize>,
+}
+
+/// The editor's own state.
+#[derive(Default)]
+pub struct GraphEditor {
+    caches: HashMap<usize, SnarlCache>,
+    search: String,
+    menu_search: String,
+    last_snarl_selection: HashMap<usize, Vec<String>>,
+    /// Pin label rects from the previous frame, in canvas coordinates, for the wire labels.
+    out_rects: HashMap<(usize, usize), Rect>,
+    in_rects: HashMap<(usize, usize), Rect>,
+}
+
+struct OutView {
+    tensor: String,
+    label: String,
+    dtype: Option<DType>,
+    shape: String,
+}
+
+struct NodeView {
+    name: String,
+    op_type: &'static str,
+    inputs: Vec<String>,
+    n_in: usize,
+    outputs: Vec<OutView>,
+    error: Option<String>,
+    incomplete: bool,
+    tint: Option<Color32>,
+    placed: Option<String>,
+    in_run: bool,
+    selected: bool,
+}
+
+impl GraphEditor {
+    /// Draws the tabs, toolbar and canvas of the active graph.
+    pub fn ui(&mut self, ui: &mut egui::Ui, s: &AppState, out: &mut Vec<Command>) {
+        let g = s.view.active_graph;
+        ui.horizontal_wrapped(|ui| {
+            for (i, gd) in s.doc.project.graphs.iter().enumerate() {
+                let label = if gd.name == s.doc.project.default_graph {
+                    format!("★ {} (default graph)", gd.name)
+                } else {
+                    gd.name.clone()
+                };
+                if ui.selectable_label(i == g, label).on_hover_text("A tf.Graph; ★ marks the default graph").clicked()
+                {
+                    out.push(Command::SetActiveGraph(i));
+                }
+            }
+            if ui.button("+ graph").on_hover_text("New graph (tf.Graph())").clicked() {
+                out.push(Command::NewGraph);
+            }
+        });
+        ui.horizontal(|ui| {
+            let label = ui.label("Add node:");
+            let resp = ui.add(
+                egui::TextEdit::singleline(&mut self.search)
+                    .hint_text("type an op name, Enter adds it")
+                    .desired_width(200.0),
+            );
+            let resp = resp.labelled_by(label.id);
+            let hits = search(&self.search);
+            if resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) && !self.search.trim().is_empty() {
+                if let Some((_, item)) = hits.first() {
+                    out.push(add_command(g, item, None));
+                }
+                self.search.clear();
+            }
+            if resp.has_focus() && !self.search.trim().is_empty() {
+                let names: Vec<&str> = hits.iter().take(4).map(|(l, _)| l.as_str()).collect();
+                ui.weak(if names.is_empty() { "no such op".to_string() } else { names.join(" · ") });
+            }
+            ui.menu_button("Palette", |ui| {
+                egui::ScrollArea::vertical().max_height(420.0).show(ui, |ui| {
+                    for (label, item) in palette_items() {
+                        if ui.button(label).clicked() {
+                            out.push(add_command(g, &item, None));
+                            ui.close();
+                        }
+                    }
+                });
+            });
+            if ui.button("Auto-layout").clicked() {
+                out.push(Command::AutoLayout { graph: g });
+            }
+            ui.weak("drag: pan · wheel/ctrl: zoom · shift-drag: box select · right-click: menu");
+        });
+        ui.separator();
+
+        let Some(gd) = s.doc.project.graphs.get(g) else { return };
+        let cache = self.caches.entry(g).or_insert_with(|| SnarlCache {
+            revision: u64::MAX,
+            graph_count: 0,
+            snarl: Snarl::new(),
+        });
+        if cache.revision != s.doc.revision || cache.graph_count != s.doc.project.graphs.len() {
+            cache.snarl = build_snarl(s, g);
+            cache.revision = s.doc.revision;
+            cache.graph_count = s.doc.project.graphs.len();
+        }
+
+        let views = node_views(s, g);
+        let mut viewer = Viewer {
+            graph: g,
+            views: &views,
+            out,
+            refusal: s
+                .view
+                .refusal
+                .as_ref()
+                .filter(|r| r.graph == g)
+                .map(|r| (r.node.clone(), r.input, r.message.clone())),
+            fetches: &s.view.fetches,
+            targets: &s.view.targets,
+            prev_out: &self.out_rects,
+            prev_in: &self.in_rects,
+            new_out: HashMap::new(),
+            new_in: HashMap::new(),
+            menu_search: &mut self.menu_search,
+            shapes: views.iter().map(|v| v.outputs.iter().map(|o| o.shape.clone()).collect()).collect(),
+        };
+        let style = SnarlStyle {
+            centering: Some(true),
+            crisp_magnified_text: Some(true),
+            collapsible: Some(false),
+            min_scale: Some(0.2),
+            max_scale: Some(2.0),
+            ..SnarlStyle::new()
+        };
+        let id = egui::Id::new(("flowbench-graph", g));
+        SnarlWidget::new().id(id).style(style).show(&mut cache.snarl, &mut viewer, ui);
+        let (new_out, new_in) = (std::mem::take(&mut viewer.new_out), std::mem::take(&mut viewer.new_in));
+        self.out_rects = new_out;
+        self.in_rects = new_in;
+
+        // Selection made on the canvas becomes the window's selection.
+        let selected: Vec<String> = egui_snarl::ui::get_selected_nodes(id, ui.ctx())
+            .into_iter()
+            .filter_map(|n| cache.snarl.get_node(n))
+            .filter_map(|&i| gd.nodes.get(i).map(|n| n.name.clone()))
+            .collect();
+        let last = self.last_snarl_selection.entry(g).or_default();
+        if *last != selected {
+            *last = selected.clone();
+            out.push(Command::Select(selected));
+        }
+
+        // Moves made on the canvas go back into the project once the drag ends.
+        if !ui.input(|i| i.pointer.any_down()) {
+            let moves: Vec<(String, [f32; 2])> = cache
+                .snarl
+                .nodes_pos_ids()
+                .filter_map(|(_, pos, &i)| {
+                    let n = gd.nodes.get(i)?;
+                    let old = n.pos?;
+                    let new = [pos.x / SCALE[0], pos.y / SCALE[1]];
+                    ((old[0] - new[0]).abs() > 0.5 || (old[1] - new[1]).abs() > 0.5).then(|| (n.name.clone(), new))
+                })
+                .collect();
+            if !moves.is_empty() {
+                out.push(Command::MoveNodes { graph: g, moves });
+            }
+        }
+    }
+}
+
+/// Derives the canvas from graph `g` of the project.
+fn build_snarl(s: &AppState, g: usize) -> Snarl<usize> {
+    let mut snarl = Snarl::new();
+    let Some(gd) = s.doc.project.graphs.get(g) else { return snarl };
+    let layout: HashMap<String, [f32; 2]> = auto_layout(gd).into_iter().collect();
+    let mut ids: HashMap<&str, NodeId> = HashMap::new();
+    for (i, n) in gd.nodes.iter().enumerate() {
+        let p = n.pos.or_else(|| layout.get(&n.name).copied()).unwrap_or([0.0, 0.0]);
+        let id = snarl.insert_node(Pos2::new(p[0] * SCALE[0], p[1] * SCALE[1]), i);
+        ids.insert(n.name.as_str(), id);
+    }
+    for n in &gd.nodes {
+        let Some(&to) = ids.get(n.name.as_str()) else { continue };
+        for (k, t) in n.inputs.iter().enumerate() {
+            if let Some(&from) = ids.get(node_of(t)).filter(|_| !t.is_empty()) {
+                snarl.connect(OutPinId { node: from, output: index_of(t) }, InPinId { node: to, input: k });
+            }
+        }
+        let n_in = n.op.input_names().len().max(n.inputs.len());
+        for c in &n.control_inputs {
+            if let (Some(&from), Some(src)) = (ids.get(c.as_str()), gd.nodes.iter().find(|m| m.name == *c)) {
+                snarl.connect(OutPinId { node: from, output: src.op.num_outputs() }, InPinId { node: to, input: n_in });
+            }
+        }
+    }
+    snarl
+}
+
+/// What each node of graph `g` shows.
+fn node_views(s: &AppState, g: usize) -> Vec<NodeView> {
+    let Some(gd) = s.doc.project.graphs.get(g) else { return Vec::new() };
+    let graph = s.engine.graph(g);
+    let errors = s.engine.errors(g);
+    let session = s.run_session().and_then(|i| s.engine.ws.sessions.get(i)).filter(|e| e.graph == g);
+    let (run_set, _) = if s.view.fetches.is_empty() && s.view.targets.is_empty() {
+        (HashSet::new(), Vec::new())
+    } else {
+        let fed: Vec<String> =
+            s.view.feeds.iter().filter(|(_, v)| !v.trim().is_empty()).map(|(k, _)| k.clone()).collect();
+        run_closure(gd, &s.view.fetches, &s.view.targets, &fed)
+    };
+    gd.nodes
+        .iter()
+        .map(|n| {
+            let built = graph.and_then(|gr| gr.find(&n.name).and_then(|id| gr.node(id)));
+            let names = n.op.input_names();
+            let n_in = names.len().max(n.inputs.len());
+            let mut inputs: Vec<String> =
+                (0..n_in).map(|k| names.get(k).map_or_else(|| format!("in{k}"), |s| (*s).to_string())).collect();
+            inputs.push("^".to_string());
+            let n_out = n.op.num_outputs();
+            let outputs = (0..n_out)
+                .map(|k| {
+                    let tensor = format!("{}:{k}", n.name);
+                    match built.and_then(|b| b.outputs.get(k)) {
+                        Some((d, sh)) => OutView {
+                            label: format!("{tensor} {sh} {d}"),
+                            tensor,
+                            dtype: Some(*d),
+                            shape: sh.to_string(),
+                        },
+                        None => OutView { label: format!("{tensor} ?"), tensor, dtype: None, shape: "?".to_string() },
+                    }
+                })
+                .collect();
+            let err = errors.and_then(|e| e.get(&n.name));
+            let placement = session.and_then(|e| e.session.placements().get(&n.name));
+            let soft = placement.is_some_and(|p| p.reason.starts_with("soft placement"));
+            NodeView {
+                name: n.name.clone(),
+                op_type: n.op.type_name(),
+                inputs,
+                n_in,
+                outputs,
+                error: err.map(|e| e.message.clone()),
+                incomplete: err.is_some_and(|e| e.incomplete),
+                tint: style::device_tint(&n.device, soft),
+                placed: placement.map(|p| p.device.rsplit('/').next().unwrap_or_default().replace("device:", "")),
+                in_run: run_set.contains(&n.name),
+                selected: s.view.selection.contains(&n.name),
+            }
+        })
+        .collect()
+}
+
+struct Viewer<'a> {
+    graph: usize,
+    views: &'a [NodeView],
+    out: &'a mut Vec<Command>,
+    refusal: Option<(String, usize, String)>,
+    fetches: &'a [String],
+    targets: &'a [String],
+    prev_out: &'a HashMap<(usize, usize), Rect>,
+    prev_in: &'a HashMap<(usize, usize), Rect>,
+    new_out: HashMap<(usize, usize), Rect>,
+    new_in: HashMap<(usize, usize), Rect>,
+    menu_search: &'a mut String,
+    shapes: Vec<Vec<String>>,
+}
+
+fn view_of<'v>(views: &'v [NodeView], snarl: &Snarl<usize>, node: NodeId) -> Option<(usize, &'v NodeView)> {
+    let i = *snarl.get_node(node)?;
+    views.get(i).map(|v| (i, v))
+}
+
+impl SnarlViewer<usize> for Viewer<'_> {
+    fn title(&mut self, node: &usize) -> String {
+        self.views.get(*node).map_or_else(String::new, |v| v.name.clone())
+    }
+
+    fn node_frame(
+        &mut self,
+        default: egui::Frame,
+        node: NodeId,
+        _: &[InPin],
+        _: &[OutPin],
+        snarl: &Snarl<usize>,
+    ) -> egui::Frame {
+        let Some((_, v)) = view_of(self.views, snarl, node) else { return default };
+        let mut f = default;
+        if let Some(t) = v.tint {
+            f.fill = t;
+        }
+        if v.error.is_some() && !v.incomplete {
+            f.stroke = Stroke::new(2.0, style::ERROR);
+        } else if v.error.is_some() {
+            f.stroke = Stroke::new(1.5, style::WARNING);
+        } else if v.selected {
+            f.stroke = Stroke::new(2.0, style::SELECTED);
+        } else if v.in_run {
+            f.stroke = Stroke::new(2.0, style::RUN);
+        }
+        f
+    }
+
+    fn show_header(&mut self, node: NodeId, _: &[InPin], _: &[OutPin], ui: &mut egui::Ui, snarl: &mut Snarl<usize>) {
+        let Some((_, v)) = view_of(self.views, snarl, node) else { return };
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(&v.name).strong());
+            ui.label(RichText::new(v.op_type).small().weak());
+            if let Some(p) = &v.placed {
+                ui.label(RichText::new(p).small().color(style::OPEN))
+                    .on_hover_text("placed on this device in the run session");
+            }
+            if v.in_run {
+                ui.label(RichText::new("▶").small().color(style::RUN)).on_hover_text("the next run executes this node");
+            }
+        });
+    }
+
+    fn inputs(&mut self, node: &usize) -> usize {
+        self.views.get(*node).map_or(0, |v| v.inputs.len())
+    }
+
+    fn outputs(&mut self, node: &usize) -> usize {
+        self.views.get(*node).map_or(0, |v| v.outputs.len() + 1)
+    }
+
+    fn show_input(&mut self, pin: &InPin, ui: &mut egui::Ui, snarl: &mut Snarl<usize>) -> impl SnarlPin + 'static {
+        let Some((i, v)) = view_of(self.views, snarl, pin.id.node) else { return PinInfo::circle() };
+        let k = pin.id.input;
+        let control = k >= v.n_in;
+        let label = v.inputs.get(k).cloned().unwrap_or_default();
+        let refused =
+            self.refusal.as_ref().filter(|(n, inp, _)| *n == v.name && (*inp == k || (control && *inp == usize::MAX)));
+        let resp = if control { ui.label(RichText::new(label).small().weak()) } else { ui.label(label) };
+        self.new_in.insert((i, k), resp.rect);
+        if let Some((_, _, msg)) = refused {
+            ui.label(RichText::new(format!("✖ {msg}")).small().color(style::ERROR));
+        }
+        // The wire's shape, written half-way along it (positions from the previous frame).
+        if !control
+            && let Some(src) = pin.remotes.first()
+            && let (Some(a), Some(b)) = (
+                snarl.get_node(src.node).and_then(|&si| self.prev_out.get(&(si, src.output))),
+                self.prev_in.get(&(i, k)),
+            )
+        {
+            let si = snarl.get_node(src.node).copied().unwrap_or(usize::MAX);
+            let shape = self.shapes.get(si).and_then(|o| o.get(src.output)).cloned().unwrap_or_default();
+            let mid = Pos2::new((a.right() + 12.0 + b.left() - 12.0) / 2.0, (a.center().y + b.center().y) / 2.0 - 8.0);
+            ui.painter().text(
+                mid,
+                egui::Align2::CENTER_CENTER,
+                shape,
+                egui::FontId::monospace(10.0),
+                ui.visuals().weak_text_color(),
+            );
+        }
+        if control {
+            PinInfo::square().with_fill(Color32::GRAY).with_wire_style(egui_snarl::ui::WireStyle::Line)
+        } else {
+            let dtype = snarl
+                .get_node(pin.remotes.first().map_or(pin.id.node, |r| r.node))
+                .and_then(|&si| self.views.get(si))
+                .and_then(|sv| pin.remotes.first().and_then(|r| sv.outputs.get(r.output)))
+                .and_then(|o| o.dtype);
+            let c = if refused.is_some() { style::ERROR } else { style::dtype_color(dtype) };
+            PinInfo::circle().with_fill(c)
+        }
+    }
+
+    fn show_output(&mut self, pin: &OutPin, ui: &mut egui::Ui, snarl: &mut Snarl<usize>) -> impl SnarlPin + 'static {
+        let Some((i, v)) = view_of(self.views, snarl, pin.id.node) else { return PinInfo::circle() };
+        let k = pin.id.output;
+        let Some(o) = v.outputs.get(k) else {
+            let targeted = self.targets.contains(&v.name);
+            let text = RichText::new(if targeted { "op ◉ target" } else { "op" }).small();
+            let resp = ui.add(
+                egui::Label::new(if targeted { text.color(style::RUN) } else { text.weak() })
+                    .sense(egui::Sense::click()),
+            );
+            self.new_out.insert((i, k), resp.rect);
+            if resp
+                .on_hover_text("the operation itself: wire it to a ^ control input; click to run it as a target")
+                .clicked()
+            {
+                self.out.push(Command::ToggleTarget(v.name.clone()));
+            }
+            return PinInfo::square().with_fill(Color32::GRAY).with_wire_style(egui_snarl::ui::WireStyle::Line);
+        };
+        let fetched = self.fetches.contains(&o.tensor);
+        let text = RichText::new(&o.label).monospace().size(11.5);
+        let text = if fetched { text.background_color(style::RUN.gamma_multiply(0.35)).strong() } else { text };
+        let resp = ui.add(egui::Label::new(text).sense(egui::Sense::click()));
+        self.new_out.insert((i, k), resp.rect);
+        if resp.on_hover_text("click to fetch this tensor in the next run").clicked() {
+            self.out.push(Command::ToggleFetch(o.tensor.clone()));
+        }
+        PinInfo::circle().with_fill(style::dtype_color(o.dtype))
+    }
+
+    fn has_footer(&mut self, node: &usize) -> bool {
+        self.views.get(*node).is_some_and(|v| v.error.is_some())
+    }
+
+    fn show_footer(&mut self, node: NodeId, _: &[InPin], _: &[OutPin], ui: &mut egui::Ui, snarl: &mut Snarl<usize>) {
+        let Some((_, v)) = view_of(self.views, snarl, node) else { return };
+        if let Some(e) = &v.error {
+            let c = if v.incomplete { style::WARNING } else { style::ERROR };
+            ui.set_max_width(300.0);
+            ui.add(egui::Label::new(RichText::new(e).small().color(c)).wrap());
+        }
+    }
+
+    fn has_node_menu(&mut self, _: &usize) -> bool {
+        true
+    }
+
+    fn show_node_menu(&mut self, node: NodeId, _: &[InPin], _: &[OutPin], ui: &mut egui::Ui, snarl: &mut Snarl<usize>) {
+        let Some((_, v)) = view_of(self.views, snarl, node) else { return };
+        let name = v.name.clone();
+        let g = self.graph;
+        if ui.button("Rename…").clicked() {
+            self.out.push(Command::ShowModal(Modal::RenameNode { graph: g, node: name.clone() }));
+            ui.close();
+        }
+        for o in &v.outputs {
+            if ui.button(format!("Fetch {}", o.tensor)).clicked() {
+                self.out.push(Command::ToggleFetch(o.tensor.clone()));
+                ui.close();
+            }
+        }
+        if ui.button("Run as target").clicked() {
+            self.out.push(Command::ToggleTarget(name.clone()));
+            ui.close();
+        }
+        if ui.button("Remove control inputs").clicked() {
+            self.out.push(Command::RemoveControlInputs { graph: g, node: name.clone(), from: None });
+            ui.close();
+        }
+        if ui.button("Copy").clicked() {
+            self.out.push(Command::Select(vec![name.clone()]));
+            self.out.push(Command::Copy);
+            ui.close();
+        }
+        if ui.button("Delete").clicked() {
+            self.out.push(Command::DeleteNodes { graph: g, names: vec![name] });
+            ui.close();
+        }
+    }
+
+    fn has_graph_menu(&mut self, _: Pos2, _: &mut Snarl<usize>) -> bool {
+        true
+    }
+
+    fn show_graph_menu(&mut self, pos: Pos2, ui: &mut egui::Ui, _: &mut Snarl<usize>) {
+        let label = ui.label("Add node here:");
+        let resp = ui
+            .add(egui::TextEdit::singleline(self.menu_search).hint_text("search").desired_width(180.0))
+            .labelled_by(label.id);
+        resp.request_focus();
+        let hits = search(self.menu_search);
+        let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
+        egui::ScrollArea::vertical().max_height(300.0).show(ui, |ui| {
+            for (i, (l, item)) in hits.iter().enumerate() {
+                if ui.button(l).clicked() || (enter && i == 0) {
+                    self.out.push(add_command(self.graph, item, Some([pos.x / SCALE[0], pos.y / SCALE[1]])));
+                    self.menu_search.clear();
+                    ui.close();
+                    break;
+                }
+            }
+        });
+    }
+
+    fn connect(&mut self, from: &OutPin, to: &InPin, snarl: &mut Snarl<usize>) {
+        let (Some((_, src)), Some((_, dst))) =
+            (view_of(self.views, snarl, from.id.node), view_of(self.views, snarl, to.id.node))
+        else {
+            return;
+        };
+        let op_pin = from.id.output >= src.outputs.len();
+        let ctrl_pin = to.id.input >= dst.n_in;
+        let g = self.graph;
+        let cmd = match (op_pin, ctrl_pin) {
+            (false, false) => Command::Connect {
+                graph: g,
+                tensor: format!("{}:{}", src.name, from.id.output),
+                node: dst.name.clone(),
+                input: to.id.input,
+            },
+            (true, true) => Command::AddControlInput { graph: g, from: src.name.clone(), node: dst.name.clone() },
+            (true, false) => Command::Refuse(super::Refusal {
+                graph: g,
+                node: dst.name.clone(),
+                input: to.id.input,
+                message: format!("'{}' is an operation, not a tensor: wire it to the ^ control input", src.name),
+            }),
+            (false, true) => Command::Refuse(super::Refusal {
+                graph: g,
+                node: dst.name.clone(),
+                input: usize::MAX,
+                message: format!("a control input takes an operation: wire the 'op' pin of '{}'", src.name),
+            }),
+        };
+        self.out.push(cmd);
+    }
+
+    fn disconnect(&mut self, from: &OutPin, to: &InPin, snarl: &mut Snarl<usize>) {
+        let (Some((_, src)), Some((_, dst))) =
+            (view_of(self.views, snarl, from.id.node), view_of(self.views, snarl, to.id.node))
+        else {
+            return;
+        };
+        let g = self.graph;
+        if to.id.input >= dst.n_in {
+            self.out.push(Command::RemoveControlInputs {
+                graph: g,
+                node: dst.name.clone(),
+                from: Some(src.name.clone()),
+            });
+        } else {
+            self.out.push(Command::Disconnect { graph: g, node: dst.name.clone(), input: to.id.input });
+        }
+    }
+
+    fn drop_outputs(&mut self, pin: &OutPin, snarl: &mut Snarl<usize>) {
+        for r in &pin.remotes {
+            let to = snarl.in_pin(*r);
+            self.disconnect(pin, &to, snarl);
+        }
+    }
+
+    fn drop_inputs(&mut self, pin: &InPin, snarl: &mut Snarl<usize>) {
+        let Some((_, dst)) = view_of(self.views, snarl, pin.id.node) else { return };
+        let g = self.graph;
+        if pin.id.input >= dst.n_in {
+            self.out.push(Command::RemoveControlInputs { graph: g, node: dst.name.clone(), from: None });
+        } else {
+            self.out.push(Command::Disconnect { graph: g, node: dst.name.clone(), input: pin.id.input });
+        }
+    }
+}

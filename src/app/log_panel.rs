@@ -1,0 +1,58 @@
+//! The log: the Python line equivalent to each action, the device placement log when
+//! `log_device_placement` is on, run results, and every error; an error or placement line that
+//! concerns a node links to it.
+
+use super::commands::Command;
+use super::{AppState, LogKind, style};
+use egui::RichText;
+
+/// The panel (no state of its own).
+#[derive(Default)]
+pub struct LogPanel {}
+
+impl LogPanel {
+    /// Draws the log, newest at the bottom.
+    pub fn ui(&mut self, ui: &mut egui::Ui, s: &AppState, out: &mut Vec<Command>) {
+        ui.horizontal(|ui| {
+            ui.heading("Log");
+            if ui.small_button("Clear log").clicked() {
+                out.push(Command::ClearLog);
+            }
+            if ui
+                .small_button("Replay script")
+                .on_hover_text("run the project's script, as `flowbench run` does")
+                .clicked()
+            {
+                out.push(Command::ReplayScript);
+            }
+            ui.weak(format!("script: {} step(s)", s.doc.project.script.len()));
+        });
+        egui::ScrollArea::vertical().id_salt("log-scroll").stick_to_bottom(true).auto_shrink([false, false]).show(
+            ui,
+            |ui| {
+                for (i, e) in s.log.iter().enumerate() {
+                    let text = match e.kind {
+                        LogKind::Python => RichText::new(format!(">>> {}", e.text)).monospace().color(style::PYTHON),
+                        LogKind::Placement => RichText::new(&e.text).monospace().size(11.0).weak(),
+                        LogKind::Result => RichText::new(&e.text).monospace(),
+                        LogKind::Error => RichText::new(&e.text).monospace().color(style::ERROR),
+                        LogKind::Warning => RichText::new(&e.text).color(style::WARNING),
+                        LogKind::Info => RichText::new(&e.text).small().weak(),
+                    };
+                    ui.horizontal_wrapped(|ui| {
+                        ui.add(egui::Label::new(text).wrap());
+                        if let Some((g, node)) = &e.node
+                            && ui
+                                .add(egui::Button::new(RichText::new(format!("→ {node}")).small()).small())
+                                .on_hover_text("show this node")
+                                .clicked()
+                        {
+                            out.push(Command::Focus { graph: *g, node: node.clone() });
+                        }
+                    });
+                    let _ = i;
+                }
+            },
+        );
+    }
+}

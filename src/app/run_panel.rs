@@ -1,0 +1,217 @@
+//! The run panel: choose the session, the fetches (click an output pin on the canvas, or pick
+//! from the list) and the targets; edit the feeds the run needs, as arrays, each checked
+//! against its placeholder's shape before running; run; and see the values printed as numpy
+//! prints them. Before running, the nodes the run will execute are outlined on the canvas.
+
+use super::commands::Command;
+use super::document::{node_of, run_closure};
+use super::{AppState, style};
+use crate::engine::graph::Graph;
+use crate::engine::shape::tuple_form;
+use crate::engine::value::Value;
+use egui::RichText;
+use serde_json::Value as Json;
+
+/// Parses a feed typed as an array (`[[0.7, 0.9]]`, `3.0`, `[true, false]`).
+pub fn parse_feed(text: &str) -> Result<(Json, Value), String> {
+    let json: Json = serde_json::from_str(text.trim()).map_err(|e| format!("not an array: {e}"))?;
+    let value = Value::from_json(&json, None).map_err(|e| e.message)?;
+    Ok((json, value))
+}
+
+/// TF's message when `value` cannot be fed to `tensor` (shape checked against the placeholder).
+pub fn feed_problem(graph: &Graph, tensor: &str, value: &Value) -> Option<String> {
+    let t = graph.tensor(tensor).ok()?;
+    let (_, shape) = graph.output_info(t)?;
+    (!shape.is_compatible_with_dims(value.shape())).then(|| {
+        format!(
+            "ValueError: Cannot feed value of shape {} for Tensor {}, which has shape {}",
+            tuple_form(value.shape()),
+            graph.tensor_name(t),
+            shape
+        )
+    })
+}
+
+/// The panel's own state.
+#[derive(Default)]
+pub struct RunPanel {
+    add_fetch: String,
+    add_target: String,
+}
+
+impl RunPanel {
+    /// Draws the panel.
+    pub fn ui(&mut self, ui: &mut egui::Ui, s: &AppState, out: &mut Vec<Command>) {
+        ui.heading("Run");
+        let g = s.view.active_graph;
+        let Some(gd) = s.doc.project.graphs.get(g) else { return };
+        let graph = s.engine.graph(g);
+        egui::ScrollArea::vertical().id_salt("run-scroll").auto_shrink([false, false]).show(ui, |ui| {
+            ui.horizontal(|ui| {
+                let l = ui.label("Session");
+                let label = |i: usize| {
+                    s.engine.ws.sessions.get(i).map_or_else(String::new, |e| {
+                        format!("{}{}", e.id, if e.session.is_closed() { " (closed)" } else { "" })
+                    })
+                };
+                let current = s.run_session();
+                let mut pick = current;
+                egui::ComboBox::from_id_salt("run-session")
+                    .selected_text(current.map_or_else(|| "none: open one first".to_string(), label))
+                    .show_ui(ui, |ui| {
+                        for i in 0..s.engine.ws.sessions.len() {
+                            ui.selectable_value(&mut pick, Some(i), label(i));
+                        }
+                    })
+                    .response
+                    .labelled_by(l.id);
+                if pick != current {
+                    out.push(Command::SetRunSession(pick));
+                }
+            });
+            // Fetches and targets.
+            ui.horizontal_wrapped(|ui| {
+                ui.label("Fetches:");
+                for f in &s.view.fetches {
+                    if ui.button(RichText::new(format!("{f} ✖")).monospace()).on_hover_text("remove").clicked() {
+                        out.push(Command::ToggleFetch(f.clone()));
+                    }
+                }
+                if s.view.fetches.is_empty() {
+                    ui.weak("click an output pin on the canvas, or add one:");
+                }
+                let l = ui.label("add fetch");
+                egui::ComboBox::from_id_salt("add-fetch")
+                    .selected_text("tensor…")
+                    .show_ui(ui, |ui| {
+                        if let Some(gr) = graph {
+                            for n in gr.nodes() {
+                                for k in 0..n.outputs.len() {
+                                    let t = format!("{}:{k}", n.name);
+                                    if ui.selectable_label(false, &t).clicked() {
+                                        self.add_fetch = t;
+                                    }
+                                }
+                            }
+                        }
+                    })
+                    .response
+                    .labelled_by(l.id);
+                if !self.add_fetch.is_empty() {
+                    out.push(Command::ToggleFetch(std::mem::take(&mut self.add_fetch)));
+                }
+            });
+            ui.horizontal_wrapped(|ui| {
+                ui.label("Targets:");
+                for t in &s.view.targets {
+                    if ui.button(RichText::new(format!("{t} ✖")).monospace()).on_hover_text("remove").clicked() {
+                        out.push(Command::ToggleTarget(t.clone()));
+                    }
+                }
+                let l = ui.label("add target");
+                egui::ComboBox::from_id_salt("add-target")
+                    .selected_text("op…")
+                    .show_ui(ui, |ui| {
+                        for n in &gd.nodes {
+                            if ui.selectable_label(false, &n.name).clicked() {
+                                self.add_target = n.name.clone();
+                            }
+                        }
+                    })
+                    .response
+                    .labelled_by(l.id);
+                if !self.add_target.is_empty() {
+                    out.push(Command::ToggleTarget(std::mem::take(&mut self.add_target)));
+                }
+                if (!s.view.fetches.is_empty() || !s.view.targets.is_empty()) && ui.small_button("Clear").clicked() {
+                    out.push(Command::ClearRun);
+                }
+            });
+            // What the run executes and the feeds it needs.
+            let nothing = s.view.fetches.is_empty() && s.view.targets.is_empty();
+            let (nodes, needed) = run_closure(gd, &s.view.fetches, &s.view.targets, &[]);
+            let mut feeds_ok = true;
+            if !nothing {
+                ui.label(
+                    RichText::new(format!("This run executes {} node(s), outlined on the canvas.", nodes.len()))
+                        .small()
+                        .color(style::RUN),
+                );
+            }
+            if !needed.is_empty() {
+                ui.label(RichText::new("Feeds (feed_dict): placeholders this run needs").strong());
+                for t in &needed {
+                    let desc = graph
+                        .and_then(|gr| gr.tensor(t).ok().and_then(|o| gr.output_info(o).cloned()))
+                        .map_or_else(String::new, |(d, sh)| format!("shape {sh} {d}"));
+                    let mut text = s.view.feeds.get(t).cloned().unwrap_or_default();
+                    ui.horizontal(|ui| {
+                        let l = ui.label(RichText::new(t.as_str()).monospace());
+                        ui.label(RichText::new(desc).small().weak());
+                        let r = ui
+                            .add(
+                                egui::TextEdit::singleline(&mut text)
+                                    .hint_text("e.g. [[0.7, 0.9]]")
+                                    .desired_width(220.0),
+                            )
+                            .labelled_by(l.id);
+                        if r.changed() {
+                            out.push(Command::SetFeed(t.clone(), text.clone()));
+                        }
+                    });
+                    if !text.trim().is_empty() {
+                        let problem = match parse_feed(&text) {
+                            Ok((_, v)) => graph.and_then(|gr| feed_problem(gr, t, &v)),
+                            Err(e) => Some(e),
+                        };
+                        if let Some(p) = problem {
+                            feeds_ok = false;
+                            ui.label(RichText::new(p).small().color(style::ERROR));
+                        }
+                    } else {
+                        ui.label(RichText::new("not fed: the run will fail as TF does").small().color(style::WARNING));
+                    }
+                }
+            }
+            ui.horizontal(|ui| {
+                let session = s.run_session();
+                let can = session.is_some() && !nothing && feeds_ok;
+                let run = ui
+                    .add_enabled(can, egui::Button::new(RichText::new("▶ Run").strong()))
+                    .on_hover_text("sess.run(fetches, feed_dict) — Ctrl+Enter");
+                if run.clicked()
+                    && let Some(session) = session
+                {
+                    out.push(Command::Run { session });
+                }
+                if session.is_none() {
+                    ui.weak("open a session first (Session > New session…)");
+                } else if nothing {
+                    ui.weak("choose a fetch or a target");
+                }
+            });
+            ui.label(
+                RichText::new("Every run is appended to the project's script (flowbench run replays it).")
+                    .small()
+                    .weak(),
+            );
+            if let Some(r) = &s.last_result {
+                ui.separator();
+                ui.label(RichText::new(format!("Result in {}", r.session)).strong());
+                if let Some(e) = &r.error {
+                    ui.add(egui::Label::new(RichText::new(e).monospace().color(style::ERROR)).wrap());
+                }
+                for (name, v) in &r.values {
+                    ui.label(RichText::new(format!("{name} =")).monospace().weak());
+                    ui.label(RichText::new(v).monospace().size(13.0));
+                }
+                let unknown: Vec<&String> =
+                    r.values.iter().map(|(n, _)| n).filter(|n| gd.nodes.iter().all(|m| m.name != node_of(n))).collect();
+                if !unknown.is_empty() {
+                    ui.weak("(from a node no longer in the graph)");
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,146 @@
+//! The sessions panel: every session the window opened, open or closed, with its graph, config
+//! summary, state, the bytes it holds per device, its initialized variables, run count and age,
+//! and buttons to initialize, choose it for runs, and close it. A closed session stays listed,
+//! greyed, with its bytes at 0; its buttons still work, so using it shows TF's error.
+
+use super::commands::Command;
+use super::{AppState, style};
+use egui::RichText;
+
+/// The panel (no state of its own).
+#[derive(Default)]
+pub struct SessionsPanel {}
+
+/// `96 B`, `1.5 KiB`.
+pub fn human_bytes(n: usize) -> String {
+    if n < 1024 {
+        format!("{n} B")
+    } else if n < 1024 * 1024 {
+        format!("{:.1} KiB", n as f64 / 1024.0)
+    } else {
+        format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0))
+    }
+}
+
+/// `12 s`, `3 min 5 s`.
+pub fn human_secs(secs: f64) -> String {
+    let s = secs.max(0.0) as u64;
+    if s < 60 { format!("{s} s") } else { format!("{} min {} s", s / 60, s % 60) }
+}
+
+impl SessionsPanel {
+    /// Draws the list.
+    pub fn ui(&mut self, ui: &mut egui::Ui, s: &AppState, out: &mut Vec<Command>) {
+        ui.horizontal(|ui| {
+            ui.heading("Sessions");
+            if ui.button("New session…").clicked() {
+                out.push(Command::ShowModal(super::Modal::NewSession { graph: s.view.active_graph }));
+            }
+            if ui.button("Close all").clicked() {
+                out.push(Command::CloseAllSessions);
+            }
+        });
+        if s.engine.ws.sessions.is_empty() {
+            ui.label(
+                RichText::new("No session yet. A graph only describes a computation: open a session to run it.")
+                    .small()
+                    .weak(),
+            );
+        }
+        let now = s.clock.now();
+        for (i, e) in s.engine.ws.sessions.iter().enumerate().rev() {
+            let stats = e.session.stats(match s.engine.graph(e.graph) {
+                Some(g) => g,
+                None => continue,
+            });
+            let meta = s.sessions_meta.get(i).cloned().unwrap_or_default();
+            let chosen = s.run_session() == Some(i);
+            let frame = egui::Frame::group(ui.style()).stroke(egui::Stroke::new(
+                if chosen { 2.0 } else { 1.0 },
+                if chosen { style::SELECTED } else { ui.visuals().widgets.noninteractive.bg_stroke.color },
+            ));
+            frame.show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                if !stats.open {
+                    ui.multiply_opacity(0.55);
+                }
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new(&e.id).strong().monospace());
+                    let (txt, c) = if stats.open { ("OPEN", style::OPEN) } else { ("CLOSED", style::CLOSED) };
+                    ui.label(RichText::new(txt).small().strong().color(c));
+                    let gname = s.engine.ws.graphs.get(e.graph).map_or("?", |g| g.name.as_str());
+                    ui.label(RichText::new(format!("graph {gname}")).small());
+                    if chosen {
+                        ui.label(RichText::new("runs go here").small().color(style::SELECTED));
+                    }
+                });
+                let cfg = match &meta.config {
+                    Some(n) => format!("{n}: {}", e.session.config().summary()),
+                    None => e.session.config().summary(),
+                };
+                ui.label(RichText::new(cfg).small().weak());
+                let bytes: Vec<String> = stats
+                    .bytes_by_device
+                    .iter()
+                    .map(|(d, b)| {
+                        format!("{} {}", d.rsplit('/').next().unwrap_or(d).replace("device:", ""), human_bytes(*b))
+                    })
+                    .collect();
+                let age = match meta.closed_after {
+                    Some(t) => format!("was open {}", human_secs(t)),
+                    None => format!("open {}", human_secs(now - meta.opened_at)),
+                };
+                ui.label(
+                    RichText::new(format!(
+                        "{} · variables {}/{} initialized · {} run(s) · {age}",
+                        bytes.join(", "),
+                        stats.initialized_variables,
+                        stats.total_variables,
+                        stats.run_count
+                    ))
+                    .small(),
+                );
+                ui.horizontal(|ui| {
+                    if ui
+                        .small_button("Initialize")
+                        .on_hover_text("sess.run(tf.global_variables_initializer())")
+                        .clicked()
+                    {
+                        out.push(Command::InitializeVariables { session: i });
+                    }
+                    if ui.small_button("Run").on_hover_text("run the run panel's fetches in this session").clicked() {
+                        out.push(Command::SetRunSession(Some(i)));
+                        out.push(Command::Run { session: i });
+                    }
+                    if !chosen && ui.small_button("Use for runs").clicked() {
+                        out.push(Command::SetRunSession(Some(i)));
+                    }
+                    if ui
+                        .small_button("Close")
+                        .on_hover_text("sess.close(): frees everything the session holds")
+                        .clicked()
+                    {
+                        out.push(Command::CloseSession { session: i });
+                    }
+                });
+                if stats.total_variables > 0 && stats.open {
+                    egui::CollapsingHeader::new(RichText::new("variable values").small()).id_salt(("vars", i)).show(
+                        ui,
+                        |ui| {
+                            if let Some(g) = s.engine.graph(e.graph) {
+                                for (v, _) in g.variables() {
+                                    let Some(n) = g.node(*v) else { continue };
+                                    let text = e
+                                        .session
+                                        .variable_value(&n.name)
+                                        .map_or_else(|| "uninitialized".to_string(), |val| val.to_numpy_string());
+                                    ui.label(RichText::new(format!("{} =\n{text}", n.name)).monospace().size(11.0));
+                                }
+                            }
+                        },
+                    );
+                }
+            });
+        }
+    }
+}
