@@ -13,6 +13,8 @@ pub enum ErrorClass {
     ValueError,
     /// Python `RuntimeError` (using a closed session).
     RuntimeError,
+    /// Python `LookupError` (no gradient defined for an op).
+    LookupError,
     /// `tf.errors.InvalidArgumentError`.
     InvalidArgument,
     /// `tf.errors.FailedPreconditionError`.
@@ -38,6 +40,7 @@ impl ErrorClass {
             ErrorClass::TypeError => "TypeError",
             ErrorClass::ValueError => "ValueError",
             ErrorClass::RuntimeError => "RuntimeError",
+            ErrorClass::LookupError => "LookupError",
             ErrorClass::InvalidArgument => "InvalidArgumentError",
             ErrorClass::FailedPrecondition => "FailedPreconditionError",
             ErrorClass::DeadlineExceeded => "DeadlineExceededError",

@@ -529,6 +529,45 @@ impl Graph {
         result
     }
 
+    /// Adds a node with exactly `name` when no node has it yet (TF's convention for the op that
+    /// closes a name scope, such as an optimizer's train op `Adam`).
+    pub fn add_exact_name(&mut self, name: &str, spec: NodeSpec) -> Result<NodeId> {
+        if self.by_name.contains_key(name) {
+            return self.add(Some(name), spec);
+        }
+        self.names_in_use.entry(name.to_lowercase()).or_insert(1);
+        self.add_exact(name, spec)
+    }
+
+    /// The current name scope (`""` at the top).
+    pub fn current_name_scope(&self) -> String {
+        self.name_scopes.last().cloned().unwrap_or_default()
+    }
+
+    /// Runs `f` with no name scope active (slot variables are named after their variable).
+    pub fn without_name_scope<T>(&mut self, f: impl FnOnce(&mut Graph) -> T) -> T {
+        let saved = std::mem::take(&mut self.name_scopes);
+        let out = f(self);
+        self.name_scopes = saved;
+        out
+    }
+
+    /// A new variable named from `name` (made unique), with an initializer under
+    /// `name/Initializer/` and its `name/Assign`. Used for optimizer slots and by the editor.
+    pub fn new_variable(&mut self, name: &str, dtype: DType, shape: &[usize], init: &Initializer) -> Result<Output> {
+        let full = self.unique_name(name);
+        let saved = std::mem::take(&mut self.name_scopes);
+        self.name_scopes.push(format!("{full}/Initializer"));
+        let value = self.initializer_value(init, dtype, shape);
+        self.name_scopes = saved;
+        let value = value?;
+        let var = self.add_exact(&full, NodeSpec::new(Op::Variable { dtype, shape: Shape::known(shape) }, vec![]))?;
+        let assign_name = format!("{full}/Assign");
+        self.names_in_use.insert(assign_name.to_lowercase(), 1);
+        self.add_exact(&assign_name, NodeSpec::new(Op::Assign { initializer: true }, vec![var.out(), value]))?;
+        Ok(var.out())
+    }
+
     /// Adds a node whose name is the scope name itself (TF's convention for the op that closes a
     /// scope, like `random_normal` or `clip_by_value`).
     fn add_exact_scoped(&mut self, scope: &str, spec: NodeSpec) -> Result<Output> {

@@ -5,10 +5,13 @@
 pub mod device;
 pub mod dtype;
 pub mod error;
+pub mod grad_kernels;
+pub mod gradients;
 pub mod graph;
 pub mod kernels;
 pub mod numpy_fmt;
 pub mod ops;
+pub mod optimizers;
 pub mod random;
 pub mod session;
 pub mod shape;

@@ -152,6 +152,73 @@ pub enum Op {
         #[serde(default)]
         seed2: i64,
     },
+    // ----- gradient ops (added by `gradients`) -----
+    /// The derivative of a unary op given its output or input `a` and the incoming gradient:
+    /// `SigmoidGrad(y, dy)`, `TanhGrad(y, dy)`, `ReluGrad(dy, x)`, `SqrtGrad(y, dy)`,
+    /// `ReciprocalGrad(y, dy)`. Inputs are always `(a, dy)`.
+    UnaryGrad {
+        /// The forward op.
+        kind: UnaryOp,
+    },
+    /// Gradient of `ClipByValue(t, lo, hi)` with respect to `t`: passes where `lo <= t <= hi`.
+    /// Inputs `(t, lo, hi, dy)`.
+    ClipByValueGrad,
+    /// Gradient of `Maximum`/`Minimum` with respect to one input, before reduction to its shape:
+    /// `where(x >= y, dy, 0)` (or `<=` for Minimum; the other input gets the rest). Inputs `(x, y, dy)`.
+    MaximumMinimumGrad {
+        /// True for Maximum.
+        is_max: bool,
+        /// True for the gradient of `x`, false for `y`.
+        for_x: bool,
+    },
+    /// Sums a broadcast gradient down to the shape of `like` (TF's BroadcastGradientArgs + Sum +
+    /// Reshape). Inputs `(grad, like)`.
+    SumToShape,
+    /// Gradient of a reduction: broadcasts `dy` back to the input's shape (and for Mean divides by
+    /// the number of reduced elements; for Max/Min routes to the extreme elements, split evenly).
+    /// Inputs `(dy, x)`, plus the reduction's output for Max/Min.
+    ReduceGrad {
+        /// The forward reduction.
+        kind: ReduceOp,
+        /// Its axes.
+        #[serde(default)]
+        axes: Option<Vec<i64>>,
+        /// Its keep_dims.
+        #[serde(default)]
+        keep_dims: bool,
+    },
+    /// `SoftmaxGrad(y, dy) = (dy - sum(dy * y, -1)) * y`.
+    SoftmaxGrad,
+    /// Gradient of `sigmoid_cross_entropy_with_logits` with respect to the logits:
+    /// `dy * (sigmoid(logits) - labels)`. Inputs `(labels, logits, dy)`.
+    SigmoidCrossEntropyGrad,
+    /// `tf.expand_dims(x, axis)`.
+    ExpandDims {
+        /// Where the new axis goes (negative counts from the end).
+        axis: i64,
+    },
+    /// `tf.ones_like` (the seed gradient `gradients/Fill`).
+    OnesLike,
+    /// `tf.zeros_like`.
+    ZerosLike,
+    // ----- training ops (added by optimizers; the first inputs are variables, updated in place) -----
+    /// `var -= alpha * delta`. Inputs `(var, alpha, delta)`.
+    ApplyGradientDescent,
+    /// `accum = accum * momentum + grad; var -= accum * lr` (Nesterov: `var -= grad * lr + accum * momentum * lr`).
+    /// Inputs `(var, accum, lr, grad, momentum)`.
+    ApplyMomentum {
+        /// Nesterov momentum.
+        #[serde(default)]
+        use_nesterov: bool,
+    },
+    /// TF's Adam update. Inputs `(var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad)`.
+    ApplyAdam {
+        /// Nesterov-style Adam.
+        #[serde(default)]
+        use_nesterov: bool,
+    },
+    /// TF's RMSProp update. Inputs `(var, ms, mom, lr, rho, momentum, epsilon, grad)`.
+    ApplyRMSProp,
 }
 
 fn one() -> f64 {
@@ -279,6 +346,28 @@ impl Op {
             Op::RandomStandardNormal { .. } => "RandomStandardNormal",
             Op::TruncatedNormal { .. } => "TruncatedNormal",
             Op::RandomUniform { .. } => "RandomUniform",
+            Op::UnaryGrad { kind } => match kind {
+                UnaryOp::Sigmoid => "SigmoidGrad",
+                UnaryOp::Tanh => "TanhGrad",
+                UnaryOp::Relu => "ReluGrad",
+                UnaryOp::Sqrt => "SqrtGrad",
+                UnaryOp::Reciprocal => "ReciprocalGrad",
+                _ => "UnaryGrad",
+            },
+            Op::ClipByValueGrad => "ClipByValueGrad",
+            Op::MaximumMinimumGrad { is_max: true, .. } => "MaximumGrad",
+            Op::MaximumMinimumGrad { is_max: false, .. } => "MinimumGrad",
+            Op::SumToShape => "SumToShape",
+            Op::ReduceGrad { .. } => "ReduceGrad",
+            Op::SoftmaxGrad => "SoftmaxGrad",
+            Op::SigmoidCrossEntropyGrad => "SigmoidCrossEntropyGrad",
+            Op::ExpandDims { .. } => "ExpandDims",
+            Op::OnesLike => "OnesLike",
+            Op::ZerosLike => "ZerosLike",
+            Op::ApplyGradientDescent => "ApplyGradientDescent",
+            Op::ApplyMomentum { .. } => "ApplyMomentum",
+            Op::ApplyAdam { .. } => "ApplyAdam",
+            Op::ApplyRMSProp => "ApplyRMSProp",
         }
     }
 
@@ -326,6 +415,30 @@ impl Op {
             Op::ClipByValue => &["t", "clip_value_min", "clip_value_max"],
             Op::Softmax => &["logits"],
             Op::SigmoidCrossEntropyWithLogits | Op::SoftmaxCrossEntropyWithLogits => &["labels", "logits"],
+            Op::UnaryGrad { .. } | Op::SoftmaxGrad => &["y", "dy"],
+            Op::ClipByValueGrad => &["t", "clip_value_min", "clip_value_max", "dy"],
+            Op::MaximumMinimumGrad { .. } => &["x", "y", "dy"],
+            Op::SumToShape => &["grad", "like"],
+            Op::ReduceGrad { kind: ReduceOp::Max | ReduceOp::Min, .. } => &["dy", "input", "output"],
+            Op::ReduceGrad { .. } => &["dy", "input"],
+            Op::SigmoidCrossEntropyGrad => &["labels", "logits", "dy"],
+            Op::ExpandDims { .. } | Op::OnesLike | Op::ZerosLike => &["input"],
+            Op::ApplyGradientDescent => &["var", "alpha", "delta"],
+            Op::ApplyMomentum { .. } => &["var", "accum", "lr", "grad", "momentum"],
+            Op::ApplyAdam { .. } => {
+                &["var", "m", "v", "beta1_power", "beta2_power", "lr", "beta1", "beta2", "epsilon", "grad"]
+            }
+            Op::ApplyRMSProp => &["var", "ms", "mom", "lr", "rho", "momentum", "epsilon", "grad"],
+        }
+    }
+
+    /// How many leading inputs are variables that the op updates in place (TF's `ref` inputs).
+    pub fn num_ref_inputs(&self) -> usize {
+        match self {
+            Op::Assign { .. } | Op::ApplyGradientDescent => 1,
+            Op::ApplyMomentum { .. } => 2,
+            Op::ApplyAdam { .. } | Op::ApplyRMSProp => 3,
+            _ => 0,
         }
     }
 
@@ -345,6 +458,10 @@ impl Op {
             self,
             Op::Variable { .. }
                 | Op::Assign { .. }
+                | Op::ApplyGradientDescent
+                | Op::ApplyMomentum { .. }
+                | Op::ApplyAdam { .. }
+                | Op::ApplyRMSProp
                 | Op::RandomStandardNormal { .. }
                 | Op::TruncatedNormal { .. }
                 | Op::RandomUniform { .. }
@@ -422,6 +539,14 @@ pub fn infer(op: &Op, inputs: &[InputInfo], ctx: &NodeContext<'_>) -> Result<Vec
         Op::Assign { .. } | Op::Binary { .. } | Op::MatMul { .. } => &[0, 1],
         Op::ClipByValue => &[0, 1, 2],
         Op::SigmoidCrossEntropyWithLogits | Op::SoftmaxCrossEntropyWithLogits => &[0, 1],
+        Op::UnaryGrad { .. } | Op::SoftmaxGrad | Op::SumToShape => &[0, 1],
+        Op::ClipByValueGrad => &[0, 1, 2, 3],
+        Op::MaximumMinimumGrad { .. } | Op::SigmoidCrossEntropyGrad => &[0, 1, 2],
+        Op::ReduceGrad { .. } => &[0, 1],
+        Op::ApplyGradientDescent => &[0, 1, 2],
+        Op::ApplyMomentum { .. } => &[0, 1, 2, 3, 4],
+        Op::ApplyAdam { .. } => &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        Op::ApplyRMSProp => &[0, 1, 2, 3, 4, 5, 6, 7],
         _ => &[],
     };
     if let Some((&first, rest)) = same_type_inputs.split_first() {
@@ -658,6 +783,57 @@ pub fn infer(op: &Op, inputs: &[InputInfo], ctx: &NodeContext<'_>) -> Result<Vec
                 .at(ctx.name));
             }
             vec![(*dtype, Shape::known(shape))]
+        }
+        Op::UnaryGrad { .. } | Op::SoftmaxGrad => {
+            float_only(inputs[0].dtype)?;
+            vec![(inputs[1].dtype, inputs[1].shape.clone())]
+        }
+        Op::ClipByValueGrad => vec![(inputs[3].dtype, inputs[0].shape.clone())],
+        Op::MaximumMinimumGrad { .. } => vec![(inputs[2].dtype, inputs[2].shape.clone())],
+        Op::SumToShape => vec![(inputs[0].dtype, inputs[1].shape.clone())],
+        Op::ReduceGrad { .. } => vec![(inputs[0].dtype, inputs[1].shape.clone())],
+        Op::SigmoidCrossEntropyGrad => vec![(inputs[1].dtype, inputs[1].shape.clone())],
+        Op::ExpandDims { axis } => {
+            let shape = match inputs[0].shape.dims() {
+                None => Shape::unknown(),
+                Some(d) => {
+                    let r = d.len() as i64;
+                    if *axis < -r - 1 || *axis > r {
+                        return Err(Error::value_error(format!(
+                            "axis {axis} is out of range for a tensor of rank {r} in '{}'",
+                            ctx.name
+                        ))
+                        .at(ctx.name));
+                    }
+                    let at = if *axis < 0 { axis + r + 1 } else { *axis } as usize;
+                    let mut d = d.to_vec();
+                    d.insert(at, Some(1));
+                    Shape::from_dims(d)
+                }
+            };
+            vec![(inputs[0].dtype, shape)]
+        }
+        Op::OnesLike | Op::ZerosLike => vec![(inputs[0].dtype, inputs[0].shape.clone())],
+        Op::ApplyGradientDescent | Op::ApplyMomentum { .. } | Op::ApplyAdam { .. } | Op::ApplyRMSProp => {
+            float_only(inputs[0].dtype)?;
+            let var = &inputs[0].shape;
+            let grad_idx = match op {
+                Op::ApplyGradientDescent => 2,
+                Op::ApplyMomentum { .. } => 3,
+                Op::ApplyAdam { .. } => 9,
+                _ => 7,
+            };
+            if let (Some(a), Some(b)) = (var.to_known(), inputs[grad_idx].shape.to_known())
+                && a != b
+            {
+                return Err(Error::invalid_argument(format!(
+                    "var and grad do not have the same shape{} {}",
+                    var.list_form(),
+                    inputs[grad_idx].shape.list_form()
+                ))
+                .at(ctx.name));
+            }
+            vec![(inputs[0].dtype, var.clone())]
         }
     })
 }

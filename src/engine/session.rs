@@ -5,6 +5,7 @@
 use super::device::{self, Placement};
 use super::dtype::DType;
 use super::error::{Error, ErrorClass, Result};
+use super::grad_kernels;
 use super::graph::{Graph, NodeId, Output};
 use super::kernels;
 use super::ops::Op;
@@ -130,6 +131,8 @@ struct Step {
     inputs: Vec<Src>,
     /// Variable slot, for Variable and Assign.
     var_slot: Option<usize>,
+    /// Variable slots of the ref inputs of optimizer apply ops, in input order.
+    ref_slots: Vec<usize>,
     /// Generator slot, for random ops.
     rng_slot: Option<usize>,
 }
@@ -392,9 +395,9 @@ impl Session {
                 for c in node.control_inputs.iter().rev() {
                     stack.push(*c);
                 }
-                let is_assign = matches!(node.op, Op::Assign { .. });
+                let refs = node.op.num_ref_inputs();
                 for (k, t) in node.inputs.iter().enumerate().rev() {
-                    if (is_assign && k == 0) || feeds.contains(t) {
+                    if k < refs || feeds.contains(t) {
                         continue;
                     }
                     stack.push(t.node);
@@ -420,9 +423,23 @@ impl Session {
                 continue;
             }
             let mut inputs = Vec::with_capacity(node.inputs.len());
-            let is_assign = matches!(node.op, Op::Assign { .. });
+            let refs = node.op.num_ref_inputs();
+            let mut ref_slots = Vec::new();
             for (k_in, t) in node.inputs.iter().enumerate() {
-                if is_assign && k_in == 0 {
+                if k_in < refs {
+                    let Some(var) = graph.node(t.node).filter(|v| matches!(v.op, Op::Variable { .. })) else {
+                        return Err(Error::invalid_argument(format!(
+                            "Input {k_in} of {} must be a variable (a ref input), got {}",
+                            node.name,
+                            graph.tensor_name(*t)
+                        ))
+                        .at(node.name.clone()));
+                    };
+                    let var_name = var.name.clone();
+                    // Assign's variable is `var_slot`; the apply ops list theirs here.
+                    if !matches!(node.op, Op::Assign { .. }) {
+                        ref_slots.push(self.var_slot(&var_name));
+                    }
                     inputs.push(Src::Unused);
                 } else if let Some(k) = feeds.iter().position(|f| f == t) {
                     inputs.push(Src::Feed(k));
@@ -453,7 +470,7 @@ impl Session {
                 _ => None,
             };
             step_of[i] = steps.len();
-            steps.push(Step { node: NodeId(i), inputs, var_slot, rng_slot });
+            steps.push(Step { node: NodeId(i), inputs, var_slot, rng_slot, ref_slots });
         }
         // Feeds must feed something in the graph; missing placeholders are caught at run time.
         let fetch_srcs = fetches
@@ -600,6 +617,128 @@ impl Session {
                     }
                     Op::Fill { dtype, shape, value } => kernels::fill(*dtype, shape, *value, &mut outs[0]),
                     Op::Cast { to } => kernels::cast(get(&step.inputs[0])?, *to, &mut outs[0])?,
+                    Op::UnaryGrad { kind } => {
+                        grad_kernels::unary_grad(*kind, get(&step.inputs[0])?, get(&step.inputs[1])?, &mut outs[0])?
+                    }
+                    Op::ClipByValueGrad => grad_kernels::clip_by_value_grad(
+                        get(&step.inputs[0])?,
+                        get(&step.inputs[1])?,
+                        get(&step.inputs[2])?,
+                        get(&step.inputs[3])?,
+                        &mut outs[0],
+                    )?,
+                    Op::MaximumMinimumGrad { is_max, for_x } => grad_kernels::maximum_minimum_grad(
+                        *is_max,
+                        *for_x,
+                        get(&step.inputs[0])?,
+                        get(&step.inputs[1])?,
+                        get(&step.inputs[2])?,
+                        &mut outs[0],
+                    )?,
+                    Op::SumToShape => {
+                        let g = get(&step.inputs[0])?;
+                        let like = get(&step.inputs[1])?;
+                        if g.shape() == like.shape() {
+                            outs[0].clone_from(g);
+                        } else {
+                            kernels::sum_to_shape(g, like.shape(), &mut outs[0])?;
+                        }
+                    }
+                    Op::ReduceGrad { kind, axes, keep_dims } => {
+                        let y = match step.inputs.get(2) {
+                            Some(src) => Some(get(src)?),
+                            None => None,
+                        };
+                        grad_kernels::reduce_grad(
+                            *kind,
+                            axes.as_deref(),
+                            *keep_dims,
+                            get(&step.inputs[0])?,
+                            get(&step.inputs[1])?,
+                            y,
+                            &mut outs[0],
+                        )?
+                    }
+                    Op::SoftmaxGrad => {
+                        grad_kernels::softmax_grad(get(&step.inputs[0])?, get(&step.inputs[1])?, &mut outs[0])?
+                    }
+                    Op::SigmoidCrossEntropyGrad => grad_kernels::sigmoid_cross_entropy_grad(
+                        get(&step.inputs[0])?,
+                        get(&step.inputs[1])?,
+                        get(&step.inputs[2])?,
+                        &mut outs[0],
+                    )?,
+                    Op::ExpandDims { axis } => grad_kernels::expand_dims(get(&step.inputs[0])?, *axis, &mut outs[0])?,
+                    Op::OnesLike => grad_kernels::fill_like(get(&step.inputs[0])?, 1.0, &mut outs[0]),
+                    Op::ZerosLike => grad_kernels::fill_like(get(&step.inputs[0])?, 0.0, &mut outs[0]),
+                    Op::ApplyGradientDescent | Op::ApplyMomentum { .. } | Op::ApplyAdam { .. } | Op::ApplyRMSProp => {
+                        let mut taken: [Option<Value>; 3] = [None, None, None];
+                        for (k, &slot) in step.ref_slots.iter().enumerate().take(3) {
+                            let v = self.var_values.get_mut(slot).and_then(Option::take);
+                            match v {
+                                Some(v) => taken[k] = Some(v),
+                                None => {
+                                    // Put back what was taken before reporting.
+                                    for (j, t) in taken.iter_mut().enumerate().take(k) {
+                                        if let (Some(s), Some(t)) = (step.ref_slots.get(j), t.take()) {
+                                            self.var_values[*s] = Some(t);
+                                        }
+                                    }
+                                    let name = self.var_names.get(slot).cloned().unwrap_or_default();
+                                    return Err(Error::failed_precondition(format!(
+                                        "Attempting to use uninitialized value {name}"
+                                    )));
+                                }
+                            }
+                        }
+                        let [a, b, c] = &mut taken;
+                        let res = match (&node.op, a, b, c) {
+                            (Op::ApplyGradientDescent, Some(w), _, _) => {
+                                grad_kernels::apply_gradient_descent(w, get(&step.inputs[1])?, get(&step.inputs[2])?)
+                            }
+                            (Op::ApplyMomentum { use_nesterov }, Some(w), Some(acc), _) => {
+                                grad_kernels::apply_momentum(
+                                    w,
+                                    acc,
+                                    get(&step.inputs[2])?,
+                                    get(&step.inputs[3])?,
+                                    get(&step.inputs[4])?,
+                                    *use_nesterov,
+                                )
+                            }
+                            (Op::ApplyAdam { use_nesterov }, Some(w), Some(m), Some(v)) => {
+                                let sc = grad_kernels::AdamScalars {
+                                    beta1_power: get(&step.inputs[3])?,
+                                    beta2_power: get(&step.inputs[4])?,
+                                    lr: get(&step.inputs[5])?,
+                                    beta1: get(&step.inputs[6])?,
+                                    beta2: get(&step.inputs[7])?,
+                                    epsilon: get(&step.inputs[8])?,
+                                };
+                                grad_kernels::apply_adam(w, m, v, &sc, get(&step.inputs[9])?, *use_nesterov)
+                            }
+                            (Op::ApplyRMSProp, Some(w), Some(ms), Some(mom)) => grad_kernels::apply_rms_prop(
+                                w,
+                                ms,
+                                mom,
+                                get(&step.inputs[3])?,
+                                get(&step.inputs[4])?,
+                                get(&step.inputs[5])?,
+                                get(&step.inputs[6])?,
+                                get(&step.inputs[7])?,
+                            ),
+                            _ => Err(Error::internal("optimizer op without its variables")),
+                        };
+                        if let Some(w) = &taken[0] {
+                            outs[0].clone_from(w);
+                        }
+                        for (k, &slot) in step.ref_slots.iter().enumerate().take(3) {
+                            if let Some(v) = taken[k].take() {
+                                self.var_values[slot] = Some(v);
+                            }
+                        }
+                        res?;
+                    }
                     Op::RandomStandardNormal { dtype, shape, mean, stddev, .. } => {
                         let base = self.reserve(step.rng_slot, shape)?;
                         outs[0] = random_value(*dtype, shape, base, RandomKind::Normal, *stddev, *mean)?;
