@@ -106,6 +106,7 @@ struct NodeView {
     inputs: Vec<String>,
     n_in: usize,
     outputs: Vec<OutView>,
+    op_pin: bool,
     error: Option<String>,
     incomplete: bool,
     tint: Option<Color32>,
@@ -204,7 +205,7 @@ impl GraphEditor {
         };
         let style = SnarlStyle {
             centering: Some(true),
-            crisp_magnified_text: Some(true),
+            crisp_magnified_text: Some(false),
             collapsible: Some(false),
             min_scale: Some(0.2),
             max_scale: Some(2.0),
@@ -245,6 +246,18 @@ impl GraphEditor {
             }
         }
     }
+}
+
+/// Whether a node shows the `^` control-input pin: grouping ops, and nodes that have control
+/// inputs.
+fn has_control_pin(n: &NodeDef) -> bool {
+    matches!(n.op, Op::NoOp) || !n.control_inputs.is_empty()
+}
+
+/// Whether a node shows the `op` pin (the operation itself, for control inputs and targets):
+/// ops run for their effect, and nodes that are some node's control input.
+fn has_op_pin(gd: &crate::project::GraphDef, n: &NodeDef) -> bool {
+    matches!(n.op, Op::NoOp | Op::Assign { .. }) || gd.nodes.iter().any(|m| m.control_inputs.contains(&n.name))
 }
 
 /// Derives the canvas from graph `g` of the project.
@@ -296,7 +309,9 @@ fn node_views(s: &AppState, g: usize) -> Vec<NodeView> {
             let n_in = names.len().max(n.inputs.len());
             let mut inputs: Vec<String> =
                 (0..n_in).map(|k| names.get(k).map_or_else(|| format!("in{k}"), |s| (*s).to_string())).collect();
-            inputs.push("^".to_string());
+            if has_control_pin(n) {
+                inputs.push("^".to_string());
+            }
             let n_out = n.op.num_outputs();
             let outputs = (0..n_out)
                 .map(|k| {
@@ -320,6 +335,7 @@ fn node_views(s: &AppState, g: usize) -> Vec<NodeView> {
                 op_type: n.op.type_name(),
                 inputs,
                 n_in,
+                op_pin: has_op_pin(gd, n),
                 outputs,
                 error: err.map(|e| e.message.clone()),
                 incomplete: err.is_some_and(|e| e.incomplete),
@@ -402,7 +418,7 @@ impl SnarlViewer<usize> for Viewer<'_> {
     }
 
     fn outputs(&mut self, node: &usize) -> usize {
-        self.views.get(*node).map_or(0, |v| v.outputs.len() + 1)
+        self.views.get(*node).map_or(0, |v| v.outputs.len() + usize::from(v.op_pin))
     }
 
     fn show_input(&mut self, pin: &InPin, ui: &mut egui::Ui, snarl: &mut Snarl<usize>) -> impl SnarlPin + 'static {
