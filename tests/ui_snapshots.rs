@@ -21,9 +21,11 @@ fn state(example: &str) -> AppState {
     s
 }
 
-/// Lavapipe renders the same on every machine; allow a few anti-aliased pixels to differ.
+/// Lavapipe renders the same on every machine, but egui-snarl keeps wires in a hash set, so
+/// the order in which crossing wires are drawn (and blended) changes from run to run: allow the
+/// few anti-aliased pixels where wires cross to differ.
 fn options() -> SnapshotOptions {
-    SnapshotOptions::new().threshold(0.6).max_failed_pixels(8)
+    SnapshotOptions::new().threshold(0.6).max_failed_pixels(64)
 }
 
 /// Opens a session, initializes it, feeds input:0 and fetches MatMul_1:0 (the seed's 3.4.4).
