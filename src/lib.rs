@@ -7,3 +7,4 @@ pub mod app;
 pub mod cli;
 pub mod engine;
 pub mod project;
+pub mod train;

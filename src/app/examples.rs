@@ -19,11 +19,12 @@ pub const EXAMPLES: &[Example] = &[
     Example { file: "3_3_sessions.json", text: include_str!("../../assets/examples/3_3_sessions.json") },
     Example { file: "3_4_3_forward.json", text: include_str!("../../assets/examples/3_4_3_forward.json") },
     Example { file: "3_4_4_placeholder.json", text: include_str!("../../assets/examples/3_4_4_placeholder.json") },
+    Example { file: "3_4_5_training.json", text: include_str!("../../assets/examples/3_4_5_training.json") },
 ];
 
 /// The example the window opens on: the richest one until the training example lands (then this
 /// becomes `3_4_5_training.json`).
-pub const STARTUP_EXAMPLE: &str = "3_4_4_placeholder.json";
+pub const STARTUP_EXAMPLE: &str = "3_4_5_training.json";
 
 /// The bundled example named `file`.
 pub fn example(file: &str) -> Option<&'static Example> {

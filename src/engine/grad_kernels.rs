@@ -306,7 +306,7 @@ fn reduce_grad_t<T: FloatValue>(
     let shape = x.shape().to_vec();
     let n_in: usize = shape.iter().product();
     let n_out: usize = kept.iter().product();
-    let factor = if n_out == 0 { 0 } else { n_in / n_out };
+    let factor = n_in.checked_div(n_out).unwrap_or(0);
     match kind {
         ReduceOp::Sum | ReduceOp::Mean => {
             let o = out_slice::<T>(out, &shape)?;

@@ -112,10 +112,11 @@ pub fn gradients(g: &mut Graph, ys: &[Output], xs: &[Output]) -> Result<Vec<Opti
             if let Some(gr) = gr {
                 pending.insert(*x, vec![gr]);
             }
-            if gr.is_none() && on_path[x.node.0] {
-                if let Some(msg) = &blocked {
-                    return Err(Error::new(super::error::ErrorClass::LookupError, msg.clone()));
-                }
+            if gr.is_none()
+                && on_path[x.node.0]
+                && let Some(msg) = &blocked
+            {
+                return Err(Error::new(super::error::ErrorClass::LookupError, msg.clone()));
             }
             out.push(gr);
         }

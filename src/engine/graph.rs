@@ -73,6 +73,12 @@ impl NodeSpec {
 }
 
 static NEXT_GRAPH_ID: AtomicU64 = AtomicU64::new(1);
+/// Generations are drawn from one counter, so a rebuilt graph never reuses an old generation.
+static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
+
+fn next_generation() -> u64 {
+    NEXT_GENERATION.fetch_add(1, Ordering::Relaxed)
+}
 
 /// A variable scope entry: its name and whether `get_variable` reuses.
 #[derive(Clone, Debug)]
@@ -164,7 +170,7 @@ impl Graph {
     pub fn new() -> Graph {
         Graph {
             id: NEXT_GRAPH_ID.fetch_add(1, Ordering::Relaxed),
-            generation: 0,
+            generation: next_generation(),
             nodes: Vec::new(),
             by_name: HashMap::new(),
             names_in_use: HashMap::new(),
@@ -420,7 +426,7 @@ impl Graph {
             outputs,
         });
         self.by_name.insert(name.to_string(), id);
-        self.generation += 1;
+        self.generation = next_generation();
         Ok(id)
     }
 
@@ -461,7 +467,7 @@ impl Graph {
             .iter()
             .filter_map(|(v, i)| Some((remap.get(v.0).copied().flatten()?, remap.get(i.0).copied().flatten()?)))
             .collect();
-        self.generation += 1;
+        self.generation = next_generation();
         removed
     }
 

@@ -1033,6 +1033,24 @@ impl Layout<'_> {
     }
 }
 
+/// C printf `%.Ne` of a double, as Python's `"%e" % x` gives (`1.200000e-04`).
+pub fn printf_e(x: f64, precision: usize) -> String {
+    if !x.is_finite() {
+        return printf_g(x, precision);
+    }
+    let s = format!("{:.*e}", precision, x);
+    match s.split_once('e') {
+        Some((mantissa, exp)) => {
+            let (sign, digits) = match exp.strip_prefix('-') {
+                Some(d) => ('-', d),
+                None => ('+', exp),
+            };
+            format!("{mantissa}e{sign}{digits:0>2}")
+        }
+        None => s,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -93,7 +93,7 @@ pub struct SessionStats {
     pub total_variables: usize,
     /// Successful and failed `run` calls.
     pub run_count: u64,
-    /// Seconds since the session was opened.
+    /// Seconds the session has been open (until it was closed, for a closed one).
     pub open_secs: f64,
 }
 
@@ -137,7 +137,11 @@ struct Step {
     rng_slot: Option<usize>,
 }
 
-#[derive(Debug)]
+/// A prepared run plan of a session (see [`Session::prepare`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PlanId(usize);
+
+#[derive(Debug, Default)]
 struct Plan {
     generation: u64,
     steps: Vec<Step>,
@@ -158,12 +162,15 @@ pub struct Session {
     var_values: Vec<Option<Value>>,
     rng_names: HashMap<String, usize>,
     rngs: Vec<Philox>,
-    plans: HashMap<PlanKey, Plan>,
+    plans: Vec<Plan>,
+    plan_index: HashMap<PlanKey, usize>,
     placements: HashMap<String, Placement>,
     run_count: u64,
     opened_at: Instant,
     pool: Option<rayon::ThreadPool>,
     pool_built: bool,
+    failure: Option<String>,
+    closed_after_secs: Option<f64>,
 }
 
 impl std::fmt::Debug for Session {
@@ -184,12 +191,15 @@ impl Session {
             var_values: Vec::new(),
             rng_names: HashMap::new(),
             rngs: Vec::new(),
-            plans: HashMap::new(),
+            plans: Vec::new(),
+            plan_index: HashMap::new(),
             placements: HashMap::new(),
             run_count: 0,
             opened_at: Instant::now(),
             pool: None,
             pool_built: false,
+            failure: None,
+            closed_after_secs: None,
         }
     }
 
@@ -201,6 +211,16 @@ impl Session {
     /// The session's config.
     pub fn config(&self) -> &ConfigProto {
         &self.config
+    }
+
+    /// Marks the session as having failed in a training job (it stays usable; the UI shows why).
+    pub fn mark_failed(&mut self, why: &str) {
+        self.failure = Some(why.to_string());
+    }
+
+    /// Why the last training job on this session failed, if it did.
+    pub fn failure(&self) -> Option<&str> {
+        self.failure.as_deref()
     }
 
     /// True once closed.
@@ -215,6 +235,9 @@ impl Session {
 
     /// `sess.close()`: frees every value. Later calls fail with `Attempted to use a closed Session.`
     pub fn close(&mut self) {
+        if !self.closed {
+            self.closed_after_secs = Some(self.opened_at.elapsed().as_secs_f64());
+        }
         self.closed = true;
         self.var_values.clear();
         self.var_names.clear();
@@ -222,6 +245,7 @@ impl Session {
         self.rngs.clear();
         self.rng_names.clear();
         self.plans.clear();
+        self.plan_index.clear();
         self.pool = None;
     }
 
@@ -247,8 +271,7 @@ impl Session {
     /// What the session holds.
     pub fn stats(&self, graph: &Graph) -> SessionStats {
         let var_bytes: usize = self.var_values.iter().flatten().map(Value::size_bytes).sum();
-        let buf_bytes: usize =
-            self.plans.values().flat_map(|p| p.buffers.iter().flatten()).map(Value::size_bytes).sum();
+        let buf_bytes: usize = self.plans.iter().flat_map(|p| p.buffers.iter().flatten()).map(Value::size_bytes).sum();
         let total_variables = graph.variables().len();
         let initialized_variables = graph
             .variables()
@@ -262,7 +285,7 @@ impl Session {
             initialized_variables,
             total_variables,
             run_count: self.run_count,
-            open_secs: self.opened_at.elapsed().as_secs_f64(),
+            open_secs: self.closed_after_secs.unwrap_or_else(|| self.opened_at.elapsed().as_secs_f64()),
         }
     }
 
@@ -290,21 +313,68 @@ impl Session {
     /// `sess.run(fetches, feed_dict, targets)`: runs only what the fetches and targets need and
     /// returns the fetched values.
     pub fn run(&mut self, graph: &Graph, fetches: &[Output], feeds: &[Feed], targets: &[NodeId]) -> Result<RunOutput> {
+        let feed_keys: Vec<Output> = feeds.iter().map(|f| f.tensor).collect();
+        let (plan, placement_log) = self.prepare(graph, fetches, &feed_keys, targets)?;
+        self.run_prepared(graph, plan, feeds)?;
+        let values = (0..fetches.len())
+            .map(|i| self.fetched(plan, i, feeds).cloned().unwrap_or_else(|| Value::zeros(DType::Float32, &[])))
+            .collect();
+        Ok(RunOutput { values, placement_log })
+    }
+
+    /// Compiles (or finds) the run plan for a (fetches, fed tensors, targets) signature: a pruned
+    /// topological order with buffers kept between runs. Returns its id and the placements made
+    /// for the first time (when `log_device_placement` is on).
+    pub fn prepare(
+        &mut self,
+        graph: &Graph,
+        fetches: &[Output],
+        fed: &[Output],
+        targets: &[NodeId],
+    ) -> Result<(PlanId, Vec<Placement>)> {
         self.check_open()?;
         if graph.id() != self.graph_id {
             return Err(Error::value_error("The Session graph is different from the graph of the fetched tensors."));
         }
+        let key: PlanKey = (fetches.to_vec(), fed.to_vec(), targets.to_vec());
+        let mut placement_log = Vec::new();
+        let existing = self.plan_index.get(&key).copied();
+        let idx = match existing {
+            Some(i) if self.plans.get(i).is_some_and(|p| p.generation == graph.generation()) => i,
+            _ => {
+                let plan = self.compile(graph, &key, &mut placement_log)?;
+                match existing {
+                    Some(i) if i < self.plans.len() => {
+                        self.plans[i] = plan;
+                        i
+                    }
+                    _ => {
+                        self.plans.push(plan);
+                        self.plan_index.insert(key, self.plans.len() - 1);
+                        self.plans.len() - 1
+                    }
+                }
+            }
+        };
+        Ok((PlanId(idx), placement_log))
+    }
+
+    /// Runs a prepared plan with feeds for its fed tensors, in the order given to `prepare`.
+    /// Allocates nothing once the plan's buffers have their shapes (the training loop's hot path).
+    pub fn run_prepared(&mut self, graph: &Graph, plan: PlanId, feeds: &[Feed]) -> Result<()> {
+        self.check_open()?;
         self.run_count += 1;
-        let feed_keys: Vec<Output> = feeds.iter().map(|f| f.tensor).collect();
+        let Some(p) = self.plans.get(plan.0) else {
+            return Err(Error::internal("unknown run plan"));
+        };
+        if p.generation != graph.generation() || graph.id() != self.graph_id {
+            return Err(Error::internal("the graph changed since this run plan was prepared; prepare it again"));
+        }
+        if p.feeds.len() != feeds.len() || p.feeds.iter().zip(feeds).any(|(a, f)| *a != f.tensor) {
+            return Err(Error::internal("feeds do not match the prepared run plan"));
+        }
         for f in feeds {
             check_feed(graph, f)?;
-        }
-        let key: PlanKey = (fetches.to_vec(), feed_keys, targets.to_vec());
-        let mut placement_log = Vec::new();
-        let stale = self.plans.get(&key).is_none_or(|p| p.generation != graph.generation());
-        if stale {
-            let plan = self.compile(graph, &key, &mut placement_log)?;
-            self.plans.insert(key.clone(), plan);
         }
         if !self.pool_built {
             self.pool_built = true;
@@ -322,40 +392,20 @@ impl Session {
         }
         let deadline = (self.config.operation_timeout_in_ms > 0)
             .then(|| Instant::now() + Duration::from_millis(self.config.operation_timeout_in_ms as u64));
-        let Some(mut plan) = self.plans.remove(&key) else {
-            return Err(Error::internal("run plan missing after compilation"));
-        };
-        let result = self.execute(graph, &mut plan, feeds, deadline);
-        let values = result.map(|()| {
-            plan.fetches
-                .iter()
-                .map(|src| match *src {
-                    Src::Step(s, o) => plan
-                        .buffers
-                        .get(s)
-                        .and_then(|b| b.get(o))
-                        .cloned()
-                        .unwrap_or_else(|| Value::zeros(DType::Float32, &[])),
-                    Src::Feed(k) => feeds.get(k).map_or_else(|| Value::zeros(DType::Float32, &[]), |f| f.value.clone()),
-                    Src::Unused => Value::zeros(DType::Float32, &[]),
-                })
-                .collect()
-        });
-        self.plans.insert(key, plan);
-        Ok(RunOutput { values: values?, placement_log })
+        let mut p = std::mem::take(&mut self.plans[plan.0]);
+        let result = self.execute(graph, &mut p, feeds, deadline);
+        self.plans[plan.0] = p;
+        result
     }
 
-    /// Runs targets and fetches without copying the fetched values out; returns the fetched
-    /// values as references into the kept buffers. The training loop's hot path.
-    pub fn run_no_copy(
-        &mut self,
-        graph: &Graph,
-        fetches: &[Output],
-        feeds: &[Feed],
-        targets: &[NodeId],
-    ) -> Result<Vec<f64>> {
-        let out = self.run(graph, fetches, feeds, targets)?;
-        Ok(out.values.iter().filter_map(Value::first_f64).collect())
+    /// Fetch `i` of the last run of a prepared plan (a fed fetch is read from `feeds`).
+    pub fn fetched<'a>(&'a self, plan: PlanId, i: usize, feeds: &'a [Feed]) -> Option<&'a Value> {
+        let p = self.plans.get(plan.0)?;
+        match *p.fetches.get(i)? {
+            Src::Step(s, o) => p.buffers.get(s).and_then(|b| b.get(o)),
+            Src::Feed(k) => feeds.get(k).map(|f| &f.value),
+            Src::Unused => None,
+        }
     }
 
     fn compile(&mut self, graph: &Graph, key: &PlanKey, log: &mut Vec<Placement>) -> Result<Plan> {
@@ -826,12 +876,12 @@ fn check_feed(graph: &Graph, f: &Feed) -> Result<()> {
             "Cannot interpret feed_dict key as Tensor: it is not an element of this graph.",
         ));
     };
-    let name = graph.tensor_name(f.tensor);
+    let name = || graph.tensor_name(f.tensor);
     if !shape.is_compatible_with_dims(f.value.shape()) {
         return Err(Error::value_error(format!(
             "Cannot feed value of shape {} for Tensor {}, which has shape {}",
             tuple_form(f.value.shape()),
-            name,
+            name(),
             shape
         ))
         .at(graph.node(f.tensor.node).map_or(String::new(), |n| n.name.clone())));
@@ -840,7 +890,7 @@ fn check_feed(graph: &Graph, f: &Feed) -> Result<()> {
         return Err(Error::value_error(format!(
             "Cannot feed value of dtype {} for Tensor {}, which has dtype {}",
             f.value.dtype(),
-            name,
+            name(),
             dtype
         ))
         .at(graph.node(f.tensor.node).map_or(String::new(), |n| n.name.clone())));

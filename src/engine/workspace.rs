@@ -28,6 +28,8 @@ pub struct SessionEntry {
     pub interactive: bool,
     /// The session itself.
     pub session: Session,
+    /// True while a training job owns the session (it is not usable from here until it returns).
+    pub busy: bool,
 }
 
 /// Graphs, sessions and the default-session stack.
@@ -98,7 +100,7 @@ impl Workspace {
     pub fn open_session(&mut self, id: &str, graph: usize, config: ConfigProto, interactive: bool) -> Result<usize> {
         let g = self.graph(graph)?;
         let session = Session::new(g, config);
-        self.sessions.push(SessionEntry { id: id.to_string(), graph, interactive, session });
+        self.sessions.push(SessionEntry { id: id.to_string(), graph, interactive, session, busy: false });
         let idx = self.sessions.len() - 1;
         if interactive {
             self.default_stack.push(idx);
@@ -229,6 +231,30 @@ impl Workspace {
             ));
         }
         self.run(s, Some(graph), &[tensor.to_string()], feeds, &[])
+    }
+
+    /// Hands a session to a training job: the entry is marked busy until [`Workspace::put_session`].
+    pub fn take_session(&mut self, idx: usize) -> Result<Session> {
+        let graph =
+            self.sessions.get(idx).map(|e| e.graph).ok_or_else(|| Error::internal("session index out of range"))?;
+        let placeholder = Session::new(self.graph(graph)?, ConfigProto::default());
+        let entry = &mut self.sessions[idx];
+        if entry.busy {
+            return Err(Error::failed_precondition(format!("Session '{}' is already training.", entry.id)));
+        }
+        if entry.session.is_closed() {
+            return Err(Error::new(ErrorClass::RuntimeError, "Attempted to use a closed Session."));
+        }
+        entry.busy = true;
+        Ok(std::mem::replace(&mut entry.session, placeholder))
+    }
+
+    /// Gives a session back after training.
+    pub fn put_session(&mut self, idx: usize, session: Session) -> Result<()> {
+        let entry = self.sessions.get_mut(idx).ok_or_else(|| Error::internal("session index out of range"))?;
+        entry.session = session;
+        entry.busy = false;
+        Ok(())
     }
 
     /// Adds a graph; returns its index.

@@ -3,6 +3,7 @@
 //! steps a program performs. Loading migrates older versions and refuses a bad file with a
 //! message that names the node or field; it never panics.
 
+pub mod dataset;
 pub mod script;
 
 use crate::engine::error::{Error as EngineError, Result as EngineResult};
@@ -118,6 +119,9 @@ pub struct Project {
     /// Named session configs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub configs: Vec<NamedConfig>,
+    /// Datasets the train loop feeds from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub datasets: Vec<dataset::Dataset>,
     /// The program's steps.
     pub script: Vec<Step>,
 }
@@ -132,6 +136,7 @@ impl Default for Project {
             graphs: vec![GraphDef { name: "default".to_string(), ..Default::default() }],
             default_graph: "default".to_string(),
             configs: Vec::new(),
+            datasets: Vec::new(),
             script: Vec::new(),
         }
     }
@@ -234,6 +239,11 @@ impl Project {
     /// A named config.
     pub fn config(&self, name: &str) -> Option<&ConfigProto> {
         self.configs.iter().find(|c| c.name == name).map(|c| &c.config)
+    }
+
+    /// A dataset by name.
+    pub fn dataset(&self, name: &str) -> Option<&dataset::Dataset> {
+        self.datasets.iter().find(|d| d.name == name)
     }
 
     /// The graph def by name.

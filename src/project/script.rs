@@ -22,6 +22,26 @@ pub struct FeedDef {
     pub value: Json,
 }
 
+/// Dataset columns feeding a placeholder.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ColumnFeedDef {
+    /// The placeholder tensor (`x-input:0`).
+    pub tensor: String,
+    /// Column names, in order.
+    pub columns: Vec<String>,
+}
+
+/// The train loop's periodic evaluation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainLogDef {
+    /// Every how many steps (`if i % every == 0`).
+    pub every: u64,
+    /// The loss tensor, evaluated on all rows.
+    pub loss: String,
+    /// Python `%` format with `%d` for the step and `%g` for the loss.
+    pub format: String,
+}
+
 /// One argument of a `print(...)` call.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -135,6 +155,35 @@ pub enum Step {
         /// The node; its name is a base name made unique as TF does.
         node: NodeDef,
     },
+    /// A training loop: `for i in range(steps)` feed batch `i` cut from a dataset, run the train
+    /// op, and every `log.every` steps evaluate the loss on all rows and print a line.
+    TrainLoop {
+        /// Session id; the default session if absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<String>,
+        /// The dataset (in the project's `datasets`).
+        dataset: String,
+        /// Which columns feed which placeholder.
+        feeds: Vec<ColumnFeedDef>,
+        /// The train op (target) run each step.
+        train_op: String,
+        /// Tensors also fetched each step (as the seed's `sess.run([train_step, y, y_])`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        fetches: Vec<String>,
+        /// The loss on the batch, reported live by the window (not printed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        batch_loss: Option<String>,
+        /// Number of steps.
+        steps: u64,
+        /// Rows per batch.
+        batch_size: usize,
+        /// How batches are cut.
+        #[serde(default)]
+        batching: crate::train::Batching,
+        /// The periodic full-data evaluation and its printed line.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        log: Option<TrainLogDef>,
+    },
     /// `try: <step> except Exception as e: print(type(e).__name__ + ": " + str(e))`.
     Try {
         /// The guarded step.
@@ -176,6 +225,17 @@ impl Step {
                 Ok(())
             }
             Step::AddNode { graph, .. } => graph_ok(graph),
+            Step::TrainLoop { dataset, batch_size, log, .. } => {
+                let d = project.dataset(dataset).ok_or_else(|| format!("no dataset named '{dataset}'"))?;
+                if *batch_size == 0 {
+                    return Err("batch_size must be at least 1".to_string());
+                }
+                if log.as_ref().is_some_and(|l| l.every == 0) {
+                    return Err("log.every must be at least 1".to_string());
+                }
+                let _ = d;
+                Ok(())
+            }
             Step::Print { args, .. } => {
                 for a in args {
                     match a {
@@ -290,6 +350,104 @@ impl Interpreter<'_> {
                 let device = if node.device.is_empty() { None } else { Some(node.device.clone()) };
                 gr.add(Some(&node.name), NodeSpec { op: node.op.clone(), inputs, control_inputs, device })?;
                 Ok(())
+            }
+            Step::TrainLoop {
+                session,
+                dataset,
+                feeds,
+                train_op,
+                fetches,
+                batch_loss,
+                steps,
+                batch_size,
+                batching,
+                log,
+            } => {
+                let s = self.ws.resolve_session(session.as_deref(), "run operation")?;
+                let g = self.ws.sessions.get(s).map(|e| e.graph).ok_or_else(|| Error::internal("session missing"))?;
+                let graph = self.ws.graph(g)?.clone();
+                let ds = self
+                    .project
+                    .dataset(dataset)
+                    .ok_or_else(|| Error::value_error(format!("No dataset named '{dataset}'.")))?;
+                let table = std::sync::Arc::new(ds.materialize().map_err(Error::value_error)?);
+                let mut col_feeds = Vec::with_capacity(feeds.len());
+                for f in feeds {
+                    let tensor = graph.tensor(&f.tensor)?;
+                    let columns = f
+                        .columns
+                        .iter()
+                        .map(|c| {
+                            table.column(c).ok_or_else(|| {
+                                Error::value_error(format!(
+                                    "Dataset '{dataset}' has no column '{c}' (it has {}).",
+                                    table.columns.join(", ")
+                                ))
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    col_feeds.push(crate::train::ColumnFeed { tensor, columns });
+                }
+                let train_name = train_op.split(':').next().unwrap_or(train_op);
+                let target = graph.find(train_name).ok_or_else(|| {
+                    Error::value_error(format!("The name '{train_op}' refers to an Operation not in the graph."))
+                })?;
+                let step_fetches = fetches.iter().map(|f| graph.tensor(f)).collect::<Result<Vec<_>>>()?;
+                let batch_loss = batch_loss.as_ref().map(|l| graph.tensor(l)).transpose()?;
+                let eval = match log {
+                    Some(l) => Some(crate::train::EvalSpec {
+                        every: l.every,
+                        loss: graph.tensor(&l.loss)?,
+                        format: Some(l.format.clone()),
+                    }),
+                    None => None,
+                };
+                let spec = crate::train::TrainSpec {
+                    graph,
+                    train_targets: vec![target],
+                    step_fetches,
+                    batch_loss,
+                    feeds: col_feeds,
+                    table,
+                    batch_size: *batch_size,
+                    batching: *batching,
+                    steps: *steps,
+                    eval,
+                    watch: Vec::new(),
+                    panic_at_step: None,
+                };
+                let session_value = self.ws.take_session(s)?;
+                let job = match crate::train::worker::TrainJob::spawn(spec, session_value, false) {
+                    Ok(j) => j,
+                    Err(failed) => {
+                        let (e, back) = *failed;
+                        self.ws.put_session(s, back)?;
+                        return Err(e);
+                    }
+                };
+                let mut failure = None;
+                while let Ok(ev) = job.events().recv() {
+                    match ev {
+                        crate::train::worker::Event::Progress(p) => {
+                            for line in p.logs {
+                                out(ScriptOutput::Text(line + "\n"));
+                            }
+                        }
+                        crate::train::worker::Event::Finished { .. } => break,
+                        crate::train::worker::Event::Failed { error, .. } => {
+                            failure = Some(error);
+                            break;
+                        }
+                    }
+                }
+                match job.join() {
+                    Some(back) => self.ws.put_session(s, back)?,
+                    None => return Err(Error::internal("the training thread did not give its session back")),
+                }
+                match failure {
+                    Some(e) => Err(e),
+                    None => Ok(()),
+                }
             }
             Step::Try { body } => {
                 if let Err(e) = self.step(body, out) {

@@ -1,0 +1,113 @@
+//! Writes `assets/examples/3_4_5_training.json`: the seed's full training program (3.4.5) built
+//! through the engine's Python-like API, so the stored graph holds exactly the ops TF would
+//! create (gradients under `gradients/`, Adam's slots and update ops). Run it after changing the
+//! engine's graph construction: `cargo run --example make_training_example`.
+
+use flowbench::engine::graph::Graph;
+use flowbench::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
+use flowbench::engine::optimizers::{Optimizer, minimize};
+use flowbench::engine::{DType, Shape, Value};
+use flowbench::project::dataset::{Dataset, DatasetSource, LabelRule};
+use flowbench::project::script::{ColumnFeedDef, TrainLogDef};
+use flowbench::project::{Project, Step, graph_def_from};
+use std::collections::HashMap;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut g = Graph::new();
+    let r1 = g.random_normal(&[2, 3], 0.0, 1.0, Some(1), DType::Float32, None)?;
+    let w1 = g.variable(r1, None)?;
+    let r2 = g.random_normal(&[3, 1], 0.0, 1.0, Some(1), DType::Float32, None)?;
+    let w2 = g.variable(r2, None)?;
+    let x = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(2)]), Some("x-input"))?;
+    let y_ = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(1)]), Some("y-input"))?;
+    let a = g.matmul(x, w1, None)?;
+    let y = g.matmul(a, w2, None)?;
+    let y = g.unary(UnaryOp::Sigmoid, y, None)?;
+    let c1 = g.clip_by_value(y, 1e-10, 1.0, None)?;
+    let l1 = g.unary(UnaryOp::Log, c1, None)?;
+    let m1 = g.binary(BinaryOp::Mul, y_, l1, None)?;
+    let one = g.constant(Value::scalar_f32(1.0), Some("sub/x"))?;
+    let s1 = g.binary(BinaryOp::Sub, one, y_, None)?;
+    let one2 = g.constant(Value::scalar_f32(1.0), Some("sub_1/x"))?;
+    let s2 = g.binary(BinaryOp::Sub, one2, y, None)?;
+    let c2 = g.clip_by_value(s2, 1e-10, 1.0, None)?;
+    let l2 = g.unary(UnaryOp::Log, c2, None)?;
+    let m2 = g.binary(BinaryOp::Mul, s1, l2, None)?;
+    let sum = g.binary(BinaryOp::Add, m1, m2, None)?;
+    let mean = g.reduce(ReduceOp::Mean, sum, None, false, None)?;
+    let loss = g.unary(UnaryOp::Neg, mean, None)?;
+    let train = minimize(&mut g, &Optimizer::adam(0.001), loss, None)?;
+    g.global_variables_initializer()?;
+
+    // A readable layout: forward pass in rows, gradients and optimizer below.
+    let mut pos = HashMap::new();
+    let mut cols: HashMap<String, usize> = HashMap::new();
+    for n in g.nodes() {
+        let group = if n.name.starts_with("gradients") {
+            2
+        } else if n.name.starts_with("Adam") || n.name.contains("/Adam") || n.name.contains("_power") {
+            3
+        } else {
+            0
+        };
+        let depth = n.inputs.iter().filter_map(|t| g.node(t.node)).map(|p| p.name.clone()).collect::<Vec<_>>();
+        let d = depth.iter().filter_map(|p| cols.get(p)).max().map_or(0, |m| m + 1);
+        cols.insert(n.name.clone(), d);
+        let row = pos.values().filter(|p: &&[f32; 2]| p[0] == d as f32 * 260.0 && p[1] >= group as f32 * 900.0).count();
+        pos.insert(n.name.clone(), [d as f32 * 260.0, group as f32 * 900.0 + row as f32 * 110.0]);
+    }
+    let gd = graph_def_from("default", &g, &pos);
+
+    let name = |t| g.tensor_name(t);
+    let project = Project {
+        name: "3.4.5 A complete training program".to_string(),
+        description: "The seed's full program: a 2-3-1 network with a sigmoid output, trained with Adam(0.001) on 128 points from numpy's RandomState(1), labelled x1 + x2 < 1, in batches of 8 for 5000 steps, printing the cross entropy on all data every 1000 steps and the weights before and after.".to_string(),
+        comments: vec![
+            "The graph is stored as TF builds it: the forward pass, the gradient ops under gradients/, and Adam's slot variables (Variable/Adam, Variable/Adam_1, beta1_power, beta2_power) and update ops.".to_string(),
+            "tf.clip_by_value is one ClipByValue node here; TF 2.x builds it from Minimum and Maximum, with the same values and gradient.".to_string(),
+        ],
+        default_graph: "default".to_string(),
+        graphs: vec![gd],
+        datasets: vec![Dataset {
+            name: "seed".to_string(),
+            source: DatasetSource::NumpyRand { seed: 1, rows: 128, features: 2, label: LabelRule::SumLessThan { threshold: 1.0 } },
+        }],
+        script: vec![
+            Step::Comment { text: "with tf.Session() as sess:".to_string() },
+            Step::OpenSession { id: "sess".to_string(), graph: None, config: None, interactive: false },
+            Step::EnterDefault { session: "sess".to_string() },
+            Step::Run { session: Some("sess".to_string()), fetches: vec![], targets: vec!["init".to_string()], feeds: vec![], graph: None, print: false },
+            Step::Run { session: Some("sess".to_string()), fetches: vec![name(w1)], targets: vec![], feeds: vec![], graph: None, print: true },
+            Step::Run { session: Some("sess".to_string()), fetches: vec![name(w2)], targets: vec![], feeds: vec![], graph: None, print: true },
+            Step::TrainLoop {
+                session: Some("sess".to_string()),
+                dataset: "seed".to_string(),
+                feeds: vec![
+                    ColumnFeedDef { tensor: name(x), columns: vec!["x1".to_string(), "x2".to_string()] },
+                    ColumnFeedDef { tensor: name(y_), columns: vec!["y".to_string()] },
+                ],
+                train_op: g.node(train).map(|n| n.name.clone()).unwrap_or_default(),
+                fetches: vec![name(y), name(y_)],
+                batch_loss: Some(name(loss)),
+                steps: 5000,
+                batch_size: 8,
+                batching: Default::default(),
+                log: Some(TrainLogDef {
+                    every: 1000,
+                    loss: name(loss),
+                    format: "After %d training step(s), cross entropy on all data is %g".to_string(),
+                }),
+            },
+            Step::Run { session: Some("sess".to_string()), fetches: vec![name(w1)], targets: vec![], feeds: vec![], graph: None, print: true },
+            Step::Run { session: Some("sess".to_string()), fetches: vec![name(w2)], targets: vec![], feeds: vec![], graph: None, print: true },
+            Step::ExitDefault,
+            Step::CloseSession { session: "sess".to_string() },
+        ],
+        ..Project::default()
+    };
+    project.validate()?;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/3_4_5_training.json");
+    project.save(&path)?;
+    println!("wrote {} ({} nodes)", path.display(), g.nodes().len());
+    Ok(())
+}

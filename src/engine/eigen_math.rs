@@ -1,0 +1,325 @@
+//! Bit-exact float32 elementwise math as TensorFlow 2.21's CPU kernels compute it.
+//!
+//! TF's CPU cwise kernels (`Sigmoid`, `Exp`, `Log`, `Tanh`, `Reciprocal`, ...) evaluate
+//! `out = in.unaryExpr(functor)` with Eigen's tensor executor. The official x86-64 wheels are
+//! built with AVX but *without* FMA (the startup log asks to "rebuild TensorFlow" to enable
+//! AVX2/FMA), so Eigen uses 8-wide `Packet8f` code in which every `pmadd(a, b, c)` is a separate
+//! multiply and add, each rounded. A contiguous tensor of `n` elements is evaluated as
+//! `n / 8` full packets, then the remaining `n % 8` elements one at a time through the
+//! functor's *scalar* `operator()`, which is often a different algorithm (usually the C
+//! library). The executor's thread-pool blocks are multiples of the packet size, so only the
+//! final `n % 8` elements ever take the scalar path.
+//!
+//! Per element, Eigen's packet algorithms are lane-independent, so this module evaluates them one
+//! lane at a time with plain `f32` arithmetic (Rust never fuses `a * b + c`), reproducing the
+//! x86 semantics of the few instructions where IEEE leaves room (`minps`/`maxps` operand order
+//! and NaN handling, `cvttps2dq`, bit masks).
+//!
+//! | TF op | packet path (first `n - n % 8` elements) | tail (last `n % 8`) |
+//! |---|---|---|
+//! | `Sigmoid` | Eigen `scalar_logistic_op<float>::packetOp`: `exp(x/2)` by a degree-5 polynomial, squared, then `e / (1 + e)` | `e = expf(min(x, 16.6355324)); e / (1 + e)` |
+//! | `Exp` | Eigen `pexp_float` (Cephes range reduction, degree-6 polynomial) | libm `expf` |
+//! | `Log` | Eigen `plog_float` (frexp, rational (3,3) approximation) | libm `logf` |
+//! | `Tanh` | Eigen `ptanh_float` (rational [9/8], non-FMA clamp) | the same `ptanh_float` |
+//! | `Reciprocal` (and `Inv`) | hardware `rcpps` estimate + one Newton step `x + x * (1 - a * x)` | `1 / a` |
+//! | `Sqrt` | `sqrtps` (IEEE exact) | `sqrtf` (IEEE exact) |
+//!
+//! `+ - * /`, `Maximum`/`Minimum` and `SigmoidGrad` (`dy * (y * (1 - y))`) are plain IEEE
+//! operations in TF and need nothing from this module.
+//!
+//! Two parts depend on the machine rather than on TF's source, exactly as they do in TF itself:
+//! * The tail paths of `Sigmoid`, `Exp` and `Log` call the C library's `expf`/`logf`, as TF does.
+//!   Rust's `f32::exp`/`f32::ln` call the same functions of the platform libm (glibc on Linux),
+//!   so on the same machine the results agree bit for bit.
+//! * `rcpps` is an implementation-specific hardware approximation (Intel and AMD cores return
+//!   different estimates). On x86-64 [`reciprocal_f32`] uses the host's `rcpps`, like TF on that
+//!   host. Elsewhere it falls back to an exact `1 / a` estimate refined by the same Newton step,
+//!   which is within an ulp of TF but not bit-exact.
+
+/// Eigen's packet width for `float` in TF's AVX build (`Packet8f`).
+pub const PACKET_SIZE: usize = 8;
+
+/// Number of leading elements of an `n`-element tensor that TF evaluates in full 8-wide packets;
+/// the rest (`n % 8` elements) take the functor's scalar path.
+pub fn packet_len(n: usize) -> usize {
+    n - n % PACKET_SIZE
+}
+
+/// Where Eigen's float logistic truncates its input: `16.6355324f`, the first point where the
+/// interpolant is exactly one.
+const SIGMOID_HI: f32 = f32::from_bits(0x4185_1592);
+
+// ---------------------------------------------------------------------------------------------
+// x86 lane semantics of the Eigen primitives used below.
+// ---------------------------------------------------------------------------------------------
+
+/// Eigen `pmin<Packet8f>(a, b)` = `_mm256_min_ps(b, a)`: `minps(s1, s2)` returns `s1 < s2 ? s1 :
+/// s2`, so a NaN in either operand yields `a`. Also equals `std::min(a, b)` (the scalar path).
+#[inline(always)]
+fn pmin(a: f32, b: f32) -> f32 {
+    if b < a { b } else { a }
+}
+
+/// Eigen `pmax<Packet8f>(a, b)` = `_mm256_max_ps(b, a)`: a NaN in either operand yields `a`.
+/// Also equals `std::max(a, b)` (the scalar path).
+#[inline(always)]
+fn pmax(a: f32, b: f32) -> f32 {
+    if b > a { b } else { a }
+}
+
+/// `cvttps2dq`: truncation toward zero; NaN and out-of-range give `i32::MIN` ("integer
+/// indefinite").
+#[inline(always)]
+fn cvtt(a: f32) -> i32 {
+    if a.is_nan() || a >= 2_147_483_648.0 || a < -2_147_483_648.0 { i32::MIN } else { a as i32 }
+}
+
+/// `2^(e - 127)` built as Eigen does: the biased exponent shifted into place, wrapping like the
+/// 32-bit integer lanes.
+#[inline(always)]
+fn pow2_biased(e: i32) -> f32 {
+    f32::from_bits((e as u32) << 23)
+}
+
+/// Eigen `pldexp_fast<Packet8f>`: `a * 2^exponent` with the biased exponent clamped to `[0, 255]`.
+#[inline(always)]
+fn pldexp_fast(a: f32, exponent: f32) -> f32 {
+    let biased = pmin(pmax(exponent + 127.0, 0.0), 255.0);
+    a * pow2_biased(cvtt(biased))
+}
+
+/// Eigen `pldexp_generic<Packet8f>`: `a * 2^exponent` split into four factors so that no
+/// intermediate overflows or underflows early.
+#[inline(always)]
+fn pldexp_generic(a: f32, exponent: f32) -> f32 {
+    let e = cvtt(pmin(pmax(exponent, -278.0), 278.0));
+    let b = e >> 2;
+    let c = pow2_biased(b.wrapping_add(127));
+    let out = a * c * c * c;
+    let b = e.wrapping_sub(b.wrapping_mul(3));
+    out * pow2_biased(b.wrapping_add(127))
+}
+
+/// Eigen `pfrexp_generic<Packet8f>`: mantissa in `[0.5, 1)` (sign kept) and exponent as a float;
+/// zero, infinities and NaN return `a` itself with exponent 0.
+#[inline(always)]
+fn pfrexp(a: f32) -> (f32, f32) {
+    let is_denormal = a.abs() < f32::MIN_POSITIVE;
+    let normalized = if is_denormal { a * 16_777_216.0 } else { a };
+    let offset = if is_denormal { -150.0 } else { -126.0 };
+    let biased = ((normalized.to_bits() & 0x7fff_ffff) >> 23) as i32 as f32;
+    if a == 0.0 || biased == 255.0 {
+        (a, 0.0)
+    } else {
+        (f32::from_bits((normalized.to_bits() & 0x807f_ffff) | 0x3f00_0000), biased + offset)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packet-path lanes.
+// ---------------------------------------------------------------------------------------------
+
+/// One lane of Eigen's `scalar_logistic_op<float>::packetOp` (the 8-wide sigmoid).
+#[inline]
+pub fn sigmoid_packet_lane(x_in: f32) -> f32 {
+    const LOG2EF: f32 = f32::from_bits(0x3fb8_aa3b); // 1.44269504088896341f
+    const C1: f32 = -0.693_359_375; // exactly representable
+    const C2: f32 = f32::from_bits(0x395e_8083); // 2.12194440e-4f
+    const P2: f32 = f32::from_bits(0x3eff_fee0); // 0.49999141693115234375f
+    const P3: f32 = f32::from_bits(0x3e2a_ab38); // 0.16666877269744873046875f
+    const P4: f32 = f32::from_bits(0x3d2b_9df0); // 4.1898667812347412109375e-2f
+    const P5: f32 = f32::from_bits(0x3c08_8e52); // 8.33471305668354034423828125e-3f
+    let zero = x_in < -104.0;
+    let x = pmin(x_in, SIGMOID_HI) * 0.5;
+    let m = (x * LOG2EF + 0.5).floor();
+    let r = m * C1 + x;
+    let r = m * C2 + r;
+    let r2 = r * r;
+    let p_even = r2 * P4 + P2;
+    let p_odd = r2 * P5 + P3;
+    let p_low = r + 1.0;
+    let p = r * p_odd + p_even;
+    let p = r2 * p + p_low;
+    let e = pldexp_fast(p, m);
+    let e = e * e;
+    if zero { 0.0 } else { e / (1.0 + e) }
+}
+
+/// One lane of Eigen's `pexp_float<Packet8f>` (the 8-wide `exp`).
+///
+/// Eigen picks `pldexp_fast` for a whole packet when every lane has `|x| <= 87`, else the
+/// generic `pldexp` plus an underflow mask; both give the same value for an in-range lane, so
+/// the choice is made per lane here.
+#[inline]
+pub fn exp_packet_lane(x_in: f32) -> f32 {
+    const LOG2EF: f32 = f32::from_bits(0x3fb8_aa3b); // 1.44269504088896341f
+    const C1: f32 = -0.693_359_375; // exactly representable
+    const C2: f32 = f32::from_bits(0x395e_8083); // 2.12194440e-4f
+    const P2: f32 = f32::from_bits(0x3eff_fffc); // 0.49999988079071044921875f
+    const P3: f32 = f32::from_bits(0x3e2a_aa47); // 0.16666518151760101318359375f
+    const P4: f32 = f32::from_bits(0x3d2a_adcc); // 4.166965186595916748046875e-2f
+    const P5: f32 = f32::from_bits(0x3c09_1de6); // 8.36894474923610687255859375e-3f
+    const P6: f32 = f32::from_bits(0x3ab4_2872); // 1.37449637986719608306884765625e-3f
+    let x = pmin(x_in, f32::from_bits(0x42b1_722d) /* 88.723f */);
+    let m = (x * LOG2EF + 0.5).floor();
+    let r = m * C1 + x;
+    let r = m * C2 + r;
+    let r2 = r * r;
+    let p_even = r2 * P6 + P4;
+    let p_odd = r2 * P5 + P3;
+    let p_even = r2 * p_even + P2;
+    let p_low = r + 1.0;
+    let y = r * p_odd + p_even;
+    let y = r2 * y + p_low;
+    if 87.0 < x.abs() {
+        if x_in < -104.0 { 0.0 } else { pmax(pldexp_generic(y, m), x_in) }
+    } else {
+        pmax(pldexp_fast(y, m), x_in)
+    }
+}
+
+/// One lane of Eigen's `plog_float<Packet8f>` (the 8-wide natural logarithm). Negative inputs
+/// and NaN give the all-ones NaN `0xffffffff` (Eigen ORs in the comparison mask).
+#[inline]
+pub fn log_packet_lane(x_in: f32) -> f32 {
+    const SQRTHF: f32 = std::f32::consts::FRAC_1_SQRT_2;
+    const A0: f32 = f32::from_bits(0x3e3a_f1c9); // 0.18256296349849254f
+    const A1: f32 = 1.0; // 1.0000000190281063f rounds to 1
+    const A2: f32 = 1.0; // 1.0000000190281136f rounds to 1
+    const B0: f32 = f32::from_bits(0x3d4b_3a68); // 0.049616247954120038f
+    const B1: f32 = f32::from_bits(0x3f19_674d); // 0.59923249590823520f
+    const B2: f32 = 1.5; // 1.4999999999999927f rounds to 1.5
+    const B3: f32 = 1.0;
+    let (x, e) = pfrexp(x_in);
+    let mask = x < SQRTHF;
+    let tmp = if mask { x } else { 0.0 };
+    let x = x - 1.0;
+    let e = e - if mask { 1.0 } else { 0.0 };
+    let x = x + tmp;
+    let p = (A0 * x + A1) * x + A2;
+    let p = x * p;
+    let q = ((B0 * x + B1) * x + B2) * x + B3;
+    let x = p / q;
+    let x = e * std::f32::consts::LN_2 + x;
+    if x_in == 0.0 {
+        f32::NEG_INFINITY
+    } else if x_in.is_nan() || x_in < 0.0 {
+        f32::from_bits(u32::MAX)
+    } else if x_in == f32::INFINITY {
+        f32::INFINITY
+    } else {
+        x
+    }
+}
+
+/// Eigen's `ptanh_float` for a build without FMA; TF uses it for both the 8-wide packets and
+/// the scalar tail (`numext::tanh(float)` forwards to it under `EIGEN_FAST_MATH`).
+#[inline]
+pub fn tanh_lane(a: f32) -> f32 {
+    const CLAMP: f32 = f32::from_bits(0x40fd_0956); // 7.90738964080810547f
+    const A0: f32 = f32::from_bits(0x326f_951e); // 1.394553628e-8f
+    const A1: f32 = f32::from_bits(0x37b0_63dc); // 2.102733560e-5f
+    const A2: f32 = f32::from_bits(0x3b66_bc7f); // 3.520756727e-3f
+    const A3: f32 = f32::from_bits(0x3e09_3cf6); // 1.340216100e-1f
+    const B0: f32 = f32::from_bits(0x3557_2c00); // 8.015776984e-7f
+    const B1: f32 = f32::from_bits(0x39ae_6d96); // 3.326951409e-4f
+    const B2: f32 = f32::from_bits(0x3cd4_c460); // 2.597254514e-2f
+    const B3: f32 = f32::from_bits(0x3eef_4922); // 4.673548340e-1f
+    const B4: f32 = 1.0;
+    let x = pmax(pmin(a, CLAMP), -CLAMP);
+    let x2 = x * x;
+    let x3 = x2 * x;
+    let p = ((A0 * x2 + A1) * x2 + A2) * x2 + A3;
+    let q = (((B0 * x2 + B1) * x2 + B2) * x2 + B3) * x2 + B4;
+    let p = x3 * p + x;
+    p / q
+}
+
+/// The hardware reciprocal estimate `rcpps` of this machine (about 12 bits).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub fn rcp_estimate(a: f32) -> f32 {
+    use std::arch::x86_64::{_mm_cvtss_f32, _mm_rcp_ss, _mm_set_ss};
+    // SAFETY: SSE is part of the x86-64 baseline, so these intrinsics are always available.
+    unsafe { _mm_cvtss_f32(_mm_rcp_ss(_mm_set_ss(a))) }
+}
+
+/// Portable stand-in for `rcpps` off x86-64: the exact quotient `1 / a`. With the Newton step
+/// in [`reciprocal_packet_lane`] the result is within an ulp of TF's, but not bit-exact.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+pub fn rcp_estimate(a: f32) -> f32 {
+    1.0 / a
+}
+
+/// One lane of Eigen's `preciprocal<Packet8f>` under `EIGEN_FAST_MATH` without FMA:
+/// `x = rcp(a)`, `t = 1 - a * x`, result `x * t + x`, or `x` itself when `t` is NaN (`a` is
+/// ±0 or ±inf).
+#[inline]
+pub fn reciprocal_packet_lane(a: f32) -> f32 {
+    let x = rcp_estimate(a);
+    let t = 1.0 - a * x;
+    if t.is_nan() { x } else { x * t + x }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalar (tail) paths.
+// ---------------------------------------------------------------------------------------------
+
+/// Eigen's scalar `scalar_logistic_op<float>::operator()`: `e = expf(min(x, 16.6355324))`,
+/// `e / (1 + e)`.
+#[inline]
+pub fn sigmoid_scalar(x: f32) -> f32 {
+    let e = pmin(x, SIGMOID_HI).exp();
+    e / (1.0 + e)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slice versions: the packet/tail split of a contiguous tensor.
+// ---------------------------------------------------------------------------------------------
+
+#[inline]
+fn split_map(x: &[f32], out: &mut [f32], packet: impl Fn(f32) -> f32, scalar: impl Fn(f32) -> f32) {
+    assert_eq!(x.len(), out.len(), "eigen_math: input and output lengths differ");
+    let k = packet_len(x.len());
+    for (o, &v) in out[..k].iter_mut().zip(&x[..k]) {
+        *o = packet(v);
+    }
+    for (o, &v) in out[k..].iter_mut().zip(&x[k..]) {
+        *o = scalar(v);
+    }
+}
+
+/// `tf.sigmoid` on a contiguous float32 tensor, as TF computes it. `x` and `out` must have the
+/// same length.
+pub fn sigmoid_f32(x: &[f32], out: &mut [f32]) {
+    split_map(x, out, sigmoid_packet_lane, sigmoid_scalar);
+}
+
+/// `tf.exp` on a contiguous float32 tensor: Eigen's `pexp_float` on full packets, libm `expf`
+/// on the tail.
+pub fn exp_f32(x: &[f32], out: &mut [f32]) {
+    split_map(x, out, exp_packet_lane, f32::exp);
+}
+
+/// `tf.math.log` on a contiguous float32 tensor: Eigen's `plog_float` on full packets, libm
+/// `logf` on the tail.
+pub fn log_f32(x: &[f32], out: &mut [f32]) {
+    split_map(x, out, log_packet_lane, f32::ln);
+}
+
+/// `tf.tanh` on a contiguous float32 tensor: Eigen's `ptanh_float` everywhere.
+pub fn tanh_f32(x: &[f32], out: &mut [f32]) {
+    split_map(x, out, tanh_lane, tanh_lane);
+}
+
+/// `tf.math.reciprocal` on a contiguous float32 tensor: `rcpps` plus a Newton step on full
+/// packets, `1 / x` on the tail.
+pub fn reciprocal_f32(x: &[f32], out: &mut [f32]) {
+    split_map(x, out, reciprocal_packet_lane, |v| 1.0 / v);
+}
+
+/// `tf.sqrt` on a contiguous float32 tensor. Both paths are IEEE-exact square roots.
+pub fn sqrt_f32(x: &[f32], out: &mut [f32]) {
+    split_map(x, out, f32::sqrt, f32::sqrt);
+}

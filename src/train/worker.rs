@@ -1,0 +1,440 @@
+//! The training worker: a named thread that owns its session while it trains, takes commands
+//! (pause, resume, step N, stop, change the eval interval) and streams coalesced progress over a
+//! bounded crossbeam channel, so a worker doing a million steps a second neither floods nor
+//! stalls a UI that drains it 60 times a second. A NaN or Inf loss, an engine error or a panic
+//! ends the job with a `Failed` event; the session comes back to the caller either way.
+
+use super::{ColumnFeed, TrainSpec, format_log};
+use crate::engine::dtype::DType;
+use crate::engine::error::{Error, ErrorClass, Result};
+use crate::engine::graph::Output;
+use crate::engine::session::{Feed, PlanId, Session};
+use crate::engine::value::Value;
+use crate::project::dataset::Table;
+use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError, bounded};
+use ndarray::{ArrayD, IxDyn};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Commands to a running job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Pause after the current step.
+    Pause,
+    /// Resume running.
+    Resume,
+    /// Run this many steps, then pause.
+    Step(u64),
+    /// Stop the job (the session keeps the values trained so far).
+    Stop,
+    /// Evaluate the full-data loss every this many steps from now on.
+    SetEvalEvery(u64),
+}
+
+/// Progress since the previous update.
+#[derive(Clone, Debug, Default)]
+pub struct Progress {
+    /// Steps completed so far.
+    pub step: u64,
+    /// Steps the job will run.
+    pub total_steps: u64,
+    /// Recent training speed.
+    pub steps_per_sec: f64,
+    /// `(step, batch loss)` pairs since the last update (decimated when there are many).
+    pub batch_losses: Vec<(u64, f64)>,
+    /// `(step, full-data loss)` evaluations since the last update.
+    pub evals: Vec<(u64, f64)>,
+    /// Log lines printed since the last update, in order.
+    pub logs: Vec<String>,
+    /// A snapshot of the watched variables (throttled).
+    pub weights: Option<Vec<(String, Value)>>,
+    /// True while paused.
+    pub paused: bool,
+}
+
+/// What the worker reports.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// Coalesced progress.
+    Progress(Progress),
+    /// The job ran all its steps, or was stopped.
+    Finished {
+        /// Steps completed.
+        steps: u64,
+        /// True when stopped before the end.
+        stopped: bool,
+        /// Wall time of the job.
+        elapsed_secs: f64,
+    },
+    /// The job failed at `step` (a NaN loss, an engine error or a panic).
+    Failed {
+        /// The step that failed.
+        step: u64,
+        /// Why.
+        error: Error,
+    },
+}
+
+/// How often coalesced progress is sent.
+pub const UPDATE_INTERVAL: Duration = Duration::from_millis(16);
+/// How often weight snapshots are taken.
+pub const SNAPSHOT_INTERVAL: Duration = Duration::from_millis(33);
+/// At most this many batch losses are kept between two updates (older ones are decimated).
+pub const MAX_PENDING_LOSSES: usize = 4096;
+
+/// A training job running on its own thread.
+pub struct TrainJob {
+    commands: Sender<Command>,
+    events: Receiver<Event>,
+    handle: Option<JoinHandle<Session>>,
+}
+
+impl TrainJob {
+    /// Starts a job on a thread named `flowbench-train`. The session must be open and initialized
+    /// on `spec.graph`; it comes back from [`TrainJob::join`]. On a bad spec, returns the error
+    /// and the session at once.
+    pub fn spawn(
+        spec: TrainSpec,
+        session: Session,
+        start_paused: bool,
+    ) -> std::result::Result<TrainJob, Box<(Error, Session)>> {
+        if let Err(e) = spec.validate() {
+            return Err(Box::new((e, session)));
+        }
+        if session.is_closed() {
+            return Err(Box::new((
+                Error::new(ErrorClass::RuntimeError, "Attempted to use a closed Session."),
+                session,
+            )));
+        }
+        let (cmd_tx, cmd_rx) = bounded::<Command>(256);
+        let (ev_tx, ev_rx) = bounded::<Event>(64);
+        let builder = std::thread::Builder::new().name("flowbench-train".to_string());
+        let mut session_slot = Some(session);
+        let handle = builder.spawn({
+            let mut session = session_slot.take();
+            move || {
+                let mut session = session.take().unwrap_or_else(|| Session::new(&spec.graph, Default::default()));
+                let started = Instant::now();
+                let mut step_reached = 0u64;
+                let outcome = catch_unwind(AssertUnwindSafe(|| {
+                    run_loop(&spec, &mut session, &cmd_rx, &ev_tx, start_paused, &mut step_reached)
+                }));
+                let event = match outcome {
+                    Ok(Ok(stopped)) => {
+                        Event::Finished { steps: step_reached, stopped, elapsed_secs: started.elapsed().as_secs_f64() }
+                    }
+                    Ok(Err(error)) => Event::Failed { step: step_reached, error },
+                    Err(panic) => {
+                        let msg = panic
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_else(|| "unknown panic".to_string());
+                        session.mark_failed(&msg);
+                        Event::Failed {
+                            step: step_reached,
+                            error: Error::internal(format!(
+                                "the training worker panicked at step {step_reached}: {msg}"
+                            )),
+                        }
+                    }
+                };
+                if let Event::Failed { error, .. } = &event {
+                    session.mark_failed(&error.to_string());
+                }
+                let _ = ev_tx.send(event);
+                session
+            }
+        });
+        match handle {
+            Ok(h) => Ok(TrainJob { commands: cmd_tx, events: ev_rx, handle: Some(h) }),
+            Err(e) => {
+                let s = session_slot.take();
+                let err =
+                    Error::new(ErrorClass::ResourceExhausted, format!("could not start the training thread: {e}"));
+                match s {
+                    Some(s) => Err(Box::new((err, s))),
+                    None => Err(Box::new((err, Session::new(&crate::engine::graph::Graph::new(), Default::default())))),
+                }
+            }
+        }
+    }
+
+    /// Sends a command (never blocks; a full queue drops the command and returns false).
+    pub fn send(&self, cmd: Command) -> bool {
+        self.commands.try_send(cmd).is_ok()
+    }
+
+    /// The event stream; drain it with `try_recv` from a UI, or `recv` from a CLI.
+    pub fn events(&self) -> &Receiver<Event> {
+        &self.events
+    }
+
+    /// True when the thread has ended.
+    pub fn is_finished(&self) -> bool {
+        self.handle.as_ref().is_none_or(|h| h.is_finished())
+    }
+
+    /// Waits for the thread and takes the session back.
+    pub fn join(mut self) -> Option<Session> {
+        self.handle.take().and_then(|h| h.join().ok())
+    }
+}
+
+impl Drop for TrainJob {
+    fn drop(&mut self) {
+        let _ = self.commands.try_send(Command::Stop);
+    }
+}
+
+/// Fills a feed value with the given rows of the table's columns, in the placeholder's dtype,
+/// reusing its buffer when the shape is unchanged.
+fn fill_feed(value: &mut Value, dtype: DType, table: &Table, rows: std::ops::Range<usize>, columns: &[usize]) {
+    let shape = [rows.len(), columns.len()];
+    if value.dtype() != dtype || value.shape() != shape {
+        *value = Value::zeros(dtype, &shape);
+    }
+    let width = table.columns.len();
+    let src = |r: usize, c: usize| table.data.get(r * width + c).copied().unwrap_or(0.0);
+    macro_rules! fill {
+        ($a:expr, $conv:expr) => {
+            if let Some(s) = $a.as_slice_mut() {
+                let mut k = 0;
+                for r in rows.clone() {
+                    for &c in columns {
+                        if let Some(slot) = s.get_mut(k) {
+                            *slot = $conv(src(r, c));
+                        }
+                        k += 1;
+                    }
+                }
+            }
+        };
+    }
+    match value {
+        Value::F32(a) => fill!(a, |x: f64| x as f32),
+        Value::F64(a) => fill!(a, |x: f64| x),
+        Value::I32(a) => fill!(a, |x: f64| x as i32),
+        Value::I64(a) => fill!(a, |x: f64| x as i64),
+        Value::Bool(a) => fill!(a, |x: f64| x != 0.0),
+    }
+}
+
+fn feed_values(spec: &TrainSpec, feeds: &[ColumnFeed], rows: std::ops::Range<usize>) -> Vec<Feed> {
+    feeds
+        .iter()
+        .map(|f| {
+            let dtype = spec.graph.output_info(f.tensor).map_or(DType::Float32, |i| i.0);
+            let mut v = Value::F32(ArrayD::zeros(IxDyn(&[0])));
+            fill_feed(&mut v, dtype, &spec.table, rows.clone(), &f.columns);
+            Feed { tensor: f.tensor, value: v }
+        })
+        .collect()
+}
+
+fn nan_error(what: &str, step: u64, value: f64) -> Error {
+    Error::invalid_argument(format!(
+        "{what} is {value} at step {step}: training stopped. A smaller learning rate often helps."
+    ))
+}
+
+/// The loop. Returns whether it was stopped early; `step_reached` tracks the steps done.
+fn run_loop(
+    spec: &TrainSpec,
+    session: &mut Session,
+    commands: &Receiver<Command>,
+    events: &Sender<Event>,
+    start_paused: bool,
+    step_reached: &mut u64,
+) -> Result<bool> {
+    let g = &spec.graph;
+    let fed: Vec<Output> = spec.feeds.iter().map(|f| f.tensor).collect();
+    let mut fetches = spec.step_fetches.clone();
+    let loss_idx = spec.batch_loss.map(|l| {
+        fetches.push(l);
+        fetches.len() - 1
+    });
+    let (train_plan, _) = session.prepare(g, &fetches, &fed, &spec.train_targets)?;
+    let eval_plan: Option<(PlanId, Vec<Feed>)> = match &spec.eval {
+        Some(e) => {
+            let (p, _) = session.prepare(g, &[e.loss], &fed, &[])?;
+            Some((p, feed_values(spec, &spec.feeds, 0..spec.table.rows)))
+        }
+        None => None,
+    };
+    let watch_names: Vec<String> = spec.watch.iter().map(|w| g.tensor_name(*w)).collect();
+    let watch_plan = if spec.watch.is_empty() { None } else { Some(session.prepare(g, &spec.watch, &[], &[])?.0) };
+    let mut eval_every = spec.eval.as_ref().map_or(0, |e| e.every);
+    let mut batch = feed_values(spec, &spec.feeds, spec.batch_rows(0));
+
+    let mut paused = start_paused;
+    let mut budget: Option<u64> = None;
+    let mut pending = Progress { total_steps: spec.steps, ..Default::default() };
+    let mut last_flush = Instant::now();
+    let mut last_snapshot: Option<Instant> = None;
+    let mut rate_mark = (Instant::now(), 0u64);
+    let mut stopped = false;
+
+    let flush = |pending: &mut Progress, force: bool| -> bool {
+        let update = std::mem::replace(
+            pending,
+            Progress {
+                total_steps: pending.total_steps,
+                step: pending.step,
+                paused: pending.paused,
+                ..Default::default()
+            },
+        );
+        let update_step = update.step;
+        let update_rate = update.steps_per_sec;
+        if force {
+            events.send(Event::Progress(update)).is_ok()
+        } else {
+            match events.try_send(Event::Progress(update)) {
+                Ok(()) => true,
+                Err(TrySendError::Full(Event::Progress(back))) => {
+                    // The UI is behind: keep everything for the next try.
+                    *pending = back;
+                    pending.step = update_step;
+                    pending.steps_per_sec = update_rate;
+                    false
+                }
+                Err(_) => false,
+            }
+        }
+    };
+
+    let mut i = 0u64;
+    loop {
+        // Commands: block while paused, poll while running.
+        loop {
+            let cmd = if paused && budget.is_none_or(|b| b == 0) {
+                pending.paused = true;
+                flush(&mut pending, true);
+                match commands.recv() {
+                    Ok(c) => Some(c),
+                    Err(_) => Some(Command::Stop),
+                }
+            } else {
+                match commands.try_recv() {
+                    Ok(c) => Some(c),
+                    Err(TryRecvError::Empty) => None,
+                    Err(TryRecvError::Disconnected) => Some(Command::Stop),
+                }
+            };
+            match cmd {
+                None => break,
+                Some(Command::Stop) => {
+                    stopped = i < spec.steps;
+                    pending.paused = false;
+                    flush(&mut pending, true);
+                    return Ok(stopped);
+                }
+                Some(Command::Pause) => {
+                    paused = true;
+                    budget = None;
+                }
+                Some(Command::Resume) => {
+                    paused = false;
+                    budget = None;
+                    pending.paused = false;
+                    rate_mark = (Instant::now(), i);
+                }
+                Some(Command::Step(n)) => {
+                    paused = true;
+                    budget = Some(n);
+                    pending.paused = false;
+                }
+                Some(Command::SetEvalEvery(n)) => eval_every = n.max(1),
+            }
+            if !paused || budget.is_some_and(|b| b > 0) {
+                break;
+            }
+        }
+        if i >= spec.steps {
+            break;
+        }
+
+        // One training step on batch i.
+        if spec.panic_at_step == Some(i) {
+            panic!("test hook: panic at step {i}");
+        }
+        let rows = spec.batch_rows(i);
+        for (f, spec_feed) in batch.iter_mut().zip(&spec.feeds) {
+            let dtype = g.output_info(spec_feed.tensor).map_or(DType::Float32, |x| x.0);
+            fill_feed(&mut f.value, dtype, &spec.table, rows.clone(), &spec_feed.columns);
+        }
+        session.run_prepared(g, train_plan, &batch)?;
+        if let Some(k) = loss_idx {
+            let loss = session.fetched(train_plan, k, &batch).and_then(Value::first_f64).unwrap_or(f64::NAN);
+            if !loss.is_finite() {
+                return Err(nan_error("The batch loss", i, loss));
+            }
+            pending.batch_losses.push((i, loss));
+            if pending.batch_losses.len() >= MAX_PENDING_LOSSES {
+                let mut k = 0;
+                pending.batch_losses.retain(|_| {
+                    k += 1;
+                    k % 2 == 0
+                });
+            }
+        }
+        if let (Some((plan, all)), Some(e)) = (&eval_plan, &spec.eval)
+            && eval_every > 0
+            && i.is_multiple_of(eval_every)
+        {
+            session.run_prepared(g, *plan, all)?;
+            let loss = session.fetched(*plan, 0, all).and_then(Value::first_f64).unwrap_or(f64::NAN);
+            if !loss.is_finite() {
+                return Err(nan_error("The loss on all data", i, loss));
+            }
+            pending.evals.push((i, loss));
+            if let Some(fmt) = &e.format {
+                pending.logs.push(format_log(fmt, i, loss));
+            }
+        }
+        i += 1;
+        *step_reached = i;
+        pending.step = i;
+        if let Some(b) = budget.as_mut() {
+            *b = b.saturating_sub(1);
+        }
+
+        let now = Instant::now();
+        if now.duration_since(last_flush) >= UPDATE_INTERVAL {
+            let dt = now.duration_since(rate_mark.0).as_secs_f64();
+            if dt > 0.0 {
+                pending.steps_per_sec = (i - rate_mark.1) as f64 / dt;
+            }
+            if dt > 1.0 {
+                rate_mark = (now, i);
+            }
+            if let Some(plan) = watch_plan
+                && last_snapshot.is_none_or(|t| now.duration_since(t) >= SNAPSHOT_INTERVAL)
+            {
+                session.run_prepared(g, plan, &[])?;
+                let values = (0..watch_names.len())
+                    .filter_map(|k| session.fetched(plan, k, &[]).map(|v| (watch_names[k].clone(), v.clone())))
+                    .collect();
+                pending.weights = Some(values);
+                last_snapshot = Some(now);
+            }
+            if flush(&mut pending, false) {
+                last_flush = now;
+            }
+        }
+    }
+    // Final snapshot and progress.
+    if let Some(plan) = watch_plan {
+        session.run_prepared(g, plan, &[])?;
+        let values = (0..watch_names.len())
+            .filter_map(|k| session.fetched(plan, k, &[]).map(|v| (watch_names[k].clone(), v.clone())))
+            .collect();
+        pending.weights = Some(values);
+    }
+    pending.paused = false;
+    flush(&mut pending, true);
+    Ok(stopped)
+}
