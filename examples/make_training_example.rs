@@ -39,22 +39,50 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let train = minimize(&mut g, &Optimizer::adam(0.001), loss, None)?;
     g.global_variables_initializer()?;
 
-    // A readable layout: forward pass in rows, gradients and optimizer below.
-    let mut pos = HashMap::new();
-    let mut cols: HashMap<String, usize> = HashMap::new();
+    // A readable layout: the forward pass in columns by depth; each gradient op below the op it
+    // differentiates (as TensorBoard draws them); the optimizer's state and updates below that.
+    let mut depth: HashMap<String, usize> = HashMap::new();
+    let is_forward = |name: &str| {
+        !(name.starts_with("gradients") || name.starts_with("Adam") || name.contains("/Adam") || name.contains("_power"))
+            && name != "init"
+    };
     for n in g.nodes() {
-        let group = if n.name.starts_with("gradients") {
-            2
-        } else if n.name.starts_with("Adam") || n.name.contains("/Adam") || n.name.contains("_power") {
-            3
+        if !is_forward(&n.name) {
+            continue;
+        }
+        let d = n
+            .inputs
+            .iter()
+            .filter_map(|t| g.node(t.node))
+            .filter_map(|p| depth.get(&p.name))
+            .map(|d| d + 1)
+            .max()
+            .unwrap_or(0);
+        depth.insert(n.name.clone(), d);
+    }
+    let max_depth = depth.values().copied().max().unwrap_or(0);
+    let mut used: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut pos = HashMap::new();
+    let mut place = |name: &str, col: usize, band: usize, pos: &mut HashMap<String, [f32; 2]>| {
+        let k = used.entry((col, band)).or_insert(0);
+        pos.insert(name.to_string(), [col as f32 * 250.0, band as f32 * 700.0 + *k as f32 * 95.0]);
+        *k += 1;
+    };
+    for n in g.nodes() {
+        let name = n.name.as_str();
+        if let Some(&d) = depth.get(name) {
+            place(name, d, 0, &mut pos);
+        } else if let Some(rest) = name.strip_prefix("gradients/") {
+            let op = rest.split("_grad/").next().unwrap_or(rest);
+            let col = depth.get(op).copied().unwrap_or(max_depth + 1);
+            place(name, col, 1, &mut pos);
+        } else if name == "init" {
+            place(name, max_depth + 1, 0, &mut pos);
         } else {
-            0
-        };
-        let depth = n.inputs.iter().filter_map(|t| g.node(t.node)).map(|p| p.name.clone()).collect::<Vec<_>>();
-        let d = depth.iter().filter_map(|p| cols.get(p)).max().map_or(0, |m| m + 1);
-        cols.insert(n.name.clone(), d);
-        let row = pos.values().filter(|p: &&[f32; 2]| p[0] == d as f32 * 260.0 && p[1] >= group as f32 * 900.0).count();
-        pos.insert(n.name.clone(), [d as f32 * 260.0, group as f32 * 900.0 + row as f32 * 110.0]);
+            let var = name.split('/').next().unwrap_or(name);
+            let col = depth.get(var).copied().unwrap_or(max_depth + 1);
+            place(name, col, 2, &mut pos);
+        }
     }
     let gd = graph_def_from("default", &g, &pos);
 

@@ -115,7 +115,7 @@ fn a_node_in_error() {
 
 #[test]
 fn run_panel_with_results() {
-    let mut s = state(examples::STARTUP_EXAMPLE);
+    let mut s = state("3_4_4_placeholder.json");
     run_forward(&mut s);
     assert_eq!(
         s.last_result.as_ref().map(|r| r.values.clone()),
