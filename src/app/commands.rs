@@ -250,6 +250,39 @@ pub enum Command {
     ShowModal(Modal),
     /// Closes the modal window.
     CloseModal,
+
+    // ----- training -----
+    /// Replaces the train panel's setup.
+    SetTrainSetup(Box<super::training::TrainSetup>),
+    /// Starts training with the setup (paused first when `paused`).
+    StartTraining {
+        /// Start paused (for Step 1 / Step N before Start).
+        paused: bool,
+    },
+    /// Sends a command to the running job (pause, resume, step, stop, eval interval).
+    TrainControl(crate::train::worker::Command),
+    /// `optimizer.minimize(loss)`: adds gradients, slots and a train op to the graph.
+    CreateTrainOp {
+        /// Graph index.
+        graph: usize,
+        /// The loss tensor.
+        loss: String,
+        /// The optimizer and its hyper-parameters.
+        optimizer: crate::engine::optimizers::Optimizer,
+    },
+    /// Shows the training view (true) or the graph editor (false) in the centre.
+    ShowTraining(bool),
+    /// Exports a plot's data as CSV (asks where to save it).
+    ExportCsv(super::plots::PlotKind),
+    /// Exports a plot as PNG: a screenshot of `rect` (asks where to save it).
+    ExportPng {
+        /// Which plot.
+        plot: super::plots::PlotKind,
+        /// Its rect on screen, in points.
+        rect: egui::Rect,
+    },
+    /// Writes the pending export to this path.
+    WriteExport(PathBuf),
 }
 
 /// The part of the project that undo and redo restore (the script is a record of sessions,
@@ -584,12 +617,24 @@ impl AppState {
             Command::SetRunSession(s) => self.view.run_session = s,
 
             Command::OpenSession { graph, config } => self.open_session(graph, config),
-            Command::InitializeVariables { session } => self.initialize(session),
-            Command::Run { session } => self.run(session),
-            Command::CloseSession { session } => self.close_session(session),
+            Command::InitializeVariables { session } => {
+                if !self.busy_refusal(session, "initialized") {
+                    self.initialize(session)
+                }
+            }
+            Command::Run { session } => {
+                if !self.busy_refusal(session, "run or fetched") {
+                    self.run(session)
+                }
+            }
+            Command::CloseSession { session } => {
+                if !self.busy_refusal(session, "closed") {
+                    self.close_session(session)
+                }
+            }
             Command::CloseAllSessions => {
                 let open: Vec<usize> = (0..self.engine.ws.sessions.len())
-                    .filter(|&i| self.engine.ws.sessions.get(i).is_some_and(|s| !s.session.is_closed()))
+                    .filter(|&i| self.engine.ws.sessions.get(i).is_some_and(|s| !s.session.is_closed() && !s.busy))
                     .collect();
                 for s in open {
                     self.close_session(s);
@@ -632,7 +677,41 @@ impl AppState {
                 self.modal = None;
                 self.after_save = None;
             }
+
+            Command::SetTrainSetup(setup) => self.set_train_setup(*setup),
+            Command::StartTraining { paused } => self.start_training(paused),
+            Command::TrainControl(c) => self.control_training(c),
+            Command::CreateTrainOp { graph, loss, optimizer } => self.create_train_op(graph, loss, optimizer),
+            Command::ShowTraining(on) => self.training.show = on,
+            Command::ExportCsv(plot) => self.export_csv(plot),
+            Command::ExportPng { plot, rect } => self.export.request_png(plot, rect),
+            Command::WriteExport(path) => self.write_export(path),
         }
+    }
+
+    /// Replaces graph `graph` with `new` as one undoable edit; true when it changed.
+    pub(crate) fn edit_graph(&mut self, graph: usize, new: GraphDef) -> bool {
+        let mut changed = false;
+        let _ = self.edit(graph, |gd, _| {
+            changed = *gd != new;
+            *gd = new;
+            Ok(())
+        });
+        changed
+    }
+
+    /// Refuses a session command while a training job owns the session.
+    fn busy_refusal(&mut self, session: usize, what: &str) -> bool {
+        let Some(e) = self.engine.ws.sessions.get(session) else { return false };
+        if !e.busy {
+            return false;
+        }
+        let msg = format!(
+            "FailedPreconditionError: Session '{}' is training: its variables can't be {what} until training stops.",
+            e.id
+        );
+        self.log_error(msg, None);
+        true
     }
 
     // ----- editing -----
@@ -1052,6 +1131,11 @@ impl AppState {
         self.view = super::ViewState::default();
         self.view.active_graph = self.engine.ws.default_graph;
         self.last_result = None;
+        // A job on the old project is stopped (dropping it sends Stop) and forgotten.
+        self.training = super::training::Training {
+            setup: super::training::TrainSetup::from_project(&self.doc.project),
+            ..Default::default()
+        };
         self.log_line(LogKind::Info, format!("opened '{name}' ({})", self.doc.title_name()), None);
     }
 

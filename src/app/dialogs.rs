@@ -13,6 +13,10 @@ pub enum DialogKind {
     Open,
     /// File ▸ Save As…
     SaveAs,
+    /// Save a plot's data as CSV.
+    ExportCsv,
+    /// Save a plot as PNG.
+    ExportPng,
 }
 
 /// A dialog's answer: the path picked, or `None` when cancelled.
@@ -58,12 +62,32 @@ impl FileDialogs for RfdDialogs {
         let ctx = ctx.clone();
         let suggested = suggested.to_string();
         let spawned = std::thread::Builder::new().name("flowbench-file-dialog".to_string()).spawn(move || {
-            let dialog = rfd::AsyncFileDialog::new().add_filter("flowbench project", &["json"]);
+            let dialog = rfd::AsyncFileDialog::new();
             let path = match kind {
-                DialogKind::Open => block_on(dialog.set_title("Open project").pick_file()),
-                DialogKind::SaveAs => {
-                    block_on(dialog.set_title("Save project as").set_file_name(suggested).save_file())
+                DialogKind::Open => {
+                    block_on(dialog.add_filter("flowbench project", &["json"]).set_title("Open project").pick_file())
                 }
+                DialogKind::SaveAs => block_on(
+                    dialog
+                        .add_filter("flowbench project", &["json"])
+                        .set_title("Save project as")
+                        .set_file_name(suggested)
+                        .save_file(),
+                ),
+                DialogKind::ExportCsv => block_on(
+                    dialog
+                        .add_filter("CSV", &["csv"])
+                        .set_title("Export plot data")
+                        .set_file_name(suggested)
+                        .save_file(),
+                ),
+                DialogKind::ExportPng => block_on(
+                    dialog
+                        .add_filter("PNG image", &["png"])
+                        .set_title("Export plot")
+                        .set_file_name(suggested)
+                        .save_file(),
+                ),
             };
             let _ = tx.send(DialogAnswer { kind, path: path.map(|h| h.path().to_path_buf()) });
             ctx.request_repaint();

@@ -10,14 +10,19 @@ pub mod config_panel;
 pub mod dialogs;
 pub mod document;
 pub mod examples;
+pub mod export;
 pub mod graph_editor;
+pub mod history;
 pub mod inspector;
 pub mod log_panel;
 pub mod menu;
 pub mod modals;
+pub mod plots;
 pub mod run_panel;
 pub mod sessions_panel;
 pub mod style;
+pub mod train_panel;
+pub mod training;
 
 use crate::project::Project;
 use commands::{Command, History};
@@ -259,6 +264,12 @@ pub struct AppState {
     pub quit_requested: bool,
     /// Closing is allowed even with unsaved changes.
     pub allow_close: bool,
+    /// Live training: the train panel's setup and the current job.
+    pub training: training::Training,
+    /// A CSV or PNG export waiting for its screenshot or its file name.
+    pub export: export::PendingExport,
+    /// Wakes the window from other threads (set by the window; `None` in headless use).
+    pub repaint: Option<egui::Context>,
 }
 
 impl AppState {
@@ -282,7 +293,11 @@ impl AppState {
             after_save: None,
             quit_requested: false,
             allow_close: false,
+            training: training::Training::default(),
+            export: export::PendingExport::default(),
+            repaint: None,
         };
+        s.training.setup = training::TrainSetup::from_project(&s.doc.project);
         s.view.active_graph = s.engine.ws.default_graph;
         s
     }
@@ -321,6 +336,8 @@ pub struct FlowbenchApp {
     run: run_panel::RunPanel,
     log: log_panel::LogPanel,
     modals: modals::ModalsView,
+    train_panel: train_panel::TrainPanel,
+    plots: plots::Plots,
     last_title: String,
     exit_after: Option<f64>,
 }
@@ -352,6 +369,8 @@ impl FlowbenchApp {
             run: run_panel::RunPanel::default(),
             log: log_panel::LogPanel::default(),
             modals: modals::ModalsView::default(),
+            train_panel: train_panel::TrainPanel::default(),
+            plots: plots::Plots::default(),
             last_title: String::new(),
             exit_after: None,
         }
@@ -387,6 +406,38 @@ impl FlowbenchApp {
         }
         if pressed(Modifiers::NONE, Key::F1) {
             out.push(Command::ShowModal(Modal::Help));
+        }
+        // Training: F5 start / resume, Shift+F5 stop, F6 pause, F7 step 1, F8 step N.
+        {
+            use crate::train::worker::Command as Job;
+            let live = s.training_live();
+            let paused = s.training.run.as_ref().is_some_and(|r| r.status == training::TrainStatus::Paused);
+            let step = |n: u64, out: &mut Vec<Command>| {
+                if !live {
+                    out.push(Command::StartTraining { paused: true });
+                }
+                out.push(Command::TrainControl(Job::Step(n)));
+            };
+            if pressed(Modifiers::SHIFT, Key::F5) {
+                out.push(Command::TrainControl(Job::Stop));
+            } else if pressed(Modifiers::NONE, Key::F5) {
+                out.push(if !live {
+                    Command::StartTraining { paused: false }
+                } else if paused {
+                    Command::TrainControl(Job::Resume)
+                } else {
+                    Command::ShowTraining(true)
+                });
+            }
+            if pressed(Modifiers::NONE, Key::F6) {
+                out.push(Command::TrainControl(Job::Pause));
+            }
+            if pressed(Modifiers::NONE, Key::F7) {
+                step(1, out);
+            }
+            if pressed(Modifiers::NONE, Key::F8) {
+                step(s.training.setup.step_n, out);
+            }
         }
         if typing || s.modal.is_some() {
             return;
@@ -428,6 +479,30 @@ impl eframe::App for FlowbenchApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         let mut out: Vec<Command> = Vec::new();
+        if self.state.repaint.is_none() {
+            self.state.repaint = Some(ctx.clone());
+        }
+
+        // Training: drain the worker's channel (try_recv only; it wakes us when it sends).
+        self.state.poll_training();
+        if self.state.training_live() {
+            // The thread may still be ending after its last event: look again shortly.
+            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        }
+        // PNG export: ask for a screenshot, then crop the one that arrives.
+        if self.state.export.screenshot.is_some() && !self.state.export.requested {
+            self.state.export.requested = true;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Screenshot(egui::UserData::default()));
+        }
+        let shot = ctx.input(|i| {
+            i.events.iter().find_map(|e| match e {
+                egui::Event::Screenshot { image, .. } => Some((image.clone(), i.pixels_per_point)),
+                _ => None,
+            })
+        });
+        if let Some((image, ppp)) = shot {
+            self.state.take_screenshot(&image, ppp);
+        }
 
         // File dialogs: start the one asked for, collect answers.
         if let Some((kind, suggested)) = self.state.pending_dialog.take() {
@@ -437,6 +512,8 @@ impl eframe::App for FlowbenchApp {
             match (answer.kind, answer.path) {
                 (DialogKind::Open, Some(p)) => out.push(Command::Proceed(Pending::OpenPath(p))),
                 (DialogKind::SaveAs, Some(p)) => out.push(Command::SaveTo(p)),
+                (DialogKind::ExportCsv | DialogKind::ExportPng, Some(p)) => out.push(Command::WriteExport(p)),
+                (DialogKind::ExportCsv | DialogKind::ExportPng, None) => self.state.export.bytes = None,
                 (_, None) => self.state.after_save = None,
             }
         }
@@ -486,14 +563,41 @@ impl eframe::App for FlowbenchApp {
                 });
             });
         }
-        if s.settings.show_inspector {
+        if s.settings.show_inspector && !s.training.show {
             egui::Panel::right("flowbench-inspector").default_size(360.0).min_size(240.0).show(ui, |ui| {
                 egui::ScrollArea::vertical()
                     .id_salt("inspector-scroll")
                     .show(ui, |ui| self.inspector.ui(ui, s, &mut out));
             });
         }
-        egui::CentralPanel::default().show(ui, |ui| self.editor.ui(ui, s, &mut out));
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.horizontal(|ui| {
+                if ui.selectable_label(!s.training.show, "Graph editor").on_hover_text("the graph editor").clicked() {
+                    out.push(Command::ShowTraining(false));
+                }
+                let tip = format!(
+                    "train, and watch the loss, weights and decision boundary live ({})",
+                    train_panel::SHORTCUTS
+                );
+                if ui.selectable_label(s.training.show, "Training").on_hover_text(tip).clicked() {
+                    out.push(Command::ShowTraining(true));
+                }
+            });
+            if s.training.show {
+                ui.horizontal_top(|ui| {
+                    ui.vertical(|ui| {
+                        ui.set_width(290.0);
+                        egui::ScrollArea::vertical()
+                            .id_salt("train-panel-scroll")
+                            .show(ui, |ui| self.train_panel.ui(ui, s, &mut out));
+                    });
+                    ui.separator();
+                    ui.vertical(|ui| self.plots.ui(ui, s, &mut out));
+                });
+            } else {
+                self.editor.ui(ui, s, &mut out);
+            }
+        });
         self.modals.ui(&ctx, s, &mut out);
 
         self.state.apply_all(out);

@@ -51,6 +51,69 @@ pub struct Progress {
     pub weights: Option<Vec<(String, Value)>>,
     /// True while paused.
     pub paused: bool,
+    /// The decision boundary on its grid (throttled; only for jobs started with a
+    /// [`BoundarySpec`]).
+    pub boundary: Option<BoundaryGrid>,
+}
+
+/// A decision-boundary request: `output` evaluated on a `resolution × resolution` grid fed to
+/// `input` (a placeholder taking two features per row), over the given ranges. It runs in the
+/// worker's own session, between steps, at most every [`BOUNDARY_INTERVAL`].
+#[derive(Clone, Debug)]
+pub struct BoundarySpec {
+    /// The fed placeholder (`x-input:0`, shape `(?, 2)`).
+    pub input: Output,
+    /// The evaluated tensor (`Sigmoid:0`): its first column is read per grid point.
+    pub output: Output,
+    /// Range of the first feature.
+    pub x_range: (f64, f64),
+    /// Range of the second feature.
+    pub y_range: (f64, f64),
+    /// Points per side.
+    pub resolution: usize,
+}
+
+/// The model's output over the grid of a [`BoundarySpec`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct BoundaryGrid {
+    /// The step it was computed after.
+    pub step: u64,
+    /// Points per side.
+    pub resolution: usize,
+    /// Range of the first feature.
+    pub x_range: (f64, f64),
+    /// Range of the second feature.
+    pub y_range: (f64, f64),
+    /// Row-major values: row `r` is `y = y_range.0 + r * dy` (bottom to top), column `c` is
+    /// `x = x_range.0 + c * dx`.
+    pub values: Vec<f32>,
+}
+
+impl BoundarySpec {
+    /// The grid points, row-major (see [`BoundaryGrid::values`]).
+    pub fn points(&self) -> Vec<[f64; 2]> {
+        let n = self.resolution.max(2);
+        let step = |(a, b): (f64, f64), i: usize| a + (b - a) * i as f64 / (n - 1) as f64;
+        (0..n).flat_map(|r| (0..n).map(move |c| [step(self.x_range, c), step(self.y_range, r)])).collect()
+    }
+}
+
+/// Called by the worker after each event it sends (a UI passes `ctx.request_repaint`).
+pub type Waker = std::sync::Arc<dyn Fn() + Send + Sync>;
+
+/// Optional extras of a job (see [`TrainJob::spawn_with`]).
+#[derive(Clone, Default)]
+pub struct JobExtras {
+    /// Evaluate a decision boundary while training.
+    pub boundary: Option<BoundarySpec>,
+    /// Wakes the receiver after each event sent (at most about 60 times a second).
+    pub waker: Option<Waker>,
+}
+
+impl std::fmt::Debug for JobExtras {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobExtras").field("boundary", &self.boundary).field("waker", &self.waker.is_some()).finish()
+    }
 }
 
 /// What the worker reports.
@@ -80,6 +143,8 @@ pub enum Event {
 pub const UPDATE_INTERVAL: Duration = Duration::from_millis(16);
 /// How often weight snapshots are taken.
 pub const SNAPSHOT_INTERVAL: Duration = Duration::from_millis(33);
+/// How often the decision boundary is recomputed.
+pub const BOUNDARY_INTERVAL: Duration = Duration::from_millis(100);
 /// At most this many batch losses are kept between two updates (older ones are decimated).
 pub const MAX_PENDING_LOSSES: usize = 4096;
 
@@ -96,6 +161,16 @@ impl TrainJob {
     /// and the session at once.
     pub fn spawn(
         spec: TrainSpec,
+        session: Session,
+        start_paused: bool,
+    ) -> std::result::Result<TrainJob, Box<(Error, Session)>> {
+        TrainJob::spawn_with(spec, JobExtras::default(), session, start_paused)
+    }
+
+    /// [`TrainJob::spawn`] with extras: a decision boundary computed in the worker's session.
+    pub fn spawn_with(
+        spec: TrainSpec,
+        extras: JobExtras,
         session: Session,
         start_paused: bool,
     ) -> std::result::Result<TrainJob, Box<(Error, Session)>> {
@@ -119,7 +194,7 @@ impl TrainJob {
                 let started = Instant::now();
                 let mut step_reached = 0u64;
                 let outcome = catch_unwind(AssertUnwindSafe(|| {
-                    run_loop(&spec, &mut session, &cmd_rx, &ev_tx, start_paused, &mut step_reached)
+                    run_loop(&spec, &extras, &mut session, &cmd_rx, &ev_tx, start_paused, &mut step_reached)
                 }));
                 let event = match outcome {
                     Ok(Ok(stopped)) => {
@@ -145,6 +220,9 @@ impl TrainJob {
                     session.mark_failed(&error.to_string());
                 }
                 let _ = ev_tx.send(event);
+                if let Some(w) = &extras.waker {
+                    w();
+                }
                 session
             }
         });
@@ -240,9 +318,43 @@ fn nan_error(what: &str, step: u64, value: f64) -> Error {
     ))
 }
 
+/// The watched variables' values now.
+fn snapshot(
+    session: &mut Session,
+    g: &crate::engine::graph::Graph,
+    plan: PlanId,
+    names: &[String],
+) -> Result<Vec<(String, Value)>> {
+    session.run_prepared(g, plan, &[])?;
+    Ok(names
+        .iter()
+        .enumerate()
+        .filter_map(|(k, n)| session.fetched(plan, k, &[]).map(|v| (n.clone(), v.clone())))
+        .collect())
+}
+
+/// The boundary output over its grid, after `step` steps.
+fn boundary_grid(
+    session: &mut Session,
+    g: &crate::engine::graph::Graph,
+    plan: PlanId,
+    feed: &[Feed],
+    b: &BoundarySpec,
+    step: u64,
+) -> Result<BoundaryGrid> {
+    session.run_prepared(g, plan, feed)?;
+    let n = b.resolution.max(2);
+    let out = session.fetched(plan, 0, feed).map(Value::to_f64_vec).unwrap_or_default();
+    // The first column of each row (a `(n*n, k)` output), or the values themselves.
+    let per_row = if out.len() >= n * n { out.len() / (n * n) } else { 1 };
+    let values = (0..n * n).map(|k| out.get(k * per_row).copied().unwrap_or(f64::NAN) as f32).collect();
+    Ok(BoundaryGrid { step, resolution: n, x_range: b.x_range, y_range: b.y_range, values })
+}
+
 /// The loop. Returns whether it was stopped early; `step_reached` tracks the steps done.
 fn run_loop(
     spec: &TrainSpec,
+    extras: &JobExtras,
     session: &mut Session,
     commands: &Receiver<Command>,
     events: &Sender<Event>,
@@ -266,6 +378,22 @@ fn run_loop(
     };
     let watch_names: Vec<String> = spec.watch.iter().map(|w| g.tensor_name(*w)).collect();
     let watch_plan = if spec.watch.is_empty() { None } else { Some(session.prepare(g, &spec.watch, &[], &[])?.0) };
+    let boundary = match &extras.boundary {
+        Some(b) => {
+            let dtype = g.output_info(b.input).map_or(DType::Float32, |i| i.0);
+            let pts = b.points();
+            let mut v = Value::zeros(dtype, &[pts.len(), 2]);
+            let flat: Vec<f64> = pts.iter().flat_map(|p| [p[0], p[1]]).collect();
+            let table = Table { columns: vec!["x".into(), "y".into()], data: flat, rows: pts.len() };
+            fill_feed(&mut v, dtype, &table, 0..pts.len(), &[0, 1]);
+            let feed = vec![Feed { tensor: b.input, value: v }];
+            let (plan, _) = session.prepare(g, &[b.output], &[b.input], &[])?;
+            Some((plan, feed, b))
+        }
+        None => None,
+    };
+    let mut last_boundary: Option<(Instant, u64)> = None;
+    let mut last_snapshot_step: Option<u64> = None;
     let mut eval_every = spec.eval.as_ref().map_or(0, |e| e.every);
     let mut batch = feed_values(spec, &spec.feeds, spec.batch_rows(0));
 
@@ -289,11 +417,21 @@ fn run_loop(
         );
         let update_step = update.step;
         let update_rate = update.steps_per_sec;
+        let wake = || {
+            if let Some(w) = &extras.waker {
+                w();
+            }
+        };
         if force {
-            events.send(Event::Progress(update)).is_ok()
+            let sent = events.send(Event::Progress(update)).is_ok();
+            wake();
+            sent
         } else {
             match events.try_send(Event::Progress(update)) {
-                Ok(()) => true,
+                Ok(()) => {
+                    wake();
+                    true
+                }
                 Err(TrySendError::Full(Event::Progress(back))) => {
                     // The UI is behind: keep everything for the next try.
                     *pending = back;
@@ -311,6 +449,18 @@ fn run_loop(
         // Commands: block while paused, poll while running.
         loop {
             let cmd = if paused && budget.is_none_or(|b| b == 0) {
+                // Pausing: the weights and boundary as they are now, so a paused (or stepped)
+                // view shows the state it stopped at.
+                if last_snapshot_step != Some(i) {
+                    if let Some(plan) = watch_plan {
+                        pending.weights = Some(snapshot(session, g, plan, &watch_names)?);
+                    }
+                    if let Some((plan, feed, b)) = &boundary {
+                        pending.boundary = Some(boundary_grid(session, g, *plan, feed, b, i)?);
+                        last_boundary = Some((Instant::now(), i));
+                    }
+                    last_snapshot_step = Some(i);
+                }
                 pending.paused = true;
                 flush(&mut pending, true);
                 match commands.recv() {
@@ -414,12 +564,15 @@ fn run_loop(
             if let Some(plan) = watch_plan
                 && last_snapshot.is_none_or(|t| now.duration_since(t) >= SNAPSHOT_INTERVAL)
             {
-                session.run_prepared(g, plan, &[])?;
-                let values = (0..watch_names.len())
-                    .filter_map(|k| session.fetched(plan, k, &[]).map(|v| (watch_names[k].clone(), v.clone())))
-                    .collect();
-                pending.weights = Some(values);
+                pending.weights = Some(snapshot(session, g, plan, &watch_names)?);
                 last_snapshot = Some(now);
+                last_snapshot_step = Some(i);
+            }
+            if let Some((plan, feed, b)) = &boundary
+                && last_boundary.is_none_or(|(t, _)| now.duration_since(t) >= BOUNDARY_INTERVAL)
+            {
+                pending.boundary = Some(boundary_grid(session, g, *plan, feed, b, i)?);
+                last_boundary = Some((now, i));
             }
             if flush(&mut pending, false) {
                 last_flush = now;
@@ -428,11 +581,12 @@ fn run_loop(
     }
     // Final snapshot and progress.
     if let Some(plan) = watch_plan {
-        session.run_prepared(g, plan, &[])?;
-        let values = (0..watch_names.len())
-            .filter_map(|k| session.fetched(plan, k, &[]).map(|v| (watch_names[k].clone(), v.clone())))
-            .collect();
-        pending.weights = Some(values);
+        pending.weights = Some(snapshot(session, g, plan, &watch_names)?);
+    }
+    if let Some((plan, feed, b)) = &boundary
+        && last_boundary.is_none_or(|(_, s)| s != i)
+    {
+        pending.boundary = Some(boundary_grid(session, g, *plan, feed, b, i)?);
     }
     pending.paused = false;
     flush(&mut pending, true);

@@ -1,0 +1,424 @@
+//! The live training plots (egui_plot): the loss (batch loss and full-data eval loss against
+//! the step or the wall time, TensorBoard smoothing, log scale, the logged evaluations marked),
+//! the weights (one line per element of each watched variable, and a heatmap of each matrix at
+//! the current step) and the decision boundary (the model's output over a grid of the 2-D input
+//! plane, Playground colours, the data points on top). Everything drawn comes from the history
+//! the UI thread drained from the worker: drawing never computes anything of the model.
+
+use super::commands::Command;
+use super::history::{Sample, smooth};
+use super::training::{TrainRun, value_label};
+use super::{AppState, style};
+use crate::engine::numpy_fmt::printf_g;
+use egui::{Color32, RichText};
+use egui_plot::{Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points, Text};
+
+/// Which plot (for exports).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlotKind {
+    /// Batch and eval loss.
+    Loss,
+    /// Weights over time.
+    Weights,
+    /// Decision boundary.
+    Boundary,
+}
+
+impl PlotKind {
+    /// The file name an export suggests.
+    pub fn file_stem(self) -> &'static str {
+        match self {
+            PlotKind::Loss => "loss",
+            PlotKind::Weights => "weights",
+            PlotKind::Boundary => "decision_boundary",
+        }
+    }
+}
+
+/// The x axis of the loss and weight plots.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum XAxis {
+    /// Training step.
+    #[default]
+    Step,
+    /// Seconds since training started.
+    WallTime,
+}
+
+/// Playground's colours: orange for label 0 (its -1), blue for label 1 (its +1).
+pub const NEG: Color32 = Color32::from_rgb(245, 147, 34);
+/// Blue for label 1.
+pub const POS: Color32 = Color32::from_rgb(8, 119, 189);
+
+/// Playground's boundary colour for an output in [0, 1]: orange, through white, to blue.
+pub fn boundary_color(v: f32) -> Color32 {
+    if !v.is_finite() {
+        return Color32::from_gray(60);
+    }
+    let v = v.clamp(0.0, 1.0);
+    let lerp = |a: u8, b: u8, t: f32| (f32::from(a) + (f32::from(b) - f32::from(a)) * t).round() as u8;
+    let white = Color32::from_rgb(232, 234, 235);
+    let (from, to, t) = if v < 0.5 { (NEG, white, v * 2.0) } else { (white, POS, (v - 0.5) * 2.0) };
+    Color32::from_rgb(lerp(from.r(), to.r(), t), lerp(from.g(), to.g(), t), lerp(from.b(), to.b(), t))
+}
+
+/// A diverging colour for a weight (orange negative, blue positive), scaled by `max`.
+fn weight_color(v: f64, max: f64) -> Color32 {
+    let t = if max > 0.0 { (v / max).clamp(-1.0, 1.0) as f32 } else { 0.0 };
+    boundary_color(0.5 + t * 0.5)
+}
+
+/// The plots' own state.
+pub struct Plots {
+    /// Smoothing weight (TensorBoard's slider), 0 to 0.99.
+    pub smoothing: f64,
+    /// Log-scale loss axis.
+    pub log_scale: bool,
+    /// Step or wall time.
+    pub x_axis: XAxis,
+    texture: Option<egui::TextureHandle>,
+    texture_key: Option<(std::time::Instant, u64)>,
+}
+
+impl Default for Plots {
+    fn default() -> Self {
+        Plots { smoothing: 0.6, log_scale: false, x_axis: XAxis::Step, texture: None, texture_key: None }
+    }
+}
+
+fn export_buttons(ui: &mut egui::Ui, plot: PlotKind, rect: Option<egui::Rect>, out: &mut Vec<Command>) {
+    if ui.small_button("CSV").on_hover_text("export this plot's data as CSV").clicked() {
+        out.push(Command::ExportCsv(plot));
+    }
+    if ui.small_button("PNG").on_hover_text("export this plot as a PNG screenshot").clicked()
+        && let Some(rect) = rect
+    {
+        out.push(Command::ExportPng { plot, rect });
+    }
+}
+
+impl Plots {
+    fn x(&self, s: &Sample) -> f64 {
+        match self.x_axis {
+            XAxis::Step => s.step,
+            XAxis::WallTime => s.time,
+        }
+    }
+
+    fn y(&self, v: f64) -> f64 {
+        if self.log_scale { if v > 0.0 { v.log10() } else { f64::NAN } } else { v }
+    }
+
+    /// Draws the three plots for the current (or last) job.
+    pub fn ui(&mut self, ui: &mut egui::Ui, s: &AppState, out: &mut Vec<Command>) {
+        let Some(run) = s.training.run.as_ref() else {
+            ui.add_space(20.0);
+            ui.label(
+                RichText::new(
+                    "Press Start (F5) to train: the loss, the weights and the decision boundary appear here, live.",
+                )
+                .weak(),
+            );
+            return;
+        };
+        let w = ui.available_width();
+        let h = ui.available_height().max(300.0);
+        let side = (w * 0.4).min(h * 0.55).max(160.0);
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width((w - side - 12.0).max(200.0));
+                self.loss_ui(ui, run, h * 0.55 - 30.0, out);
+            });
+            ui.vertical(|ui| {
+                ui.set_width(side);
+                self.boundary_ui(ui, run, side - 30.0, out);
+            });
+        });
+        ui.separator();
+        self.weights_ui(ui, run, (h * 0.45 - 50.0).max(120.0), out);
+    }
+
+    fn loss_ui(&mut self, ui: &mut egui::Ui, run: &TrainRun, height: f32, out: &mut Vec<Command>) {
+        let mut rect = None;
+        let header = ui.horizontal(|ui| {
+            ui.label(RichText::new("Loss").strong());
+            let l = ui.label("smoothing");
+            ui.add(egui::Slider::new(&mut self.smoothing, 0.0..=0.99).fixed_decimals(2)).labelled_by(l.id);
+            ui.checkbox(&mut self.log_scale, "log scale");
+            egui::ComboBox::from_id_salt("loss-x-axis")
+                .selected_text(match self.x_axis {
+                    XAxis::Step => "x: step",
+                    XAxis::WallTime => "x: wall time",
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.x_axis, XAxis::Step, "x: step");
+                    ui.selectable_value(&mut self.x_axis, XAxis::WallTime, "x: wall time");
+                });
+            ui.id()
+        });
+        let _ = header;
+        let batch = run.batch_loss.points();
+        let evals = run.eval_loss.points();
+        let raw: Vec<[f64; 2]> = batch.iter().map(|p| [self.x(p), self.y(p.value)]).collect();
+        let smoothed: Vec<f64> = smooth(&batch.iter().map(|p| p.value).collect::<Vec<_>>(), self.smoothing);
+        let sm: Vec<[f64; 2]> = batch.iter().zip(&smoothed).map(|(p, &v)| [self.x(p), self.y(v)]).collect();
+        let ev: Vec<[f64; 2]> = evals.iter().map(|p| [self.x(p), self.y(p.value)]).collect();
+        let log = self.log_scale;
+        let x_name = match self.x_axis {
+            XAxis::Step => "step",
+            XAxis::WallTime => "s",
+        };
+        let labels: Vec<(f64, f64, String)> = if run.eval_logs.len() <= 12 {
+            run.eval_logs
+                .iter()
+                .filter_map(|(step, v, _)| {
+                    let t = evals.iter().find(|p| p.step == *step as f64)?;
+                    Some((self.x(t), self.y(*v), printf_g(*v, 6)))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let smoothing = self.smoothing;
+        let resp = Plot::new("loss-plot")
+            .height(height.max(120.0))
+            .legend(Legend::default())
+            .x_axis_label(x_name)
+            .y_axis_formatter(move |m, _| if log { printf_g(10f64.powf(m.value), 3) } else { printf_g(m.value, 4) })
+            .label_formatter(move |pos| {
+                let (name, p) = match pos {
+                    egui_plot::HoverPosition::NearDataPoint { plot_name, position, .. } => (*plot_name, *position),
+                    egui_plot::HoverPosition::Elsewhere { position } => ("", *position),
+                };
+                let y = if log { 10f64.powf(p.y) } else { p.y };
+                Some(format!("{name}\n{x_name} {}\nloss {}", printf_g(p.x, 8), printf_g(y, 8)))
+            })
+            .show(ui, |pui| {
+                if smoothing > 0.0 {
+                    pui.line(
+                        Line::new("batch loss (raw)", PlotPoints::new(raw)).color(style::SELECTED.gamma_multiply(0.3)),
+                    );
+                    pui.line(Line::new("batch loss (smoothed)", PlotPoints::new(sm)).color(style::SELECTED).width(1.5));
+                } else {
+                    pui.line(Line::new("batch loss", PlotPoints::new(raw)).color(style::SELECTED));
+                }
+                pui.line(Line::new("eval loss (all data)", PlotPoints::new(ev.clone())).color(style::RUN).width(1.5));
+                pui.add(
+                    Points::new("logged evaluations", PlotPoints::new(ev))
+                        .shape(MarkerShape::Diamond)
+                        .radius(4.0)
+                        .color(style::RUN),
+                );
+                for (x, y, text) in labels {
+                    pui.text(
+                        Text::new("logged", PlotPoint::new(x, y), RichText::new(text).small().color(style::RUN))
+                            .anchor(egui::Align2::LEFT_BOTTOM),
+                    );
+                }
+            });
+        rect.get_or_insert(resp.response.rect);
+        ui.horizontal(|ui| {
+            let last = run.batch_loss.last().map_or_else(|| "—".to_string(), |p| printf_g(p.value, 6));
+            let last_eval = run
+                .eval_logs
+                .last()
+                .map_or_else(|| "—".to_string(), |(s, v, _)| format!("{} at step {s}", printf_g(*v, 6)));
+            ui.label(RichText::new(format!("batch loss {last} · eval loss {last_eval}")).small());
+            export_buttons(ui, PlotKind::Loss, rect, out);
+        });
+    }
+
+    fn boundary_ui(&mut self, ui: &mut egui::Ui, run: &TrainRun, side: f32, out: &mut Vec<Command>) {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("Decision boundary").strong());
+            if let Some(b) = &run.boundary {
+                ui.label(RichText::new(format!("step {}", b.step)).small().weak());
+            }
+        });
+        let Some(((x0, x1), (y0, y1))) = run.data_range else {
+            ui.label(RichText::new("Needs an input placeholder of 2 features and a boundary output.").small().weak());
+            return;
+        };
+        if let Some(b) = &run.boundary {
+            let key = Some((run.started, run.boundary_rev));
+            if self.texture.is_none() || self.texture_key != key {
+                let n = b.resolution.max(2);
+                let mut pixels = Vec::with_capacity(n * n);
+                for r in (0..n).rev() {
+                    for c in 0..n {
+                        pixels.push(boundary_color(b.values.get(r * n + c).copied().unwrap_or(f32::NAN)));
+                    }
+                }
+                let img = egui::ColorImage::new([n, n], pixels);
+                match &mut self.texture {
+                    Some(t) => t.set(img, egui::TextureOptions::LINEAR),
+                    None => {
+                        self.texture =
+                            Some(ui.ctx().load_texture("decision-boundary", img, egui::TextureOptions::LINEAR))
+                    }
+                }
+                self.texture_key = key;
+            }
+        }
+        let tex = self.texture.as_ref().filter(|_| run.boundary.is_some()).map(|t| t.id());
+        let (pos, neg): (Vec<[f64; 2]>, Vec<[f64; 2]>) = {
+            let mut p = Vec::new();
+            let mut n = Vec::new();
+            for q in &run.points {
+                if q[2] > 0.5 { p.push([q[0], q[1]]) } else { n.push([q[0], q[1]]) }
+            }
+            (p, n)
+        };
+        let resp = Plot::new("boundary-plot")
+            .width(side.max(120.0))
+            .height(side.max(120.0))
+            .data_aspect(((x1 - x0) / (y1 - y0).max(1e-9)) as f32)
+            .default_x_bounds(x0, x1)
+            .default_y_bounds(y0, y1)
+            .show_grid(false)
+            .label_formatter(|pos| {
+                let p = match pos {
+                    egui_plot::HoverPosition::NearDataPoint { position, .. } => *position,
+                    egui_plot::HoverPosition::Elsewhere { position } => *position,
+                };
+                Some(format!("x1 {:.4}\nx2 {:.4}", p.x, p.y))
+            })
+            .show(ui, |pui| {
+                if let Some(t) = tex {
+                    pui.add(PlotImage::new(
+                        "output",
+                        t,
+                        PlotPoint::new((x0 + x1) / 2.0, (y0 + y1) / 2.0),
+                        egui::vec2((x1 - x0) as f32, (y1 - y0) as f32),
+                    ));
+                }
+                pui.add(Points::new("label 1", PlotPoints::new(pos)).radius(2.5).color(POS).filled(true));
+                pui.add(Points::new("label 0", PlotPoints::new(neg)).radius(2.5).color(NEG).filled(true));
+            });
+        let rect = resp.response.rect;
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("orange 0 · white 0.5 · blue 1").small().weak());
+            export_buttons(ui, PlotKind::Boundary, Some(rect), out);
+        });
+    }
+
+    fn weights_ui(&mut self, ui: &mut egui::Ui, run: &TrainRun, height: f32, out: &mut Vec<Command>) {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("Weights").strong());
+            ui.label(RichText::new(format!("{} variable(s)", run.weights.len())).small().weak());
+        });
+        let heat_w: f32 = run
+            .weights
+            .iter()
+            .map(|w| w.shape.get(1).copied().unwrap_or(1) as f32 * 56.0 + 16.0)
+            .sum::<f32>()
+            .max(120.0);
+        let mut rect = None;
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width((ui.available_width() - heat_w - 12.0).max(200.0));
+                let palette = [
+                    Color32::from_rgb(86, 156, 255),
+                    Color32::from_rgb(242, 201, 76),
+                    Color32::from_rgb(111, 207, 151),
+                    Color32::from_rgb(235, 87, 87),
+                    Color32::from_rgb(187, 107, 217),
+                    Color32::from_rgb(242, 153, 74),
+                    Color32::from_rgb(39, 174, 140),
+                    Color32::from_rgb(200, 200, 200),
+                    Color32::from_rgb(255, 120, 200),
+                ];
+                let mut k = 0usize;
+                let lines: Vec<(String, Vec<[f64; 2]>, Color32)> = run
+                    .weights
+                    .iter()
+                    .flat_map(|w| w.series.iter().enumerate().map(move |(i, sr)| (w, i, sr)))
+                    .map(|(w, i, sr)| {
+                        let name =
+                            format!("{}[{}]", w.name.trim_end_matches(":0"), super::export::element_index(&w.shape, i));
+                        let pts = sr.points().iter().map(|p| [self.x(p), p.value]).collect();
+                        let c = palette[k % palette.len()];
+                        k += 1;
+                        (name, pts, c)
+                    })
+                    .collect();
+                let x_name = match self.x_axis {
+                    XAxis::Step => "step",
+                    XAxis::WallTime => "s",
+                };
+                let resp = Plot::new("weights-plot")
+                    .height(height)
+                    .legend(Legend::default())
+                    .x_axis_label(x_name)
+                    .label_formatter(move |pos| match pos {
+                        egui_plot::HoverPosition::NearDataPoint { plot_name, position, .. } => Some(format!(
+                            "{plot_name}\n{x_name} {}\nvalue {}",
+                            printf_g(position.x, 8),
+                            printf_g(position.y, 8)
+                        )),
+                        egui_plot::HoverPosition::Elsewhere { position } => {
+                            Some(format!("{x_name} {}\n{}", printf_g(position.x, 6), printf_g(position.y, 6)))
+                        }
+                    })
+                    .show(ui, |pui| {
+                        for (name, pts, c) in lines {
+                            pui.line(Line::new(name, PlotPoints::new(pts)).color(c));
+                        }
+                    });
+                rect = Some(resp.response.rect);
+            });
+            ui.vertical(|ui| {
+                ui.label(RichText::new(format!("at step {}", run.step)).small().weak());
+                ui.horizontal_top(|ui| {
+                    for w in &run.weights {
+                        heatmap(ui, w);
+                    }
+                });
+            });
+        });
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("one line per element; heatmaps: orange negative, blue positive").small().weak());
+            export_buttons(ui, PlotKind::Weights, rect, out);
+        });
+    }
+}
+
+/// A weight matrix as coloured cells with their values.
+fn heatmap(ui: &mut egui::Ui, w: &super::training::WatchedVar) {
+    let (rows, cols) = match w.shape.as_slice() {
+        [r, c] => (*r, *c),
+        [n] => (1, *n),
+        [] => (1, 1),
+        s => (s.iter().take(s.len() - 1).product(), s.last().copied().unwrap_or(1)),
+    };
+    let max = w.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    ui.vertical(|ui| {
+        ui.label(RichText::new(w.name.trim_end_matches(":0")).small().monospace());
+        let cell = egui::vec2(52.0, 20.0);
+        let (rect, resp) =
+            ui.allocate_exact_size(egui::vec2(cell.x * cols as f32, cell.y * rows as f32), egui::Sense::hover());
+        let painter = ui.painter_at(rect);
+        for r in 0..rows {
+            for c in 0..cols {
+                let Some(&v) = w.values.get(r * cols + c) else { continue };
+                let min = rect.min + egui::vec2(c as f32 * cell.x, r as f32 * cell.y);
+                let cr = egui::Rect::from_min_size(min, cell).shrink(1.0);
+                let fill = weight_color(v, max);
+                painter.rect_filled(cr, 2.0, fill);
+                let text_color = if fill.r() as u32 + fill.g() as u32 + fill.b() as u32 > 450 {
+                    Color32::BLACK
+                } else {
+                    Color32::WHITE
+                };
+                painter.text(
+                    cr.center(),
+                    egui::Align2::CENTER_CENTER,
+                    value_label(v),
+                    egui::FontId::monospace(10.0),
+                    text_color,
+                );
+            }
+        }
+        let _ = resp.on_hover_text(super::training::as_value(w).map_or_else(String::new, |v| v.to_numpy_string()));
+    });
+}

@@ -1,0 +1,353 @@
+//! The train panel: what to train (a train op, or a loss and an optimizer that creates one),
+//! which dataset feeds which placeholder, batch size, steps and eval interval, the session to
+//! train in; the controls (Start, Pause/Resume, Step 1, Step N, Stop, with keyboard shortcuts in
+//! their tooltips) and a progress bar with the speed and an ETA. It edits a copy of the setup
+//! and emits `SetTrainSetup` when the copy changed; the controls emit training commands.
+
+use super::AppState;
+use super::commands::Command;
+use super::style;
+use super::training::{TrainSetup, TrainStatus, generators, source_kind};
+use crate::engine::ops::Op;
+use crate::engine::optimizers::Optimizer;
+use crate::project::dataset::DatasetSource;
+use crate::train::worker::Command as Job;
+use egui::RichText;
+
+/// Keyboard shortcuts of the training controls (also listed in the tooltips).
+pub const SHORTCUTS: &str = "F5 start / resume · Shift+F5 stop · F6 pause · F7 step 1 · F8 step N";
+
+/// The panel (no state of its own).
+#[derive(Default)]
+pub struct TrainPanel {}
+
+fn labelled_drag<T: egui::emath::Numeric>(
+    ui: &mut egui::Ui,
+    label: &str,
+    v: &mut T,
+    range: std::ops::RangeInclusive<T>,
+) -> egui::Response {
+    ui.horizontal(|ui| {
+        let l = ui.label(label);
+        ui.add(egui::DragValue::new(v).range(range)).labelled_by(l.id)
+    })
+    .inner
+}
+
+fn labelled_text(ui: &mut egui::Ui, label: &str, v: &mut String, width: f32) -> egui::Response {
+    ui.horizontal(|ui| {
+        let l = ui.label(label);
+        ui.add(egui::TextEdit::singleline(v).desired_width(width)).labelled_by(l.id)
+    })
+    .inner
+}
+
+/// `1 min 5 s`, `3.2 s`.
+fn eta_text(secs: f64) -> String {
+    if secs < 10.0 { format!("{secs:.1} s") } else { super::sessions_panel::human_secs(secs) }
+}
+
+impl TrainPanel {
+    /// Draws the panel.
+    pub fn ui(&mut self, ui: &mut egui::Ui, s: &AppState, out: &mut Vec<Command>) {
+        let mut setup = s.training.setup.clone();
+        let run = s.training.run.as_ref();
+        let live = s.training_live();
+        ui.heading("Train");
+        self.controls(ui, s, &setup, out);
+        ui.separator();
+
+        ui.add_enabled_ui(!live, |ui| self.what_ui(ui, s, &mut setup, out));
+        ui.separator();
+        ui.add_enabled_ui(!live, |ui| self.data_ui(ui, s, &mut setup));
+        ui.separator();
+        ui.label(RichText::new("Schedule").strong());
+        ui.add_enabled_ui(!live, |ui| {
+            labelled_drag(ui, "Batch size", &mut setup.batch_size, 1..=1_000_000);
+            labelled_drag(ui, "Steps", &mut setup.steps, 1..=1_000_000_000);
+        });
+        let before = setup.eval_every;
+        labelled_drag(ui, "Eval every", &mut setup.eval_every, 1..=1_000_000_000)
+            .on_hover_text("evaluate the loss on all rows every this many steps (changes a running job too)");
+        if live && setup.eval_every != before {
+            out.push(Command::TrainControl(Job::SetEvalEvery(setup.eval_every)));
+        }
+        labelled_drag(ui, "N steps", &mut setup.step_n, 1..=1_000_000_000).on_hover_text("steps run by \"Step N\"");
+        ui.add_enabled_ui(!live, |ui| {
+            let sessions: Vec<(usize, String)> = s
+                .engine
+                .ws
+                .sessions
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.graph == setup.graph && !e.session.is_closed())
+                .map(|(i, e)| (i, e.id.clone()))
+                .collect();
+            ui.horizontal(|ui| {
+                let l = ui.label("Session");
+                let text = match setup.session.and_then(|i| sessions.iter().find(|(j, _)| *j == i)) {
+                    Some((_, id)) => format!("continue in {id}"),
+                    None => "new session".to_string(),
+                };
+                egui::ComboBox::from_id_salt("train-session")
+                    .selected_text(text)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut setup.session, None, "new session (initialized)");
+                        for (i, id) in &sessions {
+                            ui.selectable_value(&mut setup.session, Some(*i), format!("continue in {id}"));
+                        }
+                    })
+                    .response
+                    .labelled_by(l.id);
+            });
+        });
+        if let Some(r) = run
+            && let TrainStatus::Failed(msg) = &r.status
+        {
+            ui.separator();
+            ui.label(RichText::new(format!("✖ {msg}")).color(style::ERROR));
+        }
+        if setup != s.training.setup {
+            out.push(Command::SetTrainSetup(Box::new(setup)));
+        }
+    }
+
+    fn controls(&mut self, ui: &mut egui::Ui, s: &AppState, setup: &TrainSetup, out: &mut Vec<Command>) {
+        let run = s.training.run.as_ref();
+        let live = s.training_live();
+        let status = run.map(|r| r.status.clone());
+        let tip = |t: &str| format!("{t}\n\nShortcuts: {SHORTCUTS}");
+        ui.horizontal_wrapped(|ui| {
+            if !live {
+                if ui.button("▶ Start").on_hover_text(tip("train with this setup (F5)")).clicked() {
+                    out.push(Command::StartTraining { paused: false });
+                }
+            } else if status == Some(TrainStatus::Paused) {
+                if ui.button("▶ Resume").on_hover_text(tip("resume training (F5)")).clicked() {
+                    out.push(Command::TrainControl(Job::Resume));
+                }
+            } else if ui.button("⏸ Pause").on_hover_text(tip("pause after the current step (F6)")).clicked() {
+                out.push(Command::TrainControl(Job::Pause));
+            }
+            let step = |n: u64, out: &mut Vec<Command>| {
+                if live {
+                    out.push(Command::TrainControl(Job::Step(n)));
+                } else {
+                    out.push(Command::StartTraining { paused: true });
+                    out.push(Command::TrainControl(Job::Step(n)));
+                }
+            };
+            if ui.button("Step 1").on_hover_text(tip("run one step, then pause (F7)")).clicked() {
+                step(1, out);
+            }
+            if ui.button("Step N").on_hover_text(tip(&format!("run {} steps, then pause (F8)", setup.step_n))).clicked()
+            {
+                step(setup.step_n, out);
+            }
+            if ui
+                .add_enabled(live, egui::Button::new("⏹ Stop"))
+                .on_hover_text(tip("stop: the session stays open with the trained values (Shift+F5)"))
+                .clicked()
+            {
+                out.push(Command::TrainControl(Job::Stop));
+            }
+        });
+        let Some(r) = run else {
+            ui.label(RichText::new("not started").small().weak());
+            return;
+        };
+        let frac = if r.total_steps > 0 { r.step as f32 / r.total_steps as f32 } else { 0.0 };
+        let eta = r.eta_secs().map_or(String::new(), |e| format!(" · ETA {}", eta_text(e)));
+        let (word, color) = match &r.status {
+            TrainStatus::Running => ("running", style::OPEN),
+            TrainStatus::Paused => ("paused", style::RUN),
+            TrainStatus::Finished => ("finished", style::OPEN),
+            TrainStatus::Stopped => ("stopped", style::WARNING),
+            TrainStatus::Failed(_) => ("failed", style::ERROR),
+        };
+        ui.add(
+            egui::ProgressBar::new(frac.clamp(0.0, 1.0))
+                .text(format!("{} / {} · {:.0} steps/s{eta}", r.step, r.total_steps, r.steps_per_sec)),
+        );
+        let id = s.engine.ws.sessions.get(r.session).map_or("?", |e| e.id.as_str());
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(word).strong().color(color));
+            ui.label(RichText::new(format!("in {id}")).small());
+        });
+    }
+
+    fn what_ui(&mut self, ui: &mut egui::Ui, s: &AppState, setup: &mut TrainSetup, out: &mut Vec<Command>) {
+        let Some(gd) = s.doc.project.graphs.get(setup.graph) else {
+            ui.label("no graph");
+            return;
+        };
+        ui.label(RichText::new("What to train").strong());
+        ui.horizontal(|ui| {
+            let l = ui.label("Graph");
+            egui::ComboBox::from_id_salt("train-graph")
+                .selected_text(gd.name.clone())
+                .show_ui(ui, |ui| {
+                    for (i, g) in s.doc.project.graphs.iter().enumerate() {
+                        ui.selectable_value(&mut setup.graph, i, g.name.clone());
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+        });
+        let ops: Vec<String> = gd.nodes.iter().filter(|n| matches!(n.op, Op::NoOp)).map(|n| n.name.clone()).collect();
+        ui.horizontal(|ui| {
+            let l = ui.label("Train op");
+            egui::ComboBox::from_id_salt("train-op")
+                .selected_text(if setup.train_op.is_empty() { "none".to_string() } else { setup.train_op.clone() })
+                .show_ui(ui, |ui| {
+                    for o in &ops {
+                        ui.selectable_value(&mut setup.train_op, o.clone(), o);
+                    }
+                })
+                .response
+                .labelled_by(l.id)
+                .on_hover_text("the op run each step (an optimizer's minimize)");
+        });
+        labelled_text(ui, "Loss", &mut setup.loss, 120.0)
+            .on_hover_text("the loss tensor: batch loss each step, loss on all data at each eval");
+        egui::CollapsingHeader::new("Create a train op from the loss").id_salt("create-train-op").show(ui, |ui| {
+            let kinds = [
+                Optimizer::GradientDescent { learning_rate: 0.01 },
+                Optimizer::Momentum { learning_rate: 0.01, momentum: 0.9, use_nesterov: false },
+                Optimizer::adam(0.001),
+                Optimizer::RMSProp { learning_rate: 0.001, decay: 0.9, momentum: 0.0, epsilon: 1e-10 },
+            ];
+            ui.horizontal(|ui| {
+                let l = ui.label("Optimizer");
+                egui::ComboBox::from_id_salt("train-optimizer")
+                    .selected_text(setup.optimizer.name())
+                    .show_ui(ui, |ui| {
+                        for k in kinds {
+                            let name = k.name();
+                            if ui.selectable_label(setup.optimizer.name() == name, name).clicked() {
+                                setup.optimizer = k;
+                            }
+                        }
+                    })
+                    .response
+                    .labelled_by(l.id);
+            });
+            let lr_range = 1e-8..=1e9;
+            let speed = |ui: &mut egui::Ui, label: &str, v: &mut f64, r: std::ops::RangeInclusive<f64>| {
+                ui.horizontal(|ui| {
+                    let l = ui.label(label);
+                    ui.add(egui::DragValue::new(v).range(r).speed(0.0001).max_decimals(10)).labelled_by(l.id);
+                });
+            };
+            match &mut setup.optimizer {
+                Optimizer::GradientDescent { learning_rate } => speed(ui, "Learning rate", learning_rate, lr_range),
+                Optimizer::Momentum { learning_rate, momentum, use_nesterov } => {
+                    speed(ui, "Learning rate", learning_rate, lr_range);
+                    speed(ui, "Momentum", momentum, 0.0..=1.0);
+                    ui.checkbox(use_nesterov, "Nesterov");
+                }
+                Optimizer::Adam { learning_rate, beta1, beta2, epsilon } => {
+                    speed(ui, "Learning rate", learning_rate, lr_range);
+                    speed(ui, "beta1", beta1, 0.0..=1.0);
+                    speed(ui, "beta2", beta2, 0.0..=1.0);
+                    speed(ui, "epsilon", epsilon, 0.0..=1.0);
+                }
+                Optimizer::RMSProp { learning_rate, decay, momentum, epsilon } => {
+                    speed(ui, "Learning rate", learning_rate, lr_range);
+                    speed(ui, "Decay", decay, 0.0..=1.0);
+                    speed(ui, "Momentum", momentum, 0.0..=1.0);
+                    speed(ui, "epsilon", epsilon, 0.0..=1.0);
+                }
+            }
+            if ui
+                .button("Create train op")
+                .on_hover_text("optimizer.minimize(loss): adds gradients/, the slots and the train op to the graph")
+                .clicked()
+            {
+                out.push(Command::CreateTrainOp {
+                    graph: setup.graph,
+                    loss: setup.loss.clone(),
+                    optimizer: setup.optimizer.clone(),
+                });
+            }
+        });
+        labelled_text(ui, "Boundary output", &mut setup.boundary_output, 120.0)
+            .on_hover_text("the tensor drawn over the 2-D input plane (e.g. Sigmoid:0); empty for none");
+        let vars: Vec<String> =
+            gd.nodes.iter().filter(|n| matches!(n.op, Op::Variable { .. })).map(|n| n.name.clone()).collect();
+        egui::CollapsingHeader::new(format!("Plotted variables ({})", setup.watch.len())).id_salt("train-watch").show(
+            ui,
+            |ui| {
+                for v in vars {
+                    let mut on = setup.watch.contains(&v);
+                    if ui.checkbox(&mut on, &v).changed() {
+                        if on {
+                            setup.watch.push(v);
+                        } else {
+                            setup.watch.retain(|w| *w != v);
+                        }
+                    }
+                }
+            },
+        );
+    }
+
+    fn data_ui(&mut self, ui: &mut egui::Ui, s: &AppState, setup: &mut TrainSetup) {
+        ui.label(RichText::new("Data").strong());
+        ui.horizontal(|ui| {
+            let l = ui.label("Dataset");
+            let shown = format!("{} ({})", setup.dataset_name, source_kind(&setup.dataset));
+            egui::ComboBox::from_id_salt("train-dataset")
+                .selected_text(shown)
+                .width(190.0)
+                .show_ui(ui, |ui| {
+                    for d in &s.doc.project.datasets {
+                        if ui.selectable_label(setup.dataset == d.source, format!("{} (project)", d.name)).clicked() {
+                            setup.dataset_name = d.name.clone();
+                            setup.dataset = d.source.clone();
+                        }
+                    }
+                    ui.separator();
+                    for (label, src) in generators() {
+                        if ui.button(format!("new: {label}")).clicked() {
+                            setup.dataset_name = source_kind(&src).replace(' ', "_");
+                            setup.dataset = src;
+                            ui.close();
+                        }
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+        });
+        match &mut setup.dataset {
+            DatasetSource::NumpyRand { seed, rows, .. } => {
+                labelled_drag(ui, "Seed", seed, 0..=u32::MAX);
+                labelled_drag(ui, "Rows", rows, 1..=1_000_000);
+            }
+            DatasetSource::Circle { seed, rows, noise }
+            | DatasetSource::Xor { seed, rows, noise }
+            | DatasetSource::Gauss { seed, rows, noise }
+            | DatasetSource::Spiral { seed, rows, noise } => {
+                labelled_drag(ui, "Seed", seed, 0..=u32::MAX);
+                labelled_drag(ui, "Rows", rows, 2..=1_000_000);
+                ui.horizontal(|ui| {
+                    let l = ui.label("Noise");
+                    ui.add(egui::Slider::new(noise, 0.0..=0.5).fixed_decimals(2)).labelled_by(l.id);
+                });
+            }
+            _ => {}
+        }
+        let columns = match &setup.dataset {
+            DatasetSource::NumpyRand { features, .. } => {
+                (1..=*features).map(|i| format!("x{i}")).chain(["y".to_string()]).collect::<Vec<_>>().join(", ")
+            }
+            DatasetSource::Inline { columns, .. } => columns.join(", "),
+            _ => "x1, x2, y".to_string(),
+        };
+        ui.label(RichText::new(format!("columns: {columns}")).small().weak());
+        for (tensor, cols) in &mut setup.feeds {
+            labelled_text(ui, &format!("{tensor} ←"), cols, 90.0)
+                .on_hover_text("the columns that feed this placeholder, comma-separated");
+        }
+    }
+}
