@@ -6,7 +6,7 @@ use crate::project::Project;
 use crate::project::script::{ScriptOutput, run_script};
 use clap::{Parser, Subcommand};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The command line.
 #[derive(Parser, Debug)]
@@ -30,6 +30,68 @@ pub enum Command {
         /// The project file (.json).
         file: PathBuf,
     },
+    /// Export a project as a program that runs under real TensorFlow.
+    Export {
+        /// The project file (.json).
+        file: PathBuf,
+        /// The output format.
+        #[arg(long, value_enum, default_value = "python")]
+        format: ExportFormat,
+        /// Where to write it; standard output when absent.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Write the script even when some ops or settings have no TF equivalent (they are listed
+        /// on stderr and marked `# unsupported:` in the script).
+        #[arg(long)]
+        allow_unsupported: bool,
+    },
+    /// Import a CSV file as a dataset of a project (the project file is rewritten).
+    ImportCsv {
+        /// The project file (.json).
+        project: PathBuf,
+        /// The CSV file.
+        csv: PathBuf,
+        /// Feature columns, by header name or 1-based number (all but the label when absent).
+        #[arg(long, value_delimiter = ',')]
+        features: Vec<String>,
+        /// The label column.
+        #[arg(long)]
+        label: Option<String>,
+        /// The dataset's name (default: the CSV file's stem); an existing one is replaced.
+        #[arg(long)]
+        name: Option<String>,
+        /// New names for the kept columns (features, then the label).
+        #[arg(long = "as", value_delimiter = ',')]
+        rename: Vec<String>,
+        /// Store the rows in the project (the default).
+        #[arg(long, conflicts_with = "reference")]
+        embed: bool,
+        /// Refer to the CSV file by a path relative to the project file.
+        #[arg(long)]
+        reference: bool,
+        /// The first row is a header (default: detected).
+        #[arg(long, conflicts_with = "no_header")]
+        header: bool,
+        /// The first row is data.
+        #[arg(long)]
+        no_header: bool,
+        /// Write the project here instead of over the input.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Measure training speed: (a) the seed program, (b) a 2-8-8-1 spiral net, (c) an MLP
+    /// 784-512-10. Prints steps per second and the ratio to TF's.
+    Bench {
+        /// Which workloads (`a`, `b`, `c`); all when none is given.
+        workloads: Vec<String>,
+    },
+}
+
+/// `export --format`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// A TensorFlow `compat.v1` Python script.
+    Python,
 }
 
 /// Runs the CLI with `args` (without the program name); returns the exit code.
@@ -66,6 +128,47 @@ pub fn main(args: Vec<String>) -> i32 {
                 1
             }
         },
+        Some(Command::Bench { workloads }) => match crate::bench::run(&workloads, &mut out) {
+            Ok(_) => 0,
+            Err(e) => {
+                eprintln!("{e}");
+                1
+            }
+        },
+        Some(Command::Export { file, format: ExportFormat::Python, output, allow_unsupported }) => {
+            export_command(&file, output.as_deref(), allow_unsupported, &mut out)
+        }
+        Some(Command::ImportCsv {
+            project,
+            csv,
+            features,
+            label,
+            name,
+            rename,
+            embed: _,
+            reference,
+            header,
+            no_header,
+            output,
+        }) => {
+            let opts = crate::project::csv::ImportOptions {
+                name: name.unwrap_or_default(),
+                features,
+                label,
+                rename,
+                header: match (header, no_header) {
+                    (true, _) => crate::project::csv::Header::Yes,
+                    (_, true) => crate::project::csv::Header::No,
+                    _ => crate::project::csv::Header::Auto,
+                },
+                storage: if reference {
+                    crate::project::csv::Storage::Reference
+                } else {
+                    crate::project::csv::Storage::Embed
+                },
+            };
+            import_csv_command(&project, &csv, output.as_deref(), &opts, &mut out)
+        }
         Some(Command::Run { file }) => {
             let project = match Project::load(&file) {
                 Ok(p) => p,
@@ -104,4 +207,94 @@ pub fn run_project(project: &Project, out: &mut dyn Write) -> i32 {
             1
         }
     }
+}
+
+/// `flowbench export FILE [-o OUT]`: writes the TF script; unsupported ops fail the export unless
+/// `allow_unsupported`.
+pub fn export_command(file: &Path, output: Option<&Path>, allow_unsupported: bool, out: &mut dyn Write) -> i32 {
+    let project = match Project::load(file) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            return 1;
+        }
+    };
+    let opts = crate::export::ExportOptions {
+        project_dir: project.base_dir.get().map(Path::to_path_buf),
+        script_dir: output
+            .map(|o| o.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf()),
+        ..Default::default()
+    };
+    let export = match crate::export::python::export(&project, &opts) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            return 1;
+        }
+    };
+    for u in &export.unsupported {
+        eprintln!("unsupported: {u}");
+    }
+    if !export.unsupported.is_empty() && !allow_unsupported {
+        eprintln!(
+            "{}: {} op(s) or setting(s) have no TensorFlow equivalent; nothing was written (--allow-unsupported writes the script anyway)",
+            file.display(),
+            export.unsupported.len()
+        );
+        return 1;
+    }
+    match output {
+        Some(path) => match std::fs::write(path, &export.text) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("{}: {e}", path.display());
+                1
+            }
+        },
+        None => match out.write_all(export.text.as_bytes()) {
+            Ok(()) => 0,
+            Err(_) => 1,
+        },
+    }
+}
+
+/// `flowbench import-csv PROJECT CSV ...`: adds the dataset and saves the project (nothing is
+/// written when the import fails).
+pub fn import_csv_command(
+    project_path: &Path,
+    csv: &Path,
+    output: Option<&Path>,
+    opts: &crate::project::csv::ImportOptions,
+    out: &mut dyn Write,
+) -> i32 {
+    let mut project = match Project::load(project_path) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{}: {e}", project_path.display());
+            return 1;
+        }
+    };
+    let target = output.unwrap_or(project_path);
+    let dir = target.parent().map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d });
+    let summary = match crate::project::csv::import_into(&mut project, csv, dir, opts) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{}: {e}", csv.display());
+            return 1;
+        }
+    };
+    if let Err(e) = project.save(target) {
+        eprintln!("{e}");
+        return 1;
+    }
+    let _ = writeln!(
+        out,
+        "{}: dataset '{}' {} ({} rows; columns {})",
+        target.display(),
+        summary.name,
+        if summary.replaced { "replaced" } else { "added" },
+        summary.rows,
+        summary.columns.join(", ")
+    );
+    0
 }

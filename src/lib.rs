@@ -4,7 +4,9 @@
 //! workbench window (`app`).
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod engine;
+pub mod export;
 pub mod project;
 pub mod train;

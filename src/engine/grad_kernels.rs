@@ -211,8 +211,12 @@ fn check_broadcastable(what: &str, small: &[usize], big: &[usize]) -> Result<()>
 /// Gradient of ClipByValue: `dy` where `lo <= t <= hi`, else 0.
 pub fn clip_by_value_grad(t: &Value, lo: &Value, hi: &Value, dy: &Value, out: &mut Value) -> Result<()> {
     same_len("ClipByValueGrad", t, dy)?;
-    check_broadcastable("ClipByValueGrad", lo.shape(), t.shape())?;
-    check_broadcastable("ClipByValueGrad", hi.shape(), t.shape())?;
+    if lo.len() != 1 || lo.shape().len() > t.shape().len() {
+        check_broadcastable("ClipByValueGrad", lo.shape(), t.shape())?;
+    }
+    if hi.len() != 1 || hi.shape().len() > t.shape().len() {
+        check_broadcastable("ClipByValueGrad", hi.shape(), t.shape())?;
+    }
     dispatch_float!(dy, "ClipByValueGrad", clip_grad_t(t, lo, hi, dy, out))
 }
 
@@ -223,7 +227,7 @@ fn clip_grad_t<T: FloatValue>(t: &Value, lo: &Value, hi: &Value, dy: &Value, out
         slice::<T>(hi, "ClipByValueGrad")?,
         slice::<T>(dy, "ClipByValueGrad")?,
     );
-    let shape = t.shape().to_vec();
+    let shape = t.shape();
     let o = out_slice::<T>(out, &shape)?;
     for (i, o) in o.iter_mut().enumerate() {
         let x = ts[i];
@@ -257,7 +261,7 @@ fn maxmin_grad_t<T: FloatValue>(
     out: &mut Value,
 ) -> Result<()> {
     let (xs, ys, ds) = (slice::<T>(x, "MaximumGrad")?, slice::<T>(y, "MaximumGrad")?, slice::<T>(dy, "MaximumGrad")?);
-    let shape = dy.shape().to_vec();
+    let shape = dy.shape();
     let o = out_slice::<T>(out, &shape)?;
     for (i, o) in o.iter_mut().enumerate() {
         let a = xs[broadcast_index(&shape, x.shape(), i)];
@@ -282,6 +286,12 @@ pub fn reduce_grad(
     y: Option<&Value>,
     out: &mut Value,
 ) -> Result<()> {
+    if axes.is_none() && dy.len() == 1 && (!keep_dims || dy.shape().len() == x.shape().len()) {
+        // A full reduction (the usual loss): no shape bookkeeping needed.
+        let kept = [1usize; crate::engine::kernels::MAX_RANK];
+        let kept = kept.get(..x.shape().len()).unwrap_or(&[]);
+        return dispatch_float!(dy, "ReduceGrad", reduce_grad_t(kind, kept, dy, x, y, out));
+    }
     let expected = reduce_output_shape(x.shape(), axes, keep_dims)?;
     if dy.shape() != expected.as_slice() {
         return Err(Error::invalid_argument(format!(
@@ -303,7 +313,7 @@ fn reduce_grad_t<T: FloatValue>(
     out: &mut Value,
 ) -> Result<()> {
     let ds = slice::<T>(dy, "ReduceGrad")?;
-    let shape = x.shape().to_vec();
+    let shape = x.shape();
     let n_in: usize = shape.iter().product();
     let n_out: usize = kept.iter().product();
     let factor = n_in.checked_div(n_out).unwrap_or(0);
@@ -437,9 +447,13 @@ fn scalar<T: FloatValue>(v: &Value, what: &str) -> Result<T> {
     }
 }
 
-fn var_slices<'a, T: FloatValue>(vars: &'a mut [&mut Value], grad: &Value, op: &str) -> Result<Vec<&'a mut [T]>> {
-    let mut out = Vec::with_capacity(vars.len());
-    for v in vars.iter_mut() {
+fn var_slices<'a, T: FloatValue, const N: usize>(
+    vars: [&'a mut Value; N],
+    grad: &Value,
+    op: &str,
+) -> Result<[&'a mut [T]; N]> {
+    let mut out: [Option<&'a mut [T]>; N] = [const { None }; N];
+    for (slot, v) in out.iter_mut().zip(vars) {
         if v.shape() != grad.shape() {
             return Err(Error::invalid_argument(format!(
                 "{op}: var and grad do not have the same shape{} {}",
@@ -447,13 +461,15 @@ fn var_slices<'a, T: FloatValue>(vars: &'a mut [&mut Value], grad: &Value, op: &
                 super::kernels::tf_shape(grad.shape())
             )));
         }
-        out.push(
+        *slot = Some(
             T::get_mut(v)
                 .and_then(|a| a.as_slice_mut())
                 .ok_or_else(|| Error::invalid_argument(format!("{op}: variables must be float tensors")))?,
         );
     }
-    Ok(out)
+    // Every slot was filled above (or the function returned).
+    let filled = out.map(|s| s.unwrap_or_default());
+    Ok(filled)
 }
 
 /// `ApplyGradientDescent`: `var -= delta * alpha`.
@@ -468,9 +484,8 @@ pub fn apply_gradient_descent(var: &mut Value, alpha: &Value, delta: &Value) -> 
 fn apply_gd_t<T: FloatValue>(var: &mut Value, alpha: &Value, delta: &Value) -> Result<()> {
     let a = scalar::<T>(alpha, "alpha")?;
     let g = slice::<T>(delta, "delta")?;
-    let mut vars = [var];
-    let mut s = var_slices::<T>(&mut vars, delta, "ApplyGradientDescent")?;
-    for (v, &g) in s[0].iter_mut().zip(g) {
+    let [w] = var_slices::<T, 1>([var], delta, "ApplyGradientDescent")?;
+    for (v, &g) in w.iter_mut().zip(g) {
         *v = *v - g * a;
     }
     Ok(())
@@ -503,10 +518,8 @@ fn apply_momentum_t<T: FloatValue>(
 ) -> Result<()> {
     let (lr, mo) = (scalar::<T>(lr, "lr")?, scalar::<T>(momentum, "momentum")?);
     let g = slice::<T>(grad, "grad")?;
-    let mut vars = [var, accum];
-    let mut s = var_slices::<T>(&mut vars, grad, "ApplyMomentum")?;
-    let (vs, rest) = s.split_at_mut(1);
-    for ((v, a), &g) in vs[0].iter_mut().zip(rest[0].iter_mut()).zip(g) {
+    let [w, acc] = var_slices::<T, 2>([var, accum], grad, "ApplyMomentum")?;
+    for ((v, a), &g) in w.iter_mut().zip(acc.iter_mut()).zip(g) {
         *a = *a * mo + g;
         if nesterov {
             *v = *v - (g * lr + *a * mo * lr);
@@ -567,11 +580,8 @@ fn apply_adam_t<T: FloatValue>(
     let g = slice::<T>(grad, "grad")?;
     let alpha = lr * (T::ONE - b2p).sqrt() / (T::ONE - b1p);
     let (one_b1, one_b2) = (T::ONE - b1, T::ONE - b2);
-    let mut vars = [var, m, v];
-    let mut sl = var_slices::<T>(&mut vars, grad, "ApplyAdam")?;
-    let (vs, rest) = sl.split_at_mut(1);
-    let (ms, vv) = rest.split_at_mut(1);
-    for (((w, m), v), &g) in vs[0].iter_mut().zip(ms[0].iter_mut()).zip(vv[0].iter_mut()).zip(g) {
+    let [ws, ms, vs] = var_slices::<T, 3>([var, m, v], grad, "ApplyAdam")?;
+    for (((w, m), v), &g) in ws.iter_mut().zip(ms.iter_mut()).zip(vs.iter_mut()).zip(g) {
         *m = *m + (g - *m) * one_b1;
         *v = *v + (g * g - *v) * one_b2;
         if nesterov {
@@ -621,11 +631,8 @@ fn apply_rms_t<T: FloatValue>(
         scalar::<T>(epsilon, "epsilon")?,
     );
     let g = slice::<T>(grad, "grad")?;
-    let mut vars = [var, ms, mom];
-    let mut sl = var_slices::<T>(&mut vars, grad, "ApplyRMSProp")?;
-    let (vs, rest) = sl.split_at_mut(1);
-    let (mss, moms) = rest.split_at_mut(1);
-    for (((w, s), m), &g) in vs[0].iter_mut().zip(mss[0].iter_mut()).zip(moms[0].iter_mut()).zip(g) {
+    let [ws, mss, moms] = var_slices::<T, 3>([var, ms, mom], grad, "ApplyRMSProp")?;
+    for (((w, s), m), &g) in ws.iter_mut().zip(mss.iter_mut()).zip(moms.iter_mut()).zip(g) {
         *s = *s + (g * g - *s) * (T::ONE - rho);
         *m = *m * mo + (g * lr) / (*s + eps).sqrt();
         *w = *w - *m;

@@ -811,6 +811,36 @@ fn bin<T: Elem, U: Elem>(
     pool: Option<&ThreadPool>,
     f: impl Fn(T, T) -> U + Copy + Send + Sync,
 ) -> Result<()> {
+    // Fast paths for the shapes small training graphs use all the time: equal shapes, and a
+    // scalar on either side. They skip the broadcast planner (and its bookkeeping) entirely.
+    let small = a.len().max(b.len()) < PAR_MIN_ELEMS;
+    if small && a.ndim() <= MAX_RANK && b.ndim() <= MAX_RANK && a.is_standard_layout() && b.is_standard_layout() {
+        if let (Some(xs), Some(ys)) = (a.as_slice(), b.as_slice()) {
+            if a.shape() == b.shape() {
+                let o = out_buf::<U>(out, a.shape())?;
+                for ((o, &x), &y) in o.iter_mut().zip(xs).zip(ys) {
+                    *o = f(x, y);
+                }
+                return Ok(());
+            }
+            if b.ndim() == 0 || (b.len() == 1 && b.ndim() <= a.ndim()) {
+                let y = ys[0];
+                let o = out_buf::<U>(out, a.shape())?;
+                for (o, &x) in o.iter_mut().zip(xs) {
+                    *o = f(x, y);
+                }
+                return Ok(());
+            }
+            if a.ndim() == 0 || (a.len() == 1 && a.ndim() <= b.ndim()) {
+                let x = xs[0];
+                let o = out_buf::<U>(out, b.shape())?;
+                for (o, &y) in o.iter_mut().zip(ys) {
+                    *o = f(x, y);
+                }
+                return Ok(());
+            }
+        }
+    }
     let (shape, bc) = plan_broadcast(a.shape(), b.shape())?;
     let o = out_buf::<U>(out, shape.as_slice())?;
     if o.is_empty() {

@@ -581,7 +581,9 @@ impl Session {
             let res: Result<()> = (|| {
                 match &node.op {
                     Op::Const { value } => {
-                        if outs[0] != value.0 {
+                        // A plan's buffer is written only by its own step, so once it holds the
+                        // constant (same dtype and shape) it still does.
+                        if outs[0].dtype() != value.0.dtype() || outs[0].shape() != value.0.shape() {
                             outs[0].clone_from(&value.0);
                         }
                     }

@@ -9,7 +9,7 @@ use ndarray::{ArrayD, IxDyn};
 use serde_json::Value as Json;
 
 /// A concrete tensor value.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum Value {
     /// float32 data.
     F32(ArrayD<f32>),
@@ -35,6 +35,30 @@ macro_rules! with_array {
             $crate::engine::value::Value::Bool($a) => $body,
         }
     };
+}
+
+impl Clone for Value {
+    fn clone(&self) -> Value {
+        match self {
+            Value::F32(a) => Value::F32(a.clone()),
+            Value::F64(a) => Value::F64(a.clone()),
+            Value::I32(a) => Value::I32(a.clone()),
+            Value::I64(a) => Value::I64(a.clone()),
+            Value::Bool(a) => Value::Bool(a.clone()),
+        }
+    }
+
+    /// Reuses this value's buffer when the dtype matches (run plans copy into kept buffers).
+    fn clone_from(&mut self, source: &Value) {
+        match (self, source) {
+            (Value::F32(a), Value::F32(b)) if a.shape() == b.shape() => a.assign(b),
+            (Value::F64(a), Value::F64(b)) if a.shape() == b.shape() => a.assign(b),
+            (Value::I32(a), Value::I32(b)) if a.shape() == b.shape() => a.assign(b),
+            (Value::I64(a), Value::I64(b)) if a.shape() == b.shape() => a.assign(b),
+            (Value::Bool(a), Value::Bool(b)) if a.shape() == b.shape() => a.assign(b),
+            (this, source) => *this = source.clone(),
+        }
+    }
 }
 
 impl Value {

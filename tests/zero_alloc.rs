@@ -1,0 +1,92 @@
+//! In the steady state, a small graph's training step allocates nothing on the heap: a counting
+//! global allocator watches 1000 steps of the seed's program run through a prepared plan.
+
+use flowbench::engine::graph::Graph;
+use flowbench::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
+use flowbench::engine::optimizers::{Optimizer, minimize};
+use flowbench::engine::session::{ConfigProto, Feed, Session};
+use flowbench::engine::{DType, Shape, Value};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+struct Counting;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn a_training_step_allocates_nothing_in_the_steady_state() {
+    let mut g = Graph::new();
+    let r1 = g.random_normal(&[2, 3], 0.0, 1.0, Some(1), DType::Float32, None).unwrap();
+    let w1 = g.variable(r1, None).unwrap();
+    let r2 = g.random_normal(&[3, 1], 0.0, 1.0, Some(1), DType::Float32, None).unwrap();
+    let w2 = g.variable(r2, None).unwrap();
+    let x = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(2)]), Some("x-input")).unwrap();
+    let y_ = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(1)]), Some("y-input")).unwrap();
+    let a = g.matmul(x, w1, None).unwrap();
+    let y = g.matmul(a, w2, None).unwrap();
+    let y = g.unary(UnaryOp::Sigmoid, y, None).unwrap();
+    let c1 = g.clip_by_value(y, 1e-10, 1.0, None).unwrap();
+    let l1 = g.unary(UnaryOp::Log, c1, None).unwrap();
+    let m1 = g.binary(BinaryOp::Mul, y_, l1, None).unwrap();
+    let one = g.constant(Value::scalar_f32(1.0), Some("sub/x")).unwrap();
+    let s1 = g.binary(BinaryOp::Sub, one, y_, None).unwrap();
+    let s2 = g.binary(BinaryOp::Sub, one, y, None).unwrap();
+    let c2 = g.clip_by_value(s2, 1e-10, 1.0, None).unwrap();
+    let l2 = g.unary(UnaryOp::Log, c2, None).unwrap();
+    let m2 = g.binary(BinaryOp::Mul, s1, l2, None).unwrap();
+    let sum = g.binary(BinaryOp::Add, m1, m2, None).unwrap();
+    let mean = g.reduce(ReduceOp::Mean, sum, None, false, None).unwrap();
+    let loss = g.unary(UnaryOp::Neg, mean, None).unwrap();
+    let train = minimize(&mut g, &Optimizer::adam(0.001), loss, None).unwrap();
+    let init = g.global_variables_initializer().unwrap();
+    let mut s = Session::new(&g, ConfigProto { intra_op_parallelism_threads: 1, ..Default::default() });
+    s.run(&g, &[], &[], &[init]).unwrap();
+    let xb = Value::from_json(&serde_json::json!(vec![[0.1, 0.2]; 8]), None).unwrap();
+    let yb = Value::from_json(&serde_json::json!(vec![[1.0]; 8]), None).unwrap();
+    let mut feeds = vec![Feed { tensor: x, value: xb }, Feed { tensor: y_, value: yb }];
+    let (plan, _) = s.prepare(&g, &[loss, y], &[x, y_], &[train]).unwrap();
+    for _ in 0..10 {
+        s.run_prepared(&g, plan, &feeds).unwrap();
+    }
+    ALLOCS.store(0, Ordering::SeqCst);
+    COUNTING.store(true, Ordering::SeqCst);
+    for i in 0..1000 {
+        // Change the batch in place, as the worker does.
+        if let Value::F32(a) = &mut feeds[0].value {
+            a.iter_mut().for_each(|v| *v = (i % 7) as f32 * 0.1);
+        }
+        s.run_prepared(&g, plan, &feeds).unwrap();
+        let l = s.fetched(plan, 0, &feeds).and_then(Value::first_f64).unwrap();
+        assert!(l.is_finite());
+    }
+    COUNTING.store(false, Ordering::SeqCst);
+    let n = ALLOCS.load(Ordering::SeqCst);
+    let _ = w2;
+    assert_eq!(n, 0, "{n} heap allocations in 1000 steady-state training steps");
+}
