@@ -3,6 +3,7 @@
 //! steps a program performs. Loading migrates older versions and refuses a bad file with a
 //! message that names the node or field; it never panics.
 
+pub mod csv;
 pub mod dataset;
 pub mod script;
 
@@ -124,6 +125,27 @@ pub struct Project {
     pub datasets: Vec<dataset::Dataset>,
     /// The program's steps.
     pub script: Vec<Step>,
+    /// The folder of the file the project was loaded from (not saved): referenced data files are
+    /// relative to it.
+    #[serde(skip)]
+    pub base_dir: BaseDir,
+}
+
+/// Where a project file lives. Not part of the project's content: any two compare equal.
+#[derive(Clone, Debug, Default)]
+pub struct BaseDir(pub Option<std::path::PathBuf>);
+
+impl PartialEq for BaseDir {
+    fn eq(&self, _: &BaseDir) -> bool {
+        true
+    }
+}
+
+impl BaseDir {
+    /// The folder, if known.
+    pub fn get(&self) -> Option<&Path> {
+        self.0.as_deref()
+    }
 }
 
 impl Default for Project {
@@ -138,6 +160,7 @@ impl Default for Project {
             configs: Vec::new(),
             datasets: Vec::new(),
             script: Vec::new(),
+            base_dir: BaseDir::default(),
         }
     }
 }
@@ -183,7 +206,10 @@ impl Project {
     pub fn load(path: &Path) -> Result<Project, ProjectError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| ProjectError::Io { path: path.display().to_string(), source })?;
-        Project::from_json_str(&text)
+        let mut project = Project::from_json_str(&text)?;
+        let dir = path.parent().map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d });
+        project.base_dir = BaseDir(dir.map(Path::to_path_buf));
+        Ok(project)
     }
 
     /// Pretty JSON.

@@ -370,7 +370,8 @@ impl Interpreter<'_> {
                     .project
                     .dataset(dataset)
                     .ok_or_else(|| Error::value_error(format!("No dataset named '{dataset}'.")))?;
-                let table = std::sync::Arc::new(ds.materialize().map_err(Error::value_error)?);
+                let table =
+                    std::sync::Arc::new(ds.materialize_in(self.project.base_dir.get()).map_err(Error::value_error)?);
                 let mut col_feeds = Vec::with_capacity(feeds.len());
                 for f in feeds {
                     let tensor = graph.tensor(&f.tensor)?;
