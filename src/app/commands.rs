@@ -283,6 +283,14 @@ pub enum Command {
     },
     /// Writes the pending export to this path.
     WriteExport(PathBuf),
+    /// File ▸ Export ▸ TensorFlow script… (asks where to save it).
+    ExportTfScriptDialog,
+    /// Writes the project as a TF `compat.v1` script to this path.
+    WriteTfScript(PathBuf),
+    /// File ▸ Import CSV… (asks for the file).
+    ImportCsvDialog,
+    /// Imports this CSV file as a dataset.
+    ImportCsv(PathBuf),
 }
 
 /// The part of the project that undo and redo restore (the script is a record of sessions,
@@ -686,6 +694,10 @@ impl AppState {
             Command::ExportCsv(plot) => self.export_csv(plot),
             Command::ExportPng { plot, rect } => self.export.request_png(plot, rect),
             Command::WriteExport(path) => self.write_export(path),
+            Command::ExportTfScriptDialog => self.ask_dialog(DialogKind::ExportTfScript),
+            Command::WriteTfScript(path) => self.write_tf_script(path),
+            Command::ImportCsvDialog => self.ask_dialog(DialogKind::ImportCsv),
+            Command::ImportCsv(path) => self.import_csv_file(path),
         }
     }
 

@@ -17,6 +17,10 @@ pub enum DialogKind {
     ExportCsv,
     /// Save a plot as PNG.
     ExportPng,
+    /// File ▸ Export ▸ TensorFlow script…
+    ExportTfScript,
+    /// File ▸ Import CSV…
+    ImportCsv,
 }
 
 /// A dialog's answer: the path picked, or `None` when cancelled.
@@ -88,6 +92,16 @@ impl FileDialogs for RfdDialogs {
                         .set_file_name(suggested)
                         .save_file(),
                 ),
+                DialogKind::ExportTfScript => block_on(
+                    dialog
+                        .add_filter("Python", &["py"])
+                        .set_title("Export a TensorFlow script")
+                        .set_file_name(format!("{}.py", suggested.trim_end_matches(".json")))
+                        .save_file(),
+                ),
+                DialogKind::ImportCsv => {
+                    block_on(dialog.add_filter("CSV", &["csv", "txt"]).set_title("Import CSV data").pick_file())
+                }
             };
             let _ = tx.send(DialogAnswer { kind, path: path.map(|h| h.path().to_path_buf()) });
             ctx.request_repaint();

@@ -42,6 +42,14 @@ impl MenuBarView {
                 if item(ui, "Save As…", "Ctrl+Shift+S", true) {
                     out.push(Command::SaveAs);
                 }
+                ui.menu_button("Export", |ui| {
+                    if item(ui, "TensorFlow script…", "", true) {
+                        out.push(Command::ExportTfScriptDialog);
+                    }
+                });
+                if item(ui, "Import CSV…", "", true) {
+                    out.push(Command::ImportCsvDialog);
+                }
                 ui.menu_button("Recent", |ui| {
                     if s.settings.recent.is_empty() {
                         ui.weak("no recent files");

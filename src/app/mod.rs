@@ -21,6 +21,7 @@ pub mod plots;
 pub mod run_panel;
 pub mod sessions_panel;
 pub mod style;
+pub mod tf_export;
 pub mod train_panel;
 pub mod training;
 
@@ -514,6 +515,9 @@ impl eframe::App for FlowbenchApp {
                 (DialogKind::SaveAs, Some(p)) => out.push(Command::SaveTo(p)),
                 (DialogKind::ExportCsv | DialogKind::ExportPng, Some(p)) => out.push(Command::WriteExport(p)),
                 (DialogKind::ExportCsv | DialogKind::ExportPng, None) => self.state.export.bytes = None,
+                (DialogKind::ExportTfScript, Some(p)) => out.push(Command::WriteTfScript(p)),
+                (DialogKind::ImportCsv, Some(p)) => out.push(Command::ImportCsv(p)),
+                (DialogKind::ExportTfScript | DialogKind::ImportCsv, None) => {}
                 (_, None) => self.state.after_save = None,
             }
         }
