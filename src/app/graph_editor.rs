@@ -5,6 +5,11 @@
 //! (`add:0 (2,) float32`, click it to fetch it), wires carry their shape, nodes in error are
 //! drawn red with the message on them, device requests tint them, and the nodes the next run
 //! will execute are outlined.
+//!
+//! As TensorBoard does, the scopes a training graph grows (`gradients/`, and each optimizer with
+//! its slots, e.g. `Adam`, `Variable/Adam`, `beta1_power`) are drawn collapsed into one group
+//! node each ("Collapse scopes", on by default; a group's menu expands it), and the first view
+//! of a graph shows the forward pass from its top-left corner at a readable zoom.
 
 use super::commands::Command;
 use super::document::{auto_layout, index_of, node_of, run_closure};
@@ -78,12 +83,93 @@ const SCALE: [f32; 2] = [1.5, 1.3];
 struct SnarlCache {
     revision: u64,
     graph_count: usize,
+    groups_key: (bool, Vec<String>),
     snarl: Snarl<usize>,
+    groups: Groups,
+}
+
+/// Scopes drawn as one group node: per node of the graph, the group it is drawn in.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Groups {
+    /// Group names (`gradients`, `Adam`), in order; group `k` is snarl payload `nodes + k`.
+    pub names: Vec<String>,
+    /// Members of each group.
+    pub members: Vec<Vec<usize>>,
+    /// Per node: its group, if collapsed.
+    pub of: Vec<Option<usize>>,
+}
+
+/// The scope a node belongs to for collapsing: `gradients` for `gradients/...`, and an
+/// optimizer's name for its update ops, its slots (`Variable/Adam`, `Variable/Adam_1`), its
+/// power accumulators (`beta1_power`) and their initializers.
+pub fn scope_groups(gd: &crate::project::GraphDef, expanded: &[String]) -> Groups {
+    let n = gd.nodes.len();
+    let mut of: Vec<Option<String>> = vec![None; n];
+    // Train ops: NoOps grouping Apply* ops; their optimizer's scope is the op's name.
+    let apply: Vec<&NodeDef> = gd.nodes.iter().filter(|m| m.op.type_name().starts_with("Apply")).collect();
+    let mut scopes: Vec<(String, Vec<String>)> = Vec::new();
+    for t in gd.nodes.iter().filter(|m| matches!(m.op, Op::NoOp)) {
+        let prefix = format!("{}/", t.name);
+        let mine: Vec<&&NodeDef> = apply.iter().filter(|a| a.name.starts_with(&prefix)).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let mut slots: Vec<String> = Vec::new();
+        for a in mine {
+            for inp in a.inputs.iter().skip(1) {
+                let base = node_of(inp);
+                if gd.nodes.iter().any(|v| v.name == base && matches!(v.op, Op::Variable { .. }))
+                    && !slots.iter().any(|s| s == base)
+                {
+                    slots.push(base.to_string());
+                }
+            }
+        }
+        scopes.push((t.name.clone(), slots));
+    }
+    for (i, node) in gd.nodes.iter().enumerate() {
+        if node.name.starts_with("gradients/") {
+            of[i] = Some("gradients".to_string());
+            continue;
+        }
+        for (scope, slots) in &scopes {
+            let in_scope = node.name == *scope
+                || node.name.starts_with(&format!("{scope}/"))
+                || slots.iter().any(|s| node.name == *s || node.name.starts_with(&format!("{s}/")));
+            if in_scope {
+                of[i] = Some(scope.clone());
+                break;
+            }
+        }
+    }
+    let mut g = Groups { of: vec![None; n], ..Default::default() };
+    for name in ["gradients".to_string()].into_iter().chain(scopes.into_iter().map(|s| s.0)) {
+        if expanded.contains(&name) || g.names.contains(&name) {
+            continue;
+        }
+        let members: Vec<usize> = (0..n).filter(|&i| of[i].as_deref() == Some(name.as_str())).collect();
+        if members.len() < 2 {
+            continue;
+        }
+        let k = g.names.len();
+        for &m in &members {
+            g.of[m] = Some(k);
+        }
+        g.names.push(name);
+        g.members.push(members);
+    }
+    g
 }
 
 /// The editor's own state.
-#[derive(Default)]
 pub struct GraphEditor {
+    /// Draw `gradients/` and optimizer scopes as one group node each.
+    pub collapse: bool,
+    /// Groups expanded by hand while collapsing is on.
+    pub expanded: Vec<String>,
+    /// Graphs whose first view was placed (the forward pass at a readable zoom), with the
+    /// number of frames it was applied.
+    fitted: HashMap<usize, u8>,
     caches: HashMap<usize, SnarlCache>,
     search: String,
     menu_search: String,
@@ -92,6 +178,25 @@ pub struct GraphEditor {
     out_rects: HashMap<(usize, usize), Rect>,
     in_rects: HashMap<(usize, usize), Rect>,
 }
+
+impl Default for GraphEditor {
+    fn default() -> Self {
+        GraphEditor {
+            collapse: true,
+            expanded: Vec::new(),
+            fitted: HashMap::new(),
+            caches: HashMap::new(),
+            search: String::new(),
+            menu_search: String::new(),
+            last_snarl_selection: HashMap::new(),
+            out_rects: HashMap::new(),
+            in_rects: HashMap::new(),
+        }
+    }
+}
+
+/// The zoom of a graph's first view.
+const FIRST_VIEW_SCALE: f32 = 0.8;
 
 struct OutView {
     tensor: String,
@@ -113,6 +218,8 @@ struct NodeView {
     placed: Option<String>,
     in_run: bool,
     selected: bool,
+    /// For a group node: how many nodes it stands for.
+    group: Option<usize>,
 }
 
 impl GraphEditor {
@@ -167,6 +274,16 @@ impl GraphEditor {
             if ui.button("Auto-layout").clicked() {
                 out.push(Command::AutoLayout { graph: g });
             }
+            if ui
+                .checkbox(&mut self.collapse, "Collapse scopes")
+                .on_hover_text("draw gradients/ and each optimizer with its slots as one group node (right-click a group to expand it)")
+                .changed()
+            {
+                self.expanded.clear();
+            }
+            if ui.button("Fit").on_hover_text("show the forward pass from the top-left at a readable zoom").clicked() {
+                self.fitted.remove(&g);
+            }
             ui.weak("drag: pan · wheel/ctrl: zoom · shift-drag: box select · right-click: menu");
         });
         ui.separator();
@@ -175,15 +292,61 @@ impl GraphEditor {
         let cache = self.caches.entry(g).or_insert_with(|| SnarlCache {
             revision: u64::MAX,
             graph_count: 0,
+            groups_key: (false, Vec::new()),
             snarl: Snarl::new(),
+            groups: Groups::default(),
         });
-        if cache.revision != s.doc.revision || cache.graph_count != s.doc.project.graphs.len() {
-            cache.snarl = build_snarl(s, g);
+        let groups_key = (self.collapse, self.expanded.clone());
+        if cache.revision != s.doc.revision
+            || cache.graph_count != s.doc.project.graphs.len()
+            || cache.groups_key != groups_key
+        {
+            cache.groups = if self.collapse { scope_groups(gd, &self.expanded) } else { Groups::default() };
+            cache.snarl = build_snarl(s, g, &cache.groups);
             cache.revision = s.doc.revision;
             cache.graph_count = s.doc.project.graphs.len();
+            cache.groups_key = groups_key;
         }
 
-        let views = node_views(s, g);
+        let mut views = node_views(s, g);
+        for (k, name) in cache.groups.names.iter().enumerate() {
+            let count = cache.groups.members.get(k).map_or(0, Vec::len);
+            views.push(NodeView {
+                name: name.clone(),
+                op_type: "scope",
+                inputs: vec!["in".to_string()],
+                n_in: 1,
+                outputs: vec![OutView {
+                    tensor: String::new(),
+                    label: format!("{count} nodes ▸"),
+                    dtype: None,
+                    shape: String::new(),
+                }],
+                op_pin: false,
+                error: None,
+                incomplete: false,
+                tint: Some(Color32::from_rgb(45, 55, 75)),
+                placed: None,
+                in_run: false,
+                selected: false,
+                group: Some(count),
+            });
+        }
+        // The first view: the forward pass (the nodes not collapsed) from its top-left corner.
+        let fit = match self.fitted.get(&g).copied().unwrap_or(0) {
+            n if n < 2 => {
+                self.fitted.insert(g, n + 1);
+                let mut bb = Rect::NOTHING;
+                for (_, pos, &i) in cache.snarl.nodes_pos_ids() {
+                    if i < gd.nodes.len() && cache.groups.of.get(i).copied().flatten().is_none() {
+                        bb.extend_with(pos);
+                    }
+                }
+                bb.is_finite().then(|| (bb, ui.available_rect_before_wrap()))
+            }
+            _ => None,
+        };
+        let mut expand: Option<String> = None;
         let mut viewer = Viewer {
             graph: g,
             views: &views,
@@ -202,6 +365,8 @@ impl GraphEditor {
             new_in: HashMap::new(),
             menu_search: &mut self.menu_search,
             shapes: views.iter().map(|v| v.outputs.iter().map(|o| o.shape.clone()).collect()).collect(),
+            fit,
+            expand: &mut expand,
         };
         let style = SnarlStyle {
             centering: Some(true),
@@ -216,6 +381,11 @@ impl GraphEditor {
         let (new_out, new_in) = (std::mem::take(&mut viewer.new_out), std::mem::take(&mut viewer.new_in));
         self.out_rects = new_out;
         self.in_rects = new_in;
+        if let Some(e) = expand
+            && !self.expanded.contains(&e)
+        {
+            self.expanded.push(e);
+        }
 
         // Selection made on the canvas becomes the window's selection.
         let selected: Vec<String> = egui_snarl::ui::get_selected_nodes(id, ui.ctx())
@@ -260,28 +430,74 @@ fn has_op_pin(gd: &crate::project::GraphDef, n: &NodeDef) -> bool {
     matches!(n.op, Op::NoOp | Op::Assign { .. }) || gd.nodes.iter().any(|m| m.control_inputs.contains(&n.name))
 }
 
-/// Derives the canvas from graph `g` of the project.
-fn build_snarl(s: &AppState, g: usize) -> Snarl<usize> {
+/// Derives the canvas from graph `g` of the project; nodes in a collapsed group are drawn as
+/// the group's node (payload `nodes + k`), with one wire per outside node it connects to.
+fn build_snarl(s: &AppState, g: usize, groups: &Groups) -> Snarl<usize> {
     let mut snarl = Snarl::new();
     let Some(gd) = s.doc.project.graphs.get(g) else { return snarl };
     let layout: HashMap<String, [f32; 2]> = auto_layout(gd).into_iter().collect();
+    let pos_of = |n: &NodeDef| n.pos.or_else(|| layout.get(&n.name).copied()).unwrap_or([0.0, 0.0]);
     let mut ids: HashMap<&str, NodeId> = HashMap::new();
     for (i, n) in gd.nodes.iter().enumerate() {
-        let p = n.pos.or_else(|| layout.get(&n.name).copied()).unwrap_or([0.0, 0.0]);
+        if groups.of.get(i).copied().flatten().is_some() {
+            continue;
+        }
+        let p = pos_of(n);
         let id = snarl.insert_node(Pos2::new(p[0] * SCALE[0], p[1] * SCALE[1]), i);
         ids.insert(n.name.as_str(), id);
     }
-    for n in &gd.nodes {
-        let Some(&to) = ids.get(n.name.as_str()) else { continue };
-        for (k, t) in n.inputs.iter().enumerate() {
-            if let Some(&from) = ids.get(node_of(t)).filter(|_| !t.is_empty()) {
-                snarl.connect(OutPinId { node: from, output: index_of(t) }, InPinId { node: to, input: k });
-            }
+    // A group sits at its members' top-left corner.
+    let mut group_ids = Vec::with_capacity(groups.names.len());
+    for (k, members) in groups.members.iter().enumerate() {
+        let (mut x, mut y) = (f32::INFINITY, f32::INFINITY);
+        for p in members.iter().filter_map(|&m| gd.nodes.get(m)).map(pos_of) {
+            x = x.min(p[0]);
+            y = y.min(p[1]);
         }
+        let p = if x.is_finite() { [x, y] } else { [0.0, 0.0] };
+        group_ids.push(snarl.insert_node(Pos2::new(p[0] * SCALE[0], p[1] * SCALE[1]), gd.nodes.len() + k));
+    }
+    let index: HashMap<&str, usize> = gd.nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect();
+    let group_of = |name: &str| index.get(name).and_then(|&i| groups.of.get(i).copied().flatten());
+    let mut group_wires: HashSet<(OutPinId, InPinId)> = HashSet::new();
+    for n in &gd.nodes {
+        let to_group = group_of(&n.name);
         let n_in = n.op.input_names().len().max(n.inputs.len());
-        for c in &n.control_inputs {
-            if let (Some(&from), Some(src)) = (ids.get(c.as_str()), gd.nodes.iter().find(|m| m.name == *c)) {
-                snarl.connect(OutPinId { node: from, output: src.op.num_outputs() }, InPinId { node: to, input: n_in });
+        let srcs = n
+            .inputs
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !t.is_empty())
+            .map(|(k, t)| (node_of(t), Some((k, index_of(t)))))
+            .chain(n.control_inputs.iter().map(|c| (c.as_str(), None)));
+        for (src, data) in srcs {
+            let from_group = group_of(src);
+            if from_group.is_some() && from_group == to_group {
+                continue;
+            }
+            let from = match from_group {
+                Some(k) => group_ids.get(k).map(|&id| OutPinId { node: id, output: 0 }),
+                None => ids.get(src).map(|&id| {
+                    let output = match data {
+                        Some((_, o)) => o,
+                        None => gd.nodes.iter().find(|m| m.name == src).map_or(0, |m| m.op.num_outputs()),
+                    };
+                    OutPinId { node: id, output }
+                }),
+            };
+            let to = match to_group {
+                Some(k) => group_ids.get(k).map(|&id| InPinId { node: id, input: 0 }),
+                None => ids.get(n.name.as_str()).map(|&id| InPinId { node: id, input: data.map_or(n_in, |d| d.0) }),
+            };
+            if let (Some(from), Some(to)) = (from, to) {
+                if from_group.is_some() || to_group.is_some() {
+                    // Output pin of a group collapses many tensors: one wire per pair of nodes.
+                    let key = (from, if to_group.is_some() { to } else { InPinId { node: to.node, input: to.input } });
+                    if !group_wires.insert(key) {
+                        continue;
+                    }
+                }
+                snarl.connect(from, to);
             }
         }
     }
@@ -343,6 +559,7 @@ fn node_views(s: &AppState, g: usize) -> Vec<NodeView> {
                 placed: placement.map(|p| p.device.rsplit('/').next().unwrap_or_default().replace("device:", "")),
                 in_run: run_set.contains(&n.name),
                 selected: s.view.selection.contains(&n.name),
+                group: None,
             }
         })
         .collect()
@@ -361,6 +578,8 @@ struct Viewer<'a> {
     new_in: HashMap<(usize, usize), Rect>,
     menu_search: &'a mut String,
     shapes: Vec<Vec<String>>,
+    fit: Option<(Rect, Rect)>,
+    expand: &'a mut Option<String>,
 }
 
 fn view_of<'v>(views: &'v [NodeView], snarl: &Snarl<usize>, node: NodeId) -> Option<(usize, &'v NodeView)> {
@@ -371,6 +590,18 @@ fn view_of<'v>(views: &'v [NodeView], snarl: &Snarl<usize>, node: NodeId) -> Opt
 impl SnarlViewer<usize> for Viewer<'_> {
     fn title(&mut self, node: &usize) -> String {
         self.views.get(*node).map_or_else(String::new, |v| v.name.clone())
+    }
+
+    fn current_transform(&mut self, to_global: &mut egui::emath::TSTransform, _: &mut Snarl<usize>) {
+        if let Some((bb, rect)) = self.fit {
+            // A small graph fits whole (at most at 1:1); a big one shows its top-left part at a
+            // zoom where the text stays readable.
+            let margin = egui::vec2(24.0, 24.0);
+            let need = bb.size() + egui::vec2(340.0, 160.0);
+            let fit = ((rect.width() - 2.0 * margin.x) / need.x).min((rect.height() - 2.0 * margin.y) / need.y);
+            let scale = if fit >= FIRST_VIEW_SCALE { fit.min(1.0) } else { FIRST_VIEW_SCALE };
+            *to_global = egui::emath::TSTransform::new(rect.min.to_vec2() + margin - bb.min.to_vec2() * scale, scale);
+        }
     }
 
     fn node_frame(
@@ -484,6 +715,14 @@ impl SnarlViewer<usize> for Viewer<'_> {
             }
             return PinInfo::square().with_fill(Color32::GRAY).with_wire_style(egui_snarl::ui::WireStyle::Line);
         };
+        if v.group.is_some() {
+            let resp = ui.add(egui::Label::new(RichText::new(&o.label).small()).sense(egui::Sense::click()));
+            self.new_out.insert((i, k), resp.rect);
+            if resp.on_hover_text(format!("the {} scope, collapsed: click to expand it", v.name)).clicked() {
+                *self.expand = Some(v.name.clone());
+            }
+            return PinInfo::circle().with_fill(Color32::GRAY);
+        }
         let fetched = self.fetches.contains(&o.tensor);
         let text = RichText::new(&o.label).monospace().size(11.5);
         let text = if fetched { text.background_color(style::RUN.gamma_multiply(0.35)).strong() } else { text };
@@ -516,6 +755,13 @@ impl SnarlViewer<usize> for Viewer<'_> {
         let Some((_, v)) = view_of(self.views, snarl, node) else { return };
         let name = v.name.clone();
         let g = self.graph;
+        if v.group.is_some() {
+            if ui.button(format!("Expand {name}")).clicked() {
+                *self.expand = Some(name);
+                ui.close();
+            }
+            return;
+        }
         if ui.button("Rename…").clicked() {
             self.out.push(Command::ShowModal(Modal::RenameNode { graph: g, node: name.clone() }));
             ui.close();
@@ -575,6 +821,9 @@ impl SnarlViewer<usize> for Viewer<'_> {
         else {
             return;
         };
+        if src.group.is_some() || dst.group.is_some() {
+            return;
+        }
         let op_pin = from.id.output >= src.outputs.len();
         let ctrl_pin = to.id.input >= dst.n_in;
         let g = self.graph;
@@ -608,6 +857,9 @@ impl SnarlViewer<usize> for Viewer<'_> {
         else {
             return;
         };
+        if src.group.is_some() || dst.group.is_some() {
+            return;
+        }
         let g = self.graph;
         if to.id.input >= dst.n_in {
             self.out.push(Command::RemoveControlInputs {
@@ -628,7 +880,9 @@ impl SnarlViewer<usize> for Viewer<'_> {
     }
 
     fn drop_inputs(&mut self, pin: &InPin, snarl: &mut Snarl<usize>) {
-        let Some((_, dst)) = view_of(self.views, snarl, pin.id.node) else { return };
+        let Some((_, dst)) = view_of(self.views, snarl, pin.id.node).filter(|(_, v)| v.group.is_none()) else {
+            return;
+        };
         let g = self.graph;
         if pin.id.input >= dst.n_in {
             self.out.push(Command::RemoveControlInputs { graph: g, node: dst.name.clone(), from: None });

@@ -135,7 +135,7 @@ impl Plots {
             });
         });
         ui.separator();
-        self.weights_ui(ui, run, (h * 0.45 - 50.0).max(120.0), out);
+        self.weights_ui(ui, run, (h * 0.45 - 90.0).max(120.0), out);
     }
 
     fn loss_ui(&mut self, ui: &mut egui::Ui, run: &TrainRun, height: f32, out: &mut Vec<Command>) {
@@ -204,14 +204,14 @@ impl Plots {
                 }
                 pui.line(Line::new("eval loss (all data)", PlotPoints::new(ev.clone())).color(style::RUN).width(1.5));
                 pui.add(
-                    Points::new("logged evaluations", PlotPoints::new(ev))
+                    Points::new("eval loss (all data)", PlotPoints::new(ev))
                         .shape(MarkerShape::Diamond)
                         .radius(4.0)
                         .color(style::RUN),
                 );
                 for (x, y, text) in labels {
                     pui.text(
-                        Text::new("logged", PlotPoint::new(x, y), RichText::new(text).small().color(style::RUN))
+                        Text::new("", PlotPoint::new(x, y), RichText::new(text).small().color(style::RUN))
                             .anchor(egui::Align2::LEFT_BOTTOM),
                     );
                 }
@@ -348,7 +348,9 @@ impl Plots {
                 };
                 let resp = Plot::new("weights-plot")
                     .height(height)
-                    .legend(Legend::default())
+                    .legend(
+                        Legend::default().text_style(egui::TextStyle::Small).position(egui_plot::Corner::RightBottom),
+                    )
                     .x_axis_label(x_name)
                     .label_formatter(move |pos| match pos {
                         egui_plot::HoverPosition::NearDataPoint { plot_name, position, .. } => Some(format!(

@@ -66,7 +66,13 @@ impl SessionsPanel {
                 }
                 ui.horizontal(|ui| {
                     ui.label(RichText::new(&e.id).strong().monospace());
-                    let (txt, c) = if stats.open { ("OPEN", style::OPEN) } else { ("CLOSED", style::CLOSED) };
+                    let (txt, c) = if e.busy {
+                        ("TRAINING", style::RUN)
+                    } else if stats.open {
+                        ("OPEN", style::OPEN)
+                    } else {
+                        ("CLOSED", style::CLOSED)
+                    };
                     ui.label(RichText::new(txt).small().strong().color(c));
                     let gname = s.engine.ws.graphs.get(e.graph).map_or("?", |g| g.name.as_str());
                     ui.label(RichText::new(format!("graph {gname}")).small());
@@ -100,7 +106,28 @@ impl SessionsPanel {
                     ))
                     .small(),
                 );
-                ui.horizontal(|ui| {
+                if e.busy {
+                    let step = s.training.run.as_ref().filter(|r| r.session == i).map_or(0, |r| r.step);
+                    ui.label(
+                        RichText::new(format!(
+                            "a training job owns this session (step {step}): its variables can't be edited, run or fetched until it stops"
+                        ))
+                        .small()
+                        .color(style::RUN),
+                    );
+                    if let Some(ws) = s.training_snapshot(i) {
+                        egui::CollapsingHeader::new(RichText::new("latest weights (read-only)").small())
+                            .id_salt(("train-vars", i))
+                            .show(ui, |ui| {
+                                for w in ws {
+                                    let text = super::training::as_value(w)
+                                        .map_or_else(|| "…".to_string(), |v| v.to_numpy_string());
+                                    ui.label(RichText::new(format!("{} =\n{text}", w.name)).monospace().size(11.0));
+                                }
+                            });
+                    }
+                }
+                ui.add_enabled_ui(!e.busy, |ui| ui.horizontal(|ui| {
                     if ui
                         .small_button("Initialize")
                         .on_hover_text("sess.run(tf.global_variables_initializer())")
@@ -122,8 +149,8 @@ impl SessionsPanel {
                     {
                         out.push(Command::CloseSession { session: i });
                     }
-                });
-                if stats.total_variables > 0 && stats.open {
+                }));
+                if stats.total_variables > 0 && stats.open && !e.busy {
                     egui::CollapsingHeader::new(RichText::new("variable values").small()).id_salt(("vars", i)).show(
                         ui,
                         |ui| {

@@ -74,6 +74,10 @@ impl TrainPanel {
         }
         labelled_drag(ui, "N steps", &mut setup.step_n, 1..=1_000_000_000).on_hover_text("steps run by \"Step N\"");
         ui.add_enabled_ui(!live, |ui| {
+            labelled_drag(ui, "Weights every", &mut setup.weights_every, 0..=1_000_000_000)
+                .on_hover_text("record the weights every this many steps; 0: as often as the display refreshes");
+        });
+        ui.add_enabled_ui(!live, |ui| {
             let sessions: Vec<(usize, String)> = s
                 .engine
                 .ws
@@ -157,7 +161,14 @@ impl TrainPanel {
             return;
         };
         let frac = if r.total_steps > 0 { r.step as f32 / r.total_steps as f32 } else { 0.0 };
-        let eta = r.eta_secs().map_or(String::new(), |e| format!(" · ETA {}", eta_text(e)));
+        let rate = match r.status {
+            TrainStatus::Running => format!(
+                " · {:.0} steps/s{}",
+                r.steps_per_sec,
+                r.eta_secs().map_or(String::new(), |e| format!(" · ETA {}", eta_text(e)))
+            ),
+            _ => String::new(),
+        };
         let (word, color) = match &r.status {
             TrainStatus::Running => ("running", style::OPEN),
             TrainStatus::Paused => ("paused", style::RUN),
@@ -165,10 +176,7 @@ impl TrainPanel {
             TrainStatus::Stopped => ("stopped", style::WARNING),
             TrainStatus::Failed(_) => ("failed", style::ERROR),
         };
-        ui.add(
-            egui::ProgressBar::new(frac.clamp(0.0, 1.0))
-                .text(format!("{} / {} · {:.0} steps/s{eta}", r.step, r.total_steps, r.steps_per_sec)),
-        );
+        ui.add(egui::ProgressBar::new(frac.clamp(0.0, 1.0)).text(format!("{} / {}{rate}", r.step, r.total_steps)));
         let id = s.engine.ws.sessions.get(r.session).map_or("?", |e| e.id.as_str());
         ui.horizontal(|ui| {
             ui.label(RichText::new(word).strong().color(color));
@@ -346,7 +354,7 @@ impl TrainPanel {
         };
         ui.label(RichText::new(format!("columns: {columns}")).small().weak());
         for (tensor, cols) in &mut setup.feeds {
-            labelled_text(ui, &format!("{tensor} ←"), cols, 90.0)
+            labelled_text(ui, &format!("{tensor} ="), cols, 90.0)
                 .on_hover_text("the columns that feed this placeholder, comma-separated");
         }
     }

@@ -62,6 +62,8 @@ pub struct TrainSetup {
     pub boundary_output: String,
     /// The log line printed at each evaluation (Python `%` format).
     pub log_format: String,
+    /// Record the weights every this many steps (0: as often as the display needs, by time).
+    pub weights_every: u64,
 }
 
 impl Default for TrainSetup {
@@ -87,6 +89,7 @@ impl Default for TrainSetup {
             watch: Vec::new(),
             boundary_output: String::new(),
             log_format: DEFAULT_LOG_FORMAT.to_string(),
+            weights_every: 0,
         }
     }
 }
@@ -327,6 +330,23 @@ pub struct Training {
     pub show: bool,
 }
 
+/// Stores a weight snapshot as the latest values, and in the histories when `push`.
+fn record_weights(weights: &mut [WatchedVar], step: u64, time: f64, values: Vec<(String, Value)>, push: bool) {
+    for (name, value) in values {
+        let Some(wv) = weights.iter_mut().find(|x| x.name == name) else { continue };
+        wv.shape = value.shape().to_vec();
+        wv.values = value.to_f64_vec();
+        if wv.series.len() != wv.values.len() {
+            wv.series = vec![Series::new(512); wv.values.len()];
+        }
+        if push {
+            for (s, &v) in wv.series.iter_mut().zip(&wv.values) {
+                s.push(Sample { step: step as f64, time, value: v });
+            }
+        }
+    }
+}
+
 /// A comma-separated column list.
 fn columns_of(text: &str) -> Vec<String> {
     text.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect()
@@ -476,7 +496,11 @@ impl AppState {
         let id = self.engine.ws.sessions.get(session).map(|e| e.id.clone()).unwrap_or_default();
         let taken = self.engine.ws.take_session(session).map_err(|e| e.to_string())?;
         let ctx = self.repaint.clone();
-        let extras = JobExtras { boundary, waker: ctx.map(|c| Arc::new(move || c.request_repaint()) as worker::Waker) };
+        let extras = JobExtras {
+            boundary,
+            waker: ctx.map(|c| Arc::new(move || c.request_repaint()) as worker::Waker),
+            weights_every: setup.weights_every,
+        };
         let job = match TrainJob::spawn_with(spec, extras, taken, paused) {
             Ok(j) => j,
             Err(failed) => {
@@ -607,18 +631,13 @@ impl AppState {
                             }
                         }
                         logs.extend(p.logs);
+                        let by_steps = run.setup.weights_every > 0;
+                        for (step, w) in p.weight_history {
+                            record_weights(&mut run.weights, step, time_at(step), w, true);
+                        }
                         if let Some(w) = p.weights {
-                            for (name, value) in w {
-                                let Some(wv) = run.weights.iter_mut().find(|x| x.name == name) else { continue };
-                                wv.shape = value.shape().to_vec();
-                                wv.values = value.to_f64_vec();
-                                if wv.series.len() != wv.values.len() {
-                                    wv.series = vec![Series::new(512); wv.values.len()];
-                                }
-                                for (s, &v) in wv.series.iter_mut().zip(&wv.values) {
-                                    s.push(Sample { step: p.step as f64, time: now, value: v });
-                                }
-                            }
+                            // Step-driven histories only take the latest values from here.
+                            record_weights(&mut run.weights, p.step, now, w, !by_steps);
                         }
                         if let Some(b) = p.boundary {
                             run.boundary = Some(b);

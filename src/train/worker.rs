@@ -54,6 +54,9 @@ pub struct Progress {
     /// The decision boundary on its grid (throttled; only for jobs started with a
     /// [`BoundarySpec`]).
     pub boundary: Option<BoundaryGrid>,
+    /// Step-driven weight snapshots since the last update (only for jobs started with
+    /// [`JobExtras::weights_every`]): `(step, values)`, decimated when there are many.
+    pub weight_history: Vec<(u64, Vec<(String, Value)>)>,
 }
 
 /// A decision-boundary request: `output` evaluated on a `resolution × resolution` grid fed to
@@ -108,11 +111,18 @@ pub struct JobExtras {
     pub boundary: Option<BoundarySpec>,
     /// Wakes the receiver after each event sent (at most about 60 times a second).
     pub waker: Option<Waker>,
+    /// Also snapshot the watched variables after every this many steps, into
+    /// [`Progress::weight_history`] (deterministic histories; 0 = off).
+    pub weights_every: u64,
 }
 
 impl std::fmt::Debug for JobExtras {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JobExtras").field("boundary", &self.boundary).field("waker", &self.waker.is_some()).finish()
+        f.debug_struct("JobExtras")
+            .field("boundary", &self.boundary)
+            .field("waker", &self.waker.is_some())
+            .field("weights_every", &self.weights_every)
+            .finish()
     }
 }
 
@@ -548,6 +558,19 @@ fn run_loop(
         i += 1;
         *step_reached = i;
         pending.step = i;
+        if let Some(plan) = watch_plan
+            && extras.weights_every > 0
+            && i.is_multiple_of(extras.weights_every)
+        {
+            pending.weight_history.push((i, snapshot(session, g, plan, &watch_names)?));
+            if pending.weight_history.len() >= 512 {
+                let mut k = 0;
+                pending.weight_history.retain(|_| {
+                    k += 1;
+                    k % 2 == 0
+                });
+            }
+        }
         if let Some(b) = budget.as_mut() {
             *b = b.saturating_sub(1);
         }
