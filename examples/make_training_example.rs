@@ -43,7 +43,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // differentiates (as TensorBoard draws them); the optimizer's state and updates below that.
     let mut depth: HashMap<String, usize> = HashMap::new();
     let is_forward = |name: &str| {
-        !(name.starts_with("gradients") || name.starts_with("Adam") || name.contains("/Adam") || name.contains("_power"))
+        !(name.starts_with("gradients")
+            || name.starts_with("Adam")
+            || name.contains("/Adam")
+            || name.contains("_power"))
             && name != "init"
     };
     for n in g.nodes() {

@@ -35,11 +35,7 @@ fn seed_training_program_prints_tf_log() {
     // The trained weights agree with TF's to the last printed digit or two (see the closing note
     // of the training issue: TF's vectorised sigmoid/reciprocal differ from IEEE ones in the last bit).
     let nums = |s: &[&str]| -> Vec<f64> {
-        s.join(" ")
-            .replace(['[', ']'], " ")
-            .split_whitespace()
-            .map(|t| t.parse::<f64>().unwrap())
-            .collect()
+        s.join(" ").replace(['[', ']'], " ").split_whitespace().map(|t| t.parse::<f64>().unwrap()).collect()
     };
     let (g, w) = (nums(&got_lines[10..]), nums(&want_lines[10..]));
     assert_eq!(g.len(), 9);
@@ -72,7 +68,12 @@ fn seed_job_with(opt: Optimizer, steps: u64, eval_every: u64) -> (TrainSpec, Ses
     s.run(&g, &[], &[], &[init]).unwrap();
     let table = Dataset {
         name: "seed".into(),
-        source: DatasetSource::NumpyRand { seed: 1, rows: 128, features: 2, label: LabelRule::SumLessThan { threshold: 1.0 } },
+        source: DatasetSource::NumpyRand {
+            seed: 1,
+            rows: 128,
+            features: 2,
+            label: LabelRule::SumLessThan { threshold: 1.0 },
+        },
     }
     .materialize()
     .unwrap();

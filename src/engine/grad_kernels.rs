@@ -228,11 +228,11 @@ fn clip_grad_t<T: FloatValue>(t: &Value, lo: &Value, hi: &Value, dy: &Value, out
         slice::<T>(dy, "ClipByValueGrad")?,
     );
     let shape = t.shape();
-    let o = out_slice::<T>(out, &shape)?;
+    let o = out_slice::<T>(out, shape)?;
     for (i, o) in o.iter_mut().enumerate() {
         let x = ts[i];
-        let l = if ls.len() == 1 { ls[0] } else { ls[broadcast_index(&shape, lo.shape(), i)] };
-        let h = if hs.len() == 1 { hs[0] } else { hs[broadcast_index(&shape, hi.shape(), i)] };
+        let l = if ls.len() == 1 { ls[0] } else { ls[broadcast_index(shape, lo.shape(), i)] };
+        let h = if hs.len() == 1 { hs[0] } else { hs[broadcast_index(shape, hi.shape(), i)] };
         *o = if x < l || x > h { T::ZERO } else { ds[i] };
     }
     Ok(())
@@ -262,10 +262,10 @@ fn maxmin_grad_t<T: FloatValue>(
 ) -> Result<()> {
     let (xs, ys, ds) = (slice::<T>(x, "MaximumGrad")?, slice::<T>(y, "MaximumGrad")?, slice::<T>(dy, "MaximumGrad")?);
     let shape = dy.shape();
-    let o = out_slice::<T>(out, &shape)?;
+    let o = out_slice::<T>(out, shape)?;
     for (i, o) in o.iter_mut().enumerate() {
-        let a = xs[broadcast_index(&shape, x.shape(), i)];
-        let b = ys[broadcast_index(&shape, y.shape(), i)];
+        let a = xs[broadcast_index(shape, x.shape(), i)];
+        let b = ys[broadcast_index(shape, y.shape(), i)];
         let mask = if is_max { a >= b } else { a <= b };
         *o = if mask == for_x { ds[i] } else { T::ZERO };
     }
@@ -319,21 +319,21 @@ fn reduce_grad_t<T: FloatValue>(
     let factor = n_in.checked_div(n_out).unwrap_or(0);
     match kind {
         ReduceOp::Sum | ReduceOp::Mean => {
-            let o = out_slice::<T>(out, &shape)?;
+            let o = out_slice::<T>(out, shape)?;
             if kind == ReduceOp::Mean {
                 let f = T::from_f64(factor as f64);
                 if ds.len() == 1 {
                     o.fill(ds[0] / f);
                 } else {
                     for (i, o) in o.iter_mut().enumerate() {
-                        *o = ds[broadcast_index(&shape, kept, i)] / f;
+                        *o = ds[broadcast_index(shape, kept, i)] / f;
                     }
                 }
             } else if ds.len() == 1 {
                 o.fill(ds[0]);
             } else {
                 for (i, o) in o.iter_mut().enumerate() {
-                    *o = ds[broadcast_index(&shape, kept, i)];
+                    *o = ds[broadcast_index(shape, kept, i)];
                 }
             }
             Ok(())
@@ -346,14 +346,14 @@ fn reduce_grad_t<T: FloatValue>(
             }
             let mut counts = vec![T::ZERO; n_out];
             for (i, &xv) in xs.iter().enumerate() {
-                let j = broadcast_index(&shape, kept, i);
+                let j = broadcast_index(shape, kept, i);
                 if xv == ys[j] {
                     counts[j] = counts[j] + T::ONE;
                 }
             }
-            let o = out_slice::<T>(out, &shape)?;
+            let o = out_slice::<T>(out, shape)?;
             for (i, o) in o.iter_mut().enumerate() {
-                let j = broadcast_index(&shape, kept, i);
+                let j = broadcast_index(shape, kept, i);
                 let ind = if xs[i] == ys[j] { T::ONE } else { T::ZERO };
                 *o = ind / counts[j] * ds[j];
             }

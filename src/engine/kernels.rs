@@ -618,8 +618,10 @@ fn alloc<T: Elem>(shape: &[usize]) -> Result<ArrayD<T>> {
 /// The output slice for a result of `shape`: `out`'s own buffer when it already has this dtype
 /// and shape in standard layout, else a fresh zeroed array put into `out`.
 fn out_buf<'a, T: Elem>(out: &'a mut Value, shape: &[usize]) -> Result<&'a mut [T]> {
-    let reuse = T::get_mut(out).is_some_and(|a| a.shape() == shape && a.is_standard_layout());
-    if !reuse {
+    // Buffers made here are always in standard layout, so a matching shape is enough to reuse
+    // one; `as_slice_mut` below still checks, and a foreign layout is replaced.
+    let reuse = T::get_mut(out).is_some_and(|a| a.shape() == shape);
+    if !reuse || T::get_mut(out).is_some_and(|a| a.as_slice_mut().is_none()) {
         *out = T::wrap(alloc::<T>(shape)?);
     }
     T::get_mut(out)
@@ -814,31 +816,35 @@ fn bin<T: Elem, U: Elem>(
     // Fast paths for the shapes small training graphs use all the time: equal shapes, and a
     // scalar on either side. They skip the broadcast planner (and its bookkeeping) entirely.
     let small = a.len().max(b.len()) < PAR_MIN_ELEMS;
-    if small && a.ndim() <= MAX_RANK && b.ndim() <= MAX_RANK && a.is_standard_layout() && b.is_standard_layout() {
-        if let (Some(xs), Some(ys)) = (a.as_slice(), b.as_slice()) {
-            if a.shape() == b.shape() {
-                let o = out_buf::<U>(out, a.shape())?;
-                for ((o, &x), &y) in o.iter_mut().zip(xs).zip(ys) {
-                    *o = f(x, y);
-                }
-                return Ok(());
+    if small
+        && a.ndim() <= MAX_RANK
+        && b.ndim() <= MAX_RANK
+        && a.is_standard_layout()
+        && b.is_standard_layout()
+        && let (Some(xs), Some(ys)) = (a.as_slice(), b.as_slice())
+    {
+        if a.shape() == b.shape() {
+            let o = out_buf::<U>(out, a.shape())?;
+            for ((o, &x), &y) in o.iter_mut().zip(xs).zip(ys) {
+                *o = f(x, y);
             }
-            if b.ndim() == 0 || (b.len() == 1 && b.ndim() <= a.ndim()) {
-                let y = ys[0];
-                let o = out_buf::<U>(out, a.shape())?;
-                for (o, &x) in o.iter_mut().zip(xs) {
-                    *o = f(x, y);
-                }
-                return Ok(());
+            return Ok(());
+        }
+        if b.ndim() == 0 || (b.len() == 1 && b.ndim() <= a.ndim()) {
+            let y = ys[0];
+            let o = out_buf::<U>(out, a.shape())?;
+            for (o, &x) in o.iter_mut().zip(xs) {
+                *o = f(x, y);
             }
-            if a.ndim() == 0 || (a.len() == 1 && a.ndim() <= b.ndim()) {
-                let x = xs[0];
-                let o = out_buf::<U>(out, b.shape())?;
-                for (o, &y) in o.iter_mut().zip(ys) {
-                    *o = f(x, y);
-                }
-                return Ok(());
+            return Ok(());
+        }
+        if a.ndim() == 0 || (a.len() == 1 && a.ndim() <= b.ndim()) {
+            let x = xs[0];
+            let o = out_buf::<U>(out, b.shape())?;
+            for (o, &y) in o.iter_mut().zip(ys) {
+                *o = f(x, y);
             }
+            return Ok(());
         }
     }
     let (shape, bc) = plan_broadcast(a.shape(), b.shape())?;
@@ -1128,14 +1134,21 @@ fn matmul_float<T: Gemm>(
         // rounding per multiply and per add, which is what TF's CPU kernel gives for them: a
         // fused multiply-add kernel would differ in the last bit.
         let (rsa, csa, rsb, csb) = (g.rsa as usize, g.csa as usize, g.rsb as usize, g.csb as usize);
+        // The last element each operand's strides reach must be inside it (checked once here, so
+        // the indexing below cannot go out of bounds).
+        let a_last = (g.m - 1) * rsa + (g.k - 1) * csa;
+        let b_last = (g.k - 1) * rsb + (g.n - 1) * csb;
+        if a_last >= xs.len() || b_last >= ys.len() {
+            return Err(Error::internal("matmul operand smaller than its shape"));
+        }
         for (i, crow) in o.chunks_exact_mut(g.n).enumerate() {
             for (j, c) in crow.iter_mut().enumerate() {
                 let mut acc = T::ZERO;
-                for p in 0..g.k {
-                    let (x, y) = (xs.get(i * rsa + p * csa), ys.get(p * rsb + j * csb));
-                    if let (Some(&x), Some(&y)) = (x, y) {
-                        acc = acc + x * y;
-                    }
+                let (mut ia, mut ib) = (i * rsa, j * csb);
+                for _ in 0..g.k {
+                    acc = acc + xs[ia] * ys[ib];
+                    ia += csa;
+                    ib += rsb;
                 }
                 *c = acc;
             }

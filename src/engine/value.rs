@@ -50,6 +50,29 @@ impl Clone for Value {
 
     /// Reuses this value's buffer when the dtype matches (run plans copy into kept buffers).
     fn clone_from(&mut self, source: &Value) {
+        fn copy<T: Copy>(a: &mut ArrayD<T>, b: &ArrayD<T>) -> bool {
+            if a.shape() != b.shape() {
+                return false;
+            }
+            match (a.as_slice_mut(), b.as_slice()) {
+                (Some(x), Some(y)) => {
+                    x.copy_from_slice(y);
+                    true
+                }
+                _ => false,
+            }
+        }
+        let done = match (&mut *self, source) {
+            (Value::F32(a), Value::F32(b)) => copy(a, b),
+            (Value::F64(a), Value::F64(b)) => copy(a, b),
+            (Value::I32(a), Value::I32(b)) => copy(a, b),
+            (Value::I64(a), Value::I64(b)) => copy(a, b),
+            (Value::Bool(a), Value::Bool(b)) => copy(a, b),
+            _ => false,
+        };
+        if done {
+            return;
+        }
         match (self, source) {
             (Value::F32(a), Value::F32(b)) if a.shape() == b.shape() => a.assign(b),
             (Value::F64(a), Value::F64(b)) if a.shape() == b.shape() => a.assign(b),
