@@ -7,17 +7,21 @@ use flowbench::engine::optimizers::{Optimizer, minimize};
 use flowbench::engine::session::{ConfigProto, Feed, Session};
 use flowbench::engine::{DType, Shape, Value};
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 struct Counting;
 
-static COUNTING: AtomicBool = AtomicBool::new(false);
+thread_local! {
+    /// Counting is per thread, so tests running beside this one are not counted.
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);
 
 // SAFETY: forwards to the system allocator; only counts.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
+        if COUNTING.with(Cell::get) {
             ALLOCS.fetch_add(1, Ordering::Relaxed);
         }
         // SAFETY: same contract as the caller's.
@@ -28,7 +32,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
+        if COUNTING.with(Cell::get) {
             ALLOCS.fetch_add(1, Ordering::Relaxed);
         }
         // SAFETY: same contract as the caller's.
@@ -75,7 +79,7 @@ fn a_training_step_allocates_nothing_in_the_steady_state() {
         s.run_prepared(&g, plan, &feeds).unwrap();
     }
     ALLOCS.store(0, Ordering::SeqCst);
-    COUNTING.store(true, Ordering::SeqCst);
+    COUNTING.with(|c| c.set(true));
     for i in 0..1000 {
         // Change the batch in place, as the worker does.
         if let Value::F32(a) = &mut feeds[0].value {
@@ -85,8 +89,78 @@ fn a_training_step_allocates_nothing_in_the_steady_state() {
         let l = s.fetched(plan, 0, &feeds).and_then(Value::first_f64).unwrap();
         assert!(l.is_finite());
     }
-    COUNTING.store(false, Ordering::SeqCst);
+    COUNTING.with(|c| c.set(false));
     let n = ALLOCS.load(Ordering::SeqCst);
     let _ = w2;
+    assert!(s.uses_fast_path(plan));
     assert_eq!(n, 0, "{n} heap allocations in 1000 steady-state training steps");
+}
+
+/// The fast path and the general path give bit-identical training, for each optimizer.
+#[test]
+fn fast_path_trains_bit_identically_to_the_general_path() {
+    use flowbench::engine::graph::NodeSpec;
+    use flowbench::engine::ops::Op;
+    for opt in [
+        Optimizer::adam(0.01),
+        Optimizer::GradientDescent { learning_rate: 0.1 },
+        Optimizer::Momentum { learning_rate: 0.05, momentum: 0.9, use_nesterov: true },
+        Optimizer::RMSProp { learning_rate: 0.01, decay: 0.9, momentum: 0.5, epsilon: 1e-10 },
+    ] {
+        let run = |fast: bool| -> (Vec<f64>, Vec<f64>, bool) {
+            let mut g = Graph::new();
+            let r1 = g.random_normal(&[2, 3], 0.0, 1.0, Some(1), DType::Float32, None).unwrap();
+            let w1 = g.variable(r1, None).unwrap();
+            let r2 = g.random_normal(&[3, 1], 0.0, 1.0, Some(1), DType::Float32, None).unwrap();
+            let w2 = g.variable(r2, None).unwrap();
+            let x = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(2)]), Some("x")).unwrap();
+            let y_ = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(1)]), Some("y")).unwrap();
+            let a = g.matmul(x, w1, None).unwrap();
+            let b0 = g.fill(DType::Float32, &[3], 0.1, Some("b0")).unwrap();
+            let bias = g.variable(b0, Some("bias")).unwrap();
+            let a = g.binary(BinaryOp::Add, a, bias, None).unwrap();
+            let a = g.unary(UnaryOp::Tanh, a, None).unwrap();
+            let z = g.matmul(a, w2, None).unwrap();
+            let y = g.unary(UnaryOp::Sigmoid, z, None).unwrap();
+            let c = g.clip_by_value(y, 1e-10, 1.0, None).unwrap();
+            let l = g.unary(UnaryOp::Log, c, None).unwrap();
+            let m = g.binary(BinaryOp::Mul, y_, l, None).unwrap();
+            let xent = g.add(None, NodeSpec::new(Op::SigmoidCrossEntropyWithLogits, vec![y_, z])).unwrap().out();
+            let s1 = g.reduce(ReduceOp::Mean, m, None, false, None).unwrap();
+            let s2 = g.reduce(ReduceOp::Mean, xent, None, false, None).unwrap();
+            let d = g.binary(BinaryOp::Sub, s2, s1, None).unwrap();
+            let loss = g.binary(BinaryOp::Maximum, d, s2, None).unwrap();
+            let train = minimize(&mut g, &opt, loss, None).unwrap();
+            let init = g.global_variables_initializer().unwrap();
+            let mut s = Session::new(&g, ConfigProto { intra_op_parallelism_threads: 1, ..Default::default() });
+            s.set_fast_path(fast);
+            s.run(&g, &[], &[], &[init]).unwrap();
+            let (plan, _) = s.prepare(&g, &[loss], &[x, y_], &[train]).unwrap();
+            let mut losses = Vec::new();
+            for i in 0..300 {
+                let xv: Vec<f64> = (0..16).map(|k| ((i * 16 + k) % 13) as f64 / 13.0).collect();
+                let yv: Vec<f64> = (0..8).map(|k| ((i + k) % 2) as f64).collect();
+                let xb = Value::F32(
+                    ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[8, 2]), xv.iter().map(|&v| v as f32).collect())
+                        .unwrap(),
+                );
+                let yb = Value::F32(
+                    ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[8, 1]), yv.iter().map(|&v| v as f32).collect())
+                        .unwrap(),
+                );
+                let feeds = [Feed { tensor: x, value: xb }, Feed { tensor: y_, value: yb }];
+                s.run_prepared(&g, plan, &feeds).unwrap();
+                losses.push(s.fetched(plan, 0, &feeds).and_then(Value::first_f64).unwrap());
+            }
+            let w = s.run(&g, &[w1, w2], &[], &[]).unwrap();
+            let weights = w.values.iter().flat_map(Value::to_f64_vec).collect();
+            (losses, weights, s.uses_fast_path(plan))
+        };
+        let (l_fast, w_fast, used) = run(true);
+        let (l_gen, w_gen, unused) = run(false);
+        assert!(!unused);
+        assert!(used, "{opt:?}: the plan was not lowered");
+        assert_eq!(l_fast, l_gen, "{opt:?}: losses differ");
+        assert_eq!(w_fast, w_gen, "{opt:?}: weights differ");
+    }
 }

@@ -109,7 +109,7 @@ fn pmax(a: f32, b: f32) -> f32 {
 /// indefinite").
 #[inline(always)]
 fn cvtt(a: f32) -> i32 {
-    if a.is_nan() || a >= 2_147_483_648.0 || a < -2_147_483_648.0 { i32::MIN } else { a as i32 }
+    if a.is_nan() || !(-2_147_483_648.0..2_147_483_648.0).contains(&a) { i32::MIN } else { a as i32 }
 }
 
 /// `2^(e - 127)` built as Eigen does: the biased exponent shifted into place, wrapping like the
@@ -157,7 +157,7 @@ fn pfrexp(a: f32) -> (f32, f32) {
 
 /// Shared constants of Eigen's Cephes-style `exp` range reduction.
 const LOG2EF: f32 = f32::from_bits(0x3fb8_aa3b); // 1.44269504088896341f
-const EXP_C1: f32 = -0.693_359_375; // exactly representable
+const EXP_C1: f32 = -0.693_359_4; // exactly representable
 const EXP_C2: f32 = f32::from_bits(0x395e_8083); // 2.12194440e-4f
 
 /// One lane of Eigen's `scalar_logistic_op<float>::packetOp` (the 8-wide sigmoid):
@@ -402,13 +402,7 @@ pub fn sqrt_f32(x: &[f32], out: &mut [f32]) {
 /// `SigmoidGrad(y, dy)` on contiguous float32 tensors: `dy * (y * (1 - y))` on full packets, but
 /// the scalar tail associates differently, `(dy * y) * (1 - y)`.
 pub fn sigmoid_grad_f32(y: &[f32], dy: &[f32], out: &mut [f32]) {
-    split_map2(
-        y,
-        dy,
-        out,
-        |y, d| mul(d, mul(y, sub(1.0, y))),
-        |y, d| mul(mul(d, y), sub(1.0, y)),
-    );
+    split_map2(y, dy, out, |y, d| mul(d, mul(y, sub(1.0, y))), |y, d| mul(mul(d, y), sub(1.0, y)));
 }
 
 /// `TanhGrad(y, dy)` on contiguous float32 tensors: `dy * (1 - y * y)` on both paths.
@@ -432,7 +426,7 @@ pub fn sqrt_grad_f32(y: &[f32], dy: &[f32], out: &mut [f32]) {
 /// `ReciprocalGrad(y, dy)` on contiguous float32 tensors: `-(y * y) * dy`, exactly 0 where
 /// `dy == 0`. (TF's NaN outputs here may differ from this one in sign.)
 pub fn reciprocal_grad_f32(y: &[f32], dy: &[f32], out: &mut [f32]) {
-    let f = |y: f32, d: f32| if ftz(d) == 0.0 { 0.0 } else { mul(-mul(y, y), d) };
+    let f = |y: f32, d: f32| if d == 0.0 { 0.0 } else { mul(-mul(y, y), d) };
     split_map2(y, dy, out, f, f);
 }
 
@@ -444,12 +438,8 @@ pub fn maximum_f32(a: &[f32], b: &[f32], out: &mut [f32]) {
         a,
         b,
         out,
+        |a, b| if a.is_nan() || a > b { a } else { b },
         |a, b| {
-            let (a, b) = (ftz(a), ftz(b));
-            if a.is_nan() || a > b { a } else { b }
-        },
-        |a, b| {
-            let (a, b) = (ftz(a), ftz(b));
             if a.is_nan() || b.is_nan() {
                 if a.is_nan() { a } else { b }
             } else if a < b {
@@ -467,12 +457,8 @@ pub fn minimum_f32(a: &[f32], b: &[f32], out: &mut [f32]) {
         a,
         b,
         out,
+        |a, b| if a.is_nan() || a < b { a } else { b },
         |a, b| {
-            let (a, b) = (ftz(a), ftz(b));
-            if a.is_nan() || a < b { a } else { b }
-        },
-        |a, b| {
-            let (a, b) = (ftz(a), ftz(b));
             if a.is_nan() || b.is_nan() {
                 if a.is_nan() { a } else { b }
             } else if b < a {
@@ -495,10 +481,10 @@ fn split_map2(
     assert!(a.len() == out.len() && b.len() == out.len(), "eigen_math: input and output lengths differ");
     let k = packet_len(out.len());
     for ((o, &x), &y) in out[..k].iter_mut().zip(&a[..k]).zip(&b[..k]) {
-        *o = packet(x, y);
+        *o = packet(ftz(x), ftz(y));
     }
     for ((o, &x), &y) in out[k..].iter_mut().zip(&a[k..]).zip(&b[k..]) {
-        *o = scalar(x, y);
+        *o = scalar(ftz(x), ftz(y));
     }
 }
 

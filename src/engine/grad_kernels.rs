@@ -151,6 +151,25 @@ fn kind_name(kind: UnaryOp) -> &'static str {
     }
 }
 
+/// The float32 formula of each unary gradient, exactly as [`unary_grad`] computes it (the fast
+/// path calls this). `a` is the op's output (its input for Relu).
+pub fn unary_grad_f32(kind: UnaryOp, a: f32, d: f32) -> f32 {
+    match kind {
+        UnaryOp::Sigmoid => d * (a * (1.0 - a)),
+        UnaryOp::Tanh => d * (1.0 - a * a),
+        UnaryOp::Relu => {
+            if a > 0.0 {
+                d
+            } else {
+                0.0
+            }
+        }
+        UnaryOp::Sqrt => 0.5 * d / a,
+        UnaryOp::Reciprocal => -(d * (a * a)),
+        _ => f32::NAN,
+    }
+}
+
 fn unary_grad_t<T: FloatValue>(kind: UnaryOp, a: &Value, dy: &Value, out: &mut Value) -> Result<()> {
     let name = kind_name(kind);
     let (a, d) = (slice::<T>(a, name)?, slice::<T>(dy, name)?);
@@ -391,6 +410,12 @@ pub fn sigmoid_cross_entropy_grad(labels: &Value, logits: &Value, dy: &Value, ou
     same_len("SigmoidCrossEntropyGrad", labels, logits)?;
     same_len("SigmoidCrossEntropyGrad", logits, dy)?;
     dispatch_float!(dy, "SigmoidCrossEntropyGrad", sxent_grad_t(labels, logits, dy, out))
+}
+
+/// The float32 formula of the sigmoid cross-entropy gradient for one element (as
+/// [`sigmoid_cross_entropy_grad`] computes it; the fast path calls this).
+pub fn sigmoid_xent_grad_f32(z: f32, x: f32, d: f32) -> f32 {
+    d * (GradFloat::sigmoid(x) - z)
 }
 
 fn sxent_grad_t<T: FloatValue>(labels: &Value, logits: &Value, dy: &Value, out: &mut Value) -> Result<()> {

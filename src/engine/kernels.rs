@@ -35,7 +35,7 @@ const PAR_MIN_ELEMS: usize = 32 * 1024;
 /// Matmuls with at least this many multiply-adds are split across the pool.
 const PAR_MIN_MULADDS: usize = 1 << 18;
 /// At or below this many multiply-adds a matmul runs the plain in-order loop.
-const SMALL_MATMUL_MULADDS: usize = 1 << 12;
+pub const SMALL_MATMUL_MULADDS: usize = 1 << 12;
 
 // ---------------------------------------------------------------------------------------------
 // Op enums
@@ -1008,6 +1008,41 @@ fn unary_float<T: Float>(op: UnaryOp, a: &ArrayD<T>, out: &mut Value, pool: Opti
     }
 }
 
+/// The float32 formula of each unary op, exactly as [`unary`] maps it over a float32 tensor
+/// (the fast path calls this; a test keeps the two in step).
+pub fn unary_f32(op: UnaryOp, x: f32) -> f32 {
+    match op {
+        UnaryOp::Neg => -x,
+        UnaryOp::Sigmoid => 1.0 / (1.0 + (-x).exp()),
+        UnaryOp::Tanh => x.tanh(),
+        UnaryOp::Relu => {
+            if x < 0.0 {
+                0.0
+            } else {
+                x
+            }
+        }
+        UnaryOp::Log => x.ln(),
+        UnaryOp::Exp => x.exp(),
+        UnaryOp::Square => x * x,
+        UnaryOp::Sqrt => x.sqrt(),
+        UnaryOp::Abs => x.abs(),
+        UnaryOp::Sign => {
+            if x.is_nan() {
+                x
+            } else if x > 0.0 {
+                1.0
+            } else if x < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }
+        }
+        UnaryOp::Reciprocal => 1.0 / x,
+        UnaryOp::Identity => x,
+    }
+}
+
 fn unary_int<T: Int>(op: UnaryOp, a: &ArrayD<T>, out: &mut Value, pool: Option<&ThreadPool>) -> Result<()> {
     match op {
         UnaryOp::Neg => map(a, out, pool, |x: T| x.wneg()),
@@ -1560,6 +1595,15 @@ fn sigmoid_xent_typed<T: Float>(z: &ArrayD<T>, x: &ArrayD<T>, out: &mut Value) -
         *o = (relu - x * z) + neg_abs.exp().ln_1p();
     }
     Ok(())
+}
+
+/// The float32 formula of `sigmoid_cross_entropy_with_logits` for one element (as the kernel
+/// above computes it; the fast path calls this).
+pub fn sigmoid_xent_f32(z: f32, x: f32) -> f32 {
+    let pos = x >= 0.0;
+    let relu = if pos { x } else { 0.0 };
+    let neg_abs = if pos { -x } else { x };
+    (relu - x * z) + neg_abs.exp().ln_1p()
 }
 
 /// `tf.nn.softmax_cross_entropy_with_logits` (TF's `SoftmaxCrossEntropyWithLogits` kernel) over

@@ -5,6 +5,7 @@
 pub mod device;
 pub mod dtype;
 pub mod error;
+pub(crate) mod fastpath;
 pub mod grad_kernels;
 pub mod gradients;
 pub mod graph;

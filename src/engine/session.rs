@@ -5,6 +5,7 @@
 use super::device::{self, Placement};
 use super::dtype::DType;
 use super::error::{Error, ErrorClass, Result};
+use super::fastpath::{FastProgram, StepView};
 use super::grad_kernels;
 use super::graph::{Graph, NodeId, Output};
 use super::kernels;
@@ -148,6 +149,10 @@ struct Plan {
     buffers: Vec<Vec<Value>>,
     fetches: Vec<Src>,
     feeds: Vec<Output>,
+    /// The lowered float32 program, once the plan has run and could be lowered.
+    fast: Option<FastProgram>,
+    /// Lowering was attempted (it is tried once per plan, after its first successful run).
+    fast_tried: bool,
 }
 
 type PlanKey = (Vec<Output>, Vec<Output>, Vec<NodeId>);
@@ -171,6 +176,7 @@ pub struct Session {
     pool_built: bool,
     failure: Option<String>,
     closed_after_secs: Option<f64>,
+    fast_path: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -200,6 +206,7 @@ impl Session {
             pool_built: false,
             failure: None,
             closed_after_secs: None,
+            fast_path: true,
         }
     }
 
@@ -211,6 +218,18 @@ impl Session {
     /// The session's config.
     pub fn config(&self) -> &ConfigProto {
         &self.config
+    }
+
+    /// Turns the lowered fast path of run plans on or off (on by default). Both paths compute the
+    /// same numbers; this exists to compare them and to measure the difference.
+    pub fn set_fast_path(&mut self, on: bool) {
+        self.fast_path = on;
+        if !on {
+            for p in &mut self.plans {
+                p.fast = None;
+                p.fast_tried = false;
+            }
+        }
     }
 
     /// Marks the session as having failed in a training job (it stays usable; the UI shows why).
@@ -393,9 +412,46 @@ impl Session {
         let deadline = (self.config.operation_timeout_in_ms > 0)
             .then(|| Instant::now() + Duration::from_millis(self.config.operation_timeout_in_ms as u64));
         let mut p = std::mem::take(&mut self.plans[plan.0]);
-        let result = self.execute(graph, &mut p, feeds, deadline);
+        let result = self.run_plan(graph, &mut p, feeds, deadline);
         self.plans[plan.0] = p;
         result
+    }
+
+    /// Runs a plan by its fast program when it has one that fits these feeds, else by the
+    /// general path (after whose first success the plan is lowered, if it can be).
+    fn run_plan(&mut self, graph: &Graph, p: &mut Plan, feeds: &[Feed], deadline: Option<Instant>) -> Result<()> {
+        if let Some(fast) = p.fast.as_mut()
+            && fast.accepts(feeds, &self.var_values)
+        {
+            fast.run(feeds, &mut self.var_values)?;
+            // Copy the fetches into the plan's buffers, where `fetched` reads them.
+            for (i, src) in p.fetches.iter().enumerate() {
+                if let Src::Step(s, o) = *src
+                    && let (Some(slice), Some((_, shape))) =
+                        (fast.fetch(i, feeds, &self.var_values), fast.fetches.get(i))
+                    && let Some(buf) = p.buffers.get_mut(s).and_then(|b| b.get_mut(o))
+                {
+                    write_f32(buf, shape, slice);
+                }
+            }
+            if let Some(d) = deadline
+                && Instant::now() > d
+            {
+                return Err(Error::new(ErrorClass::DeadlineExceeded, "Timed out waiting for notification"));
+            }
+            return Ok(());
+        }
+        self.execute(graph, p, feeds, deadline)?;
+        if self.fast_path && !p.fast_tried {
+            p.fast_tried = true;
+            p.fast = lower(graph, p, feeds);
+        }
+        Ok(())
+    }
+
+    /// True when a prepared plan has been lowered to the fast path.
+    pub fn uses_fast_path(&self, plan: PlanId) -> bool {
+        self.plans.get(plan.0).is_some_and(|p| p.fast.is_some())
     }
 
     /// Fetch `i` of the last run of a prepared plan (a fed fetch is read from `feeds`).
@@ -543,7 +599,15 @@ impl Session {
                 (0..outs).map(|_| Value::zeros(DType::Float32, &[0])).collect()
             })
             .collect();
-        Ok(Plan { generation: graph.generation(), steps, buffers, fetches: fetch_srcs, feeds: feeds.clone() })
+        Ok(Plan {
+            generation: graph.generation(),
+            steps,
+            buffers,
+            fetches: fetch_srcs,
+            feeds: feeds.clone(),
+            fast: None,
+            fast_tried: false,
+        })
     }
 
     fn execute(&mut self, graph: &Graph, plan: &mut Plan, feeds: &[Feed], deadline: Option<Instant>) -> Result<()> {
@@ -870,6 +934,59 @@ fn random_value(
         }
         d => Err(Error::invalid_argument(format!("random ops produce float32 or float64, not {d}"))),
     }
+}
+
+/// Writes a float32 slice into a value of `shape`, reusing its buffer.
+fn write_f32(buf: &mut Value, shape: &[usize], data: &[f32]) {
+    if let Value::F32(a) = buf
+        && a.shape() == shape
+        && let Some(s) = a.as_slice_mut()
+        && s.len() == data.len()
+    {
+        s.copy_from_slice(data);
+        return;
+    }
+    if let Ok(a) = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(shape), data.to_vec()) {
+        *buf = Value::F32(a);
+    }
+}
+
+/// Lowers a plan that has just run (so its buffers hold their shapes) to a fast program.
+fn lower(graph: &Graph, p: &Plan, feeds: &[Feed]) -> Option<FastProgram> {
+    let mut inputs: Vec<Vec<Option<(usize, usize)>>> = Vec::with_capacity(p.steps.len());
+    let mut feed_inputs: Vec<Vec<Option<usize>>> = Vec::with_capacity(p.steps.len());
+    for s in &p.steps {
+        inputs.push(s.inputs.iter().map(|i| if let Src::Step(a, b) = *i { Some((a, b)) } else { None }).collect());
+        feed_inputs.push(s.inputs.iter().map(|i| if let Src::Feed(k) = *i { Some(k) } else { None }).collect());
+    }
+    let views: Vec<StepView<'_>> = p
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let outs = p.buffers.get(i).map(Vec::as_slice).unwrap_or(&[]);
+            StepView {
+                node: s.node,
+                inputs: &inputs[i],
+                feed_inputs: &feed_inputs[i],
+                out_shapes: outs.iter().map(|v| v.shape().to_vec()).collect(),
+                var_slot: s.var_slot,
+                ref_slots: &s.ref_slots,
+                out_is_f32: outs.iter().all(|v| matches!(v, Value::F32(_))),
+            }
+        })
+        .collect();
+    let fetches: Vec<Option<(usize, usize)>> =
+        p.fetches.iter().map(|f| if let Src::Step(a, b) = *f { Some((a, b)) } else { None }).collect();
+    let fetch_feeds: Vec<Option<usize>> =
+        p.fetches.iter().map(|f| if let Src::Feed(k) = *f { Some(k) } else { None }).collect();
+    let feed_shapes = feeds.iter().map(|f| f.value.shape().to_vec()).collect();
+    let mut reason = String::new();
+    let fast = FastProgram::build(graph, &views, feed_shapes, &fetches, &fetch_feeds, &mut reason);
+    if fast.is_none() && std::env::var_os("FLOWBENCH_DEBUG_FASTPATH").is_some() {
+        eprintln!("flowbench: run plan not lowered at {reason}");
+    }
+    fast
 }
 
 fn check_feed(graph: &Graph, f: &Feed) -> Result<()> {
