@@ -1,4 +1,4 @@
-//! Bit-exact float32 elementwise math as TensorFlow 2.21's CPU kernels compute it.
+//! Bit-exact float32 math as TensorFlow 2.21's CPU kernels compute it (x86-64 wheel).
 //!
 //! TF's CPU cwise kernels (`Sigmoid`, `Exp`, `Log`, `Tanh`, `Reciprocal`, ...) evaluate
 //! `out = in.unaryExpr(functor)` with Eigen's tensor executor. The official x86-64 wheels are
@@ -9,6 +9,10 @@
 //! functor's *scalar* `operator()`, which is often a different algorithm (usually the C
 //! library). The executor's thread-pool blocks are multiples of the packet size, so only the
 //! final `n % 8` elements ever take the scalar path.
+//!
+//! TF also runs every CPU kernel with MXCSR.FTZ and MXCSR.DAZ set: subnormal inputs read as
+//! zero and subnormal results are written as zero (e.g. `tf.sigmoid(-87.4)` is 0 and
+//! `1e-20 * 1e-20` is 0). This module emulates that on every operation ([`ftz`]).
 //!
 //! Per element, Eigen's packet algorithms are lane-independent, so this module evaluates them one
 //! lane at a time with plain `f32` arithmetic (Rust never fuses `a * b + c`), reproducing the
@@ -21,20 +25,33 @@
 //! | `Exp` | Eigen `pexp_float` (Cephes range reduction, degree-6 polynomial) | libm `expf` |
 //! | `Log` | Eigen `plog_float` (frexp, rational (3,3) approximation) | libm `logf` |
 //! | `Tanh` | Eigen `ptanh_float` (rational [9/8], non-FMA clamp) | the same `ptanh_float` |
-//! | `Reciprocal` (and `Inv`) | hardware `rcpps` estimate + one Newton step `x + x * (1 - a * x)` | `1 / a` |
+//! | `Reciprocal` (and `Inv`) | hardware `rcpps` estimate `x`, then `x * (1 - a * x) + x` | `1 / a` |
 //! | `Sqrt` | `sqrtps` (IEEE exact) | `sqrtf` (IEEE exact) |
+//! | `SigmoidGrad(y, dy)` | `dy * (y * (1 - y))` | `(dy * y) * (1 - y)` |
+//! | `SqrtGrad(y, dy)` | `(0.5 / y) * dy`, 0 where `dy == 0` | `(0.5 * dy) / y`, 0 where `dy == 0` |
+//! | `Maximum` / `Minimum` | NaN-propagating; equal inputs give `b` | NaN-propagating; equal inputs give `a` |
 //!
-//! `+ - * /`, `Maximum`/`Minimum` and `SigmoidGrad` (`dy * (y * (1 - y))`) are plain IEEE
-//! operations in TF and need nothing from this module.
+//! `+ - * /` are IEEE operations (under FTZ/DAZ); `TanhGrad` is `dy * (1 - y * y)` and
+//! `ReciprocalGrad` `-(y * y) * dy` on both paths. Besides the elementwise ops the module has
+//! TF's summation orders for `reduce_sum`/`reduce_mean` ([`sum_f32`], [`sum_rows_f32`]) and for
+//! small `MatMul`s ([`matmul_f32`]).
 //!
-//! Two parts depend on the machine rather than on TF's source, exactly as they do in TF itself:
+//! Parts that depend on the machine rather than on TF's source, exactly as they do in TF itself:
 //! * The tail paths of `Sigmoid`, `Exp` and `Log` call the C library's `expf`/`logf`, as TF does.
 //!   Rust's `f32::exp`/`f32::ln` call the same functions of the platform libm (glibc on Linux),
 //!   so on the same machine the results agree bit for bit.
 //! * `rcpps` is an implementation-specific hardware approximation (Intel and AMD cores return
 //!   different estimates). On x86-64 [`reciprocal_f32`] uses the host's `rcpps`, like TF on that
 //!   host. Elsewhere it falls back to an exact `1 / a` estimate refined by the same Newton step,
-//!   which is within an ulp of TF but not bit-exact.
+//!   which is within a couple of ulps of TF but not bit-exact.
+//! * `MatMul` goes to oneDNN, which picks its kernels (and so its summation orders) by CPU; the
+//!   orders in [`matmul_f32`] were measured on an AVX-512 machine.
+//!
+//! Verification (against TF 2.21.0 on an AMD EPYC, glibc 2.36): the packet paths of `Sigmoid`,
+//! `Exp`, `Log`, `Tanh`, `Reciprocal` and `Sqrt` match TF bit for bit on all 2^32 float32 inputs
+//! (NaN payloads included); the tail paths on 180 000 random and special inputs per function in
+//! tensors of lengths 1..17. `tests/data/eigen_math_vectors.json` (made by
+//! `tools/eigen_vectors.py`) keeps a few thousand of these cases for `tests/eigen_math.rs`.
 
 /// Eigen's packet width for `float` in TF's AVX build (`Packet8f`).
 pub const PACKET_SIZE: usize = 8;
@@ -157,7 +174,7 @@ fn pfrexp(a: f32) -> (f32, f32) {
 
 /// Shared constants of Eigen's Cephes-style `exp` range reduction.
 const LOG2EF: f32 = f32::from_bits(0x3fb8_aa3b); // 1.44269504088896341f
-const EXP_C1: f32 = -0.693_359_4; // exactly representable
+const EXP_C1: f32 = f32::from_bits(0xbf31_8000); // -0.693359375f
 const EXP_C2: f32 = f32::from_bits(0x395e_8083); // 2.12194440e-4f
 
 /// One lane of Eigen's `scalar_logistic_op<float>::packetOp` (the 8-wide sigmoid):
@@ -579,8 +596,8 @@ pub fn sum_rows_f32(x: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
     assert!(x.len() == rows * cols && out.len() == cols, "eigen_math: sum_rows_f32 shape mismatch");
     let np = packet_len(cols);
     let row = |r: usize, c: usize| ftz(x[r * cols + c]);
-    for c in 0..np {
-        let v = if rows >= 16 {
+    for (c, o) in out.iter_mut().enumerate().take(np) {
+        *o = if rows >= 16 {
             let u4 = rows / 4 * 4;
             let mut acc = [0.0f32; 4];
             for r in (0..u4).step_by(4) {
@@ -596,7 +613,6 @@ pub fn sum_rows_f32(x: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
         } else {
             (0..rows).fold(0.0, |a, r| add(a, row(r, c)))
         };
-        out[c] = v;
     }
     for (c, o) in out.iter_mut().enumerate().skip(np) {
         *o = (0..rows).fold(0.0, |a, r| add(a, row(r, c)));
@@ -607,69 +623,169 @@ pub fn sum_rows_f32(x: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
 // Matrix product.
 // ---------------------------------------------------------------------------------------------
 
-/// Eigen's row-major matrix-vector kernel (`general_matrix_vector_product<..., RowMajor, ...>`),
-/// which TF uses for `[m, k] x [k, 1]` (no transposes): rows are taken in groups of 8, 4 and 2,
-/// each dot product accumulated in 8 lanes over whole 8-column packets (non-fused `mul` + `add`),
-/// reduced with `predux`, then the leftover columns added in order; a final single row also
-/// uses a 4-lane half packet before its leftover columns.
-fn gemv_rowmajor(a: &[f32], b: &[f32], m: usize, k: usize, out: &mut [f32]) {
-    let full = k / 8 * 8;
-    let half = k / 4 * 4;
-    let row = |r: usize, single: bool| -> f32 {
-        let ar = &a[r * k..r * k + k];
-        let mut c = [0.0f32; 8];
-        for j in (0..full).step_by(8) {
-            for l in 0..8 {
-                c[l] = add(c[l], mul(ar[j + l], b[j + l]));
+/// Horizontal sum of eight lanes as oneDNN's dot-product kernel does it: adjacent pairs
+/// `q = (l0 + l1, l2 + l3, l4 + l5, l6 + l7)`, then `(q0 + q2) + (q1 + q3)`.
+#[inline]
+fn hsum8_pairs(l: &[f32; 8]) -> f32 {
+    let q = [add(l[0], l[1]), add(l[2], l[3]), add(l[4], l[5]), add(l[6], l[7])];
+    add(add(q[0], q[2]), add(q[1], q[3]))
+}
+
+/// A strided view of one row or column of an operand: element `t` is `data[start + t * step]`.
+#[derive(Clone, Copy)]
+struct Strided<'a> {
+    data: &'a [f32],
+    start: usize,
+    step: usize,
+}
+
+impl Strided<'_> {
+    #[inline(always)]
+    fn at(&self, t: usize) -> f32 {
+        self.data[self.start + t * self.step]
+    }
+}
+
+/// The product of term `t`, rounded (under FTZ/DAZ).
+#[inline(always)]
+fn prod(x: Strided<'_>, y: Strided<'_>, t: usize) -> f32 {
+    mul(x.at(t), y.at(t))
+}
+
+/// Adds `v` to a running total that starts empty (the first term is taken as it is).
+#[inline(always)]
+fn push_total(total: &mut Option<f32>, v: f32) {
+    *total = Some(match *total {
+        Some(s) => add(s, v),
+        None => v,
+    });
+}
+
+/// The dot product of TF's (oneDNN's) 8-lane matrix-vector kernel, which it uses for
+/// `[m, k] x [k, 1]`: the first `16 * floor(k / 16)` terms go into 8 lanes (lane `i` starts at
+/// product `i` and fuses in products `i + 8`, `i + 16`, ... with FMAs) and are summed by
+/// [`hsum8_pairs`]; then a further block of 8 products (if at least 8 remain) summed the same
+/// way, a block of 4 as `(p0 + p1) + (p2 + p3)`, a pair `p0 + p1` and a single product, each
+/// added to the running total in that order.
+#[inline(always)]
+fn dot8(x: Strided<'_>, y: Strided<'_>, k: usize) -> f32 {
+    let mut total: Option<f32> = None;
+    let k16 = k / 16 * 16;
+    let mut t = 0;
+    if k16 > 0 {
+        let mut lanes = [0.0f32; 8];
+        for (i, l) in lanes.iter_mut().enumerate() {
+            *l = prod(x, y, i);
+        }
+        for c in (8..k16).step_by(8) {
+            for (i, l) in lanes.iter_mut().enumerate() {
+                *l = ftz(x.at(c + i).mul_add(y.at(c + i), *l));
             }
         }
-        let mut cc = predux8(&c);
-        let mut lo = full;
-        if single {
-            let mut h = [0.0f32; 4];
-            for j in (full..half).step_by(4) {
-                for l in 0..4 {
-                    h[l] = add(h[l], mul(ar[j + l], b[j + l]));
-                }
-            }
-            cc = add(cc, add(add(h[0], h[2]), add(h[1], h[3])));
-            lo = half;
+        push_total(&mut total, hsum8_pairs(&lanes));
+        t = k16;
+    }
+    if k - t >= 8 {
+        let mut lanes = [0.0f32; 8];
+        for (i, l) in lanes.iter_mut().enumerate() {
+            *l = prod(x, y, t + i);
         }
-        for j in lo..k {
-            cc = add(cc, mul(ar[j], b[j]));
-        }
-        add(0.0, cc)
-    };
-    let mut i = 0;
-    for step in [8usize, 4, 2] {
-        while i + step <= m {
-            for r in i..i + step {
-                out[r] = row(r, false);
-            }
-            i += step;
+        push_total(&mut total, hsum8_pairs(&lanes));
+        t += 8;
+    }
+    if k - t >= 4 {
+        let v = add(add(prod(x, y, t), prod(x, y, t + 1)), add(prod(x, y, t + 2), prod(x, y, t + 3)));
+        push_total(&mut total, v);
+        t += 4;
+    }
+    if k - t >= 2 {
+        push_total(&mut total, add(prod(x, y, t), prod(x, y, t + 1)));
+        t += 2;
+    }
+    if k - t == 1 {
+        push_total(&mut total, prod(x, y, t));
+    }
+    total.unwrap_or(0.0)
+}
+
+/// The dot product of oneDNN's 16-lane kernel (used for `transpose_b` with `2 <= m <= 15`):
+/// lane `i` accumulates products `i, i + 16, ...` with FMAs from 0, then the lanes are halved
+/// pairwise `(i, i + 8)`, `(i, i + 4)`, `(i, i + 2)`, `(0, 1)`.
+#[inline(always)]
+fn dot16(x: Strided<'_>, y: Strided<'_>, k: usize) -> f32 {
+    let mut lanes = [0.0f32; 16];
+    for t in 0..k {
+        lanes[t % 16] = ftz(x.at(t).mul_add(y.at(t), lanes[t % 16]));
+    }
+    let mut w = 16;
+    while w > 1 {
+        w /= 2;
+        for i in 0..w {
+            lanes[i] = add(lanes[i], lanes[i + w]);
         }
     }
-    while i < m {
-        out[i] = row(i, true);
-        i += 1;
+    lanes[0]
+}
+
+/// The dot product of oneDNN's GEMM kernels: `acc = x0 * y0` (rounded), then
+/// `acc = fma(x_t, y_t, acc)` in `k` order.
+#[inline(always)]
+fn dot_seq_fma(x: Strided<'_>, y: Strided<'_>, k: usize) -> f32 {
+    let mut acc = prod(x, y, 0);
+    for t in 1..k {
+        acc = ftz(x.at(t).mul_add(y.at(t), acc));
+    }
+    acc
+}
+
+/// Which of oneDNN's summation orders TF 2.21 uses for one `MatMul`, by shape and transposes
+/// (measured on x86-64 with AVX-512 and TF's default oneDNN build).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatMulKernel {
+    /// [`dot_seq_fma`]-style: in-order fused multiply-adds.
+    SeqFma,
+    /// The 8-lane matrix-vector dot product.
+    Dot8,
+    /// The 16-lane dot product.
+    Dot16,
+}
+
+/// The kernel TF picks for an `m x k x n` product (see [`matmul_f32`]).
+pub fn matmul_kernel(m: usize, n: usize, transpose_a: bool, transpose_b: bool) -> MatMulKernel {
+    match (transpose_a, transpose_b) {
+        (true, false) => MatMulKernel::SeqFma,
+        (true, true) if m == 1 => MatMulKernel::Dot8,
+        (true, true) => MatMulKernel::SeqFma,
+        (false, false) if m >= 2 && n == 1 => MatMulKernel::Dot8,
+        (false, false) => MatMulKernel::SeqFma,
+        (false, true) if m == 1 => MatMulKernel::Dot8,
+        (false, true) if m <= 15 => MatMulKernel::Dot16,
+        (false, true) if n == 1 => MatMulKernel::Dot8,
+        (false, true) => MatMulKernel::SeqFma,
     }
 }
 
 /// `tf.matmul(a, b, transpose_a, transpose_b)` for small float32 matrices as TF 2.21 computes it
 /// on x86-64 with its default oneDNN build (`_MklMatMul`): `a` is `[m, k]` (`[k, m]` when
 /// `transpose_a`), `b` is `[k, n]` (`[n, k]` when `transpose_b`), both contiguous row-major, and
-/// `out` is `[m, n]`.
+/// `out` is `[m, n]`. Each output element is one dot product whose summation order
+/// [`matmul_kernel`] picks:
 ///
-/// * `[m, k] x [k, 1]` with `m >= 2` and no transposes goes to Eigen's row-major GEMV
-///   (non-fused; for `k <= 3` simply the in-order sum of rounded products).
-/// * Everything else is each dot product accumulated in `k` order with fused multiply-adds:
-///   `acc = a0 * b0` (rounded), then `acc = fma(a_t, b_t, acc)`.
+/// | transposes | shape | order |
+/// |---|---|---|
+/// | none | `m >= 2, n == 1` | 8-lane dot product (`dot8`) |
+/// | none | otherwise | in-order FMAs |
+/// | `transpose_a` | any | in-order FMAs |
+/// | `transpose_b` | `m == 1` | `dot8` |
+/// | `transpose_b` | `2 <= m <= 15` | 16-lane dot product (`dot16`) |
+/// | `transpose_b` | `m >= 16` | `dot8` if `n == 1`, else in-order FMAs |
+/// | both | `m == 1` / otherwise | `dot8` / in-order FMAs |
 ///
-/// Verified bit for bit against TF for every shape with `m in {1, 2, 3, 8, 16, 128}`,
-/// `k in {1, 2, 3, 4, 5, 8, 9, 16, 17, 32}`, `n in {1, 2, 3, 4, 8}` and `transpose_a` only;
-/// and without transposes except for `n == 1, m >= 2, k >= 4` (TF then uses a kernel this does
-/// not model). With `transpose_b` TF's oneDNN kernel often sums in other orders. Other CPUs can
-/// make oneDNN pick other kernels.
+/// Verified bit for bit against TF for every combination of `m in {1, 2, 4, 7, 8, 9, 12, 15, 16,
+/// 17, 32, 100}`, `n in {1, 2, 3, 8, 16}`, `k in {2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 32, 33, 64}`
+/// and both transposes, plus larger products (`64 x 64 x 64`, `100 x 100 x 100`, `k` up to 300
+/// with in-order FMAs, `k` up to 1000 with `dot8`). For `k` above about 300 oneDNN splits `k`
+/// into blocks, which this does not model; other CPUs can make oneDNN choose other kernels.
 #[allow(clippy::too_many_arguments)]
 pub fn matmul_f32(
     a: &[f32],
@@ -686,19 +802,237 @@ pub fn matmul_f32(
         out.fill(0.0);
         return;
     }
-    if n == 1 && m >= 2 && !transpose_a && !transpose_b {
-        gemv_rowmajor(a, b, m, k, out);
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has FMA (checked just above), which is all `matmul_fma` requires.
+        unsafe { matmul_fma(a, b, m, k, n, transpose_a, transpose_b, out) };
         return;
     }
-    let av = |i: usize, t: usize| if transpose_a { a[t * m + i] } else { a[i * k + t] };
-    let bv = |t: usize, j: usize| if transpose_b { b[j * k + t] } else { b[t * n + j] };
+    matmul_body(a, b, m, k, n, transpose_a, transpose_b, out);
+}
+
+/// [`matmul_body`] compiled with hardware FMA, so `mul_add` is one instruction instead of a
+/// call into the (correctly rounded, but slow) software `fmaf`. The results are identical.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn matmul_fma(a: &[f32], b: &[f32], m: usize, k: usize, n: usize, ta: bool, tb: bool, out: &mut [f32]) {
+    matmul_body(a, b, m, k, n, ta, tb, out);
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn matmul_body(a: &[f32], b: &[f32], m: usize, k: usize, n: usize, ta: bool, tb: bool, out: &mut [f32]) {
+    let kernel = matmul_kernel(m, n, ta, tb);
+    // Element t of row i of op(A) is a[i * ra + t * ca]; of column j of op(B), b[t * rb + j * cb].
+    let (ra, ca) = if ta { (1, m) } else { (k, 1) };
+    let (rb, cb) = if tb { (1, k) } else { (n, 1) };
+    if kernel == MatMulKernel::SeqFma {
+        // Eight outputs of a row at a time: each keeps its own in-order FMA chain (so the
+        // results are those of `dot_seq_fma`), but the chains are independent and overlap.
+        for i in 0..m {
+            let x = Strided { data: a, start: i * ra, step: ca };
+            for j0 in (0..n).step_by(8) {
+                let w = (n - j0).min(8);
+                let mut acc = [0.0f32; 8];
+                for (jj, acc) in acc.iter_mut().enumerate().take(w) {
+                    *acc = mul(x.at(0), b[(j0 + jj) * cb]);
+                }
+                for t in 1..k {
+                    let xv = x.at(t);
+                    let row = t * rb;
+                    for (jj, acc) in acc.iter_mut().enumerate().take(w) {
+                        *acc = ftz(xv.mul_add(b[row + (j0 + jj) * cb], *acc));
+                    }
+                }
+                out[i * n + j0..i * n + j0 + w].copy_from_slice(&acc[..w]);
+            }
+        }
+        return;
+    }
     for i in 0..m {
         for j in 0..n {
-            let mut acc = av(i, 0) * bv(0, j);
-            for t in 1..k {
-                acc = av(i, t).mul_add(bv(t, j), acc);
-            }
-            out[i * n + j] = acc;
+            let x = Strided { data: a, start: i * ra, step: ca };
+            let y = Strided { data: b, start: j * cb, step: rb };
+            out[i * n + j] = match kernel {
+                MatMulKernel::SeqFma => dot_seq_fma(x, y, k),
+                MatMulKernel::Dot8 => dot8(x, y, k),
+                MatMulKernel::Dot16 => dot16(x, y, k),
+            };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bits(v: f32) -> u32 {
+        v.to_bits()
+    }
+
+    #[test]
+    fn packet_split() {
+        assert_eq!(packet_len(0), 0);
+        assert_eq!(packet_len(7), 0);
+        assert_eq!(packet_len(8), 8);
+        assert_eq!(packet_len(13), 8);
+        assert_eq!(packet_len(17), 16);
+        // A 13-element sigmoid: 8 packet lanes, then 5 through the scalar path.
+        let x: Vec<f32> = (0..13).map(|i| i as f32 * 0.37 - 2.0).collect();
+        let mut out = vec![0.0; 13];
+        sigmoid_f32(&x, &mut out);
+        for (i, (&o, &v)) in out.iter().zip(&x).enumerate() {
+            let want = if i < 8 { sigmoid_packet_lane(v) } else { sigmoid_scalar(v) };
+            assert_eq!(bits(o), bits(want), "element {i}");
+        }
+    }
+
+    #[test]
+    fn flush_to_zero() {
+        assert_eq!(bits(ftz(1e-40)), 0);
+        assert_eq!(bits(ftz(-1e-40)), 0x8000_0000);
+        assert_eq!(ftz(f32::MIN_POSITIVE), f32::MIN_POSITIVE);
+        // exp(-87.4) is subnormal, so TF writes 0 on both paths.
+        assert_eq!(exp_packet_lane(-87.4), 0.0);
+        assert_eq!(exp_scalar(-87.4), 0.0);
+        assert_eq!(sigmoid_packet_lane(-87.4), 0.0);
+        assert_eq!(sigmoid_scalar(-87.4), 0.0);
+        // Subnormal inputs read as zero.
+        assert_eq!(exp_packet_lane(1e-40), 1.0);
+        assert_eq!(sqrt_lane(1e-40), 0.0);
+        assert_eq!(reciprocal_scalar(1e-40), f32::INFINITY);
+        assert_eq!(reciprocal_packet_lane(-1e-40), f32::NEG_INFINITY);
+    }
+
+    #[test]
+    fn special_values() {
+        for f in [sigmoid_packet_lane, sigmoid_scalar] {
+            assert_eq!(f(0.0), 0.5);
+            assert_eq!(f(f32::INFINITY), 1.0);
+            assert_eq!(f(f32::NEG_INFINITY), 0.0);
+            assert!(f(f32::NAN).is_nan());
+        }
+        assert_eq!(sigmoid_packet_lane(-104.5), 0.0);
+        assert_eq!(exp_packet_lane(0.0), 1.0);
+        assert_eq!(exp_packet_lane(f32::INFINITY), f32::INFINITY);
+        assert_eq!(exp_packet_lane(f32::NEG_INFINITY), 0.0);
+        assert_eq!(exp_packet_lane(89.0), f32::INFINITY);
+        assert_eq!(log_packet_lane(1.0), 0.0);
+        assert_eq!(log_packet_lane(0.0), f32::NEG_INFINITY);
+        assert_eq!(log_packet_lane(-0.0), f32::NEG_INFINITY);
+        assert_eq!(log_packet_lane(1e-40), f32::NEG_INFINITY);
+        assert_eq!(log_packet_lane(f32::INFINITY), f32::INFINITY);
+        assert_eq!(bits(log_packet_lane(-1.0)), u32::MAX);
+        assert_eq!(bits(log_packet_lane(f32::NAN)), u32::MAX);
+        assert!(log_scalar(-1.0).is_nan());
+        assert_eq!(log_scalar(1e-40), (-150.0 * std::f64::consts::LN_2) as f32);
+        assert_eq!(tanh_lane(0.0), 0.0);
+        assert_eq!(bits(tanh_lane(-0.0)), 0x8000_0000);
+        assert_eq!(tanh_lane(100.0), 1.0);
+        assert_eq!(tanh_lane(-100.0), -1.0);
+        assert_eq!(tanh_lane(f32::INFINITY), 1.0);
+        assert_eq!(reciprocal_packet_lane(0.0), f32::INFINITY);
+        assert_eq!(reciprocal_packet_lane(-0.0), f32::NEG_INFINITY);
+        assert_eq!(bits(reciprocal_packet_lane(f32::INFINITY)), 0);
+    }
+
+    #[test]
+    fn approximations_are_close() {
+        // Not a bit-exactness check (tests/eigen_math.rs has TF's own results): the polynomial
+        // paths stay within a few ulps of the libm / correctly rounded values.
+        let ulps = |a: f32, b: f32| (i64::from(bits(a) as i32) - i64::from(bits(b) as i32)).unsigned_abs();
+        for i in -2000..2000 {
+            let x = i as f32 * 0.0173;
+            assert!(ulps(exp_packet_lane(x), x.exp()) <= 2, "exp({x})");
+            assert!(ulps(tanh_lane(x), x.tanh()) <= 4, "tanh({x})");
+            let s = (1.0 / (1.0 + (-f64::from(x)).exp())) as f32;
+            assert!(ulps(sigmoid_packet_lane(x), s) <= 6, "sigmoid({x})");
+            let y = (i + 2001) as f32 * 0.731;
+            assert!(ulps(log_packet_lane(y), y.ln()) <= 2, "log({y})");
+            assert!(ulps(reciprocal_packet_lane(y), 1.0 / y) <= 2, "reciprocal({y})");
+        }
+    }
+
+    #[test]
+    fn grads_and_min_max_follow_the_split() {
+        let y = [0.3f32; 9];
+        let dy = [0.7f32; 9];
+        let mut out = [0.0f32; 9];
+        sigmoid_grad_f32(&y, &dy, &mut out);
+        assert_eq!(out[0], 0.7 * (0.3 * (1.0 - 0.3)));
+        assert_eq!(out[8], (0.7 * 0.3) * (1.0 - 0.3));
+        let (a, b) = ([0.0f32; 9], [-0.0f32; 9]);
+        maximum_f32(&a, &b, &mut out);
+        assert_eq!(bits(out[0]), 0x8000_0000, "packet: equal inputs give b");
+        assert_eq!(bits(out[8]), 0, "tail: equal inputs give a");
+        minimum_f32(&a, &b, &mut out);
+        assert_eq!(bits(out[0]), 0x8000_0000);
+        assert_eq!(bits(out[8]), 0);
+        let (a, b) = ([f32::NAN; 9], [1.0f32; 9]);
+        maximum_f32(&a, &b, &mut out);
+        assert!(out.iter().all(|v| v.is_nan()));
+        maximum_f32(&b, &a, &mut out);
+        assert!(out.iter().all(|v| v.is_nan()));
+        let mut g = [1.0f32; 9];
+        sqrt_grad_f32(&[0.0; 9], &[0.0; 9], &mut g);
+        assert!(g.iter().all(|&v| bits(v) == 0));
+    }
+
+    #[test]
+    fn sum_order() {
+        let big = 33_554_432.0f32; // 2^25: adding 1 to it is lost
+        // Eight values: Eigen pairs lanes (0, 4) first, so the big values cancel before the 1.
+        let x = [big, 1.0, 0.0, 0.0, -big, 0.0, 0.0, 0.0];
+        assert_eq!(x.iter().fold(0.0f32, |a, &v| a + v), 0.0);
+        assert_eq!(sum_f32(&x), 1.0);
+        // Leftover elements are summed on their own, then added to the packet sum.
+        let x = [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, big, -big];
+        assert_eq!(x.iter().fold(0.0f32, |a, &v| a + v), 0.0);
+        assert_eq!(sum_f32(&x), 1.0);
+        assert_eq!(sum_f32(&[]), 0.0);
+        assert_eq!(sum_f32(&[2.5]), 2.5);
+        // Column sums: fewer than 16 rows go in order, 16 or more use four row accumulators.
+        let mut col = [0.0f32; 16];
+        col[0] = big;
+        col[1] = 1.0;
+        col[4] = -big;
+        let mut out = [0.0f32; 1];
+        sum_rows_f32(&col[..15], 15, 1, &mut out);
+        assert_eq!(out[0], 0.0);
+        let wide: Vec<f32> = col.iter().flat_map(|&v| [v; 8]).collect();
+        let mut out8 = [0.0f32; 8];
+        sum_rows_f32(&wide, 16, 8, &mut out8);
+        assert_eq!(out8, [1.0; 8]);
+    }
+
+    #[test]
+    fn matmul_orders() {
+        use MatMulKernel::*;
+        assert_eq!(matmul_kernel(8, 3, false, false), SeqFma);
+        assert_eq!(matmul_kernel(8, 1, false, false), Dot8);
+        assert_eq!(matmul_kernel(1, 1, false, false), SeqFma);
+        assert_eq!(matmul_kernel(3, 1, true, false), SeqFma);
+        assert_eq!(matmul_kernel(8, 3, false, true), Dot16);
+        assert_eq!(matmul_kernel(16, 3, false, true), SeqFma);
+        assert_eq!(matmul_kernel(16, 1, false, true), Dot8);
+        assert_eq!(matmul_kernel(1, 4, true, true), Dot8);
+        // In-order FMA: the second product is fused, so its low bits survive. With
+        // h = 1 + 2^-12, h * h = 1 + 2^-11 + 2^-24 rounds to hh = 1 + 2^-11.
+        let h = 1.0 + 1.0 / 4096.0;
+        let hh = 1.0 + 1.0 / 2048.0;
+        assert_eq!(h * h, hh);
+        let mut out = [0.0f32; 2];
+        matmul_f32(&[-1.0, h], &[hh, 0.0, h, 0.0], 1, 2, 2, false, false, &mut out);
+        assert_eq!(out[0], f32::EPSILON / 2.0, "fma(h, h, -hh) = 2^-24");
+        // Dot8 for [m, 8] x [8, 1]: adjacent pairs, then pairs of pairs two apart.
+        let big = 33_554_432.0f32;
+        let row = [big, 0.0, 1.0, 0.0, -big, 0.0, 0.0, 0.0];
+        let a: Vec<f32> = row.iter().chain(row.iter()).copied().collect();
+        let mut out = [0.0f32; 2];
+        matmul_f32(&a, &[1.0; 8], 2, 8, 1, false, false, &mut out);
+        assert_eq!(out, [1.0, 1.0]);
+        matmul_f32(&a[..8], &[1.0; 8], 1, 8, 1, false, false, &mut out[..1]);
+        assert_eq!(out[0], 0.0, "m == 1 sums in order");
     }
 }

@@ -47,7 +47,7 @@ fn is_row_of(row: &[usize], full: &[usize]) -> bool {
 enum Instr {
     Bin { op: BinaryOp, a: Loc, b: Loc, out: usize, mode: Mode },
     Un { op: UnaryOp, x: Loc, out: usize },
-    MatMul { a: Loc, b: Loc, out: usize, m: usize, k: usize, n: usize, rsa: usize, csa: usize, rsb: usize, csb: usize },
+    MatMul { a: Loc, b: Loc, out: usize, m: usize, k: usize, n: usize, ta: bool, tb: bool },
     ReduceAll { x: Loc, out: usize, mean: bool },
     Clip { x: Loc, lo: Loc, hi: Loc, out: usize },
     ClipGrad { t: Loc, lo: Loc, hi: Loc, dy: Loc, out: usize },
@@ -235,13 +235,12 @@ impl FastProgram {
                     }
                     let (m, k) = if *transpose_a { (sa[1], sa[0]) } else { (sa[0], sa[1]) };
                     let n = if *transpose_b { sb[0] } else { sb[1] };
-                    if m * k * n > kernels::SMALL_MATMUL_MULADDS || m * k * n == 0 {
+                    if !kernels::uses_eigen_matmul(m, k, n) || m * n == 0 {
                         return None;
                     }
-                    let (rsa, csa) = if *transpose_a { (1, sa[1]) } else { (sa[1], 1) };
-                    let (rsb, csb) = if *transpose_b { (1, sb[1]) } else { (sb[1], 1) };
                     let out = new_buf(&mut p, &shape);
-                    p.instrs.push(Instr::MatMul { a: input(0)?, b: input(1)?, out, m, k, n, rsa, csa, rsb, csb });
+                    let (ta, tb) = (*transpose_a, *transpose_b);
+                    p.instrs.push(Instr::MatMul { a: input(0)?, b: input(1)?, out, m, k, n, ta, tb });
                     Some(Loc::Buf(out))
                 }
                 Op::Reduce { kind: kind @ (ReduceOp::Sum | ReduceOp::Mean), axes: None, .. } => {
@@ -508,6 +507,12 @@ fn exec(ins: &Instr, bufs: &[Vec<f32>], feeds: &[Feed], vars: &mut [Option<Value
                 }
             };
             match mode {
+                Mode::Same if op == BinaryOp::Maximum && xs.len() == o.len() && ys.len() == o.len() => {
+                    super::eigen_math::maximum_f32(xs, ys, o)
+                }
+                Mode::Same if op == BinaryOp::Minimum && xs.len() == o.len() && ys.len() == o.len() => {
+                    super::eigen_math::minimum_f32(xs, ys, o)
+                }
                 Mode::Same => o.iter_mut().zip(xs).zip(ys).for_each(|((o, &x), &y)| *o = f(x, y)),
                 Mode::ScalarB => {
                     let y = *ys.first().ok_or_else(missing)?;
@@ -533,30 +538,21 @@ fn exec(ins: &Instr, bufs: &[Vec<f32>], feeds: &[Feed], vars: &mut [Option<Value
         }
         Instr::Un { op, x, .. } => {
             let xs = rd!(x);
-            for (o, &v) in o.iter_mut().zip(xs) {
-                *o = kernels::unary_f32(op, v);
-            }
-        }
-        Instr::MatMul { a, b, m, k, n, rsa, csa, rsb, csb, .. } => {
-            let (xs, ys) = (rd!(a), rd!(b));
-            if (m - 1) * rsa + (k - 1) * csa >= xs.len()
-                || (k - 1) * rsb + (n - 1) * csb >= ys.len()
-                || o.len() != m * n
-            {
-                return Err(Error::internal("fast path: matmul operand smaller than its shape"));
-            }
-            for (i, crow) in o.chunks_exact_mut(n).enumerate() {
-                for (j, c) in crow.iter_mut().enumerate() {
-                    let mut acc = 0.0f32;
-                    let (mut ia, mut ib) = (i * rsa, j * csb);
-                    for _ in 0..k {
-                        acc += xs[ia] * ys[ib];
-                        ia += csa;
-                        ib += rsb;
+            match kernels::eigen_unary(op) {
+                Some(f) if xs.len() == o.len() => f(xs, o),
+                _ => {
+                    for (o, &v) in o.iter_mut().zip(xs) {
+                        *o = kernels::unary_f32(op, v);
                     }
-                    *c = acc;
                 }
             }
+        }
+        Instr::MatMul { a, b, m, k, n, ta, tb, .. } => {
+            let (xs, ys) = (rd!(a), rd!(b));
+            if xs.len() != m * k || ys.len() != k * n || o.len() != m * n {
+                return Err(Error::internal("fast path: matmul operand of the wrong size"));
+            }
+            super::eigen_math::matmul_f32(xs, ys, m, k, n, ta, tb, o);
         }
         Instr::ReduceAll { x, mean, .. } => {
             let xs = rd!(x);
@@ -582,8 +578,13 @@ fn exec(ins: &Instr, bufs: &[Vec<f32>], feeds: &[Feed], vars: &mut [Option<Value
         }
         Instr::UnaryGrad { kind, a, dy, .. } => {
             let (xs, ds) = (rd!(a), rd!(dy));
-            for ((o, &a), &d) in o.iter_mut().zip(xs).zip(ds) {
-                *o = super::grad_kernels::unary_grad_f32(kind, a, d);
+            match super::grad_kernels::eigen_unary_grad(kind) {
+                Some(f) if xs.len() == o.len() && ds.len() == o.len() => f(xs, ds, o),
+                _ => {
+                    for ((o, &a), &d) in o.iter_mut().zip(xs).zip(ds) {
+                        *o = super::grad_kernels::unary_grad_f32(kind, a, d);
+                    }
+                }
             }
         }
         Instr::ReduceGradAll { dy, mean, .. } => {
@@ -592,13 +593,12 @@ fn exec(ins: &Instr, bufs: &[Vec<f32>], feeds: &[Feed], vars: &mut [Option<Value
             o.fill(v);
         }
         Instr::SumRows { g, .. } => {
-            // Row by row from zero, as the general reduction sums a leading axis.
             let gs = rd!(g);
-            o.fill(0.0);
-            let n = o.len().max(1);
-            for row in gs.chunks(n) {
-                o.iter_mut().zip(row).for_each(|(o, &x)| *o += x);
+            let n = o.len();
+            if n == 0 || gs.len() % n != 0 {
+                return Err(Error::internal("fast path: row sum of the wrong size"));
             }
+            super::eigen_math::sum_rows_f32(gs, gs.len() / n, n, o);
         }
         Instr::MaxMinGrad { is_max, for_x, x, y, dy, .. } => {
             let (xs, ys, ds) = (rd!(x), rd!(y), rd!(dy));

@@ -137,7 +137,31 @@ macro_rules! dispatch_float {
 /// `ReluGrad: dy where x > 0`, `SqrtGrad(y, dy) = 0.5 * dy / y`, `ReciprocalGrad(y, dy) = -(dy * (y * y))`.
 pub fn unary_grad(kind: UnaryOp, a: &Value, dy: &Value, out: &mut Value) -> Result<()> {
     same_len(kind_name(kind), a, dy)?;
+    if let (Value::F32(y), Value::F32(d)) = (a, dy)
+        && let Some(f) = eigen_unary_grad(kind)
+        && let (Some(ys), Some(ds)) = (y.as_slice(), d.as_slice())
+    {
+        let o = out_slice::<f32>(out, dy.shape())?;
+        f(ys, ds, o);
+        return Ok(());
+    }
     dispatch_float!(dy, kind_name(kind), unary_grad_t(kind, a, dy, out))
+}
+
+/// A float32 gradient slice function `(y, dy, output)`.
+pub type UnaryGradF32 = fn(&[f32], &[f32], &mut [f32]);
+
+/// The float32 slice functions computing these gradients as TF's Eigen kernels do (packets of
+/// 8, then a scalar tail), or `None` (Relu's gradient is a plain select).
+pub fn eigen_unary_grad(kind: UnaryOp) -> Option<UnaryGradF32> {
+    use super::eigen_math as em;
+    Some(match kind {
+        UnaryOp::Sigmoid => em::sigmoid_grad_f32,
+        UnaryOp::Tanh => em::tanh_grad_f32,
+        UnaryOp::Sqrt => em::sqrt_grad_f32,
+        UnaryOp::Reciprocal => em::reciprocal_grad_f32,
+        _ => return None,
+    })
 }
 
 fn kind_name(kind: UnaryOp) -> &'static str {

@@ -34,6 +34,16 @@ const PAR_MIN_ELEMS: usize = 32 * 1024;
 
 /// Matmuls with at least this many multiply-adds are split across the pool.
 const PAR_MIN_MULADDS: usize = 1 << 18;
+/// Small float32 matmuls (`k` at most 256 and at most this many multiply-adds) use TF's oneDNN
+/// summation orders (`eigen_math::matmul_f32`), so training gives TF's numbers; bigger ones use
+/// the fast blocked sgemm.
+pub const TF_ORDER_MATMUL_MULADDS: usize = 1 << 18;
+
+/// True when an `m x k x n` float32 matmul uses TF's summation order.
+pub fn uses_eigen_matmul(m: usize, k: usize, n: usize) -> bool {
+    k > 0 && k <= 256 && m.saturating_mul(k).saturating_mul(n) <= TF_ORDER_MATMUL_MULADDS
+}
+
 /// At or below this many multiply-adds a matmul runs the plain in-order loop.
 pub const SMALL_MATMUL_MULADDS: usize = 1 << 12;
 
@@ -546,11 +556,8 @@ impl_int!(i64);
 /// normalisers) go through here, so the accumulation order can be changed in one place to match
 /// TF's (Eigen's) vectorised order. For now: plain sequential accumulation in f32.
 pub fn sum_f32(xs: &[f32]) -> f32 {
-    let mut acc = 0.0f32;
-    for &x in xs {
-        acc += x;
-    }
-    acc
+    // TF's Eigen `SumReducer` order (packets of 8, four accumulators, a fixed horizontal sum).
+    super::eigen_math::sum_f32(xs)
 }
 
 /// Sums float64s; the float64 counterpart of [`sum_f32`].
@@ -902,6 +909,20 @@ fn map<T: Elem, U: Elem>(
 /// `Pow` refuses negative exponents. Incompatible shapes give TF's
 /// `Incompatible shapes: [2,3] vs. [3,2]`.
 pub fn binary(op: BinaryOp, a: &Value, b: &Value, out: &mut Value, pool: Option<&rayon::ThreadPool>) -> Result<()> {
+    if let (Value::F32(x), Value::F32(y)) = (a, b)
+        && matches!(op, BinaryOp::Maximum | BinaryOp::Minimum)
+        && x.shape() == y.shape()
+        && let (Some(xs), Some(ys)) = (x.as_slice(), y.as_slice())
+    {
+        // TF's packet and tail paths differ on ties of +0 and -0 and on NaNs.
+        let o = out_buf::<f32>(out, x.shape())?;
+        if op == BinaryOp::Maximum {
+            super::eigen_math::maximum_f32(xs, ys, o);
+        } else {
+            super::eigen_math::minimum_f32(xs, ys, o);
+        }
+        return Ok(());
+    }
     match (a, b) {
         (Value::F32(x), Value::F32(y)) => binary_float(op, x, y, out, pool),
         (Value::F64(x), Value::F64(y)) => binary_float(op, x, y, out, pool),
@@ -971,6 +992,11 @@ fn binary_int<T: Int>(
 /// `Identity` also on bool. The float-only ops on other dtypes give TF's "No OpKernel was
 /// registered to support Op 'Sigmoid' with these attrs: [T=DT_INT32]" (InvalidArgument).
 pub fn unary(op: UnaryOp, x: &Value, out: &mut Value, pool: Option<&rayon::ThreadPool>) -> Result<()> {
+    if let Value::F32(a) = x
+        && let Some(f) = eigen_unary(op)
+    {
+        return unary_eigen_f32(f, a, out, pool);
+    }
     match x {
         Value::F32(a) => unary_float(op, a, out, pool),
         Value::F64(a) => unary_float(op, a, out, pool),
@@ -979,6 +1005,44 @@ pub fn unary(op: UnaryOp, x: &Value, out: &mut Value, pool: Option<&rayon::Threa
         Value::Bool(a) if op == UnaryOp::Identity => map(a, out, pool, |v: bool| v),
         Value::Bool(_) => Err(no_kernel(op.tf_name(), DType::Bool)),
     }
+}
+
+/// A float32 slice function `(input, output)`.
+pub type UnaryF32 = fn(&[f32], &mut [f32]);
+
+/// The float32 slice functions that compute these ops as TF's Eigen kernels do (packets of 8,
+/// then a scalar tail), or `None` for ops whose plain formula already matches TF.
+pub fn eigen_unary(op: UnaryOp) -> Option<UnaryF32> {
+    use super::eigen_math as em;
+    Some(match op {
+        UnaryOp::Sigmoid => em::sigmoid_f32,
+        UnaryOp::Log => em::log_f32,
+        UnaryOp::Exp => em::exp_f32,
+        UnaryOp::Tanh => em::tanh_f32,
+        UnaryOp::Reciprocal => em::reciprocal_f32,
+        UnaryOp::Sqrt => em::sqrt_f32,
+        _ => return None,
+    })
+}
+
+/// Applies an Eigen slice function over a whole float32 tensor. Split across the pool in chunks
+/// whose sizes are multiples of the packet width, so only the tensor's last `n % 8` elements take
+/// the scalar path, as in TF.
+fn unary_eigen_f32(f: UnaryF32, a: &ArrayD<f32>, out: &mut Value, pool: Option<&ThreadPool>) -> Result<()> {
+    let o = out_buf::<f32>(out, a.shape())?;
+    if o.is_empty() {
+        return Ok(());
+    }
+    let ac = a.as_standard_layout();
+    let xs = slice_of(&ac)?;
+    match par_plan(pool, o.len()) {
+        Some((p, chunk)) => {
+            let chunk = chunk.div_ceil(8) * 8;
+            p.install(|| o.par_chunks_mut(chunk).zip(xs.par_chunks(chunk)).for_each(|(o, x)| f(x, o)))
+        }
+        None => f(xs, o),
+    }
+    Ok(())
 }
 
 fn unary_float<T: Float>(op: UnaryOp, a: &ArrayD<T>, out: &mut Value, pool: Option<&ThreadPool>) -> Result<()> {
@@ -1139,6 +1203,13 @@ pub fn matmul(
     let (rsb, csb) = strides(sb[1], transpose_b);
     let g = GemmArgs { m, k, n, rsa, csa, rsb, csb };
     match (a, b) {
+        (Value::F32(x), Value::F32(y)) if uses_eigen_matmul(m, k, n) => {
+            let (xc, yc) = (x.as_standard_layout(), y.as_standard_layout());
+            let (xs, ys) = (slice_of(&xc)?, slice_of(&yc)?);
+            let o = out_buf::<f32>(out, &[m, n])?;
+            super::eigen_math::matmul_f32(xs, ys, m, k, n, transpose_a, transpose_b, o);
+            Ok(())
+        }
         (Value::F32(x), Value::F32(y)) => matmul_float(x, y, &g, out, pool),
         (Value::F64(x), Value::F64(y)) => matmul_float(x, y, &g, out, pool),
         (Value::I32(x), Value::I32(y)) => matmul_int(x, y, &g, out),
@@ -1437,6 +1508,18 @@ pub fn sum_to_shape(grad: &Value, target: &[usize], out: &mut Value) -> Result<(
                     return Err(incompatible(g, target));
                 }
             }
+        }
+    }
+    if let Value::F32(a) = grad
+        && g.len() == 2
+        && mask == 1
+        && let Some(xs) = a.as_slice()
+    {
+        // A bias gradient: TF sums the rows with Eigen's inner-most-dimension-preserving order.
+        let o = out_buf::<f32>(out, target)?;
+        if !o.is_empty() && o.len() == g[1] {
+            super::eigen_math::sum_rows_f32(xs, g[0], g[1], o);
+            return Ok(());
         }
     }
     match grad {
@@ -1959,14 +2042,21 @@ mod tests {
         assert_eq!(f32s(&un_ok(UnaryOp::Sign, &x)), vec![-1.0, 0.0, 1.0, 1.0]);
         assert_eq!(f32s(&un_ok(UnaryOp::Reciprocal, &x))[3], 0.25);
         assert_eq!(f32s(&un_ok(UnaryOp::Identity, &x)), f32s(&x));
-        let sig: Vec<f32> = f32s(&x).iter().map(|&v| 1.0f32 / (1.0f32 + (-v).exp())).collect();
+        // Float32 sigmoid, tanh, exp and log follow TF's Eigen kernels (see eigen_math), within an
+        // ulp or two of the textbook formulas.
+        let mut sig = vec![0.0f32; 4];
+        crate::engine::eigen_math::sigmoid_f32(&f32s(&x), &mut sig);
         assert_eq!(f32s(&un_ok(UnaryOp::Sigmoid, &x)), sig);
+        for (s, v) in sig.iter().zip(f32s(&x)) {
+            assert!((s - 1.0 / (1.0 + (-v).exp())).abs() < 1e-6);
+        }
         assert_eq!(f32s(&un_ok(UnaryOp::Sigmoid, &f32v(&[], &[0.0]))), vec![0.5]);
         let p = f32v(&[2], &[1.0, 4.0]);
         assert_eq!(f32s(&un_ok(UnaryOp::Sqrt, &p)), vec![1.0, 2.0]);
         assert_eq!(f32s(&un_ok(UnaryOp::Log, &p)), vec![0.0, 4.0f32.ln()]);
         assert_eq!(f32s(&un_ok(UnaryOp::Exp, &p)), vec![1.0f32.exp(), 4.0f32.exp()]);
-        assert_eq!(f32s(&un_ok(UnaryOp::Tanh, &p)), vec![1.0f32.tanh(), 4.0f32.tanh()]);
+        let t = f32s(&un_ok(UnaryOp::Tanh, &p));
+        assert!((t[0] - 1.0f32.tanh()).abs() < 1e-6 && (t[1] - 4.0f32.tanh()).abs() < 1e-6, "{t:?}");
         let nan = f32s(&un_ok(UnaryOp::Sign, &f32v(&[1], &[f32::NAN])));
         assert!(nan[0].is_nan());
         let i = i32v(&[3], &[-3, 0, i32::MIN]);

@@ -4,6 +4,7 @@
 
 pub mod device;
 pub mod dtype;
+pub mod eigen_math;
 pub mod error;
 pub(crate) mod fastpath;
 pub mod grad_kernels;
