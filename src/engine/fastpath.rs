@@ -486,54 +486,16 @@ fn exec(ins: &Instr, bufs: &[Vec<f32>], feeds: &[Feed], vars: &mut [Option<Value
     match *ins {
         Instr::Bin { op, a, b, mode, .. } => {
             let (xs, ys) = (rd!(a), rd!(b));
-            let f = |x: f32, y: f32| match op {
-                BinaryOp::Add => x + y,
-                BinaryOp::Sub => x - y,
-                BinaryOp::Mul => x * y,
-                BinaryOp::Div => x / y,
-                BinaryOp::Maximum => {
-                    if x < y {
-                        y
-                    } else {
-                        x
-                    }
-                }
-                _ => {
-                    if y < x {
-                        y
-                    } else {
-                        x
-                    }
-                }
-            };
-            match mode {
-                Mode::Same if op == BinaryOp::Maximum && xs.len() == o.len() && ys.len() == o.len() => {
-                    super::eigen_math::maximum_f32(xs, ys, o)
-                }
-                Mode::Same if op == BinaryOp::Minimum && xs.len() == o.len() && ys.len() == o.len() => {
-                    super::eigen_math::minimum_f32(xs, ys, o)
-                }
-                Mode::Same => o.iter_mut().zip(xs).zip(ys).for_each(|((o, &x), &y)| *o = f(x, y)),
-                Mode::ScalarB => {
-                    let y = *ys.first().ok_or_else(missing)?;
-                    o.iter_mut().zip(xs).for_each(|(o, &x)| *o = f(x, y));
-                }
-                Mode::ScalarA => {
-                    let x = *xs.first().ok_or_else(missing)?;
-                    o.iter_mut().zip(ys).for_each(|(o, &y)| *o = f(x, y));
-                }
-                Mode::RowB => {
-                    let n = ys.len().max(1);
-                    for (orow, xrow) in o.chunks_mut(n).zip(xs.chunks(n)) {
-                        orow.iter_mut().zip(xrow).zip(ys).for_each(|((o, &x), &y)| *o = f(x, y));
-                    }
-                }
-                Mode::RowA => {
-                    let n = xs.len().max(1);
-                    for (orow, yrow) in o.chunks_mut(n).zip(ys.chunks(n)) {
-                        orow.iter_mut().zip(xs).zip(yrow).for_each(|((o, &x), &y)| *o = f(x, y));
-                    }
-                }
+            let same_len = xs.len() == o.len() && ys.len() == o.len();
+            match (op, mode) {
+                (BinaryOp::Maximum, Mode::Same) if same_len => super::eigen_math::maximum_f32(xs, ys, o),
+                (BinaryOp::Minimum, Mode::Same) if same_len => super::eigen_math::minimum_f32(xs, ys, o),
+                (BinaryOp::Add, _) => bin_apply(mode, xs, ys, o, |x, y| x + y)?,
+                (BinaryOp::Sub, _) => bin_apply(mode, xs, ys, o, |x, y| x - y)?,
+                (BinaryOp::Mul, _) => bin_apply(mode, xs, ys, o, |x, y| x * y)?,
+                (BinaryOp::Div, _) => bin_apply(mode, xs, ys, o, |x, y| x / y)?,
+                (BinaryOp::Maximum, _) => bin_apply(mode, xs, ys, o, |x, y| if x < y { y } else { x })?,
+                _ => bin_apply(mode, xs, ys, o, |x, y| if y < x { y } else { x })?,
             }
         }
         Instr::Un { op, x, .. } => {
@@ -720,6 +682,35 @@ fn exec(ins: &Instr, bufs: &[Vec<f32>], feeds: &[Feed], vars: &mut [Option<Value
             vars[slots[1]] = Some(ms);
             vars[slots[2]] = Some(mom);
             res?;
+        }
+    }
+    Ok(())
+}
+
+/// One binary op over operands lined up by `mode` (monomorphized per op, so the loop is tight).
+#[inline(always)]
+fn bin_apply(mode: Mode, xs: &[f32], ys: &[f32], o: &mut [f32], f: impl Fn(f32, f32) -> f32) -> Result<()> {
+    match mode {
+        Mode::Same => o.iter_mut().zip(xs).zip(ys).for_each(|((o, &x), &y)| *o = f(x, y)),
+        Mode::ScalarB => {
+            let y = *ys.first().ok_or_else(|| Error::internal("fast path: empty scalar"))?;
+            o.iter_mut().zip(xs).for_each(|(o, &x)| *o = f(x, y));
+        }
+        Mode::ScalarA => {
+            let x = *xs.first().ok_or_else(|| Error::internal("fast path: empty scalar"))?;
+            o.iter_mut().zip(ys).for_each(|(o, &y)| *o = f(x, y));
+        }
+        Mode::RowB => {
+            let n = ys.len().max(1);
+            for (orow, xrow) in o.chunks_mut(n).zip(xs.chunks(n)) {
+                orow.iter_mut().zip(xrow).zip(ys).for_each(|((o, &x), &y)| *o = f(x, y));
+            }
+        }
+        Mode::RowA => {
+            let n = xs.len().max(1);
+            for (orow, yrow) in o.chunks_mut(n).zip(ys.chunks(n)) {
+                orow.iter_mut().zip(xs).zip(yrow).for_each(|((o, &x), &y)| *o = f(x, y));
+            }
         }
     }
     Ok(())
