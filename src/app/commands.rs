@@ -289,8 +289,21 @@ pub enum Command {
     WriteTfScript(PathBuf),
     /// File ▸ Import CSV… (asks for the file).
     ImportCsvDialog,
-    /// Imports this CSV file as a dataset.
+    /// Imports this CSV file as a dataset with the defaults (last column the label, the others
+    /// features, rows embedded), as one undoable edit.
     ImportCsv(PathBuf),
+    /// Opens the import window on this CSV file (the answer of File ▸ Import CSV…'s dialog).
+    ShowCsvImport(PathBuf),
+    /// Imports a CSV file with the import window's choices, as one undoable edit; on error the
+    /// window stays open with the error and the project is unchanged.
+    ImportCsvWith {
+        /// The file.
+        path: PathBuf,
+        /// Columns, names, header and storage.
+        options: crate::project::csv::ImportOptions,
+    },
+    /// Closes the import window without importing.
+    CloseCsvImport,
 }
 
 /// The part of the project that undo and redo restore (the script is a record of sessions,
@@ -300,17 +313,24 @@ struct EditState {
     graphs: Vec<GraphDef>,
     default_graph: String,
     configs: Vec<NamedConfig>,
+    datasets: Vec<crate::project::dataset::Dataset>,
 }
 
 impl EditState {
     fn of(p: &Project) -> EditState {
-        EditState { graphs: p.graphs.clone(), default_graph: p.default_graph.clone(), configs: p.configs.clone() }
+        EditState {
+            graphs: p.graphs.clone(),
+            default_graph: p.default_graph.clone(),
+            configs: p.configs.clone(),
+            datasets: p.datasets.clone(),
+        }
     }
 
     fn restore(self, p: &mut Project) {
         p.graphs = self.graphs;
         p.default_graph = self.default_graph;
         p.configs = self.configs;
+        p.datasets = self.datasets;
     }
 }
 
@@ -698,6 +718,15 @@ impl AppState {
             Command::WriteTfScript(path) => self.write_tf_script(path),
             Command::ImportCsvDialog => self.ask_dialog(DialogKind::ImportCsv),
             Command::ImportCsv(path) => self.import_csv_file(path),
+            Command::ShowCsvImport(path) => {
+                self.csv_import = Some(super::csv_import_dialog::CsvImportDialog::open(path));
+            }
+            Command::ImportCsvWith { path, options } => {
+                if let Err(e) = self.import_csv_with(path.clone(), &options) {
+                    self.log_error(format!("{}: {e}", path.display()), None);
+                }
+            }
+            Command::CloseCsvImport => self.csv_import = None,
         }
     }
 
@@ -732,7 +761,7 @@ impl AppState {
         self.doc.project.graphs.get(self.view.active_graph)
     }
 
-    fn snapshot(&mut self) {
+    pub(crate) fn snapshot(&mut self) {
         self.history.undo.push(EditState::of(&self.doc.project));
         if self.history.undo.len() > MAX_UNDO {
             self.history.undo.remove(0);
@@ -740,7 +769,7 @@ impl AppState {
         self.history.redo.clear();
     }
 
-    fn changed(&mut self) {
+    pub(crate) fn changed(&mut self) {
         self.doc.touch();
         self.engine.sync(&self.doc.project);
     }
@@ -1161,8 +1190,21 @@ impl AppState {
 
     /// Saves atomically to `path`; returns true on success.
     fn save_to(&mut self, path: PathBuf) -> bool {
-        match self.doc.project.save(&path) {
+        // Referenced CSV files keep resolving from the new folder (Save As elsewhere).
+        let new_dir = super::document::dir_of(&path);
+        let mut project = self.doc.project.clone();
+        let rebased = crate::project::csv::rebase_referenced(&mut project, self.project_dir().as_deref(), &new_dir);
+        match project.save(&path) {
             Ok(()) => {
+                if rebased > 0 {
+                    self.doc.project.datasets = project.datasets;
+                    self.log_line(
+                        LogKind::Info,
+                        format!("{rebased} referenced CSV path(s) rewritten relative to {}", new_dir.display()),
+                        None,
+                    );
+                }
+                self.doc.project.base_dir = crate::project::BaseDir(Some(new_dir));
                 self.doc.mark_saved(path.clone());
                 self.log_line(LogKind::Info, format!("saved {}", path.display()), None);
                 if let Err(e) = self.doc.project.validate() {

@@ -59,6 +59,15 @@ impl Document {
     }
 }
 
+/// The folder of a project file (`.` for a bare file name), where its referenced files are
+/// looked up.
+pub fn dir_of(p: &std::path::Path) -> std::path::PathBuf {
+    match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    }
+}
+
 /// The last component of a path, for titles and menus.
 pub fn file_name(p: &std::path::Path) -> String {
     p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().to_string())

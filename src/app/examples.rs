@@ -10,7 +10,7 @@ pub struct Example {
     pub text: &'static str,
 }
 
-/// Every bundled example, in the seed's order.
+/// Every bundled example, in the seed's order, then the CSV one (its rows are embedded).
 pub const EXAMPLES: &[Example] = &[
     Example { file: "3_1_default_graph.json", text: include_str!("../../assets/examples/3_1_default_graph.json") },
     Example { file: "3_1_two_graphs.json", text: include_str!("../../assets/examples/3_1_two_graphs.json") },
@@ -20,6 +20,7 @@ pub const EXAMPLES: &[Example] = &[
     Example { file: "3_4_3_forward.json", text: include_str!("../../assets/examples/3_4_3_forward.json") },
     Example { file: "3_4_4_placeholder.json", text: include_str!("../../assets/examples/3_4_4_placeholder.json") },
     Example { file: "3_4_5_training.json", text: include_str!("../../assets/examples/3_4_5_training.json") },
+    Example { file: "csv_points.json", text: include_str!("../../assets/examples/csv_points.json") },
 ];
 
 /// The example the window opens on: the richest one until the training example lands (then this

@@ -7,6 +7,7 @@
 
 pub mod commands;
 pub mod config_panel;
+pub mod csv_import_dialog;
 pub mod dialogs;
 pub mod document;
 pub mod examples;
@@ -269,6 +270,8 @@ pub struct AppState {
     pub training: training::Training,
     /// A CSV or PNG export waiting for its screenshot or its file name.
     pub export: export::PendingExport,
+    /// File ▸ Import CSV…'s window, once a file is picked.
+    pub csv_import: Option<csv_import_dialog::CsvImportDialog>,
     /// Wakes the window from other threads (set by the window; `None` in headless use).
     pub repaint: Option<egui::Context>,
 }
@@ -296,6 +299,7 @@ impl AppState {
             allow_close: false,
             training: training::Training::default(),
             export: export::PendingExport::default(),
+            csv_import: None,
             repaint: None,
         };
         s.training.setup = training::TrainSetup::from_project(&s.doc.project);
@@ -516,7 +520,7 @@ impl eframe::App for FlowbenchApp {
                 (DialogKind::ExportCsv | DialogKind::ExportPng, Some(p)) => out.push(Command::WriteExport(p)),
                 (DialogKind::ExportCsv | DialogKind::ExportPng, None) => self.state.export.bytes = None,
                 (DialogKind::ExportTfScript, Some(p)) => out.push(Command::WriteTfScript(p)),
-                (DialogKind::ImportCsv, Some(p)) => out.push(Command::ImportCsv(p)),
+                (DialogKind::ImportCsv, Some(p)) => out.push(Command::ShowCsvImport(p)),
                 (DialogKind::ExportTfScript | DialogKind::ImportCsv, None) => {}
                 (_, None) => self.state.after_save = None,
             }
@@ -535,6 +539,12 @@ impl eframe::App for FlowbenchApp {
         }
 
         self.shortcuts(&ctx, &mut out);
+        let project_dir = self.state.project_dir();
+        if let Some(d) = self.state.csv_import.as_mut()
+            && let Some(c) = d.ui(&ctx, project_dir.as_deref())
+        {
+            out.push(c);
+        }
         let s = &self.state;
         egui::Panel::top("flowbench-menu").show(ui, |ui| self.menu.ui(ui, s, &mut out));
         if s.settings.show_run || s.settings.show_log {

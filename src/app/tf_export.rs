@@ -32,9 +32,16 @@ impl AppState {
         }
     }
 
+    /// The saved project's folder (where referenced files are relative to); `None` before the
+    /// first save.
+    pub fn project_dir(&self) -> Option<PathBuf> {
+        self.doc.path.as_deref().map(super::document::dir_of)
+    }
+
     /// Imports a CSV file as a dataset: the last column is the label, the others the features,
-    /// the rows stored in the project (the CLI's `import-csv` chooses columns and storage). On
-    /// error the project is unchanged and the error (with line and column) is logged.
+    /// the rows stored in the project (the import window chooses columns and storage). One
+    /// undoable edit; on error the project is unchanged and the error (with line and column) is
+    /// logged.
     pub fn import_csv_file(&mut self, path: PathBuf) {
         let table = match crate::project::csv::read_file(&path, Header::Auto) {
             Ok(t) => t,
@@ -47,27 +54,47 @@ impl AppState {
         let features: Vec<String> = table.columns.iter().take(table.columns.len().saturating_sub(1)).cloned().collect();
         let opts =
             ImportOptions { features, label, header: Header::Auto, storage: Storage::Embed, ..Default::default() };
-        let dir = self.doc.path.as_deref().and_then(Path::parent).map(Path::to_path_buf);
+        if let Err(e) = self.import_csv_with(path.clone(), &opts) {
+            self.log_error(format!("{}: {e}", path.display()), None);
+        }
+    }
+
+    /// Imports `path` with `opts` as one undoable edit. On success the import window closes; on
+    /// error the project is unchanged and the window (if open) shows the error.
+    pub fn import_csv_with(&mut self, path: PathBuf, opts: &ImportOptions) -> Result<(), String> {
+        let dir = self.project_dir();
         let mut project = self.doc.project.clone();
-        match crate::project::csv::import_into(&mut project, &path, dir.as_deref(), &opts) {
+        match crate::project::csv::import_into(&mut project, &path, dir.as_deref(), opts) {
             Ok(s) => {
-                self.doc.project = project;
-                self.doc.revision += 1;
+                self.snapshot();
+                self.doc.project.datasets = project.datasets;
+                self.changed();
+                self.csv_import = None;
+                let (features, label) = match s.columns.split_last() {
+                    Some((l, f)) => (f.join(", "), l.as_str()),
+                    None => (String::new(), ""),
+                };
                 self.log_line(
                     LogKind::Info,
                     format!(
-                        "dataset '{}' {} from {} ({} rows; features {}; label {})",
+                        "dataset '{}' {} from {} ({} rows; features {features}; label {label}{})",
                         s.name,
                         if s.replaced { "replaced" } else { "imported" },
                         path.display(),
                         s.rows,
-                        s.columns[..s.columns.len().saturating_sub(1)].join(", "),
-                        s.columns.last().map_or("", String::as_str)
+                        if opts.storage == Storage::Reference { "; referenced" } else { "" }
                     ),
                     None,
                 );
+                Ok(())
             }
-            Err(e) => self.log_error(format!("{}: {e}", path.display()), None),
+            Err(e) => {
+                let msg = e.to_string();
+                if let Some(d) = self.csv_import.as_mut() {
+                    d.error = Some(msg.clone());
+                }
+                Err(msg)
+            }
         }
     }
 }

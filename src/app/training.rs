@@ -409,7 +409,9 @@ impl AppState {
         // The dataset: the project's, or the generated one (added to the project under a free
         // name, so the recorded train loop can refer to it).
         let name = self.ensure_dataset(&setup);
-        let table = Dataset { name: name.clone(), source: setup.dataset.clone() }.materialize()?;
+        // A referenced CSV file is relative to the saved project's folder.
+        let base = self.project_dir();
+        let table = Dataset { name: name.clone(), source: setup.dataset.clone() }.materialize_in(base.as_deref())?;
         let table = Arc::new(table);
         let tname = setup.train_op.split(':').next().unwrap_or_default().to_string();
         let target = graph.find(&tname).ok_or_else(|| format!("no train op '{}' in the graph", setup.train_op))?;

@@ -297,7 +297,7 @@ pub enum Storage {
 }
 
 /// What to import.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImportOptions {
     /// The dataset's name (replaces a dataset of that name).
     pub name: String,
@@ -400,6 +400,51 @@ pub fn import_into(
     Ok(ImportSummary { name, columns: names, rows: table.rows, replaced })
 }
 
+/// Rewrites the paths of `project`'s referenced CSV datasets, relative to `from` (the folder
+/// the project was saved in; the current folder when `None`), so that they resolve from `to`
+/// (the folder it is about to be saved in). Absolute paths are kept. Returns how many changed.
+pub fn rebase_referenced(project: &mut Project, from: Option<&Path>, to: &Path) -> usize {
+    let mut changed = 0;
+    for d in &mut project.datasets {
+        if let DatasetSource::Csv { path, .. } = &mut d.source {
+            let p = Path::new(path.as_str());
+            if p.is_absolute() {
+                continue;
+            }
+            let resolved = match from {
+                Some(f) => f.join(p),
+                None => p.to_path_buf(),
+            };
+            let resolved = normalize(&std::path::absolute(&resolved).unwrap_or(resolved));
+            let to = normalize(&std::path::absolute(to).unwrap_or_else(|_| to.to_path_buf()));
+            let new = relative_to(Some(&to), &resolved);
+            if new != *path {
+                *path = new;
+                changed += 1;
+            }
+        }
+    }
+    changed
+}
+
+/// `p` with `.` and `..` components resolved lexically.
+fn normalize(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(c);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// `file` relative to `dir` (with `/`), or absolute when there is no common root.
 fn relative_to(dir: Option<&Path>, file: &Path) -> String {
     let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
@@ -435,6 +480,39 @@ mod tests {
         let t = parse("1,2\n3,4\n").unwrap();
         assert_eq!(t.columns, ["c1", "c2"]);
         assert!(!t.header);
+    }
+
+    #[test]
+    fn rebase_keeps_referenced_files_reachable() {
+        let root = std::env::temp_dir().join(format!("flowbench-rebase-{}", std::process::id()));
+        let old = root.join("old");
+        let new = root.join("elsewhere/deeper");
+        let mut p = Project::default();
+        let csv = |path: &str| Dataset {
+            name: path.to_string(),
+            source: DatasetSource::Csv {
+                path: path.to_string(),
+                header: true,
+                select: vec![0],
+                columns: vec!["a".to_string()],
+            },
+        };
+        p.datasets = vec![csv("data/points.csv"), csv("../shared.csv"), csv("/abs/x.csv")];
+        assert_eq!(rebase_referenced(&mut p, Some(&old), &new), 2);
+        let paths: Vec<String> = p
+            .datasets
+            .iter()
+            .filter_map(|d| match &d.source {
+                DatasetSource::Csv { path, .. } => Some(path.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(paths, ["../../old/data/points.csv", "../../shared.csv", "/abs/x.csv"]);
+        // Resolving from the new folder reaches the same files.
+        assert_eq!(normalize(&new.join(&paths[0])), old.join("data/points.csv"));
+        assert_eq!(normalize(&new.join(&paths[1])), root.join("shared.csv"));
+        // Saving again in the same folder changes nothing.
+        assert_eq!(rebase_referenced(&mut p, Some(&new), &new), 0);
     }
 
     #[test]
