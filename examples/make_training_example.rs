@@ -3,40 +3,15 @@
 //! create (gradients under `gradients/`, Adam's slots and update ops). Run it after changing the
 //! engine's graph construction: `cargo run --example make_training_example`.
 
-use flowbench::engine::graph::Graph;
-use flowbench::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
-use flowbench::engine::optimizers::{Optimizer, minimize};
-use flowbench::engine::{DType, Shape, Value};
-use flowbench::project::dataset::{Dataset, DatasetSource, LabelRule};
+use flowbench::engine::optimizers::Optimizer;
 use flowbench::project::script::{ColumnFeedDef, TrainLogDef};
 use flowbench::project::{Project, Step, graph_def_from};
 use std::collections::HashMap;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut g = Graph::new();
-    let r1 = g.random_normal(&[2, 3], 0.0, 1.0, Some(1), DType::Float32, None)?;
-    let w1 = g.variable(r1, None)?;
-    let r2 = g.random_normal(&[3, 1], 0.0, 1.0, Some(1), DType::Float32, None)?;
-    let w2 = g.variable(r2, None)?;
-    let x = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(2)]), Some("x-input"))?;
-    let y_ = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(1)]), Some("y-input"))?;
-    let a = g.matmul(x, w1, None)?;
-    let y = g.matmul(a, w2, None)?;
-    let y = g.unary(UnaryOp::Sigmoid, y, None)?;
-    let c1 = g.clip_by_value(y, 1e-10, 1.0, None)?;
-    let l1 = g.unary(UnaryOp::Log, c1, None)?;
-    let m1 = g.binary(BinaryOp::Mul, y_, l1, None)?;
-    let one = g.constant(Value::scalar_f32(1.0), Some("sub/x"))?;
-    let s1 = g.binary(BinaryOp::Sub, one, y_, None)?;
-    let one2 = g.constant(Value::scalar_f32(1.0), Some("sub_1/x"))?;
-    let s2 = g.binary(BinaryOp::Sub, one2, y, None)?;
-    let c2 = g.clip_by_value(s2, 1e-10, 1.0, None)?;
-    let l2 = g.unary(UnaryOp::Log, c2, None)?;
-    let m2 = g.binary(BinaryOp::Mul, s1, l2, None)?;
-    let sum = g.binary(BinaryOp::Add, m1, m2, None)?;
-    let mean = g.reduce(ReduceOp::Mean, sum, None, false, None)?;
-    let loss = g.unary(UnaryOp::Neg, mean, None)?;
-    let train = minimize(&mut g, &Optimizer::adam(0.001), loss, None)?;
+    let seed = flowbench::train::seed::build(&Optimizer::adam(0.001))?;
+    let (w1, w2, x, y_, y, loss, train) = (seed.w1, seed.w2, seed.x, seed.y_, seed.y, seed.loss, seed.train);
+    let mut g = seed.graph;
     g.global_variables_initializer()?;
 
     // A readable layout: the forward pass in columns by depth; each gradient op below the op it
@@ -99,10 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ],
         default_graph: "default".to_string(),
         graphs: vec![gd],
-        datasets: vec![Dataset {
-            name: "seed".to_string(),
-            source: DatasetSource::NumpyRand { seed: 1, rows: 128, features: 2, label: LabelRule::SumLessThan { threshold: 1.0 } },
-        }],
+        datasets: vec![flowbench::train::seed::dataset()],
         script: vec![
             Step::Comment { text: "with tf.Session() as sess:".to_string() },
             Step::OpenSession { id: "sess".to_string(), graph: None, config: None, interactive: false },

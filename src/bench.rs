@@ -15,8 +15,8 @@ use crate::engine::ops::Op;
 use crate::engine::optimizers::{Optimizer, minimize};
 use crate::engine::random::RandomState;
 use crate::engine::session::{ConfigProto, Session};
-use crate::engine::{DType, Shape, Value};
-use crate::project::dataset::{Dataset, DatasetSource, LabelRule, Table};
+use crate::engine::{DType, Shape};
+use crate::project::dataset::Table;
 use crate::train::worker::{Event, TrainJob};
 use crate::train::{Batching, ColumnFeed, EvalSpec, TrainSpec};
 use std::sync::Arc;
@@ -97,42 +97,11 @@ fn init(g: &mut Graph, config: ConfigProto) -> Result<Session> {
 
 /// (a) The seed program.
 pub fn seed_program(config: ConfigProto) -> Result<BenchResult> {
-    let mut g = Graph::new();
-    let r1 = g.random_normal(&[2, 3], 0.0, 1.0, Some(1), DType::Float32, None)?;
-    let w1 = g.variable(r1, None)?;
-    let r2 = g.random_normal(&[3, 1], 0.0, 1.0, Some(1), DType::Float32, None)?;
-    let w2 = g.variable(r2, None)?;
-    let x = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(2)]), Some("x-input"))?;
-    let y_ = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(1)]), Some("y-input"))?;
-    let a = g.matmul(x, w1, None)?;
-    let y = g.matmul(a, w2, None)?;
-    let y = g.unary(UnaryOp::Sigmoid, y, None)?;
-    let c1 = g.clip_by_value(y, 1e-10, 1.0, None)?;
-    let l1 = g.unary(UnaryOp::Log, c1, None)?;
-    let m1 = g.binary(BinaryOp::Mul, y_, l1, None)?;
-    let one = g.constant(Value::scalar_f32(1.0), Some("sub/x"))?;
-    let s1 = g.binary(BinaryOp::Sub, one, y_, None)?;
-    let one2 = g.constant(Value::scalar_f32(1.0), Some("sub_1/x"))?;
-    let s2 = g.binary(BinaryOp::Sub, one2, y, None)?;
-    let c2 = g.clip_by_value(s2, 1e-10, 1.0, None)?;
-    let l2 = g.unary(UnaryOp::Log, c2, None)?;
-    let m2 = g.binary(BinaryOp::Mul, s1, l2, None)?;
-    let sum = g.binary(BinaryOp::Add, m1, m2, None)?;
-    let mean = g.reduce(ReduceOp::Mean, sum, None, false, None)?;
-    let loss = g.unary(UnaryOp::Neg, mean, None)?;
-    let train = minimize(&mut g, &Optimizer::adam(0.001), loss, None)?;
+    let seed = crate::train::seed::build(&Optimizer::adam(0.001))?;
+    let (x, y_, y, loss, train) = (seed.x, seed.y_, seed.y, seed.loss, seed.train);
+    let mut g = seed.graph;
     let s = init(&mut g, config)?;
-    let table = Dataset {
-        name: "seed".into(),
-        source: DatasetSource::NumpyRand {
-            seed: 1,
-            rows: 128,
-            features: 2,
-            label: LabelRule::SumLessThan { threshold: 1.0 },
-        },
-    }
-    .materialize()
-    .map_err(Error::value_error)?;
+    let table = crate::train::seed::dataset().materialize().map_err(Error::value_error)?;
     let spec = TrainSpec {
         graph: g,
         train_targets: vec![train],

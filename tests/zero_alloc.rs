@@ -45,29 +45,9 @@ static GLOBAL: Counting = Counting;
 
 #[test]
 fn a_training_step_allocates_nothing_in_the_steady_state() {
-    let mut g = Graph::new();
-    let r1 = g.random_normal(&[2, 3], 0.0, 1.0, Some(1), DType::Float32, None).unwrap();
-    let w1 = g.variable(r1, None).unwrap();
-    let r2 = g.random_normal(&[3, 1], 0.0, 1.0, Some(1), DType::Float32, None).unwrap();
-    let w2 = g.variable(r2, None).unwrap();
-    let x = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(2)]), Some("x-input")).unwrap();
-    let y_ = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(1)]), Some("y-input")).unwrap();
-    let a = g.matmul(x, w1, None).unwrap();
-    let y = g.matmul(a, w2, None).unwrap();
-    let y = g.unary(UnaryOp::Sigmoid, y, None).unwrap();
-    let c1 = g.clip_by_value(y, 1e-10, 1.0, None).unwrap();
-    let l1 = g.unary(UnaryOp::Log, c1, None).unwrap();
-    let m1 = g.binary(BinaryOp::Mul, y_, l1, None).unwrap();
-    let one = g.constant(Value::scalar_f32(1.0), Some("sub/x")).unwrap();
-    let s1 = g.binary(BinaryOp::Sub, one, y_, None).unwrap();
-    let s2 = g.binary(BinaryOp::Sub, one, y, None).unwrap();
-    let c2 = g.clip_by_value(s2, 1e-10, 1.0, None).unwrap();
-    let l2 = g.unary(UnaryOp::Log, c2, None).unwrap();
-    let m2 = g.binary(BinaryOp::Mul, s1, l2, None).unwrap();
-    let sum = g.binary(BinaryOp::Add, m1, m2, None).unwrap();
-    let mean = g.reduce(ReduceOp::Mean, sum, None, false, None).unwrap();
-    let loss = g.unary(UnaryOp::Neg, mean, None).unwrap();
-    let train = minimize(&mut g, &Optimizer::adam(0.001), loss, None).unwrap();
+    let seed = flowbench::train::seed::build(&Optimizer::adam(0.001)).unwrap();
+    let (w2, x, y_, y, loss, train) = (seed.w2, seed.x, seed.y_, seed.y, seed.loss, seed.train);
+    let mut g = seed.graph;
     let init = g.global_variables_initializer().unwrap();
     let mut s = Session::new(&g, ConfigProto { intra_op_parallelism_threads: 1, ..Default::default() });
     s.run(&g, &[], &[], &[init]).unwrap();

@@ -1,6 +1,7 @@
 //! Training: a job spec resolved against a graph and a dataset, and the worker thread that runs
 //! it (see [`worker`]). The CLI's train loop and the window's train panel both use the worker.
 
+pub mod seed;
 pub mod worker;
 
 use crate::engine::error::{Error, Result};
