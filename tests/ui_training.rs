@@ -129,6 +129,10 @@ fn pause_step_resume_and_stop() {
     until(&mut h, "running past 2000", |a| a.state.training.run.as_ref().is_some_and(|r| r.step > 2000));
     h.key_press(egui::Key::F6);
     until(&mut h, "pause", |a| a.state.training.run.as_ref().is_some_and(|r| r.status == TrainStatus::Paused));
+    // The panel shows "paused" as soon as the command is sent; let the worker's own report of
+    // where it paused arrive before reading the step.
+    std::thread::sleep(Duration::from_millis(100));
+    h.run_steps(3);
     let paused_at = h.state().state.training.run.as_ref().unwrap().step;
     std::thread::sleep(Duration::from_millis(50));
     h.run_steps(3);

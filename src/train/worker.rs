@@ -455,6 +455,9 @@ fn run_loop(
     };
 
     let mut i = 0u64;
+    // The clock is read every `clock_every` steps, adapted so that it is read about every
+    // millisecond: cheap for microsecond steps, prompt for slow ones.
+    let (mut clock_every, mut since_clock, mut last_clock) = (1u64, 0u64, Instant::now());
     loop {
         // Commands: block while paused, poll while running.
         loop {
@@ -575,7 +578,18 @@ fn run_loop(
             *b = b.saturating_sub(1);
         }
 
+        since_clock += 1;
+        if since_clock < clock_every && !(paused && budget.is_some_and(|b| b == 0)) {
+            continue;
+        }
+        since_clock = 0;
         let now = Instant::now();
+        if now.duration_since(last_clock) < Duration::from_micros(500) {
+            clock_every = (clock_every * 2).min(1024);
+        } else {
+            clock_every = (clock_every / 2).max(1);
+        }
+        last_clock = now;
         if now.duration_since(last_flush) >= UPDATE_INTERVAL {
             let dt = now.duration_since(rate_mark.0).as_secs_f64();
             if dt > 0.0 {
