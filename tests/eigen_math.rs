@@ -11,6 +11,9 @@
 #[path = "../src/engine/eigen_math.rs"]
 #[allow(dead_code)]
 mod eigen_math;
+#[path = "../src/engine/eigen_simd.rs"]
+#[allow(dead_code)]
+mod eigen_simd;
 
 use eigen_math as em;
 use serde_json::Value as Json;

@@ -514,7 +514,7 @@ fn exec(ins: &Instr, bufs: &[Vec<f32>], feeds: &[Feed], vars: &mut [Option<Value
             if xs.len() != m * k || ys.len() != k * n || o.len() != m * n {
                 return Err(Error::internal("fast path: matmul operand of the wrong size"));
             }
-            super::eigen_math::matmul_f32(xs, ys, m, k, n, ta, tb, o);
+            super::matmul_simd::matmul_f32_fast(xs, ys, m, k, n, ta, tb, o);
         }
         Instr::ReduceAll { x, mean, .. } => {
             let xs = rd!(x);

@@ -1207,7 +1207,7 @@ pub fn matmul(
             let (xc, yc) = (x.as_standard_layout(), y.as_standard_layout());
             let (xs, ys) = (slice_of(&xc)?, slice_of(&yc)?);
             let o = out_buf::<f32>(out, &[m, n])?;
-            super::eigen_math::matmul_f32(xs, ys, m, k, n, transpose_a, transpose_b, o);
+            super::matmul_simd::matmul_f32_fast(xs, ys, m, k, n, transpose_a, transpose_b, o);
             Ok(())
         }
         (Value::F32(x), Value::F32(y)) => matmul_float(x, y, &g, out, pool),

@@ -5,12 +5,14 @@
 pub mod device;
 pub mod dtype;
 pub mod eigen_math;
+pub mod eigen_simd;
 pub mod error;
 pub(crate) mod fastpath;
 pub mod grad_kernels;
 pub mod gradients;
 pub mod graph;
 pub mod kernels;
+pub mod matmul_simd;
 pub mod numpy_fmt;
 pub mod ops;
 pub mod optimizers;
