@@ -66,6 +66,66 @@ enum Instr {
     ApplyRms { slots: [usize; 3], scalars: [Loc; 4], grad: Loc },
 }
 
+impl Instr {
+    /// The scratch buffer the instruction writes, if any.
+    fn out(&self) -> Option<usize> {
+        match *self {
+            Instr::Bin { out, .. }
+            | Instr::Un { out, .. }
+            | Instr::MatMul { out, .. }
+            | Instr::ReduceAll { out, .. }
+            | Instr::Clip { out, .. }
+            | Instr::ClipGrad { out, .. }
+            | Instr::UnaryGrad { out, .. }
+            | Instr::ReduceGradAll { out, .. }
+            | Instr::SigmoidXent { out, .. }
+            | Instr::SumRows { out, .. }
+            | Instr::MaxMinGrad { out, .. }
+            | Instr::SigmoidXentGrad { out, .. }
+            | Instr::Copy { out, .. }
+            | Instr::Fill { out, .. }
+            | Instr::Assign { out, .. } => Some(out),
+            Instr::ApplyGd { .. } | Instr::ApplyMomentum { .. } | Instr::ApplyAdam { .. } | Instr::ApplyRms { .. } => {
+                None
+            }
+        }
+    }
+
+    /// True for instructions that write variables (kept whether or not anything reads them).
+    fn has_effects(&self) -> bool {
+        matches!(
+            self,
+            Instr::Assign { .. }
+                | Instr::ApplyGd { .. }
+                | Instr::ApplyMomentum { .. }
+                | Instr::ApplyAdam { .. }
+                | Instr::ApplyRms { .. }
+        )
+    }
+
+    /// Every location the instruction reads.
+    fn reads(&self) -> Vec<Loc> {
+        match self {
+            Instr::Bin { a, b, .. } | Instr::MatMul { a, b, .. } => vec![*a, *b],
+            Instr::Un { x, .. } | Instr::ReduceAll { x, .. } => vec![*x],
+            Instr::Clip { x, lo, hi, .. } => vec![*x, *lo, *hi],
+            Instr::ClipGrad { t, lo, hi, dy, .. } => vec![*t, *lo, *hi, *dy],
+            Instr::UnaryGrad { a, dy, .. } => vec![*a, *dy],
+            Instr::ReduceGradAll { dy, .. } => vec![*dy],
+            Instr::SigmoidXent { z, x, .. } => vec![*z, *x],
+            Instr::SumRows { g, .. } => vec![*g],
+            Instr::MaxMinGrad { x, y, dy, .. } => vec![*x, *y, *dy],
+            Instr::SigmoidXentGrad { z, x, dy, .. } => vec![*z, *x, *dy],
+            Instr::Copy { src, .. } | Instr::Assign { src, .. } => vec![*src],
+            Instr::Fill { .. } => vec![],
+            Instr::ApplyGd { alpha, delta, .. } => vec![*alpha, *delta],
+            Instr::ApplyMomentum { lr, grad, momentum, .. } => vec![*lr, *grad, *momentum],
+            Instr::ApplyAdam { scalars, grad, .. } => scalars.iter().copied().chain([*grad]).collect(),
+            Instr::ApplyRms { scalars, grad, .. } => scalars.iter().copied().chain([*grad]).collect(),
+        }
+    }
+}
+
 /// A lowered plan.
 #[derive(Debug, Default)]
 pub(crate) struct FastProgram {
@@ -390,8 +450,38 @@ impl FastProgram {
             };
             p.fetches.push(entry);
         }
+        p.prune();
         reason.clear();
         Some(p)
+    }
+
+    /// Drops instructions whose results nothing reads: a value consumed only for its shape (the
+    /// forward loss when only its gradient is needed, say) is never computed. Each buffer is
+    /// written by one instruction, so one backward pass finds what is live.
+    fn prune(&mut self) {
+        let mut live = vec![false; self.bufs.len()];
+        for (l, _) in &self.fetches {
+            if let Loc::Buf(b) = *l
+                && let Some(x) = live.get_mut(b)
+            {
+                *x = true;
+            }
+        }
+        let mut keep = vec![false; self.instrs.len()];
+        for (i, ins) in self.instrs.iter().enumerate().rev() {
+            if ins.has_effects() || ins.out().is_some_and(|o| live.get(o).copied().unwrap_or(true)) {
+                keep[i] = true;
+                for r in ins.reads() {
+                    if let Loc::Buf(b) = r
+                        && let Some(x) = live.get_mut(b)
+                    {
+                        *x = true;
+                    }
+                }
+            }
+        }
+        let mut k = keep.into_iter();
+        self.instrs.retain(|_| k.next().unwrap_or(true));
     }
 
     /// True when these feeds have the shapes the program was built for.

@@ -392,9 +392,6 @@ impl Session {
         if p.feeds.len() != feeds.len() || p.feeds.iter().zip(feeds).any(|(a, f)| *a != f.tensor) {
             return Err(Error::internal("feeds do not match the prepared run plan"));
         }
-        for f in feeds {
-            check_feed(graph, f)?;
-        }
         if !self.pool_built {
             self.pool_built = true;
             let n = match self.config.intra_op_parallelism_threads {
@@ -440,6 +437,11 @@ impl Session {
                 return Err(Error::new(ErrorClass::DeadlineExceeded, "Timed out waiting for notification"));
             }
             return Ok(());
+        }
+        // The fast program only accepts feeds of the float32 shapes of a run that passed these
+        // checks, so they are needed on this path only.
+        for f in feeds {
+            check_feed(graph, f)?;
         }
         self.execute(graph, p, feeds, deadline)?;
         if self.fast_path && !p.fast_tried {

@@ -406,6 +406,25 @@ fn run_loop(
     let mut last_snapshot_step: Option<u64> = None;
     let mut eval_every = spec.eval.as_ref().map_or(0, |e| e.every);
     let mut batch = feed_values(spec, &spec.feeds, spec.batch_rows(0));
+    // Each float32 feed's columns, converted and packed row-major once (for tables of a sensible
+    // size), so cutting a batch is a single copy.
+    let packed: Vec<Option<Vec<f32>>> = spec
+        .feeds
+        .iter()
+        .map(|f| {
+            let is_f32 = g.output_info(f.tensor).is_some_and(|x| x.0 == DType::Float32);
+            let width = spec.table.columns.len();
+            (is_f32 && spec.table.rows.saturating_mul(f.columns.len()) <= 1 << 26).then(|| {
+                let mut v = Vec::with_capacity(spec.table.rows * f.columns.len());
+                for r in 0..spec.table.rows {
+                    for &c in &f.columns {
+                        v.push(spec.table.data.get(r * width + c).copied().unwrap_or(0.0) as f32);
+                    }
+                }
+                v
+            })
+        })
+        .collect();
 
     let mut paused = start_paused;
     let mut budget: Option<u64> = None;
@@ -525,9 +544,24 @@ fn run_loop(
             panic!("test hook: panic at step {i}");
         }
         let rows = spec.batch_rows(i);
-        for (f, spec_feed) in batch.iter_mut().zip(&spec.feeds) {
-            let dtype = g.output_info(spec_feed.tensor).map_or(DType::Float32, |x| x.0);
-            fill_feed(&mut f.value, dtype, &spec.table, rows.clone(), &spec_feed.columns);
+        for ((f, spec_feed), packed) in batch.iter_mut().zip(&spec.feeds).zip(&packed) {
+            let width = spec_feed.columns.len();
+            // The float32 columns were packed once: a batch is then one copy.
+            let src = packed.as_ref().and_then(|p| p.get(rows.start * width..rows.end * width));
+            let copied = match (src, &mut f.value) {
+                (Some(src), Value::F32(a)) if a.shape() == [rows.len(), width] => match a.as_slice_mut() {
+                    Some(dst) if dst.len() == src.len() => {
+                        dst.copy_from_slice(src);
+                        true
+                    }
+                    _ => false,
+                },
+                _ => false,
+            };
+            if !copied {
+                let dtype = g.output_info(spec_feed.tensor).map_or(DType::Float32, |x| x.0);
+                fill_feed(&mut f.value, dtype, &spec.table, rows.clone(), &spec_feed.columns);
+            }
         }
         session.run_prepared(g, train_plan, &batch)?;
         if let Some(k) = loss_idx {
