@@ -634,6 +634,15 @@ pub fn sum_rows_f32(x: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
     // Rows outer, columns inner (each column still sums its rows in the order described above,
     // so the results are the same), which reads memory in order and vectorises.
     out.fill(0.0);
+    if super::eigen_simd::sum_rows_packets(x, rows, cols, np, out) {
+        for r in 0..rows {
+            let xr = &x[r * cols + np..(r + 1) * cols];
+            for (o, &v) in out[np..].iter_mut().zip(xr) {
+                *o = add(*o, ftz(v));
+            }
+        }
+        return;
+    }
     let (u4, start) = if rows >= 16 { (rows / 4 * 4, rows / 4 * 4) } else { (0, 0) };
     if u4 > 0 {
         // Four accumulators per packet column (rows j % 4), folded `((a0 + a1) + a2) + a3`.

@@ -137,6 +137,30 @@ binary_packets!(
     tanh_grad_packet_lane
 );
 
+/// The packet columns of [`eigen_math::sum_rows_f32`](super::eigen_math::sum_rows_f32): sums the
+/// rows of the first `np` columns (a multiple of 8) of a row-major `[rows, cols]` tensor into
+/// `out[..np]`, 8 columns at a time, in exactly the scalar code's order (inputs read under DAZ,
+/// every add flushed). Returns false, doing nothing, where AVX2 is not available.
+///
+/// # Panics
+/// If `x` is not `rows * cols` long, `np` is not a multiple of 8, `np > cols` or `out` is shorter
+/// than `np`.
+pub fn sum_rows_packets(x: &[f32], rows: usize, cols: usize, np: usize, out: &mut [f32]) -> bool {
+    assert!(
+        rows.checked_mul(cols) == Some(x.len()) && np.is_multiple_of(8) && np <= cols && out.len() >= np,
+        "eigen_simd: sum_rows_packets shape mismatch"
+    );
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2() {
+        // SAFETY: AVX2 was detected just above; the shapes were checked, so every 8-column load
+        // `x[r * cols + c0 .. + 8]` (with `c0 + 8 <= np <= cols`, `r < rows`) and every store
+        // `out[c0 .. c0 + 8]` (with `c0 + 8 <= np <= out.len()`) is in bounds.
+        unsafe { avx2::sum_rows(x, rows, cols, np, out) };
+        return true;
+    }
+    false
+}
+
 /// The AVX2 kernels: one `__m256` (8 lanes) at a time, mirroring the scalar lane code step by
 /// step. Every helper carries `#[target_feature(enable = "avx2")]`, so the safe intrinsics can be
 /// called and everything inlines into the loops of [`map1`](avx2::map1) and
@@ -176,6 +200,41 @@ mod avx2 {
     #[inline]
     fn add(a: __m256, b: __m256) -> __m256 {
         ftz(_mm256_add_ps(a, b))
+    }
+
+    /// The packet columns of `sum_rows_f32` (see `sum_rows_packets`, which checks the bounds).
+    ///
+    /// # Safety
+    /// AVX2 must be available, `x.len() == rows * cols`, `np` a multiple of 8 with `np <= cols`,
+    /// and `out.len() >= np`.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn sum_rows(x: &[f32], rows: usize, cols: usize, np: usize, out: &mut [f32]) {
+        for c0 in (0..np).step_by(8) {
+            // SAFETY: `r < rows` and `c0 + 8 <= np <= cols`, so the 8 floats lie inside `x`.
+            let load = |r: usize| ftz(unsafe { _mm256_loadu_ps(x.as_ptr().add(r * cols + c0)) });
+            let sum = if rows >= 16 {
+                let u4 = rows / 4 * 4;
+                let mut a = [_mm256_setzero_ps(); 4];
+                for r in (0..u4).step_by(4) {
+                    for (u, acc) in a.iter_mut().enumerate() {
+                        *acc = add(*acc, load(r + u));
+                    }
+                }
+                let mut s = add(add(add(a[0], a[1]), a[2]), a[3]);
+                for r in u4..rows {
+                    s = add(s, load(r));
+                }
+                s
+            } else {
+                let mut s = _mm256_setzero_ps();
+                for r in 0..rows {
+                    s = add(s, load(r));
+                }
+                s
+            };
+            // SAFETY: `c0 + 8 <= np <= out.len()`.
+            unsafe { _mm256_storeu_ps(out.as_mut_ptr().add(c0), sum) };
+        }
     }
 
     /// `a - b` under FTZ.
