@@ -428,6 +428,26 @@ mod avx2 {
         const B1: f32 = f32::from_bits(0x39ae_6d96);
         const B2: f32 = f32::from_bits(0x3cd4_c460);
         const B3: f32 = f32::from_bits(0x3eef_4922);
+        // When every lane is 0, NaN or at least 2^-40 in magnitude, no intermediate below can be
+        // subnormal (x^2 >= 2^-80, x^3 >= 2^-120, the coefficients are positive so the
+        // polynomials only grow, x^3 * p has the sign of x, q >= 1), so every flush is the
+        // identity and the plain operations give the same bits, faster.
+        let abs = _mm256_and_ps(a, splat_bits(0x7fff_ffff));
+        let tiny = _mm256_and_ps(
+            _mm256_cmp_ps::<_CMP_LT_OQ>(abs, splat(f32::from_bits(0x2b80_0000))), // 2^-40
+            _mm256_cmp_ps::<_CMP_NEQ_OQ>(abs, _mm256_setzero_ps()),
+        );
+        if _mm256_movemask_ps(tiny) == 0 {
+            let m = |a: __m256, b: __m256| _mm256_mul_ps(a, b);
+            let ma = |a: __m256, b: __m256, c: __m256| _mm256_add_ps(_mm256_mul_ps(a, b), c);
+            let x = pmax(pmin(a, splat(CLAMP)), splat(-CLAMP));
+            let x2 = m(x, x);
+            let x3 = m(x2, x);
+            let p = ma(ma(ma(splat(A0), x2, splat(A1)), x2, splat(A2)), x2, splat(A3));
+            let q = ma(ma(ma(ma(splat(B0), x2, splat(B1)), x2, splat(B2)), x2, splat(B3)), x2, splat(1.0));
+            let p = ma(x3, p, x);
+            return _mm256_div_ps(p, q);
+        }
         let x = pmax(pmin(ftz(a), splat(CLAMP)), splat(-CLAMP));
         let x2 = mul(x, x);
         let x3 = mul(x2, x);
