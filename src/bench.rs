@@ -232,24 +232,19 @@ pub fn run(which: &[String], out: &mut dyn std::io::Write) -> Result<Vec<BenchRe
     let want = |id: &str| all || which.iter().any(|w| w == id);
     let mut results = Vec::new();
     let cfg = ConfigProto::default();
+    // Small workloads: warm up once (thread pool, page faults), then keep the best of three.
+    let best_of_three = |f: fn(ConfigProto) -> Result<BenchResult>| -> Result<BenchResult> {
+        f(cfg.clone())?;
+        let runs = (0..3).map(|_| f(cfg.clone())).collect::<Result<Vec<_>>>()?;
+        runs.into_iter()
+            .min_by(|a, b| a.elapsed_secs.total_cmp(&b.elapsed_secs))
+            .ok_or_else(|| Error::internal("no run"))
+    };
     if want("a") {
-        // Warm up once (thread pool, page faults), then measure the best of three.
-        seed_program(cfg.clone())?;
-        let best = (0..3).map(|_| seed_program(cfg.clone())).collect::<Result<Vec<_>>>()?;
-        results.push(
-            best.into_iter()
-                .min_by(|a, b| a.elapsed_secs.total_cmp(&b.elapsed_secs))
-                .ok_or_else(|| Error::internal("no run"))?,
-        );
+        results.push(best_of_three(seed_program)?);
     }
     if want("b") {
-        spiral_net(cfg.clone())?;
-        let best = (0..3).map(|_| spiral_net(cfg.clone())).collect::<Result<Vec<_>>>()?;
-        results.push(
-            best.into_iter()
-                .min_by(|a, b| a.elapsed_secs.total_cmp(&b.elapsed_secs))
-                .ok_or_else(|| Error::internal("no run"))?,
-        );
+        results.push(best_of_three(spiral_net)?);
     }
     if want("c") {
         results.push(mlp(cfg)?);

@@ -500,24 +500,7 @@ impl FastProgram {
     pub(crate) fn run(&mut self, feeds: &[Feed], vars: &mut [Option<Value>]) -> Result<()> {
         let missing = || Error::internal("fast path: a location is missing");
         for ins in &self.instrs {
-            let out_idx = match ins {
-                Instr::Bin { out, .. }
-                | Instr::Un { out, .. }
-                | Instr::MatMul { out, .. }
-                | Instr::ReduceAll { out, .. }
-                | Instr::Clip { out, .. }
-                | Instr::ClipGrad { out, .. }
-                | Instr::UnaryGrad { out, .. }
-                | Instr::ReduceGradAll { out, .. }
-                | Instr::SigmoidXent { out, .. }
-                | Instr::MaxMinGrad { out, .. }
-                | Instr::SumRows { out, .. }
-                | Instr::SigmoidXentGrad { out, .. }
-                | Instr::Copy { out, .. }
-                | Instr::Fill { out, .. }
-                | Instr::Assign { out, .. } => Some(*out),
-                _ => None,
-            };
+            let out_idx = ins.out();
             // Take the output buffer out so inputs can be borrowed beside it.
             let mut o = match out_idx {
                 Some(i) => std::mem::take(self.bufs.get_mut(i).ok_or_else(missing)?),
