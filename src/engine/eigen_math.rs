@@ -80,7 +80,7 @@ pub fn ftz(v: f32) -> f32 {
 
 /// `a + b` under FTZ/DAZ (operands produced in this module are already flushed).
 #[inline(always)]
-fn add(a: f32, b: f32) -> f32 {
+pub(crate) fn add(a: f32, b: f32) -> f32 {
     ftz(a + b)
 }
 
@@ -92,7 +92,7 @@ fn sub(a: f32, b: f32) -> f32 {
 
 /// `a * b` under FTZ/DAZ.
 #[inline(always)]
-fn mul(a: f32, b: f32) -> f32 {
+pub(crate) fn mul(a: f32, b: f32) -> f32 {
     ftz(a * b)
 }
 
@@ -714,7 +714,7 @@ pub fn sum_rows_f32_reference(x: &[f32], rows: usize, cols: usize, out: &mut [f3
 /// Horizontal sum of eight lanes as oneDNN's dot-product kernel does it: adjacent pairs
 /// `q = (l0 + l1, l2 + l3, l4 + l5, l6 + l7)`, then `(q0 + q2) + (q1 + q3)`.
 #[inline]
-fn hsum8_pairs(l: &[f32; 8]) -> f32 {
+pub(crate) fn hsum8_pairs(l: &[f32; 8]) -> f32 {
     let q = [add(l[0], l[1]), add(l[2], l[3]), add(l[4], l[5]), add(l[6], l[7])];
     add(add(q[0], q[2]), add(q[1], q[3]))
 }
@@ -742,7 +742,7 @@ fn prod(x: Strided<'_>, y: Strided<'_>, t: usize) -> f32 {
 
 /// Adds `v` to a running total that starts empty (the first term is taken as it is).
 #[inline(always)]
-fn push_total(total: &mut Option<f32>, v: f32) {
+pub(crate) fn push_total(total: &mut Option<f32>, v: f32) {
     *total = Some(match *total {
         Some(s) => add(s, v),
         None => v,
@@ -805,6 +805,13 @@ fn dot16(x: Strided<'_>, y: Strided<'_>, k: usize) -> f32 {
     for t in 0..k {
         lanes[t % 16] = ftz(x.at(t).mul_add(y.at(t), lanes[t % 16]));
     }
+    halve16(&mut lanes)
+}
+
+/// oneDNN's 16-lane horizontal sum: lanes halved pairwise `(i, i + 8)`, `(i, i + 4)`,
+/// `(i, i + 2)`, `(0, 1)` (under FTZ).
+#[inline(always)]
+pub(crate) fn halve16(lanes: &mut [f32; 16]) -> f32 {
     let mut w = 16;
     while w > 1 {
         w /= 2;

@@ -30,7 +30,7 @@
 //! the scalar code. Shapes the stack buffer cannot hold, and CPUs without AVX2 and FMA, use
 //! [`eigen_math::matmul_f32`] itself.
 
-use crate::engine::eigen_math::{self, MatMulKernel, ftz, matmul_kernel};
+use crate::engine::eigen_math::{self, MatMulKernel, add, ftz, halve16, hsum8_pairs, matmul_kernel, mul, push_total};
 
 /// `tf.matmul(a, b, transpose_a, transpose_b)` for small float32 matrices, bit for bit as
 /// [`eigen_math::matmul_f32`] computes it (same layouts: `a` is `[m, k]`, or `[k, m]` when
@@ -73,34 +73,6 @@ pub fn matmul_f32_fast(
         }
     }
     eigen_math::matmul_f32(a, b, m, k, n, transpose_a, transpose_b, out);
-}
-
-/// `a + b` under FTZ (as `eigen_math`'s private `add`).
-#[inline(always)]
-fn add(a: f32, b: f32) -> f32 {
-    ftz(a + b)
-}
-
-/// `a * b` under FTZ.
-#[inline(always)]
-fn mul(a: f32, b: f32) -> f32 {
-    ftz(a * b)
-}
-
-/// oneDNN's horizontal sum of eight lanes: adjacent pairs, then `(q0 + q2) + (q1 + q3)`.
-#[inline(always)]
-fn hsum8_pairs(l: &[f32; 8]) -> f32 {
-    let q = [add(l[0], l[1]), add(l[2], l[3]), add(l[4], l[5]), add(l[6], l[7])];
-    add(add(q[0], q[2]), add(q[1], q[3]))
-}
-
-/// Adds `v` to a running total that starts empty (the first term is taken as it is).
-#[inline(always)]
-fn push_total(total: &mut Option<f32>, v: f32) {
-    *total = Some(match *total {
-        Some(s) => add(s, v),
-        None => v,
-    });
 }
 
 /// Largest `k * width` of an operand packed into the stack buffer.
@@ -628,14 +600,7 @@ mod avx {
                 let l = &mut lanes[t - k16];
                 *l = ftz((*x.add(t)).mul_add(*y.add(t), *l));
             }
-            let mut w = 16;
-            while w > 1 {
-                w /= 2;
-                for i in 0..w {
-                    lanes[i] = add(lanes[i], lanes[i + w]);
-                }
-            }
-            lanes[0]
+            halve16(&mut lanes)
         }
     }
 }
