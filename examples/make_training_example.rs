@@ -3,7 +3,7 @@
 //! create (gradients under `gradients/`, Adam's slots and update ops). Run it after changing the
 //! engine's graph construction: `cargo run --example make_training_example`.
 
-use flowbench::engine::optimizers::Optimizer;
+use flowbench::engine::autodiff::optimizers::Optimizer;
 use flowbench::project::script::{ColumnFeedDef, TrainLogDef};
 use flowbench::project::{Project, Step, graph_def_from};
 use std::collections::HashMap;

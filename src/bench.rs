@@ -8,13 +8,13 @@
 //! - (c) an MLP 784-512-10 (relu, softmax cross-entropy, Adam 0.001) on random data, batch 256,
 //!   200 steps.
 
+use crate::engine::autodiff::optimizers::{Optimizer, minimize};
 use crate::engine::error::{Error, Result};
+use crate::engine::graph::op::Op;
 use crate::engine::graph::{Graph, NodeSpec, Output};
+use crate::engine::kernels::random::RandomState;
 use crate::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
-use crate::engine::ops::Op;
-use crate::engine::optimizers::{Optimizer, minimize};
-use crate::engine::random::RandomState;
-use crate::engine::session::{ConfigProto, Session};
+use crate::engine::runtime::session::{ConfigProto, Session};
 use crate::engine::{DType, Shape};
 use crate::project::dataset::Table;
 use crate::train::worker::{Event, TrainJob};

@@ -1,10 +1,10 @@
 //! In the steady state, a small graph's training step allocates nothing on the heap: a counting
 //! global allocator watches 1000 steps of the seed's program run through a prepared plan.
 
+use flowbench::engine::autodiff::optimizers::{Optimizer, minimize};
 use flowbench::engine::graph::Graph;
 use flowbench::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
-use flowbench::engine::optimizers::{Optimizer, minimize};
-use flowbench::engine::session::{ConfigProto, Feed, Session};
+use flowbench::engine::runtime::session::{ConfigProto, Feed, Session};
 use flowbench::engine::{DType, Shape, Value};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -80,7 +80,7 @@ fn a_training_step_allocates_nothing_in_the_steady_state() {
 #[test]
 fn fast_path_trains_bit_identically_to_the_general_path() {
     use flowbench::engine::graph::NodeSpec;
-    use flowbench::engine::ops::Op;
+    use flowbench::engine::graph::op::Op;
     for opt in [
         Optimizer::adam(0.01),
         Optimizer::GradientDescent { learning_rate: 0.1 },

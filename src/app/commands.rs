@@ -11,12 +11,12 @@ use super::examples;
 use super::{AppState, LogEntry, LogKind, Modal, Pending, Refusal, RunResult, SessionMeta};
 use crate::engine::DType;
 use crate::engine::graph::Initializer;
-use crate::engine::ops::Op;
-use crate::engine::random::derive_seeds;
-use crate::engine::session::ConfigProto;
+use crate::engine::graph::op::Op;
+use crate::engine::kernels::random::derive_seeds;
+use crate::engine::runtime::session::ConfigProto;
+use crate::engine::runtime::workspace::NamedFeed;
 use crate::engine::shape::Shape;
 use crate::engine::value::Value;
-use crate::engine::workspace::NamedFeed;
 use crate::project::script::{FeedDef, Interpreter, ScriptOutput, Step};
 use crate::project::{GraphDef, NamedConfig, NodeDef, Project};
 use std::collections::HashSet;
@@ -268,7 +268,7 @@ pub enum Command {
         /// The loss tensor.
         loss: String,
         /// The optimizer and its hyper-parameters.
-        optimizer: crate::engine::optimizers::Optimizer,
+        optimizer: crate::engine::autodiff::optimizers::Optimizer,
     },
     /// Shows the training view (true) or the graph editor (false) in the centre.
     ShowTraining(bool),
@@ -464,7 +464,7 @@ impl AppState {
             }
             Command::SetDevice { graph, node, device } => {
                 let device = device.trim().to_string();
-                if let Err(e) = crate::engine::device::DeviceSpec::parse(&device) {
+                if let Err(e) = crate::engine::runtime::device::DeviceSpec::parse(&device) {
                     self.log_error(e.to_string(), Some((graph, node)));
                     return;
                 }

@@ -4,8 +4,8 @@
 
 use super::commands::Command;
 use super::{AppState, style};
-use crate::engine::device::available_devices;
-use crate::engine::session::ConfigProto;
+use crate::engine::runtime::device::available_devices;
+use crate::engine::runtime::session::ConfigProto;
 use crate::project::NamedConfig;
 use egui::RichText;
 

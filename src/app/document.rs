@@ -6,9 +6,9 @@
 //! auto-layout).
 
 use crate::engine::error::Error;
+use crate::engine::graph::op::Op;
 use crate::engine::graph::{Graph, NodeSpec};
-use crate::engine::ops::Op;
-use crate::engine::workspace::{NamedGraph, Workspace};
+use crate::engine::runtime::workspace::{NamedGraph, Workspace};
 use crate::project::{GraphDef, NodeDef, Project};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;

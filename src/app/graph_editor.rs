@@ -16,7 +16,7 @@ use super::document::{auto_layout, index_of, node_of, run_closure};
 use super::{AppState, Modal, style};
 use crate::engine::DType;
 use crate::engine::graph::Initializer;
-use crate::engine::ops::{Op, palette};
+use crate::engine::graph::op::{Op, palette};
 use crate::project::NodeDef;
 use egui::{Color32, Pos2, Rect, RichText, Stroke};
 use egui_snarl::ui::{PinInfo, SnarlPin, SnarlStyle, SnarlViewer, SnarlWidget};

@@ -9,7 +9,7 @@ use super::commands::Command;
 use super::history::{Sample, smooth};
 use super::training::{TrainRun, value_label};
 use super::{AppState, style};
-use crate::engine::numpy_fmt::printf_g;
+use crate::engine::fmt::numpy::printf_g;
 use egui::{Color32, RichText};
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points, Text};
 

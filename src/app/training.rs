@@ -10,9 +10,9 @@
 use super::document::{node_of, run_closure};
 use super::history::{Sample, Series};
 use super::{AppState, LogKind};
+use crate::engine::autodiff::optimizers::{Optimizer, minimize};
 use crate::engine::graph::Graph;
-use crate::engine::ops::Op;
-use crate::engine::optimizers::{Optimizer, minimize};
+use crate::engine::graph::op::Op;
 use crate::engine::value::Value;
 use crate::project::dataset::{Dataset, DatasetSource, LabelRule, Table};
 use crate::project::script::{ColumnFeedDef, Step, TrainLogDef};

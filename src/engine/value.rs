@@ -2,9 +2,9 @@
 //! with conversion from and to nested JSON lists (the form feeds and constants take in project
 //! files) and numpy-style printing.
 
-use super::dtype::DType;
-use super::error::{Error, Result};
-use super::numpy_fmt;
+use crate::engine::dtype::DType;
+use crate::engine::error::{Error, Result};
+use crate::engine::fmt::numpy;
 use ndarray::{ArrayD, IxDyn};
 use serde_json::Value as Json;
 
@@ -198,11 +198,11 @@ impl Value {
     pub fn to_numpy_string(&self) -> String {
         let shape = self.shape().to_vec();
         match self {
-            Value::F32(a) => numpy_fmt::format_f32(&a.iter().copied().collect::<Vec<_>>(), &shape),
-            Value::F64(a) => numpy_fmt::format_f64(&a.iter().copied().collect::<Vec<_>>(), &shape),
-            Value::I32(a) => numpy_fmt::format_i32(&a.iter().copied().collect::<Vec<_>>(), &shape),
-            Value::I64(a) => numpy_fmt::format_i64(&a.iter().copied().collect::<Vec<_>>(), &shape),
-            Value::Bool(a) => numpy_fmt::format_bool(&a.iter().copied().collect::<Vec<_>>(), &shape),
+            Value::F32(a) => numpy::format_f32(&a.iter().copied().collect::<Vec<_>>(), &shape),
+            Value::F64(a) => numpy::format_f64(&a.iter().copied().collect::<Vec<_>>(), &shape),
+            Value::I32(a) => numpy::format_i32(&a.iter().copied().collect::<Vec<_>>(), &shape),
+            Value::I64(a) => numpy::format_i64(&a.iter().copied().collect::<Vec<_>>(), &shape),
+            Value::Bool(a) => numpy::format_bool(&a.iter().copied().collect::<Vec<_>>(), &shape),
         }
     }
 
@@ -236,7 +236,7 @@ impl Value {
             return Err(Error::type_error(format!(
                 "Expected {}, got {} of type 'float' instead.",
                 dtype.name(),
-                numpy_fmt::scalar_f64(*x)
+                numpy::scalar_f64(*x)
             )));
         }
         let sh = IxDyn(&shape);
@@ -271,9 +271,8 @@ impl Value {
                 }
             }
         }
-        let float = |x: f64| {
-            serde_json::Number::from_f64(x).map_or_else(|| Json::String(numpy_fmt::scalar_f64(x)), Json::Number)
-        };
+        let float =
+            |x: f64| serde_json::Number::from_f64(x).map_or_else(|| Json::String(numpy::scalar_f64(x)), Json::Number);
         let shape = self.shape().to_vec();
         match self {
             Value::F32(a) => {

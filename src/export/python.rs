@@ -28,9 +28,9 @@
 use super::{Export, ExportError, ExportOptions, Unsupported};
 use crate::engine::dtype::DType;
 use crate::engine::graph::Graph;
+use crate::engine::graph::op::Op;
 use crate::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
-use crate::engine::ops::Op;
-use crate::engine::session::ConfigProto;
+use crate::engine::runtime::session::ConfigProto;
 use crate::engine::shape::Shape;
 use crate::engine::value::Value;
 use crate::project::dataset::{DatasetSource, LabelRule};

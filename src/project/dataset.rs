@@ -2,7 +2,7 @@
 //! with a label rule, as the seed's program makes its data) and inline tables. A dataset
 //! materializes into a [`Table`] of f64 columns that the train loop cuts into batches.
 
-use crate::engine::random::RandomState;
+use crate::engine::kernels::random::RandomState;
 use serde::{Deserialize, Serialize};
 
 /// How a label column is computed from the features of a row.
@@ -232,7 +232,7 @@ impl Dataset {
 /// Labels: Playground labels points `+1` and `-1` (for its tanh output); here `+1` becomes `1`
 /// and `-1` becomes `0`, the labels a sigmoid with cross-entropy (the seed's network) expects.
 pub mod playground {
-    use crate::engine::random::RandomState;
+    use crate::engine::kernels::random::RandomState;
 
     /// A generated point with Playground's label (`+1` or `-1`).
     #[derive(Clone, Copy, Debug, PartialEq)]

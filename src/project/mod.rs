@@ -8,10 +8,10 @@ pub mod dataset;
 pub mod script;
 
 use crate::engine::error::{Error as EngineError, Result as EngineResult};
+use crate::engine::graph::op::Op;
 use crate::engine::graph::{Graph, NodeSpec, Output};
-use crate::engine::ops::Op;
-use crate::engine::session::ConfigProto;
-use crate::engine::workspace::{NamedGraph, Workspace};
+use crate::engine::runtime::session::ConfigProto;
+use crate::engine::runtime::workspace::{NamedGraph, Workspace};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use std::collections::{HashMap, HashSet};

@@ -5,11 +5,11 @@
 
 use super::{NodeDef, Project};
 use crate::engine::error::{Error, Result};
+use crate::engine::fmt::numpy;
 use crate::engine::graph::NodeSpec;
-use crate::engine::numpy_fmt;
-use crate::engine::session::ConfigProto;
+use crate::engine::runtime::session::ConfigProto;
+use crate::engine::runtime::workspace::{NamedFeed, Workspace};
 use crate::engine::value::Value;
-use crate::engine::workspace::{NamedFeed, Workspace};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
@@ -496,5 +496,5 @@ impl Interpreter<'_> {
 
 /// Formats a value as Python's `%g` would (for scalar losses in printed logs).
 pub fn percent_g(v: &Value) -> String {
-    v.first_f64().map_or_else(String::new, |x| numpy_fmt::printf_g(x, 6))
+    v.first_f64().map_or_else(String::new, |x| numpy::printf_g(x, 6))
 }

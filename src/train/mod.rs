@@ -5,8 +5,8 @@ pub mod seed;
 pub mod worker;
 
 use crate::engine::error::{Error, Result};
+use crate::engine::fmt::numpy::printf_g;
 use crate::engine::graph::{Graph, NodeId, Output};
-use crate::engine::numpy_fmt::printf_g;
 use crate::project::dataset::Table;
 use std::sync::Arc;
 
@@ -150,7 +150,7 @@ pub fn format_log(format: &str, step: u64, value: f64) -> String {
             Some('d') | Some('i') => out.push_str(&(value as i64).to_string()),
             Some('g') => out.push_str(&printf_g(value, precision.unwrap_or(6))),
             Some('f') => out.push_str(&format!("{:.*}", precision.unwrap_or(6), value)),
-            Some('e') => out.push_str(&crate::engine::numpy_fmt::printf_e(value, precision.unwrap_or(6))),
+            Some('e') => out.push_str(&crate::engine::fmt::numpy::printf_e(value, precision.unwrap_or(6))),
             Some(other) => {
                 out.push('%');
                 out.push(other);

@@ -3,10 +3,10 @@
 //! with an optimizer on numpy's `RandomState(1)` data. The bundled example, the benchmark and
 //! the tests all start from this one definition.
 
+use crate::engine::autodiff::optimizers::{Optimizer, minimize};
 use crate::engine::error::Result;
 use crate::engine::graph::{Graph, NodeId, Output};
 use crate::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
-use crate::engine::optimizers::{Optimizer, minimize};
 use crate::engine::{DType, Shape, Value};
 use crate::project::dataset::{Dataset, DatasetSource, LabelRule};
 

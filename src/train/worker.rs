@@ -8,7 +8,7 @@ use super::{ColumnFeed, TrainSpec, format_log};
 use crate::engine::dtype::DType;
 use crate::engine::error::{Error, ErrorClass, Result};
 use crate::engine::graph::Output;
-use crate::engine::session::{Feed, PlanId, Session};
+use crate::engine::runtime::session::{Feed, PlanId, Session};
 use crate::engine::value::Value;
 use crate::project::dataset::Table;
 use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError, bounded};

@@ -1,0 +1,3 @@
+//! Text forms of values: numpy's printing.
+
+pub mod numpy;

@@ -1,0 +1,606 @@
+//! An AVX2+FMA version of [`eigen::matmul_f32`] that gives identical bits.
+//!
+//! [`eigen::matmul_f32`] computes every output element as one dot product in one of three
+//! exact summation orders ([`MatMulKernel`]), with a flush-to-zero after every operation. This
+//! module computes the same operations in the same order, only several at a time:
+//!
+//! * `SeqFma` (`acc = x0 * y0`, then `acc = fma(x_t, y_t, acc)` in order): up to sixteen output
+//!   columns (two vectors) of up to four rows at once. Each lane of a `__m256` accumulator is one
+//!   output's chain, `acc = fma(broadcast(a[i, t]), b[t, j..j + 8], acc)`, which needs row `t` of `op(B)`
+//!   contiguous; when it is not (`transpose_b`), `op(B)` is packed into a stack buffer (`k * n <=
+//!   4096`). Because `fma(x, y, c) == fma(y, x, c)` and `x * y == y * x` exactly, the product can
+//!   also be computed transposed (`out^T = op(B)^T op(A)^T`, eight *rows* at a time), which this
+//!   does when it wastes fewer lanes (small `n`) or avoids packing.
+//! * `Dot8` and `Dot16`: eight output elements at a time, one per vector lane, when the operand
+//!   that differs between them can be read (or packed) as contiguous rows: each of the 8 or 16
+//!   "lanes" of TF's kernel is then a vector, and every operation of the kernel, the
+//!   horizontal-sum trees included, is the scalar one on eight outputs. Otherwise (few outputs
+//!   and a long `k`) one output at a time, with TF's lanes as the lanes of one or two FMA
+//!   vectors and the trees and short tails in scalar code with the same rounding.
+//!
+//! NaN results are NaN in the same elements, but which NaN (sign, payload) comes out when an
+//! operation meets several (an input NaN and the default NaN of `inf - inf`, say) depends on the
+//! operand order the compiler picks for commutative instructions, in this code and in the scalar
+//! code alike (whose NaN signs differ between debug and release builds). TF does not pin it down
+//! either.
+//!
+//! Flush-to-zero is done in the vector code as in the scalar code: after every multiply, add or
+//! fused multiply-add, lanes whose magnitude is below `f32::MIN_POSITIVE` (subnormals) keep only
+//! their sign bit. Inputs are used as they are (no denormals-are-zero on inputs), exactly like
+//! the scalar code. Shapes the stack buffer cannot hold, and CPUs without AVX2 and FMA, use
+//! [`eigen::matmul_f32`] itself.
+
+use crate::engine::math::eigen::{self, MatMulKernel, add, ftz, halve16, hsum8_pairs, matmul_kernel, mul, push_total};
+
+/// `tf.matmul(a, b, transpose_a, transpose_b)` for small float32 matrices, bit for bit as
+/// [`eigen::matmul_f32`] computes it (same layouts: `a` is `[m, k]`, or `[k, m]` when
+/// `transpose_a`; `b` is `[k, n]`, or `[n, k]` when `transpose_b`; `out` is `[m, n]`), using
+/// AVX2+FMA vectors when the CPU has them. (NaN results may carry another NaN's sign or payload;
+/// see the module documentation.)
+///
+/// # Panics
+///
+/// If the slice lengths do not match the shape.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_f32_fast(
+    a: &[f32],
+    b: &[f32],
+    m: usize,
+    k: usize,
+    n: usize,
+    transpose_a: bool,
+    transpose_b: bool,
+    out: &mut [f32],
+) {
+    assert!(
+        m.checked_mul(k) == Some(a.len()) && k.checked_mul(n) == Some(b.len()) && m.checked_mul(n) == Some(out.len()),
+        "matmul_simd: matmul_f32_fast shape mismatch"
+    );
+    if k == 0 {
+        out.fill(0.0);
+        return;
+    }
+    if m == 0 || n == 0 {
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has AVX2 and FMA (checked just above); the slice lengths match the
+        // shape (asserted above) and `m, k, n >= 1`, which is what `avx::matmul` requires.
+        let done = unsafe { avx::matmul(a, b, m, k, n, transpose_a, transpose_b, out) };
+        if done {
+            return;
+        }
+    }
+    eigen::matmul_f32(a, b, m, k, n, transpose_a, transpose_b, out);
+}
+
+/// Largest `k * width` of an operand packed into the stack buffer.
+const PACK_MAX: usize = 4096;
+
+#[cfg(target_arch = "x86_64")]
+mod avx {
+    use super::*;
+    use std::arch::x86_64::*;
+    use std::mem::MaybeUninit;
+
+    /// Flush-to-zero on eight lanes: lanes with `|v| < f32::MIN_POSITIVE` (zeros and subnormals,
+    /// not NaN) keep only their sign bit.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn ftzv(v: __m256) -> __m256 {
+        let abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
+        let tiny = _mm256_cmp_ps::<_CMP_LT_OQ>(_mm256_and_ps(v, abs_mask), _mm256_set1_ps(f32::MIN_POSITIVE));
+        _mm256_andnot_ps(_mm256_and_ps(tiny, abs_mask), v)
+    }
+
+    /// The lane mask selecting the first `w` (1..=8) lanes.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn lane_mask(w: usize) -> __m256i {
+        let idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        _mm256_cmpgt_epi32(_mm256_set1_epi32(w as i32), idx)
+    }
+
+    /// A matrix read through strides: element `(r, c)` is `ptr[r * rs + c * cs]`.
+    #[derive(Clone, Copy)]
+    struct View {
+        ptr: *const f32,
+        rs: usize,
+        cs: usize,
+    }
+
+    /// Computes the product; returns `false` (having written nothing) when the shape needs a
+    /// packed operand larger than the stack buffer.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must have AVX2 and FMA; `m, k, n >= 1` and the slice lengths must match the shape.
+    #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    pub(super) unsafe fn matmul(
+        a: &[f32],
+        b: &[f32],
+        m: usize,
+        k: usize,
+        n: usize,
+        ta: bool,
+        tb: bool,
+        out: &mut [f32],
+    ) -> bool {
+        // Element t of row i of op(A) is a[i * ra + t * ca]; of column j of op(B), b[t * rb + j * cb].
+        let (ra, ca) = if ta { (1, m) } else { (k, 1) };
+        let (rb, cb) = if tb { (1, k) } else { (n, 1) };
+        let kernel = matmul_kernel(m, n, ta, tb);
+        let mut buf = [const { MaybeUninit::<f32>::uninit() }; PACK_MAX];
+        if kernel != MatMulKernel::SeqFma {
+            // Both vectors of every Dot8/Dot16 product are contiguous for the shapes that
+            // `matmul_kernel` sends there; anything else goes to the scalar code.
+            if !(ca == 1 || m == 1) || !(rb == 1 || n == 1) {
+                return false;
+            }
+            // Eight outputs at a time, lanes across outputs: the shared vector is broadcast and
+            // the other operand is read as k rows of contiguous outputs (packed if need be).
+            // How many outputs of a packed operand go through the buffer at a time. Packing in
+            // slabs of `PACK_MAX / k` outputs works too, but for such long vectors the strided
+            // copy costs more than the per-output path below, so the slab is all or nothing.
+            let slab = |w: usize| if k * w <= PACK_MAX { w } else { 0 };
+            let across = if kernel == MatMulKernel::Dot16 {
+                // transpose_b, 2 <= m <= 15: row i of A against the rows of B, packed as [k, n].
+                (n >= 4 || k < 16) && slab(n) > 0
+            } else if n == 1 {
+                // Outputs across i: op(A)^T as [k, m] (a itself with transpose_a).
+                (m >= 4 || k < 16) && (ta || slab(m) > 0)
+            } else {
+                // m == 1, outputs across j: op(B) as [k, n] (b itself without transpose_b).
+                (n >= 4 || k < 16) && (!tb || slab(n) > 0)
+            };
+            if across {
+                let out = out.as_mut_ptr();
+                if kernel == MatMulKernel::Dot16 {
+                    let sw = slab(n);
+                    for j0 in (0..n).step_by(sw) {
+                        let w = sw.min(n - j0);
+                        // Rows j0..j0 + w of B (b[j * k + t]) as [k, w].
+                        let p = pack(&mut buf, &b[j0 * k..], k, w, 1, k);
+                        for i in 0..m {
+                            // SAFETY: row i of A is a[i * k .. i * k + k] (no transpose_a); `p`
+                            // is k rows of w; out[i * n + j0 ..][..w] is inside `out`.
+                            unsafe { dots_across::<true>(a.as_ptr().add(i * k), p, w, w, k, out.add(i * n + j0), 1) };
+                        }
+                    }
+                } else if n == 1 && ta {
+                    // SAFETY: b is the k-vector of the single column; a is [k, m], k rows of m;
+                    // out[i] for i < m is inside `out` (n == 1).
+                    unsafe { dots_across::<false>(b.as_ptr(), a.as_ptr(), m, m, k, out, 1) };
+                } else if n == 1 {
+                    let sw = slab(m);
+                    for i0 in (0..m).step_by(sw) {
+                        let w = sw.min(m - i0);
+                        // Rows i0..i0 + w of A (a[i * k + t]) as [k, w].
+                        let p = pack(&mut buf, &a[i0 * k..], k, w, 1, k);
+                        // SAFETY: b is the k-vector of the single column; `p` is k rows of w;
+                        // out[i0 ..][..w] is inside `out` (n == 1).
+                        unsafe { dots_across::<false>(b.as_ptr(), p, w, w, k, out.add(i0), 1) };
+                    }
+                } else if !tb {
+                    // SAFETY: a is the k-vector of the single row (m == 1); b is k rows of n;
+                    // out[j] for j < n is inside `out`.
+                    unsafe { dots_across::<false>(a.as_ptr(), b.as_ptr(), n, n, k, out, 1) };
+                } else {
+                    let sw = slab(n);
+                    for j0 in (0..n).step_by(sw) {
+                        let w = sw.min(n - j0);
+                        let p = pack(&mut buf, &b[j0 * k..], k, w, 1, k);
+                        // SAFETY: a is the k-vector of the single row (m == 1); `p` is k rows of
+                        // w; out[j0 ..][..w] is inside `out`.
+                        unsafe { dots_across::<false>(a.as_ptr(), p, w, w, k, out.add(j0), 1) };
+                    }
+                }
+                return true;
+            }
+            for i in 0..m {
+                for j in 0..n {
+                    // SAFETY: row i of op(A) spans a[i * ra .. i * ra + k] (ca == 1, or m == 1
+                    // so ra == 1 with ta, or ra == k without), column j of op(B) spans
+                    // b[j * cb .. j * cb + k]; both are inside the slices, whose lengths match
+                    // the shape.
+                    let v = unsafe {
+                        let x = a.as_ptr().add(i * ra);
+                        let y = b.as_ptr().add(j * cb);
+                        if kernel == MatMulKernel::Dot8 { dot8(x, y, k) } else { dot16(x, y, k) }
+                    };
+                    out[i * n + j] = v;
+                }
+            }
+            return true;
+        }
+        // In-order FMAs: either rows of op(A) broadcast against contiguous rows of op(B)
+        // ("normal"), or the transposed product, rows of op(B)^T against rows of op(A)^T.
+        let cost_normal = m * n.div_ceil(8);
+        let cost_swapped = n * m.div_ceil(8);
+        let pack_normal = tb; // op(B) rows contiguous only without transpose_b
+        let pack_swapped = !ta; // op(A)^T rows contiguous only with transpose_a
+        let fits_normal = !pack_normal || k * n <= PACK_MAX;
+        let fits_swapped = !pack_swapped || k * m <= PACK_MAX;
+        let swapped = match (fits_normal, fits_swapped) {
+            (false, false) => return false,
+            (true, false) => false,
+            (false, true) => true,
+            (true, true) => cost_swapped < cost_normal || (cost_swapped == cost_normal && pack_normal && !pack_swapped),
+        };
+        if !swapped {
+            let lhs = View { ptr: a.as_ptr(), rs: ra, cs: ca };
+            let rhs = if pack_normal {
+                // op(B)[t, j] = b[j * k + t].
+                pack(&mut buf, b, k, n, 1, k)
+            } else {
+                b.as_ptr()
+            };
+            // SAFETY: lhs element (i, t) for i < m, t < k is a[i * ra + t * ca], inside `a`;
+            // rhs has k rows of n contiguous elements (`b` or the packed `buf`); out element
+            // (i, j) is out[i * n + j], inside `out`.
+            unsafe { seq_fma(lhs, m, rhs, n, n, k, out.as_mut_ptr(), n, 1) };
+        } else {
+            // Row j of op(B)^T, element t: op(B)[t, j] = b[t * rb + j * cb].
+            let lhs = View { ptr: b.as_ptr(), rs: cb, cs: rb };
+            let rhs = if pack_swapped {
+                // op(A)^T[t, i] = op(A)[i, t] = a[i * k + t].
+                pack(&mut buf, a, k, m, 1, k)
+            } else {
+                // With transpose_a, a is [k, m]: a[t * m + i] is op(A)[i, t].
+                a.as_ptr()
+            };
+            // SAFETY: lhs element (j, t) for j < n, t < k is b[j * cb + t * rb], inside `b`;
+            // rhs has k rows of m contiguous elements; out element (j, i) of the transposed
+            // product is out[i * n + j], inside `out`.
+            unsafe { seq_fma(lhs, n, rhs, m, m, k, out.as_mut_ptr(), 1, n) };
+        }
+        true
+    }
+
+    /// Packs `src[t * st + o * so]` for `t < k`, `o < w` into `buf[t * w + o]` and returns a
+    /// pointer to the packed `[k, w]` matrix. Panics if `k * w > PACK_MAX` or an index is
+    /// outside `src`.
+    #[inline]
+    fn pack(
+        buf: &mut [MaybeUninit<f32>; PACK_MAX],
+        src: &[f32],
+        k: usize,
+        w: usize,
+        st: usize,
+        so: usize,
+    ) -> *const f32 {
+        let dst = &mut buf[..k * w];
+        for o in 0..w {
+            for t in 0..k {
+                dst[t * w + o].write(src[t * st + o * so]);
+            }
+        }
+        dst.as_ptr().cast::<f32>()
+    }
+
+    /// `W = min(8, w - o0)` of the Dot8 (`D16 == false`) or Dot16 products of the shared vector
+    /// `c[0..k]` with the columns `o < w` of the `[k, w]` matrix `p` (row stride `ld`), written to
+    /// `out[o * os]`: the lanes of TF's kernel are arrays of vectors across eight outputs, so
+    /// every operation is the scalar one, eight outputs at a time.
+    ///
+    /// # Safety
+    ///
+    /// AVX2 and FMA; `c[0..k]` readable; `p[t * ld + o]` readable for `t < k`, `o < w`;
+    /// `out[o * os]` writable for `o < w`.
+    #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn dots_across<const D16: bool>(
+        c: *const f32,
+        p: *const f32,
+        ld: usize,
+        w: usize,
+        k: usize,
+        out: *mut f32,
+        os: usize,
+    ) {
+        for o0 in (0..w).step_by(8) {
+            let cw = (w - o0).min(8);
+            let mask = lane_mask(cw);
+            // SAFETY: t < k and columns o0..o0 + cw < w are readable (masked-off lanes are not
+            // accessed), c[t] for t < k is readable.
+            let row = |t: usize| unsafe { _mm256_maskload_ps(p.add(t * ld + o0), mask) };
+            // SAFETY: as above.
+            let cv = |t: usize| unsafe { _mm256_set1_ps(*c.add(t)) };
+            let fma = |t: usize, acc: __m256| ftzv(_mm256_fmadd_ps(cv(t), row(t), acc));
+            let prod = |t: usize| ftzv(_mm256_mul_ps(cv(t), row(t)));
+            let addv = |x: __m256, y: __m256| ftzv(_mm256_add_ps(x, y));
+            let v = if D16 {
+                let mut l = [_mm256_setzero_ps(); 16];
+                for c0 in (0..k).step_by(16) {
+                    for (q, l) in l.iter_mut().enumerate().take(k - c0) {
+                        *l = fma(c0 + q, *l);
+                    }
+                }
+                // Lanes from `live` on were never touched and are +0: adding one is exact and
+                // only turns -0 into +0 (the lanes are flushed already), and adding two is +0.
+                let mut live = k.min(16);
+                let mut h = 16;
+                while h > 1 {
+                    h /= 2;
+                    for i in 0..h.min(live) {
+                        l[i] =
+                            if i + h < live { addv(l[i], l[i + h]) } else { _mm256_add_ps(l[i], _mm256_setzero_ps()) };
+                    }
+                    live = live.min(h);
+                }
+                l[0]
+            } else {
+                let hsum = |l: &[__m256; 8]| {
+                    let q = [addv(l[0], l[1]), addv(l[2], l[3]), addv(l[4], l[5]), addv(l[6], l[7])];
+                    addv(addv(q[0], q[2]), addv(q[1], q[3]))
+                };
+                let mut total: Option<__m256> = None;
+                let mut push = |v: __m256| {
+                    total = Some(match total {
+                        Some(s) => addv(s, v),
+                        None => v,
+                    })
+                };
+                let k16 = k / 16 * 16;
+                let mut t = 0;
+                if k16 > 0 {
+                    let mut l: [__m256; 8] = std::array::from_fn(prod);
+                    for c0 in (8..k16).step_by(8) {
+                        for (q, l) in l.iter_mut().enumerate() {
+                            *l = fma(c0 + q, *l);
+                        }
+                    }
+                    push(hsum(&l));
+                    t = k16;
+                }
+                if k - t >= 8 {
+                    push(hsum(&std::array::from_fn(|q| prod(t + q))));
+                    t += 8;
+                }
+                if k - t >= 4 {
+                    push(addv(addv(prod(t), prod(t + 1)), addv(prod(t + 2), prod(t + 3))));
+                    t += 4;
+                }
+                if k - t >= 2 {
+                    push(addv(prod(t), prod(t + 1)));
+                    t += 2;
+                }
+                if k - t == 1 {
+                    push(prod(t));
+                }
+                total.unwrap_or(_mm256_setzero_ps())
+            };
+            if os == 1 {
+                // SAFETY: out[o0 .. o0 + cw] is writable; masked-off lanes are not accessed.
+                unsafe { _mm256_maskstore_ps(out.add(o0), mask, v) };
+            } else {
+                for (q, &x) in lanes8(v).iter().enumerate().take(cw) {
+                    // SAFETY: out[(o0 + q) * os] is writable for q < cw.
+                    unsafe { *out.add((o0 + q) * os) = x };
+                }
+            }
+        }
+    }
+
+    /// In-order FMA products: for `r < rows`, `c < w`, `out[r * os_r + c * os_c]` is
+    /// `lhs(r, 0) * rhs[c]`, then `fma(lhs(r, t), rhs[t * ld + c], acc)` for `t = 1..k`.
+    ///
+    /// # Safety
+    ///
+    /// AVX2 and FMA; `lhs(r, t)` readable for `r < rows`, `t < k`; `rhs[t * ld + c]` readable
+    /// for `t < k`, `c < w`; `out[r * os_r + c * os_c]` writable for `r < rows`, `c < w`.
+    #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn seq_fma(
+        lhs: View,
+        rows: usize,
+        rhs: *const f32,
+        ld: usize,
+        w: usize,
+        k: usize,
+        out: *mut f32,
+        os_r: usize,
+        os_c: usize,
+    ) {
+        let mut c0 = 0;
+        while c0 < w {
+            // Sixteen columns (two vectors) at a time while more than eight remain: with four
+            // rows that is eight independent FMA chains, enough to hide their latency.
+            let cw = (w - c0).min(16);
+            if cw > 8 {
+                // SAFETY: rows below `rows` and columns c0..c0 + cw <= w are in range.
+                unsafe { seq_rows::<2>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0) };
+            } else {
+                // SAFETY: as above.
+                unsafe { seq_rows::<1>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0) };
+            }
+            c0 += cw;
+        }
+    }
+
+    /// All rows of [`seq_fma`] for the `cw` (`8 * C - 7 ..= 8 * C`) columns starting at `rhs`
+    /// (column `c0` of the full right operand), four rows at a time.
+    ///
+    /// # Safety
+    ///
+    /// As [`seq_fma`], for columns `c0..c0 + cw`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn seq_rows<const C: usize>(
+        lhs: View,
+        rows: usize,
+        rhs: *const f32,
+        ld: usize,
+        cw: usize,
+        k: usize,
+        out: *mut f32,
+        os_r: usize,
+        os_c: usize,
+        c0: usize,
+    ) {
+        let mut r0 = 0;
+        // SAFETY (all calls below): rows r0..r0 + R <= rows and the columns are in range.
+        while rows - r0 >= 4 {
+            unsafe { seq_block::<4, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) };
+            r0 += 4;
+        }
+        match rows - r0 {
+            3 => unsafe { seq_block::<3, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+            2 => unsafe { seq_block::<2, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+            1 => unsafe { seq_block::<1, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+            _ => {}
+        }
+    }
+
+    /// `R` rows starting at `r0` times the `cw` (`8 * C - 7 ..= 8 * C`) columns starting at
+    /// `rhs` (column `c0` of the full right operand) of [`seq_fma`], in `C` vectors per row.
+    ///
+    /// # Safety
+    ///
+    /// As [`seq_fma`], for rows `r0..r0 + R` and columns `c0..c0 + cw`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn seq_block<const R: usize, const C: usize>(
+        lhs: View,
+        r0: usize,
+        rhs: *const f32,
+        ld: usize,
+        cw: usize,
+        k: usize,
+        out: *mut f32,
+        os_r: usize,
+        os_c: usize,
+        c0: usize,
+    ) {
+        let masks: [__m256i; C] = std::array::from_fn(|q| lane_mask((cw - 8 * q).min(8)));
+        let mut rows = [lhs.ptr; R];
+        for (r, p) in rows.iter_mut().enumerate() {
+            // SAFETY: row r0 + r < rows starts inside the left operand.
+            *p = unsafe { lhs.ptr.add((r0 + r) * lhs.rs) };
+        }
+        // SAFETY: rhs[t * ld + 8 * q ..][..min(8, cw - 8 * q)] is readable for t < k, q < C
+        // (8 * q < cw); masked-off lanes are not accessed.
+        let load = |t: usize| -> [__m256; C] {
+            std::array::from_fn(|q| unsafe { _mm256_maskload_ps(rhs.add(t * ld + 8 * q), masks[q]) })
+        };
+        let b0 = load(0);
+        let mut acc = [[_mm256_setzero_ps(); C]; R];
+        for (acc, &p) in acc.iter_mut().zip(&rows) {
+            // SAFETY: lhs(r, 0) is readable.
+            let x = _mm256_set1_ps(unsafe { *p });
+            for (acc, &b) in acc.iter_mut().zip(&b0) {
+                *acc = ftzv(_mm256_mul_ps(x, b));
+            }
+        }
+        for t in 1..k {
+            let bt = load(t);
+            let off = t * lhs.cs;
+            for (acc, &p) in acc.iter_mut().zip(&rows) {
+                // SAFETY: lhs(r, t) is readable (t < k).
+                let x = _mm256_set1_ps(unsafe { *p.add(off) });
+                for (acc, &b) in acc.iter_mut().zip(&bt) {
+                    *acc = ftzv(_mm256_fmadd_ps(x, b, *acc));
+                }
+            }
+        }
+        for (r, acc) in acc.iter().enumerate() {
+            for (q, (acc, &mask)) in acc.iter().zip(&masks).enumerate() {
+                let base = (r0 + r) * os_r + (c0 + 8 * q) * os_c;
+                let n = (cw - 8 * q).min(8);
+                if os_c == 1 {
+                    // SAFETY: out[base .. base + n] is writable; masked-off lanes are not
+                    // accessed.
+                    unsafe { _mm256_maskstore_ps(out.add(base), mask, *acc) };
+                } else {
+                    for (c, &v) in lanes8(*acc).iter().enumerate().take(n) {
+                        // SAFETY: out[base + c * os_c] is writable for c < n.
+                        unsafe { *out.add(base + c * os_c) = v };
+                    }
+                }
+            }
+        }
+    }
+
+    /// Eight lanes as an array.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn lanes8(v: __m256) -> [f32; 8] {
+        let mut l = [0.0f32; 8];
+        // SAFETY: `l` has room for eight lanes.
+        unsafe { _mm256_storeu_ps(l.as_mut_ptr(), v) };
+        l
+    }
+
+    /// `eigen_math`'s `dot8` of the contiguous vectors `x[0..k]` and `y[0..k]`.
+    ///
+    /// # Safety
+    ///
+    /// AVX2 and FMA; `x[0..k]` and `y[0..k]` readable.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn dot8(x: *const f32, y: *const f32, k: usize) -> f32 {
+        // SAFETY: every index below is < k.
+        unsafe {
+            let mut total: Option<f32> = None;
+            let k16 = k / 16 * 16;
+            let mut t = 0;
+            if k16 > 0 {
+                let mut lanes = ftzv(_mm256_mul_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(y)));
+                for c in (8..k16).step_by(8) {
+                    lanes = ftzv(_mm256_fmadd_ps(_mm256_loadu_ps(x.add(c)), _mm256_loadu_ps(y.add(c)), lanes));
+                }
+                push_total(&mut total, hsum8_pairs(&lanes8(lanes)));
+                t = k16;
+            }
+            if k - t >= 8 {
+                let lanes = ftzv(_mm256_mul_ps(_mm256_loadu_ps(x.add(t)), _mm256_loadu_ps(y.add(t))));
+                push_total(&mut total, hsum8_pairs(&lanes8(lanes)));
+                t += 8;
+            }
+            let p = |t: usize| mul(*x.add(t), *y.add(t));
+            if k - t >= 4 {
+                let v = add(add(p(t), p(t + 1)), add(p(t + 2), p(t + 3)));
+                push_total(&mut total, v);
+                t += 4;
+            }
+            if k - t >= 2 {
+                push_total(&mut total, add(p(t), p(t + 1)));
+                t += 2;
+            }
+            if k - t == 1 {
+                push_total(&mut total, p(t));
+            }
+            total.unwrap_or(0.0)
+        }
+    }
+
+    /// `eigen_math`'s `dot16` of the contiguous vectors `x[0..k]` and `y[0..k]`.
+    ///
+    /// # Safety
+    ///
+    /// AVX2 and FMA; `x[0..k]` and `y[0..k]` readable.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn dot16(x: *const f32, y: *const f32, k: usize) -> f32 {
+        // SAFETY: every index below is < k.
+        unsafe {
+            let k16 = k / 16 * 16;
+            let mut lo = _mm256_setzero_ps();
+            let mut hi = _mm256_setzero_ps();
+            for c in (0..k16).step_by(16) {
+                lo = ftzv(_mm256_fmadd_ps(_mm256_loadu_ps(x.add(c)), _mm256_loadu_ps(y.add(c)), lo));
+                hi = ftzv(_mm256_fmadd_ps(_mm256_loadu_ps(x.add(c + 8)), _mm256_loadu_ps(y.add(c + 8)), hi));
+            }
+            let mut lanes = [0.0f32; 16];
+            _mm256_storeu_ps(lanes.as_mut_ptr(), lo);
+            _mm256_storeu_ps(lanes.as_mut_ptr().add(8), hi);
+            for t in k16..k {
+                let l = &mut lanes[t - k16];
+                *l = ftz((*x.add(t)).mul_add(*y.add(t), *l));
+            }
+            halve16(&mut lanes)
+        }
+    }
+}

@@ -1,0 +1,813 @@
+//! The fast path of a run plan: once a plan has run and its shapes are known, a float32 plan
+//! made of common ops is lowered to a flat list of slice instructions over fixed-size buffers,
+//! with no ndarray bookkeeping per op, and with reads of variables, constants, feeds and
+//! identities aliased instead of copied. Each run checks that the feed shapes are the ones it was
+//! built for; otherwise the session uses the general path. Both paths compute the same formulas
+//! in the same order (tests check training is bit-identical), so this is only about speed.
+
+use crate::engine::error::{Error, Result};
+use crate::engine::graph::op::Op;
+use crate::engine::graph::{Graph, NodeId};
+use crate::engine::kernels::{self, BinaryOp, ReduceOp, UnaryOp};
+use crate::engine::runtime::session::Feed;
+use crate::engine::value::Value;
+
+/// Where an instruction reads a float32 slice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Loc {
+    /// A scratch buffer of the program.
+    Buf(usize),
+    /// Feed `k` of the run.
+    Feed(usize),
+    /// A session variable slot.
+    Var(usize),
+}
+
+/// How a binary op lines up its operands.
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    Same,
+    ScalarA,
+    ScalarB,
+    /// `b` is one row (`[n]` or `[1, n]`) repeated over `a`'s rows (a bias add).
+    RowB,
+    /// `a` is one row repeated over `b`'s rows.
+    RowA,
+}
+
+/// True when `row` is one row (`[n]`, `[1, n]`, ...) of a `full` shape whose last dim is `n`.
+fn is_row_of(row: &[usize], full: &[usize]) -> bool {
+    match (row.split_last(), full.last()) {
+        (Some((&n, lead)), Some(&m)) => n == m && lead.iter().all(|&d| d == 1) && row.len() <= full.len() && n > 0,
+        _ => false,
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Instr {
+    Bin { op: BinaryOp, a: Loc, b: Loc, out: usize, mode: Mode },
+    Un { op: UnaryOp, x: Loc, out: usize },
+    MatMul { a: Loc, b: Loc, out: usize, m: usize, k: usize, n: usize, ta: bool, tb: bool },
+    ReduceAll { x: Loc, out: usize, mean: bool },
+    Clip { x: Loc, lo: Loc, hi: Loc, out: usize },
+    ClipGrad { t: Loc, lo: Loc, hi: Loc, dy: Loc, out: usize },
+    UnaryGrad { kind: UnaryOp, a: Loc, dy: Loc, out: usize },
+    ReduceGradAll { dy: Loc, out: usize, mean: bool },
+    SigmoidXent { z: Loc, x: Loc, out: usize },
+    SumRows { g: Loc, out: usize },
+    MaxMinGrad { is_max: bool, for_x: bool, x: Loc, y: Loc, dy: Loc, out: usize },
+    SigmoidXentGrad { z: Loc, x: Loc, dy: Loc, out: usize },
+    Copy { src: Loc, out: usize },
+    Fill { out: usize, value: f32 },
+    Assign { slot: usize, src: Loc, out: usize },
+    ApplyGd { slot: usize, alpha: Loc, delta: Loc },
+    ApplyMomentum { slots: [usize; 2], lr: Loc, grad: Loc, momentum: Loc, nesterov: bool },
+    ApplyAdam { slots: [usize; 3], scalars: [Loc; 6], grad: Loc, nesterov: bool },
+    ApplyRms { slots: [usize; 3], scalars: [Loc; 4], grad: Loc },
+}
+
+impl Instr {
+    /// The scratch buffer the instruction writes, if any.
+    fn out(&self) -> Option<usize> {
+        match *self {
+            Instr::Bin { out, .. }
+            | Instr::Un { out, .. }
+            | Instr::MatMul { out, .. }
+            | Instr::ReduceAll { out, .. }
+            | Instr::Clip { out, .. }
+            | Instr::ClipGrad { out, .. }
+            | Instr::UnaryGrad { out, .. }
+            | Instr::ReduceGradAll { out, .. }
+            | Instr::SigmoidXent { out, .. }
+            | Instr::SumRows { out, .. }
+            | Instr::MaxMinGrad { out, .. }
+            | Instr::SigmoidXentGrad { out, .. }
+            | Instr::Copy { out, .. }
+            | Instr::Fill { out, .. }
+            | Instr::Assign { out, .. } => Some(out),
+            Instr::ApplyGd { .. } | Instr::ApplyMomentum { .. } | Instr::ApplyAdam { .. } | Instr::ApplyRms { .. } => {
+                None
+            }
+        }
+    }
+
+    /// True for instructions that write variables (kept whether or not anything reads them).
+    fn has_effects(&self) -> bool {
+        matches!(
+            self,
+            Instr::Assign { .. }
+                | Instr::ApplyGd { .. }
+                | Instr::ApplyMomentum { .. }
+                | Instr::ApplyAdam { .. }
+                | Instr::ApplyRms { .. }
+        )
+    }
+
+    /// Every location the instruction reads.
+    fn reads(&self) -> Vec<Loc> {
+        match self {
+            Instr::Bin { a, b, .. } | Instr::MatMul { a, b, .. } => vec![*a, *b],
+            Instr::Un { x, .. } | Instr::ReduceAll { x, .. } => vec![*x],
+            Instr::Clip { x, lo, hi, .. } => vec![*x, *lo, *hi],
+            Instr::ClipGrad { t, lo, hi, dy, .. } => vec![*t, *lo, *hi, *dy],
+            Instr::UnaryGrad { a, dy, .. } => vec![*a, *dy],
+            Instr::ReduceGradAll { dy, .. } => vec![*dy],
+            Instr::SigmoidXent { z, x, .. } => vec![*z, *x],
+            Instr::SumRows { g, .. } => vec![*g],
+            Instr::MaxMinGrad { x, y, dy, .. } => vec![*x, *y, *dy],
+            Instr::SigmoidXentGrad { z, x, dy, .. } => vec![*z, *x, *dy],
+            Instr::Copy { src, .. } | Instr::Assign { src, .. } => vec![*src],
+            Instr::Fill { .. } => vec![],
+            Instr::ApplyGd { alpha, delta, .. } => vec![*alpha, *delta],
+            Instr::ApplyMomentum { lr, grad, momentum, .. } => vec![*lr, *grad, *momentum],
+            Instr::ApplyAdam { scalars, grad, .. } => scalars.iter().copied().chain([*grad]).collect(),
+            Instr::ApplyRms { scalars, grad, .. } => scalars.iter().copied().chain([*grad]).collect(),
+        }
+    }
+}
+
+/// A lowered plan.
+#[derive(Debug, Default)]
+pub(crate) struct FastProgram {
+    feed_shapes: Vec<Vec<usize>>,
+    bufs: Vec<Vec<f32>>,
+    instrs: Vec<Instr>,
+    /// Where each fetch of the plan lives after a run, with its shape.
+    pub(crate) fetches: Vec<(Loc, Vec<usize>)>,
+    /// Variable slots the program touches, with their element counts (all must be initialized).
+    var_slots: Vec<(usize, usize)>,
+}
+
+/// What lowering needs to know about one plan step: its node, its inputs' locations in the
+/// general plan, the shapes its outputs had in the run just done, and its variable slots.
+pub(crate) struct StepView<'a> {
+    pub node: NodeId,
+    pub inputs: &'a [Option<(usize, usize)>],
+    pub feed_inputs: &'a [Option<usize>],
+    pub out_shapes: Vec<Vec<usize>>,
+    pub var_slot: Option<usize>,
+    pub ref_slots: &'a [usize],
+    pub out_is_f32: bool,
+}
+
+fn f32_slice(v: &Value) -> Option<&[f32]> {
+    match v {
+        Value::F32(a) => a.as_slice(),
+        _ => None,
+    }
+}
+
+impl FastProgram {
+    /// Lowers a plan, or says why it cannot be (any op or dtype outside the fast set).
+    pub(crate) fn build(
+        graph: &Graph,
+        steps: &[StepView<'_>],
+        feeds_shapes: Vec<Vec<usize>>,
+        fetches: &[Option<(usize, usize)>],
+        fetch_feeds: &[Option<usize>],
+        reason: &mut String,
+    ) -> Option<FastProgram> {
+        let mut p = FastProgram { feed_shapes: feeds_shapes, ..Default::default() };
+        // Location of output 0 of each plan step (every fast op has one output).
+        let mut loc: Vec<Option<Loc>> = vec![None; steps.len()];
+        // Variable slots written by some step, and at which step.
+        let mut first_write: Vec<(usize, usize)> = Vec::new();
+        for (si, s) in steps.iter().enumerate() {
+            let node = graph.node(s.node)?;
+            if matches!(node.op, Op::Assign { .. }) {
+                first_write.push((s.var_slot?, si));
+            }
+            for &r in s.ref_slots {
+                first_write.push((r, si));
+            }
+        }
+        // The last step that reads each step's output.
+        let mut last_use = vec![0usize; steps.len()];
+        for (si, s) in steps.iter().enumerate() {
+            for src in s.inputs.iter().flatten() {
+                last_use[src.0] = last_use[src.0].max(si);
+            }
+        }
+        for f in fetches.iter().flatten() {
+            last_use[f.0] = usize::MAX;
+        }
+        let new_buf = |p: &mut FastProgram, shape: &[usize]| -> usize {
+            p.bufs.push(vec![0.0; shape.iter().product()]);
+            p.bufs.len() - 1
+        };
+        for (si, s) in steps.iter().enumerate() {
+            let node = graph.node(s.node)?;
+            *reason = format!("{} ({})", node.name, node.op.type_name());
+            let shape = s.out_shapes.first().cloned().unwrap_or_default();
+            let input = |k: usize| -> Option<Loc> {
+                if let Some(Some(f)) = s.feed_inputs.get(k) {
+                    return Some(Loc::Feed(*f));
+                }
+                let (step, out) = (*s.inputs.get(k)?)?;
+                if out != 0 {
+                    return None;
+                }
+                loc[step]
+            };
+            let in_shape = |k: usize| -> Option<Vec<usize>> {
+                if let Some(Some(f)) = s.feed_inputs.get(k) {
+                    return p.feed_shapes.get(*f).cloned();
+                }
+                let (step, _) = (*s.inputs.get(k)?)?;
+                steps.get(step)?.out_shapes.first().cloned()
+            };
+            if !matches!(node.op, Op::NoOp) && !s.out_is_f32 {
+                return None;
+            }
+            let l = match &node.op {
+                Op::Const { value } => {
+                    let data = f32_slice(&value.0)?.to_vec();
+                    p.bufs.push(data);
+                    Some(Loc::Buf(p.bufs.len() - 1))
+                }
+                Op::Variable { .. } => {
+                    let slot = s.var_slot?;
+                    // Alias the variable unless it is written before this read's last use.
+                    let end = last_use[si];
+                    let clobbered = first_write.iter().any(|&(w, at)| w == slot && at > si && at <= end);
+                    if clobbered || end == usize::MAX && first_write.iter().any(|&(w, _)| w == slot) {
+                        let out = new_buf(&mut p, &shape);
+                        p.instrs.push(Instr::Copy { src: Loc::Var(slot), out });
+                        Some(Loc::Buf(out))
+                    } else {
+                        Some(Loc::Var(slot))
+                    }
+                }
+                Op::Identity | Op::Unary { kind: UnaryOp::Identity } => input(0),
+                Op::SumToShape => {
+                    let g = in_shape(0)?;
+                    if g == shape {
+                        input(0)
+                    } else if is_row_of(&shape, &g) {
+                        let out = new_buf(&mut p, &shape);
+                        p.instrs.push(Instr::SumRows { g: input(0)?, out });
+                        Some(Loc::Buf(out))
+                    } else {
+                        return None;
+                    }
+                }
+                Op::NoOp => None,
+                Op::Binary { kind } => {
+                    if !matches!(
+                        kind,
+                        BinaryOp::Add
+                            | BinaryOp::Sub
+                            | BinaryOp::Mul
+                            | BinaryOp::Div
+                            | BinaryOp::Maximum
+                            | BinaryOp::Minimum
+                    ) {
+                        return None;
+                    }
+                    let (sa, sb) = (in_shape(0)?, in_shape(1)?);
+                    let (na, nb): (usize, usize) = (sa.iter().product(), sb.iter().product());
+                    let mode = if sa == sb {
+                        Mode::Same
+                    } else if nb == 1 && sb.len() <= sa.len() && sa == shape {
+                        Mode::ScalarB
+                    } else if na == 1 && sa.len() <= sb.len() && sb == shape {
+                        Mode::ScalarA
+                    } else if sa == shape && is_row_of(&sb, &sa) {
+                        Mode::RowB
+                    } else if sb == shape && is_row_of(&sa, &sb) {
+                        Mode::RowA
+                    } else {
+                        return None;
+                    };
+                    let out = new_buf(&mut p, &shape);
+                    p.instrs.push(Instr::Bin { op: *kind, a: input(0)?, b: input(1)?, out, mode });
+                    Some(Loc::Buf(out))
+                }
+                Op::Unary { kind } => {
+                    let out = new_buf(&mut p, &shape);
+                    p.instrs.push(Instr::Un { op: *kind, x: input(0)?, out });
+                    Some(Loc::Buf(out))
+                }
+                Op::MatMul { transpose_a, transpose_b } => {
+                    let (sa, sb) = (in_shape(0)?, in_shape(1)?);
+                    if sa.len() != 2 || sb.len() != 2 {
+                        return None;
+                    }
+                    let (m, k) = if *transpose_a { (sa[1], sa[0]) } else { (sa[0], sa[1]) };
+                    let n = if *transpose_b { sb[0] } else { sb[1] };
+                    if !kernels::uses_eigen_matmul(m, k, n) || m * n == 0 {
+                        return None;
+                    }
+                    let out = new_buf(&mut p, &shape);
+                    let (ta, tb) = (*transpose_a, *transpose_b);
+                    p.instrs.push(Instr::MatMul { a: input(0)?, b: input(1)?, out, m, k, n, ta, tb });
+                    Some(Loc::Buf(out))
+                }
+                Op::Reduce { kind: kind @ (ReduceOp::Sum | ReduceOp::Mean), axes: None, .. } => {
+                    if shape.iter().product::<usize>() != 1 || in_shape(0)?.iter().product::<usize>() == 0 {
+                        return None;
+                    }
+                    let out = new_buf(&mut p, &shape);
+                    p.instrs.push(Instr::ReduceAll { x: input(0)?, out, mean: *kind == ReduceOp::Mean });
+                    Some(Loc::Buf(out))
+                }
+                Op::ClipByValue => {
+                    if in_shape(1)?.iter().product::<usize>() != 1 || in_shape(2)?.iter().product::<usize>() != 1 {
+                        return None;
+                    }
+                    let out = new_buf(&mut p, &shape);
+                    p.instrs.push(Instr::Clip { x: input(0)?, lo: input(1)?, hi: input(2)?, out });
+                    Some(Loc::Buf(out))
+                }
+                Op::ClipByValueGrad => {
+                    if in_shape(1)?.iter().product::<usize>() != 1
+                        || in_shape(2)?.iter().product::<usize>() != 1
+                        || in_shape(0)? != in_shape(3)?
+                    {
+                        return None;
+                    }
+                    let out = new_buf(&mut p, &shape);
+                    p.instrs.push(Instr::ClipGrad { t: input(0)?, lo: input(1)?, hi: input(2)?, dy: input(3)?, out });
+                    Some(Loc::Buf(out))
+                }
+                Op::UnaryGrad { kind } => {
+                    if in_shape(0)? != in_shape(1)? {
+                        return None;
+                    }
+                    let out = new_buf(&mut p, &shape);
+                    p.instrs.push(Instr::UnaryGrad { kind: *kind, a: input(0)?, dy: input(1)?, out });
+                    Some(Loc::Buf(out))
+                }
+                Op::ReduceGrad { kind: kind @ (ReduceOp::Sum | ReduceOp::Mean), axes: None, .. } => {
+                    if in_shape(0)?.iter().product::<usize>() != 1 {
+                        return None;
+                    }
+                    let out = new_buf(&mut p, &shape);
+                    p.instrs.push(Instr::ReduceGradAll { dy: input(0)?, out, mean: *kind == ReduceOp::Mean });
+                    Some(Loc::Buf(out))
+                }
+                Op::MaximumMinimumGrad { is_max, for_x } => {
+                    if in_shape(0)? != in_shape(2)? || in_shape(1)? != in_shape(2)? {
+                        return None;
+                    }
+                    let out = new_buf(&mut p, &shape);
+                    let (x, y, dy) = (input(0)?, input(1)?, input(2)?);
+                    p.instrs.push(Instr::MaxMinGrad { is_max: *is_max, for_x: *for_x, x, y, dy, out });
+                    Some(Loc::Buf(out))
+                }
+                Op::SigmoidCrossEntropyWithLogits => {
+                    if in_shape(0)? != in_shape(1)? {
+                        return None;
+                    }
+                    let out = new_buf(&mut p, &shape);
+                    p.instrs.push(Instr::SigmoidXent { z: input(0)?, x: input(1)?, out });
+                    Some(Loc::Buf(out))
+                }
+                Op::SigmoidCrossEntropyGrad => {
+                    if in_shape(0)? != in_shape(1)? || in_shape(1)? != in_shape(2)? {
+                        return None;
+                    }
+                    let out = new_buf(&mut p, &shape);
+                    p.instrs.push(Instr::SigmoidXentGrad { z: input(0)?, x: input(1)?, dy: input(2)?, out });
+                    Some(Loc::Buf(out))
+                }
+                Op::OnesLike | Op::ZerosLike => {
+                    let out = new_buf(&mut p, &shape);
+                    let value = if matches!(node.op, Op::OnesLike) { 1.0 } else { 0.0 };
+                    p.instrs.push(Instr::Fill { out, value });
+                    Some(Loc::Buf(out))
+                }
+                Op::Fill { value, .. } => {
+                    let out = new_buf(&mut p, &shape);
+                    p.instrs.push(Instr::Fill { out, value: *value as f32 });
+                    Some(Loc::Buf(out))
+                }
+                Op::Assign { .. } => {
+                    let out = new_buf(&mut p, &shape);
+                    p.instrs.push(Instr::Assign { slot: s.var_slot?, src: input(1)?, out });
+                    Some(Loc::Buf(out))
+                }
+                Op::ApplyGradientDescent => {
+                    p.instrs.push(Instr::ApplyGd { slot: *s.ref_slots.first()?, alpha: input(1)?, delta: input(2)? });
+                    Some(Loc::Var(*s.ref_slots.first()?))
+                }
+                Op::ApplyMomentum { use_nesterov } => {
+                    let slots = [*s.ref_slots.first()?, *s.ref_slots.get(1)?];
+                    p.instrs.push(Instr::ApplyMomentum {
+                        slots,
+                        lr: input(2)?,
+                        grad: input(3)?,
+                        momentum: input(4)?,
+                        nesterov: *use_nesterov,
+                    });
+                    Some(Loc::Var(slots[0]))
+                }
+                Op::ApplyAdam { use_nesterov } => {
+                    let slots = [*s.ref_slots.first()?, *s.ref_slots.get(1)?, *s.ref_slots.get(2)?];
+                    let scalars = [input(3)?, input(4)?, input(5)?, input(6)?, input(7)?, input(8)?];
+                    p.instrs.push(Instr::ApplyAdam { slots, scalars, grad: input(9)?, nesterov: *use_nesterov });
+                    Some(Loc::Var(slots[0]))
+                }
+                Op::ApplyRMSProp => {
+                    let slots = [*s.ref_slots.first()?, *s.ref_slots.get(1)?, *s.ref_slots.get(2)?];
+                    let scalars = [input(3)?, input(4)?, input(5)?, input(6)?];
+                    p.instrs.push(Instr::ApplyRms { slots, scalars, grad: input(7)? });
+                    Some(Loc::Var(slots[0]))
+                }
+                _ => return None,
+            };
+            loc[si] = l;
+        }
+        for s in steps {
+            let node = graph.node(s.node)?;
+            let len = |shape: &Vec<usize>| shape.iter().product::<usize>();
+            if let (Op::Variable { .. }, Some(slot)) = (&node.op, s.var_slot) {
+                p.var_slots.push((slot, len(s.out_shapes.first()?)));
+            }
+        }
+        for s in steps {
+            let node = graph.node(s.node)?;
+            if node.op.num_ref_inputs() > 0 {
+                let n = len_of(&s.out_shapes);
+                if let (Op::Assign { .. }, Some(slot)) = (&node.op, s.var_slot) {
+                    p.var_slots.push((slot, n));
+                }
+                for &r in s.ref_slots {
+                    p.var_slots.push((r, n));
+                }
+            }
+        }
+        *reason = "a fetch".to_string();
+        for (f, ff) in fetches.iter().zip(fetch_feeds) {
+            let entry = match (f, ff) {
+                (_, Some(k)) => (Loc::Feed(*k), p.feed_shapes.get(*k)?.clone()),
+                (Some((step, 0)), None) => {
+                    // An apply op's fetched output aliases its variable, which later steps may
+                    // not touch; a fetched variable read was copied above if it is written.
+                    (loc[*step]?, steps.get(*step)?.out_shapes.first()?.clone())
+                }
+                _ => return None,
+            };
+            p.fetches.push(entry);
+        }
+        p.prune();
+        reason.clear();
+        Some(p)
+    }
+
+    /// Drops instructions whose results nothing reads: a value consumed only for its shape (the
+    /// forward loss when only its gradient is needed, say) is never computed. Each buffer is
+    /// written by one instruction, so one backward pass finds what is live.
+    fn prune(&mut self) {
+        let mut live = vec![false; self.bufs.len()];
+        for (l, _) in &self.fetches {
+            if let Loc::Buf(b) = *l
+                && let Some(x) = live.get_mut(b)
+            {
+                *x = true;
+            }
+        }
+        let mut keep = vec![false; self.instrs.len()];
+        for (i, ins) in self.instrs.iter().enumerate().rev() {
+            if ins.has_effects() || ins.out().is_some_and(|o| live.get(o).copied().unwrap_or(true)) {
+                keep[i] = true;
+                for r in ins.reads() {
+                    if let Loc::Buf(b) = r
+                        && let Some(x) = live.get_mut(b)
+                    {
+                        *x = true;
+                    }
+                }
+            }
+        }
+        let mut k = keep.into_iter();
+        self.instrs.retain(|_| k.next().unwrap_or(true));
+    }
+
+    /// True when these feeds have the shapes the program was built for.
+    pub(crate) fn accepts(&self, feeds: &[Feed], vars: &[Option<Value>]) -> bool {
+        feeds.len() == self.feed_shapes.len()
+            && feeds
+                .iter()
+                .zip(&self.feed_shapes)
+                .all(|(f, s)| f.value.shape() == s.as_slice() && matches!(f.value, Value::F32(_)))
+            // Every variable value the engine makes is a standard-layout array, so the element
+            // count is all that can change between runs (a read of anything else fails cleanly).
+            && self.var_slots.iter().all(|&(slot, len)| matches!(vars.get(slot), Some(Some(Value::F32(a))) if a.len() == len))
+    }
+
+    /// Runs the program. Variables are read and written through `vars`.
+    pub(crate) fn run(&mut self, feeds: &[Feed], vars: &mut [Option<Value>]) -> Result<()> {
+        let missing = || Error::internal("fast path: a location is missing");
+        for ins in &self.instrs {
+            let out_idx = ins.out();
+            // Take the output buffer out so inputs can be borrowed beside it.
+            let mut o = match out_idx {
+                Some(i) => std::mem::take(self.bufs.get_mut(i).ok_or_else(missing)?),
+                None => Vec::new(),
+            };
+            let res = exec(ins, &self.bufs, feeds, vars, &mut o);
+            if let Some(i) = out_idx {
+                self.bufs[i] = o;
+            }
+            res?;
+        }
+        Ok(())
+    }
+
+    /// The slice of a fetch after a run.
+    pub(crate) fn fetch<'a>(&'a self, i: usize, feeds: &'a [Feed], vars: &'a [Option<Value>]) -> Option<&'a [f32]> {
+        let (l, _) = self.fetches.get(i)?;
+        read(*l, &self.bufs, feeds, vars)
+    }
+}
+
+fn len_of(shapes: &[Vec<usize>]) -> usize {
+    shapes.first().map_or(0, |s| s.iter().product())
+}
+
+fn read<'a>(l: Loc, bufs: &'a [Vec<f32>], feeds: &'a [Feed], vars: &'a [Option<Value>]) -> Option<&'a [f32]> {
+    match l {
+        Loc::Buf(i) => bufs.get(i).map(Vec::as_slice),
+        Loc::Feed(k) => feeds.get(k).and_then(|f| f32_slice(&f.value)),
+        Loc::Var(s) => vars.get(s)?.as_ref().and_then(f32_slice),
+    }
+}
+
+fn var_mut(vars: &mut [Option<Value>], slot: usize) -> Result<&mut [f32]> {
+    match vars.get_mut(slot) {
+        Some(Some(Value::F32(a))) => a.as_slice_mut().ok_or_else(|| Error::internal("variable not contiguous")),
+        _ => Err(Error::failed_precondition("Attempting to use an uninitialized value")),
+    }
+}
+
+fn scalar(l: Loc, bufs: &[Vec<f32>], feeds: &[Feed], vars: &[Option<Value>]) -> Result<f32> {
+    match read(l, bufs, feeds, vars) {
+        Some([x]) => Ok(*x),
+        _ => Err(Error::internal("fast path: expected a scalar")),
+    }
+}
+
+/// Executes one instruction into `o` (its output buffer, taken out of `bufs`).
+fn exec(ins: &Instr, bufs: &[Vec<f32>], feeds: &[Feed], vars: &mut [Option<Value>], o: &mut [f32]) -> Result<()> {
+    let missing = || Error::internal("fast path: a location is missing");
+    macro_rules! rd {
+        ($l:expr) => {
+            read($l, bufs, feeds, vars).ok_or_else(missing)?
+        };
+    }
+    match *ins {
+        Instr::Bin { op, a, b, mode, .. } => {
+            let (xs, ys) = (rd!(a), rd!(b));
+            let same_len = xs.len() == o.len() && ys.len() == o.len();
+            match (op, mode) {
+                (BinaryOp::Maximum, Mode::Same) if same_len => crate::engine::math::eigen::maximum_f32(xs, ys, o),
+                (BinaryOp::Minimum, Mode::Same) if same_len => crate::engine::math::eigen::minimum_f32(xs, ys, o),
+                (BinaryOp::Add, _) => bin_apply(mode, xs, ys, o, |x, y| x + y)?,
+                (BinaryOp::Sub, _) => bin_apply(mode, xs, ys, o, |x, y| x - y)?,
+                (BinaryOp::Mul, _) => bin_apply(mode, xs, ys, o, |x, y| x * y)?,
+                (BinaryOp::Div, _) => bin_apply(mode, xs, ys, o, |x, y| x / y)?,
+                (BinaryOp::Maximum, _) => bin_apply(mode, xs, ys, o, |x, y| if x < y { y } else { x })?,
+                _ => bin_apply(mode, xs, ys, o, |x, y| if y < x { y } else { x })?,
+            }
+        }
+        Instr::Un { op, x, .. } => {
+            let xs = rd!(x);
+            match kernels::eigen_unary(op) {
+                Some(f) if xs.len() == o.len() => f(xs, o),
+                _ => {
+                    for (o, &v) in o.iter_mut().zip(xs) {
+                        *o = kernels::unary_f32(op, v);
+                    }
+                }
+            }
+        }
+        Instr::MatMul { a, b, m, k, n, ta, tb, .. } => {
+            let (xs, ys) = (rd!(a), rd!(b));
+            if xs.len() != m * k || ys.len() != k * n || o.len() != m * n {
+                return Err(Error::internal("fast path: matmul operand of the wrong size"));
+            }
+            crate::engine::math::matmul_simd::matmul_f32_fast(xs, ys, m, k, n, ta, tb, o);
+        }
+        Instr::ReduceAll { x, mean, .. } => {
+            let xs = rd!(x);
+            let s = 0.0f32 + kernels::sum_f32(xs);
+            if let Some(v) = o.first_mut() {
+                *v = if mean { s / xs.len() as f32 } else { s };
+            }
+        }
+        Instr::Clip { x, lo, hi, .. } => {
+            let xs = rd!(x);
+            let (l, h) = (scalar(lo, bufs, feeds, vars)?, scalar(hi, bufs, feeds, vars)?);
+            for (o, &v) in o.iter_mut().zip(xs) {
+                let t = if h < v { h } else { v };
+                *o = if t < l { l } else { t };
+            }
+        }
+        Instr::ClipGrad { t, lo, hi, dy, .. } => {
+            let (ts, ds) = (rd!(t), rd!(dy));
+            let (l, h) = (scalar(lo, bufs, feeds, vars)?, scalar(hi, bufs, feeds, vars)?);
+            for ((o, &x), &d) in o.iter_mut().zip(ts).zip(ds) {
+                *o = if x < l || x > h { 0.0 } else { d };
+            }
+        }
+        Instr::UnaryGrad { kind, a, dy, .. } => {
+            let (xs, ds) = (rd!(a), rd!(dy));
+            match crate::engine::kernels::grad::eigen_unary_grad(kind) {
+                Some(f) if xs.len() == o.len() && ds.len() == o.len() => f(xs, ds, o),
+                _ => {
+                    for ((o, &a), &d) in o.iter_mut().zip(xs).zip(ds) {
+                        *o = crate::engine::kernels::grad::unary_grad_f32(kind, a, d);
+                    }
+                }
+            }
+        }
+        Instr::ReduceGradAll { dy, mean, .. } => {
+            let d = scalar(dy, bufs, feeds, vars)?;
+            let v = if mean { d / o.len() as f32 } else { d };
+            o.fill(v);
+        }
+        Instr::SumRows { g, .. } => {
+            let gs = rd!(g);
+            let n = o.len();
+            if n == 0 || gs.len() % n != 0 {
+                return Err(Error::internal("fast path: row sum of the wrong size"));
+            }
+            crate::engine::math::eigen::sum_rows_f32(gs, gs.len() / n, n, o);
+        }
+        Instr::MaxMinGrad { is_max, for_x, x, y, dy, .. } => {
+            let (xs, ys, ds) = (rd!(x), rd!(y), rd!(dy));
+            for (((o, &a), &b), &d) in o.iter_mut().zip(xs).zip(ys).zip(ds) {
+                let mask = if is_max { a >= b } else { a <= b };
+                *o = if mask == for_x { d } else { 0.0 };
+            }
+        }
+        Instr::SigmoidXent { z, x, .. } => {
+            let (zs, xs) = (rd!(z), rd!(x));
+            for ((o, &z), &x) in o.iter_mut().zip(zs).zip(xs) {
+                *o = kernels::sigmoid_xent_f32(z, x);
+            }
+        }
+        Instr::SigmoidXentGrad { z, x, dy, .. } => {
+            let (zs, xs, ds) = (rd!(z), rd!(x), rd!(dy));
+            for (((o, &z), &x), &d) in o.iter_mut().zip(zs).zip(xs).zip(ds) {
+                *o = crate::engine::kernels::grad::sigmoid_xent_grad_f32(z, x, d);
+            }
+        }
+        Instr::Copy { src, .. } => {
+            let s = rd!(src);
+            if s.len() != o.len() {
+                return Err(Error::internal("fast path: copy of a different size"));
+            }
+            o.copy_from_slice(s);
+        }
+        Instr::Fill { value, .. } => o.fill(value),
+        Instr::Assign { slot, src, .. } => {
+            // Copy into the output first, then from it into the variable (the source may be
+            // another variable, which `vars` cannot lend beside a mutable one).
+            let s = rd!(src);
+            if o.len() != s.len() {
+                return Err(Error::internal("fast path: assign of a different size"));
+            }
+            o.copy_from_slice(s);
+            let v = var_mut(vars, slot)?;
+            if v.len() != o.len() {
+                return Err(Error::internal("fast path: assign of a different size"));
+            }
+            v.copy_from_slice(o);
+        }
+        Instr::ApplyGd { slot, alpha, delta } => {
+            let a = scalar(alpha, bufs, feeds, vars)?;
+            let g = grad_buf(delta, bufs, feeds)?;
+            let w = var_mut(vars, slot)?;
+            for (v, &g) in w.iter_mut().zip(g) {
+                *v -= g * a;
+            }
+        }
+        Instr::ApplyMomentum { slots, lr, grad, momentum, nesterov } => {
+            let (lr, mo) = (scalar(lr, bufs, feeds, vars)?, scalar(momentum, bufs, feeds, vars)?);
+            let g = grad_buf(grad, bufs, feeds)?;
+            let mut acc = take_var(vars, slots[1])?;
+            let res = (|| {
+                let a = f32_mut(&mut acc)?;
+                let w = var_mut(vars, slots[0])?;
+                for ((v, a), &g) in w.iter_mut().zip(a.iter_mut()).zip(g) {
+                    *a = *a * mo + g;
+                    if nesterov {
+                        *v -= g * lr + *a * mo * lr;
+                    } else {
+                        *v -= *a * lr;
+                    }
+                }
+                Ok(())
+            })();
+            vars[slots[1]] = Some(acc);
+            res?;
+        }
+        Instr::ApplyAdam { slots, scalars, grad, nesterov } => {
+            let mut sc = [0.0f32; 6];
+            for (s, l) in sc.iter_mut().zip(scalars) {
+                *s = scalar(l, bufs, feeds, vars)?;
+            }
+            let [b1p, b2p, lr, b1, b2, eps] = sc;
+            let g = grad_buf(grad, bufs, feeds)?;
+            let mut m = take_var(vars, slots[1])?;
+            let mut v = take_var(vars, slots[2])?;
+            let res = (|| {
+                let (ms, vs) = (f32_mut(&mut m)?, f32_mut(&mut v)?);
+                let w = var_mut(vars, slots[0])?;
+                let alpha = lr * (1.0f32 - b2p).sqrt() / (1.0 - b1p);
+                let (one_b1, one_b2) = (1.0f32 - b1, 1.0f32 - b2);
+                for (((w, m), v), &g) in w.iter_mut().zip(ms.iter_mut()).zip(vs.iter_mut()).zip(g) {
+                    *m = *m + (g - *m) * one_b1;
+                    *v = *v + (g * g - *v) * one_b2;
+                    if nesterov {
+                        *w -= ((g * one_b1 + b1 * *m) * alpha) / (v.sqrt() + eps);
+                    } else {
+                        *w -= (*m * alpha) / (v.sqrt() + eps);
+                    }
+                }
+                Ok(())
+            })();
+            vars[slots[1]] = Some(m);
+            vars[slots[2]] = Some(v);
+            res?;
+        }
+        Instr::ApplyRms { slots, scalars, grad } => {
+            let mut sc = [0.0f32; 4];
+            for (s, l) in sc.iter_mut().zip(scalars) {
+                *s = scalar(l, bufs, feeds, vars)?;
+            }
+            let [lr, rho, mo, eps] = sc;
+            let g = grad_buf(grad, bufs, feeds)?;
+            let mut ms = take_var(vars, slots[1])?;
+            let mut mom = take_var(vars, slots[2])?;
+            let res = (|| {
+                let (ss, mm) = (f32_mut(&mut ms)?, f32_mut(&mut mom)?);
+                let w = var_mut(vars, slots[0])?;
+                for (((w, s), m), &g) in w.iter_mut().zip(ss.iter_mut()).zip(mm.iter_mut()).zip(g) {
+                    *s = *s + (g * g - *s) * (1.0 - rho);
+                    *m = *m * mo + (g * lr) / (*s + eps).sqrt();
+                    *w -= *m;
+                }
+                Ok(())
+            })();
+            vars[slots[1]] = Some(ms);
+            vars[slots[2]] = Some(mom);
+            res?;
+        }
+    }
+    Ok(())
+}
+
+/// One binary op over operands lined up by `mode` (monomorphized per op, so the loop is tight).
+#[inline(always)]
+fn bin_apply(mode: Mode, xs: &[f32], ys: &[f32], o: &mut [f32], f: impl Fn(f32, f32) -> f32) -> Result<()> {
+    match mode {
+        Mode::Same => o.iter_mut().zip(xs).zip(ys).for_each(|((o, &x), &y)| *o = f(x, y)),
+        Mode::ScalarB => {
+            let y = *ys.first().ok_or_else(|| Error::internal("fast path: empty scalar"))?;
+            o.iter_mut().zip(xs).for_each(|(o, &x)| *o = f(x, y));
+        }
+        Mode::ScalarA => {
+            let x = *xs.first().ok_or_else(|| Error::internal("fast path: empty scalar"))?;
+            o.iter_mut().zip(ys).for_each(|(o, &y)| *o = f(x, y));
+        }
+        Mode::RowB => {
+            let n = ys.len().max(1);
+            for (orow, xrow) in o.chunks_mut(n).zip(xs.chunks(n)) {
+                orow.iter_mut().zip(xrow).zip(ys).for_each(|((o, &x), &y)| *o = f(x, y));
+            }
+        }
+        Mode::RowA => {
+            let n = xs.len().max(1);
+            for (orow, yrow) in o.chunks_mut(n).zip(ys.chunks(n)) {
+                orow.iter_mut().zip(xs).zip(yrow).for_each(|((o, &x), &y)| *o = f(x, y));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The gradient an apply op reads: from a buffer or a feed (never from a variable it updates).
+fn grad_buf<'a>(l: Loc, bufs: &'a [Vec<f32>], feeds: &'a [Feed]) -> Result<&'a [f32]> {
+    match l {
+        Loc::Buf(i) => bufs.get(i).map(Vec::as_slice),
+        Loc::Feed(k) => feeds.get(k).and_then(|f| f32_slice(&f.value)),
+        Loc::Var(_) => None,
+    }
+    .ok_or_else(|| Error::internal("fast path: gradient location"))
+}
+
+fn take_var(vars: &mut [Option<Value>], slot: usize) -> Result<Value> {
+    vars.get_mut(slot)
+        .and_then(Option::take)
+        .ok_or_else(|| Error::failed_precondition("Attempting to use an uninitialized value"))
+}
+
+fn f32_mut(v: &mut Value) -> Result<&mut [f32]> {
+    match v {
+        Value::F32(a) => a.as_slice_mut().ok_or_else(|| Error::internal("slot not contiguous")),
+        _ => Err(Error::internal("slot is not float32")),
+    }
+}

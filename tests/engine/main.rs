@@ -1,0 +1,10 @@
+//! The engine's tests: sessions and feeds, gradients against finite differences, the random ops
+//! and the exact float32 math against TF's recorded numbers, the SIMD paths against the scalar
+//! lanes.
+
+mod eigen_math;
+mod eigen_simd;
+mod engine_sessions;
+mod gradients;
+mod matmul_simd;
+mod random_vectors;

@@ -1,0 +1,13 @@
+//! Whole programs: the bundled examples against TF's golden outputs, the export to TF scripts,
+//! CSV import, training through the CLI and the worker, and mutated files that must never panic.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod architecture;
+mod csv_import;
+mod export;
+mod export_tf;
+mod golden_examples;
+mod robustness;
+mod training;

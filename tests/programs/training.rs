@@ -1,0 +1,212 @@
+//! Training end to end: the seed's 3.4.5 program through the CLI (which uses the worker), and the
+//! worker's commands, throttling, NaN and panic handling.
+
+use flowbench::engine::autodiff::optimizers::{Optimizer, minimize};
+use flowbench::engine::graph::Graph;
+use flowbench::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
+use flowbench::engine::runtime::session::{ConfigProto, Session};
+use flowbench::engine::{DType, Shape};
+use flowbench::project::dataset::{Dataset, DatasetSource, LabelRule};
+use flowbench::train::worker::{Command, Event, TrainJob};
+use flowbench::train::{Batching, ColumnFeed, EvalSpec, TrainSpec};
+use std::path::Path;
+use std::process::Command as Process;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn golden() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/3_4_5_training.out")).unwrap()
+}
+
+#[test]
+fn seed_training_program_prints_tf_log() {
+    let out = Process::new(env!("CARGO_BIN_EXE_flowbench"))
+        .arg("run")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/3_4_5_training.json"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The initial weights and every logged cross entropy are exactly TF's; the trained weights
+    // to the last digits (see `assert_trained_output`).
+    crate::common::assert_trained_output(&String::from_utf8_lossy(&out.stdout), &golden(), 10);
+}
+
+/// The seed's network with a squared error on its logits, for worker tests.
+fn seed_job(lr: f64, steps: u64, eval_every: u64) -> (TrainSpec, Session) {
+    seed_job_with(Optimizer::adam(lr), steps, eval_every)
+}
+
+fn seed_job_with(opt: Optimizer, steps: u64, eval_every: u64) -> (TrainSpec, Session) {
+    let mut g = Graph::new();
+    let r1 = g.random_normal(&[2, 3], 0.0, 1.0, Some(1), DType::Float32, None).unwrap();
+    let w1 = g.variable(r1, None).unwrap();
+    let r2 = g.random_normal(&[3, 1], 0.0, 1.0, Some(1), DType::Float32, None).unwrap();
+    let w2 = g.variable(r2, None).unwrap();
+    let x = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(2)]), Some("x-input")).unwrap();
+    let y_ = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(1)]), Some("y-input")).unwrap();
+    let a = g.matmul(x, w1, None).unwrap();
+    let logits = g.matmul(a, w2, None).unwrap();
+    let d = g.binary(BinaryOp::Sub, logits, y_, None).unwrap();
+    let sq = g.unary(UnaryOp::Square, d, None).unwrap();
+    let loss = g.reduce(ReduceOp::Mean, sq, None, false, None).unwrap();
+    let train = minimize(&mut g, &opt, loss, None).unwrap();
+    let init = g.global_variables_initializer().unwrap();
+    let mut s = Session::new(&g, ConfigProto::default());
+    s.run(&g, &[], &[], &[init]).unwrap();
+    let table = Dataset {
+        name: "seed".into(),
+        source: DatasetSource::NumpyRand {
+            seed: 1,
+            rows: 128,
+            features: 2,
+            label: LabelRule::SumLessThan { threshold: 1.0 },
+        },
+    }
+    .materialize()
+    .unwrap();
+    let spec = TrainSpec {
+        graph: g,
+        train_targets: vec![train],
+        step_fetches: vec![],
+        batch_loss: Some(loss),
+        feeds: vec![ColumnFeed { tensor: x, columns: vec![0, 1] }, ColumnFeed { tensor: y_, columns: vec![2] }],
+        table: Arc::new(table),
+        batch_size: 8,
+        batching: Batching::Cyclic,
+        steps,
+        eval: Some(EvalSpec { every: eval_every, loss, format: Some("%d %g".into()) }),
+        watch: vec![w1, w2],
+        panic_at_step: None,
+    };
+    (spec, s)
+}
+
+/// Drains events until the job ends; returns (last step seen, logs, progress events, final event).
+fn drain(job: &TrainJob) -> (u64, Vec<String>, usize, Event) {
+    let mut logs = Vec::new();
+    let mut n = 0;
+    let mut step = 0;
+    loop {
+        match job.events().recv_timeout(Duration::from_secs(60)).expect("the worker reports") {
+            Event::Progress(p) => {
+                n += 1;
+                step = p.step;
+                logs.extend(p.logs);
+            }
+            end => return (step, logs, n, end),
+        }
+    }
+}
+
+#[test]
+fn runs_to_the_end_and_gives_the_session_back() {
+    let (spec, s) = seed_job(0.001, 2000, 500);
+    let job = TrainJob::spawn(spec, s, false).map_err(|e| e.0).unwrap();
+    let (_, logs, _, end) = drain(&job);
+    assert!(matches!(end, Event::Finished { steps: 2000, stopped: false, .. }), "{end:?}");
+    assert_eq!(logs.len(), 4);
+    assert!(logs[0].starts_with("0 "));
+    let s = job.join().unwrap();
+    assert!(!s.is_closed());
+    assert_eq!(s.failure(), None);
+}
+
+#[test]
+fn pause_step_resume_and_stop() {
+    let (spec, s) = seed_job(0.001, 1_000_000_000, 1000);
+    let job = TrainJob::spawn(spec, s, true).map_err(|e| e.0).unwrap();
+    // Paused at start: a Step(5) runs exactly five steps.
+    assert!(job.send(Command::Step(5)));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut step = 0;
+    while Instant::now() < deadline && step < 5 {
+        if let Ok(Event::Progress(p)) = job.events().recv_timeout(Duration::from_millis(100)) {
+            step = p.step;
+        }
+    }
+    assert_eq!(step, 5);
+    std::thread::sleep(Duration::from_millis(50));
+    while let Ok(Event::Progress(p)) = job.events().try_recv() {
+        assert_eq!(p.step, 5, "a paused job does not advance");
+    }
+    job.send(Command::Resume);
+    std::thread::sleep(Duration::from_millis(100));
+    let t = Instant::now();
+    job.send(Command::Stop);
+    let (last, _, _, end) = drain(&job);
+    assert!(t.elapsed() < Duration::from_millis(500), "stop took {:?}", t.elapsed());
+    assert!(last > 5);
+    assert!(matches!(end, Event::Finished { stopped: true, .. }), "{end:?}");
+    assert!(job.join().is_some());
+}
+
+#[test]
+fn a_fast_job_does_not_flood_a_slow_reader() {
+    let (spec, s) = seed_job(0.001, 300_000, 1_000_000);
+    let started = Instant::now();
+    let job = TrainJob::spawn(spec, s, false).map_err(|e| e.0).unwrap();
+    let mut events = 0usize;
+    let mut max_losses = 0usize;
+    loop {
+        // A UI drains about 60 times a second.
+        std::thread::sleep(Duration::from_millis(16));
+        let mut done = false;
+        while let Ok(ev) = job.events().try_recv() {
+            events += 1;
+            match ev {
+                Event::Progress(p) => max_losses = max_losses.max(p.batch_losses.len()),
+                _ => done = true,
+            }
+        }
+        if done || started.elapsed() > Duration::from_secs(120) {
+            break;
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    // About one update per 16 ms at most, whatever the step rate, and bounded batches.
+    assert!((events as f64) < secs / 0.016 * 2.0 + 20.0, "{events} events in {secs} s");
+    assert!(max_losses <= flowbench::train::worker::MAX_PENDING_LOSSES);
+    assert!(job.join().is_some());
+}
+
+#[test]
+fn nan_loss_fails_with_the_step_and_a_panic_is_a_failed_job() {
+    let (spec, s) = seed_job_with(Optimizer::GradientDescent { learning_rate: 1e6 }, 100_000, 1_000_000);
+    let job = TrainJob::spawn(spec, s, false).map_err(|e| e.0).unwrap();
+    let (_, _, _, end) = drain(&job);
+    match end {
+        Event::Failed { step, error } => {
+            assert!(error.message.contains(&format!("at step {step}")), "{}", error.message);
+            assert!(error.message.contains("NaN") || error.message.contains("inf"), "{}", error.message);
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+    let s = job.join().unwrap();
+    assert!(s.failure().is_some());
+
+    let (mut spec, s) = seed_job(0.001, 1000, 100);
+    spec.panic_at_step = Some(7);
+    let job = TrainJob::spawn(spec, s, false).map_err(|e| e.0).unwrap();
+    let (_, _, _, end) = drain(&job);
+    match end {
+        Event::Failed { step, error } => {
+            assert_eq!(step, 7);
+            assert!(error.message.contains("panicked"), "{}", error.message);
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+    let s = job.join().expect("the session comes back after a panic");
+    assert!(s.failure().unwrap().contains("panic"));
+}
+
+#[test]
+fn bad_specs_are_refused_before_a_thread_starts() {
+    let (mut spec, s) = seed_job(0.001, 10, 1);
+    spec.batch_size = 0;
+    let (e, s) = *TrainJob::spawn(spec, s, false).err().unwrap();
+    assert!(e.message.contains("batch_size"));
+    let (mut spec, _) = seed_job(0.001, 10, 1);
+    spec.feeds[0].columns = vec![0];
+    let (e, _) = *TrainJob::spawn(spec, s, false).err().unwrap();
+    assert!(e.message.contains("takes 2 features per row"), "{}", e.message);
+}

@@ -1,0 +1,11 @@
+//! The window, driven headless with egui_kittest: interaction, training, CSV import and export,
+//! and the screenshot tests (rendered by Mesa's lavapipe).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod csv_import;
+mod export_csv;
+mod interaction;
+mod snapshots;
+mod training;
