@@ -1,333 +1,35 @@
-//! The workbench window (eframe/egui). [`AppState`] holds everything the window shows: the
-//! document (the project, the single source of truth), the engine state derived from it
-//! (graphs and live sessions), the run setup, the log and the persisted settings. Each panel is
-//! its own file with a `ui(&mut self, ui, &AppState, &mut Vec<Command>)`: panels read the state
-//! and emit [`Command`]s, which [`AppState::apply`] (in `commands.rs`) carries out in one place.
-//! [`FlowbenchApp`] is the `eframe::App`: layout, shortcuts, title, file dialogs and closing.
+//! The workbench window (eframe/egui), laid out as its architecture:
+//! - [`state`]: [`AppState`], everything the window shows and edits (the persisted
+//!   [`Settings`] kept apart from the runtime state);
+//! - [`command`]: the [`Command`] vocabulary, a leaf every panel emits;
+//! - [`apply`]: the executor, `AppState::apply`, one file per concern (edits and undo,
+//!   sessions, files, training, exports, CSV import);
+//! - [`model`]: data the window keeps or derives (the document and its engine state, undo
+//!   history, training state and series, the log, view state, modals, settings);
+//! - [`panels`]: one file per panel, each reading the state and emitting commands;
+//! - [`dialogs`], [`style`], [`examples`], [`png`]: file dialogs, colours, bundled examples and
+//!   the PNG encoder.
+//!
+//! This file holds [`FlowbenchApp`], the `eframe::App` (layout, shortcuts, title, file dialog
+//! answers, closing), and [`run_window`].
 
-pub mod commands;
-pub mod config_panel;
-pub mod csv_import_dialog;
+pub mod apply;
+pub mod command;
 pub mod dialogs;
-pub mod document;
 pub mod examples;
-pub mod export;
-pub mod graph_editor;
-pub mod history;
-pub mod inspector;
-pub mod log_panel;
-pub mod menu;
-pub mod modals;
-pub mod plots;
-pub mod run_panel;
-pub mod sessions_panel;
+pub mod model;
+pub mod panels;
+pub mod png;
+pub mod state;
 pub mod style;
-pub mod tf_export;
-pub mod train_panel;
-pub mod training;
 
-use crate::project::Project;
-use commands::{Command, History};
-use dialogs::{DialogKind, FileDialogs, RfdDialogs};
-use document::{Document, Engine};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::time::Instant;
-
-/// Key under which [`Settings`] are kept in eframe's storage.
-pub const SETTINGS_KEY: &str = "flowbench-settings";
-
-/// What survives a restart (kept in eframe's storage; window size and panel sizes are kept by
-/// eframe and egui themselves).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Settings {
-    /// Recently opened or saved files, newest first.
-    pub recent: Vec<PathBuf>,
-    /// Show the inspector (right).
-    pub show_inspector: bool,
-    /// Show the config and device panel.
-    pub show_config: bool,
-    /// Show the sessions panel.
-    pub show_sessions: bool,
-    /// Show the run panel.
-    pub show_run: bool,
-    /// Show the log.
-    pub show_log: bool,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            recent: Vec::new(),
-            show_inspector: true,
-            show_config: true,
-            show_sessions: true,
-            show_run: true,
-            show_log: true,
-        }
-    }
-}
-
-impl Settings {
-    /// Puts `path` at the top of the recent files.
-    pub fn add_recent(&mut self, path: PathBuf) {
-        self.recent.retain(|p| *p != path);
-        self.recent.insert(0, path);
-        self.recent.truncate(10);
-    }
-}
-
-/// Kinds of log lines.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LogKind {
-    /// Something the window did.
-    Info,
-    /// The Python line equivalent to what was done (`sess1.run(MatMul_1:0)`).
-    Python,
-    /// A placement-log line (`log_device_placement`).
-    Placement,
-    /// Values printed by a run.
-    Result,
-    /// A warning.
-    Warning,
-    /// A TF error.
-    Error,
-}
-
-/// One log line, linked to a node (graph index, name) when it concerns one.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LogEntry {
-    /// What kind of line.
-    pub kind: LogKind,
-    /// The text.
-    pub text: String,
-    /// The node it concerns.
-    pub node: Option<(usize, String)>,
-}
-
-/// A wire the editor refused, shown at the input pin.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Refusal {
-    /// Graph index.
-    pub graph: usize,
-    /// The node whose input refused it.
-    pub node: String,
-    /// The input (`usize::MAX` for the control input).
-    pub input: usize,
-    /// TF's message.
-    pub message: String,
-}
-
-/// The last run's outcome, for the run panel.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RunResult {
-    /// The session id.
-    pub session: String,
-    /// Fetch name and its value as numpy prints it.
-    pub values: Vec<(String, String)>,
-    /// The error, if the run failed.
-    pub error: Option<String>,
-}
-
-/// What the window remembers about a session beyond the engine's stats.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct SessionMeta {
-    /// When it was opened (seconds on the app clock).
-    pub opened_at: f64,
-    /// How long it was open, once closed.
-    pub closed_after: Option<f64>,
-    /// The named config it was opened with.
-    pub config: Option<String>,
-}
-
-/// An action that waits for the unsaved-changes prompt.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Pending {
-    /// File ▸ New.
-    New,
-    /// File ▸ Open…
-    OpenDialog,
-    /// Open this file.
-    OpenPath(PathBuf),
-    /// Open this bundled example.
-    OpenExample(String),
-    /// Quit.
-    Quit,
-    /// Save first, then do this.
-    SaveThen(Box<Pending>),
-}
-
-/// A modal window.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Modal {
-    /// An error, such as the loader's message for a bad file.
-    Error {
-        /// Heading.
-        title: String,
-        /// Message.
-        message: String,
-    },
-    /// "Save changes before …?"
-    Unsaved(Pending),
-    /// Session ▸ New session…
-    NewSession {
-        /// Graph index proposed.
-        graph: usize,
-    },
-    /// Rename a node.
-    RenameNode {
-        /// Graph index.
-        graph: usize,
-        /// The node.
-        node: String,
-    },
-    /// Rename a graph.
-    RenameGraph {
-        /// Graph index.
-        graph: usize,
-    },
-    /// Help ▸ Guide.
-    Help,
-}
-
-/// Seconds for session ages: real time, or a fixed value so snapshots are deterministic.
-#[derive(Clone, Copy, Debug)]
-pub enum Clock {
-    /// Wall-clock seconds since the window started.
-    Real(Instant),
-    /// Always this value.
-    Fixed(f64),
-}
-
-impl Clock {
-    /// Seconds now.
-    pub fn now(&self) -> f64 {
-        match self {
-            Clock::Real(t) => t.elapsed().as_secs_f64(),
-            Clock::Fixed(x) => *x,
-        }
-    }
-}
-
-/// Runtime UI state shared by the panels (not persisted).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ViewState {
-    /// The graph tab shown.
-    pub active_graph: usize,
-    /// Selected nodes of the active graph.
-    pub selection: Vec<String>,
-    /// A node to bring into view (log click-through).
-    pub focus: Option<String>,
-    /// Tensors to fetch.
-    pub fetches: Vec<String>,
-    /// Ops to run as targets.
-    pub targets: Vec<String>,
-    /// Feed texts by tensor name.
-    pub feeds: BTreeMap<String, String>,
-    /// The session runs go to.
-    pub run_session: Option<usize>,
-    /// The last refused wire.
-    pub refusal: Option<Refusal>,
-}
-
-/// Everything the window shows and edits.
-pub struct AppState {
-    /// The document.
-    pub doc: Document,
-    /// Engine state derived from it, with the live sessions.
-    pub engine: Engine,
-    /// Undo and redo.
-    pub history: History,
-    /// Shared runtime UI state.
-    pub view: ViewState,
-    /// The log.
-    pub log: Vec<LogEntry>,
-    /// Persisted settings.
-    pub settings: Settings,
-    /// File dialogs.
-    pub dialogs: Box<dyn FileDialogs>,
-    /// The modal window shown, if any.
-    pub modal: Option<Modal>,
-    /// Copied nodes.
-    pub clipboard: Vec<crate::project::NodeDef>,
-    /// Per session (same index as the workspace's): open time and config.
-    pub sessions_meta: Vec<SessionMeta>,
-    /// The last run's outcome.
-    pub last_result: Option<RunResult>,
-    /// The clock for session ages.
-    pub clock: Clock,
-    /// A file dialog to open on the next frame.
-    pub pending_dialog: Option<(DialogKind, String)>,
-    /// What to do after a Save As that the unsaved-changes prompt started.
-    pub after_save: Option<Pending>,
-    /// The window should close.
-    pub quit_requested: bool,
-    /// Closing is allowed even with unsaved changes.
-    pub allow_close: bool,
-    /// Live training: the train panel's setup and the current job.
-    pub training: training::Training,
-    /// A CSV or PNG export waiting for its screenshot or its file name.
-    pub export: export::PendingExport,
-    /// File ▸ Import CSV…'s window, once a file is picked.
-    pub csv_import: Option<csv_import_dialog::CsvImportDialog>,
-    /// Wakes the window from other threads (set by the window; `None` in headless use).
-    pub repaint: Option<egui::Context>,
-}
-
-impl AppState {
-    /// State for `project`, opened from `path` (or shown as `display`).
-    pub fn new(project: Project, path: Option<PathBuf>, display: String, dialogs: Box<dyn FileDialogs>) -> AppState {
-        let engine = Engine::new(&project);
-        let mut s = AppState {
-            doc: Document::new(project, path, display),
-            engine,
-            history: History::default(),
-            view: ViewState::default(),
-            log: Vec::new(),
-            settings: Settings::default(),
-            dialogs,
-            modal: None,
-            clipboard: Vec::new(),
-            sessions_meta: Vec::new(),
-            last_result: None,
-            clock: Clock::Real(Instant::now()),
-            pending_dialog: None,
-            after_save: None,
-            quit_requested: false,
-            allow_close: false,
-            training: training::Training::default(),
-            export: export::PendingExport::default(),
-            csv_import: None,
-            repaint: None,
-        };
-        s.training.setup = training::TrainSetup::from_project(&s.doc.project);
-        s.view.active_graph = s.engine.ws.default_graph;
-        s
-    }
-
-    /// State on the bundled example `file` (the startup example if it is missing).
-    pub fn with_example(file: &str, dialogs: Box<dyn FileDialogs>) -> AppState {
-        let ex = examples::example(file).or_else(|| examples::example(examples::STARTUP_EXAMPLE));
-        let (project, display) = match ex.map(|e| (Project::from_json_str(e.text), e.file)) {
-            Some((Ok(p), f)) => (p, format!("{f} (example)")),
-            _ => (Project::default(), "untitled.json".to_string()),
-        };
-        AppState::new(project, None, display, dialogs)
-    }
-
-    /// The window title: file name, a dot when there are unsaved changes.
-    pub fn title(&self) -> String {
-        let dot = if self.doc.is_dirty() { "● " } else { "" };
-        format!("{dot}{} — flowbench", self.doc.title_name())
-    }
-
-    /// The session runs go to, if it exists.
-    pub fn run_session(&self) -> Option<usize> {
-        self.view.run_session.filter(|&s| s < self.engine.ws.sessions.len())
-    }
-}
+use crate::app::command::Command;
+use crate::app::dialogs::{DialogKind, RfdDialogs};
+use crate::app::model::modal::{Modal, Pending};
+use crate::app::model::settings::{SETTINGS_KEY, Settings};
+use crate::app::model::training::TrainStatus;
+use crate::app::panels::{config, csv_import, graph_editor, inspector, log, menu, modals, plots, run, sessions, train};
+use crate::app::state::AppState;
 
 /// The eframe application: the state plus one view struct per panel.
 pub struct FlowbenchApp {
@@ -336,12 +38,13 @@ pub struct FlowbenchApp {
     menu: menu::MenuBarView,
     editor: graph_editor::GraphEditor,
     inspector: inspector::Inspector,
-    config: config_panel::ConfigPanel,
-    sessions: sessions_panel::SessionsPanel,
-    run: run_panel::RunPanel,
-    log: log_panel::LogPanel,
+    config: config::ConfigPanel,
+    sessions: sessions::SessionsPanel,
+    run: run::RunPanel,
+    log: log::LogPanel,
     modals: modals::ModalsView,
-    train_panel: train_panel::TrainPanel,
+    train_panel: train::TrainPanel,
+    csv_import: csv_import::CsvImportPanel,
     plots: plots::Plots,
     last_title: String,
     exit_after: Option<f64>,
@@ -369,12 +72,13 @@ impl FlowbenchApp {
             menu: menu::MenuBarView::default(),
             editor: graph_editor::GraphEditor::default(),
             inspector: inspector::Inspector::default(),
-            config: config_panel::ConfigPanel::default(),
-            sessions: sessions_panel::SessionsPanel::default(),
-            run: run_panel::RunPanel::default(),
-            log: log_panel::LogPanel::default(),
+            config: config::ConfigPanel::default(),
+            sessions: sessions::SessionsPanel::default(),
+            run: run::RunPanel::default(),
+            log: log::LogPanel::default(),
             modals: modals::ModalsView::default(),
-            train_panel: train_panel::TrainPanel::default(),
+            train_panel: train::TrainPanel::default(),
+            csv_import: csv_import::CsvImportPanel::default(),
             plots: plots::Plots::default(),
             last_title: String::new(),
             exit_after: None,
@@ -416,7 +120,7 @@ impl FlowbenchApp {
         {
             use crate::train::worker::Command as Job;
             let live = s.training_live();
-            let paused = s.training.run.as_ref().is_some_and(|r| r.status == training::TrainStatus::Paused);
+            let paused = s.training.run.as_ref().is_some_and(|r| r.status == TrainStatus::Paused);
             let step = |n: u64, out: &mut Vec<Command>| {
                 if !live {
                     out.push(Command::StartTraining { paused: true });
@@ -541,7 +245,7 @@ impl eframe::App for FlowbenchApp {
         self.shortcuts(&ctx, &mut out);
         let project_dir = self.state.project_dir();
         if let Some(d) = self.state.csv_import.as_mut()
-            && let Some(c) = d.ui(&ctx, project_dir.as_deref())
+            && let Some(c) = self.csv_import.ui(d, &ctx, project_dir.as_deref())
         {
             out.push(c);
         }
@@ -589,10 +293,8 @@ impl eframe::App for FlowbenchApp {
                 if ui.selectable_label(!s.training.show, "Graph editor").on_hover_text("the graph editor").clicked() {
                     out.push(Command::ShowTraining(false));
                 }
-                let tip = format!(
-                    "train, and watch the loss, weights and decision boundary live ({})",
-                    train_panel::SHORTCUTS
-                );
+                let tip =
+                    format!("train, and watch the loss, weights and decision boundary live ({})", train::SHORTCUTS);
                 if ui.selectable_label(s.training.show, "Training").on_hover_text(tip).clicked() {
                     out.push(Command::ShowTraining(true));
                 }

@@ -2,9 +2,10 @@
 //! commands the menu emits (the file dialogs answer through the fake dialogs).
 
 use crate::common::temp_dir;
-use flowbench::app::commands::Command;
+use flowbench::app::command::Command;
 use flowbench::app::dialogs::FakeDialogs;
-use flowbench::app::{AppState, LogKind};
+use flowbench::app::model::log::LogKind;
+use flowbench::app::state::AppState;
 use std::path::PathBuf;
 
 #[test]

@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod consistency;
 mod csv_import;
 mod export_csv;
 mod interaction;

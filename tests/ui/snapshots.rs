@@ -4,12 +4,14 @@
 //! `tests/snapshots/`; `UPDATE_SNAPSHOTS=1 cargo test --test ui_snapshots` rewrites them.
 
 use egui_kittest::{Harness, SnapshotOptions};
-use flowbench::app::commands::Command;
+use flowbench::app::command::Command;
 use flowbench::app::dialogs::FakeDialogs;
-use flowbench::app::graph_editor::GraphEditor;
-use flowbench::app::run_panel::RunPanel;
-use flowbench::app::sessions_panel::SessionsPanel;
-use flowbench::app::{AppState, Clock, FlowbenchApp, examples};
+use flowbench::app::model::view::Clock;
+use flowbench::app::panels::graph_editor::GraphEditor;
+use flowbench::app::panels::run::RunPanel;
+use flowbench::app::panels::sessions::SessionsPanel;
+use flowbench::app::state::AppState;
+use flowbench::app::{FlowbenchApp, examples};
 use flowbench::engine::graph::op::{ConstValue, Op};
 use flowbench::engine::kernels::BinaryOp;
 use flowbench::engine::value::Value;
@@ -137,7 +139,7 @@ fn run_panel_with_results() {
 
 #[test]
 fn training_view_at_step_2000() {
-    use flowbench::app::training::TrainStatus;
+    use flowbench::app::model::training::TrainStatus;
     use flowbench::train::worker::Command as Job;
     let mut s = state(examples::STARTUP_EXAMPLE);
     let mut setup = s.training.setup.clone();

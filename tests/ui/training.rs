@@ -5,11 +5,14 @@
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use flowbench::app::commands::Command;
+use flowbench::app::FlowbenchApp;
+use flowbench::app::command::Command;
 use flowbench::app::dialogs::FakeDialogs;
-use flowbench::app::plots::PlotKind;
-use flowbench::app::training::TrainStatus;
-use flowbench::app::{AppState, Clock, FlowbenchApp, LogKind};
+use flowbench::app::model::export::PlotKind;
+use flowbench::app::model::log::LogKind;
+use flowbench::app::model::training::TrainStatus;
+use flowbench::app::model::view::Clock;
+use flowbench::app::state::AppState;
 use flowbench::engine::autodiff::optimizers::Optimizer;
 use flowbench::train::worker::Command as Job;
 use std::path::{Path, PathBuf};

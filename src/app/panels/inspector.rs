@@ -3,9 +3,11 @@
 //! (`Tensor("MatMul:0", shape=(?, 3), dtype=float32)`), the requested device, and where the
 //! run session placed it and why. With nothing selected it shows the graph (name, seed).
 
-use super::commands::Command;
-use super::document::node_of;
-use super::{AppState, Modal, style};
+use crate::app::command::Command;
+use crate::app::model::document::node_of;
+use crate::app::model::modal::Modal;
+use crate::app::state::AppState;
+use crate::app::style;
 use crate::engine::DType;
 use crate::engine::graph::op::{Op, palette};
 use crate::engine::kernels::random::derive_seeds;

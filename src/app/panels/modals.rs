@@ -1,8 +1,9 @@
 //! Modal windows: an error (such as the loader's message for a bad file), the unsaved-changes
 //! prompt, New session, Rename node, Rename graph, and the guide to TF1's concepts.
 
-use super::commands::Command;
-use super::{AppState, Modal, Pending};
+use crate::app::command::Command;
+use crate::app::model::modal::{Modal, Pending};
+use crate::app::state::AppState;
 use egui::RichText;
 
 /// Edit buffers of the modal shown.

@@ -5,35 +5,15 @@
 //! plane, Playground colours, the data points on top). Everything drawn comes from the history
 //! the UI thread drained from the worker: drawing never computes anything of the model.
 
-use super::commands::Command;
-use super::history::{Sample, smooth};
-use super::training::{TrainRun, value_label};
-use super::{AppState, style};
+use crate::app::command::Command;
+use crate::app::model::export::PlotKind;
+use crate::app::model::series::{Sample, smooth};
+use crate::app::model::training::{TrainRun, value_label};
+use crate::app::state::AppState;
+use crate::app::style;
 use crate::engine::fmt::numpy::printf_g;
 use egui::{Color32, RichText};
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points, Text};
-
-/// Which plot (for exports).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PlotKind {
-    /// Batch and eval loss.
-    Loss,
-    /// Weights over time.
-    Weights,
-    /// Decision boundary.
-    Boundary,
-}
-
-impl PlotKind {
-    /// The file name an export suggests.
-    pub fn file_stem(self) -> &'static str {
-        match self {
-            PlotKind::Loss => "loss",
-            PlotKind::Weights => "weights",
-            PlotKind::Boundary => "decision_boundary",
-        }
-    }
-}
 
 /// The x axis of the loss and weight plots.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -334,8 +314,11 @@ impl Plots {
                     .iter()
                     .flat_map(|w| w.series.iter().enumerate().map(move |(i, sr)| (w, i, sr)))
                     .map(|(w, i, sr)| {
-                        let name =
-                            format!("{}[{}]", w.name.trim_end_matches(":0"), super::export::element_index(&w.shape, i));
+                        let name = format!(
+                            "{}[{}]",
+                            w.name.trim_end_matches(":0"),
+                            crate::app::model::export::element_index(&w.shape, i)
+                        );
                         let pts = sr.points().iter().map(|p| [self.x(p), p.value]).collect();
                         let c = palette[k % palette.len()];
                         k += 1;
@@ -386,7 +369,7 @@ impl Plots {
 }
 
 /// A weight matrix as coloured cells with their values.
-fn heatmap(ui: &mut egui::Ui, w: &super::training::WatchedVar) {
+fn heatmap(ui: &mut egui::Ui, w: &crate::app::model::training::WatchedVar) {
     let (rows, cols) = match w.shape.as_slice() {
         [r, c] => (*r, *c),
         [n] => (1, *n),
@@ -421,6 +404,7 @@ fn heatmap(ui: &mut egui::Ui, w: &super::training::WatchedVar) {
                 );
             }
         }
-        let _ = resp.on_hover_text(super::training::as_value(w).map_or_else(String::new, |v| v.to_numpy_string()));
+        let _ = resp
+            .on_hover_text(crate::app::model::training::as_value(w).map_or_else(String::new, |v| v.to_numpy_string()));
     });
 }

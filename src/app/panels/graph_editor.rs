@@ -11,9 +11,11 @@
 //! node each ("Collapse scopes", on by default; a group's menu expands it), and the first view
 //! of a graph shows the forward pass from its top-left corner at a readable zoom.
 
-use super::commands::Command;
-use super::document::{auto_layout, index_of, node_of, run_closure};
-use super::{AppState, Modal, style};
+use crate::app::command::Command;
+use crate::app::model::document::{auto_layout, index_of, node_of, run_closure};
+use crate::app::model::modal::Modal;
+use crate::app::state::AppState;
+use crate::app::style;
 use crate::engine::DType;
 use crate::engine::graph::Initializer;
 use crate::engine::graph::op::{Op, palette};
@@ -835,13 +837,13 @@ impl SnarlViewer<usize> for Viewer<'_> {
                 input: to.id.input,
             },
             (true, true) => Command::AddControlInput { graph: g, from: src.name.clone(), node: dst.name.clone() },
-            (true, false) => Command::Refuse(super::Refusal {
+            (true, false) => Command::Refuse(crate::app::model::view::Refusal {
                 graph: g,
                 node: dst.name.clone(),
                 input: to.id.input,
                 message: format!("'{}' is an operation, not a tensor: wire it to the ^ control input", src.name),
             }),
-            (false, true) => Command::Refuse(super::Refusal {
+            (false, true) => Command::Refuse(crate::app::model::view::Refusal {
                 graph: g,
                 node: dst.name.clone(),
                 input: usize::MAX,

@@ -4,10 +4,10 @@
 //! their tooltips) and a progress bar with the speed and an ETA. It edits a copy of the setup
 //! and emits `SetTrainSetup` when the copy changed; the controls emit training commands.
 
-use super::AppState;
-use super::commands::Command;
-use super::style;
-use super::training::{TrainSetup, TrainStatus, generators, source_kind};
+use crate::app::command::Command;
+use crate::app::model::training::{TrainSetup, TrainStatus, generators, source_kind};
+use crate::app::state::AppState;
+use crate::app::style;
 use crate::engine::autodiff::optimizers::Optimizer;
 use crate::engine::graph::op::Op;
 use crate::project::dataset::DatasetSource;
@@ -44,7 +44,7 @@ fn labelled_text(ui: &mut egui::Ui, label: &str, v: &mut String, width: f32) -> 
 
 /// `1 min 5 s`, `3.2 s`.
 fn eta_text(secs: f64) -> String {
-    if secs < 10.0 { format!("{secs:.1} s") } else { super::sessions_panel::human_secs(secs) }
+    if secs < 10.0 { format!("{secs:.1} s") } else { crate::app::panels::sessions::human_secs(secs) }
 }
 
 impl TrainPanel {

@@ -313,9 +313,11 @@ pub fn unique_name(gd: &GraphDef, base: &str, also_taken: &HashSet<String>) -> S
     (1..).map(|i| format!("{base}_{i}")).find(|c| !taken(c)).unwrap_or_else(|| base.to_string())
 }
 
-/// What a run executes: the nodes reached from the fetches and targets (through data and
-/// control inputs, not through a fed tensor, not into an `Assign`'s variable), and the
-/// placeholders among them that must be fed.
+/// What a run executes: the nodes reached from the fetches and targets, through data and
+/// control inputs, by the engine's rule (`Session::compile`): never through a ref input (the
+/// first `op.num_ref_inputs()` inputs: an `Assign`'s or an `Apply*`'s variable and slots) nor
+/// a fed tensor, and a node whose only output is fed does not run. Also the placeholders among
+/// them, which must be fed.
 pub fn run_closure(
     gd: &GraphDef,
     fetches: &[String],
@@ -323,29 +325,27 @@ pub fn run_closure(
     fed: &[String],
 ) -> (HashSet<String>, Vec<String>) {
     let by_name: HashMap<&str, &NodeDef> = gd.nodes.iter().map(|n| (n.name.as_str(), n)).collect();
-    let fed_norm: HashSet<String> = fed.iter().map(|t| format!("{}:{}", node_of(t), index_of(t))).collect();
+    let norm = |t: &str| format!("{}:{}", node_of(t), index_of(t));
+    let fed_norm: HashSet<String> = fed.iter().map(|t| norm(t)).collect();
+    let fully_fed = |n: &NodeDef| n.op.num_outputs() == 1 && fed_norm.contains(&format!("{}:0", n.name));
     let mut seen: HashSet<String> = HashSet::new();
-    let mut stack: Vec<String> = fetches
-        .iter()
-        .filter(|t| !fed_norm.contains(&format!("{}:{}", node_of(t), index_of(t))))
-        .map(|t| node_of(t).to_string())
-        .chain(targets.iter().map(|t| node_of(t).to_string()))
-        .collect();
+    let mut stack: Vec<String> = fetches.iter().chain(targets).map(|t| node_of(t).to_string()).collect();
     let mut placeholders = Vec::new();
     while let Some(name) = stack.pop() {
-        if !seen.insert(name.clone()) {
+        if seen.contains(&name) {
             continue;
         }
         let Some(n) = by_name.get(name.as_str()) else { continue };
+        if fully_fed(n) {
+            continue;
+        }
+        seen.insert(name.clone());
         if matches!(n.op, Op::Placeholder { .. }) {
             placeholders.push(format!("{name}:0"));
         }
-        let is_assign = matches!(n.op, Op::Assign { .. });
+        let refs = n.op.num_ref_inputs();
         for (k, t) in n.inputs.iter().enumerate() {
-            if t.is_empty() || (is_assign && k == 0) {
-                continue;
-            }
-            if fed_norm.contains(&format!("{}:{}", node_of(t), index_of(t))) {
+            if t.is_empty() || k < refs || fed_norm.contains(&norm(t)) {
                 continue;
             }
             stack.push(node_of(t).to_string());

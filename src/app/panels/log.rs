@@ -2,8 +2,10 @@
 //! `log_device_placement` is on, run results, and every error; an error or placement line that
 //! concerns a node links to it.
 
-use super::commands::Command;
-use super::{AppState, LogKind, style};
+use crate::app::command::Command;
+use crate::app::model::log::LogKind;
+use crate::app::state::AppState;
+use crate::app::style;
 use egui::RichText;
 
 /// The panel (no state of its own).

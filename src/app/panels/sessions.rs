@@ -3,8 +3,9 @@
 //! and buttons to initialize, choose it for runs, and close it. A closed session stays listed,
 //! greyed, with its bytes at 0; its buttons still work, so using it shows TF's error.
 
-use super::commands::Command;
-use super::{AppState, style};
+use crate::app::command::Command;
+use crate::app::state::AppState;
+use crate::app::style;
 use egui::RichText;
 
 /// The panel (no state of its own).
@@ -34,7 +35,9 @@ impl SessionsPanel {
         ui.horizontal(|ui| {
             ui.heading("Sessions");
             if ui.button("New session…").clicked() {
-                out.push(Command::ShowModal(super::Modal::NewSession { graph: s.view.active_graph }));
+                out.push(Command::ShowModal(crate::app::model::modal::Modal::NewSession {
+                    graph: s.view.active_graph,
+                }));
             }
             if ui.button("Close all").clicked() {
                 out.push(Command::CloseAllSessions);
@@ -120,7 +123,7 @@ impl SessionsPanel {
                             .id_salt(("train-vars", i))
                             .show(ui, |ui| {
                                 for w in ws {
-                                    let text = super::training::as_value(w)
+                                    let text = crate::app::model::training::as_value(w)
                                         .map_or_else(|| "…".to_string(), |v| v.to_numpy_string());
                                     ui.label(RichText::new(format!("{} =\n{text}", w.name)).monospace().size(11.0));
                                 }

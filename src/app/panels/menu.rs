@@ -1,8 +1,10 @@
 //! The menu bar: File, Edit, Graph, Session, View, Help. Every item emits a command.
 
-use super::commands::Command;
-use super::examples::EXAMPLES;
-use super::{AppState, Modal, Settings};
+use crate::app::command::Command;
+use crate::app::examples::EXAMPLES;
+use crate::app::model::modal::Modal;
+use crate::app::model::settings::Settings;
+use crate::app::state::AppState;
 use egui::Button;
 
 /// The menu bar (no state of its own).

@@ -2,8 +2,9 @@
 //! is), and the `ConfigProto` editor. Configs are named and saved in the project; a session is
 //! opened with one of them (or the default `ConfigProto()`).
 
-use super::commands::Command;
-use super::{AppState, style};
+use crate::app::command::Command;
+use crate::app::state::AppState;
+use crate::app::style;
 use crate::engine::runtime::device::available_devices;
 use crate::engine::runtime::session::ConfigProto;
 use crate::project::NamedConfig;

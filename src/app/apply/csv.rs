@@ -1,43 +1,14 @@
-//! File ▸ Export ▸ TensorFlow script… and File ▸ Import CSV…: the window's side of
-//! [`crate::export::python`] and [`crate::project::csv`]. Both ask for a path through the
-//! dialogs trait; the answer lands here.
+//! File ▸ Import CSV…: a CSV file imported as a dataset, with the defaults or with the import
+//! window's choices, as one undoable edit (the window's side of [`crate::project::csv`]).
+//!
+//! Calls into project: `crate::project::csv::{read_file, import_into}`.
 
-use super::AppState;
-use super::LogKind;
+use crate::app::model::log::LogKind;
+use crate::app::state::AppState;
 use crate::project::csv::{Header, ImportOptions, Storage};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 impl AppState {
-    /// Writes the project as a TF `compat.v1` script to `path`. Ops with no TF equivalent are
-    /// logged by name (and marked `# unsupported:` in the script).
-    pub fn write_tf_script(&mut self, path: PathBuf) {
-        let opts = crate::export::ExportOptions {
-            project_dir: self.doc.path.as_deref().and_then(Path::parent).map(Path::to_path_buf),
-            script_dir: path.parent().map(Path::to_path_buf),
-            ..Default::default()
-        };
-        let export = match crate::export::python::export(&self.doc.project, &opts) {
-            Ok(x) => x,
-            Err(e) => {
-                self.log_error(format!("export: {e}"), None);
-                return;
-            }
-        };
-        for u in &export.unsupported {
-            self.log_error(format!("export: unsupported: {u}"), None);
-        }
-        match std::fs::write(&path, &export.text) {
-            Ok(()) => self.log_line(LogKind::Info, format!("exported a TensorFlow script to {}", path.display()), None),
-            Err(e) => self.log_error(format!("could not write {}: {e}", path.display()), None),
-        }
-    }
-
-    /// The saved project's folder (where referenced files are relative to); `None` before the
-    /// first save.
-    pub fn project_dir(&self) -> Option<PathBuf> {
-        self.doc.path.as_deref().map(super::document::dir_of)
-    }
-
     /// Imports a CSV file as a dataset: the last column is the label, the others the features,
     /// the rows stored in the project (the import window chooses columns and storage). One
     /// undoable edit; on error the project is unchanged and the error (with line and column) is

@@ -3,35 +3,12 @@
 //! against its placeholder's shape before running; run; and see the values printed as numpy
 //! prints them. Before running, the nodes the run will execute are outlined on the canvas.
 
-use super::commands::Command;
-use super::document::{node_of, run_closure};
-use super::{AppState, style};
-use crate::engine::graph::Graph;
-use crate::engine::shape::tuple_form;
-use crate::engine::value::Value;
+use crate::app::command::Command;
+use crate::app::model::document::{node_of, run_closure};
+use crate::app::model::feed::{feed_problem, parse_feed};
+use crate::app::state::AppState;
+use crate::app::style;
 use egui::RichText;
-use serde_json::Value as Json;
-
-/// Parses a feed typed as an array (`[[0.7, 0.9]]`, `3.0`, `[true, false]`).
-pub fn parse_feed(text: &str) -> Result<(Json, Value), String> {
-    let json: Json = serde_json::from_str(text.trim()).map_err(|e| format!("not an array: {e}"))?;
-    let value = Value::from_json(&json, None).map_err(|e| e.message)?;
-    Ok((json, value))
-}
-
-/// TF's message when `value` cannot be fed to `tensor` (shape checked against the placeholder).
-pub fn feed_problem(graph: &Graph, tensor: &str, value: &Value) -> Option<String> {
-    let t = graph.tensor(tensor).ok()?;
-    let (_, shape) = graph.output_info(t)?;
-    (!shape.is_compatible_with_dims(value.shape())).then(|| {
-        format!(
-            "ValueError: Cannot feed value of shape {} for Tensor {}, which has shape {}",
-            tuple_form(value.shape()),
-            graph.tensor_name(t),
-            shape
-        )
-    })
-}
 
 /// The panel's own state.
 #[derive(Default)]

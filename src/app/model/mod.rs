@@ -1,0 +1,16 @@
+//! The data the window keeps or derives, below the commands and the executor: the document and
+//! the engine state derived from it, undo history, training state and series, the log, the
+//! shared view state, modals, settings, exports and the CSV import window's choices. Nothing
+//! here imports the commands, the state, the executor or the panels.
+
+pub mod csv_import;
+pub mod document;
+pub mod export;
+pub mod feed;
+pub mod log;
+pub mod modal;
+pub mod series;
+pub mod settings;
+pub mod training;
+pub mod undo;
+pub mod view;

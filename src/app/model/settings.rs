@@ -1,0 +1,49 @@
+//! What survives a restart: [`Settings`] (recent files, which panels are shown), kept in
+//! eframe's storage under [`SETTINGS_KEY`]. Window and panel sizes are kept by eframe and egui.
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Key under which [`Settings`] are kept in eframe's storage.
+pub const SETTINGS_KEY: &str = "flowbench-settings";
+
+/// What survives a restart (kept in eframe's storage; window size and panel sizes are kept by
+/// eframe and egui themselves).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Recently opened or saved files, newest first.
+    pub recent: Vec<PathBuf>,
+    /// Show the inspector (right).
+    pub show_inspector: bool,
+    /// Show the config and device panel.
+    pub show_config: bool,
+    /// Show the sessions panel.
+    pub show_sessions: bool,
+    /// Show the run panel.
+    pub show_run: bool,
+    /// Show the log.
+    pub show_log: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            recent: Vec::new(),
+            show_inspector: true,
+            show_config: true,
+            show_sessions: true,
+            show_run: true,
+            show_log: true,
+        }
+    }
+}
+
+impl Settings {
+    /// Puts `path` at the top of the recent files.
+    pub fn add_recent(&mut self, path: PathBuf) {
+        self.recent.retain(|p| *p != path);
+        self.recent.insert(0, path);
+        self.recent.truncate(10);
+    }
+}

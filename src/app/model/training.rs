@@ -1,0 +1,374 @@
+//! The training data the window keeps: the setup the train panel edits ([`TrainSetup`], with
+//! the guesses it starts from), a job and everything it reported ([`TrainRun`]: decimated loss
+//! and weight histories, the latest weights and decision boundary) and [`Training`], the
+//! window's training state. The commands that start, steer and finish a job are carried out in
+//! `crate::app::apply::training`.
+
+use crate::app::model::document::{node_of, run_closure};
+use crate::app::model::series::{Sample, Series};
+use crate::engine::autodiff::optimizers::Optimizer;
+use crate::engine::graph::op::Op;
+use crate::engine::value::Value;
+use crate::project::dataset::{DatasetSource, LabelRule, Table};
+use crate::project::script::Step;
+use crate::project::{GraphDef, Project};
+use crate::train::worker::{BoundaryGrid, TrainJob};
+use std::time::Instant;
+
+/// The log line printed at each evaluation when the project gives none.
+pub const DEFAULT_LOG_FORMAT: &str = "After %d training step(s), loss on all data is %g";
+
+/// Points per side of the decision-boundary grid.
+pub const BOUNDARY_RESOLUTION: usize = 64;
+
+/// What the train panel edits: what to train, on which data, how long.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainSetup {
+    /// Graph index.
+    pub graph: usize,
+    /// The train op run each step (`Adam`).
+    pub train_op: String,
+    /// The loss tensor (`Neg:0`): the batch loss each step and the full-data eval loss.
+    pub loss: String,
+    /// The optimizer "Create train op" adds for `loss`.
+    pub optimizer: Optimizer,
+    /// The dataset's name (a project dataset, or the name a generated one gets when added).
+    pub dataset_name: String,
+    /// The dataset's rows.
+    pub dataset: DatasetSource,
+    /// Placeholder tensor and the comma-separated columns that feed it.
+    pub feeds: Vec<(String, String)>,
+    /// Rows per batch.
+    pub batch_size: usize,
+    /// Steps to run.
+    pub steps: u64,
+    /// Every how many steps the loss is evaluated on all data.
+    pub eval_every: u64,
+    /// Steps run by "Step N".
+    pub step_n: u64,
+    /// The session to train in; `None` opens and initializes a new one.
+    pub session: Option<usize>,
+    /// Variables whose values are plotted (node names).
+    pub watch: Vec<String>,
+    /// The tensor drawn as the decision boundary (empty for none).
+    pub boundary_output: String,
+    /// The log line printed at each evaluation (Python `%` format).
+    pub log_format: String,
+    /// Record the weights every this many steps (0: as often as the display needs, by time).
+    pub weights_every: u64,
+}
+
+impl Default for TrainSetup {
+    fn default() -> Self {
+        TrainSetup {
+            graph: 0,
+            train_op: String::new(),
+            loss: String::new(),
+            optimizer: Optimizer::adam(0.001),
+            dataset_name: "seed".to_string(),
+            dataset: DatasetSource::NumpyRand {
+                seed: 1,
+                rows: 128,
+                features: 2,
+                label: LabelRule::SumLessThan { threshold: 1.0 },
+            },
+            feeds: Vec::new(),
+            batch_size: 8,
+            steps: 5000,
+            eval_every: 1000,
+            step_n: 100,
+            session: None,
+            watch: Vec::new(),
+            boundary_output: String::new(),
+            log_format: DEFAULT_LOG_FORMAT.to_string(),
+            weights_every: 0,
+        }
+    }
+}
+
+/// The dataset generators the panel offers, by label.
+pub fn generators() -> Vec<(&'static str, DatasetSource)> {
+    vec![
+        (
+            "numpy rand (x1+x2<1)",
+            DatasetSource::NumpyRand {
+                seed: 1,
+                rows: 128,
+                features: 2,
+                label: LabelRule::SumLessThan { threshold: 1.0 },
+            },
+        ),
+        ("circle", DatasetSource::Circle { seed: 1, rows: 200, noise: 0.0 }),
+        ("xor", DatasetSource::Xor { seed: 1, rows: 200, noise: 0.0 }),
+        ("gauss", DatasetSource::Gauss { seed: 1, rows: 200, noise: 0.0 }),
+        ("spiral", DatasetSource::Spiral { seed: 1, rows: 200, noise: 0.0 }),
+    ]
+}
+
+/// A short label for a dataset source's kind.
+pub fn source_kind(src: &DatasetSource) -> &'static str {
+    match src {
+        DatasetSource::NumpyRand { .. } => "numpy rand",
+        DatasetSource::Circle { .. } => "circle",
+        DatasetSource::Xor { .. } => "xor",
+        DatasetSource::Gauss { .. } => "gauss",
+        DatasetSource::Spiral { .. } => "spiral",
+        DatasetSource::Inline { .. } => "inline",
+        #[allow(unreachable_patterns)]
+        _ => "dataset",
+    }
+}
+
+impl TrainSetup {
+    /// The setup the project suggests: its last train loop if it has one (the seed's 3.4.5
+    /// program: Adam, `Neg:0`, the seed data, batch 8, 5000 steps, log every 1000), otherwise
+    /// guesses on the default graph.
+    pub fn from_project(p: &Project) -> TrainSetup {
+        let graph = p.graphs.iter().position(|g| g.name == p.default_graph).unwrap_or(0);
+        let mut s = TrainSetup { graph, ..Default::default() };
+        let last_loop = p.script.iter().rev().find_map(|st| match st {
+            Step::TrainLoop { dataset, feeds, train_op, fetches, batch_loss, steps, batch_size, log, .. } => {
+                Some((dataset, feeds, train_op, fetches, batch_loss, steps, batch_size, log))
+            }
+            _ => None,
+        });
+        if let Some((dataset, feeds, train_op, fetches, batch_loss, steps, batch_size, log)) = last_loop {
+            s.train_op = train_op.clone();
+            s.loss = batch_loss.clone().or_else(|| log.as_ref().map(|l| l.loss.clone())).unwrap_or_default();
+            if let Some(d) = p.dataset(dataset) {
+                s.dataset_name = d.name.clone();
+                s.dataset = d.source.clone();
+            }
+            s.feeds = feeds.iter().map(|f| (f.tensor.clone(), f.columns.join(", "))).collect();
+            s.steps = *steps;
+            s.batch_size = *batch_size;
+            if let Some(l) = log {
+                s.eval_every = l.every;
+                s.log_format = l.format.clone();
+            }
+            let fed: Vec<&str> = feeds.iter().map(|f| f.tensor.as_str()).collect();
+            s.boundary_output = fetches.iter().find(|f| !fed.contains(&f.as_str())).cloned().unwrap_or_default();
+        } else if let Some(d) = p.datasets.first() {
+            s.dataset_name = d.name.clone();
+            s.dataset = d.source.clone();
+        }
+        if let Some(gd) = p.graphs.get(graph) {
+            if s.train_op.is_empty()
+                && let Some(n) = gd.nodes.iter().rev().find(|n| is_train_op(gd, &n.name))
+            {
+                s.train_op = n.name.clone();
+            }
+            s.watch = trained_variables(gd);
+            if s.feeds.is_empty() {
+                s.feeds = default_feeds(gd, &s);
+            }
+        }
+        s
+    }
+}
+
+/// True for a node that groups optimizer updates (a `NoOp` with `Apply*` control inputs).
+fn is_train_op(gd: &GraphDef, name: &str) -> bool {
+    gd.nodes.iter().find(|n| n.name == name).is_some_and(|n| {
+        matches!(n.op, Op::NoOp)
+            && n.control_inputs
+                .iter()
+                .any(|c| gd.nodes.iter().find(|m| m.name == *c).is_some_and(|m| m.op.type_name().starts_with("Apply")))
+    })
+}
+
+/// The variables an optimizer updates (input 0 of its `Apply*` ops); every variable that is not
+/// an optimizer slot when there is no optimizer yet.
+pub fn trained_variables(gd: &GraphDef) -> Vec<String> {
+    let applied: Vec<String> = gd
+        .nodes
+        .iter()
+        .filter(|n| n.op.type_name().starts_with("Apply"))
+        .filter_map(|n| n.inputs.first().map(|t| node_of(t).to_string()))
+        .collect();
+    if !applied.is_empty() {
+        return applied;
+    }
+    gd.nodes
+        .iter()
+        .filter(|n| matches!(n.op, Op::Variable { .. }))
+        .filter(|n| !n.name.contains("/Adam") && !n.name.ends_with("_power") && !n.name.contains('/'))
+        .map(|n| n.name.clone())
+        .collect()
+}
+
+/// Placeholders the loss and train op need, fed from `x1, x2, …` (two-feature inputs) or `y`.
+pub fn default_feeds(gd: &GraphDef, s: &TrainSetup) -> Vec<(String, String)> {
+    let targets: Vec<String> = [s.train_op.clone()].into_iter().filter(|t| !t.is_empty()).collect();
+    let fetches: Vec<String> = [s.loss.clone()].into_iter().filter(|t| !t.is_empty()).collect();
+    let (_, placeholders) = run_closure(gd, &fetches, &targets, &[]);
+    placeholders
+        .into_iter()
+        .map(|p| {
+            let width = gd
+                .nodes
+                .iter()
+                .find(|n| n.name == node_of(&p))
+                .and_then(|n| match &n.op {
+                    Op::Placeholder { shape, .. } => shape.dim(1),
+                    _ => None,
+                })
+                .unwrap_or(1);
+            let cols = if width >= 2 {
+                (1..=width).map(|i| format!("x{i}")).collect::<Vec<_>>().join(", ")
+            } else {
+                "y".into()
+            };
+            (p, cols)
+        })
+        .collect()
+}
+
+/// Where a job stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrainStatus {
+    /// Training.
+    Running,
+    /// Paused (or done with a "Step N").
+    Paused,
+    /// Ran all its steps.
+    Finished,
+    /// Stopped by the user.
+    Stopped,
+    /// Failed with this message (a NaN loss, an engine error).
+    Failed(String),
+}
+
+impl TrainStatus {
+    /// True while the worker thread owns the session.
+    pub fn is_live(&self) -> bool {
+        matches!(self, TrainStatus::Running | TrainStatus::Paused)
+    }
+}
+
+/// One watched variable: its shape, its latest value and one history per element.
+#[derive(Clone, Debug)]
+pub struct WatchedVar {
+    /// Tensor name (`Variable:0`).
+    pub name: String,
+    /// Shape of the value.
+    pub shape: Vec<usize>,
+    /// The latest value, row-major.
+    pub values: Vec<f64>,
+    /// One series per element.
+    pub series: Vec<Series>,
+}
+
+/// A training job and what it reported.
+pub struct TrainRun {
+    /// The worker (taken when the thread has ended and the session went back).
+    pub job: Option<TrainJob>,
+    /// The workspace session it trains in.
+    pub session: usize,
+    /// The graph.
+    pub graph: usize,
+    /// The setup it started with.
+    pub setup: TrainSetup,
+    /// Where it stands.
+    pub status: TrainStatus,
+    /// Steps done.
+    pub step: u64,
+    /// Steps it will run.
+    pub total_steps: u64,
+    /// Recent speed.
+    pub steps_per_sec: f64,
+    /// The batch loss, decimated.
+    pub batch_loss: Series,
+    /// Full-data evaluations (few: kept exactly, decimated past the series' capacity).
+    pub eval_loss: Series,
+    /// The log lines of the evaluations, by step.
+    pub eval_logs: Vec<(u64, f64, String)>,
+    /// The watched variables.
+    pub weights: Vec<WatchedVar>,
+    /// The latest decision boundary.
+    pub boundary: Option<BoundaryGrid>,
+    /// Bumped each time a new boundary arrives (the plot re-uploads its texture).
+    pub boundary_rev: u64,
+    /// The data points of the boundary plot: `(x1, x2, label)`.
+    pub points: Vec<[f64; 3]>,
+    /// Range of the data (the boundary's grid range).
+    pub data_range: Option<((f64, f64), (f64, f64))>,
+    /// When the job started (wall time axis).
+    pub started: Instant,
+    /// Wall seconds at the previous progress update.
+    pub last_time: f64,
+    /// Progress updates received.
+    pub updates: u64,
+    /// Set when the script step for this job has been recorded.
+    pub recorded: bool,
+}
+
+impl TrainRun {
+    /// Seconds left at the current speed.
+    pub fn eta_secs(&self) -> Option<f64> {
+        (self.steps_per_sec > 0.0 && self.status.is_live())
+            .then(|| self.total_steps.saturating_sub(self.step) as f64 / self.steps_per_sec)
+    }
+}
+
+/// The training state of the window.
+#[derive(Default)]
+pub struct Training {
+    /// What the train panel edits.
+    pub setup: TrainSetup,
+    /// The current (or last) job.
+    pub run: Option<TrainRun>,
+    /// The central area shows the training view (instead of the graph editor).
+    pub show: bool,
+}
+
+/// Stores a weight snapshot as the latest values, and in the histories when `push`.
+pub fn record_weights(weights: &mut [WatchedVar], step: u64, time: f64, values: Vec<(String, Value)>, push: bool) {
+    for (name, value) in values {
+        let Some(wv) = weights.iter_mut().find(|x| x.name == name) else { continue };
+        wv.shape = value.shape().to_vec();
+        wv.values = value.to_f64_vec();
+        if wv.series.len() != wv.values.len() {
+            wv.series = vec![Series::new(512); wv.values.len()];
+        }
+        if push {
+            for (s, &v) in wv.series.iter_mut().zip(&wv.values) {
+                s.push(Sample { step: step as f64, time, value: v });
+            }
+        }
+    }
+}
+
+/// A comma-separated column list.
+pub fn columns_of(text: &str) -> Vec<String> {
+    text.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect()
+}
+
+/// The padded range of column `c`.
+pub fn col_range(t: &Table, c: usize) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for r in 0..t.rows {
+        if let Some(v) = t.get(r, c).filter(|v| v.is_finite()) {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    }
+    if !lo.is_finite() || !hi.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.05).max(1e-3);
+    (lo - pad, hi + pad)
+}
+
+/// Values as numpy would print a small matrix (for tooltips and the heatmap labels).
+pub fn value_label(v: f64) -> String {
+    let s = format!("{v:.3}");
+    if s == "-0.000" { "0.000".into() } else { s }
+}
+
+/// Builds the value of a watched variable for printing.
+pub fn as_value(w: &WatchedVar) -> Option<Value> {
+    let arr =
+        ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&w.shape), w.values.iter().map(|&x| x as f32).collect()).ok()?;
+    Some(Value::F32(arr))
+}

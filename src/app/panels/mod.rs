@@ -1,0 +1,16 @@
+//! The panels: one file per panel or view, each a struct with
+//! `ui(&mut self, ui, &AppState, &mut Vec<Command>)` that reads the state and emits commands
+//! (its own struct keeps only widget state such as text being typed). None of them changes
+//! `AppState`; `crate::app::apply` does.
+
+pub mod config;
+pub mod csv_import;
+pub mod graph_editor;
+pub mod inspector;
+pub mod log;
+pub mod menu;
+pub mod modals;
+pub mod plots;
+pub mod run;
+pub mod sessions;
+pub mod train;
