@@ -3,9 +3,9 @@
 //! change), and undo and redo themselves. A wire the engine's rules refuse is not made: the
 //! refusal is shown at the pin with TF's message.
 //!
-//! Calls into engine/project: [`AppState::connect`] and [`AppState::add_control`] try the
-//! edited graph with `build_tolerant` (the editor's lowering); [`add_variable`] derives random
-//! seeds with `derive_seeds`; [`AppState::set_device`] parses with `DeviceSpec::parse`.
+//! Calls into engine/project: `connect` and `add_control` try the
+//! edited graph with `build_tolerant` (the editor's lowering); `add_variable` derives random
+//! seeds with `derive_seeds`; `set_device` parses with `DeviceSpec::parse`.
 
 use crate::app::model::document::{
     Engine, auto_layout, build_tolerant, check_node_name, index_of, node_of, rename_in, unique_name,

@@ -3,7 +3,7 @@
 //! dialogs trait and the bytes wait in [`crate::app::model::export::PendingExport`]), and
 //! File ▸ Export ▸ TensorFlow script….
 //!
-//! Calls into export: [`AppState::write_tf_script`] (`crate::export::python::export`).
+//! Calls into export: `write_tf_script` (`crate::export::python::export`).
 
 use crate::app::dialogs::DialogKind;
 use crate::app::model::export::{PlotKind, plot_csv};

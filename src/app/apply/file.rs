@@ -3,8 +3,8 @@
 //! document, and loading a project into the window.
 //!
 //! Calls into project: `Project::load`, `Project::from_json_str`, `Project::save`,
-//! `Project::validate`, `project::csv::rebase_referenced` ([`AppState::proceed`],
-//! [`AppState::save_to`]).
+//! `Project::validate`, `project::csv::rebase_referenced` (`proceed`,
+//! `save_to`).
 
 use crate::app::dialogs::DialogKind;
 use crate::app::examples;

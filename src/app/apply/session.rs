@@ -4,10 +4,10 @@
 //! `flowbench run` replays what was done by hand. A session a training job owns is refused.
 //!
 //! Calls into engine/project (the places that will go through the interpreter):
-//! [`AppState::open_session`] (`Workspace::open_session`), [`AppState::initialize`] and
-//! [`AppState::run`] (`Workspace::run`), [`AppState::close_session`]
-//! (`Workspace::close_session`), [`AppState::replay`] (`project::script::Interpreter::step`);
-//! [`AppState::record`] appends a `project::script::Step`.
+//! `open_session` (`Workspace::open_session`), `initialize` and
+//! `run` (`Workspace::run`), `close_session`
+//! (`Workspace::close_session`), `replay` (`project::script::Interpreter::step`);
+//! `record` appends a `project::script::Step`.
 
 use crate::app::model::document::{node_of, run_closure};
 use crate::app::model::feed::parse_feed;

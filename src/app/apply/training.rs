@@ -7,9 +7,9 @@
 //! job ends, with the trained values. The UI thread only drains the job's channel with
 //! `try_recv` ([`AppState::poll_training`]); the worker wakes it with `ctx.request_repaint`.
 //!
-//! Calls into train/engine/project: [`AppState::try_start`] resolves the setup into a
-//! `TrainSpec` and spawns the job; [`AppState::finish_training`] records `Step::TrainLoop`;
-//! [`AppState::create_train_op`] runs `minimize` and converts the graph back with
+//! Calls into train/engine/project: `try_start` resolves the setup into a
+//! `TrainSpec` and spawns the job; `finish_training` records `Step::TrainLoop`;
+//! `create_train_op` runs `minimize` and converts the graph back with
 //! `graph_def_from`.
 
 use crate::app::model::document::{auto_layout, node_of};

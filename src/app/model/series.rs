@@ -1,4 +1,4 @@
-//! Bounded training history: a [`Series`] keeps at most [`Series::capacity`] buckets whatever
+//! Decimated training series (not the undo history): a [`Series`] keeps at most [`Series::capacity`] buckets whatever
 //! the number of samples pushed. Each bucket covers a run of consecutive samples and keeps the
 //! lowest and the highest of them (min/max decimation, as TensorBoard and burn-train downsample
 //! their scalars), so spikes stay visible at any zoom; when the buckets are full, neighbours are
