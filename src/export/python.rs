@@ -33,9 +33,9 @@ use crate::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
 use crate::engine::runtime::session::ConfigProto;
 use crate::engine::shape::Shape;
 use crate::engine::value::Value;
-use crate::project::dataset::{DatasetSource, LabelRule};
 use crate::project::script::{FeedDef, PrintArg, Step};
 use crate::project::{GraphDef, NodeDef, Project, build_graph};
+use crate::train::data::dataset::{DatasetSource, LabelRule};
 use serde_json::Value as Json;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -762,7 +762,7 @@ impl<'a> Exporter<'a> {
         Ok(())
     }
 
-    fn csv_too_big(&self, ds: &crate::project::dataset::Dataset) -> bool {
+    fn csv_too_big(&self, ds: &crate::train::data::dataset::Dataset) -> bool {
         match &ds.source {
             DatasetSource::Csv { path, columns, .. } => {
                 let full = match &self.opts.project_dir {
@@ -779,7 +779,7 @@ impl<'a> Exporter<'a> {
 
     fn csv_loader(
         &mut self,
-        ds: &crate::project::dataset::Dataset,
+        ds: &crate::train::data::dataset::Dataset,
         path: &str,
         var: &str,
     ) -> Result<(Vec<String>, Vec<String>), ExportError> {
