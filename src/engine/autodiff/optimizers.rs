@@ -292,6 +292,53 @@ pub fn recover_minimized(g: &Graph, train_op: NodeId) -> std::result::Result<Min
     Ok(Minimized { train_op, optimizer, loss, variables, non_slots, extra_updates })
 }
 
+/// The `OnesLike` that seeds the gradients of `m` (its input is the loss).
+pub fn gradient_seed(g: &Graph, m: &Minimized) -> Option<NodeId> {
+    let grad0 = m.variables.first()?.gradient.node;
+    let up = ancestors(g, &[grad0]);
+    let mut seeds: Vec<NodeId> = up
+        .into_iter()
+        .filter(|&id| g.node(id).is_some_and(|n| matches!(n.op, Op::OnesLike) && n.inputs.first() == Some(&m.loss)))
+        .collect();
+    seeds.sort();
+    seeds.last().copied()
+}
+
+/// Every node `minimize` built for `m`, in node order, found from structure: the nodes the
+/// train op depends on that neither the loss nor the trained variables depend on (gradients,
+/// hyper-parameter constants, slots, apply ops, updates); the initializers of the optimizer's
+/// variables; and the gradient nodes no update uses (gradients with respect to placeholders),
+/// which are the seed's descendants created between the seed and the train op.
+pub fn built_nodes(g: &Graph, m: &Minimized) -> Vec<NodeId> {
+    let outside: std::collections::HashSet<NodeId> =
+        ancestors(g, &[m.loss.node]).into_iter().chain(m.variables.iter().map(|v| v.variable.node)).collect();
+    let mut built = ancestors(g, &[m.train_op]);
+    let optimizer_vars = m.optimizer_variables();
+    let inits: Vec<NodeId> = (0..g.nodes().len())
+        .map(NodeId)
+        .filter(|&id| {
+            g.node(id).is_some_and(|n| {
+                matches!(n.op, Op::Assign { initializer: true })
+                    && n.inputs.first().is_some_and(|x| optimizer_vars.contains(x))
+            })
+        })
+        .collect();
+    built.extend(ancestors(g, &inits));
+    if let Some(seed) = gradient_seed(g, m) {
+        let mut below = std::collections::HashSet::from([seed]);
+        for i in seed.0..=m.train_op.0 {
+            let Some(n) = g.node(NodeId(i)) else { continue };
+            if n.inputs.iter().map(|t| t.node).chain(n.control_inputs.iter().copied()).any(|d| below.contains(&d)) {
+                below.insert(NodeId(i));
+            }
+        }
+        built.extend(below);
+    }
+    let mut out: Vec<NodeId> = built.into_iter().filter(|id| !outside.contains(id)).collect();
+    out.sort();
+    out
+}
+
 /// Every train op of a graph that [`recover_minimized`] recognises, in node order.
 pub fn find_minimized(g: &Graph) -> Vec<Minimized> {
     (0..g.nodes().len()).filter_map(|i| recover_minimized(g, NodeId(i)).ok()).collect()
@@ -462,4 +509,67 @@ pub fn minimize(g: &mut Graph, opt: &Optimizer, loss: Output, var_list: Option<&
         None => (Vec::new(), Vec::new()),
     };
     Ok(Minimized { train_op, optimizer: Some(opt.clone()), loss, variables, non_slots, extra_updates })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::kernels::{ReduceOp, UnaryOp};
+    use crate::engine::shape::Shape;
+
+    /// `loss = mean(square(x @ w1 @ w2 - y))` with `x`, `y` placeholders.
+    fn model(g: &mut Graph) -> Output {
+        let r1 = g.random_normal(&[2, 3], 0.0, 1.0, Some(1), DType::Float32, None).unwrap();
+        let w1 = g.variable(r1, None).unwrap();
+        let r2 = g.random_normal(&[3, 1], 0.0, 1.0, Some(1), DType::Float32, None).unwrap();
+        let w2 = g.variable(r2, None).unwrap();
+        let x = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(2)]), Some("x")).unwrap();
+        let y = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(1)]), Some("y")).unwrap();
+        let a = g.matmul(x, w1, None).unwrap();
+        let p = g.matmul(a, w2, None).unwrap();
+        let d = g.binary(BinaryOp::Mul, p, y, None).unwrap();
+        let sq = g.unary(UnaryOp::Square, d, None).unwrap();
+        g.reduce(ReduceOp::Mean, sq, None, false, None).unwrap()
+    }
+
+    #[test]
+    fn the_record_is_recovered_from_structure_alone() {
+        for opt in [
+            Optimizer::GradientDescent { learning_rate: 0.1 },
+            Optimizer::Momentum { learning_rate: 0.1, momentum: 0.9, use_nesterov: true },
+            Optimizer::adam(0.001),
+            Optimizer::RMSProp { learning_rate: 0.01, decay: 0.9, momentum: 0.0, epsilon: 1e-10 },
+        ] {
+            let mut g = Graph::new();
+            let loss = model(&mut g);
+            let before = g.nodes().len();
+            let m = minimize(&mut g, &opt, loss, None).unwrap();
+            let after = g.nodes().len();
+            assert_eq!(m.loss, loss);
+            assert_eq!(m.variables.len(), 2);
+            assert_eq!(m.non_slots.len(), if opt.name() == "Adam" { 2 } else { 0 });
+            assert_eq!(m.extra_updates.len(), m.non_slots.len());
+            // Renaming every node changes nothing: recovery does not read names.
+            let mut renamed = Graph::new();
+            for n in g.nodes() {
+                let spec = NodeSpec {
+                    op: n.op.clone(),
+                    inputs: n.inputs.clone(),
+                    control_inputs: n.control_inputs.clone(),
+                    device: Some(n.device.clone()),
+                };
+                renamed.add_named(&format!("n{}", renamed.nodes().len()), spec).unwrap();
+            }
+            let mut r = recover_minimized(&renamed, m.train_op).unwrap();
+            // Hyper-parameters come back as the float32 constants hold them.
+            assert_eq!(r.optimizer.as_ref().map(Optimizer::name), Some(opt.name()));
+            r.optimizer = m.optimizer.clone();
+            assert_eq!(r, m, "{}", opt.name());
+            assert_eq!(find_minimized(&renamed).len(), 1);
+            // What minimize added is exactly what the structure says it built.
+            let built = built_nodes(&renamed, &r);
+            assert_eq!(built, (before..after).map(NodeId).collect::<Vec<_>>(), "{}", opt.name());
+            assert_eq!(recover_minimized(&renamed, NodeId(0)), Err(NotMinimized::NoApplyOps));
+        }
+    }
 }
