@@ -27,7 +27,7 @@
 //! An op or setting with no TF equivalent becomes a `# unsupported:` comment at its place and an
 //! entry of [`Export::unsupported`].
 
-use super::{Export, ExportError, ExportOptions, Unsupported};
+use crate::export::{Export, ExportError, ExportOptions, Unsupported};
 use crate::engine::autodiff::optimizers::{NotMinimized, built_nodes, gradient_seed, recover_minimized};
 use crate::engine::dtype::DType;
 use crate::engine::graph::op::Op;
