@@ -27,7 +27,6 @@
 //! An op or setting with no TF equivalent becomes a `# unsupported:` comment at its place and an
 //! entry of [`Export::unsupported`].
 
-use crate::export::{Export, ExportError, ExportOptions, Unsupported};
 use crate::engine::autodiff::optimizers::{NotMinimized, built_nodes, gradient_seed, recover_minimized};
 use crate::engine::dtype::DType;
 use crate::engine::graph::op::Op;
@@ -37,6 +36,7 @@ use crate::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
 use crate::engine::runtime::session::ConfigProto;
 use crate::engine::shape::Shape;
 use crate::engine::value::Value;
+use crate::export::{Export, ExportError, ExportOptions, Unsupported};
 use crate::project::script::{FeedDef, PrintArg, Step};
 use crate::project::{GraphDef, NodeDef, Project, build_graph};
 use crate::train::data::dataset::{DatasetSource, LabelRule};

@@ -49,6 +49,22 @@ pub struct ReplayResult {
 }
 
 impl Interpreter<'_> {
+    /// The first `sess1`, `sess2`, ... that no session of the workspace and no `OpenSession` step
+    /// of the project's script uses: the id the window gives a session it opens.
+    pub fn free_session_id(&self) -> String {
+        let taken: std::collections::HashSet<&str> = self
+            .ws
+            .sessions
+            .iter()
+            .map(|s| s.id.as_str())
+            .chain(self.project.script.iter().filter_map(|s| match s {
+                Step::OpenSession { id, .. } => Some(id.as_str()),
+                _ => None,
+            }))
+            .collect();
+        (1..).map(|i| format!("sess{i}")).find(|n| !taken.contains(n.as_str())).unwrap_or_else(|| "sess".to_string())
+    }
+
     /// `id = tf.Session(graph=graph, config=config)` (or `tf.InteractiveSession`): opens a
     /// session on `graph` (the default graph when `None`) with a config of the project.
     pub fn open_session(
@@ -181,16 +197,18 @@ mod tests {
         let project = Project::from_json_str(PROGRAM).unwrap();
         let mut ws = project.workspace().unwrap();
         let mut interp = Interpreter { project: &project, ws: &mut ws };
-        let open = interp.open_session("sess", None, None, false).unwrap();
+        assert_eq!(interp.free_session_id(), "sess1");
+        let open = interp.open_session("sess1", None, None, false).unwrap();
+        assert_eq!(interp.free_session_id(), "sess2");
         assert!(matches!(open.step, Some(Step::OpenSession { .. })));
-        let init = interp.initialize("sess").unwrap();
+        let init = interp.initialize("sess1").unwrap();
         assert_eq!(init.targets, ["v/Assign"]);
-        let run = interp.run("sess", &["add:0".to_string()], &[], &[], None).unwrap();
+        let run = interp.run("sess1", &["add:0".to_string()], &[], &[], None).unwrap();
         assert_eq!(run.printed, "[2. 4.]\n");
         let steps: Vec<Step> = [open.step, init.step, run.step].into_iter().flatten().collect();
-        let close = interp.close("sess").unwrap();
+        let close = interp.close("sess1").unwrap();
         assert!(close.step.is_some());
-        assert!(interp.close("sess").unwrap().step.is_none());
+        assert!(interp.close("sess1").unwrap().step.is_none());
         // The recorded steps replay to the same text.
         let mut ws2 = project.workspace().unwrap();
         let mut again = Interpreter { project: &project, ws: &mut ws2 };
