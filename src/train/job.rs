@@ -150,3 +150,47 @@ pub fn resolve_job(req: &JobRequest<'_>) -> std::result::Result<TrainSpec, JobEr
     spec.validate().map_err(fail(JobPart::Spec))?;
     Ok(spec)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::autodiff::optimizers::Optimizer;
+
+    #[test]
+    fn a_setup_resolves_or_names_the_part_that_did_not() {
+        let seed = crate::train::seed::build(&Optimizer::adam(0.001)).unwrap();
+        let table = load_table(&crate::train::seed::dataset(), None).unwrap();
+        let feeds = vec![
+            ("x-input:0".to_string(), vec!["x1".to_string(), "x2".to_string()]),
+            ("y-input:0".to_string(), vec!["y".to_string()]),
+        ];
+        let req = JobRequest {
+            graph: &seed.graph,
+            train_op: "Adam",
+            step_fetches: &[],
+            batch_loss: Some("Neg:0"),
+            dataset: "seed",
+            table,
+            feeds: &feeds,
+            batch_size: 8,
+            batching: Batching::Cyclic,
+            steps: 10,
+            eval: Some(EvalRequest { every: 5, loss: "Neg:0", format: None }),
+            watch: &["Variable".to_string()],
+        };
+        let spec = resolve_job(&req).unwrap();
+        assert_eq!(spec.train_targets, vec![seed.train]);
+        assert_eq!(spec.feeds[0].columns, [0, 1]);
+        assert_eq!(spec.watch, vec![seed.w1]);
+        let bad_op = JobRequest { train_op: "Adagrad", ..req.clone() };
+        let e = resolve_job(&bad_op).unwrap_err();
+        assert_eq!(e.part, JobPart::TrainOp);
+        assert_eq!(e.error.message, "The name 'Adagrad' refers to an Operation not in the graph.");
+        let cols = vec![("x-input:0".to_string(), vec!["x9".to_string()])];
+        let e = resolve_job(&JobRequest { feeds: &cols, ..req.clone() }).unwrap_err();
+        assert_eq!(e.part, JobPart::Column("x9".to_string()));
+        assert_eq!(e.error.message, "Dataset 'seed' has no column 'x9' (it has x1, x2, y).");
+        let e = resolve_job(&JobRequest { batch_size: 0, ..req }).unwrap_err();
+        assert_eq!(e.part, JobPart::Spec);
+    }
+}
