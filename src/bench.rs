@@ -16,7 +16,7 @@ use crate::engine::kernels::random::RandomState;
 use crate::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
 use crate::engine::runtime::session::{ConfigProto, Session};
 use crate::engine::{DType, Shape};
-use crate::project::dataset::Table;
+use crate::train::data::table::Table;
 use crate::train::worker::{Event, TrainJob};
 use crate::train::{Batching, ColumnFeed, EvalSpec, TrainSpec};
 use std::sync::Arc;
@@ -69,7 +69,7 @@ fn dense(g: &mut Graph, x: Output, fan_in: usize, fan_out: usize, seed: i64, sco
 fn run_job(spec: TrainSpec, session: Session) -> Result<f64> {
     let steps = spec.steps;
     let t = Instant::now();
-    let job = TrainJob::spawn(spec, session, false).map_err(|e| e.0)?;
+    let job = TrainJob::spawn(spec, session, false).map_err(|e| e.error)?;
     loop {
         match job.events().recv() {
             Ok(Event::Progress(_)) => {}
@@ -114,7 +114,6 @@ pub fn seed_program(config: ConfigProto) -> Result<BenchResult> {
         steps: 5000,
         eval: Some(EvalSpec { every: 1000, loss, format: None }),
         watch: vec![],
-        panic_at_step: None,
     };
     let secs = run_job(spec, s)?;
     Ok(BenchResult { id: "a", what: "seed program: 2-3-1, Adam, batch 8, 5000 steps", steps: 5000, elapsed_secs: secs })
@@ -148,7 +147,7 @@ pub fn spiral_net(config: ConfigProto) -> Result<BenchResult> {
     let logits = dense(&mut g, h2, 8, 1, 3, "output")?;
     let xent = g.add(None, NodeSpec::new(Op::SigmoidCrossEntropyWithLogits, vec![y_, logits]))?.out();
     let loss = g.reduce(ReduceOp::Mean, xent, None, false, None)?;
-    let train = minimize(&mut g, &Optimizer::GradientDescent { learning_rate: 0.03 }, loss, None)?;
+    let train = minimize(&mut g, &Optimizer::GradientDescent { learning_rate: 0.03 }, loss, None)?.train_op;
     let s = init(&mut g, config)?;
     let spec = TrainSpec {
         graph: g,
@@ -162,7 +161,6 @@ pub fn spiral_net(config: ConfigProto) -> Result<BenchResult> {
         steps: 10_000,
         eval: None,
         watch: vec![],
-        panic_at_step: None,
     };
     let secs = run_job(spec, s)?;
     Ok(BenchResult {
@@ -198,7 +196,7 @@ pub fn mlp(config: ConfigProto) -> Result<BenchResult> {
     let logits = dense(&mut g, h, 512, classes, 2, "softmax_linear")?;
     let xent = g.add(Some("xentropy"), NodeSpec::new(Op::SoftmaxCrossEntropyWithLogits, vec![y_, logits]))?.out();
     let loss = g.reduce(ReduceOp::Mean, xent, None, false, None)?;
-    let train = minimize(&mut g, &Optimizer::adam(0.001), loss, None)?;
+    let train = minimize(&mut g, &Optimizer::adam(0.001), loss, None)?.train_op;
     let s = init(&mut g, config)?;
     let spec = TrainSpec {
         graph: g,
@@ -215,7 +213,6 @@ pub fn mlp(config: ConfigProto) -> Result<BenchResult> {
         steps: 200,
         eval: None,
         watch: vec![],
-        panic_at_step: None,
     };
     let secs = run_job(spec, s)?;
     Ok(BenchResult {

@@ -2,8 +2,8 @@
 //! what the TF program prints; `flowbench check FILE` validates a file. Errors end with TF's class
 //! and message and a non-zero exit code.
 
+use crate::interpreter::{ScriptOutput, run_script};
 use crate::project::Project;
-use crate::project::script::{ScriptOutput, run_script};
 use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -110,7 +110,7 @@ fn fast_path_trains_bit_identically_to_the_general_path() {
             let s2 = g.reduce(ReduceOp::Mean, xent, None, false, None).unwrap();
             let d = g.binary(BinaryOp::Sub, s2, s1, None).unwrap();
             let loss = g.binary(BinaryOp::Maximum, d, s2, None).unwrap();
-            let train = minimize(&mut g, &opt, loss, None).unwrap();
+            let train = minimize(&mut g, &opt, loss, None).unwrap().train_op;
             let init = g.global_variables_initializer().unwrap();
             let mut s = Session::new(&g, ConfigProto { intra_op_parallelism_threads: 1, ..Default::default() });
             s.set_fast_path(fast);

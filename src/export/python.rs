@@ -16,26 +16,30 @@
 //!   the graph seed is set around the op.
 //! - A `Variable` with its initializer `Assign` becomes `tf.Variable(initial_value, name=...)`
 //!   (the initial value built inside the variable's `Initializer` scope when it is named so).
-//! - The gradient ops under `gradients/` and an optimizer's slots, hyper-parameter constants and
-//!   apply ops become one `tf.train.XOptimizer(...).minimize(loss, var_list=[...])`, detected
-//!   from the stored nodes (the train op is the `NoOp` grouping the `Apply*` ops; the
-//!   hyper-parameters are the apply ops' `Const` inputs; the loss is the input of
-//!   `gradients/Fill`).
+//! - The gradient ops and an optimizer's slots, hyper-parameter constants and apply ops become
+//!   one `tf.train.XOptimizer(...).minimize(loss, var_list=[...])`, found from the graph's
+//!   structure by `crate::engine::autodiff::optimizers::recover_minimized` (the train op is the
+//!   `NoOp` grouping the `Apply*` ops; the hyper-parameters are the apply ops' `Const` inputs;
+//!   the loss is the input of the `OnesLike` seeding the gradients; the optimizer's nodes are
+//!   those the train op needs and the loss and trained variables do not, plus the initializers
+//!   of its variables).
 //!
 //! An op or setting with no TF equivalent becomes a `# unsupported:` comment at its place and an
 //! entry of [`Export::unsupported`].
 
-use super::{Export, ExportError, ExportOptions, Unsupported};
+use crate::engine::autodiff::optimizers::{NotMinimized, built_nodes, gradient_seed, recover_minimized};
 use crate::engine::dtype::DType;
-use crate::engine::graph::Graph;
 use crate::engine::graph::op::Op;
+use crate::engine::graph::tensor_name::TensorName;
+use crate::engine::graph::{Graph, NodeId};
 use crate::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
 use crate::engine::runtime::session::ConfigProto;
 use crate::engine::shape::Shape;
 use crate::engine::value::Value;
-use crate::project::dataset::{DatasetSource, LabelRule};
+use crate::export::{Export, ExportError, ExportOptions, Unsupported};
 use crate::project::script::{FeedDef, PrintArg, Step};
 use crate::project::{GraphDef, NodeDef, Project, build_graph};
+use crate::train::data::dataset::{DatasetSource, LabelRule};
 use serde_json::Value as Json;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -247,10 +251,7 @@ fn sanitize(s: &str) -> String {
 
 /// Splits `a:1` into `("a", 1)`; `a` is output 0.
 fn split_tensor(name: &str) -> (&str, usize) {
-    match name.rsplit_once(':') {
-        Some((b, i)) if !i.is_empty() && i.bytes().all(|c| c.is_ascii_digit()) => (b, i.parse().unwrap_or(0)),
-        _ => (name, 0),
-    }
+    (TensorName::op_of(name), TensorName::index_of(name))
 }
 
 /// Python identifiers handed out so far.
@@ -370,108 +371,86 @@ fn const_scalar(gd: &GraphDef, by_name: &HashMap<&str, usize>, tensor: &str) -> 
     }
 }
 
-/// Finds the optimizers in a stored graph.
-fn plan_optimizers(gd: &GraphDef, unsupported: &mut Vec<Unsupported>) -> Vec<OptPlan> {
+/// Finds the optimizers in a stored graph: each train op [`recover_minimized`] recognises in the
+/// built graph, its nodes mapped back to the stored ones by name.
+fn plan_optimizers(gd: &GraphDef, graph: &Graph, unsupported: &mut Vec<Unsupported>) -> Vec<OptPlan> {
     let by_name: HashMap<&str, usize> = gd.nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect();
+    let stored = |id: NodeId| graph.node(id).and_then(|n| by_name.get(n.name.as_str()).copied());
     let mut plans = Vec::new();
     for (t, train) in gd.nodes.iter().enumerate() {
         if !matches!(train.op, Op::NoOp) {
             continue;
         }
-        let applies: Vec<usize> = train
-            .control_inputs
-            .iter()
-            .filter_map(|c| by_name.get(c.as_str()).copied())
-            .filter(|&i| {
-                matches!(
-                    gd.nodes[i].op,
-                    Op::ApplyGradientDescent | Op::ApplyMomentum { .. } | Op::ApplyAdam { .. } | Op::ApplyRMSProp
-                )
-            })
-            .collect();
-        let Some(&first) = applies.first() else { continue };
+        let Some(train_id) = graph.find(&train.name) else { continue };
         let fail = |why: String| Unsupported { what: format!("graph '{}', train op '{}'", gd.name, train.name), why };
-        let first_node = &gd.nodes[first];
-        if applies.iter().any(|&a| std::mem::discriminant(&gd.nodes[a].op) != std::mem::discriminant(&first_node.op)) {
-            unsupported.push(fail("its apply ops are of different kinds".to_string()));
+        let recovered = recover_minimized(graph, train_id);
+        let m = match recovered {
+            Err(NotMinimized::NoApplyOps) => continue,
+            Err(NotMinimized::MixedApplyKinds) => {
+                unsupported.push(fail("its apply ops are of different kinds".to_string()));
+                continue;
+            }
+            Err(NotMinimized::NesterovAdam) => {
+                unsupported.push(fail("Nesterov Adam has no tf.train optimizer".to_string()));
+                continue;
+            }
+            Err(NotMinimized::MissingInput) => {
+                unsupported.push(fail("its apply op has no gradient input".to_string()));
+                continue;
+            }
+            other => other,
+        };
+        let Some(first) = train.control_inputs.iter().filter_map(|c| by_name.get(c.as_str()).copied()).find(|&i| {
+            matches!(
+                gd.nodes[i].op,
+                Op::ApplyGradientDescent | Op::ApplyMomentum { .. } | Op::ApplyAdam { .. } | Op::ApplyRMSProp
+            )
+        }) else {
             continue;
-        }
+        };
+        let first_node = &gd.nodes[first];
         let hp = |k: usize| -> Option<(f64, DType)> { const_scalar(gd, &by_name, first_node.inputs.get(k)?) };
         let f = |k: usize| hp(k).map(|(x, d)| py_float_for(x, d));
-        let (constructor, slot_inputs, grad_input): (Option<String>, &[usize], usize) = match &first_node.op {
-            Op::ApplyGradientDescent => {
-                (f(1).map(|lr| format!("tf.train.GradientDescentOptimizer(learning_rate={lr})")), &[], 2)
-            }
-            Op::ApplyMomentum { use_nesterov } => (
-                f(2).zip(f(4)).map(|(lr, m)| {
-                    let nesterov = if *use_nesterov { ", use_nesterov=True" } else { "" };
-                    format!("tf.train.MomentumOptimizer(learning_rate={lr}, momentum={m}{nesterov})")
-                }),
-                &[1],
-                3,
-            ),
-            Op::ApplyAdam { use_nesterov } => {
-                if *use_nesterov {
-                    unsupported.push(fail("Nesterov Adam has no tf.train optimizer".to_string()));
-                    continue;
-                }
-                (
-                    f(5).zip(f(6)).zip(f(7)).zip(f(8)).map(|(((lr, b1), b2), eps)| {
-                        format!("tf.train.AdamOptimizer(learning_rate={lr}, beta1={b1}, beta2={b2}, epsilon={eps})")
-                    }),
-                    &[1, 2, 3, 4],
-                    9,
-                )
-            }
-            _ => (
-                f(3).zip(f(4)).zip(f(5)).zip(f(6)).map(|(((lr, rho), m), eps)| {
-                    format!("tf.train.RMSPropOptimizer(learning_rate={lr}, decay={rho}, momentum={m}, epsilon={eps})")
-                }),
-                &[1, 2],
-                7,
-            ),
+        let constructor = match &first_node.op {
+            Op::ApplyGradientDescent => f(1).map(|lr| format!("tf.train.GradientDescentOptimizer(learning_rate={lr})")),
+            Op::ApplyMomentum { use_nesterov } => f(2).zip(f(4)).map(|(lr, m)| {
+                let nesterov = if *use_nesterov { ", use_nesterov=True" } else { "" };
+                format!("tf.train.MomentumOptimizer(learning_rate={lr}, momentum={m}{nesterov})")
+            }),
+            Op::ApplyAdam { .. } => f(5).zip(f(6)).zip(f(7)).zip(f(8)).map(|(((lr, b1), b2), eps)| {
+                format!("tf.train.AdamOptimizer(learning_rate={lr}, beta1={b1}, beta2={b2}, epsilon={eps})")
+            }),
+            _ => f(3).zip(f(4)).zip(f(5)).zip(f(6)).map(|(((lr, rho), m), eps)| {
+                format!("tf.train.RMSPropOptimizer(learning_rate={lr}, decay={rho}, momentum={m}, epsilon={eps})")
+            }),
         };
         let Some(constructor) = constructor else {
             unsupported.push(fail("its hyper-parameters are not constant scalars".to_string()));
             continue;
         };
-        let Some(grad) = first_node.inputs.get(grad_input) else {
-            unsupported.push(fail("its apply op has no gradient input".to_string()));
+        let m = match m {
+            Ok(m) => m,
+            Err(_) => {
+                let grad_input = match &first_node.op {
+                    Op::ApplyGradientDescent => 2,
+                    Op::ApplyMomentum { .. } => 3,
+                    Op::ApplyAdam { .. } => 9,
+                    _ => 7,
+                };
+                let grad = first_node.inputs.get(grad_input).map_or("gradients", String::as_str);
+                let scope = grad.split('/').next().unwrap_or("gradients");
+                unsupported.push(fail(format!("the loss could not be found ({scope}/Fill is missing)")));
+                continue;
+            }
+        };
+        // The loss as the stored graph writes it: the input of the gradients' seed.
+        let Some(loss) = gradient_seed(graph, &m).and_then(stored).and_then(|i| gd.nodes[i].inputs.first().cloned())
+        else {
             continue;
         };
-        let scope = grad.split('/').next().unwrap_or("gradients").to_string();
-        let loss = by_name.get(format!("{scope}/Fill").as_str()).and_then(|&i| match &gd.nodes[i].op {
-            Op::OnesLike => gd.nodes[i].inputs.first().cloned(),
-            _ => None,
-        });
-        let Some(loss) = loss else {
-            unsupported.push(fail(format!("the loss could not be found ({scope}/Fill is missing)")));
-            continue;
-        };
-        let mut vars = Vec::new();
-        let mut slots = Vec::new();
-        for &a in &applies {
-            let node = &gd.nodes[a];
-            if let Some(v) = node.inputs.first().and_then(|s| by_name.get(input_base(s)).copied()) {
-                vars.push(v);
-            }
-            for &k in slot_inputs {
-                if let Some(s) = node.inputs.get(k).and_then(|s| by_name.get(input_base(s)).copied()) {
-                    slots.push(gd.nodes[s].name.clone());
-                }
-            }
-        }
-        let mut prefixes: Vec<String> = vec![format!("{}/", train.name), format!("{scope}/")];
-        prefixes.extend(slots.iter().map(|s| format!("{s}/")));
-        let covered: Vec<usize> = gd
-            .nodes
-            .iter()
-            .enumerate()
-            .filter(|(i, n)| {
-                *i == t || slots.contains(&n.name) || prefixes.iter().any(|p| n.name.starts_with(p.as_str()))
-            })
-            .map(|(i, _)| i)
-            .collect();
+        let vars: Vec<usize> = m.variables.iter().filter_map(|v| stored(v.variable.node)).collect();
+        let mut covered: Vec<usize> = built_nodes(graph, &m).into_iter().filter_map(stored).collect();
+        covered.sort_unstable();
         let loss_node = by_name.get(input_base(&loss)).copied();
         if covered.iter().any(|c| vars.contains(c) || Some(*c) == loss_node) {
             unsupported.push(fail("its nodes overlap the variables or the loss".to_string()));
@@ -483,12 +462,12 @@ fn plan_optimizers(gd: &GraphDef, unsupported: &mut Vec<Unsupported>) -> Vec<Opt
 }
 
 /// Groups a graph's nodes into units and orders them (dependencies first, else file order).
-fn plan_units(gd: &GraphDef, unsupported: &mut Vec<Unsupported>) -> Vec<Unit> {
+fn plan_units(gd: &GraphDef, graph: &Graph, unsupported: &mut Vec<Unsupported>) -> Vec<Unit> {
     let n = gd.nodes.len();
     let by_name: HashMap<&str, usize> = gd.nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect();
     let mut owner: Vec<Option<usize>> = vec![None; n];
     let mut units: Vec<Unit> = Vec::new();
-    for plan in plan_optimizers(gd, unsupported) {
+    for plan in plan_optimizers(gd, graph, unsupported) {
         if plan.covered.iter().any(|&c| owner[c].is_some()) {
             continue;
         }
@@ -762,7 +741,7 @@ impl<'a> Exporter<'a> {
         Ok(())
     }
 
-    fn csv_too_big(&self, ds: &crate::project::dataset::Dataset) -> bool {
+    fn csv_too_big(&self, ds: &crate::train::data::dataset::Dataset) -> bool {
         match &ds.source {
             DatasetSource::Csv { path, columns, .. } => {
                 let full = match &self.opts.project_dir {
@@ -779,7 +758,7 @@ impl<'a> Exporter<'a> {
 
     fn csv_loader(
         &mut self,
-        ds: &crate::project::dataset::Dataset,
+        ds: &crate::train::data::dataset::Dataset,
         path: &str,
         var: &str,
     ) -> Result<(Vec<String>, Vec<String>), ExportError> {
@@ -832,7 +811,8 @@ impl<'a> Exporter<'a> {
                 self.w.line(&format!("tf.set_random_seed({s})"));
             }
             let mut found = Vec::new();
-            let units = plan_units(gd, &mut found);
+            let Some(graph) = self.built.get(gi).and_then(Option::as_ref) else { continue };
+            let units = plan_units(gd, graph, &mut found);
             for u in found {
                 self.unsupported(u.what, u.why);
             }

@@ -1,13 +1,16 @@
-//! Training: a job spec resolved against a graph and a dataset, and the worker thread that runs
-//! it (see [`worker`]). The CLI's train loop and the window's train panel both use the worker.
+//! Training: the data a job reads ([`data`]), a job spec ([`TrainSpec`]) resolved from a train
+//! setup in one place ([`job`]), and the worker thread that runs it ([`worker`]). The CLI's
+//! train loop and the window's train panel both use them. The seed's program is in [`seed`].
 
+pub mod data;
+pub mod job;
 pub mod seed;
 pub mod worker;
 
 use crate::engine::error::{Error, Result};
 use crate::engine::fmt::numpy::printf_g;
 use crate::engine::graph::{Graph, NodeId, Output};
-use crate::project::dataset::Table;
+use crate::train::data::table::Table;
 use std::sync::Arc;
 
 /// How batches are cut from the dataset.
@@ -65,9 +68,6 @@ pub struct TrainSpec {
     pub eval: Option<EvalSpec>,
     /// Variables whose values are sent as (throttled) snapshots.
     pub watch: Vec<Output>,
-    /// Test hook: panic inside the worker at this step (proves a panic becomes a failed job).
-    #[doc(hidden)]
-    pub panic_at_step: Option<u64>,
 }
 
 impl TrainSpec {

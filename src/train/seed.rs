@@ -8,7 +8,7 @@ use crate::engine::error::Result;
 use crate::engine::graph::{Graph, NodeId, Output};
 use crate::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
 use crate::engine::{DType, Shape, Value};
-use crate::project::dataset::{Dataset, DatasetSource, LabelRule};
+use crate::train::data::dataset::{Dataset, DatasetSource, LabelRule};
 
 /// The program's graph and the tensors a caller needs.
 pub struct SeedProgram {
@@ -56,7 +56,7 @@ pub fn build(opt: &Optimizer) -> Result<SeedProgram> {
     let sum = g.binary(BinaryOp::Add, m1, m2, None)?;
     let mean = g.reduce(ReduceOp::Mean, sum, None, false, None)?;
     let loss = g.unary(UnaryOp::Neg, mean, None)?;
-    let train = minimize(&mut g, opt, loss, None)?;
+    let train = minimize(&mut g, opt, loss, None)?.train_op;
     Ok(SeedProgram { graph: g, w1, w2, x, y_, y, loss, train })
 }
 

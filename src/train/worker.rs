@@ -2,15 +2,16 @@
 //! (pause, resume, step N, stop, change the eval interval) and streams coalesced progress over a
 //! bounded crossbeam channel, so a worker doing a million steps a second neither floods nor
 //! stalls a UI that drains it 60 times a second. A NaN or Inf loss, an engine error or a panic
-//! ends the job with a `Failed` event; the session comes back to the caller either way.
+//! ends the job with a `Failed` event; the session comes back to the caller either way, also
+//! when the thread cannot be started ([`StartError`]).
 
-use super::{ColumnFeed, TrainSpec, format_log};
 use crate::engine::dtype::DType;
 use crate::engine::error::{Error, ErrorClass, Result};
 use crate::engine::graph::Output;
 use crate::engine::runtime::session::{Feed, PlanId, Session};
 use crate::engine::value::Value;
-use crate::project::dataset::Table;
+use crate::train::data::table::Table;
+use crate::train::{ColumnFeed, TrainSpec, format_log};
 use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError, bounded};
 use ndarray::{ArrayD, IxDyn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -158,6 +159,25 @@ pub const BOUNDARY_INTERVAL: Duration = Duration::from_millis(100);
 /// At most this many batch losses are kept between two updates (older ones are decimated).
 pub const MAX_PENDING_LOSSES: usize = 4096;
 
+/// Why a job did not start, with the session handed back unchanged.
+#[derive(Debug)]
+pub struct StartError {
+    /// Why (a bad spec, a closed session, no thread).
+    pub error: Error,
+    /// The session the caller passed in.
+    pub session: Session,
+}
+
+/// Faults a test can inject into a job (see [`TrainJob::spawn_with_faults`]); none by default.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Faults {
+    /// Panic inside the worker at this step (proves a panic becomes a failed job).
+    pub panic_at_step: Option<u64>,
+    /// Act as if the OS refused to start the thread (proves the session comes back).
+    pub refuse_thread: bool,
+}
+
 /// A training job running on its own thread.
 pub struct TrainJob {
     commands: Sender<Command>,
@@ -167,13 +187,13 @@ pub struct TrainJob {
 
 impl TrainJob {
     /// Starts a job on a thread named `flowbench-train`. The session must be open and initialized
-    /// on `spec.graph`; it comes back from [`TrainJob::join`]. On a bad spec, returns the error
-    /// and the session at once.
+    /// on `spec.graph`; it comes back from [`TrainJob::join`]. On a bad spec, or when the thread
+    /// cannot be started, returns the error and the session at once.
     pub fn spawn(
         spec: TrainSpec,
         session: Session,
         start_paused: bool,
-    ) -> std::result::Result<TrainJob, Box<(Error, Session)>> {
+    ) -> std::result::Result<TrainJob, Box<StartError>> {
         TrainJob::spawn_with(spec, JobExtras::default(), session, start_paused)
     }
 
@@ -183,28 +203,49 @@ impl TrainJob {
         extras: JobExtras,
         session: Session,
         start_paused: bool,
-    ) -> std::result::Result<TrainJob, Box<(Error, Session)>> {
-        if let Err(e) = spec.validate() {
-            return Err(Box::new((e, session)));
+    ) -> std::result::Result<TrainJob, Box<StartError>> {
+        TrainJob::spawn_with_faults(spec, extras, session, start_paused, Faults::default())
+    }
+
+    /// [`TrainJob::spawn_with`] with injected faults (tests only: see [`Faults`]).
+    #[doc(hidden)]
+    pub fn spawn_with_faults(
+        spec: TrainSpec,
+        extras: JobExtras,
+        session: Session,
+        start_paused: bool,
+        faults: Faults,
+    ) -> std::result::Result<TrainJob, Box<StartError>> {
+        if let Err(error) = spec.validate() {
+            return Err(Box::new(StartError { error, session }));
         }
         if session.is_closed() {
-            return Err(Box::new((
-                Error::new(ErrorClass::RuntimeError, "Attempted to use a closed Session."),
-                session,
-            )));
+            let error = Error::new(ErrorClass::RuntimeError, "Attempted to use a closed Session.");
+            return Err(Box::new(StartError { error, session }));
         }
         let (cmd_tx, cmd_rx) = bounded::<Command>(256);
         let (ev_tx, ev_rx) = bounded::<Event>(64);
         let builder = std::thread::Builder::new().name("flowbench-train".to_string());
-        let mut session_slot = Some(session);
-        let handle = builder.spawn({
-            let mut session = session_slot.take();
+        // The session waits in a slot the thread empties when it starts: if the thread never
+        // starts (its closure is dropped), the slot still holds it and it goes back to the caller.
+        let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(session)));
+        let body = {
+            let slot = std::sync::Arc::clone(&slot);
             move || {
-                let mut session = session.take().unwrap_or_else(|| Session::new(&spec.graph, Default::default()));
+                let taken = slot.lock().ok().and_then(|mut s| s.take());
+                let mut session = taken.unwrap_or_else(|| Session::new(&spec.graph, Default::default()));
                 let started = Instant::now();
                 let mut step_reached = 0u64;
                 let outcome = catch_unwind(AssertUnwindSafe(|| {
-                    run_loop(&spec, &extras, &mut session, &cmd_rx, &ev_tx, start_paused, &mut step_reached)
+                    run_loop(
+                        &spec,
+                        &extras,
+                        &mut session,
+                        &cmd_rx,
+                        &ev_tx,
+                        LoopStart { paused: start_paused, panic_at_step: faults.panic_at_step },
+                        &mut step_reached,
+                    )
                 }));
                 let event = match outcome {
                     Ok(Ok(stopped)) => {
@@ -235,16 +276,24 @@ impl TrainJob {
                 }
                 session
             }
-        });
+        };
+        let handle = if faults.refuse_thread {
+            drop(body);
+            Err(std::io::Error::new(std::io::ErrorKind::WouldBlock, "test hook: the thread was refused"))
+        } else {
+            builder.spawn(body)
+        };
         match handle {
             Ok(h) => Ok(TrainJob { commands: cmd_tx, events: ev_rx, handle: Some(h) }),
             Err(e) => {
-                let s = session_slot.take();
-                let err =
+                let error =
                     Error::new(ErrorClass::ResourceExhausted, format!("could not start the training thread: {e}"));
-                match s {
-                    Some(s) => Err(Box::new((err, s))),
-                    None => Err(Box::new((err, Session::new(&crate::engine::graph::Graph::new(), Default::default())))),
+                match slot.lock().ok().and_then(|mut s| s.take()) {
+                    Some(session) => Err(Box::new(StartError { error, session })),
+                    None => Err(Box::new(StartError {
+                        error,
+                        session: Session::new(&crate::engine::graph::Graph::new(), Default::default()),
+                    })),
                 }
             }
         }
@@ -361,6 +410,13 @@ fn boundary_grid(
     Ok(BoundaryGrid { step, resolution: n, x_range: b.x_range, y_range: b.y_range, values })
 }
 
+/// How the loop starts: paused or not, and the injected panic (see [`Faults`]).
+#[derive(Clone, Copy)]
+struct LoopStart {
+    paused: bool,
+    panic_at_step: Option<u64>,
+}
+
 /// The loop. Returns whether it was stopped early; `step_reached` tracks the steps done.
 fn run_loop(
     spec: &TrainSpec,
@@ -368,9 +424,10 @@ fn run_loop(
     session: &mut Session,
     commands: &Receiver<Command>,
     events: &Sender<Event>,
-    start_paused: bool,
+    start: LoopStart,
     step_reached: &mut u64,
 ) -> Result<bool> {
+    let LoopStart { paused: start_paused, panic_at_step } = start;
     let g = &spec.graph;
     let fed: Vec<Output> = spec.feeds.iter().map(|f| f.tensor).collect();
     let mut fetches = spec.step_fetches.clone();
@@ -540,7 +597,7 @@ fn run_loop(
         }
 
         // One training step on batch i.
-        if spec.panic_at_step == Some(i) {
+        if panic_at_step == Some(i) {
             panic!("test hook: panic at step {i}");
         }
         let rows = spec.batch_rows(i);

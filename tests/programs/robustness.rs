@@ -2,7 +2,7 @@
 //! dropped, duplicated; numbers changed; lines cut), is either refused with a message or loads,
 //! and what loads also runs its script without panicking (bounded work: train loops are capped).
 
-use flowbench::project::script::run_script;
+use flowbench::interpreter::run_script;
 use flowbench::project::{Project, Step};
 use std::path::Path;
 

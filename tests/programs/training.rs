@@ -7,7 +7,7 @@ use flowbench::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
 use flowbench::engine::runtime::session::{ConfigProto, Session};
 use flowbench::engine::{DType, Shape};
 use flowbench::project::dataset::{Dataset, DatasetSource, LabelRule};
-use flowbench::train::worker::{Command, Event, TrainJob};
+use flowbench::train::worker::{Command, Event, Faults, JobExtras, StartError, TrainJob};
 use flowbench::train::{Batching, ColumnFeed, EvalSpec, TrainSpec};
 use std::path::Path;
 use std::process::Command as Process;
@@ -49,7 +49,7 @@ fn seed_job_with(opt: Optimizer, steps: u64, eval_every: u64) -> (TrainSpec, Ses
     let d = g.binary(BinaryOp::Sub, logits, y_, None).unwrap();
     let sq = g.unary(UnaryOp::Square, d, None).unwrap();
     let loss = g.reduce(ReduceOp::Mean, sq, None, false, None).unwrap();
-    let train = minimize(&mut g, &opt, loss, None).unwrap();
+    let train = minimize(&mut g, &opt, loss, None).unwrap().train_op;
     let init = g.global_variables_initializer().unwrap();
     let mut s = Session::new(&g, ConfigProto::default());
     s.run(&g, &[], &[], &[init]).unwrap();
@@ -76,7 +76,6 @@ fn seed_job_with(opt: Optimizer, steps: u64, eval_every: u64) -> (TrainSpec, Ses
         steps,
         eval: Some(EvalSpec { every: eval_every, loss, format: Some("%d %g".into()) }),
         watch: vec![w1, w2],
-        panic_at_step: None,
     };
     (spec, s)
 }
@@ -101,7 +100,7 @@ fn drain(job: &TrainJob) -> (u64, Vec<String>, usize, Event) {
 #[test]
 fn runs_to_the_end_and_gives_the_session_back() {
     let (spec, s) = seed_job(0.001, 2000, 500);
-    let job = TrainJob::spawn(spec, s, false).map_err(|e| e.0).unwrap();
+    let job = TrainJob::spawn(spec, s, false).map_err(|e| e.error).unwrap();
     let (_, logs, _, end) = drain(&job);
     assert!(matches!(end, Event::Finished { steps: 2000, stopped: false, .. }), "{end:?}");
     assert_eq!(logs.len(), 4);
@@ -114,7 +113,7 @@ fn runs_to_the_end_and_gives_the_session_back() {
 #[test]
 fn pause_step_resume_and_stop() {
     let (spec, s) = seed_job(0.001, 1_000_000_000, 1000);
-    let job = TrainJob::spawn(spec, s, true).map_err(|e| e.0).unwrap();
+    let job = TrainJob::spawn(spec, s, true).map_err(|e| e.error).unwrap();
     // Paused at start: a Step(5) runs exactly five steps.
     assert!(job.send(Command::Step(5)));
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -144,7 +143,7 @@ fn pause_step_resume_and_stop() {
 fn a_fast_job_does_not_flood_a_slow_reader() {
     let (spec, s) = seed_job(0.001, 300_000, 1_000_000);
     let started = Instant::now();
-    let job = TrainJob::spawn(spec, s, false).map_err(|e| e.0).unwrap();
+    let job = TrainJob::spawn(spec, s, false).map_err(|e| e.error).unwrap();
     let mut events = 0usize;
     let mut max_losses = 0usize;
     loop {
@@ -172,7 +171,7 @@ fn a_fast_job_does_not_flood_a_slow_reader() {
 #[test]
 fn nan_loss_fails_with_the_step_and_a_panic_is_a_failed_job() {
     let (spec, s) = seed_job_with(Optimizer::GradientDescent { learning_rate: 1e6 }, 100_000, 1_000_000);
-    let job = TrainJob::spawn(spec, s, false).map_err(|e| e.0).unwrap();
+    let job = TrainJob::spawn(spec, s, false).map_err(|e| e.error).unwrap();
     let (_, _, _, end) = drain(&job);
     match end {
         Event::Failed { step, error } => {
@@ -184,9 +183,9 @@ fn nan_loss_fails_with_the_step_and_a_panic_is_a_failed_job() {
     let s = job.join().unwrap();
     assert!(s.failure().is_some());
 
-    let (mut spec, s) = seed_job(0.001, 1000, 100);
-    spec.panic_at_step = Some(7);
-    let job = TrainJob::spawn(spec, s, false).map_err(|e| e.0).unwrap();
+    let (spec, s) = seed_job(0.001, 1000, 100);
+    let faults = Faults { panic_at_step: Some(7), ..Faults::default() };
+    let job = TrainJob::spawn_with_faults(spec, JobExtras::default(), s, false, faults).map_err(|e| e.error).unwrap();
     let (_, _, _, end) = drain(&job);
     match end {
         Event::Failed { step, error } => {
@@ -203,10 +202,27 @@ fn nan_loss_fails_with_the_step_and_a_panic_is_a_failed_job() {
 fn bad_specs_are_refused_before_a_thread_starts() {
     let (mut spec, s) = seed_job(0.001, 10, 1);
     spec.batch_size = 0;
-    let (e, s) = *TrainJob::spawn(spec, s, false).err().unwrap();
+    let StartError { error: e, session: s } = *TrainJob::spawn(spec, s, false).err().unwrap();
     assert!(e.message.contains("batch_size"));
     let (mut spec, _) = seed_job(0.001, 10, 1);
     spec.feeds[0].columns = vec![0];
-    let (e, _) = *TrainJob::spawn(spec, s, false).err().unwrap();
+    let StartError { error: e, .. } = *TrainJob::spawn(spec, s, false).err().unwrap();
     assert!(e.message.contains("takes 2 features per row"), "{}", e.message);
+}
+
+#[test]
+fn a_thread_that_cannot_start_gives_the_session_back() {
+    // The session trained a few steps first, so an empty replacement would be told apart.
+    let (spec, s) = seed_job(0.001, 10, 1);
+    let (again, graph) = (spec.clone(), spec.graph.clone());
+    let job = TrainJob::spawn(spec, s, false).map_err(|e| e.error).unwrap();
+    let _ = drain(&job);
+    let mut trained = job.join().unwrap();
+    let w1 = |s: &mut Session, g: &Graph| s.run(g, &[g.tensor("Variable:0").unwrap()], &[], &[]).unwrap().values;
+    let before = w1(&mut trained, &graph);
+    let faults = Faults { refuse_thread: true, ..Faults::default() };
+    let StartError { error, session: mut back } =
+        *TrainJob::spawn_with_faults(again, JobExtras::default(), trained, false, faults).err().unwrap();
+    assert!(error.message.contains("could not start the training thread"), "{}", error.message);
+    assert_eq!(w1(&mut back, &graph), before, "the same session, with its trained values, comes back");
 }

@@ -6,7 +6,7 @@
 //! Calls into engine/project (the places that will go through the interpreter):
 //! `open_session` (`Workspace::open_session`), `initialize` and
 //! `run` (`Workspace::run`), `close_session`
-//! (`Workspace::close_session`), `replay` (`project::script::Interpreter::step`);
+//! (`Workspace::close_session`), `replay` (`interpreter::Interpreter::step`);
 //! `record` appends a `project::script::Step`.
 
 use crate::app::model::document::{node_of, run_closure};
@@ -17,7 +17,8 @@ use crate::app::state::AppState;
 use crate::engine::runtime::session::ConfigProto;
 use crate::engine::runtime::workspace::NamedFeed;
 use crate::engine::value::Value;
-use crate::project::script::{FeedDef, Interpreter, ScriptOutput, Step};
+use crate::interpreter::{Interpreter, ScriptOutput};
+use crate::project::script::{FeedDef, Step};
 use std::collections::HashSet;
 
 impl AppState {

@@ -133,7 +133,6 @@ impl AppState {
             steps: setup.steps,
             eval: Some(EvalSpec { every: setup.eval_every.max(1), loss, format: Some(setup.log_format.clone()) }),
             watch,
-            panic_at_step: None,
         };
         spec.validate().map_err(|e| e.to_string())?;
 
@@ -164,7 +163,7 @@ impl AppState {
         let job = match TrainJob::spawn_with(spec, extras, taken, paused) {
             Ok(j) => j,
             Err(failed) => {
-                let (e, back) = *failed;
+                let worker::StartError { error: e, session: back } = *failed;
                 let _ = self.engine.ws.put_session(session, back);
                 return Err(e.to_string());
             }
@@ -417,7 +416,7 @@ impl AppState {
             gd.nodes.iter().filter_map(|n| n.pos.map(|p| (n.name.clone(), p))).collect();
         let name = gd.name.clone();
         let before = g.nodes().len();
-        let result = g.tensor(&loss).and_then(|l| minimize(&mut g, &optimizer, l, None));
+        let result = g.tensor(&loss).and_then(|l| minimize(&mut g, &optimizer, l, None)).map(|m| m.train_op);
         match result {
             Ok(op) => {
                 let op_name = g.node(op).map(|n| n.name.clone()).unwrap_or_default();

@@ -5,9 +5,8 @@
 //! the whole graph. Also the graph helpers the editor needs (unique names, what a run executes,
 //! auto-layout).
 
-use crate::engine::error::Error;
+use crate::engine::graph::Graph;
 use crate::engine::graph::op::Op;
-use crate::engine::graph::{Graph, NodeSpec};
 use crate::engine::runtime::workspace::{NamedGraph, Workspace};
 use crate::project::{GraphDef, NodeDef, Project};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -196,110 +195,12 @@ pub fn index_of(tensor: &str) -> usize {
 /// Builds a stored graph, keeping going past nodes that fail: each failure is recorded under
 /// the node's name (with TF's message), and the nodes that depend on it are left out too.
 pub fn build_tolerant(gd: &GraphDef, id: Option<u64>) -> (Graph, BTreeMap<String, NodeError>) {
-    let mut errors: BTreeMap<String, NodeError> = BTreeMap::new();
-    let mut graph = match id {
-        Some(id) => Graph::with_id(id),
-        None => Graph::new(),
-    };
-    graph.seed = gd.seed;
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    for (i, n) in gd.nodes.iter().enumerate() {
-        if index.insert(n.name.as_str(), i).is_some() {
-            errors.insert(
-                n.name.clone(),
-                NodeError { message: format!("Duplicate node name in graph: '{}'", n.name), incomplete: false },
-            );
-        }
-    }
-    let deps: Vec<Vec<usize>> = gd
-        .nodes
-        .iter()
-        .map(|n| {
-            n.inputs
-                .iter()
-                .filter(|s| !s.is_empty())
-                .map(|s| node_of(s))
-                .chain(n.control_inputs.iter().map(String::as_str))
-                .filter_map(|b| index.get(b).copied())
-                .collect()
-        })
+    let (graph, errors) = crate::project::lower::lower_tolerant(gd, id);
+    let errors = errors
+        .into_iter()
+        .map(|(name, e)| (name, NodeError { incomplete: e.kind.is_incomplete(), message: e.message }))
         .collect();
-    let mut done = vec![false; gd.nodes.len()];
-    let mut order = Vec::with_capacity(gd.nodes.len());
-    loop {
-        let before = order.len();
-        for i in 0..gd.nodes.len() {
-            if !done[i] && deps[i].iter().all(|&j| done[j]) {
-                done[i] = true;
-                order.push(i);
-            }
-        }
-        if order.len() == before {
-            break;
-        }
-    }
-    let stuck: Vec<&str> = (0..gd.nodes.len()).filter(|&i| !done[i]).map(|i| gd.nodes[i].name.as_str()).collect();
-    for s in &stuck {
-        errors.insert(
-            (*s).to_string(),
-            NodeError { message: format!("the graph has a cycle through {}", stuck.join(", ")), incomplete: false },
-        );
-    }
-    for i in order {
-        let n = &gd.nodes[i];
-        if errors.contains_key(&n.name) {
-            continue;
-        }
-        if let Err(e) = add_node(&mut graph, n, &errors) {
-            errors.insert(n.name.clone(), e);
-        }
-    }
     (graph, errors)
-}
-
-fn add_node(graph: &mut Graph, n: &NodeDef, errors: &BTreeMap<String, NodeError>) -> Result<(), NodeError> {
-    let names = n.op.input_names();
-    let hard = |message: String| NodeError { message, incomplete: false };
-    let missing: Vec<&str> = names
-        .iter()
-        .enumerate()
-        .filter(|(k, _)| n.inputs.get(*k).is_none_or(|s| s.is_empty()))
-        .map(|(_, s)| *s)
-        .collect();
-    if !missing.is_empty() && n.inputs.len() <= names.len() {
-        return Err(NodeError {
-            message: format!(
-                "{} op '{}' expects {} input(s) ({}); not connected: {}",
-                n.op.type_name(),
-                n.name,
-                names.len(),
-                names.join(", "),
-                missing.join(", ")
-            ),
-            incomplete: true,
-        });
-    }
-    let mut inputs = Vec::with_capacity(n.inputs.len());
-    for s in &n.inputs {
-        let base = node_of(s);
-        if errors.contains_key(base) {
-            return Err(NodeError {
-                message: format!("input '{s}' comes from '{base}', which is in error"),
-                incomplete: true,
-            });
-        }
-        inputs.push(graph.tensor(s).map_err(|e| hard(e.to_string()))?);
-    }
-    let mut control_inputs = Vec::with_capacity(n.control_inputs.len());
-    for c in &n.control_inputs {
-        if errors.contains_key(c) {
-            return Err(NodeError { message: format!("control input '{c}' is in error"), incomplete: true });
-        }
-        control_inputs
-            .push(graph.find(c).ok_or_else(|| hard(format!("control input '{c}' is not a node of this graph")))?);
-    }
-    let spec = NodeSpec { op: n.op.clone(), inputs, control_inputs, device: Some(n.device.clone()) };
-    graph.add_named(&n.name, spec).map(|_| ()).map_err(|e: Error| hard(e.to_string()))
 }
 
 /// A name not used in `gd`, derived from `base` as TF derives op names (`add`, `add_1`, ...).

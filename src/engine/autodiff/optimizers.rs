@@ -1,7 +1,10 @@
 //! `tf.train` optimizers: GradientDescent, Momentum (with Nesterov), Adam and RMSProp.
 //! `minimize(loss)` adds the gradients, the slot variables named as TF names them
 //! (`w1/Adam`, `w1/Adam_1`, `beta1_power`, `beta2_power`), one apply op per variable and the
-//! train op that groups them.
+//! train op that groups them, and returns a [`Minimized`] record of what it built.
+//! [`recover_minimized`] finds the same record in a graph loaded from a file, from its
+//! structure alone (the train op's control inputs, the apply ops' ref inputs, op kinds), never
+//! from node names.
 
 use crate::engine::autodiff::gradients::gradients;
 use crate::engine::dtype::DType;
@@ -98,9 +101,253 @@ fn scalar(g: &mut Graph, dtype: DType, x: f64, name: &str) -> Result<Output> {
     g.constant(Value::filled(dtype, &[], x), Some(name))
 }
 
-/// `optimizer.minimize(loss, var_list)`: returns the train op. `var_list` defaults to every
-/// variable of the graph that is not an optimizer slot.
-pub fn minimize(g: &mut Graph, opt: &Optimizer, loss: Output, var_list: Option<&[Output]>) -> Result<NodeId> {
+/// One variable `minimize` trains.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainedVariable {
+    /// The variable.
+    pub variable: Output,
+    /// Its gradient (the apply op's gradient input).
+    pub gradient: Output,
+    /// Its slot variables, in the apply op's input order (`w/Adam`, `w/Adam_1`).
+    pub slots: Vec<Output>,
+    /// The apply op that updates it.
+    pub apply: NodeId,
+}
+
+/// What `minimize` built.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Minimized {
+    /// The train op (a `NoOp` grouping the updates).
+    pub train_op: NodeId,
+    /// The optimizer; `None` when recovered from a graph whose hyper-parameters are not constant
+    /// scalars.
+    pub optimizer: Option<Optimizer>,
+    /// The minimized loss.
+    pub loss: Output,
+    /// Each trained variable with its slots and apply op.
+    pub variables: Vec<TrainedVariable>,
+    /// Variables the optimizer owns that are no variable's slot (Adam's `beta1_power` and
+    /// `beta2_power`).
+    pub non_slots: Vec<Output>,
+    /// The updates of the non-slot variables (Adam's `Assign` ops), run after the apply ops.
+    pub extra_updates: Vec<NodeId>,
+}
+
+impl Minimized {
+    /// The apply ops, one per trained variable.
+    pub fn apply_ops(&self) -> Vec<NodeId> {
+        self.variables.iter().map(|v| v.apply).collect()
+    }
+
+    /// Every variable the optimizer created: the slots, then the non-slot variables.
+    pub fn optimizer_variables(&self) -> Vec<Output> {
+        self.variables.iter().flat_map(|v| v.slots.iter().copied()).chain(self.non_slots.iter().copied()).collect()
+    }
+
+    /// Whether `node` is a variable the optimizer created (a slot or a non-slot variable).
+    pub fn is_optimizer_variable(&self, node: NodeId) -> bool {
+        self.optimizer_variables().iter().any(|v| v.node == node)
+    }
+}
+
+/// Why a train op's structure is not one `minimize` builds (see [`recover_minimized`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotMinimized {
+    /// The node is not a `NoOp` with apply ops among its control inputs.
+    NoApplyOps,
+    /// Its apply ops are of different kinds.
+    MixedApplyKinds,
+    /// Adam with Nesterov momentum (no `tf.train` optimizer builds it).
+    NesterovAdam,
+    /// An apply op lacks an input.
+    MissingInput,
+    /// The loss could not be found (no `OnesLike` seeds the gradients).
+    NoLoss,
+}
+
+/// The ref inputs of an apply op that are slots, those that are non-slot variables, and the
+/// gradient input.
+fn apply_layout(op: &Op) -> Option<(&'static [usize], &'static [usize], usize)> {
+    match op {
+        Op::ApplyGradientDescent => Some((&[], &[], 2)),
+        Op::ApplyMomentum { .. } => Some((&[1], &[], 3)),
+        Op::ApplyAdam { .. } => Some((&[1, 2], &[3, 4], 9)),
+        Op::ApplyRMSProp => Some((&[1, 2], &[], 7)),
+        _ => None,
+    }
+}
+
+/// The optimizer an apply op implies, from its constant scalar hyper-parameter inputs.
+fn optimizer_of(g: &Graph, apply: &crate::engine::graph::Node) -> Option<Optimizer> {
+    let c = |k: usize| -> Option<f64> {
+        let n = g.node(apply.inputs.get(k)?.node)?;
+        match &n.op {
+            Op::Const { value } if value.0.len() == 1 => value.0.first_f64(),
+            _ => None,
+        }
+    };
+    match &apply.op {
+        Op::ApplyGradientDescent => Some(Optimizer::GradientDescent { learning_rate: c(1)? }),
+        Op::ApplyMomentum { use_nesterov } => {
+            Some(Optimizer::Momentum { learning_rate: c(2)?, momentum: c(4)?, use_nesterov: *use_nesterov })
+        }
+        Op::ApplyAdam { use_nesterov: false } => {
+            Some(Optimizer::Adam { learning_rate: c(5)?, beta1: c(6)?, beta2: c(7)?, epsilon: c(8)? })
+        }
+        Op::ApplyRMSProp => {
+            Some(Optimizer::RMSProp { learning_rate: c(3)?, decay: c(4)?, momentum: c(5)?, epsilon: c(6)? })
+        }
+        _ => None,
+    }
+}
+
+/// Every node `from` depends on, itself included, through data and control inputs.
+pub fn ancestors(g: &Graph, from: &[NodeId]) -> std::collections::HashSet<NodeId> {
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = from.to_vec();
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        if let Some(n) = g.node(id) {
+            stack.extend(n.inputs.iter().map(|t| t.node));
+            stack.extend(n.control_inputs.iter().copied());
+        }
+    }
+    seen
+}
+
+/// Recovers what `minimize` built from the train op `train_op` of a graph (for instance one
+/// loaded from a file), from structure only: the apply ops among the train op's control inputs,
+/// their ref inputs (variable, slots, non-slot variables) and gradient inputs, the `Assign`
+/// ops among the other control inputs, and the loss as the input of the `OnesLike` that seeds
+/// the gradients.
+pub fn recover_minimized(g: &Graph, train_op: NodeId) -> std::result::Result<Minimized, NotMinimized> {
+    let train = g.node(train_op).ok_or(NotMinimized::NoApplyOps)?;
+    if !matches!(train.op, Op::NoOp) {
+        return Err(NotMinimized::NoApplyOps);
+    }
+    let applies: Vec<NodeId> = train
+        .control_inputs
+        .iter()
+        .copied()
+        .filter(|&c| g.node(c).is_some_and(|n| apply_layout(&n.op).is_some()))
+        .collect();
+    let first = applies.first().and_then(|&a| g.node(a)).ok_or(NotMinimized::NoApplyOps)?;
+    if applies
+        .iter()
+        .filter_map(|&a| g.node(a))
+        .any(|n| std::mem::discriminant(&n.op) != std::mem::discriminant(&first.op))
+    {
+        return Err(NotMinimized::MixedApplyKinds);
+    }
+    if matches!(first.op, Op::ApplyAdam { use_nesterov: true }) {
+        return Err(NotMinimized::NesterovAdam);
+    }
+    let optimizer = optimizer_of(g, first);
+    let (slot_idx, non_slot_idx, grad_idx) = apply_layout(&first.op).ok_or(NotMinimized::NoApplyOps)?;
+    let mut variables = Vec::with_capacity(applies.len());
+    let mut non_slots: Vec<Output> = Vec::new();
+    for &a in &applies {
+        let n = g.node(a).ok_or(NotMinimized::MissingInput)?;
+        let input = |k: usize| n.inputs.get(k).copied().ok_or(NotMinimized::MissingInput);
+        let slots = slot_idx.iter().map(|&k| input(k)).collect::<std::result::Result<Vec<_>, _>>()?;
+        for &k in non_slot_idx {
+            let v = input(k)?;
+            if !non_slots.contains(&v) {
+                non_slots.push(v);
+            }
+        }
+        variables.push(TrainedVariable { variable: input(0)?, gradient: input(grad_idx)?, slots, apply: a });
+    }
+    let extra_updates: Vec<NodeId> = train
+        .control_inputs
+        .iter()
+        .copied()
+        .filter(|&c| {
+            g.node(c).is_some_and(|n| {
+                matches!(n.op, Op::Assign { initializer: false })
+                    && n.inputs.first().is_some_and(|v| non_slots.contains(v))
+            })
+        })
+        .collect();
+    // The gradients' seed: an `OnesLike` the first gradient depends on, and that no other such
+    // candidate's input depends on (a forward `OnesLike` feeds the loss, so it is upstream of the
+    // seed's input).
+    let grad0 = variables.first().map(|v| v.gradient.node).ok_or(NotMinimized::NoApplyOps)?;
+    let candidates: Vec<NodeId> = {
+        let mut c: Vec<NodeId> = ancestors(g, &[grad0])
+            .into_iter()
+            .filter(|&id| g.node(id).is_some_and(|n| matches!(n.op, Op::OnesLike) && !n.inputs.is_empty()))
+            .collect();
+        c.sort();
+        c
+    };
+    let seed = candidates.iter().copied().find(|&c| {
+        candidates.iter().all(|&o| {
+            o == c || g.node(o).and_then(|n| n.inputs.first()).is_none_or(|t| !ancestors(g, &[t.node]).contains(&c))
+        })
+    });
+    let loss = seed.and_then(|s| g.node(s)).and_then(|n| n.inputs.first().copied()).ok_or(NotMinimized::NoLoss)?;
+    Ok(Minimized { train_op, optimizer, loss, variables, non_slots, extra_updates })
+}
+
+/// The `OnesLike` that seeds the gradients of `m` (its input is the loss).
+pub fn gradient_seed(g: &Graph, m: &Minimized) -> Option<NodeId> {
+    let grad0 = m.variables.first()?.gradient.node;
+    let up = ancestors(g, &[grad0]);
+    let mut seeds: Vec<NodeId> = up
+        .into_iter()
+        .filter(|&id| g.node(id).is_some_and(|n| matches!(n.op, Op::OnesLike) && n.inputs.first() == Some(&m.loss)))
+        .collect();
+    seeds.sort();
+    seeds.last().copied()
+}
+
+/// Every node `minimize` built for `m`, in node order, found from structure: the nodes the
+/// train op depends on that neither the loss nor the trained variables depend on (gradients,
+/// hyper-parameter constants, slots, apply ops, updates); the initializers of the optimizer's
+/// variables; and the gradient nodes no update uses (gradients with respect to placeholders),
+/// which are the seed's descendants created between the seed and the train op.
+pub fn built_nodes(g: &Graph, m: &Minimized) -> Vec<NodeId> {
+    let outside: std::collections::HashSet<NodeId> =
+        ancestors(g, &[m.loss.node]).into_iter().chain(m.variables.iter().map(|v| v.variable.node)).collect();
+    let mut built = ancestors(g, &[m.train_op]);
+    let optimizer_vars = m.optimizer_variables();
+    let inits: Vec<NodeId> = (0..g.nodes().len())
+        .map(NodeId)
+        .filter(|&id| {
+            g.node(id).is_some_and(|n| {
+                matches!(n.op, Op::Assign { initializer: true })
+                    && n.inputs.first().is_some_and(|x| optimizer_vars.contains(x))
+            })
+        })
+        .collect();
+    built.extend(ancestors(g, &inits));
+    if let Some(seed) = gradient_seed(g, m) {
+        let mut below = std::collections::HashSet::from([seed]);
+        for i in seed.0..=m.train_op.0 {
+            let Some(n) = g.node(NodeId(i)) else { continue };
+            if n.inputs.iter().map(|t| t.node).chain(n.control_inputs.iter().copied()).any(|d| below.contains(&d)) {
+                below.insert(NodeId(i));
+            }
+        }
+        built.extend(below);
+    }
+    let mut out: Vec<NodeId> = built.into_iter().filter(|id| !outside.contains(id)).collect();
+    out.sort();
+    out
+}
+
+/// Every train op of a graph that [`recover_minimized`] recognises, in node order.
+pub fn find_minimized(g: &Graph) -> Vec<Minimized> {
+    (0..g.nodes().len()).filter_map(|i| recover_minimized(g, NodeId(i)).ok()).collect()
+}
+
+/// `optimizer.minimize(loss, var_list)`: adds the gradients, slots, apply ops and train op, and
+/// returns what it built. `var_list` defaults to every variable of the graph that is not an
+/// optimizer slot.
+pub fn minimize(g: &mut Graph, opt: &Optimizer, loss: Output, var_list: Option<&[Output]>) -> Result<Minimized> {
     let vars: Vec<Output> = match var_list {
         Some(v) => v.to_vec(),
         None => g.variables().iter().map(|(v, _)| v.out()).collect(),
@@ -249,5 +496,80 @@ pub fn minimize(g: &mut Graph, opt: &Optimizer, loss: Output, var_list: Option<&
         })
     })();
     g.pop_name_scope();
-    result
+    let train_op = result?;
+    let train_controls = g.node(train_op).map(|n| n.control_inputs.clone()).unwrap_or_default();
+    let variables = pairs
+        .iter()
+        .zip(&slots)
+        .zip(&train_controls)
+        .map(|(((v, gr), s), &apply)| TrainedVariable { variable: *v, gradient: *gr, slots: s.clone(), apply })
+        .collect();
+    let (non_slots, extra_updates) = match powers {
+        Some((b1, b2)) => (vec![b1, b2], train_controls.get(pairs.len()..).map(<[NodeId]>::to_vec).unwrap_or_default()),
+        None => (Vec::new(), Vec::new()),
+    };
+    Ok(Minimized { train_op, optimizer: Some(opt.clone()), loss, variables, non_slots, extra_updates })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::kernels::{ReduceOp, UnaryOp};
+    use crate::engine::shape::Shape;
+
+    /// `loss = mean(square(x @ w1 @ w2 - y))` with `x`, `y` placeholders.
+    fn model(g: &mut Graph) -> Output {
+        let r1 = g.random_normal(&[2, 3], 0.0, 1.0, Some(1), DType::Float32, None).unwrap();
+        let w1 = g.variable(r1, None).unwrap();
+        let r2 = g.random_normal(&[3, 1], 0.0, 1.0, Some(1), DType::Float32, None).unwrap();
+        let w2 = g.variable(r2, None).unwrap();
+        let x = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(2)]), Some("x")).unwrap();
+        let y = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(1)]), Some("y")).unwrap();
+        let a = g.matmul(x, w1, None).unwrap();
+        let p = g.matmul(a, w2, None).unwrap();
+        let d = g.binary(BinaryOp::Mul, p, y, None).unwrap();
+        let sq = g.unary(UnaryOp::Square, d, None).unwrap();
+        g.reduce(ReduceOp::Mean, sq, None, false, None).unwrap()
+    }
+
+    #[test]
+    fn the_record_is_recovered_from_structure_alone() {
+        for opt in [
+            Optimizer::GradientDescent { learning_rate: 0.1 },
+            Optimizer::Momentum { learning_rate: 0.1, momentum: 0.9, use_nesterov: true },
+            Optimizer::adam(0.001),
+            Optimizer::RMSProp { learning_rate: 0.01, decay: 0.9, momentum: 0.0, epsilon: 1e-10 },
+        ] {
+            let mut g = Graph::new();
+            let loss = model(&mut g);
+            let before = g.nodes().len();
+            let m = minimize(&mut g, &opt, loss, None).unwrap();
+            let after = g.nodes().len();
+            assert_eq!(m.loss, loss);
+            assert_eq!(m.variables.len(), 2);
+            assert_eq!(m.non_slots.len(), if opt.name() == "Adam" { 2 } else { 0 });
+            assert_eq!(m.extra_updates.len(), m.non_slots.len());
+            // Renaming every node changes nothing: recovery does not read names.
+            let mut renamed = Graph::new();
+            for n in g.nodes() {
+                let spec = NodeSpec {
+                    op: n.op.clone(),
+                    inputs: n.inputs.clone(),
+                    control_inputs: n.control_inputs.clone(),
+                    device: Some(n.device.clone()),
+                };
+                renamed.add_named(&format!("n{}", renamed.nodes().len()), spec).unwrap();
+            }
+            let mut r = recover_minimized(&renamed, m.train_op).unwrap();
+            // Hyper-parameters come back as the float32 constants hold them.
+            assert_eq!(r.optimizer.as_ref().map(Optimizer::name), Some(opt.name()));
+            r.optimizer = m.optimizer.clone();
+            assert_eq!(r, m, "{}", opt.name());
+            assert_eq!(find_minimized(&renamed).len(), 1);
+            // What minimize added is exactly what the structure says it built.
+            let built = built_nodes(&renamed, &r);
+            assert_eq!(built, (before..after).map(NodeId).collect::<Vec<_>>(), "{}", opt.name());
+            assert_eq!(recover_minimized(&renamed, NodeId(0)), Err(NotMinimized::NoApplyOps));
+        }
+    }
 }

@@ -4,6 +4,7 @@
 //! `get_variable`, `global_variables_initializer`, ...).
 
 pub mod op;
+pub mod tensor_name;
 
 use crate::engine::dtype::DType;
 use crate::engine::error::{Error, Result};
@@ -218,12 +219,8 @@ impl Graph {
 
     /// Resolves `add:0`, `add` (output 0) or `add:1`.
     pub fn tensor(&self, name: &str) -> Result<Output> {
-        let (node, index) = match name.rsplit_once(':') {
-            Some((n, i)) if !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()) => {
-                (n, i.parse::<usize>().map_err(|_| Error::value_error(format!("Invalid tensor name '{name}'")))?)
-            }
-            _ => (name, 0),
-        };
+        let parsed = crate::engine::graph::tensor_name::TensorName::parse(name)?;
+        let (node, index) = (parsed.op.as_str(), parsed.index);
         let id = self.find(node).ok_or_else(|| {
             Error::value_error(format!(
                 "The name '{name}' refers to a Tensor which does not exist. The operation, '{node}', does not exist in the graph."

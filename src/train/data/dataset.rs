@@ -1,8 +1,12 @@
-//! Datasets a project trains on: generated ones (numpy's `RandomState(seed).rand(rows, features)`
-//! with a label rule, as the seed's program makes its data) and inline tables. A dataset
-//! materializes into a [`Table`] of f64 columns that the train loop cuts into batches.
+//! Datasets a project trains on, as stored in the project file (serde forms), and their
+//! materialization: generated ones (numpy's `RandomState(seed).rand(rows, features)` with a
+//! label rule, as the seed's program makes its data; TensorFlow Playground's generators),
+//! referenced CSV files and inline tables. A dataset materializes into a [`Table`] of f64
+//! columns that the train loop cuts into batches. The project file re-exports these types as
+//! `crate::project::dataset`.
 
 use crate::engine::kernels::random::RandomState;
+pub use crate::train::data::table::{MAX_ROWS, Table};
 use serde::{Deserialize, Serialize};
 
 /// How a label column is computed from the features of a row.
@@ -70,7 +74,7 @@ pub enum DatasetSource {
         /// Noise, 0 to 0.5.
         noise: f64,
     },
-    /// A CSV file referred to by a path relative to the project file (see `project::csv`): the
+    /// A CSV file referred to by a path relative to the project file (see `crate::train::data::csv`): the
     /// columns `select` of every data row, named `columns`.
     Csv {
         /// The file, relative to the project file's folder (or absolute).
@@ -101,39 +105,13 @@ pub struct Dataset {
     pub source: DatasetSource,
 }
 
-/// A materialized dataset: named columns over row-major f64 values.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Table {
-    /// Column names.
-    pub columns: Vec<String>,
-    /// Row-major values, `rows * columns.len()` of them.
-    pub data: Vec<f64>,
-    /// Number of rows.
-    pub rows: usize,
-}
-
-impl Table {
-    /// Index of a column by name.
-    pub fn column(&self, name: &str) -> Option<usize> {
-        self.columns.iter().position(|c| c == name)
-    }
-
-    /// Value at (row, col).
-    pub fn get(&self, row: usize, col: usize) -> Option<f64> {
-        self.data.get(row * self.columns.len() + col).copied()
-    }
-}
-
-/// The most rows a generated dataset may have (keeps a typo from eating the machine's memory).
-pub const MAX_ROWS: usize = 50_000_000;
-
 impl Dataset {
     /// Like [`Dataset::materialize`], with a referenced file's path taken relative to `base` (the
     /// project file's folder).
     pub fn materialize_in(&self, base: Option<&std::path::Path>) -> Result<Table, String> {
         match (&self.source, base) {
             (DatasetSource::Csv { path, header, select, columns }, Some(_)) => {
-                super::csv::load_referenced(base, path, *header, select, columns)
+                crate::train::data::csv::load_referenced(base, path, *header, select, columns)
                     .map_err(|e| format!("dataset '{}': {e}", self.name))
             }
             _ => self.materialize(),
@@ -199,7 +177,7 @@ impl Dataset {
                 Ok(Table { columns: vec!["x1".into(), "x2".into(), "y".into()], data, rows: points.len() })
             }
             DatasetSource::Csv { path, header, select, columns } => {
-                super::csv::load_referenced(None, path, *header, select, columns)
+                crate::train::data::csv::load_referenced(None, path, *header, select, columns)
                     .map_err(|e| format!("dataset '{}': {e}", self.name))
             }
             DatasetSource::Inline { columns, rows } => {

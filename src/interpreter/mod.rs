@@ -1,0 +1,266 @@
+//! The script interpreter: replays a project's steps against a [`Workspace`], printing what the
+//! Python program prints (`flowbench run`). The window's single actions (open a session,
+//! initialize, run, close, replay) go through the same code, see [`crate::interpreter::actions`].
+
+pub mod actions;
+
+use crate::engine::error::{Error, Result};
+use crate::engine::fmt::numpy;
+use crate::engine::graph::NodeSpec;
+use crate::engine::runtime::session::{ConfigProto, RunOutput};
+use crate::engine::runtime::workspace::{NamedFeed, Workspace};
+use crate::engine::value::Value;
+use crate::project::Project;
+use crate::project::script::{FeedDef, PrintArg, Step};
+use crate::train::job::{EvalRequest, JobRequest, load_table, resolve_job};
+use crate::train::worker::{Event, StartError, TrainJob};
+
+/// What the interpreter emits.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScriptOutput {
+    /// Printed text, including its line end.
+    Text(String),
+    /// One placement-log line (TF writes these to stderr; the CLI prints them in order).
+    Placement(String),
+}
+
+/// Runs a project's script from a fresh workspace, sending everything printed to `out`.
+pub fn run_script(project: &Project, out: &mut dyn FnMut(ScriptOutput)) -> Result<Workspace> {
+    let mut ws = project.workspace().map_err(|e| Error::value_error(e.to_string()))?;
+    let mut interp = Interpreter { project, ws: &mut ws };
+    for step in &project.script {
+        interp.step(step, out)?;
+    }
+    Ok(ws)
+}
+
+/// Replays steps against a workspace.
+pub struct Interpreter<'a> {
+    /// The project (configs, names).
+    pub project: &'a Project,
+    /// The live workspace.
+    pub ws: &'a mut Workspace,
+}
+
+fn feeds_of(defs: &[FeedDef]) -> Result<Vec<NamedFeed>> {
+    defs.iter().map(|f| Ok(NamedFeed { tensor: f.tensor.clone(), value: Value::from_json(&f.value, None)? })).collect()
+}
+
+impl Interpreter<'_> {
+    fn graph_idx(&self, name: &Option<String>) -> Result<usize> {
+        self.ws.graph_index(name.as_deref())
+    }
+
+    /// Performs one step.
+    pub fn step(&mut self, step: &Step, out: &mut dyn FnMut(ScriptOutput)) -> Result<()> {
+        match step {
+            Step::Comment { .. } => Ok(()),
+            Step::OpenSession { id, graph, config, interactive } => {
+                let g = self.graph_idx(graph)?;
+                let cfg = match config {
+                    Some(c) => self
+                        .project
+                        .config(c)
+                        .cloned()
+                        .ok_or_else(|| Error::value_error(format!("no config named '{c}'")))?,
+                    None => ConfigProto::default(),
+                };
+                self.ws.open_session(id, g, cfg, *interactive)?;
+                Ok(())
+            }
+            Step::EnterDefault { session } => {
+                let s = self.ws.session_index(session)?;
+                self.ws.push_default(s);
+                Ok(())
+            }
+            Step::ExitDefault => {
+                self.ws.pop_default();
+                Ok(())
+            }
+            Step::CloseSession { session } => {
+                let s = self.ws.session_index(session)?;
+                self.ws.close_session(s)
+            }
+            Step::Run { session, fetches, targets, feeds, graph, print } => {
+                let result = self.run_step(session.as_deref(), fetches, targets, feeds, graph)?;
+                for p in &result.placement_log {
+                    out(ScriptOutput::Placement(p.log_line()));
+                }
+                if *print {
+                    out(ScriptOutput::Text(printed_values(&result.values)));
+                }
+                Ok(())
+            }
+            Step::Print { args, sep, end } => {
+                let mut parts = Vec::with_capacity(args.len());
+                for a in args {
+                    parts.push(self.print_arg(a, out)?);
+                }
+                let text = parts.join(sep.as_deref().unwrap_or(" ")) + end.as_deref().unwrap_or("\n");
+                out(ScriptOutput::Text(text));
+                Ok(())
+            }
+            Step::AddNode { graph, node } => {
+                let g = self.graph_idx(graph)?;
+                let gr = self.ws.graph_mut(g)?;
+                let inputs = node.inputs.iter().map(|s| gr.tensor(s)).collect::<Result<Vec<_>>>()?;
+                let control_inputs = node
+                    .control_inputs
+                    .iter()
+                    .map(|c| gr.find(c).ok_or_else(|| Error::value_error(format!("no node named '{c}'"))))
+                    .collect::<Result<Vec<_>>>()?;
+                let device = if node.device.is_empty() { None } else { Some(node.device.clone()) };
+                gr.add(Some(&node.name), NodeSpec { op: node.op.clone(), inputs, control_inputs, device })?;
+                Ok(())
+            }
+            Step::TrainLoop {
+                session,
+                dataset,
+                feeds,
+                train_op,
+                fetches,
+                batch_loss,
+                steps,
+                batch_size,
+                batching,
+                log,
+            } => {
+                let s = self.ws.resolve_session(session.as_deref(), "run operation")?;
+                let g = self.ws.sessions.get(s).map(|e| e.graph).ok_or_else(|| Error::internal("session missing"))?;
+                let graph = self.ws.graph(g)?;
+                let ds = self
+                    .project
+                    .dataset(dataset)
+                    .ok_or_else(|| Error::value_error(format!("No dataset named '{dataset}'.")))?;
+                let table = load_table(ds, self.project.base_dir.get())?;
+                let feeds: Vec<(String, Vec<String>)> =
+                    feeds.iter().map(|f| (f.tensor.clone(), f.columns.clone())).collect();
+                let spec = resolve_job(&JobRequest {
+                    graph,
+                    train_op,
+                    step_fetches: fetches,
+                    batch_loss: batch_loss.as_deref(),
+                    dataset,
+                    table,
+                    feeds: &feeds,
+                    batch_size: *batch_size,
+                    batching: *batching,
+                    steps: *steps,
+                    eval: log.as_ref().map(|l| EvalRequest {
+                        every: l.every,
+                        loss: &l.loss,
+                        format: Some(l.format.clone()),
+                    }),
+                    watch: &[],
+                })
+                .map_err(|e| e.error)?;
+                let session_value = self.ws.take_session(s)?;
+                let job = match TrainJob::spawn(spec, session_value, false) {
+                    Ok(j) => j,
+                    Err(failed) => {
+                        let StartError { error, session } = *failed;
+                        self.ws.put_session(s, session)?;
+                        return Err(error);
+                    }
+                };
+                let mut failure = None;
+                while let Ok(ev) = job.events().recv() {
+                    match ev {
+                        Event::Progress(p) => {
+                            for line in p.logs {
+                                out(ScriptOutput::Text(line + "\n"));
+                            }
+                        }
+                        Event::Finished { .. } => break,
+                        Event::Failed { error, .. } => {
+                            failure = Some(error);
+                            break;
+                        }
+                    }
+                }
+                match job.join() {
+                    Some(back) => self.ws.put_session(s, back)?,
+                    None => return Err(Error::internal("the training thread did not give its session back")),
+                }
+                match failure {
+                    Some(e) => Err(e),
+                    None => Ok(()),
+                }
+            }
+            Step::Try { body } => {
+                if let Err(e) = self.step(body, out) {
+                    out(ScriptOutput::Text(format!("{}: {}\n", e.class.python_name(), e.message)));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// `sess.run(fetches, feed_dict=feeds)` with `targets`; names resolve in `graph` (the
+    /// session's own graph when `None`).
+    pub(crate) fn run_step(
+        &mut self,
+        session: Option<&str>,
+        fetches: &[String],
+        targets: &[String],
+        feeds: &[FeedDef],
+        graph: &Option<String>,
+    ) -> Result<RunOutput> {
+        let s = self.ws.resolve_session(session, "run operation")?;
+        let names_graph = match graph {
+            Some(_) => Some(self.graph_idx(graph)?),
+            None => None,
+        };
+        let feeds = feeds_of(feeds)?;
+        self.ws.run(s, names_graph, fetches, &feeds, targets)
+    }
+
+    fn print_arg(&mut self, arg: &PrintArg, out: &mut dyn FnMut(ScriptOutput)) -> Result<String> {
+        Ok(match arg {
+            PrintArg::Text(t) => t.clone(),
+            PrintArg::Repr { tensor, graph } => {
+                let g = self.graph_idx(graph)?;
+                let gr = self.ws.graph(g)?;
+                gr.tensor_repr(gr.tensor(tensor)?)
+            }
+            PrintArg::IsDefaultGraph { tensor, graph } => {
+                let g = self.graph_idx(graph)?;
+                self.ws.tensor(g, tensor)?;
+                if g == self.ws.default_graph { "True".to_string() } else { "False".to_string() }
+            }
+            PrintArg::Eval { tensor, graph, session, feeds } => {
+                let feeds = feeds_of(feeds)?;
+                let result = match (session, graph) {
+                    (Some(sid), None) => {
+                        // `sess.run(tensor)`: names resolve in the session's own graph.
+                        let s = self.ws.session_index(sid)?;
+                        self.ws.run(s, None, std::slice::from_ref(tensor), &feeds, &[])?
+                    }
+                    _ => {
+                        let g = self.graph_idx(graph)?;
+                        self.ws.eval(g, tensor, session.as_deref(), &feeds)?
+                    }
+                };
+                for p in &result.placement_log {
+                    out(ScriptOutput::Placement(p.log_line()));
+                }
+                result.values.first().map(Value::to_numpy_string).unwrap_or_default()
+            }
+        })
+    }
+}
+
+/// What `print(sess.run(fetches))` prints: one value's numpy text, or several joined by newlines;
+/// with the line end.
+pub fn printed_values(values: &[Value]) -> String {
+    let text = match values {
+        [one] => one.to_numpy_string(),
+        many => many.iter().map(Value::to_numpy_string).collect::<Vec<_>>().join("\n"),
+    };
+    text + "\n"
+}
+
+/// Formats a value as Python's `%g` would (for scalar losses in printed logs).
+pub fn percent_g(v: &Value) -> String {
+    v.first_f64().map_or_else(String::new, |x| numpy::printf_g(x, 6))
+}

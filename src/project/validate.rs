@@ -1,0 +1,80 @@
+//! Validation of a whole project: graph names, the default graph, every graph lowering (strictly,
+//! see [`crate::project::lower`]), and the references each script step makes.
+
+use crate::engine::value::Value;
+use crate::project::file::{Project, ProjectError};
+use crate::project::lower::lower_project;
+use crate::project::script::{PrintArg, Step};
+use std::collections::HashSet;
+
+impl Project {
+    /// Checks the whole file: every graph builds, names resolve, the script refers to what exists.
+    pub fn validate(&self) -> Result<(), ProjectError> {
+        let mut seen = HashSet::new();
+        for g in &self.graphs {
+            if !seen.insert(g.name.as_str()) {
+                return Err(ProjectError::Invalid(format!("graphs: the name '{}' is used twice", g.name)));
+            }
+        }
+        if !self.graphs.iter().any(|g| g.name == self.default_graph) {
+            return Err(ProjectError::Invalid(format!(
+                "default_graph: there is no graph named '{}'",
+                self.default_graph
+            )));
+        }
+        lower_project(self)?;
+        for (i, step) in self.script.iter().enumerate() {
+            validate_step(step, self).map_err(|m| ProjectError::Invalid(format!("script step {}: {m}", i + 1)))?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks the references a step makes, without running it.
+pub fn validate_step(step: &Step, project: &Project) -> std::result::Result<(), String> {
+    let graph_ok = |g: &Option<String>| match g {
+        Some(name) if project.graph_def(name).is_none() => Err(format!("no graph named '{name}'")),
+        _ => Ok(()),
+    };
+    match step {
+        Step::OpenSession { graph, config, .. } => {
+            graph_ok(graph)?;
+            if let Some(c) = config
+                && project.config(c).is_none()
+            {
+                return Err(format!("no config named '{c}'"));
+            }
+            Ok(())
+        }
+        Step::Run { graph, feeds, .. } => {
+            graph_ok(graph)?;
+            for f in feeds {
+                Value::from_json(&f.value, None).map_err(|e| format!("feed for '{}': {}", f.tensor, e.message))?;
+            }
+            Ok(())
+        }
+        Step::AddNode { graph, .. } => graph_ok(graph),
+        Step::TrainLoop { dataset, batch_size, log, .. } => {
+            project.dataset(dataset).ok_or_else(|| format!("no dataset named '{dataset}'"))?;
+            if *batch_size == 0 {
+                return Err("batch_size must be at least 1".to_string());
+            }
+            if log.as_ref().is_some_and(|l| l.every == 0) {
+                return Err("log.every must be at least 1".to_string());
+            }
+            Ok(())
+        }
+        Step::Print { args, .. } => {
+            for a in args {
+                match a {
+                    PrintArg::Repr { graph, .. } | PrintArg::IsDefaultGraph { graph, .. } => graph_ok(graph)?,
+                    PrintArg::Eval { graph, .. } => graph_ok(graph)?,
+                    PrintArg::Text(_) => {}
+                }
+            }
+            Ok(())
+        }
+        Step::Try { body } => validate_step(body, project),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,7 @@
+//! The data a training job reads: dataset definitions and their generators ([`dataset`]), CSV
+//! parsing ([`csv`]) and the materialized [`table::Table`]. Nothing here knows the project
+//! file; `crate::project` stores these definitions and re-exports them.
+
+pub mod csv;
+pub mod dataset;
+pub mod table;
