@@ -27,8 +27,8 @@
 //! time) and otherwise fall back to the scalar lane functions.
 
 #[cfg(doc)]
-use crate::engine::math::eigen::PACKET_SIZE;
-use crate::engine::math::eigen::{
+use crate::engine::math::lanes::PACKET_SIZE;
+use crate::engine::math::lanes::{
     exp_packet_lane, log_packet_lane, reciprocal_packet_lane, sigmoid_grad_packet_lane, sigmoid_packet_lane,
     tanh_grad_packet_lane, tanh_lane,
 };
