@@ -160,10 +160,15 @@ fn binary_broadcasting() {
     );
     let e = binary(BinaryOp::Add, &a, &i32v(&[], &[1]), &mut o, None).unwrap_err();
     assert_eq!(e.class, ErrorClass::InvalidArgument);
-    assert_eq!(e.message, "Input 'y' of 'Add' Op has type int32 that does not match type float32 of argument 'x'.");
+    // Kernel errors name the op as the placement log does (`AddV2`, `RealDiv`), not `Add`/`Div`.
+    assert_eq!(e.message, "Input 'y' of 'AddV2' Op has type int32 that does not match type float32 of argument 'x'.");
     assert_eq!(
         msg(binary(BinaryOp::Add, &boolv(&[], &[true]), &boolv(&[], &[true]), &mut o, None)),
-        "No OpKernel was registered to support Op 'Add' with these attrs: [T=DT_BOOL]"
+        "No OpKernel was registered to support Op 'AddV2' with these attrs: [T=DT_BOOL]"
+    );
+    assert_eq!(
+        msg(binary(BinaryOp::Div, &boolv(&[], &[true]), &boolv(&[], &[true]), &mut o, None)),
+        "No OpKernel was registered to support Op 'RealDiv' with these attrs: [T=DT_BOOL]"
     );
     assert_eq!(broadcast_shape(&[2, 1, 3], &[4, 1]), Some(vec![2, 4, 3]));
     assert_eq!(broadcast_shape(&[2], &[3]), None);
