@@ -28,8 +28,8 @@
 use super::{Export, ExportError, ExportOptions, Unsupported};
 use crate::engine::dtype::DType;
 use crate::engine::graph::Graph;
-use crate::engine::graph::op::Op;
 use crate::engine::graph::elementwise::{BinaryOp, UnaryGrad};
+use crate::engine::graph::op::Op;
 use crate::engine::runtime::session::ConfigProto;
 use crate::engine::shape::Shape;
 use crate::engine::value::Value;

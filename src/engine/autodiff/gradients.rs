@@ -4,9 +4,9 @@
 
 use crate::engine::dtype::DType;
 use crate::engine::error::{Error, Result};
+use crate::engine::graph::elementwise::{BinaryOp, GradReads, GradRecipe, ReduceOp, UnaryGrad, UnaryOp};
 use crate::engine::graph::op::Op;
 use crate::engine::graph::{Graph, NodeId, NodeSpec, Output};
-use crate::engine::graph::elementwise::{BinaryOp, GradReads, GradRecipe, ReduceOp, UnaryGrad, UnaryOp};
 use crate::engine::value::Value;
 use std::collections::HashMap;
 

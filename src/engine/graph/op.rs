@@ -253,7 +253,6 @@ impl<'de> Deserialize<'de> for ConstValue {
     }
 }
 
-
 /// Every op kind the palette offers, with a default instance to start from: the plain ops, then
 /// every binary op and the unary ops their rows put in the palette, then the rest.
 pub fn palette() -> Vec<Op> {
@@ -313,7 +312,15 @@ pub struct OpFacts {
 impl OpFacts {
     /// A pure op with one output whose default node name is its type name.
     const fn pure(type_name: &'static str, inputs: &'static [&'static str]) -> OpFacts {
-        OpFacts { type_name, default_name: type_name, inputs, outputs: 1, ref_inputs: 0, stateful: false, random: false }
+        OpFacts {
+            type_name,
+            default_name: type_name,
+            inputs,
+            outputs: 1,
+            ref_inputs: 0,
+            stateful: false,
+            random: false,
+        }
     }
     /// With another default node name.
     const fn named(self, default_name: &'static str) -> OpFacts {
@@ -336,7 +343,8 @@ impl OpFacts {
 impl Op {
     /// The op's static facts: the one table every other question about an op reads.
     pub fn facts(&self) -> OpFacts {
-        const ADAM: &[&str] = &["var", "m", "v", "beta1_power", "beta2_power", "lr", "beta1", "beta2", "epsilon", "grad"];
+        const ADAM: &[&str] =
+            &["var", "m", "v", "beta1_power", "beta2_power", "lr", "beta1", "beta2", "epsilon", "grad"];
         match self {
             Op::Const { .. } => OpFacts::pure("Const", &[]),
             Op::Placeholder { .. } => OpFacts::pure("Placeholder", &[]),
@@ -366,13 +374,13 @@ impl Op {
             }
             Op::Fill { .. } => OpFacts::pure("Fill", &[]),
             Op::Cast { .. } => OpFacts::pure("Cast", &["input"]),
-            Op::RandomStandardNormal { .. } => OpFacts::pure("RandomStandardNormal", &[]).named("random_normal").random(),
+            Op::RandomStandardNormal { .. } => {
+                OpFacts::pure("RandomStandardNormal", &[]).named("random_normal").random()
+            }
             Op::TruncatedNormal { .. } => OpFacts::pure("TruncatedNormal", &[]).named("truncated_normal").random(),
             Op::RandomUniform { .. } => OpFacts::pure("RandomUniform", &[]).named("random_uniform").random(),
             Op::UnaryGrad { kind } => OpFacts::pure(kind.grad_type_name(), &["y", "dy"]),
-            Op::ClipByValueGrad => {
-                OpFacts::pure("ClipByValueGrad", &["t", "clip_value_min", "clip_value_max", "dy"])
-            }
+            Op::ClipByValueGrad => OpFacts::pure("ClipByValueGrad", &["t", "clip_value_min", "clip_value_max", "dy"]),
             Op::MaximumMinimumGrad { is_max: true, .. } => OpFacts::pure("MaximumGrad", &["x", "y", "dy"]),
             Op::MaximumMinimumGrad { is_max: false, .. } => OpFacts::pure("MinimumGrad", &["x", "y", "dy"]),
             Op::SumToShape => OpFacts::pure("SumToShape", &["grad", "like"]),
@@ -387,9 +395,7 @@ impl Op {
             Op::ExpandDims { .. } => OpFacts::pure("ExpandDims", &["input"]),
             Op::OnesLike => OpFacts::pure("OnesLike", &["input"]),
             Op::ZerosLike => OpFacts::pure("ZerosLike", &["input"]),
-            Op::ApplyGradientDescent => {
-                OpFacts::pure("ApplyGradientDescent", &["var", "alpha", "delta"]).stateful(1)
-            }
+            Op::ApplyGradientDescent => OpFacts::pure("ApplyGradientDescent", &["var", "alpha", "delta"]).stateful(1),
             Op::ApplyMomentum { .. } => {
                 OpFacts::pure("ApplyMomentum", &["var", "accum", "lr", "grad", "momentum"]).stateful(2)
             }
@@ -473,4 +479,3 @@ mod tests {
         }
     }
 }
-

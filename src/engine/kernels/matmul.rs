@@ -23,7 +23,6 @@ pub fn uses_eigen_matmul(m: usize, k: usize, n: usize) -> bool {
 /// At or below this many multiply-adds a matmul runs the plain in-order loop.
 pub const SMALL_MATMUL_MULADDS: usize = 1 << 12;
 
-
 /// The strided operands of one GEMM call: `C[m,n] = op(A)[m,k] * op(B)[k,n]`.
 #[derive(Clone, Copy)]
 struct GemmArgs {

@@ -493,7 +493,6 @@ fn par_plan(pool: Option<&ThreadPool>, n: usize) -> Option<(&ThreadPool, usize)>
     Some((p, n.div_ceil(t * 4).max(PAR_MIN_ELEMS / 4)))
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Float helpers of the gradient and apply kernels
 // ---------------------------------------------------------------------------------------------
@@ -619,5 +618,3 @@ macro_rules! dispatch_float {
     };
 }
 pub(crate) use dispatch_float;
-
-

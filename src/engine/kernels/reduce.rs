@@ -5,11 +5,11 @@
 use crate::engine::dtype::DType;
 use crate::engine::error::{Error, Result};
 use crate::engine::graph::elementwise::ReduceOp;
+use crate::engine::kernels::broadcast::broadcast_index;
 use crate::engine::kernels::{
     Dims, FloatValue, MAX_RANK, Num, check_rank, dispatch_float, incompatible, int_div_by_zero, max_nan, min_nan,
     no_kernel, out_buf, out_slice, slice, slice_of,
 };
-use crate::engine::kernels::broadcast::broadcast_index;
 use crate::engine::value::Value;
 use ndarray::ArrayD;
 
@@ -230,7 +230,6 @@ pub fn sum_to_shape(grad: &Value, target: &[usize], out: &mut Value) -> Result<(
         Value::Bool(_) => Err(no_kernel("Sum", DType::Bool)),
     }
 }
-
 
 /// Broadcasts `dy` (the gradient of a reduction's output) back to the input's shape. For Mean it
 /// divides by the number of reduced elements (as TF's `_MeanGrad` divides by the factor); for

@@ -11,8 +11,8 @@ use crate::engine::kernels::nn::*;
 use crate::engine::kernels::reduce::*;
 use crate::engine::kernels::*;
 use crate::engine::value::Value;
-use ndarray::{ArrayD, IxDyn};
 use ndarray::Zip;
+use ndarray::{ArrayD, IxDyn};
 use serde_json::json;
 
 fn f32v(shape: &[usize], d: &[f32]) -> Value {
@@ -370,10 +370,7 @@ fn matmul_big_parallel_matches_naive() {
 fn matmul_errors_and_edges() {
     let mut o = new_out();
     let a = f32v(&[2, 3], &[0.0; 6]);
-    assert_eq!(
-        msg(matmul(&a, &a, false, false, &mut o, None)),
-        "Matrix size-incompatible: In[0]: [2,3], In[1]: [2,3]"
-    );
+    assert_eq!(msg(matmul(&a, &a, false, false, &mut o, None)), "Matrix size-incompatible: In[0]: [2,3], In[1]: [2,3]");
     assert_eq!(
         msg(matmul(&f32v(&[2], &[0.0; 2]), &a, false, false, &mut o, None)),
         "In[0] is not a matrix. Instead it has shape [2]"
@@ -461,11 +458,8 @@ fn reductions_match_reference_on_random_axes() {
                 want = want.insert_axis(ndarray::Axis(ax as usize));
             }
         }
-        let x = if g.next().is_multiple_of(3) && rank >= 2 {
-            Value::F32(a.t().to_owned())
-        } else {
-            Value::F32(a.clone())
-        };
+        let x =
+            if g.next().is_multiple_of(3) && rank >= 2 { Value::F32(a.t().to_owned()) } else { Value::F32(a.clone()) };
         let (x_axes, want) = if matches!(&x, Value::F32(t) if t.shape() != a.shape() || (rank >= 2 && !t.is_standard_layout()))
         {
             // Transposed input: reverse the axes and compare against the transposed reference.

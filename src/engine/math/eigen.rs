@@ -141,7 +141,6 @@ pub fn sigmoid_grad_f32(y: &[f32], dy: &[f32], out: &mut [f32]) {
     );
 }
 
-
 /// `TanhGrad(y, dy)` on contiguous float32 tensors: `dy * (1 - y * y)` on both paths.
 pub fn tanh_grad_f32(y: &[f32], dy: &[f32], out: &mut [f32]) {
     assert!(y.len() == out.len() && dy.len() == out.len(), "eigen_math: input and output lengths differ");

@@ -6,9 +6,9 @@
 //! in the same order (tests check training is bit-identical), so this is only about speed.
 
 use crate::engine::error::{Error, Result};
+use crate::engine::graph::elementwise::{BinaryOp, GradKernel, ReduceOp, UnaryGrad, UnaryOp};
 use crate::engine::graph::op::Op;
 use crate::engine::graph::{Graph, NodeId};
-use crate::engine::graph::elementwise::{BinaryOp, GradKernel, ReduceOp, UnaryGrad, UnaryOp};
 use crate::engine::kernels::elementwise::{
     binary_arith, eigen_unary, eigen_unary_grad, unary_grad_scalar, unary_scalar,
 };

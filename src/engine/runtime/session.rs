@@ -6,8 +6,8 @@ use crate::engine::dtype::DType;
 use crate::engine::error::{Error, ErrorClass, Result};
 use crate::engine::graph::op::Op;
 use crate::engine::graph::{Graph, NodeId, Output};
-use crate::engine::kernels::{apply, cast, elementwise, matmul, nn, reduce};
 use crate::engine::kernels::random::{self, Philox};
+use crate::engine::kernels::{apply, cast, elementwise, matmul, nn, reduce};
 use crate::engine::runtime::device::{self, Placement};
 use crate::engine::runtime::fastpath::{FastProgram, StepView};
 use crate::engine::runtime::feed::check_feed;
@@ -978,4 +978,3 @@ fn lower(graph: &Graph, p: &Plan, feeds: &[Feed]) -> Option<FastProgram> {
     }
     fast
 }
-
