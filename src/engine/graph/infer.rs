@@ -51,20 +51,7 @@ pub fn infer(op: &Op, inputs: &[InputInfo], ctx: &NodeContext<'_>) -> Result<Vec
         )));
     }
     // Inputs that must share the first input's dtype.
-    let same_type_inputs: &[usize] = match op {
-        Op::Assign { .. } | Op::Binary { .. } | Op::MatMul { .. } => &[0, 1],
-        Op::ClipByValue => &[0, 1, 2],
-        Op::SigmoidCrossEntropyWithLogits | Op::SoftmaxCrossEntropyWithLogits => &[0, 1],
-        Op::UnaryGrad { .. } | Op::SoftmaxGrad | Op::SumToShape => &[0, 1],
-        Op::ClipByValueGrad => &[0, 1, 2, 3],
-        Op::MaximumMinimumGrad { .. } | Op::SigmoidCrossEntropyGrad => &[0, 1, 2],
-        Op::ReduceGrad { .. } => &[0, 1],
-        Op::ApplyGradientDescent => &[0, 1, 2],
-        Op::ApplyMomentum { .. } => &[0, 1, 2, 3, 4],
-        Op::ApplyAdam { .. } => &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-        Op::ApplyRMSProp => &[0, 1, 2, 3, 4, 5, 6, 7],
-        _ => &[],
-    };
+    let same_type_inputs: Vec<usize> = (0..op.facts().same_dtype).collect();
     if let Some((&first, rest)) = same_type_inputs.split_first() {
         let t0 = inputs[first].dtype;
         for &i in rest {
@@ -330,12 +317,8 @@ pub fn infer(op: &Op, inputs: &[InputInfo], ctx: &NodeContext<'_>) -> Result<Vec
         Op::ApplyGradientDescent | Op::ApplyMomentum { .. } | Op::ApplyAdam { .. } | Op::ApplyRMSProp => {
             float_only(inputs[0].dtype)?;
             let var = &inputs[0].shape;
-            let grad_idx = match op {
-                Op::ApplyGradientDescent => 2,
-                Op::ApplyMomentum { .. } => 3,
-                Op::ApplyAdam { .. } => 9,
-                _ => 7,
-            };
+            // The gradient input: `delta` of ApplyGradientDescent, `grad` of the others.
+            let grad_idx = names.iter().position(|&n| n == "grad" || n == "delta").unwrap_or(0);
             if let (Some(a), Some(b)) = (var.to_known(), inputs[grad_idx].shape.to_known())
                 && a != b
             {

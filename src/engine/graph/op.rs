@@ -299,6 +299,8 @@ pub struct OpFacts {
     pub default_name: &'static str,
     /// The names of the op's inputs, as TF's op def calls them (used in type errors).
     pub inputs: &'static [&'static str],
+    /// How many leading inputs must have the first input's dtype (TF's type attr `T`).
+    pub same_dtype: usize,
     /// How many outputs the op has.
     pub outputs: usize,
     /// How many leading inputs are variables the op updates in place (TF's `ref` inputs).
@@ -316,6 +318,7 @@ impl OpFacts {
             type_name,
             default_name: type_name,
             inputs,
+            same_dtype: inputs.len(),
             outputs: 1,
             ref_inputs: 0,
             stateful: false,
@@ -325,6 +328,10 @@ impl OpFacts {
     /// With another default node name.
     const fn named(self, default_name: &'static str) -> OpFacts {
         OpFacts { default_name, ..self }
+    }
+    /// With only the first `n` inputs sharing a dtype.
+    const fn same_dtype(self, same_dtype: usize) -> OpFacts {
+        OpFacts { same_dtype, ..self }
     }
     /// With `n` outputs.
     const fn outputs(self, outputs: usize) -> OpFacts {
@@ -385,7 +392,7 @@ impl Op {
             Op::MaximumMinimumGrad { is_max: false, .. } => OpFacts::pure("MinimumGrad", &["x", "y", "dy"]),
             Op::SumToShape => OpFacts::pure("SumToShape", &["grad", "like"]),
             Op::ReduceGrad { kind: ReduceOp::Max | ReduceOp::Min, .. } => {
-                OpFacts::pure("ReduceGrad", &["dy", "input", "output"])
+                OpFacts::pure("ReduceGrad", &["dy", "input", "output"]).same_dtype(2)
             }
             Op::ReduceGrad { kind: ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Prod, .. } => {
                 OpFacts::pure("ReduceGrad", &["dy", "input"])
