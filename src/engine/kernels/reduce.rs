@@ -59,8 +59,9 @@ pub fn reduce_output_shape(in_shape: &[usize], axes: Option<&[i64]>, keep_dims: 
 /// `out` (reused when it matches).
 ///
 /// Out-of-range axes give TF's "Invalid reduction dimension (5 for input with 2 dimension(s)".
-/// Float32 sums go through [`sum_f32`](crate::engine::kernels::sum_f32); a mean is the sum divided by the count in the element
-/// type (truncating for ints; an empty integer mean is "Integer division by zero").
+/// Float32 sums go through [`sum_f32`](crate::engine::kernels::sum_f32); a mean is the sum
+/// divided by the count in the element type (truncating for ints; an empty integer mean is
+/// "Integer division by zero").
 pub fn reduce(op: ReduceOp, x: &Value, axes: Option<&[i64]>, keep_dims: bool, out: &mut Value) -> Result<()> {
     let shape = x.shape();
     check_rank(shape)?;
