@@ -185,6 +185,9 @@ fn maxmin_grad_t<T: FloatValue>(
 /// The float formula of each unary op (`x` in the element type), as the general kernel maps it
 /// over float64 tensors and over the float32 ops without a TF-exact slice function, and as the
 /// fast path computes it.
+///
+/// On float64, `exp`, `ln` and `tanh` are libm's; TF's double kernels use Eigen's packet
+/// algorithms, which can differ in the last bit (`Exp`, `Elu`, checked against TF 2.21).
 #[inline(always)]
 pub fn unary_scalar<T: Float>(op: UnaryOp, x: T) -> T {
     match op {
