@@ -3,7 +3,8 @@
 //! with no ndarray bookkeeping per op, and with reads of variables, constants, feeds and
 //! identities aliased instead of copied. Each run checks that the feed shapes are the ones it was
 //! built for; otherwise the session uses the general path. Both paths compute the same formulas
-//! in the same order (tests check training is bit-identical), so this is only about speed.
+//! in the same order (the formulas of `kernels::elementwise`; tests check training is
+//! bit-identical), so this is only about speed. It knows feeds (`runtime::feed`) but not sessions.
 
 use crate::engine::error::{Error, Result};
 use crate::engine::graph::elementwise::{BinaryOp, GradKernel, ReduceOp, UnaryGrad, UnaryOp};
