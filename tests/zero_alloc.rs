@@ -144,3 +144,45 @@ fn fast_path_trains_bit_identically_to_the_general_path() {
         assert_eq!(w_fast, w_gen, "{opt:?}: weights differ");
     }
 }
+
+/// Every unary op of the table, forward and gradient, on a float32 tensor with full packets and
+/// a tail: the fast path gives the general path's bits (and lowers the plans of `Elu` and
+/// `Square` with their gradients).
+#[test]
+fn fast_path_matches_the_general_path_for_every_unary_op() {
+    use flowbench::engine::autodiff::gradients::gradients;
+    let xs: Vec<f32> = (0..13).map(|i| (i as f32 - 6.5) * 0.37).collect();
+    for op in UnaryOp::ALL {
+        let run = |fast: bool| -> (Vec<u32>, bool) {
+            let mut g = Graph::new();
+            let x = g.placeholder(DType::Float32, Shape::known(&[13]), Some("x")).unwrap();
+            let y = g.unary(op, x, None).unwrap();
+            let l = g.reduce(ReduceOp::Sum, y, None, false, None).unwrap();
+            let mut fetches = vec![y];
+            if let Ok(gr) = gradients(&mut g, &[l], &[x]) {
+                fetches.extend(gr.into_iter().flatten());
+            }
+            let mut s = Session::new(&g, ConfigProto { intra_op_parallelism_threads: 1, ..Default::default() });
+            s.set_fast_path(fast);
+            let (plan, _) = s.prepare(&g, &fetches, &[x], &[]).unwrap();
+            let xb = Value::F32(ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[13]), xs.clone()).unwrap());
+            let feeds = [Feed { tensor: x, value: xb }];
+            let mut bits = Vec::new();
+            for _ in 0..3 {
+                s.run_prepared(&g, plan, &feeds).unwrap();
+                bits.clear();
+                for i in 0..fetches.len() {
+                    let v = s.fetched(plan, i, &feeds).unwrap();
+                    bits.extend(v.to_f64_vec().iter().map(|&f| (f as f32).to_bits()));
+                }
+            }
+            (bits, s.uses_fast_path(plan))
+        };
+        let (fast, lowered) = run(true);
+        let (general, _) = run(false);
+        assert_eq!(fast, general, "{op:?}");
+        if matches!(op, UnaryOp::Elu | UnaryOp::Square) {
+            assert!(lowered, "{op:?}: the plan was not lowered");
+        }
+    }
+}

@@ -29,10 +29,10 @@
 
 use crate::engine::autodiff::optimizers::{NotMinimized, built_nodes, gradient_seed, recover_minimized};
 use crate::engine::dtype::DType;
+use crate::engine::graph::elementwise::{BinaryOp, UnaryGrad};
 use crate::engine::graph::op::Op;
 use crate::engine::graph::tensor_name::TensorName;
 use crate::engine::graph::{Graph, NodeId};
-use crate::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
 use crate::engine::runtime::session::ConfigProto;
 use crate::engine::shape::Shape;
 use crate::engine::value::Value;
@@ -1046,36 +1046,13 @@ impl<'a> Exporter<'a> {
             Op::Identity => call1("tf.identity"),
             Op::NoOp => Ok((format!("tf.no_op(name={nm})"), 0)),
             Op::Binary { kind } => {
-                let f = match kind {
-                    BinaryOp::Add => "tf.add",
-                    BinaryOp::Sub => "tf.subtract",
-                    BinaryOp::Mul => "tf.multiply",
-                    BinaryOp::Div => match self.out_dtype(gi, &node.name) {
-                        Some(DType::Int32 | DType::Int64) => "tf.truncatediv",
-                        _ => "tf.realdiv",
-                    },
-                    BinaryOp::Maximum => "tf.maximum",
-                    BinaryOp::Minimum => "tf.minimum",
-                    BinaryOp::Less => "tf.less",
-                    BinaryOp::Greater => "tf.greater",
-                    BinaryOp::Pow => "tf.pow",
+                let f = match (kind, self.out_dtype(gi, &node.name)) {
+                    (BinaryOp::Div, Some(DType::Int32 | DType::Int64)) => "tf.truncatediv",
+                    _ => kind.facts().python,
                 };
                 call2(f)
             }
-            Op::Unary { kind } => call1(match kind {
-                UnaryOp::Neg => "tf.negative",
-                UnaryOp::Sigmoid => "tf.sigmoid",
-                UnaryOp::Tanh => "tf.tanh",
-                UnaryOp::Relu => "tf.nn.relu",
-                UnaryOp::Log => "tf.log",
-                UnaryOp::Exp => "tf.exp",
-                UnaryOp::Square => "tf.square",
-                UnaryOp::Sqrt => "tf.sqrt",
-                UnaryOp::Abs => "tf.abs",
-                UnaryOp::Sign => "tf.sign",
-                UnaryOp::Reciprocal => "tf.reciprocal",
-                UnaryOp::Identity => "tf.identity",
-            }),
+            Op::Unary { kind } => call1(kind.facts().python),
             Op::MatMul { transpose_a, transpose_b } => {
                 let mut flags = String::new();
                 if *transpose_a {
@@ -1090,13 +1067,7 @@ impl<'a> Exporter<'a> {
                 Ok((format!("tf.clip_by_value({}, {}, {}, name={nm})", arg(0)?, arg(1)?, arg(2)?), 1))
             }
             Op::Reduce { kind, axes, keep_dims } => {
-                let f = match kind {
-                    ReduceOp::Sum => "tf.reduce_sum",
-                    ReduceOp::Mean => "tf.reduce_mean",
-                    ReduceOp::Max => "tf.reduce_max",
-                    ReduceOp::Min => "tf.reduce_min",
-                    ReduceOp::Prod => "tf.reduce_prod",
-                };
+                let f = kind.facts().python;
                 let mut extra = String::new();
                 if let Some(ax) = axes {
                     let _ = write!(extra, ", axis={}", py_list(ax));
@@ -1157,20 +1128,12 @@ impl<'a> Exporter<'a> {
                 ),
                 1,
             )),
-            Op::UnaryGrad { kind } => match kind {
-                UnaryOp::Sigmoid | UnaryOp::Tanh | UnaryOp::Sqrt | UnaryOp::Reciprocal => Ok((
-                    format!(
-                        "tf.raw_ops.{}(y={}, dy={}, name={nm})",
-                        node.op.type_name(),
-                        arg(0)?,
-                        arg(1)?
-                    ),
-                    1,
-                )),
-                UnaryOp::Relu => {
-                    Ok((format!("tf.raw_ops.ReluGrad(gradients={}, features={}, name={nm})", arg(1)?, arg(0)?), 1))
+            Op::UnaryGrad { kind } => match kind.grad() {
+                UnaryGrad::Kernel(k) => {
+                    let [(n0, i0), (n1, i1)] = k.facts().tf_args;
+                    Ok((format!("tf.raw_ops.{}({n0}={}, {n1}={}, name={nm})", k.tf_name(), arg(i0)?, arg(i1)?), 1))
                 }
-                _ => Err("flowbench's gradient op has no TF op".to_string()),
+                UnaryGrad::Built(_) => Err("flowbench's gradient op has no TF op".to_string()),
             },
             Op::ExpandDims { axis } => Ok((format!("tf.expand_dims({}, {axis}, name={nm})", arg(0)?), 1)),
             Op::OnesLike => call1("tf.ones_like"),

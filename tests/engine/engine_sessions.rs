@@ -250,3 +250,21 @@ fn gpu_options_are_kept() {
     let s = Session::new(&g, cfg.clone());
     assert_eq!(s.config(), &cfg);
 }
+
+#[test]
+fn kernel_errors_name_the_op_as_the_placement_log_does() {
+    // `BinaryOp::Add` is TF's `AddV2` (and `Div` is `RealDiv`): a kernel error names that type,
+    // as the placement log and shape inference do.
+    let mut g = Graph::new();
+    let a = g.placeholder(DType::Bool, Shape::known(&[2]), Some("a")).unwrap();
+    let b = g.placeholder(DType::Bool, Shape::known(&[2]), Some("b")).unwrap();
+    let c = g.binary(BinaryOp::Add, a, b, None).unwrap();
+    assert_eq!(g.node(c.node).unwrap().op.type_name(), "AddV2");
+    let mut s = Session::new(&g, ConfigProto::default());
+    let t = val(json!([true, false]));
+    let feeds = [Feed { tensor: a, value: t.clone() }, Feed { tensor: b, value: t }];
+    let e = s.run(&g, &[c], &feeds, &[]).unwrap_err();
+    assert_eq!(e.class, ErrorClass::InvalidArgument);
+    assert!(e.message.contains("Op 'AddV2'"), "{}", e.message);
+    assert!(!e.message.contains("'Add'"), "{}", e.message);
+}

@@ -102,6 +102,32 @@ fn unary_ops() {
     let away = (vec![4], vec![-1.5, -0.3, 0.4, 2.0]);
     check("Relu", std::slice::from_ref(&away), un(UnaryOp::Relu));
     check("Abs", &[away], un(UnaryOp::Abs));
+    // Elu on both sides of 0 (its derivative is continuous there); Square on its own, as the
+    // table builds it (`Mul(dy, Mul(x, 2))`).
+    check("Elu", std::slice::from_ref(&any), un(UnaryOp::Elu));
+    check("Elu far left", &[(vec![3], vec![-6.0, -3.5, -0.01])], un(UnaryOp::Elu));
+    check("Square", &[(vec![5], vec![-3.0, -0.5, 0.0, 0.25, 4.0])], un(UnaryOp::Square));
+}
+
+#[test]
+fn elu_and_square_gradients_are_named_as_tf_names_them() {
+    let mut g = Graph::new();
+    let x = g.placeholder(DType::Float32, Shape::known(&[2]), Some("x")).unwrap();
+    let y = g.unary(UnaryOp::Elu, x, None).unwrap();
+    assert_eq!(g.tensor_name(y), "Elu:0");
+    let l = g.reduce(ReduceOp::Sum, y, None, false, None).unwrap();
+    let gr = gradients(&mut g, &[l], &[x]).unwrap();
+    assert_eq!(g.tensor_name(gr[0].unwrap()), "gradients/Elu_grad/EluGrad:0");
+    let n = g.find("gradients/Elu_grad/EluGrad").unwrap();
+    assert_eq!(g.node(n).unwrap().op.type_name(), "EluGrad");
+
+    let mut g = Graph::new();
+    let x = g.placeholder(DType::Float32, Shape::known(&[2]), Some("x")).unwrap();
+    let y = g.unary(UnaryOp::Square, x, None).unwrap();
+    let l = g.reduce(ReduceOp::Sum, y, None, false, None).unwrap();
+    let gr = gradients(&mut g, &[l], &[x]).unwrap();
+    assert_eq!(g.tensor_name(gr[0].unwrap()), "gradients/Square_grad/Mul_1:0");
+    assert!(g.find("gradients/Square_grad/Mul").is_some());
 }
 
 #[test]

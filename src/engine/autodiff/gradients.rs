@@ -1,12 +1,14 @@
 //! Reverse-mode autodiff as TF1 does it: `gradients(ys, xs)` adds gradient ops to the graph under
 //! a `gradients/` name scope (one `gradients/<op>_grad/` scope per op), so they can be seen and
-//! fetched. One `match` ([`op_gradient`]) says how each op's inputs get their gradients.
+//! fetched. One `match` ([`op_gradient`]) says how each op's inputs get their gradients; a unary
+//! op's comes from its row of the op table (`graph::elementwise`): a gradient-kernel node
+//! (`SigmoidGrad`, `EluGrad`, ...) or a recipe of other ops (`built_unary_grad`).
 
 use crate::engine::dtype::DType;
 use crate::engine::error::{Error, Result};
+use crate::engine::graph::elementwise::{BinaryOp, GradReads, GradRecipe, ReduceOp, UnaryGrad, UnaryOp};
 use crate::engine::graph::op::Op;
 use crate::engine::graph::{Graph, NodeId, NodeSpec, Output};
-use crate::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
 use crate::engine::value::Value;
 use std::collections::HashMap;
 
@@ -242,28 +244,15 @@ fn op_gradient(
             if !float_like(g, a) {
                 return Err(GradError::NotDifferentiable);
             }
-            let gx = match kind {
-                UnaryOp::Neg => g.unary(UnaryOp::Neg, dy, Some("Neg"))?,
-                UnaryOp::Sigmoid | UnaryOp::Tanh | UnaryOp::Sqrt | UnaryOp::Reciprocal => {
-                    add(g, &format!("{}Grad", node.op.type_name()), Op::UnaryGrad { kind: *kind }, vec![y, dy])?
+            let gx = match kind.grad() {
+                UnaryGrad::Kernel(k) => {
+                    let operand = match k.facts().reads {
+                        GradReads::Output => y,
+                        GradReads::Input => a,
+                    };
+                    add(g, k.tf_name(), Op::UnaryGrad { kind: *kind }, vec![operand, dy])?
                 }
-                UnaryOp::Relu => add(g, "ReluGrad", Op::UnaryGrad { kind: *kind }, vec![a, dy])?,
-                UnaryOp::Log => {
-                    let r = g.unary(UnaryOp::Reciprocal, a, Some("Reciprocal"))?;
-                    g.binary(BinaryOp::Mul, dy, r, Some("mul"))?
-                }
-                UnaryOp::Exp => g.binary(BinaryOp::Mul, dy, y, Some("mul"))?,
-                UnaryOp::Square => {
-                    let two = constant_like(g, a, 2.0, "Const")?;
-                    let t = g.binary(BinaryOp::Mul, a, two, Some("Mul"))?;
-                    g.binary(BinaryOp::Mul, dy, t, Some("Mul_1"))?
-                }
-                UnaryOp::Abs => {
-                    let s = g.unary(UnaryOp::Sign, a, Some("Sign"))?;
-                    g.binary(BinaryOp::Mul, dy, s, Some("mul"))?
-                }
-                UnaryOp::Sign => g.add(Some("zeros_like"), NodeSpec::new(Op::ZerosLike, vec![a]))?.out(),
-                UnaryOp::Identity => dy,
+                UnaryGrad::Built(recipe) => built_unary_grad(g, recipe, a, y, dy)?,
             };
             vec![Some(gx)]
         }
@@ -351,5 +340,29 @@ fn op_gradient(
         | Op::ReduceGrad { .. }
         | Op::SoftmaxGrad
         | Op::SigmoidCrossEntropyGrad => return Err(GradError::NotDifferentiable),
+    })
+}
+
+/// The gradients of unary ops built from other ops, named as TF's Python gradient functions name
+/// them under `gradients/<op>_grad/`.
+fn built_unary_grad(g: &mut Graph, recipe: GradRecipe, a: Output, y: Output, dy: Output) -> Result<Output> {
+    Ok(match recipe {
+        GradRecipe::Negate => g.unary(UnaryOp::Neg, dy, Some("Neg"))?,
+        GradRecipe::MulReciprocalOfInput => {
+            let r = g.unary(UnaryOp::Reciprocal, a, Some("Reciprocal"))?;
+            g.binary(BinaryOp::Mul, dy, r, Some("mul"))?
+        }
+        GradRecipe::MulOutput => g.binary(BinaryOp::Mul, dy, y, Some("mul"))?,
+        GradRecipe::MulTwiceInput => {
+            let two = constant_like(g, a, 2.0, "Const")?;
+            let t = g.binary(BinaryOp::Mul, a, two, Some("Mul"))?;
+            g.binary(BinaryOp::Mul, dy, t, Some("Mul_1"))?
+        }
+        GradRecipe::MulSignOfInput => {
+            let s = g.unary(UnaryOp::Sign, a, Some("Sign"))?;
+            g.binary(BinaryOp::Mul, dy, s, Some("mul"))?
+        }
+        GradRecipe::Zeros => g.add(Some("zeros_like"), NodeSpec::new(Op::ZerosLike, vec![a]))?.out(),
+        GradRecipe::PassThrough => dy,
     })
 }

@@ -9,9 +9,9 @@
 use crate::engine::autodiff::gradients::gradients;
 use crate::engine::dtype::DType;
 use crate::engine::error::{Error, Result};
+use crate::engine::graph::elementwise::BinaryOp;
 use crate::engine::graph::op::Op;
 use crate::engine::graph::{Graph, Initializer, NodeId, NodeSpec, Output};
-use crate::engine::kernels::BinaryOp;
 use crate::engine::value::Value;
 use serde::{Deserialize, Serialize};
 

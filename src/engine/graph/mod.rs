@@ -2,15 +2,21 @@
 //! variable scopes, construction-time validation (a refused node leaves the graph unchanged) and
 //! the builder functions the seed's programs use (`constant`, `placeholder`, `Variable`,
 //! `get_variable`, `global_variables_initializer`, ...).
+//!
+//! Beside it: `op` (the `Op` enum and its table of static facts), `elementwise` (the op table of
+//! the elementwise and reduction ops) and `infer` (shape inference).
 
+pub mod elementwise;
+pub mod infer;
 pub mod op;
 pub mod tensor_name;
 
 use crate::engine::dtype::DType;
 use crate::engine::error::{Error, Result};
-use crate::engine::graph::op::{ConstValue, InputInfo, NodeContext, Op, infer};
+use crate::engine::graph::elementwise::{BinaryOp, ReduceOp, UnaryOp};
+use crate::engine::graph::infer::{InputInfo, NodeContext, infer};
+use crate::engine::graph::op::{ConstValue, Op};
 use crate::engine::kernels::random;
-use crate::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
 use crate::engine::runtime::device::DeviceSpec;
 use crate::engine::shape::Shape;
 use crate::engine::value::Value;

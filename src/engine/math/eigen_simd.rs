@@ -1,4 +1,5 @@
-//! 8-wide AVX2 versions of the packet-path lanes of [`eigen_math`](crate::engine::math::eigen).
+//! 8-wide AVX2 versions of the packet-path lanes of [`lanes`](crate::engine::math::lanes); this
+//! file imports only the lanes, and `eigen` dispatches to it.
 //!
 //! Every function here computes, for the *packet part* of a tensor (a length that is a multiple
 //! of [`PACKET_SIZE`]; callers pass `&x[..packet_len(n)]`), exactly the bits that the
@@ -27,8 +28,8 @@
 //! time) and otherwise fall back to the scalar lane functions.
 
 #[cfg(doc)]
-use crate::engine::math::eigen::PACKET_SIZE;
-use crate::engine::math::eigen::{
+use crate::engine::math::lanes::PACKET_SIZE;
+use crate::engine::math::lanes::{
     exp_packet_lane, log_packet_lane, reciprocal_packet_lane, sigmoid_grad_packet_lane, sigmoid_packet_lane,
     tanh_grad_packet_lane, tanh_lane,
 };

@@ -3,13 +3,20 @@
 //! with no ndarray bookkeeping per op, and with reads of variables, constants, feeds and
 //! identities aliased instead of copied. Each run checks that the feed shapes are the ones it was
 //! built for; otherwise the session uses the general path. Both paths compute the same formulas
-//! in the same order (tests check training is bit-identical), so this is only about speed.
+//! in the same order (the formulas of `kernels::elementwise`; tests check training is
+//! bit-identical), so this is only about speed. It knows feeds (`runtime::feed`) but not sessions.
 
 use crate::engine::error::{Error, Result};
+use crate::engine::graph::elementwise::{BinaryOp, GradKernel, ReduceOp, UnaryGrad, UnaryOp};
 use crate::engine::graph::op::Op;
 use crate::engine::graph::{Graph, NodeId};
-use crate::engine::kernels::{self, BinaryOp, ReduceOp, UnaryOp};
-use crate::engine::runtime::session::Feed;
+use crate::engine::kernels::elementwise::{
+    binary_arith, eigen_unary, eigen_unary_grad, unary_grad_scalar, unary_scalar,
+};
+use crate::engine::kernels::matmul::uses_eigen_matmul;
+use crate::engine::kernels::nn::{sigmoid_xent_f32, sigmoid_xent_grad_f32};
+use crate::engine::kernels::sum_f32;
+use crate::engine::runtime::feed::Feed;
 use crate::engine::value::Value;
 
 /// Where an instruction reads a float32 slice.
@@ -35,6 +42,14 @@ enum Mode {
     RowA,
 }
 
+/// The binary ops the fast path runs (the others keep a plan on the general path).
+fn lowers_binary(op: BinaryOp) -> bool {
+    match op {
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Maximum | BinaryOp::Minimum => true,
+        BinaryOp::Pow | BinaryOp::Less | BinaryOp::Greater => false,
+    }
+}
+
 /// True when `row` is one row (`[n]`, `[1, n]`, ...) of a `full` shape whose last dim is `n`.
 fn is_row_of(row: &[usize], full: &[usize]) -> bool {
     match (row.split_last(), full.last()) {
@@ -51,7 +66,7 @@ enum Instr {
     ReduceAll { x: Loc, out: usize, mean: bool },
     Clip { x: Loc, lo: Loc, hi: Loc, out: usize },
     ClipGrad { t: Loc, lo: Loc, hi: Loc, dy: Loc, out: usize },
-    UnaryGrad { kind: UnaryOp, a: Loc, dy: Loc, out: usize },
+    UnaryGrad { kind: GradKernel, a: Loc, dy: Loc, out: usize },
     ReduceGradAll { dy: Loc, out: usize, mean: bool },
     SigmoidXent { z: Loc, x: Loc, out: usize },
     SumRows { g: Loc, out: usize },
@@ -253,15 +268,7 @@ impl FastProgram {
                 }
                 Op::NoOp => None,
                 Op::Binary { kind } => {
-                    if !matches!(
-                        kind,
-                        BinaryOp::Add
-                            | BinaryOp::Sub
-                            | BinaryOp::Mul
-                            | BinaryOp::Div
-                            | BinaryOp::Maximum
-                            | BinaryOp::Minimum
-                    ) {
+                    if !lowers_binary(*kind) {
                         return None;
                     }
                     let (sa, sb) = (in_shape(0)?, in_shape(1)?);
@@ -295,7 +302,7 @@ impl FastProgram {
                     }
                     let (m, k) = if *transpose_a { (sa[1], sa[0]) } else { (sa[0], sa[1]) };
                     let n = if *transpose_b { sb[0] } else { sb[1] };
-                    if !kernels::uses_eigen_matmul(m, k, n) || m * n == 0 {
+                    if !uses_eigen_matmul(m, k, n) || m * n == 0 {
                         return None;
                     }
                     let out = new_buf(&mut p, &shape);
@@ -331,11 +338,14 @@ impl FastProgram {
                     Some(Loc::Buf(out))
                 }
                 Op::UnaryGrad { kind } => {
+                    let UnaryGrad::Kernel(kind) = kind.grad() else {
+                        return None;
+                    };
                     if in_shape(0)? != in_shape(1)? {
                         return None;
                     }
                     let out = new_buf(&mut p, &shape);
-                    p.instrs.push(Instr::UnaryGrad { kind: *kind, a: input(0)?, dy: input(1)?, out });
+                    p.instrs.push(Instr::UnaryGrad { kind, a: input(0)?, dy: input(1)?, out });
                     Some(Loc::Buf(out))
                 }
                 Op::ReduceGrad { kind: kind @ (ReduceOp::Sum | ReduceOp::Mean), axes: None, .. } => {
@@ -560,24 +570,26 @@ fn exec(ins: &Instr, bufs: &[Vec<f32>], feeds: &[Feed], vars: &mut [Option<Value
         Instr::Bin { op, a, b, mode, .. } => {
             let (xs, ys) = (rd!(a), rd!(b));
             let same_len = xs.len() == o.len() && ys.len() == o.len();
+            use BinaryOp as B;
             match (op, mode) {
-                (BinaryOp::Maximum, Mode::Same) if same_len => crate::engine::math::eigen::maximum_f32(xs, ys, o),
-                (BinaryOp::Minimum, Mode::Same) if same_len => crate::engine::math::eigen::minimum_f32(xs, ys, o),
-                (BinaryOp::Add, _) => bin_apply(mode, xs, ys, o, |x, y| x + y)?,
-                (BinaryOp::Sub, _) => bin_apply(mode, xs, ys, o, |x, y| x - y)?,
-                (BinaryOp::Mul, _) => bin_apply(mode, xs, ys, o, |x, y| x * y)?,
-                (BinaryOp::Div, _) => bin_apply(mode, xs, ys, o, |x, y| x / y)?,
-                (BinaryOp::Maximum, _) => bin_apply(mode, xs, ys, o, |x, y| if x < y { y } else { x })?,
-                _ => bin_apply(mode, xs, ys, o, |x, y| if y < x { y } else { x })?,
+                (B::Maximum, Mode::Same) if same_len => crate::engine::math::eigen::maximum_f32(xs, ys, o),
+                (B::Minimum, Mode::Same) if same_len => crate::engine::math::eigen::minimum_f32(xs, ys, o),
+                (B::Add, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Add, x, y))?,
+                (B::Sub, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Sub, x, y))?,
+                (B::Mul, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Mul, x, y))?,
+                (B::Div, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Div, x, y))?,
+                (B::Maximum, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Maximum, x, y))?,
+                (B::Minimum, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Minimum, x, y))?,
+                (B::Pow | B::Less | B::Greater, _) => return Err(Error::internal("fast path: binary op not lowered")),
             }
         }
         Instr::Un { op, x, .. } => {
             let xs = rd!(x);
-            match kernels::eigen_unary(op) {
+            match eigen_unary(op) {
                 Some(f) if xs.len() == o.len() => f(xs, o),
                 _ => {
                     for (o, &v) in o.iter_mut().zip(xs) {
-                        *o = kernels::unary_f32(op, v);
+                        *o = unary_scalar(op, v);
                     }
                 }
             }
@@ -591,7 +603,7 @@ fn exec(ins: &Instr, bufs: &[Vec<f32>], feeds: &[Feed], vars: &mut [Option<Value
         }
         Instr::ReduceAll { x, mean, .. } => {
             let xs = rd!(x);
-            let s = 0.0f32 + kernels::sum_f32(xs);
+            let s = 0.0f32 + sum_f32(xs);
             if let Some(v) = o.first_mut() {
                 *v = if mean { s / xs.len() as f32 } else { s };
             }
@@ -613,11 +625,11 @@ fn exec(ins: &Instr, bufs: &[Vec<f32>], feeds: &[Feed], vars: &mut [Option<Value
         }
         Instr::UnaryGrad { kind, a, dy, .. } => {
             let (xs, ds) = (rd!(a), rd!(dy));
-            match crate::engine::kernels::grad::eigen_unary_grad(kind) {
+            match eigen_unary_grad(kind) {
                 Some(f) if xs.len() == o.len() && ds.len() == o.len() => f(xs, ds, o),
                 _ => {
                     for ((o, &a), &d) in o.iter_mut().zip(xs).zip(ds) {
-                        *o = crate::engine::kernels::grad::unary_grad_f32(kind, a, d);
+                        *o = unary_grad_scalar(kind, a, d);
                     }
                 }
             }
@@ -645,13 +657,13 @@ fn exec(ins: &Instr, bufs: &[Vec<f32>], feeds: &[Feed], vars: &mut [Option<Value
         Instr::SigmoidXent { z, x, .. } => {
             let (zs, xs) = (rd!(z), rd!(x));
             for ((o, &z), &x) in o.iter_mut().zip(zs).zip(xs) {
-                *o = kernels::sigmoid_xent_f32(z, x);
+                *o = sigmoid_xent_f32(z, x);
             }
         }
         Instr::SigmoidXentGrad { z, x, dy, .. } => {
             let (zs, xs, ds) = (rd!(z), rd!(x), rd!(dy));
             for (((o, &z), &x), &d) in o.iter_mut().zip(zs).zip(xs).zip(ds) {
-                *o = crate::engine::kernels::grad::sigmoid_xent_grad_f32(z, x, d);
+                *o = sigmoid_xent_grad_f32(z, x, d);
             }
         }
         Instr::Copy { src, .. } => {

@@ -6,12 +6,13 @@ use crate::engine::dtype::DType;
 use crate::engine::error::{Error, ErrorClass, Result};
 use crate::engine::graph::op::Op;
 use crate::engine::graph::{Graph, NodeId, Output};
-use crate::engine::kernels;
-use crate::engine::kernels::grad;
 use crate::engine::kernels::random::{self, Philox};
+use crate::engine::kernels::{apply, cast, elementwise, matmul, nn, reduce};
 use crate::engine::runtime::device::{self, Placement};
 use crate::engine::runtime::fastpath::{FastProgram, StepView};
-use crate::engine::shape::tuple_form;
+use crate::engine::runtime::feed::check_feed;
+/// A feed of a run (defined in `runtime::feed`, kept here for the callers of `session`).
+pub use crate::engine::runtime::feed::{Feed, coerce_feed};
 use crate::engine::value::Value;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -96,15 +97,6 @@ pub struct SessionStats {
     pub run_count: u64,
     /// Seconds the session has been open (until it was closed, for a closed one).
     pub open_secs: f64,
-}
-
-/// One feed: a tensor of the session's graph and the value that replaces it.
-#[derive(Clone, Debug)]
-pub struct Feed {
-    /// The fed tensor.
-    pub tensor: Output,
-    /// Its value.
-    pub value: Value,
 }
 
 /// The result of a run.
@@ -698,10 +690,10 @@ impl Session {
                     Op::Identity => outs[0].clone_from(get(&step.inputs[0])?),
                     Op::NoOp => {}
                     Op::Binary { kind } => {
-                        kernels::binary(*kind, get(&step.inputs[0])?, get(&step.inputs[1])?, &mut outs[0], pool)?
+                        elementwise::binary(*kind, get(&step.inputs[0])?, get(&step.inputs[1])?, &mut outs[0], pool)?
                     }
-                    Op::Unary { kind } => kernels::unary(*kind, get(&step.inputs[0])?, &mut outs[0], pool)?,
-                    Op::MatMul { transpose_a, transpose_b } => kernels::matmul(
+                    Op::Unary { kind } => elementwise::unary(*kind, get(&step.inputs[0])?, &mut outs[0], pool)?,
+                    Op::MatMul { transpose_a, transpose_b } => matmul::matmul(
                         get(&step.inputs[0])?,
                         get(&step.inputs[1])?,
                         *transpose_a,
@@ -709,43 +701,43 @@ impl Session {
                         &mut outs[0],
                         pool,
                     )?,
-                    Op::ClipByValue => kernels::clip_by_value(
+                    Op::ClipByValue => nn::clip_by_value(
                         get(&step.inputs[0])?,
                         get(&step.inputs[1])?,
                         get(&step.inputs[2])?,
                         &mut outs[0],
                     )?,
                     Op::Reduce { kind, axes, keep_dims } => {
-                        kernels::reduce(*kind, get(&step.inputs[0])?, axes.as_deref(), *keep_dims, &mut outs[0])?
+                        reduce::reduce(*kind, get(&step.inputs[0])?, axes.as_deref(), *keep_dims, &mut outs[0])?
                     }
-                    Op::Softmax => kernels::softmax(get(&step.inputs[0])?, &mut outs[0])?,
-                    Op::SigmoidCrossEntropyWithLogits => kernels::sigmoid_cross_entropy_with_logits(
+                    Op::Softmax => nn::softmax(get(&step.inputs[0])?, &mut outs[0])?,
+                    Op::SigmoidCrossEntropyWithLogits => nn::sigmoid_cross_entropy_with_logits(
                         get(&step.inputs[0])?,
                         get(&step.inputs[1])?,
                         &mut outs[0],
                     )?,
                     Op::SoftmaxCrossEntropyWithLogits => {
                         let (l, b) = outs.split_at_mut(1);
-                        kernels::softmax_cross_entropy_with_logits(
+                        nn::softmax_cross_entropy_with_logits(
                             get(&step.inputs[0])?,
                             get(&step.inputs[1])?,
                             &mut l[0],
                             &mut b[0],
                         )?
                     }
-                    Op::Fill { dtype, shape, value } => kernels::fill(*dtype, shape, *value, &mut outs[0]),
-                    Op::Cast { to } => kernels::cast(get(&step.inputs[0])?, *to, &mut outs[0])?,
+                    Op::Fill { dtype, shape, value } => cast::fill(*dtype, shape, *value, &mut outs[0]),
+                    Op::Cast { to } => cast::cast(get(&step.inputs[0])?, *to, &mut outs[0])?,
                     Op::UnaryGrad { kind } => {
-                        grad::unary_grad(*kind, get(&step.inputs[0])?, get(&step.inputs[1])?, &mut outs[0])?
+                        elementwise::unary_grad(*kind, get(&step.inputs[0])?, get(&step.inputs[1])?, &mut outs[0])?
                     }
-                    Op::ClipByValueGrad => grad::clip_by_value_grad(
+                    Op::ClipByValueGrad => nn::clip_by_value_grad(
                         get(&step.inputs[0])?,
                         get(&step.inputs[1])?,
                         get(&step.inputs[2])?,
                         get(&step.inputs[3])?,
                         &mut outs[0],
                     )?,
-                    Op::MaximumMinimumGrad { is_max, for_x } => grad::maximum_minimum_grad(
+                    Op::MaximumMinimumGrad { is_max, for_x } => elementwise::maximum_minimum_grad(
                         *is_max,
                         *for_x,
                         get(&step.inputs[0])?,
@@ -759,7 +751,7 @@ impl Session {
                         if g.shape() == like.shape() {
                             outs[0].clone_from(g);
                         } else {
-                            kernels::sum_to_shape(g, like.shape(), &mut outs[0])?;
+                            reduce::sum_to_shape(g, like.shape(), &mut outs[0])?;
                         }
                     }
                     Op::ReduceGrad { kind, axes, keep_dims } => {
@@ -767,7 +759,7 @@ impl Session {
                             Some(src) => Some(get(src)?),
                             None => None,
                         };
-                        grad::reduce_grad(
+                        reduce::reduce_grad(
                             *kind,
                             axes.as_deref(),
                             *keep_dims,
@@ -777,16 +769,16 @@ impl Session {
                             &mut outs[0],
                         )?
                     }
-                    Op::SoftmaxGrad => grad::softmax_grad(get(&step.inputs[0])?, get(&step.inputs[1])?, &mut outs[0])?,
-                    Op::SigmoidCrossEntropyGrad => grad::sigmoid_cross_entropy_grad(
+                    Op::SoftmaxGrad => nn::softmax_grad(get(&step.inputs[0])?, get(&step.inputs[1])?, &mut outs[0])?,
+                    Op::SigmoidCrossEntropyGrad => nn::sigmoid_cross_entropy_grad(
                         get(&step.inputs[0])?,
                         get(&step.inputs[1])?,
                         get(&step.inputs[2])?,
                         &mut outs[0],
                     )?,
-                    Op::ExpandDims { axis } => grad::expand_dims(get(&step.inputs[0])?, *axis, &mut outs[0])?,
-                    Op::OnesLike => grad::fill_like(get(&step.inputs[0])?, 1.0, &mut outs[0]),
-                    Op::ZerosLike => grad::fill_like(get(&step.inputs[0])?, 0.0, &mut outs[0]),
+                    Op::ExpandDims { axis } => cast::expand_dims(get(&step.inputs[0])?, *axis, &mut outs[0])?,
+                    Op::OnesLike => cast::fill_like(get(&step.inputs[0])?, 1.0, &mut outs[0]),
+                    Op::ZerosLike => cast::fill_like(get(&step.inputs[0])?, 0.0, &mut outs[0]),
                     Op::ApplyGradientDescent | Op::ApplyMomentum { .. } | Op::ApplyAdam { .. } | Op::ApplyRMSProp => {
                         let mut taken: [Option<Value>; 3] = [None, None, None];
                         for (k, &slot) in step.ref_slots.iter().enumerate().take(3) {
@@ -810,9 +802,9 @@ impl Session {
                         let [a, b, c] = &mut taken;
                         let res = match (&node.op, a, b, c) {
                             (Op::ApplyGradientDescent, Some(w), _, _) => {
-                                grad::apply_gradient_descent(w, get(&step.inputs[1])?, get(&step.inputs[2])?)
+                                apply::apply_gradient_descent(w, get(&step.inputs[1])?, get(&step.inputs[2])?)
                             }
-                            (Op::ApplyMomentum { use_nesterov }, Some(w), Some(acc), _) => grad::apply_momentum(
+                            (Op::ApplyMomentum { use_nesterov }, Some(w), Some(acc), _) => apply::apply_momentum(
                                 w,
                                 acc,
                                 get(&step.inputs[2])?,
@@ -821,7 +813,7 @@ impl Session {
                                 *use_nesterov,
                             ),
                             (Op::ApplyAdam { use_nesterov }, Some(w), Some(m), Some(v)) => {
-                                let sc = grad::AdamScalars {
+                                let sc = apply::AdamScalars {
                                     beta1_power: get(&step.inputs[3])?,
                                     beta2_power: get(&step.inputs[4])?,
                                     lr: get(&step.inputs[5])?,
@@ -829,9 +821,9 @@ impl Session {
                                     beta2: get(&step.inputs[7])?,
                                     epsilon: get(&step.inputs[8])?,
                                 };
-                                grad::apply_adam(w, m, v, &sc, get(&step.inputs[9])?, *use_nesterov)
+                                apply::apply_adam(w, m, v, &sc, get(&step.inputs[9])?, *use_nesterov)
                             }
-                            (Op::ApplyRMSProp, Some(w), Some(ms), Some(mom)) => grad::apply_rms_prop(
+                            (Op::ApplyRMSProp, Some(w), Some(ms), Some(mom)) => apply::apply_rms_prop(
                                 w,
                                 ms,
                                 mom,
@@ -985,41 +977,4 @@ fn lower(graph: &Graph, p: &Plan, feeds: &[Feed]) -> Option<FastProgram> {
         eprintln!("flowbench: run plan not lowered at {reason}");
     }
     fast
-}
-
-fn check_feed(graph: &Graph, f: &Feed) -> Result<()> {
-    let Some((dtype, shape)) = graph.output_info(f.tensor) else {
-        return Err(Error::value_error(
-            "Cannot interpret feed_dict key as Tensor: it is not an element of this graph.",
-        ));
-    };
-    let name = || graph.tensor_name(f.tensor);
-    if !shape.is_compatible_with_dims(f.value.shape()) {
-        return Err(Error::value_error(format!(
-            "Cannot feed value of shape {} for Tensor {}, which has shape {}",
-            tuple_form(f.value.shape()),
-            name(),
-            shape
-        ))
-        .at(graph.node(f.tensor.node).map_or(String::new(), |n| n.name.clone())));
-    }
-    if f.value.dtype() != *dtype {
-        return Err(Error::value_error(format!(
-            "Cannot feed value of dtype {} for Tensor {}, which has dtype {}",
-            f.value.dtype(),
-            name(),
-            dtype
-        ))
-        .at(graph.node(f.tensor.node).map_or(String::new(), |n| n.name.clone())));
-    }
-    Ok(())
-}
-
-/// Converts a feed value to the fed tensor's dtype, as TF's numpy conversion does (`[[1, 2]]` fed
-/// to a float32 placeholder becomes float32).
-pub fn coerce_feed(graph: &Graph, tensor: Output, value: Value) -> Value {
-    match graph.output_info(tensor) {
-        Some((d, _)) if *d != value.dtype() => value.cast(*d),
-        _ => value,
-    }
 }

@@ -1,0 +1,211 @@
+//! The optimizers' apply kernels (`ApplyGradientDescent`, `ApplyMomentum`, `ApplyAdam`,
+//! `ApplyRMSProp`): the variables are updated in place, with TF's order of operations.
+
+use crate::engine::dtype::DType;
+use crate::engine::error::{Error, Result};
+use crate::engine::kernels::{FloatValue, slice};
+use crate::engine::value::Value;
+
+fn scalar<T: FloatValue>(v: &Value, what: &str) -> Result<T> {
+    let s = slice::<T>(v, what)?;
+    match s {
+        [x] => Ok(*x),
+        _ => Err(Error::invalid_argument(format!(
+            "{what} is not a scalar: {}",
+            crate::engine::kernels::tf_shape(v.shape())
+        ))),
+    }
+}
+
+fn var_slices<'a, T: FloatValue, const N: usize>(
+    vars: [&'a mut Value; N],
+    grad: &Value,
+    op: &str,
+) -> Result<[&'a mut [T]; N]> {
+    let mut out: [Option<&'a mut [T]>; N] = [const { None }; N];
+    for (slot, v) in out.iter_mut().zip(vars) {
+        if v.shape() != grad.shape() {
+            return Err(Error::invalid_argument(format!(
+                "{op}: var and grad do not have the same shape{} {}",
+                crate::engine::kernels::tf_shape(v.shape()),
+                crate::engine::kernels::tf_shape(grad.shape())
+            )));
+        }
+        *slot = Some(
+            T::get_mut(v)
+                .and_then(|a| a.as_slice_mut())
+                .ok_or_else(|| Error::invalid_argument(format!("{op}: variables must be float tensors")))?,
+        );
+    }
+    // Every slot was filled above (or the function returned).
+    let filled = out.map(|s| s.unwrap_or_default());
+    Ok(filled)
+}
+
+/// `ApplyGradientDescent`: `var -= delta * alpha`.
+pub fn apply_gradient_descent(var: &mut Value, alpha: &Value, delta: &Value) -> Result<()> {
+    match delta.dtype() {
+        DType::Float32 => apply_gd_t::<f32>(var, alpha, delta),
+        DType::Float64 => apply_gd_t::<f64>(var, alpha, delta),
+        d => Err(Error::invalid_argument(format!("ApplyGradientDescent: no kernel for dtype {d}"))),
+    }
+}
+
+fn apply_gd_t<T: FloatValue>(var: &mut Value, alpha: &Value, delta: &Value) -> Result<()> {
+    let a = scalar::<T>(alpha, "alpha")?;
+    let g = slice::<T>(delta, "delta")?;
+    let [w] = var_slices::<T, 1>([var], delta, "ApplyGradientDescent")?;
+    for (v, &g) in w.iter_mut().zip(g) {
+        *v = *v - g * a;
+    }
+    Ok(())
+}
+
+/// `ApplyMomentum`: `accum = accum * momentum + grad`, then `var -= accum * lr`
+/// (Nesterov: `var -= grad * lr + accum * momentum * lr`).
+pub fn apply_momentum(
+    var: &mut Value,
+    accum: &mut Value,
+    lr: &Value,
+    grad: &Value,
+    momentum: &Value,
+    nesterov: bool,
+) -> Result<()> {
+    match grad.dtype() {
+        DType::Float32 => apply_momentum_t::<f32>(var, accum, lr, grad, momentum, nesterov),
+        DType::Float64 => apply_momentum_t::<f64>(var, accum, lr, grad, momentum, nesterov),
+        d => Err(Error::invalid_argument(format!("ApplyMomentum: no kernel for dtype {d}"))),
+    }
+}
+
+fn apply_momentum_t<T: FloatValue>(
+    var: &mut Value,
+    accum: &mut Value,
+    lr: &Value,
+    grad: &Value,
+    momentum: &Value,
+    nesterov: bool,
+) -> Result<()> {
+    let (lr, mo) = (scalar::<T>(lr, "lr")?, scalar::<T>(momentum, "momentum")?);
+    let g = slice::<T>(grad, "grad")?;
+    let [w, acc] = var_slices::<T, 2>([var, accum], grad, "ApplyMomentum")?;
+    for ((v, a), &g) in w.iter_mut().zip(acc.iter_mut()).zip(g) {
+        *a = *a * mo + g;
+        if nesterov {
+            *v = *v - (g * lr + *a * mo * lr);
+        } else {
+            *v = *v - *a * lr;
+        }
+    }
+    Ok(())
+}
+
+/// The scalar hyper-parameters of `ApplyAdam`.
+pub struct AdamScalars<'a> {
+    /// `beta1^t`.
+    pub beta1_power: &'a Value,
+    /// `beta2^t`.
+    pub beta2_power: &'a Value,
+    /// Learning rate.
+    pub lr: &'a Value,
+    /// beta1.
+    pub beta1: &'a Value,
+    /// beta2.
+    pub beta2: &'a Value,
+    /// epsilon.
+    pub epsilon: &'a Value,
+}
+
+/// TF's `ApplyAdam`: `lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)`, `m += (g - m) * (1 - beta1)`,
+/// `v += (g^2 - v) * (1 - beta2)`, `var -= (m * lr_t) / (sqrt(v) + epsilon)`.
+pub fn apply_adam(
+    var: &mut Value,
+    m: &mut Value,
+    v: &mut Value,
+    s: &AdamScalars<'_>,
+    grad: &Value,
+    nesterov: bool,
+) -> Result<()> {
+    match grad.dtype() {
+        DType::Float32 => apply_adam_t::<f32>(var, m, v, s, grad, nesterov),
+        DType::Float64 => apply_adam_t::<f64>(var, m, v, s, grad, nesterov),
+        d => Err(Error::invalid_argument(format!("ApplyAdam: no kernel for dtype {d}"))),
+    }
+}
+
+fn apply_adam_t<T: FloatValue>(
+    var: &mut Value,
+    m: &mut Value,
+    v: &mut Value,
+    s: &AdamScalars<'_>,
+    grad: &Value,
+    nesterov: bool,
+) -> Result<()> {
+    let b1p = scalar::<T>(s.beta1_power, "beta1_power")?;
+    let b2p = scalar::<T>(s.beta2_power, "beta2_power")?;
+    let lr = scalar::<T>(s.lr, "lr")?;
+    let b1 = scalar::<T>(s.beta1, "beta1")?;
+    let b2 = scalar::<T>(s.beta2, "beta2")?;
+    let eps = scalar::<T>(s.epsilon, "epsilon")?;
+    let g = slice::<T>(grad, "grad")?;
+    let alpha = lr * (T::ONE - b2p).sqrt() / (T::ONE - b1p);
+    let (one_b1, one_b2) = (T::ONE - b1, T::ONE - b2);
+    let [ws, ms, vs] = var_slices::<T, 3>([var, m, v], grad, "ApplyAdam")?;
+    for (((w, m), v), &g) in ws.iter_mut().zip(ms.iter_mut()).zip(vs.iter_mut()).zip(g) {
+        *m = *m + (g - *m) * one_b1;
+        *v = *v + (g * g - *v) * one_b2;
+        if nesterov {
+            *w = *w - ((g * one_b1 + b1 * *m) * alpha) / (v.sqrt() + eps);
+        } else {
+            *w = *w - (*m * alpha) / (v.sqrt() + eps);
+        }
+    }
+    Ok(())
+}
+
+/// TF's `ApplyRMSProp`: `ms += (g^2 - ms) * (1 - rho)`,
+/// `mom = mom * momentum + (g * lr) / sqrt(ms + epsilon)`, `var -= mom`.
+#[allow(clippy::too_many_arguments)]
+pub fn apply_rms_prop(
+    var: &mut Value,
+    ms: &mut Value,
+    mom: &mut Value,
+    lr: &Value,
+    rho: &Value,
+    momentum: &Value,
+    epsilon: &Value,
+    grad: &Value,
+) -> Result<()> {
+    match grad.dtype() {
+        DType::Float32 => apply_rms_t::<f32>(var, ms, mom, lr, rho, momentum, epsilon, grad),
+        DType::Float64 => apply_rms_t::<f64>(var, ms, mom, lr, rho, momentum, epsilon, grad),
+        d => Err(Error::invalid_argument(format!("ApplyRMSProp: no kernel for dtype {d}"))),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn apply_rms_t<T: FloatValue>(
+    var: &mut Value,
+    ms: &mut Value,
+    mom: &mut Value,
+    lr: &Value,
+    rho: &Value,
+    momentum: &Value,
+    epsilon: &Value,
+    grad: &Value,
+) -> Result<()> {
+    let (lr, rho, mo, eps) = (
+        scalar::<T>(lr, "lr")?,
+        scalar::<T>(rho, "rho")?,
+        scalar::<T>(momentum, "momentum")?,
+        scalar::<T>(epsilon, "epsilon")?,
+    );
+    let g = slice::<T>(grad, "grad")?;
+    let [ws, mss, moms] = var_slices::<T, 3>([var, ms, mom], grad, "ApplyRMSProp")?;
+    for (((w, s), m), &g) in ws.iter_mut().zip(mss.iter_mut()).zip(moms.iter_mut()).zip(g) {
+        *s = *s + (g * g - *s) * (T::ONE - rho);
+        *m = *m * mo + (g * lr) / (*s + eps).sqrt();
+        *w = *w - *m;
+    }
+    Ok(())
+}

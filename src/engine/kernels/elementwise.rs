@@ -1,0 +1,412 @@
+//! The elementwise ops of the op table (`graph::elementwise`): the formula of each binary and
+//! unary op, written once and used by both the general kernels here and the fast path
+//! (`binary_arith`, `unary_scalar`, `unary_grad_scalar`), the TF-exact float32 slice functions
+//! where TF's Eigen kernels differ from the plain formula (`eigen_unary`, `eigen_unary_grad`),
+//! the kernels over tensors (`binary`, `unary`, `unary_grad`, `maximum_minimum_grad`).
+//!
+//! Every `match` here is exhaustive over the op enums: an op added to the table does not
+//! compile until it has its formulas here.
+
+use crate::engine::dtype::DType;
+use crate::engine::error::{Error, Result};
+use crate::engine::graph::elementwise::{BinaryOp, GradKernel, UnaryGrad, UnaryOp};
+use crate::engine::kernels::broadcast::{bin, broadcast_index, check_broadcastable, map, plan_broadcast};
+use crate::engine::kernels::{
+    Float, FloatValue, GradFloat, Int, dispatch_float, int_div_by_zero, no_kernel, out_buf, out_slice, par_plan,
+    same_len, slice, slice_of, type_mismatch,
+};
+use crate::engine::value::Value;
+use ndarray::ArrayD;
+use rayon::ThreadPool;
+use rayon::prelude::*;
+
+// ---------------------------------------------------------------------------------------------
+// Binary ops
+// ---------------------------------------------------------------------------------------------
+
+/// The float formula of each binary op, as both the general kernel and the fast path compute it.
+/// The comparisons give 1 or 0 here (their kernels store bool).
+#[inline(always)]
+pub fn binary_arith<T: Float>(op: BinaryOp, x: T, y: T) -> T {
+    match op {
+        BinaryOp::Add => x + y,
+        BinaryOp::Sub => x - y,
+        BinaryOp::Mul => x * y,
+        BinaryOp::Div => x / y,
+        BinaryOp::Maximum => {
+            if x < y {
+                y
+            } else {
+                x
+            }
+        }
+        BinaryOp::Minimum => {
+            if y < x {
+                y
+            } else {
+                x
+            }
+        }
+        BinaryOp::Pow => x.powf(y),
+        BinaryOp::Less => {
+            if x < y {
+                T::ONE
+            } else {
+                T::ZERO
+            }
+        }
+        BinaryOp::Greater => {
+            if x > y {
+                T::ONE
+            } else {
+                T::ZERO
+            }
+        }
+    }
+}
+
+pub fn binary(op: BinaryOp, a: &Value, b: &Value, out: &mut Value, pool: Option<&rayon::ThreadPool>) -> Result<()> {
+    if let (Value::F32(x), Value::F32(y)) = (a, b)
+        && matches!(op, BinaryOp::Maximum | BinaryOp::Minimum)
+        && x.shape() == y.shape()
+        && let (Some(xs), Some(ys)) = (x.as_slice(), y.as_slice())
+    {
+        // TF's packet and tail paths differ on ties of +0 and -0 and on NaNs.
+        let o = out_buf::<f32>(out, x.shape())?;
+        if op == BinaryOp::Maximum {
+            crate::engine::math::eigen::maximum_f32(xs, ys, o);
+        } else {
+            crate::engine::math::eigen::minimum_f32(xs, ys, o);
+        }
+        return Ok(());
+    }
+    match (a, b) {
+        (Value::F32(x), Value::F32(y)) => binary_float(op, x, y, out, pool),
+        (Value::F64(x), Value::F64(y)) => binary_float(op, x, y, out, pool),
+        (Value::I32(x), Value::I32(y)) => binary_int(op, x, y, out, pool),
+        (Value::I64(x), Value::I64(y)) => binary_int(op, x, y, out, pool),
+        (Value::Bool(_), Value::Bool(_)) => Err(no_kernel(op.tf_name(), DType::Bool)),
+        _ => Err(type_mismatch(op.tf_name(), "y", b.dtype(), "x", a.dtype())),
+    }
+}
+
+fn binary_float<T: Float>(
+    op: BinaryOp,
+    a: &ArrayD<T>,
+    b: &ArrayD<T>,
+    out: &mut Value,
+    pool: Option<&ThreadPool>,
+) -> Result<()> {
+    // One monomorphic loop per op, each running the op's formula from `binary_arith`.
+    use BinaryOp as B;
+    match op {
+        B::Add => bin(a, b, out, pool, |x: T, y: T| binary_arith(B::Add, x, y)),
+        B::Sub => bin(a, b, out, pool, |x: T, y: T| binary_arith(B::Sub, x, y)),
+        B::Mul => bin(a, b, out, pool, |x: T, y: T| binary_arith(B::Mul, x, y)),
+        B::Div => bin(a, b, out, pool, |x: T, y: T| binary_arith(B::Div, x, y)),
+        B::Maximum => bin(a, b, out, pool, |x: T, y: T| binary_arith(B::Maximum, x, y)),
+        B::Minimum => bin(a, b, out, pool, |x: T, y: T| binary_arith(B::Minimum, x, y)),
+        B::Pow => bin(a, b, out, pool, |x: T, y: T| binary_arith(B::Pow, x, y)),
+        B::Less => bin(a, b, out, pool, |x: T, y: T| x < y),
+        B::Greater => bin(a, b, out, pool, |x: T, y: T| x > y),
+    }
+}
+
+fn binary_int<T: Int>(
+    op: BinaryOp,
+    a: &ArrayD<T>,
+    b: &ArrayD<T>,
+    out: &mut Value,
+    pool: Option<&ThreadPool>,
+) -> Result<()> {
+    if matches!(op, BinaryOp::Div | BinaryOp::Pow) {
+        // Shape errors come first, as in TF; then the data checks (only if anything is computed).
+        let (shape, _) = plan_broadcast(a.shape(), b.shape())?;
+        if !shape.as_slice().contains(&0) {
+            if op == BinaryOp::Div && b.iter().any(|&y| y == T::ZERO) {
+                return Err(int_div_by_zero());
+            }
+            if op == BinaryOp::Pow && b.iter().any(|&y| y < T::ZERO) {
+                return Err(Error::invalid_argument("Integers to negative integer powers are not allowed"));
+            }
+        }
+    }
+    match op {
+        BinaryOp::Add => bin(a, b, out, pool, |x: T, y: T| x.wadd(y)),
+        BinaryOp::Sub => bin(a, b, out, pool, |x: T, y: T| x.wsub(y)),
+        BinaryOp::Mul => bin(a, b, out, pool, |x: T, y: T| x.wmul(y)),
+        BinaryOp::Div => bin(a, b, out, pool, |x: T, y: T| x.wdiv(y)),
+        BinaryOp::Maximum => bin(a, b, out, pool, |x: T, y: T| if x < y { y } else { x }),
+        BinaryOp::Minimum => bin(a, b, out, pool, |x: T, y: T| if y < x { y } else { x }),
+        BinaryOp::Less => bin(a, b, out, pool, |x: T, y: T| x < y),
+        BinaryOp::Greater => bin(a, b, out, pool, |x: T, y: T| x > y),
+        BinaryOp::Pow => bin(a, b, out, pool, |x: T, y: T| x.ipow(y)),
+    }
+}
+
+/// Gradient of Maximum/Minimum for one input, at the broadcast shape of `dy`.
+pub fn maximum_minimum_grad(
+    is_max: bool,
+    for_x: bool,
+    x: &Value,
+    y: &Value,
+    dy: &Value,
+    out: &mut Value,
+) -> Result<()> {
+    check_broadcastable("MaximumMinimumGrad", x.shape(), dy.shape())?;
+    check_broadcastable("MaximumMinimumGrad", y.shape(), dy.shape())?;
+    dispatch_float!(dy, "MaximumMinimumGrad", maxmin_grad_t(is_max, for_x, x, y, dy, out))
+}
+
+fn maxmin_grad_t<T: FloatValue>(
+    is_max: bool,
+    for_x: bool,
+    x: &Value,
+    y: &Value,
+    dy: &Value,
+    out: &mut Value,
+) -> Result<()> {
+    let (xs, ys, ds) = (slice::<T>(x, "MaximumGrad")?, slice::<T>(y, "MaximumGrad")?, slice::<T>(dy, "MaximumGrad")?);
+    let shape = dy.shape();
+    let o = out_slice::<T>(out, shape)?;
+    for (i, o) in o.iter_mut().enumerate() {
+        let a = xs[broadcast_index(shape, x.shape(), i)];
+        let b = ys[broadcast_index(shape, y.shape(), i)];
+        let mask = if is_max { a >= b } else { a <= b };
+        *o = if mask == for_x { ds[i] } else { T::ZERO };
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unary ops
+// ---------------------------------------------------------------------------------------------
+
+/// The float formula of each unary op (`x` in the element type), as the general kernel maps it
+/// over float64 tensors and over the float32 ops without a TF-exact slice function, and as the
+/// fast path computes it.
+///
+/// On float64, `exp`, `ln` and `tanh` are libm's; TF's double kernels use Eigen's packet
+/// algorithms, which can differ in the last bit (`Exp`, `Elu`, checked against TF 2.21).
+#[inline(always)]
+pub fn unary_scalar<T: Float>(op: UnaryOp, x: T) -> T {
+    match op {
+        UnaryOp::Neg => -x,
+        UnaryOp::Sigmoid => T::ONE / (T::ONE + (-x).exp()),
+        UnaryOp::Tanh => x.tanh(),
+        UnaryOp::Relu => {
+            if x < T::ZERO {
+                T::ZERO
+            } else {
+                x
+            }
+        }
+        UnaryOp::Log => x.ln(),
+        UnaryOp::Exp => x.exp(),
+        UnaryOp::Square => x * x,
+        UnaryOp::Sqrt => x.sqrt(),
+        UnaryOp::Abs => x.abs(),
+        UnaryOp::Sign => {
+            if x.is_nan() {
+                x
+            } else if x > T::ZERO {
+                T::ONE
+            } else if x < T::ZERO {
+                -T::ONE
+            } else {
+                T::ZERO
+            }
+        }
+        UnaryOp::Reciprocal => T::ONE / x,
+        UnaryOp::Identity => x,
+        UnaryOp::Elu => {
+            if x < T::ZERO {
+                x.exp() - T::ONE
+            } else {
+                x
+            }
+        }
+    }
+}
+
+/// A float32 slice function `(input, output)`.
+pub type UnaryF32 = fn(&[f32], &mut [f32]);
+
+/// The float32 slice functions that compute these ops as TF's Eigen kernels do (packets of 8,
+/// then a scalar tail, under TF's flush-to-zero), or `None` for ops whose plain formula
+/// ([`unary_scalar`]) already matches TF.
+pub fn eigen_unary(op: UnaryOp) -> Option<UnaryF32> {
+    use crate::engine::math::eigen as em;
+    match op {
+        UnaryOp::Sigmoid => Some(em::sigmoid_f32),
+        UnaryOp::Log => Some(em::log_f32),
+        UnaryOp::Exp => Some(em::exp_f32),
+        UnaryOp::Tanh => Some(em::tanh_f32),
+        UnaryOp::Reciprocal => Some(em::reciprocal_f32),
+        UnaryOp::Sqrt => Some(em::sqrt_f32),
+        UnaryOp::Elu => Some(elu_f32),
+        UnaryOp::Neg | UnaryOp::Relu | UnaryOp::Square | UnaryOp::Abs | UnaryOp::Sign | UnaryOp::Identity => None,
+    }
+}
+
+/// `tf.nn.elu` on a contiguous float32 tensor as TF computes it, Eigen's
+/// `(x < 0).select(x.exp() - 1, x)`: TF's `Exp` (packets of 8, then libm's `expf` on the tail),
+/// then `- 1` under flush-to-zero; the comparison reads `x` under denormals-are-zero, and
+/// non-negative inputs pass through unchanged.
+pub fn elu_f32(x: &[f32], out: &mut [f32]) {
+    use crate::engine::math::eigen as em;
+    em::exp_f32(x, out);
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = if em::ftz(v) < 0.0 { em::sub(*o, 1.0) } else { v };
+    }
+}
+
+/// Applies an elementwise unary op, writing into `out` (reused when its dtype and shape already
+/// match).
+///
+/// `Neg`, `Square`, `Abs`, `Sign`, `Relu` and `Identity` work on ints too (wrapping);
+/// `Identity` also on bool. The float-only ops on other dtypes give TF's "No OpKernel was
+/// registered to support Op 'Sigmoid' with these attrs: [T=DT_INT32]" (InvalidArgument).
+pub fn unary(op: UnaryOp, x: &Value, out: &mut Value, pool: Option<&rayon::ThreadPool>) -> Result<()> {
+    if let Value::F32(a) = x
+        && let Some(f) = eigen_unary(op)
+    {
+        return unary_eigen_f32(f, a, out, pool);
+    }
+    match x {
+        Value::F32(a) => map(a, out, pool, move |x: f32| unary_scalar(op, x)),
+        Value::F64(a) => map(a, out, pool, move |x: f64| unary_scalar(op, x)),
+        Value::I32(a) => unary_int(op, a, out, pool),
+        Value::I64(a) => unary_int(op, a, out, pool),
+        Value::Bool(a) if op == UnaryOp::Identity => map(a, out, pool, |v: bool| v),
+        Value::Bool(_) => Err(no_kernel(op.tf_name(), DType::Bool)),
+    }
+}
+
+/// Applies an Eigen slice function over a whole float32 tensor. Split across the pool in chunks
+/// whose sizes are multiples of the packet width, so only the tensor's last `n % 8` elements take
+/// the scalar path, as in TF.
+fn unary_eigen_f32(f: UnaryF32, a: &ArrayD<f32>, out: &mut Value, pool: Option<&ThreadPool>) -> Result<()> {
+    let o = out_buf::<f32>(out, a.shape())?;
+    if o.is_empty() {
+        return Ok(());
+    }
+    let ac = a.as_standard_layout();
+    let xs = slice_of(&ac)?;
+    match par_plan(pool, o.len()) {
+        Some((p, chunk)) => {
+            let chunk = chunk.div_ceil(8) * 8;
+            p.install(|| o.par_chunks_mut(chunk).zip(xs.par_chunks(chunk)).for_each(|(o, x)| f(x, o)))
+        }
+        None => f(xs, o),
+    }
+    Ok(())
+}
+
+/// The integer kernels (wrapping); the float-only ops have none.
+fn unary_int<T: Int>(op: UnaryOp, a: &ArrayD<T>, out: &mut Value, pool: Option<&ThreadPool>) -> Result<()> {
+    match op {
+        UnaryOp::Neg => map(a, out, pool, |x: T| x.wneg()),
+        UnaryOp::Relu => map(a, out, pool, |x: T| if x < T::ZERO { T::ZERO } else { x }),
+        UnaryOp::Square => map(a, out, pool, |x: T| x.wmul(x)),
+        UnaryOp::Abs => map(a, out, pool, |x: T| x.wabs()),
+        UnaryOp::Sign => map(a, out, pool, |x: T| x.sign()),
+        UnaryOp::Identity => map(a, out, pool, |x: T| x),
+        UnaryOp::Sigmoid
+        | UnaryOp::Tanh
+        | UnaryOp::Log
+        | UnaryOp::Exp
+        | UnaryOp::Sqrt
+        | UnaryOp::Reciprocal
+        | UnaryOp::Elu => Err(no_kernel(op.tf_name(), T::DTYPE)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unary gradient kernels
+// ---------------------------------------------------------------------------------------------
+
+/// The float formula of each unary gradient kernel, as [`unary_grad`] computes it on float64
+/// (and on float32 for the kernels without a TF-exact slice function) and the fast path on
+/// float32. `a` is what the kernel reads (the op's output, or its input for `ReluGrad`).
+#[inline(always)]
+pub fn unary_grad_scalar<T: GradFloat>(kind: GradKernel, a: T, d: T) -> T {
+    match kind {
+        GradKernel::Sigmoid => d * (a * (T::ONE - a)),
+        GradKernel::Tanh => d * (T::ONE - a * a),
+        GradKernel::Relu => {
+            if a > T::ZERO {
+                d
+            } else {
+                T::ZERO
+            }
+        }
+        GradKernel::Sqrt => T::from_f64(0.5) * d / a,
+        GradKernel::Reciprocal => -(d * (a * a)),
+        GradKernel::Elu => {
+            if a < T::ZERO {
+                d * (a + T::ONE)
+            } else {
+                d
+            }
+        }
+    }
+}
+
+/// A float32 gradient slice function `(a, dy, output)`.
+pub type UnaryGradF32 = fn(&[f32], &[f32], &mut [f32]);
+
+/// The float32 slice functions computing these gradients as TF's Eigen kernels do (packets of
+/// 8, then a scalar tail, under flush-to-zero), or `None` (Relu's gradient is a plain select).
+pub fn eigen_unary_grad(kind: GradKernel) -> Option<UnaryGradF32> {
+    use crate::engine::math::eigen as em;
+    match kind {
+        GradKernel::Sigmoid => Some(em::sigmoid_grad_f32),
+        GradKernel::Tanh => Some(em::tanh_grad_f32),
+        GradKernel::Sqrt => Some(em::sqrt_grad_f32),
+        GradKernel::Reciprocal => Some(em::reciprocal_grad_f32),
+        GradKernel::Elu => Some(elu_grad_f32),
+        GradKernel::Relu => None,
+    }
+}
+
+/// `EluGrad(gradients, outputs)` on contiguous float32 tensors as TF computes it, Eigen's
+/// `(y < 0).select((y + 1) * dy, dy)` under TF's flush-to-zero / denormals-are-zero.
+pub fn elu_grad_f32(y: &[f32], dy: &[f32], out: &mut [f32]) {
+    use crate::engine::math::eigen as em;
+    for ((o, &y), &d) in out.iter_mut().zip(y).zip(dy) {
+        *o = if em::ftz(y) < 0.0 { em::mul(em::add(y, 1.0), d) } else { d };
+    }
+}
+
+/// The gradient of a unary op from its gradient kernel: `SigmoidGrad(y, dy) = dy * (y * (1 - y))`,
+/// `TanhGrad(y, dy) = dy * (1 - y * y)`, `ReluGrad: dy where x > 0`, `SqrtGrad(y, dy) = 0.5 * dy / y`,
+/// `ReciprocalGrad(y, dy) = -(dy * (y * y))`, `EluGrad: dy * (y + 1) where y < 0, else dy`.
+/// `a` is the kernel's operand (see [`GradKernel`]). An op whose gradient is built from other ops
+/// has no kernel (Unimplemented).
+pub fn unary_grad(kind: UnaryOp, a: &Value, dy: &Value, out: &mut Value) -> Result<()> {
+    let k = match kind.grad() {
+        UnaryGrad::Kernel(k) => k,
+        UnaryGrad::Built(_) => return Err(Error::unimplemented(format!("no gradient kernel for {kind:?}"))),
+    };
+    same_len(k.tf_name(), a, dy)?;
+    if let (Value::F32(y), Value::F32(d)) = (a, dy)
+        && let Some(f) = eigen_unary_grad(k)
+        && let (Some(ys), Some(ds)) = (y.as_slice(), d.as_slice())
+    {
+        let o = out_slice::<f32>(out, dy.shape())?;
+        f(ys, ds, o);
+        return Ok(());
+    }
+    dispatch_float!(dy, k.tf_name(), unary_grad_t(k, a, dy, out))
+}
+
+fn unary_grad_t<T: FloatValue>(kind: GradKernel, a: &Value, dy: &Value, out: &mut Value) -> Result<()> {
+    let name = kind.tf_name();
+    let (a, d) = (slice::<T>(a, name)?, slice::<T>(dy, name)?);
+    let o = out_slice::<T>(out, dy.shape())?;
+    for ((o, &a), &d) in o.iter_mut().zip(a).zip(d) {
+        *o = unary_grad_scalar(kind, a, d);
+    }
+    Ok(())
+}

@@ -1,0 +1,208 @@
+//! `MatMul`: TF's summation orders for small float32 products (`math::matmul_simd`), a blocked
+//! SIMD GEMM for big float products (rows split across the pool), a wrapping loop for ints.
+
+use crate::engine::error::{Error, Result};
+use crate::engine::kernels::{Float, Int, no_kernel, out_buf, slice_of, tf_shape, type_mismatch};
+use crate::engine::value::Value;
+use ndarray::ArrayD;
+use rayon::ThreadPool;
+use rayon::prelude::*;
+
+/// Matmuls with at least this many multiply-adds are split across the pool.
+const PAR_MIN_MULADDS: usize = 1 << 18;
+/// Small float32 matmuls (`k` at most 256 and at most this many multiply-adds) use TF's oneDNN
+/// summation orders (`eigen::matmul_f32`), so training gives TF's numbers; bigger ones use
+/// the fast blocked sgemm.
+pub const TF_ORDER_MATMUL_MULADDS: usize = 1 << 18;
+
+/// True when an `m x k x n` float32 matmul uses TF's summation order.
+pub fn uses_eigen_matmul(m: usize, k: usize, n: usize) -> bool {
+    k > 0 && k <= 256 && m.saturating_mul(k).saturating_mul(n) <= TF_ORDER_MATMUL_MULADDS
+}
+
+/// At or below this many multiply-adds a matmul runs the plain in-order loop.
+pub const SMALL_MATMUL_MULADDS: usize = 1 << 12;
+
+/// The strided operands of one GEMM call: `C[m,n] = op(A)[m,k] * op(B)[k,n]`.
+#[derive(Clone, Copy)]
+struct GemmArgs {
+    m: usize,
+    k: usize,
+    n: usize,
+    rsa: isize,
+    csa: isize,
+    rsb: isize,
+    csb: isize,
+}
+
+/// Float element types with a BLAS-like GEMM.
+trait Gemm: Float {
+    /// # Safety
+    /// `a`, `b` must be valid for every element the strides in `g` address for an `m x k` and a
+    /// `k x n` matrix; `c` must be valid for writes of `m * n` contiguous row-major elements and
+    /// not alias `a` or `b`.
+    unsafe fn gemm(g: &GemmArgs, a: *const Self, b: *const Self, c: *mut Self);
+}
+
+impl Gemm for f32 {
+    unsafe fn gemm(g: &GemmArgs, a: *const f32, b: *const f32, c: *mut f32) {
+        // SAFETY: forwarded from the caller's contract; beta = 0 so `c` is only written.
+        unsafe { matrixmultiply::sgemm(g.m, g.k, g.n, 1.0, a, g.rsa, g.csa, b, g.rsb, g.csb, 0.0, c, g.n as isize, 1) }
+    }
+}
+
+impl Gemm for f64 {
+    unsafe fn gemm(g: &GemmArgs, a: *const f64, b: *const f64, c: *mut f64) {
+        // SAFETY: forwarded from the caller's contract; beta = 0 so `c` is only written.
+        unsafe { matrixmultiply::dgemm(g.m, g.k, g.n, 1.0, a, g.rsa, g.csa, b, g.rsb, g.csb, 0.0, c, g.n as isize, 1) }
+    }
+}
+
+/// Matrix product of two rank-2 tensors (`tf.matmul`), optionally transposing either, into
+/// `out` (shape `[m, n]`, reused when it matches).
+///
+/// float32/float64 use a blocked SIMD GEMM (rows split across `pool` for big products);
+/// int32/int64 a straightforward wrapping loop. Errors as TF's `MatMul` kernel:
+/// "In[0] is not a matrix. Instead it has shape [2]",
+/// "Matrix size-incompatible: In[0]: [2,3], In[1]: [2,3]".
+pub fn matmul(
+    a: &Value,
+    b: &Value,
+    transpose_a: bool,
+    transpose_b: bool,
+    out: &mut Value,
+    pool: Option<&rayon::ThreadPool>,
+) -> Result<()> {
+    if a.dtype() != b.dtype() {
+        return Err(type_mismatch("MatMul", "b", b.dtype(), "a", a.dtype()));
+    }
+    for (i, v) in [a, b].into_iter().enumerate() {
+        if v.shape().len() != 2 {
+            return Err(Error::invalid_argument(format!(
+                "In[{i}] is not a matrix. Instead it has shape {}",
+                tf_shape(v.shape())
+            )));
+        }
+    }
+    let (sa, sb) = (a.shape(), b.shape());
+    let (m, k) = if transpose_a { (sa[1], sa[0]) } else { (sa[0], sa[1]) };
+    let (k2, n) = if transpose_b { (sb[1], sb[0]) } else { (sb[0], sb[1]) };
+    if k != k2 {
+        return Err(Error::invalid_argument(format!(
+            "Matrix size-incompatible: In[0]: {}, In[1]: {}",
+            tf_shape(sa),
+            tf_shape(sb)
+        )));
+    }
+    let strides = |cols: usize, t: bool| {
+        if t { (1, cols as isize) } else { (cols as isize, 1) }
+    };
+    let (rsa, csa) = strides(sa[1], transpose_a);
+    let (rsb, csb) = strides(sb[1], transpose_b);
+    let g = GemmArgs { m, k, n, rsa, csa, rsb, csb };
+    match (a, b) {
+        (Value::F32(x), Value::F32(y)) if uses_eigen_matmul(m, k, n) => {
+            let (xc, yc) = (x.as_standard_layout(), y.as_standard_layout());
+            let (xs, ys) = (slice_of(&xc)?, slice_of(&yc)?);
+            let o = out_buf::<f32>(out, &[m, n])?;
+            crate::engine::math::matmul_simd::matmul_f32_fast(xs, ys, m, k, n, transpose_a, transpose_b, o);
+            Ok(())
+        }
+        (Value::F32(x), Value::F32(y)) => matmul_float(x, y, &g, out, pool),
+        (Value::F64(x), Value::F64(y)) => matmul_float(x, y, &g, out, pool),
+        (Value::I32(x), Value::I32(y)) => matmul_int(x, y, &g, out),
+        (Value::I64(x), Value::I64(y)) => matmul_int(x, y, &g, out),
+        _ => Err(no_kernel("MatMul", a.dtype())),
+    }
+}
+
+fn matmul_float<T: Gemm>(
+    a: &ArrayD<T>,
+    b: &ArrayD<T>,
+    g: &GemmArgs,
+    out: &mut Value,
+    pool: Option<&ThreadPool>,
+) -> Result<()> {
+    let o = out_buf::<T>(out, &[g.m, g.n])?;
+    if o.is_empty() {
+        return Ok(());
+    }
+    if g.k == 0 {
+        o.fill(T::ZERO);
+        return Ok(());
+    }
+    let (ac, bc) = (a.as_standard_layout(), b.as_standard_layout());
+    let (xs, ys) = (slice_of(&ac)?, slice_of(&bc)?);
+    if g.m.saturating_mul(g.n).saturating_mul(g.k) <= SMALL_MATMUL_MULADDS {
+        // Small products (the training graphs of the seed) sum each dot product in order, one
+        // rounding per multiply and per add, which is what TF's CPU kernel gives for them: a
+        // fused multiply-add kernel would differ in the last bit.
+        let (rsa, csa, rsb, csb) = (g.rsa as usize, g.csa as usize, g.rsb as usize, g.csb as usize);
+        // The last element each operand's strides reach must be inside it (checked once here, so
+        // the indexing below cannot go out of bounds).
+        let a_last = (g.m - 1) * rsa + (g.k - 1) * csa;
+        let b_last = (g.k - 1) * rsb + (g.n - 1) * csb;
+        if a_last >= xs.len() || b_last >= ys.len() {
+            return Err(Error::internal("matmul operand smaller than its shape"));
+        }
+        for (i, crow) in o.chunks_exact_mut(g.n).enumerate() {
+            for (j, c) in crow.iter_mut().enumerate() {
+                let mut acc = T::ZERO;
+                let (mut ia, mut ib) = (i * rsa, j * csb);
+                for _ in 0..g.k {
+                    acc = acc + xs[ia] * ys[ib];
+                    ia += csa;
+                    ib += rsb;
+                }
+                *c = acc;
+            }
+        }
+        return Ok(());
+    }
+    // Computes the rows `row0 ..` of C that `c` holds.
+    let run = |row0: usize, c: &mut [T]| {
+        let rows = c.len() / g.n;
+        let sub = GemmArgs { m: rows, ..*g };
+        // SAFETY: `xs` holds the whole A (m x k under the strides), and rows row0..row0+rows of
+        // op(A) start at element row0 * rsa (rsa >= 0) and stay inside it; `ys` holds the whole
+        // B; `c` is an exclusive slice of exactly rows * n elements.
+        unsafe { T::gemm(&sub, xs.as_ptr().add(row0 * g.rsa as usize), ys.as_ptr(), c.as_mut_ptr()) }
+    };
+    let threads = pool.map_or(1, |p| p.current_num_threads());
+    let work = g.m.saturating_mul(g.n).saturating_mul(g.k);
+    match pool {
+        Some(p) if threads > 1 && g.m > 1 && work >= PAR_MIN_MULADDS => {
+            let rows_per = g.m.div_ceil(threads);
+            p.install(|| o.par_chunks_mut(rows_per * g.n).enumerate().for_each(|(i, c)| run(i * rows_per, c)));
+        }
+        _ => run(0, o),
+    }
+    Ok(())
+}
+
+fn matmul_int<T: Int>(a: &ArrayD<T>, b: &ArrayD<T>, g: &GemmArgs, out: &mut Value) -> Result<()> {
+    let o = out_buf::<T>(out, &[g.m, g.n])?;
+    if o.is_empty() {
+        return Ok(());
+    }
+    o.fill(T::ZERO);
+    let (ac, bc) = (a.as_standard_layout(), b.as_standard_layout());
+    let (xs, ys) = (slice_of(&ac)?, slice_of(&bc)?);
+    let (rsa, csa, rsb, csb) = (g.rsa as usize, g.csa as usize, g.rsb as usize, g.csb as usize);
+    for (i, crow) in o.chunks_exact_mut(g.n).enumerate() {
+        for p in 0..g.k {
+            let aip = xs[i * rsa + p * csa];
+            if csb == 1 {
+                let brow = &ys[p * rsb..p * rsb + g.n];
+                for (c, &bv) in crow.iter_mut().zip(brow) {
+                    *c = c.wadd(aip.wmul(bv));
+                }
+            } else {
+                for (j, c) in crow.iter_mut().enumerate() {
+                    *c = c.wadd(aip.wmul(ys[p * rsb + j * csb]));
+                }
+            }
+        }
+    }
+    Ok(())
+}
