@@ -10,10 +10,10 @@
 
 use crate::engine::autodiff::optimizers::{Optimizer, minimize};
 use crate::engine::error::{Error, Result};
+use crate::engine::graph::elementwise::{BinaryOp, ReduceOp, UnaryOp};
 use crate::engine::graph::op::Op;
 use crate::engine::graph::{Graph, NodeSpec, Output};
 use crate::engine::kernels::random::RandomState;
-use crate::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
 use crate::engine::runtime::session::{ConfigProto, Session};
 use crate::engine::{DType, Shape};
 use crate::train::data::table::Table;

@@ -3,8 +3,9 @@
 
 use flowbench::engine::autodiff::optimizers::{Optimizer, minimize};
 use flowbench::engine::graph::Graph;
-use flowbench::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
-use flowbench::engine::runtime::session::{ConfigProto, Feed, Session};
+use flowbench::engine::graph::elementwise::{BinaryOp, ReduceOp, UnaryOp};
+use flowbench::engine::runtime::feed::Feed;
+use flowbench::engine::runtime::session::{ConfigProto, Session};
 use flowbench::engine::{DType, Shape, Value};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

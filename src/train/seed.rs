@@ -5,8 +5,8 @@
 
 use crate::engine::autodiff::optimizers::{Optimizer, minimize};
 use crate::engine::error::Result;
+use crate::engine::graph::elementwise::{BinaryOp, ReduceOp, UnaryOp};
 use crate::engine::graph::{Graph, NodeId, Output};
-use crate::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
 use crate::engine::{DType, Shape, Value};
 use crate::train::data::dataset::{Dataset, DatasetSource, LabelRule};
 

@@ -8,7 +8,8 @@
 use crate::engine::dtype::DType;
 use crate::engine::error::{Error, ErrorClass, Result};
 use crate::engine::graph::Output;
-use crate::engine::runtime::session::{Feed, PlanId, Session};
+use crate::engine::runtime::feed::Feed;
+use crate::engine::runtime::session::{PlanId, Session};
 use crate::engine::value::Value;
 use crate::train::data::table::Table;
 use crate::train::{ColumnFeed, TrainSpec, format_log};

@@ -2,10 +2,11 @@
 //! error classes and messages.
 
 use flowbench::engine::error::ErrorClass;
+use flowbench::engine::graph::elementwise::{BinaryOp, ReduceOp};
 use flowbench::engine::graph::op::Op;
 use flowbench::engine::graph::{Graph, Initializer, NodeSpec};
-use flowbench::engine::kernels::{BinaryOp, ReduceOp};
-use flowbench::engine::runtime::session::{ConfigProto, Feed, Session};
+use flowbench::engine::runtime::feed::Feed;
+use flowbench::engine::runtime::session::{ConfigProto, Session};
 use flowbench::engine::runtime::workspace::{NamedFeed, NamedGraph, Workspace};
 use flowbench::engine::{DType, Shape, Value};
 use serde_json::json;

@@ -3,10 +3,11 @@
 
 use flowbench::engine::autodiff::gradients::gradients;
 use flowbench::engine::error::ErrorClass;
+use flowbench::engine::graph::elementwise::{BinaryOp, ReduceOp, UnaryOp};
 use flowbench::engine::graph::op::Op;
 use flowbench::engine::graph::{Graph, NodeSpec, Output};
-use flowbench::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
-use flowbench::engine::runtime::session::{ConfigProto, Feed, Session};
+use flowbench::engine::runtime::feed::Feed;
+use flowbench::engine::runtime::session::{ConfigProto, Session};
 use flowbench::engine::{DType, Shape, Value};
 use ndarray::{ArrayD, IxDyn};
 

@@ -69,7 +69,7 @@ fn mutated_projects_are_refused_or_run_but_never_panic() {
                             *batch_size = (*batch_size).clamp(1, 256);
                         }
                     }
-                    p.datasets.retain(|d| !matches!(&d.source, flowbench::project::dataset::DatasetSource::NumpyRand { rows, .. } if *rows > 100_000));
+                    p.datasets.retain(|d| !matches!(&d.source, flowbench::train::data::dataset::DatasetSource::NumpyRand { rows, .. } if *rows > 100_000));
                     let _ = run_script(&p, &mut |_| {});
                     ran += 1;
                 }

@@ -3,10 +3,10 @@
 
 use flowbench::engine::autodiff::optimizers::{Optimizer, minimize};
 use flowbench::engine::graph::Graph;
-use flowbench::engine::kernels::{BinaryOp, ReduceOp, UnaryOp};
+use flowbench::engine::graph::elementwise::{BinaryOp, ReduceOp, UnaryOp};
 use flowbench::engine::runtime::session::{ConfigProto, Session};
 use flowbench::engine::{DType, Shape};
-use flowbench::project::dataset::{Dataset, DatasetSource, LabelRule};
+use flowbench::train::data::dataset::{Dataset, DatasetSource, LabelRule};
 use flowbench::train::worker::{Command, Event, Faults, JobExtras, StartError, TrainJob};
 use flowbench::train::{Batching, ColumnFeed, EvalSpec, TrainSpec};
 use std::path::Path;

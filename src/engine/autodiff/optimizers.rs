@@ -514,7 +514,7 @@ pub fn minimize(g: &mut Graph, opt: &Optimizer, loss: Output, var_list: Option<&
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::kernels::{ReduceOp, UnaryOp};
+    use crate::engine::graph::elementwise::{ReduceOp, UnaryOp};
     use crate::engine::shape::Shape;
 
     /// `loss = mean(square(x @ w1 @ w2 - y))` with `x`, `y` placeholders.

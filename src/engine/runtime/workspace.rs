@@ -5,7 +5,8 @@
 
 use crate::engine::error::{Error, ErrorClass, Result};
 use crate::engine::graph::{Graph, NodeId, Output};
-use crate::engine::runtime::session::{ConfigProto, Feed, RunOutput, Session, SessionStats, coerce_feed};
+use crate::engine::runtime::feed::{Feed, coerce_feed};
+use crate::engine::runtime::session::{ConfigProto, RunOutput, Session, SessionStats};
 use crate::engine::value::Value;
 
 /// A graph with the name the project gives it.
