@@ -4,7 +4,8 @@
 //! window's training state. The commands that start, steer and finish a job are carried out in
 //! `crate::app::apply::training`.
 
-use crate::app::model::document::{node_of, run_closure};
+use crate::app::model::document::run_closure;
+use crate::engine::graph::tensor_name::TensorName;
 use crate::app::model::series::{Sample, Series};
 use crate::engine::autodiff::optimizers::Optimizer;
 use crate::engine::graph::op::Op;
@@ -184,7 +185,7 @@ pub fn trained_variables(gd: &GraphDef) -> Vec<String> {
         .nodes
         .iter()
         .filter(|n| n.op.type_name().starts_with("Apply"))
-        .filter_map(|n| n.inputs.first().map(|t| node_of(t).to_string()))
+        .filter_map(|n| n.inputs.first().map(|t| TensorName::op_of(t).to_string()))
         .collect();
     if !applied.is_empty() {
         return applied;
@@ -208,7 +209,7 @@ pub fn default_feeds(gd: &GraphDef, s: &TrainSetup) -> Vec<(String, String)> {
             let width = gd
                 .nodes
                 .iter()
-                .find(|n| n.name == node_of(&p))
+                .find(|n| n.name == TensorName::op_of(&p))
                 .and_then(|n| match &n.op {
                     Op::Placeholder { shape, .. } => shape.dim(1),
                     _ => None,

@@ -12,7 +12,8 @@
 //! of a graph shows the forward pass from its top-left corner at a readable zoom.
 
 use crate::app::command::Command;
-use crate::app::model::document::{auto_layout, index_of, node_of, run_closure};
+use crate::app::model::document::{auto_layout, run_closure};
+use crate::engine::graph::tensor_name::TensorName;
 use crate::app::model::modal::Modal;
 use crate::app::state::AppState;
 use crate::app::style;
@@ -119,7 +120,7 @@ pub fn scope_groups(gd: &crate::project::GraphDef, expanded: &[String]) -> Group
         let mut slots: Vec<String> = Vec::new();
         for a in mine {
             for inp in a.inputs.iter().skip(1) {
-                let base = node_of(inp);
+                let base = TensorName::op_of(inp);
                 if gd.nodes.iter().any(|v| v.name == base && matches!(v.op, Op::Variable { .. }))
                     && !slots.iter().any(|s| s == base)
                 {
@@ -470,7 +471,7 @@ fn build_snarl(s: &AppState, g: usize, groups: &Groups) -> Snarl<usize> {
             .iter()
             .enumerate()
             .filter(|(_, t)| !t.is_empty())
-            .map(|(k, t)| (node_of(t), Some((k, index_of(t)))))
+            .map(|(k, t)| (TensorName::op_of(t), Some((k, TensorName::index_of(t)))))
             .chain(n.control_inputs.iter().map(|c| (c.as_str(), None)));
         for (src, data) in srcs {
             let from_group = group_of(src);
@@ -832,7 +833,7 @@ impl SnarlViewer<usize> for Viewer<'_> {
         let cmd = match (op_pin, ctrl_pin) {
             (false, false) => Command::Connect {
                 graph: g,
-                tensor: format!("{}:{}", src.name, from.id.output),
+                tensor: TensorName::new(src.name.as_str(), from.id.output).to_string(),
                 node: dst.name.clone(),
                 input: to.id.input,
             },
