@@ -10,3 +10,4 @@ mod export_csv;
 mod interaction;
 mod snapshots;
 mod training;
+mod optimizer_structure;
