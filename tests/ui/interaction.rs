@@ -172,6 +172,33 @@ fn a_wire_that_makes_a_cycle_is_refused() {
     assert_eq!(y.control_inputs, vec!["x"]);
 }
 
+#[test]
+fn session_commands_act_on_the_session_shown_even_when_ids_repeat() {
+    let mut h = harness(empty_app(FakeDialogs::default()));
+    h.state_mut().apply(vec![
+        Command::AddNodes { graph: 0, nodes: vec![constant("a", serde_json::json!([1.0, 2.0]), None)] },
+        Command::OpenSession { graph: 0, config: None },
+        Command::ReplayScript,
+        Command::ReplayScript,
+    ]);
+    h.run_steps(2);
+    let ids: Vec<String> = h.state().state.engine.ws.sessions.iter().map(|s| s.id.clone()).collect();
+    assert_eq!(ids, ["sess1", "sess1 (replay)", "sess1 (replay)"]);
+    // Closing the older replayed session closes that one, not the latest with its id.
+    h.state_mut().apply(vec![Command::CloseSession { session: 1 }]);
+    h.run_steps(2);
+    let closed: Vec<bool> = h.state().state.engine.ws.sessions.iter().map(|s| s.session.is_closed()).collect();
+    assert_eq!(closed, [false, true, false]);
+    assert!(log_has(&h, LogKind::Python, "sess1 (replay).close()"));
+    // Running it is refused as TF refuses a closed session; the newer one runs.
+    h.state_mut().apply(vec![Command::ToggleFetch("a:0".into()), Command::Run { session: 1 }]);
+    h.run_steps(2);
+    assert!(log_has(&h, LogKind::Error, "RuntimeError: Attempted to use a closed Session."));
+    h.state_mut().apply(vec![Command::Run { session: 2 }]);
+    h.run_steps(2);
+    assert!(log_has(&h, LogKind::Result, "[1. 2.]"), "{:?}", h.state().state.log);
+}
+
 fn open_init_fetch(h: &mut Harness<'_, FlowbenchApp>) {
     h.get_by_label("Open session on 'default'").click();
     h.run_steps(3);

@@ -80,9 +80,7 @@ fn groups_and_trained_variables_do_not_depend_on_names() {
     assert_eq!(after.of, before.of);
     let train_op = olds.iter().position(|n| n == "Adam").unwrap();
     assert_eq!(after.names, ["gradients".to_string(), format!("n{train_op}")]);
-    let vars: Vec<String> = ["Variable", "Variable_1"]
-        .iter()
-        .map(|v| format!("n{}", olds.iter().position(|n| n == v).unwrap()))
-        .collect();
+    let vars: Vec<String> =
+        ["Variable", "Variable_1"].iter().map(|v| format!("n{}", olds.iter().position(|n| n == v).unwrap())).collect();
     assert_eq!(trained_variables(&renamed), vars);
 }

@@ -3,22 +3,22 @@
 //! change), and undo and redo themselves. A wire the engine's rules refuse is not made: the
 //! refusal is shown at the pin with TF's message.
 //!
-//! Calls into engine/project: `connect` and `add_control` try the
-//! edited graph with `build_tolerant` (the editor's lowering); `add_variable` derives random
-//! seeds with `derive_seeds`; `set_device` parses with `DeviceSpec::parse`.
+//! Calls into engine/project: `connect` and `add_control` try the edited graph with
+//! `build_tolerant` (the project's one tolerant lowering) and decide by the node error's kind
+//! (`crate::project::lower::NodeErrorKind`: a cycle, or anything but "not wired yet"), never by
+//! its text; tensor names are parsed and printed with `TensorName`; `add_variable` derives
+//! random seeds with `derive_seeds`; `set_device` parses with `DeviceSpec::parse`.
 
-use crate::app::model::document::{
-    Engine, auto_layout, build_tolerant, check_node_name, rename_in, unique_name,
-};
-use crate::engine::graph::tensor_name::TensorName;
-use crate::project::lower::NodeErrorKind;
+use crate::app::model::document::{Engine, auto_layout, build_tolerant, check_node_name, rename_in, unique_name};
 use crate::app::model::view::Refusal;
 use crate::app::state::AppState;
 use crate::engine::DType;
 use crate::engine::graph::Initializer;
 use crate::engine::graph::op::Op;
+use crate::engine::graph::tensor_name::TensorName;
 use crate::engine::kernels::random::derive_seeds;
 use crate::engine::shape::Shape;
+use crate::project::lower::NodeErrorKind;
 use crate::project::{GraphDef, NamedConfig, NodeDef};
 use std::collections::HashSet;
 
@@ -504,7 +504,10 @@ pub fn add_variable(
         NodeDef {
             name: assign.clone(),
             op: Op::Assign { initializer: true },
-            inputs: vec![format!("{var_name}:0"), format!("{init_name}:0")],
+            inputs: vec![
+                TensorName::new(var_name.as_str(), 0).to_string(),
+                TensorName::new(init_name.as_str(), 0).to_string(),
+            ],
             control_inputs: vec![],
             device: String::new(),
             pos: Some([pos[0] + 300.0, pos[1] + 60.0]),

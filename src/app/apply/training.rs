@@ -28,9 +28,9 @@ use crate::engine::graph::tensor_name::TensorName;
 use crate::project::dataset::{Dataset, Table};
 use crate::project::graph_def_from;
 use crate::project::script::{ColumnFeedDef, Step, TrainLogDef};
+use crate::train::Batching;
 use crate::train::job::{EvalRequest, JobError, JobPart, JobRequest, load_table, resolve_job};
 use crate::train::worker::{self, BoundarySpec, Event, JobExtras, TrainJob};
-use crate::train::Batching;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -96,7 +96,10 @@ impl AppState {
         };
         let boundary_problem = || -> Option<String> {
             let out = setup.boundary_output.trim();
-            (!out.is_empty()).then(|| graph.tensor(&setup.boundary_output).err()).flatten().map(|e| format!("boundary output: {e}"))
+            (!out.is_empty())
+                .then(|| graph.tensor(&setup.boundary_output).err())
+                .flatten()
+                .map(|e| format!("boundary output: {e}"))
         };
         let spec = match resolve_job(&request) {
             Ok(spec) => spec,

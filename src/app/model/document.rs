@@ -6,8 +6,8 @@
 //! auto-layout).
 
 use crate::engine::graph::Graph;
-use crate::engine::graph::tensor_name::TensorName;
 use crate::engine::graph::op::Op;
+use crate::engine::graph::tensor_name::TensorName;
 use crate::engine::runtime::workspace::{NamedGraph, Workspace};
 use crate::project::lower::{NodeError as LowerError, NodeErrorKind};
 use crate::project::{GraphDef, NodeDef, Project};
@@ -223,8 +223,7 @@ pub fn run_closure(
     let fully_fed =
         |n: &NodeDef| n.op.num_outputs() == 1 && fed_norm.contains(&TensorName::new(n.name.as_str(), 0).to_string());
     let mut seen: HashSet<String> = HashSet::new();
-    let mut stack: Vec<String> =
-        fetches.iter().chain(targets).map(|t| TensorName::op_of(t).to_string()).collect();
+    let mut stack: Vec<String> = fetches.iter().chain(targets).map(|t| TensorName::op_of(t).to_string()).collect();
     let mut placeholders = Vec::new();
     while let Some(name) = stack.pop() {
         if seen.contains(&name) {

@@ -6,10 +6,12 @@
 //! drawn red with the message on them, device requests tint them, and the nodes the next run
 //! will execute are outlined.
 //!
-//! As TensorBoard does, the scopes a training graph grows (`gradients/`, and each optimizer with
-//! its slots, e.g. `Adam`, `Variable/Adam`, `beta1_power`) are drawn collapsed into one group
-//! node each ("Collapse scopes", on by default; a group's menu expands it), and the first view
-//! of a graph shows the forward pass from its top-left corner at a readable zoom.
+//! As TensorBoard does, what `minimize` added to a training graph (its gradients, and each
+//! optimizer with its slots, e.g. `Adam`, `Variable/Adam`, `beta1_power`) is drawn collapsed into
+//! one group node each ("Collapse scopes", on by default; a group's menu expands it); the groups
+//! come from the structure `crate::engine::autodiff::optimizers` recovers ([`scope_groups`]),
+//! not from node names. The first view of a graph shows the forward pass from its top-left
+//! corner at a readable zoom.
 
 use crate::app::command::Command;
 use crate::app::model::document::{auto_layout, run_closure};
@@ -18,9 +20,9 @@ use crate::app::state::AppState;
 use crate::app::style;
 use crate::engine::DType;
 use crate::engine::autodiff::optimizers::{ancestors, built_nodes, find_minimized};
+use crate::engine::graph::op::{Op, palette};
 use crate::engine::graph::tensor_name::TensorName;
 use crate::engine::graph::{Graph, Initializer, NodeId as EngineNodeId};
-use crate::engine::graph::op::{Op, palette};
 use crate::project::NodeDef;
 use egui::{Color32, Pos2, Rect, RichText, Stroke};
 use egui_snarl::ui::{PinInfo, SnarlPin, SnarlStyle, SnarlViewer, SnarlWidget};

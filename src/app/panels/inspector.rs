@@ -4,12 +4,12 @@
 //! run session placed it and why. With nothing selected it shows the graph (name, seed).
 
 use crate::app::command::Command;
-use crate::engine::graph::tensor_name::TensorName;
 use crate::app::model::modal::Modal;
 use crate::app::state::AppState;
 use crate::app::style;
 use crate::engine::DType;
 use crate::engine::graph::op::{Op, palette};
+use crate::engine::graph::tensor_name::TensorName;
 use crate::engine::kernels::random::derive_seeds;
 use crate::engine::runtime::device;
 use crate::engine::shape::Shape;
