@@ -1,9 +1,10 @@
 //! The document the window edits: the project (the single source of truth), where it lives on
 //! disk and whether it has unsaved changes; and the engine state derived from it: a workspace
 //! whose graphs are rebuilt after each edit (keeping their identity, so open sessions keep
-//! working), with every node that fails to build recorded with its message instead of refusing
-//! the whole graph. Also the graph helpers the editor needs (unique names, what a run executes,
-//! auto-layout).
+//! working), with every node that fails to build recorded with its message and kind (the
+//! project's one tolerant lowering, `crate::project::lower::lower_tolerant`) instead of
+//! refusing the whole graph. Also the graph helpers the editor needs (unique names, what a run
+//! executes, auto-layout, renaming), with tensor names read by `TensorName`.
 
 use crate::engine::graph::Graph;
 use crate::engine::graph::op::Op;

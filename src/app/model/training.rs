@@ -1,8 +1,10 @@
 //! The training data the window keeps: the setup the train panel edits ([`TrainSetup`], with
 //! the guesses it starts from), a job and everything it reported ([`TrainRun`]: decimated loss
 //! and weight histories, the latest weights and decision boundary) and [`Training`], the
-//! window's training state. The commands that start, steer and finish a job are carried out in
-//! `crate::app::apply::training`.
+//! window's training state. The setup's guesses (the train op, the watched variables) ask what
+//! `minimize` built, recovered from the graph's structure
+//! (`crate::engine::autodiff::optimizers::find_minimized`), not node names. The commands that
+//! start, steer and finish a job are carried out in `crate::app::apply::training`.
 
 use crate::app::model::document::run_closure;
 use crate::app::model::series::{Sample, Series};
