@@ -89,19 +89,30 @@ impl Interpreter<'_> {
     /// session's graph.
     pub fn initialize(&mut self, session: &str) -> Result<ActionResult> {
         let s = self.ws.session_index(session)?;
-        let g = self.ws.sessions.get(s).map(|e| e.graph).ok_or_else(|| Error::internal("session missing"))?;
+        self.initialize_at(s)
+    }
+
+    /// [`Interpreter::initialize`] for the session at workspace index `s` (the step names it by
+    /// its id).
+    pub fn initialize_at(&mut self, s: usize) -> Result<ActionResult> {
+        let (g, session) = self
+            .ws
+            .sessions
+            .get(s)
+            .map(|e| (e.graph, e.id.clone()))
+            .ok_or_else(|| Error::internal("session missing"))?;
         let graph = self.ws.graph(g)?;
         let targets: Vec<String> =
             graph.variables().iter().filter_map(|(_, i)| graph.node(*i)).map(|n| n.name.clone()).collect();
         let step = Step::Run {
-            session: Some(session.to_string()),
+            session: Some(session),
             fetches: Vec::new(),
             targets: targets.clone(),
             feeds: Vec::new(),
             graph: None,
             print: false,
         };
-        let mut result = self.perform_run(&step)?;
+        let mut result = self.perform_run(s, &step)?;
         result.session = s;
         result.targets = targets;
         if result.targets.is_empty() {
@@ -120,16 +131,30 @@ impl Interpreter<'_> {
         feeds: &[FeedDef],
         graph: Option<&str>,
     ) -> Result<ActionResult> {
+        let s = self.ws.resolve_session(Some(session), "run operation")?;
+        self.run_at(s, fetches, targets, feeds, graph)
+    }
+
+    /// [`Interpreter::run`] in the session at workspace index `s` (the step names it by its id).
+    pub fn run_at(
+        &mut self,
+        s: usize,
+        fetches: &[String],
+        targets: &[String],
+        feeds: &[FeedDef],
+        graph: Option<&str>,
+    ) -> Result<ActionResult> {
+        let id = self.ws.sessions.get(s).map(|e| e.id.clone()).ok_or_else(|| Error::internal("session missing"))?;
         let step = Step::Run {
-            session: Some(session.to_string()),
+            session: Some(id),
             fetches: fetches.to_vec(),
             targets: targets.to_vec(),
             feeds: feeds.to_vec(),
             graph: graph.map(str::to_string),
             print: !fetches.is_empty(),
         };
-        let mut result = self.perform_run(&step)?;
-        result.session = self.ws.session_index(session)?;
+        let mut result = self.perform_run(s, &step)?;
+        result.session = s;
         result.targets = targets.to_vec();
         Ok(result)
     }
@@ -137,9 +162,20 @@ impl Interpreter<'_> {
     /// `sess.close()`. Closing a closed session records nothing.
     pub fn close(&mut self, session: &str) -> Result<ActionResult> {
         let s = self.ws.session_index(session)?;
-        let was_open = self.ws.sessions.get(s).is_some_and(|e| !e.session.is_closed());
-        let step = Step::CloseSession { session: session.to_string() };
-        self.step(&step, &mut |_| {})?;
+        self.close_at(s)
+    }
+
+    /// [`Interpreter::close`] for the session at workspace index `s` (the step names it by its
+    /// id).
+    pub fn close_at(&mut self, s: usize) -> Result<ActionResult> {
+        let (id, was_open) = self
+            .ws
+            .sessions
+            .get(s)
+            .map(|e| (e.id.clone(), !e.session.is_closed()))
+            .ok_or_else(|| Error::internal("session missing"))?;
+        self.ws.close_session(s)?;
+        let step = Step::CloseSession { session: id };
         Ok(ActionResult { step: was_open.then_some(step), session: s, ..Default::default() })
     }
 
@@ -155,12 +191,13 @@ impl Interpreter<'_> {
         r
     }
 
-    /// A `Step::Run` performed as the script performs it, with its results kept.
-    fn perform_run(&mut self, step: &Step) -> Result<ActionResult> {
-        let Step::Run { session, fetches, targets, feeds, graph, print } = step else {
+    /// A `Step::Run` performed as the script performs it (in the session at index `s`, the one
+    /// the step names), with its results kept.
+    fn perform_run(&mut self, s: usize, step: &Step) -> Result<ActionResult> {
+        let Step::Run { fetches, targets, feeds, graph, print, .. } = step else {
             return Err(Error::internal("not a run step"));
         };
-        let out = self.run_step(session.as_deref(), fetches, targets, feeds, graph)?;
+        let out = self.run_step_at(s, fetches, targets, feeds, graph)?;
         let placement =
             out.placement_log.iter().map(|p| PlacementLine { node: p.node.clone(), line: p.log_line() }).collect();
         let printed = if *print { printed_values(&out.values) } else { String::new() };

@@ -207,6 +207,19 @@ impl Interpreter<'_> {
         graph: &Option<String>,
     ) -> Result<RunOutput> {
         let s = self.ws.resolve_session(session, "run operation")?;
+        self.run_step_at(s, fetches, targets, feeds, graph)
+    }
+
+    /// [`Interpreter::run_step`] in the session at workspace index `s` (ids may repeat: the
+    /// window acts on the session it shows, not on the latest one with its id).
+    pub(crate) fn run_step_at(
+        &mut self,
+        s: usize,
+        fetches: &[String],
+        targets: &[String],
+        feeds: &[FeedDef],
+        graph: &Option<String>,
+    ) -> Result<RunOutput> {
         let names_graph = match graph {
             Some(_) => Some(self.graph_idx(graph)?),
             None => None,

@@ -136,6 +136,69 @@ fn an_invalid_wire_is_refused_with_tfs_message() {
     assert!(log_has(&h, LogKind::Error, "Dimensions must be equal, but are 3 and 2"));
 }
 
+#[test]
+fn a_wire_that_makes_a_cycle_is_refused() {
+    let mut h = harness(empty_app(FakeDialogs::default()));
+    h.state_mut().apply(vec![Command::AddNodes {
+        graph: 0,
+        nodes: vec![
+            constant("a", serde_json::json!([1.0, 2.0]), None),
+            node("x", Op::Identity, &["a:0"]),
+            node("y", Op::Identity, &["x:0"]),
+        ],
+    }]);
+    h.run_steps(2);
+    assert!(h.state().state.engine.errors(0).unwrap().is_empty());
+    // A data wire y -> x closes the loop x -> y -> x: refused with the lowering's message.
+    h.state_mut().apply(vec![Command::Connect { graph: 0, tensor: "y:0".into(), node: "x".into(), input: 0 }]);
+    h.run_steps(2);
+    let msg = "the graph has a cycle through x, y";
+    let x = h.state().state.doc.project.graphs[0].nodes.iter().find(|n| n.name == "x").unwrap().clone();
+    assert_eq!(x.inputs, vec!["a:0"], "the refused wire is not made");
+    assert!(log_has(&h, LogKind::Error, &format!("{msg}\n  (wire y:0 → x input 0 refused)")));
+    let refusal = h.state().state.view.refusal.clone().expect("refusal shown at the pin");
+    assert_eq!((refusal.node.as_str(), refusal.input, refusal.message.as_str()), ("x", 0, msg));
+    // A control input y -> x is refused the same way (shown at the node, not at a pin).
+    h.state_mut().apply(vec![Command::AddControlInput { graph: 0, from: "y".into(), node: "x".into() }]);
+    h.run_steps(2);
+    let x = h.state().state.doc.project.graphs[0].nodes.iter().find(|n| n.name == "x").unwrap().clone();
+    assert!(x.control_inputs.is_empty(), "the refused control input is not made");
+    let refusal = h.state().state.view.refusal.clone().expect("refusal shown at the node");
+    assert_eq!((refusal.node.as_str(), refusal.input, refusal.message.as_str()), ("x", usize::MAX, msg));
+    // The other direction is no cycle: made.
+    h.state_mut().apply(vec![Command::AddControlInput { graph: 0, from: "x".into(), node: "y".into() }]);
+    h.run_steps(2);
+    let y = h.state().state.doc.project.graphs[0].nodes.iter().find(|n| n.name == "y").unwrap().clone();
+    assert_eq!(y.control_inputs, vec!["x"]);
+}
+
+#[test]
+fn session_commands_act_on_the_session_shown_even_when_ids_repeat() {
+    let mut h = harness(empty_app(FakeDialogs::default()));
+    h.state_mut().apply(vec![
+        Command::AddNodes { graph: 0, nodes: vec![constant("a", serde_json::json!([1.0, 2.0]), None)] },
+        Command::OpenSession { graph: 0, config: None },
+        Command::ReplayScript,
+        Command::ReplayScript,
+    ]);
+    h.run_steps(2);
+    let ids: Vec<String> = h.state().state.engine.ws.sessions.iter().map(|s| s.id.clone()).collect();
+    assert_eq!(ids, ["sess1", "sess1 (replay)", "sess1 (replay)"]);
+    // Closing the older replayed session closes that one, not the latest with its id.
+    h.state_mut().apply(vec![Command::CloseSession { session: 1 }]);
+    h.run_steps(2);
+    let closed: Vec<bool> = h.state().state.engine.ws.sessions.iter().map(|s| s.session.is_closed()).collect();
+    assert_eq!(closed, [false, true, false]);
+    assert!(log_has(&h, LogKind::Python, "sess1 (replay).close()"));
+    // Running it is refused as TF refuses a closed session; the newer one runs.
+    h.state_mut().apply(vec![Command::ToggleFetch("a:0".into()), Command::Run { session: 1 }]);
+    h.run_steps(2);
+    assert!(log_has(&h, LogKind::Error, "RuntimeError: Attempted to use a closed Session."));
+    h.state_mut().apply(vec![Command::Run { session: 2 }]);
+    h.run_steps(2);
+    assert!(log_has(&h, LogKind::Result, "[1. 2.]"), "{:?}", h.state().state.log);
+}
+
 fn open_init_fetch(h: &mut Harness<'_, FlowbenchApp>) {
     h.get_by_label("Open session on 'default'").click();
     h.run_steps(3);

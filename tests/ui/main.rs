@@ -8,5 +8,6 @@ mod consistency;
 mod csv_import;
 mod export_csv;
 mod interaction;
+mod optimizer_structure;
 mod snapshots;
 mod training;

@@ -10,7 +10,7 @@ use flowbench::app::command::Command;
 use flowbench::app::dialogs::FakeDialogs;
 use flowbench::app::model::export::PlotKind;
 use flowbench::app::model::log::LogKind;
-use flowbench::app::model::training::TrainStatus;
+use flowbench::app::model::training::{TrainSetup, TrainStatus};
 use flowbench::app::model::view::Clock;
 use flowbench::app::state::AppState;
 use flowbench::engine::autodiff::optimizers::Optimizer;
@@ -278,4 +278,39 @@ fn thread_cpu() -> f64 {
         .ok()
         .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse::<f64>().ok()))
         .map_or(0.0, |ns| ns / 1e9)
+}
+
+#[test]
+fn a_setup_that_does_not_resolve_is_refused_in_the_windows_words() {
+    let mut h = harness(app(FakeDialogs::default()));
+    let good = h.state().state.training.setup.clone();
+    let refused = |h: &mut Harness<'_, FlowbenchApp>, edit: &dyn Fn(&mut TrainSetup)| -> String {
+        let mut s = good.clone();
+        edit(&mut s);
+        let before = h.state().state.log.len();
+        h.state_mut().apply(vec![Command::SetTrainSetup(Box::new(s)), Command::StartTraining { paused: true }]);
+        h.run_steps(1);
+        assert!(h.state().state.training.run.as_ref().is_none_or(|r| r.job.is_none()), "no job starts");
+        let log = &h.state().state.log[before..];
+        log.iter().find(|e| e.kind == LogKind::Error).map(|e| e.text.clone()).unwrap_or_default()
+    };
+    // The train op is checked before the feeds, and worded by the window.
+    let m = refused(&mut h, &|s| {
+        s.train_op = "nope".into();
+        s.feeds[0].1 = "x1, zz".into();
+    });
+    assert_eq!(m, "Training not started: no train op 'nope' in the graph");
+    let m = refused(&mut h, &|s| s.feeds[0].1 = "x1, zz".into());
+    assert!(
+        m.starts_with("Training not started: dataset '") && m.ends_with("has no column 'zz' (it has x1, x2, y)"),
+        "{m}"
+    );
+    let m = refused(&mut h, &|s| s.loss = "nope:0".into());
+    assert!(m.starts_with("Training not started: loss: "), "{m}");
+    // The boundary output is checked before the assembled job (batch size 0).
+    let m = refused(&mut h, &|s| {
+        s.batch_size = 0;
+        s.boundary_output = "nope:0".into();
+    });
+    assert!(m.starts_with("Training not started: boundary output: "), "{m}");
 }

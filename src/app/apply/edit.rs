@@ -3,20 +3,22 @@
 //! change), and undo and redo themselves. A wire the engine's rules refuse is not made: the
 //! refusal is shown at the pin with TF's message.
 //!
-//! Calls into engine/project: `connect` and `add_control` try the
-//! edited graph with `build_tolerant` (the editor's lowering); `add_variable` derives random
-//! seeds with `derive_seeds`; `set_device` parses with `DeviceSpec::parse`.
+//! Calls into engine/project: `connect` and `add_control` try the edited graph with
+//! `build_tolerant` (the project's one tolerant lowering) and decide by the node error's kind
+//! (`crate::project::lower::NodeErrorKind`: a cycle, or anything but "not wired yet"), never by
+//! its text; tensor names are parsed and printed with `TensorName`; `add_variable` derives
+//! random seeds with `derive_seeds`; `set_device` parses with `DeviceSpec::parse`.
 
-use crate::app::model::document::{
-    Engine, auto_layout, build_tolerant, check_node_name, index_of, node_of, rename_in, unique_name,
-};
+use crate::app::model::document::{Engine, auto_layout, build_tolerant, check_node_name, rename_in, unique_name};
 use crate::app::model::view::Refusal;
 use crate::app::state::AppState;
 use crate::engine::DType;
 use crate::engine::graph::Initializer;
 use crate::engine::graph::op::Op;
+use crate::engine::graph::tensor_name::TensorName;
 use crate::engine::kernels::random::derive_seeds;
 use crate::engine::shape::Shape;
+use crate::project::lower::NodeErrorKind;
 use crate::project::{GraphDef, NamedConfig, NodeDef};
 use std::collections::HashSet;
 
@@ -54,7 +56,7 @@ impl AppState {
             gd.nodes.retain(|n| !names.contains(&n.name));
             for n in &mut gd.nodes {
                 for t in &mut n.inputs {
-                    if names.iter().any(|d| d == node_of(t)) {
+                    if names.iter().any(|d| d == TensorName::op_of(t)) {
                         t.clear();
                     }
                 }
@@ -66,7 +68,7 @@ impl AppState {
             Ok(())
         });
         self.view.selection.retain(|s| !names.contains(s));
-        self.view.fetches.retain(|f| !names.iter().any(|d| d == node_of(f)));
+        self.view.fetches.retain(|f| !names.iter().any(|d| d == TensorName::op_of(f)));
         self.view.targets.retain(|t| !names.contains(t));
     }
 
@@ -117,8 +119,8 @@ impl AppState {
                     }
                 }
                 for f in &mut self.view.fetches {
-                    if node_of(f) == old {
-                        *f = format!("{new}:{}", index_of(f));
+                    if TensorName::op_of(f) == old {
+                        *f = TensorName::new(new.as_str(), TensorName::index_of(f)).to_string();
                     }
                 }
             }
@@ -349,11 +351,11 @@ impl AppState {
         while n.inputs.len() <= input {
             n.inputs.push(String::new());
         }
-        n.inputs[input] = format!("{}:{}", node_of(&tensor), index_of(&tensor));
+        n.inputs[input] = TensorName::canonical(&tensor);
         let (_, errs) = build_tolerant(&trial, None);
+        // Refused: anything but a node still waiting for inputs; a cycle always (by its kind).
         let refused = match errs.get(&node) {
-            Some(e) if !e.incomplete => Some(e.message.clone()),
-            Some(e) if e.message.starts_with("the graph has a cycle") => Some(e.message.clone()),
+            Some(e) if !e.incomplete || e.kind == NodeErrorKind::Cycle => Some(e.message.clone()),
             _ => None,
         };
         match refused {
@@ -386,7 +388,7 @@ impl AppState {
             n.control_inputs.push(from.clone());
         }
         let (_, errs) = build_tolerant(&trial, None);
-        if let Some(e) = errs.get(&node).filter(|e| e.message.starts_with("the graph has a cycle")) {
+        if let Some(e) = errs.get(&node).filter(|e| e.kind == NodeErrorKind::Cycle) {
             let message = e.message.clone();
             self.view.refusal =
                 Some(Refusal { graph, node: node.clone(), input: usize::MAX, message: message.clone() });
@@ -419,9 +421,9 @@ pub fn add_nodes(gd: &mut GraphDef, nodes: Vec<NodeDef>) -> Vec<String> {
             if t.is_empty() {
                 continue;
             }
-            let base = node_of(t).to_string();
+            let base = TensorName::op_of(t).to_string();
             match lookup(&base) {
-                Some(nb) => *t = format!("{nb}:{}", index_of(t)),
+                Some(nb) => *t = TensorName::new(nb, TensorName::index_of(t)).to_string(),
                 None if existing.contains(&base) => {}
                 None => t.clear(),
             }
@@ -502,7 +504,10 @@ pub fn add_variable(
         NodeDef {
             name: assign.clone(),
             op: Op::Assign { initializer: true },
-            inputs: vec![format!("{var_name}:0"), format!("{init_name}:0")],
+            inputs: vec![
+                TensorName::new(var_name.as_str(), 0).to_string(),
+                TensorName::new(init_name.as_str(), 0).to_string(),
+            ],
             control_inputs: vec![],
             device: String::new(),
             pos: Some([pos[0] + 300.0, pos[1] + 60.0]),

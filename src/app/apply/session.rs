@@ -3,23 +3,22 @@
 //! the live workspace, logs the equivalent Python line and is appended to the script, so that
 //! `flowbench run` replays what was done by hand. A session a training job owns is refused.
 //!
-//! Calls into engine/project (the places that will go through the interpreter):
-//! `open_session` (`Workspace::open_session`), `initialize` and
-//! `run` (`Workspace::run`), `close_session`
-//! (`Workspace::close_session`), `replay` (`interpreter::Interpreter::step`);
-//! `record` appends a `project::script::Step`.
+//! Every one of them goes through the script interpreter's single actions
+//! (`crate::interpreter::actions`: `open_session`, `initialize_at`, `run_at`, `close_at`,
+//! `replay`), the code `flowbench run` uses, so the window and the CLI cannot disagree; this file
+//! keeps only the window's part: the Python line logged, the session metadata, which feeds a run
+//! needs, the run panel's result, and `record` (appending the step the interpreter performed).
 
-use crate::app::model::document::{node_of, run_closure};
+use crate::app::model::document::run_closure;
 use crate::app::model::feed::parse_feed;
 use crate::app::model::log::LogKind;
 use crate::app::model::view::{RunResult, SessionMeta};
 use crate::app::state::AppState;
-use crate::engine::runtime::session::ConfigProto;
-use crate::engine::runtime::workspace::NamedFeed;
+use crate::engine::graph::tensor_name::TensorName;
 use crate::engine::value::Value;
+use crate::interpreter::actions::PlacementLine;
 use crate::interpreter::{Interpreter, ScriptOutput};
 use crate::project::script::{FeedDef, Step};
-use std::collections::HashSet;
 
 impl AppState {
     /// Refuses a session command while a training job owns the session.
@@ -61,30 +60,12 @@ impl AppState {
     /// `sess = tf.Session(graph=..., config=...)`; the new session becomes the run panel's.
     pub(crate) fn open_session(&mut self, graph: usize, config: Option<String>) {
         let Some(gname) = self.doc.project.graphs.get(graph).map(|g| g.name.clone()) else { return };
-        let cfg = match &config {
-            Some(c) => match self.doc.project.config(c) {
-                Some(cfg) => cfg.clone(),
-                None => {
-                    self.log_error(format!("ValueError: no config named '{c}'"), None);
-                    return;
-                }
-            },
-            None => ConfigProto::default(),
-        };
-        let taken: HashSet<String> = self
-            .engine
-            .ws
-            .sessions
-            .iter()
-            .map(|s| s.id.clone())
-            .chain(self.doc.project.script.iter().filter_map(|s| match s {
-                Step::OpenSession { id, .. } => Some(id.clone()),
-                _ => None,
-            }))
-            .collect();
-        let id = (1..).map(|i| format!("sess{i}")).find(|n| !taken.contains(n)).unwrap_or_else(|| "sess".to_string());
-        match self.engine.ws.open_session(&id, graph, cfg, false) {
-            Ok(idx) => {
+        let script_graph = self.graph_name_for_script(graph);
+        let mut interp = Interpreter { project: &self.doc.project, ws: &mut self.engine.ws };
+        let id = interp.free_session_id();
+        match interp.open_session(&id, script_graph.as_deref(), config.as_deref(), false) {
+            Ok(done) => {
+                let idx = done.session;
                 while self.sessions_meta.len() < idx {
                     self.sessions_meta.push(SessionMeta::default());
                 }
@@ -96,9 +77,9 @@ impl AppState {
                 let cfg_arg = config.as_ref().map_or(String::new(), |c| format!(", config={c}"));
                 self.log_line(LogKind::Python, format!("{id} = tf.Session(graph={gname}{cfg_arg})"), None);
                 self.view.run_session = Some(idx);
-                let step =
-                    Step::OpenSession { id, graph: self.graph_name_for_script(graph), config, interactive: false };
-                self.record(step);
+                if let Some(step) = done.step {
+                    self.record(step);
+                }
             }
             Err(e) => self.log_error(e.to_string(), e.node.map(|n| (graph, n))),
         }
@@ -109,27 +90,13 @@ impl AppState {
         let Some(entry) = self.engine.ws.sessions.get(session) else { return };
         let graph = entry.graph;
         let id = entry.id.clone();
-        let targets: Vec<String> = self
-            .engine
-            .graph(graph)
-            .map(|g| g.variables().iter().filter_map(|(_, i)| g.node(*i)).map(|n| n.name.clone()).collect())
-            .unwrap_or_default();
         self.log_line(LogKind::Python, format!("{id}.run(tf.global_variables_initializer())"), None);
-        match self.engine.ws.run(session, None, &[], &[], &targets) {
-            Ok(out) => {
-                for p in &out.placement_log {
-                    self.log_line(LogKind::Placement, p.log_line(), Some((graph, p.node.clone())));
-                }
-                self.log_line(LogKind::Info, format!("{} variable(s) initialized in {id}", targets.len()), None);
-                if !targets.is_empty() {
-                    let step = Step::Run {
-                        session: Some(id),
-                        fetches: Vec::new(),
-                        targets,
-                        feeds: Vec::new(),
-                        graph: None,
-                        print: false,
-                    };
+        let mut interp = Interpreter { project: &self.doc.project, ws: &mut self.engine.ws };
+        match interp.initialize_at(session) {
+            Ok(done) => {
+                self.log_placement(graph, &done.placement);
+                self.log_line(LogKind::Info, format!("{} variable(s) initialized in {id}", done.targets.len()), None);
+                if let Some(step) = done.step {
                     self.record(step);
                 }
             }
@@ -137,7 +104,16 @@ impl AppState {
         }
     }
 
-    /// `sess.run(fetches, feed_dict)` with the run panel's fetches, targets and feeds.
+    /// Logs placement lines, each pointing at its node in graph `graph`.
+    fn log_placement(&mut self, graph: usize, lines: &[PlacementLine]) {
+        for p in lines {
+            self.log_line(LogKind::Placement, p.line.clone(), Some((graph, p.node.clone())));
+        }
+    }
+
+    /// `sess.run(fetches, feed_dict)` with the run panel's fetches, targets and feeds. The feeds
+    /// the run needs are parsed here ([`parse_feed`]) so a malformed one is refused before the
+    /// Python line is logged; the interpreter converts the same JSON into the same values.
     pub(crate) fn run(&mut self, session: usize) {
         let Some(entry) = self.engine.ws.sessions.get(session) else { return };
         let sgraph = entry.graph;
@@ -145,7 +121,6 @@ impl AppState {
         let graph = self.view.active_graph;
         let fetches = self.view.fetches.clone();
         let targets = self.view.targets.clone();
-        let mut feeds = Vec::new();
         let mut feed_defs = Vec::new();
         let fed: Vec<String> =
             self.view.feeds.iter().filter(|(_, v)| !v.trim().is_empty()).map(|(k, _)| k.clone()).collect();
@@ -156,12 +131,12 @@ impl AppState {
             }
             let text = self.view.feeds.get(t).cloned().unwrap_or_default();
             match parse_feed(&text) {
-                Ok((json, value)) => {
-                    feeds.push(NamedFeed { tensor: t.clone(), value });
-                    feed_defs.push(FeedDef { tensor: t.clone(), value: json });
-                }
+                Ok((json, _)) => feed_defs.push(FeedDef { tensor: t.clone(), value: json }),
                 Err(e) => {
-                    self.log_error(format!("ValueError: feed for {t}: {e}"), Some((graph, node_of(t).to_string())));
+                    self.log_error(
+                        format!("ValueError: feed for {t}: {e}"),
+                        Some((graph, TensorName::op_of(t).to_string())),
+                    );
                     return;
                 }
             }
@@ -179,35 +154,24 @@ impl AppState {
             ),
         };
         self.log_line(LogKind::Python, call, None);
-        let names_graph = (graph < self.engine.ws.graphs.len()).then_some(graph);
-        match self.engine.ws.run(session, names_graph, &fetches, &feeds, &targets) {
-            Ok(out) => {
-                for p in &out.placement_log {
-                    self.log_line(LogKind::Placement, p.log_line(), Some((sgraph, p.node.clone())));
-                }
+        // Names resolve in the active graph: the session's own (`None` in the step) or another
+        // one by name (which the engine refuses as TF does).
+        let names_graph =
+            if graph == sgraph { None } else { self.doc.project.graphs.get(graph).map(|g| g.name.clone()) };
+        let mut interp = Interpreter { project: &self.doc.project, ws: &mut self.engine.ws };
+        match interp.run_at(session, &fetches, &targets, &feed_defs, names_graph.as_deref()) {
+            Ok(done) => {
+                self.log_placement(sgraph, &done.placement);
                 let values: Vec<(String, String)> =
-                    fetches.iter().cloned().zip(out.values.iter().map(Value::to_numpy_string)).collect();
-                let printed = match out.values.as_slice() {
-                    [one] => one.to_numpy_string(),
-                    many => many.iter().map(Value::to_numpy_string).collect::<Vec<_>>().join("\n"),
-                };
+                    fetches.iter().cloned().zip(done.values.iter().map(Value::to_numpy_string)).collect();
                 if !fetches.is_empty() {
+                    let printed = done.printed.strip_suffix('\n').unwrap_or(&done.printed).to_string();
                     self.log_line(LogKind::Result, printed, None);
                 }
-                self.last_result = Some(RunResult { session: id.clone(), values, error: None });
-                let step = Step::Run {
-                    session: Some(id),
-                    fetches: fetches.clone(),
-                    targets,
-                    feeds: feed_defs,
-                    graph: if graph == sgraph {
-                        None
-                    } else {
-                        self.doc.project.graphs.get(graph).map(|g| g.name.clone())
-                    },
-                    print: !fetches.is_empty(),
-                };
-                self.record(step);
+                self.last_result = Some(RunResult { session: id, values, error: None });
+                if let Some(step) = done.step {
+                    self.record(step);
+                }
             }
             Err(e) => {
                 let text = e.to_string();
@@ -222,18 +186,19 @@ impl AppState {
     pub(crate) fn close_session(&mut self, session: usize) {
         let Some(entry) = self.engine.ws.sessions.get(session) else { return };
         let id = entry.id.clone();
-        let was_open = !entry.session.is_closed();
         self.log_line(LogKind::Python, format!("{id}.close()"), None);
-        if let Err(e) = self.engine.ws.close_session(session) {
-            self.log_error(e.to_string(), None);
-            return;
-        }
-        if was_open {
-            let now = self.clock.now();
-            if let Some(m) = self.sessions_meta.get_mut(session) {
-                m.closed_after = Some(now - m.opened_at);
+        let mut interp = Interpreter { project: &self.doc.project, ws: &mut self.engine.ws };
+        match interp.close_at(session) {
+            Ok(done) => {
+                if let Some(step) = done.step {
+                    let now = self.clock.now();
+                    if let Some(m) = self.sessions_meta.get_mut(session) {
+                        m.closed_after = Some(now - m.opened_at);
+                    }
+                    self.record(step);
+                }
             }
-            self.record(Step::CloseSession { session: id });
+            Err(e) => self.log_error(e.to_string(), None),
         }
     }
 
@@ -245,22 +210,17 @@ impl AppState {
             format!("replaying the script of '{}' ({} steps)", project.name, project.script.len()),
             None,
         );
-        let first_new = self.engine.ws.sessions.len();
-        let mut lines: Vec<(LogKind, String)> = Vec::new();
-        let mut result = Ok(());
-        {
-            let mut interp = Interpreter { project: &project, ws: &mut self.engine.ws };
-            let mut out = |o: ScriptOutput| match o {
-                ScriptOutput::Text(t) => lines.push((LogKind::Result, t.trim_end_matches('\n').to_string())),
-                ScriptOutput::Placement(p) => lines.push((LogKind::Placement, p)),
-            };
-            for step in &project.script {
-                if let Err(e) = interp.step(step, &mut out) {
-                    result = Err(e);
-                    break;
-                }
-            }
-        }
+        let done = Interpreter { project: &project, ws: &mut self.engine.ws }.replay(&project.script);
+        let first_new = done.first_new_session;
+        let lines: Vec<(LogKind, String)> = done
+            .output
+            .into_iter()
+            .map(|o| match o {
+                ScriptOutput::Text(t) => (LogKind::Result, t.trim_end_matches('\n').to_string()),
+                ScriptOutput::Placement(p) => (LogKind::Placement, p),
+            })
+            .collect();
+        let result = done.error.map_or(Ok(()), |(_, e)| Err(e));
         // Replayed sessions get ids suffixed so the window's own ones stay distinct.
         let now = self.clock.now();
         for i in first_new..self.engine.ws.sessions.len() {

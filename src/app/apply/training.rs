@@ -7,12 +7,14 @@
 //! job ends, with the trained values. The UI thread only drains the job's channel with
 //! `try_recv` ([`AppState::poll_training`]); the worker wakes it with `ctx.request_repaint`.
 //!
-//! Calls into train/engine/project: `try_start` resolves the setup into a
-//! `TrainSpec` and spawns the job; `finish_training` records `Step::TrainLoop`;
-//! `create_train_op` runs `minimize` and converts the graph back with
+//! Calls into train/engine/project: `try_start` loads the dataset with
+//! `crate::train::job::load_table` and resolves the setup with `crate::train::job::resolve_job`
+//! (the one resolution the script's train loop also uses); the window keeps its own wording per
+//! `JobPart`, the boundary grid, the scatter points and the choice of session. `finish_training`
+//! records `Step::TrainLoop`; `create_train_op` runs `minimize` and converts the graph back with
 //! `graph_def_from`.
 
-use crate::app::model::document::{auto_layout, node_of};
+use crate::app::model::document::auto_layout;
 use crate::app::model::log::LogKind;
 use crate::app::model::series::{Sample, Series};
 use crate::app::model::training::{
@@ -22,11 +24,13 @@ use crate::app::model::training::{
 use crate::app::state::AppState;
 use crate::engine::autodiff::optimizers::{Optimizer, minimize};
 use crate::engine::graph::Graph;
-use crate::project::dataset::Dataset;
+use crate::engine::graph::tensor_name::TensorName;
+use crate::project::dataset::{Dataset, Table};
 use crate::project::graph_def_from;
 use crate::project::script::{ColumnFeedDef, Step, TrainLogDef};
+use crate::train::Batching;
+use crate::train::job::{EvalRequest, JobError, JobPart, JobRequest, load_table, resolve_job};
 use crate::train::worker::{self, BoundarySpec, Event, JobExtras, TrainJob};
-use crate::train::{Batching, ColumnFeed, EvalSpec, TrainSpec};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -69,31 +73,63 @@ impl AppState {
         let name = self.ensure_dataset(&setup);
         // A referenced CSV file is relative to the saved project's folder.
         let base = self.project_dir();
-        let table = Dataset { name: name.clone(), source: setup.dataset.clone() }.materialize_in(base.as_deref())?;
-        let table = Arc::new(table);
-        let tname = setup.train_op.split(':').next().unwrap_or_default().to_string();
-        let target = graph.find(&tname).ok_or_else(|| format!("no train op '{}' in the graph", setup.train_op))?;
-        let loss = graph.tensor(&setup.loss).map_err(|e| format!("loss: {e}"))?;
-        let mut feeds = Vec::new();
-        for (tensor, cols) in &setup.feeds {
-            let t = graph.tensor(tensor).map_err(|e| e.to_string())?;
-            let columns = columns_of(cols)
-                .iter()
-                .map(|c| {
-                    table.column(c).ok_or_else(|| {
-                        format!("dataset '{name}' has no column '{c}' (it has {})", table.columns.join(", "))
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            feeds.push(ColumnFeed { tensor: t, columns });
+        let dataset = Dataset { name: name.clone(), source: setup.dataset.clone() };
+        let table = load_table(&dataset, base.as_deref()).map_err(|e| e.message)?;
+        let feeds: Vec<(String, Vec<String>)> = setup.feeds.iter().map(|(t, c)| (t.clone(), columns_of(c))).collect();
+        let request = JobRequest {
+            graph: &graph,
+            train_op: &setup.train_op,
+            step_fetches: &[],
+            batch_loss: Some(&setup.loss),
+            dataset: &name,
+            table: Arc::clone(&table),
+            feeds: &feeds,
+            batch_size: setup.batch_size,
+            batching: Batching::Cyclic,
+            steps: setup.steps,
+            eval: Some(EvalRequest {
+                every: setup.eval_every.max(1),
+                loss: &setup.loss,
+                format: Some(setup.log_format.clone()),
+            }),
+            watch: &setup.watch,
+        };
+        let boundary_problem = || -> Option<String> {
+            let out = setup.boundary_output.trim();
+            (!out.is_empty())
+                .then(|| graph.tensor(&setup.boundary_output).err())
+                .flatten()
+                .map(|e| format!("boundary output: {e}"))
+        };
+        let spec = match resolve_job(&request) {
+            Ok(spec) => spec,
+            Err(e) => {
+                // The window checks in its own order: the train op and the loss before the
+                // feeds, the boundary output before the assembled spec.
+                let first = match e.part {
+                    JobPart::Feed(_) | JobPart::Column(_) => resolve_job(&JobRequest { feeds: &[], ..request.clone() })
+                        .err()
+                        .filter(|f| f.part != JobPart::Spec),
+                    _ => None,
+                };
+                let e = first.unwrap_or(e);
+                if e.part == JobPart::Spec
+                    && let Some(problem) = boundary_problem()
+                {
+                    return Err(problem);
+                }
+                return Err(job_problem(&e, &setup, &name, &table));
+            }
+        };
+        if let Some(problem) = boundary_problem() {
+            return Err(problem);
         }
-        let watch = setup.watch.iter().filter_map(|w| graph.tensor(&format!("{}:0", node_of(w))).ok()).collect();
         // The boundary: a two-feature placeholder and the chosen output.
         let boundary = if setup.boundary_output.trim().is_empty() {
             None
         } else {
             let out = graph.tensor(&setup.boundary_output).map_err(|e| format!("boundary output: {e}"))?;
-            feeds.iter().find(|f| f.columns.len() == 2).map(|f| {
+            spec.feeds.iter().find(|f| f.columns.len() == 2).map(|f| {
                 let (a, b) = (f.columns.first().copied().unwrap_or(0), f.columns.get(1).copied().unwrap_or(1));
                 BoundarySpec {
                     input: f.tensor,
@@ -104,9 +140,9 @@ impl AppState {
                 }
             })
         };
-        let points: Vec<[f64; 3]> = match (&boundary, feeds.iter().find(|f| f.columns.len() == 2)) {
+        let points: Vec<[f64; 3]> = match (&boundary, spec.feeds.iter().find(|f| f.columns.len() == 2)) {
             (Some(_), Some(f)) => {
-                let label = feeds.iter().find(|o| o.columns.len() == 1).and_then(|o| o.columns.first().copied());
+                let label = spec.feeds.iter().find(|o| o.columns.len() == 1).and_then(|o| o.columns.first().copied());
                 let (a, b) = (f.columns.first().copied().unwrap_or(0), f.columns.get(1).copied().unwrap_or(1));
                 (0..table.rows.min(5000))
                     .map(|r| {
@@ -121,20 +157,6 @@ impl AppState {
             _ => Vec::new(),
         };
         let data_range = boundary.as_ref().map(|b| (b.x_range, b.y_range));
-        let spec = TrainSpec {
-            graph,
-            train_targets: vec![target],
-            step_fetches: Vec::new(),
-            batch_loss: Some(loss),
-            feeds,
-            table,
-            batch_size: setup.batch_size,
-            batching: Batching::Cyclic,
-            steps: setup.steps,
-            eval: Some(EvalSpec { every: setup.eval_every.max(1), loss, format: Some(setup.log_format.clone()) }),
-            watch,
-        };
-        spec.validate().map_err(|e| e.to_string())?;
 
         // The session: the chosen one, or a new one initialized as the seed does.
         let session = match setup.session.filter(|&i| {
@@ -180,7 +202,7 @@ impl AppState {
             .watch
             .iter()
             .map(|w| WatchedVar {
-                name: format!("{}:0", node_of(w)),
+                name: TensorName::new(TensorName::op_of(w), 0).to_string(),
                 shape: Vec::new(),
                 values: Vec::new(),
                 series: Vec::new(),
@@ -451,5 +473,18 @@ impl AppState {
             }
             Err(e) => self.log_error(e.to_string(), e.node.map(|n| (graph, n))),
         }
+    }
+}
+
+/// The window's wording for a setup part that did not resolve (chosen by the part, never by
+/// the message).
+fn job_problem(e: &JobError, setup: &TrainSetup, dataset: &str, table: &Table) -> String {
+    match &e.part {
+        JobPart::TrainOp => format!("no train op '{}' in the graph", setup.train_op),
+        JobPart::BatchLoss | JobPart::EvalLoss => format!("loss: {}", e.error),
+        JobPart::Column(c) => {
+            format!("dataset '{dataset}' has no column '{c}' (it has {})", table.columns.join(", "))
+        }
+        JobPart::Feed(_) | JobPart::Fetch(_) | JobPart::Spec => e.error.to_string(),
     }
 }

@@ -1,13 +1,16 @@
 //! The document the window edits: the project (the single source of truth), where it lives on
 //! disk and whether it has unsaved changes; and the engine state derived from it: a workspace
 //! whose graphs are rebuilt after each edit (keeping their identity, so open sessions keep
-//! working), with every node that fails to build recorded with its message instead of refusing
-//! the whole graph. Also the graph helpers the editor needs (unique names, what a run executes,
-//! auto-layout).
+//! working), with every node that fails to build recorded with its message and kind (the
+//! project's one tolerant lowering, `crate::project::lower::lower_tolerant`) instead of
+//! refusing the whole graph. Also the graph helpers the editor needs (unique names, what a run
+//! executes, auto-layout, renaming), with tensor names read by `TensorName`.
 
 use crate::engine::graph::Graph;
 use crate::engine::graph::op::Op;
+use crate::engine::graph::tensor_name::TensorName;
 use crate::engine::runtime::workspace::{NamedGraph, Workspace};
+use crate::project::lower::{NodeError as LowerError, NodeErrorKind};
 use crate::project::{GraphDef, NodeDef, Project};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -72,13 +75,17 @@ pub fn file_name(p: &std::path::Path) -> String {
     p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().to_string())
 }
 
-/// Why a node is drawn in error.
+/// Why a node is drawn in error: the tolerant lowering's [`LowerError`] with its kind, and
+/// whether the editor draws it as unfinished rather than wrong.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NodeError {
     /// The message (TF's, where TF has one).
     pub message: String,
-    /// True when the node only lacks inputs that are not wired yet.
+    /// True when the node only lacks inputs that are not wired yet (or has an input in error):
+    /// `kind.is_incomplete()`.
     pub incomplete: bool,
+    /// What kind of failure (incomplete, cycle, dangling input, refused by TF's rules, ...).
+    pub kind: NodeErrorKind,
 }
 
 /// The engine state derived from the project.
@@ -176,29 +183,15 @@ fn without_positions(gd: &GraphDef) -> GraphDef {
     g
 }
 
-/// The node name in a tensor name: `add:0` → `add`.
-pub fn node_of(tensor: &str) -> &str {
-    match tensor.rsplit_once(':') {
-        Some((n, i)) if !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()) => n,
-        _ => tensor,
-    }
-}
-
-/// The output index in a tensor name: `add:1` → 1, `add` → 0.
-pub fn index_of(tensor: &str) -> usize {
-    match tensor.rsplit_once(':') {
-        Some((_, i)) => i.parse().unwrap_or(0),
-        None => 0,
-    }
-}
-
 /// Builds a stored graph, keeping going past nodes that fail: each failure is recorded under
 /// the node's name (with TF's message), and the nodes that depend on it are left out too.
 pub fn build_tolerant(gd: &GraphDef, id: Option<u64>) -> (Graph, BTreeMap<String, NodeError>) {
     let (graph, errors) = crate::project::lower::lower_tolerant(gd, id);
     let errors = errors
         .into_iter()
-        .map(|(name, e)| (name, NodeError { incomplete: e.kind.is_incomplete(), message: e.message }))
+        .map(|(name, e): (String, LowerError)| {
+            (name, NodeError { incomplete: e.kind.is_incomplete(), message: e.message, kind: e.kind })
+        })
         .collect();
     (graph, errors)
 }
@@ -226,11 +219,12 @@ pub fn run_closure(
     fed: &[String],
 ) -> (HashSet<String>, Vec<String>) {
     let by_name: HashMap<&str, &NodeDef> = gd.nodes.iter().map(|n| (n.name.as_str(), n)).collect();
-    let norm = |t: &str| format!("{}:{}", node_of(t), index_of(t));
+    let norm = |t: &str| TensorName::canonical(t);
     let fed_norm: HashSet<String> = fed.iter().map(|t| norm(t)).collect();
-    let fully_fed = |n: &NodeDef| n.op.num_outputs() == 1 && fed_norm.contains(&format!("{}:0", n.name));
+    let fully_fed =
+        |n: &NodeDef| n.op.num_outputs() == 1 && fed_norm.contains(&TensorName::new(n.name.as_str(), 0).to_string());
     let mut seen: HashSet<String> = HashSet::new();
-    let mut stack: Vec<String> = fetches.iter().chain(targets).map(|t| node_of(t).to_string()).collect();
+    let mut stack: Vec<String> = fetches.iter().chain(targets).map(|t| TensorName::op_of(t).to_string()).collect();
     let mut placeholders = Vec::new();
     while let Some(name) = stack.pop() {
         if seen.contains(&name) {
@@ -242,14 +236,14 @@ pub fn run_closure(
         }
         seen.insert(name.clone());
         if matches!(n.op, Op::Placeholder { .. }) {
-            placeholders.push(format!("{name}:0"));
+            placeholders.push(TensorName::new(name.as_str(), 0).to_string());
         }
         let refs = n.op.num_ref_inputs();
         for (k, t) in n.inputs.iter().enumerate() {
             if t.is_empty() || k < refs || fed_norm.contains(&norm(t)) {
                 continue;
             }
-            stack.push(node_of(t).to_string());
+            stack.push(TensorName::op_of(t).to_string());
         }
         stack.extend(n.control_inputs.iter().cloned());
     }
@@ -269,7 +263,7 @@ pub fn auto_layout(gd: &GraphDef) -> Vec<(String, [f32; 2])> {
                 .inputs
                 .iter()
                 .filter(|s| !s.is_empty())
-                .map(|s| node_of(s))
+                .map(|s| TensorName::op_of(s))
                 .chain(n.control_inputs.iter().map(String::as_str))
                 .filter_map(|b| index.get(b))
                 .map(|&j| depth[j] + 1)
@@ -304,8 +298,8 @@ pub fn rename_in(gd: &mut GraphDef, old: &str, new: &str) {
             n.name = new.to_string();
         }
         for t in &mut n.inputs {
-            if node_of(t) == old {
-                *t = format!("{new}:{}", index_of(t));
+            if TensorName::op_of(t) == old {
+                *t = TensorName::new(new, TensorName::index_of(t)).to_string();
             }
         }
         for c in &mut n.control_inputs {

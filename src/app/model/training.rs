@@ -1,15 +1,20 @@
 //! The training data the window keeps: the setup the train panel edits ([`TrainSetup`], with
 //! the guesses it starts from), a job and everything it reported ([`TrainRun`]: decimated loss
 //! and weight histories, the latest weights and decision boundary) and [`Training`], the
-//! window's training state. The commands that start, steer and finish a job are carried out in
-//! `crate::app::apply::training`.
+//! window's training state. The setup's guesses (the train op, the watched variables) ask what
+//! `minimize` built, recovered from the graph's structure
+//! (`crate::engine::autodiff::optimizers::find_minimized`), not node names. The commands that
+//! start, steer and finish a job are carried out in `crate::app::apply::training`.
 
-use crate::app::model::document::{node_of, run_closure};
+use crate::app::model::document::run_closure;
 use crate::app::model::series::{Sample, Series};
-use crate::engine::autodiff::optimizers::Optimizer;
+use crate::engine::autodiff::optimizers::{Minimized, Optimizer, find_minimized};
+use crate::engine::graph::Graph;
 use crate::engine::graph::op::Op;
+use crate::engine::graph::tensor_name::TensorName;
 use crate::engine::value::Value;
 use crate::project::dataset::{DatasetSource, LabelRule, Table};
+use crate::project::lower::lower_tolerant;
 use crate::project::script::Step;
 use crate::project::{GraphDef, Project};
 use crate::train::worker::{BoundaryGrid, TrainJob};
@@ -154,9 +159,9 @@ impl TrainSetup {
         }
         if let Some(gd) = p.graphs.get(graph) {
             if s.train_op.is_empty()
-                && let Some(n) = gd.nodes.iter().rev().find(|n| is_train_op(gd, &n.name))
+                && let Some(train_op) = last_train_op(gd)
             {
-                s.train_op = n.name.clone();
+                s.train_op = train_op;
             }
             s.watch = trained_variables(gd);
             if s.feeds.is_empty() {
@@ -167,34 +172,38 @@ impl TrainSetup {
     }
 }
 
-/// True for a node that groups optimizer updates (a `NoOp` with `Apply*` control inputs).
-fn is_train_op(gd: &GraphDef, name: &str) -> bool {
-    gd.nodes.iter().find(|n| n.name == name).is_some_and(|n| {
-        matches!(n.op, Op::NoOp)
-            && n.control_inputs
-                .iter()
-                .any(|c| gd.nodes.iter().find(|m| m.name == *c).is_some_and(|m| m.op.type_name().starts_with("Apply")))
-    })
+/// What `minimize` built in `gd`, recovered from the structure of its lowered graph
+/// ([`find_minimized`]), never from node names: the graph and each train op's record.
+fn minimized_in(gd: &GraphDef) -> (Graph, Vec<Minimized>) {
+    let (graph, _) = lower_tolerant(gd, None);
+    let minimized = find_minimized(&graph);
+    (graph, minimized)
 }
 
-/// The variables an optimizer updates (input 0 of its `Apply*` ops); every variable that is not
-/// an optimizer slot when there is no optimizer yet.
+/// The last train op of `gd` in file order, if `minimize` built one.
+fn last_train_op(gd: &GraphDef) -> Option<String> {
+    let (graph, minimized) = minimized_in(gd);
+    let names: Vec<&str> = minimized.iter().filter_map(|m| graph.node(m.train_op)).map(|n| n.name.as_str()).collect();
+    gd.nodes.iter().rev().find(|n| names.contains(&n.name.as_str())).map(|n| n.name.clone())
+}
+
+/// The variables the optimizers train (one per apply op, in file order); every variable when
+/// the graph has no train op yet.
 pub fn trained_variables(gd: &GraphDef) -> Vec<String> {
-    let applied: Vec<String> = gd
-        .nodes
+    let (graph, minimized) = minimized_in(gd);
+    let name = |id| graph.node(id).map(|n| n.name.as_str());
+    let mut applied: Vec<(&str, &str)> = minimized
         .iter()
-        .filter(|n| n.op.type_name().starts_with("Apply"))
-        .filter_map(|n| n.inputs.first().map(|t| node_of(t).to_string()))
+        .flat_map(|m| m.variables.iter())
+        .filter_map(|v| Some((name(v.apply)?, name(v.variable.node)?)))
         .collect();
     if !applied.is_empty() {
-        return applied;
+        let order: std::collections::HashMap<&str, usize> =
+            gd.nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect();
+        applied.sort_by_key(|(apply, _)| order.get(apply).copied());
+        return applied.into_iter().map(|(_, v)| v.to_string()).collect();
     }
-    gd.nodes
-        .iter()
-        .filter(|n| matches!(n.op, Op::Variable { .. }))
-        .filter(|n| !n.name.contains("/Adam") && !n.name.ends_with("_power") && !n.name.contains('/'))
-        .map(|n| n.name.clone())
-        .collect()
+    gd.nodes.iter().filter(|n| matches!(n.op, Op::Variable { .. })).map(|n| n.name.clone()).collect()
 }
 
 /// Placeholders the loss and train op need, fed from `x1, x2, …` (two-feature inputs) or `y`.
@@ -208,7 +217,7 @@ pub fn default_feeds(gd: &GraphDef, s: &TrainSetup) -> Vec<(String, String)> {
             let width = gd
                 .nodes
                 .iter()
-                .find(|n| n.name == node_of(&p))
+                .find(|n| n.name == TensorName::op_of(&p))
                 .and_then(|n| match &n.op {
                     Op::Placeholder { shape, .. } => shape.dim(1),
                     _ => None,

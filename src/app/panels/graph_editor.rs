@@ -6,19 +6,23 @@
 //! drawn red with the message on them, device requests tint them, and the nodes the next run
 //! will execute are outlined.
 //!
-//! As TensorBoard does, the scopes a training graph grows (`gradients/`, and each optimizer with
-//! its slots, e.g. `Adam`, `Variable/Adam`, `beta1_power`) are drawn collapsed into one group
-//! node each ("Collapse scopes", on by default; a group's menu expands it), and the first view
-//! of a graph shows the forward pass from its top-left corner at a readable zoom.
+//! As TensorBoard does, what `minimize` added to a training graph (its gradients, and each
+//! optimizer with its slots, e.g. `Adam`, `Variable/Adam`, `beta1_power`) is drawn collapsed into
+//! one group node each ("Collapse scopes", on by default; a group's menu expands it); the groups
+//! come from the structure `crate::engine::autodiff::optimizers` recovers ([`scope_groups`]),
+//! not from node names. The first view of a graph shows the forward pass from its top-left
+//! corner at a readable zoom.
 
 use crate::app::command::Command;
-use crate::app::model::document::{auto_layout, index_of, node_of, run_closure};
+use crate::app::model::document::{auto_layout, run_closure};
 use crate::app::model::modal::Modal;
 use crate::app::state::AppState;
 use crate::app::style;
 use crate::engine::DType;
-use crate::engine::graph::Initializer;
+use crate::engine::autodiff::optimizers::{ancestors, built_nodes, find_minimized};
 use crate::engine::graph::op::{Op, palette};
+use crate::engine::graph::tensor_name::TensorName;
+use crate::engine::graph::{Graph, Initializer, NodeId as EngineNodeId};
 use crate::project::NodeDef;
 use egui::{Color32, Pos2, Rect, RichText, Stroke};
 use egui_snarl::ui::{PinInfo, SnarlPin, SnarlStyle, SnarlViewer, SnarlWidget};
@@ -101,51 +105,48 @@ pub struct Groups {
     pub of: Vec<Option<usize>>,
 }
 
-/// The scope a node belongs to for collapsing: `gradients` for `gradients/...`, and an
-/// optimizer's name for its update ops, its slots (`Variable/Adam`, `Variable/Adam_1`), its
-/// power accumulators (`beta1_power`) and their initializers.
-pub fn scope_groups(gd: &crate::project::GraphDef, expanded: &[String]) -> Groups {
+/// The scope a node belongs to for collapsing, from what `minimize` built (recovered from the
+/// graph's structure, [`recover_minimized`], never from node names): `gradients` for its
+/// gradient nodes (those the updates' gradient inputs depend on, and the gradients no update
+/// uses), and the train op's name (`Adam`) for the rest of what it built: the train op, apply
+/// ops, hyper-parameters, slots and non-slot variables (`Variable/Adam`, `beta1_power`) with
+/// their initializers, and the updates of the non-slot variables.
+///
+/// [`recover_minimized`]: crate::engine::autodiff::optimizers::recover_minimized
+pub fn scope_groups(gd: &crate::project::GraphDef, graph: &Graph, expanded: &[String]) -> Groups {
     let n = gd.nodes.len();
+    let index: HashMap<&str, usize> = gd.nodes.iter().enumerate().map(|(i, m)| (m.name.as_str(), i)).collect();
+    let at = |id: EngineNodeId| graph.node(id).and_then(|m| index.get(m.name.as_str()).copied());
     let mut of: Vec<Option<String>> = vec![None; n];
-    // Train ops: NoOps grouping Apply* ops; their optimizer's scope is the op's name.
-    let apply: Vec<&NodeDef> = gd.nodes.iter().filter(|m| m.op.type_name().starts_with("Apply")).collect();
-    let mut scopes: Vec<(String, Vec<String>)> = Vec::new();
-    for t in gd.nodes.iter().filter(|m| matches!(m.op, Op::NoOp)) {
-        let prefix = format!("{}/", t.name);
-        let mine: Vec<&&NodeDef> = apply.iter().filter(|a| a.name.starts_with(&prefix)).collect();
-        if mine.is_empty() {
-            continue;
-        }
-        let mut slots: Vec<String> = Vec::new();
-        for a in mine {
-            for inp in a.inputs.iter().skip(1) {
-                let base = node_of(inp);
-                if gd.nodes.iter().any(|v| v.name == base && matches!(v.op, Op::Variable { .. }))
-                    && !slots.iter().any(|s| s == base)
-                {
-                    slots.push(base.to_string());
-                }
+    let mut minimized = find_minimized(graph);
+    minimized.sort_by_key(|m| at(m.train_op));
+    let mut scopes: Vec<String> = Vec::new();
+    for m in &minimized {
+        let Some(scope) = graph.node(m.train_op).map(|t| t.name.clone()) else { continue };
+        let gradients: Vec<EngineNodeId> = m.variables.iter().map(|v| v.gradient.node).collect();
+        let feeds_updates = ancestors(graph, &gradients);
+        let inits: Vec<EngineNodeId> = (0..graph.nodes().len())
+            .map(EngineNodeId)
+            .filter(|&id| {
+                graph.node(id).is_some_and(|x| {
+                    matches!(x.op, Op::Assign { initializer: true })
+                        && x.inputs.first().is_some_and(|v| m.is_optimizer_variable(v.node))
+                })
+            })
+            .collect();
+        let optimizer_side = ancestors(graph, &[&[m.train_op][..], &inits].concat());
+        for id in built_nodes(graph, m) {
+            let Some(i) = at(id) else { continue };
+            if of[i].is_some() {
+                continue;
             }
+            let opt = optimizer_side.contains(&id) && !feeds_updates.contains(&id);
+            of[i] = Some(if opt { scope.clone() } else { "gradients".to_string() });
         }
-        scopes.push((t.name.clone(), slots));
-    }
-    for (i, node) in gd.nodes.iter().enumerate() {
-        if node.name.starts_with("gradients/") {
-            of[i] = Some("gradients".to_string());
-            continue;
-        }
-        for (scope, slots) in &scopes {
-            let in_scope = node.name == *scope
-                || node.name.starts_with(&format!("{scope}/"))
-                || slots.iter().any(|s| node.name == *s || node.name.starts_with(&format!("{s}/")));
-            if in_scope {
-                of[i] = Some(scope.clone());
-                break;
-            }
-        }
+        scopes.push(scope);
     }
     let mut g = Groups { of: vec![None; n], ..Default::default() };
-    for name in ["gradients".to_string()].into_iter().chain(scopes.into_iter().map(|s| s.0)) {
+    for name in ["gradients".to_string()].into_iter().chain(scopes) {
         if expanded.contains(&name) || g.names.contains(&name) {
             continue;
         }
@@ -303,7 +304,10 @@ impl GraphEditor {
             || cache.graph_count != s.doc.project.graphs.len()
             || cache.groups_key != groups_key
         {
-            cache.groups = if self.collapse { scope_groups(gd, &self.expanded) } else { Groups::default() };
+            cache.groups = match s.engine.graph(g) {
+                Some(graph) if self.collapse => scope_groups(gd, graph, &self.expanded),
+                _ => Groups::default(),
+            };
             cache.snarl = build_snarl(s, g, &cache.groups);
             cache.revision = s.doc.revision;
             cache.graph_count = s.doc.project.graphs.len();
@@ -470,7 +474,7 @@ fn build_snarl(s: &AppState, g: usize, groups: &Groups) -> Snarl<usize> {
             .iter()
             .enumerate()
             .filter(|(_, t)| !t.is_empty())
-            .map(|(k, t)| (node_of(t), Some((k, index_of(t)))))
+            .map(|(k, t)| (TensorName::op_of(t), Some((k, TensorName::index_of(t)))))
             .chain(n.control_inputs.iter().map(|c| (c.as_str(), None)));
         for (src, data) in srcs {
             let from_group = group_of(src);
@@ -832,7 +836,7 @@ impl SnarlViewer<usize> for Viewer<'_> {
         let cmd = match (op_pin, ctrl_pin) {
             (false, false) => Command::Connect {
                 graph: g,
-                tensor: format!("{}:{}", src.name, from.id.output),
+                tensor: TensorName::new(src.name.as_str(), from.id.output).to_string(),
                 node: dst.name.clone(),
                 input: to.id.input,
             },

@@ -4,12 +4,12 @@
 //! run session placed it and why. With nothing selected it shows the graph (name, seed).
 
 use crate::app::command::Command;
-use crate::app::model::document::node_of;
 use crate::app::model::modal::Modal;
 use crate::app::state::AppState;
 use crate::app::style;
 use crate::engine::DType;
 use crate::engine::graph::op::{Op, palette};
+use crate::engine::graph::tensor_name::TensorName;
 use crate::engine::kernels::random::derive_seeds;
 use crate::engine::runtime::device;
 use crate::engine::shape::Shape;
@@ -437,9 +437,9 @@ impl Inspector {
         let Some(dims) = shape.to_known() else { return };
         let init = gd.nodes.iter().find(|n| {
             matches!(n.op, Op::Assign { initializer: true })
-                && n.inputs.first().is_some_and(|t| node_of(t) == node.name)
+                && n.inputs.first().is_some_and(|t| TensorName::op_of(t) == node.name)
         });
-        let Some(src) = init.and_then(|a| a.inputs.get(1)).map(|t| node_of(t).to_string()) else { return };
+        let Some(src) = init.and_then(|a| a.inputs.get(1)).map(|t| TensorName::op_of(t).to_string()) else { return };
         let Some(src_node) = gd.nodes.iter().find(|n| n.name == src) else { return };
         let new = match src_node.op.clone() {
             Op::Fill { value, .. } => Op::Fill { dtype: *dtype, shape: dims, value },

@@ -12,6 +12,7 @@ use crate::app::model::training::{TrainRun, value_label};
 use crate::app::state::AppState;
 use crate::app::style;
 use crate::engine::fmt::numpy::printf_g;
+use crate::engine::graph::tensor_name::TensorName;
 use egui::{Color32, RichText};
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points, Text};
 
@@ -316,7 +317,7 @@ impl Plots {
                     .map(|(w, i, sr)| {
                         let name = format!(
                             "{}[{}]",
-                            w.name.trim_end_matches(":0"),
+                            TensorName::op_of(&w.name),
                             crate::app::model::export::element_index(&w.shape, i)
                         );
                         let pts = sr.points().iter().map(|p| [self.x(p), p.value]).collect();
@@ -378,7 +379,7 @@ fn heatmap(ui: &mut egui::Ui, w: &crate::app::model::training::WatchedVar) {
     };
     let max = w.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     ui.vertical(|ui| {
-        ui.label(RichText::new(w.name.trim_end_matches(":0")).small().monospace());
+        ui.label(RichText::new(TensorName::op_of(&w.name)).small().monospace());
         let cell = egui::vec2(52.0, 20.0);
         let (rect, resp) =
             ui.allocate_exact_size(egui::vec2(cell.x * cols as f32, cell.y * rows as f32), egui::Sense::hover());

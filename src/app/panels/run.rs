@@ -4,10 +4,11 @@
 //! prints them. Before running, the nodes the run will execute are outlined on the canvas.
 
 use crate::app::command::Command;
-use crate::app::model::document::{node_of, run_closure};
+use crate::app::model::document::run_closure;
 use crate::app::model::feed::{feed_problem, parse_feed};
 use crate::app::state::AppState;
 use crate::app::style;
+use crate::engine::graph::tensor_name::TensorName;
 use egui::RichText;
 
 /// The panel's own state.
@@ -183,8 +184,12 @@ impl RunPanel {
                     ui.label(RichText::new(format!("{name} =")).monospace().weak());
                     ui.label(RichText::new(v).monospace().size(13.0));
                 }
-                let unknown: Vec<&String> =
-                    r.values.iter().map(|(n, _)| n).filter(|n| gd.nodes.iter().all(|m| m.name != node_of(n))).collect();
+                let unknown: Vec<&String> = r
+                    .values
+                    .iter()
+                    .map(|(n, _)| n)
+                    .filter(|n| gd.nodes.iter().all(|m| m.name != TensorName::op_of(n)))
+                    .collect();
                 if !unknown.is_empty() {
                     ui.weak("(from a node no longer in the graph)");
                 }
