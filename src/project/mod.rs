@@ -22,7 +22,6 @@ pub mod lower;
 pub mod script;
 pub mod validate;
 
-pub use crate::train::data::dataset;
 pub use file::{BaseDir, FORMAT_VERSION, NamedConfig, Project, ProjectError};
 pub use graph_def::{GraphDef, NodeDef, graph_def_from};
 pub use io::migrate;

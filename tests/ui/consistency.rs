@@ -12,8 +12,8 @@ use flowbench::app::model::training::TrainStatus;
 use flowbench::app::model::view::Clock;
 use flowbench::app::state::AppState;
 use flowbench::project::Project;
-use flowbench::project::dataset::DatasetSource;
 use flowbench::project::script::Step;
+use flowbench::train::data::dataset::DatasetSource;
 use std::time::{Duration, Instant};
 
 fn harness() -> Harness<'static, FlowbenchApp> {

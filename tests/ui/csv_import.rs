@@ -14,7 +14,7 @@ use flowbench::app::dialogs::{DialogKind, FakeDialogs};
 use flowbench::app::model::view::Clock;
 use flowbench::app::state::AppState;
 use flowbench::project::Project;
-use flowbench::project::dataset::DatasetSource;
+use flowbench::train::data::dataset::DatasetSource;
 use std::path::PathBuf;
 
 fn harness(dialogs: FakeDialogs, path: Option<PathBuf>) -> Harness<'static, FlowbenchApp> {

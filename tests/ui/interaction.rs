@@ -15,8 +15,8 @@ use flowbench::app::model::modal::Modal;
 use flowbench::app::model::view::Clock;
 use flowbench::app::state::AppState;
 use flowbench::engine::DType;
+use flowbench::engine::graph::elementwise::BinaryOp;
 use flowbench::engine::graph::op::{ConstValue, Op};
-use flowbench::engine::kernels::BinaryOp;
 use flowbench::engine::value::Value;
 use flowbench::project::{NodeDef, Project};
 
@@ -303,7 +303,7 @@ fn undo_and_redo_cover_edits() {
     h.state_mut().apply(vec![
         Command::AddNodes {
             graph: 0,
-            nodes: vec![node("Neg", Op::Unary { kind: flowbench::engine::kernels::UnaryOp::Neg }, &["x:0"])],
+            nodes: vec![node("Neg", Op::Unary { kind: flowbench::engine::graph::elementwise::UnaryOp::Neg }, &["x:0"])],
         },
         Command::Select(vec!["x".into()]),
     ]);

@@ -12,8 +12,8 @@ use flowbench::app::panels::run::RunPanel;
 use flowbench::app::panels::sessions::SessionsPanel;
 use flowbench::app::state::AppState;
 use flowbench::app::{FlowbenchApp, examples};
+use flowbench::engine::graph::elementwise::BinaryOp;
 use flowbench::engine::graph::op::{ConstValue, Op};
-use flowbench::engine::kernels::BinaryOp;
 use flowbench::engine::value::Value;
 use flowbench::project::NodeDef;
 

@@ -193,7 +193,7 @@ fn playground_datasets_train_and_export_csv() {
     let mut h = harness(app(FakeDialogs::answering([Some(csv.clone())])));
     let mut setup = h.state().state.training.setup.clone();
     setup.dataset_name = "circle".into();
-    setup.dataset = flowbench::project::dataset::DatasetSource::Circle { seed: 3, rows: 200, noise: 0.1 };
+    setup.dataset = flowbench::train::data::dataset::DatasetSource::Circle { seed: 3, rows: 200, noise: 0.1 };
     setup.steps = 300;
     setup.eval_every = 100;
     h.state_mut().apply(vec![Command::SetTrainSetup(Box::new(setup)), Command::StartTraining { paused: false }]);

@@ -13,10 +13,10 @@ use crate::engine::graph::Graph;
 use crate::engine::graph::op::Op;
 use crate::engine::graph::tensor_name::TensorName;
 use crate::engine::value::Value;
-use crate::project::dataset::{DatasetSource, LabelRule, Table};
 use crate::project::lower::lower_tolerant;
 use crate::project::script::Step;
 use crate::project::{GraphDef, Project};
+use crate::train::data::dataset::{DatasetSource, LabelRule, Table};
 use crate::train::worker::{BoundaryGrid, TrainJob};
 use std::time::Instant;
 

@@ -3,9 +3,9 @@
 //! is not undone; so that the project stays loadable, a snapshot restored never drops a dataset
 //! or a config that the script names (a train loop's generated dataset, a session's config).
 
-use crate::project::dataset::Dataset;
 use crate::project::script::Step;
 use crate::project::{GraphDef, NamedConfig, Project};
+use crate::train::data::dataset::Dataset;
 use std::collections::HashSet;
 
 /// How many edits can be undone.

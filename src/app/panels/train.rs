@@ -10,7 +10,7 @@ use crate::app::state::AppState;
 use crate::app::style;
 use crate::engine::autodiff::optimizers::Optimizer;
 use crate::engine::graph::op::Op;
-use crate::project::dataset::DatasetSource;
+use crate::train::data::dataset::DatasetSource;
 use crate::train::worker::Command as Job;
 use egui::RichText;
 

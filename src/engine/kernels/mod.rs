@@ -38,8 +38,6 @@ mod tests;
 
 /// The op enums, kept here for code outside the engine written against their old home; their
 /// table is `graph::elementwise`.
-pub use crate::engine::graph::elementwise::{BinaryOp, ReduceOp, UnaryOp};
-
 use crate::engine::dtype::DType;
 use crate::engine::error::{Error, ErrorClass, Result};
 use crate::engine::value::Value;

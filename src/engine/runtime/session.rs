@@ -10,9 +10,8 @@ use crate::engine::kernels::random::{self, Philox};
 use crate::engine::kernels::{apply, cast, elementwise, matmul, nn, reduce};
 use crate::engine::runtime::device::{self, Placement};
 use crate::engine::runtime::fastpath::{FastProgram, StepView};
-use crate::engine::runtime::feed::check_feed;
+use crate::engine::runtime::feed::{Feed, check_feed};
 /// A feed of a run (defined in `runtime::feed`, kept here for the callers of `session`).
-pub use crate::engine::runtime::feed::{Feed, coerce_feed};
 use crate::engine::value::Value;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;

@@ -2,8 +2,7 @@
 //! materialization: generated ones (numpy's `RandomState(seed).rand(rows, features)` with a
 //! label rule, as the seed's program makes its data; TensorFlow Playground's generators),
 //! referenced CSV files and inline tables. A dataset materializes into a [`Table`] of f64
-//! columns that the train loop cuts into batches. The project file re-exports these types as
-//! `crate::project::dataset`.
+//! columns that the train loop cuts into batches. The project file stores these types.
 
 use crate::engine::kernels::random::RandomState;
 pub use crate::train::data::table::{MAX_ROWS, Table};
