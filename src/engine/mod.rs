@@ -22,7 +22,7 @@
 //!   random.rs       TF's Philox random ops
 //! autodiff/  gradients.rs (tf.gradients), optimizers.rs (tf.train minimize)
 //! runtime/   session.rs (sessions, run plans), feed.rs (feeds), fastpath.rs (a plan lowered to
-//!            slice instructions), device.rs (placement), workspace.rs (graphs, default sessions)
+//!            slice instructions), placement.rs (device specs, placement), workspace.rs (graphs, default sessions)
 //! fmt/       numpy's printing
 //! ```
 //!

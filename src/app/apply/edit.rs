@@ -141,7 +141,7 @@ impl AppState {
     /// Sets a node's requested device (refused when TF would not parse it).
     pub(crate) fn set_device(&mut self, graph: usize, node: String, device: String) {
         let device = device.trim().to_string();
-        if let Err(e) = crate::engine::runtime::device::DeviceSpec::parse(&device) {
+        if let Err(e) = crate::engine::runtime::placement::DeviceSpec::parse(&device) {
             self.log_error(e.to_string(), Some((graph, node)));
             return;
         }

@@ -5,7 +5,7 @@
 use crate::app::command::Command;
 use crate::app::state::AppState;
 use crate::app::style;
-use crate::engine::runtime::device::available_devices;
+use crate::engine::runtime::placement::available_devices;
 use crate::engine::runtime::session::ConfigProto;
 use crate::project::NamedConfig;
 use egui::RichText;

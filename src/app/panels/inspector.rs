@@ -11,7 +11,7 @@ use crate::engine::DType;
 use crate::engine::graph::op::{Op, palette};
 use crate::engine::graph::tensor_name::TensorName;
 use crate::engine::kernels::random::derive_seeds;
-use crate::engine::runtime::device;
+use crate::engine::runtime::placement;
 use crate::engine::shape::Shape;
 use crate::project::NodeDef;
 use egui::RichText;
@@ -228,7 +228,7 @@ impl Inspector {
                 }
                 None => {
                     let soft = e.session.config().allow_soft_placement;
-                    match device::place(&node.name, node.op.type_name(), &node.device, soft) {
+                    match placement::place(&node.name, node.op.type_name(), &node.device, soft) {
                         Ok(p) => {
                             ui.label(
                                 RichText::new(format!("not placed yet in {}; will be {}", e.id, p.device)).small(),

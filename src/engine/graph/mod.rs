@@ -17,7 +17,7 @@ use crate::engine::graph::elementwise::{BinaryOp, ReduceOp, UnaryOp};
 use crate::engine::graph::infer::{InputInfo, NodeContext, infer};
 use crate::engine::graph::op::{ConstValue, Op};
 use crate::engine::kernels::random;
-use crate::engine::runtime::device::DeviceSpec;
+use crate::engine::runtime::placement::DeviceSpec;
 use crate::engine::shape::Shape;
 use crate::engine::value::Value;
 use std::collections::HashMap;

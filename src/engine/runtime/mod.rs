@@ -1,9 +1,9 @@
 //! Running graphs: sessions with their run plans (`session`), feeds (`feed`), the lowered fast
 //! path of a plan (`fastpath`, which knows nothing of sessions), device specs and placement
-//! (`device`), and the workspace of named graphs and default sessions (`workspace`).
+//! (`placement`), and the workspace of named graphs and default sessions (`workspace`).
 
-pub mod device;
 pub(crate) mod fastpath;
 pub mod feed;
+pub mod placement;
 pub mod session;
 pub mod workspace;

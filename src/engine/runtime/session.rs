@@ -8,9 +8,9 @@ use crate::engine::graph::op::Op;
 use crate::engine::graph::{Graph, NodeId, Output};
 use crate::engine::kernels::random::{self, Philox};
 use crate::engine::kernels::{apply, cast, elementwise, matmul, nn, reduce};
-use crate::engine::runtime::device::{self, Placement};
 use crate::engine::runtime::fastpath::{FastProgram, StepView};
 use crate::engine::runtime::feed::{Feed, check_feed};
+use crate::engine::runtime::placement::{self, Placement};
 /// A feed of a run (defined in `runtime::feed`, kept here for the callers of `session`).
 use crate::engine::value::Value;
 use serde::{Deserialize, Serialize};
@@ -291,7 +291,7 @@ impl Session {
             .count();
         SessionStats {
             open: !self.closed,
-            bytes_by_device: vec![(device::CPU0.to_string(), if self.closed { 0 } else { var_bytes + buf_bytes })],
+            bytes_by_device: vec![(placement::CPU0.to_string(), if self.closed { 0 } else { var_bytes + buf_bytes })],
             initialized_variables,
             total_variables,
             run_count: self.run_count,
@@ -506,7 +506,7 @@ impl Session {
         // Placement, in the order the walk met the nodes.
         for id in &order_dfs {
             let Some(node) = graph.node(*id) else { continue };
-            let p = device::place(&node.name, node.op.type_name(), &node.device, self.config.allow_soft_placement)?;
+            let p = placement::place(&node.name, node.op.type_name(), &node.device, self.config.allow_soft_placement)?;
             if !self.placements.contains_key(&node.name) {
                 if self.config.log_device_placement {
                     log.push(p.clone());
