@@ -37,8 +37,9 @@ use crate::engine::runtime::session::ConfigProto;
 use crate::engine::shape::Shape;
 use crate::engine::value::Value;
 use crate::export::{Export, ExportError, ExportOptions, Unsupported};
+use crate::project::lower::lower_strict;
 use crate::project::script::{FeedDef, PrintArg, Step};
-use crate::project::{GraphDef, NodeDef, Project, build_graph};
+use crate::project::{GraphDef, NodeDef, Project};
 use crate::train::data::dataset::{DatasetSource, LabelRule};
 use serde_json::Value as Json;
 use std::collections::{HashMap, HashSet};
@@ -607,7 +608,7 @@ impl<'a> Exporter<'a> {
                 is_default,
                 bindings: HashMap::new(),
             });
-            built.push(build_graph(gd).ok());
+            built.push(lower_strict(gd, None).ok());
         }
         if built.iter().any(Option::is_none) {
             return Err(ExportError::Project(project.validate().err().map_or_else(String::new, |e| e.to_string())));

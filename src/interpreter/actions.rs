@@ -113,7 +113,6 @@ impl Interpreter<'_> {
             print: false,
         };
         let mut result = self.perform_run(s, &step)?;
-        result.session = s;
         result.targets = targets;
         if result.targets.is_empty() {
             result.step = None;
@@ -154,7 +153,6 @@ impl Interpreter<'_> {
             print: !fetches.is_empty(),
         };
         let mut result = self.perform_run(s, &step)?;
-        result.session = s;
         result.targets = targets.to_vec();
         Ok(result)
     }
@@ -203,7 +201,7 @@ impl Interpreter<'_> {
         let printed = if *print { printed_values(&out.values) } else { String::new() };
         Ok(ActionResult {
             step: Some(step.clone()),
-            session: 0,
+            session: s,
             placement,
             values: out.values,
             targets: Vec::new(),

@@ -3,14 +3,12 @@
 //! Nodes may be listed in any order: they are added in dependency order (Kahn's algorithm,
 //! keeping file order among ready nodes). Two modes share that analysis:
 //!
-//! - **strict** ([`lower_strict`], [`build_graph`]): what `flowbench check/run/export` use. The
+//! - **strict** ([`lower_strict`]): what `flowbench check/run/export` use. The
 //!   first problem refuses the whole graph with a [`ProjectError::Node`] naming the node.
 //! - **tolerant** ([`lower_tolerant`]): what the editor uses. It builds every node it can and
 //!   records each failure under the node's name as a [`NodeError`] whose [`NodeErrorKind`] says
 //!   what kind of failure it is (never found by reading the message); nodes downstream of a
 //!   failed one are left out as [`NodeErrorKind::Upstream`].
-//!
-//! [`would_create_cycle`] answers whether a new wire or control edge would close a cycle.
 
 use crate::engine::error::{Error as EngineError, Result as EngineResult};
 use crate::engine::graph::tensor_name::TensorName;
@@ -18,7 +16,7 @@ use crate::engine::graph::{Graph, NodeSpec};
 use crate::engine::runtime::workspace::{NamedGraph, Workspace};
 use crate::project::file::{Project, ProjectError};
 use crate::project::graph_def::{GraphDef, NodeDef};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// What kind of failure a node has in the tolerant lowering.
 #[derive(Clone, Debug, PartialEq)]
@@ -140,17 +138,6 @@ fn new_graph(gd: &GraphDef, id: Option<u64>) -> Graph {
 fn cycle_message(gd: &GraphDef, stuck: &[usize]) -> String {
     let names: Vec<&str> = stuck.iter().map(|&i| gd.nodes[i].name.as_str()).collect();
     format!("the graph has a cycle through {}", names.join(", "))
-}
-
-/// Builds one stored graph strictly (see the module doc): the first duplicate name, dangling
-/// input, cycle or refused node refuses the graph.
-pub fn build_graph(gd: &GraphDef) -> Result<Graph, ProjectError> {
-    lower_strict(gd, None)
-}
-
-/// Like [`build_graph`], keeping the identity `id` when given (see [`Graph::with_id`]).
-pub fn build_graph_with_id(gd: &GraphDef, id: Option<u64>) -> Result<Graph, ProjectError> {
-    lower_strict(gd, id)
 }
 
 /// The strict lowering: what `flowbench check/run/export` use.
@@ -289,31 +276,6 @@ fn add_tolerant(
         .map_err(|e| NodeError::new(NodeErrorKind::Refused(e.clone()), e.to_string()))
 }
 
-/// Whether making node `to` consume node `from` (a data or control edge `from → to`) would
-/// close a cycle: true when `from` is `to` or already depends on `to`, through data or control
-/// inputs.
-pub fn would_create_cycle(gd: &GraphDef, from: &str, to: &str) -> bool {
-    if from == to {
-        return true;
-    }
-    let by_name: HashMap<&str, &NodeDef> = gd.nodes.iter().map(|n| (n.name.as_str(), n)).collect();
-    let mut seen: HashSet<&str> = HashSet::new();
-    let mut stack = vec![from];
-    while let Some(name) = stack.pop() {
-        if name == to {
-            return true;
-        }
-        if !seen.insert(name) {
-            continue;
-        }
-        if let Some(n) = by_name.get(name) {
-            stack.extend(n.inputs.iter().filter(|s| !s.is_empty()).map(|s| TensorName::op_of(s)));
-            stack.extend(n.control_inputs.iter().map(String::as_str));
-        }
-    }
-    false
-}
-
 /// Lowers every graph of a project strictly into a fresh workspace (no sessions yet).
 pub fn lower_project(project: &Project) -> Result<Workspace, ProjectError> {
     let mut graphs = Vec::with_capacity(project.graphs.len());
@@ -334,7 +296,6 @@ impl Project {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::project::file::Project;
 
     fn gd(json: &str) -> GraphDef {
         serde_json::from_str(json).unwrap()
@@ -393,15 +354,5 @@ mod tests {
             node(&CHAIN.replace(r#""name": "c""#, r#""name": "b""#)),
             "graph 'g', node 'b': the name is used by two nodes"
         );
-    }
-
-    #[test]
-    fn cycle_check_for_new_edges() {
-        let g = gd(CHAIN);
-        assert!(would_create_cycle(&g, "c", "a"));
-        assert!(would_create_cycle(&g, "b", "b"));
-        assert!(!would_create_cycle(&g, "a", "c"));
-        assert!(!would_create_cycle(&g, "zz", "a"));
-        let _ = Project::default();
     }
 }

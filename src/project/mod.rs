@@ -25,7 +25,6 @@ pub mod validate;
 pub use file::{BaseDir, FORMAT_VERSION, NamedConfig, Project, ProjectError};
 pub use graph_def::{GraphDef, NodeDef, graph_def_from};
 pub use io::migrate;
-pub use lower::{build_graph, build_graph_with_id};
 pub use script::Step;
 
 #[cfg(test)]

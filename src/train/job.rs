@@ -93,24 +93,6 @@ pub fn load_table(dataset: &Dataset, base: Option<&Path>) -> Result<Arc<Table>> 
 pub fn resolve_job(req: &JobRequest<'_>) -> std::result::Result<TrainSpec, JobError> {
     let graph = req.graph;
     let fail = |part: JobPart| move |error: Error| JobError { part: part.clone(), error };
-    let mut feeds = Vec::with_capacity(req.feeds.len());
-    for (tensor, columns) in req.feeds {
-        let t = graph.tensor(tensor).map_err(fail(JobPart::Feed(tensor.clone())))?;
-        let columns = columns
-            .iter()
-            .map(|c| {
-                req.table.column(c).ok_or_else(|| JobError {
-                    part: JobPart::Column(c.clone()),
-                    error: Error::value_error(format!(
-                        "Dataset '{}' has no column '{c}' (it has {}).",
-                        req.dataset,
-                        req.table.columns.join(", ")
-                    )),
-                })
-            })
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        feeds.push(ColumnFeed { tensor: t, columns });
-    }
     let target = graph.find(TensorName::op_of(req.train_op)).ok_or_else(|| JobError {
         part: JobPart::TrainOp,
         error: Error::value_error(format!("The name '{}' refers to an Operation not in the graph.", req.train_op)),
@@ -129,6 +111,24 @@ pub fn resolve_job(req: &JobRequest<'_>) -> std::result::Result<TrainSpec, JobEr
         }),
         None => None,
     };
+    let mut feeds = Vec::with_capacity(req.feeds.len());
+    for (tensor, columns) in req.feeds {
+        let t = graph.tensor(tensor).map_err(fail(JobPart::Feed(tensor.clone())))?;
+        let columns = columns
+            .iter()
+            .map(|c| {
+                req.table.column(c).ok_or_else(|| JobError {
+                    part: JobPart::Column(c.clone()),
+                    error: Error::value_error(format!(
+                        "Dataset '{}' has no column '{c}' (it has {}).",
+                        req.dataset,
+                        req.table.columns.join(", ")
+                    )),
+                })
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        feeds.push(ColumnFeed { tensor: t, columns });
+    }
     let watch = req
         .watch
         .iter()

@@ -78,7 +78,7 @@ fn add_a_node_and_wire_it() {
     assert!(gd.nodes.iter().any(|n| n.name == "add" && n.op == Op::Binary { kind: BinaryOp::Add }), "{gd:?}");
     // Unwired, the node is drawn in error with the inputs it lacks.
     let err = h.state().state.engine.errors(0).and_then(|e| e.get("add")).cloned().expect("add is incomplete");
-    assert!(err.incomplete && err.message.contains("not connected: x, y"), "{err:?}");
+    assert!(err.kind.is_incomplete() && err.message.contains("not connected: x, y"), "{err:?}");
     h.state_mut().apply(vec![
         Command::Connect { graph: 0, tensor: "a:0".into(), node: "add".into(), input: 0 },
         Command::Connect { graph: 0, tensor: "b:0".into(), node: "add".into(), input: 1 },

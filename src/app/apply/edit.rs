@@ -4,12 +4,12 @@
 //! refusal is shown at the pin with TF's message.
 //!
 //! Calls into engine/project: `connect` and `add_control` try the edited graph with
-//! `build_tolerant` (the project's one tolerant lowering) and decide by the node error's kind
+//! `lower_tolerant` (the project's one tolerant lowering) and decide by the node error's kind
 //! (`crate::project::lower::NodeErrorKind`: a cycle, or anything but "not wired yet"), never by
 //! its text; tensor names are parsed and printed with `TensorName`; `add_variable` derives
 //! random seeds with `derive_seeds`; `set_device` parses with `DeviceSpec::parse`.
 
-use crate::app::model::document::{Engine, auto_layout, build_tolerant, check_node_name, rename_in, unique_name};
+use crate::app::model::document::{Engine, auto_layout, check_node_name, rename_in, unique_name};
 use crate::app::model::view::Refusal;
 use crate::app::state::AppState;
 use crate::engine::DType;
@@ -18,7 +18,7 @@ use crate::engine::graph::op::Op;
 use crate::engine::graph::tensor_name::TensorName;
 use crate::engine::kernels::random::derive_seeds;
 use crate::engine::shape::Shape;
-use crate::project::lower::NodeErrorKind;
+use crate::project::lower::{NodeErrorKind, lower_tolerant};
 use crate::project::{GraphDef, NamedConfig, NodeDef};
 use std::collections::HashSet;
 
@@ -352,12 +352,9 @@ impl AppState {
             n.inputs.push(String::new());
         }
         n.inputs[input] = TensorName::canonical(&tensor);
-        let (_, errs) = build_tolerant(&trial, None);
-        // Refused: anything but a node still waiting for inputs; a cycle always (by its kind).
-        let refused = match errs.get(&node) {
-            Some(e) if !e.incomplete || e.kind == NodeErrorKind::Cycle => Some(e.message.clone()),
-            _ => None,
-        };
+        let (_, errs) = lower_tolerant(&trial, None);
+        // Refused: anything but a node still waiting for inputs (a cycle, by its kind, is refused).
+        let refused = errs.get(&node).filter(|e| !e.kind.is_incomplete()).map(|e| e.message.clone());
         match refused {
             Some(message) => {
                 self.view.refusal = Some(Refusal { graph, node: node.clone(), input, message: message.clone() });
@@ -387,7 +384,7 @@ impl AppState {
         {
             n.control_inputs.push(from.clone());
         }
-        let (_, errs) = build_tolerant(&trial, None);
+        let (_, errs) = lower_tolerant(&trial, None);
         if let Some(e) = errs.get(&node).filter(|e| e.kind == NodeErrorKind::Cycle) {
             let message = e.message.clone();
             self.view.refusal =

@@ -23,8 +23,8 @@ use crate::app::model::training::{
 };
 use crate::app::state::AppState;
 use crate::engine::autodiff::optimizers::{Optimizer, minimize};
-use crate::engine::graph::Graph;
 use crate::engine::graph::tensor_name::TensorName;
+use crate::engine::graph::{Graph, Output};
 use crate::project::graph_def_from;
 use crate::project::script::{ColumnFeedDef, Step, TrainLogDef};
 use crate::train::Batching;
@@ -94,53 +94,30 @@ impl AppState {
             }),
             watch: &setup.watch,
         };
-        let boundary_problem = || -> Option<String> {
-            let out = setup.boundary_output.trim();
-            (!out.is_empty())
-                .then(|| graph.tensor(&setup.boundary_output).err())
-                .flatten()
-                .map(|e| format!("boundary output: {e}"))
-        };
         let spec = match resolve_job(&request) {
             Ok(spec) => spec,
-            Err(e) => {
-                // The window checks in its own order: the train op and the loss before the
-                // feeds, the boundary output before the assembled spec.
-                let first = match e.part {
-                    JobPart::Feed(_) | JobPart::Column(_) => resolve_job(&JobRequest { feeds: &[], ..request.clone() })
-                        .err()
-                        .filter(|f| f.part != JobPart::Spec),
-                    _ => None,
-                };
-                let e = first.unwrap_or(e);
-                if e.part == JobPart::Spec
-                    && let Some(problem) = boundary_problem()
-                {
-                    return Err(problem);
-                }
-                return Err(job_problem(&e, &setup, &name, &table));
+            // The window checks the boundary output before the assembled spec.
+            Err(e) if e.part == JobPart::Spec => {
+                return Err(boundary_output(&graph, &setup)
+                    .err()
+                    .unwrap_or_else(|| job_problem(&e, &setup, &name, &table)));
             }
+            Err(e) => return Err(job_problem(&e, &setup, &name, &table)),
         };
-        if let Some(problem) = boundary_problem() {
-            return Err(problem);
-        }
+        let boundary_out = boundary_output(&graph, &setup)?;
         // The boundary: a two-feature placeholder and the chosen output.
-        let boundary = if setup.boundary_output.trim().is_empty() {
-            None
-        } else {
-            let out = graph.tensor(&setup.boundary_output).map_err(|e| format!("boundary output: {e}"))?;
-            spec.feeds.iter().find(|f| f.columns.len() == 2).map(|f| {
-                let (a, b) = (f.columns.first().copied().unwrap_or(0), f.columns.get(1).copied().unwrap_or(1));
-                BoundarySpec {
-                    input: f.tensor,
-                    output: out,
-                    x_range: col_range(&table, a),
-                    y_range: col_range(&table, b),
-                    resolution: BOUNDARY_RESOLUTION,
-                }
-            })
-        };
-        let points: Vec<[f64; 3]> = match (&boundary, spec.feeds.iter().find(|f| f.columns.len() == 2)) {
+        let two_features = spec.feeds.iter().find(|f| f.columns.len() == 2);
+        let boundary = boundary_out.zip(two_features).map(|(out, f)| {
+            let (a, b) = (f.columns.first().copied().unwrap_or(0), f.columns.get(1).copied().unwrap_or(1));
+            BoundarySpec {
+                input: f.tensor,
+                output: out,
+                x_range: col_range(&table, a),
+                y_range: col_range(&table, b),
+                resolution: BOUNDARY_RESOLUTION,
+            }
+        });
+        let points: Vec<[f64; 3]> = match (&boundary, two_features) {
             (Some(_), Some(f)) => {
                 let label = spec.feeds.iter().find(|o| o.columns.len() == 1).and_then(|o| o.columns.first().copied());
                 let (a, b) = (f.columns.first().copied().unwrap_or(0), f.columns.get(1).copied().unwrap_or(1));
@@ -474,6 +451,15 @@ impl AppState {
             Err(e) => self.log_error(e.to_string(), e.node.map(|n| (graph, n))),
         }
     }
+}
+
+/// The tensor the decision boundary plots, if the setup names one; its lookup error in the
+/// window's words.
+fn boundary_output(graph: &Graph, setup: &TrainSetup) -> Result<Option<Output>, String> {
+    if setup.boundary_output.trim().is_empty() {
+        return Ok(None);
+    }
+    graph.tensor(&setup.boundary_output).map(Some).map_err(|e| format!("boundary output: {e}"))
 }
 
 /// The window's wording for a setup part that did not resolve (chosen by the part, never by

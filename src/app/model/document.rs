@@ -10,7 +10,7 @@ use crate::engine::graph::Graph;
 use crate::engine::graph::op::Op;
 use crate::engine::graph::tensor_name::TensorName;
 use crate::engine::runtime::workspace::{NamedGraph, Workspace};
-use crate::project::lower::{NodeError as LowerError, NodeErrorKind};
+use crate::project::lower::{NodeError, lower_tolerant};
 use crate::project::{GraphDef, NodeDef, Project};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -75,19 +75,6 @@ pub fn file_name(p: &std::path::Path) -> String {
     p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().to_string())
 }
 
-/// Why a node is drawn in error: the tolerant lowering's [`LowerError`] with its kind, and
-/// whether the editor draws it as unfinished rather than wrong.
-#[derive(Clone, Debug, PartialEq)]
-pub struct NodeError {
-    /// The message (TF's, where TF has one).
-    pub message: String,
-    /// True when the node only lacks inputs that are not wired yet (or has an input in error):
-    /// `kind.is_incomplete()`.
-    pub incomplete: bool,
-    /// What kind of failure (incomplete, cycle, dangling input, refused by TF's rules, ...).
-    pub kind: NodeErrorKind,
-}
-
 /// The engine state derived from the project.
 #[derive(Debug)]
 pub struct Engine {
@@ -117,7 +104,7 @@ impl Engine {
                     continue;
                 }
                 let old_gen = ng.graph.generation();
-                let (mut g, errs) = build_tolerant(gd, Some(ng.graph.id()));
+                let (mut g, errs) = lower_tolerant(gd, Some(ng.graph.id()));
                 // Run plans cached by sessions are keyed by generation: make the rebuilt graph's
                 // generation new so no plan compiled against the old node ids is reused.
                 while g.generation() <= old_gen {
@@ -127,7 +114,7 @@ impl Engine {
                 set_at(&mut self.errors, i, errs);
                 set_at(&mut self.built, i, Some(key));
             } else {
-                let (g, errs) = build_tolerant(gd, None);
+                let (g, errs) = lower_tolerant(gd, None);
                 self.ws.graphs.push(NamedGraph { name: gd.name.clone(), graph: g });
                 set_at(&mut self.errors, i, errs);
                 set_at(&mut self.built, i, Some(key));
@@ -181,19 +168,6 @@ fn without_positions(gd: &GraphDef) -> GraphDef {
         n.pos = None;
     }
     g
-}
-
-/// Builds a stored graph, keeping going past nodes that fail: each failure is recorded under
-/// the node's name (with TF's message), and the nodes that depend on it are left out too.
-pub fn build_tolerant(gd: &GraphDef, id: Option<u64>) -> (Graph, BTreeMap<String, NodeError>) {
-    let (graph, errors) = crate::project::lower::lower_tolerant(gd, id);
-    let errors = errors
-        .into_iter()
-        .map(|(name, e): (String, LowerError)| {
-            (name, NodeError { incomplete: e.kind.is_incomplete(), message: e.message, kind: e.kind })
-        })
-        .collect();
-    (graph, errors)
 }
 
 /// A name not used in `gd`, derived from `base` as TF derives op names (`add`, `add_1`, ...).

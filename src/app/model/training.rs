@@ -158,12 +158,13 @@ impl TrainSetup {
             s.dataset = d.source.clone();
         }
         if let Some(gd) = p.graphs.get(graph) {
+            let (lowered, minimized) = minimized_in(gd);
             if s.train_op.is_empty()
-                && let Some(train_op) = last_train_op(gd)
+                && let Some(train_op) = last_train_op(gd, &lowered, &minimized)
             {
                 s.train_op = train_op;
             }
-            s.watch = trained_variables(gd);
+            s.watch = variables_trained_by(gd, &lowered, &minimized);
             if s.feeds.is_empty() {
                 s.feeds = default_feeds(gd, &s);
             }
@@ -181,8 +182,7 @@ fn minimized_in(gd: &GraphDef) -> (Graph, Vec<Minimized>) {
 }
 
 /// The last train op of `gd` in file order, if `minimize` built one.
-fn last_train_op(gd: &GraphDef) -> Option<String> {
-    let (graph, minimized) = minimized_in(gd);
+fn last_train_op(gd: &GraphDef, graph: &Graph, minimized: &[Minimized]) -> Option<String> {
     let names: Vec<&str> = minimized.iter().filter_map(|m| graph.node(m.train_op)).map(|n| n.name.as_str()).collect();
     gd.nodes.iter().rev().find(|n| names.contains(&n.name.as_str())).map(|n| n.name.clone())
 }
@@ -191,6 +191,11 @@ fn last_train_op(gd: &GraphDef) -> Option<String> {
 /// the graph has no train op yet.
 pub fn trained_variables(gd: &GraphDef) -> Vec<String> {
     let (graph, minimized) = minimized_in(gd);
+    variables_trained_by(gd, &graph, &minimized)
+}
+
+/// [`trained_variables`] of `gd`, given its lowered graph and what `minimize` built in it.
+fn variables_trained_by(gd: &GraphDef, graph: &Graph, minimized: &[Minimized]) -> Vec<String> {
     let name = |id| graph.node(id).map(|n| n.name.as_str());
     let mut applied: Vec<(&str, &str)> = minimized
         .iter()

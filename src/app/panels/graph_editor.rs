@@ -560,7 +560,7 @@ fn node_views(s: &AppState, g: usize) -> Vec<NodeView> {
                 op_pin: has_op_pin(gd, n),
                 outputs,
                 error: err.map(|e| e.message.clone()),
-                incomplete: err.is_some_and(|e| e.incomplete),
+                incomplete: err.is_some_and(|e| e.kind.is_incomplete()),
                 tint: style::device_tint(&n.device, soft),
                 placed: placement.map(|p| p.device.rsplit('/').next().unwrap_or_default().replace("device:", "")),
                 in_run: run_set.contains(&n.name),

@@ -192,7 +192,7 @@ impl Inspector {
         });
         if let Some(e) = s.engine.errors(g).and_then(|e| e.get(&node.name)) {
             ui.add_space(4.0);
-            let c = if e.incomplete { style::WARNING } else { style::ERROR };
+            let c = if e.kind.is_incomplete() { style::WARNING } else { style::ERROR };
             egui::Frame::group(ui.style()).stroke(egui::Stroke::new(1.0, c)).show(ui, |ui| {
                 ui.add(egui::Label::new(RichText::new(&e.message).color(c)).wrap());
             });
