@@ -125,15 +125,7 @@ pub fn scope_groups(gd: &crate::project::GraphDef, graph: &Graph, expanded: &[St
         let Some(scope) = graph.node(m.train_op).map(|t| t.name.clone()) else { continue };
         let gradients: Vec<EngineNodeId> = m.variables.iter().map(|v| v.gradient.node).collect();
         let feeds_updates = ancestors(graph, &gradients);
-        let inits: Vec<EngineNodeId> = (0..graph.nodes().len())
-            .map(EngineNodeId)
-            .filter(|&id| {
-                graph.node(id).is_some_and(|x| {
-                    matches!(x.op, Op::Assign { initializer: true })
-                        && x.inputs.first().is_some_and(|v| m.is_optimizer_variable(v.node))
-                })
-            })
-            .collect();
+        let inits = m.optimizer_initializers(graph);
         let optimizer_side = ancestors(graph, &[&[m.train_op][..], &inits].concat());
         for id in built_nodes(graph, m) {
             let Some(i) = at(id) else { continue };

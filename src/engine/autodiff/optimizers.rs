@@ -144,9 +144,19 @@ impl Minimized {
         self.variables.iter().flat_map(|v| v.slots.iter().copied()).chain(self.non_slots.iter().copied()).collect()
     }
 
-    /// Whether `node` is a variable the optimizer created (a slot or a non-slot variable).
-    pub fn is_optimizer_variable(&self, node: NodeId) -> bool {
-        self.optimizer_variables().iter().any(|v| v.node == node)
+    /// The initializers (`Assign` ops marked `initializer`) of the variables the optimizer
+    /// created, in node order.
+    pub fn optimizer_initializers(&self, g: &Graph) -> Vec<NodeId> {
+        let vars = self.optimizer_variables();
+        (0..g.nodes().len())
+            .map(NodeId)
+            .filter(|&id| {
+                g.node(id).is_some_and(|n| {
+                    matches!(n.op, Op::Assign { initializer: true })
+                        && n.inputs.first().is_some_and(|x| vars.contains(x))
+                })
+            })
+            .collect()
     }
 }
 
@@ -313,17 +323,7 @@ pub fn built_nodes(g: &Graph, m: &Minimized) -> Vec<NodeId> {
     let outside: std::collections::HashSet<NodeId> =
         ancestors(g, &[m.loss.node]).into_iter().chain(m.variables.iter().map(|v| v.variable.node)).collect();
     let mut built = ancestors(g, &[m.train_op]);
-    let optimizer_vars = m.optimizer_variables();
-    let inits: Vec<NodeId> = (0..g.nodes().len())
-        .map(NodeId)
-        .filter(|&id| {
-            g.node(id).is_some_and(|n| {
-                matches!(n.op, Op::Assign { initializer: true })
-                    && n.inputs.first().is_some_and(|x| optimizer_vars.contains(x))
-            })
-        })
-        .collect();
-    built.extend(ancestors(g, &inits));
+    built.extend(ancestors(g, &m.optimizer_initializers(g)));
     if let Some(seed) = gradient_seed(g, m) {
         let mut below = std::collections::HashSet::from([seed]);
         for i in seed.0..=m.train_op.0 {

@@ -597,7 +597,7 @@ impl Graph {
     ) -> Result<Output> {
         let (seed, seed2) = self.op_seeds(seed);
         let op = Op::RandomStandardNormal { dtype, shape: shape.to_vec(), mean, stddev, seed, seed2 };
-        Ok(self.add(Some(name.unwrap_or("random_normal")), NodeSpec::new(op, vec![]))?.out())
+        Ok(self.add(name, NodeSpec::new(op, vec![]))?.out())
     }
 
     /// `tf.truncated_normal(shape, mean, stddev, seed=..)`.
@@ -612,7 +612,7 @@ impl Graph {
     ) -> Result<Output> {
         let (seed, seed2) = self.op_seeds(seed);
         let op = Op::TruncatedNormal { dtype, shape: shape.to_vec(), mean, stddev, seed, seed2 };
-        Ok(self.add(Some(name.unwrap_or("truncated_normal")), NodeSpec::new(op, vec![]))?.out())
+        Ok(self.add(name, NodeSpec::new(op, vec![]))?.out())
     }
 
     /// `tf.random_uniform(shape, minval, maxval, seed=..)`.
@@ -627,7 +627,7 @@ impl Graph {
     ) -> Result<Output> {
         let (seed, seed2) = self.op_seeds(seed);
         let op = Op::RandomUniform { dtype, shape: shape.to_vec(), minval, maxval, seed, seed2 };
-        Ok(self.add(Some(name.unwrap_or("random_uniform")), NodeSpec::new(op, vec![]))?.out())
+        Ok(self.add(name, NodeSpec::new(op, vec![]))?.out())
     }
 
     /// The node an initializer produces for a variable of `shape` (under the current name scope).
