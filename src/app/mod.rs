@@ -7,8 +7,8 @@
 //! - [`model`]: data the window keeps or derives (the document and its engine state, undo
 //!   history, training state and series, the log, view state, modals, settings);
 //! - [`panels`]: one file per panel, each reading the state and emitting commands;
-//! - [`dialogs`], [`style`], [`examples`], [`png`]: file dialogs, colours, bundled examples and
-//!   the PNG encoder.
+//! - [`dialogs`], [`style`], [`fonts`], [`examples`], [`png`]: file dialogs, colours, the bundled
+//!   CJK font, bundled examples and the PNG encoder.
 //!
 //! This file holds [`FlowbenchApp`], the `eframe::App` (layout, shortcuts, title, file dialog
 //! answers, closing), and [`run_window`].
@@ -17,6 +17,7 @@ pub mod apply;
 pub mod command;
 pub mod dialogs;
 pub mod examples;
+pub mod fonts;
 pub mod model;
 pub mod panels;
 pub mod png;
@@ -55,6 +56,7 @@ impl FlowbenchApp {
     /// dialogs.
     pub fn new(cc: &eframe::CreationContext<'_>) -> FlowbenchApp {
         style::install(&cc.egui_ctx);
+        fonts::install(&cc.egui_ctx);
         let mut state = AppState::with_example(examples::STARTUP_EXAMPLE, Box::new(RfdDialogs::default()));
         if let Some(s) = cc.storage.and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY)) {
             state.settings = s;

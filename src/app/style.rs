@@ -1,6 +1,6 @@
 //! Colours and visuals shared by the panels: dtype colours for pins, device tints for nodes,
-//! the error, selection and run-highlight colours. Only egui's bundled fonts are used (no
-//! system fonts), so screenshots are the same on every machine.
+//! the error, selection and run-highlight colours. Only bundled fonts are used (egui's, and the
+//! CJK subset of `fonts`; no system fonts), so screenshots are the same on every machine.
 
 use crate::engine::DType;
 use egui::Color32;

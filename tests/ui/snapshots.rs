@@ -1,6 +1,6 @@
 //! Screenshot tests, rendered by wgpu (Mesa's lavapipe on Linux: install `mesa-vulkan-drivers`):
 //! the main window on the startup example, a session list with one open and one closed
-//! session, a node drawn in error, and the run panel with results. The PNGs live in
+//! session, the same with a graph named in Chinese, a node drawn in error, and the run panel with results. The PNGs live in
 //! `tests/snapshots/`; `UPDATE_SNAPSHOTS=1 cargo test --test ui_snapshots` rewrites them.
 
 use egui_kittest::{Harness, SnapshotOptions};
@@ -71,6 +71,29 @@ fn session_list_with_one_open_and_one_closed() {
     );
     h.run_steps(3);
     h.snapshot_options("sessions_open_and_closed", &options());
+}
+
+/// A graph and a config named in Chinese render with the bundled CJK font (no tofu), on a
+/// machine with no CJK font installed.
+#[test]
+fn session_list_with_chinese_names() {
+    let mut s = state("3_4_3_forward.json");
+    s.apply_all(vec![
+        Command::RenameGraph { graph: 0, name: "默认图".into() },
+        Command::OpenSession { graph: 0, config: None },
+        Command::InitializeVariables { session: 0 },
+    ]);
+    let mut panel = SessionsPanel::default();
+    let mut h = Harness::builder().with_size(egui::Vec2::new(420.0, 200.0)).wgpu().build_ui_state(
+        move |ui, s: &mut AppState| {
+            let mut out = Vec::new();
+            panel.ui(ui, s, &mut out);
+        },
+        s,
+    );
+    flowbench::app::fonts::install(&h.ctx);
+    h.run_steps(3);
+    h.snapshot_options("sessions_chinese_names", &options());
 }
 
 #[test]
