@@ -7,8 +7,8 @@
 //! - [`model`]: data the window keeps or derives (the document and its engine state, undo
 //!   history, training state and series, the log, view state, modals, settings);
 //! - [`panels`]: one file per panel, each reading the state and emitting commands;
-//! - [`dialogs`], [`style`], [`fonts`], [`examples`], [`png`]: file dialogs, colours, the bundled
-//!   CJK font, bundled examples and the PNG encoder.
+//! - [`dialogs`], [`style`], [`fonts`], [`i18n`], [`examples`], [`png`]: file dialogs, colours,
+//!   the bundled CJK font, the UI's languages, bundled examples and the PNG encoder.
 //!
 //! This file holds [`FlowbenchApp`], the `eframe::App` (layout, shortcuts, title, file dialog
 //! answers, closing), and [`run_window`].
@@ -18,6 +18,7 @@ pub mod command;
 pub mod dialogs;
 pub mod examples;
 pub mod fonts;
+pub mod i18n;
 pub mod model;
 pub mod panels;
 pub mod png;
@@ -60,6 +61,9 @@ impl FlowbenchApp {
         let mut state = AppState::with_example(examples::STARTUP_EXAMPLE, Box::new(RfdDialogs::default()));
         if let Some(s) = cc.storage.and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY)) {
             state.settings = s;
+        }
+        if state.settings.language.is_none() {
+            state.settings.language = Some(i18n::system_language().to_string());
         }
         let mut app = FlowbenchApp::with_state(state);
         // For the CI smoke test: close cleanly after this many seconds.
@@ -190,6 +194,7 @@ impl eframe::App for FlowbenchApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         let mut out: Vec<Command> = Vec::new();
+        i18n::set_language(self.state.settings.language.as_deref().unwrap_or("en"));
         if self.state.repaint.is_none() {
             self.state.repaint = Some(ctx.clone());
         }

@@ -8,6 +8,7 @@ mod consistency;
 mod csv_import;
 mod export_csv;
 mod interaction;
+mod language;
 mod optimizer_structure;
 mod snapshots;
 mod training;

@@ -1,4 +1,4 @@
-//! What survives a restart: [`Settings`] (recent files, which panels are shown), kept in
+//! What survives a restart: [`Settings`] (recent files, which panels are shown, the language), kept in
 //! eframe's storage under [`SETTINGS_KEY`]. Window and panel sizes are kept by eframe and egui.
 
 use serde::{Deserialize, Serialize};
@@ -24,6 +24,9 @@ pub struct Settings {
     pub show_run: bool,
     /// Show the log.
     pub show_log: bool,
+    /// The UI's language (a code of `i18n::LANGUAGES`); None until the first start picks the
+    /// system locale's.
+    pub language: Option<String>,
 }
 
 impl Default for Settings {
@@ -35,6 +38,7 @@ impl Default for Settings {
             show_sessions: true,
             show_run: true,
             show_log: true,
+            language: None,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! prompt, New session, Rename node, Rename graph, and the guide to TF1's concepts.
 
 use crate::app::command::Command;
+use crate::app::i18n::{paragraph, tr};
 use crate::app::model::modal::{Modal, Pending};
 use crate::app::state::AppState;
 use egui::RichText;
@@ -15,29 +16,15 @@ pub struct ModalsView {
     config: Option<String>,
 }
 
-/// The guide shown by Help.
-pub const GUIDE: &str = "\
-A TensorFlow 1.x program has two phases.
-
-1. Build a graph. Every tf.constant, tf.placeholder, tf.Variable and operation adds a node to a \
-tf.Graph. Nothing is computed: a node's output is a symbolic tensor named op:index (add:0) with a \
-dtype and a static shape, where ? is a dimension known only at run time. Here: add nodes from the \
-palette or by typing their name, and wire outputs to inputs. A wire TF would refuse (a dtype or \
-shape mismatch) is refused with TF's message.
-
-2. Run it in a session. tf.Session(graph, config) holds the state of one run of the graph: \
-variable values and random generators. sess.run(fetches, feed_dict) executes only the nodes the \
-fetches need; every placeholder among them must be fed. Variables must be initialized \
-(tf.global_variables_initializer()) in each session: two sessions on one graph hold different \
-values. sess.close() frees everything; a closed session can no longer run.
-
-ConfigProto: allow_soft_placement lets an op that asks for a missing device (/gpu:0) fall back to \
-the CPU; log_device_placement prints where each op runs.
-
-Shortcuts: Ctrl+Z undo, Ctrl+Shift+Z redo, Del delete, Ctrl+A select all, Ctrl+C / Ctrl+V copy and \
-paste, Ctrl+S save, Ctrl+Shift+S save as, Ctrl+O open, Ctrl+N new, Ctrl+Enter run, F1 this guide. \
-On the canvas: drag to pan, scroll or pinch to zoom, shift-drag to box-select, right-click for \
-menus, click an output label to fetch it, right-click a pin to drop its wires.";
+/// The guide shown by Help: (heading, paragraph) message ids, in order.
+pub const GUIDE: &[(&str, &str)] = &[
+    ("guide-graph-heading", "guide-graph"),
+    ("guide-tensor-heading", "guide-tensor"),
+    ("guide-session-heading", "guide-session"),
+    ("guide-device-heading", "guide-device"),
+    ("guide-training-heading", "guide-training"),
+    ("guide-shortcuts-heading", "guide-shortcuts"),
+];
 
 impl ModalsView {
     /// Draws the modal in `s.modal`, if any.
@@ -161,11 +148,15 @@ impl ModalsView {
                     });
                 }
                 Modal::Help => {
-                    ui.heading("The TF1 graph-and-session model");
+                    ui.heading(tr("guide-title"));
                     egui::ScrollArea::vertical().max_height(480.0).show(ui, |ui| {
-                        ui.add(egui::Label::new(GUIDE).wrap());
+                        for (heading, text) in GUIDE {
+                            ui.label(RichText::new(tr(heading)).strong());
+                            ui.add(egui::Label::new(paragraph(text)).wrap());
+                            ui.add_space(6.0);
+                        }
                     });
-                    if ui.button("Close").clicked() {
+                    if ui.button(tr("guide-close")).clicked() {
                         out.push(Command::CloseModal);
                     }
                 }
@@ -174,5 +165,22 @@ impl ModalsView {
         if resp.should_close() && !matches!(m, Modal::Unsaved(_)) && !out.contains(&Command::CloseModal) {
             out.push(Command::CloseModal);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_guide_message_exists_in_every_language() {
+        for lang in crate::app::i18n::LANGUAGES {
+            crate::app::i18n::set_language(lang.code);
+            for (heading, text) in GUIDE {
+                assert_ne!(tr(heading), *heading, "{} lacks {heading}", lang.code);
+                assert_ne!(tr(text), *text, "{} lacks {text}", lang.code);
+            }
+        }
+        crate::app::i18n::set_language("en");
     }
 }
