@@ -238,9 +238,16 @@ fn py_list<T: ToString>(xs: &[T]) -> String {
     format!("[{}]", xs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
 }
 
+/// Whether Python 3 keeps `c` in an identifier as it is: ASCII letters, digits and `_`, and the
+/// CJK unified ideographs (letters to Python, unchanged by its NFKC normalisation), so a graph
+/// named 计算图 becomes the variable `计算图`.
+fn identifier_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}')
+}
+
 /// A Python identifier made from `s`.
 fn sanitize(s: &str) -> String {
-    let mut out: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    let mut out: String = s.chars().map(|c| if identifier_char(c) { c } else { '_' }).collect();
     if out.is_empty() {
         out = "node".to_string();
     }
@@ -1583,6 +1590,13 @@ fn relative_path(from: &Path, to: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chinese_names_stay_readable_identifiers() {
+        assert_eq!(sanitize("计算图一"), "计算图一");
+        assert_eq!(sanitize("默认图/层 1"), "默认图_层_1");
+        assert_eq!(sanitize("１"), "_", "fullwidth digits change under NFKC: replaced");
+    }
 
     #[test]
     fn literals() {

@@ -5,6 +5,7 @@
 mod common;
 
 mod architecture;
+mod chinese_names;
 mod csv_import;
 mod export;
 mod export_tf;
