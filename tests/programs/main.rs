@@ -9,5 +9,6 @@ mod csv_import;
 mod export;
 mod export_tf;
 mod golden_examples;
+mod hostile;
 mod robustness;
 mod training;
