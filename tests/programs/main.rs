@@ -8,6 +8,7 @@ mod architecture;
 mod csv_import;
 mod export;
 mod export_tf;
+mod fuzz;
 mod golden_examples;
 mod hostile;
 mod robustness;
