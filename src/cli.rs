@@ -3,7 +3,8 @@
 //! and message and a non-zero exit code.
 
 use crate::interpreter::{ScriptOutput, run_script};
-use crate::project::Project;
+use crate::project::io::{same_file, write_atomic};
+use crate::project::{Project, ProjectError};
 use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -110,7 +111,7 @@ pub fn main(args: Vec<String>) -> i32 {
             drop(out);
             crate::app::run_window()
         }
-        Some(Command::Check { file }) => match Project::load(&file) {
+        Some(Command::Check { file }) => match Project::load(&file).and_then(|p| p.check_data_paths().map(|()| p)) {
             Ok(p) => {
                 let nodes: usize = p.graphs.iter().map(|g| g.nodes.len()).sum();
                 let _ = writeln!(
@@ -124,7 +125,7 @@ pub fn main(args: Vec<String>) -> i32 {
                 0
             }
             Err(e) => {
-                eprintln!("{}: {e}", file.display());
+                report(&file, &e);
                 1
             }
         },
@@ -173,11 +174,12 @@ pub fn main(args: Vec<String>) -> i32 {
             let project = match Project::load(&file) {
                 Ok(p) => p,
                 Err(e) => {
-                    eprintln!("{}: {e}", file.display());
+                    report(&file, &e);
                     return 1;
                 }
             };
-            run_project(&project, &mut out)
+            // `flowbench run long.json | head -1`: once the reader is gone, stop quietly.
+            run_project(&project, &mut QuitOnClosedPipe(out))
         }
     }
 }
@@ -212,10 +214,16 @@ pub fn run_project(project: &Project, out: &mut dyn Write) -> i32 {
 /// `flowbench export FILE [-o OUT]`: writes the TF script; unsupported ops fail the export unless
 /// `allow_unsupported`.
 pub fn export_command(file: &Path, output: Option<&Path>, allow_unsupported: bool, out: &mut dyn Write) -> i32 {
-    let project = match Project::load(file) {
+    if let Some(o) = output
+        && same_file(o, file)
+    {
+        eprintln!("{}: the output is the project file itself; choose another file with -o", o.display());
+        return 1;
+    }
+    let project = match Project::load(file).and_then(|p| p.check_data_paths().map(|()| p)) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("{}: {e}", file.display());
+            report(file, &e);
             return 1;
         }
     };
@@ -244,7 +252,7 @@ pub fn export_command(file: &Path, output: Option<&Path>, allow_unsupported: boo
         return 1;
     }
     match output {
-        Some(path) => match std::fs::write(path, &export.text) {
+        Some(path) => match write_atomic(path, export.text.as_bytes()) {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("{}: {e}", path.display());
@@ -270,14 +278,22 @@ pub fn import_csv_command(
     let mut project = match Project::load(project_path) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("{}: {e}", project_path.display());
+            report(project_path, &e);
             return 1;
         }
     };
     let target = output.unwrap_or(project_path);
+    if same_file(target, csv) {
+        eprintln!("{}: the output is the CSV file being imported; choose another file with -o", target.display());
+        return 1;
+    }
     let dir = target.parent().map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d });
     let summary = match crate::project::csv::import_into(&mut project, csv, dir, opts) {
         Ok(s) => s,
+        Err(e @ crate::train::data::csv::CsvError::Io { .. }) => {
+            eprintln!("{e}");
+            return 1;
+        }
         Err(e) => {
             eprintln!("{}: {e}", csv.display());
             return 1;
@@ -297,4 +313,31 @@ pub fn import_csv_command(
         summary.columns.join(", ")
     );
     0
+}
+
+/// Prints a refused file's error with its path once (an IO error already names it).
+fn report(file: &Path, e: &ProjectError) {
+    match e {
+        ProjectError::Io { .. } => eprintln!("{e}"),
+        _ => eprintln!("{}: {e}", file.display()),
+    }
+}
+
+/// Standard output that ends the process quietly (exit 0) once its reader has gone (EPIPE), as
+/// `flowbench run long.json | head -1` expects.
+struct QuitOnClosedPipe<W: Write>(W);
+
+impl<W: Write> Write for QuitOnClosedPipe<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+            r => r,
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.0.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+            r => r,
+        }
+    }
 }

@@ -24,6 +24,7 @@
 //! runtime/   session.rs (sessions, run plans), feed.rs (feeds), fastpath.rs (a plan lowered to
 //!            slice instructions), placement.rs (device specs, placement), workspace.rs (graphs, default sessions)
 //! fmt/       numpy's printing
+//! memory.rs  the one checked allocation path and the per-session memory budget (TF's OOM error)
 //! ```
 //!
 //! Adding a unary op: its row in `graph/elementwise.rs`, its formulas in
@@ -37,6 +38,7 @@ pub mod fmt;
 pub mod graph;
 pub mod kernels;
 pub mod math;
+pub mod memory;
 pub mod runtime;
 pub mod shape;
 pub mod value;

@@ -212,6 +212,7 @@ impl Value {
         let mut shape = Vec::new();
         let mut flat = Vec::new();
         collect_json(json, 0, &mut shape, &mut flat)?;
+        crate::engine::memory::check_rank(shape.len())?;
         let inferred = if flat.iter().any(|s| matches!(s, Scalar::F(_))) {
             DType::Float32
         } else if !flat.is_empty() && flat.iter().all(|s| matches!(s, Scalar::B(_))) {

@@ -119,6 +119,8 @@ const RESERVED: &[&str] = &[
 
 /// Exports `project` as a TensorFlow `compat.v1` Python script.
 pub fn export(project: &Project, opts: &ExportOptions) -> Result<Export, ExportError> {
+    // What `flowbench run` refuses on load, the export refuses too (the same validation).
+    project.validate().map_err(|e| ExportError::Project(e.to_string()))?;
     let mut ex = Exporter::new(project, opts)?;
     ex.header();
     ex.configs();
@@ -565,16 +567,43 @@ fn plan_units(gd: &GraphDef, graph: &Graph, unsupported: &mut Vec<Unsupported>) 
         deps.push(d);
         pos.push(first);
     }
+    // Repeatedly the ready unit first in the file (a heap keyed by position), or, when none is
+    // ready (a cycle), the first unit not yet written: O(n log n).
     let mut done = vec![false; units.len()];
     let mut order: Vec<usize> = Vec::with_capacity(units.len());
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); units.len()];
+    let mut waiting: Vec<usize> = vec![0; units.len()];
+    for (u, d) in deps.iter().enumerate() {
+        for &x in d {
+            users[x].push(u);
+        }
+        waiting[u] = d.len();
+    }
+    let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<(usize, usize)>> =
+        (0..units.len()).filter(|&u| waiting[u] == 0).map(|u| std::cmp::Reverse((pos[u], u))).collect();
+    let mut first_not_done = 0;
     while order.len() < units.len() {
-        let next = (0..units.len())
-            .filter(|&u| !done[u] && deps[u].iter().all(|&d| done[d]))
-            .min_by_key(|&u| pos[u])
-            .or_else(|| (0..units.len()).find(|&u| !done[u]));
+        let next = match ready.pop() {
+            Some(std::cmp::Reverse((_, u))) => Some(u),
+            None => {
+                while first_not_done < units.len() && done[first_not_done] {
+                    first_not_done += 1;
+                }
+                (first_not_done < units.len()).then_some(first_not_done)
+            }
+        };
         let Some(u) = next else { break };
+        if done[u] {
+            continue;
+        }
         done[u] = true;
         order.push(u);
+        for &x in &users[u] {
+            waiting[x] = waiting[x].saturating_sub(1);
+            if waiting[x] == 0 && !done[x] {
+                ready.push(std::cmp::Reverse((pos[x], x)));
+            }
+        }
     }
     order.into_iter().filter_map(|u| units.get(u).cloned()).collect()
 }

@@ -125,6 +125,7 @@ pub fn import_into(
         }
         Storage::Reference => {
             let path = relative_to(project_dir, csv_path);
+            crate::train::data::files::resolve_inside(project_dir, &path).map_err(CsvError::Outside)?;
             DatasetSource::Csv { path, header: table.header, select: idx.clone(), columns: names.clone() }
         }
     };

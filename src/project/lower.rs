@@ -108,21 +108,38 @@ fn analyze(gd: &GraphDef, skip_empty_inputs: bool) -> Analysis<'_> {
         deps.push(d);
         dangling.push(first_dangling);
     }
-    let mut done = vec![false; gd.nodes.len()];
-    let mut order = Vec::with_capacity(gd.nodes.len());
-    loop {
-        let before = order.len();
-        for i in 0..gd.nodes.len() {
-            if !done[i] && deps[i].iter().all(|&j| done[j]) {
-                done[i] = true;
-                order.push(i);
-            }
-        }
-        if order.len() == before {
-            break;
+    // The order is that of repeated passes over the file adding every node whose inputs are
+    // already added (file order among ready nodes), computed in O(n log n): a node's pass is the
+    // latest of its inputs' passes, one later for an input listed after it; nodes are added by
+    // (pass, file position). Kahn's algorithm walks the dependencies once; what it never reaches
+    // is on or after a cycle.
+    let n = gd.nodes.len();
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut waiting: Vec<usize> = vec![0; n];
+    for (i, d) in deps.iter().enumerate() {
+        for &j in d {
+            users[j].push(i);
+            waiting[i] += 1;
         }
     }
-    let stuck = (0..gd.nodes.len()).filter(|&i| !done[i]).collect();
+    let mut pass: Vec<usize> = vec![0; n];
+    let mut ready: Vec<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
+    let mut done = vec![false; n];
+    let mut reached = Vec::with_capacity(n);
+    while let Some(j) = ready.pop() {
+        done[j] = true;
+        reached.push(j);
+        for &i in &users[j] {
+            pass[i] = pass[i].max(pass[j] + usize::from(j > i));
+            waiting[i] -= 1;
+            if waiting[i] == 0 {
+                ready.push(i);
+            }
+        }
+    }
+    reached.sort_unstable_by_key(|&i| (pass[i], i));
+    let order = reached;
+    let stuck = (0..n).filter(|&i| !done[i]).collect();
     Analysis { by_name, duplicates, dangling, order, stuck }
 }
 
@@ -136,8 +153,10 @@ fn new_graph(gd: &GraphDef, id: Option<u64>) -> Graph {
 }
 
 fn cycle_message(gd: &GraphDef, stuck: &[usize]) -> String {
-    let names: Vec<&str> = stuck.iter().map(|&i| gd.nodes[i].name.as_str()).collect();
-    format!("the graph has a cycle through {}", names.join(", "))
+    const SHOWN: usize = 20;
+    let names: Vec<&str> = stuck.iter().take(SHOWN).map(|&i| gd.nodes[i].name.as_str()).collect();
+    let more = if stuck.len() > SHOWN { format!(" and {} more", stuck.len() - SHOWN) } else { String::new() };
+    format!("the graph has a cycle through {}{more}", names.join(", "))
 }
 
 /// The strict lowering: what `flowbench check/run/export` use.

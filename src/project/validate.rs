@@ -1,10 +1,12 @@
 //! Validation of a whole project: graph names, the default graph, every graph lowering (strictly,
 //! see [`crate::project::lower`]), and the references each script step makes.
 
+use crate::engine::runtime::session::MAX_THREADS;
 use crate::engine::value::Value;
 use crate::project::file::{Project, ProjectError};
 use crate::project::lower::lower_project;
 use crate::project::script::{PrintArg, Step};
+use crate::train::data::dataset::MAX_ROWS;
 use std::collections::HashSet;
 
 impl Project {
@@ -21,6 +23,27 @@ impl Project {
                 "default_graph: there is no graph named '{}'",
                 self.default_graph
             )));
+        }
+        for c in &self.configs {
+            let threads = [
+                ("intra_op_parallelism_threads", c.config.intra_op_parallelism_threads),
+                ("inter_op_parallelism_threads", c.config.inter_op_parallelism_threads),
+            ];
+            for (field, n) in threads {
+                if n > MAX_THREADS {
+                    return Err(ProjectError::Invalid(format!(
+                        "config '{}': {field}: {n} is too many (at most {MAX_THREADS})",
+                        c.name
+                    )));
+                }
+            }
+        }
+        let mut names = HashSet::new();
+        for d in &self.datasets {
+            if !names.insert(d.name.as_str()) {
+                return Err(ProjectError::Invalid(format!("datasets: the name '{}' is used twice", d.name)));
+            }
+            d.check_sizes().map_err(ProjectError::Invalid)?;
         }
         lower_project(self)?;
         for (i, step) in self.script.iter().enumerate() {
@@ -58,6 +81,9 @@ pub fn validate_step(step: &Step, project: &Project) -> std::result::Result<(), 
             project.dataset(dataset).ok_or_else(|| format!("no dataset named '{dataset}'"))?;
             if *batch_size == 0 {
                 return Err("batch_size must be at least 1".to_string());
+            }
+            if *batch_size > MAX_ROWS {
+                return Err(format!("batch_size: {batch_size} is too large (at most {MAX_ROWS})"));
             }
             if log.as_ref().is_some_and(|l| l.every == 0) {
                 return Err("log.every must be at least 1".to_string());

@@ -114,7 +114,7 @@ impl TrainSpec {
         match self.batching {
             Batching::Cyclic => {
                 let start = ((i as u128 * self.batch_size as u128) % n as u128) as usize;
-                start..(start + self.batch_size).min(n)
+                start..start.saturating_add(self.batch_size).min(n)
             }
         }
     }

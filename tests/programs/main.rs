@@ -9,6 +9,8 @@ mod chinese_names;
 mod csv_import;
 mod export;
 mod export_tf;
+mod fuzz;
 mod golden_examples;
+mod hostile;
 mod robustness;
 mod training;

@@ -34,6 +34,8 @@ impl AppState {
     /// error the project is unchanged and the window (if open) shows the error.
     pub fn import_csv_with(&mut self, path: PathBuf, opts: &ImportOptions) -> Result<(), String> {
         let dir = self.project_dir();
+        // The user picked this file: its folder may be referred to (see `train::data::files`).
+        crate::train::data::files::trust_folder_of(&path);
         let mut project = self.doc.project.clone();
         match crate::project::csv::import_into(&mut project, &path, dir.as_deref(), opts) {
             Ok(s) => {

@@ -40,7 +40,7 @@ impl AppState {
     /// Writes the pending export to `path`.
     pub fn write_export(&mut self, path: PathBuf) {
         let Some((bytes, _)) = self.export.bytes.take() else { return };
-        match std::fs::write(&path, bytes) {
+        match crate::project::io::write_atomic(&path, &bytes) {
             Ok(()) => self.log_line(LogKind::Info, format!("exported {}", path.display()), None),
             Err(e) => self.log_error(format!("could not write {}: {e}", path.display()), None),
         }
@@ -64,7 +64,7 @@ impl AppState {
         for u in &export.unsupported {
             self.log_error(format!("export: unsupported: {u}"), None);
         }
-        match std::fs::write(&path, &export.text) {
+        match crate::project::io::write_atomic(&path, export.text.as_bytes()) {
             Ok(()) => self.log_line(LogKind::Info, format!("exported a TensorFlow script to {}", path.display()), None),
             Err(e) => self.log_error(format!("could not write {}: {e}", path.display()), None),
         }

@@ -39,7 +39,7 @@ mod tests;
 /// The op enums, kept here for code outside the engine written against their old home; their
 /// table is `graph::elementwise`.
 use crate::engine::dtype::DType;
-use crate::engine::error::{Error, ErrorClass, Result};
+use crate::engine::error::{Error, Result};
 use crate::engine::value::Value;
 use ndarray::{ArrayD, CowArray, IxDyn};
 use rayon::ThreadPool;
@@ -47,7 +47,7 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 
 /// The highest rank the broadcasting and reduction kernels handle (TF itself stops at 5 dims for
 /// broadcasting after coalescing).
-pub const MAX_RANK: usize = 32;
+pub const MAX_RANK: usize = crate::engine::memory::MAX_RANK;
 
 /// Elementwise ops at or above this many output elements are split across the pool.
 const PAR_MIN_ELEMS: usize = 32 * 1024;
@@ -111,14 +111,7 @@ fn rank_too_big(rank: usize) -> Error {
 }
 
 fn oom(shape: &[usize], d: DType) -> Error {
-    Error::new(
-        ErrorClass::ResourceExhausted,
-        format!(
-            "OOM when allocating tensor with shape{} and type {} on /job:localhost/replica:0/task:0/device:CPU:0 by allocator cpu",
-            tf_shape(shape),
-            d.runtime_name()
-        ),
-    )
+    crate::engine::memory::oom(shape, d)
 }
 
 fn int_div_by_zero() -> Error {
@@ -447,17 +440,10 @@ impl Dims {
     }
 }
 
-/// A fresh zeroed array, or an error when the shape is too large to allocate.
+/// A fresh zeroed array, or TF's OOM error when the shape is too large for the session's memory
+/// budget (see `crate::engine::memory`).
 fn alloc<T: Elem>(shape: &[usize]) -> Result<ArrayD<T>> {
-    let elem = std::mem::size_of::<T>().max(1);
-    let n = shape
-        .iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .filter(|&n| n <= isize::MAX as usize / elem)
-        .ok_or_else(|| oom(shape, T::DTYPE))?;
-    let mut v = Vec::new();
-    v.try_reserve_exact(n).map_err(|_| oom(shape, T::DTYPE))?;
-    v.resize(n, T::ZERO);
+    let v = crate::engine::memory::filled_vec(shape, T::DTYPE, T::ZERO)?;
     ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|_| oom(shape, T::DTYPE))
 }
 

@@ -1,6 +1,7 @@
 //! Unit tests of the kernels (forward, gradient and apply), with the kernels' TF messages.
 
 use crate::engine::dtype::DType;
+use crate::engine::error::ErrorClass;
 use crate::engine::graph::elementwise::{BinaryOp, ReduceOp, UnaryOp};
 use crate::engine::kernels::apply::*;
 use crate::engine::kernels::broadcast::*;

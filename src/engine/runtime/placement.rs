@@ -107,7 +107,9 @@ pub struct DeviceInfo {
 
 /// The devices this engine really offers: the CPU, and no GPU (there are no GPU kernels).
 pub fn available_devices() -> Vec<DeviceInfo> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Asked once: the answer reads cgroup files, and every placed node asks.
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     vec![DeviceInfo {
         name: CPU0.to_string(),
         device_type: "CPU".to_string(),

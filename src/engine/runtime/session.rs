@@ -33,6 +33,10 @@ impl Default for GpuOptions {
     }
 }
 
+/// The most threads a session's pool gets (`intra_op_parallelism_threads` above it is refused
+/// when a project is loaded, and capped here).
+pub const MAX_THREADS: u32 = 256;
+
 /// `tf.ConfigProto`: the options a session is opened with.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default)]
@@ -50,6 +54,14 @@ pub struct ConfigProto {
     pub gpu_options: GpuOptions,
     /// Cancel a run that takes longer than this (0 = no limit).
     pub operation_timeout_in_ms: i64,
+    /// flowbench's own setting (not TF's): the memory this session's tensors may take, in MB;
+    /// 0 = half of physical memory (see `crate::engine::memory`). Exports leave it out.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub memory_limit_mb: u64,
+}
+
+fn is_zero(x: &u64) -> bool {
+    *x == 0
 }
 
 impl ConfigProto {
@@ -70,6 +82,9 @@ impl ConfigProto {
         }
         if self.operation_timeout_in_ms > 0 {
             parts.push(format!("timeout {} ms", self.operation_timeout_in_ms));
+        }
+        if self.memory_limit_mb > 0 {
+            parts.push(format!("memory {} MB", self.memory_limit_mb));
         }
         if self.gpu_options.allow_growth {
             parts.push("gpu allow_growth".to_string());
@@ -327,7 +342,7 @@ impl Session {
         let (plan, placement_log) = self.prepare(graph, fetches, &feed_keys, targets)?;
         self.run_prepared(graph, plan, feeds)?;
         let values = (0..fetches.len())
-            .map(|i| self.fetched(plan, i, feeds).cloned().unwrap_or_else(|| Value::zeros(DType::Float32, &[])))
+            .map(|i| self.take_fetched(plan, i, feeds).unwrap_or_else(|| Value::zeros(DType::Float32, &[])))
             .collect();
         Ok(RunOutput { values, placement_log })
     }
@@ -387,7 +402,7 @@ impl Session {
             self.pool_built = true;
             let n = match self.config.intra_op_parallelism_threads {
                 0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-                n => n as usize,
+                n => n.min(MAX_THREADS) as usize,
             };
             if n > 1 {
                 self.pool = rayon::ThreadPoolBuilder::new()
@@ -445,6 +460,28 @@ impl Session {
     /// True when a prepared plan has been lowered to the fast path.
     pub fn uses_fast_path(&self, plan: PlanId) -> bool {
         self.plans.get(plan.0).is_some_and(|p| p.fast.is_some())
+    }
+
+    /// Fetch `i` of the last run, for [`Session::run`]: a large value (1 MiB or more) that no later
+    /// fetch repeats is moved out of the plan's buffer (its step writes it again on the next run)
+    /// instead of being cloned; a small one is cloned, so the buffer stays for reuse.
+    fn take_fetched(&mut self, plan: PlanId, i: usize, feeds: &[Feed]) -> Option<Value> {
+        const MOVE_FROM: usize = 1 << 20;
+        let p = self.plans.get_mut(plan.0)?;
+        let src = *p.fetches.get(i)?;
+        match src {
+            Src::Step(s, o) => {
+                let repeated = p.fetches.iter().skip(i + 1).any(|f| matches!(*f, Src::Step(a, b) if a == s && b == o));
+                let buf = p.buffers.get_mut(s).and_then(|b| b.get_mut(o))?;
+                if buf.size_bytes() >= MOVE_FROM && !repeated {
+                    Some(std::mem::replace(buf, Value::zeros(DType::Float32, &[0])))
+                } else {
+                    Some(buf.clone())
+                }
+            }
+            Src::Feed(k) => feeds.get(k).map(|f| f.value.clone()),
+            Src::Unused => None,
+        }
     }
 
     /// Fetch `i` of the last run of a prepared plan (a fed fetch is read from `feeds`).
@@ -606,7 +643,20 @@ impl Session {
     fn execute(&mut self, graph: &Graph, plan: &mut Plan, feeds: &[Feed], deadline: Option<Instant>) -> Result<()> {
         debug_assert_eq!(plan.feeds.len(), feeds.len());
         let pool_owned = self.pool.take();
-        let result = self.execute_steps(graph, plan, feeds, deadline, pool_owned.as_ref());
+        // What the session already holds counts against its memory budget.
+        let held: usize = self.var_values.iter().flatten().map(Value::size_bytes).sum::<usize>()
+            + self
+                .plans
+                .iter()
+                .chain(std::iter::once(&*plan))
+                .flat_map(|p| p.buffers.iter().flatten())
+                .map(Value::size_bytes)
+                .sum::<usize>()
+            + feeds.iter().map(|f| f.value.size_bytes()).sum::<usize>();
+        let budget = crate::engine::memory::session_budget(self.config.memory_limit_mb).saturating_sub(held as u64);
+        let result = crate::engine::memory::with_budget(budget, || {
+            self.execute_steps(graph, plan, feeds, deadline, pool_owned.as_ref())
+        });
         self.pool = pool_owned;
         result
     }
@@ -641,7 +691,7 @@ impl Session {
                         // A plan's buffer is written only by its own step, so once it holds the
                         // constant (same dtype and shape) it still does.
                         if outs[0].dtype() != value.0.dtype() || outs[0].shape() != value.0.shape() {
-                            outs[0].clone_from(&value.0);
+                            copy_into(&mut outs[0], &value.0)?;
                         }
                     }
                     Op::Placeholder { dtype, shape } => {
@@ -655,7 +705,7 @@ impl Session {
                     Op::Variable { .. } => {
                         let slot = step.var_slot.unwrap_or(usize::MAX);
                         match self.var_values.get(slot).and_then(|v| v.as_ref()) {
-                            Some(v) => outs[0].clone_from(v),
+                            Some(v) => copy_into(&mut outs[0], v)?,
                             None => {
                                 return Err(Error::failed_precondition(format!(
                                     "Attempting to use uninitialized value {}",
@@ -680,13 +730,16 @@ impl Session {
                             )));
                         }
                         match self.var_values.get_mut(slot) {
-                            Some(Some(cur)) => cur.clone_from(v),
-                            Some(none) => *none = Some(v.clone()),
+                            Some(Some(cur)) => copy_into(cur, v)?,
+                            Some(none) => {
+                                crate::engine::memory::reserve(v.shape(), v.dtype())?;
+                                *none = Some(v.clone())
+                            }
                             None => return Err(Error::internal("variable slot missing")),
                         }
-                        outs[0].clone_from(v);
+                        copy_into(&mut outs[0], v)?;
                     }
-                    Op::Identity => outs[0].clone_from(get(&step.inputs[0])?),
+                    Op::Identity => copy_into(&mut outs[0], get(&step.inputs[0])?)?,
                     Op::NoOp => {}
                     Op::Binary { kind } => {
                         elementwise::binary(*kind, get(&step.inputs[0])?, get(&step.inputs[1])?, &mut outs[0], pool)?
@@ -724,7 +777,7 @@ impl Session {
                             &mut b[0],
                         )?
                     }
-                    Op::Fill { dtype, shape, value } => cast::fill(*dtype, shape, *value, &mut outs[0]),
+                    Op::Fill { dtype, shape, value } => cast::try_fill(*dtype, shape, *value, &mut outs[0])?,
                     Op::Cast { to } => cast::cast(get(&step.inputs[0])?, *to, &mut outs[0])?,
                     Op::UnaryGrad { kind } => {
                         elementwise::unary_grad(*kind, get(&step.inputs[0])?, get(&step.inputs[1])?, &mut outs[0])?
@@ -748,7 +801,7 @@ impl Session {
                         let g = get(&step.inputs[0])?;
                         let like = get(&step.inputs[1])?;
                         if g.shape() == like.shape() {
-                            outs[0].clone_from(g);
+                            copy_into(&mut outs[0], g)?;
                         } else {
                             reduce::sum_to_shape(g, like.shape(), &mut outs[0])?;
                         }
@@ -845,15 +898,15 @@ impl Session {
                         res?;
                     }
                     Op::RandomStandardNormal { dtype, shape, mean, stddev, .. } => {
-                        let base = self.reserve(step.rng_slot, shape)?;
+                        let base = self.reserve(step.rng_slot, shape, *dtype)?;
                         outs[0] = random_value(*dtype, shape, base, RandomKind::Normal, *stddev, *mean)?;
                     }
                     Op::TruncatedNormal { dtype, shape, mean, stddev, .. } => {
-                        let base = self.reserve(step.rng_slot, shape)?;
+                        let base = self.reserve(step.rng_slot, shape, *dtype)?;
                         outs[0] = random_value(*dtype, shape, base, RandomKind::Truncated, *stddev, *mean)?;
                     }
                     Op::RandomUniform { dtype, shape, minval, maxval, .. } => {
-                        let base = self.reserve(step.rng_slot, shape)?;
+                        let base = self.reserve(step.rng_slot, shape, *dtype)?;
                         outs[0] = random_value(*dtype, shape, base, RandomKind::Uniform, *maxval - *minval, *minval)?;
                     }
                 }
@@ -870,11 +923,22 @@ impl Session {
         Ok(())
     }
 
-    fn reserve(&mut self, slot: Option<usize>, shape: &[usize]) -> Result<Philox> {
-        let n: usize = shape.iter().product();
+    /// Checks a random op's output against the memory budget, then reserves its draws.
+    fn reserve(&mut self, slot: Option<usize>, shape: &[usize], dtype: DType) -> Result<Philox> {
+        let n = crate::engine::memory::reserve(shape, dtype)?;
         let g = slot.and_then(|s| self.rngs.get_mut(s)).ok_or_else(|| Error::internal("random generator missing"))?;
         Ok(g.reserve_run(n))
     }
+}
+
+/// Copies `v` into `out`, reusing `out`'s buffer when it has the same dtype and shape; a new
+/// buffer is charged to the session's memory budget first (TF's OOM error when over it).
+fn copy_into(out: &mut Value, v: &Value) -> Result<()> {
+    if out.dtype() != v.dtype() || out.shape() != v.shape() {
+        crate::engine::memory::reserve(v.shape(), v.dtype())?;
+    }
+    out.clone_from(v);
+    Ok(())
 }
 
 #[derive(Clone, Copy)]

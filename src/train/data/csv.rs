@@ -6,9 +6,11 @@
 //! (`"1.5"`, with `""` for a quote). Every error names the line and column (both from 1).
 //! Adding a parsed file to a project is `crate::project::csv`'s job.
 
-use crate::train::data::table::{MAX_ROWS, Table};
+use crate::train::data::files::{MAX_CSV_BYTES, open_limited};
+use crate::train::data::table::{MAX_COLUMNS, MAX_ROWS, Table};
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The longest line read (bytes).
 pub const MAX_LINE_BYTES: usize = 1 << 20;
@@ -37,6 +39,9 @@ pub enum CsvError {
     /// The column choice is wrong (unknown name, label among the features, ...).
     #[error("{0}")]
     Columns(String),
+    /// A referenced file that resolves outside the project's folder.
+    #[error("{0}")]
+    Outside(String),
 }
 
 impl CsvError {
@@ -164,12 +169,20 @@ pub fn parse_reader<R: Read>(reader: R, header: Header, max_values: usize) -> Re
                     Header::No => false,
                     Header::Auto => cells.iter().any(|c| !c.trim().is_empty() && c.trim().parse::<f64>().is_err()),
                 };
+                if cells.len() > MAX_COLUMNS {
+                    return Err(CsvError::at(
+                        line_no,
+                        MAX_COLUMNS + 1,
+                        format!("the row has {} cells; a dataset has at most {MAX_COLUMNS} columns", cells.len()),
+                    ));
+                }
                 let names: Vec<String> = if is_header {
                     let mut names = Vec::with_capacity(cells.len());
+                    let mut seen: HashSet<String> = HashSet::with_capacity(cells.len());
                     for (k, c) in cells.iter().enumerate() {
                         let t = c.trim();
                         let name = if t.is_empty() { format!("c{}", k + 1) } else { t.to_string() };
-                        if names.contains(&name) {
+                        if !seen.insert(name.clone()) {
                             return Err(CsvError::at(
                                 line_no,
                                 k + 1,
@@ -220,7 +233,13 @@ pub fn parse_reader<R: Read>(reader: R, header: Header, max_values: usize) -> Re
 
 /// Reads and parses a CSV file.
 pub fn read_file(path: &Path, header: Header) -> Result<CsvTable, CsvError> {
-    let file = std::fs::File::open(path).map_err(|source| CsvError::Io { path: path.display().to_string(), source })?;
+    let file = open_limited(path, MAX_CSV_BYTES, "CSV file").map_err(|e| CsvError::Io {
+        path: path.display().to_string(),
+        source: match e {
+            crate::train::data::files::ReadError::Io(e) => e,
+            other => std::io::Error::other(other.to_string()),
+        },
+    })?;
     parse_reader(file, header, MAX_ROWS)
 }
 
@@ -244,12 +263,11 @@ pub fn load_referenced(
     columns_idx: &[usize],
     names: &[String],
 ) -> Result<Table, String> {
-    let full = match base {
-        Some(b) => b.join(path),
-        None => PathBuf::from(path),
-    };
-    let table = read_file(&full, if header { Header::Yes } else { Header::No })
-        .map_err(|e| format!("{}: {e}", full.display()))?;
+    let full = crate::train::data::files::resolve_inside(base, path)?;
+    let table = read_file(&full, if header { Header::Yes } else { Header::No }).map_err(|e| match e {
+        CsvError::Io { .. } => e.to_string(),
+        _ => format!("{}: {e}", full.display()),
+    })?;
     if let Some(&bad) = columns_idx.iter().find(|&&k| k >= table.columns.len()) {
         return Err(format!(
             "{}: column {} is missing (the file has {})",

@@ -5,7 +5,7 @@
 //! columns that the train loop cuts into batches. The project file stores these types.
 
 use crate::engine::kernels::random::RandomState;
-pub use crate::train::data::table::{MAX_ROWS, Table};
+pub use crate::train::data::table::{MAX_COLUMNS, MAX_ROWS, Table};
 use serde::{Deserialize, Serialize};
 
 /// How a label column is computed from the features of a row.
@@ -117,19 +117,61 @@ impl Dataset {
         }
     }
 
+    /// Checks the counts and sizes a generated or inline dataset declares (checked arithmetic),
+    /// before anything is allocated; the message names the dataset and the field. Run on load by
+    /// the project's validation and again before materializing.
+    pub fn check_sizes(&self) -> Result<(), String> {
+        let name = &self.name;
+        let too_many =
+            |rows: usize| format!("dataset '{name}': rows: {rows} rows is too many (at most {MAX_ROWS} values in all)");
+        match &self.source {
+            DatasetSource::NumpyRand { rows, features, .. } => {
+                if *features == 0 {
+                    return Err(format!("dataset '{name}': features must be at least 1"));
+                }
+                if *features >= MAX_COLUMNS {
+                    return Err(format!(
+                        "dataset '{name}': features: {features} is too many (at most {})",
+                        MAX_COLUMNS - 1
+                    ));
+                }
+                match rows.checked_mul(features + 1) {
+                    Some(n) if n <= MAX_ROWS => Ok(()),
+                    _ => Err(too_many(*rows)),
+                }
+            }
+            DatasetSource::Circle { rows, noise, .. }
+            | DatasetSource::Xor { rows, noise, .. }
+            | DatasetSource::Gauss { rows, noise, .. }
+            | DatasetSource::Spiral { rows, noise, .. } => {
+                if rows.checked_mul(3).is_none_or(|n| n > MAX_ROWS) {
+                    return Err(too_many(*rows));
+                }
+                if !noise.is_finite() || !(0.0..=1.0).contains(noise) {
+                    return Err(format!("dataset '{name}': noise must be between 0 and 1"));
+                }
+                Ok(())
+            }
+            DatasetSource::Csv { select, columns, .. } => {
+                if select.len() > MAX_COLUMNS || columns.len() > MAX_COLUMNS {
+                    return Err(format!("dataset '{name}': columns: at most {MAX_COLUMNS} columns"));
+                }
+                Ok(())
+            }
+            DatasetSource::Inline { columns, .. } => {
+                if columns.len() > MAX_COLUMNS {
+                    return Err(format!("dataset '{name}': columns: at most {MAX_COLUMNS} columns"));
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// Computes the rows.
     pub fn materialize(&self) -> Result<Table, String> {
         match &self.source {
             DatasetSource::NumpyRand { seed, rows, features, label } => {
-                if *features == 0 {
-                    return Err(format!("dataset '{}': features must be at least 1", self.name));
-                }
-                if rows.saturating_mul(*features + 1) > MAX_ROWS {
-                    return Err(format!(
-                        "dataset '{}': {rows} rows is too many (at most {MAX_ROWS} values)",
-                        self.name
-                    ));
-                }
+                self.check_sizes()?;
                 let mut rs = RandomState::new(*seed);
                 let x = rs.rand(rows * features);
                 let mut data = Vec::with_capacity(rows * (features + 1));
@@ -152,15 +194,7 @@ impl Dataset {
             | DatasetSource::Xor { seed, rows, noise }
             | DatasetSource::Gauss { seed, rows, noise }
             | DatasetSource::Spiral { seed, rows, noise } => {
-                if rows.saturating_mul(3) > MAX_ROWS {
-                    return Err(format!(
-                        "dataset '{}': {rows} rows is too many (at most {MAX_ROWS} values)",
-                        self.name
-                    ));
-                }
-                if !noise.is_finite() || !(0.0..=1.0).contains(noise) {
-                    return Err(format!("dataset '{}': noise must be between 0 and 1", self.name));
-                }
+                self.check_sizes()?;
                 let mut rs = RandomState::new(*seed);
                 let points = match &self.source {
                     DatasetSource::Circle { .. } => playground::circle(&mut rs, *rows, *noise),

@@ -26,3 +26,6 @@ impl Table {
 
 /// The most rows a generated dataset may have (keeps a typo from eating the machine's memory).
 pub const MAX_ROWS: usize = 50_000_000;
+
+/// The most columns a dataset may have (generated features, CSV columns).
+pub const MAX_COLUMNS: usize = 100_000;
