@@ -1,0 +1,32 @@
+"""Writes the reference files under tests/data/tf/ with real TensorFlow (run once; committed).
+
+    /work/tfvenv/bin/python tests/data/tf/make_reference.py
+
+ckpt/model.ckpt.*: a V2 checkpoint (tf.compat.v1.train.Saver) of variables of every dtype
+flowbench has, of several shapes (scalar, vector, matrix, rank 3, empty)."""
+import os
+import numpy as np
+import tensorflow.compat.v1 as tf
+tf.disable_v2_behavior()
+
+here = os.path.dirname(os.path.abspath(__file__))
+out = os.path.join(here, "ckpt")
+os.makedirs(out, exist_ok=True)
+for f in os.listdir(out):
+    os.remove(os.path.join(out, f))
+
+with tf.Graph().as_default():
+    tf.Variable(np.float32(1.5), name="scalar_f32")
+    tf.Variable(np.array([1.0, -2.5, 3.25], np.float32), name="weights/vector")
+    tf.Variable(np.arange(6, dtype=np.float32).reshape(2, 3) / 7, name="weights/matrix")
+    tf.Variable(np.array([[1e-30, -0.0], [np.inf, 3.0]], np.float64), name="doubles")
+    tf.Variable(np.arange(24, dtype=np.int32).reshape(2, 3, 4) - 12, name="ints")
+    tf.Variable(np.array([2**40, -7], np.int64), name="longs")
+    tf.Variable(np.array([True, False, True]), name="flags")
+    tf.Variable(np.zeros((0, 3), np.float32), name="empty")
+    tf.Variable(np.int64(9), name="global_step")
+    saver = tf.train.Saver(write_version=tf.train.SaverDef.V2, save_relative_paths=True)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        saver.save(sess, os.path.join(out, "model.ckpt"), write_meta_graph=False)
+print(sorted(os.listdir(out)))
