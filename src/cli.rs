@@ -85,6 +85,28 @@ pub enum Command {
         /// Which workloads (`a`, `b`, `c`); all when none is given.
         workloads: Vec<String>,
     },
+    /// TF checkpoints (`model.ckpt.index` + `.data-*`): `ckpt inspect PREFIX`.
+    Ckpt {
+        /// What to do.
+        #[command(subcommand)]
+        action: CkptCommand,
+    },
+}
+
+/// `flowbench ckpt ...`.
+#[derive(Subcommand, Debug)]
+pub enum CkptCommand {
+    /// Print a checkpoint's variables with dtypes and shapes, as TF's `inspect_checkpoint` does.
+    Inspect {
+        /// The checkpoint's prefix (`dir/model.ckpt`), or a folder with a `checkpoint` file.
+        prefix: PathBuf,
+        /// Print every tensor's value too.
+        #[arg(long)]
+        values: bool,
+        /// Print only this tensor, with its value.
+        #[arg(long)]
+        tensor: Option<String>,
+    },
 }
 
 /// `export --format`.
@@ -168,6 +190,19 @@ pub fn main(args: Vec<String>) -> i32 {
                 },
             };
             import_csv_command(&project, &csv, output.as_deref(), &opts, &mut out)
+        }
+        Some(Command::Ckpt { action: CkptCommand::Inspect { prefix, values, tensor } }) => {
+            let text = crate::formats::inspect::resolve_prefix(&prefix).and_then(|p| {
+                let reader = crate::formats::bundle::BundleReader::open(&p)?;
+                crate::formats::inspect::inspect(&reader, tensor.as_deref(), values)
+            });
+            match text {
+                Ok(t) => i32::from(out.write_all(t.as_bytes()).is_err()),
+                Err(e) => {
+                    eprintln!("{e}");
+                    1
+                }
+            }
         }
         Some(Command::Run { file }) => {
             let project = match Project::load(&file) {

@@ -7,10 +7,14 @@
 //! table.rs   LevelDB's sorted string table (a bundle's .index file)
 //! bundle.rs  tensor bundles: write, read, checksums
 //! state.rs   the `checkpoint` state file, latest_checkpoint
+//! saver.rs   tf.train.Saver on a session: save, restore, max_to_keep
+//! inspect.rs what inspect_checkpoint prints
 //! ```
 
 pub mod bundle;
 pub mod crc32c;
+pub mod inspect;
 pub mod proto;
+pub mod saver;
 pub mod state;
 pub mod table;

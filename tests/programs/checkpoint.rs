@@ -136,3 +136,132 @@ fn refuses_corrupt_checkpoints_without_panicking() {
         "{e}"
     );
 }
+
+/// A graph with variables `v1` = [1.0] and `v2` = [2.0, 3.0] (or zeros), initialized in a session.
+fn session_with(v1: f32, v2: [f32; 2], names: [&str; 2]) -> (flowbench::engine::Graph, flowbench::engine::Session) {
+    use flowbench::engine::{ConfigProto, Graph, Session};
+    let mut g = Graph::new();
+    let c1 = g.constant(Value::F32(ArrayD::from_shape_vec(IxDyn(&[1]), vec![v1]).unwrap()), None).unwrap();
+    g.variable(c1, Some(names[0])).unwrap();
+    let c2 = g.constant(Value::F32(ArrayD::from_shape_vec(IxDyn(&[2]), v2.to_vec()).unwrap()), None).unwrap();
+    g.variable(c2, Some(names[1])).unwrap();
+    let init = g.global_variables_initializer().unwrap();
+    let mut s = Session::new(&g, ConfigProto::default());
+    s.run(&g, &[], &[], &[init]).unwrap();
+    (g, s)
+}
+
+#[test]
+fn saver_saves_and_restores_a_session() {
+    use flowbench::formats::saver::{Saver, VarList};
+    let dir = temp_dir("saver");
+    let path = dir.join("model.ckpt");
+    let (g, s) = session_with(1.0, [2.0, 3.0], ["v1", "v2"]);
+    let mut saver = Saver::new(&g, &VarList::All, 5).unwrap();
+    assert_eq!(saver.save(&s, &path, None).unwrap(), path);
+    let mut files: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+    files.sort();
+    assert_eq!(files, ["checkpoint", "model.ckpt.data-00000-of-00001", "model.ckpt.index"]);
+    let state = std::fs::read_to_string(dir.join("checkpoint")).unwrap();
+    let p = path.display();
+    assert_eq!(state, format!("model_checkpoint_path: \"{p}\"\nall_model_checkpoint_paths: \"{p}\"\n"));
+
+    // Into a graph that declares the same variables with other values.
+    let (g2, mut s2) = session_with(0.0, [0.0, 0.0], ["v1", "v2"]);
+    Saver::new(&g2, &VarList::All, 5).unwrap().restore(&mut s2, &g2, &path).unwrap();
+    assert_eq!(s2.variable_value("v2").unwrap().to_f64_vec(), [2.0, 3.0]);
+    assert_eq!(s2.variable_value("v1").unwrap().to_f64_vec(), [1.0]);
+
+    // Renamed on restore, and a subset.
+    let (g3, mut s3) = session_with(0.0, [0.0, 0.0], ["other-v1", "other-v2"]);
+    let map = VarList::Map(vec![("v1".into(), "other-v1".into()), ("v2".into(), "other-v2".into())]);
+    Saver::new(&g3, &map, 5).unwrap().restore(&mut s3, &g3, &path).unwrap();
+    assert_eq!(s3.variable_value("other-v2").unwrap().to_f64_vec(), [2.0, 3.0]);
+    let e = Saver::new(&g3, &VarList::All, 5).unwrap().restore(&mut s3, &g3, &path).unwrap_err().to_string();
+    assert!(
+        e.starts_with("NotFoundError: Restoring from checkpoint failed. This is most likely due to a Variable name"),
+        "{e}"
+    );
+    assert!(e.ends_with("Key other-v1 not found in checkpoint"), "{e}");
+
+    // A shape mismatch and a dtype mismatch are refused and nothing is restored.
+    let (g4, mut s4) = session_with(5.0, [0.0, 0.0], ["v2", "v1"]);
+    let e = Saver::new(&g4, &VarList::All, 5).unwrap().restore(&mut s4, &g4, &path).unwrap_err().to_string();
+    assert!(e.starts_with("InvalidArgumentError: Restoring from checkpoint failed."), "{e}");
+    assert!(e.ends_with("Assign requires shapes of both tensors to match. lhs shape= [1] rhs shape= [2]"), "{e}");
+    assert_eq!(s4.variable_value("v2").unwrap().to_f64_vec(), [5.0]);
+    let e = Saver::new(&g2, &VarList::All, 5).unwrap().restore(&mut s2, &g2, &dir.join("nope")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("ValueError: The passed save_path is not a valid checkpoint: {}", dir.join("nope").display())
+    );
+
+    // Saving an uninitialized variable is TF's FailedPreconditionError.
+    let fresh = flowbench::engine::Session::new(&g, flowbench::engine::ConfigProto::default());
+    let e = saver.save(&fresh, &path, None).unwrap_err().to_string();
+    assert_eq!(e, "FailedPreconditionError: Attempting to use uninitialized value v1");
+    assert_eq!(
+        Saver::new(&flowbench::engine::Graph::new(), &VarList::All, 5).unwrap_err().to_string(),
+        "ValueError: No variables to save"
+    );
+}
+
+#[test]
+fn max_to_keep_deletes_old_checkpoints() {
+    use flowbench::formats::saver::{Saver, VarList};
+    let dir = temp_dir("keep");
+    let (g, s) = session_with(1.0, [2.0, 3.0], ["v1", "v2"]);
+    let mut saver = Saver::new(&g, &VarList::Names(vec!["v2".into()]), 2).unwrap();
+    saver.save_relative_paths = true;
+    for step in [10, 20, 30] {
+        saver.save(&s, &dir.join("model.ckpt"), Some(step)).unwrap();
+    }
+    let mut files: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "checkpoint",
+            "model.ckpt-20.data-00000-of-00001",
+            "model.ckpt-20.index",
+            "model.ckpt-30.data-00000-of-00001",
+            "model.ckpt-30.index"
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("checkpoint")).unwrap(),
+        "model_checkpoint_path: \"model.ckpt-30\"\nall_model_checkpoint_paths: \"model.ckpt-20\"\nall_model_checkpoint_paths: \"model.ckpt-30\"\n"
+    );
+    assert_eq!(latest_checkpoint(&dir).unwrap(), Some(dir.join("model.ckpt-30")));
+    let r = BundleReader::open(&dir.join("model.ckpt-30")).unwrap();
+    assert_eq!(r.tensors().len(), 1);
+    assert!(latest_checkpoint(&dir.join("none")).unwrap().is_none());
+}
+
+#[test]
+fn ckpt_inspect_prints_what_inspect_checkpoint_prints() {
+    use crate::common::flowbench;
+    let data = root().join("tests/data/tf");
+    let prefix = tf_prefix();
+    for (args, want) in [
+        (vec![], "inspect.txt"),
+        (vec!["--values"], "inspect_values.txt"),
+        (vec!["--tensor", "ints"], "inspect_ints.txt"),
+    ] {
+        let mut a: Vec<&std::ffi::OsStr> = vec!["ckpt".as_ref(), "inspect".as_ref(), prefix.as_os_str()];
+        a.extend(args.iter().map(std::ffi::OsStr::new));
+        let o = flowbench(&a);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(String::from_utf8_lossy(&o.stdout), std::fs::read_to_string(data.join(want)).unwrap(), "{want}");
+    }
+    // The folder works as the prefix (through the `checkpoint` file).
+    let o = flowbench(&["ckpt".as_ref(), "inspect".as_ref(), data.join("ckpt").as_os_str()]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), std::fs::read_to_string(data.join("inspect.txt")).unwrap());
+    let o = flowbench(&["ckpt".as_ref(), "inspect".as_ref(), data.join("nothing").as_os_str()]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).starts_with("NotFoundError: Unsuccessful TensorSliceReader constructor")
+    );
+}

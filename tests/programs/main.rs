@@ -6,6 +6,7 @@ mod common;
 
 mod architecture;
 mod checkpoint;
+mod checkpoint_tf;
 mod csv_import;
 mod export;
 mod export_tf;

@@ -30,3 +30,15 @@ with tf.Graph().as_default():
         sess.run(tf.global_variables_initializer())
         saver.save(sess, os.path.join(out, "model.ckpt"), write_meta_graph=False)
 print(sorted(os.listdir(out)))
+
+# What TF's inspect_checkpoint prints for it (`flowbench ckpt inspect` prints the same).
+import contextlib, io
+from tensorflow.python.tools import inspect_checkpoint as ic
+for fname, kw in [("inspect.txt", dict(tensor_name="", all_tensors=False)),
+                  ("inspect_values.txt", dict(tensor_name="", all_tensors=True)),
+                  ("inspect_ints.txt", dict(tensor_name="ints", all_tensors=False))]:
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        ic.print_tensors_in_checkpoint_file(os.path.join(out, "model.ckpt"), **kw)
+    with open(os.path.join(here, fname), "w") as f:
+        f.write(buf.getvalue())
