@@ -9,10 +9,12 @@
 //! state.rs   the `checkpoint` state file, latest_checkpoint
 //! saver.rs   tf.train.Saver on a session: save, restore, max_to_keep
 //! inspect.rs what inspect_checkpoint prints
+//! graph.rs   a graph as GraphDef (.pb, .pbtxt) and MetaGraphDef (.meta)
 //! ```
 
 pub mod bundle;
 pub mod crc32c;
+pub mod graph;
 pub mod inspect;
 pub mod proto;
 pub mod saver;

@@ -75,14 +75,27 @@ impl Saver {
         &self.pairs
     }
 
+    /// `saver.recover_last_checkpoints(paths)`: takes over the checkpoints a state file lists
+    /// (those whose files are gone are dropped), so that `max_to_keep` counts them.
+    pub fn recover_last_checkpoints(&mut self, paths: &[PathBuf]) {
+        self.last_checkpoints = paths.iter().filter(|p| bundle::index_path(p).exists()).cloned().collect();
+    }
+
     /// The checkpoints this saver has kept, oldest first (`saver.last_checkpoints`).
     pub fn last_checkpoints(&self) -> &[PathBuf] {
         &self.last_checkpoints
     }
 
-    /// `saver.save(sess, save_path, global_step)`: writes the bundle `save_path[-step]` and the
-    /// state file beside it; returns the checkpoint's prefix.
-    pub fn save(&mut self, session: &Session, save_path: &Path, global_step: Option<i64>) -> Result<PathBuf> {
+    /// `saver.save(sess, save_path, global_step, write_meta_graph)`: writes the bundle
+    /// `save_path[-step]`, the state file beside it and, given the session's graph, the
+    /// `.meta` file (a `MetaGraphDef`); returns the checkpoint's prefix.
+    pub fn save(
+        &mut self,
+        session: &Session,
+        save_path: &Path,
+        global_step: Option<i64>,
+        meta_graph: Option<&Graph>,
+    ) -> Result<PathBuf> {
         if session.is_closed() {
             return Err(Error::new(ErrorClass::RuntimeError, "Attempted to use a closed Session."));
         }
@@ -110,6 +123,11 @@ impl Saver {
             )
         })?;
         bundle::write_bundle(&prefix, &tensors)?;
+        if let Some(g) = meta_graph {
+            let path = meta_path(&prefix);
+            std::fs::write(&path, crate::formats::graph::graph_def(g).meta_bytes())
+                .map_err(|e| Error::new(ErrorClass::NotFound, format!("{}: {e}", path.display())))?;
+        }
         self.record(&prefix);
         self.write_state(&dir, &prefix)?;
         Ok(prefix)
@@ -204,13 +222,18 @@ impl Saver {
     }
 }
 
+/// `P.meta`, where a saver writes the graph of checkpoint `P`.
+pub fn meta_path(prefix: &Path) -> PathBuf {
+    let mut meta = prefix.as_os_str().to_owned();
+    meta.push(".meta");
+    PathBuf::from(meta)
+}
+
 /// Deletes a checkpoint's files (`P.index`, `P.data-*`, `P.meta`), as TF does for checkpoints
 /// past `max_to_keep`; files already gone are no error.
 pub fn delete_checkpoint_files(prefix: &Path) {
     let _ = std::fs::remove_file(bundle::index_path(prefix));
-    let mut meta = prefix.as_os_str().to_owned();
-    meta.push(".meta");
-    let _ = std::fs::remove_file(PathBuf::from(meta));
+    let _ = std::fs::remove_file(meta_path(prefix));
     let (Some(dir), Some(base)) = (prefix.parent(), prefix.file_name()) else { return };
     let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
     let mut data = base.to_owned();

@@ -158,11 +158,11 @@ fn saver_saves_and_restores_a_session() {
     let path = dir.join("model.ckpt");
     let (g, s) = session_with(1.0, [2.0, 3.0], ["v1", "v2"]);
     let mut saver = Saver::new(&g, &VarList::All, 5).unwrap();
-    assert_eq!(saver.save(&s, &path, None).unwrap(), path);
+    assert_eq!(saver.save(&s, &path, None, Some(&g)).unwrap(), path);
     let mut files: Vec<String> =
         std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
     files.sort();
-    assert_eq!(files, ["checkpoint", "model.ckpt.data-00000-of-00001", "model.ckpt.index"]);
+    assert_eq!(files, ["checkpoint", "model.ckpt.data-00000-of-00001", "model.ckpt.index", "model.ckpt.meta"]);
     let state = std::fs::read_to_string(dir.join("checkpoint")).unwrap();
     let p = path.display();
     assert_eq!(state, format!("model_checkpoint_path: \"{p}\"\nall_model_checkpoint_paths: \"{p}\"\n"));
@@ -199,7 +199,7 @@ fn saver_saves_and_restores_a_session() {
 
     // Saving an uninitialized variable is TF's FailedPreconditionError.
     let fresh = flowbench::engine::Session::new(&g, flowbench::engine::ConfigProto::default());
-    let e = saver.save(&fresh, &path, None).unwrap_err().to_string();
+    let e = saver.save(&fresh, &path, None, None).unwrap_err().to_string();
     assert_eq!(e, "FailedPreconditionError: Attempting to use uninitialized value v1");
     assert_eq!(
         Saver::new(&flowbench::engine::Graph::new(), &VarList::All, 5).unwrap_err().to_string(),
@@ -215,7 +215,7 @@ fn max_to_keep_deletes_old_checkpoints() {
     let mut saver = Saver::new(&g, &VarList::Names(vec!["v2".into()]), 2).unwrap();
     saver.save_relative_paths = true;
     for step in [10, 20, 30] {
-        saver.save(&s, &dir.join("model.ckpt"), Some(step)).unwrap();
+        saver.save(&s, &dir.join("model.ckpt"), Some(step), None).unwrap();
     }
     let mut files: Vec<String> =
         std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
