@@ -3,6 +3,7 @@
 //! initialize, run, close, replay) go through the same code, see [`crate::interpreter::actions`].
 
 pub mod actions;
+pub mod checkpoint;
 
 use crate::engine::error::{Error, Result};
 use crate::engine::fmt::numpy;
@@ -24,14 +25,16 @@ pub enum ScriptOutput {
     Placement(String),
 }
 
-/// Runs a project's script from a fresh workspace, sending everything printed to `out`.
+/// Runs a project's script from a fresh workspace, sending everything printed to `out`. The
+/// temporary folder a script made (`$TMP`) is removed when it ends.
 pub fn run_script(project: &Project, out: &mut dyn FnMut(ScriptOutput)) -> Result<Workspace> {
     let mut ws = project.workspace().map_err(|e| Error::value_error(e.to_string()))?;
     let mut interp = Interpreter { project, ws: &mut ws };
-    for step in &project.script {
-        interp.step(step, out)?;
+    let result = project.script.iter().try_for_each(|step| interp.step(step, out));
+    if let Some(dir) = ws.scratch_dir.take() {
+        let _ = std::fs::remove_dir_all(dir);
     }
-    Ok(ws)
+    result.map(|()| ws)
 }
 
 /// Replays steps against a workspace.
@@ -187,6 +190,26 @@ impl Interpreter<'_> {
                     None => Ok(()),
                 }
             }
+            Step::SaveCheckpoint { session, path, var_list, max_to_keep, global_step, write_meta_graph } => {
+                checkpoint::save(
+                    self.ws,
+                    self.project,
+                    session.as_deref(),
+                    path,
+                    var_list,
+                    *max_to_keep,
+                    *global_step,
+                    *write_meta_graph,
+                )?;
+                Ok(())
+            }
+            Step::RestoreCheckpoint { session, path, var_list } => {
+                checkpoint::restore(self.ws, self.project, session.as_deref(), path, var_list)
+            }
+            Step::PrintCheckpoint { path } => {
+                out(ScriptOutput::Text(checkpoint::print_checkpoint(self.ws, self.project, path)?));
+                Ok(())
+            }
             Step::Try { body } => {
                 if let Err(e) = self.step(body, out) {
                     out(ScriptOutput::Text(format!("{}: {}\n", e.class.python_name(), e.message)));
@@ -231,6 +254,7 @@ impl Interpreter<'_> {
     fn print_arg(&mut self, arg: &PrintArg, out: &mut dyn FnMut(ScriptOutput)) -> Result<String> {
         Ok(match arg {
             PrintArg::Text(t) => t.clone(),
+            PrintArg::ListDir { path } => checkpoint::list_dir(self.ws, self.project, path)?,
             PrintArg::Repr { tensor, graph } => {
                 let g = self.graph_idx(graph)?;
                 let gr = self.ws.graph(g)?;
