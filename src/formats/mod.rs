@@ -10,10 +10,12 @@
 //! saver.rs   tf.train.Saver on a session: save, restore, max_to_keep
 //! inspect.rs what inspect_checkpoint prints
 //! graph.rs   a graph as GraphDef (.pb, .pbtxt) and MetaGraphDef (.meta)
+//! events.rs  TensorBoard event files: TFRecord framing, scalars, histograms
 //! ```
 
 pub mod bundle;
 pub mod crc32c;
+pub mod events;
 pub mod graph;
 pub mod inspect;
 pub mod proto;

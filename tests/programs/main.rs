@@ -8,6 +8,7 @@ mod architecture;
 mod checkpoint;
 mod checkpoint_tf;
 mod csv_import;
+mod events;
 mod export;
 mod export_tf;
 mod golden_examples;

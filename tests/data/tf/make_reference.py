@@ -42,3 +42,23 @@ for fname, kw in [("inspect.txt", dict(tensor_name="", all_tensors=False)),
         ic.print_tensors_in_checkpoint_file(os.path.join(out, "model.ckpt"), **kw)
     with open(os.path.join(here, fname), "w") as f:
         f.write(buf.getvalue())
+
+# events/: a TensorBoard event file written by tf.summary.FileWriter with real summary ops: the
+# scalar "loss" at steps 0 and 10, and at step 10 the histogram "weights" of HIST_VALUES.
+import shutil
+HIST_VALUES = [0.5, -1.25, 3.0, 0.0, 1e-13, -2e-12, 100.0, 0.5, 7.25e5, -3.5]
+ev = os.path.join(here, "events")
+shutil.rmtree(ev, ignore_errors=True)
+with tf.Graph().as_default():
+    loss = tf.placeholder(tf.float32, shape=[], name="loss_value")
+    w = tf.constant(np.array(HIST_VALUES, np.float32).reshape(2, 5), name="w")
+    s_loss = tf.summary.scalar("loss", loss)
+    s_hist = tf.summary.histogram("weights", w)
+    with tf.Session() as sess:
+        writer = tf.summary.FileWriter(ev)
+        writer.add_summary(sess.run(s_loss, {loss: 0.75}), 0)
+        writer.add_summary(sess.run(tf.summary.merge([s_loss, s_hist]), {loss: 0.125}), 10)
+        writer.close()
+for f in os.listdir(ev):
+    # A fixed name: the test finds it without knowing when or where it was written.
+    os.rename(os.path.join(ev, f), os.path.join(ev, "events.out.tfevents.reference"))
