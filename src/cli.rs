@@ -2,7 +2,7 @@
 //! what the TF program prints; `flowbench check FILE` validates a file. Errors end with TF's class
 //! and message and a non-zero exit code.
 
-use crate::interpreter::{ScriptOutput, run_script};
+use crate::interpreter::{ScriptOutput, run_script_with_logdir};
 use crate::project::Project;
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -24,6 +24,9 @@ pub enum Command {
     Run {
         /// The project file (.json).
         file: PathBuf,
+        /// Write TensorBoard event files of the train loops into this folder.
+        #[arg(long)]
+        logdir: Option<PathBuf>,
     },
     /// Validate a project file.
     Check {
@@ -204,7 +207,7 @@ pub fn main(args: Vec<String>) -> i32 {
                 }
             }
         }
-        Some(Command::Run { file }) => {
+        Some(Command::Run { file, logdir }) => {
             let project = match Project::load(&file) {
                 Ok(p) => p,
                 Err(e) => {
@@ -212,7 +215,7 @@ pub fn main(args: Vec<String>) -> i32 {
                     return 1;
                 }
             };
-            run_project(&project, &mut out)
+            run_project_logged(&project, logdir.as_deref(), &mut out)
         }
     }
 }
@@ -220,8 +223,13 @@ pub fn main(args: Vec<String>) -> i32 {
 /// Runs a project's script, writing its output to `out`; on error prints `Class: message` to
 /// stderr and returns 1.
 pub fn run_project(project: &Project, out: &mut dyn Write) -> i32 {
+    run_project_logged(project, None, out)
+}
+
+/// [`run_project`], writing TensorBoard event files of the train loops into `logdir`.
+pub fn run_project_logged(project: &Project, logdir: Option<&Path>, out: &mut dyn Write) -> i32 {
     let mut write_err = None;
-    let result = run_script(project, &mut |o| {
+    let result = run_script_with_logdir(project, logdir, &mut |o| {
         let text = match o {
             ScriptOutput::Text(t) => t,
             ScriptOutput::Placement(line) => line + "\n",

@@ -95,3 +95,53 @@ for e in tf.train.summary_iterator({p:?}):
     );
     assert_eq!(String::from_utf8_lossy(&o.stdout), want);
 }
+
+#[test]
+fn run_logdir_writes_the_training_curve() {
+    use crate::common::{assert_trained_output, flowbench, golden};
+    let dir = temp_dir("logdir");
+    let logs = dir.join("logs");
+    let example = root().join("assets/examples/3_4_5_training.json");
+    let o = flowbench(&["run".as_ref(), example.as_os_str(), "--logdir".as_ref(), logs.as_os_str()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // What is printed does not change.
+    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_trained_output(&stdout, &golden("3_4_5_training.out"), 10);
+    let files: Vec<_> = std::fs::read_dir(&logs).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1);
+    let events = read_events(&files[0]).unwrap();
+    assert_eq!(events[0].what, Some(EventKind::FileVersion(FILE_VERSION.into())));
+    assert!(matches!(events[1].what, Some(EventKind::GraphDef(_))));
+    let mut losses = Vec::new();
+    let mut hist_tags = std::collections::BTreeSet::new();
+    for e in &events {
+        if let Some(EventKind::Summary(s)) = &e.what {
+            for v in &s.value {
+                match &v.value {
+                    Some(SummaryValueKind::SimpleValue(x)) if v.tag == "loss" => losses.push((e.step, *x)),
+                    Some(SummaryValueKind::Histo(h)) => {
+                        assert!(h.num > 0.0);
+                        hist_tags.insert(v.tag.clone());
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    // One loss per printed line, equal to it as %g prints it.
+    let printed: Vec<(i64, f64)> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("After "))
+        .map(|l| {
+            let step = l.split(' ').next().unwrap().parse().unwrap();
+            let loss = l.rsplit(' ').next().unwrap().parse().unwrap();
+            (step, loss)
+        })
+        .collect();
+    assert_eq!(losses.len(), printed.len());
+    for ((s, x), (ps, px)) in losses.iter().zip(&printed) {
+        assert_eq!(s, ps);
+        assert!((*x as f64 - px).abs() <= 1e-5 * px.abs(), "{x} vs {px}");
+    }
+    assert_eq!(hist_tags.into_iter().collect::<Vec<_>>(), ["Variable", "Variable_1"]);
+}
