@@ -25,10 +25,10 @@ pub fn trained_variables(graph: &Graph) -> Vec<String> {
     };
     let mut names: Vec<String> = Vec::new();
     for n in graph.nodes().iter().filter(|n| is_apply(&n.op)) {
-        if let Some(v) = n.inputs.first().and_then(|o| graph.node(o.node)) {
-            if !names.contains(&v.name) {
-                names.push(v.name.clone());
-            }
+        if let Some(v) = n.inputs.first().and_then(|o| graph.node(o.node))
+            && !names.contains(&v.name)
+        {
+            names.push(v.name.clone());
         }
     }
     if names.is_empty() {
