@@ -2,7 +2,7 @@
 //! what the TF program prints; `flowbench check FILE` validates a file. Errors end with TF's class
 //! and message and a non-zero exit code.
 
-use crate::interpreter::{ScriptOutput, run_script};
+use crate::interpreter::{ScriptOutput, run_script_with_logdir};
 use crate::project::io::{same_file, write_atomic};
 use crate::project::{Project, ProjectError};
 use clap::{Parser, Subcommand};
@@ -25,6 +25,9 @@ pub enum Command {
     Run {
         /// The project file (.json).
         file: PathBuf,
+        /// Write TensorBoard event files of the train loops into this folder.
+        #[arg(long)]
+        logdir: Option<PathBuf>,
     },
     /// Validate a project file.
     Check {
@@ -85,6 +88,28 @@ pub enum Command {
     Bench {
         /// Which workloads (`a`, `b`, `c`); all when none is given.
         workloads: Vec<String>,
+    },
+    /// TF checkpoints (`model.ckpt.index` + `.data-*`): `ckpt inspect PREFIX`.
+    Ckpt {
+        /// What to do.
+        #[command(subcommand)]
+        action: CkptCommand,
+    },
+}
+
+/// `flowbench ckpt ...`.
+#[derive(Subcommand, Debug)]
+pub enum CkptCommand {
+    /// Print a checkpoint's variables with dtypes and shapes, as TF's `inspect_checkpoint` does.
+    Inspect {
+        /// The checkpoint's prefix (`dir/model.ckpt`), or a folder with a `checkpoint` file.
+        prefix: PathBuf,
+        /// Print every tensor's value too.
+        #[arg(long)]
+        values: bool,
+        /// Print only this tensor, with its value.
+        #[arg(long)]
+        tensor: Option<String>,
     },
 }
 
@@ -170,7 +195,20 @@ pub fn main(args: Vec<String>) -> i32 {
             };
             import_csv_command(&project, &csv, output.as_deref(), &opts, &mut out)
         }
-        Some(Command::Run { file }) => {
+        Some(Command::Ckpt { action: CkptCommand::Inspect { prefix, values, tensor } }) => {
+            let text = crate::formats::inspect::resolve_prefix(&prefix).and_then(|p| {
+                let reader = crate::formats::bundle::BundleReader::open(&p)?;
+                crate::formats::inspect::inspect(&reader, tensor.as_deref(), values)
+            });
+            match text {
+                Ok(t) => i32::from(out.write_all(t.as_bytes()).is_err()),
+                Err(e) => {
+                    eprintln!("{e}");
+                    1
+                }
+            }
+        }
+        Some(Command::Run { file, logdir }) => {
             let project = match Project::load(&file) {
                 Ok(p) => p,
                 Err(e) => {
@@ -179,7 +217,7 @@ pub fn main(args: Vec<String>) -> i32 {
                 }
             };
             // `flowbench run long.json | head -1`: once the reader is gone, stop quietly.
-            run_project(&project, &mut QuitOnClosedPipe(out))
+            run_project_logged(&project, logdir.as_deref(), &mut QuitOnClosedPipe(out))
         }
     }
 }
@@ -187,8 +225,13 @@ pub fn main(args: Vec<String>) -> i32 {
 /// Runs a project's script, writing its output to `out`; on error prints `Class: message` to
 /// stderr and returns 1.
 pub fn run_project(project: &Project, out: &mut dyn Write) -> i32 {
+    run_project_logged(project, None, out)
+}
+
+/// [`run_project`], writing TensorBoard event files of the train loops into `logdir`.
+pub fn run_project_logged(project: &Project, logdir: Option<&Path>, out: &mut dyn Write) -> i32 {
     let mut write_err = None;
-    let result = run_script(project, &mut |o| {
+    let result = run_script_with_logdir(project, logdir, &mut |o| {
         let text = match o {
             ScriptOutput::Text(t) => t,
             ScriptOutput::Placement(line) => line + "\n",

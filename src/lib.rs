@@ -10,6 +10,7 @@ pub mod bench;
 pub mod cli;
 pub mod engine;
 pub mod export;
+pub mod formats;
 pub mod interpreter;
 pub mod project;
 pub mod train;

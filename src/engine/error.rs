@@ -31,6 +31,8 @@ pub enum ErrorClass {
     Cancelled,
     /// `tf.errors.InternalError`.
     Internal,
+    /// `tf.errors.DataLossError` (a corrupt file).
+    DataLoss,
 }
 
 impl ErrorClass {
@@ -49,6 +51,7 @@ impl ErrorClass {
             ErrorClass::NotFound => "NotFoundError",
             ErrorClass::Cancelled => "CancelledError",
             ErrorClass::Internal => "InternalError",
+            ErrorClass::DataLoss => "DataLossError",
         }
     }
 }

@@ -38,7 +38,7 @@ use crate::engine::shape::Shape;
 use crate::engine::value::Value;
 use crate::export::{Export, ExportError, ExportOptions, Unsupported};
 use crate::project::lower::lower_strict;
-use crate::project::script::{FeedDef, PrintArg, Step};
+use crate::project::script::{FeedDef, PrintArg, SaverVars, Step};
 use crate::project::{GraphDef, NodeDef, Project};
 use crate::train::data::dataset::{DatasetSource, LabelRule};
 use serde_json::Value as Json;
@@ -369,6 +369,28 @@ impl GraphCtx {
     }
 }
 
+/// The file paths the script's steps name (checkpoints, listed folders).
+fn script_paths(steps: &[Step]) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in steps {
+        match s {
+            Step::SaveCheckpoint { path, .. }
+            | Step::RestoreCheckpoint { path, .. }
+            | Step::PrintCheckpoint { path } => out.push(path.clone()),
+            Step::Print { args, .. } => {
+                for a in args {
+                    if let PrintArg::ListDir { path } = a {
+                        out.push(path.clone());
+                    }
+                }
+            }
+            Step::Try { body } => out.extend(script_paths(std::slice::from_ref(body))),
+            _ => {}
+        }
+    }
+    out
+}
+
 fn input_base(s: &str) -> &str {
     split_tensor(s).0
 }
@@ -628,6 +650,8 @@ struct Exporter<'a> {
     default_stack: Vec<String>,
     interactive: Vec<String>,
     needs_error_line: bool,
+    /// The Python variable of the `$TMP` folder, when the script uses one.
+    tmp_var: Option<String>,
 }
 
 impl<'a> Exporter<'a> {
@@ -664,6 +688,7 @@ impl<'a> Exporter<'a> {
             default_stack: Vec::new(),
             interactive: Vec::new(),
             needs_error_line: false,
+            tmp_var: None,
         };
         ex.reserve_sessions(&project.script);
         Ok(ex)
@@ -703,10 +728,69 @@ impl<'a> Exporter<'a> {
         self.w.line("Runs under TensorFlow 2.x (tf.compat.v1 graph mode) and prints on stdout what");
         self.w.line("`flowbench run` prints; TF writes the device placement log to stderr.");
         self.w.line("\"\"\"");
+        let paths = script_paths(&p.script);
+        if !paths.is_empty() {
+            self.w.line("import os");
+        }
+        let tmp = paths.iter().any(|p| p.starts_with("$TMP"));
+        if tmp {
+            self.w.line("import tempfile");
+        }
         self.w.line("import numpy as np");
         self.w.line("import tensorflow.compat.v1 as tf");
         self.w.blank();
         self.w.line("tf.disable_v2_behavior()");
+        if tmp {
+            let var = self.names.alloc("folder");
+            self.w.line(&format!("{var} = tempfile.mkdtemp()"));
+            self.tmp_var = Some(var);
+        }
+    }
+
+    /// A step's path as a Python expression (`$TMP/x` joins the program's temporary folder).
+    fn path_expr(&self, path: &str) -> String {
+        match (path.strip_prefix("$TMP"), &self.tmp_var) {
+            (Some(rest), Some(var)) => {
+                let rest = rest.trim_start_matches(['/', '\\']);
+                if rest.is_empty() { var.clone() } else { format!("os.path.join({var}, {})", py_str(rest)) }
+            }
+            _ => py_str(path),
+        }
+    }
+
+    /// `tf.train.Saver(...)`'s arguments for a var list.
+    fn saver_args(vars: &SaverVars, max_to_keep: Option<u32>) -> String {
+        let mut args = Vec::new();
+        match vars {
+            SaverVars::All => {}
+            SaverVars::Names(n) => {
+                let names: Vec<String> = n.iter().map(|x| py_str(x)).collect();
+                args.push(format!("[v for v in tf.global_variables() if v.op.name in ({},)]", names.join(", ")));
+            }
+            SaverVars::Map(m) => {
+                let pairs: Vec<String> = m.iter().map(|(k, v)| format!("({}, {})", py_str(k), py_str(v))).collect();
+                args.push(format!(
+                    "{{k: v for v in tf.global_variables() for k, n in [{}] if v.op.name == n}}",
+                    pairs.join(", ")
+                ));
+            }
+        }
+        if let Some(m) = max_to_keep.filter(|&m| m != 5) {
+            args.push(format!("max_to_keep={m}"));
+        }
+        args.join(", ")
+    }
+
+    /// Opens `with g.as_default():` when the session's graph is not the default graph; returns
+    /// whether it did.
+    fn enter_session_graph(&mut self, session: Option<&str>) -> bool {
+        let gi = self.names_graph(session, None);
+        if self.graphs[gi].is_default {
+            return false;
+        }
+        let var = self.graphs[gi].var.clone();
+        self.w.open(&format!("with {var}.as_default():"));
+        true
     }
 
     fn configs(&mut self) {
@@ -1433,6 +1517,48 @@ impl<'a> Exporter<'a> {
                 }
                 self.w.close();
             }
+            Step::SaveCheckpoint { session, path, var_list, max_to_keep, global_step, write_meta_graph } => {
+                let opened = self.enter_session_graph(session.as_deref());
+                let sess = self.session_expr(session.as_deref());
+                let path = self.path_expr(path);
+                let mut call = vec![sess, path.clone()];
+                if let Some(g) = global_step {
+                    call.push(format!("global_step={g}"));
+                }
+                if !write_meta_graph {
+                    call.push("write_meta_graph=False".to_string());
+                }
+                let ctor = format!("tf.train.Saver({})", Self::saver_args(var_list, Some(*max_to_keep)));
+                if global_step.is_some() && *max_to_keep > 0 {
+                    self.w.line(&format!("saver = {ctor}"));
+                    self.w.line(&format!("state = tf.train.get_checkpoint_state(os.path.dirname({path}))"));
+                    self.w.open("if state:");
+                    self.w.line("saver.recover_last_checkpoints(state.all_model_checkpoint_paths)");
+                    self.w.close();
+                    self.w.line(&format!("saver.save({})", call.join(", ")));
+                } else {
+                    self.w.line(&format!("{ctor}.save({})", call.join(", ")));
+                }
+                if opened {
+                    self.w.close();
+                }
+            }
+            Step::RestoreCheckpoint { session, path, var_list } => {
+                let opened = self.enter_session_graph(session.as_deref());
+                let sess = self.session_expr(session.as_deref());
+                let path = self.path_expr(path);
+                self.w.line(&format!("tf.train.Saver({}).restore({sess}, {path})", Self::saver_args(var_list, None)));
+                if opened {
+                    self.w.close();
+                }
+            }
+            Step::PrintCheckpoint { path } => {
+                let path = self.path_expr(path);
+                self.w.line(&format!("reader = tf.train.NewCheckpointReader({path})"));
+                self.w.open("for name, shape in sorted(reader.get_variable_to_shape_map().items()):");
+                self.w.line("print(name, shape, reader.get_tensor(name))");
+                self.w.close();
+            }
             Step::Try { body } => {
                 if matches!(**body, Step::EnterDefault { .. } | Step::ExitDefault | Step::Try { .. }) {
                     self.unsupported("a try step".to_string(), "its body must be a single action".to_string());
@@ -1452,6 +1578,7 @@ impl<'a> Exporter<'a> {
     fn print_arg(&mut self, a: &PrintArg) -> String {
         match a {
             PrintArg::Text(t) => py_str(t),
+            PrintArg::ListDir { path } => format!("sorted(os.listdir({}))", self.path_expr(path)),
             PrintArg::Repr { tensor, graph } => self.graphs[self.graph_index(graph.as_deref())].repr(tensor),
             PrintArg::IsDefaultGraph { tensor, graph } => {
                 format!(

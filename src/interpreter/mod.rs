@@ -3,6 +3,8 @@
 //! initialize, run, close, replay) go through the same code, see [`crate::interpreter::actions`].
 
 pub mod actions;
+pub mod checkpoint;
+pub mod tensorboard;
 
 use crate::engine::error::{Error, Result};
 use crate::engine::fmt::numpy;
@@ -13,7 +15,7 @@ use crate::engine::value::Value;
 use crate::project::Project;
 use crate::project::script::{FeedDef, PrintArg, Step};
 use crate::train::job::{EvalRequest, JobRequest, load_table, resolve_job};
-use crate::train::worker::{Event, StartError, TrainJob};
+use crate::train::worker::{Event, JobExtras, StartError, TrainJob};
 
 /// What the interpreter emits.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,14 +26,26 @@ pub enum ScriptOutput {
     Placement(String),
 }
 
-/// Runs a project's script from a fresh workspace, sending everything printed to `out`.
+/// Runs a project's script from a fresh workspace, sending everything printed to `out`. The
+/// temporary folder a script made (`$TMP`) is removed when it ends.
 pub fn run_script(project: &Project, out: &mut dyn FnMut(ScriptOutput)) -> Result<Workspace> {
+    run_script_with_logdir(project, None, out)
+}
+
+/// [`run_script`], with the train loops writing TensorBoard event files into `logdir`.
+pub fn run_script_with_logdir(
+    project: &Project,
+    logdir: Option<&std::path::Path>,
+    out: &mut dyn FnMut(ScriptOutput),
+) -> Result<Workspace> {
     let mut ws = project.workspace().map_err(|e| Error::value_error(e.to_string()))?;
+    ws.logdir = logdir.map(std::path::Path::to_path_buf);
     let mut interp = Interpreter { project, ws: &mut ws };
-    for step in &project.script {
-        interp.step(step, out)?;
+    let result = project.script.iter().try_for_each(|step| interp.step(step, out));
+    if let Some(dir) = ws.scratch_dir.take() {
+        let _ = std::fs::remove_dir_all(dir);
     }
-    Ok(ws)
+    result.map(|()| ws)
 }
 
 /// Replays steps against a workspace.
@@ -135,6 +149,11 @@ impl Interpreter<'_> {
                 let table = load_table(ds, self.project.base_dir.get())?;
                 let feeds: Vec<(String, Vec<String>)> =
                     feeds.iter().map(|f| (f.tensor.clone(), f.columns.clone())).collect();
+                let mut events = match &self.ws.logdir {
+                    Some(dir) => Some(tensorboard::TrainEvents::create(dir, graph)?),
+                    None => None,
+                };
+                let watch = events.as_ref().map(|e| e.watch.clone()).unwrap_or_default();
                 let spec = resolve_job(&JobRequest {
                     graph,
                     train_op,
@@ -151,11 +170,19 @@ impl Interpreter<'_> {
                         loss: &l.loss,
                         format: Some(l.format.clone()),
                     }),
-                    watch: &[],
+                    watch: &watch,
                 })
                 .map_err(|e| e.error)?;
                 let session_value = self.ws.take_session(s)?;
-                let job = match TrainJob::spawn(spec, session_value, false) {
+                let extras = JobExtras {
+                    weights_every: if events.is_some() {
+                        log.as_ref().map_or((*steps / 20).max(1), |l| l.every)
+                    } else {
+                        0
+                    },
+                    ..Default::default()
+                };
+                let job = match TrainJob::spawn_with(spec, extras, session_value, false) {
                     Ok(j) => j,
                     Err(failed) => {
                         let StartError { error, session } = *failed;
@@ -167,6 +194,11 @@ impl Interpreter<'_> {
                 while let Ok(ev) = job.events().recv() {
                     match ev {
                         Event::Progress(p) => {
+                            if let Some(ev) = events.as_mut()
+                                && let Err(e) = ev.progress(&p)
+                            {
+                                failure.get_or_insert(e);
+                            }
                             for line in p.logs {
                                 out(ScriptOutput::Text(line + "\n"));
                             }
@@ -186,6 +218,26 @@ impl Interpreter<'_> {
                     Some(e) => Err(e),
                     None => Ok(()),
                 }
+            }
+            Step::SaveCheckpoint { session, path, var_list, max_to_keep, global_step, write_meta_graph } => {
+                checkpoint::save(
+                    self.ws,
+                    self.project,
+                    session.as_deref(),
+                    path,
+                    var_list,
+                    *max_to_keep,
+                    *global_step,
+                    *write_meta_graph,
+                )?;
+                Ok(())
+            }
+            Step::RestoreCheckpoint { session, path, var_list } => {
+                checkpoint::restore(self.ws, self.project, session.as_deref(), path, var_list)
+            }
+            Step::PrintCheckpoint { path } => {
+                out(ScriptOutput::Text(checkpoint::print_checkpoint(self.ws, self.project, path)?));
+                Ok(())
             }
             Step::Try { body } => {
                 if let Err(e) = self.step(body, out) {
@@ -231,6 +283,7 @@ impl Interpreter<'_> {
     fn print_arg(&mut self, arg: &PrintArg, out: &mut dyn FnMut(ScriptOutput)) -> Result<String> {
         Ok(match arg {
             PrintArg::Text(t) => t.clone(),
+            PrintArg::ListDir { path } => checkpoint::list_dir(self.ws, self.project, path)?,
             PrintArg::Repr { tensor, graph } => {
                 let g = self.graph_idx(graph)?;
                 let gr = self.ws.graph(g)?;

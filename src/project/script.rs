@@ -36,6 +36,34 @@ pub struct TrainLogDef {
     pub format: String,
 }
 
+/// Which variables a `tf.train.Saver` covers.
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SaverVars {
+    /// `tf.train.Saver()`: every variable of the session's graph.
+    #[default]
+    All,
+    /// `tf.train.Saver([v1, v2])`: these variables (node names).
+    Names(Vec<String>),
+    /// `tf.train.Saver({"v1": a})`: name in the checkpoint → variable (node name).
+    Map(std::collections::BTreeMap<String, String>),
+}
+
+impl SaverVars {
+    /// True for [`SaverVars::All`] (left out of the file).
+    pub fn is_all(&self) -> bool {
+        matches!(self, SaverVars::All)
+    }
+}
+
+fn five() -> u32 {
+    5
+}
+
+fn yes() -> bool {
+    true
+}
+
 /// One argument of a `print(...)` call.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -63,6 +91,11 @@ pub enum PrintArg {
         /// Feeds.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         feeds: Vec<FeedDef>,
+    },
+    /// `sorted(os.listdir(path))`: a folder's file names as a Python list (`['a', 'b']`).
+    ListDir {
+        /// The folder; `$TMP` stands for the folder the program made with `tempfile.mkdtemp()`.
+        path: String,
     },
     /// `tensor.graph is tf.get_default_graph()`: prints `True` or `False`.
     IsDefaultGraph {
@@ -177,6 +210,47 @@ pub enum Step {
         /// The periodic full-data evaluation and its printed line.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         log: Option<TrainLogDef>,
+    },
+    /// `tf.train.Saver(var_list, max_to_keep=...).save(sess, path, global_step=...)`: writes a
+    /// TF V2 checkpoint (`path.index`, `path.data-00000-of-00001`, the `checkpoint` state file
+    /// and, with `write_meta_graph`, `path.meta`). Checkpoints listed in the folder's state file
+    /// count toward `max_to_keep` (as after `saver.recover_last_checkpoints`).
+    SaveCheckpoint {
+        /// Session id; the default session if absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<String>,
+        /// The checkpoint prefix (`$TMP/model.ckpt`; relative paths are relative to the project
+        /// file's folder; `$TMP` is a folder made for the run as `tempfile.mkdtemp()` makes it).
+        path: String,
+        /// Which variables.
+        #[serde(default, skip_serializing_if = "SaverVars::is_all")]
+        var_list: SaverVars,
+        /// Checkpoints kept (TF's default 5; 0 keeps all).
+        #[serde(default = "five")]
+        max_to_keep: u32,
+        /// Appended to the prefix as `-<step>`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        global_step: Option<i64>,
+        /// Also write `path.meta` (TF's default).
+        #[serde(default = "yes")]
+        write_meta_graph: bool,
+    },
+    /// `tf.train.Saver(var_list).restore(sess, path)`.
+    RestoreCheckpoint {
+        /// Session id; the default session if absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<String>,
+        /// The checkpoint prefix (as in `save_checkpoint`).
+        path: String,
+        /// Which variables, under which names in the checkpoint.
+        #[serde(default, skip_serializing_if = "SaverVars::is_all")]
+        var_list: SaverVars,
+    },
+    /// `reader = tf.train.NewCheckpointReader(path)`, then for each variable in name order
+    /// `print(name, shape, reader.get_tensor(name))`.
+    PrintCheckpoint {
+        /// The checkpoint prefix (as in `save_checkpoint`).
+        path: String,
     },
     /// `try: <step> except Exception as e: print(type(e).__name__ + ": " + str(e))`.
     Try {

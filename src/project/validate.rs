@@ -95,12 +95,17 @@ pub fn validate_step(step: &Step, project: &Project) -> std::result::Result<(), 
                 match a {
                     PrintArg::Repr { graph, .. } | PrintArg::IsDefaultGraph { graph, .. } => graph_ok(graph)?,
                     PrintArg::Eval { graph, .. } => graph_ok(graph)?,
-                    PrintArg::Text(_) => {}
+                    PrintArg::Text(_) | PrintArg::ListDir { .. } => {}
                 }
             }
             Ok(())
         }
         Step::Try { body } => validate_step(body, project),
+        Step::SaveCheckpoint { path, .. } | Step::RestoreCheckpoint { path, .. } | Step::PrintCheckpoint { path }
+            if path.is_empty() =>
+        {
+            Err("a checkpoint step needs a path".to_string())
+        }
         _ => Ok(()),
     }
 }

@@ -11,6 +11,7 @@ use std::path::Path;
 const LAYERS: &[(&str, u32)] = &[
     ("engine", 0),
     ("train", 1),
+    ("formats", 1),
     ("project", 2),
     ("interpreter", 3),
     ("export", 3),

@@ -106,3 +106,8 @@ fn errors_exit_non_zero_with_class_and_message() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn saver_5_4() {
+    check("5_4_saver");
+}

@@ -6,7 +6,10 @@ mod common;
 
 mod architecture;
 mod chinese_names;
+mod checkpoint;
+mod checkpoint_tf;
 mod csv_import;
+mod events;
 mod export;
 mod export_tf;
 mod fuzz;

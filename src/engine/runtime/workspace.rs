@@ -43,6 +43,10 @@ pub struct Workspace {
     /// Every session ever opened, closed ones included (their history stays visible).
     pub sessions: Vec<SessionEntry>,
     default_stack: Vec<usize>,
+    /// The temporary folder the program made (`tempfile.mkdtemp()`), once a step asked for it.
+    pub scratch_dir: Option<std::path::PathBuf>,
+    /// Where train loops write TensorBoard event files (`flowbench run --logdir`); none if unset.
+    pub logdir: Option<std::path::PathBuf>,
 }
 
 /// A feed by tensor name, before resolution.
@@ -57,7 +61,14 @@ pub struct NamedFeed {
 impl Workspace {
     /// A workspace with the given graphs; the first is the default.
     pub fn new(graphs: Vec<NamedGraph>, default_graph: usize) -> Workspace {
-        Workspace { graphs, default_graph, sessions: Vec::new(), default_stack: Vec::new() }
+        Workspace {
+            graphs,
+            default_graph,
+            sessions: Vec::new(),
+            default_stack: Vec::new(),
+            scratch_dir: None,
+            logdir: None,
+        }
     }
 
     /// Finds a graph by name; `None` means the default graph.

@@ -1,0 +1,493 @@
+//! A flowbench graph as TF's `GraphDef` (and the `MetaGraphDef` of a `.meta` file): each node with
+//! the op type and attrs TF registers for it (`Const` with a `TensorProto` value, `Placeholder`
+//! with dtype and shape, `VariableV2`, `Assign`, `Identity`, `MatMul` with `transpose_a/b`,
+//! `AddV2`, `Sum` with a `reduction_indices` constant, ...), inputs named `node:k` and control
+//! inputs `^node`. Ops TF has no single op for (flowbench's own gradient helpers, a random op
+//! with a mean or scale) are reported as unsupported and written under flowbench's name. The
+//! text format (`.pbtxt`) is written as protobuf's text format prints these messages.
+
+use crate::engine::dtype::DType;
+use crate::engine::graph::elementwise::UnaryGrad;
+use crate::engine::graph::op::Op;
+use crate::engine::graph::{Graph, Node, Output};
+use crate::engine::shape::Shape;
+use crate::engine::value::Value;
+use crate::formats::bundle::{dtype_enum, value_bytes};
+use crate::formats::proto::{
+    AttrKind, AttrValue, Dim, GraphDef, ListValue, MetaGraphDef, MetaInfoDef, NodeDef, TensorProto, TensorShapeProto,
+    VersionDef,
+};
+use std::collections::BTreeMap;
+
+/// The `GraphDef` producer version TF 2.21 writes.
+pub const GRAPH_PRODUCER: i32 = 2474;
+
+/// A node TF has no op for, written under flowbench's name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnsupportedNode {
+    /// The node.
+    pub node: String,
+    /// Its flowbench op type.
+    pub op: String,
+    /// Why.
+    pub why: String,
+}
+
+/// A `GraphDef` and the nodes that TF could not run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportedGraph {
+    /// The graph.
+    pub graph_def: GraphDef,
+    /// Nodes written under flowbench's own op names.
+    pub unsupported: Vec<UnsupportedNode>,
+}
+
+fn attr(kind: AttrKind) -> AttrValue {
+    AttrValue { value: Some(kind) }
+}
+
+fn ty(d: DType) -> AttrValue {
+    attr(AttrKind::Type(dtype_enum(d)))
+}
+
+fn b(x: bool) -> AttrValue {
+    attr(AttrKind::B(x))
+}
+
+/// A `TensorShapeProto` of a partial shape (`-1` for an unknown dimension).
+pub fn partial_shape_proto(s: &Shape) -> TensorShapeProto {
+    match s.dims() {
+        None => TensorShapeProto { dim: Vec::new(), unknown_rank: true },
+        Some(d) => TensorShapeProto {
+            dim: d.iter().map(|x| Dim { size: x.map_or(-1, |n| n as i64), name: String::new() }).collect(),
+            unknown_rank: false,
+        },
+    }
+}
+
+/// A `TensorProto` as `tf.constant` makes it: one element in the typed field, more as
+/// `tensor_content` bytes.
+pub fn tensor_proto(v: &Value) -> TensorProto {
+    let mut t = TensorProto {
+        dtype: dtype_enum(v.dtype()),
+        tensor_shape: Some(partial_shape_proto(&Shape::known(v.shape()))),
+        ..Default::default()
+    };
+    if v.len() == 1 {
+        match v {
+            Value::F32(a) => t.float_val = a.iter().copied().collect(),
+            Value::F64(a) => t.double_val = a.iter().copied().collect(),
+            Value::I32(a) => t.int_val = a.iter().copied().collect(),
+            Value::I64(a) => t.int64_val = a.iter().copied().collect(),
+            Value::Bool(a) => t.bool_val = a.iter().copied().collect(),
+        }
+    } else if v.len() > 1 {
+        t.tensor_content = value_bytes(v);
+    }
+    t
+}
+
+fn int32_const(name: String, data: Vec<i32>, device: &str) -> NodeDef {
+    let n = data.len();
+    let v = Value::I32(
+        ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[n]), data)
+            .unwrap_or_else(|_| ndarray::ArrayD::from_elem(ndarray::IxDyn(&[0]), 0)),
+    );
+    const_node(name, &v, device)
+}
+
+fn const_node(name: String, v: &Value, device: &str) -> NodeDef {
+    let mut attr_map = BTreeMap::new();
+    attr_map.insert("dtype".to_string(), ty(v.dtype()));
+    attr_map.insert("value".to_string(), attr(AttrKind::Tensor(tensor_proto(v))));
+    NodeDef { name, op: "Const".into(), input: Vec::new(), device: device.to_string(), attr: attr_map }
+}
+
+struct Builder<'g> {
+    graph: &'g Graph,
+    nodes: Vec<NodeDef>,
+    unsupported: Vec<UnsupportedNode>,
+}
+
+impl Builder<'_> {
+    fn input_name(&self, o: Output) -> String {
+        let name = self.graph.node(o.node).map_or("?", |n| n.name.as_str());
+        if o.index == 0 { name.to_string() } else { format!("{name}:{}", o.index) }
+    }
+
+    fn in_dtype(&self, n: &Node, i: usize) -> DType {
+        n.inputs.get(i).and_then(|&o| self.graph.output_info(o)).map(|x| x.0).unwrap_or_default()
+    }
+
+    fn in_rank(&self, n: &Node, i: usize) -> Option<usize> {
+        n.inputs.get(i).and_then(|&o| self.graph.output_info(o)).and_then(|x| x.1.rank())
+    }
+
+    fn unsupported(&mut self, n: &Node, why: &str) {
+        self.unsupported.push(UnsupportedNode { node: n.name.clone(), op: n.op.type_name().into(), why: why.into() });
+    }
+
+    fn node(&mut self, n: &Node) {
+        let mut inputs: Vec<String> = n.inputs.iter().map(|&o| self.input_name(o)).collect();
+        let mut a: BTreeMap<String, AttrValue> = BTreeMap::new();
+        let t = self.in_dtype(n, 0);
+        let mut op = n.op.type_name().to_string();
+        match &n.op {
+            Op::Const { value } => {
+                a.insert("dtype".into(), ty(value.0.dtype()));
+                a.insert("value".into(), attr(AttrKind::Tensor(tensor_proto(&value.0))));
+            }
+            Op::Placeholder { dtype, shape } => {
+                a.insert("dtype".into(), ty(*dtype));
+                a.insert("shape".into(), attr(AttrKind::Shape(partial_shape_proto(shape))));
+            }
+            Op::Variable { dtype, shape } => {
+                a.insert("dtype".into(), ty(*dtype));
+                a.insert("shape".into(), attr(AttrKind::Shape(partial_shape_proto(shape))));
+                a.insert("container".into(), attr(AttrKind::S(Vec::new())));
+                a.insert("shared_name".into(), attr(AttrKind::S(Vec::new())));
+            }
+            Op::Assign { .. } => {
+                a.insert("T".into(), ty(t));
+                a.insert("use_locking".into(), b(true));
+                a.insert("validate_shape".into(), b(true));
+            }
+            Op::NoOp => {}
+            Op::Identity
+            | Op::Binary { .. }
+            | Op::Unary { .. }
+            | Op::Softmax
+            | Op::OnesLike
+            | Op::ZerosLike
+            | Op::ClipByValue
+            | Op::SoftmaxCrossEntropyWithLogits => {
+                a.insert("T".into(), ty(t));
+            }
+            Op::MatMul { transpose_a, transpose_b } => {
+                a.insert("T".into(), ty(t));
+                a.insert("transpose_a".into(), b(*transpose_a));
+                a.insert("transpose_b".into(), b(*transpose_b));
+            }
+            Op::Reduce { axes, keep_dims, .. } => {
+                let axes: Option<Vec<i32>> = match axes {
+                    Some(ax) => Some(ax.iter().map(|&x| x as i32).collect()),
+                    None => self.in_rank(n, 0).map(|r| (0..r as i32).collect()),
+                };
+                let Some(axes) = axes else {
+                    return self.unsupported_node(n, "a reduction over all axes of a tensor of unknown rank");
+                };
+                let cname = format!("{}/reduction_indices", n.name);
+                self.nodes.push(int32_const(cname.clone(), axes, &n.device));
+                inputs.push(cname);
+                a.insert("T".into(), ty(t));
+                a.insert("Tidx".into(), ty(DType::Int32));
+                a.insert("keep_dims".into(), b(*keep_dims));
+            }
+            Op::Cast { to } => {
+                a.insert("SrcT".into(), ty(t));
+                a.insert("DstT".into(), ty(*to));
+                a.insert("Truncate".into(), b(false));
+            }
+            Op::Fill { dtype, shape, value } => {
+                let dims = format!("{}/dims", n.name);
+                let val = format!("{}/value", n.name);
+                self.nodes.push(int32_const(dims.clone(), shape.iter().map(|&x| x as i32).collect(), &n.device));
+                self.nodes.push(const_node(val.clone(), &Value::filled(*dtype, &[], *value), &n.device));
+                inputs = vec![dims, val];
+                a.insert("T".into(), ty(*dtype));
+                a.insert("index_type".into(), ty(DType::Int32));
+            }
+            Op::RandomStandardNormal { dtype, shape, mean, stddev, seed, seed2 }
+            | Op::TruncatedNormal { dtype, shape, mean, stddev, seed, seed2 } => {
+                if *mean != 0.0 || *stddev != 1.0 {
+                    return self.unsupported_node(n, "TF scales a random normal with separate mul and add nodes");
+                }
+                self.random(n, &mut inputs, &mut a, *dtype, shape, *seed, *seed2);
+            }
+            Op::RandomUniform { dtype, shape, minval, maxval, seed, seed2 } => {
+                if *minval != 0.0 || *maxval != 1.0 || !dtype.is_float() {
+                    return self.unsupported_node(n, "TF scales a random uniform with separate mul and add nodes");
+                }
+                self.random(n, &mut inputs, &mut a, *dtype, shape, *seed, *seed2);
+            }
+            Op::ExpandDims { axis } => {
+                let cname = format!("{}/dim", n.name);
+                self.nodes.push(int32_const(cname.clone(), vec![*axis as i32], &n.device));
+                let c = self.nodes.pop();
+                // A scalar `dim`, as tf.expand_dims makes it.
+                if let Some(mut c) = c {
+                    if let Some(AttrValue { value: Some(AttrKind::Tensor(tp)) }) = c.attr.get_mut("value") {
+                        tp.tensor_shape = Some(TensorShapeProto::default());
+                    }
+                    self.nodes.push(c);
+                }
+                inputs.push(cname);
+                a.insert("T".into(), ty(t));
+                a.insert("Tdim".into(), ty(DType::Int32));
+            }
+            Op::UnaryGrad { kind } => match kind.grad() {
+                UnaryGrad::Kernel(k) => {
+                    let f = k.facts();
+                    op = f.tf_name.to_string();
+                    let ours = inputs.clone();
+                    inputs = f.tf_args.iter().map(|&(_, i)| ours.get(i).cloned().unwrap_or_default()).collect();
+                    a.insert("T".into(), ty(t));
+                }
+                UnaryGrad::Built(_) => return self.unsupported_node(n, "flowbench's own gradient helper"),
+            },
+            Op::ApplyGradientDescent | Op::ApplyRMSProp => {
+                a.insert("T".into(), ty(t));
+                a.insert("use_locking".into(), b(false));
+            }
+            Op::ApplyMomentum { use_nesterov } | Op::ApplyAdam { use_nesterov } => {
+                a.insert("T".into(), ty(t));
+                a.insert("use_locking".into(), b(false));
+                a.insert("use_nesterov".into(), b(*use_nesterov));
+            }
+            Op::SigmoidCrossEntropyWithLogits
+            | Op::ClipByValueGrad
+            | Op::MaximumMinimumGrad { .. }
+            | Op::SumToShape
+            | Op::ReduceGrad { .. }
+            | Op::SoftmaxGrad
+            | Op::SigmoidCrossEntropyGrad => {
+                return self.unsupported_node(n, "TF builds this from several ops; flowbench keeps it as one");
+            }
+        }
+        inputs.extend(
+            n.control_inputs.iter().map(|&c| format!("^{}", self.graph.node(c).map_or("?", |x| x.name.as_str()))),
+        );
+        self.nodes.push(NodeDef { name: n.name.clone(), op, input: inputs, device: n.device.clone(), attr: a });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn random(
+        &mut self,
+        n: &Node,
+        inputs: &mut Vec<String>,
+        a: &mut BTreeMap<String, AttrValue>,
+        dtype: DType,
+        shape: &[usize],
+        seed: i64,
+        seed2: i64,
+    ) {
+        let cname = format!("{}/shape", n.name);
+        self.nodes.push(int32_const(cname.clone(), shape.iter().map(|&x| x as i32).collect(), &n.device));
+        *inputs = vec![cname];
+        a.insert("T".into(), ty(DType::Int32));
+        a.insert("dtype".into(), ty(dtype));
+        a.insert("seed".into(), attr(AttrKind::I(seed)));
+        a.insert("seed2".into(), attr(AttrKind::I(seed2)));
+    }
+
+    fn unsupported_node(&mut self, n: &Node, why: &str) {
+        self.unsupported(n, why);
+        let mut input: Vec<String> = n.inputs.iter().map(|&o| self.input_name(o)).collect();
+        input.extend(
+            n.control_inputs.iter().map(|&c| format!("^{}", self.graph.node(c).map_or("?", |x| x.name.as_str()))),
+        );
+        self.nodes.push(NodeDef {
+            name: n.name.clone(),
+            op: n.op.type_name().to_string(),
+            input,
+            device: n.device.clone(),
+            attr: BTreeMap::new(),
+        });
+    }
+}
+
+/// The graph as a `GraphDef`, nodes in the graph's order.
+pub fn graph_def(graph: &Graph) -> ExportedGraph {
+    let mut bld = Builder { graph, nodes: Vec::new(), unsupported: Vec::new() };
+    for n in graph.nodes() {
+        bld.node(n);
+    }
+    ExportedGraph {
+        graph_def: GraphDef {
+            node: bld.nodes,
+            versions: Some(VersionDef { producer: GRAPH_PRODUCER, ..Default::default() }),
+        },
+        unsupported: bld.unsupported,
+    }
+}
+
+impl ExportedGraph {
+    /// The `.meta` file's bytes: a `MetaGraphDef` holding this graph.
+    pub fn meta_bytes(&self) -> Vec<u8> {
+        use prost::Message;
+        MetaGraphDef {
+            meta_info_def: Some(MetaInfoDef {
+                meta_graph_version: String::new(),
+                tensorflow_version: "2.21.0".into(),
+                tensorflow_git_version: "flowbench".into(),
+            }),
+            graph_def: Some(self.graph_def.clone()),
+            saver_def: None,
+        }
+        .encode_to_vec()
+    }
+}
+
+// ----- protobuf text format -----
+
+struct Text {
+    out: String,
+    indent: usize,
+}
+
+impl Text {
+    fn line(&mut self, s: &str) {
+        for _ in 0..self.indent {
+            self.out.push_str("  ");
+        }
+        self.out.push_str(s);
+        self.out.push('\n');
+    }
+    fn open(&mut self, name: &str) {
+        self.line(&format!("{name} {{"));
+        self.indent += 1;
+    }
+    fn close(&mut self) {
+        self.indent -= 1;
+        self.line("}");
+    }
+}
+
+fn q(bytes: &[u8]) -> String {
+    let mut s = String::from("\"");
+    for &c in bytes {
+        match c {
+            b'\n' => s.push_str("\\n"),
+            b'\r' => s.push_str("\\r"),
+            b'\t' => s.push_str("\\t"),
+            b'"' => s.push_str("\\\""),
+            b'\'' => s.push_str("\\'"),
+            b'\\' => s.push_str("\\\\"),
+            0x20..=0x7e => s.push(c as char),
+            _ => s.push_str(&format!("\\{c:03o}")),
+        }
+    }
+    s.push('"');
+    s
+}
+
+/// A float as protobuf's text format prints it (shortest round trip; `inf`, `nan`).
+fn float_text(x: f64) -> String {
+    if x.is_nan() {
+        "nan".into()
+    } else if x.is_infinite() {
+        if x > 0.0 { "inf".into() } else { "-inf".into() }
+    } else {
+        format!("{x:?}")
+    }
+}
+
+fn f32_text(x: f32) -> String {
+    if x.is_finite() { format!("{x:?}") } else { float_text(x as f64) }
+}
+
+/// TF's name of a `DataType` value in text format (`DT_FLOAT`).
+fn dt_text(e: i32) -> String {
+    match e {
+        1 => "DT_FLOAT".into(),
+        2 => "DT_DOUBLE".into(),
+        3 => "DT_INT32".into(),
+        7 => "DT_STRING".into(),
+        9 => "DT_INT64".into(),
+        10 => "DT_BOOL".into(),
+        other => other.to_string(),
+    }
+}
+
+fn shape_text(t: &mut Text, name: &str, s: &TensorShapeProto) {
+    t.open(name);
+    for d in &s.dim {
+        t.open("dim");
+        if d.size != 0 {
+            t.line(&format!("size: {}", d.size));
+        }
+        t.close();
+    }
+    if s.unknown_rank {
+        t.line("unknown_rank: true");
+    }
+    t.close();
+}
+
+fn tensor_text(t: &mut Text, name: &str, p: &TensorProto) {
+    t.open(name);
+    t.line(&format!("dtype: {}", dt_text(p.dtype)));
+    if let Some(s) = &p.tensor_shape {
+        shape_text(t, "tensor_shape", s);
+    }
+    if !p.tensor_content.is_empty() {
+        t.line(&format!("tensor_content: {}", q(&p.tensor_content)));
+    }
+    p.float_val.iter().for_each(|x| t.line(&format!("float_val: {}", f32_text(*x))));
+    p.double_val.iter().for_each(|x| t.line(&format!("double_val: {}", float_text(*x))));
+    p.int_val.iter().for_each(|x| t.line(&format!("int_val: {x}")));
+    p.int64_val.iter().for_each(|x| t.line(&format!("int64_val: {x}")));
+    p.bool_val.iter().for_each(|x| t.line(&format!("bool_val: {x}")));
+    t.close();
+}
+
+fn attr_text(t: &mut Text, v: &AttrValue) {
+    match &v.value {
+        None => {}
+        Some(AttrKind::S(s)) => t.line(&format!("s: {}", q(s))),
+        Some(AttrKind::I(i)) => t.line(&format!("i: {i}")),
+        Some(AttrKind::F(f)) => t.line(&format!("f: {}", f32_text(*f))),
+        Some(AttrKind::B(x)) => t.line(&format!("b: {x}")),
+        Some(AttrKind::Type(e)) => t.line(&format!("type: {}", dt_text(*e))),
+        Some(AttrKind::Shape(s)) => shape_text(t, "shape", s),
+        Some(AttrKind::Tensor(p)) => tensor_text(t, "tensor", p),
+        Some(AttrKind::List(l)) => list_text(t, l),
+    }
+}
+
+fn list_text(t: &mut Text, l: &ListValue) {
+    t.open("list");
+    l.s.iter().for_each(|s| t.line(&format!("s: {}", q(s))));
+    l.i.iter().for_each(|x| t.line(&format!("i: {x}")));
+    l.f.iter().for_each(|x| t.line(&format!("f: {}", f32_text(*x))));
+    l.b.iter().for_each(|x| t.line(&format!("b: {x}")));
+    l.r#type.iter().for_each(|x| t.line(&format!("type: {}", dt_text(*x))));
+    for s in &l.shape {
+        shape_text(t, "shape", s);
+    }
+    t.close();
+}
+
+/// A `GraphDef` in protobuf's text format (`.pbtxt`), attrs sorted by key.
+pub fn graph_def_text(g: &GraphDef) -> String {
+    let mut t = Text { out: String::new(), indent: 0 };
+    for n in &g.node {
+        t.open("node");
+        t.line(&format!("name: {}", q(n.name.as_bytes())));
+        t.line(&format!("op: {}", q(n.op.as_bytes())));
+        for i in &n.input {
+            t.line(&format!("input: {}", q(i.as_bytes())));
+        }
+        if !n.device.is_empty() {
+            t.line(&format!("device: {}", q(n.device.as_bytes())));
+        }
+        for (k, v) in &n.attr {
+            t.open("attr");
+            t.line(&format!("key: {}", q(k.as_bytes())));
+            t.open("value");
+            attr_text(&mut t, v);
+            t.close();
+            t.close();
+        }
+        t.close();
+    }
+    if let Some(v) = &g.versions {
+        t.open("versions");
+        t.line(&format!("producer: {}", v.producer));
+        if v.min_consumer != 0 {
+            t.line(&format!("min_consumer: {}", v.min_consumer));
+        }
+        t.close();
+    }
+    t.out
+}

@@ -1,0 +1,24 @@
+//! TensorFlow's own files, read and written byte-compatibly with TF: V2 checkpoints (tensor
+//! bundles and the `checkpoint` state file) and the savers that write them from a session.
+//!
+//! ```text
+//! crc32c.rs  CRC-32C and its mask
+//! proto.rs   the protobuf messages (prost, declared by hand)
+//! table.rs   LevelDB's sorted string table (a bundle's .index file)
+//! bundle.rs  tensor bundles: write, read, checksums
+//! state.rs   the `checkpoint` state file, latest_checkpoint
+//! saver.rs   tf.train.Saver on a session: save, restore, max_to_keep
+//! inspect.rs what inspect_checkpoint prints
+//! graph.rs   a graph as GraphDef (.pb, .pbtxt) and MetaGraphDef (.meta)
+//! events.rs  TensorBoard event files: TFRecord framing, scalars, histograms
+//! ```
+
+pub mod bundle;
+pub mod crc32c;
+pub mod events;
+pub mod graph;
+pub mod inspect;
+pub mod proto;
+pub mod saver;
+pub mod state;
+pub mod table;
