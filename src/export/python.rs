@@ -592,6 +592,10 @@ struct Exporter<'a> {
     default_stack: Vec<String>,
     interactive: Vec<String>,
     needs_error_line: bool,
+    /// (graph index, node name) → the op seed to write for a random node stored without one
+    /// in a seeded graph, where TF's automatic counter would not reach the same value at that
+    /// point of the script (see [`auto_seeds`]).
+    explicit_seeds: HashMap<(usize, String), i64>,
 }
 
 impl<'a> Exporter<'a> {
@@ -628,6 +632,7 @@ impl<'a> Exporter<'a> {
             default_stack: Vec::new(),
             interactive: Vec::new(),
             needs_error_line: false,
+            explicit_seeds: HashMap::new(),
         };
         ex.reserve_sessions(&project.script);
         Ok(ex)
@@ -814,6 +819,9 @@ impl<'a> Exporter<'a> {
             let mut found = Vec::new();
             let Some(graph) = self.built.get(gi).and_then(Option::as_ref) else { continue };
             let units = plan_units(gd, graph, &mut found);
+            for (name, k) in auto_seeds(gd, graph, &units) {
+                self.explicit_seeds.insert((gi, name), k);
+            }
             for u in found {
                 self.unsupported(u.what, u.why);
             }
@@ -1103,7 +1111,7 @@ impl<'a> Exporter<'a> {
                     py_float_for(*mean, *dtype),
                     py_float_for(*stddev, *dtype),
                     py_dtype(*dtype),
-                    seed_arg(*seed, *seed2)
+                    self.seed_arg(gi, node, *seed, *seed2)
                 ),
                 1,
             )),
@@ -1114,7 +1122,7 @@ impl<'a> Exporter<'a> {
                     py_float_for(*mean, *dtype),
                     py_float_for(*stddev, *dtype),
                     py_dtype(*dtype),
-                    seed_arg(*seed, *seed2)
+                    self.seed_arg(gi, node, *seed, *seed2)
                 ),
                 1,
             )),
@@ -1125,7 +1133,7 @@ impl<'a> Exporter<'a> {
                     py_float_for(*minval, *dtype),
                     py_float_for(*maxval, *dtype),
                     py_dtype(*dtype),
-                    seed_arg(*seed, *seed2)
+                    self.seed_arg(gi, node, *seed, *seed2)
                 ),
                 1,
             )),
@@ -1460,8 +1468,53 @@ fn random_seeds(op: &Op) -> Option<(i64, i64)> {
     }
 }
 
-fn seed_arg(seed: i64, seed2: i64) -> String {
-    if seed == 0 && seed2 == 0 { String::new() } else { format!(", seed={seed2}") }
+impl Exporter<'_> {
+    /// The `seed=` argument of a random op: its `seed2` attr when it has one; for a node stored
+    /// without an op seed, none (TF derives it from the graph seed) unless [`auto_seeds`] found
+    /// that TF's counter would give another value at this point of the script.
+    fn seed_arg(&self, gi: usize, node: &NodeDef, seed: i64, seed2: i64) -> String {
+        if seed == 0 && seed2 == 0 {
+            match self.explicit_seeds.get(&(gi, node.name.clone())) {
+                Some(k) => format!(", seed={k}"),
+                None => String::new(),
+            }
+        } else {
+            format!(", seed={seed2}")
+        }
+    }
+}
+
+/// The random nodes of a seeded graph stored without an op seed whose automatic op seed TF would
+/// not derive as the lowering did, with the op seed to write for them. TF counts such ops in the
+/// order the script creates them (units in `units` order); the lowering counted them in node
+/// order. Where the two agree nothing is written and TF derives the same attrs; an op written
+/// with `seed=` does not advance TF's counter.
+fn auto_seeds(gd: &GraphDef, graph: &Graph, units: &[Unit]) -> Vec<(String, i64)> {
+    if gd.seed.is_none() {
+        return Vec::new();
+    }
+    let mut counter = 0i64;
+    let mut explicit = Vec::new();
+    for unit in units {
+        let node = match unit {
+            Unit::Node(i) => *i,
+            Unit::Variable { inline_init: Some(i), .. } => *i,
+            _ => continue,
+        };
+        let n = &gd.nodes[node];
+        if random_seeds(&n.op) != Some((0, 0)) {
+            continue;
+        }
+        let Some((_, k)) = graph.find(&n.name).and_then(|id| graph.node(id)).and_then(|x| random_seeds(&x.op)) else {
+            continue;
+        };
+        if k == crate::engine::kernels::random::derive_seeds(gd.seed, None, counter).1 {
+            counter += 1;
+        } else {
+            explicit.push((n.name.clone(), k));
+        }
+    }
+    explicit
 }
 
 /// A `tf.ConfigProto(...)` expression with the fields that differ from the default.

@@ -9,5 +9,6 @@ mod csv_import;
 mod export;
 mod export_tf;
 mod golden_examples;
+mod graph_seeds;
 mod robustness;
 mod training;
