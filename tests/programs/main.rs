@@ -10,5 +10,6 @@ mod export;
 mod export_tf;
 mod golden_examples;
 mod graph_seeds;
+mod idx_datasets;
 mod robustness;
 mod training;

@@ -4,4 +4,6 @@
 
 pub mod csv;
 pub mod dataset;
+pub mod idx;
+pub mod next_batch;
 pub mod table;
