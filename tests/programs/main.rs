@@ -11,5 +11,6 @@ mod export_tf;
 mod golden_examples;
 mod graph_seeds;
 mod idx_datasets;
+mod idx_training;
 mod robustness;
 mod training;

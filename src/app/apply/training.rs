@@ -82,7 +82,7 @@ impl AppState {
             step_fetches: &[],
             batch_loss: Some(&setup.loss),
             dataset: &name,
-            table: Arc::clone(&table),
+            data: crate::train::TrainData::Table(Arc::clone(&table)),
             feeds: &feeds,
             batch_size: setup.batch_size,
             batching: Batching::Cyclic,
@@ -400,6 +400,7 @@ impl AppState {
                 every: setup.eval_every.max(1),
                 loss: setup.loss.clone(),
                 format: setup.log_format,
+                split: None,
             }),
         };
         self.doc.project.script.push(step);
