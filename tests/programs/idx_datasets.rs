@@ -82,7 +82,7 @@ fn an_mnist_sized_file_loads_quickly() {
     assert_eq!(sets.train.image(0), &px[5000 * 784..5001 * 784]);
     println!("read_data_sets on MNIST-sized files: {secs:.3} s");
     if !cfg!(debug_assertions) {
-        assert!(secs < 0.5, "{secs} s");
+        assert!(secs < 1.0, "{secs} s");
     }
 }
 
