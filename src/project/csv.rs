@@ -245,16 +245,18 @@ mod tests {
     #[test]
     fn rebase_keeps_idx_folders_reachable() {
         let root = std::env::temp_dir().join(format!("flowbench-rebase-idx-{}", std::process::id()));
-        let mut p = Project::default();
-        p.datasets = vec![Dataset {
-            name: "mnist".to_string(),
-            source: DatasetSource::Idx {
-                dir: "data/mnist".to_string(),
-                one_hot: true,
-                validation_size: 5000,
-                files: None,
-            },
-        }];
+        let mut p = Project {
+            datasets: vec![Dataset {
+                name: "mnist".to_string(),
+                source: DatasetSource::Idx {
+                    dir: "data/mnist".to_string(),
+                    one_hot: true,
+                    validation_size: 5000,
+                    files: None,
+                },
+            }],
+            ..Default::default()
+        };
         assert_eq!(rebase_referenced(&mut p, Some(&root.join("a")), &root.join("b")), 1);
         assert!(matches!(&p.datasets[0].source, DatasetSource::Idx { dir, .. } if dir == "../a/data/mnist"));
     }
