@@ -51,7 +51,7 @@ fn project() -> Project {
         "description": "A 64-30-10 relu net on the bundled digits, trained with next_batch(100) after np.random.seed(0) under tf.set_random_seed(1).",
         "graphs": [gd],
         "default_graph": "default",
-        "datasets": [{"name": "digits", "source": {"kind": "idx", "dir": "assets/datasets/digits", "one_hot": true, "validation_size": 200}}],
+        "datasets": [{"name": "digits", "source": {"kind": "idx", "dir": "../../../assets/datasets/digits", "one_hot": true, "validation_size": 200}}],
         "script": [
             {"step": "open_session", "id": "sess"},
             {"step": "enter_default", "session": "sess"},
@@ -66,8 +66,24 @@ fn project() -> Project {
         ]
     });
     let mut project = Project::from_json_str(&p.to_string()).unwrap();
-    project.base_dir = BaseDir(Some(root().to_path_buf()));
+    project.base_dir = BaseDir(Some(fixture_path().parent().unwrap().to_path_buf()));
     project
+}
+
+fn fixture_path() -> std::path::PathBuf {
+    root().join("tests/data/idx_training/idx_training.json")
+}
+
+/// The project as a file (`tests/data/idx_training/idx_training.json`, which the window's tests
+/// open): the one built here, saved (`UPDATE_GOLDEN=1` rewrites it).
+#[test]
+fn the_fixture_file_is_this_project() {
+    let built = project();
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        built.save(&fixture_path()).unwrap();
+    }
+    let saved = Project::load(&fixture_path()).unwrap();
+    assert_eq!(saved.to_json_string(), built.to_json_string());
 }
 
 fn flowbench_output(project: &Project) -> String {
