@@ -168,7 +168,14 @@ impl TrainSpec {
                     }
                     match set.width_of(field) {
                         Some(w) => (Some(w), format!("{} values per example", w)),
-                        None if shape.rank() == Some(2) => (Some(1), "1 value per example".to_string()),
+                        None if shape.rank().is_some_and(|r| r != 1) => {
+                            return Err(Error::value_error(format!(
+                                "{} has rank {}, but labels that are not one-hot are one class index per \
+                                 example: feed them to a rank-1 placeholder (shape [None]), or set one_hot",
+                                self.graph.tensor_repr(f.tensor),
+                                shape.rank().unwrap_or(0)
+                            )));
+                        }
                         None => (None, String::new()),
                     }
                 }

@@ -330,11 +330,17 @@ fn a_projects_idx_dataset_trains_with_next_batch() {
     assert_eq!(setup.dataset_name, "digits");
     assert_eq!((setup.batch_size, setup.steps), (100, 301));
     h.get_by_label_contains("images, labels").hover();
+    // Fewer steps, so the test stays light beside the others.
+    let mut shorter = setup.clone();
+    shorter.steps = 41;
+    shorter.eval_every = 20;
+    h.state_mut().state.apply_all(vec![Command::SetTrainSetup(Box::new(shorter))]);
+    h.run_steps(2);
     h.get_by_label("▶ Start").click();
     h.run_steps(1);
     until(&mut h, "the job to end", |a| a.state.training.run.as_ref().is_some_and(|r| r.job.is_none()));
     assert_eq!(status(&h), Some(TrainStatus::Finished));
-    assert_eq!(h.state().state.training.run.as_ref().unwrap().step, 301);
+    assert_eq!(h.state().state.training.run.as_ref().unwrap().step, 41);
     // The recorded loop draws its batches as mnist.train.next_batch after np.random.seed(0).
     let recorded = h.state().state.doc.project.script.iter().rev().find_map(|st| match st {
         flowbench::project::Step::TrainLoop { batching, .. } => Some(*batching),
@@ -342,7 +348,7 @@ fn a_projects_idx_dataset_trains_with_next_batch() {
     });
     assert_eq!(recorded, Some(flowbench::train::Batching::NextBatch { numpy_seed: Some(0), shuffle: true }));
     assert!(
-        log_has(&h, LogKind::Result, "After 300 training step(s)"),
+        log_has(&h, LogKind::Result, "After 40 training step(s)"),
         "{:?}",
         h.state().state.log.iter().map(|e| &e.text).collect::<Vec<_>>()
     );

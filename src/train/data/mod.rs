@@ -1,6 +1,7 @@
 //! The data a training job reads: dataset definitions and their generators ([`dataset`]), CSV
-//! parsing ([`csv`]) and the materialized [`table::Table`]. Nothing here knows the project
-//! file; `crate::project` stores these definitions and re-exports them.
+//! parsing ([`csv`]), the materialized [`table::Table`], MNIST's IDX image files ([`idx`]) and
+//! `input_data`'s `next_batch` ([`next_batch`]). Nothing here knows the project file;
+//! `crate::project` stores these definitions and re-exports them.
 
 pub mod csv;
 pub mod dataset;
