@@ -18,7 +18,7 @@ use crate::engine::runtime::session::{ConfigProto, Session};
 use crate::engine::{DType, Shape};
 use crate::train::data::table::Table;
 use crate::train::worker::{Event, TrainJob};
-use crate::train::{Batching, ColumnFeed, EvalSpec, TrainSpec};
+use crate::train::{Batching, ColumnFeed, EvalSpec, TrainData, TrainSpec};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -108,7 +108,7 @@ pub fn seed_program(config: ConfigProto) -> Result<BenchResult> {
         step_fetches: vec![y, y_],
         batch_loss: None,
         feeds: vec![ColumnFeed { tensor: x, columns: vec![0, 1] }, ColumnFeed { tensor: y_, columns: vec![2] }],
-        table: Arc::new(table),
+        data: TrainData::Table(Arc::new(table)),
         batch_size: 8,
         batching: Batching::Cyclic,
         steps: 5000,
@@ -155,7 +155,7 @@ pub fn spiral_net(config: ConfigProto) -> Result<BenchResult> {
         step_fetches: vec![],
         batch_loss: None,
         feeds: vec![ColumnFeed { tensor: x, columns: vec![0, 1] }, ColumnFeed { tensor: y_, columns: vec![2] }],
-        table: Arc::new(spiral(500, 7)),
+        data: TrainData::Table(Arc::new(spiral(500, 7))),
         batch_size: 10,
         batching: Batching::Cyclic,
         steps: 10_000,
@@ -207,7 +207,7 @@ pub fn mlp(config: ConfigProto) -> Result<BenchResult> {
             ColumnFeed { tensor: x, columns: (0..features).collect() },
             ColumnFeed { tensor: y_, columns: (features..features + classes).collect() },
         ],
-        table: Arc::new(table),
+        data: TrainData::Table(Arc::new(table)),
         batch_size: 256,
         batching: Batching::Cyclic,
         steps: 200,

@@ -652,6 +652,12 @@ struct Exporter<'a> {
     needs_error_line: bool,
     /// The Python variable of the `$TMP` folder, when the script uses one.
     tmp_var: Option<String>,
+    /// (graph index, node name) → the op seed to write for a random node stored without one
+    /// in a seeded graph, where TF's automatic counter would not reach the same value at that
+    /// point of the script (see [`auto_seeds`]).
+    explicit_seeds: HashMap<(usize, String), i64>,
+    /// Datasets read from IDX files (their variable holds `read_data_sets`' result).
+    image_data: HashSet<String>,
 }
 
 impl<'a> Exporter<'a> {
@@ -689,6 +695,8 @@ impl<'a> Exporter<'a> {
             interactive: Vec::new(),
             needs_error_line: false,
             tmp_var: None,
+            explicit_seeds: HashMap::new(),
+            image_data: HashSet::new(),
         };
         ex.reserve_sessions(&project.script);
         Ok(ex)
@@ -811,11 +819,35 @@ impl<'a> Exporter<'a> {
         if self.project.datasets.is_empty() {
             return Ok(());
         }
+        if self.needs_input_data() {
+            self.w.blank();
+            for l in INPUT_DATA {
+                self.w.line(l);
+            }
+        }
         self.w.blank();
         self.w.line("# ----- datasets (one row per example; columns as named) -----");
         for ds in &self.project.datasets {
             let var = self.names.alloc(&format!("{}_data", ds.name));
             match &ds.source {
+                DatasetSource::Idx { dir, one_hot, validation_size, files } => {
+                    let base = self.opts.project_dir.clone().unwrap_or_default();
+                    let where_ = self.data_path(&base.join(dir));
+                    let files = match files {
+                        Some(f) => format!(", files={}", py_list(&f.iter().map(|n| py_str(n)).collect::<Vec<_>>())),
+                        None => String::new(),
+                    };
+                    self.w.line(&format!(
+                        "# dataset {}: MNIST's IDX files; fields images, labels of .train, .validation, .test",
+                        py_str(&ds.name)
+                    ));
+                    self.w.line(&format!(
+                        "{var} = read_data_sets({where_}, one_hot={}, validation_size={validation_size}{files})",
+                        if *one_hot { "True" } else { "False" }
+                    ));
+                    self.image_data.insert(ds.name.clone());
+                    self.data.insert(ds.name.clone(), (var, vec!["images".to_string(), "labels".to_string()]));
+                }
                 DatasetSource::NumpyRand { seed, rows, features, label } => {
                     let mut columns: Vec<String> = (1..=*features).map(|i| format!("x{i}")).collect();
                     columns.push("y".to_string());
@@ -862,6 +894,31 @@ impl<'a> Exporter<'a> {
         Ok(())
     }
 
+    /// A Python expression for a data file's path: relative to the script where the script's
+    /// folder is known, else absolute.
+    fn data_path(&self, full: &Path) -> String {
+        match &self.opts.script_dir {
+            Some(sd) => match relative_path(sd, full) {
+                Some(rel) => format!("os.path.join(os.path.dirname(os.path.abspath(__file__)), {})", py_str(&rel)),
+                None => py_str(&full.display().to_string()),
+            },
+            None => py_str(&std::path::absolute(full).unwrap_or(full.to_path_buf()).display().to_string()),
+        }
+    }
+
+    /// Whether the script needs [`INPUT_DATA`]: an IDX dataset, or a `next_batch` train loop.
+    fn needs_input_data(&self) -> bool {
+        fn next_batch(s: &Step) -> bool {
+            match s {
+                Step::TrainLoop { batching, .. } => matches!(batching, crate::train::Batching::NextBatch { .. }),
+                Step::Try { body } => next_batch(body),
+                _ => false,
+            }
+        }
+        self.project.datasets.iter().any(|d| matches!(d.source, DatasetSource::Idx { .. }))
+            || self.project.script.iter().any(next_batch)
+    }
+
     fn csv_too_big(&self, ds: &crate::train::data::dataset::Dataset) -> bool {
         match &ds.source {
             DatasetSource::Csv { path, columns, .. } => {
@@ -890,13 +947,7 @@ impl<'a> Exporter<'a> {
             Some(d) => d.join(path),
             None => Path::new(path).to_path_buf(),
         };
-        let where_ = match &self.opts.script_dir {
-            Some(sd) => match relative_path(sd, &full) {
-                Some(rel) => format!("os.path.join(os.path.dirname(os.path.abspath(__file__)), {})", py_str(&rel)),
-                None => py_str(&full.display().to_string()),
-            },
-            None => py_str(&std::path::absolute(&full).unwrap_or(full.clone()).display().to_string()),
-        };
+        let where_ = self.data_path(&full);
         let code = vec![
             "import csv, os".to_string(),
             format!("with open({where_}, newline=\"\") as f:"),
@@ -934,6 +985,9 @@ impl<'a> Exporter<'a> {
             let mut found = Vec::new();
             let Some(graph) = self.built.get(gi).and_then(Option::as_ref) else { continue };
             let units = plan_units(gd, graph, &mut found);
+            for (name, k) in auto_seeds(gd, graph, &units) {
+                self.explicit_seeds.insert((gi, name), k);
+            }
             for u in found {
                 self.unsupported(u.what, u.why);
             }
@@ -1223,7 +1277,7 @@ impl<'a> Exporter<'a> {
                     py_float_for(*mean, *dtype),
                     py_float_for(*stddev, *dtype),
                     py_dtype(*dtype),
-                    seed_arg(*seed, *seed2)
+                    self.seed_arg(gi, node, *seed, *seed2)
                 ),
                 1,
             )),
@@ -1234,7 +1288,7 @@ impl<'a> Exporter<'a> {
                     py_float_for(*mean, *dtype),
                     py_float_for(*stddev, *dtype),
                     py_dtype(*dtype),
-                    seed_arg(*seed, *seed2)
+                    self.seed_arg(gi, node, *seed, *seed2)
                 ),
                 1,
             )),
@@ -1245,7 +1299,7 @@ impl<'a> Exporter<'a> {
                     py_float_for(*minval, *dtype),
                     py_float_for(*maxval, *dtype),
                     py_dtype(*dtype),
-                    seed_arg(*seed, *seed2)
+                    self.seed_arg(gi, node, *seed, *seed2)
                 ),
                 1,
             )),
@@ -1481,11 +1535,15 @@ impl<'a> Exporter<'a> {
                     self.unsupported(format!("train loop on '{dataset}'"), "the dataset is missing".to_string());
                     return;
                 };
-                let mut feed_items = Vec::new();
+                let images = self.image_data.contains(dataset);
+                let eval_split = log.as_ref().and_then(|l| l.split).unwrap_or_default().name();
+                let mut arrays = Vec::new();
                 let mut full_items = Vec::new();
+                let mut placeholders = Vec::new();
                 for fdef in feeds {
                     let idx: Option<Vec<usize>> =
                         fdef.columns.iter().map(|c| columns.iter().position(|x| x == c)).collect();
+                    let idx = idx.filter(|i| !images || i.len() == 1);
                     let Some(idx) = idx else {
                         self.unsupported(
                             format!("train loop feed of '{}'", fdef.tensor),
@@ -1493,21 +1551,54 @@ impl<'a> Exporter<'a> {
                         );
                         return;
                     };
-                    let fv = self.names.alloc(&format!("{dataset}_{}", input_base(&fdef.tensor)));
-                    self.w.line(&format!("{fv} = {data}[:, {}]  # {}", py_list(&idx), fdef.columns.join(", ")));
                     let ph = self.graphs[gi].tensor(&fdef.tensor);
-                    feed_items.push(format!("{ph}: {fv}[start:end]"));
-                    full_items.push(format!("{ph}: {fv}"));
+                    if images {
+                        let field = &columns[idx[0]];
+                        arrays.push(format!("{data}.train.{field}"));
+                        full_items.push(format!("{ph}: {data}.{eval_split}.{field}"));
+                    } else {
+                        let fv = self.names.alloc(&format!("{dataset}_{}", input_base(&fdef.tensor)));
+                        self.w.line(&format!("{fv} = {data}[:, {}]  # {}", py_list(&idx), fdef.columns.join(", ")));
+                        full_items.push(format!("{ph}: {fv}"));
+                        arrays.push(fv);
+                    }
+                    placeholders.push(ph);
                 }
-                let crate::train::Batching::Cyclic = batching;
+                let next_batch = match batching {
+                    crate::train::Batching::Cyclic => None,
+                    crate::train::Batching::NextBatch { numpy_seed, shuffle } => Some((*numpy_seed, *shuffle)),
+                };
+                let batches = match next_batch {
+                    Some(_) => self.names.alloc(&format!("{dataset}_batches")),
+                    None => String::new(),
+                };
+                let feed_items: Vec<String> = match next_batch {
+                    Some(_) => placeholders.iter().enumerate().map(|(k, ph)| format!("{ph}: batch[{k}]")).collect(),
+                    None => placeholders.iter().zip(&arrays).map(|(ph, a)| format!("{ph}: {a}[start:end]")).collect(),
+                };
+                if let Some((seed, _)) = next_batch {
+                    if let Some(s) = seed {
+                        self.w.line(&format!("np.random.seed({s})"));
+                    }
+                    self.w.line(&format!("{batches} = DataSet({})", arrays.join(", ")));
+                }
                 let g = &self.graphs[gi];
                 let mut run: Vec<String> = vec![g.op(train_op)];
                 run.extend(fetches.iter().map(|f| g.tensor(f)));
                 let run_expr = if run.len() == 1 { run[0].clone() } else { format!("[{}]", run.join(", ")) };
                 let log_lines = log.as_ref().map(|l| (l.every, g.tensor(&l.loss), python_format(&l.format)));
                 self.w.open(&format!("for i in range({steps}):"));
-                self.w.line(&format!("start = (i * {batch_size}) % len({data})"));
-                self.w.line(&format!("end = start + {batch_size}"));
+                match next_batch {
+                    Some((_, shuffle)) => {
+                        let sh = if shuffle { "" } else { ", shuffle=False" };
+                        self.w.line(&format!("batch = {batches}.next_batch({batch_size}{sh})"));
+                    }
+                    None => {
+                        let rows = if images { format!("{data}.train.num_examples") } else { format!("len({data})") };
+                        self.w.line(&format!("start = (i * {batch_size}) % {rows}"));
+                        self.w.line(&format!("end = start + {batch_size}"));
+                    }
+                }
                 self.w.line(&format!("{sess}.run({run_expr}, feed_dict={{{}}})", feed_items.join(", ")));
                 if let Some((every, loss, (fmt, args))) = log_lines {
                     self.w.open(&format!("if i % {every} == 0:"));
@@ -1623,9 +1714,143 @@ fn random_seeds(op: &Op) -> Option<(i64, i64)> {
     }
 }
 
-fn seed_arg(seed: i64, seed2: i64) -> String {
-    if seed == 0 && seed2 == 0 { String::new() } else { format!(", seed={seed2}") }
+impl Exporter<'_> {
+    /// The `seed=` argument of a random op: its `seed2` attr when it has one; for a node stored
+    /// without an op seed, none (TF derives it from the graph seed) unless [`auto_seeds`] found
+    /// that TF's counter would give another value at this point of the script.
+    fn seed_arg(&self, gi: usize, node: &NodeDef, seed: i64, seed2: i64) -> String {
+        if seed == 0 && seed2 == 0 {
+            match self.explicit_seeds.get(&(gi, node.name.clone())) {
+                Some(k) => format!(", seed={k}"),
+                None => String::new(),
+            }
+        } else {
+            format!(", seed={seed2}")
+        }
+    }
 }
+
+/// The random nodes of a seeded graph stored without an op seed whose automatic op seed TF would
+/// not derive as the lowering did, with the op seed to write for them. TF counts such ops in the
+/// order the script creates them (units in `units` order); the lowering counted them in node
+/// order. Where the two agree nothing is written and TF derives the same attrs; an op written
+/// with `seed=` does not advance TF's counter.
+fn auto_seeds(gd: &GraphDef, graph: &Graph, units: &[Unit]) -> Vec<(String, i64)> {
+    if gd.seed.is_none() {
+        return Vec::new();
+    }
+    let mut counter = 0i64;
+    let mut explicit = Vec::new();
+    for unit in units {
+        let node = match unit {
+            Unit::Node(i) => *i,
+            Unit::Variable { inline_init: Some(i), .. } => *i,
+            _ => continue,
+        };
+        let n = &gd.nodes[node];
+        if random_seeds(&n.op) != Some((0, 0)) {
+            continue;
+        }
+        let Some((_, k)) = graph.find(&n.name).and_then(|id| graph.node(id)).and_then(|x| random_seeds(&x.op)) else {
+            continue;
+        };
+        if k == crate::engine::kernels::random::derive_seeds(gd.seed, None, counter).1 {
+            counter += 1;
+        } else {
+            explicit.push((n.name.clone(), k));
+        }
+    }
+    explicit
+}
+
+/// TF 1.x's MNIST `input_data` (which TF 2.x no longer ships), written into scripts that read
+/// IDX files or batch with `next_batch`: the same reading, scaling, validation split and
+/// batching (numpy's global RNG), for any number of arrays per set.
+const INPUT_DATA: &[&str] = &[
+    "# ----- TF 1.x's tensorflow.examples.tutorials.mnist.input_data (TF 2.x no longer ships it) -----",
+    "import gzip",
+    "import os",
+    "",
+    "MNIST_FILES = [\"train-images-idx3-ubyte.gz\", \"train-labels-idx1-ubyte.gz\", \"t10k-images-idx3-ubyte.gz\", \"t10k-labels-idx1-ubyte.gz\"]",
+    "",
+    "",
+    "def _read_idx(path, magic):",
+    "    if not os.path.exists(path) and path.endswith(\".gz\") and os.path.exists(path[:-3]):",
+    "        path = path[:-3]",
+    "    with open(path, \"rb\") as f:",
+    "        data = f.read()",
+    "    if data[:2] == b\"\\x1f\\x8b\":",
+    "        data = gzip.decompress(data)",
+    "    found = int.from_bytes(data[:4], \"big\")",
+    "    if found != magic:",
+    "        kind = \"image\" if magic == 2051 else \"label\"",
+    "        raise ValueError(\"Invalid magic number %d in MNIST %s file: %s\" % (found, kind, path))",
+    "    dims = [int.from_bytes(data[4 + 4 * k:8 + 4 * k], \"big\") for k in range(magic & 0xFF)]",
+    "    return np.frombuffer(data, dtype=np.uint8, count=int(np.prod(dims)), offset=4 + 4 * len(dims)).reshape(dims)",
+    "",
+    "",
+    "class DataSet(object):",
+    "    \"\"\"input_data.DataSet: arrays of examples (images, labels, ...); next_batch shuffles them",
+    "    together with numpy's global RNG at each epoch and joins an epoch's tail with the next one's head.\"\"\"",
+    "",
+    "    def __init__(self, *arrays):",
+    "        self._arrays = list(arrays)",
+    "        self._num_examples = arrays[0].shape[0]",
+    "        self._epochs_completed = 0",
+    "        self._index_in_epoch = 0",
+    "",
+    "    images = property(lambda self: self._arrays[0])",
+    "    labels = property(lambda self: self._arrays[1])",
+    "    num_examples = property(lambda self: self._num_examples)",
+    "",
+    "    def next_batch(self, batch_size, shuffle=True):",
+    "        start = self._index_in_epoch",
+    "        if self._epochs_completed == 0 and start == 0 and shuffle:",
+    "            perm0 = np.arange(self._num_examples)",
+    "            np.random.shuffle(perm0)",
+    "            self._arrays = [a[perm0] for a in self._arrays]",
+    "        if start + batch_size > self._num_examples:",
+    "            self._epochs_completed += 1",
+    "            rest = self._num_examples - start",
+    "            rests = [a[start:self._num_examples] for a in self._arrays]",
+    "            if shuffle:",
+    "                perm = np.arange(self._num_examples)",
+    "                np.random.shuffle(perm)",
+    "                self._arrays = [a[perm] for a in self._arrays]",
+    "            self._index_in_epoch = batch_size - rest",
+    "            end = self._index_in_epoch",
+    "            return tuple(np.concatenate((r, a[0:end]), axis=0) for r, a in zip(rests, self._arrays))",
+    "        self._index_in_epoch += batch_size",
+    "        end = self._index_in_epoch",
+    "        return tuple(a[start:end] for a in self._arrays)",
+    "",
+    "",
+    "class Datasets(object):",
+    "    def __init__(self, train, validation, test):",
+    "        self.train, self.validation, self.test = train, validation, test",
+    "",
+    "",
+    "def read_data_sets(train_dir, one_hot=False, validation_size=5000, files=MNIST_FILES):",
+    "    def images(name):",
+    "        a = _read_idx(os.path.join(train_dir, name), 2051)",
+    "        return np.multiply(a.reshape(a.shape[0], a.shape[1] * a.shape[2]).astype(np.float32), 1.0 / 255.0)",
+    "",
+    "    def labels(name):",
+    "        a = _read_idx(os.path.join(train_dir, name), 2049)",
+    "        if not one_hot:",
+    "            return a",
+    "        dense = np.zeros((a.shape[0], 10))",
+    "        dense.flat[np.arange(a.shape[0]) * 10 + a.ravel()] = 1",
+    "        return dense",
+    "",
+    "    train_images, train_labels = images(files[0]), labels(files[1])",
+    "    test_images, test_labels = images(files[2]), labels(files[3])",
+    "    if not 0 <= validation_size <= len(train_images):",
+    "        raise ValueError(\"validation_size should be between 0 and %d\" % len(train_images))",
+    "    return Datasets(DataSet(train_images[validation_size:], train_labels[validation_size:]),",
+    "                    DataSet(train_images[:validation_size], train_labels[:validation_size]),",
+    "                    DataSet(test_images, test_labels))",
+];
 
 /// A `tf.ConfigProto(...)` expression with the fields that differ from the default.
 fn config_expr(c: &ConfigProto) -> String {

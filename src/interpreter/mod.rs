@@ -14,7 +14,7 @@ use crate::engine::runtime::workspace::{NamedFeed, Workspace};
 use crate::engine::value::Value;
 use crate::project::Project;
 use crate::project::script::{FeedDef, PrintArg, Step};
-use crate::train::job::{EvalRequest, JobRequest, load_table, resolve_job};
+use crate::train::job::{EvalRequest, JobRequest, load_data, resolve_job};
 use crate::train::worker::{Event, JobExtras, StartError, TrainJob};
 
 /// What the interpreter emits.
@@ -146,7 +146,7 @@ impl Interpreter<'_> {
                     .project
                     .dataset(dataset)
                     .ok_or_else(|| Error::value_error(format!("No dataset named '{dataset}'.")))?;
-                let table = load_table(ds, self.project.base_dir.get())?;
+                let data = load_data(ds, self.project.base_dir.get(), log.as_ref().and_then(|l| l.split))?;
                 let feeds: Vec<(String, Vec<String>)> =
                     feeds.iter().map(|f| (f.tensor.clone(), f.columns.clone())).collect();
                 let mut events = match &self.ws.logdir {
@@ -160,7 +160,7 @@ impl Interpreter<'_> {
                     step_fetches: fetches,
                     batch_loss: batch_loss.as_deref(),
                     dataset,
-                    table,
+                    data,
                     feeds: &feeds,
                     batch_size: *batch_size,
                     batching: *batching,

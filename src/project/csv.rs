@@ -144,13 +144,13 @@ pub fn import_into(
     Ok(ImportSummary { name, columns: names, rows: table.rows, replaced })
 }
 
-/// Rewrites the paths of `project`'s referenced CSV datasets, relative to `from` (the folder
+/// Rewrites the paths of `project`'s referenced CSV datasets (and IDX datasets' folders), relative to `from` (the folder
 /// the project was saved in; the current folder when `None`), so that they resolve from `to`
 /// (the folder it is about to be saved in). Absolute paths are kept. Returns how many changed.
 pub fn rebase_referenced(project: &mut Project, from: Option<&Path>, to: &Path) -> usize {
     let mut changed = 0;
     for d in &mut project.datasets {
-        if let DatasetSource::Csv { path, .. } = &mut d.source {
+        if let DatasetSource::Csv { path, .. } | DatasetSource::Idx { dir: path, .. } = &mut d.source {
             let p = Path::new(path.as_str());
             if p.is_absolute() {
                 continue;
@@ -241,5 +241,24 @@ mod tests {
         assert_eq!(normalize(&new.join(&paths[1])), root.join("shared.csv"));
         // Saving again in the same folder changes nothing.
         assert_eq!(rebase_referenced(&mut p, Some(&new), &new), 0);
+    }
+
+    #[test]
+    fn rebase_keeps_idx_folders_reachable() {
+        let root = std::env::temp_dir().join(format!("flowbench-rebase-idx-{}", std::process::id()));
+        let mut p = Project {
+            datasets: vec![Dataset {
+                name: "mnist".to_string(),
+                source: DatasetSource::Idx {
+                    dir: "data/mnist".to_string(),
+                    one_hot: true,
+                    validation_size: 5000,
+                    files: None,
+                },
+            }],
+            ..Default::default()
+        };
+        assert_eq!(rebase_referenced(&mut p, Some(&root.join("a")), &root.join("b")), 1);
+        assert!(matches!(&p.datasets[0].source, DatasetSource::Idx { dir, .. } if dir == "../a/data/mnist"));
     }
 }

@@ -36,10 +36,16 @@ pub struct NodeDef {
 pub struct GraphDef {
     /// Project-level name.
     pub name: String,
-    /// Graph-level random seed (`tf.set_random_seed`).
+    /// Graph-level random seed (`tf.set_random_seed`). A random node stored without an op seed
+    /// (no `seed`/`seed2`, or both 0) then gets the attrs TF derives, `(seed mod 2^31-1, k)`,
+    /// where `k` counts such nodes 0, 1, 2, ... in creation order (TF 2.x's rule; nodes with an
+    /// op seed and other nodes do not count). Without a graph seed such a node is TF's
+    /// nondeterministic `(0, 0)`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
-    /// Nodes, in creation order.
+    /// Nodes, in creation order: the order the program creates them, which the lowering keeps
+    /// wherever inputs allow (a node is created after its inputs), and the order TF's automatic
+    /// op seeds count in.
     pub nodes: Vec<NodeDef>,
 }
 

@@ -34,6 +34,10 @@ pub struct TrainLogDef {
     pub loss: String,
     /// Python `%` format with `%d` for the step and `%g` for the loss.
     pub format: String,
+    /// For an IDX dataset, the set the loss is evaluated on (`train`, `validation` or `test`;
+    /// `train` when absent). Tables are always evaluated on all their rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<crate::train::data::idx::Split>,
 }
 
 /// Which variables a `tf.train.Saver` covers.

@@ -7,6 +7,8 @@ use crate::project::file::{Project, ProjectError};
 use crate::project::lower::lower_project;
 use crate::project::script::{PrintArg, Step};
 use crate::train::data::dataset::MAX_ROWS;
+use crate::train::data::dataset::{Dataset, DatasetSource};
+use crate::train::data::idx::Field;
 use std::collections::HashSet;
 
 impl Project {
@@ -46,11 +48,27 @@ impl Project {
             d.check_sizes().map_err(ProjectError::Invalid)?;
         }
         lower_project(self)?;
+        for d in &self.datasets {
+            validate_dataset(d).map_err(|m| ProjectError::Invalid(format!("datasets: '{}': {m}", d.name)))?;
+        }
         for (i, step) in self.script.iter().enumerate() {
             validate_step(step, self).map_err(|m| ProjectError::Invalid(format!("script step {}: {m}", i + 1)))?;
         }
         Ok(())
     }
+}
+
+/// Checks a dataset's fields that can be checked without reading its files.
+fn validate_dataset(d: &Dataset) -> std::result::Result<(), String> {
+    if let DatasetSource::Idx { dir, files, .. } = &d.source {
+        if dir.trim().is_empty() {
+            return Err("dir: must name the folder of the IDX files".to_string());
+        }
+        if let Some(k) = files.as_ref().and_then(|f| f.iter().position(|n| n.trim().is_empty())) {
+            return Err(format!("files[{k}]: must name a file"));
+        }
+    }
+    Ok(())
 }
 
 /// Checks the references a step makes, without running it.
@@ -77,8 +95,24 @@ pub fn validate_step(step: &Step, project: &Project) -> std::result::Result<(), 
             Ok(())
         }
         Step::AddNode { graph, .. } => graph_ok(graph),
-        Step::TrainLoop { dataset, batch_size, log, .. } => {
-            project.dataset(dataset).ok_or_else(|| format!("no dataset named '{dataset}'"))?;
+        Step::TrainLoop { dataset, batch_size, log, feeds, .. } => {
+            let ds = project.dataset(dataset).ok_or_else(|| format!("no dataset named '{dataset}'"))?;
+            let images = matches!(ds.source, DatasetSource::Idx { .. });
+            if images {
+                for (k, f) in feeds.iter().enumerate() {
+                    if !matches!(f.columns.as_slice(), [c] if Field::by_name(c).is_some()) {
+                        return Err(format!(
+                            "feeds[{k}].columns: dataset '{dataset}' holds IDX images: a placeholder is fed one field, \
+                             [\"images\"] or [\"labels\"] (got [{}])",
+                            f.columns.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
+                        ));
+                    }
+                }
+            } else if log.as_ref().is_some_and(|l| l.split.is_some()) {
+                return Err(format!(
+                    "log.split: dataset '{dataset}' is a table (evaluated on all its rows); split is for IDX datasets"
+                ));
+            }
             if *batch_size == 0 {
                 return Err("batch_size must be at least 1".to_string());
             }

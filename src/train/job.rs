@@ -8,9 +8,10 @@
 use crate::engine::error::{Error, Result};
 use crate::engine::graph::tensor_name::TensorName;
 use crate::engine::graph::{Graph, Output};
-use crate::train::data::dataset::Dataset;
+use crate::train::data::dataset::{Dataset, DatasetSource};
+use crate::train::data::idx::Split;
 use crate::train::data::table::Table;
-use crate::train::{Batching, ColumnFeed, EvalSpec, TrainSpec};
+use crate::train::{Batching, ColumnFeed, EvalSpec, TrainData, TrainSpec};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -27,8 +28,8 @@ pub struct JobRequest<'a> {
     pub batch_loss: Option<&'a str>,
     /// The dataset's name (for messages).
     pub dataset: &'a str,
-    /// The dataset's rows.
-    pub table: Arc<Table>,
+    /// The dataset's examples.
+    pub data: TrainData,
     /// Which columns (by name) feed which placeholder (by tensor name).
     pub feeds: &'a [(String, Vec<String>)],
     /// Rows per batch.
@@ -89,6 +90,19 @@ pub fn load_table(dataset: &Dataset, base: Option<&Path>) -> Result<Arc<Table>> 
     dataset.materialize_in(base).map(Arc::new).map_err(Error::value_error)
 }
 
+/// Loads a dataset for a job: a table, or an IDX dataset's image sets with the evaluation on
+/// `eval` (the training set when `None`). Files are relative to `base` (the project's folder);
+/// errors are `ValueError`s naming the dataset.
+pub fn load_data(dataset: &Dataset, base: Option<&Path>, eval: Option<Split>) -> Result<TrainData> {
+    match &dataset.source {
+        DatasetSource::Idx { .. } => {
+            let sets = dataset.images_in(base).map_err(Error::value_error)?;
+            Ok(TrainData::Images { sets: Arc::new(sets), eval: eval.unwrap_or_default() })
+        }
+        _ => load_table(dataset, base).map(TrainData::Table),
+    }
+}
+
 /// Resolves a setup into a job spec, checked as the worker checks it before it starts.
 pub fn resolve_job(req: &JobRequest<'_>) -> std::result::Result<TrainSpec, JobError> {
     let graph = req.graph;
@@ -112,17 +126,18 @@ pub fn resolve_job(req: &JobRequest<'_>) -> std::result::Result<TrainSpec, JobEr
         None => None,
     };
     let mut feeds = Vec::with_capacity(req.feeds.len());
+    let names = req.data.columns();
     for (tensor, columns) in req.feeds {
         let t = graph.tensor(tensor).map_err(fail(JobPart::Feed(tensor.clone())))?;
         let columns = columns
             .iter()
             .map(|c| {
-                req.table.column(c).ok_or_else(|| JobError {
+                names.iter().position(|n| n == c).ok_or_else(|| JobError {
                     part: JobPart::Column(c.clone()),
                     error: Error::value_error(format!(
                         "Dataset '{}' has no column '{c}' (it has {}).",
                         req.dataset,
-                        req.table.columns.join(", ")
+                        names.join(", ")
                     )),
                 })
             })
@@ -140,7 +155,7 @@ pub fn resolve_job(req: &JobRequest<'_>) -> std::result::Result<TrainSpec, JobEr
         step_fetches,
         batch_loss,
         feeds,
-        table: Arc::clone(&req.table),
+        data: req.data.clone(),
         batch_size: req.batch_size,
         batching: req.batching,
         steps: req.steps,
@@ -170,7 +185,7 @@ mod tests {
             step_fetches: &[],
             batch_loss: Some("Neg:0"),
             dataset: "seed",
-            table,
+            data: TrainData::Table(table),
             feeds: &feeds,
             batch_size: 8,
             batching: Batching::Cyclic,

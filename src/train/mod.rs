@@ -10,6 +10,7 @@ pub mod worker;
 use crate::engine::error::{Error, Result};
 use crate::engine::fmt::numpy::printf_g;
 use crate::engine::graph::{Graph, NodeId, Output};
+use crate::train::data::idx::{Field, ImageSet, ImageSets, Split};
 use crate::train::data::table::Table;
 use std::sync::Arc;
 
@@ -21,6 +22,23 @@ pub enum Batching {
     /// the last row, as numpy slicing clips).
     #[default]
     Cyclic,
+    /// `mnist.train.next_batch(batch_size)` of TF 1.x's `input_data`, exactly (see
+    /// [`crate::train::data::next_batch`]): shuffled with numpy's global RNG at each epoch, an
+    /// epoch's tail joined with the next one's head. Stored as
+    /// `{"next_batch": {"numpy_seed": 0}}`.
+    NextBatch {
+        /// `np.random.seed(numpy_seed)` before the loop; none: numpy's unseeded RNG (a new order
+        /// every run).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        numpy_seed: Option<u32>,
+        /// `next_batch(..., shuffle=...)`.
+        #[serde(default = "yes")]
+        shuffle: bool,
+    },
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A placeholder fed from dataset columns.
@@ -28,8 +46,56 @@ pub enum Batching {
 pub struct ColumnFeed {
     /// The fed tensor.
     pub tensor: Output,
-    /// Column indices into the table, in order.
+    /// Column indices into the table, in order; for image data, one field (0 `images`, 1
+    /// `labels`: see [`TrainData::columns`]).
     pub columns: Vec<usize>,
+}
+
+/// The examples a job trains on.
+#[derive(Clone, Debug)]
+pub enum TrainData {
+    /// Rows of named columns; every feed takes some columns.
+    Table(Arc<Table>),
+    /// MNIST-style image sets: batches come from the training set; each feed takes one field,
+    /// `images` or `labels`; the periodic evaluation feeds all of `eval`.
+    Images {
+        /// The sets.
+        sets: Arc<ImageSets>,
+        /// The set the evaluation feeds.
+        eval: Split,
+    },
+}
+
+impl From<Arc<Table>> for TrainData {
+    fn from(t: Arc<Table>) -> TrainData {
+        TrainData::Table(t)
+    }
+}
+
+impl TrainData {
+    /// Number of examples batches are drawn from.
+    pub fn rows(&self) -> usize {
+        match self {
+            TrainData::Table(t) => t.rows,
+            TrainData::Images { sets, .. } => sets.train.len(),
+        }
+    }
+
+    /// What feeds can name: the table's columns, or the image fields.
+    pub fn columns(&self) -> Vec<String> {
+        match self {
+            TrainData::Table(t) => t.columns.clone(),
+            TrainData::Images { .. } => Field::ALL.iter().map(|(n, _)| n.to_string()).collect(),
+        }
+    }
+
+    /// The training set of image data.
+    pub fn images(&self) -> Option<&ImageSet> {
+        match self {
+            TrainData::Images { sets, .. } => Some(&sets.train),
+            TrainData::Table(_) => None,
+        }
+    }
 }
 
 /// The full-data evaluation done every `every` steps.
@@ -57,7 +123,7 @@ pub struct TrainSpec {
     /// Placeholders fed from columns.
     pub feeds: Vec<ColumnFeed>,
     /// The data.
-    pub table: Arc<Table>,
+    pub data: TrainData,
     /// Rows per batch.
     pub batch_size: usize,
     /// How batches are cut.
@@ -76,27 +142,53 @@ impl TrainSpec {
         if self.batch_size == 0 {
             return Err(Error::value_error("batch_size must be at least 1"));
         }
-        if self.table.rows == 0 {
+        if self.data.rows() == 0 {
             return Err(Error::value_error("the dataset has no rows"));
         }
         if self.train_targets.is_empty() {
             return Err(Error::value_error("no train op to run"));
         }
+        let ncols = self.data.columns().len();
         for f in &self.feeds {
             let Some((_, shape)) = self.graph.output_info(f.tensor) else {
                 return Err(Error::value_error("a fed tensor is not in the graph"));
             };
-            if let Some(&bad) = f.columns.iter().find(|&&c| c >= self.table.columns.len()) {
+            if let Some(&bad) = f.columns.iter().find(|&&c| c >= ncols) {
                 return Err(Error::value_error(format!("column {bad} is not in the dataset")));
             }
-            if let Some(d) = shape.dim(1)
-                && d != f.columns.len()
+            let (width, what) = match self.data.images() {
+                Some(set) => {
+                    let field = Field::ALL.get(f.columns.first().copied().unwrap_or(0)).map_or(Field::Images, |x| x.1);
+                    if f.columns.len() != 1 {
+                        return Err(Error::value_error(format!(
+                            "{} must be fed one field of the image data (images or labels), not {}",
+                            self.graph.tensor_repr(f.tensor),
+                            f.columns.len()
+                        )));
+                    }
+                    match set.width_of(field) {
+                        Some(w) => (Some(w), format!("{} values per example", w)),
+                        None if shape.rank().is_some_and(|r| r != 1) => {
+                            return Err(Error::value_error(format!(
+                                "{} has rank {}, but labels that are not one-hot are one class index per \
+                                 example: feed them to a rank-1 placeholder (shape [None]), or set one_hot",
+                                self.graph.tensor_repr(f.tensor),
+                                shape.rank().unwrap_or(0)
+                            )));
+                        }
+                        None => (None, String::new()),
+                    }
+                }
+                None => (Some(f.columns.len()), format!("{} column(s)", f.columns.len())),
+            };
+            if let (Some(w), Some(d)) = (width, shape.dim(1))
+                && d != w
             {
+                let feature = if self.data.images().is_some() { "values" } else { "features" };
                 return Err(Error::value_error(format!(
-                    "{} takes {} features per row, but {} column(s) feed it",
+                    "{} takes {} {feature} per row, but {what} feed it",
                     self.graph.tensor_repr(f.tensor),
                     d,
-                    f.columns.len()
                 )));
             }
         }
@@ -108,15 +200,12 @@ impl TrainSpec {
         Ok(())
     }
 
-    /// The rows of batch `i`.
+    /// The rows of batch `i` under [`Batching::Cyclic`] (the worker draws
+    /// [`Batching::NextBatch`]'s batches from its state).
     pub fn batch_rows(&self, i: u64) -> std::ops::Range<usize> {
-        let n = self.table.rows;
-        match self.batching {
-            Batching::Cyclic => {
-                let start = ((i as u128 * self.batch_size as u128) % n as u128) as usize;
-                start..start.saturating_add(self.batch_size).min(n)
-            }
-        }
+        let n = self.data.rows().max(1);
+        let start = ((i as u128 * self.batch_size as u128) % n as u128) as usize;
+        start..start.saturating_add(self.batch_size).min(n)
     }
 }
 

@@ -8,11 +8,14 @@
 use crate::engine::dtype::DType;
 use crate::engine::error::{Error, ErrorClass, Result};
 use crate::engine::graph::Output;
+use crate::engine::kernels::random::RandomState;
 use crate::engine::runtime::feed::Feed;
 use crate::engine::runtime::session::{PlanId, Session};
 use crate::engine::value::Value;
+use crate::train::data::idx::{Field, ImageSet};
+use crate::train::data::next_batch::NextBatch;
 use crate::train::data::table::Table;
-use crate::train::{ColumnFeed, TrainSpec, format_log};
+use crate::train::{Batching, TrainData, TrainSpec, format_log};
 use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError, bounded};
 use ndarray::{ArrayD, IxDyn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -327,9 +330,52 @@ impl Drop for TrainJob {
     }
 }
 
+/// Which examples a feed value holds: a slice of rows, or rows picked by index.
+#[derive(Clone, Copy, Debug)]
+enum Rows<'a> {
+    Range(usize, usize),
+    List(&'a [usize]),
+}
+
+/// The rows of a [`Rows`], in order.
+enum RowIter<'a> {
+    Range(std::ops::Range<usize>),
+    List(std::slice::Iter<'a, usize>),
+}
+
+impl Iterator for RowIter<'_> {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            RowIter::Range(r) => r.next(),
+            RowIter::List(l) => l.next().copied(),
+        }
+    }
+}
+
+impl<'a> Rows<'a> {
+    fn of(r: std::ops::Range<usize>) -> Rows<'a> {
+        Rows::Range(r.start, r.end)
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Rows::Range(a, b) => b.saturating_sub(*a),
+            Rows::List(l) => l.len(),
+        }
+    }
+
+    fn iter(&self) -> RowIter<'a> {
+        match *self {
+            Rows::Range(a, b) => RowIter::Range(a..b),
+            Rows::List(l) => RowIter::List(l.iter()),
+        }
+    }
+}
+
 /// Fills a feed value with the given rows of the table's columns, in the placeholder's dtype,
 /// reusing its buffer when the shape is unchanged.
-fn fill_feed(value: &mut Value, dtype: DType, table: &Table, rows: std::ops::Range<usize>, columns: &[usize]) {
+fn fill_feed(value: &mut Value, dtype: DType, table: &Table, rows: Rows<'_>, columns: &[usize]) {
     let shape = [rows.len(), columns.len()];
     if value.dtype() != dtype || value.shape() != shape {
         *value = Value::zeros(dtype, &shape);
@@ -340,7 +386,7 @@ fn fill_feed(value: &mut Value, dtype: DType, table: &Table, rows: std::ops::Ran
         ($a:expr, $conv:expr) => {
             if let Some(s) = $a.as_slice_mut() {
                 let mut k = 0;
-                for r in rows.clone() {
+                for r in rows.iter() {
                     for &c in columns {
                         if let Some(slot) = s.get_mut(k) {
                             *slot = $conv(src(r, c));
@@ -360,13 +406,33 @@ fn fill_feed(value: &mut Value, dtype: DType, table: &Table, rows: std::ops::Ran
     }
 }
 
-fn feed_values(spec: &TrainSpec, feeds: &[ColumnFeed], rows: std::ops::Range<usize>) -> Vec<Feed> {
-    feeds
+/// Fills a feed value from the job's data: the table's columns, or one field of `set` (image
+/// data: the training set for batches, the evaluated set for evaluations).
+fn fill_data(
+    value: &mut Value,
+    dtype: DType,
+    spec: &TrainSpec,
+    set: Option<&ImageSet>,
+    rows: Rows<'_>,
+    columns: &[usize],
+) {
+    match (&spec.data, set) {
+        (TrainData::Table(table), _) => fill_feed(value, dtype, table, rows, columns),
+        (TrainData::Images { .. }, Some(set)) => {
+            let field = Field::ALL.get(columns.first().copied().unwrap_or(0)).map_or(Field::Images, |x| x.1);
+            set.fill(field, &mut rows.iter(), rows.len(), dtype, value);
+        }
+        (TrainData::Images { .. }, None) => {}
+    }
+}
+
+fn feed_values(spec: &TrainSpec, set: Option<&ImageSet>, rows: Rows<'_>) -> Vec<Feed> {
+    spec.feeds
         .iter()
         .map(|f| {
             let dtype = spec.graph.output_info(f.tensor).map_or(DType::Float32, |i| i.0);
             let mut v = Value::F32(ArrayD::zeros(IxDyn(&[0])));
-            fill_feed(&mut v, dtype, &spec.table, rows.clone(), &f.columns);
+            fill_data(&mut v, dtype, spec, set, rows, &f.columns);
             Feed { tensor: f.tensor, value: v }
         })
         .collect()
@@ -440,7 +506,14 @@ fn run_loop(
     let eval_plan: Option<(PlanId, Vec<Feed>)> = match &spec.eval {
         Some(e) => {
             let (p, _) = session.prepare(g, &[e.loss], &fed, &[])?;
-            Some((p, feed_values(spec, &spec.feeds, 0..spec.table.rows)))
+            let all = match &spec.data {
+                TrainData::Table(t) => feed_values(spec, None, Rows::of(0..t.rows)),
+                TrainData::Images { sets, eval } => {
+                    let set = sets.split(*eval);
+                    feed_values(spec, Some(set), Rows::of(0..set.len()))
+                }
+            };
+            Some((p, all))
         }
         None => None,
     };
@@ -453,7 +526,7 @@ fn run_loop(
             let mut v = Value::zeros(dtype, &[pts.len(), 2]);
             let flat: Vec<f64> = pts.iter().flat_map(|p| [p[0], p[1]]).collect();
             let table = Table { columns: vec!["x".into(), "y".into()], data: flat, rows: pts.len() };
-            fill_feed(&mut v, dtype, &table, 0..pts.len(), &[0, 1]);
+            fill_feed(&mut v, dtype, &table, Rows::of(0..pts.len()), &[0, 1]);
             let feed = vec![Feed { tensor: b.input, value: v }];
             let (plan, _) = session.prepare(g, &[b.output], &[b.input], &[])?;
             Some((plan, feed, b))
@@ -463,20 +536,29 @@ fn run_loop(
     let mut last_boundary: Option<(Instant, u64)> = None;
     let mut last_snapshot_step: Option<u64> = None;
     let mut eval_every = spec.eval.as_ref().map_or(0, |e| e.every);
-    let mut batch = feed_values(spec, &spec.feeds, spec.batch_rows(0));
+    let train_set = spec.data.images();
+    let mut next_batch = match spec.batching {
+        Batching::Cyclic => None,
+        Batching::NextBatch { numpy_seed, shuffle } => {
+            let rng = RandomState::new(numpy_seed.unwrap_or_else(rand::random));
+            Some((NextBatch::new(spec.data.rows(), shuffle, rng), Vec::with_capacity(spec.batch_size)))
+        }
+    };
+    let mut batch = feed_values(spec, train_set, Rows::of(spec.batch_rows(0)));
     // Each float32 feed's columns, converted and packed row-major once (for tables of a sensible
-    // size), so cutting a batch is a single copy.
+    // size), so cutting a cyclic batch is a single copy.
     let packed: Vec<Option<Vec<f32>>> = spec
         .feeds
         .iter()
         .map(|f| {
+            let TrainData::Table(table) = &spec.data else { return None };
             let is_f32 = g.output_info(f.tensor).is_some_and(|x| x.0 == DType::Float32);
-            let width = spec.table.columns.len();
-            (is_f32 && spec.table.rows.saturating_mul(f.columns.len()) <= 1 << 26).then(|| {
-                let mut v = Vec::with_capacity(spec.table.rows * f.columns.len());
-                for r in 0..spec.table.rows {
+            let width = table.columns.len();
+            (is_f32 && table.rows.saturating_mul(f.columns.len()) <= 1 << 26).then(|| {
+                let mut v = Vec::with_capacity(table.rows * f.columns.len());
+                for r in 0..table.rows {
                     for &c in &f.columns {
-                        v.push(spec.table.data.get(r * width + c).copied().unwrap_or(0.0) as f32);
+                        v.push(table.data.get(r * width + c).copied().unwrap_or(0.0) as f32);
                     }
                 }
                 v
@@ -601,11 +683,20 @@ fn run_loop(
         if panic_at_step == Some(i) {
             panic!("test hook: panic at step {i}");
         }
-        let rows = spec.batch_rows(i);
+        let rows = match &mut next_batch {
+            Some((state, picked)) => {
+                state.next_batch(spec.batch_size, picked);
+                Rows::List(picked)
+            }
+            None => Rows::of(spec.batch_rows(i)),
+        };
         for ((f, spec_feed), packed) in batch.iter_mut().zip(&spec.feeds).zip(&packed) {
             let width = spec_feed.columns.len();
-            // The float32 columns were packed once: a batch is then one copy.
-            let src = packed.as_ref().and_then(|p| p.get(rows.start * width..rows.end * width));
+            // The float32 columns were packed once: a cyclic batch is then one copy.
+            let src = match rows {
+                Rows::Range(a, b) => packed.as_ref().and_then(|p| p.get(a * width..b * width)),
+                Rows::List(_) => None,
+            };
             let copied = match (src, &mut f.value) {
                 (Some(src), Value::F32(a)) if a.shape() == [rows.len(), width] => match a.as_slice_mut() {
                     Some(dst) if dst.len() == src.len() => {
@@ -618,7 +709,7 @@ fn run_loop(
             };
             if !copied {
                 let dtype = g.output_info(spec_feed.tensor).map_or(DType::Float32, |x| x.0);
-                fill_feed(&mut f.value, dtype, &spec.table, rows.clone(), &spec_feed.columns);
+                fill_data(&mut f.value, dtype, spec, train_set, rows, &spec_feed.columns);
             }
         }
         session.run_prepared(g, train_plan, &batch)?;

@@ -6,5 +6,6 @@ mod eigen_math;
 mod eigen_simd;
 mod engine_sessions;
 mod gradients;
+mod graph_seeds;
 mod matmul_simd;
 mod random_vectors;

@@ -15,5 +15,8 @@ mod export_tf;
 mod fuzz;
 mod golden_examples;
 mod hostile;
+mod graph_seeds;
+mod idx_datasets;
+mod idx_training;
 mod robustness;
 mod training;

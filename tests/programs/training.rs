@@ -70,7 +70,7 @@ fn seed_job_with(opt: Optimizer, steps: u64, eval_every: u64) -> (TrainSpec, Ses
         step_fetches: vec![],
         batch_loss: Some(loss),
         feeds: vec![ColumnFeed { tensor: x, columns: vec![0, 1] }, ColumnFeed { tensor: y_, columns: vec![2] }],
-        table: Arc::new(table),
+        data: flowbench::train::TrainData::Table(Arc::new(table)),
         batch_size: 8,
         batching: Batching::Cyclic,
         steps,

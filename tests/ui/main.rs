@@ -7,6 +7,7 @@ mod common;
 mod consistency;
 mod csv_import;
 mod export_csv;
+mod image_grid;
 mod interaction;
 mod language;
 mod optimizer_structure;

@@ -314,3 +314,42 @@ fn a_setup_that_does_not_resolve_is_refused_in_the_windows_words() {
     });
     assert!(m.starts_with("Training not started: boundary output: "), "{m}");
 }
+
+#[test]
+fn a_projects_idx_dataset_trains_with_next_batch() {
+    // The digits project (tests/data/idx_training): its train loop fills the panel.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/idx_training/idx_training.json");
+    let project = flowbench::project::Project::load(&path).unwrap();
+    let mut s =
+        AppState::new(project, Some(path.clone()), "idx_training.json".to_string(), Box::new(FakeDialogs::default()));
+    s.clock = Clock::Fixed(0.0);
+    let mut h = harness(FlowbenchApp::with_state(s));
+    h.get_by_label("Training").click();
+    h.run_steps(2);
+    let setup = h.state().state.training.setup.clone();
+    assert_eq!(setup.dataset_name, "digits");
+    assert_eq!((setup.batch_size, setup.steps), (100, 301));
+    h.get_by_label_contains("images, labels").hover();
+    // Fewer steps, so the test stays light beside the others.
+    let mut shorter = setup.clone();
+    shorter.steps = 41;
+    shorter.eval_every = 20;
+    h.state_mut().state.apply_all(vec![Command::SetTrainSetup(Box::new(shorter))]);
+    h.run_steps(2);
+    h.get_by_label("▶ Start").click();
+    h.run_steps(1);
+    until(&mut h, "the job to end", |a| a.state.training.run.as_ref().is_some_and(|r| r.job.is_none()));
+    assert_eq!(status(&h), Some(TrainStatus::Finished));
+    assert_eq!(h.state().state.training.run.as_ref().unwrap().step, 41);
+    // The recorded loop draws its batches as mnist.train.next_batch after np.random.seed(0).
+    let recorded = h.state().state.doc.project.script.iter().rev().find_map(|st| match st {
+        flowbench::project::Step::TrainLoop { batching, .. } => Some(*batching),
+        _ => None,
+    });
+    assert_eq!(recorded, Some(flowbench::train::Batching::NextBatch { numpy_seed: Some(0), shuffle: true }));
+    assert!(
+        log_has(&h, LogKind::Result, "After 40 training step(s)"),
+        "{:?}",
+        h.state().state.log.iter().map(|e| &e.text).collect::<Vec<_>>()
+    );
+}

@@ -27,10 +27,10 @@ use crate::engine::graph::tensor_name::TensorName;
 use crate::engine::graph::{Graph, Output};
 use crate::project::graph_def_from;
 use crate::project::script::{ColumnFeedDef, Step, TrainLogDef};
-use crate::train::Batching;
-use crate::train::data::dataset::{Dataset, Table};
-use crate::train::job::{EvalRequest, JobError, JobPart, JobRequest, load_table, resolve_job};
+use crate::train::data::dataset::{Dataset, DatasetSource, Table};
+use crate::train::job::{EvalRequest, JobError, JobPart, JobRequest, load_data, resolve_job};
 use crate::train::worker::{self, BoundarySpec, Event, JobExtras, TrainJob};
+use crate::train::{Batching, TrainData};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -74,7 +74,12 @@ impl AppState {
         // A referenced CSV file is relative to the saved project's folder.
         let base = self.project_dir();
         let dataset = Dataset { name: name.clone(), source: setup.dataset.clone() };
-        let table = load_table(&dataset, base.as_deref()).map_err(|e| e.message)?;
+        let data = load_data(&dataset, base.as_deref(), None).map_err(|e| e.message)?;
+        // Image data has no table: the boundary and the scatter (two-column feeds) are off.
+        let table = match &data {
+            TrainData::Table(t) => Arc::clone(t),
+            TrainData::Images { .. } => Arc::new(Table { columns: data.columns(), data: Vec::new(), rows: 0 }),
+        };
         let feeds: Vec<(String, Vec<String>)> = setup.feeds.iter().map(|(t, c)| (t.clone(), columns_of(c))).collect();
         let request = JobRequest {
             graph: &graph,
@@ -82,10 +87,10 @@ impl AppState {
             step_fetches: &[],
             batch_loss: Some(&setup.loss),
             dataset: &name,
-            table: Arc::clone(&table),
+            data,
             feeds: &feeds,
             batch_size: setup.batch_size,
-            batching: Batching::Cyclic,
+            batching: batching_for(&setup.dataset),
             steps: setup.steps,
             eval: Some(EvalRequest {
                 every: setup.eval_every.max(1),
@@ -395,11 +400,12 @@ impl AppState {
             batch_loss: Some(setup.loss.clone()),
             steps,
             batch_size: setup.batch_size,
-            batching: Batching::Cyclic,
+            batching: batching_for(&setup.dataset),
             log: Some(TrainLogDef {
                 every: setup.eval_every.max(1),
                 loss: setup.loss.clone(),
                 format: setup.log_format,
+                split: None,
             }),
         };
         self.doc.project.script.push(step);
@@ -464,6 +470,15 @@ fn boundary_output(graph: &Graph, setup: &TrainSetup) -> Result<Option<Output>, 
 
 /// The window's wording for a setup part that did not resolve (chosen by the part, never by
 /// the message).
+/// How the window cuts batches: an IDX dataset as `mnist.train.next_batch` after
+/// `np.random.seed(0)`, a table cyclically (the seed's rule).
+fn batching_for(source: &DatasetSource) -> Batching {
+    match source {
+        DatasetSource::Idx { .. } => Batching::NextBatch { numpy_seed: Some(0), shuffle: true },
+        _ => Batching::Cyclic,
+    }
+}
+
 fn job_problem(e: &JobError, setup: &TrainSetup, dataset: &str, table: &Table) -> String {
     match &e.part {
         JobPart::TrainOp => format!("no train op '{}' in the graph", setup.train_op),

@@ -119,6 +119,7 @@ pub fn source_kind(src: &DatasetSource) -> &'static str {
         DatasetSource::Gauss { .. } => "gauss",
         DatasetSource::Spiral { .. } => "spiral",
         DatasetSource::Inline { .. } => "inline",
+        DatasetSource::Idx { .. } => "idx images",
         #[allow(unreachable_patterns)]
         _ => "dataset",
     }

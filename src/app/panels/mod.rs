@@ -6,6 +6,7 @@
 pub mod config;
 pub mod csv_import;
 pub mod graph_editor;
+pub mod image_grid;
 pub mod inspector;
 pub mod log;
 pub mod menu;

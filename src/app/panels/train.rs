@@ -350,6 +350,7 @@ impl TrainPanel {
                 (1..=*features).map(|i| format!("x{i}")).chain(["y".to_string()]).collect::<Vec<_>>().join(", ")
             }
             DatasetSource::Inline { columns, .. } => columns.join(", "),
+            DatasetSource::Idx { .. } => "images, labels (batches: next_batch after np.random.seed(0))".to_string(),
             _ => "x1, x2, y".to_string(),
         };
         ui.label(RichText::new(format!("columns: {columns}")).small().weak());

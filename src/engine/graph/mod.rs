@@ -415,8 +415,10 @@ impl Graph {
         if !device.is_empty() {
             DeviceSpec::parse(&device).map_err(|e| e.at(name))?;
         }
+        let mut op = spec.op;
+        self.seed_unseeded(&mut op);
         let id = NodeId(self.nodes.len());
-        if let Op::Assign { initializer: true } = spec.op
+        if let Op::Assign { initializer: true } = op
             && let Some(var) = spec.inputs.first()
         {
             self.variables.retain(|(v, _)| *v != var.node);
@@ -424,7 +426,7 @@ impl Graph {
         }
         self.nodes.push(Node {
             name: name.to_string(),
-            op: spec.op,
+            op,
             inputs: spec.inputs,
             control_inputs: spec.control_inputs,
             device,
@@ -476,14 +478,35 @@ impl Graph {
         removed
     }
 
-    /// The next automatic op seed for a random op (TF 2.x `compat.v1` rule: a per-graph counter of
-    /// ops that asked for one).
+    /// The next automatic op seed for a random op (TF 2.x `compat.v1` rule, checked against TF
+    /// 2.21 in `tests/data/tf_graph_seeds.json`: a per-graph counter 0, 1, 2, ... of the random ops
+    /// created without an op seed while the graph has a seed; ops with an op seed and all other
+    /// ops leave it alone. TF 1.x used the graph's last op id instead).
     fn op_seeds(&mut self, op_seed: Option<i64>) -> (i64, i64) {
         let auto = self.auto_seed_counter;
         if self.seed.is_some() && op_seed.is_none() {
             self.auto_seed_counter += 1;
         }
         random::derive_seeds(self.seed, op_seed, auto)
+    }
+
+    /// A random op added without an op seed (its `seed` and `seed2` attrs both 0, as the file
+    /// stores `tf.random_normal(shape)`) to a graph with a graph seed gets the attrs TF derives
+    /// for it, `(graph seed, next automatic op seed)` (see [`Graph::op_seeds`]): nodes so added
+    /// count in the order they are added, as TF counts ops in the order the program creates them.
+    /// Without a graph seed, `(0, 0)` stays: TF's "nondeterministic".
+    fn seed_unseeded(&mut self, op: &mut Op) {
+        if self.seed.is_none() {
+            return;
+        }
+        if let Op::RandomStandardNormal { seed, seed2, .. }
+        | Op::TruncatedNormal { seed, seed2, .. }
+        | Op::RandomUniform { seed, seed2, .. } = op
+            && *seed == 0
+            && *seed2 == 0
+        {
+            (*seed, *seed2) = self.op_seeds(None);
+        }
     }
 
     // ----- builders (the Python API) -----

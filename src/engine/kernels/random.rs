@@ -15,7 +15,8 @@
 //! * The distribution fillers ([`standard_normal_f32`], [`truncated_normal_f32`],
 //!   [`uniform_f32`] and their `f64` twins) that turn a run's base generator into output values
 //!   in row-major order.
-//! * [`RandomState`]: numpy's legacy MT19937 generator with `random_sample` / `rand`.
+//! * [`RandomState`]: numpy's legacy MT19937 generator with `random_sample` / `rand`, and
+//!   `shuffle` / `permutation` with numpy's bounded-integer rule (`random_interval`).
 //!
 //! Everything is pure integer and IEEE arithmetic with one rounding per operation (Rust never
 //! contracts `a * b + c` into a fused multiply-add), so results do not depend on the platform
@@ -700,6 +701,48 @@ impl RandomState {
             out.push(self.random_sample());
         }
         out
+    }
+
+    /// Next 64-bit output: two 32-bit outputs, the first as the high half (numpy's
+    /// `mt19937_next64`).
+    pub fn next_u64(&mut self) -> u64 {
+        let hi = u64::from(self.next_u32());
+        (hi << 32) | u64::from(self.next_u32())
+    }
+
+    /// A uniform integer in `[0, max]` by rejection, as numpy's `random_interval`: draw 32 bits
+    /// (64 when `max` needs them), mask them to the smallest `2^k - 1 >= max`, and draw again
+    /// while the result exceeds `max`.
+    pub fn random_interval(&mut self, max: u64) -> u64 {
+        if max == 0 {
+            return 0;
+        }
+        let mut mask = max;
+        for shift in [1, 2, 4, 8, 16, 32] {
+            mask |= mask >> shift;
+        }
+        loop {
+            let v = if max <= u64::from(u32::MAX) { u64::from(self.next_u32()) & mask } else { self.next_u64() & mask };
+            if v <= max {
+                return v;
+            }
+        }
+    }
+
+    /// `numpy.random.shuffle(x)` for a 1-D array (legacy `RandomState`): Fisher-Yates from the
+    /// last element down, swapping `x[i]` with `x[random_interval(i)]`.
+    pub fn shuffle<T>(&mut self, x: &mut [T]) {
+        for i in (1..x.len()).rev() {
+            let j = self.random_interval(i as u64) as usize;
+            x.swap(i, j);
+        }
+    }
+
+    /// `numpy.random.permutation(n)`: `arange(n)` shuffled.
+    pub fn permutation(&mut self, n: usize) -> Vec<usize> {
+        let mut p: Vec<usize> = (0..n).collect();
+        self.shuffle(&mut p);
+        p
     }
 }
 

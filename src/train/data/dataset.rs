@@ -1,10 +1,12 @@
 //! Datasets a project trains on, as stored in the project file (serde forms), and their
 //! materialization: generated ones (numpy's `RandomState(seed).rand(rows, features)` with a
 //! label rule, as the seed's program makes its data; TensorFlow Playground's generators),
-//! referenced CSV files and inline tables. A dataset materializes into a [`Table`] of f64
+//! referenced CSV files, inline tables, and MNIST's IDX files (image sets, read by
+//! [`Dataset::images_in`], not tables). A table dataset materializes into a [`Table`] of f64
 //! columns that the train loop cuts into batches. The project file stores these types.
 
 use crate::engine::kernels::random::RandomState;
+use crate::train::data::idx::{IdxFiles, ImageSets, read_data_sets};
 pub use crate::train::data::table::{MAX_COLUMNS, MAX_ROWS, Table};
 use serde::{Deserialize, Serialize};
 
@@ -86,6 +88,25 @@ pub enum DatasetSource {
         /// Their names in the dataset.
         columns: Vec<String>,
     },
+    /// MNIST's four IDX files in a folder, read as TF 1.x's
+    /// `input_data.read_data_sets(dir, one_hot=..., validation_size=...)` reads them (see
+    /// [`crate::train::data::idx`]): the training, validation and test sets, each with the
+    /// fields `images` (`(n, rows*cols)` float32 in [0, 1]) and `labels` (`(n, 10)` one-hot or
+    /// `(n,)` class indices).
+    Idx {
+        /// The folder, relative to the project file's folder (or absolute).
+        dir: String,
+        /// Labels one-hot.
+        #[serde(default)]
+        one_hot: bool,
+        /// Training examples split off (from the front) as the validation set.
+        #[serde(default = "default_validation_size")]
+        validation_size: usize,
+        /// The four file names (training images, training labels, test images, test labels);
+        /// MNIST's when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        files: Option<[String; 4]>,
+    },
     /// Rows stored in the project.
     Inline {
         /// Column names.
@@ -93,6 +114,11 @@ pub enum DatasetSource {
         /// Row values.
         rows: Vec<Vec<f64>>,
     },
+}
+
+/// `read_data_sets`' default `validation_size`.
+fn default_validation_size() -> usize {
+    5000
 }
 
 /// A named dataset.
@@ -158,6 +184,8 @@ impl Dataset {
                 }
                 Ok(())
             }
+            // The IDX reader checks the files' dimensions against its limits as it reads them.
+            DatasetSource::Idx { .. } => Ok(()),
             DatasetSource::Inline { columns, .. } => {
                 if columns.len() > MAX_COLUMNS {
                     return Err(format!("dataset '{name}': columns: at most {MAX_COLUMNS} columns"));
@@ -167,9 +195,30 @@ impl Dataset {
         }
     }
 
+    /// Reads an [`DatasetSource::Idx`] dataset's sets, its folder taken relative to `base` (the
+    /// project file's folder). Errors name the dataset and the file.
+    pub fn images_in(&self, base: Option<&std::path::Path>) -> Result<ImageSets, String> {
+        let DatasetSource::Idx { dir, one_hot, validation_size, files } = &self.source else {
+            return Err(format!("dataset '{}' is a table, not IDX image files", self.name));
+        };
+        let folder = match base {
+            Some(b) => b.join(dir),
+            None => std::path::PathBuf::from(dir),
+        };
+        let mut f = IdxFiles::mnist(folder);
+        if let Some(names) = files {
+            f.names = names.clone();
+        }
+        read_data_sets(&f, *one_hot, *validation_size).map_err(|e| format!("dataset '{}': {e}", self.name))
+    }
+
     /// Computes the rows.
     pub fn materialize(&self) -> Result<Table, String> {
         match &self.source {
+            DatasetSource::Idx { .. } => Err(format!(
+                "dataset '{}' holds IDX image files: it feeds a train loop by its fields images and labels, not as a table",
+                self.name
+            )),
             DatasetSource::NumpyRand { seed, rows, features, label } => {
                 self.check_sizes()?;
                 let mut rs = RandomState::new(*seed);
