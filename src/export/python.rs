@@ -832,7 +832,9 @@ impl<'a> Exporter<'a> {
             match &ds.source {
                 DatasetSource::Idx { dir, one_hot, validation_size, files } => {
                     let base = self.opts.project_dir.clone().unwrap_or_default();
-                    let where_ = self.data_path(&base.join(dir));
+                    let full = base.join(dir);
+                    let full = crate::project::csv::normalize(&std::path::absolute(&full).unwrap_or(full));
+                    let where_ = self.data_path(&full);
                     let files = match files {
                         Some(f) => format!(", files={}", py_list(&f.iter().map(|n| py_str(n)).collect::<Vec<_>>())),
                         None => String::new(),

@@ -172,7 +172,7 @@ pub fn rebase_referenced(project: &mut Project, from: Option<&Path>, to: &Path) 
 }
 
 /// `p` with `.` and `..` components resolved lexically.
-fn normalize(p: &Path) -> PathBuf {
+pub fn normalize(p: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for c in p.components() {

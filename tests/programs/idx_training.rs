@@ -129,8 +129,11 @@ fn the_exported_idx_training_prints_the_same_under_tensorflow() {
     };
     let project = project();
     let dir = temp_dir("idx-training-tf");
-    let opts =
-        ExportOptions { project_dir: Some(root().to_path_buf()), script_dir: Some(dir.clone()), ..Default::default() };
+    let opts = ExportOptions {
+        project_dir: fixture_path().parent().map(Into::into),
+        script_dir: Some(dir.clone()),
+        ..Default::default()
+    };
     let ex = export(&project, &opts).unwrap();
     assert!(ex.unsupported.is_empty(), "{:?}", ex.unsupported);
     let script = dir.join("idx_training.py");
@@ -159,4 +162,44 @@ fn same_losses(got: &str, want: &str) {
         let (x, y): (f64, f64) = (pa.1.parse().unwrap(), pb.1.parse().unwrap());
         assert!(pa.0 == pb.0 && (x - y).abs() <= 2e-6 * (1.0 + y.abs()), "flowbench: {a}\n       TF: {b}\n{got}");
     }
+}
+
+/// The seed's 3.4.5 program with its batches drawn by `next_batch` (a table dataset) after
+/// `np.random.seed(1)`.
+fn seed_with_next_batch() -> Project {
+    let mut p = Project::load(&root().join("assets/examples/3_4_5_training.json")).unwrap();
+    for st in &mut p.script {
+        if let flowbench::project::Step::TrainLoop { batching, .. } = st {
+            *batching = flowbench::train::Batching::NextBatch { numpy_seed: Some(1), shuffle: true };
+        }
+    }
+    p
+}
+
+#[test]
+fn a_table_dataset_batches_with_next_batch() {
+    let got = flowbench_output(&seed_with_next_batch());
+    let cyclic = flowbench_output(&Project::load(&root().join("assets/examples/3_4_5_training.json")).unwrap());
+    let (g, c): (Vec<&str>, Vec<&str>) = (got.lines().collect(), cyclic.lines().collect());
+    assert_eq!(g.len(), c.len());
+    // The same initial weights, then other batches: other losses.
+    assert_eq!(g[..5], c[..5]);
+    assert_ne!(g[6..], c[6..]);
+}
+
+#[test]
+fn the_exported_next_batch_seed_program_prints_the_same_under_tensorflow() {
+    let Some(python) = std::env::var_os("FLOWBENCH_TF_PYTHON") else {
+        println!("skipped: set FLOWBENCH_TF_PYTHON=/path/to/python (a Python with tensorflow)");
+        return;
+    };
+    let project = seed_with_next_batch();
+    let dir = temp_dir("next-batch-seed-tf");
+    let ex = export(&project, &ExportOptions::default()).unwrap();
+    assert!(ex.text.contains("np.random.seed(1)\n") && ex.text.contains(".next_batch(8)"), "{}", ex.text);
+    let script = dir.join("seed_next_batch.py");
+    std::fs::write(&script, &ex.text).unwrap();
+    let out = Command::new(python).arg(&script).env("TF_CPP_MIN_LOG_LEVEL", "3").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    crate::common::assert_trained_output(&flowbench_output(&project), &String::from_utf8_lossy(&out.stdout), 10);
 }

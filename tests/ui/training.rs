@@ -330,6 +330,10 @@ fn a_projects_idx_dataset_trains_with_next_batch() {
     assert_eq!(setup.dataset_name, "digits");
     assert_eq!((setup.batch_size, setup.steps), (100, 301));
     h.get_by_label_contains("images, labels").hover();
+    // The sets and a grid of sample images.
+    h.get_by_label("Sample images").click();
+    h.run_steps(2);
+    h.get_by_label("train 1297 · validation 200 · test 300 examples of 8x8");
     // Fewer steps, so the test stays light beside the others.
     let mut shorter = setup.clone();
     shorter.steps = 41;

@@ -18,7 +18,7 @@ use crate::app::model::document::auto_layout;
 use crate::app::model::log::LogKind;
 use crate::app::model::series::{Sample, Series};
 use crate::app::model::training::{
-    BOUNDARY_RESOLUTION, TrainRun, TrainSetup, TrainStatus, WatchedVar, col_range, columns_of, default_feeds,
+    BOUNDARY_RESOLUTION, Samples, TrainRun, TrainSetup, TrainStatus, WatchedVar, col_range, columns_of, default_feeds,
     record_weights, source_kind, trained_variables,
 };
 use crate::app::state::AppState;
@@ -257,9 +257,27 @@ impl AppState {
         }
     }
 
+    /// Reads the chosen dataset's image sets for the sample grid when it is IDX files and they
+    /// were not read yet for this source and folder; drops them for other datasets.
+    pub fn refresh_samples(&mut self) {
+        let source = &self.training.setup.dataset;
+        if !matches!(source, DatasetSource::Idx { .. }) {
+            self.training.samples = None;
+            return;
+        }
+        let dir = self.project_dir();
+        if self.training.samples.as_ref().is_some_and(|s| s.source == *source && s.dir == dir) {
+            return;
+        }
+        let dataset = Dataset { name: self.training.setup.dataset_name.clone(), source: source.clone() };
+        let sets = dataset.images_in(dir.as_deref()).map(Arc::new);
+        self.training.samples = Some(Samples { source: source.clone(), dir, sets });
+    }
+
     /// Drains the job's events (never blocks); gives the session back once the thread ended.
     /// Returns true when something changed.
     pub fn poll_training(&mut self) -> bool {
+        self.refresh_samples();
         let Some(run) = &mut self.training.run else { return false };
         let mut changed = false;
         let mut logs: Vec<String> = Vec::new();

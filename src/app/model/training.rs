@@ -335,6 +335,18 @@ pub struct Training {
     pub run: Option<TrainRun>,
     /// The central area shows the training view (instead of the graph editor).
     pub show: bool,
+    /// The image sets of the chosen dataset when it is IDX files (for the sample grid).
+    pub samples: Option<Samples>,
+}
+
+/// An IDX dataset's sets as the train panel shows them, read once per source and folder.
+pub struct Samples {
+    /// The dataset they were read for.
+    pub source: DatasetSource,
+    /// The project folder its path was taken relative to.
+    pub dir: Option<std::path::PathBuf>,
+    /// The sets, or why they could not be read.
+    pub sets: Result<std::sync::Arc<crate::train::data::idx::ImageSets>, String>,
 }
 
 /// Stores a weight snapshot as the latest values, and in the histories when `push`.

@@ -1,11 +1,13 @@
 //! The train panel: what to train (a train op, or a loss and an optimizer that creates one),
 //! which dataset feeds which placeholder, batch size, steps and eval interval, the session to
 //! train in; the controls (Start, Pause/Resume, Step 1, Step N, Stop, with keyboard shortcuts in
-//! their tooltips) and a progress bar with the speed and an ETA. It edits a copy of the setup
-//! and emits `SetTrainSetup` when the copy changed; the controls emit training commands.
+//! their tooltips) and a progress bar with the speed and an ETA. For an IDX dataset, its sets'
+//! sizes and a grid of sample images (`crate::app::panels::image_grid`). It edits a copy of the
+//! setup and emits `SetTrainSetup` when the copy changed; the controls emit training commands.
 
 use crate::app::command::Command;
 use crate::app::model::training::{TrainSetup, TrainStatus, generators, source_kind};
+use crate::app::panels::image_grid::ImageGrid;
 use crate::app::state::AppState;
 use crate::app::style;
 use crate::engine::autodiff::optimizers::Optimizer;
@@ -354,6 +356,28 @@ impl TrainPanel {
             _ => "x1, x2, y".to_string(),
         };
         ui.label(RichText::new(format!("columns: {columns}")).small().weak());
+        if let Some(samples) = s.training.samples.as_ref().filter(|x| x.source == setup.dataset) {
+            egui::CollapsingHeader::new("Sample images").id_salt("train-samples").show(ui, |ui| match &samples.sets {
+                Ok(sets) => {
+                    ui.label(
+                        RichText::new(format!(
+                            "train {} · validation {} · test {} examples of {}x{}",
+                            sets.train.len(),
+                            sets.validation.len(),
+                            sets.test.len(),
+                            sets.train.height,
+                            sets.train.width
+                        ))
+                        .small()
+                        .weak(),
+                    );
+                    ImageGrid { first: 0, count: 12, columns: 6, picture: 28.0 }.ui(ui, &sets.train, None);
+                }
+                Err(e) => {
+                    ui.colored_label(style::ERROR, e);
+                }
+            });
+        }
         for (tensor, cols) in &mut setup.feeds {
             labelled_text(ui, &format!("{tensor} ="), cols, 90.0)
                 .on_hover_text("the columns that feed this placeholder, comma-separated");
