@@ -2,7 +2,7 @@
 """Record what TF 1.x's MNIST `input_data` does on the bundled digits files, as test vectors.
 
 Runs the reference `input_data.py` (book-programs/) with the venv's numpy on
-assets/datasets/digits and writes tests/data/next_batch/digits_next_batch.json, which
+assets/examples/digits and writes tests/data/next_batch/digits_next_batch.json, which
 tests/programs/idx_datasets.rs checks without Python: the sets' sizes, the sha256 of their
 float32 images and one-hot labels, numpy's float32 pixel scale for all 256 byte values, and for
 several (np.random.seed, batch size, shuffle) the examples each `next_batch` returns (as indices
@@ -49,7 +49,7 @@ def main():
     sets = input_data.read_data_sets(DIGITS, one_hot=True, validation_size=200)
     scale = np.multiply(np.arange(256, dtype=np.uint8).astype(np.float32), 1.0 / 255.0)
     doc = {
-        "description": "input_data.read_data_sets / next_batch on assets/datasets/digits "
+        "description": "input_data.read_data_sets / next_batch on assets/examples/digits "
                        "(tools/next_batch_vectors.py); batches hold indices into the unshuffled training set.",
         "generated_with": "numpy " + np.__version__,
         "pixel_scale_hex": ["%08x" % x for x in scale.view(np.uint32)],

@@ -137,10 +137,13 @@ impl Project {
     /// a run refuses such a file when it materializes the dataset.
     pub fn check_data_paths(&self) -> Result<(), ProjectError> {
         for d in &self.datasets {
-            if let DatasetSource::Csv { path, .. } = &d.source {
-                resolve_inside(self.base_dir.get(), path)
-                    .map_err(|m| ProjectError::Invalid(format!("dataset '{}': {m}", d.name)))?;
-            }
+            let path = match &d.source {
+                DatasetSource::Csv { path, .. } => path,
+                DatasetSource::Idx { dir, .. } => dir,
+                _ => continue,
+            };
+            resolve_inside(self.base_dir.get(), path)
+                .map_err(|m| ProjectError::Invalid(format!("dataset '{}': {m}", d.name)))?;
         }
         Ok(())
     }

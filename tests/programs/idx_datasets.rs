@@ -1,5 +1,5 @@
 //! MNIST's IDX files and `next_batch`, against what TF 1.x's `input_data` (the reference
-//! `input_data.py` with numpy 2.4) does on the bundled digits (`assets/datasets/digits`),
+//! `input_data.py` with numpy 2.4) does on the bundled digits (`assets/examples/digits`),
 //! recorded in `tests/data/next_batch/digits_next_batch.json` by `tools/next_batch_vectors.py`:
 //! the sets, their float32 pixels bit for bit, and the examples of every batch.
 
@@ -16,7 +16,7 @@ fn vectors() -> Json {
 }
 
 fn digits() -> IdxFiles {
-    IdxFiles::mnist(root().join("assets/datasets/digits"))
+    IdxFiles::mnist(root().join("assets/examples/digits"))
 }
 
 #[test]
@@ -145,4 +145,36 @@ mod sha256 {
     fn known_digests() {
         assert_eq!(hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
+}
+
+/// An IDX folder, like a CSV file, must be inside the project's folder: `check` and `run` refuse
+/// one outside it, naming the path, and one inside is fine.
+#[test]
+fn an_idx_folder_outside_the_project_is_refused() {
+    let dir = temp_dir("idx-outside");
+    let project = |folder: &str| {
+        serde_json::json!({
+            "format_version": 1, "name": "outside", "default_graph": "default",
+            "graphs": [{"name": "default", "nodes": []}],
+            "datasets": [{"name": "digits", "source": {"kind": "idx", "dir": folder, "one_hot": true}}],
+            "script": []
+        })
+        .to_string()
+    };
+    let outside = dir.join("outside.json");
+    let digits = root().join("assets/examples/digits");
+    std::fs::write(&outside, project(digits.to_str().unwrap())).unwrap();
+    let out = crate::common::flowbench(&["check".as_ref(), outside.as_os_str()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("outside the project's folder"), "{err}");
+
+    std::fs::create_dir_all(dir.join("digits")).unwrap();
+    for f in MNIST_FILES {
+        std::fs::copy(digits.join(f), dir.join("digits").join(f)).unwrap();
+    }
+    let inside = dir.join("inside.json");
+    std::fs::write(&inside, project("digits")).unwrap();
+    let out = crate::common::flowbench(&["check".as_ref(), inside.as_os_str()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }

@@ -1,5 +1,5 @@
 //! Training on IDX files with `next_batch`, end to end: a 64-30-10 relu net on the bundled digits
-//! (`assets/datasets/digits`, read as `input_data.read_data_sets(one_hot=True,
+//! (a copy of `assets/examples/digits` beside the fixture, read as `input_data.read_data_sets(one_hot=True,
 //! validation_size=200)`), its weights drawn under a graph seed, batches from
 //! `next_batch(100)` after `np.random.seed(0)`, the validation loss printed every 50 steps.
 //! `flowbench run` prints what real TF printed for the exported script
@@ -51,7 +51,7 @@ fn project() -> Project {
         "description": "A 64-30-10 relu net on the bundled digits, trained with next_batch(100) after np.random.seed(0) under tf.set_random_seed(1).",
         "graphs": [gd],
         "default_graph": "default",
-        "datasets": [{"name": "digits", "source": {"kind": "idx", "dir": "../../../assets/datasets/digits", "one_hot": true, "validation_size": 200}}],
+        "datasets": [{"name": "digits", "source": {"kind": "idx", "dir": "digits", "one_hot": true, "validation_size": 200}}],
         "script": [
             {"step": "open_session", "id": "sess"},
             {"step": "enter_default", "session": "sess"},

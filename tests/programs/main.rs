@@ -5,17 +5,17 @@
 mod common;
 
 mod architecture;
-mod chinese_names;
 mod checkpoint;
 mod checkpoint_tf;
+mod chinese_names;
 mod csv_import;
 mod events;
 mod export;
 mod export_tf;
 mod fuzz;
 mod golden_examples;
-mod hostile;
 mod graph_seeds;
+mod hostile;
 mod idx_datasets;
 mod idx_training;
 mod robustness;

@@ -1,4 +1,4 @@
-//! The sample-images view on the bundled digits (`assets/datasets/digits`): one picture per
+//! The sample-images view on the bundled digits (`assets/examples/digits`): one picture per
 //! example with its true label, the prediction beside it where the two differ, and a snapshot
 //! (`tests/snapshots/image_grid_digits.png`).
 
@@ -9,7 +9,7 @@ use flowbench::app::panels::image_grid::{ImageGrid, caption};
 use flowbench::train::data::idx::{IdxFiles, ImageSet, read_data_sets};
 
 fn test_set() -> ImageSet {
-    read_data_sets(&IdxFiles::mnist(root().join("assets/datasets/digits")), false, 0).unwrap().test
+    read_data_sets(&IdxFiles::mnist(root().join("assets/examples/digits")), false, 0).unwrap().test
 }
 
 fn harness(set: ImageSet, predicted: Vec<u8>, wgpu: bool) -> Harness<'static> {

@@ -201,10 +201,9 @@ impl Dataset {
         let DatasetSource::Idx { dir, one_hot, validation_size, files } = &self.source else {
             return Err(format!("dataset '{}' is a table, not IDX image files", self.name));
         };
-        let folder = match base {
-            Some(b) => b.join(dir),
-            None => std::path::PathBuf::from(dir),
-        };
+        // Like a CSV file, the folder must be inside the project's folder (or a trusted one).
+        let folder = crate::train::data::files::resolve_inside(base, dir)
+            .map_err(|m| format!("dataset '{}': {m}", self.name))?;
         let mut f = IdxFiles::mnist(folder);
         if let Some(names) = files {
             f.names = names.clone();
