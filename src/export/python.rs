@@ -1044,6 +1044,23 @@ impl<'a> Exporter<'a> {
             }
             Op::Variable { .. } => Err("a variable without an initializer Assign has no tf.Variable form".to_string()),
             Op::Assign { .. } => call2("tf.assign"),
+            Op::AssignAdd => call2("tf.assign_add"),
+            Op::AssignSub => call2("tf.assign_sub"),
+            Op::Select => Ok((format!("tf.where({}, {}, {}, name={nm})", arg(0)?, arg(1)?, arg(2)?), 1)),
+            Op::L2Loss => call1("tf.nn.l2_loss"),
+            Op::AddN { .. } => Ok((format!("tf.add_n([{}], name={nm})", ins.join(", ")), 1)),
+            Op::ArgMax { axis, output_type } => {
+                let ot = if *output_type == DType::Int64 { String::new() } else { format!(", output_type={}", py_dtype(*output_type)) };
+                Ok((format!("tf.argmax({}, {axis}{ot}, name={nm})", arg(0)?), 1))
+            }
+            Op::SparseSoftmaxCrossEntropyWithLogits => Ok((
+                format!(
+                    "tf.raw_ops.SparseSoftmaxCrossEntropyWithLogits(features={}, labels={}, name={nm})",
+                    arg(0)?,
+                    arg(1)?
+                ),
+                2,
+            )),
             Op::Identity => call1("tf.identity"),
             Op::NoOp => Ok((format!("tf.no_op(name={nm})"), 0)),
             Op::Binary { kind } => {
@@ -1134,7 +1151,7 @@ impl<'a> Exporter<'a> {
                     let [(n0, i0), (n1, i1)] = k.facts().tf_args;
                     Ok((format!("tf.raw_ops.{}({n0}={}, {n1}={}, name={nm})", k.tf_name(), arg(i0)?, arg(i1)?), 1))
                 }
-                UnaryGrad::Built(_) => Err("flowbench's gradient op has no TF op".to_string()),
+                UnaryGrad::Built(_) | UnaryGrad::None => Err("flowbench's gradient op has no TF op".to_string()),
             },
             Op::ExpandDims { axis } => Ok((format!("tf.expand_dims({}, {axis}, name={nm})", arg(0)?), 1)),
             Op::OnesLike => call1("tf.ones_like"),

@@ -249,6 +249,7 @@ pub trait Float:
     fn sqrt(self) -> Self;
     fn abs(self) -> Self;
     fn powf(self, e: Self) -> Self;
+    fn floor(self) -> Self;
 }
 
 /// An integer element type; arithmetic wraps on overflow.
@@ -317,6 +318,10 @@ macro_rules! impl_float {
             #[inline(always)]
             fn powf(self, e: Self) -> Self {
                 <$t>::powf(self, e)
+            }
+            #[inline(always)]
+            fn floor(self) -> Self {
+                <$t>::floor(self)
             }
         }
     };

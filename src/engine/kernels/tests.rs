@@ -829,3 +829,44 @@ fn broadcast_index_works() {
     assert_eq!(broadcast_index(&[2, 3], &[2, 1], 4), 1);
     assert_eq!(broadcast_index(&[2, 3], &[], 5), 0);
 }
+
+#[test]
+fn chapter_four_kernels() {
+    let a = f32v(&[4], &[1.0, 2.0, 3.0, f32::NAN]);
+    let b = f32v(&[4], &[1.0, 3.0, 2.0, f32::NAN]);
+    assert_eq!(bin_ok(BinaryOp::Equal, &a, &b), boolv(&[4], &[true, false, false, false]));
+    assert_eq!(bin_ok(BinaryOp::NotEqual, &a, &b), boolv(&[4], &[false, true, true, true]));
+    assert_eq!(bin_ok(BinaryOp::GreaterEqual, &a, &b), boolv(&[4], &[true, false, true, false]));
+    assert_eq!(bin_ok(BinaryOp::LessEqual, &a, &b), boolv(&[4], &[true, true, false, false]));
+    let (p, q) = (boolv(&[2], &[true, false]), boolv(&[2], &[true, true]));
+    assert_eq!(bin_ok(BinaryOp::Equal, &p, &q), boolv(&[2], &[true, false]));
+    assert!(msg(binary(BinaryOp::GreaterEqual, &p, &q, &mut new_out(), None)).contains("T=DT_BOOL"));
+    assert_eq!(un_ok(UnaryOp::Floor, &f32v(&[3], &[1.5, -1.5, 2.0])), f32v(&[3], &[1.0, -2.0, 2.0]));
+
+    let mut o = new_out();
+    select(&boolv(&[2], &[true, false]), &i64v(&[2], &[1, 2]), &i64v(&[2], &[3, 4]), &mut o).unwrap();
+    assert_eq!(o, i64v(&[2], &[1, 4]));
+    let e = msg(select(&boolv(&[2], &[true, false]), &f32v(&[2], &[1.0, 2.0]), &f32v(&[3], &[0.0; 3]), &mut o));
+    assert_eq!(e, "'then' and 'else' must have the same size.  but received: [2] vs. [3]");
+
+    add_n(&[&i32v(&[2], &[1, 2]), &i32v(&[2], &[3, 4]), &i32v(&[2], &[5, 6])], &mut o).unwrap();
+    assert_eq!(o, i32v(&[2], &[9, 12]));
+
+    l2_loss(&f32v(&[2, 2], &[1.0, 2.0, 3.0, 4.0]), &mut o).unwrap();
+    assert_eq!(o, f32v(&[], &[15.0]));
+    assert!(msg(l2_loss(&i32v(&[1], &[1]), &mut o)).contains("'L2Loss'"));
+
+    arg_max(&f32v(&[2, 3], &[1.0, 5.0, 5.0, 7.0, f32::NAN, 2.0]), 1, DType::Int64, &mut o).unwrap();
+    assert_eq!(o, i64v(&[2], &[1, 0]));
+    arg_max(&f32v(&[2, 3], &[1.0, 5.0, 5.0, 7.0, 0.0, 2.0]), 0, DType::Int32, &mut o).unwrap();
+    assert_eq!(o, i32v(&[3], &[1, 0, 0]));
+
+    let (mut loss, mut bp) = (new_out(), new_out());
+    let e =
+        msg(sparse_softmax_cross_entropy_with_logits(&f32v(&[1, 3], &[0.0; 3]), &i32v(&[1], &[3]), &mut loss, &mut bp));
+    assert_eq!(e, "Received a label value of 3 which is outside the valid range of [0, 3).  Label values: 3");
+    sparse_softmax_cross_entropy_with_logits(&f32v(&[1, 2], &[0.0, 0.0]), &i64v(&[1], &[1]), &mut loss, &mut bp)
+        .unwrap();
+    assert_eq!(loss, f32v(&[1], &[std::f32::consts::LN_2]));
+    assert_eq!(bp, f32v(&[1, 2], &[0.5, -0.5]));
+}
