@@ -701,12 +701,25 @@ impl<'a> Exporter<'a> {
                     columns.push("y".to_string());
                     let x = self.names.alloc(&format!("{}_X", ds.name));
                     self.w.line(&format!("# dataset {}: columns {}", py_str(&ds.name), columns.join(", ")));
-                    self.w.line(&format!("{x} = np.random.RandomState({seed}).rand({rows}, {features})"));
-                    let LabelRule::SumLessThan { threshold } = label;
                     // Python's sum adds left to right from 0, as flowbench does.
+                    let label_expr = match label {
+                        LabelRule::SumLessThan { threshold } => format!("float(sum(row) < {})", py_f64(*threshold)),
+                        LabelRule::SquaresLessThan { threshold } => {
+                            format!("float(sum(v ** 2 for v in row) < {})", py_f64(*threshold))
+                        }
+                        LabelRule::SumPlusNoise { divisor, offset } => {
+                            format!("sum(row) + {x}_rdm.rand() / {} - {}", py_f64(*divisor), py_f64(*offset))
+                        }
+                    };
+                    if matches!(label, LabelRule::SumPlusNoise { .. }) {
+                        // The noise comes from the same RandomState, after the features.
+                        self.w.line(&format!("{x}_rdm = np.random.RandomState({seed})"));
+                        self.w.line(&format!("{x} = {x}_rdm.rand({rows}, {features})"));
+                    } else {
+                        self.w.line(&format!("{x} = np.random.RandomState({seed}).rand({rows}, {features})"));
+                    }
                     self.w.line(&format!(
-                        "{var} = np.array([list(row) + [float(sum(row) < {})] for row in {x}]).reshape({rows}, {})",
-                        py_f64(*threshold),
+                        "{var} = np.array([list(row) + [{label_expr}] for row in {x}]).reshape({rows}, {})",
                         features + 1
                     ));
                     self.data.insert(ds.name.clone(), (var, columns));

@@ -2,6 +2,7 @@
 //! setup in one place ([`job`]), and the worker thread that runs it ([`worker`]). The CLI's
 //! train loop and the window's train panel both use them. The seed's program is in [`seed`].
 
+pub mod book;
 pub mod data;
 pub mod job;
 pub mod seed;

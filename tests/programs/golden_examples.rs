@@ -69,6 +69,11 @@ fn placeholder_3_4_4() {
 }
 
 #[test]
+fn custom_loss_4_2_2() {
+    check("4_2_2_custom_loss");
+}
+
+#[test]
 fn every_example_has_a_golden_output_and_checks() {
     for entry in std::fs::read_dir(examples_dir()).unwrap() {
         let path = entry.unwrap().path();

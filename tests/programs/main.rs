@@ -5,6 +5,7 @@
 mod common;
 
 mod architecture;
+mod book_examples;
 mod csv_import;
 mod export;
 mod export_tf;

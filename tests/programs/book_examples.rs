@@ -1,0 +1,123 @@
+//! The chapter-4 examples (`assets/examples/4_*.json`) are the graphs `flowbench::train::book`
+//! builds through the engine's API, with their scripts: this test rebuilds each project and
+//! compares it with the bundled file (`UPDATE_GOLDEN=1` rewrites them after a deliberate change).
+
+use crate::common::root;
+use flowbench::project::Project;
+use flowbench::project::graph_def::graph_def_from;
+use flowbench::project::script::{ColumnFeedDef, Step, TrainLogDef};
+use flowbench::train::book::{self, BookProgram};
+use std::collections::HashMap;
+
+/// Editor positions: one column per depth (longest path from a source), one row per node in it.
+fn layout(g: &flowbench::engine::graph::Graph) -> HashMap<String, [f32; 2]> {
+    let mut depth = vec![0usize; g.nodes().len()];
+    let mut rows: HashMap<usize, usize> = HashMap::new();
+    let mut pos = HashMap::new();
+    for (i, n) in g.nodes().iter().enumerate() {
+        let d =
+            n.inputs.iter().map(|t| depth[t.node.0] + 1).chain(n.control_inputs.iter().map(|c| depth[c.0] + 1)).max();
+        depth[i] = d.unwrap_or(0);
+        let row = rows.entry(depth[i]).or_insert(0);
+        pos.insert(n.name.clone(), [250.0 * depth[i] as f32, 95.0 * *row as f32]);
+        *row += 1;
+    }
+    pos
+}
+
+fn project(name: &str, description: &str, comments: &[&str], p: &BookProgram, script: Vec<Step>) -> Project {
+    let mut project = Project {
+        name: name.to_string(),
+        description: description.to_string(),
+        comments: comments.iter().map(|c| c.to_string()).collect(),
+        ..Default::default()
+    };
+    project.graphs = vec![graph_def_from("default", &p.graph, &layout(&p.graph))];
+    project.script = script;
+    project
+}
+
+fn session_steps(body: Vec<Step>) -> Vec<Step> {
+    let mut steps = vec![
+        Step::Comment { text: "with tf.Session() as sess:".to_string() },
+        Step::OpenSession { id: "sess".to_string(), graph: None, config: None, interactive: false },
+        Step::EnterDefault { session: "sess".to_string() },
+    ];
+    steps.extend(body);
+    steps.push(Step::ExitDefault);
+    steps.push(Step::CloseSession { session: "sess".to_string() });
+    steps
+}
+
+fn run(fetches: &[&str], targets: &[&str], print: bool) -> Step {
+    Step::Run {
+        session: Some("sess".to_string()),
+        fetches: fetches.iter().map(|s| s.to_string()).collect(),
+        targets: targets.iter().map(|s| s.to_string()).collect(),
+        feeds: Vec::new(),
+        graph: None,
+        print,
+    }
+}
+
+fn name_of(p: &BookProgram, id: flowbench::engine::graph::NodeId) -> String {
+    p.graph.node(id).unwrap().name.clone()
+}
+
+fn custom_loss() -> Project {
+    let p = book::custom_loss().unwrap();
+    let loss = p.graph.tensor_name(p.loss);
+    let script = session_steps(vec![
+        run(&[], &[&name_of(&p, p.init)], false),
+        Step::TrainLoop {
+            session: Some("sess".to_string()),
+            dataset: "sales".to_string(),
+            feeds: vec![
+                ColumnFeedDef { tensor: "x-input:0".to_string(), columns: vec!["x1".to_string(), "x2".to_string()] },
+                ColumnFeedDef { tensor: "y-input:0".to_string(), columns: vec!["y".to_string()] },
+            ],
+            train_op: name_of(&p, p.train),
+            fetches: Vec::new(),
+            batch_loss: Some(loss.clone()),
+            steps: 5000,
+            batch_size: 8,
+            batching: Default::default(),
+            log: Some(TrainLogDef {
+                every: 1000,
+                loss,
+                format: "After %d training step(s), loss on all data is %g".to_string(),
+            }),
+        },
+        run(&["Variable:0"], &[], true),
+    ]);
+    let mut project = project(
+        "4.2.2 A custom loss",
+        "Selling one unit too few costs 10, one too many costs 1, so the model learns to predict a little more than x1 + x2: loss = reduce_sum(tf.where(tf.greater(y, y_), (y - y_) * 1, (y_ - y) * 10)), trained with Adam(0.001) on 128 points whose labels are x1 + x2 plus numpy noise in [-0.05, 0.05), in batches of 8 for 5000 steps.",
+        &[
+            "tf.where on a bool condition is TF 1's Select op; its gradient sends dy to the branch chosen and zeros to the other.",
+        ],
+        &p,
+        script,
+    );
+    project.datasets = vec![book::custom_loss_dataset()];
+    project
+}
+
+fn check(stem: &str, project: Project) {
+    let path = root().join(format!("assets/examples/{stem}.json"));
+    let text = project.to_json_string() + "\n";
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &text).unwrap();
+        return;
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing", path.display()));
+    assert!(
+        have == text,
+        "{stem}: the bundled example differs from what flowbench::train::book builds (UPDATE_GOLDEN=1 rewrites it)"
+    );
+}
+
+#[test]
+fn custom_loss_4_2_2() {
+    check("4_2_2_custom_loss", custom_loss());
+}
