@@ -99,6 +99,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     every: 1000,
                     loss: name(loss),
                     format: "After %d training step(s), cross entropy on all data is %g".to_string(),
+                    args: Vec::new(),
                 }),
             },
             Step::Run { session: Some("sess".to_string()), fetches: vec![name(w1)], targets: vec![], feeds: vec![], graph: None, print: true },

@@ -40,6 +40,7 @@ use crate::export::{Export, ExportError, ExportOptions, Unsupported};
 use crate::project::lower::lower_strict;
 use crate::project::script::{FeedDef, PrintArg, Step};
 use crate::project::{GraphDef, NodeDef, Project};
+use crate::train::LogArg;
 use crate::train::data::dataset::{DatasetSource, LabelRule};
 use serde_json::Value as Json;
 use std::collections::{HashMap, HashSet};
@@ -1414,15 +1415,35 @@ impl<'a> Exporter<'a> {
                 let mut run: Vec<String> = vec![g.op(train_op)];
                 run.extend(fetches.iter().map(|f| g.tensor(f)));
                 let run_expr = if run.len() == 1 { run[0].clone() } else { format!("[{}]", run.join(", ")) };
-                let log_lines = log.as_ref().map(|l| (l.every, g.tensor(&l.loss), python_format(&l.format)));
+                let log_lines =
+                    log.as_ref().map(|l| (l.every, g.tensor(&l.loss), python_format(&l.format), &l.args, &l.format));
                 self.w.open(&format!("for i in range({steps}):"));
                 self.w.line(&format!("start = (i * {batch_size}) % len({data})"));
                 self.w.line(&format!("end = start + {batch_size}"));
                 self.w.line(&format!("{sess}.run({run_expr}, feed_dict={{{}}})", feed_items.join(", ")));
-                if let Some((every, loss, (fmt, args))) = log_lines {
+                if let Some((every, loss, (fmt, args), log_args, written)) = log_lines {
                     self.w.open(&format!("if i % {every} == 0:"));
-                    self.w.line(&format!("loss_value = {sess}.run({loss}, feed_dict={{{}}})", full_items.join(", ")));
-                    self.w.line(&format!("print({} % ({}))", py_str(&fmt), args));
+                    if log_args.is_empty() {
+                        self.w
+                            .line(&format!("loss_value = {sess}.run({loss}, feed_dict={{{}}})", full_items.join(", ")));
+                        self.w.line(&format!("print({} % ({}))", py_str(&fmt), args));
+                    } else {
+                        let feed = if full_items.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", feed_dict={{{}}}", full_items.join(", "))
+                        };
+                        let values: Vec<String> = log_args
+                            .iter()
+                            .map(|a| match a {
+                                LogArg::Step => "i".to_string(),
+                                LogArg::StepPlusOne => "i + 1".to_string(),
+                                LogArg::Tensor(t) => format!("{sess}.run({}{feed})", self.graphs[gi].tensor(t)),
+                            })
+                            .collect();
+                        // With explicit values the format is written as the project holds it.
+                        self.w.line(&format!("print({} % ({}))", py_str(written), values.join(", ")));
+                    }
                     self.w.close();
                 }
                 self.w.close();

@@ -150,6 +150,7 @@ impl Interpreter<'_> {
                         every: l.every,
                         loss: &l.loss,
                         format: Some(l.format.clone()),
+                        args: &l.args,
                     }),
                     watch: &[],
                 })

@@ -34,6 +34,10 @@ pub struct TrainLogDef {
     pub loss: String,
     /// Python `%` format with `%d` for the step and `%g` for the loss.
     pub format: String,
+    /// The format's values when not `(step, loss)`: `"step"`, `"step_plus_one"` or
+    /// `{"tensor": "Mean:0"}` (evaluated on all rows, each in its own run).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<crate::train::LogArg<String>>,
 }
 
 /// One argument of a `print(...)` call.

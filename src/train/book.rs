@@ -59,3 +59,52 @@ pub fn custom_loss_dataset() -> Dataset {
         },
     }
 }
+
+/// Chapter 4.4.2: a 2-10-10-10-1 elu network whose weights' L2 terms
+/// (`0.003 * tf.nn.l2_loss(w)`) go into the `losses` collection with the mean squared error; the
+/// total loss is `tf.add_n(tf.get_collection("losses"))`, minimised with Adam(0.001). Returns the
+/// program and the mean squared error; the last layer's weight is `Variable_6`.
+pub fn l2_regularization() -> Result<(BookProgram, Output)> {
+    let mut g = Graph::new();
+    let x = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(2)]), None)?;
+    let y_ = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(1)]), None)?;
+    let dims = [2usize, 10, 10, 10, 1];
+    let mut cur = x;
+    for (i, pair) in dims.windows(2).enumerate() {
+        let (inp, out) = (pair[0], pair[1]);
+        // get_weight: the variable, and its L2 term added to the collection.
+        let r = g.random_normal(&[inp, out], 0.0, 1.0, Some(i as i64 + 1), DType::Float32, None)?;
+        let w = g.variable(r, None)?;
+        let l2 = g.add(None, NodeSpec::new(Op::L2Loss, vec![w]))?.out();
+        let lambda = g.constant(Value::scalar_f32(0.003), Some("mul/x"))?;
+        let term = g.binary(BinaryOp::Mul, lambda, l2, None)?;
+        g.add_to_collection("losses", term);
+        let c = g.constant(Value::filled(DType::Float32, &[out], 0.1), Some("Const"))?;
+        let b = g.variable(c, None)?;
+        let m = g.matmul(cur, w, None)?;
+        let a = g.binary(BinaryOp::Add, m, b, None)?;
+        cur = g.unary(crate::engine::graph::elementwise::UnaryOp::Elu, a, None)?;
+    }
+    let d = g.binary(BinaryOp::Sub, y_, cur, None)?;
+    let sq = g.unary(crate::engine::graph::elementwise::UnaryOp::Square, d, None)?;
+    let mse = g.reduce(ReduceOp::Mean, sq, None, false, None)?;
+    g.add_to_collection("losses", mse);
+    let losses = g.get_collection("losses");
+    let loss = g.add(None, NodeSpec::new(Op::AddN { n: losses.len() }, losses))?.out();
+    let train = minimize(&mut g, &Optimizer::adam(0.001), loss, None)?.train_op;
+    let init = g.global_variables_initializer()?;
+    Ok((BookProgram { graph: g, train, loss, init }, mse))
+}
+
+/// Chapter 4.4.2's data: `X = RandomState(1).rand(128, 2)`, `Y = int(x1 ** 2 + x2 ** 2 < 0.5)`.
+pub fn l2_regularization_dataset() -> Dataset {
+    Dataset {
+        name: "disc".to_string(),
+        source: DatasetSource::NumpyRand {
+            seed: 1,
+            rows: 128,
+            features: 2,
+            label: LabelRule::SquaresLessThan { threshold: 0.5 },
+        },
+    }
+}

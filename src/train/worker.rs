@@ -12,7 +12,7 @@ use crate::engine::runtime::feed::Feed;
 use crate::engine::runtime::session::{PlanId, Session};
 use crate::engine::value::Value;
 use crate::train::data::table::Table;
-use crate::train::{ColumnFeed, TrainSpec, format_log};
+use crate::train::{ColumnFeed, LogArg, LogValue, TrainSpec, format_log, format_values};
 use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError, bounded};
 use ndarray::{ArrayD, IxDyn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -444,6 +444,18 @@ fn run_loop(
         }
         None => None,
     };
+    // The log line's tensors, each evaluated in its own run (as `sess.run(t, feed_dict=...)`).
+    let arg_plans: Vec<Option<PlanId>> = match &spec.eval {
+        Some(e) => e
+            .args
+            .iter()
+            .map(|a| match a {
+                LogArg::Tensor(t) => session.prepare(g, &[*t], &fed, &[]).map(|(p, _)| Some(p)),
+                LogArg::Step | LogArg::StepPlusOne => Ok(None),
+            })
+            .collect::<Result<Vec<_>>>()?,
+        None => Vec::new(),
+    };
     let watch_names: Vec<String> = spec.watch.iter().map(|w| g.tensor_name(*w)).collect();
     let watch_plan = if spec.watch.is_empty() { None } else { Some(session.prepare(g, &spec.watch, &[], &[])?.0) };
     let boundary = match &extras.boundary {
@@ -647,7 +659,25 @@ fn run_loop(
             }
             pending.evals.push((i, loss));
             if let Some(fmt) = &e.format {
-                pending.logs.push(format_log(fmt, i, loss));
+                if e.args.is_empty() {
+                    pending.logs.push(format_log(fmt, i, loss));
+                } else {
+                    let mut values = Vec::with_capacity(e.args.len());
+                    for (a, plan) in e.args.iter().zip(&arg_plans) {
+                        values.push(match (a, plan) {
+                            (LogArg::Step, _) => LogValue::Int(i as i64),
+                            (LogArg::StepPlusOne, _) => LogValue::Int(i as i64 + 1),
+                            (LogArg::Tensor(_), Some(p)) => {
+                                session.run_prepared(g, *p, all)?;
+                                LogValue::Float(
+                                    session.fetched(*p, 0, all).and_then(Value::first_f64).unwrap_or(f64::NAN),
+                                )
+                            }
+                            (LogArg::Tensor(_), None) => LogValue::Float(f64::NAN),
+                        });
+                    }
+                    pending.logs.push(format_values(fmt, &values));
+                }
             }
         }
         i += 1;

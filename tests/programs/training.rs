@@ -74,7 +74,7 @@ fn seed_job_with(opt: Optimizer, steps: u64, eval_every: u64) -> (TrainSpec, Ses
         batch_size: 8,
         batching: Batching::Cyclic,
         steps,
-        eval: Some(EvalSpec { every: eval_every, loss, format: Some("%d %g".into()) }),
+        eval: Some(EvalSpec { every: eval_every, loss, format: Some("%d %g".into()), args: Vec::new() }),
         watch: vec![w1, w2],
     };
     (spec, s)

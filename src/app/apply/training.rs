@@ -91,6 +91,7 @@ impl AppState {
                 every: setup.eval_every.max(1),
                 loss: &setup.loss,
                 format: Some(setup.log_format.clone()),
+                args: &[],
             }),
             watch: &setup.watch,
         };
@@ -400,6 +401,7 @@ impl AppState {
                 every: setup.eval_every.max(1),
                 loss: setup.loss.clone(),
                 format: setup.log_format,
+                args: Vec::new(),
             }),
         };
         self.doc.project.script.push(step);

@@ -6,6 +6,7 @@
 //! Beside it: `op` (the `Op` enum and its table of static facts), `elementwise` (the op table of
 //! the elementwise and reduction ops) and `infer` (shape inference).
 
+pub mod collections;
 pub mod elementwise;
 pub mod infer;
 pub mod op;
@@ -166,6 +167,7 @@ pub struct Graph {
     pub seed: Option<i64>,
     auto_seed_counter: i64,
     variables: Vec<(NodeId, NodeId)>,
+    collections: crate::engine::graph::collections::Collections,
 }
 
 impl Default for Graph {
@@ -189,6 +191,7 @@ impl Graph {
             seed: None,
             auto_seed_counter: 0,
             variables: Vec::new(),
+            collections: Default::default(),
         }
     }
 
@@ -472,6 +475,7 @@ impl Graph {
             .iter()
             .filter_map(|(v, i)| Some((remap.get(v.0).copied().flatten()?, remap.get(i.0).copied().flatten()?)))
             .collect();
+        self.collections.remap(&remap);
         self.generation = next_generation();
         removed
     }
