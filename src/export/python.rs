@@ -1474,6 +1474,13 @@ impl<'a> Exporter<'a> {
                     self.graphs[self.graph_index(graph.as_deref())].tensor(tensor)
                 )
             }
+            PrintArg::RunList { fetches, session, feeds } => {
+                let gi = self.names_graph(session.as_deref(), None);
+                let ts: Vec<String> = fetches.iter().map(|t| self.graphs[gi].tensor(t)).collect();
+                let fd =
+                    if feeds.is_empty() { String::new() } else { format!(", feed_dict={}", self.feed_dict(gi, feeds)) };
+                format!("{}.run([{}]{fd})", self.session_expr(session.as_deref()), ts.join(", "))
+            }
             PrintArg::Eval { tensor, graph, session, feeds } => match (session, graph) {
                 (Some(sid), None) => {
                     let gi = self.names_graph(Some(sid), None);

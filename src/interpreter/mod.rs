@@ -242,6 +242,16 @@ impl Interpreter<'_> {
                 self.ws.tensor(g, tensor)?;
                 if g == self.ws.default_graph { "True".to_string() } else { "False".to_string() }
             }
+            PrintArg::RunList { fetches, session, feeds } => {
+                let feeds = feeds_of(feeds)?;
+                let s = self.ws.resolve_session(session.as_deref(), "run operation")?;
+                let result = self.ws.run(s, None, fetches, &feeds, &[])?;
+                for p in &result.placement_log {
+                    out(ScriptOutput::Placement(p.log_line()));
+                }
+                let reprs = result.values.iter().map(Value::to_numpy_repr).collect::<Result<Vec<_>>>()?;
+                format!("[{}]", reprs.join(", "))
+            }
             PrintArg::Eval { tensor, graph, session, feeds } => {
                 let feeds = feeds_of(feeds)?;
                 let result = match (session, graph) {

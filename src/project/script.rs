@@ -68,6 +68,18 @@ pub enum PrintArg {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         feeds: Vec<FeedDef>,
     },
+    /// `sess.run([a, b, ...])` printed as Python prints the list: each value's repr, numpy 2's
+    /// `np.float32(4.5)` for a scalar (`print(sess.run([v1, ema.average(v1)]))`).
+    RunList {
+        /// Tensor names.
+        fetches: Vec<String>,
+        /// Session id; the default session if absent (names resolve in its graph).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<String>,
+        /// Feeds.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        feeds: Vec<FeedDef>,
+    },
     /// `tensor.graph is tf.get_default_graph()`: prints `True` or `False`.
     IsDefaultGraph {
         /// Tensor name.

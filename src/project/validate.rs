@@ -69,7 +69,7 @@ pub fn validate_step(step: &Step, project: &Project) -> std::result::Result<(), 
                 match a {
                     PrintArg::Repr { graph, .. } | PrintArg::IsDefaultGraph { graph, .. } => graph_ok(graph)?,
                     PrintArg::Eval { graph, .. } => graph_ok(graph)?,
-                    PrintArg::Text(_) => {}
+                    PrintArg::Text(_) | PrintArg::RunList { .. } => {}
                 }
             }
             Ok(())

@@ -108,3 +108,22 @@ pub fn l2_regularization_dataset() -> Dataset {
         },
     }
 }
+
+/// Chapter 4.4.3: `v1 = tf.Variable(0, dtype=tf.float32)`, `step = tf.Variable(0,
+/// trainable=False)`, `ema = tf.train.ExponentialMovingAverage(0.99, step)` and
+/// `maintain_averages_op = ema.apply([v1])`. Returns the program (its `train` is the update op,
+/// its `loss` the average `ema.average(v1)`), `v1` and `step`.
+pub fn moving_average() -> Result<(BookProgram, Output, Output)> {
+    use crate::engine::autodiff::moving_average::ExponentialMovingAverage;
+    let mut g = Graph::new();
+    let zero = g.constant(Value::scalar_f32(0.0), Some("Variable/initial_value"))?;
+    let v1 = g.variable(zero, None)?;
+    let izero = g.constant(Value::filled(DType::Int32, &[], 0.0), Some("Variable_1/initial_value"))?;
+    let step = g.variable(izero, None)?;
+    g.set_trainable(step, false);
+    let ema = ExponentialMovingAverage::new(0.99, Some(step));
+    let train = ema.apply(&mut g, &[v1])?;
+    let avg = ema.average(&g, v1).ok_or_else(|| crate::engine::error::Error::internal("no average"))?;
+    let init = g.global_variables_initializer()?;
+    Ok((BookProgram { graph: g, train, loss: avg, init }, v1, step))
+}

@@ -3,9 +3,12 @@
 //! compares it with the bundled file (`UPDATE_GOLDEN=1` rewrites them after a deliberate change).
 
 use crate::common::root;
+use flowbench::engine::graph::op::{ConstValue, Op};
+use flowbench::engine::{DType, Value};
 use flowbench::project::Project;
+use flowbench::project::graph_def::NodeDef;
 use flowbench::project::graph_def::graph_def_from;
-use flowbench::project::script::{ColumnFeedDef, Step, TrainLogDef};
+use flowbench::project::script::{ColumnFeedDef, PrintArg, Step, TrainLogDef};
 use flowbench::train::LogArg;
 use flowbench::train::book::{self, BookProgram};
 use std::collections::HashMap;
@@ -149,6 +152,65 @@ fn l2_regularization() -> Project {
     project
 }
 
+/// `sess.run(tf.assign(var, value))`: the two nodes TF adds at that point, then the run.
+fn assign_and_run(var: &str, value: Value, index: usize) -> Vec<Step> {
+    let name = if index == 0 { "Assign".to_string() } else { format!("Assign_{index}") };
+    let node = |name: &str, op: Op, inputs: Vec<String>| NodeDef {
+        name: name.to_string(),
+        op,
+        inputs,
+        control_inputs: Vec::new(),
+        device: String::new(),
+        pos: None,
+    };
+    vec![
+        Step::AddNode {
+            graph: None,
+            node: node(&format!("{name}/value"), Op::Const { value: ConstValue(value) }, vec![]),
+        },
+        Step::AddNode {
+            graph: None,
+            node: node(&name, Op::Assign { initializer: false }, vec![format!("{var}:0"), format!("{name}/value:0")]),
+        },
+        run(&[], &[&name], false),
+    ]
+}
+
+fn moving_average() -> Project {
+    let (p, v1, step) = book::moving_average().unwrap();
+    let (v1, step) = (name_of(&p, v1.node), name_of(&p, step.node));
+    let avg = p.graph.tensor_name(p.loss);
+    let update = name_of(&p, p.train);
+    let print = || Step::Print {
+        args: vec![PrintArg::RunList {
+            fetches: vec![format!("{v1}:0"), avg.clone()],
+            session: Some("sess".to_string()),
+            feeds: vec![],
+        }],
+        sep: None,
+        end: None,
+    };
+    let mut body = vec![run(&[], &[&name_of(&p, p.init)], false), print()];
+    body.extend(assign_and_run(&v1, Value::scalar_f32(5.0), 0));
+    body.push(run(&[], &[&update], false));
+    body.push(print());
+    body.extend(assign_and_run(&step, Value::filled(DType::Int32, &[], 10000.0), 1));
+    body.extend(assign_and_run(&v1, Value::scalar_f32(10.0), 2));
+    body.push(run(&[], &[&update], false));
+    body.push(print());
+    body.push(run(&[], &[&update], false));
+    body.push(print());
+    project(
+        "4.4.3 ExponentialMovingAverage",
+        "A moving average of v1 kept by tf.train.ExponentialMovingAverage(0.99, step): ema.apply([v1]) makes the shadow variable v1/ExponentialMovingAverage and the update op; with a step the decay is min(0.99, (1 + step) / (10 + step)). v1 is set to 5, then (at step 10000) to 10, and the pair [v1, ema.average(v1)] is printed after each update, as numpy 2 prints a list of scalars.",
+        &[
+            "TF initialises the shadow variable through a cond on IsVariableInitialized; here its initializer reads v1's initial value, the same value.",
+        ],
+        &p,
+        session_steps(body),
+    )
+}
+
 fn check(stem: &str, project: Project) {
     let path = root().join(format!("assets/examples/{stem}.json"));
     let text = project.to_json_string() + "\n";
@@ -186,4 +248,9 @@ fn l2_regularization_4_4_2_matches_tf_until_the_matmul_orders_drift() {
                 After 2000 steps, mse 0.139828, total loss 0.482824\n";
     assert!(got.starts_with(want), "{got}");
     assert_eq!(got.lines().count(), 15);
+}
+
+#[test]
+fn moving_average_4_4_3() {
+    check("4_4_3_moving_average", moving_average());
 }

@@ -74,6 +74,11 @@ fn custom_loss_4_2_2() {
 }
 
 #[test]
+fn moving_average_4_4_3() {
+    check("4_4_3_moving_average");
+}
+
+#[test]
 fn every_example_has_a_golden_output_and_checks() {
     for entry in std::fs::read_dir(examples_dir()).unwrap() {
         let path = entry.unwrap().path();
