@@ -305,7 +305,12 @@ impl Binding {
 #[derive(Clone, Debug)]
 struct OptPlan {
     train: usize,
+    /// The constructor; `{LR}` stands for a learning-rate tensor's Python name.
     constructor: String,
+    /// The stored learning-rate tensor, when it is not a constant.
+    lr_tensor: Option<String>,
+    /// The stored global step variable (`minimize(..., global_step=)`).
+    global_step: Option<usize>,
     loss: String,
     vars: Vec<usize>,
     covered: Vec<usize>,
@@ -380,7 +385,7 @@ fn plan_optimizers(gd: &GraphDef, graph: &Graph, unsupported: &mut Vec<Unsupport
     let stored = |id: NodeId| graph.node(id).and_then(|n| by_name.get(n.name.as_str()).copied());
     let mut plans = Vec::new();
     for (t, train) in gd.nodes.iter().enumerate() {
-        if !matches!(train.op, Op::NoOp) {
+        if !matches!(train.op, Op::NoOp | Op::AssignAdd) {
             continue;
         }
         let Some(train_id) = graph.find(&train.name) else { continue };
@@ -402,17 +407,35 @@ fn plan_optimizers(gd: &GraphDef, graph: &Graph, unsupported: &mut Vec<Unsupport
             }
             other => other,
         };
-        let Some(first) = train.control_inputs.iter().filter_map(|c| by_name.get(c.as_str()).copied()).find(|&i| {
-            matches!(
-                gd.nodes[i].op,
-                Op::ApplyGradientDescent | Op::ApplyMomentum { .. } | Op::ApplyAdam { .. } | Op::ApplyRMSProp
-            )
-        }) else {
+        let first = match &m {
+            Ok(m) => m.apply_ops().first().copied().and_then(stored),
+            Err(_) => train.control_inputs.iter().filter_map(|c| by_name.get(c.as_str()).copied()).find(|&i| {
+                matches!(
+                    gd.nodes[i].op,
+                    Op::ApplyGradientDescent | Op::ApplyMomentum { .. } | Op::ApplyAdam { .. } | Op::ApplyRMSProp
+                )
+            }),
+        };
+        let Some(first) = first else {
             continue;
         };
         let first_node = &gd.nodes[first];
         let hp = |k: usize| -> Option<(f64, DType)> { const_scalar(gd, &by_name, first_node.inputs.get(k)?) };
-        let f = |k: usize| hp(k).map(|(x, d)| py_float_for(x, d));
+        // The learning rate may be a tensor (a decaying schedule) rather than a constant.
+        let lr_index = match &first_node.op {
+            Op::ApplyGradientDescent => 1,
+            Op::ApplyMomentum { .. } => 2,
+            Op::ApplyAdam { .. } => 5,
+            _ => 3,
+        };
+        let lr_tensor = first_node
+            .inputs
+            .get(lr_index)
+            .filter(|t| by_name.get(input_base(t)).is_some_and(|&i| !matches!(gd.nodes[i].op, Op::Const { .. })));
+        let f = |k: usize| match lr_tensor {
+            Some(_) if k == lr_index => Some("{LR}".to_string()),
+            _ => hp(k).map(|(x, d)| py_float_for(x, d)),
+        };
         let constructor = match &first_node.op {
             Op::ApplyGradientDescent => f(1).map(|lr| format!("tf.train.GradientDescentOptimizer(learning_rate={lr})")),
             Op::ApplyMomentum { use_nesterov } => f(2).zip(f(4)).map(|(lr, m)| {
@@ -458,7 +481,8 @@ fn plan_optimizers(gd: &GraphDef, graph: &Graph, unsupported: &mut Vec<Unsupport
             unsupported.push(fail("its nodes overlap the variables or the loss".to_string()));
             continue;
         }
-        plans.push(OptPlan { train: t, constructor, loss, vars, covered });
+        let global_step = m.global_step.and_then(|s| stored(s.node));
+        plans.push(OptPlan { train: t, constructor, lr_tensor: lr_tensor.cloned(), global_step, loss, vars, covered });
     }
     plans
 }
@@ -469,7 +493,11 @@ fn plan_units(gd: &GraphDef, graph: &Graph, unsupported: &mut Vec<Unsupported>) 
     let by_name: HashMap<&str, usize> = gd.nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect();
     let mut owner: Vec<Option<usize>> = vec![None; n];
     let mut units: Vec<Unit> = Vec::new();
-    for plan in plan_optimizers(gd, graph, unsupported) {
+    // A train op that increments a global step first: the `NoOp` grouping its updates would
+    // also pass for a plain minimize.
+    let mut plans = plan_optimizers(gd, graph, unsupported);
+    plans.sort_by_key(|p| p.global_step.is_none());
+    for plan in plans {
         if plan.covered.iter().any(|&c| owner[c].is_some()) {
             continue;
         }
@@ -550,6 +578,8 @@ fn plan_units(gd: &GraphDef, graph: &Graph, unsupported: &mut Vec<Unsupported>) 
             Unit::Optimizer(p) => {
                 let mut d: Vec<usize> = p.vars.clone();
                 d.extend(by_name.get(input_base(&p.loss)).copied());
+                d.extend(p.lr_tensor.as_deref().and_then(|t| by_name.get(input_base(t)).copied()));
+                d.extend(p.global_step);
                 (d, p.covered.iter().copied().min().unwrap_or(p.train))
             }
         };
@@ -989,9 +1019,16 @@ impl<'a> Exporter<'a> {
                     "# {}: the gradients of {} and the optimizer's slots and updates",
                     train.name, p.loss
                 ));
+                let constructor = match &p.lr_tensor {
+                    Some(t) => p.constructor.replace("{LR}", &self.graphs[gi].tensor(t)),
+                    None => p.constructor.clone(),
+                };
+                let step = match p.global_step {
+                    Some(s) => format!(", global_step={}", self.graphs[gi].tensor(&gd.nodes[s].name)),
+                    None => String::new(),
+                };
                 let stmt = format!(
-                    "{pv} = {}.minimize({loss}, var_list=[{}], name={})",
-                    p.constructor,
+                    "{pv} = {constructor}.minimize({loss}, var_list=[{}]{step}, name={})",
                     vars.join(", "),
                     py_str(&train.name)
                 );
@@ -1388,7 +1425,12 @@ impl<'a> Exporter<'a> {
             } => {
                 let gi = self.names_graph(session.as_deref(), None);
                 let sess = self.session_expr(session.as_deref());
-                let Some((data, columns)) = self.data.get(dataset).cloned() else {
+                let found = if dataset.is_empty() {
+                    Some((String::new(), Vec::new()))
+                } else {
+                    self.data.get(dataset).cloned()
+                };
+                let Some((data, columns)) = found else {
                     self.unsupported(format!("train loop on '{dataset}'"), "the dataset is missing".to_string());
                     return;
                 };
@@ -1418,9 +1460,13 @@ impl<'a> Exporter<'a> {
                 let log_lines =
                     log.as_ref().map(|l| (l.every, g.tensor(&l.loss), python_format(&l.format), &l.args, &l.format));
                 self.w.open(&format!("for i in range({steps}):"));
-                self.w.line(&format!("start = (i * {batch_size}) % len({data})"));
-                self.w.line(&format!("end = start + {batch_size}"));
-                self.w.line(&format!("{sess}.run({run_expr}, feed_dict={{{}}})", feed_items.join(", ")));
+                if dataset.is_empty() {
+                    self.w.line(&format!("{sess}.run({run_expr})"));
+                } else {
+                    self.w.line(&format!("start = (i * {batch_size}) % len({data})"));
+                    self.w.line(&format!("end = start + {batch_size}"));
+                    self.w.line(&format!("{sess}.run({run_expr}, feed_dict={{{}}})", feed_items.join(", ")));
+                }
                 if let Some((every, loss, (fmt, args), log_args, written)) = log_lines {
                     self.w.open(&format!("if i % {every} == 0:"));
                     if log_args.is_empty() {

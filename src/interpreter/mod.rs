@@ -128,11 +128,16 @@ impl Interpreter<'_> {
                 let s = self.ws.resolve_session(session.as_deref(), "run operation")?;
                 let g = self.ws.sessions.get(s).map(|e| e.graph).ok_or_else(|| Error::internal("session missing"))?;
                 let graph = self.ws.graph(g)?;
-                let ds = self
-                    .project
-                    .dataset(dataset)
-                    .ok_or_else(|| Error::value_error(format!("No dataset named '{dataset}'.")))?;
-                let table = load_table(ds, self.project.base_dir.get())?;
+                let table = if dataset.is_empty() {
+                    // A loop that feeds nothing: one row of no columns.
+                    std::sync::Arc::new(crate::train::data::table::Table { columns: vec![], data: vec![], rows: 1 })
+                } else {
+                    let ds = self
+                        .project
+                        .dataset(dataset)
+                        .ok_or_else(|| Error::value_error(format!("No dataset named '{dataset}'.")))?;
+                    load_table(ds, self.project.base_dir.get())?
+                };
                 let feeds: Vec<(String, Vec<String>)> =
                     feeds.iter().map(|f| (f.tensor.clone(), f.columns.clone())).collect();
                 let spec = resolve_job(&JobRequest {

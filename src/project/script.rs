@@ -171,7 +171,9 @@ pub enum Step {
         /// Session id; the default session if absent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         session: Option<String>,
-        /// The dataset (in the project's `datasets`).
+        /// The dataset (in the project's `datasets`); empty (absent in the file) for a loop that
+        /// feeds nothing (`for i in range(steps): sess.run(train_op)`).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         dataset: String,
         /// Which columns feed which placeholder.
         feeds: Vec<ColumnFeedDef>,

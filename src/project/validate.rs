@@ -54,8 +54,14 @@ pub fn validate_step(step: &Step, project: &Project) -> std::result::Result<(), 
             Ok(())
         }
         Step::AddNode { graph, .. } => graph_ok(graph),
-        Step::TrainLoop { dataset, batch_size, log, .. } => {
-            project.dataset(dataset).ok_or_else(|| format!("no dataset named '{dataset}'"))?;
+        Step::TrainLoop { dataset, feeds, batch_size, log, .. } => {
+            if dataset.is_empty() {
+                if let Some(f) = feeds.first() {
+                    return Err(format!("the train loop feeds '{}' but names no dataset", f.tensor));
+                }
+            } else {
+                project.dataset(dataset).ok_or_else(|| format!("no dataset named '{dataset}'"))?;
+            }
             if *batch_size == 0 {
                 return Err("batch_size must be at least 1".to_string());
             }

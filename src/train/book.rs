@@ -127,3 +127,25 @@ pub fn moving_average() -> Result<(BookProgram, Output, Output)> {
     let init = g.global_variables_initializer()?;
     Ok((BookProgram { graph: g, train, loss: avg, init }, v1, step))
 }
+
+/// Chapter 4.4.1: minimise `y = x ** 2` from `x = 5` with GradientDescent, the learning rate
+/// `tf.train.exponential_decay(0.1, global_step, 1, 0.96, staircase=True)` and
+/// `minimize(y, global_step=global_step)`. Returns the program (its `loss` is the learning
+/// rate), `x`.
+pub fn learning_rate_decay() -> Result<(BookProgram, Output)> {
+    use crate::engine::autodiff::decay::ExponentialDecay;
+    use crate::engine::autodiff::optimizers::{MinimizeOptions, minimize_with};
+    let mut g = Graph::new();
+    let zero = g.constant(Value::filled(DType::Int32, &[], 0.0), Some("Variable/initial_value"))?;
+    let global_step = g.variable(zero, None)?;
+    let decay = ExponentialDecay { learning_rate: 0.1, decay_steps: 1, decay_rate: 0.96, staircase: true };
+    let lr = decay.build(&mut g, global_step)?;
+    let five = g.constant(Value::scalar_f32(5.0), Some("Const"))?;
+    let x = g.variable(five, Some("x"))?;
+    let y = g.unary(crate::engine::graph::elementwise::UnaryOp::Square, x, None)?;
+    let options = MinimizeOptions { learning_rate: Some(lr), global_step: Some(global_step) };
+    let opt = Optimizer::GradientDescent { learning_rate: 0.1 };
+    let train = minimize_with(&mut g, &opt, y, None, &options)?.train_op;
+    let init = g.global_variables_initializer()?;
+    Ok((BookProgram { graph: g, train, loss: lr, init }, x))
+}

@@ -211,6 +211,41 @@ fn moving_average() -> Project {
     )
 }
 
+fn learning_rate_decay() -> Project {
+    let (p, x) = book::learning_rate_decay().unwrap();
+    let lr = p.graph.tensor_name(p.loss);
+    let x = p.graph.tensor_name(x);
+    let script = session_steps(vec![
+        run(&[], &[&name_of(&p, p.init)], false),
+        Step::TrainLoop {
+            session: Some("sess".to_string()),
+            dataset: String::new(),
+            feeds: Vec::new(),
+            train_op: name_of(&p, p.train),
+            fetches: Vec::new(),
+            batch_loss: Some(lr.clone()),
+            steps: 100,
+            batch_size: 1,
+            batching: Default::default(),
+            log: Some(TrainLogDef {
+                every: 10,
+                loss: lr.clone(),
+                format: "After %s iteration(s): x%s is %f, learning rate is %f.".to_string(),
+                args: vec![LogArg::StepPlusOne, LogArg::StepPlusOne, LogArg::Tensor(x), LogArg::Tensor(lr)],
+            }),
+        },
+    ]);
+    project(
+        "4.4.1 A decaying learning rate",
+        "Minimises y = x^2 from x = 5 with GradientDescent whose learning rate is tf.train.exponential_decay(0.1, global_step, 1, 0.96, staircase=True); minimize(y, global_step=global_step) increments the step after each update. Every 10 steps it prints x and the learning rate.",
+        &[
+            "exponential_decay is stored as the ops TF builds under ExponentialDecay/ (Cast, RealDiv, Floor, Pow, Mul); the train op GradientDescent is the AssignAdd of the step, run after GradientDescent/update groups the updates.",
+        ],
+        &p,
+        script,
+    )
+}
+
 fn check(stem: &str, project: Project) {
     let path = root().join(format!("assets/examples/{stem}.json"));
     let text = project.to_json_string() + "\n";
@@ -253,4 +288,9 @@ fn l2_regularization_4_4_2_matches_tf_until_the_matmul_orders_drift() {
 #[test]
 fn moving_average_4_4_3() {
     check("4_4_3_moving_average", moving_average());
+}
+
+#[test]
+fn learning_rate_decay_4_4_1() {
+    check("4_4_1_learning_rate_decay", learning_rate_decay());
 }

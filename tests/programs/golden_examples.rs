@@ -79,6 +79,11 @@ fn moving_average_4_4_3() {
 }
 
 #[test]
+fn learning_rate_decay_4_4_1() {
+    check("4_4_1_learning_rate_decay");
+}
+
+#[test]
 fn every_example_has_a_golden_output_and_checks() {
     for entry in std::fs::read_dir(examples_dir()).unwrap() {
         let path = entry.unwrap().path();
