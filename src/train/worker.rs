@@ -59,6 +59,9 @@ pub struct Progress {
     /// Step-driven weight snapshots since the last update (only for jobs started with
     /// [`JobExtras::weights_every`]): `(step, values)`, decimated when there are many.
     pub weight_history: Vec<(u64, Vec<(String, Value)>)>,
+    /// `(step, learning rate)` at each evaluation since the last update (only for jobs started
+    /// with [`JobExtras::learning_rate`]).
+    pub learning_rates: Vec<(u64, f64)>,
 }
 
 /// A decision-boundary request: `output` evaluated on a `resolution × resolution` grid fed to
@@ -116,6 +119,9 @@ pub struct JobExtras {
     /// Also snapshot the watched variables after every this many steps, into
     /// [`Progress::weight_history`] (deterministic histories; 0 = off).
     pub weights_every: u64,
+    /// A decaying learning rate, evaluated at each evaluation into
+    /// [`Progress::learning_rates`].
+    pub learning_rate: Option<Output>,
 }
 
 impl std::fmt::Debug for JobExtras {
@@ -124,6 +130,7 @@ impl std::fmt::Debug for JobExtras {
             .field("boundary", &self.boundary)
             .field("waker", &self.waker.is_some())
             .field("weights_every", &self.weights_every)
+            .field("learning_rate", &self.learning_rate)
             .finish()
     }
 }
@@ -456,6 +463,10 @@ fn run_loop(
             .collect::<Result<Vec<_>>>()?,
         None => Vec::new(),
     };
+    let lr_plan = match extras.learning_rate {
+        Some(lr) => Some(session.prepare(g, &[lr], &fed, &[])?.0),
+        None => None,
+    };
     let watch_names: Vec<String> = spec.watch.iter().map(|w| g.tensor_name(*w)).collect();
     let watch_plan = if spec.watch.is_empty() { None } else { Some(session.prepare(g, &spec.watch, &[], &[])?.0) };
     let boundary = match &extras.boundary {
@@ -658,6 +669,11 @@ fn run_loop(
                 return Err(nan_error("The loss on all data", i, loss));
             }
             pending.evals.push((i, loss));
+            if let Some(p) = lr_plan {
+                session.run_prepared(g, p, all)?;
+                let lr = session.fetched(p, 0, all).and_then(Value::first_f64).unwrap_or(f64::NAN);
+                pending.learning_rates.push((i, lr));
+            }
             if let Some(fmt) = &e.format {
                 if e.args.is_empty() {
                     pending.logs.push(format_log(fmt, i, loss));

@@ -303,6 +303,8 @@ pub struct TrainRun {
     pub batch_loss: Series,
     /// Full-data evaluations (few: kept exactly, decimated past the series' capacity).
     pub eval_loss: Series,
+    /// The learning rate at each evaluation, when it is a tensor (a decaying schedule).
+    pub learning_rate: Series,
     /// The log lines of the evaluations, by step.
     pub eval_logs: Vec<(u64, f64, String)>,
     /// The watched variables.

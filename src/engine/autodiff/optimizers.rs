@@ -316,6 +316,21 @@ pub fn recover_minimized(g: &Graph, train_op: NodeId) -> std::result::Result<Min
     Ok(Minimized { train_op, optimizer, loss, variables, non_slots, extra_updates, global_step })
 }
 
+/// The learning rate of `m` when it is a tensor rather than a constant (a decaying schedule such
+/// as `tf.train.exponential_decay`): the first apply op's learning-rate input.
+pub fn learning_rate_tensor(g: &Graph, m: &Minimized) -> Option<Output> {
+    let apply = g.node(*m.apply_ops().first()?)?;
+    let k = match apply.op {
+        Op::ApplyGradientDescent => 1,
+        Op::ApplyMomentum { .. } => 2,
+        Op::ApplyAdam { .. } => 5,
+        Op::ApplyRMSProp => 3,
+        _ => return None,
+    };
+    let lr = *apply.inputs.get(k)?;
+    g.node(lr.node).filter(|n| !matches!(n.op, Op::Const { .. })).map(|_| lr)
+}
+
 /// The `OnesLike` that seeds the gradients of `m` (its input is the loss).
 pub fn gradient_seed(g: &Graph, m: &Minimized) -> Option<NodeId> {
     let grad0 = m.variables.first()?.gradient.node;
