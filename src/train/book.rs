@@ -138,7 +138,13 @@ pub fn learning_rate_decay() -> Result<(BookProgram, Output)> {
     let mut g = Graph::new();
     let zero = g.constant(Value::filled(DType::Int32, &[], 0.0), Some("Variable/initial_value"))?;
     let global_step = g.variable(zero, None)?;
-    let decay = ExponentialDecay { learning_rate: 0.1, decay_steps: 1, decay_rate: 0.96, staircase: true };
+    let decay = ExponentialDecay {
+        learning_rate: 0.1,
+        decay_steps: 1.0,
+        integer_steps: true,
+        decay_rate: 0.96,
+        staircase: true,
+    };
     let lr = decay.build(&mut g, global_step)?;
     let five = g.constant(Value::scalar_f32(5.0), Some("Const"))?;
     let x = g.variable(five, Some("x"))?;

@@ -697,7 +697,8 @@ mod tests {
         let step = g.variable(zero, Some("step")).unwrap();
         let decay = crate::engine::autodiff::decay::ExponentialDecay {
             learning_rate: 0.1,
-            decay_steps: 1,
+            decay_steps: 1.0,
+            integer_steps: true,
             decay_rate: 0.96,
             staircase: true,
         };
