@@ -284,10 +284,47 @@ pub fn sparse_softmax_cross_entropy_with_logits(
         )));
     }
     match features {
-        Value::F32(x) => sparse_xent_typed(x, &labels, loss, backprop),
+        Value::F32(x) => {
+            sparse_xent_typed(x, &labels, loss, backprop)?;
+            // TF's backprop takes `exp` of the whole shifted tensor at once (Eigen's packets over
+            // the flat buffer, then the tail), then `/ sum - (j == label)` per element.
+            sparse_xent_backprop_f32(x, &labels, backprop)
+        }
         Value::F64(x) => sparse_xent_typed(x, &labels, loss, backprop),
         other => Err(no_kernel(OP, other.dtype())),
     }
+}
+
+/// Recomputes `backprop` as TF's float32 kernel does (see
+/// [`sparse_softmax_cross_entropy_with_logits`]); the sums are the loss pass's.
+fn sparse_xent_backprop_f32(x: &ArrayD<f32>, labels: &[i64], backprop: &mut Value) -> Result<()> {
+    use crate::engine::math::eigen as em;
+    let (batch, classes) = (x.shape()[0], x.shape()[1]);
+    if classes == 0 {
+        return Ok(());
+    }
+    let xc = x.as_standard_layout();
+    let xs = slice_of(&xc)?;
+    let bp = out_buf::<f32>(backprop, &[batch, classes])?;
+    let mut sums = Vec::with_capacity(batch);
+    for (br, xr) in bp.chunks_exact_mut(classes).zip(xs.chunks_exact(classes)) {
+        let m = xr.iter().fold(f32::NEG_INFINITY, |acc, &v| max_nan(acc, v));
+        for (b, &v) in br.iter_mut().zip(xr) {
+            *b = v - m;
+        }
+        let mut e = br.to_vec();
+        em::exp_f32(br, &mut e);
+        sums.push(f32::sum_slice(&e));
+    }
+    let shifted = bp.to_vec();
+    em::exp_f32(&shifted, bp);
+    for ((br, &s), &label) in bp.chunks_exact_mut(classes).zip(&sums).zip(labels) {
+        for (j, b) in br.iter_mut().enumerate() {
+            let e = *b / s;
+            *b = if j as i64 == label { e - 1.0 } else { e };
+        }
+    }
+    Ok(())
 }
 
 fn sparse_xent_typed<T: Float>(x: &ArrayD<T>, labels: &[i64], loss: &mut Value, backprop: &mut Value) -> Result<()> {
