@@ -764,6 +764,13 @@ impl Graph {
         self.variables.iter().filter(|(v, _)| self.collections.is_trainable(v.0)).map(|(v, _)| v.out()).collect()
     }
 
+    /// `tf.group(*ops, name=...)` (`group_deps` by default), which is also
+    /// `with tf.control_dependencies(ops): tf.no_op(name=...)`: a `NoOp` that runs `ops` first.
+    pub fn group(&mut self, ops: &[NodeId], name: Option<&str>) -> Result<NodeId> {
+        let spec = NodeSpec { op: Op::NoOp, inputs: vec![], control_inputs: ops.to_vec(), device: None };
+        self.add(Some(name.unwrap_or("group_deps")), spec)
+    }
+
     /// `tf.global_variables_initializer()`: a NoOp `init` with every variable's initializer as a
     /// control input.
     pub fn global_variables_initializer(&mut self) -> Result<NodeId> {
@@ -891,6 +898,21 @@ mod tests {
         assert!(g.tensor("a").is_ok());
         assert!(g.tensor("a:1").is_err());
         assert!(g.tensor("zz:0").unwrap_err().message.contains("does not exist"));
+    }
+
+    #[test]
+    fn group_runs_its_ops_first() {
+        let mut g = Graph::new();
+        let a = g.constant(Value::scalar_f32(1.0), Some("a")).unwrap();
+        let v = g.variable(a, Some("v")).unwrap();
+        let init = g.initializer_of(v.node).unwrap();
+        let grp = g.group(&[init], None).unwrap();
+        let train = g.group(&[grp], Some("train")).unwrap();
+        assert_eq!(g.node(grp).unwrap().name, "group_deps");
+        assert_eq!(g.node(train).unwrap().control_inputs, vec![grp]);
+        let mut s = crate::engine::runtime::session::Session::new(&g, Default::default());
+        s.run(&g, &[], &[], &[train]).unwrap();
+        assert_eq!(s.run(&g, &[v], &[], &[]).unwrap().values[0].first_f64(), Some(1.0));
     }
 
     #[test]
