@@ -112,7 +112,7 @@ pub fn seed_program(config: ConfigProto) -> Result<BenchResult> {
         batch_size: 8,
         batching: Batching::Cyclic,
         steps: 5000,
-        eval: Some(EvalSpec { every: 1000, loss, format: None }),
+        eval: Some(EvalSpec { every: 1000, loss, format: None, args: Vec::new() }),
         watch: vec![],
     };
     let secs = run_job(spec, s)?;

@@ -206,6 +206,27 @@ impl Value {
         }
     }
 
+    /// Python's `repr` of what `sess.run` returns for this value, as a list of fetches prints it
+    /// with numpy 2: a scalar is `np.float32(4.5)`, `np.int32(3)`, `np.True_`. Arrays (whose
+    /// repr is `array([...], dtype=...)`) are not supported yet: an Unimplemented error.
+    pub fn to_numpy_repr(&self) -> Result<String> {
+        if !self.shape().is_empty() {
+            return Err(Error::unimplemented(format!(
+                "printing a list that holds a tensor of shape {} (its repr is array([...]))",
+                crate::engine::kernels::py_shape(self.shape())
+            )));
+        }
+        Ok(match self {
+            Value::F32(a) => format!("np.float32({})", numpy::scalar_f32(a.iter().copied().next().unwrap_or(0.0))),
+            Value::F64(a) => format!("np.float64({})", numpy::scalar_f64(a.iter().copied().next().unwrap_or(0.0))),
+            Value::I32(a) => format!("np.int32({})", a.iter().copied().next().unwrap_or(0)),
+            Value::I64(a) => format!("np.int64({})", a.iter().copied().next().unwrap_or(0)),
+            Value::Bool(a) => {
+                if a.iter().copied().next().unwrap_or(false) { "np.True_" } else { "np.False_" }.to_string()
+            }
+        })
+    }
+
     /// Builds a value from nested JSON lists. The dtype is `dtype` if given, else inferred as TF
     /// does for Python literals: any float makes float32, all ints make int32, bools make bool.
     pub fn from_json(json: &Json, dtype: Option<DType>) -> Result<Value> {

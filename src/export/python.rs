@@ -40,6 +40,7 @@ use crate::export::{Export, ExportError, ExportOptions, Unsupported};
 use crate::project::lower::lower_strict;
 use crate::project::script::{FeedDef, PrintArg, SaverVars, Step};
 use crate::project::{GraphDef, NodeDef, Project};
+use crate::train::LogArg;
 use crate::train::data::dataset::{DatasetSource, LabelRule};
 use serde_json::Value as Json;
 use std::collections::{HashMap, HashSet};
@@ -313,7 +314,12 @@ impl Binding {
 #[derive(Clone, Debug)]
 struct OptPlan {
     train: usize,
+    /// The constructor; `{LR}` stands for a learning-rate tensor's Python name.
     constructor: String,
+    /// The stored learning-rate tensor, when it is not a constant.
+    lr_tensor: Option<String>,
+    /// The stored global step variable (`minimize(..., global_step=)`).
+    global_step: Option<usize>,
     loss: String,
     vars: Vec<usize>,
     covered: Vec<usize>,
@@ -410,7 +416,7 @@ fn plan_optimizers(gd: &GraphDef, graph: &Graph, unsupported: &mut Vec<Unsupport
     let stored = |id: NodeId| graph.node(id).and_then(|n| by_name.get(n.name.as_str()).copied());
     let mut plans = Vec::new();
     for (t, train) in gd.nodes.iter().enumerate() {
-        if !matches!(train.op, Op::NoOp) {
+        if !matches!(train.op, Op::NoOp | Op::AssignAdd) {
             continue;
         }
         let Some(train_id) = graph.find(&train.name) else { continue };
@@ -432,17 +438,35 @@ fn plan_optimizers(gd: &GraphDef, graph: &Graph, unsupported: &mut Vec<Unsupport
             }
             other => other,
         };
-        let Some(first) = train.control_inputs.iter().filter_map(|c| by_name.get(c.as_str()).copied()).find(|&i| {
-            matches!(
-                gd.nodes[i].op,
-                Op::ApplyGradientDescent | Op::ApplyMomentum { .. } | Op::ApplyAdam { .. } | Op::ApplyRMSProp
-            )
-        }) else {
+        let first = match &m {
+            Ok(m) => m.apply_ops().first().copied().and_then(stored),
+            Err(_) => train.control_inputs.iter().filter_map(|c| by_name.get(c.as_str()).copied()).find(|&i| {
+                matches!(
+                    gd.nodes[i].op,
+                    Op::ApplyGradientDescent | Op::ApplyMomentum { .. } | Op::ApplyAdam { .. } | Op::ApplyRMSProp
+                )
+            }),
+        };
+        let Some(first) = first else {
             continue;
         };
         let first_node = &gd.nodes[first];
         let hp = |k: usize| -> Option<(f64, DType)> { const_scalar(gd, &by_name, first_node.inputs.get(k)?) };
-        let f = |k: usize| hp(k).map(|(x, d)| py_float_for(x, d));
+        // The learning rate may be a tensor (a decaying schedule) rather than a constant.
+        let lr_index = match &first_node.op {
+            Op::ApplyGradientDescent => 1,
+            Op::ApplyMomentum { .. } => 2,
+            Op::ApplyAdam { .. } => 5,
+            _ => 3,
+        };
+        let lr_tensor = first_node
+            .inputs
+            .get(lr_index)
+            .filter(|t| by_name.get(input_base(t)).is_some_and(|&i| !matches!(gd.nodes[i].op, Op::Const { .. })));
+        let f = |k: usize| match lr_tensor {
+            Some(_) if k == lr_index => Some("{LR}".to_string()),
+            _ => hp(k).map(|(x, d)| py_float_for(x, d)),
+        };
         let constructor = match &first_node.op {
             Op::ApplyGradientDescent => f(1).map(|lr| format!("tf.train.GradientDescentOptimizer(learning_rate={lr})")),
             Op::ApplyMomentum { use_nesterov } => f(2).zip(f(4)).map(|(lr, m)| {
@@ -488,7 +512,8 @@ fn plan_optimizers(gd: &GraphDef, graph: &Graph, unsupported: &mut Vec<Unsupport
             unsupported.push(fail("its nodes overlap the variables or the loss".to_string()));
             continue;
         }
-        plans.push(OptPlan { train: t, constructor, loss, vars, covered });
+        let global_step = m.global_step.and_then(|s| stored(s.node));
+        plans.push(OptPlan { train: t, constructor, lr_tensor: lr_tensor.cloned(), global_step, loss, vars, covered });
     }
     plans
 }
@@ -499,7 +524,11 @@ fn plan_units(gd: &GraphDef, graph: &Graph, unsupported: &mut Vec<Unsupported>) 
     let by_name: HashMap<&str, usize> = gd.nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect();
     let mut owner: Vec<Option<usize>> = vec![None; n];
     let mut units: Vec<Unit> = Vec::new();
-    for plan in plan_optimizers(gd, graph, unsupported) {
+    // A train op that increments a global step first: the `NoOp` grouping its updates would
+    // also pass for a plain minimize.
+    let mut plans = plan_optimizers(gd, graph, unsupported);
+    plans.sort_by_key(|p| p.global_step.is_none());
+    for plan in plans {
         if plan.covered.iter().any(|&c| owner[c].is_some()) {
             continue;
         }
@@ -580,6 +609,8 @@ fn plan_units(gd: &GraphDef, graph: &Graph, unsupported: &mut Vec<Unsupported>) 
             Unit::Optimizer(p) => {
                 let mut d: Vec<usize> = p.vars.clone();
                 d.extend(by_name.get(input_base(&p.loss)).copied());
+                d.extend(p.lr_tensor.as_deref().and_then(|t| by_name.get(input_base(t)).copied()));
+                d.extend(p.global_step);
                 (d, p.covered.iter().copied().min().unwrap_or(p.train))
             }
         };
@@ -855,12 +886,25 @@ impl<'a> Exporter<'a> {
                     columns.push("y".to_string());
                     let x = self.names.alloc(&format!("{}_X", ds.name));
                     self.w.line(&format!("# dataset {}: columns {}", py_str(&ds.name), columns.join(", ")));
-                    self.w.line(&format!("{x} = np.random.RandomState({seed}).rand({rows}, {features})"));
-                    let LabelRule::SumLessThan { threshold } = label;
                     // Python's sum adds left to right from 0, as flowbench does.
+                    let label_expr = match label {
+                        LabelRule::SumLessThan { threshold } => format!("float(sum(row) < {})", py_f64(*threshold)),
+                        LabelRule::SquaresLessThan { threshold } => {
+                            format!("float(sum(v ** 2 for v in row) < {})", py_f64(*threshold))
+                        }
+                        LabelRule::SumPlusNoise { divisor, offset } => {
+                            format!("sum(row) + {x}_rdm.rand() / {} - {}", py_f64(*divisor), py_f64(*offset))
+                        }
+                    };
+                    if matches!(label, LabelRule::SumPlusNoise { .. }) {
+                        // The noise comes from the same RandomState, after the features.
+                        self.w.line(&format!("{x}_rdm = np.random.RandomState({seed})"));
+                        self.w.line(&format!("{x} = {x}_rdm.rand({rows}, {features})"));
+                    } else {
+                        self.w.line(&format!("{x} = np.random.RandomState({seed}).rand({rows}, {features})"));
+                    }
                     self.w.line(&format!(
-                        "{var} = np.array([list(row) + [float(sum(row) < {})] for row in {x}]).reshape({rows}, {})",
-                        py_f64(*threshold),
+                        "{var} = np.array([list(row) + [{label_expr}] for row in {x}]).reshape({rows}, {})",
                         features + 1
                     ));
                     self.data.insert(ds.name.clone(), (var, columns));
@@ -1151,9 +1195,16 @@ impl<'a> Exporter<'a> {
                     "# {}: the gradients of {} and the optimizer's slots and updates",
                     train.name, p.loss
                 ));
+                let constructor = match &p.lr_tensor {
+                    Some(t) => p.constructor.replace("{LR}", &self.graphs[gi].tensor(t)),
+                    None => p.constructor.clone(),
+                };
+                let step = match p.global_step {
+                    Some(s) => format!(", global_step={}", self.graphs[gi].tensor(&gd.nodes[s].name)),
+                    None => String::new(),
+                };
                 let stmt = format!(
-                    "{pv} = {}.minimize({loss}, var_list=[{}], name={})",
-                    p.constructor,
+                    "{pv} = {constructor}.minimize({loss}, var_list=[{}]{step}, name={})",
                     vars.join(", "),
                     py_str(&train.name)
                 );
@@ -1220,6 +1271,23 @@ impl<'a> Exporter<'a> {
             }
             Op::Variable { .. } => Err("a variable without an initializer Assign has no tf.Variable form".to_string()),
             Op::Assign { .. } => call2("tf.assign"),
+            Op::AssignAdd => call2("tf.assign_add"),
+            Op::AssignSub => call2("tf.assign_sub"),
+            Op::Select => Ok((format!("tf.where({}, {}, {}, name={nm})", arg(0)?, arg(1)?, arg(2)?), 1)),
+            Op::L2Loss => call1("tf.nn.l2_loss"),
+            Op::AddN { .. } => Ok((format!("tf.add_n([{}], name={nm})", ins.join(", ")), 1)),
+            Op::ArgMax { axis, output_type } => {
+                let ot = if *output_type == DType::Int64 { String::new() } else { format!(", output_type={}", py_dtype(*output_type)) };
+                Ok((format!("tf.argmax({}, {axis}{ot}, name={nm})", arg(0)?), 1))
+            }
+            Op::SparseSoftmaxCrossEntropyWithLogits => Ok((
+                format!(
+                    "tf.raw_ops.SparseSoftmaxCrossEntropyWithLogits(features={}, labels={}, name={nm})",
+                    arg(0)?,
+                    arg(1)?
+                ),
+                2,
+            )),
             Op::Identity => call1("tf.identity"),
             Op::NoOp => Ok((format!("tf.no_op(name={nm})"), 0)),
             Op::Binary { kind } => {
@@ -1310,7 +1378,7 @@ impl<'a> Exporter<'a> {
                     let [(n0, i0), (n1, i1)] = k.facts().tf_args;
                     Ok((format!("tf.raw_ops.{}({n0}={}, {n1}={}, name={nm})", k.tf_name(), arg(i0)?, arg(i1)?), 1))
                 }
-                UnaryGrad::Built(_) => Err("flowbench's gradient op has no TF op".to_string()),
+                UnaryGrad::Built(_) | UnaryGrad::None => Err("flowbench's gradient op has no TF op".to_string()),
             },
             Op::ExpandDims { axis } => Ok((format!("tf.expand_dims({}, {axis}, name={nm})", arg(0)?), 1)),
             Op::OnesLike => call1("tf.ones_like"),
@@ -1533,7 +1601,12 @@ impl<'a> Exporter<'a> {
             } => {
                 let gi = self.names_graph(session.as_deref(), None);
                 let sess = self.session_expr(session.as_deref());
-                let Some((data, columns)) = self.data.get(dataset).cloned() else {
+                let found = if dataset.is_empty() {
+                    Some((String::new(), Vec::new()))
+                } else {
+                    self.data.get(dataset).cloned()
+                };
+                let Some((data, columns)) = found else {
                     self.unsupported(format!("train loop on '{dataset}'"), "the dataset is missing".to_string());
                     return;
                 };
@@ -1588,24 +1661,49 @@ impl<'a> Exporter<'a> {
                 let mut run: Vec<String> = vec![g.op(train_op)];
                 run.extend(fetches.iter().map(|f| g.tensor(f)));
                 let run_expr = if run.len() == 1 { run[0].clone() } else { format!("[{}]", run.join(", ")) };
-                let log_lines = log.as_ref().map(|l| (l.every, g.tensor(&l.loss), python_format(&l.format)));
+                let log_lines =
+                    log.as_ref().map(|l| (l.every, g.tensor(&l.loss), python_format(&l.format), &l.args, &l.format));
                 self.w.open(&format!("for i in range({steps}):"));
-                match next_batch {
-                    Some((_, shuffle)) => {
-                        let sh = if shuffle { "" } else { ", shuffle=False" };
-                        self.w.line(&format!("batch = {batches}.next_batch({batch_size}{sh})"));
+                if dataset.is_empty() {
+                    self.w.line(&format!("{sess}.run({run_expr})"));
+                } else {
+                    match next_batch {
+                        Some((_, shuffle)) => {
+                            let sh = if shuffle { "" } else { ", shuffle=False" };
+                            self.w.line(&format!("batch = {batches}.next_batch({batch_size}{sh})"));
+                        }
+                        None => {
+                            let rows =
+                                if images { format!("{data}.train.num_examples") } else { format!("len({data})") };
+                            self.w.line(&format!("start = (i * {batch_size}) % {rows}"));
+                            self.w.line(&format!("end = start + {batch_size}"));
+                        }
                     }
-                    None => {
-                        let rows = if images { format!("{data}.train.num_examples") } else { format!("len({data})") };
-                        self.w.line(&format!("start = (i * {batch_size}) % {rows}"));
-                        self.w.line(&format!("end = start + {batch_size}"));
-                    }
+                    self.w.line(&format!("{sess}.run({run_expr}, feed_dict={{{}}})", feed_items.join(", ")));
                 }
-                self.w.line(&format!("{sess}.run({run_expr}, feed_dict={{{}}})", feed_items.join(", ")));
-                if let Some((every, loss, (fmt, args))) = log_lines {
+                if let Some((every, loss, (fmt, args), log_args, written)) = log_lines {
                     self.w.open(&format!("if i % {every} == 0:"));
-                    self.w.line(&format!("loss_value = {sess}.run({loss}, feed_dict={{{}}})", full_items.join(", ")));
-                    self.w.line(&format!("print({} % ({}))", py_str(&fmt), args));
+                    if log_args.is_empty() {
+                        self.w
+                            .line(&format!("loss_value = {sess}.run({loss}, feed_dict={{{}}})", full_items.join(", ")));
+                        self.w.line(&format!("print({} % ({}))", py_str(&fmt), args));
+                    } else {
+                        let feed = if full_items.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", feed_dict={{{}}}", full_items.join(", "))
+                        };
+                        let values: Vec<String> = log_args
+                            .iter()
+                            .map(|a| match a {
+                                LogArg::Step => "i".to_string(),
+                                LogArg::StepPlusOne => "i + 1".to_string(),
+                                LogArg::Tensor(t) => format!("{sess}.run({}{feed})", self.graphs[gi].tensor(t)),
+                            })
+                            .collect();
+                        // With explicit values the format is written as the project holds it.
+                        self.w.line(&format!("print({} % ({}))", py_str(written), values.join(", ")));
+                    }
                     self.w.close();
                 }
                 self.w.close();
@@ -1678,6 +1776,13 @@ impl<'a> Exporter<'a> {
                     "{}.graph is tf.get_default_graph()",
                     self.graphs[self.graph_index(graph.as_deref())].tensor(tensor)
                 )
+            }
+            PrintArg::RunList { fetches, session, feeds } => {
+                let gi = self.names_graph(session.as_deref(), None);
+                let ts: Vec<String> = fetches.iter().map(|t| self.graphs[gi].tensor(t)).collect();
+                let fd =
+                    if feeds.is_empty() { String::new() } else { format!(", feed_dict={}", self.feed_dict(gi, feeds)) };
+                format!("{}.run([{}]{fd})", self.session_expr(session.as_deref()), ts.join(", "))
             }
             PrintArg::Eval { tensor, graph, session, feeds } => match (session, graph) {
                 (Some(sid), None) => {

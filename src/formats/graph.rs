@@ -153,6 +153,38 @@ impl Builder<'_> {
                 a.insert("validate_shape".into(), b(true));
             }
             Op::NoOp => {}
+            Op::AssignAdd | Op::AssignSub => {
+                a.insert("T".into(), ty(t));
+                a.insert("use_locking".into(), b(false));
+            }
+            Op::Select => {
+                a.insert("T".into(), ty(self.in_dtype(n, 1)));
+            }
+            Op::L2Loss => {
+                a.insert("T".into(), ty(t));
+            }
+            Op::AddN { n: count } => {
+                a.insert("T".into(), ty(t));
+                a.insert("N".into(), attr(AttrKind::I(*count as i64)));
+            }
+            Op::ArgMax { axis, output_type } => {
+                let cname = format!("{}/dimension", n.name);
+                self.nodes.push(int32_const(cname.clone(), vec![*axis as i32], &n.device));
+                // A scalar `dimension`, as tf.argmax makes it.
+                if let Some(c) = self.nodes.last_mut()
+                    && let Some(AttrValue { value: Some(AttrKind::Tensor(tp)) }) = c.attr.get_mut("value")
+                {
+                    tp.tensor_shape = Some(TensorShapeProto::default());
+                }
+                inputs.push(cname);
+                a.insert("T".into(), ty(t));
+                a.insert("Tidx".into(), ty(DType::Int32));
+                a.insert("output_type".into(), ty(*output_type));
+            }
+            Op::SparseSoftmaxCrossEntropyWithLogits => {
+                a.insert("T".into(), ty(t));
+                a.insert("Tlabels".into(), ty(self.in_dtype(n, 1)));
+            }
             Op::Identity
             | Op::Binary { .. }
             | Op::Unary { .. }
@@ -234,6 +266,7 @@ impl Builder<'_> {
                     a.insert("T".into(), ty(t));
                 }
                 UnaryGrad::Built(_) => return self.unsupported_node(n, "flowbench's own gradient helper"),
+                UnaryGrad::None => return self.unsupported_node(n, "the op has no gradient"),
             },
             Op::ApplyGradientDescent | Op::ApplyRMSProp => {
                 a.insert("T".into(), ty(t));

@@ -142,11 +142,20 @@ impl Interpreter<'_> {
                 let s = self.ws.resolve_session(session.as_deref(), "run operation")?;
                 let g = self.ws.sessions.get(s).map(|e| e.graph).ok_or_else(|| Error::internal("session missing"))?;
                 let graph = self.ws.graph(g)?;
-                let ds = self
-                    .project
-                    .dataset(dataset)
-                    .ok_or_else(|| Error::value_error(format!("No dataset named '{dataset}'.")))?;
-                let data = load_data(ds, self.project.base_dir.get(), log.as_ref().and_then(|l| l.split))?;
+                let data = if dataset.is_empty() {
+                    // A loop that feeds nothing: one row of no columns.
+                    crate::train::TrainData::Table(std::sync::Arc::new(crate::train::data::table::Table {
+                        columns: vec![],
+                        data: vec![],
+                        rows: 1,
+                    }))
+                } else {
+                    let ds = self
+                        .project
+                        .dataset(dataset)
+                        .ok_or_else(|| Error::value_error(format!("No dataset named '{dataset}'.")))?;
+                    load_data(ds, self.project.base_dir.get(), log.as_ref().and_then(|l| l.split))?
+                };
                 let feeds: Vec<(String, Vec<String>)> =
                     feeds.iter().map(|f| (f.tensor.clone(), f.columns.clone())).collect();
                 let mut events = match &self.ws.logdir {
@@ -169,6 +178,7 @@ impl Interpreter<'_> {
                         every: l.every,
                         loss: &l.loss,
                         format: Some(l.format.clone()),
+                        args: &l.args,
                     }),
                     watch: &watch,
                 })
@@ -293,6 +303,16 @@ impl Interpreter<'_> {
                 let g = self.graph_idx(graph)?;
                 self.ws.tensor(g, tensor)?;
                 if g == self.ws.default_graph { "True".to_string() } else { "False".to_string() }
+            }
+            PrintArg::RunList { fetches, session, feeds } => {
+                let feeds = feeds_of(feeds)?;
+                let s = self.ws.resolve_session(session.as_deref(), "run operation")?;
+                let result = self.ws.run(s, None, fetches, &feeds, &[])?;
+                for p in &result.placement_log {
+                    out(ScriptOutput::Placement(p.log_line()));
+                }
+                let reprs = result.values.iter().map(Value::to_numpy_repr).collect::<Result<Vec<_>>>()?;
+                format!("[{}]", reprs.join(", "))
             }
             PrintArg::Eval { tensor, graph, session, feeds } => {
                 let feeds = feeds_of(feeds)?;

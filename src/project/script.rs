@@ -38,6 +38,10 @@ pub struct TrainLogDef {
     /// `train` when absent). Tables are always evaluated on all their rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub split: Option<crate::train::data::idx::Split>,
+    /// The format's values when not `(step, loss)`: `"step"`, `"step_plus_one"` or
+    /// `{"tensor": "Mean:0"}` (evaluated on all rows, each in its own run).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<crate::train::LogArg<String>>,
 }
 
 /// Which variables a `tf.train.Saver` covers.
@@ -100,6 +104,18 @@ pub enum PrintArg {
     ListDir {
         /// The folder; `$TMP` stands for the folder the program made with `tempfile.mkdtemp()`.
         path: String,
+    },
+    /// `sess.run([a, b, ...])` printed as Python prints the list: each value's repr, numpy 2's
+    /// `np.float32(4.5)` for a scalar (`print(sess.run([v1, ema.average(v1)]))`).
+    RunList {
+        /// Tensor names.
+        fetches: Vec<String>,
+        /// Session id; the default session if absent (names resolve in its graph).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<String>,
+        /// Feeds.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        feeds: Vec<FeedDef>,
     },
     /// `tensor.graph is tf.get_default_graph()`: prints `True` or `False`.
     IsDefaultGraph {
@@ -192,7 +208,9 @@ pub enum Step {
         /// Session id; the default session if absent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         session: Option<String>,
-        /// The dataset (in the project's `datasets`).
+        /// The dataset (in the project's `datasets`); empty (absent in the file) for a loop that
+        /// feeds nothing (`for i in range(steps): sess.run(train_op)`).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         dataset: String,
         /// Which columns feed which placeholder.
         feeds: Vec<ColumnFeedDef>,

@@ -96,22 +96,31 @@ pub fn validate_step(step: &Step, project: &Project) -> std::result::Result<(), 
         }
         Step::AddNode { graph, .. } => graph_ok(graph),
         Step::TrainLoop { dataset, batch_size, log, feeds, .. } => {
-            let ds = project.dataset(dataset).ok_or_else(|| format!("no dataset named '{dataset}'"))?;
-            let images = matches!(ds.source, DatasetSource::Idx { .. });
-            if images {
-                for (k, f) in feeds.iter().enumerate() {
-                    if !matches!(f.columns.as_slice(), [c] if Field::by_name(c).is_some()) {
-                        return Err(format!(
-                            "feeds[{k}].columns: dataset '{dataset}' holds IDX images: a placeholder is fed one field, \
-                             [\"images\"] or [\"labels\"] (got [{}])",
-                            f.columns.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
-                        ));
-                    }
+            if dataset.is_empty() {
+                if let Some(f) = feeds.first() {
+                    return Err(format!("the train loop feeds '{}' but names no dataset", f.tensor));
                 }
-            } else if log.as_ref().is_some_and(|l| l.split.is_some()) {
-                return Err(format!(
-                    "log.split: dataset '{dataset}' is a table (evaluated on all its rows); split is for IDX datasets"
-                ));
+                if log.as_ref().is_some_and(|l| l.split.is_some()) {
+                    return Err("log.split: the train loop names no dataset".to_string());
+                }
+            } else {
+                let ds = project.dataset(dataset).ok_or_else(|| format!("no dataset named '{dataset}'"))?;
+                let images = matches!(ds.source, DatasetSource::Idx { .. });
+                if images {
+                    for (k, f) in feeds.iter().enumerate() {
+                        if !matches!(f.columns.as_slice(), [c] if Field::by_name(c).is_some()) {
+                            return Err(format!(
+                                "feeds[{k}].columns: dataset '{dataset}' holds IDX images: a placeholder is fed one field, \
+                                 [\"images\"] or [\"labels\"] (got [{}])",
+                                f.columns.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
+                            ));
+                        }
+                    }
+                } else if log.as_ref().is_some_and(|l| l.split.is_some()) {
+                    return Err(format!(
+                        "log.split: dataset '{dataset}' is a table (evaluated on all its rows); split is for IDX datasets"
+                    ));
+                }
             }
             if *batch_size == 0 {
                 return Err("batch_size must be at least 1".to_string());
@@ -129,7 +138,7 @@ pub fn validate_step(step: &Step, project: &Project) -> std::result::Result<(), 
                 match a {
                     PrintArg::Repr { graph, .. } | PrintArg::IsDefaultGraph { graph, .. } => graph_ok(graph)?,
                     PrintArg::Eval { graph, .. } => graph_ok(graph)?,
-                    PrintArg::Text(_) | PrintArg::ListDir { .. } => {}
+                    PrintArg::Text(_) | PrintArg::ListDir { .. } | PrintArg::RunList { .. } => {}
                 }
             }
             Ok(())

@@ -11,7 +11,7 @@ use crate::engine::graph::{Graph, Output};
 use crate::train::data::dataset::{Dataset, DatasetSource};
 use crate::train::data::idx::Split;
 use crate::train::data::table::Table;
-use crate::train::{Batching, ColumnFeed, EvalSpec, TrainData, TrainSpec};
+use crate::train::{Batching, ColumnFeed, EvalSpec, LogArg, TrainData, TrainSpec};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -54,6 +54,8 @@ pub struct EvalRequest<'a> {
     pub loss: &'a str,
     /// The printed line (`%d` = step, `%g` = loss).
     pub format: Option<String>,
+    /// The line's values when not `(step, loss)`, tensors by name.
+    pub args: &'a [LogArg<String>],
 }
 
 /// The part of a setup that did not resolve.
@@ -122,6 +124,15 @@ pub fn resolve_job(req: &JobRequest<'_>) -> std::result::Result<TrainSpec, JobEr
             every: e.every,
             loss: graph.tensor(e.loss).map_err(fail(JobPart::EvalLoss))?,
             format: e.format.clone(),
+            args: e
+                .args
+                .iter()
+                .map(|a| match a {
+                    LogArg::Step => Ok(LogArg::Step),
+                    LogArg::StepPlusOne => Ok(LogArg::StepPlusOne),
+                    LogArg::Tensor(t) => graph.tensor(t).map(LogArg::Tensor).map_err(fail(JobPart::EvalLoss)),
+                })
+                .collect::<std::result::Result<Vec<_>, _>>()?,
         }),
         None => None,
     };
@@ -190,7 +201,7 @@ mod tests {
             batch_size: 8,
             batching: Batching::Cyclic,
             steps: 10,
-            eval: Some(EvalRequest { every: 5, loss: "Neg:0", format: None }),
+            eval: Some(EvalRequest { every: 5, loss: "Neg:0", format: None, args: &[] }),
             watch: &["Variable".to_string()],
         };
         let spec = resolve_job(&req).unwrap();

@@ -2,6 +2,7 @@
 //! setup in one place ([`job`]), and the worker thread that runs it ([`worker`]). The CLI's
 //! train loop and the window's train panel both use them. The seed's program is in [`seed`].
 
+pub mod book;
 pub mod data;
 pub mod job;
 pub mod seed;
@@ -107,6 +108,30 @@ pub struct EvalSpec {
     pub loss: Output,
     /// A printf-style line (`%d` = step, `%g` = loss) printed at each evaluation.
     pub format: Option<String>,
+    /// The line's values when not `(step, loss)`: the step, the step plus one, or tensors
+    /// evaluated on all rows (each in its own run, as `sess.run(t, feed_dict=...)`).
+    pub args: Vec<LogArg<Output>>,
+}
+
+/// One value of a printed log line (Python's `"..." % (i, sess.run(t, ...), ...)`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogArg<T> {
+    /// The step `i`.
+    Step,
+    /// `i + 1`.
+    StepPlusOne,
+    /// A tensor's value (its first element), evaluated on all rows.
+    Tensor(T),
+}
+
+/// A value formatted into a log line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LogValue {
+    /// An int (the step).
+    Int(i64),
+    /// A fetched number.
+    Float(f64),
 }
 
 /// A resolved training job.
@@ -209,6 +234,57 @@ impl TrainSpec {
     }
 }
 
+/// Formats a log line as Python's `format % (values...)` does: `%d`/`%i` (an int; a float is
+/// truncated), `%s` (an int as written, a float as Python's `str`), `%g`/`%f`/`%e` with an
+/// optional precision, `%%`.
+pub fn format_values(format: &str, values: &[LogValue]) -> String {
+    let mut out = String::with_capacity(format.len() + 16);
+    let mut chars = format.chars().peekable();
+    let mut next = values.iter();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let mut precision: Option<usize> = None;
+        if chars.peek() == Some(&'.') {
+            chars.next();
+            let mut digits = String::new();
+            while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                digits.push(d);
+                chars.next();
+            }
+            precision = digits.parse().ok();
+        }
+        let conv = chars.next();
+        if conv == Some('%') {
+            out.push('%');
+            continue;
+        }
+        let v = match next.next() {
+            Some(LogValue::Int(i)) => (*i as f64, Some(*i)),
+            Some(LogValue::Float(x)) => (*x, None),
+            None => (f64::NAN, None),
+        };
+        match conv {
+            Some('d') | Some('i') => out.push_str(&v.1.unwrap_or(v.0 as i64).to_string()),
+            Some('s') => match v.1 {
+                Some(i) => out.push_str(&i.to_string()),
+                None => out.push_str(&crate::engine::fmt::numpy::scalar_f64(v.0)),
+            },
+            Some('g') => out.push_str(&printf_g(v.0, precision.unwrap_or(6))),
+            Some('f') => out.push_str(&format!("{:.*}", precision.unwrap_or(6), v.0)),
+            Some('e') => out.push_str(&crate::engine::fmt::numpy::printf_e(v.0, precision.unwrap_or(6))),
+            Some(other) => {
+                out.push('%');
+                out.push(other);
+            }
+            None => out.push('%'),
+        }
+    }
+    out
+}
+
 /// Formats a log line printf-style: `%d` takes the step, `%g`/`%.Ng`/`%f`/`%.Nf`/`%e` the value,
 /// `%%` is a percent sign (Python's `"..." % (i, loss)`).
 pub fn format_log(format: &str, step: u64, value: f64) -> String {
@@ -262,5 +338,14 @@ mod tests {
         );
         assert_eq!(format_log("%d: %.3f (100%%)", 5, 0.12345), "5: 0.123 (100%)");
         assert_eq!(format_log("loss %e", 1, 0.00012), "loss 1.200000e-04");
+        let v = [LogValue::Int(1), LogValue::Int(1), LogValue::Float(4.0), LogValue::Float(0.096)];
+        assert_eq!(
+            format_values("After %s iteration(s): x%s is %f, learning rate is %f.", &v),
+            "After 1 iteration(s): x1 is 4.000000, learning rate is 0.096000."
+        );
+        assert_eq!(
+            format_values("%d %g %g", &[LogValue::Int(0), LogValue::Float(0.5), LogValue::Float(2.0)]),
+            "0 0.5 2"
+        );
     }
 }

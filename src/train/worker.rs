@@ -15,7 +15,7 @@ use crate::engine::value::Value;
 use crate::train::data::idx::{Field, ImageSet};
 use crate::train::data::next_batch::NextBatch;
 use crate::train::data::table::Table;
-use crate::train::{Batching, TrainData, TrainSpec, format_log};
+use crate::train::{Batching, LogArg, LogValue, TrainData, TrainSpec, format_log, format_values};
 use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError, bounded};
 use ndarray::{ArrayD, IxDyn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -62,6 +62,9 @@ pub struct Progress {
     /// Step-driven weight snapshots since the last update (only for jobs started with
     /// [`JobExtras::weights_every`]): `(step, values)`, decimated when there are many.
     pub weight_history: Vec<(u64, Vec<(String, Value)>)>,
+    /// `(step, learning rate)` at each evaluation since the last update (only for jobs started
+    /// with [`JobExtras::learning_rate`]).
+    pub learning_rates: Vec<(u64, f64)>,
 }
 
 /// A decision-boundary request: `output` evaluated on a `resolution × resolution` grid fed to
@@ -119,6 +122,9 @@ pub struct JobExtras {
     /// Also snapshot the watched variables after every this many steps, into
     /// [`Progress::weight_history`] (deterministic histories; 0 = off).
     pub weights_every: u64,
+    /// A decaying learning rate, evaluated at each evaluation into
+    /// [`Progress::learning_rates`].
+    pub learning_rate: Option<Output>,
 }
 
 impl std::fmt::Debug for JobExtras {
@@ -127,6 +133,7 @@ impl std::fmt::Debug for JobExtras {
             .field("boundary", &self.boundary)
             .field("waker", &self.waker.is_some())
             .field("weights_every", &self.weights_every)
+            .field("learning_rate", &self.learning_rate)
             .finish()
     }
 }
@@ -517,6 +524,22 @@ fn run_loop(
         }
         None => None,
     };
+    // The log line's tensors, each evaluated in its own run (as `sess.run(t, feed_dict=...)`).
+    let arg_plans: Vec<Option<PlanId>> = match &spec.eval {
+        Some(e) => e
+            .args
+            .iter()
+            .map(|a| match a {
+                LogArg::Tensor(t) => session.prepare(g, &[*t], &fed, &[]).map(|(p, _)| Some(p)),
+                LogArg::Step | LogArg::StepPlusOne => Ok(None),
+            })
+            .collect::<Result<Vec<_>>>()?,
+        None => Vec::new(),
+    };
+    let lr_plan = match extras.learning_rate {
+        Some(lr) => Some(session.prepare(g, &[lr], &fed, &[])?.0),
+        None => None,
+    };
     let watch_names: Vec<String> = spec.watch.iter().map(|w| g.tensor_name(*w)).collect();
     let watch_plan = if spec.watch.is_empty() { None } else { Some(session.prepare(g, &spec.watch, &[], &[])?.0) };
     let boundary = match &extras.boundary {
@@ -737,8 +760,31 @@ fn run_loop(
                 return Err(nan_error("The loss on all data", i, loss));
             }
             pending.evals.push((i, loss));
+            if let Some(p) = lr_plan {
+                session.run_prepared(g, p, all)?;
+                let lr = session.fetched(p, 0, all).and_then(Value::first_f64).unwrap_or(f64::NAN);
+                pending.learning_rates.push((i, lr));
+            }
             if let Some(fmt) = &e.format {
-                pending.logs.push(format_log(fmt, i, loss));
+                if e.args.is_empty() {
+                    pending.logs.push(format_log(fmt, i, loss));
+                } else {
+                    let mut values = Vec::with_capacity(e.args.len());
+                    for (a, plan) in e.args.iter().zip(&arg_plans) {
+                        values.push(match (a, plan) {
+                            (LogArg::Step, _) => LogValue::Int(i as i64),
+                            (LogArg::StepPlusOne, _) => LogValue::Int(i as i64 + 1),
+                            (LogArg::Tensor(_), Some(p)) => {
+                                session.run_prepared(g, *p, all)?;
+                                LogValue::Float(
+                                    session.fetched(*p, 0, all).and_then(Value::first_f64).unwrap_or(f64::NAN),
+                                )
+                            }
+                            (LogArg::Tensor(_), None) => LogValue::Float(f64::NAN),
+                        });
+                    }
+                    pending.logs.push(format_values(fmt, &values));
+                }
             }
         }
         i += 1;

@@ -227,3 +227,85 @@ fn unconnected_is_none_and_non_differentiable_is_an_error() {
     assert_eq!(e.class, ErrorClass::LookupError);
     assert!(e.message.starts_with("No gradient defined for operation 'Cast'"), "{}", e.message);
 }
+
+/// Runs `f` on float64 inputs and returns its value (the forward half of a check).
+fn forward(inputs: &[(Vec<usize>, Vec<f64>)], f: impl Fn(&mut Graph, &[Output]) -> Output) -> Value {
+    let mut g = Graph::new();
+    let xs: Vec<Output> = inputs.iter().map(|(s, v)| g.constant(f64v(s, v), None).unwrap()).collect();
+    let out = f(&mut g, &xs);
+    let mut s = Session::new(&g, ConfigProto::default());
+    s.run(&g, &[out], &[], &[]).unwrap().values.remove(0)
+}
+
+fn node(op: Op) -> impl Fn(&mut Graph, &[Output]) -> Output {
+    move |g, x| g.add(None, NodeSpec::new(op.clone(), x.to_vec())).unwrap().out()
+}
+
+#[test]
+fn chapter_four_ops_forward_and_derivative() {
+    // Select (tf.where): a condition from a comparison of the inputs themselves (no gradient
+    // flows into it), t where it holds, e elsewhere.
+    let select = |g: &mut Graph, x: &[Output]| {
+        let c = g.binary(BinaryOp::Greater, x[0], x[1], None).unwrap();
+        let ten = g.constant(Value::filled(DType::Float64, &[], 10.0), None).unwrap();
+        let d = g.binary(BinaryOp::Sub, x[0], x[1], None).unwrap();
+        let under = g.binary(BinaryOp::Sub, x[1], x[0], None).unwrap();
+        let under = g.binary(BinaryOp::Mul, under, ten, None).unwrap();
+        g.add(None, NodeSpec::new(Op::Select, vec![c, d, under])).unwrap().out()
+    };
+    let (a, b) = (vec![1.0, 2.0, 3.0, -1.0], vec![1.5, 1.0, 2.0, 0.0]);
+    let y = forward(&[(vec![4], a.clone()), (vec![4], b.clone())], select);
+    assert_eq!(y.to_f64_vec(), vec![5.0, 1.0, 1.0, 10.0]);
+    check("Select", &[(vec![4], a), (vec![4], b)], select);
+    // A vector condition picks whole rows.
+    let rows = |g: &mut Graph, x: &[Output]| {
+        let c = g.constant(Value::Bool(ArrayD::from_shape_vec(IxDyn(&[2]), vec![true, false]).unwrap()), None).unwrap();
+        g.add(None, NodeSpec::new(Op::Select, vec![c, x[0], x[1]])).unwrap().out()
+    };
+    let y = forward(&[(vec![2, 2], vec![1.0, 2.0, 3.0, 4.0]), (vec![2, 2], vec![5.0, 6.0, 7.0, 8.0])], rows);
+    assert_eq!(y.to_f64_vec(), vec![1.0, 2.0, 7.0, 8.0]);
+    check("Select by rows", &[(vec![2, 2], values(4, 30, -1.0, 1.0)), (vec![2, 2], values(4, 31, -1.0, 1.0))], rows);
+
+    // L2Loss = sum(x^2) / 2; its derivative is x.
+    let x = vec![1.0, -2.0, 3.0];
+    assert_eq!(forward(&[(vec![3], x.clone())], node(Op::L2Loss)).to_f64_vec(), vec![7.0]);
+    check("L2Loss", &[(vec![3], x)], node(Op::L2Loss));
+
+    // AddN: the sum, left to right; each input's derivative is dy.
+    let ins = [(vec![2], vec![1.0, 2.0]), (vec![2], vec![10.0, 20.0]), (vec![2], vec![100.0, 200.0])];
+    assert_eq!(forward(&ins, node(Op::AddN { n: 3 })).to_f64_vec(), vec![111.0, 222.0]);
+    check("AddN", &ins, node(Op::AddN { n: 3 }));
+
+    // SparseSoftmaxCrossEntropyWithLogits: loss = logsumexp(row) - row[label].
+    let sparse = |g: &mut Graph, x: &[Output]| {
+        let labels = g.constant(Value::I32(ArrayD::from_shape_vec(IxDyn(&[2]), vec![2, 0]).unwrap()), None).unwrap();
+        g.add(None, NodeSpec::new(Op::SparseSoftmaxCrossEntropyWithLogits, vec![x[0], labels])).unwrap().out()
+    };
+    let logits = vec![1.0, 2.0, 3.0, 0.5, -0.5, 0.0];
+    let loss = forward(&[(vec![2, 3], logits.clone())], sparse).to_f64_vec();
+    let lse = |r: &[f64]| r.iter().map(|v| v.exp()).sum::<f64>().ln();
+    assert!((loss[0] - (lse(&logits[..3]) - 3.0)).abs() < 1e-12);
+    assert!((loss[1] - (lse(&logits[3..]) - 0.5)).abs() < 1e-12);
+    check("SparseSoftmaxCrossEntropyWithLogits", &[(vec![2, 3], logits)], sparse);
+}
+
+#[test]
+fn chapter_four_ops_without_gradients() {
+    // Floor, ArgMax and the comparisons pass no gradient (TF returns None for them).
+    let mut g = Graph::new();
+    let x = g.placeholder(DType::Float32, Shape::known(&[2, 3]), Some("x")).unwrap();
+    let f = g.unary(UnaryOp::Floor, x, None).unwrap();
+    assert_eq!(gradients(&mut g, &[f], &[x]).unwrap(), vec![None]);
+    let am = g.add(None, NodeSpec::new(Op::ArgMax { axis: 1, output_type: DType::Int64 }, vec![x])).unwrap().out();
+    assert_eq!(gradients(&mut g, &[am], &[x]).unwrap(), vec![None]);
+    let eq = g.binary(BinaryOp::Equal, x, x, None).unwrap();
+    assert_eq!(gradients(&mut g, &[eq], &[x]).unwrap(), vec![None]);
+    // The names TF gives the gradients of Select and L2Loss.
+    let c = g.binary(BinaryOp::GreaterEqual, x, x, None).unwrap();
+    let s = g.add(None, NodeSpec::new(Op::Select, vec![c, x, f])).unwrap().out();
+    let l = g.add(None, NodeSpec::new(Op::L2Loss, vec![s])).unwrap().out();
+    let gr = gradients(&mut g, &[l], &[x]).unwrap();
+    assert!(g.find("gradients_3/L2Loss_grad/mul").is_some());
+    assert!(g.find("gradients_3/Select_grad/zeros_like").is_some());
+    assert_eq!(g.tensor_name(gr[0].unwrap()), "gradients_3/Select_grad/Select:0");
+}

@@ -69,6 +69,21 @@ fn placeholder_3_4_4() {
 }
 
 #[test]
+fn custom_loss_4_2_2() {
+    check("4_2_2_custom_loss");
+}
+
+#[test]
+fn moving_average_4_4_3() {
+    check("4_4_3_moving_average");
+}
+
+#[test]
+fn learning_rate_decay_4_4_1() {
+    check("4_4_1_learning_rate_decay");
+}
+
+#[test]
 fn every_example_has_a_golden_output_and_checks() {
     for entry in std::fs::read_dir(examples_dir()).unwrap() {
         let path = entry.unwrap().path();

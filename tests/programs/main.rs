@@ -5,6 +5,7 @@
 mod common;
 
 mod architecture;
+mod book_examples;
 mod checkpoint;
 mod checkpoint_tf;
 mod chinese_names;

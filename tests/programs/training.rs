@@ -74,7 +74,7 @@ fn seed_job_with(opt: Optimizer, steps: u64, eval_every: u64) -> (TrainSpec, Ses
         batch_size: 8,
         batching: Batching::Cyclic,
         steps,
-        eval: Some(EvalSpec { every: eval_every, loss, format: Some("%d %g".into()) }),
+        eval: Some(EvalSpec { every: eval_every, loss, format: Some("%d %g".into()), args: Vec::new() }),
         watch: vec![w1, w2],
     };
     (spec, s)
@@ -225,4 +225,49 @@ fn a_thread_that_cannot_start_gives_the_session_back() {
         *TrainJob::spawn_with_faults(again, JobExtras::default(), trained, false, faults).err().unwrap();
     assert!(error.message.contains("could not start the training thread"), "{}", error.message);
     assert_eq!(w1(&mut back, &graph), before, "the same session, with its trained values, comes back");
+}
+
+/// A decaying learning rate (4.4.1's `exponential_decay`) asked for in the extras is reported at
+/// each evaluation: 0.1 * 0.96 ** (i + 1) after step i (the step has been incremented by then).
+#[test]
+fn a_decaying_learning_rate_is_reported_for_its_plot() {
+    use flowbench::engine::autodiff::optimizers::{find_minimized, learning_rate_tensor};
+    let (p, _) = flowbench::train::book::learning_rate_decay().unwrap();
+    let m = find_minimized(&p.graph);
+    let lr = learning_rate_tensor(&p.graph, &m[0]).unwrap();
+    assert_eq!(p.graph.tensor_name(lr), "ExponentialDecay:0");
+    let mut s = Session::new(&p.graph, ConfigProto::default());
+    s.run(&p.graph, &[], &[], &[p.init]).unwrap();
+    let spec = TrainSpec {
+        graph: p.graph.clone(),
+        train_targets: vec![p.train],
+        step_fetches: vec![],
+        batch_loss: None,
+        feeds: vec![],
+        data: flowbench::train::TrainData::Table(Arc::new(flowbench::train::data::table::Table {
+            columns: vec![],
+            data: vec![],
+            rows: 1,
+        })),
+        batch_size: 1,
+        batching: Batching::Cyclic,
+        steps: 30,
+        eval: Some(EvalSpec { every: 10, loss: lr, format: None, args: Vec::new() }),
+        watch: vec![],
+    };
+    let extras = JobExtras { learning_rate: Some(lr), ..JobExtras::default() };
+    let job = TrainJob::spawn_with(spec, extras, s, false).map_err(|e| e.error).unwrap();
+    let mut rates = Vec::new();
+    while let Ok(ev) = job.events().recv() {
+        match ev {
+            Event::Progress(p) => rates.extend(p.learning_rates),
+            Event::Finished { .. } => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    job.join().unwrap();
+    let steps: Vec<u64> = rates.iter().map(|r| r.0).collect();
+    assert_eq!(steps, vec![0, 10, 20]);
+    assert_eq!(rates[0].1 as f32, 0.096);
+    assert!(rates[2].1 < rates[1].1 && rates[1].1 < rates[0].1);
 }

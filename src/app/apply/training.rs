@@ -96,6 +96,7 @@ impl AppState {
                 every: setup.eval_every.max(1),
                 loss: &setup.loss,
                 format: Some(setup.log_format.clone()),
+                args: &[],
             }),
             watch: &setup.watch,
         };
@@ -159,10 +160,20 @@ impl AppState {
         let id = self.engine.ws.sessions.get(session).map(|e| e.id.clone()).unwrap_or_default();
         let taken = self.engine.ws.take_session(session).map_err(|e| e.to_string())?;
         let ctx = self.repaint.clone();
+        // A decaying learning rate (a tensor feeding the apply ops of the minimize this train op
+        // runs) is evaluated beside the loss, for its plot.
+        let learning_rate = spec.train_targets.first().and_then(|&t| {
+            let upstream = crate::engine::autodiff::optimizers::ancestors(&spec.graph, &[t]);
+            crate::engine::autodiff::optimizers::find_minimized(&spec.graph)
+                .iter()
+                .filter(|m| upstream.contains(&m.train_op))
+                .find_map(|m| crate::engine::autodiff::optimizers::learning_rate_tensor(&spec.graph, m))
+        });
         let extras = JobExtras {
             boundary,
             waker: ctx.map(|c| Arc::new(move || c.request_repaint()) as worker::Waker),
             weights_every: setup.weights_every,
+            learning_rate,
         };
         let job = match TrainJob::spawn_with(spec, extras, taken, paused) {
             Ok(j) => j,
@@ -202,6 +213,7 @@ impl AppState {
             steps_per_sec: 0.0,
             batch_loss: Series::default(),
             eval_loss: Series::default(),
+            learning_rate: Series::default(),
             eval_logs: Vec::new(),
             weights,
             boundary: None,
@@ -310,6 +322,9 @@ impl AppState {
                             if run.eval_logs.len() > 1000 {
                                 run.eval_logs.remove(0);
                             }
+                        }
+                        for &(step, v) in &p.learning_rates {
+                            run.learning_rate.push(Sample { step: step as f64, time: time_at(step), value: v });
                         }
                         logs.extend(p.logs);
                         let by_steps = run.setup.weights_every > 0;
@@ -424,6 +439,7 @@ impl AppState {
                 loss: setup.loss.clone(),
                 format: setup.log_format,
                 split: None,
+                args: Vec::new(),
             }),
         };
         self.doc.project.script.push(step);

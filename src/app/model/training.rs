@@ -182,10 +182,18 @@ fn minimized_in(gd: &GraphDef) -> (Graph, Vec<Minimized>) {
     (graph, minimized)
 }
 
-/// The last train op of `gd` in file order, if `minimize` built one.
+/// The last train op of `gd` in file order, if `minimize` built one; or, when a `NoOp` groups it
+/// with other updates (`with tf.control_dependencies([train_step, averages_op]):
+/// tf.no_op(name='train')`, or `tf.group(...)`), that group, so one step also runs them.
 fn last_train_op(gd: &GraphDef, graph: &Graph, minimized: &[Minimized]) -> Option<String> {
     let names: Vec<&str> = minimized.iter().filter_map(|m| graph.node(m.train_op)).map(|n| n.name.as_str()).collect();
-    gd.nodes.iter().rev().find(|n| names.contains(&n.name.as_str())).map(|n| n.name.clone())
+    let group = gd.nodes.iter().rev().find(|n| {
+        matches!(n.op, Op::NoOp)
+            && n.inputs.is_empty()
+            && n.control_inputs.len() > 1
+            && n.control_inputs.iter().any(|c| names.contains(&c.as_str()))
+    });
+    group.or_else(|| gd.nodes.iter().rev().find(|n| names.contains(&n.name.as_str()))).map(|n| n.name.clone())
 }
 
 /// The variables the optimizers train (one per apply op, in file order); every variable when
@@ -296,6 +304,8 @@ pub struct TrainRun {
     pub batch_loss: Series,
     /// Full-data evaluations (few: kept exactly, decimated past the series' capacity).
     pub eval_loss: Series,
+    /// The learning rate at each evaluation, when it is a tensor (a decaying schedule).
+    pub learning_rate: Series,
     /// The log lines of the evaluations, by step.
     pub eval_logs: Vec<(u64, f64, String)>,
     /// The watched variables.
@@ -398,4 +408,32 @@ pub fn as_value(w: &WatchedVar) -> Option<Value> {
     let arr =
         ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&w.shape), w.values.iter().map(|&x| x as f32).collect()).ok()?;
     Some(Value::F32(arr))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::autodiff::moving_average::ExponentialMovingAverage;
+    use crate::engine::graph::NodeSpec;
+    use crate::project::graph_def::graph_def_from;
+
+    /// `with tf.control_dependencies([train_step, variables_averages_op]): train_op = tf.no_op()`:
+    /// the window trains with the group, so each step also updates the averages.
+    #[test]
+    fn a_group_of_the_train_step_and_other_updates_is_the_train_op() {
+        let seed = crate::train::seed::build(&Optimizer::GradientDescent { learning_rate: 0.1 }).unwrap();
+        let mut g = seed.graph;
+        let ema = ExponentialMovingAverage::new(0.99, None);
+        let averages = ema.apply(&mut g, &[seed.w1, seed.w2]).unwrap();
+        let spec = NodeSpec { op: Op::NoOp, inputs: vec![], control_inputs: vec![seed.train, averages], device: None };
+        g.add(Some("train"), spec).unwrap();
+        let gd = graph_def_from("default", &g, &Default::default());
+        let (lowered, minimized) = minimized_in(&gd);
+        assert_eq!(last_train_op(&gd, &lowered, &minimized).as_deref(), Some("train"));
+        // Without the group, minimize's own train op.
+        let plain = crate::train::seed::build(&Optimizer::adam(0.001)).unwrap().graph;
+        let gd = graph_def_from("default", &plain, &Default::default());
+        let (lowered, minimized) = minimized_in(&gd);
+        assert_eq!(last_train_op(&gd, &lowered, &minimized).as_deref(), Some("Adam"));
+    }
 }

@@ -119,6 +119,22 @@ impl Plots {
         self.weights_ui(ui, run, (h * 0.45 - 90.0).max(120.0), out);
     }
 
+    /// The learning rate under the loss, when it decays (a schedule such as
+    /// `tf.train.exponential_decay`; a constant rate draws nothing).
+    fn learning_rate_ui(&self, ui: &mut egui::Ui, run: &TrainRun) {
+        let points = run.learning_rate.points();
+        let decays = points.windows(2).any(|w| w[0].value != w[1].value);
+        if !decays {
+            return;
+        }
+        ui.label(RichText::new("Learning rate").strong());
+        let line: Vec<[f64; 2]> = points.iter().map(|p| [self.x(p), p.value]).collect();
+        Plot::new("learning-rate-plot")
+            .height(80.0)
+            .y_axis_formatter(|m, _| printf_g(m.value, 3))
+            .show(ui, |pui| pui.line(Line::new("learning rate", PlotPoints::new(line)).color(style::RUN)));
+    }
+
     fn loss_ui(&mut self, ui: &mut egui::Ui, run: &TrainRun, height: f32, out: &mut Vec<Command>) {
         let mut rect = None;
         let header = ui.horizontal(|ui| {
@@ -198,6 +214,7 @@ impl Plots {
                 }
             });
         rect.get_or_insert(resp.response.rect);
+        self.learning_rate_ui(ui, run);
         ui.horizontal(|ui| {
             let last = run.batch_loss.last().map_or_else(|| "—".to_string(), |p| printf_g(p.value, 6));
             let last_eval = run

@@ -236,7 +236,13 @@ fn op_gradient(
                     let gb = g.binary(BinaryOp::Mul, dy, t2, Some("mul_3"))?;
                     vec![Some(unbroadcast(g, ga, a, "Reshape")?), Some(unbroadcast(g, gb, b, "Reshape_1")?)]
                 }
-                BinaryOp::Less | BinaryOp::Greater => return Err(GradError::NotDifferentiable),
+                // TF registers the comparisons as not differentiable: no gradient flows.
+                BinaryOp::Less
+                | BinaryOp::Greater
+                | BinaryOp::Equal
+                | BinaryOp::NotEqual
+                | BinaryOp::GreaterEqual
+                | BinaryOp::LessEqual => vec![None, None],
             }
         }
         Op::Unary { kind } => {
@@ -253,6 +259,7 @@ fn op_gradient(
                     add(g, k.tf_name(), Op::UnaryGrad { kind: *kind }, vec![operand, dy])?
                 }
                 UnaryGrad::Built(recipe) => built_unary_grad(g, recipe, a, y, dy)?,
+                UnaryGrad::None => return Ok(vec![None]),
             };
             vec![Some(gx)]
         }
@@ -310,6 +317,25 @@ fn op_gradient(
             let gz = g.binary(BinaryOp::Mul, e, nl, Some("mul_1"))?;
             vec![Some(gz), Some(gl)]
         }
+        Op::Select => {
+            // TF's _SelectGrad: the condition gets none; `t` gets dy where it was chosen, `e` the rest.
+            let (c, t) = (x[0], x[1]);
+            let zeros = add(g, "zeros_like", Op::ZerosLike, vec![t])?;
+            let gt = add(g, "Select", Op::Select, vec![c, dy, zeros])?;
+            let ge = add(g, "Select_1", Op::Select, vec![c, zeros, dy])?;
+            vec![None, Some(gt), Some(ge)]
+        }
+        Op::L2Loss => vec![Some(g.binary(BinaryOp::Mul, x[0], dy, Some("mul"))?)],
+        Op::AddN { .. } => vec![Some(dy); x.len()],
+        Op::ArgMax { .. } => vec![None],
+        Op::SparseSoftmaxCrossEntropyWithLogits => {
+            let Some(dloss) = dys.first().copied().flatten() else {
+                return Err(GradError::NotDifferentiable);
+            };
+            let e = add(g, "ExpandDims", Op::ExpandDims { axis: -1 }, vec![dloss])?;
+            let backprop = Output { node: id, index: 1 };
+            vec![Some(g.binary(BinaryOp::Mul, e, backprop, Some("mul"))?), None]
+        }
         Op::Cast { to } => {
             let from = g.output_info(x[0]).map_or(DType::Float32, |i| i.0);
             if !(from.is_float() && to.is_float()) {
@@ -329,6 +355,8 @@ fn op_gradient(
         | Op::TruncatedNormal { .. }
         | Op::RandomUniform { .. } => vec![None; x.len()],
         Op::Assign { .. }
+        | Op::AssignAdd
+        | Op::AssignSub
         | Op::ApplyGradientDescent
         | Op::ApplyMomentum { .. }
         | Op::ApplyAdam { .. }

@@ -131,6 +131,9 @@ pub struct Minimized {
     pub non_slots: Vec<Output>,
     /// The updates of the non-slot variables (Adam's `Assign` ops), run after the apply ops.
     pub extra_updates: Vec<NodeId>,
+    /// `minimize(..., global_step=)`: the step variable the train op (an `AssignAdd` after the
+    /// updates' `NoOp`) increments.
+    pub global_step: Option<Output>,
 }
 
 impl Minimized {
@@ -233,10 +236,21 @@ pub fn ancestors(g: &Graph, from: &[NodeId]) -> std::collections::HashSet<NodeId
 /// ops among the other control inputs, and the loss as the input of the `OnesLike` that seeds
 /// the gradients.
 pub fn recover_minimized(g: &Graph, train_op: NodeId) -> std::result::Result<Minimized, NotMinimized> {
-    let train = g.node(train_op).ok_or(NotMinimized::NoApplyOps)?;
-    if !matches!(train.op, Op::NoOp) {
-        return Err(NotMinimized::NoApplyOps);
-    }
+    let node = g.node(train_op).ok_or(NotMinimized::NoApplyOps)?;
+    // With a global step the train op is `AssignAdd(step, value)`, `value` a constant that runs
+    // after the `NoOp` grouping the updates.
+    let (train, global_step) = match node.op {
+        Op::NoOp => (node, None),
+        Op::AssignAdd => {
+            let value = node.inputs.get(1).and_then(|t| g.node(t.node)).ok_or(NotMinimized::NoApplyOps)?;
+            let group = match (&value.op, value.control_inputs.as_slice()) {
+                (Op::Const { .. }, [group]) => g.node(*group).filter(|n| matches!(n.op, Op::NoOp)),
+                _ => None,
+            };
+            (group.ok_or(NotMinimized::NoApplyOps)?, node.inputs.first().copied())
+        }
+        _ => return Err(NotMinimized::NoApplyOps),
+    };
     let applies: Vec<NodeId> = train
         .control_inputs
         .iter()
@@ -299,7 +313,22 @@ pub fn recover_minimized(g: &Graph, train_op: NodeId) -> std::result::Result<Min
         })
     });
     let loss = seed.and_then(|s| g.node(s)).and_then(|n| n.inputs.first().copied()).ok_or(NotMinimized::NoLoss)?;
-    Ok(Minimized { train_op, optimizer, loss, variables, non_slots, extra_updates })
+    Ok(Minimized { train_op, optimizer, loss, variables, non_slots, extra_updates, global_step })
+}
+
+/// The learning rate of `m` when it is a tensor rather than a constant (a decaying schedule such
+/// as `tf.train.exponential_decay`): the first apply op's learning-rate input.
+pub fn learning_rate_tensor(g: &Graph, m: &Minimized) -> Option<Output> {
+    let apply = g.node(*m.apply_ops().first()?)?;
+    let k = match apply.op {
+        Op::ApplyGradientDescent => 1,
+        Op::ApplyMomentum { .. } => 2,
+        Op::ApplyAdam { .. } => 5,
+        Op::ApplyRMSProp => 3,
+        _ => return None,
+    };
+    let lr = *apply.inputs.get(k)?;
+    g.node(lr.node).filter(|n| !matches!(n.op, Op::Const { .. })).map(|_| lr)
 }
 
 /// The `OnesLike` that seeds the gradients of `m` (its input is the loss).
@@ -320,8 +349,20 @@ pub fn gradient_seed(g: &Graph, m: &Minimized) -> Option<NodeId> {
 /// variables; and the gradient nodes no update uses (gradients with respect to placeholders),
 /// which are the seed's descendants created between the seed and the train op.
 pub fn built_nodes(g: &Graph, m: &Minimized) -> Vec<NodeId> {
-    let outside: std::collections::HashSet<NodeId> =
+    let mut outside: std::collections::HashSet<NodeId> =
         ancestors(g, &[m.loss.node]).into_iter().chain(m.variables.iter().map(|v| v.variable.node)).collect();
+    outside.extend(m.global_step.map(|s| s.node));
+    // A hyper-parameter given as a tensor (a decaying learning rate) was built before minimize.
+    for apply in m.apply_ops() {
+        let Some(n) = g.node(apply) else { continue };
+        let Some((slots, non_slots, grad)) = apply_layout(&n.op) else { continue };
+        for (k, t) in n.inputs.iter().enumerate() {
+            let hyper = k != 0 && k != grad && !slots.contains(&k) && !non_slots.contains(&k);
+            if hyper && g.node(t.node).is_some_and(|x| !matches!(x.op, Op::Const { .. })) {
+                outside.extend(ancestors(g, &[t.node]));
+            }
+        }
+    }
     let mut built = ancestors(g, &[m.train_op]);
     built.extend(ancestors(g, &m.optimizer_initializers(g)));
     if let Some(seed) = gradient_seed(g, m) {
@@ -348,9 +389,47 @@ pub fn find_minimized(g: &Graph) -> Vec<Minimized> {
 /// returns what it built. `var_list` defaults to every variable of the graph that is not an
 /// optimizer slot.
 pub fn minimize(g: &mut Graph, opt: &Optimizer, loss: Output, var_list: Option<&[Output]>) -> Result<Minimized> {
+    minimize_with(g, opt, loss, var_list, &MinimizeOptions::default())
+}
+
+/// What `minimize` may take besides the optimizer's constants.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MinimizeOptions {
+    /// A learning-rate tensor (`tf.train.exponential_decay(...)`) used instead of the optimizer's
+    /// `learning_rate` constant.
+    pub learning_rate: Option<Output>,
+    /// `global_step=`: incremented by one after the updates, as TF does (the train op is then the
+    /// `AssignAdd`, named as the optimizer, after a `NoOp` `<name>/update` grouping the updates).
+    pub global_step: Option<Output>,
+}
+
+/// `optimizer.minimize(loss, var_list, global_step=...)` with a learning-rate tensor or a global
+/// step (see [`MinimizeOptions`]).
+pub fn minimize_with(
+    g: &mut Graph,
+    opt: &Optimizer,
+    loss: Output,
+    var_list: Option<&[Output]>,
+    options: &MinimizeOptions,
+) -> Result<Minimized> {
+    if let Some(step) = options.global_step {
+        let ok = g.node(step.node).is_some_and(|n| matches!(n.op, Op::Variable { .. }))
+            && g.output_info(step).is_some_and(|(d, _)| matches!(d, DType::Int32 | DType::Int64));
+        if !ok {
+            return Err(Error::type_error(format!(
+                "global_step must be an int32 or int64 variable, got {}",
+                g.tensor_repr(step)
+            )));
+        }
+    }
     let vars: Vec<Output> = match var_list {
         Some(v) => v.to_vec(),
-        None => g.variables().iter().map(|(v, _)| v.out()).collect(),
+        None => g
+            .variables()
+            .iter()
+            .map(|(v, _)| v.out())
+            .filter(|v| Some(*v) != options.global_step && g.trainable_variables().contains(v))
+            .collect(),
     };
     if vars.is_empty() {
         return Err(Error::value_error("No variables to optimize."));
@@ -378,6 +457,13 @@ pub fn minimize(g: &mut Graph, opt: &Optimizer, loss: Output, var_list: Option<&
     };
     let dtype = var_info(g, pairs[0].0)?.1;
     let name = opt.name();
+    let lr_tensor = options.learning_rate;
+    let lr_of = |g: &mut Graph, lr: f64| -> Result<Output> {
+        match lr_tensor {
+            Some(t) => Ok(t),
+            None => scalar(g, dtype, lr, "learning_rate"),
+        }
+    };
     // Slots and non-slot variables come first, named after their variable, outside any scope.
     let mut slots: Vec<Vec<Output>> = Vec::with_capacity(pairs.len());
     let mut powers = None;
@@ -409,7 +495,7 @@ pub fn minimize(g: &mut Graph, opt: &Optimizer, loss: Output, var_list: Option<&
         let mut updates: Vec<NodeId> = Vec::with_capacity(pairs.len() + 2);
         match opt {
             Optimizer::GradientDescent { learning_rate } => {
-                let lr = scalar(g, dtype, *learning_rate, "learning_rate")?;
+                let lr = lr_of(g, *learning_rate)?;
                 for (v, gr) in &pairs {
                     let vname = var_info(g, *v)?.0;
                     g.push_name_scope(&format!("update_{vname}"));
@@ -420,7 +506,7 @@ pub fn minimize(g: &mut Graph, opt: &Optimizer, loss: Output, var_list: Option<&
                 }
             }
             Optimizer::Momentum { learning_rate, momentum, use_nesterov } => {
-                let lr = scalar(g, dtype, *learning_rate, "learning_rate")?;
+                let lr = lr_of(g, *learning_rate)?;
                 let mo = scalar(g, dtype, *momentum, "momentum")?;
                 for ((v, gr), s) in pairs.iter().zip(&slots) {
                     let vname = var_info(g, *v)?.0;
@@ -433,7 +519,7 @@ pub fn minimize(g: &mut Graph, opt: &Optimizer, loss: Output, var_list: Option<&
             }
             Optimizer::Adam { learning_rate, beta1, beta2, epsilon } => {
                 let (b1p, b2p) = powers.ok_or_else(|| Error::internal("Adam without beta powers"))?;
-                let lr = scalar(g, dtype, *learning_rate, "learning_rate")?;
+                let lr = lr_of(g, *learning_rate)?;
                 let b1 = scalar(g, dtype, *beta1, "beta1")?;
                 let b2 = scalar(g, dtype, *beta2, "beta2")?;
                 let eps = scalar(g, dtype, *epsilon, "epsilon")?;
@@ -474,7 +560,7 @@ pub fn minimize(g: &mut Graph, opt: &Optimizer, loss: Output, var_list: Option<&
                 updates.push(a2);
             }
             Optimizer::RMSProp { learning_rate, decay, momentum, epsilon } => {
-                let lr = scalar(g, dtype, *learning_rate, "learning_rate")?;
+                let lr = lr_of(g, *learning_rate)?;
                 let rho = scalar(g, dtype, *decay, "decay")?;
                 let mo = scalar(g, dtype, *momentum, "momentum")?;
                 let eps = scalar(g, dtype, *epsilon, "epsilon")?;
@@ -491,13 +577,35 @@ pub fn minimize(g: &mut Graph, opt: &Optimizer, loss: Output, var_list: Option<&
             }
         }
         let scope = g.current_name_scope();
-        g.without_name_scope(|g| {
-            g.add_exact_name(&scope, NodeSpec { op: Op::NoOp, inputs: vec![], control_inputs: updates, device: None })
-        })
+        let Some(step) = options.global_step else {
+            return g.without_name_scope(|g| {
+                g.add_exact_name(
+                    &scope,
+                    NodeSpec { op: Op::NoOp, inputs: vec![], control_inputs: updates, device: None },
+                )
+            });
+        };
+        // TF: `with control_dependencies([group(updates, name="update")]): assign_add(step, 1)`.
+        let group =
+            g.add(Some("update"), NodeSpec { op: Op::NoOp, inputs: vec![], control_inputs: updates, device: None })?;
+        let step_dtype = g.output_info(step).map_or(DType::Int64, |i| i.0);
+        let one = Op::Const { value: crate::engine::graph::op::ConstValue(Value::filled(step_dtype, &[], 1.0)) };
+        let one =
+            g.add(Some("value"), NodeSpec { op: one, inputs: vec![], control_inputs: vec![group], device: None })?;
+        g.without_name_scope(|g| g.add_exact_name(&scope, NodeSpec::new(Op::AssignAdd, vec![step, one.out()])))
     })();
     g.pop_name_scope();
     let train_op = result?;
-    let train_controls = g.node(train_op).map(|n| n.control_inputs.clone()).unwrap_or_default();
+    // The node grouping the updates: the train op, or the `NoOp` its step increment waits for.
+    let group = match options.global_step {
+        None => Some(train_op),
+        Some(_) => g
+            .node(train_op)
+            .and_then(|n| n.inputs.get(1))
+            .and_then(|t| g.node(t.node))
+            .and_then(|c| c.control_inputs.first().copied()),
+    };
+    let train_controls = group.and_then(|gr| g.node(gr)).map(|n| n.control_inputs.clone()).unwrap_or_default();
     let variables = pairs
         .iter()
         .zip(&slots)
@@ -508,7 +616,15 @@ pub fn minimize(g: &mut Graph, opt: &Optimizer, loss: Output, var_list: Option<&
         Some((b1, b2)) => (vec![b1, b2], train_controls.get(pairs.len()..).map(<[NodeId]>::to_vec).unwrap_or_default()),
         None => (Vec::new(), Vec::new()),
     };
-    Ok(Minimized { train_op, optimizer: Some(opt.clone()), loss, variables, non_slots, extra_updates })
+    Ok(Minimized {
+        train_op,
+        optimizer: Some(opt.clone()),
+        loss,
+        variables,
+        non_slots,
+        extra_updates,
+        global_step: options.global_step,
+    })
 }
 
 #[cfg(test)]
@@ -571,5 +687,41 @@ mod tests {
             assert_eq!(built, (before..after).map(NodeId).collect::<Vec<_>>(), "{}", opt.name());
             assert_eq!(recover_minimized(&renamed, NodeId(0)), Err(NotMinimized::NoApplyOps));
         }
+    }
+
+    #[test]
+    fn a_global_step_and_a_learning_rate_tensor_are_recovered() {
+        let mut g = Graph::new();
+        let loss = model(&mut g);
+        let zero = g.constant(Value::filled(DType::Int32, &[], 0.0), Some("step/initial_value")).unwrap();
+        let step = g.variable(zero, Some("step")).unwrap();
+        let decay = crate::engine::autodiff::decay::ExponentialDecay {
+            learning_rate: 0.1,
+            decay_steps: 1.0,
+            integer_steps: true,
+            decay_rate: 0.96,
+            staircase: true,
+        };
+        let lr = decay.build(&mut g, step).unwrap();
+        let before = g.nodes().len();
+        let options = MinimizeOptions { learning_rate: Some(lr), global_step: Some(step) };
+        let opt = Optimizer::GradientDescent { learning_rate: 0.1 };
+        let m = minimize_with(&mut g, &opt, loss, None, &options).unwrap();
+        let train = g.node(m.train_op).unwrap();
+        assert_eq!(train.name, "GradientDescent");
+        assert!(matches!(train.op, Op::AssignAdd));
+        assert!(g.find("GradientDescent/update").is_some() && g.find("GradientDescent/value").is_some());
+        assert!(g.find("GradientDescent/learning_rate").is_none());
+        assert_eq!(m.variables.len(), 2, "the int step is not trained");
+        let mut r = recover_minimized(&g, m.train_op).unwrap();
+        assert_eq!(r.optimizer, None, "a tensor learning rate is no constant");
+        r.optimizer = m.optimizer.clone();
+        assert_eq!(r, m);
+        let built = built_nodes(&g, &r);
+        assert_eq!(built, (before..g.nodes().len()).map(NodeId).collect::<Vec<_>>());
+        assert!(
+            minimize_with(&mut g, &opt, loss, None, &MinimizeOptions { learning_rate: None, global_step: Some(lr) })
+                .is_err()
+        );
     }
 }

@@ -30,6 +30,8 @@ pub enum UnaryGrad {
     Kernel(GradKernel),
     /// A few ordinary ops, as TF's Python gradient function builds them.
     Built(GradRecipe),
+    /// No gradient flows through the op (TF's gradient returns `None`, as `Floor`'s does).
+    None,
 }
 
 /// The gradients built from other ops, each as TF's Python gradient function writes it (node
@@ -112,6 +114,17 @@ op_enum! {
     Greater { tf_name: "Greater", default_name: "Greater", no_bool: false, comparison: true, python: "tf.greater" }
     /// `x ** y` (`tf.pow`).
     Pow { tf_name: "Pow", default_name: "pow", no_bool: true, comparison: false, python: "tf.pow" }
+    /// `x == y`, giving bool (`tf.equal`); bool inputs too.
+    Equal { tf_name: "Equal", default_name: "Equal", no_bool: false, comparison: true, python: "tf.equal" }
+    /// `x != y`, giving bool (`tf.not_equal`); bool inputs too.
+    NotEqual { tf_name: "NotEqual", default_name: "NotEqual", no_bool: false, comparison: true,
+               python: "tf.not_equal" }
+    /// `x >= y`, giving bool (`tf.greater_equal`).
+    GreaterEqual { tf_name: "GreaterEqual", default_name: "GreaterEqual", no_bool: false, comparison: true,
+                   python: "tf.greater_equal" }
+    /// `x <= y`, giving bool (`tf.less_equal`).
+    LessEqual { tf_name: "LessEqual", default_name: "LessEqual", no_bool: false, comparison: true,
+                python: "tf.less_equal" }
 }
 
 op_enum! {
@@ -163,6 +176,9 @@ op_enum! {
     /// `x < 0 ? exp(x) - 1 : x` (`tf.nn.elu`); floats only.
     Elu { tf_name: "Elu", default_name: "Elu", float_only: true,
           grad: UnaryGrad::Kernel(GradKernel::Elu), python: "tf.nn.elu", palette: true }
+    /// Rounds down (`tf.floor`); floats only; no gradient flows through it.
+    Floor { tf_name: "Floor", default_name: "Floor", float_only: true,
+            grad: UnaryGrad::None, python: "tf.floor", palette: true }
 }
 
 op_enum! {
@@ -242,7 +258,7 @@ impl UnaryOp {
     pub const fn grad_type_name(self) -> &'static str {
         match self.grad() {
             UnaryGrad::Kernel(k) => k.facts().tf_name,
-            UnaryGrad::Built(_) => "UnaryGrad",
+            UnaryGrad::Built(_) | UnaryGrad::None => "UnaryGrad",
         }
     }
 }
@@ -279,6 +295,6 @@ mod tests {
         assert_eq!(BinaryOp::Div.tf_name(), "RealDiv");
         assert_eq!(UnaryOp::Elu.grad_type_name(), "EluGrad");
         assert_eq!(UnaryOp::Log.grad_type_name(), "UnaryGrad");
-        assert_eq!(UnaryOp::ALL.len(), 13);
+        assert_eq!(UnaryOp::ALL.len(), 14);
     }
 }

@@ -40,6 +40,12 @@ impl NodeContext<'_> {
 /// Checks input dtypes and infers the op's output dtypes and shapes, with TF's errors.
 pub fn infer(op: &Op, inputs: &[InputInfo], ctx: &NodeContext<'_>) -> Result<Vec<(DType, Shape)>> {
     let names = op.input_names();
+    if matches!(op, Op::AddN { n: 0 }) {
+        return Err(Error::value_error(
+            "List argument 'inputs' to 'AddN' Op with length 0 shorter than minimum length 1.",
+        )
+        .at(ctx.name));
+    }
     if inputs.len() != names.len() {
         return Err(Error::value_error(format!(
             "{} op '{}' expects {} input(s) ({}), got {}",
@@ -100,6 +106,43 @@ pub fn infer(op: &Op, inputs: &[InputInfo], ctx: &NodeContext<'_>) -> Result<Vec
         ))
         .at(ctx.name)
     };
+    // Merges two static shapes as TF's `Merge` does, or says which dimension differs.
+    let merge = |a: &Shape, b: &Shape, from: Option<&str>| -> Result<Shape> {
+        let (Some(da), Some(db)) = (a.dims(), b.dims()) else {
+            return Ok(if a.dims().is_some() { a.clone() } else { b.clone() });
+        };
+        let shapes: Vec<String> = inputs.iter().map(|i| i.shape.list_form()).collect();
+        let tail = format!(
+            "{} for '{}' with input shapes: {}.",
+            from.map_or(String::new(), |f| format!("\n\t{f}")),
+            ctx.node_def(op, t0),
+            shapes.join(", ")
+        );
+        if da.len() != db.len() {
+            return Err(Error::value_error(format!(
+                "Shapes must be equal rank, but are {} and {}{tail}",
+                da.len(),
+                db.len()
+            ))
+            .at(ctx.name));
+        }
+        let mut out = Vec::with_capacity(da.len());
+        for (k, (x, y)) in da.iter().zip(db).enumerate() {
+            out.push(match (x, y) {
+                (Some(x), Some(y)) if x != y => {
+                    return Err(Error::value_error(format!(
+                        "Dimension {k} in both shapes must be equal, but are {x} and {y}. Shapes are {} and {}.{tail}",
+                        a.list_form(),
+                        b.list_form()
+                    ))
+                    .at(ctx.name));
+                }
+                (Some(x), _) | (None, Some(x)) => Some(*x),
+                (None, None) => None,
+            });
+        }
+        Ok(Shape::from_dims(out))
+    };
     Ok(match op {
         Op::Const { value } => vec![(value.0.dtype(), Shape::known(value.0.shape()))],
         Op::Placeholder { dtype, shape } => vec![(*dtype, shape.clone())],
@@ -137,8 +180,109 @@ pub fn infer(op: &Op, inputs: &[InputInfo], ctx: &NodeContext<'_>) -> Result<Vec
             }
             vec![(inputs[0].dtype, a.clone())]
         }
+        Op::AssignAdd | Op::AssignSub => {
+            if inputs[0].dtype == DType::Bool {
+                return Err(float_only(DType::Bool).unwrap_err());
+            }
+            let (a, b) = (&inputs[0].shape, &inputs[1].shape);
+            if let (Some(ra), Some(rb)) = (a.rank(), b.rank())
+                && ra != rb
+            {
+                return Err(Error::value_error(format!(
+                    "Shapes must be equal rank, but are {ra} and {rb} for '{}' with input shapes: {}, {}.",
+                    ctx.node_def(op, t0),
+                    a.list_form(),
+                    b.list_form()
+                ))
+                .at(ctx.name));
+            }
+            vec![(inputs[0].dtype, merge(a, b, None)?)]
+        }
         Op::Identity => vec![(inputs[0].dtype, inputs[0].shape.clone())],
         Op::NoOp => vec![],
+        Op::Select => {
+            if inputs[0].dtype != DType::Bool {
+                return Err(Error::type_error(format!(
+                    "Input 'condition' of 'Select' Op has type {} that does not match expected type of bool.",
+                    inputs[0].dtype
+                ))
+                .at(ctx.name));
+            }
+            if inputs[2].dtype != inputs[1].dtype {
+                return Err(Error::type_error(format!(
+                    "Input 'e' of 'Select' Op has type {} that does not match type {} of argument 't'.",
+                    inputs[2].dtype, inputs[1].dtype
+                ))
+                .at(ctx.name));
+            }
+            let shape = merge(&inputs[1].shape, &inputs[2].shape, None)?;
+            let c = &inputs[0].shape;
+            match (c.rank(), shape.rank()) {
+                (Some(1), Some(r)) if r != 1 => {
+                    let first = Shape::from_dims(vec![shape.dim(0)]);
+                    merge(c, &first, None)?;
+                }
+                (Some(0), _) => {}
+                _ => {
+                    merge(c, &shape, None)?;
+                }
+            }
+            vec![(inputs[1].dtype, shape)]
+        }
+        Op::L2Loss => {
+            float_only(inputs[0].dtype)?;
+            vec![(inputs[0].dtype, Shape::known(&[]))]
+        }
+        Op::AddN { .. } => {
+            let t = inputs[0].dtype;
+            if inputs.iter().any(|i| i.dtype != t) {
+                let types: Vec<String> = inputs.iter().map(|i| i.dtype.to_string()).collect();
+                return Err(Error::type_error(format!(
+                    "Tensors in list passed to 'inputs' of 'AddN' Op have types [{}] that don't all match.",
+                    types.join(", ")
+                ))
+                .at(ctx.name));
+            }
+            if t == DType::Bool {
+                return Err(float_only(t).unwrap_err());
+            }
+            let mut shape = inputs[0].shape.clone();
+            for i in &inputs[1..] {
+                shape = merge(&shape, &i.shape, Some("From merging shape 0 with other shapes."))?;
+            }
+            vec![(t, shape)]
+        }
+        Op::ArgMax { axis, output_type } => {
+            if inputs[0].dtype == DType::Bool {
+                return Err(float_only(DType::Bool).unwrap_err());
+            }
+            if !matches!(output_type, DType::Int32 | DType::Int64) {
+                return Err(Error::type_error(format!(
+                    "Value passed to parameter 'output_type' has DataType {output_type} not in list of allowed values: int32, int64"
+                ))
+                .at(ctx.name));
+            }
+            let shape = match inputs[0].shape.dims() {
+                None => Shape::unknown(),
+                Some(d) => {
+                    let r = d.len() as i64;
+                    if *axis < -r || *axis >= r {
+                        return Err(Error::value_error(format!(
+                            "Dimension ({axis}) must be in the range [{}, {r}), where {r} is the number of dimensions in the input. for '{}' with input shapes: {}, [] and with computed input tensors: input[1] = <{axis}>.",
+                            -r,
+                            ctx.node_def(op, t0),
+                            inputs[0].shape.list_form()
+                        ))
+                        .at(ctx.name));
+                    }
+                    let at = if *axis < 0 { axis + r } else { *axis } as usize;
+                    let mut d = d.to_vec();
+                    d.remove(at);
+                    Shape::from_dims(d)
+                }
+            };
+            vec![(*output_type, shape)]
+        }
         Op::Binary { kind } => {
             if kind.facts().no_bool && inputs[0].dtype == DType::Bool {
                 return Err(float_only(DType::Bool).unwrap_err());
@@ -269,6 +413,33 @@ pub fn infer(op: &Op, inputs: &[InputInfo], ctx: &NodeContext<'_>) -> Result<Vec
             vec![
                 (inputs[1].dtype, Shape::from_dims(vec![batch])),
                 (inputs[1].dtype, Shape::from_dims(vec![batch, classes])),
+            ]
+        }
+        Op::SparseSoftmaxCrossEntropyWithLogits => {
+            float_only(inputs[0].dtype)?;
+            if !matches!(inputs[1].dtype, DType::Int32 | DType::Int64) {
+                return Err(Error::type_error(format!(
+                    "Value passed to parameter 'labels' has DataType {} not in list of allowed values: int32, int64",
+                    inputs[1].dtype
+                ))
+                .at(ctx.name));
+            }
+            if inputs[0].shape.rank().is_some_and(|r| r != 2) {
+                return Err(rank_err(0, "rank 2"));
+            }
+            if inputs[1].shape.rank().is_some_and(|r| r != 1) {
+                return Err(rank_err(1, "rank 1"));
+            }
+            let (f, l) = (&inputs[0].shape, &inputs[1].shape);
+            if let (Some(x), Some(y)) = (f.dim(0), l.dim(0))
+                && x != y
+            {
+                return Err(dims_err(x, y));
+            }
+            let batch = f.dim(0).or(l.dim(0));
+            vec![
+                (inputs[0].dtype, Shape::from_dims(vec![batch])),
+                (inputs[0].dtype, Shape::from_dims(vec![batch, f.dim(1)])),
             ]
         }
         Op::Fill { dtype, shape, .. } => vec![(*dtype, Shape::known(shape))],

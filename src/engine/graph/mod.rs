@@ -6,6 +6,7 @@
 //! Beside it: `op` (the `Op` enum and its table of static facts), `elementwise` (the op table of
 //! the elementwise and reduction ops) and `infer` (shape inference).
 
+pub mod collections;
 pub mod elementwise;
 pub mod infer;
 pub mod op;
@@ -166,6 +167,7 @@ pub struct Graph {
     pub seed: Option<i64>,
     auto_seed_counter: i64,
     variables: Vec<(NodeId, NodeId)>,
+    collections: crate::engine::graph::collections::Collections,
 }
 
 impl Default for Graph {
@@ -189,6 +191,7 @@ impl Graph {
             seed: None,
             auto_seed_counter: 0,
             variables: Vec::new(),
+            collections: Default::default(),
         }
     }
 
@@ -474,6 +477,7 @@ impl Graph {
             .iter()
             .filter_map(|(v, i)| Some((remap.get(v.0).copied().flatten()?, remap.get(i.0).copied().flatten()?)))
             .collect();
+        self.collections.remap(&remap.iter().map(|r| r.map(|id| id.0)).collect::<Vec<_>>());
         self.generation = next_generation();
         removed
     }
@@ -755,6 +759,41 @@ impl Graph {
         Ok(var.out())
     }
 
+    /// `tf.add_to_collection(name, value)`.
+    pub fn add_to_collection(&mut self, name: &str, value: Output) {
+        self.collections.add(name, value.node.0, value.index);
+    }
+
+    /// `tf.get_collection(name)`: the values added under `name`, in order. `GLOBAL_VARIABLES` and
+    /// `TRAINABLE_VARIABLES` list the graph's variables (in creation order), then anything added.
+    pub fn get_collection(&self, name: &str) -> Vec<Output> {
+        use crate::engine::graph::collections::GraphKeys;
+        let mut out: Vec<Output> = match name {
+            GraphKeys::GLOBAL_VARIABLES => self.variables.iter().map(|(v, _)| v.out()).collect(),
+            GraphKeys::TRAINABLE_VARIABLES => self.trainable_variables(),
+            _ => Vec::new(),
+        };
+        out.extend(self.collections.get(name).iter().map(|&(n, index)| Output { node: NodeId(n), index }));
+        out
+    }
+
+    /// `trainable=False` for a variable (or back to trainable).
+    pub fn set_trainable(&mut self, var: Output, trainable: bool) {
+        self.collections.set_trainable(var.node.0, trainable);
+    }
+
+    /// `tf.trainable_variables()`: the variables not made with `trainable=False`.
+    pub fn trainable_variables(&self) -> Vec<Output> {
+        self.variables.iter().filter(|(v, _)| self.collections.is_trainable(v.0)).map(|(v, _)| v.out()).collect()
+    }
+
+    /// `tf.group(*ops, name=...)` (`group_deps` by default), which is also
+    /// `with tf.control_dependencies(ops): tf.no_op(name=...)`: a `NoOp` that runs `ops` first.
+    pub fn group(&mut self, ops: &[NodeId], name: Option<&str>) -> Result<NodeId> {
+        let spec = NodeSpec { op: Op::NoOp, inputs: vec![], control_inputs: ops.to_vec(), device: None };
+        self.add(Some(name.unwrap_or("group_deps")), spec)
+    }
+
     /// `tf.global_variables_initializer()`: a NoOp `init` with every variable's initializer as a
     /// control input.
     pub fn global_variables_initializer(&mut self) -> Result<NodeId> {
@@ -882,5 +921,39 @@ mod tests {
         assert!(g.tensor("a").is_ok());
         assert!(g.tensor("a:1").is_err());
         assert!(g.tensor("zz:0").unwrap_err().message.contains("does not exist"));
+    }
+
+    #[test]
+    fn group_runs_its_ops_first() {
+        let mut g = Graph::new();
+        let a = g.constant(Value::scalar_f32(1.0), Some("a")).unwrap();
+        let v = g.variable(a, Some("v")).unwrap();
+        let init = g.initializer_of(v.node).unwrap();
+        let grp = g.group(&[init], None).unwrap();
+        let train = g.group(&[grp], Some("train")).unwrap();
+        assert_eq!(g.node(grp).unwrap().name, "group_deps");
+        assert_eq!(g.node(train).unwrap().control_inputs, vec![grp]);
+        let mut s = crate::engine::runtime::session::Session::new(&g, Default::default());
+        s.run(&g, &[], &[], &[train]).unwrap();
+        assert_eq!(s.run(&g, &[v], &[], &[]).unwrap().values[0].first_f64(), Some(1.0));
+    }
+
+    #[test]
+    fn collections_keep_order_and_follow_removals() {
+        use crate::engine::graph::collections::GraphKeys;
+        let mut g = Graph::new();
+        let a = g.constant(Value::scalar_f32(1.0), Some("a")).unwrap();
+        let b = g.constant(Value::scalar_f32(2.0), Some("b")).unwrap();
+        g.add_to_collection(GraphKeys::LOSSES, b);
+        g.add_to_collection(GraphKeys::LOSSES, a);
+        assert_eq!(g.get_collection("losses"), vec![b, a]);
+        let v = g.variable(a, Some("v")).unwrap();
+        let step = g.variable(b, Some("step")).unwrap();
+        g.set_trainable(step, false);
+        assert_eq!(g.trainable_variables(), vec![v]);
+        assert_eq!(g.get_collection(GraphKeys::GLOBAL_VARIABLES).len(), 2);
+        g.remove(&["b".to_string()]);
+        let a = g.tensor("a:0").unwrap();
+        assert_eq!(g.get_collection("losses"), vec![a]);
     }
 }

@@ -40,6 +40,11 @@ pub enum Op {
         #[serde(default)]
         initializer: bool,
     },
+    /// `AssignAdd(ref, value)`: `ref += value` (`tf.assign_add`; the train op `minimize` builds
+    /// with a `global_step`).
+    AssignAdd,
+    /// `AssignSub(ref, value)`: `ref -= value` (`tf.assign_sub`; a moving average's update).
+    AssignSub,
     /// `tf.identity`.
     Identity,
     /// `tf.no_op`; with control inputs it groups ops (as `global_variables_initializer` does).
@@ -76,12 +81,34 @@ pub enum Op {
         #[serde(default)]
         keep_dims: bool,
     },
+    /// `Select(condition, t, e)` (TF 1's `tf.where(condition, x, y)`): `t` where `condition`, else
+    /// `e`. The condition has `t`'s shape, or is a vector matching `t`'s first dimension.
+    Select,
+    /// `L2Loss(t) = sum(t ** 2) / 2` (`tf.nn.l2_loss`), a scalar.
+    L2Loss,
+    /// `AddN(inputs)`: the sum of `n` tensors of one shape (`tf.add_n`).
+    AddN {
+        /// How many inputs (TF's attr `N`).
+        n: usize,
+    },
+    /// `ArgMax(input, dimension)`: the index of the largest value along `axis` (`tf.argmax`).
+    ArgMax {
+        /// The axis reduced (negative counts from the end).
+        axis: i64,
+        /// The index dtype (`int64` unless `output_type` says `int32`).
+        #[serde(default = "int64")]
+        output_type: DType,
+    },
     /// `Softmax` over the last axis.
     Softmax,
     /// `tf.nn.sigmoid_cross_entropy_with_logits(labels, logits)`.
     SigmoidCrossEntropyWithLogits,
     /// `SoftmaxCrossEntropyWithLogits(labels, logits)`: outputs loss and backprop.
     SoftmaxCrossEntropyWithLogits,
+    /// `SparseSoftmaxCrossEntropyWithLogits(features, labels)` with int labels of shape `[batch]`
+    /// (`tf.nn.sparse_softmax_cross_entropy_with_logits`): outputs loss `[batch]` and backprop
+    /// `[batch, classes]`.
+    SparseSoftmaxCrossEntropyWithLogits,
     /// `tf.fill` / `tf.zeros` / `tf.ones`.
     Fill {
         /// Element type.
@@ -226,6 +253,10 @@ fn one() -> f64 {
     1.0
 }
 
+fn int64() -> DType {
+    DType::Int64
+}
+
 /// A constant's value as stored in a project file: dtype plus nested lists.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConstValue(pub Value);
@@ -261,6 +292,8 @@ pub fn palette() -> Vec<Op> {
         Op::Placeholder { dtype: DType::Float32, shape: Shape::from_dims(vec![None, Some(2)]) },
         Op::Variable { dtype: DType::Float32, shape: Shape::known(&[2, 3]) },
         Op::Assign { initializer: false },
+        Op::AssignAdd,
+        Op::AssignSub,
         Op::Identity,
         Op::NoOp,
     ];
@@ -271,9 +304,14 @@ pub fn palette() -> Vec<Op> {
         Op::ClipByValue,
         Op::Reduce { kind: ReduceOp::Sum, axes: None, keep_dims: false },
         Op::Reduce { kind: ReduceOp::Mean, axes: None, keep_dims: false },
+        Op::Select,
+        Op::L2Loss,
+        Op::AddN { n: 2 },
+        Op::ArgMax { axis: 1, output_type: DType::Int64 },
         Op::Softmax,
         Op::SigmoidCrossEntropyWithLogits,
         Op::SoftmaxCrossEntropyWithLogits,
+        Op::SparseSoftmaxCrossEntropyWithLogits,
         Op::Fill { dtype: DType::Float32, shape: vec![2], value: 0.0 },
         Op::Cast { to: DType::Float32 },
         Op::RandomStandardNormal {
@@ -289,6 +327,10 @@ pub fn palette() -> Vec<Op> {
     ]);
     v
 }
+
+/// The input names of `AddN` (all `inputs`, as TF's op def names its list); `AddN` takes at most
+/// this many.
+const ADD_N: [&str; 64] = ["inputs"; 64];
 
 /// The static facts of one op: one row of [`Op::facts`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -357,6 +399,8 @@ impl Op {
             Op::Placeholder { .. } => OpFacts::pure("Placeholder", &[]),
             Op::Variable { .. } => OpFacts::pure("VariableV2", &[]).named("Variable").stateful(0),
             Op::Assign { .. } => OpFacts::pure("Assign", &["ref", "value"]).stateful(1),
+            Op::AssignAdd => OpFacts::pure("AssignAdd", &["ref", "value"]).stateful(1),
+            Op::AssignSub => OpFacts::pure("AssignSub", &["ref", "value"]).stateful(1),
             Op::Identity => OpFacts::pure("Identity", &["input"]),
             Op::NoOp => OpFacts::pure("NoOp", &[]).outputs(0),
             Op::Binary { kind } => {
@@ -372,12 +416,19 @@ impl Op {
                 OpFacts::pure("ClipByValue", &["t", "clip_value_min", "clip_value_max"]).named("clip_by_value")
             }
             Op::Reduce { kind, .. } => OpFacts::pure(kind.tf_name(), &["input"]),
+            Op::Select => OpFacts::pure("Select", &["condition", "t", "e"]).same_dtype(0),
+            Op::L2Loss => OpFacts::pure("L2Loss", &["t"]),
+            Op::AddN { n } => OpFacts::pure("AddN", &ADD_N[..(*n).min(ADD_N.len())]),
+            Op::ArgMax { .. } => OpFacts::pure("ArgMax", &["input"]),
             Op::Softmax => OpFacts::pure("Softmax", &["logits"]),
             Op::SigmoidCrossEntropyWithLogits => {
                 OpFacts::pure("SigmoidCrossEntropyWithLogits", &["labels", "logits"]).named("logistic_loss")
             }
             Op::SoftmaxCrossEntropyWithLogits => {
                 OpFacts::pure("SoftmaxCrossEntropyWithLogits", &["labels", "logits"]).outputs(2)
+            }
+            Op::SparseSoftmaxCrossEntropyWithLogits => {
+                OpFacts::pure("SparseSoftmaxCrossEntropyWithLogits", &["features", "labels"]).same_dtype(1).outputs(2)
             }
             Op::Fill { .. } => OpFacts::pure("Fill", &[]),
             Op::Cast { .. } => OpFacts::pure("Cast", &["input"]),
@@ -463,6 +514,9 @@ impl Op {
         }
         if let Op::Reduce { keep_dims, .. } = self {
             parts.push(format!("keep_dims={keep_dims}"));
+        }
+        if let Op::AddN { n } = self {
+            parts.insert(0, format!("N={n}"));
         }
         parts.join(", ")
     }

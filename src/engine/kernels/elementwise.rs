@@ -2,7 +2,8 @@
 //! unary op, written once and used by both the general kernels here and the fast path
 //! (`binary_arith`, `unary_scalar`, `unary_grad_scalar`), the TF-exact float32 slice functions
 //! where TF's Eigen kernels differ from the plain formula (`eigen_unary`, `eigen_unary_grad`),
-//! the kernels over tensors (`binary`, `unary`, `unary_grad`, `maximum_minimum_grad`).
+//! the kernels over tensors (`binary`, `unary`, `unary_grad`, `maximum_minimum_grad`), and the
+//! elementwise ops outside the table: `select` (`tf.where`) and `add_n`.
 //!
 //! Every `match` here is exhaustive over the op enums: an op added to the table does not
 //! compile until it has its formulas here.
@@ -62,6 +63,34 @@ pub fn binary_arith<T: Float>(op: BinaryOp, x: T, y: T) -> T {
                 T::ZERO
             }
         }
+        BinaryOp::Equal => {
+            if x == y {
+                T::ONE
+            } else {
+                T::ZERO
+            }
+        }
+        BinaryOp::NotEqual => {
+            if x != y {
+                T::ONE
+            } else {
+                T::ZERO
+            }
+        }
+        BinaryOp::GreaterEqual => {
+            if x >= y {
+                T::ONE
+            } else {
+                T::ZERO
+            }
+        }
+        BinaryOp::LessEqual => {
+            if x <= y {
+                T::ONE
+            } else {
+                T::ZERO
+            }
+        }
     }
 }
 
@@ -85,7 +114,11 @@ pub fn binary(op: BinaryOp, a: &Value, b: &Value, out: &mut Value, pool: Option<
         (Value::F64(x), Value::F64(y)) => binary_float(op, x, y, out, pool),
         (Value::I32(x), Value::I32(y)) => binary_int(op, x, y, out, pool),
         (Value::I64(x), Value::I64(y)) => binary_int(op, x, y, out, pool),
-        (Value::Bool(_), Value::Bool(_)) => Err(no_kernel(op.tf_name(), DType::Bool)),
+        (Value::Bool(x), Value::Bool(y)) => match op {
+            BinaryOp::Equal => bin(x, y, out, pool, |x: bool, y: bool| x == y),
+            BinaryOp::NotEqual => bin(x, y, out, pool, |x: bool, y: bool| x != y),
+            _ => Err(no_kernel(op.tf_name(), DType::Bool)),
+        },
         _ => Err(type_mismatch(op.tf_name(), "y", b.dtype(), "x", a.dtype())),
     }
 }
@@ -109,6 +142,10 @@ fn binary_float<T: Float>(
         B::Pow => bin(a, b, out, pool, |x: T, y: T| binary_arith(B::Pow, x, y)),
         B::Less => bin(a, b, out, pool, |x: T, y: T| x < y),
         B::Greater => bin(a, b, out, pool, |x: T, y: T| x > y),
+        B::Equal => bin(a, b, out, pool, |x: T, y: T| x == y),
+        B::NotEqual => bin(a, b, out, pool, |x: T, y: T| x != y),
+        B::GreaterEqual => bin(a, b, out, pool, |x: T, y: T| x >= y),
+        B::LessEqual => bin(a, b, out, pool, |x: T, y: T| x <= y),
     }
 }
 
@@ -140,6 +177,10 @@ fn binary_int<T: Int>(
         BinaryOp::Minimum => bin(a, b, out, pool, |x: T, y: T| if y < x { y } else { x }),
         BinaryOp::Less => bin(a, b, out, pool, |x: T, y: T| x < y),
         BinaryOp::Greater => bin(a, b, out, pool, |x: T, y: T| x > y),
+        BinaryOp::Equal => bin(a, b, out, pool, |x: T, y: T| x == y),
+        BinaryOp::NotEqual => bin(a, b, out, pool, |x: T, y: T| x != y),
+        BinaryOp::GreaterEqual => bin(a, b, out, pool, |x: T, y: T| x >= y),
+        BinaryOp::LessEqual => bin(a, b, out, pool, |x: T, y: T| x <= y),
         BinaryOp::Pow => bin(a, b, out, pool, |x: T, y: T| x.ipow(y)),
     }
 }
@@ -226,6 +267,7 @@ pub fn unary_scalar<T: Float>(op: UnaryOp, x: T) -> T {
                 x
             }
         }
+        UnaryOp::Floor => x.floor(),
     }
 }
 
@@ -245,7 +287,13 @@ pub fn eigen_unary(op: UnaryOp) -> Option<UnaryF32> {
         UnaryOp::Reciprocal => Some(em::reciprocal_f32),
         UnaryOp::Sqrt => Some(em::sqrt_f32),
         UnaryOp::Elu => Some(elu_f32),
-        UnaryOp::Neg | UnaryOp::Relu | UnaryOp::Square | UnaryOp::Abs | UnaryOp::Sign | UnaryOp::Identity => None,
+        UnaryOp::Neg
+        | UnaryOp::Relu
+        | UnaryOp::Square
+        | UnaryOp::Abs
+        | UnaryOp::Sign
+        | UnaryOp::Identity
+        | UnaryOp::Floor => None,
     }
 }
 
@@ -318,7 +366,8 @@ fn unary_int<T: Int>(op: UnaryOp, a: &ArrayD<T>, out: &mut Value, pool: Option<&
         | UnaryOp::Exp
         | UnaryOp::Sqrt
         | UnaryOp::Reciprocal
-        | UnaryOp::Elu => Err(no_kernel(op.tf_name(), T::DTYPE)),
+        | UnaryOp::Elu
+        | UnaryOp::Floor => Err(no_kernel(op.tf_name(), T::DTYPE)),
     }
 }
 
@@ -387,7 +436,9 @@ pub fn elu_grad_f32(y: &[f32], dy: &[f32], out: &mut [f32]) {
 pub fn unary_grad(kind: UnaryOp, a: &Value, dy: &Value, out: &mut Value) -> Result<()> {
     let k = match kind.grad() {
         UnaryGrad::Kernel(k) => k,
-        UnaryGrad::Built(_) => return Err(Error::unimplemented(format!("no gradient kernel for {kind:?}"))),
+        UnaryGrad::Built(_) | UnaryGrad::None => {
+            return Err(Error::unimplemented(format!("no gradient kernel for {kind:?}")));
+        }
     };
     same_len(k.tf_name(), a, dy)?;
     if let (Value::F32(y), Value::F32(d)) = (a, dy)
@@ -409,4 +460,123 @@ fn unary_grad_t<T: FloatValue>(kind: GradKernel, a: &Value, dy: &Value, out: &mu
         *o = unary_grad_scalar(kind, a, d);
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Select and AddN
+// ---------------------------------------------------------------------------------------------
+
+/// `Select(condition, t, e)` (TF 1's `tf.where`): `t` where `condition` holds, else `e`. `t` and
+/// `e` have one shape; the condition has that shape, is a vector picking whole rows, or is a
+/// scalar. Any dtype. Its gradient is two more `Select`s with zeros (see `autodiff::gradients`).
+pub fn select(cond: &Value, t: &Value, e: &Value, out: &mut Value) -> Result<()> {
+    let Value::Bool(c) = cond else {
+        return Err(Error::invalid_argument(format!(
+            "Input 'condition' of 'Select' Op has type {} that does not match expected type of bool.",
+            cond.dtype()
+        )));
+    };
+    if t.shape() != e.shape() {
+        return Err(Error::invalid_argument(format!(
+            "'then' and 'else' must have the same size.  but received: {} vs. {}",
+            crate::engine::kernels::tf_shape(t.shape()),
+            crate::engine::kernels::tf_shape(e.shape())
+        )));
+    }
+    let shape = t.shape();
+    // How many consecutive elements one condition element decides.
+    let run = if c.shape() == shape {
+        1
+    } else if c.ndim() == 0 {
+        shape.iter().product::<usize>().max(1)
+    } else if c.ndim() == 1 && !shape.is_empty() && shape.len() > 1 {
+        if c.len() != shape[0] {
+            return Err(Error::invalid_argument(format!(
+                "Number of batches of 'then' must match size of 'cond', but saw: {} vs. {}",
+                c.len(),
+                shape[0]
+            )));
+        }
+        shape[1..].iter().product::<usize>()
+    } else {
+        return Err(Error::invalid_argument(format!(
+            "'cond' and 'then' must have the same size.  but received: {} vs. {}",
+            crate::engine::kernels::tf_shape(c.shape()),
+            crate::engine::kernels::tf_shape(shape)
+        )));
+    };
+    let cc = c.as_standard_layout();
+    let cs = slice_of(&cc)?;
+    fn pick<T: crate::engine::kernels::Elem>(
+        cs: &[bool],
+        run: usize,
+        t: &ArrayD<T>,
+        e: &ArrayD<T>,
+        out: &mut Value,
+    ) -> Result<()> {
+        let (tc, ec) = (t.as_standard_layout(), e.as_standard_layout());
+        let (ts, es) = (slice_of(&tc)?, slice_of(&ec)?);
+        let o = out_buf::<T>(out, t.shape())?;
+        for (i, o) in o.iter_mut().enumerate() {
+            *o = if cs.get(i / run.max(1)).copied().unwrap_or(false) { ts[i] } else { es[i] };
+        }
+        Ok(())
+    }
+    match (t, e) {
+        (Value::F32(a), Value::F32(b)) => pick(cs, run, a, b, out),
+        (Value::F64(a), Value::F64(b)) => pick(cs, run, a, b, out),
+        (Value::I32(a), Value::I32(b)) => pick(cs, run, a, b, out),
+        (Value::I64(a), Value::I64(b)) => pick(cs, run, a, b, out),
+        (Value::Bool(a), Value::Bool(b)) => pick(cs, run, a, b, out),
+        _ => Err(type_mismatch("Select", "e", e.dtype(), "t", t.dtype())),
+    }
+}
+
+/// `AddN(inputs)` (`tf.add_n`): the elementwise sum of tensors of one dtype and shape, added left
+/// to right as TF's `AddN` kernel does (`((in0 + in1) + in2) + ...`). Its gradient passes `dy`
+/// to every input.
+pub fn add_n(inputs: &[&Value], out: &mut Value) -> Result<()> {
+    let Some(first) = inputs.first() else {
+        return Err(Error::invalid_argument("AddN needs at least one input"));
+    };
+    for x in &inputs[1..] {
+        if x.dtype() != first.dtype() {
+            return Err(type_mismatch("AddN", "inputs", x.dtype(), "inputs", first.dtype()));
+        }
+        if x.shape() != first.shape() {
+            return Err(Error::invalid_argument(format!(
+                "Inputs to operation AddN of type AddN must have the same size and shape.  Input 0: {} != input {}: {}",
+                crate::engine::kernels::tf_shape(first.shape()),
+                inputs.iter().position(|y| std::ptr::eq(*y, *x)).unwrap_or(1),
+                crate::engine::kernels::tf_shape(x.shape())
+            )));
+        }
+    }
+    fn sum<T: crate::engine::kernels::Num>(
+        inputs: &[&Value],
+        get: impl Fn(&Value) -> Option<&ArrayD<T>>,
+        out: &mut Value,
+    ) -> Result<()> {
+        let arrays: Vec<_> = inputs
+            .iter()
+            .map(|v| get(v).map(|a| a.as_standard_layout()).ok_or_else(|| Error::internal("AddN input dtype")))
+            .collect::<Result<_>>()?;
+        let shape = arrays[0].shape().to_vec();
+        let o = out_buf::<T>(out, &shape)?;
+        let first = slice_of(&arrays[0])?;
+        o.copy_from_slice(first);
+        for a in &arrays[1..] {
+            for (o, &x) in o.iter_mut().zip(slice_of(a)?) {
+                *o = o.wadd(x);
+            }
+        }
+        Ok(())
+    }
+    match first.dtype() {
+        DType::Float32 => sum::<f32>(inputs, |v| if let Value::F32(a) = v { Some(a) } else { None }, out),
+        DType::Float64 => sum::<f64>(inputs, |v| if let Value::F64(a) = v { Some(a) } else { None }, out),
+        DType::Int32 => sum::<i32>(inputs, |v| if let Value::I32(a) = v { Some(a) } else { None }, out),
+        DType::Int64 => sum::<i64>(inputs, |v| if let Value::I64(a) = v { Some(a) } else { None }, out),
+        DType::Bool => Err(no_kernel("AddN", DType::Bool)),
+    }
 }

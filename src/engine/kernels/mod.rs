@@ -242,6 +242,7 @@ pub trait Float:
     fn sqrt(self) -> Self;
     fn abs(self) -> Self;
     fn powf(self, e: Self) -> Self;
+    fn floor(self) -> Self;
 }
 
 /// An integer element type; arithmetic wraps on overflow.
@@ -310,6 +311,10 @@ macro_rules! impl_float {
             #[inline(always)]
             fn powf(self, e: Self) -> Self {
                 <$t>::powf(self, e)
+            }
+            #[inline(always)]
+            fn floor(self) -> Self {
+                <$t>::floor(self)
             }
         }
     };

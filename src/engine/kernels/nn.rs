@@ -1,6 +1,7 @@
 //! The neural-network ops and their derivatives side by side: `ClipByValue` and
 //! `ClipByValueGrad`, `Softmax` and `SoftmaxGrad`, `SigmoidCrossEntropyWithLogits` and its
-//! gradient, `SoftmaxCrossEntropyWithLogits` (whose second output is its own gradient).
+//! gradient, `SoftmaxCrossEntropyWithLogits` and `SparseSoftmaxCrossEntropyWithLogits` (whose
+//! second outputs are their own gradients).
 
 use crate::engine::dtype::DType;
 use crate::engine::error::{Error, Result};
@@ -237,6 +238,118 @@ fn xent_typed<T: Float>(z: &ArrayD<T>, x: &ArrayD<T>, loss: &mut Value, backprop
         *lv = xr.iter().zip(zr).fold(T::ZERO, |acc, (&v, &zv)| acc + zv * (log_s - (v - m)));
         for (b, &zv) in br.iter_mut().zip(zr) {
             *b = *b / s - zv;
+        }
+    }
+    Ok(())
+}
+
+/// `tf.nn.sparse_softmax_cross_entropy_with_logits` (TF's `SparseSoftmaxCrossEntropyWithLogits`
+/// kernel): `features` `[batch, classes]`, int `labels` `[batch]`; `loss` gets
+/// `log(sum(exp(shifted))) - shifted[label]` per row and `backprop` gets
+/// `exp(shifted) / sum(exp(shifted)) - onehot(label)`, with `shifted = features - max(features)`
+/// as TF's `SparseXentEigenImpl` computes them. A label outside `[0, classes)` is TF's
+/// "Received a label value of 10 which is outside the valid range of [0, 10)."
+pub fn sparse_softmax_cross_entropy_with_logits(
+    features: &Value,
+    labels: &Value,
+    loss: &mut Value,
+    backprop: &mut Value,
+) -> Result<()> {
+    const OP: &str = "SparseSoftmaxCrossEntropyWithLogits";
+    let (fs, ls) = (features.shape(), labels.shape());
+    if fs.len() != 2 {
+        return Err(Error::invalid_argument(format!("logits must be 2-D, but got shape {}", tf_shape(fs))));
+    }
+    if ls.len() != 1 {
+        return Err(Error::invalid_argument(format!("labels must be 1-D, but got shape {}", tf_shape(ls))));
+    }
+    if fs[0] != ls[0] {
+        return Err(Error::invalid_argument(format!(
+            "logits and labels must have the same first dimension, got logits shape {} and labels shape {}",
+            tf_shape(fs),
+            tf_shape(ls)
+        )));
+    }
+    let classes = fs[1];
+    let labels: Vec<i64> = match labels {
+        Value::I32(a) => a.iter().map(|&v| i64::from(v)).collect(),
+        Value::I64(a) => a.iter().copied().collect(),
+        other => return Err(no_kernel(OP, other.dtype())),
+    };
+    if let Some(bad) = labels.iter().find(|&&l| l < 0 || l as u64 >= classes as u64) {
+        let shown: Vec<String> = labels.iter().map(i64::to_string).collect();
+        return Err(Error::invalid_argument(format!(
+            "Received a label value of {bad} which is outside the valid range of [0, {classes}).  Label values: {}",
+            shown.join(" ")
+        )));
+    }
+    match features {
+        Value::F32(x) => {
+            sparse_xent_typed(x, &labels, loss, backprop)?;
+            // TF's backprop takes `exp` of the whole shifted tensor at once (Eigen's packets over
+            // the flat buffer, then the tail), then `/ sum - (j == label)` per element.
+            sparse_xent_backprop_f32(x, &labels, backprop)
+        }
+        Value::F64(x) => sparse_xent_typed(x, &labels, loss, backprop),
+        other => Err(no_kernel(OP, other.dtype())),
+    }
+}
+
+/// Recomputes `backprop` as TF's float32 kernel does (see
+/// [`sparse_softmax_cross_entropy_with_logits`]); the sums are the loss pass's.
+fn sparse_xent_backprop_f32(x: &ArrayD<f32>, labels: &[i64], backprop: &mut Value) -> Result<()> {
+    use crate::engine::math::eigen as em;
+    let (batch, classes) = (x.shape()[0], x.shape()[1]);
+    if classes == 0 {
+        return Ok(());
+    }
+    let xc = x.as_standard_layout();
+    let xs = slice_of(&xc)?;
+    let bp = out_buf::<f32>(backprop, &[batch, classes])?;
+    let mut sums = Vec::with_capacity(batch);
+    for (br, xr) in bp.chunks_exact_mut(classes).zip(xs.chunks_exact(classes)) {
+        let m = xr.iter().fold(f32::NEG_INFINITY, |acc, &v| max_nan(acc, v));
+        for (b, &v) in br.iter_mut().zip(xr) {
+            *b = v - m;
+        }
+        let mut e = br.to_vec();
+        em::exp_f32(br, &mut e);
+        sums.push(f32::sum_slice(&e));
+    }
+    let shifted = bp.to_vec();
+    em::exp_f32(&shifted, bp);
+    for ((br, &s), &label) in bp.chunks_exact_mut(classes).zip(&sums).zip(labels) {
+        for (j, b) in br.iter_mut().enumerate() {
+            let e = *b / s;
+            *b = if j as i64 == label { e - 1.0 } else { e };
+        }
+    }
+    Ok(())
+}
+
+fn sparse_xent_typed<T: Float>(x: &ArrayD<T>, labels: &[i64], loss: &mut Value, backprop: &mut Value) -> Result<()> {
+    let (batch, classes) = (x.shape()[0], x.shape()[1]);
+    let l = out_buf::<T>(loss, &[batch])?;
+    let bp = out_buf::<T>(backprop, &[batch, classes])?;
+    if classes == 0 {
+        l.fill(T::ZERO);
+        return Ok(());
+    }
+    let xc = x.as_standard_layout();
+    let xs = slice_of(&xc)?;
+    let mut shifted = vec![T::ZERO; classes];
+    for (((br, xr), lv), &label) in bp.chunks_exact_mut(classes).zip(xs.chunks_exact(classes)).zip(l).zip(labels) {
+        let m = xr.iter().fold(T::LOWEST, |acc, &v| max_nan(acc, v));
+        for ((s, b), &v) in shifted.iter_mut().zip(br.iter_mut()).zip(xr) {
+            *s = v - m;
+            *b = (v - m).exp();
+        }
+        let s = T::sum_slice(br);
+        let label = label as usize;
+        *lv = s.ln() - shifted[label];
+        for (j, b) in br.iter_mut().enumerate() {
+            let e = *b / s;
+            *b = if j == label { e - T::ONE } else { e };
         }
     }
     Ok(())

@@ -1,6 +1,6 @@
 //! Reductions over axes (`Sum`, `Mean`, `Max`, `Min`, `Prod`) and their derivatives: `ReduceGrad`
 //! (broadcasts `dy` back over the reduced axes) and `SumToShape` (sums a broadcast gradient down
-//! to an operand's shape).
+//! to an operand's shape); `L2Loss` (its gradient is a `Mul`) and `ArgMax` (no gradient).
 
 use crate::engine::dtype::DType;
 use crate::engine::error::{Error, Result};
@@ -319,4 +319,85 @@ fn reduce_grad_t<T: FloatValue>(
         }
         ReduceOp::Prod => Err(Error::unimplemented("No gradient defined for operation of type Prod")),
     }
+}
+
+/// `L2Loss(t) = sum(t ** 2) / 2` (`tf.nn.l2_loss`) as TF's kernel computes it: each element's
+/// `(t * t) * 0.5`, then one full sum in Eigen's order ([`sum_f32`](crate::engine::kernels::sum_f32)).
+/// Floats only. Its gradient is `t * dy` (see `autodiff::gradients`).
+pub fn l2_loss(x: &Value, out: &mut Value) -> Result<()> {
+    fn go<T: crate::engine::kernels::Float>(a: &ArrayD<T>, out: &mut Value) -> Result<()> {
+        let half = T::from_f64(0.5);
+        let halves: Vec<T> = a.iter().map(|&v| v * v * half).collect();
+        let o = out_buf::<T>(out, &[])?;
+        o[0] = T::sum_slice(&halves);
+        Ok(())
+    }
+    match x {
+        Value::F32(a) => go(a, out),
+        Value::F64(a) => go(a, out),
+        _ => Err(no_kernel("L2Loss", x.dtype())),
+    }
+}
+
+/// `ArgMax(input, axis)` (`tf.argmax`): the index of the largest element along `axis` (the first
+/// one on ties; NaNs are passed over), as `output_type` (int64 or int32).
+pub fn arg_max(x: &Value, axis: i64, output_type: DType, out: &mut Value) -> Result<()> {
+    let shape = x.shape().to_vec();
+    let r = shape.len() as i64;
+    if axis < -r || axis >= r {
+        return Err(Error::invalid_argument(format!("Expected dimension in the range [{}, {r}), but got {axis}", -r)));
+    }
+    let ax = if axis < 0 { axis + r } else { axis } as usize;
+    let (outer, n, inner) =
+        (shape[..ax].iter().product::<usize>(), shape[ax], shape[ax + 1..].iter().product::<usize>());
+    if n == 0 {
+        return Err(Error::invalid_argument(format!(
+            "Reduction axis {axis} is empty in shape {}",
+            crate::engine::kernels::tf_shape(&shape)
+        )));
+    }
+    let mut out_shape = shape.clone();
+    out_shape.remove(ax);
+    fn indices<T: crate::engine::kernels::Num>(
+        a: &ArrayD<T>,
+        (outer, n, inner): (usize, usize, usize),
+    ) -> Result<Vec<i64>> {
+        let ac = a.as_standard_layout();
+        let xs = slice_of(&ac)?;
+        let mut idx = vec![0i64; outer * inner];
+        for o in 0..outer {
+            for i in 0..inner {
+                let mut best: Option<(usize, T)> = None;
+                for k in 0..n {
+                    let v = xs[(o * n + k) * inner + i];
+                    if v.is_nan() {
+                        continue;
+                    }
+                    if best.is_none_or(|(_, b)| v > b) {
+                        best = Some((k, v));
+                    }
+                }
+                idx[o * inner + i] = best.map_or(0, |(k, _)| k as i64);
+            }
+        }
+        Ok(idx)
+    }
+    let dims = (outer, n, inner);
+    let idx = match x {
+        Value::F32(a) => indices(a, dims)?,
+        Value::F64(a) => indices(a, dims)?,
+        Value::I32(a) => indices(a, dims)?,
+        Value::I64(a) => indices(a, dims)?,
+        Value::Bool(_) => return Err(no_kernel("ArgMax", DType::Bool)),
+    };
+    match output_type {
+        DType::Int64 => out_buf::<i64>(out, &out_shape)?.copy_from_slice(&idx),
+        DType::Int32 => {
+            for (o, &v) in out_buf::<i32>(out, &out_shape)?.iter_mut().zip(&idx) {
+                *o = v as i32;
+            }
+        }
+        d => return Err(no_kernel("ArgMax", d)),
+    }
+    Ok(())
 }

@@ -46,7 +46,13 @@ enum Mode {
 fn lowers_binary(op: BinaryOp) -> bool {
     match op {
         BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Maximum | BinaryOp::Minimum => true,
-        BinaryOp::Pow | BinaryOp::Less | BinaryOp::Greater => false,
+        BinaryOp::Pow
+        | BinaryOp::Less
+        | BinaryOp::Greater
+        | BinaryOp::Equal
+        | BinaryOp::NotEqual
+        | BinaryOp::GreaterEqual
+        | BinaryOp::LessEqual => false,
     }
 }
 
@@ -580,7 +586,9 @@ fn exec(ins: &Instr, bufs: &[Vec<f32>], feeds: &[Feed], vars: &mut [Option<Value
                 (B::Div, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Div, x, y))?,
                 (B::Maximum, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Maximum, x, y))?,
                 (B::Minimum, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Minimum, x, y))?,
-                (B::Pow | B::Less | B::Greater, _) => return Err(Error::internal("fast path: binary op not lowered")),
+                (B::Pow | B::Less | B::Greater | B::Equal | B::NotEqual | B::GreaterEqual | B::LessEqual, _) => {
+                    return Err(Error::internal("fast path: binary op not lowered"));
+                }
             }
         }
         Instr::Un { op, x, .. } => {

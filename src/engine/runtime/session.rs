@@ -4,6 +4,7 @@
 
 use crate::engine::dtype::DType;
 use crate::engine::error::{Error, ErrorClass, Result};
+use crate::engine::graph::elementwise::BinaryOp;
 use crate::engine::graph::op::Op;
 use crate::engine::graph::{Graph, NodeId, Output};
 use crate::engine::kernels::random::{self, Philox};
@@ -573,7 +574,7 @@ impl Session {
                     };
                     let var_name = var.name.clone();
                     // Assign's variable is `var_slot`; the apply ops list theirs here.
-                    if !matches!(node.op, Op::Assign { .. }) {
+                    if !matches!(node.op, Op::Assign { .. } | Op::AssignAdd | Op::AssignSub) {
                         ref_slots.push(self.var_slot(&var_name));
                     }
                     inputs.push(Src::Unused);
@@ -593,7 +594,7 @@ impl Session {
             }
             let var_slot = match &node.op {
                 Op::Variable { .. } => Some(self.var_slot(&node.name)),
-                Op::Assign { .. } => {
+                Op::Assign { .. } | Op::AssignAdd | Op::AssignSub => {
                     let var = node.inputs.first().and_then(|t| graph.node(t.node)).map(|v| v.name.clone());
                     var.map(|v| self.var_slot(&v))
                 }
@@ -739,8 +740,46 @@ impl Session {
                         }
                         copy_into(&mut outs[0], v)?;
                     }
+                    Op::AssignAdd | Op::AssignSub => {
+                        let kind = if matches!(node.op, Op::AssignAdd) { BinaryOp::Add } else { BinaryOp::Sub };
+                        let v = get(&step.inputs[1])?;
+                        let slot = step.var_slot.unwrap_or(usize::MAX);
+                        let cur = match self.var_values.get_mut(slot) {
+                            Some(Some(cur)) => cur,
+                            Some(None) => {
+                                let name = graph.node(node.inputs[0].node).map_or("", |n| n.name.as_str());
+                                return Err(Error::failed_precondition(format!(
+                                    "Attempting to use uninitialized value {name}"
+                                )));
+                            }
+                            None => return Err(Error::internal("variable slot missing")),
+                        };
+                        if cur.shape() != v.shape() {
+                            return Err(Error::invalid_argument(format!(
+                                "Cannot update variable with shape {} using a Tensor with shape {}, shapes must be equal.",
+                                crate::engine::kernels::tf_shape(cur.shape()),
+                                crate::engine::kernels::tf_shape(v.shape())
+                            )));
+                        }
+                        elementwise::binary(kind, cur, v, &mut outs[0], pool)?;
+                        cur.clone_from(&outs[0]);
+                    }
                     Op::Identity => copy_into(&mut outs[0], get(&step.inputs[0])?)?,
                     Op::NoOp => {}
+                    Op::Select => elementwise::select(
+                        get(&step.inputs[0])?,
+                        get(&step.inputs[1])?,
+                        get(&step.inputs[2])?,
+                        &mut outs[0],
+                    )?,
+                    Op::L2Loss => reduce::l2_loss(get(&step.inputs[0])?, &mut outs[0])?,
+                    Op::AddN { .. } => {
+                        let ins = step.inputs.iter().map(&get).collect::<Result<Vec<&Value>>>()?;
+                        elementwise::add_n(&ins, &mut outs[0])?
+                    }
+                    Op::ArgMax { axis, output_type } => {
+                        reduce::arg_max(get(&step.inputs[0])?, *axis, *output_type, &mut outs[0])?
+                    }
                     Op::Binary { kind } => {
                         elementwise::binary(*kind, get(&step.inputs[0])?, get(&step.inputs[1])?, &mut outs[0], pool)?
                     }
@@ -771,6 +810,15 @@ impl Session {
                     Op::SoftmaxCrossEntropyWithLogits => {
                         let (l, b) = outs.split_at_mut(1);
                         nn::softmax_cross_entropy_with_logits(
+                            get(&step.inputs[0])?,
+                            get(&step.inputs[1])?,
+                            &mut l[0],
+                            &mut b[0],
+                        )?
+                    }
+                    Op::SparseSoftmaxCrossEntropyWithLogits => {
+                        let (l, b) = outs.split_at_mut(1);
+                        nn::sparse_softmax_cross_entropy_with_logits(
                             get(&step.inputs[0])?,
                             get(&step.inputs[1])?,
                             &mut l[0],

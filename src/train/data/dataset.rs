@@ -19,6 +19,21 @@ pub enum LabelRule {
         /// The threshold.
         threshold: f64,
     },
+    /// `int(x1 ** 2 + ... + xn ** 2 < threshold)` (a disc: chapter 4.4.2's
+    /// `int(x1 ** 2 + x2 ** 2 < 0.5)`).
+    SquaresLessThan {
+        /// The threshold.
+        threshold: f64,
+    },
+    /// A regression target `x1 + ... + xn + rand() / divisor - offset`, one more `rand()` of the
+    /// same `RandomState` per row, drawn after all the features (chapter 4.2.2's
+    /// `[[x1 + x2 + rdm.rand() / 10.0 - 0.05] for (x1, x2) in X]`).
+    SumPlusNoise {
+        /// The noise's divisor (10 in the book).
+        divisor: f64,
+        /// Subtracted last (0.05 in the book).
+        offset: f64,
+    },
 }
 
 /// Where a dataset's rows come from.
@@ -230,6 +245,16 @@ impl Dataset {
                             // Python sums left to right: x1 + x2 + ...
                             let s = r.iter().fold(0.0, |a, b| a + b);
                             if s < *threshold { 1.0 } else { 0.0 }
+                        }
+                        LabelRule::SquaresLessThan { threshold } => {
+                            // `x ** 2` is correctly rounded, as `x * x` is.
+                            let s = r.iter().fold(0.0, |a, b| a + b * b);
+                            if s < *threshold { 1.0 } else { 0.0 }
+                        }
+                        LabelRule::SumPlusNoise { divisor, offset } => {
+                            let s = r.iter().fold(0.0, |a, b| a + b);
+                            let noise = rs.rand(1).first().copied().unwrap_or(0.0);
+                            s + noise / divisor - offset
                         }
                     };
                     data.push(y);

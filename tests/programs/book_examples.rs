@@ -1,0 +1,299 @@
+//! The chapter-4 examples (`assets/examples/4_*.json`) are the graphs `flowbench::train::book`
+//! builds through the engine's API, with their scripts: this test rebuilds each project and
+//! compares it with the bundled file (`UPDATE_GOLDEN=1` rewrites them after a deliberate change).
+
+use crate::common::root;
+use flowbench::engine::graph::op::{ConstValue, Op};
+use flowbench::engine::{DType, Value};
+use flowbench::project::Project;
+use flowbench::project::graph_def::NodeDef;
+use flowbench::project::graph_def::graph_def_from;
+use flowbench::project::script::{ColumnFeedDef, PrintArg, Step, TrainLogDef};
+use flowbench::train::LogArg;
+use flowbench::train::book::{self, BookProgram};
+use std::collections::HashMap;
+
+/// Editor positions: one column per depth (longest path from a source), one row per node in it.
+fn layout(g: &flowbench::engine::graph::Graph) -> HashMap<String, [f32; 2]> {
+    let mut depth = vec![0usize; g.nodes().len()];
+    let mut rows: HashMap<usize, usize> = HashMap::new();
+    let mut pos = HashMap::new();
+    for (i, n) in g.nodes().iter().enumerate() {
+        let d =
+            n.inputs.iter().map(|t| depth[t.node.0] + 1).chain(n.control_inputs.iter().map(|c| depth[c.0] + 1)).max();
+        depth[i] = d.unwrap_or(0);
+        let row = rows.entry(depth[i]).or_insert(0);
+        pos.insert(n.name.clone(), [250.0 * depth[i] as f32, 95.0 * *row as f32]);
+        *row += 1;
+    }
+    pos
+}
+
+fn project(name: &str, description: &str, comments: &[&str], p: &BookProgram, script: Vec<Step>) -> Project {
+    let mut project = Project {
+        name: name.to_string(),
+        description: description.to_string(),
+        comments: comments.iter().map(|c| c.to_string()).collect(),
+        ..Default::default()
+    };
+    project.graphs = vec![graph_def_from("default", &p.graph, &layout(&p.graph))];
+    project.script = script;
+    project
+}
+
+fn session_steps(body: Vec<Step>) -> Vec<Step> {
+    let mut steps = vec![
+        Step::Comment { text: "with tf.Session() as sess:".to_string() },
+        Step::OpenSession { id: "sess".to_string(), graph: None, config: None, interactive: false },
+        Step::EnterDefault { session: "sess".to_string() },
+    ];
+    steps.extend(body);
+    steps.push(Step::ExitDefault);
+    steps.push(Step::CloseSession { session: "sess".to_string() });
+    steps
+}
+
+fn run(fetches: &[&str], targets: &[&str], print: bool) -> Step {
+    Step::Run {
+        session: Some("sess".to_string()),
+        fetches: fetches.iter().map(|s| s.to_string()).collect(),
+        targets: targets.iter().map(|s| s.to_string()).collect(),
+        feeds: Vec::new(),
+        graph: None,
+        print,
+    }
+}
+
+fn name_of(p: &BookProgram, id: flowbench::engine::graph::NodeId) -> String {
+    p.graph.node(id).unwrap().name.clone()
+}
+
+fn custom_loss() -> Project {
+    let p = book::custom_loss().unwrap();
+    let loss = p.graph.tensor_name(p.loss);
+    let script = session_steps(vec![
+        run(&[], &[&name_of(&p, p.init)], false),
+        Step::TrainLoop {
+            session: Some("sess".to_string()),
+            dataset: "sales".to_string(),
+            feeds: vec![
+                ColumnFeedDef { tensor: "x-input:0".to_string(), columns: vec!["x1".to_string(), "x2".to_string()] },
+                ColumnFeedDef { tensor: "y-input:0".to_string(), columns: vec!["y".to_string()] },
+            ],
+            train_op: name_of(&p, p.train),
+            fetches: Vec::new(),
+            batch_loss: Some(loss.clone()),
+            steps: 5000,
+            batch_size: 8,
+            batching: Default::default(),
+            log: Some(TrainLogDef {
+                every: 1000,
+                loss,
+                format: "After %d training step(s), loss on all data is %g".to_string(),
+                args: Vec::new(),
+                split: None,
+            }),
+        },
+        run(&["Variable:0"], &[], true),
+    ]);
+    let mut project = project(
+        "4.2.2 A custom loss",
+        "Selling one unit too few costs 10, one too many costs 1, so the model learns to predict a little more than x1 + x2: loss = reduce_sum(tf.where(tf.greater(y, y_), (y - y_) * 1, (y_ - y) * 10)), trained with Adam(0.001) on 128 points whose labels are x1 + x2 plus numpy noise in [-0.05, 0.05), in batches of 8 for 5000 steps.",
+        &[
+            "tf.where on a bool condition is TF 1's Select op; its gradient sends dy to the branch chosen and zeros to the other.",
+        ],
+        &p,
+        script,
+    );
+    project.datasets = vec![book::custom_loss_dataset()];
+    project
+}
+
+fn l2_regularization() -> Project {
+    let (p, mse) = book::l2_regularization().unwrap();
+    let loss = p.graph.tensor_name(p.loss);
+    let mse = p.graph.tensor_name(mse);
+    let script = session_steps(vec![
+        run(&[], &[&name_of(&p, p.init)], false),
+        Step::TrainLoop {
+            session: Some("sess".to_string()),
+            dataset: "disc".to_string(),
+            feeds: vec![
+                ColumnFeedDef {
+                    tensor: "Placeholder:0".to_string(),
+                    columns: vec!["x1".to_string(), "x2".to_string()],
+                },
+                ColumnFeedDef { tensor: "Placeholder_1:0".to_string(), columns: vec!["y".to_string()] },
+            ],
+            train_op: name_of(&p, p.train),
+            fetches: Vec::new(),
+            batch_loss: Some(loss.clone()),
+            steps: 5000,
+            batch_size: 8,
+            batching: Default::default(),
+            log: Some(TrainLogDef {
+                every: 1000,
+                loss: loss.clone(),
+                format: "After %d steps, mse %g, total loss %g".to_string(),
+                args: vec![LogArg::Step, LogArg::Tensor(mse), LogArg::Tensor(loss)],
+                split: None,
+            }),
+        },
+        run(&["Variable_6:0"], &[], true),
+    ]);
+    let mut project = project(
+        "4.4.2 L2 regularisation through a collection",
+        "A 2-10-10-10-1 network with elu activations: each weight's L2 term, 0.003 * tf.nn.l2_loss(w), is added to the 'losses' collection, the mean squared error too, and the total loss is their sum (tf.add_n(tf.get_collection('losses'))), trained with Adam(0.001) on 128 points labelled x1^2 + x2^2 < 0.5, in batches of 8 for 5000 steps.",
+        &[
+            "tf.contrib.layers.l2_regularizer(scale)(w) of TF 1.x is scale * tf.nn.l2_loss(w); the collection is gone once the graph is built: the AddN over its five losses remains.",
+        ],
+        &p,
+        script,
+    );
+    project.datasets = vec![book::l2_regularization_dataset()];
+    project
+}
+
+/// `sess.run(tf.assign(var, value))`: the two nodes TF adds at that point, then the run.
+fn assign_and_run(var: &str, value: Value, index: usize) -> Vec<Step> {
+    let name = if index == 0 { "Assign".to_string() } else { format!("Assign_{index}") };
+    let node = |name: &str, op: Op, inputs: Vec<String>| NodeDef {
+        name: name.to_string(),
+        op,
+        inputs,
+        control_inputs: Vec::new(),
+        device: String::new(),
+        pos: None,
+    };
+    vec![
+        Step::AddNode {
+            graph: None,
+            node: node(&format!("{name}/value"), Op::Const { value: ConstValue(value) }, vec![]),
+        },
+        Step::AddNode {
+            graph: None,
+            node: node(&name, Op::Assign { initializer: false }, vec![format!("{var}:0"), format!("{name}/value:0")]),
+        },
+        run(&[], &[&name], false),
+    ]
+}
+
+fn moving_average() -> Project {
+    let (p, v1, step) = book::moving_average().unwrap();
+    let (v1, step) = (name_of(&p, v1.node), name_of(&p, step.node));
+    let avg = p.graph.tensor_name(p.loss);
+    let update = name_of(&p, p.train);
+    let print = || Step::Print {
+        args: vec![PrintArg::RunList {
+            fetches: vec![format!("{v1}:0"), avg.clone()],
+            session: Some("sess".to_string()),
+            feeds: vec![],
+        }],
+        sep: None,
+        end: None,
+    };
+    let mut body = vec![run(&[], &[&name_of(&p, p.init)], false), print()];
+    body.extend(assign_and_run(&v1, Value::scalar_f32(5.0), 0));
+    body.push(run(&[], &[&update], false));
+    body.push(print());
+    body.extend(assign_and_run(&step, Value::filled(DType::Int32, &[], 10000.0), 1));
+    body.extend(assign_and_run(&v1, Value::scalar_f32(10.0), 2));
+    body.push(run(&[], &[&update], false));
+    body.push(print());
+    body.push(run(&[], &[&update], false));
+    body.push(print());
+    project(
+        "4.4.3 ExponentialMovingAverage",
+        "A moving average of v1 kept by tf.train.ExponentialMovingAverage(0.99, step): ema.apply([v1]) makes the shadow variable v1/ExponentialMovingAverage and the update op; with a step the decay is min(0.99, (1 + step) / (10 + step)). v1 is set to 5, then (at step 10000) to 10, and the pair [v1, ema.average(v1)] is printed after each update, as numpy 2 prints a list of scalars.",
+        &[
+            "TF initialises the shadow variable through a cond on IsVariableInitialized; here its initializer reads v1's initial value, the same value.",
+        ],
+        &p,
+        session_steps(body),
+    )
+}
+
+fn learning_rate_decay() -> Project {
+    let (p, x) = book::learning_rate_decay().unwrap();
+    let lr = p.graph.tensor_name(p.loss);
+    let x = p.graph.tensor_name(x);
+    let script = session_steps(vec![
+        run(&[], &[&name_of(&p, p.init)], false),
+        Step::TrainLoop {
+            session: Some("sess".to_string()),
+            dataset: String::new(),
+            feeds: Vec::new(),
+            train_op: name_of(&p, p.train),
+            fetches: Vec::new(),
+            batch_loss: Some(lr.clone()),
+            steps: 100,
+            batch_size: 1,
+            batching: Default::default(),
+            log: Some(TrainLogDef {
+                every: 10,
+                loss: lr.clone(),
+                format: "After %s iteration(s): x%s is %f, learning rate is %f.".to_string(),
+                args: vec![LogArg::StepPlusOne, LogArg::StepPlusOne, LogArg::Tensor(x), LogArg::Tensor(lr)],
+                split: None,
+            }),
+        },
+    ]);
+    project(
+        "4.4.1 A decaying learning rate",
+        "Minimises y = x^2 from x = 5 with GradientDescent whose learning rate is tf.train.exponential_decay(0.1, global_step, 1, 0.96, staircase=True); minimize(y, global_step=global_step) increments the step after each update. Every 10 steps it prints x and the learning rate.",
+        &[
+            "exponential_decay is stored as the ops TF builds under ExponentialDecay/ (Cast, RealDiv, Floor, Pow, Mul); the train op GradientDescent is the AssignAdd of the step, run after GradientDescent/update groups the updates.",
+        ],
+        &p,
+        script,
+    )
+}
+
+fn check(stem: &str, project: Project) {
+    let path = root().join(format!("assets/examples/{stem}.json"));
+    let text = project.to_json_string() + "\n";
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &text).unwrap();
+        return;
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing", path.display()));
+    assert!(
+        have == text,
+        "{stem}: the bundled example differs from what flowbench::train::book builds (UPDATE_GOLDEN=1 rewrites it)"
+    );
+}
+
+#[test]
+fn custom_loss_4_2_2() {
+    check("4_2_2_custom_loss", custom_loss());
+}
+
+/// 4.4.2 is not bundled yet: its float32 `MatMul`s with `n == 1` (`[8,10] x [10,1]`) and its
+/// `transpose_b` gradients (`[8,10] x [10,10]^T`) sum in orders `engine::math::eigen::matmul_kernel`
+/// does not model for this CPU's oneDNN kernels, so from step 3000 its printed numbers drift from
+/// TF's in the last digit. Until then this checks what does match: the project builds, runs,
+/// and prints TF's first lines exactly.
+#[test]
+fn l2_regularization_4_4_2_matches_tf_until_the_matmul_orders_drift() {
+    let dir = crate::common::temp_dir("book-4_4_2");
+    let path = dir.join("4_4_2_l2_regularization.json");
+    std::fs::write(&path, l2_regularization().to_json_string()).unwrap();
+    let out = crate::common::flowbench(&["run".as_ref(), path.as_os_str()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got = String::from_utf8_lossy(&out.stdout).to_string();
+    let want = "After 0 steps, mse 498.423, total loss 498.812\n\
+                After 1000 steps, mse 0.699697, total loss 1.05802\n\
+                After 2000 steps, mse 0.139828, total loss 0.482824\n";
+    assert!(got.starts_with(want), "{got}");
+    assert_eq!(got.lines().count(), 15);
+}
+
+#[test]
+fn moving_average_4_4_3() {
+    check("4_4_3_moving_average", moving_average());
+}
+
+#[test]
+fn learning_rate_decay_4_4_1() {
+    check("4_4_1_learning_rate_decay", learning_rate_decay());
+}
