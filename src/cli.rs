@@ -47,6 +47,9 @@ pub enum Command {
         /// on stderr and marked `# unsupported:` in the script).
         #[arg(long)]
         allow_unsupported: bool,
+        /// For graphdef/pbtxt/meta: which graph (the default graph when absent).
+        #[arg(long)]
+        graph: Option<String>,
     },
     /// Import a CSV file as a dataset of a project (the project file is rewritten).
     ImportCsv {
@@ -117,6 +120,12 @@ pub enum CkptCommand {
 pub enum ExportFormat {
     /// A TensorFlow `compat.v1` Python script.
     Python,
+    /// TF's binary `GraphDef` (`.pb`) of a graph.
+    Graphdef,
+    /// TF's `GraphDef` in protobuf text format (`.pbtxt`).
+    Pbtxt,
+    /// TF's `MetaGraphDef` (`.meta`).
+    Meta,
 }
 
 /// Runs the CLI with `args` (without the program name); returns the exit code.
@@ -160,8 +169,16 @@ pub fn main(args: Vec<String>) -> i32 {
                 1
             }
         },
-        Some(Command::Export { file, format: ExportFormat::Python, output, allow_unsupported }) => {
+        Some(Command::Export { file, format: ExportFormat::Python, output, allow_unsupported, graph: _ }) => {
             export_command(&file, output.as_deref(), allow_unsupported, &mut out)
+        }
+        Some(Command::Export { file, format, output, allow_unsupported, graph }) => {
+            let format = match format {
+                ExportFormat::Pbtxt => crate::export::graphdef::GraphFormat::Text,
+                ExportFormat::Meta => crate::export::graphdef::GraphFormat::Meta,
+                _ => crate::export::graphdef::GraphFormat::Binary,
+            };
+            export_graph_command(&file, graph.as_deref(), format, output.as_deref(), allow_unsupported, &mut out)
         }
         Some(Command::ImportCsv {
             project,
@@ -298,6 +315,53 @@ pub fn export_command(file: &Path, output: Option<&Path>, allow_unsupported: boo
             Ok(()) => 0,
             Err(_) => 1,
         },
+    }
+}
+
+/// `flowbench export FILE --format graphdef|pbtxt|meta [--graph G] [-o OUT]`: writes TF's graph
+/// file; nodes TF cannot run fail the export unless `allow_unsupported`.
+pub fn export_graph_command(
+    file: &Path,
+    graph: Option<&str>,
+    format: crate::export::graphdef::GraphFormat,
+    output: Option<&Path>,
+    allow_unsupported: bool,
+    out: &mut dyn Write,
+) -> i32 {
+    let project = match Project::load(file) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            return 1;
+        }
+    };
+    let export = match crate::export::graphdef::export_graph(&project, graph, format) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            return 1;
+        }
+    };
+    for u in &export.unsupported {
+        eprintln!("unsupported: {u}");
+    }
+    if !export.unsupported.is_empty() && !allow_unsupported {
+        eprintln!(
+            "{}: {} node(s) have no TensorFlow op; nothing was written (--allow-unsupported writes them under flowbench's op names)",
+            file.display(),
+            export.unsupported.len()
+        );
+        return 1;
+    }
+    match output {
+        Some(path) => match std::fs::write(path, &export.bytes) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("{}: {e}", path.display());
+                1
+            }
+        },
+        None => i32::from(out.write_all(&export.bytes).is_err()),
     }
 }
 

@@ -12,5 +12,6 @@ mod events;
 mod export;
 mod export_tf;
 mod golden_examples;
+mod graphdef;
 mod robustness;
 mod training;

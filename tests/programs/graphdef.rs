@@ -1,0 +1,182 @@
+//! Graphs as TF's `GraphDef`: the binary and text exports of the bundled examples name TF's op
+//! types and attrs; `flowbench export --format graphdef|pbtxt|meta` writes them and refuses
+//! graphs with nodes TF has no op for; with `FLOWBENCH_TF_PYTHON`, real TF imports each exported
+//! `.pb` (`tf.import_graph_def`), runs its initializers and fetches every tensor that needs no
+//! feed, and gets the same bytes flowbench computes.
+
+use crate::common::{flowbench, root, temp_dir};
+use flowbench::engine::graph::op::Op;
+use flowbench::engine::{ConfigProto, Graph, NodeId, Output, Session};
+use flowbench::export::graphdef::{GraphFormat, export_graph};
+use flowbench::formats::proto::{AttrKind, GraphDef};
+use flowbench::project::Project;
+use flowbench::project::lower::lower_strict;
+use prost::Message;
+use std::path::PathBuf;
+
+fn examples() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("assets/examples"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn exports_name_tf_ops_and_attrs() {
+    let p = Project::load(&root().join("assets/examples/3_4_4_placeholder.json")).unwrap();
+    let ex = export_graph(&p, None, GraphFormat::Binary).unwrap();
+    assert!(ex.unsupported.is_empty());
+    let gd = GraphDef::decode(ex.bytes.as_slice()).unwrap();
+    let ops: Vec<&str> = gd.node.iter().map(|n| n.op.as_str()).collect();
+    assert!(ops.contains(&"VariableV2") && ops.contains(&"Placeholder") && ops.contains(&"MatMul"), "{ops:?}");
+    let mm = gd.node.iter().find(|n| n.op == "MatMul").unwrap();
+    assert_eq!(mm.attr["transpose_a"].value, Some(AttrKind::B(false)));
+    assert_eq!(mm.attr["T"].value, Some(AttrKind::Type(1)));
+    let ph = gd.node.iter().find(|n| n.op == "Placeholder").unwrap();
+    let Some(AttrKind::Shape(s)) = &ph.attr["shape"].value else { panic!() };
+    assert_eq!(s.dim.iter().map(|d| d.size).collect::<Vec<_>>(), [1, 2]);
+    let partial =
+        flowbench::formats::graph::partial_shape_proto(&flowbench::engine::Shape::parse("(None, 2)").unwrap());
+    assert_eq!(partial.dim.iter().map(|d| d.size).collect::<Vec<_>>(), [-1, 2]);
+    assert_eq!(gd.versions.as_ref().unwrap().producer, flowbench::formats::graph::GRAPH_PRODUCER);
+    let text = String::from_utf8(export_graph(&p, None, GraphFormat::Text).unwrap().bytes).unwrap();
+    assert!(text.contains("  op: \"Placeholder\"\n"), "{text}");
+    assert!(text.contains("    key: \"dtype\"\n    value {\n      type: DT_FLOAT\n    }\n"), "{text}");
+    assert!(text.ends_with("versions {\n  producer: 2474\n}\n"));
+}
+
+#[test]
+fn export_command_writes_graph_files_and_refuses_unsupported_nodes() {
+    let dir = temp_dir("graphdef-cli");
+    let ex = root().join("assets/examples/3_4_3_forward.json");
+    for (fmt, name) in [("graphdef", "g.pb"), ("pbtxt", "g.pbtxt"), ("meta", "g.meta")] {
+        let out = dir.join(name);
+        let o = flowbench(&[
+            "export".as_ref(),
+            ex.as_os_str(),
+            "--format".as_ref(),
+            fmt.as_ref(),
+            "-o".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(std::fs::metadata(&out).unwrap().len() > 100);
+    }
+    let trained = root().join("assets/examples/3_4_5_training.json");
+    let out = dir.join("t.pb");
+    let o = flowbench(&[
+        "export".as_ref(),
+        trained.as_os_str(),
+        "--format".as_ref(),
+        "graphdef".as_ref(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("have no TensorFlow op; nothing was written"));
+    assert!(!out.exists());
+}
+
+/// Tensors to compare: outputs of nodes that need no feed and draw no random numbers (reading
+/// variables is fine: they are set by the initializers first).
+fn comparable(g: &Graph) -> Vec<Output> {
+    let mut tainted = vec![false; g.nodes().len()];
+    let mut out = Vec::new();
+    for (i, n) in g.nodes().iter().enumerate() {
+        let f = n.op.facts();
+        let t = matches!(n.op, Op::Placeholder { .. })
+            || f.random
+            || n.inputs.iter().any(|o| tainted[o.node.0])
+            || (f.stateful && !matches!(n.op, Op::Variable { .. }));
+        tainted[i] = t;
+        if !t {
+            for k in 0..f.outputs {
+                out.push(Output { node: NodeId(i), index: k });
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn tf_imports_exported_graphs_and_computes_the_same() {
+    let Some(py) = std::env::var_os("FLOWBENCH_TF_PYTHON") else {
+        println!("skipped: set FLOWBENCH_TF_PYTHON=/path/to/python (a Python with tensorflow) to run this under TF");
+        return;
+    };
+    let dir = temp_dir("graphdef-tf");
+    let mut checked = 0;
+    for path in examples() {
+        let p = Project::load(&path).unwrap();
+        for gd in &p.graphs {
+            let ex = export_graph(&p, Some(&gd.name), GraphFormat::Binary).unwrap();
+            if !ex.unsupported.is_empty() {
+                continue;
+            }
+            let g = lower_strict(gd, None).unwrap();
+            let inits: Vec<NodeId> = g
+                .nodes()
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| matches!(n.op, Op::Assign { initializer: true }))
+                .map(|(i, _)| NodeId(i))
+                .collect();
+            let fetches = comparable(&g);
+            if fetches.is_empty() {
+                continue;
+            }
+            let config = ConfigProto { allow_soft_placement: true, ..Default::default() };
+            let mut s = Session::new(&g, config);
+            if !inits.is_empty() {
+                s.run(&g, &[], &[], &inits).unwrap();
+            }
+            let values = s.run(&g, &fetches, &[], &[]).unwrap().values;
+            let want: String = values
+                .iter()
+                .map(|v| {
+                    let hex: String =
+                        flowbench::formats::bundle::value_bytes(v).iter().map(|b| format!("{b:02x}")).collect();
+                    format!("{} {:?} {hex}\n", v.dtype().name(), v.shape())
+                })
+                .collect();
+            let pb = dir.join(format!("{}-{}.pb", path.file_stem().unwrap().to_string_lossy(), gd.name));
+            std::fs::write(&pb, &ex.bytes).unwrap();
+            let names = |xs: Vec<String>| xs.iter().map(|x| format!("{x:?}")).collect::<Vec<_>>().join(", ");
+            let script = format!(
+                r#"
+import numpy as np
+import tensorflow.compat.v1 as tf
+tf.disable_v2_behavior()
+gd = tf.GraphDef()
+gd.ParseFromString(open({pb:?}, "rb").read())
+g = tf.Graph()
+with g.as_default():
+    tf.import_graph_def(gd, name="")
+with tf.Session(graph=g, config=tf.ConfigProto(allow_soft_placement=True)) as s:
+    inits = [{inits}]
+    if inits:
+        s.run(inits)
+    for v in s.run([{fetches}]):
+        v = np.asarray(v)
+        print(v.dtype, list(v.shape), v.tobytes().hex())
+"#,
+                pb = pb.display().to_string(),
+                inits = names(inits.iter().map(|&i| g.node(i).unwrap().name.clone()).collect()),
+                fetches = names(fetches.iter().map(|&o| g.tensor_name(o)).collect()),
+            );
+            let o = std::process::Command::new(&py)
+                .arg("-c")
+                .arg(script)
+                .env("TF_CPP_MIN_LOG_LEVEL", "3")
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}: {}", pb.display(), String::from_utf8_lossy(&o.stderr));
+            assert_eq!(String::from_utf8_lossy(&o.stdout), want, "{}", pb.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "only {checked} graphs compared");
+}
