@@ -91,6 +91,18 @@ pub enum Command {
         /// Which workloads (`a`, `b`, `c`); all when none is given.
         workloads: Vec<String>,
     },
+    /// Make a project from TF's graph file (`.pb` GraphDef or `.meta` MetaGraphDef).
+    ImportGraphdef {
+        /// The graph file.
+        file: PathBuf,
+        /// The project file to write (.json).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Write the project even when some nodes have ops flowbench lacks (they are left out and
+        /// listed on stderr, with the nodes that depend on them).
+        #[arg(long)]
+        allow_unsupported: bool,
+    },
     /// TF checkpoints (`model.ckpt.index` + `.data-*`): `ckpt inspect PREFIX`.
     Ckpt {
         /// What to do.
@@ -210,6 +222,9 @@ pub fn main(args: Vec<String>) -> i32 {
                 },
             };
             import_csv_command(&project, &csv, output.as_deref(), &opts, &mut out)
+        }
+        Some(Command::ImportGraphdef { file, output, allow_unsupported }) => {
+            import_graph_command(&file, &output, allow_unsupported, &mut out)
         }
         Some(Command::Ckpt { action: CkptCommand::Inspect { prefix, values, tensor } }) => {
             let text = crate::formats::inspect::resolve_prefix(&prefix).and_then(|p| {
@@ -363,6 +378,41 @@ pub fn export_graph_command(
         },
         None => i32::from(out.write_all(&export.bytes).is_err()),
     }
+}
+
+/// `flowbench import-graphdef FILE -o OUT.json`: a project from TF's graph file; nodes with ops
+/// flowbench lacks fail the import unless `allow_unsupported` (then they are left out).
+pub fn import_graph_command(file: &Path, output: &Path, allow_unsupported: bool, out: &mut dyn Write) -> i32 {
+    let gd = match crate::project::tf_graph::read_graph_file(file) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    let name = file.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let (project, skipped) = crate::project::tf_graph::project_from_graph_def(&gd, &name);
+    for s in &skipped {
+        eprintln!("unsupported: node '{}': {}", s.node, s.why);
+    }
+    if !skipped.is_empty() && !allow_unsupported {
+        eprintln!(
+            "{}: {} node(s) cannot be imported; nothing was written (--allow-unsupported leaves them out)",
+            file.display(),
+            skipped.len()
+        );
+        return 1;
+    }
+    if let Err(e) = project.validate() {
+        eprintln!("{}: {e}", file.display());
+        return 1;
+    }
+    if let Err(e) = project.save(output) {
+        eprintln!("{e}");
+        return 1;
+    }
+    let nodes = project.graphs.first().map_or(0, |g| g.nodes.len());
+    i32::from(writeln!(out, "{}: {nodes} node(s) imported, {} left out", output.display(), skipped.len()).is_err())
 }
 
 /// `flowbench import-csv PROJECT CSV ...`: adds the dataset and saves the project (nothing is

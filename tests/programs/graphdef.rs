@@ -180,3 +180,54 @@ with tf.Session(graph=g, config=tf.ConfigProto(allow_soft_placement=True)) as s:
     }
     assert!(checked >= 8, "only {checked} graphs compared");
 }
+
+#[test]
+fn imports_a_graph_tf_wrote_and_computes_what_tf_computed() {
+    use flowbench::engine::Value;
+    use flowbench::project::tf_graph::{project_from_graph_def, read_graph_file};
+    let dir = root().join("tests/data/tf/graphs");
+    let gd = read_graph_file(&dir.join("forward.pb")).unwrap();
+    let (project, skipped) = project_from_graph_def(&gd, "forward");
+    assert!(skipped.is_empty(), "{skipped:?}");
+    project.validate().unwrap();
+    let g = lower_strict(&project.graphs[0], None).unwrap();
+    let mut s = Session::new(&g, ConfigProto::default());
+    s.run(&g, &[], &[], &[g.find("init").unwrap()]).unwrap();
+    let x = Value::F32(
+        ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[3, 2]), vec![0.7, 0.9, -0.3, 0.25, 1.5, -2.0]).unwrap(),
+    );
+    let feed = flowbench::engine::runtime::feed::Feed { tensor: g.tensor("x:0").unwrap(), value: x };
+    let fetches = [g.tensor("y:0").unwrap(), g.tensor("loss:0").unwrap()];
+    let values = s.run(&g, &fetches, &[feed], &[]).unwrap().values;
+    let got: String = values
+        .iter()
+        .map(|v| {
+            let hex: String = flowbench::formats::bundle::value_bytes(v).iter().map(|b| format!("{b:02x}")).collect();
+            format!("{} {:?} {hex}\n", v.dtype().name(), v.shape())
+        })
+        .collect();
+    assert_eq!(got, std::fs::read_to_string(dir.join("forward.txt")).unwrap());
+
+    // A node with an op flowbench lacks is named, and the import refused unless allowed.
+    let tiled = dir.join("tiled.pb");
+    let (_, skipped) = project_from_graph_def(&read_graph_file(&tiled).unwrap(), "tiled");
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0].why, "flowbench has no op 'Tile'");
+    let out = temp_dir("import-graphdef").join("t.json");
+    let o = flowbench(&["import-graphdef".as_ref(), tiled.as_os_str(), "-o".as_ref(), out.as_os_str()]);
+    assert!(!o.status.success() && !out.exists());
+    assert!(String::from_utf8_lossy(&o.stderr).starts_with("unsupported: node 'tiled': flowbench has no op 'Tile'\n"));
+    let o = flowbench(&[
+        "import-graphdef".as_ref(),
+        tiled.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        "--allow-unsupported".as_ref(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(Project::load(&out).is_ok());
+    // Garbage is refused with a message.
+    let junk = temp_dir("import-junk").join("junk.pb");
+    std::fs::write(&junk, b"\xff\xff\xff\xff").unwrap();
+    assert!(read_graph_file(&junk).unwrap_err().contains("not a TensorFlow graph file"));
+}
