@@ -65,7 +65,32 @@ fn export_command_writes_graph_files_and_refuses_unsupported_nodes() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         assert!(std::fs::metadata(&out).unwrap().len() > 100);
     }
+    // The training example's gradients are written as TF's gradient functions write them.
     let trained = root().join("assets/examples/3_4_5_training.json");
+    let out = dir.join("trained.pb");
+    let o = flowbench(&[
+        "export".as_ref(),
+        trained.as_os_str(),
+        "--format".as_ref(),
+        "graphdef".as_ref(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let gd = GraphDef::decode(std::fs::read(&out).unwrap().as_slice()).unwrap();
+    let ops: std::collections::BTreeSet<&str> = gd.node.iter().map(|n| n.op.as_str()).collect();
+    for op in ["BroadcastTo", "Select", "Reshape", "Shape", "ApplyAdam"] {
+        assert!(ops.contains(op), "{op} missing from {ops:?}");
+    }
+    // A random normal with a mean is two more ops in TF: refused, and named.
+    let trained = dir.join("scaled.json");
+    std::fs::write(
+        &trained,
+        r#"{ "format_version": 1, "name": "scaled", "default_graph": "default", "script": [],
+             "graphs": [{ "name": "default", "nodes": [
+               { "name": "r", "op": "RandomStandardNormal", "dtype": "float32", "shape": [2], "mean": 2.0, "stddev": 1.0 } ] }] }"#,
+    )
+    .unwrap();
     let out = dir.join("t.pb");
     let o = flowbench(&[
         "export".as_ref(),
@@ -80,15 +105,14 @@ fn export_command_writes_graph_files_and_refuses_unsupported_nodes() {
     assert!(!out.exists());
 }
 
-/// Tensors to compare: outputs of nodes that need no feed and draw no random numbers (reading
-/// variables is fine: they are set by the initializers first).
+/// Tensors to compare: outputs of nodes that draw no random numbers and change no state
+/// (reading variables is fine: they are set by the initializers first; placeholders are fed).
 fn comparable(g: &Graph) -> Vec<Output> {
     let mut tainted = vec![false; g.nodes().len()];
     let mut out = Vec::new();
     for (i, n) in g.nodes().iter().enumerate() {
         let f = n.op.facts();
-        let t = matches!(n.op, Op::Placeholder { .. })
-            || f.random
+        let t = f.random
             || n.inputs.iter().any(|o| tainted[o.node.0])
             || (f.stateful && !matches!(n.op, Op::Variable { .. }));
         tainted[i] = t;
@@ -133,7 +157,35 @@ fn tf_imports_exported_graphs_and_computes_the_same() {
             if !inits.is_empty() {
                 s.run(&g, &[], &[], &inits).unwrap();
             }
-            let values = s.run(&g, &fetches, &[], &[]).unwrap().values;
+            // Every placeholder fed a fixed value (unknown dimensions 4).
+            let mut feeds = Vec::new();
+            let mut py_feeds = Vec::new();
+            for (i, n) in g.nodes().iter().enumerate() {
+                if let Op::Placeholder { dtype, shape } = &n.op {
+                    let dims: Vec<usize> = match shape.dims() {
+                        Some(d) => d.iter().map(|x| x.unwrap_or(4)).collect(),
+                        None => vec![4],
+                    };
+                    let count: usize = dims.iter().product();
+                    let data: Vec<f64> = (0..count).map(|k| ((k * 37 + 11) % 17) as f64 / 8.0 - 1.0).collect();
+                    let v = flowbench::engine::Value::F64(
+                        ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&dims), data.clone()).unwrap(),
+                    )
+                    .cast(*dtype);
+                    py_feeds.push(format!(
+                        "{:?}: np.array({:?}, dtype=np.float64).reshape({:?}).astype({:?})",
+                        format!("{}:0", n.name),
+                        data,
+                        dims,
+                        dtype.name()
+                    ));
+                    feeds.push(flowbench::engine::runtime::feed::Feed {
+                        tensor: Output { node: NodeId(i), index: 0 },
+                        value: v,
+                    });
+                }
+            }
+            let values = s.run(&g, &fetches, &feeds, &[]).unwrap().values;
             let want: String = values
                 .iter()
                 .map(|v| {
@@ -159,13 +211,14 @@ with tf.Session(graph=g, config=tf.ConfigProto(allow_soft_placement=True)) as s:
     inits = [{inits}]
     if inits:
         s.run(inits)
-    for v in s.run([{fetches}]):
+    for v in s.run([{fetches}], {{{feeds}}}):
         v = np.asarray(v)
         print(v.dtype, list(v.shape), v.tobytes().hex())
 "#,
                 pb = pb.display().to_string(),
                 inits = names(inits.iter().map(|&i| g.node(i).unwrap().name.clone()).collect()),
                 fetches = names(fetches.iter().map(|&o| g.tensor_name(o)).collect()),
+                feeds = py_feeds.join(", "),
             );
             let o = std::process::Command::new(&py)
                 .arg("-c")
@@ -178,7 +231,7 @@ with tf.Session(graph=g, config=tf.ConfigProto(allow_soft_placement=True)) as s:
             checked += 1;
         }
     }
-    assert!(checked >= 8, "only {checked} graphs compared");
+    assert!(checked >= 11, "only {checked} graphs compared");
 }
 
 #[test]
