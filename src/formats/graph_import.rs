@@ -12,6 +12,9 @@ use crate::formats::bundle::{dtype_of_enum, enum_name, value_from_bytes};
 use crate::formats::proto::{AttrKind, GraphDef, NodeDef, TensorProto, TensorShapeProto};
 use std::collections::HashMap;
 
+/// The most elements an imported constant may have (TF's 2 GB `GraphDef` limit in float32).
+const MAX_CONST_ELEMENTS: usize = 1 << 29;
+
 /// One imported node.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImportedNode {
@@ -62,7 +65,11 @@ pub fn tensor_value(t: &TensorProto) -> Result<Value, String> {
     let dtype = dtype_of_enum(t.dtype).ok_or_else(|| format!("dtype {} is not supported", enum_name(t.dtype)))?;
     let shape = t.tensor_shape.as_ref().map(shape_of).unwrap_or_else(Shape::scalar);
     let dims = shape.to_known().ok_or("a constant's shape must be fully known")?;
-    let n = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).ok_or("a constant too large")?;
+    let n = dims
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .filter(|&n| n <= MAX_CONST_ELEMENTS)
+        .ok_or("a constant too large")?;
     if !t.tensor_content.is_empty() {
         return value_from_bytes(dtype, &dims, &t.tensor_content).map_err(|e| e.message);
     }
