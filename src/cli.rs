@@ -48,6 +48,9 @@ pub enum Command {
         /// on stderr and marked `# unsupported:` in the script).
         #[arg(long)]
         allow_unsupported: bool,
+        /// For graphdef/pbtxt/meta: which graph (the default graph when absent).
+        #[arg(long)]
+        graph: Option<String>,
     },
     /// Import a CSV file as a dataset of a project (the project file is rewritten).
     ImportCsv {
@@ -89,6 +92,18 @@ pub enum Command {
         /// Which workloads (`a`, `b`, `c`); all when none is given.
         workloads: Vec<String>,
     },
+    /// Make a project from TF's graph file (`.pb` GraphDef or `.meta` MetaGraphDef).
+    ImportGraphdef {
+        /// The graph file.
+        file: PathBuf,
+        /// The project file to write (.json).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Write the project even when some nodes have ops flowbench lacks (they are left out and
+        /// listed on stderr, with the nodes that depend on them).
+        #[arg(long)]
+        allow_unsupported: bool,
+    },
     /// TF checkpoints (`model.ckpt.index` + `.data-*`): `ckpt inspect PREFIX`.
     Ckpt {
         /// What to do.
@@ -118,6 +133,12 @@ pub enum CkptCommand {
 pub enum ExportFormat {
     /// A TensorFlow `compat.v1` Python script.
     Python,
+    /// TF's binary `GraphDef` (`.pb`) of a graph.
+    Graphdef,
+    /// TF's `GraphDef` in protobuf text format (`.pbtxt`).
+    Pbtxt,
+    /// TF's `MetaGraphDef` (`.meta`).
+    Meta,
 }
 
 /// Runs the CLI with `args` (without the program name); returns the exit code.
@@ -161,8 +182,16 @@ pub fn main(args: Vec<String>) -> i32 {
                 1
             }
         },
-        Some(Command::Export { file, format: ExportFormat::Python, output, allow_unsupported }) => {
+        Some(Command::Export { file, format: ExportFormat::Python, output, allow_unsupported, graph: _ }) => {
             export_command(&file, output.as_deref(), allow_unsupported, &mut out)
+        }
+        Some(Command::Export { file, format, output, allow_unsupported, graph }) => {
+            let format = match format {
+                ExportFormat::Pbtxt => crate::export::graphdef::GraphFormat::Text,
+                ExportFormat::Meta => crate::export::graphdef::GraphFormat::Meta,
+                _ => crate::export::graphdef::GraphFormat::Binary,
+            };
+            export_graph_command(&file, graph.as_deref(), format, output.as_deref(), allow_unsupported, &mut out)
         }
         Some(Command::ImportCsv {
             project,
@@ -194,6 +223,9 @@ pub fn main(args: Vec<String>) -> i32 {
                 },
             };
             import_csv_command(&project, &csv, output.as_deref(), &opts, &mut out)
+        }
+        Some(Command::ImportGraphdef { file, output, allow_unsupported }) => {
+            import_graph_command(&file, &output, allow_unsupported, &mut out)
         }
         Some(Command::Ckpt { action: CkptCommand::Inspect { prefix, values, tensor } }) => {
             let text = crate::formats::inspect::resolve_prefix(&prefix).and_then(|p| {
@@ -307,6 +339,88 @@ pub fn export_command(file: &Path, output: Option<&Path>, allow_unsupported: boo
             Err(_) => 1,
         },
     }
+}
+
+/// `flowbench export FILE --format graphdef|pbtxt|meta [--graph G] [-o OUT]`: writes TF's graph
+/// file; nodes TF cannot run fail the export unless `allow_unsupported`.
+pub fn export_graph_command(
+    file: &Path,
+    graph: Option<&str>,
+    format: crate::export::graphdef::GraphFormat,
+    output: Option<&Path>,
+    allow_unsupported: bool,
+    out: &mut dyn Write,
+) -> i32 {
+    let project = match Project::load(file) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            return 1;
+        }
+    };
+    let export = match crate::export::graphdef::export_graph(&project, graph, format) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            return 1;
+        }
+    };
+    for u in &export.unsupported {
+        eprintln!("unsupported: {u}");
+    }
+    if !export.unsupported.is_empty() && !allow_unsupported {
+        eprintln!(
+            "{}: {} node(s) have no TensorFlow op; nothing was written (--allow-unsupported writes them under flowbench's op names)",
+            file.display(),
+            export.unsupported.len()
+        );
+        return 1;
+    }
+    match output {
+        Some(path) => match std::fs::write(path, &export.bytes) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("{}: {e}", path.display());
+                1
+            }
+        },
+        None => i32::from(out.write_all(&export.bytes).is_err()),
+    }
+}
+
+/// `flowbench import-graphdef FILE -o OUT.json`: a project from TF's graph file; nodes with ops
+/// flowbench lacks fail the import unless `allow_unsupported` (then they are left out).
+pub fn import_graph_command(file: &Path, output: &Path, allow_unsupported: bool, out: &mut dyn Write) -> i32 {
+    let gd = match crate::project::tf_graph::read_graph_file(file) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    let name = file.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let (project, skipped) = crate::project::tf_graph::project_from_graph_def(&gd, &name);
+    for s in &skipped {
+        eprintln!("unsupported: node '{}': {}", s.node, s.why);
+    }
+    if !skipped.is_empty() && !allow_unsupported {
+        eprintln!(
+            "{}: {} node(s) cannot be imported; nothing was written (--allow-unsupported leaves them out)",
+            file.display(),
+            skipped.len()
+        );
+        return 1;
+    }
+    if let Err(e) = project.validate() {
+        eprintln!("{}: {e}", file.display());
+        return 1;
+    }
+    if let Err(e) = project.save(output) {
+        eprintln!("{e}");
+        return 1;
+    }
+    let nodes = project.graphs.first().map_or(0, |g| g.nodes.len());
+    i32::from(writeln!(out, "{}: {nodes} node(s) imported, {} left out", output.display(), skipped.len()).is_err())
 }
 
 /// `flowbench import-csv PROJECT CSV ...`: adds the dataset and saves the project (nothing is

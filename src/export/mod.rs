@@ -7,6 +7,7 @@
 //! [`Export::unsupported`]; the CLI refuses to write the file while there are any, unless asked
 //! to (`--allow-unsupported`).
 
+pub mod graphdef;
 pub mod python;
 
 use std::path::PathBuf;

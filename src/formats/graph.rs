@@ -7,7 +7,7 @@
 //! text format (`.pbtxt`) is written as protobuf's text format prints these messages.
 
 use crate::engine::dtype::DType;
-use crate::engine::graph::elementwise::UnaryGrad;
+use crate::engine::graph::elementwise::{ReduceOp, UnaryGrad};
 use crate::engine::graph::op::Op;
 use crate::engine::graph::{Graph, Node, Output};
 use crate::engine::shape::Shape;
@@ -277,10 +277,13 @@ impl Builder<'_> {
                 a.insert("use_locking".into(), b(false));
                 a.insert("use_nesterov".into(), b(*use_nesterov));
             }
+            Op::SumToShape => return self.sum_to_shape(n, &inputs),
+            Op::ClipByValueGrad => return self.clip_by_value_grad(n, &inputs, t),
+            Op::ReduceGrad { kind: ReduceOp::Sum | ReduceOp::Mean, axes, keep_dims } => {
+                return self.sum_mean_grad(n, &inputs, t, axes.as_deref(), *keep_dims);
+            }
             Op::SigmoidCrossEntropyWithLogits
-            | Op::ClipByValueGrad
             | Op::MaximumMinimumGrad { .. }
-            | Op::SumToShape
             | Op::ReduceGrad { .. }
             | Op::SoftmaxGrad
             | Op::SigmoidCrossEntropyGrad => {
@@ -311,6 +314,145 @@ impl Builder<'_> {
         a.insert("dtype".into(), ty(dtype));
         a.insert("seed".into(), attr(AttrKind::I(seed)));
         a.insert("seed2".into(), attr(AttrKind::I(seed2)));
+    }
+
+    /// Adds a node of TF's op `op` under `name`.
+    fn push(&mut self, n: &Node, name: String, op: &str, input: Vec<String>, attrs: &[(&str, AttrValue)]) -> String {
+        let attr = attrs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        self.nodes.push(NodeDef { name: name.clone(), op: op.into(), input, device: n.device.clone(), attr });
+        name
+    }
+
+    fn controls(&self, n: &Node) -> Vec<String> {
+        n.control_inputs.iter().map(|&c| format!("^{}", self.graph.node(c).map_or("?", |x| x.name.as_str()))).collect()
+    }
+
+    /// `SumToShape(grad, like)` as TF's broadcasting gradients write it: `Sum` over the axes the
+    /// static shapes say were broadcast, then `Reshape` to `Shape(like)`.
+    fn sum_to_shape(&mut self, n: &Node, inputs: &[String]) {
+        let (Some(g), Some(l)) = (
+            n.inputs.first().and_then(|&o| self.graph.output_info(o)).and_then(|x| x.1.dims().map(<[_]>::to_vec)),
+            n.inputs.get(1).and_then(|&o| self.graph.output_info(o)).and_then(|x| x.1.dims().map(<[_]>::to_vec)),
+        ) else {
+            return self.unsupported_node(n, "the shapes of a broadcast gradient must have known ranks");
+        };
+        if l.len() > g.len() {
+            return self.unsupported_node(n, "the gradient has a lower rank than its target");
+        }
+        let p = g.len() - l.len();
+        let mut axes = Vec::new();
+        for (i, gd) in g.iter().enumerate() {
+            let reduce = i < p || (l[i - p] == Some(1) && *gd != Some(1));
+            if reduce {
+                axes.push(i as i32);
+            } else if l[i - p].is_some() && gd.is_some() && l[i - p] != *gd {
+                return self.unsupported_node(n, "shapes that do not broadcast");
+            }
+        }
+        let t = self.in_dtype(n, 0);
+        let mut summed = inputs[0].clone();
+        if !axes.is_empty() {
+            let idx = format!("{}/reduction_indices", n.name);
+            self.nodes.push(int32_const(idx.clone(), axes, &n.device));
+            summed = self.push(
+                n,
+                format!("{}/Sum", n.name),
+                "Sum",
+                vec![summed, idx],
+                &[("T", ty(t)), ("Tidx", ty(DType::Int32)), ("keep_dims", b(false))],
+            );
+        }
+        let shape = self.push(
+            n,
+            format!("{}/Shape", n.name),
+            "Shape",
+            vec![inputs[1].clone()],
+            &[("T", ty(self.in_dtype(n, 1))), ("out_type", ty(DType::Int32))],
+        );
+        let mut input = vec![summed, shape];
+        input.extend(self.controls(n));
+        self.push(n, n.name.clone(), "Reshape", input, &[("T", ty(t)), ("Tshape", ty(DType::Int32))]);
+    }
+
+    /// `ClipByValueGrad(t, lo, hi, dy)` as TF's gradient writes it:
+    /// `Select(LogicalOr(Less(t, lo), Greater(t, hi)), ZerosLike(dy), dy)`.
+    fn clip_by_value_grad(&mut self, n: &Node, inputs: &[String], t: DType) {
+        let nm = |s: &str| format!("{}/{s}", n.name);
+        let less = self.push(n, nm("Less"), "Less", vec![inputs[0].clone(), inputs[1].clone()], &[("T", ty(t))]);
+        let greater =
+            self.push(n, nm("Greater"), "Greater", vec![inputs[0].clone(), inputs[2].clone()], &[("T", ty(t))]);
+        let or = self.push(n, nm("LogicalOr"), "LogicalOr", vec![less, greater], &[]);
+        let zeros = self.push(n, nm("zeros"), "ZerosLike", vec![inputs[3].clone()], &[("T", ty(t))]);
+        let mut input = vec![or, zeros, inputs[3].clone()];
+        input.extend(self.controls(n));
+        self.push(n, n.name.clone(), "Select", input, &[("T", ty(t))]);
+    }
+
+    /// The gradient of `Sum`/`Mean(x, axes)` as TF's gradient writes it: `dy` reshaped to the
+    /// kept-dims shape, broadcast to `Shape(x)`, and for `Mean` divided by the number of reduced
+    /// elements (`Size(x) // max(Size(dy), 1)`, cast to the dtype).
+    fn sum_mean_grad(&mut self, n: &Node, inputs: &[String], t: DType, axes: Option<&[i64]>, keep_dims: bool) {
+        let is_mean = matches!(n.op, Op::ReduceGrad { kind: ReduceOp::Mean, .. });
+        let nm = |s: &str| format!("{}/{s}", n.name);
+        let x_dims =
+            n.inputs.get(1).and_then(|&o| self.graph.output_info(o)).and_then(|x| x.1.dims().map(<[_]>::to_vec));
+        let mut dy = inputs[0].clone();
+        if axes.is_some() && !keep_dims {
+            let Some(dims) = x_dims else {
+                return self.unsupported_node(n, "the gradient of a partial reduction needs the input's rank");
+            };
+            let rank = dims.len() as i64;
+            let reduced: Vec<usize> =
+                axes.unwrap_or(&[]).iter().map(|&a| (if a < 0 { a + rank } else { a }) as usize).collect();
+            let kept: Vec<i32> = dims
+                .iter()
+                .enumerate()
+                .map(|(i, d)| if reduced.contains(&i) { 1 } else { d.map_or(-1, |v| v as i32) })
+                .collect();
+            if kept.iter().filter(|&&k| k == -1).count() > 1 {
+                return self.unsupported_node(n, "the gradient of a partial reduction with two unknown dimensions");
+            }
+            let shape = nm("Reshape/shape");
+            self.nodes.push(int32_const(shape.clone(), kept, &n.device));
+            dy = self.push(n, nm("Reshape"), "Reshape", vec![dy, shape], &[("T", ty(t)), ("Tshape", ty(DType::Int32))]);
+        }
+        let x_shape = self.push(
+            n,
+            nm("Shape"),
+            "Shape",
+            vec![inputs[1].clone()],
+            &[("T", ty(t)), ("out_type", ty(DType::Int32))],
+        );
+        let mut input = vec![dy, x_shape];
+        let name = if is_mean { nm("BroadcastTo") } else { n.name.clone() };
+        if !is_mean {
+            input.extend(self.controls(n));
+        }
+        let bcast = self.push(n, name, "BroadcastTo", input, &[("T", ty(t)), ("Tidx", ty(DType::Int32))]);
+        if !is_mean {
+            return;
+        }
+        let size_attrs = [("T", ty(t)), ("out_type", ty(DType::Int32))];
+        let size_x = self.push(n, nm("Size"), "Size", vec![inputs[1].clone()], &size_attrs);
+        let size_dy = self.push(n, nm("Size_1"), "Size", vec![inputs[0].clone()], &size_attrs);
+        let one = nm("Maximum/y");
+        self.nodes.push(const_node(
+            one.clone(),
+            &Value::I32(ndarray::ArrayD::from_elem(ndarray::IxDyn(&[]), 1)),
+            &n.device,
+        ));
+        let max = self.push(n, nm("Maximum"), "Maximum", vec![size_dy, one], &[("T", ty(DType::Int32))]);
+        let factor = self.push(n, nm("floordiv"), "FloorDiv", vec![size_x, max], &[("T", ty(DType::Int32))]);
+        let cast = self.push(
+            n,
+            nm("Cast"),
+            "Cast",
+            vec![factor],
+            &[("SrcT", ty(DType::Int32)), ("DstT", ty(t)), ("Truncate", b(false))],
+        );
+        let mut input = vec![bcast, cast];
+        input.extend(self.controls(n));
+        self.push(n, n.name.clone(), "RealDiv", input, &[("T", ty(t))]);
     }
 
     fn unsupported_node(&mut self, n: &Node, why: &str) {

@@ -10,6 +10,7 @@
 //! saver.rs   tf.train.Saver on a session: save, restore, max_to_keep
 //! inspect.rs what inspect_checkpoint prints
 //! graph.rs   a graph as GraphDef (.pb, .pbtxt) and MetaGraphDef (.meta)
+//! graph_import.rs  a TF GraphDef read back as flowbench ops
 //! events.rs  TensorBoard event files: TFRecord framing, scalars, histograms
 //! ```
 
@@ -17,6 +18,7 @@ pub mod bundle;
 pub mod crc32c;
 pub mod events;
 pub mod graph;
+pub mod graph_import;
 pub mod inspect;
 pub mod proto;
 pub mod saver;

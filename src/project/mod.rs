@@ -20,6 +20,7 @@ pub mod graph_def;
 pub mod io;
 pub mod lower;
 pub mod script;
+pub mod tf_graph;
 pub mod validate;
 
 pub use file::{BaseDir, FORMAT_VERSION, NamedConfig, Project, ProjectError};

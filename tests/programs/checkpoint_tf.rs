@@ -127,3 +127,44 @@ print(sorted(os.listdir(d)))
     }
     let _ = root();
 }
+
+#[test]
+fn tf_imports_the_meta_graph_and_restores_the_checkpoint() {
+    use flowbench::engine::graph::op::Op;
+    use flowbench::engine::{ConfigProto, NodeId, Session};
+    use flowbench::formats::saver::{Saver, VarList};
+    let Some(py) = python() else { return };
+    let dir = temp_dir("ckpt-tf-meta");
+    let p = flowbench::project::Project::load(&root().join("assets/examples/3_4_3_forward.json")).unwrap();
+    let g = flowbench::project::lower::lower_strict(&p.graphs[0], None).unwrap();
+    let inits: Vec<NodeId> = g
+        .nodes()
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| matches!(n.op, Op::Assign { initializer: true }))
+        .map(|(i, _)| NodeId(i))
+        .collect();
+    let mut s = Session::new(&g, ConfigProto::default());
+    s.run(&g, &[], &[], &inits).unwrap();
+    let out = g.tensor("MatMul_1:0").unwrap();
+    let y = s.run(&g, &[out], &[], &[]).unwrap().values.remove(0);
+    let prefix = dir.join("model.ckpt");
+    Saver::new(&g, &VarList::All, 5).unwrap().save(&s, &prefix, None, Some(&g)).unwrap();
+    let script = format!(
+        r#"
+import numpy as np
+import tensorflow.compat.v1 as tf
+tf.disable_v2_behavior()
+tf.train.import_meta_graph({p:?} + ".meta")
+g = tf.get_default_graph()
+vars = {{op.name: op.outputs[0] for op in g.get_operations() if op.type == "VariableV2"}}
+with tf.Session() as sess:
+    tf.train.Saver(vars).restore(sess, {p:?})
+    print(np.asarray(sess.run("MatMul_1:0")).tobytes().hex())
+"#,
+        p = prefix.display().to_string()
+    );
+    let got = run_python(&py, &script);
+    let want: String = flowbench::formats::bundle::value_bytes(&y).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(got, want + "\n");
+}

@@ -19,5 +19,6 @@ mod graph_seeds;
 mod hostile;
 mod idx_datasets;
 mod idx_training;
+mod graphdef;
 mod robustness;
 mod training;

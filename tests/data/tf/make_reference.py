@@ -62,3 +62,29 @@ with tf.Graph().as_default():
 for f in os.listdir(ev):
     # A fixed name: the test finds it without knowing when or where it was written.
     os.rename(os.path.join(ev, f), os.path.join(ev, "events.out.tfevents.reference"))
+
+# graphs/: GraphDefs TF wrote (tf.train.write_graph). forward.pb uses only ops flowbench has;
+# forward.txt is what TF computes with it: after running "init", "y:0" and "loss:0" for x = X,
+# as dtype, shape and the bytes in hex. tiled.pb adds a Tile node flowbench has no op for.
+gdir = os.path.join(here, "graphs")
+shutil.rmtree(gdir, ignore_errors=True)
+X = np.array([[0.7, 0.9], [-0.3, 0.25], [1.5, -2.0]], np.float32)
+with tf.Graph().as_default() as g:
+    tf.set_random_seed(3)
+    x = tf.placeholder(tf.float32, shape=(None, 2), name="x")
+    w1 = tf.Variable(tf.random_normal([2, 3], stddev=1, seed=1), name="w1")
+    b1 = tf.Variable(tf.constant([0.1, -0.2, 0.3]), name="b1")
+    w2 = tf.Variable(tf.truncated_normal([3, 1], stddev=1.0), name="w2")
+    h = tf.nn.relu(tf.matmul(x, w1) + b1)
+    y = tf.sigmoid(tf.matmul(h, w2, transpose_a=False), name="y")
+    loss = tf.reduce_mean(tf.square(y - 0.5), name="loss")
+    init = tf.global_variables_initializer()
+    tf.train.write_graph(g.as_graph_def(), gdir, "forward.pb", as_text=False)
+    with tf.Session() as sess:
+        sess.run(init)
+        with open(os.path.join(gdir, "forward.txt"), "w") as f:
+            for v in sess.run([y, loss], {x: X}):
+                v = np.asarray(v)
+                f.write("%s %s %s\n" % (v.dtype, list(v.shape), v.tobytes().hex()))
+    tf.tile(y, [1, 2], name="tiled")
+    tf.train.write_graph(g.as_graph_def(), gdir, "tiled.pb", as_text=False)
