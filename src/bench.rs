@@ -597,7 +597,7 @@ mod tests {
         let mut out = Vec::new();
         print_results(&[r], 1, Format::Text, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(!text.contains("TF steps/s") && !text.contains("ratio"), "{text}");
+        assert!(!text.contains("TF steps/s") && !text.contains("×TF") && !text.contains("ratio ("), "{text}");
     }
 
     #[test]
