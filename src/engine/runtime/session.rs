@@ -411,7 +411,7 @@ impl Session {
         if let Some(fast) = p.fast.as_mut()
             && fast.accepts(feeds, &self.var_values)
         {
-            fast.run(feeds, &mut self.var_values)?;
+            fast.run(feeds, &mut self.var_values, self.pool.as_ref())?;
             // Copy the fetches into the plan's buffers, where `fetched` reads them.
             for (i, src) in p.fetches.iter().enumerate() {
                 if let Src::Step(s, o) = *src
