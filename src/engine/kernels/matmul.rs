@@ -20,6 +20,12 @@ pub fn uses_eigen_matmul(m: usize, k: usize, n: usize) -> bool {
     k > 0 && k <= 256 && m.saturating_mul(k).saturating_mul(n) <= TF_ORDER_MATMUL_MULADDS
 }
 
+/// True when an `m x k x n` float32 matmul is big enough to be split across a pool (it uses the
+/// blocked GEMM and has at least [`PAR_MIN_MULADDS`] multiply-adds).
+pub fn splits_across_pool(m: usize, k: usize, n: usize) -> bool {
+    !uses_eigen_matmul(m, k, n) && m.saturating_mul(k).saturating_mul(n) >= PAR_MIN_MULADDS
+}
+
 /// At or below this many multiply-adds a matmul runs the plain in-order loop.
 pub const SMALL_MATMUL_MULADDS: usize = 1 << 12;
 

@@ -92,6 +92,8 @@ enum Instr {
         n: usize,
         ta: bool,
         tb: bool,
+        /// A small product in TF's summation order (`uses_eigen_matmul`), called directly.
+        eigen: bool,
     },
     ReduceAll {
         x: Loc,
@@ -272,6 +274,8 @@ pub(crate) struct FastProgram {
     pub(crate) fetches: Vec<(Loc, Vec<usize>)>,
     /// Variable slots the program touches, with their element counts (all must be initialized).
     var_slots: Vec<(usize, usize)>,
+    /// Some instruction is big enough to be split across a pool (a big matmul or update).
+    splits: bool,
 }
 
 /// What lowering needs to know about one plan step: its node, its inputs' locations in the
@@ -435,7 +439,8 @@ impl FastProgram {
                     }
                     let out = new_buf(&mut p, &shape);
                     let (ta, tb) = (*transpose_a, *transpose_b);
-                    p.instrs.push(Instr::MatMul { a: input(0)?, b: input(1)?, out, m, k, n, ta, tb });
+                    let eigen = crate::engine::kernels::matmul::uses_eigen_matmul(m, k, n);
+                    p.instrs.push(Instr::MatMul { a: input(0)?, b: input(1)?, out, m, k, n, ta, tb, eigen });
                     Some(Loc::Buf(out))
                 }
                 Op::Reduce { kind: kind @ (ReduceOp::Sum | ReduceOp::Mean), axes: None, .. } => {
@@ -601,6 +606,16 @@ impl FastProgram {
             p.fetches.push(entry);
         }
         p.prune();
+        // Each (slot, length) once: `accepts` checks them on every run.
+        p.var_slots.sort_unstable();
+        p.var_slots.dedup();
+        p.splits = p.instrs.iter().any(|ins| match *ins {
+            Instr::MatMul { m, k, n, .. } => crate::engine::kernels::matmul::splits_across_pool(m, k, n),
+            Instr::ApplyAdam { slots, .. } => {
+                p.var_slots.iter().any(|&(s, len)| s == slots[0] && len >= PAR_MIN_ELEMENTS)
+            }
+            _ => false,
+        });
         reason.clear();
         Some(p)
     }
@@ -635,6 +650,13 @@ impl FastProgram {
         self.instrs.retain(|_| k.next().unwrap_or(true));
     }
 
+    /// True when some instruction is big enough to be split across a pool: the session then runs
+    /// the whole program on a pool thread, which takes part in each split (instead of waiting
+    /// beside the pool's threads for every one).
+    pub(crate) fn splits(&self) -> bool {
+        self.splits
+    }
+
     /// True when these feeds have the shapes the program was built for.
     pub(crate) fn accepts(&self, feeds: &[Feed], vars: &[Option<Value>]) -> bool {
         feeds.len() == self.feed_shapes.len()
@@ -657,21 +679,23 @@ impl FastProgram {
     ) -> Result<()> {
         let missing = || Error::internal("fast path: a location is missing");
         for ins in &self.instrs {
-            // Take the output buffers out so inputs can be borrowed beside them.
-            let (out_idx, out2_idx) = (ins.out(), ins.out2());
-            let mut take = |i: Option<usize>| -> Result<Vec<f32>> {
-                match i {
-                    Some(i) => Ok(std::mem::take(self.bufs.get_mut(i).ok_or_else(missing)?)),
-                    None => Ok(Vec::new()),
+            let out_idx = ins.out();
+            // Take the output buffer(s) out so inputs can be borrowed beside them.
+            let mut o = match out_idx {
+                Some(i) => std::mem::take(self.bufs.get_mut(i).ok_or_else(missing)?),
+                None => Vec::new(),
+            };
+            let res = match ins.out2() {
+                None => exec(ins, &self.bufs, feeds, vars, (&mut o, &mut []), pool),
+                Some(j) => {
+                    let mut o2 = std::mem::take(self.bufs.get_mut(j).ok_or_else(missing)?);
+                    let res = exec(ins, &self.bufs, feeds, vars, (&mut o, &mut o2), pool);
+                    self.bufs[j] = o2;
+                    res
                 }
             };
-            let (mut o, mut o2) = (take(out_idx)?, take(out2_idx)?);
-            let res = exec(ins, &self.bufs, feeds, vars, (&mut o, &mut o2), pool);
             if let Some(i) = out_idx {
                 self.bufs[i] = o;
-            }
-            if let Some(i) = out2_idx {
-                self.bufs[i] = o2;
             }
             res?;
         }
@@ -754,9 +778,18 @@ fn exec(
                 }
             }
         }
-        Instr::MatMul { a, b, m, k, n, ta, tb, .. } => {
+        Instr::MatMul { a, b, m, k, n, ta, tb, eigen, .. } => {
             let (xs, ys) = (rd!(a), rd!(b));
-            crate::engine::kernels::matmul::matmul_f32_slices(xs, ys, (m, k, n), ta, tb, o, pool)?;
+            if eigen {
+                // The general path's choice for this shape (see `matmul_f32_slices`), called
+                // without its dispatch.
+                if xs.len() != m * k || ys.len() != k * n || o.len() != m * n {
+                    return Err(Error::internal("fast path: matmul operand of the wrong size"));
+                }
+                crate::engine::math::matmul_simd::matmul_f32_fast(xs, ys, m, k, n, ta, tb, o);
+            } else {
+                crate::engine::kernels::matmul::matmul_f32_slices(xs, ys, (m, k, n), ta, tb, o, pool)?;
+            }
         }
         Instr::ReduceAll { x, mean, .. } => {
             let xs = rd!(x);
