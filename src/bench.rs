@@ -442,6 +442,11 @@ pub fn run(opts: &BenchOptions, out: &mut dyn Write) -> Result<Vec<BenchResult>>
             return Err(Error::invalid_argument(format!("unknown workload '{w}' (one of {})", ids.join(", "))));
         }
     }
+    if opts.tf_python.is_none()
+        && let Some(w) = WORKLOADS.iter().find(|w| w.flowbench.is_none() && opts.workloads.iter().any(|x| x == w.id))
+    {
+        return Err(Error::invalid_argument(format!("workload '{}' runs in TF only: give --tf PYTHON", w.id)));
+    }
     let chosen: Vec<Workload> = WORKLOADS
         .iter()
         .filter(|w| opts.workloads.is_empty() || opts.workloads.iter().any(|x| x == w.id))
