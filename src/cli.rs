@@ -86,11 +86,21 @@ pub enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
-    /// Measure training speed: (a) the seed program, (b) a 2-8-8-1 spiral net, (c) an MLP
-    /// 784-512-10. Prints steps per second and the ratio to TF's.
+    /// Measure training speed in steps/s: (a) the seed program, (b) a 2-8-8-1 spiral net, (c) an
+    /// MLP 784-512-10, (d) the MNIST program's net; with `--tf`, the same workloads in TensorFlow
+    /// in the same run, interleaved, and the ratio with its spread.
     Bench {
-        /// Which workloads (`a`, `b`, `c`); all when none is given.
+        /// Which workloads (`a`, `b`, `c`, `d`, and `d+`, TF only); all when none is given.
         workloads: Vec<String>,
+        /// A Python with TensorFlow 2.x (e.g. /work/tfvenv/bin/python): runs `tools/bench_tf.py`.
+        #[arg(long, value_name = "PYTHON")]
+        tf: Option<PathBuf>,
+        /// Timed rounds per workload (after one warm-up).
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: crate::bench::Format,
     },
     /// Make a project from TF's graph file (`.pb` GraphDef or `.meta` MetaGraphDef).
     ImportGraphdef {
@@ -175,13 +185,16 @@ pub fn main(args: Vec<String>) -> i32 {
                 1
             }
         },
-        Some(Command::Bench { workloads }) => match crate::bench::run(&workloads, &mut out) {
-            Ok(_) => 0,
-            Err(e) => {
-                eprintln!("{e}");
-                1
+        Some(Command::Bench { workloads, tf, rounds, format }) => {
+            let opts = crate::bench::BenchOptions { workloads, tf_python: tf, rounds, format };
+            match crate::bench::run(&opts, &mut out) {
+                Ok(_) => 0,
+                Err(e) => {
+                    eprintln!("{e}");
+                    1
+                }
             }
-        },
+        }
         Some(Command::Export { file, format: ExportFormat::Python, output, allow_unsupported, graph: _ }) => {
             export_command(&file, output.as_deref(), allow_unsupported, &mut out)
         }

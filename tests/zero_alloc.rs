@@ -187,3 +187,56 @@ fn fast_path_matches_the_general_path_for_every_unary_op() {
         }
     }
 }
+
+/// An MLP with big matmuls (split across the session's pool), relu, bias adds and softmax
+/// cross-entropy is lowered to the fast path, which trains it bit-identically to the general path;
+/// and however many threads the matmuls are split over, the bits are the same.
+#[test]
+fn fast_path_trains_a_big_mlp_bit_identically_over_any_thread_count() {
+    use flowbench::engine::graph::NodeSpec;
+    use flowbench::engine::graph::op::Op;
+    let (batch, features, hidden, classes) = (32usize, 300usize, 96usize, 10usize);
+    let run = |fast: bool, threads: u32| -> (Vec<u32>, bool) {
+        let mut g = Graph::new();
+        let x = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(features)]), Some("x")).unwrap();
+        let y_ = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(classes)]), Some("y")).unwrap();
+        let r1 = g.truncated_normal(&[features, hidden], 0.0, 0.05, Some(1), DType::Float32, None).unwrap();
+        let w1 = g.variable(r1, None).unwrap();
+        let b1 = g.fill(DType::Float32, &[hidden], 0.1, Some("b1")).unwrap();
+        let b1 = g.variable(b1, None).unwrap();
+        let r2 = g.truncated_normal(&[hidden, classes], 0.0, 0.1, Some(2), DType::Float32, None).unwrap();
+        let w2 = g.variable(r2, None).unwrap();
+        let h = g.matmul(x, w1, None).unwrap();
+        let h = g.binary(BinaryOp::Add, h, b1, None).unwrap();
+        let h = g.unary(UnaryOp::Relu, h, None).unwrap();
+        let logits = g.matmul(h, w2, None).unwrap();
+        let xent = g.add(None, NodeSpec::new(Op::SoftmaxCrossEntropyWithLogits, vec![y_, logits])).unwrap().out();
+        let loss = g.reduce(ReduceOp::Mean, xent, None, false, None).unwrap();
+        let train = minimize(&mut g, &Optimizer::adam(0.01), loss, None).unwrap().train_op;
+        let init = g.global_variables_initializer().unwrap();
+        let mut s = Session::new(&g, ConfigProto { intra_op_parallelism_threads: threads, ..Default::default() });
+        s.set_fast_path(fast);
+        s.run(&g, &[], &[], &[init]).unwrap();
+        let (plan, _) = s.prepare(&g, &[loss], &[x, y_], &[train]).unwrap();
+        let mut bits = Vec::new();
+        for i in 0..6 {
+            let xv: Vec<f32> = (0..batch * features).map(|k| ((i * 7 + k) % 17) as f32 / 17.0).collect();
+            let yv: Vec<f32> = (0..batch * classes)
+                .map(|k| if k % classes == (k / classes + i) % classes { 1.0 } else { 0.0 })
+                .collect();
+            let xb = Value::F32(ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[batch, features]), xv).unwrap());
+            let yb = Value::F32(ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[batch, classes]), yv).unwrap());
+            let feeds = [Feed { tensor: x, value: xb }, Feed { tensor: y_, value: yb }];
+            s.run_prepared(&g, plan, &feeds).unwrap();
+            bits.push(s.fetched(plan, 0, &feeds).and_then(Value::first_f64).map(|v| (v as f32).to_bits()).unwrap());
+        }
+        let w = s.run(&g, &[w1, b1, w2], &[], &[]).unwrap();
+        bits.extend(w.values.iter().flat_map(Value::to_f64_vec).map(|v| (v as f32).to_bits()));
+        (bits, s.uses_fast_path(plan))
+    };
+    let (fast2, lowered) = run(true, 2);
+    assert!(lowered, "the MLP's plan was not lowered");
+    assert_eq!(fast2, run(false, 2).0, "fast and general paths differ");
+    assert_eq!(fast2, run(true, 1).0, "one thread and two differ");
+    assert_eq!(fast2, run(true, 3).0, "three threads and two differ");
+}

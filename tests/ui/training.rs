@@ -210,9 +210,10 @@ fn playground_datasets_train_and_export_csv() {
     h.state_mut().apply(vec![Command::TrainControl(Job::Stop)]);
 }
 
-/// Frame times while the seed's example trains at full speed with every plot open, and the
-/// worker's speed with and without the UI. Run with
-/// `cargo test --release --test ui_training -- --ignored --nocapture frame_times`.
+/// Frame times while the seed's example trains at full speed with every plot open, as the live
+/// history grows (samples of 200 frames once 10k, 1M and 10M steps have been trained), and the
+/// worker's speed with and without the UI (with the UI: during each sample). Run with
+/// `cargo test --release --test ui -- --ignored --nocapture frame_times`.
 #[test]
 #[ignore]
 fn frame_times() {
@@ -240,35 +241,41 @@ fn frame_times() {
     for _ in 0..30 {
         h.step();
     }
-    let mut cpu = Vec::new();
-    let mut wall = Vec::new();
-    let t0 = Instant::now();
-    let s0 = h.state().state.training.run.as_ref().unwrap().step;
-    for _ in 0..400 {
+    let pct = |v: &[f64], p: f64| v[((v.len() - 1) as f64 * p) as usize] * 1000.0;
+    // One frame at 60 frames a second, as a window would draw them: (CPU, wall) seconds.
+    let frame = |h: &mut Harness<'_, FlowbenchApp>| {
         let (c, w) = (thread_cpu(), Instant::now());
         h.step();
-        cpu.push(thread_cpu() - c);
-        wall.push(w.elapsed().as_secs_f64());
-        // 60 frames a second, as a window would draw them.
+        let out = (thread_cpu() - c, w.elapsed().as_secs_f64());
         std::thread::sleep(Duration::from_secs_f64((1.0 / 60.0 - w.elapsed().as_secs_f64()).max(0.0)));
+        out
+    };
+    let step_of = |h: &Harness<'_, FlowbenchApp>| h.state().state.training.run.as_ref().map_or(0, |r| r.step);
+    // FLOWBENCH_FRAME_HISTORY=1000,5000 picks other sample points (a debug build is slow).
+    let history_points: Vec<u64> = std::env::var("FLOWBENCH_FRAME_HISTORY")
+        .ok()
+        .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![10_000, 1_000_000, 10_000_000]);
+    for history in history_points {
+        while step_of(&h) < history {
+            frame(&mut h);
+        }
+        let (t0, s0) = (Instant::now(), step_of(&h));
+        let (mut cpu, mut wall): (Vec<f64>, Vec<f64>) = (0..200).map(|_| frame(&mut h)).unzip();
+        let with_ui = (step_of(&h) - s0) as f64 / t0.elapsed().as_secs_f64();
+        cpu.sort_by(f64::total_cmp);
+        wall.sort_by(f64::total_cmp);
+        println!(
+            "at {history} steps: frame CPU time p50 {:.2} ms, p99 {:.2} ms (wall p50 {:.2} ms, p99 {:.2} ms); \
+             worker {with_ui:.0} steps/s with the UI, {alone:.0} alone",
+            pct(&cpu, 0.5),
+            pct(&cpu, 0.99),
+            pct(&wall, 0.5),
+            pct(&wall, 0.99),
+        );
     }
-    let r = h.state().state.training.run.as_ref().unwrap();
-    let with_ui = (r.step - s0) as f64 / t0.elapsed().as_secs_f64();
-    let updates = r.updates;
-    cpu.sort_by(f64::total_cmp);
-    wall.sort_by(f64::total_cmp);
-    let pct = |v: &[f64], p: f64| v[((v.len() - 1) as f64 * p) as usize] * 1000.0;
-    println!(
-        "frame CPU time: p50 {:.2} ms, p99 {:.2} ms (wall p50 {:.2} ms, p99 {:.2} ms) over {} frames",
-        pct(&cpu, 0.5),
-        pct(&cpu, 0.99),
-        pct(&wall, 0.5),
-        pct(&wall, 0.99),
-        cpu.len()
-    );
-    println!(
-        "worker: {alone:.0} steps/s alone, {with_ui:.0} steps/s with the UI attached ({updates} updates received)"
-    );
+    let updates = h.state().state.training.run.as_ref().unwrap().updates;
+    println!("({updates} updates received)");
     h.state_mut().apply(vec![Command::TrainControl(Job::Stop)]);
 }
 

@@ -20,6 +20,12 @@ pub fn uses_eigen_matmul(m: usize, k: usize, n: usize) -> bool {
     k > 0 && k <= 256 && m.saturating_mul(k).saturating_mul(n) <= TF_ORDER_MATMUL_MULADDS
 }
 
+/// True when an `m x k x n` float32 matmul is big enough to be split across a pool (it uses the
+/// blocked GEMM and has at least [`PAR_MIN_MULADDS`] multiply-adds).
+pub fn splits_across_pool(m: usize, k: usize, n: usize) -> bool {
+    !uses_eigen_matmul(m, k, n) && m.saturating_mul(k).saturating_mul(n) >= PAR_MIN_MULADDS
+}
+
 /// At or below this many multiply-adds a matmul runs the plain in-order loop.
 pub const SMALL_MATMUL_MULADDS: usize = 1 << 12;
 
@@ -37,24 +43,26 @@ struct GemmArgs {
 
 /// Float element types with a BLAS-like GEMM.
 trait Gemm: Float {
+    /// `C = op(A) op(B)` into a C with row stride `rsc` (column stride 1).
+    ///
     /// # Safety
     /// `a`, `b` must be valid for every element the strides in `g` address for an `m x k` and a
-    /// `k x n` matrix; `c` must be valid for writes of `m * n` contiguous row-major elements and
-    /// not alias `a` or `b`.
-    unsafe fn gemm(g: &GemmArgs, a: *const Self, b: *const Self, c: *mut Self);
+    /// `k x n` matrix; `c` must be valid for writes of every `c + i * rsc + j` (`i < m`, `j < n`)
+    /// and not alias `a` or `b`.
+    unsafe fn gemm_into(g: &GemmArgs, a: *const Self, b: *const Self, c: *mut Self, rsc: isize);
 }
 
 impl Gemm for f32 {
-    unsafe fn gemm(g: &GemmArgs, a: *const f32, b: *const f32, c: *mut f32) {
+    unsafe fn gemm_into(g: &GemmArgs, a: *const f32, b: *const f32, c: *mut f32, rsc: isize) {
         // SAFETY: forwarded from the caller's contract; beta = 0 so `c` is only written.
-        unsafe { matrixmultiply::sgemm(g.m, g.k, g.n, 1.0, a, g.rsa, g.csa, b, g.rsb, g.csb, 0.0, c, g.n as isize, 1) }
+        unsafe { matrixmultiply::sgemm(g.m, g.k, g.n, 1.0, a, g.rsa, g.csa, b, g.rsb, g.csb, 0.0, c, rsc, 1) }
     }
 }
 
 impl Gemm for f64 {
-    unsafe fn gemm(g: &GemmArgs, a: *const f64, b: *const f64, c: *mut f64) {
+    unsafe fn gemm_into(g: &GemmArgs, a: *const f64, b: *const f64, c: *mut f64, rsc: isize) {
         // SAFETY: forwarded from the caller's contract; beta = 0 so `c` is only written.
-        unsafe { matrixmultiply::dgemm(g.m, g.k, g.n, 1.0, a, g.rsa, g.csa, b, g.rsb, g.csb, 0.0, c, g.n as isize, 1) }
+        unsafe { matrixmultiply::dgemm(g.m, g.k, g.n, 1.0, a, g.rsa, g.csa, b, g.rsb, g.csb, 0.0, c, rsc, 1) }
     }
 }
 
@@ -134,50 +142,138 @@ fn matmul_float<T: Gemm>(
     let (ac, bc) = (a.as_standard_layout(), b.as_standard_layout());
     let (xs, ys) = (slice_of(&ac)?, slice_of(&bc)?);
     if g.m.saturating_mul(g.n).saturating_mul(g.k) <= SMALL_MATMUL_MULADDS {
-        // Small products (the training graphs of the seed) sum each dot product in order, one
-        // rounding per multiply and per add, which is what TF's CPU kernel gives for them: a
-        // fused multiply-add kernel would differ in the last bit.
-        let (rsa, csa, rsb, csb) = (g.rsa as usize, g.csa as usize, g.rsb as usize, g.csb as usize);
         // The last element each operand's strides reach must be inside it (checked once here, so
-        // the indexing below cannot go out of bounds).
-        let a_last = (g.m - 1) * rsa + (g.k - 1) * csa;
-        let b_last = (g.k - 1) * rsb + (g.n - 1) * csb;
+        // the indexing in `small_matmul` cannot go out of bounds).
+        let a_last = (g.m - 1) * g.rsa as usize + (g.k - 1) * g.csa as usize;
+        let b_last = (g.k - 1) * g.rsb as usize + (g.n - 1) * g.csb as usize;
         if a_last >= xs.len() || b_last >= ys.len() {
             return Err(Error::internal("matmul operand smaller than its shape"));
         }
-        for (i, crow) in o.chunks_exact_mut(g.n).enumerate() {
-            for (j, c) in crow.iter_mut().enumerate() {
-                let mut acc = T::ZERO;
-                let (mut ia, mut ib) = (i * rsa, j * csb);
-                for _ in 0..g.k {
-                    acc = acc + xs[ia] * ys[ib];
-                    ia += csa;
-                    ib += rsb;
-                }
-                *c = acc;
-            }
-        }
+        small_matmul(g, xs, ys, o);
         return Ok(());
     }
-    // Computes the rows `row0 ..` of C that `c` holds.
-    let run = |row0: usize, c: &mut [T]| {
-        let rows = c.len() / g.n;
-        let sub = GemmArgs { m: rows, ..*g };
-        // SAFETY: `xs` holds the whole A (m x k under the strides), and rows row0..row0+rows of
-        // op(A) start at element row0 * rsa (rsa >= 0) and stay inside it; `ys` holds the whole
-        // B; `c` is an exclusive slice of exactly rows * n elements.
-        unsafe { T::gemm(&sub, xs.as_ptr().add(row0 * g.rsa as usize), ys.as_ptr(), c.as_mut_ptr()) }
-    };
+    // SAFETY: `xs` and `ys` hold the whole of A and B under the strides in `g` (they are the
+    // standard-layout operands the strides were computed from), `o` is the m x n output.
+    unsafe { gemm_split(g, xs, ys, o, pool) };
+    Ok(())
+}
+
+/// Raw operand pointers shared by pool tasks, which read A and B and write disjoint blocks of C.
+#[derive(Clone, Copy)]
+struct Shared<T> {
+    a: *const T,
+    b: *const T,
+    c: *mut T,
+}
+// SAFETY: the tasks that share it only read `a` and `b` and write disjoint elements of `c` (see
+// `gemm_split`), all of which outlive the tasks.
+unsafe impl<T> Send for Shared<T> {}
+// SAFETY: as above.
+unsafe impl<T> Sync for Shared<T> {}
+
+/// Runs a big GEMM, split across `pool` (when it has more than one thread and the product is big
+/// enough) into as many blocks of C as threads: blocks of rows when `m >= n` (each task then packs
+/// all of B, the smaller operand to repeat), else blocks of columns (each packs all of A). Each
+/// element of C is summed in the same order however C is split.
+///
+/// # Safety
+/// `xs` and `ys` must hold every element the strides in `g` address for an `m x k` and a `k x n`
+/// matrix, and `o` must have exactly `m * n` elements.
+unsafe fn gemm_split<T: Gemm>(g: &GemmArgs, xs: &[T], ys: &[T], o: &mut [T], pool: Option<&ThreadPool>) {
     let threads = pool.map_or(1, |p| p.current_num_threads());
     let work = g.m.saturating_mul(g.n).saturating_mul(g.k);
-    match pool {
-        Some(p) if threads > 1 && g.m > 1 && work >= PAR_MIN_MULADDS => {
-            let rows_per = g.m.div_ceil(threads);
-            p.install(|| o.par_chunks_mut(rows_per * g.n).enumerate().for_each(|(i, c)| run(i * rows_per, c)));
+    let ptrs = Shared { a: xs.as_ptr(), b: ys.as_ptr(), c: o.as_mut_ptr() };
+    // C[r0.., c0..] (rows x cols of it) = op(A)[r0..] op(B)[.., c0..].
+    let block = move |r0: usize, rows: usize, c0: usize, cols: usize| {
+        let sub = GemmArgs { m: rows, n: cols, ..*g };
+        let p = ptrs;
+        // SAFETY: rows r0.. of op(A) start at element r0 * rsa and columns c0.. of op(B) at
+        // c0 * csb (strides >= 0), inside the operands; the block of C starting at r0 * n + c0
+        // with row stride n is inside `o` and no other task writes it.
+        unsafe {
+            T::gemm_into(
+                &sub,
+                p.a.add(r0 * g.rsa as usize),
+                p.b.add(c0 * g.csb as usize),
+                p.c.add(r0 * g.n + c0),
+                g.n as isize,
+            )
         }
-        _ => run(0, o),
+    };
+    match pool {
+        Some(p) if threads > 1 && work >= PAR_MIN_MULADDS && g.m.max(g.n) > 1 => {
+            let by_rows = g.m >= g.n;
+            let len = if by_rows { g.m } else { g.n };
+            let per = len.div_ceil(threads);
+            let tasks = len.div_ceil(per);
+            p.install(|| {
+                (0..tasks).into_par_iter().for_each(|t| {
+                    let (s, e) = (t * per, ((t + 1) * per).min(len));
+                    if by_rows { block(s, e - s, 0, g.n) } else { block(0, g.m, s, e - s) }
+                })
+            });
+        }
+        _ => block(0, g.m, 0, g.n),
     }
+}
+
+/// A float32 matmul of contiguous operands (`a` is `[m, k]`, or `[k, m]` when `transpose_a`; `b`
+/// is `[k, n]`, or `[n, k]` when `transpose_b`) into `out` (`[m, n]`), as the general path
+/// computes it: TF's summation order when [`uses_eigen_matmul`], else the blocked GEMM split
+/// across `pool`. The fast path calls this so that both paths give the same bits.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_f32_slices(
+    a: &[f32],
+    b: &[f32],
+    (m, k, n): (usize, usize, usize),
+    transpose_a: bool,
+    transpose_b: bool,
+    out: &mut [f32],
+    pool: Option<&ThreadPool>,
+) -> Result<()> {
+    if a.len() != m * k || b.len() != k * n || out.len() != m * n {
+        return Err(Error::internal("matmul operand of the wrong size"));
+    }
+    if uses_eigen_matmul(m, k, n) {
+        crate::engine::math::matmul_simd::matmul_f32_fast(a, b, m, k, n, transpose_a, transpose_b, out);
+        return Ok(());
+    }
+    if out.is_empty() {
+        return Ok(());
+    }
+    if k == 0 {
+        out.fill(0.0);
+        return Ok(());
+    }
+    let (rsa, csa) = if transpose_a { (1, m as isize) } else { (k as isize, 1) };
+    let (rsb, csb) = if transpose_b { (1, k as isize) } else { (n as isize, 1) };
+    let g = GemmArgs { m, k, n, rsa, csa, rsb, csb };
+    if m.saturating_mul(n).saturating_mul(k) <= SMALL_MATMUL_MULADDS {
+        small_matmul(&g, a, b, out);
+        return Ok(());
+    }
+    // SAFETY: the lengths were checked against the shape above.
+    unsafe { gemm_split(&g, a, b, out, pool) };
     Ok(())
+}
+
+/// Small products (the training graphs of the seed) sum each dot product in order, one rounding
+/// per multiply and per add, which is what TF's CPU kernel gives for them: a fused multiply-add
+/// kernel would differ in the last bit.
+fn small_matmul<T: Float>(g: &GemmArgs, xs: &[T], ys: &[T], o: &mut [T]) {
+    let (rsa, csa, rsb, csb) = (g.rsa as usize, g.csa as usize, g.rsb as usize, g.csb as usize);
+    for (i, crow) in o.chunks_exact_mut(g.n).enumerate() {
+        for (j, c) in crow.iter_mut().enumerate() {
+            let mut acc = T::ZERO;
+            let (mut ia, mut ib) = (i * rsa, j * csb);
+            for _ in 0..g.k {
+                acc = acc + xs[ia] * ys[ib];
+                ia += csa;
+                ib += rsb;
+            }
+            *c = acc;
+        }
+    }
 }
 
 fn matmul_int<T: Int>(a: &ArrayD<T>, b: &ArrayD<T>, g: &GemmArgs, out: &mut Value) -> Result<()> {

@@ -225,6 +225,14 @@ fn xent_typed<T: Float>(z: &ArrayD<T>, x: &ArrayD<T>, loss: &mut Value, backprop
     }
     let (zc, xc) = (z.as_standard_layout(), x.as_standard_layout());
     let (zs, xs) = (slice_of(&zc)?, slice_of(&xc)?);
+    xent_rows(zs, xs, classes, l, bp);
+    Ok(())
+}
+
+/// The rows of `SoftmaxCrossEntropyWithLogits` on contiguous `[batch, classes]` labels `zs` and
+/// logits `xs` (`classes > 0`): the loss of each row into `l`, the backprop into `bp` (the fast
+/// path calls this too).
+pub fn xent_rows<T: Float>(zs: &[T], xs: &[T], classes: usize, l: &mut [T], bp: &mut [T]) {
     let rows = bp.chunks_exact_mut(classes).zip(xs.chunks_exact(classes)).zip(zs.chunks_exact(classes));
     for (((br, xr), zr), lv) in rows.zip(l.iter_mut()) {
         // As TF's XentEigenImpl: shifted = x - max; s = sum(exp(shifted));
@@ -240,7 +248,6 @@ fn xent_typed<T: Float>(z: &ArrayD<T>, x: &ArrayD<T>, loss: &mut Value, backprop
             *b = *b / s - zv;
         }
     }
-    Ok(())
 }
 
 /// `tf.nn.sparse_softmax_cross_entropy_with_logits` (TF's `SparseSoftmaxCrossEntropyWithLogits`

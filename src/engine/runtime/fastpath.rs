@@ -13,11 +13,13 @@ use crate::engine::graph::{Graph, NodeId};
 use crate::engine::kernels::elementwise::{
     binary_arith, eigen_unary, eigen_unary_grad, unary_grad_scalar, unary_scalar,
 };
-use crate::engine::kernels::matmul::uses_eigen_matmul;
 use crate::engine::kernels::nn::{sigmoid_xent_f32, sigmoid_xent_grad_f32};
 use crate::engine::kernels::sum_f32;
 use crate::engine::runtime::feed::Feed;
 use crate::engine::value::Value;
+
+/// Elementwise updates of at least this many elements are split across the session's pool.
+const PAR_MIN_ELEMENTS: usize = 1 << 16;
 
 /// Where an instruction reads a float32 slice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +42,10 @@ enum Mode {
     RowB,
     /// `a` is one row repeated over `b`'s rows.
     RowA,
+    /// `a` is one column (`[m, 1]`) repeated over `b`'s columns (`[m, n]`; a per-example scale).
+    ColA,
+    /// `b` is one column repeated over `a`'s columns.
+    ColB,
 }
 
 /// The binary ops the fast path runs (the others keep a plan on the general path).
@@ -56,6 +62,11 @@ fn lowers_binary(op: BinaryOp) -> bool {
     }
 }
 
+/// True when `col` is one column (`[m, 1]`) of a `full` `[m, n]` shape.
+fn is_col_of(col: &[usize], full: &[usize]) -> bool {
+    matches!((col, full), ([m, 1], [fm, n]) if m == fm && *n > 0 && *m > 0)
+}
+
 /// True when `row` is one row (`[n]`, `[1, n]`, ...) of a `full` shape whose last dim is `n`.
 fn is_row_of(row: &[usize], full: &[usize]) -> bool {
     match (row.split_last(), full.last()) {
@@ -66,25 +77,127 @@ fn is_row_of(row: &[usize], full: &[usize]) -> bool {
 
 #[derive(Clone, Debug)]
 enum Instr {
-    Bin { op: BinaryOp, a: Loc, b: Loc, out: usize, mode: Mode },
-    Un { op: UnaryOp, x: Loc, out: usize },
-    MatMul { a: Loc, b: Loc, out: usize, m: usize, k: usize, n: usize, ta: bool, tb: bool },
-    ReduceAll { x: Loc, out: usize, mean: bool },
-    Clip { x: Loc, lo: Loc, hi: Loc, out: usize },
-    ClipGrad { t: Loc, lo: Loc, hi: Loc, dy: Loc, out: usize },
-    UnaryGrad { kind: GradKernel, a: Loc, dy: Loc, out: usize },
-    ReduceGradAll { dy: Loc, out: usize, mean: bool },
-    SigmoidXent { z: Loc, x: Loc, out: usize },
-    SumRows { g: Loc, out: usize },
-    MaxMinGrad { is_max: bool, for_x: bool, x: Loc, y: Loc, dy: Loc, out: usize },
-    SigmoidXentGrad { z: Loc, x: Loc, dy: Loc, out: usize },
-    Copy { src: Loc, out: usize },
-    Fill { out: usize, value: f32 },
-    Assign { slot: usize, src: Loc, out: usize },
-    ApplyGd { slot: usize, alpha: Loc, delta: Loc },
-    ApplyMomentum { slots: [usize; 2], lr: Loc, grad: Loc, momentum: Loc, nesterov: bool },
-    ApplyAdam { slots: [usize; 3], scalars: [Loc; 6], grad: Loc, nesterov: bool },
-    ApplyRms { slots: [usize; 3], scalars: [Loc; 4], grad: Loc },
+    Bin {
+        op: BinaryOp,
+        a: Loc,
+        b: Loc,
+        out: usize,
+        mode: Mode,
+    },
+    Un {
+        op: UnaryOp,
+        x: Loc,
+        out: usize,
+    },
+    MatMul {
+        a: Loc,
+        b: Loc,
+        out: usize,
+        m: usize,
+        k: usize,
+        n: usize,
+        ta: bool,
+        tb: bool,
+        /// A small product in TF's summation order (`uses_eigen_matmul`), called directly.
+        eigen: bool,
+    },
+    ReduceAll {
+        x: Loc,
+        out: usize,
+        mean: bool,
+    },
+    Clip {
+        x: Loc,
+        lo: Loc,
+        hi: Loc,
+        out: usize,
+    },
+    ClipGrad {
+        t: Loc,
+        lo: Loc,
+        hi: Loc,
+        dy: Loc,
+        out: usize,
+    },
+    UnaryGrad {
+        kind: GradKernel,
+        a: Loc,
+        dy: Loc,
+        out: usize,
+    },
+    ReduceGradAll {
+        dy: Loc,
+        out: usize,
+        mean: bool,
+    },
+    SigmoidXent {
+        z: Loc,
+        x: Loc,
+        out: usize,
+    },
+    SumRows {
+        g: Loc,
+        out: usize,
+    },
+    MaxMinGrad {
+        is_max: bool,
+        for_x: bool,
+        x: Loc,
+        y: Loc,
+        dy: Loc,
+        out: usize,
+    },
+    SigmoidXentGrad {
+        z: Loc,
+        x: Loc,
+        dy: Loc,
+        out: usize,
+    },
+    /// `SoftmaxCrossEntropyWithLogits` of `[batch, classes]` labels and logits: the loss into
+    /// `out`, the backprop into `backprop`.
+    SoftmaxXent {
+        labels: Loc,
+        logits: Loc,
+        out: usize,
+        backprop: usize,
+        classes: usize,
+    },
+    Copy {
+        src: Loc,
+        out: usize,
+    },
+    Fill {
+        out: usize,
+        value: f32,
+    },
+    Assign {
+        slot: usize,
+        src: Loc,
+        out: usize,
+    },
+    ApplyGd {
+        slot: usize,
+        alpha: Loc,
+        delta: Loc,
+    },
+    ApplyMomentum {
+        slots: [usize; 2],
+        lr: Loc,
+        grad: Loc,
+        momentum: Loc,
+        nesterov: bool,
+    },
+    ApplyAdam {
+        slots: [usize; 3],
+        scalars: [Loc; 6],
+        grad: Loc,
+        nesterov: bool,
+    },
+    ApplyRms {
+        slots: [usize; 3],
+        scalars: [Loc; 4],
+        grad: Loc,
+    },
 }
 
 impl Instr {
@@ -103,12 +216,21 @@ impl Instr {
             | Instr::SumRows { out, .. }
             | Instr::MaxMinGrad { out, .. }
             | Instr::SigmoidXentGrad { out, .. }
+            | Instr::SoftmaxXent { out, .. }
             | Instr::Copy { out, .. }
             | Instr::Fill { out, .. }
             | Instr::Assign { out, .. } => Some(out),
             Instr::ApplyGd { .. } | Instr::ApplyMomentum { .. } | Instr::ApplyAdam { .. } | Instr::ApplyRms { .. } => {
                 None
             }
+        }
+    }
+
+    /// The second buffer an instruction writes (the backprop of `SoftmaxXent`).
+    fn out2(&self) -> Option<usize> {
+        match *self {
+            Instr::SoftmaxXent { backprop, .. } => Some(backprop),
+            _ => None,
         }
     }
 
@@ -137,6 +259,7 @@ impl Instr {
             Instr::SumRows { g, .. } => vec![*g],
             Instr::MaxMinGrad { x, y, dy, .. } => vec![*x, *y, *dy],
             Instr::SigmoidXentGrad { z, x, dy, .. } => vec![*z, *x, *dy],
+            Instr::SoftmaxXent { labels, logits, .. } => vec![*labels, *logits],
             Instr::Copy { src, .. } | Instr::Assign { src, .. } => vec![*src],
             Instr::Fill { .. } => vec![],
             Instr::ApplyGd { alpha, delta, .. } => vec![*alpha, *delta],
@@ -157,6 +280,8 @@ pub(crate) struct FastProgram {
     pub(crate) fetches: Vec<(Loc, Vec<usize>)>,
     /// Variable slots the program touches, with their element counts (all must be initialized).
     var_slots: Vec<(usize, usize)>,
+    /// Some instruction is big enough to be split across a pool (a big matmul or update).
+    splits: bool,
 }
 
 /// What lowering needs to know about one plan step: its node, its inputs' locations in the
@@ -191,6 +316,8 @@ impl FastProgram {
         let mut p = FastProgram { feed_shapes: feeds_shapes, ..Default::default() };
         // Location of output 0 of each plan step (every fast op has one output).
         let mut loc: Vec<Option<Loc>> = vec![None; steps.len()];
+        // Location of output 1 of the steps that have a second one (`SoftmaxXent`'s backprop).
+        let mut loc1: Vec<Option<Loc>> = vec![None; steps.len()];
         // Variable slots written by some step, and at which step.
         let mut first_write: Vec<(usize, usize)> = Vec::new();
         for (si, s) in steps.iter().enumerate() {
@@ -225,17 +352,18 @@ impl FastProgram {
                     return Some(Loc::Feed(*f));
                 }
                 let (step, out) = (*s.inputs.get(k)?)?;
-                if out != 0 {
-                    return None;
+                match out {
+                    0 => loc[step],
+                    1 => loc1[step],
+                    _ => None,
                 }
-                loc[step]
             };
             let in_shape = |k: usize| -> Option<Vec<usize>> {
                 if let Some(Some(f)) = s.feed_inputs.get(k) {
                     return p.feed_shapes.get(*f).cloned();
                 }
-                let (step, _) = (*s.inputs.get(k)?)?;
-                steps.get(step)?.out_shapes.first().cloned()
+                let (step, out) = (*s.inputs.get(k)?)?;
+                steps.get(step)?.out_shapes.get(out).cloned()
             };
             if !matches!(node.op, Op::NoOp) && !s.out_is_f32 {
                 return None;
@@ -259,7 +387,7 @@ impl FastProgram {
                         Some(Loc::Var(slot))
                     }
                 }
-                Op::Identity | Op::Unary { kind: UnaryOp::Identity } => input(0),
+                Op::Identity | Op::Unary { kind: UnaryOp::Identity } | Op::ExpandDims { .. } => input(0),
                 Op::SumToShape => {
                     let g = in_shape(0)?;
                     if g == shape {
@@ -289,6 +417,10 @@ impl FastProgram {
                         Mode::RowB
                     } else if sb == shape && is_row_of(&sa, &sb) {
                         Mode::RowA
+                    } else if sb == shape && is_col_of(&sa, &sb) {
+                        Mode::ColA
+                    } else if sa == shape && is_col_of(&sb, &sa) {
+                        Mode::ColB
                     } else {
                         return None;
                     };
@@ -308,12 +440,13 @@ impl FastProgram {
                     }
                     let (m, k) = if *transpose_a { (sa[1], sa[0]) } else { (sa[0], sa[1]) };
                     let n = if *transpose_b { sb[0] } else { sb[1] };
-                    if !uses_eigen_matmul(m, k, n) || m * n == 0 {
+                    if m * n == 0 {
                         return None;
                     }
                     let out = new_buf(&mut p, &shape);
                     let (ta, tb) = (*transpose_a, *transpose_b);
-                    p.instrs.push(Instr::MatMul { a: input(0)?, b: input(1)?, out, m, k, n, ta, tb });
+                    let eigen = crate::engine::kernels::matmul::uses_eigen_matmul(m, k, n);
+                    p.instrs.push(Instr::MatMul { a: input(0)?, b: input(1)?, out, m, k, n, ta, tb, eigen });
                     Some(Loc::Buf(out))
                 }
                 Op::Reduce { kind: kind @ (ReduceOp::Sum | ReduceOp::Mean), axes: None, .. } => {
@@ -377,6 +510,18 @@ impl FastProgram {
                     }
                     let out = new_buf(&mut p, &shape);
                     p.instrs.push(Instr::SigmoidXent { z: input(0)?, x: input(1)?, out });
+                    Some(Loc::Buf(out))
+                }
+                Op::SoftmaxCrossEntropyWithLogits => {
+                    let (sl, sx) = (in_shape(0)?, in_shape(1)?);
+                    if sl != sx || sx.len() != 2 || sx[1] == 0 {
+                        return None;
+                    }
+                    let out = new_buf(&mut p, &shape);
+                    let backprop = new_buf(&mut p, &sx);
+                    let (labels, logits) = (input(0)?, input(1)?);
+                    p.instrs.push(Instr::SoftmaxXent { labels, logits, out, backprop, classes: sx[1] });
+                    loc1[si] = Some(Loc::Buf(backprop));
                     Some(Loc::Buf(out))
                 }
                 Op::SigmoidCrossEntropyGrad => {
@@ -467,6 +612,16 @@ impl FastProgram {
             p.fetches.push(entry);
         }
         p.prune();
+        // Each (slot, length) once: `accepts` checks them on every run.
+        p.var_slots.sort_unstable();
+        p.var_slots.dedup();
+        p.splits = p.instrs.iter().any(|ins| match *ins {
+            Instr::MatMul { m, k, n, .. } => crate::engine::kernels::matmul::splits_across_pool(m, k, n),
+            Instr::ApplyAdam { slots, .. } => {
+                p.var_slots.iter().any(|&(s, len)| s == slots[0] && len >= PAR_MIN_ELEMENTS)
+            }
+            _ => false,
+        });
         reason.clear();
         Some(p)
     }
@@ -485,7 +640,8 @@ impl FastProgram {
         }
         let mut keep = vec![false; self.instrs.len()];
         for (i, ins) in self.instrs.iter().enumerate().rev() {
-            if ins.has_effects() || ins.out().is_some_and(|o| live.get(o).copied().unwrap_or(true)) {
+            let live_out = |o: usize| live.get(o).copied().unwrap_or(true);
+            if ins.has_effects() || ins.out().is_some_and(live_out) || ins.out2().is_some_and(live_out) {
                 keep[i] = true;
                 for r in ins.reads() {
                     if let Loc::Buf(b) = r
@@ -500,6 +656,13 @@ impl FastProgram {
         self.instrs.retain(|_| k.next().unwrap_or(true));
     }
 
+    /// True when some instruction is big enough to be split across a pool: the session then runs
+    /// the whole program on a pool thread, which takes part in each split (instead of waiting
+    /// beside the pool's threads for every one).
+    pub(crate) fn splits(&self) -> bool {
+        self.splits
+    }
+
     /// True when these feeds have the shapes the program was built for.
     pub(crate) fn accepts(&self, feeds: &[Feed], vars: &[Option<Value>]) -> bool {
         feeds.len() == self.feed_shapes.len()
@@ -512,17 +675,31 @@ impl FastProgram {
             && self.var_slots.iter().all(|&(slot, len)| matches!(vars.get(slot), Some(Some(Value::F32(a))) if a.len() == len))
     }
 
-    /// Runs the program. Variables are read and written through `vars`.
-    pub(crate) fn run(&mut self, feeds: &[Feed], vars: &mut [Option<Value>]) -> Result<()> {
+    /// Runs the program. Variables are read and written through `vars`; big matmuls are split
+    /// across `pool`.
+    pub(crate) fn run(
+        &mut self,
+        feeds: &[Feed],
+        vars: &mut [Option<Value>],
+        pool: Option<&rayon::ThreadPool>,
+    ) -> Result<()> {
         let missing = || Error::internal("fast path: a location is missing");
         for ins in &self.instrs {
             let out_idx = ins.out();
-            // Take the output buffer out so inputs can be borrowed beside it.
+            // Take the output buffer(s) out so inputs can be borrowed beside them.
             let mut o = match out_idx {
                 Some(i) => std::mem::take(self.bufs.get_mut(i).ok_or_else(missing)?),
                 None => Vec::new(),
             };
-            let res = exec(ins, &self.bufs, feeds, vars, &mut o);
+            let res = match ins.out2() {
+                None => exec(ins, &self.bufs, feeds, vars, (&mut o, &mut []), pool),
+                Some(j) => {
+                    let mut o2 = std::mem::take(self.bufs.get_mut(j).ok_or_else(missing)?);
+                    let res = exec(ins, &self.bufs, feeds, vars, (&mut o, &mut o2), pool);
+                    self.bufs[j] = o2;
+                    res
+                }
+            };
             if let Some(i) = out_idx {
                 self.bufs[i] = o;
             }
@@ -565,7 +742,14 @@ fn scalar(l: Loc, bufs: &[Vec<f32>], feeds: &[Feed], vars: &[Option<Value>]) -> 
 }
 
 /// Executes one instruction into `o` (its output buffer, taken out of `bufs`).
-fn exec(ins: &Instr, bufs: &[Vec<f32>], feeds: &[Feed], vars: &mut [Option<Value>], o: &mut [f32]) -> Result<()> {
+fn exec(
+    ins: &Instr,
+    bufs: &[Vec<f32>],
+    feeds: &[Feed],
+    vars: &mut [Option<Value>],
+    (o, o2): (&mut [f32], &mut [f32]),
+    pool: Option<&rayon::ThreadPool>,
+) -> Result<()> {
     let missing = || Error::internal("fast path: a location is missing");
     macro_rules! rd {
         ($l:expr) => {
@@ -602,12 +786,18 @@ fn exec(ins: &Instr, bufs: &[Vec<f32>], feeds: &[Feed], vars: &mut [Option<Value
                 }
             }
         }
-        Instr::MatMul { a, b, m, k, n, ta, tb, .. } => {
+        Instr::MatMul { a, b, m, k, n, ta, tb, eigen, .. } => {
             let (xs, ys) = (rd!(a), rd!(b));
-            if xs.len() != m * k || ys.len() != k * n || o.len() != m * n {
-                return Err(Error::internal("fast path: matmul operand of the wrong size"));
+            if eigen {
+                // The general path's choice for this shape (see `matmul_f32_slices`), called
+                // without its dispatch.
+                if xs.len() != m * k || ys.len() != k * n || o.len() != m * n {
+                    return Err(Error::internal("fast path: matmul operand of the wrong size"));
+                }
+                crate::engine::math::matmul_simd::matmul_f32_fast(xs, ys, m, k, n, ta, tb, o);
+            } else {
+                crate::engine::kernels::matmul::matmul_f32_slices(xs, ys, (m, k, n), ta, tb, o, pool)?;
             }
-            crate::engine::math::matmul_simd::matmul_f32_fast(xs, ys, m, k, n, ta, tb, o);
         }
         Instr::ReduceAll { x, mean, .. } => {
             let xs = rd!(x);
@@ -674,6 +864,13 @@ fn exec(ins: &Instr, bufs: &[Vec<f32>], feeds: &[Feed], vars: &mut [Option<Value
                 *o = sigmoid_xent_grad_f32(z, x, d);
             }
         }
+        Instr::SoftmaxXent { labels, logits, classes, .. } => {
+            let (zs, xs) = (rd!(labels), rd!(logits));
+            if classes == 0 || xs.len() != zs.len() || o2.len() != xs.len() || o.len() * classes != xs.len() {
+                return Err(Error::internal("fast path: softmax cross-entropy of the wrong size"));
+            }
+            crate::engine::kernels::nn::xent_rows(zs, xs, classes, o, o2);
+        }
         Instr::Copy { src, .. } => {
             let s = rd!(src);
             if s.len() != o.len() {
@@ -738,14 +935,32 @@ fn exec(ins: &Instr, bufs: &[Vec<f32>], feeds: &[Feed], vars: &mut [Option<Value
                 let w = var_mut(vars, slots[0])?;
                 let alpha = lr * (1.0f32 - b2p).sqrt() / (1.0 - b1p);
                 let (one_b1, one_b2) = (1.0f32 - b1, 1.0f32 - b2);
-                for (((w, m), v), &g) in w.iter_mut().zip(ms.iter_mut()).zip(vs.iter_mut()).zip(g) {
-                    *m = *m + (g - *m) * one_b1;
-                    *v = *v + (g * g - *v) * one_b2;
-                    if nesterov {
-                        *w -= ((g * one_b1 + b1 * *m) * alpha) / (v.sqrt() + eps);
-                    } else {
-                        *w -= (*m * alpha) / (v.sqrt() + eps);
+                let adam = |w: &mut [f32], ms: &mut [f32], vs: &mut [f32], g: &[f32]| {
+                    for (((w, m), v), &g) in w.iter_mut().zip(ms.iter_mut()).zip(vs.iter_mut()).zip(g) {
+                        *m = *m + (g - *m) * one_b1;
+                        *v = *v + (g * g - *v) * one_b2;
+                        if nesterov {
+                            *w -= ((g * one_b1 + b1 * *m) * alpha) / (v.sqrt() + eps);
+                        } else {
+                            *w -= (*m * alpha) / (v.sqrt() + eps);
+                        }
                     }
+                };
+                // Each element is updated on its own, so splitting big variables across the pool
+                // gives the same bits.
+                match pool {
+                    Some(p) if w.len() >= PAR_MIN_ELEMENTS && p.current_num_threads() > 1 => {
+                        use rayon::prelude::*;
+                        let chunk = w.len().div_ceil(p.current_num_threads());
+                        p.install(|| {
+                            w.par_chunks_mut(chunk)
+                                .zip(ms.par_chunks_mut(chunk))
+                                .zip(vs.par_chunks_mut(chunk))
+                                .zip(g.par_chunks(chunk))
+                                .for_each(|(((w, m), v), g)| adam(w, m, v, g))
+                        });
+                    }
+                    _ => adam(w, ms, vs, g),
                 }
                 Ok(())
             })();
@@ -803,6 +1018,18 @@ fn bin_apply(mode: Mode, xs: &[f32], ys: &[f32], o: &mut [f32], f: impl Fn(f32, 
             let n = xs.len().max(1);
             for (orow, yrow) in o.chunks_mut(n).zip(ys.chunks(n)) {
                 orow.iter_mut().zip(xs).zip(yrow).for_each(|((o, &x), &y)| *o = f(x, y));
+            }
+        }
+        Mode::ColA => {
+            let n = o.len() / xs.len().max(1);
+            for ((orow, yrow), &x) in o.chunks_mut(n.max(1)).zip(ys.chunks(n.max(1))).zip(xs) {
+                orow.iter_mut().zip(yrow).for_each(|(o, &y)| *o = f(x, y));
+            }
+        }
+        Mode::ColB => {
+            let n = o.len() / ys.len().max(1);
+            for ((orow, xrow), &y) in o.chunks_mut(n.max(1)).zip(xs.chunks(n.max(1))).zip(ys) {
+                orow.iter_mut().zip(xrow).for_each(|(o, &x)| *o = f(x, y));
             }
         }
     }

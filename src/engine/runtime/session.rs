@@ -427,7 +427,11 @@ impl Session {
         if let Some(fast) = p.fast.as_mut()
             && fast.accepts(feeds, &self.var_values)
         {
-            fast.run(feeds, &mut self.var_values)?;
+            let vars = &mut self.var_values;
+            match self.pool.as_ref() {
+                Some(pool) if fast.splits() => pool.install(|| fast.run(feeds, vars, Some(pool)))?,
+                pool => fast.run(feeds, vars, pool)?,
+            }
             // Copy the fetches into the plan's buffers, where `fetched` reads them.
             for (i, src) in p.fetches.iter().enumerate() {
                 if let Src::Step(s, o) = *src
