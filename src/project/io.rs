@@ -89,7 +89,7 @@ fn unknown_field(input: &Json, written: &Json, path: &str) -> Option<String> {
         (Json::Array(a), Json::Array(b)) if a.len() == b.len() => {
             a.iter().zip(b).enumerate().find_map(|(i, (x, y))| unknown_field(x, y, &format!("{path}[{i}]")))
         }
-        (Json::Number(n), Json::String(s)) => Some(format!("{path}: expected a name such as \"{s}\", found {n}")),
+        (Json::Number(n), Json::String(_)) => Some(format!("{path}: expected a name, found {n}")),
         _ => None,
     }
 }

@@ -225,7 +225,7 @@ fn fields_are_validated_with_their_path() {
     let cases = [
         (
             base.replace(r#""op": "Const""#, r#""op": 5"#),
-            "graphs[0].nodes[0].op: expected a name such as \"NoOp\", found 5",
+            "graphs[0].nodes[0].op: expected a name, found 5",
         ),
         (
             base.replace(r#""name": "c","#, r#""name": "c", "colour": "red","#),
