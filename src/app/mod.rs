@@ -24,11 +24,13 @@ pub mod state;
 pub mod style;
 
 use crate::app::command::Command;
-use crate::app::dialogs::{DialogKind, RfdDialogs};
+use crate::app::dialogs::RfdDialogs;
 use crate::app::model::modal::{Modal, Pending};
 use crate::app::model::settings::{SETTINGS_KEY, Settings};
 use crate::app::model::training::TrainStatus;
-use crate::app::panels::{config, csv_import, graph_editor, inspector, log, menu, modals, plots, run, sessions, train};
+use crate::app::panels::{
+    config, csv_import, file_browser, graph_editor, inspector, log, menu, modals, plots, run, sessions, train,
+};
 use crate::app::state::AppState;
 
 /// The eframe application: the state plus one view struct per panel.
@@ -46,18 +48,22 @@ pub struct FlowbenchApp {
     train_panel: train::TrainPanel,
     csv_import: csv_import::CsvImportPanel,
     plots: plots::Plots,
+    file_browser: file_browser::FileBrowserView,
     last_title: String,
     exit_after: Option<f64>,
 }
 
 impl FlowbenchApp {
-    /// The window as `main` opens it: settings from eframe storage, the startup example, rfd
-    /// dialogs.
-    pub fn new(cc: &eframe::CreationContext<'_>) -> FlowbenchApp {
+    /// The window as `main` opens it: settings from eframe storage, the project `file` (or the
+    /// startup example), rfd dialogs.
+    pub fn new(cc: &eframe::CreationContext<'_>, file: Option<std::path::PathBuf>) -> FlowbenchApp {
         style::install(&cc.egui_ctx);
         let mut state = AppState::with_example(examples::STARTUP_EXAMPLE, Box::new(RfdDialogs::default()));
         if let Some(s) = cc.storage.and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY)) {
             state.settings = s;
+        }
+        if let Some(f) = file {
+            state.open_at_start(f);
         }
         let mut app = FlowbenchApp::with_state(state);
         // For the CI smoke test: close cleanly after this many seconds.
@@ -80,6 +86,7 @@ impl FlowbenchApp {
             train_panel: train::TrainPanel::default(),
             csv_import: csv_import::CsvImportPanel::default(),
             plots: plots::Plots::default(),
+            file_browser: file_browser::FileBrowserView::default(),
             last_title: String::new(),
             exit_after: None,
         }
@@ -93,6 +100,10 @@ impl FlowbenchApp {
     fn shortcuts(&self, ctx: &egui::Context, out: &mut Vec<Command>) {
         use egui::{Key, KeyboardShortcut, Modifiers};
         let s = &self.state;
+        if s.browser.is_some() {
+            // The file browser owns the keyboard while it is shown.
+            return;
+        }
         let typing = ctx.egui_wants_keyboard_input();
         let pressed = |m: Modifiers, k: Key| ctx.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(m, k)));
         let cs = Modifiers::COMMAND | Modifiers::SHIFT;
@@ -213,21 +224,37 @@ impl eframe::App for FlowbenchApp {
             self.state.take_screenshot(&image, ppp);
         }
 
-        // File dialogs: start the one asked for, collect answers.
+        // File dialogs: start the one asked for (the built-in browser when no native dialog can
+        // be shown, or when the user prefers it), collect answers.
         if let Some((kind, suggested)) = self.state.pending_dialog.take() {
-            self.state.dialogs.ask(kind, &suggested, &ctx);
+            if self.state.settings.builtin_file_browser {
+                out.push(Command::ShowFileBrowser { kind, suggested });
+            } else {
+                self.state.dialogs.ask(kind, &suggested, &ctx);
+                self.state.asked_dialog = Some((kind, suggested));
+            }
         }
         while let Some(answer) = self.state.dialogs.poll() {
-            match (answer.kind, answer.path) {
-                (DialogKind::Open, Some(p)) => out.push(Command::Proceed(Pending::OpenPath(p))),
-                (DialogKind::SaveAs, Some(p)) => out.push(Command::SaveTo(p)),
-                (DialogKind::ExportCsv | DialogKind::ExportPng, Some(p)) => out.push(Command::WriteExport(p)),
-                (DialogKind::ExportCsv | DialogKind::ExportPng, None) => self.state.export.bytes = None,
-                (DialogKind::ExportTfScript, Some(p)) => out.push(Command::WriteTfScript(p)),
-                (DialogKind::ImportCsv, Some(p)) => out.push(Command::ShowCsvImport(p)),
-                (DialogKind::ExportTfScript | DialogKind::ImportCsv, None) => {}
-                (_, None) => self.state.after_save = None,
+            if answer.unavailable {
+                let suggested = match self.state.asked_dialog.take() {
+                    Some((k, s)) if k == answer.kind => s,
+                    _ => String::new(),
+                };
+                out.push(Command::ShowFileBrowser { kind: answer.kind, suggested });
+            } else {
+                out.push(Command::DialogAnswered { kind: answer.kind, path: answer.path });
             }
+        }
+        // Files dropped on the window: a project opens (asking first about unsaved changes), a
+        // CSV file opens the import window.
+        let dropped: Vec<std::path::PathBuf> =
+            ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        if let Some(p) = dropped.into_iter().next() {
+            let ext = p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+            out.push(match ext.as_str() {
+                "csv" | "txt" => Command::ShowCsvImport(p),
+                _ => Command::OpenPath(p),
+            });
         }
 
         // Closing with unsaved changes asks first.
@@ -243,6 +270,11 @@ impl eframe::App for FlowbenchApp {
         }
 
         self.shortcuts(&ctx, &mut out);
+        if let Some(b) = self.state.browser.as_mut()
+            && let Some(c) = self.file_browser.ui(b, &ctx)
+        {
+            out.push(c);
+        }
         let project_dir = self.state.project_dir();
         if let Some(d) = self.state.csv_import.as_mut()
             && let Some(c) = self.csv_import.ui(d, &ctx, project_dir.as_deref())
@@ -338,8 +370,9 @@ impl eframe::App for FlowbenchApp {
     }
 }
 
-/// Opens the window; returns the process exit code.
-pub fn run_window() -> i32 {
+/// Opens the window on `file` (a project), or on the startup example; returns the process exit
+/// code.
+pub fn run_window(file: Option<std::path::PathBuf>) -> i32 {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("flowbench")
@@ -348,7 +381,7 @@ pub fn run_window() -> i32 {
             .with_min_inner_size([900.0, 600.0]),
         ..Default::default()
     };
-    match eframe::run_native("flowbench", options, Box::new(|cc| Ok(Box::new(FlowbenchApp::new(cc))))) {
+    match eframe::run_native("flowbench", options, Box::new(move |cc| Ok(Box::new(FlowbenchApp::new(cc, file))))) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("flowbench: could not open the window: {e}");

@@ -47,6 +47,11 @@ pub struct AppState {
     pub clock: Clock,
     /// A file dialog to open on the next frame.
     pub pending_dialog: Option<(DialogKind, String)>,
+    /// The native dialog asked for last (its suggested name, for the built-in browser when
+    /// the native one cannot be shown).
+    pub asked_dialog: Option<(DialogKind, String)>,
+    /// The built-in file browser, while it is shown.
+    pub browser: Option<crate::app::model::file_browser::FileBrowser>,
     /// What to do after a Save As that the unsaved-changes prompt started.
     pub after_save: Option<Pending>,
     /// The window should close.
@@ -81,6 +86,8 @@ impl AppState {
             last_result: None,
             clock: Clock::Real(Instant::now()),
             pending_dialog: None,
+            asked_dialog: None,
+            browser: None,
             after_save: None,
             quit_requested: false,
             allow_close: false,

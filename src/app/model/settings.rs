@@ -24,6 +24,10 @@ pub struct Settings {
     pub show_run: bool,
     /// Show the log.
     pub show_log: bool,
+    /// Use the built-in file browser even where a native dialog could be shown.
+    pub builtin_file_browser: bool,
+    /// The folder the built-in file browser showed last.
+    pub last_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -35,6 +39,8 @@ impl Default for Settings {
             show_sessions: true,
             show_run: true,
             show_log: true,
+            builtin_file_browser: false,
+            last_dir: None,
         }
     }
 }

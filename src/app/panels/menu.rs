@@ -140,6 +140,9 @@ impl MenuBarView {
                 ui.checkbox(&mut st.show_sessions, "Sessions");
                 ui.checkbox(&mut st.show_run, "Run");
                 ui.checkbox(&mut st.show_log, "Log");
+                ui.separator();
+                ui.checkbox(&mut st.builtin_file_browser, "Built-in file browser")
+                    .on_hover_text("use flowbench's own file browser instead of the system's dialogs (used anyway when none can be shown)");
                 if st != s.settings {
                     out.push(Command::SetSettings(st));
                 }

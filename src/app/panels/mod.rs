@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod csv_import;
+pub mod file_browser;
 pub mod graph_editor;
 pub mod inspector;
 pub mod log;

@@ -1,0 +1,159 @@
+//! The window as a desktop user expects it: files that always open and save (the built-in file
+//! browser when no native dialog can be shown, errors in a modal and the log, the
+//! unsaved-changes prompt's Save carrying on), clicks that select, and the notes panel.
+
+use crate::common::temp_dir;
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use flowbench::app::FlowbenchApp;
+use flowbench::app::command::Command;
+use flowbench::app::dialogs::{DialogKind, FakeDialogs};
+use flowbench::app::model::log::LogKind;
+use flowbench::app::model::modal::Modal;
+use flowbench::app::model::view::Clock;
+use flowbench::app::state::AppState;
+use flowbench::project::Project;
+use std::path::Path;
+
+fn app_on(example: &str, dialogs: FakeDialogs) -> FlowbenchApp {
+    let mut s = AppState::with_example(example, Box::new(dialogs));
+    s.clock = Clock::Fixed(0.0);
+    FlowbenchApp::with_state(s)
+}
+
+fn harness(app: FlowbenchApp) -> Harness<'static, FlowbenchApp> {
+    let mut h = Harness::builder().with_size(egui::Vec2::new(1400.0, 900.0)).build_eframe(move |_| app);
+    h.run_steps(3);
+    h
+}
+
+fn browse_to(h: &mut Harness<'static, FlowbenchApp>, dir: &Path) {
+    h.get_by_role_and_label(Role::TextInput, "Folder:").focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(Role::TextInput, "Folder:").type_text(&dir.display().to_string());
+    h.run_steps(1);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+}
+
+#[test]
+fn without_a_native_dialog_save_as_and_open_go_through_the_built_in_browser() {
+    let dir = temp_dir("browser");
+    let mut h = harness(app_on("3_4_4_placeholder.json", FakeDialogs::unavailable()));
+    h.state_mut().apply(vec![Command::AutoLayout { graph: 0 }]);
+    h.run_steps(1);
+    // Save As: the browser opens with the example's name proposed, focused on the name field.
+    h.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::S);
+    h.run_steps(3);
+    assert_eq!(h.state().state.browser.as_ref().map(|b| b.kind), Some(DialogKind::SaveAs));
+    h.get_by_label("Save project as");
+    browse_to(&mut h, &dir);
+    assert_eq!(h.state().state.browser.as_ref().unwrap().dir, std::path::absolute(&dir).unwrap());
+    h.get_by_role_and_label(Role::TextInput, "File name:").focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(Role::TextInput, "File name:").type_text("mine");
+    h.run_steps(1);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(3);
+    let path = std::path::absolute(dir.join("mine.json")).unwrap();
+    assert!(h.state().state.browser.is_none());
+    assert_eq!(h.state().state.title(), "mine.json — flowbench");
+    assert_eq!(Project::load(&path).unwrap(), h.state().state.doc.project);
+
+    // Open: the listing shows the folder's projects; arrows choose, Enter opens.
+    h.state_mut().apply(vec![Command::OpenExample("3_1_device.json".into())]);
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
+    h.run_steps(3);
+    assert_eq!(h.state().state.browser.as_ref().map(|b| b.kind), Some(DialogKind::Open));
+    h.get_by_label("🗋 mine.json");
+    h.key_press(egui::Key::ArrowDown); // ..
+    h.key_press(egui::Key::ArrowDown); // mine.json
+    h.run_steps(1);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(3);
+    assert!(h.state().state.browser.is_none());
+    assert_eq!(h.state().state.doc.path.as_deref(), Some(path.as_path()));
+    assert_eq!(h.state().state.title(), "mine.json — flowbench");
+    // Escape cancels and changes nothing.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
+    h.run_steps(3);
+    assert!(h.state().state.browser.is_some());
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(h.state().state.browser.is_none());
+    assert_eq!(h.state().state.doc.path.as_deref(), Some(path.as_path()));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn save_on_the_unsaved_changes_prompt_carries_on_with_the_action() {
+    let dir = temp_dir("prompt");
+    let mut h = harness(app_on("3_4_4_placeholder.json", FakeDialogs::unavailable()));
+    h.state_mut().apply(vec![Command::AutoLayout { graph: 0 }]);
+    h.state_mut().apply(vec![Command::OpenExample("3_1_device.json".into())]);
+    h.run_steps(2);
+    assert!(matches!(h.state().state.modal, Some(Modal::Unsaved(_))));
+    h.get_by_label("Save").click();
+    h.run_steps(3);
+    assert!(h.state().state.browser.is_some(), "an example has no file yet: Save asks where");
+    browse_to(&mut h, &dir);
+    h.get_by_label("Save").click();
+    h.run_steps(3);
+    assert!(std::path::absolute(dir.join("3_4_4_placeholder.json")).unwrap().is_file());
+    assert_eq!(h.state().state.doc.display_name, "3_1_device.json (example)", "then the example opened");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_failed_save_says_why_in_a_modal_and_the_log_and_loses_nothing() {
+    let dir = temp_dir("fail");
+    let missing = dir.join("no-such-folder").join("p.json");
+    let mut h = harness(app_on("3_4_4_placeholder.json", FakeDialogs::answering([Some(missing.clone())])));
+    h.state_mut().apply(vec![Command::AutoLayout { graph: 0 }]);
+    let before = h.state().state.doc.project.clone();
+    h.state_mut().apply(vec![Command::Quit]);
+    h.run_steps(2);
+    h.get_by_label("Save").click();
+    h.run_steps(4);
+    match &h.state().state.modal {
+        Some(Modal::Error { title, .. }) => assert!(title.starts_with("Could not save"), "{title}"),
+        other => panic!("expected an error, got {other:?}"),
+    }
+    assert!(!h.state().state.quit_requested, "the quit it guarded waits");
+    h.get_by_label("OK").click();
+    h.run_steps(2);
+    assert!(h.state().state.log.iter().any(|e| e.kind == LogKind::Error && e.text.starts_with("Could not save")));
+    assert_eq!(h.state().state.doc.project, before);
+    assert!(h.state().state.doc.is_dirty());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_project_named_at_start_opens_and_the_title_names_it() {
+    let path = crate::common::root().join("assets/examples/3_4_4_placeholder.json");
+    let mut s = AppState::with_example("3_4_5_training.json", Box::new(FakeDialogs::default()));
+    s.open_at_start(path.clone());
+    assert_eq!(s.title(), "3_4_4_placeholder.json — flowbench");
+    assert!(s.settings.recent.contains(&path));
+    // A file that cannot be opened leaves the startup project, with the reason.
+    let mut s = AppState::with_example("3_4_5_training.json", Box::new(FakeDialogs::default()));
+    s.open_at_start("no/such/file.json".into());
+    assert!(matches!(s.modal, Some(Modal::Error { .. })));
+    assert!(s.title().starts_with("3_4_5_training.json"));
+}
+
+#[test]
+fn the_command_line_takes_a_file_beside_its_subcommands() {
+    use clap::Parser;
+    use flowbench::cli::{Cli, Command as Sub};
+    let c = Cli::try_parse_from(["flowbench", "assets/examples/3_4_4_placeholder.json"]).unwrap();
+    assert_eq!(c.file.as_deref(), Some(Path::new("assets/examples/3_4_4_placeholder.json")));
+    assert!(c.command.is_none());
+    let c = Cli::try_parse_from(["flowbench", "run", "x.json"]).unwrap();
+    assert!(matches!(c.command, Some(Sub::Run { .. })) && c.file.is_none());
+    assert!(Cli::try_parse_from(["flowbench"]).unwrap().file.is_none());
+}
