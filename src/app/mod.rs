@@ -107,11 +107,12 @@ impl FlowbenchApp {
         let typing = ctx.egui_wants_keyboard_input();
         let pressed = |m: Modifiers, k: Key| ctx.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(m, k)));
         let cs = Modifiers::COMMAND | Modifiers::SHIFT;
-        if pressed(Modifiers::COMMAND, Key::S) {
-            out.push(Command::Save);
-        }
+        // Ctrl+Shift+S first: a Ctrl+S shortcut also matches it (egui ignores extra Shift).
         if pressed(cs, Key::S) {
             out.push(Command::SaveAs);
+        }
+        if pressed(Modifiers::COMMAND, Key::S) {
+            out.push(Command::Save);
         }
         if pressed(Modifiers::COMMAND, Key::O) {
             out.push(Command::OpenDialog);

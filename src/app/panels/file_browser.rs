@@ -27,15 +27,19 @@ impl FileBrowserView {
         let mut scroll_to_selected = false;
 
         // Keys the listing owns (consumed before the text fields see them).
-        let (up, down, esc) = ctx.input_mut(|i| {
-            (
-                i.consume_key(egui::Modifiers::NONE, Key::ArrowUp),
-                i.consume_key(egui::Modifiers::NONE, Key::ArrowDown),
-                i.consume_key(egui::Modifiers::NONE, Key::Escape),
-            )
-        });
-        if up || down {
-            b.move_selection(if up { -1 } else { 1 });
+        let count = |key: Key| {
+            ctx.input_mut(|i| {
+                let mut n = 0;
+                while i.consume_key(egui::Modifiers::NONE, key) {
+                    n += 1;
+                }
+                n
+            })
+        };
+        let moved = count(Key::ArrowDown) - count(Key::ArrowUp);
+        let esc = count(Key::Escape) > 0;
+        if moved != 0 {
+            b.move_selection(moved);
             scroll_to_selected = true;
         }
         if esc {
@@ -76,22 +80,18 @@ impl FileBrowserView {
                 ui,
                 |ui| {
                     ui.set_min_width(ui.available_width());
+                    ui.set_min_height(320.0);
                     if b.entries.is_empty() {
                         ui.weak("(empty folder)");
                     }
                     for (i, e) in b.entries.iter().enumerate() {
                         let text = if e.is_dir { format!("🗀 {}", e.name) } else { format!("🗋 {}", e.name) };
-                        let r = ui.horizontal(|ui| {
-                            let r = ui.add(
-                                egui::Button::selectable(b.selected == Some(i), text)
-                                    .min_size(egui::vec2(ui.available_width() - 90.0, 0.0)),
-                            );
-                            if !e.is_dir {
-                                ui.label(RichText::new(human_size(e.size)).weak());
-                            }
-                            r
-                        });
-                        let r = r.inner;
+                        let size = if e.is_dir { String::new() } else { human_size(e.size) };
+                        let r = ui.add(
+                            egui::Button::selectable(b.selected == Some(i), text)
+                                .right_text(RichText::new(size).weak())
+                                .min_size(egui::vec2(ui.available_width(), 0.0)),
+                        );
                         if scroll_to_selected && b.selected == Some(i) {
                             r.scroll_to_me(None);
                         }
@@ -173,7 +173,7 @@ impl FileBrowserView {
                 if ui.button("Cancel").clicked() {
                     answer = Some(None);
                 }
-                ui.weak("↑↓ choose · Enter open · Backspace up · Esc cancel");
+                ui.weak("⬆⬇ choose · Enter open · Backspace up · Esc cancel");
             });
         });
         answer.map(|path| {
