@@ -69,7 +69,7 @@ fn without_a_native_dialog_save_as_and_open_go_through_the_built_in_browser() {
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
     h.run_steps(3);
     assert_eq!(h.state().state.browser.as_ref().map(|b| b.kind), Some(DialogKind::Open));
-    h.get_by_label_contains("mine.json");
+    h.get_by_label_contains("🗋 mine.json");
     h.key_press(egui::Key::ArrowDown); // ..
     h.key_press(egui::Key::ArrowDown); // mine.json
     h.run_steps(1);
