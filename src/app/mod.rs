@@ -173,6 +173,9 @@ impl FlowbenchApp {
         if pressed(Modifiers::COMMAND, Key::A) {
             out.push(Command::SelectAll);
         }
+        if pressed(Modifiers::NONE, Key::Escape) && !s.view.selection.is_empty() {
+            out.push(Command::Select(Vec::new()));
+        }
         if pressed(Modifiers::NONE, Key::Delete) || pressed(Modifiers::NONE, Key::Backspace) {
             out.push(Command::DeleteNodes { graph: g, names: s.view.selection.clone() });
         }

@@ -157,3 +157,61 @@ fn the_command_line_takes_a_file_beside_its_subcommands() {
     assert!(matches!(c.command, Some(Sub::Run { .. })) && c.file.is_none());
     assert!(Cli::try_parse_from(["flowbench"]).unwrap().file.is_none());
 }
+
+fn selection(h: &Harness<'static, FlowbenchApp>) -> Vec<String> {
+    let mut v = h.state().state.view.selection.clone();
+    v.sort();
+    v
+}
+
+fn click_at(h: &mut Harness<'static, FlowbenchApp>, pos: egui::Pos2, modifiers: egui::Modifiers) {
+    h.event(egui::Event::ModifiersChanged(modifiers));
+    h.event(egui::Event::PointerMoved(pos));
+    h.run_steps(1);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton { pos, button: egui::PointerButton::Primary, pressed, modifiers });
+        h.run_steps(1);
+    }
+    h.event(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
+    h.run_steps(2);
+}
+
+#[test]
+fn a_click_selects_a_node_shift_or_ctrl_adds_and_empty_canvas_or_escape_clears() {
+    let mut h = harness(app_on("3_4_4_placeholder.json", FakeDialogs::default()));
+    h.run_steps(3);
+    // Labels on the canvas are laid out in canvas coordinates: map them to the screen.
+    let layer = egui::LayerId::new(egui::Order::Background, egui::Id::new(("flowbench-graph", 0usize)));
+    let to_screen = h.ctx.layer_transform_to_global(layer).unwrap_or_default();
+    // The node's name (the op type "MatMul" beside it is written smaller).
+    let name_rect = |h: &Harness<'static, FlowbenchApp>, name: &str| {
+        let rects: Vec<egui::Rect> = h.query_all_by_label(name).map(|n| n.rect()).collect();
+        rects.into_iter().max_by(|a, b| a.height().total_cmp(&b.height())).unwrap()
+    };
+    let matmul = to_screen * name_rect(&h, "MatMul").center();
+    let input = to_screen * h.get_by_label("input").rect().center();
+    click_at(&mut h, matmul, egui::Modifiers::NONE);
+    assert_eq!(selection(&h), ["MatMul"]);
+    // The inspector follows.
+    assert!(h.query_by_label_contains("Select a node on the canvas").is_none());
+    click_at(&mut h, input, egui::Modifiers::SHIFT);
+    assert_eq!(selection(&h), ["MatMul", "input"]);
+    click_at(&mut h, matmul, egui::Modifiers::COMMAND);
+    assert_eq!(selection(&h), ["input"]);
+    click_at(&mut h, input, egui::Modifiers::NONE);
+    assert_eq!(selection(&h), ["input"]);
+    // Empty canvas clears; so does Escape, also after Ctrl+A.
+    let canvas = to_screen * name_rect(&h, "MatMul");
+    click_at(&mut h, egui::pos2(canvas.center().x, canvas.top() - 60.0), egui::Modifiers::NONE);
+    assert_eq!(selection(&h), Vec::<String>::new());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(2);
+    assert_eq!(selection(&h).len(), h.state().state.doc.project.graphs[0].nodes.len());
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert_eq!(selection(&h), Vec::<String>::new());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(2);
+    click_at(&mut h, egui::pos2(canvas.center().x, canvas.top() - 60.0), egui::Modifiers::NONE);
+    assert_eq!(selection(&h), Vec::<String>::new());
+}

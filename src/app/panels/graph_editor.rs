@@ -375,7 +375,13 @@ impl GraphEditor {
             ..SnarlStyle::new()
         };
         let id = egui::Id::new(("flowbench-graph", g));
-        SnarlWidget::new().id(id).style(style).show(&mut cache.snarl, &mut viewer, ui);
+        // Text on nodes is not selectable: a click anywhere on a node selects the node.
+        let canvas = ui
+            .scope(|ui| {
+                ui.style_mut().interaction.selectable_labels = false;
+                SnarlWidget::new().id(id).style(style).show(&mut cache.snarl, &mut viewer, ui)
+            })
+            .inner;
         let (new_out, new_in) = (std::mem::take(&mut viewer.new_out), std::mem::take(&mut viewer.new_in));
         self.out_rects = new_out;
         self.in_rects = new_in;
@@ -385,16 +391,74 @@ impl GraphEditor {
             self.expanded.push(e);
         }
 
-        // Selection made on the canvas becomes the window's selection.
-        let selected: Vec<String> = egui_snarl::ui::get_selected_nodes(id, ui.ctx())
+        // Selection, as in every node editor: a click on a node selects it, Shift or Ctrl adds
+        // or removes it, a click on empty canvas clears; a shift-drag box adds what it covers.
+        let mods = ui.input(|i| i.modifiers);
+        let frame_response = |n: NodeId| ui.ctx().read_response(id.with(("snarl-node", n)).with("frame"));
+        let clicked = cache
+            .snarl
+            .nodes_pos_ids()
+            .find_map(|(n, _, &i)| frame_response(n).filter(|r| r.clicked_by(egui::PointerButton::Primary)).map(|_| i));
+        let boxed: Vec<String> = egui_snarl::ui::get_selected_nodes(id, ui.ctx())
             .into_iter()
             .filter_map(|n| cache.snarl.get_node(n))
             .filter_map(|&i| gd.nodes.get(i).map(|n| n.name.clone()))
             .collect();
         let last = self.last_snarl_selection.entry(g).or_default();
-        if *last != selected {
-            *last = selected.clone();
-            out.push(Command::Select(selected));
+        let box_changed = *last != boxed;
+        let added: Vec<String> = boxed.iter().filter(|n| !last.contains(n)).cloned().collect();
+        let removed: Vec<String> = last.iter().filter(|n| !boxed.contains(n)).cloned().collect();
+        *last = boxed;
+        let current = &s.view.selection;
+        if let Some(i) = clicked {
+            if let Some(name) = gd.nodes.get(i).map(|n| n.name.clone()) {
+                let sel = if mods.shift || mods.command {
+                    if current.contains(&name) {
+                        current.iter().filter(|n| **n != name).cloned().collect()
+                    } else {
+                        current.iter().cloned().chain([name]).collect()
+                    }
+                } else {
+                    vec![name]
+                };
+                out.push(Command::Select(sel));
+            }
+        } else if canvas.clicked_by(egui::PointerButton::Primary) && !mods.shift {
+            if !current.is_empty() {
+                out.push(Command::Select(Vec::new()));
+            }
+        } else if box_changed {
+            let mut sel: Vec<String> = current.iter().filter(|n| !removed.contains(n)).cloned().collect();
+            sel.extend(added.into_iter().filter(|n| !current.contains(n)));
+            out.push(Command::Select(sel));
+        }
+        // Dragging a node of the selection moves the whole selection (the canvas moves only
+        // the nodes of its own box selection).
+        let in_box: Vec<NodeId> = egui_snarl::ui::get_selected_nodes(id, ui.ctx());
+        if !mods.shift && !mods.command {
+            let dragged = cache.snarl.nodes_pos_ids().find_map(|(n, _, &i)| {
+                frame_response(n).filter(|r| r.dragged_by(egui::PointerButton::Primary)).map(|r| (n, i, r.drag_delta()))
+            });
+            if let Some((dn, di, delta)) = dragged
+                && delta != egui::Vec2::ZERO
+                && gd.nodes.get(di).is_some_and(|n| current.contains(&n.name))
+            {
+                let others: Vec<NodeId> = cache
+                    .snarl
+                    .nodes_pos_ids()
+                    .filter(|(n, _, i)| {
+                        *n != dn
+                            && !(in_box.contains(&dn) && in_box.contains(n))
+                            && gd.nodes.get(**i).is_some_and(|m| current.contains(&m.name))
+                    })
+                    .map(|(n, _, _)| n)
+                    .collect();
+                for n in others {
+                    if let Some(node) = cache.snarl.get_node_info_mut(n) {
+                        node.pos += delta;
+                    }
+                }
+            }
         }
 
         // Moves made on the canvas go back into the project once the drag ends.
