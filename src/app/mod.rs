@@ -29,7 +29,7 @@ use crate::app::model::modal::{Modal, Pending};
 use crate::app::model::settings::{SETTINGS_KEY, Settings};
 use crate::app::model::training::TrainStatus;
 use crate::app::panels::{
-    config, csv_import, file_browser, graph_editor, inspector, log, menu, modals, plots, run, sessions, train,
+    config, csv_import, file_browser, graph_editor, inspector, log, menu, modals, notes, plots, run, sessions, train,
 };
 use crate::app::state::AppState;
 
@@ -49,6 +49,7 @@ pub struct FlowbenchApp {
     csv_import: csv_import::CsvImportPanel,
     plots: plots::Plots,
     file_browser: file_browser::FileBrowserView,
+    notes: notes::NotesPanel,
     last_title: String,
     exit_after: Option<f64>,
 }
@@ -57,11 +58,12 @@ impl FlowbenchApp {
     /// The window as `main` opens it: settings from eframe storage, the project `file` (or the
     /// startup example), rfd dialogs.
     pub fn new(cc: &eframe::CreationContext<'_>, file: Option<std::path::PathBuf>) -> FlowbenchApp {
-        style::install(&cc.egui_ctx);
         let mut state = AppState::with_example(examples::STARTUP_EXAMPLE, Box::new(RfdDialogs::default()));
         if let Some(s) = cc.storage.and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY)) {
             state.settings = s;
         }
+        state.watchable_examples = true;
+        state.pace_example();
         if let Some(f) = file {
             state.open_at_start(f);
         }
@@ -87,6 +89,7 @@ impl FlowbenchApp {
             csv_import: csv_import::CsvImportPanel::default(),
             plots: plots::Plots::default(),
             file_browser: file_browser::FileBrowserView::default(),
+            notes: notes::NotesPanel::default(),
             last_title: String::new(),
             exit_after: None,
         }
@@ -204,11 +207,18 @@ impl eframe::App for FlowbenchApp {
         let ctx = ui.ctx().clone();
         let mut out: Vec<Command> = Vec::new();
         if self.state.repaint.is_none() {
+            // The first frame: the window's visuals (here, so headless windows get them too).
+            style::install(&ctx);
             self.state.repaint = Some(ctx.clone());
+        }
+        let theme = if self.state.settings.light_theme { egui::Theme::Light } else { egui::Theme::Dark };
+        if ctx.theme() != theme {
+            ctx.set_theme(theme);
         }
 
         // Training: drain the worker's channel (try_recv only; it wakes us when it sends).
         self.state.poll_training();
+        self.state.pace_training();
         if self.state.training_live() {
             // The thread may still be ending after its last event: look again shortly.
             ctx.request_repaint_after(std::time::Duration::from_millis(50));
@@ -304,9 +314,15 @@ impl eframe::App for FlowbenchApp {
                 }
             });
         }
-        if s.settings.show_config || s.settings.show_sessions {
+        if s.settings.show_config || s.settings.show_sessions || s.settings.show_notes {
             egui::Panel::left("flowbench-left").default_size(330.0).min_size(220.0).show(ui, |ui| {
-                egui::ScrollArea::vertical().id_salt("left-scroll").show(ui, |ui| {
+                // Content wider than the panel scrolls instead of widening it: the panel keeps
+                // the width the user gave it (egui remembers it across restarts).
+                egui::ScrollArea::both().id_salt("left-scroll").auto_shrink([false, false]).show(ui, |ui| {
+                    if s.settings.show_notes {
+                        self.notes.ui(ui, s);
+                        ui.separator();
+                    }
                     if s.settings.show_config {
                         self.config.ui(ui, s, &mut out);
                         ui.add_space(6.0);
@@ -319,8 +335,9 @@ impl eframe::App for FlowbenchApp {
         }
         if s.settings.show_inspector && !s.training.show {
             egui::Panel::right("flowbench-inspector").default_size(360.0).min_size(240.0).show(ui, |ui| {
-                egui::ScrollArea::vertical()
+                egui::ScrollArea::both()
                     .id_salt("inspector-scroll")
+                    .auto_shrink([false, false])
                     .show(ui, |ui| self.inspector.ui(ui, s, &mut out));
             });
         }

@@ -64,6 +64,9 @@ pub struct AppState {
     pub export: PendingExport,
     /// File ▸ Import CSV…'s window, once a file is picked.
     pub csv_import: Option<CsvImportDialog>,
+    /// Bundled examples train at a watchable pace (set by the window; headless use and tests
+    /// train at full speed unless they ask).
+    pub watchable_examples: bool,
     /// Wakes the window from other threads (set by the window; `None` in headless use).
     pub repaint: Option<egui::Context>,
 }
@@ -95,6 +98,7 @@ impl AppState {
             export: PendingExport::default(),
             csv_import: None,
             repaint: None,
+            watchable_examples: false,
         };
         s.training.setup = TrainSetup::from_project(&s.doc.project);
         s.view.active_graph = s.engine.ws.default_graph;
@@ -109,6 +113,13 @@ impl AppState {
             _ => (Project::default(), "untitled.json".to_string()),
         };
         AppState::new(project, None, display, dialogs)
+    }
+
+    /// Gives a bundled example's train setup the watchable pace (when the window asks for it).
+    pub fn pace_example(&mut self) {
+        if self.watchable_examples && self.doc.path.is_none() && self.training.setup.pace == 0 {
+            self.training.setup.pace = crate::app::model::training::watchable_pace(self.training.setup.steps);
+        }
     }
 
     /// The window title: file name, a dot when there are unsaved changes.

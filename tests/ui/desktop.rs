@@ -215,3 +215,48 @@ fn a_click_selects_a_node_shift_or_ctrl_adds_and_empty_canvas_or_escape_clears()
     click_at(&mut h, egui::pos2(canvas.center().x, canvas.top() - 60.0), egui::Modifiers::NONE);
     assert_eq!(selection(&h), Vec::<String>::new());
 }
+
+fn until(h: &mut Harness<'static, FlowbenchApp>, what: &str, done: impl Fn(&FlowbenchApp) -> bool) {
+    let t = std::time::Instant::now();
+    while !done(h.state()) {
+        assert!(t.elapsed() < std::time::Duration::from_secs(120), "timed out waiting for {what}");
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    h.run_steps(2);
+}
+
+#[test]
+fn a_paced_run_can_be_watched_and_then_finished_at_full_speed() {
+    use flowbench::app::model::training::TrainStatus;
+    let mut h = harness(app_on("3_4_5_training.json", FakeDialogs::default()));
+    let mut setup = h.state().state.training.setup.clone();
+    assert!(setup.weights_every > 0, "weight snapshots are on by default");
+    setup.pace = 400;
+    setup.eval_every = 10;
+    h.state_mut().apply(vec![Command::SetTrainSetup(Box::new(setup)), Command::StartTraining { paused: false }]);
+    let t0 = std::time::Instant::now();
+    until(&mut h, "a few paced steps", |a| a.state.training.run.as_ref().is_some_and(|r| r.step >= 100));
+    let run = h.state().state.training.run.as_ref().unwrap();
+    let secs = t0.elapsed().as_secs_f64();
+    assert_eq!(run.status, TrainStatus::Running, "paced, it shows as running between chunks");
+    assert!(run.step as f64 <= 400.0 * secs + 50.0, "{} steps in {secs:.2} s at 400 steps/s", run.step);
+    // "As fast as possible" lets it run out.
+    h.get_by_label("As fast as possible").click();
+    h.run_steps(2);
+    until(&mut h, "the end", |a| a.state.training.run.as_ref().is_some_and(|r| r.status == TrainStatus::Finished));
+    assert_eq!(h.state().state.training.run.as_ref().unwrap().step, 5000);
+    // 500 evaluation lines: the log keeps the first ten and the last, and says how many it held.
+    let evals = h.state().state.log.iter().filter(|e| e.text.starts_with("After ")).count();
+    assert_eq!(evals, 11);
+    assert!(h.state().state.log.iter().any(|e| e.text.contains("more evaluation line(s)")));
+    assert_eq!(h.state().state.training.run.as_ref().unwrap().eval_logs.len(), 500);
+}
+
+#[test]
+fn the_notes_show_the_projects_description_and_the_examples_their_titles() {
+    let h = harness(app_on("3_1_device.json", FakeDialogs::default()));
+    h.get_by_label("3.1 Device scope");
+    h.get_by_label_contains("To see a device request at work");
+    assert_eq!(flowbench::app::examples::title("3_4_4_placeholder.json"), "3.4.4 Placeholders and feed_dict");
+}

@@ -164,6 +164,7 @@ impl AppState {
         self.last_result = None;
         // A job on the old project is stopped (dropping it sends Stop) and forgotten.
         self.training = Training { setup: TrainSetup::from_project(&self.doc.project), ..Default::default() };
+        self.pace_example();
         self.log_line(LogKind::Info, format!("opened '{name}' ({})", self.doc.title_name()), None);
     }
 

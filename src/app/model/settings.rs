@@ -24,6 +24,10 @@ pub struct Settings {
     pub show_run: bool,
     /// Show the log.
     pub show_log: bool,
+    /// Show the notes (the project's description and comments).
+    pub show_notes: bool,
+    /// The light theme (the dark one by default).
+    pub light_theme: bool,
     /// Use the built-in file browser even where a native dialog could be shown.
     pub builtin_file_browser: bool,
     /// The folder the built-in file browser showed last.
@@ -39,6 +43,8 @@ impl Default for Settings {
             show_sessions: true,
             show_run: true,
             show_log: true,
+            show_notes: true,
+            light_theme: false,
             builtin_file_browser: false,
             last_dir: None,
         }

@@ -22,7 +22,7 @@ impl ConfigPanel {
     pub fn ui(&mut self, ui: &mut egui::Ui, s: &AppState, out: &mut Vec<Command>) {
         ui.heading("Devices");
         for d in available_devices() {
-            ui.label(RichText::new(&d.name).monospace().size(11.0));
+            ui.label(RichText::new(&d.name).monospace());
             ui.label(RichText::new(&d.description).small().weak());
         }
         ui.label(

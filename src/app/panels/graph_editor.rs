@@ -237,7 +237,7 @@ impl GraphEditor {
                 out.push(Command::NewGraph);
             }
         });
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let label = ui.label("Add node:");
             let resp = ui.add(
                 egui::TextEdit::singleline(&mut self.search)
@@ -724,7 +724,10 @@ impl SnarlViewer<usize> for Viewer<'_> {
         let resp = if control { ui.label(RichText::new(label).small().weak()) } else { ui.label(label) };
         self.new_in.insert((i, k), resp.rect);
         if let Some((_, _, msg)) = refused {
-            ui.label(RichText::new(format!("✖ {msg}")).small().color(style::ERROR));
+            // Wrapped beside the pin, so a long message stays on the canvas.
+            ui.allocate_ui(egui::vec2(280.0, 160.0), |ui| {
+                ui.add(egui::Label::new(RichText::new(format!("✖ {msg}")).color(style::ERROR)).wrap());
+            });
         }
         // The wire's shape, written half-way along it (positions from the previous frame).
         if !control
@@ -741,7 +744,7 @@ impl SnarlViewer<usize> for Viewer<'_> {
                 mid,
                 egui::Align2::CENTER_CENTER,
                 shape,
-                egui::FontId::monospace(10.0),
+                egui::FontId::monospace(12.0),
                 ui.visuals().weak_text_color(),
             );
         }
@@ -786,7 +789,10 @@ impl SnarlViewer<usize> for Viewer<'_> {
             return PinInfo::circle().with_fill(Color32::GRAY);
         }
         let fetched = self.fetches.contains(&o.tensor);
-        let text = RichText::new(&o.label).monospace().size(11.5);
+        // Room between the label and its pin (the layout runs right to left), so the pin never
+        // covers the label's last letters.
+        ui.add_space(6.0);
+        let text = RichText::new(&o.label).monospace();
         let text = if fetched { text.background_color(style::RUN.gamma_multiply(0.35)).strong() } else { text };
         let resp = ui.add(egui::Label::new(text).sense(egui::Sense::click()));
         self.new_out.insert((i, k), resp.rect);

@@ -32,7 +32,7 @@ impl MenuBarView {
                 }
                 ui.menu_button("Open example", |ui| {
                     for e in EXAMPLES {
-                        if ui.button(e.file).clicked() {
+                        if ui.button(crate::app::examples::title(e.file)).on_hover_text(e.file).clicked() {
                             out.push(Command::OpenExample(e.file.to_string()));
                             ui.close();
                         }
@@ -135,12 +135,14 @@ impl MenuBarView {
             });
             ui.menu_button("View", |ui| {
                 let mut st: Settings = s.settings.clone();
+                ui.checkbox(&mut st.show_notes, "Notes");
                 ui.checkbox(&mut st.show_inspector, "Inspector");
                 ui.checkbox(&mut st.show_config, "Config & devices");
                 ui.checkbox(&mut st.show_sessions, "Sessions");
                 ui.checkbox(&mut st.show_run, "Run");
                 ui.checkbox(&mut st.show_log, "Log");
                 ui.separator();
+                ui.checkbox(&mut st.light_theme, "Light theme");
                 ui.checkbox(&mut st.builtin_file_browser, "Built-in file browser")
                     .on_hover_text("use flowbench's own file browser instead of the system's dialogs (used anyway when none can be shown)");
                 if st != s.settings {

@@ -11,6 +11,7 @@ pub mod inspector;
 pub mod log;
 pub mod menu;
 pub mod modals;
+pub mod notes;
 pub mod plots;
 pub mod run;
 pub mod sessions;

@@ -125,7 +125,7 @@ impl SessionsPanel {
                                 for w in ws {
                                     let text = crate::app::model::training::as_value(w)
                                         .map_or_else(|| "…".to_string(), |v| v.to_numpy_string());
-                                    ui.label(RichText::new(format!("{} =\n{text}", w.name)).monospace().size(11.0));
+                                    ui.label(RichText::new(format!("{} =\n{text}", w.name)).monospace());
                                 }
                             });
                     }
@@ -164,7 +164,7 @@ impl SessionsPanel {
                                         .session
                                         .variable_value(&n.name)
                                         .map_or_else(|| "uninitialized".to_string(), |val| val.to_numpy_string());
-                                    ui.label(RichText::new(format!("{} =\n{text}", n.name)).monospace().size(11.0));
+                                    ui.label(RichText::new(format!("{} =\n{text}", n.name)).monospace());
                                 }
                             }
                         },

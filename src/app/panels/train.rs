@@ -72,6 +72,20 @@ impl TrainPanel {
         if live && setup.eval_every != before {
             out.push(Command::TrainControl(Job::SetEvalEvery(setup.eval_every)));
         }
+        ui.horizontal(|ui| {
+            let mut fast = setup.pace == 0;
+            if ui
+                .checkbox(&mut fast, "As fast as possible")
+                .on_hover_text("train at full speed; off: a pace you can watch (changes a running job too)")
+                .changed()
+            {
+                setup.pace = if fast { 0 } else { crate::app::model::training::watchable_pace(setup.steps) };
+            }
+            if !fast {
+                let l = ui.label("steps/s");
+                ui.add(egui::DragValue::new(&mut setup.pace).range(1..=10_000_000)).labelled_by(l.id);
+            }
+        });
         labelled_drag(ui, "N steps", &mut setup.step_n, 1..=1_000_000_000).on_hover_text("steps run by \"Step N\"");
         ui.add_enabled_ui(!live, |ui| {
             labelled_drag(ui, "Weights every", &mut setup.weights_every, 0..=1_000_000_000)
@@ -156,8 +170,13 @@ impl TrainPanel {
                 out.push(Command::TrainControl(Job::Stop));
             }
         });
+        // The progress bar and the status row are there before the first run too, so the panel
+        // does not grow a row when training starts.
         let Some(r) = run else {
-            ui.label(RichText::new("not started").small().weak());
+            ui.add(egui::ProgressBar::new(0.0).text(format!("0 / {}", setup.steps)));
+            ui.horizontal(|ui| {
+                ui.label(RichText::new("not started").strong().weak());
+            });
             return;
         };
         let frac = if r.total_steps > 0 { r.step as f32 / r.total_steps as f32 } else { 0.0 };
@@ -180,7 +199,7 @@ impl TrainPanel {
         let id = s.engine.ws.sessions.get(r.session).map_or("?", |e| e.id.as_str());
         ui.horizontal(|ui| {
             ui.label(RichText::new(word).strong().color(color));
-            ui.label(RichText::new(format!("in {id}")).small());
+            ui.label(RichText::new(format!("in {id}")));
         });
     }
 
