@@ -7,8 +7,8 @@
 //! - [`model`]: data the window keeps or derives (the document and its engine state, undo
 //!   history, training state and series, the log, view state, modals, settings);
 //! - [`panels`]: one file per panel, each reading the state and emitting commands;
-//! - [`dialogs`], [`style`], [`examples`], [`png`]: file dialogs, colours, bundled examples and
-//!   the PNG encoder.
+//! - [`dialogs`], [`style`], [`examples`], [`png`], [`icon`]: file dialogs, colours, bundled
+//!   examples, the PNG encoder and the application icon.
 //!
 //! This file holds [`FlowbenchApp`], the `eframe::App` (layout, shortcuts, title, file dialog
 //! answers, closing), and [`run_window`].
@@ -17,6 +17,7 @@ pub mod apply;
 pub mod command;
 pub mod dialogs;
 pub mod examples;
+pub mod icon;
 pub mod model;
 pub mod panels;
 pub mod png;
@@ -399,7 +400,8 @@ pub fn run_window(file: Option<std::path::PathBuf>) -> i32 {
             .with_title("flowbench")
             .with_app_id("flowbench")
             .with_inner_size([1400.0, 900.0])
-            .with_min_inner_size([900.0, 600.0]),
+            .with_min_inner_size([900.0, 600.0])
+            .with_icon(std::sync::Arc::new(icon::icon_data())),
         ..Default::default()
     };
     match eframe::run_native("flowbench", options, Box::new(move |cc| Ok(Box::new(FlowbenchApp::new(cc, file))))) {

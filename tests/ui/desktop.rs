@@ -181,12 +181,13 @@ fn a_click_selects_a_node_shift_or_ctrl_adds_and_empty_canvas_or_escape_clears()
     let mut h = harness(app_on("3_4_4_placeholder.json", FakeDialogs::default()));
     h.run_steps(3);
     // Labels on the canvas are laid out in canvas coordinates: map them to the screen.
-    let layer = egui::LayerId::new(egui::Order::Background, egui::Id::new(("flowbench-graph", 0usize)));
+    let doc = h.state().state.doc.serial;
+    let layer = egui::LayerId::new(egui::Order::Background, egui::Id::new(("flowbench-graph", doc, 0usize)));
     let to_screen = h.ctx.layer_transform_to_global(layer).unwrap_or_default();
-    // The node's name (the op type "MatMul" beside it is written smaller).
+    // The node's name (the op type "MatMul" is written to its right).
     let name_rect = |h: &Harness<'static, FlowbenchApp>, name: &str| {
         let rects: Vec<egui::Rect> = h.query_all_by_label(name).map(|n| n.rect()).collect();
-        rects.into_iter().max_by(|a, b| a.height().total_cmp(&b.height())).unwrap()
+        rects.into_iter().min_by(|a, b| a.left().total_cmp(&b.left())).unwrap()
     };
     let matmul = to_screen * name_rect(&h, "MatMul").center();
     let input = to_screen * h.get_by_label("input").rect().center();

@@ -87,9 +87,29 @@ impl AppState {
         }
         // A paced run starts paused; the pacer hands the worker its steps.
         let paced = self.training.setup.pace > 0 && !paused;
+        let previous = self.training.run.as_ref().map(|r| r.session).filter(|_| self.training.setup.session.is_none());
         match self.try_start(paused || paced) {
             Ok(()) => {
                 self.training.show = true;
+                // A new run in a new session closes the previous run's session, and says so.
+                let now = self.training.run.as_ref().map(|r| r.session);
+                if let Some(prev) = previous
+                    && Some(prev) != now
+                    && self.engine.ws.sessions.get(prev).is_some_and(|e| !e.session.is_closed() && !e.busy)
+                {
+                    let old = self.engine.ws.sessions.get(prev).map(|e| e.id.clone()).unwrap_or_default();
+                    let new =
+                        now.and_then(|n| self.engine.ws.sessions.get(n)).map(|e| e.id.clone()).unwrap_or_default();
+                    self.close_session(prev);
+                    self.log_line(
+                        LogKind::Info,
+                        format!(
+                            "{old}, the previous run's session, was closed: this run trains in {new} (Session: \
+                             \"continue in …\" keeps training one session)"
+                        ),
+                        None,
+                    );
+                }
                 if paced && let Some(run) = &mut self.training.run {
                     run.pacer = Some(Pacer { since: Instant::now(), base: 0 });
                     run.status = TrainStatus::Running;
@@ -493,8 +513,7 @@ impl AppState {
                 format: setup.log_format,
             }),
         };
-        self.doc.project.script.push(step);
-        self.doc.touch();
+        self.record(step);
     }
 
     /// `optimizer.minimize(loss)` on graph `graph`: adds the gradients, slots and train op to

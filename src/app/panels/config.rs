@@ -95,6 +95,28 @@ impl ConfigPanel {
                 if c != nc.config {
                     out.push(Command::SaveConfig(NamedConfig { name: nc.name.clone(), config: c }));
                 }
+                // A session keeps the config it was opened with, as in TF.
+                let open_with: Vec<&str> = s
+                    .engine
+                    .ws
+                    .sessions
+                    .iter()
+                    .zip(&s.sessions_meta)
+                    .filter(|(e, m)| !e.session.is_closed() && m.config.as_deref() == Some(nc.name.as_str()))
+                    .map(|(e, _)| e.id.as_str())
+                    .collect();
+                if !open_with.is_empty() {
+                    ui.add(
+                        egui::Label::new(
+                            RichText::new(format!(
+                                "A change applies to sessions opened after it; {} keep(s) the config it was opened with.",
+                                open_with.join(", ")
+                            ))
+                            .weak(),
+                        )
+                        .wrap(),
+                    );
+                }
                 ui.horizontal(|ui| {
                     ui.label(RichText::new(nc.config.summary()).small().weak());
                     if ui.small_button("Delete config").clicked() {

@@ -11,7 +11,7 @@
 //! one group node each ("Collapse scopes", on by default; a group's menu expands it); the groups
 //! come from the structure `crate::engine::autodiff::optimizers` recovers ([`scope_groups`]),
 //! not from node names. The first view of a graph shows the forward pass from its top-left
-//! corner at a readable zoom.
+//! corner at a readable zoom; Fit shows the whole graph; each document keeps its own pan and zoom.
 
 use crate::app::command::Command;
 use crate::app::model::document::{auto_layout, run_closure};
@@ -162,9 +162,13 @@ pub struct GraphEditor {
     pub collapse: bool,
     /// Groups expanded by hand while collapsing is on.
     pub expanded: Vec<String>,
-    /// Graphs whose first view was placed (the forward pass at a readable zoom), with the
+    /// Graphs whose first view (or Fit) was placed, with the
     /// number of frames it was applied.
-    fitted: HashMap<usize, u8>,
+    fitted: HashMap<(u64, usize), u8>,
+    /// Graphs whose view was last placed by Fit (the whole graph) rather than the first view.
+    fit_all: HashSet<(u64, usize)>,
+    /// The centre of the canvas shown, per graph, in project units (where added nodes go).
+    view_centre: HashMap<(u64, usize), [f32; 2]>,
     caches: HashMap<usize, SnarlCache>,
     search: String,
     menu_search: String,
@@ -180,6 +184,8 @@ impl Default for GraphEditor {
             collapse: true,
             expanded: Vec::new(),
             fitted: HashMap::new(),
+            fit_all: HashSet::new(),
+            view_centre: HashMap::new(),
             caches: HashMap::new(),
             search: String::new(),
             menu_search: String::new(),
@@ -190,7 +196,9 @@ impl Default for GraphEditor {
     }
 }
 
-/// The zoom of a graph's first view.
+/// The smallest zoom (Fit shows the whole graph, down to this).
+const MIN_SCALE: f32 = 0.05;
+/// The zoom of a big graph's first view.
 const FIRST_VIEW_SCALE: f32 = 0.8;
 
 struct OutView {
@@ -221,6 +229,9 @@ impl GraphEditor {
     /// Draws the tabs, toolbar and canvas of the active graph.
     pub fn ui(&mut self, ui: &mut egui::Ui, s: &AppState, out: &mut Vec<Command>) {
         let g = s.view.active_graph;
+        let doc = s.doc.serial;
+        // Nodes added from the toolbar land in the middle of the view.
+        let centre = self.view_centre.get(&(doc, g)).copied();
         ui.horizontal_wrapped(|ui| {
             for (i, gd) in s.doc.project.graphs.iter().enumerate() {
                 let label = if gd.name == s.doc.project.default_graph {
@@ -248,7 +259,7 @@ impl GraphEditor {
             let hits = search(&self.search);
             if resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) && !self.search.trim().is_empty() {
                 if let Some((_, item)) = hits.first() {
-                    out.push(add_command(g, item, None));
+                    out.push(add_command(g, item, centre));
                 }
                 self.search.clear();
             }
@@ -260,7 +271,7 @@ impl GraphEditor {
                 egui::ScrollArea::vertical().max_height(420.0).show(ui, |ui| {
                     for (label, item) in palette_items() {
                         if ui.button(label).clicked() {
-                            out.push(add_command(g, &item, None));
+                            out.push(add_command(g, &item, centre));
                             ui.close();
                         }
                     }
@@ -276,8 +287,9 @@ impl GraphEditor {
             {
                 self.expanded.clear();
             }
-            if ui.button("Fit").on_hover_text("show the forward pass from the top-left at a readable zoom").clicked() {
-                self.fitted.remove(&g);
+            if ui.button("Fit").on_hover_text("show the whole graph").clicked() {
+                self.fitted.remove(&(doc, g));
+                self.fit_all.insert((doc, g));
             }
             ui.weak("drag: pan · wheel/ctrl: zoom · shift-drag: box select · right-click: menu");
         });
@@ -330,17 +342,19 @@ impl GraphEditor {
                 group: Some(count),
             });
         }
-        // The first view: the forward pass (the nodes not collapsed) from its top-left corner.
-        let fit = match self.fitted.get(&g).copied().unwrap_or(0) {
+        // The first view: the forward pass (the nodes not collapsed) from its top-left corner at
+        // a readable zoom; Fit: every node drawn, groups included, however small.
+        let all = self.fit_all.contains(&(doc, g));
+        let fit = match self.fitted.get(&(doc, g)).copied().unwrap_or(0) {
             n if n < 2 => {
-                self.fitted.insert(g, n + 1);
+                self.fitted.insert((doc, g), n + 1);
                 let mut bb = Rect::NOTHING;
                 for (_, pos, &i) in cache.snarl.nodes_pos_ids() {
-                    if i < gd.nodes.len() && cache.groups.of.get(i).copied().flatten().is_none() {
+                    if all || (i < gd.nodes.len() && cache.groups.of.get(i).copied().flatten().is_none()) {
                         bb.extend_with(pos);
                     }
                 }
-                bb.is_finite().then(|| (bb, ui.available_rect_before_wrap()))
+                bb.is_finite().then(|| (bb, ui.available_rect_before_wrap(), all))
             }
             _ => None,
         };
@@ -370,11 +384,12 @@ impl GraphEditor {
             centering: Some(true),
             crisp_magnified_text: Some(false),
             collapsible: Some(false),
-            min_scale: Some(0.2),
+            min_scale: Some(MIN_SCALE),
             max_scale: Some(2.0),
             ..SnarlStyle::new()
         };
-        let id = egui::Id::new(("flowbench-graph", g));
+        // Per document and graph: each project opened keeps its own pan and zoom.
+        let id = egui::Id::new(("flowbench-graph", doc, g));
         // Text on nodes is not selectable: a click anywhere on a node selects the node.
         let canvas = ui
             .scope(|ui| {
@@ -382,6 +397,10 @@ impl GraphEditor {
                 SnarlWidget::new().id(id).style(style).show(&mut cache.snarl, &mut viewer, ui)
             })
             .inner;
+        if let Some(t) = ui.ctx().layer_transform_to_global(egui::LayerId::new(ui.layer_id().order, id)) {
+            let c = t.inverse() * canvas.rect.center();
+            self.view_centre.insert((doc, g), [(c.x - 80.0) / SCALE[0], (c.y - 30.0) / SCALE[1]]);
+        }
         let (new_out, new_in) = (std::mem::take(&mut viewer.new_out), std::mem::take(&mut viewer.new_in));
         self.out_rects = new_out;
         self.in_rects = new_in;
@@ -640,7 +659,7 @@ struct Viewer<'a> {
     new_in: HashMap<(usize, usize), Rect>,
     menu_search: &'a mut String,
     shapes: Vec<Vec<String>>,
-    fit: Option<(Rect, Rect)>,
+    fit: Option<(Rect, Rect, bool)>,
     expand: &'a mut Option<String>,
 }
 
@@ -655,13 +674,14 @@ impl SnarlViewer<usize> for Viewer<'_> {
     }
 
     fn current_transform(&mut self, to_global: &mut egui::emath::TSTransform, _: &mut Snarl<usize>) {
-        if let Some((bb, rect)) = self.fit {
-            // A small graph fits whole (at most at 1:1); a big one shows its top-left part at a
-            // zoom where the text stays readable.
+        if let Some((bb, rect, all)) = self.fit {
+            // The whole graph (node sizes estimated), at most at 1:1.
             let margin = egui::vec2(24.0, 24.0);
             let need = bb.size() + egui::vec2(340.0, 160.0);
             let fit = ((rect.width() - 2.0 * margin.x) / need.x).min((rect.height() - 2.0 * margin.y) / need.y);
-            let scale = if fit >= FIRST_VIEW_SCALE { fit.min(1.0) } else { FIRST_VIEW_SCALE };
+            // Fit: the whole graph, however small. The first view: a small graph whole (at most
+            // 1:1), a big one from its top-left corner where the text stays readable.
+            let scale = if all || fit >= FIRST_VIEW_SCALE { fit.clamp(MIN_SCALE, 1.0) } else { FIRST_VIEW_SCALE };
             *to_global = egui::emath::TSTransform::new(rect.min.to_vec2() + margin - bb.min.to_vec2() * scale, scale);
         }
     }

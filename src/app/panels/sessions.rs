@@ -99,16 +99,19 @@ impl SessionsPanel {
                     Some(t) => format!("was open {}", human_secs(t)),
                     None => format!("open {}", human_secs(now - meta.opened_at)),
                 };
-                ui.label(
-                    RichText::new(format!(
+                // While a job trains in it, the worker holds the session: its counts come from
+                // the job.
+                let counts = match s.training.run.as_ref().filter(|r| e.busy && r.session == i) {
+                    Some(r) => format!("variables initialized · {} training step(s) · {age}", r.step),
+                    None => format!(
                         "{} · variables {}/{} initialized · {} run(s) · {age}",
                         bytes.join(", "),
                         stats.initialized_variables,
                         stats.total_variables,
                         stats.run_count
-                    ))
-                    .small(),
-                );
+                    ),
+                };
+                ui.label(RichText::new(counts).small());
                 if e.busy {
                     let step = s.training.run.as_ref().filter(|r| r.session == i).map_or(0, |r| r.step);
                     ui.label(
