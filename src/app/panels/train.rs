@@ -180,12 +180,18 @@ impl TrainPanel {
             return;
         };
         let frac = if r.total_steps > 0 { r.step as f32 / r.total_steps as f32 } else { 0.0 };
+        // A paced run shows its pace (the worker runs its chunks faster).
+        let (sps, eta) = match r.pacer {
+            Some(_) if r.setup.pace > 0 => {
+                let pace = r.setup.pace as f64;
+                (pace, Some(r.total_steps.saturating_sub(r.step) as f64 / pace))
+            }
+            _ => (r.steps_per_sec, r.eta_secs()),
+        };
         let rate = match r.status {
-            TrainStatus::Running => format!(
-                " · {:.0} steps/s{}",
-                r.steps_per_sec,
-                r.eta_secs().map_or(String::new(), |e| format!(" · ETA {}", eta_text(e)))
-            ),
+            TrainStatus::Running => {
+                format!(" · {sps:.0} steps/s{}", eta.map_or(String::new(), |e| format!(" · ETA {}", eta_text(e))))
+            }
             _ => String::new(),
         };
         let (word, color) = match &r.status {
