@@ -302,10 +302,13 @@ impl eframe::App for FlowbenchApp {
             egui::Panel::bottom("flowbench-bottom").default_size(270.0).min_size(120.0).show(ui, |ui| {
                 let both = s.settings.show_run && s.settings.show_log;
                 if both {
+                    // Columns lay out justified, which would stretch the spaces of wrapped text
+                    // (an error in the result box): each column is laid out left-aligned.
+                    let plain = egui::Layout::top_down(egui::Align::Min);
                     ui.columns(2, |cols| {
                         if let [left, right] = cols {
-                            self.run.ui(left, s, &mut out);
-                            self.log.ui(right, s, &mut out);
+                            left.with_layout(plain, |ui| self.run.ui(ui, s, &mut out));
+                            right.with_layout(plain, |ui| self.log.ui(ui, s, &mut out));
                         }
                     });
                 } else if s.settings.show_run {
