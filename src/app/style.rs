@@ -20,6 +20,16 @@ pub const PYTHON: Color32 = Color32::from_rgb(170, 190, 255);
 /// Warnings.
 pub const WARNING: Color32 = Color32::from_rgb(242, 153, 74);
 
+/// Python lines on the current theme (a darker blue on the light one, 4.5:1 or more).
+pub fn python(v: &egui::Visuals) -> Color32 {
+    if v.dark_mode { PYTHON } else { Color32::from_rgb(40, 70, 170) }
+}
+
+/// Warnings on the current theme (a darker amber on the light one, 4.5:1 or more).
+pub fn warning(v: &egui::Visuals) -> Color32 {
+    if v.dark_mode { WARNING } else { Color32::from_rgb(150, 75, 0) }
+}
+
 /// The colour of a pin carrying `dtype`.
 pub fn dtype_color(dtype: Option<DType>) -> Color32 {
     match dtype {
@@ -100,6 +110,9 @@ mod tests {
             for bg in [v.panel_fill, v.window_fill, v.extreme_bg_color] {
                 let c = contrast(v.weak_text_color(), bg);
                 assert!(c >= 4.5, "{theme:?}: hint contrast {c:.2} on {bg:?}");
+            }
+            for c in [python(v), warning(v)] {
+                assert!(contrast(c, v.panel_fill) >= 4.5, "{theme:?}: {c:?}");
             }
             let body = style.text_styles[&egui::TextStyle::Body].size;
             assert!(style.text_styles.values().all(|f| f.size >= body || f.family == egui::FontFamily::Monospace));

@@ -172,7 +172,7 @@ impl RunPanel {
                     // One line per feed, always: its problem, or that it is fed.
                     match problem {
                         Some(p) if p.starts_with("not fed") => {
-                            ui.label(RichText::new(p).color(style::WARNING));
+                            ui.label(RichText::new(p).color(style::warning(ui.visuals())));
                         }
                         Some(p) => {
                             ui.add(egui::Label::new(RichText::new(p).color(style::ERROR)).wrap());
