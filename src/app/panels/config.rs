@@ -28,7 +28,7 @@ impl ConfigPanel {
         ui.label(
             RichText::new("No GPU here: an op asking for /gpu:0 fails to place unless allow_soft_placement is on.")
                 .small()
-                .color(style::WARNING),
+                .color(style::warning(ui.visuals())),
         );
         ui.add_space(6.0);
         ui.heading("ConfigProto");

@@ -144,7 +144,7 @@ impl Inspector {
                         ui.label(RichText::new(repr).monospace());
                     }
                     None => {
-                        ui.colored_label(style::WARNING, "not connected");
+                        ui.colored_label(style::warning(ui.visuals()), "not connected");
                     }
                 }
                 ui.end_row();
