@@ -11,11 +11,19 @@ use std::path::{Path, PathBuf};
 
 /// The command line.
 #[derive(Parser, Debug)]
-#[command(name = "flowbench", version, about = "A workbench for the TensorFlow 1.x graph-and-session model")]
+#[command(
+    name = "flowbench",
+    version,
+    about = "A workbench for the TensorFlow 1.x graph-and-session model",
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     /// What to do; with none, the workbench window opens.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// A project file (.json) to open in the window.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
 }
 
 /// Subcommands.
@@ -165,7 +173,7 @@ pub fn main(args: Vec<String>) -> i32 {
     match cli.command {
         None => {
             drop(out);
-            crate::app::run_window()
+            crate::app::run_window(cli.file)
         }
         Some(Command::Check { file }) => match Project::load(&file).and_then(|p| p.check_data_paths().map(|()| p)) {
             Ok(p) => {

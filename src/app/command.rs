@@ -239,6 +239,21 @@ pub enum Command {
     SaveTo(PathBuf),
     /// Quits (asks first when there are unsaved changes).
     Quit,
+    /// Shows the built-in file browser for a dialog (no native dialog could be shown, or the
+    /// user prefers it).
+    ShowFileBrowser {
+        /// What it is for.
+        kind: crate::app::dialogs::DialogKind,
+        /// The file name proposed when saving.
+        suggested: String,
+    },
+    /// A file dialog (native or built-in) answered: a path, or `None` when cancelled.
+    DialogAnswered {
+        /// Which dialog.
+        kind: crate::app::dialogs::DialogKind,
+        /// The path picked.
+        path: Option<PathBuf>,
+    },
     /// Carries out a pending action without asking (after the unsaved-changes prompt).
     Proceed(Pending),
     /// Shows a modal window.

@@ -31,3 +31,25 @@ pub const STARTUP_EXAMPLE: &str = "3_4_5_training.json";
 pub fn example(file: &str) -> Option<&'static Example> {
     EXAMPLES.iter().find(|e| e.file == file)
 }
+
+/// The title an example shows in menus: its project's own name, the tutorial's section title
+/// ("3.4.4 Placeholders and feed_dict"); the file name if it has none. Read once per example.
+pub fn title(file: &str) -> &'static str {
+    use std::sync::OnceLock;
+    static TITLES: OnceLock<Vec<String>> = OnceLock::new();
+    #[derive(serde::Deserialize)]
+    struct Head {
+        #[serde(default)]
+        name: String,
+    }
+    let titles = TITLES.get_or_init(|| {
+        EXAMPLES
+            .iter()
+            .map(|e| match serde_json::from_str::<Head>(e.text) {
+                Ok(h) if !h.name.trim().is_empty() => h.name,
+                _ => e.file.to_string(),
+            })
+            .collect()
+    });
+    EXAMPLES.iter().position(|e| e.file == file).and_then(|i| titles.get(i)).map_or("", String::as_str)
+}

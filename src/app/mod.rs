@@ -7,8 +7,9 @@
 //! - [`model`]: data the window keeps or derives (the document and its engine state, undo
 //!   history, training state and series, the log, view state, modals, settings);
 //! - [`panels`]: one file per panel, each reading the state and emitting commands;
-//! - [`dialogs`], [`style`], [`fonts`], [`i18n`], [`examples`], [`png`]: file dialogs, colours,
-//!   the bundled CJK font, the UI's languages, bundled examples and the PNG encoder.
+//! - [`dialogs`], [`style`], [`fonts`], [`i18n`], [`examples`], [`png`], [`icon`]: file dialogs,
+//!   colours, the bundled CJK font, the UI's languages, bundled examples, the PNG encoder and the
+//!   application icon.
 //!
 //! This file holds [`FlowbenchApp`], the `eframe::App` (layout, shortcuts, title, file dialog
 //! answers, closing), and [`run_window`].
@@ -19,6 +20,7 @@ pub mod dialogs;
 pub mod examples;
 pub mod fonts;
 pub mod i18n;
+pub mod icon;
 pub mod model;
 pub mod panels;
 pub mod png;
@@ -26,11 +28,13 @@ pub mod state;
 pub mod style;
 
 use crate::app::command::Command;
-use crate::app::dialogs::{DialogKind, RfdDialogs};
+use crate::app::dialogs::RfdDialogs;
 use crate::app::model::modal::{Modal, Pending};
 use crate::app::model::settings::{SETTINGS_KEY, Settings};
 use crate::app::model::training::TrainStatus;
-use crate::app::panels::{config, csv_import, graph_editor, inspector, log, menu, modals, plots, run, sessions, train};
+use crate::app::panels::{
+    config, csv_import, file_browser, graph_editor, inspector, log, menu, modals, notes, plots, run, sessions, train,
+};
 use crate::app::state::AppState;
 
 /// The eframe application: the state plus one view struct per panel.
@@ -48,22 +52,27 @@ pub struct FlowbenchApp {
     train_panel: train::TrainPanel,
     csv_import: csv_import::CsvImportPanel,
     plots: plots::Plots,
+    file_browser: file_browser::FileBrowserView,
+    notes: notes::NotesPanel,
     last_title: String,
     exit_after: Option<f64>,
 }
 
 impl FlowbenchApp {
-    /// The window as `main` opens it: settings from eframe storage, the startup example, rfd
-    /// dialogs.
-    pub fn new(cc: &eframe::CreationContext<'_>) -> FlowbenchApp {
-        style::install(&cc.egui_ctx);
-        fonts::install(&cc.egui_ctx);
+    /// The window as `main` opens it: settings from eframe storage, the project `file` (or the
+    /// startup example), rfd dialogs.
+    pub fn new(cc: &eframe::CreationContext<'_>, file: Option<std::path::PathBuf>) -> FlowbenchApp {
         let mut state = AppState::with_example(examples::STARTUP_EXAMPLE, Box::new(RfdDialogs::default()));
         if let Some(s) = cc.storage.and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY)) {
             state.settings = s;
         }
         if state.settings.language.is_none() {
             state.settings.language = Some(i18n::system_language().to_string());
+        }
+        state.watchable_examples = true;
+        state.pace_example();
+        if let Some(f) = file {
+            state.open_at_start(f);
         }
         let mut app = FlowbenchApp::with_state(state);
         // For the CI smoke test: close cleanly after this many seconds.
@@ -86,6 +95,8 @@ impl FlowbenchApp {
             train_panel: train::TrainPanel::default(),
             csv_import: csv_import::CsvImportPanel::default(),
             plots: plots::Plots::default(),
+            file_browser: file_browser::FileBrowserView::default(),
+            notes: notes::NotesPanel::default(),
             last_title: String::new(),
             exit_after: None,
         }
@@ -99,14 +110,19 @@ impl FlowbenchApp {
     fn shortcuts(&self, ctx: &egui::Context, out: &mut Vec<Command>) {
         use egui::{Key, KeyboardShortcut, Modifiers};
         let s = &self.state;
+        if s.browser.is_some() {
+            // The file browser owns the keyboard while it is shown.
+            return;
+        }
         let typing = ctx.egui_wants_keyboard_input();
         let pressed = |m: Modifiers, k: Key| ctx.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(m, k)));
         let cs = Modifiers::COMMAND | Modifiers::SHIFT;
-        if pressed(Modifiers::COMMAND, Key::S) {
-            out.push(Command::Save);
-        }
+        // Ctrl+Shift+S first: a Ctrl+S shortcut also matches it (egui ignores extra Shift).
         if pressed(cs, Key::S) {
             out.push(Command::SaveAs);
+        }
+        if pressed(Modifiers::COMMAND, Key::S) {
+            out.push(Command::Save);
         }
         if pressed(Modifiers::COMMAND, Key::O) {
             out.push(Command::OpenDialog);
@@ -167,6 +183,9 @@ impl FlowbenchApp {
         if pressed(Modifiers::COMMAND, Key::A) {
             out.push(Command::SelectAll);
         }
+        if pressed(Modifiers::NONE, Key::Escape) && !s.view.selection.is_empty() {
+            out.push(Command::Select(Vec::new()));
+        }
         if pressed(Modifiers::NONE, Key::Delete) || pressed(Modifiers::NONE, Key::Backspace) {
             out.push(Command::DeleteNodes { graph: g, names: s.view.selection.clone() });
         }
@@ -196,11 +215,19 @@ impl eframe::App for FlowbenchApp {
         let mut out: Vec<Command> = Vec::new();
         i18n::set_language(self.state.settings.language.as_deref().unwrap_or("en"));
         if self.state.repaint.is_none() {
+            // The first frame: the window's visuals (here, so headless windows get them too).
+            style::install(&ctx);
+            fonts::install(&ctx);
             self.state.repaint = Some(ctx.clone());
+        }
+        let theme = if self.state.settings.light_theme { egui::Theme::Light } else { egui::Theme::Dark };
+        if ctx.theme() != theme {
+            ctx.set_theme(theme);
         }
 
         // Training: drain the worker's channel (try_recv only; it wakes us when it sends).
         self.state.poll_training();
+        self.state.pace_training();
         if self.state.training_live() {
             // The thread may still be ending after its last event: look again shortly.
             ctx.request_repaint_after(std::time::Duration::from_millis(50));
@@ -220,21 +247,37 @@ impl eframe::App for FlowbenchApp {
             self.state.take_screenshot(&image, ppp);
         }
 
-        // File dialogs: start the one asked for, collect answers.
+        // File dialogs: start the one asked for (the built-in browser when no native dialog can
+        // be shown, or when the user prefers it), collect answers.
         if let Some((kind, suggested)) = self.state.pending_dialog.take() {
-            self.state.dialogs.ask(kind, &suggested, &ctx);
+            if self.state.settings.builtin_file_browser {
+                out.push(Command::ShowFileBrowser { kind, suggested });
+            } else {
+                self.state.dialogs.ask(kind, &suggested, &ctx);
+                self.state.asked_dialog = Some((kind, suggested));
+            }
         }
         while let Some(answer) = self.state.dialogs.poll() {
-            match (answer.kind, answer.path) {
-                (DialogKind::Open, Some(p)) => out.push(Command::Proceed(Pending::OpenPath(p))),
-                (DialogKind::SaveAs, Some(p)) => out.push(Command::SaveTo(p)),
-                (DialogKind::ExportCsv | DialogKind::ExportPng, Some(p)) => out.push(Command::WriteExport(p)),
-                (DialogKind::ExportCsv | DialogKind::ExportPng, None) => self.state.export.bytes = None,
-                (DialogKind::ExportTfScript, Some(p)) => out.push(Command::WriteTfScript(p)),
-                (DialogKind::ImportCsv, Some(p)) => out.push(Command::ShowCsvImport(p)),
-                (DialogKind::ExportTfScript | DialogKind::ImportCsv, None) => {}
-                (_, None) => self.state.after_save = None,
+            if answer.unavailable {
+                let suggested = match self.state.asked_dialog.take() {
+                    Some((k, s)) if k == answer.kind => s,
+                    _ => String::new(),
+                };
+                out.push(Command::ShowFileBrowser { kind: answer.kind, suggested });
+            } else {
+                out.push(Command::DialogAnswered { kind: answer.kind, path: answer.path });
             }
+        }
+        // Files dropped on the window: a project opens (asking first about unsaved changes), a
+        // CSV file opens the import window.
+        let dropped: Vec<std::path::PathBuf> =
+            ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        if let Some(p) = dropped.into_iter().next() {
+            let ext = p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+            out.push(match ext.as_str() {
+                "csv" | "txt" => Command::ShowCsvImport(p),
+                _ => Command::OpenPath(p),
+            });
         }
 
         // Closing with unsaved changes asks first.
@@ -250,6 +293,11 @@ impl eframe::App for FlowbenchApp {
         }
 
         self.shortcuts(&ctx, &mut out);
+        if let Some(b) = self.state.browser.as_mut()
+            && let Some(c) = self.file_browser.ui(b, &ctx)
+        {
+            out.push(c);
+        }
         let project_dir = self.state.project_dir();
         if let Some(d) = self.state.csv_import.as_mut()
             && let Some(c) = self.csv_import.ui(d, &ctx, project_dir.as_deref())
@@ -262,10 +310,13 @@ impl eframe::App for FlowbenchApp {
             egui::Panel::bottom("flowbench-bottom").default_size(270.0).min_size(120.0).show(ui, |ui| {
                 let both = s.settings.show_run && s.settings.show_log;
                 if both {
+                    // Columns lay out justified, which would stretch the spaces of wrapped text
+                    // (an error in the result box): each column is laid out left-aligned.
+                    let plain = egui::Layout::top_down(egui::Align::Min);
                     ui.columns(2, |cols| {
                         if let [left, right] = cols {
-                            self.run.ui(left, s, &mut out);
-                            self.log.ui(right, s, &mut out);
+                            left.with_layout(plain, |ui| self.run.ui(ui, s, &mut out));
+                            right.with_layout(plain, |ui| self.log.ui(ui, s, &mut out));
                         }
                     });
                 } else if s.settings.show_run {
@@ -275,9 +326,15 @@ impl eframe::App for FlowbenchApp {
                 }
             });
         }
-        if s.settings.show_config || s.settings.show_sessions {
+        if s.settings.show_config || s.settings.show_sessions || s.settings.show_notes {
             egui::Panel::left("flowbench-left").default_size(330.0).min_size(220.0).show(ui, |ui| {
-                egui::ScrollArea::vertical().id_salt("left-scroll").show(ui, |ui| {
+                // Content wider than the panel scrolls instead of widening it: the panel keeps
+                // the width the user gave it (egui remembers it across restarts).
+                egui::ScrollArea::both().id_salt("left-scroll").auto_shrink([false, false]).show(ui, |ui| {
+                    if s.settings.show_notes {
+                        self.notes.ui(ui, s);
+                        ui.separator();
+                    }
                     if s.settings.show_config {
                         self.config.ui(ui, s, &mut out);
                         ui.add_space(6.0);
@@ -290,8 +347,9 @@ impl eframe::App for FlowbenchApp {
         }
         if s.settings.show_inspector && !s.training.show {
             egui::Panel::right("flowbench-inspector").default_size(360.0).min_size(240.0).show(ui, |ui| {
-                egui::ScrollArea::vertical()
+                egui::ScrollArea::both()
                     .id_salt("inspector-scroll")
+                    .auto_shrink([false, false])
                     .show(ui, |ui| self.inspector.ui(ui, s, &mut out));
             });
         }
@@ -345,17 +403,19 @@ impl eframe::App for FlowbenchApp {
     }
 }
 
-/// Opens the window; returns the process exit code.
-pub fn run_window() -> i32 {
+/// Opens the window on `file` (a project), or on the startup example; returns the process exit
+/// code.
+pub fn run_window(file: Option<std::path::PathBuf>) -> i32 {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("flowbench")
             .with_app_id("flowbench")
             .with_inner_size([1400.0, 900.0])
-            .with_min_inner_size([900.0, 600.0]),
+            .with_min_inner_size([900.0, 600.0])
+            .with_icon(std::sync::Arc::new(icon::icon_data())),
         ..Default::default()
     };
-    match eframe::run_native("flowbench", options, Box::new(|cc| Ok(Box::new(FlowbenchApp::new(cc))))) {
+    match eframe::run_native("flowbench", options, Box::new(move |cc| Ok(Box::new(FlowbenchApp::new(cc, file))))) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("flowbench: could not open the window: {e}");

@@ -47,6 +47,11 @@ pub struct AppState {
     pub clock: Clock,
     /// A file dialog to open on the next frame.
     pub pending_dialog: Option<(DialogKind, String)>,
+    /// The native dialog asked for last (its suggested name, for the built-in browser when
+    /// the native one cannot be shown).
+    pub asked_dialog: Option<(DialogKind, String)>,
+    /// The built-in file browser, while it is shown.
+    pub browser: Option<crate::app::model::file_browser::FileBrowser>,
     /// What to do after a Save As that the unsaved-changes prompt started.
     pub after_save: Option<Pending>,
     /// The window should close.
@@ -59,6 +64,9 @@ pub struct AppState {
     pub export: PendingExport,
     /// File ▸ Import CSV…'s window, once a file is picked.
     pub csv_import: Option<CsvImportDialog>,
+    /// Bundled examples train at a watchable pace (set by the window; headless use and tests
+    /// train at full speed unless they ask).
+    pub watchable_examples: bool,
     /// Wakes the window from other threads (set by the window; `None` in headless use).
     pub repaint: Option<egui::Context>,
 }
@@ -81,6 +89,8 @@ impl AppState {
             last_result: None,
             clock: Clock::Real(Instant::now()),
             pending_dialog: None,
+            asked_dialog: None,
+            browser: None,
             after_save: None,
             quit_requested: false,
             allow_close: false,
@@ -88,6 +98,7 @@ impl AppState {
             export: PendingExport::default(),
             csv_import: None,
             repaint: None,
+            watchable_examples: false,
         };
         s.training.setup = TrainSetup::from_project(&s.doc.project);
         s.view.active_graph = s.engine.ws.default_graph;
@@ -102,6 +113,13 @@ impl AppState {
             _ => (Project::default(), "untitled.json".to_string()),
         };
         AppState::new(project, None, display, dialogs)
+    }
+
+    /// Gives a bundled example's train setup the watchable pace (when the window asks for it).
+    pub fn pace_example(&mut self) {
+        if self.watchable_examples && self.doc.path.is_none() && self.training.setup.pace == 0 {
+            self.training.setup.pace = crate::app::model::training::watchable_pace(self.training.setup.steps);
+        }
     }
 
     /// The window title: file name, a dot when there are unsaved changes.

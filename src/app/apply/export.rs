@@ -39,10 +39,14 @@ impl AppState {
 
     /// Writes the pending export to `path`.
     pub fn write_export(&mut self, path: PathBuf) {
-        let Some((bytes, _)) = self.export.bytes.take() else { return };
+        let Some((bytes, name)) = self.export.bytes.take() else { return };
         match crate::project::io::write_atomic(&path, &bytes) {
             Ok(()) => self.log_line(LogKind::Info, format!("exported {}", path.display()), None),
-            Err(e) => self.log_error(format!("could not write {}: {e}", path.display()), None),
+            Err(e) => {
+                // Kept, so that the export can be tried again elsewhere.
+                self.export.bytes = Some((bytes, name));
+                self.file_error(format!("Could not write {}", path.display()), e.to_string());
+            }
         }
     }
 
@@ -57,7 +61,7 @@ impl AppState {
         let export = match crate::export::python::export(&self.doc.project, &opts) {
             Ok(x) => x,
             Err(e) => {
-                self.log_error(format!("export: {e}"), None);
+                self.file_error("Could not export a TensorFlow script".to_string(), e.to_string());
                 return;
             }
         };
@@ -66,7 +70,7 @@ impl AppState {
         }
         match crate::project::io::write_atomic(&path, export.text.as_bytes()) {
             Ok(()) => self.log_line(LogKind::Info, format!("exported a TensorFlow script to {}", path.display()), None),
-            Err(e) => self.log_error(format!("could not write {}: {e}", path.display()), None),
+            Err(e) => self.file_error(format!("Could not write {}", path.display()), e.to_string()),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Files: New, Open (a file, a bundled example, a recent file), Save and Save As (atomic, with
 //! referenced CSV paths rebased), the unsaved-changes prompt before replacing or closing the
-//! document, and loading a project into the window.
+//! document, loading a project into the window, and the answers of file dialogs (native or the
+//! built-in browser). A failed open or save says why in a modal and in the log, and changes
+//! nothing: the document and what waited for the save stay as they were.
 //!
 //! Calls into project: `Project::load`, `Project::from_json_str`, `Project::save`,
 //! `Project::validate`, `project::csv::rebase_referenced` (`proceed`,
@@ -29,12 +31,61 @@ impl AppState {
         }
     }
 
+    /// Shows the built-in file browser for `kind`, in the project's folder (or the one browsed
+    /// last, or the current folder).
+    pub(crate) fn show_file_browser(&mut self, kind: DialogKind, suggested: &str) {
+        let dir = self
+            .project_dir()
+            .filter(|d| d.is_dir())
+            .or_else(|| self.settings.last_dir.clone().filter(|d| d.is_dir()))
+            .unwrap_or_else(|| PathBuf::from("."));
+        self.browser = Some(crate::app::model::file_browser::FileBrowser::new(kind, suggested, dir));
+    }
+
+    /// A file dialog answered (`None`: cancelled): carries out what it was asked for.
+    pub(crate) fn dialog_answered(&mut self, kind: DialogKind, path: Option<PathBuf>) {
+        if let Some(b) = self.browser.take() {
+            self.settings.last_dir = Some(b.dir);
+        }
+        match (kind, path) {
+            (DialogKind::Open, Some(p)) => self.proceed(Pending::OpenPath(p)),
+            (DialogKind::SaveAs, Some(p)) => self.save_to_then(p),
+            (DialogKind::ExportCsv | DialogKind::ExportPng, Some(p)) => self.write_export(p),
+            (DialogKind::ExportCsv | DialogKind::ExportPng, None) => self.export.bytes = None,
+            (DialogKind::ExportTfScript, Some(p)) => self.write_tf_script(p),
+            (DialogKind::ImportCsv, Some(p)) => {
+                self.csv_import = Some(crate::app::model::csv_import::CsvImportDialog::open(p))
+            }
+            (DialogKind::Open | DialogKind::ExportTfScript | DialogKind::ImportCsv, None) => {}
+            (DialogKind::SaveAs, None) => {
+                if self.after_save.take().is_some() {
+                    self.log_line(LogKind::Info, "save cancelled: nothing was closed or replaced".to_string(), None);
+                }
+            }
+        }
+    }
+
+    /// Reports a failed file operation: a modal saying why (its text goes to the log when it is
+    /// closed, see [`AppState::close_modal`]).
+    pub(crate) fn file_error(&mut self, title: String, message: String) {
+        self.modal = Some(Modal::Error { title, message });
+    }
+
+    /// Closes the modal; an error's text stays in the log. What waited for a save is dropped.
+    pub(crate) fn close_modal(&mut self) {
+        if let Some(Modal::Error { title, message }) = self.modal.take() {
+            self.log_error(format!("{title}: {message}"), None);
+        }
+        self.after_save = None;
+    }
+
     /// Saves to `p`, then carries out what waited for the save (the unsaved-changes prompt).
     pub(crate) fn save_to_then(&mut self, p: PathBuf) {
-        if self.save_to(p)
-            && let Some(next) = self.after_save.take()
-        {
-            self.proceed(next);
+        let saved = self.save_to(p);
+        match self.after_save.take() {
+            Some(next) if saved => self.proceed(next),
+            // Nothing is closed or replaced when the save failed.
+            _ => {}
         }
     }
 
@@ -54,23 +105,22 @@ impl AppState {
                 self.load(Project::default(), None, "untitled.json".to_string());
             }
             Pending::OpenDialog => self.ask_dialog(DialogKind::Open),
+            Pending::OpenPath(path) if is_python(&path) => self.file_error(
+                format!("Could not open {}", path.display()),
+                "a Python program: flowbench opens its own project files (.json); File ▸ Open example has \
+                 the tutorial's programs as projects"
+                    .to_string(),
+            ),
             Pending::OpenPath(path) => match Project::load(&path) {
                 Ok(project) => {
                     self.load(project, Some(path.clone()), file_name(&path));
                     self.settings.add_recent(path);
                 }
-                Err(e) => {
-                    self.modal = Some(Modal::Error {
-                        title: format!("Could not open {}", file_name(&path)),
-                        message: e.to_string(),
-                    });
-                }
+                Err(e) => self.file_error(format!("Could not open {}", file_name(&path)), e.to_string()),
             },
             Pending::OpenExample(file) => match examples::example(&file).map(|e| Project::from_json_str(e.text)) {
                 Some(Ok(project)) => self.load(project, None, format!("{file} (example)")),
-                Some(Err(e)) => {
-                    self.modal = Some(Modal::Error { title: format!("Could not open {file}"), message: e.to_string() })
-                }
+                Some(Err(e)) => self.file_error(format!("Could not open {file}"), e.to_string()),
                 None => {}
             },
             Pending::Quit => {
@@ -94,6 +144,14 @@ impl AppState {
         }
     }
 
+    /// Opens `path` given on the command line (`flowbench FILE`): made absolute so the title,
+    /// Recent and later saves name it; when it cannot be opened the startup document stays and
+    /// a modal (and the log) says why.
+    pub fn open_at_start(&mut self, path: PathBuf) {
+        let path = std::path::absolute(&path).unwrap_or(path);
+        self.proceed(Pending::OpenPath(path));
+    }
+
     /// Replaces the document with `project` (sessions of the old one are closed and forgotten).
     pub fn load(&mut self, project: Project, path: Option<PathBuf>, display: String) {
         let name = project.name.clone();
@@ -106,6 +164,7 @@ impl AppState {
         self.last_result = None;
         // A job on the old project is stopped (dropping it sends Stop) and forgotten.
         self.training = Training { setup: TrainSetup::from_project(&self.doc.project), ..Default::default() };
+        self.pace_example();
         self.log_line(LogKind::Info, format!("opened '{name}' ({})", self.doc.title_name()), None);
     }
 
@@ -148,9 +207,14 @@ impl AppState {
                 true
             }
             Err(e) => {
-                self.modal = Some(Modal::Error { title: "Could not save".to_string(), message: e.to_string() });
+                self.file_error(format!("Could not save {}", path.display()), e.to_string());
                 false
             }
         }
     }
+}
+
+/// True for a `.py` file.
+fn is_python(p: &std::path::Path) -> bool {
+    p.extension().is_some_and(|e| e.eq_ignore_ascii_case("py"))
 }

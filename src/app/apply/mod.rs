@@ -107,15 +107,14 @@ impl AppState {
             Command::Save => self.save(),
             Command::SaveAs => self.ask_dialog(DialogKind::SaveAs),
             Command::SaveTo(p) => self.save_to_then(p),
+            Command::ShowFileBrowser { kind, suggested } => self.show_file_browser(kind, &suggested),
+            Command::DialogAnswered { kind, path } => self.dialog_answered(kind, path),
             Command::Proceed(p) => {
                 self.modal = None;
                 self.proceed(p);
             }
             Command::ShowModal(m) => self.modal = Some(m),
-            Command::CloseModal => {
-                self.modal = None;
-                self.after_save = None;
-            }
+            Command::CloseModal => self.close_modal(),
 
             // ----- training: training.rs -----
             Command::SetTrainSetup(setup) => self.set_train_setup(*setup),

@@ -53,8 +53,14 @@ impl AppState {
 
     /// Appends a step to the project's script.
     pub(crate) fn record(&mut self, step: Step) {
+        // Running a bundled example is trying it, not editing it: no unsaved-changes dot, no
+        // prompt when switching examples (until the user edits it).
+        let clean_example = self.doc.is_example() && !self.doc.is_dirty();
         self.doc.project.script.push(step);
         self.doc.touch();
+        if clean_example {
+            self.doc.keep_clean();
+        }
     }
 
     /// `sess = tf.Session(graph=..., config=...)`; the new session becomes the run panel's.
@@ -75,6 +81,12 @@ impl AppState {
                     config: config.clone(),
                 });
                 let cfg_arg = config.as_ref().map_or(String::new(), |c| format!(", config={c}"));
+                // Real Python: the default graph is named before it is used (other graphs and
+                // configs by the names File ▸ Export ▸ TensorFlow script gives them).
+                if graph == self.engine.ws.default_graph && !self.view.py_default_graph_named {
+                    self.view.py_default_graph_named = true;
+                    self.log_line(LogKind::Python, format!("{gname} = tf.get_default_graph()"), None);
+                }
                 self.log_line(LogKind::Python, format!("{id} = tf.Session(graph={gname}{cfg_arg})"), None);
                 self.view.run_session = Some(idx);
                 if let Some(step) = done.step {
@@ -141,17 +153,14 @@ impl AppState {
                 }
             }
         }
-        let feed_text: Vec<String> = feed_defs.iter().map(|f| format!("{}: {}", f.tensor, f.value)).collect();
-        let call = match (fetches.as_slice(), feed_text.is_empty()) {
+        // Real Python: session.run takes tensor and op names as strings.
+        let py = crate::export::python::py_str;
+        let feed_text: Vec<String> = feed_defs.iter().map(|f| format!("{}: {}", py(&f.tensor), f.value)).collect();
+        let names: Vec<String> = fetches.iter().chain(&targets).map(|n| py(n)).collect();
+        let call = match (names.as_slice(), feed_text.is_empty()) {
             ([one], true) => format!("{id}.run({one})"),
-            (_, true) => {
-                format!("{id}.run([{}])", fetches.iter().chain(&targets).cloned().collect::<Vec<_>>().join(", "))
-            }
-            _ => format!(
-                "{id}.run([{}], feed_dict={{{}}})",
-                fetches.iter().chain(&targets).cloned().collect::<Vec<_>>().join(", "),
-                feed_text.join(", ")
-            ),
+            (_, true) => format!("{id}.run([{}])", names.join(", ")),
+            _ => format!("{id}.run([{}], feed_dict={{{}}})", names.join(", "), feed_text.join(", ")),
         };
         self.log_line(LogKind::Python, call, None);
         // Names resolve in the active graph: the session's own (`None` in the step) or another

@@ -18,8 +18,8 @@ use crate::app::model::document::auto_layout;
 use crate::app::model::log::LogKind;
 use crate::app::model::series::{Sample, Series};
 use crate::app::model::training::{
-    BOUNDARY_RESOLUTION, Samples, TrainRun, TrainSetup, TrainStatus, WatchedVar, col_range, columns_of, default_feeds,
-    record_weights, source_kind, trained_variables,
+    BOUNDARY_RESOLUTION, LOGGED_EVALS, Pacer, Samples, TrainRun, TrainSetup, TrainStatus, WatchedVar, col_range,
+    columns_of, default_feeds, record_weights, source_kind, trained_variables,
 };
 use crate::app::state::AppState;
 use crate::engine::autodiff::optimizers::{Optimizer, minimize};
@@ -38,7 +38,45 @@ use std::time::Instant;
 impl AppState {
     /// Replaces the train panel's setup.
     pub fn set_train_setup(&mut self, setup: TrainSetup) {
+        let pace = setup.pace;
         self.training.setup = setup;
+        // The pace applies to a running job at once.
+        let live = self.training_live();
+        if let Some(run) = self.training.run.as_mut().filter(|_| live)
+            && run.setup.pace != pace
+        {
+            run.setup.pace = pace;
+            let running = run.pacer.is_some() || run.status == TrainStatus::Running;
+            if pace == 0 {
+                if run.pacer.take().is_some()
+                    && let Some(job) = &run.job
+                {
+                    job.send(worker::Command::Resume);
+                }
+            } else if running {
+                if run.pacer.is_none()
+                    && let Some(job) = &run.job
+                {
+                    job.send(worker::Command::Pause);
+                }
+                run.pacer = Some(Pacer { since: Instant::now(), base: run.step });
+            }
+        }
+    }
+
+    /// Hands a paced job the steps due by now (called every frame while training).
+    pub fn pace_training(&mut self) {
+        let Some(run) = &mut self.training.run else { return };
+        let (Some(p), Some(job)) = (run.pacer, &run.job) else { return };
+        if !run.status.is_live() {
+            run.pacer = None;
+            return;
+        }
+        let due = p.base + (p.since.elapsed().as_secs_f64() * run.setup.pace as f64) as u64;
+        let target = due.min(run.total_steps.max(run.setup.steps));
+        if target > run.step {
+            job.send(worker::Command::Step(target - run.step));
+        }
     }
 
     /// Starts training with the panel's setup (paused first when `paused`).
@@ -47,8 +85,36 @@ impl AppState {
             self.log_error("A training job is already running: stop it first.".to_string(), None);
             return;
         }
-        match self.try_start(paused) {
-            Ok(()) => self.training.show = true,
+        // A paced run starts paused; the pacer hands the worker its steps.
+        let paced = self.training.setup.pace > 0 && !paused;
+        let previous = self.training.run.as_ref().map(|r| r.session).filter(|_| self.training.setup.session.is_none());
+        match self.try_start(paused || paced) {
+            Ok(()) => {
+                self.training.show = true;
+                // A new run in a new session closes the previous run's session, and says so.
+                let now = self.training.run.as_ref().map(|r| r.session);
+                if let Some(prev) = previous
+                    && Some(prev) != now
+                    && self.engine.ws.sessions.get(prev).is_some_and(|e| !e.session.is_closed() && !e.busy)
+                {
+                    let old = self.engine.ws.sessions.get(prev).map(|e| e.id.clone()).unwrap_or_default();
+                    let new =
+                        now.and_then(|n| self.engine.ws.sessions.get(n)).map(|e| e.id.clone()).unwrap_or_default();
+                    self.close_session(prev);
+                    self.log_line(
+                        LogKind::Info,
+                        format!(
+                            "{old}, the previous run's session, was closed: this run trains in {new} (Session: \
+                             \"continue in …\" keeps training one session)"
+                        ),
+                        None,
+                    );
+                }
+                if paced && let Some(run) = &mut self.training.run {
+                    run.pacer = Some(Pacer { since: Instant::now(), base: 0 });
+                    run.status = TrainStatus::Running;
+                }
+            }
             Err(e) => {
                 self.log_error(format!("Training not started: {e}"), None);
                 if let Some(r) = &mut self.training.run
@@ -224,6 +290,9 @@ impl AppState {
             last_time: 0.0,
             updates: 0,
             recorded: false,
+            pacer: None,
+            logged_evals: 0,
+            held_evals: (0, None),
         });
         Ok(())
     }
@@ -253,8 +322,20 @@ impl AppState {
     pub fn control_training(&mut self, cmd: worker::Command) {
         let Some(run) = &mut self.training.run else { return };
         let Some(job) = &run.job else { return };
+        // Resuming a paced run restarts its pacer (the worker stays paused between chunks).
+        if cmd == worker::Command::Resume && run.setup.pace > 0 {
+            run.pacer = Some(Pacer { since: Instant::now(), base: run.step });
+            if run.status.is_live() {
+                run.status = TrainStatus::Running;
+            }
+            return;
+        }
         if !job.send(cmd) {
             return;
+        }
+        // Pausing or stepping by hand stops the pacer.
+        if matches!(cmd, worker::Command::Pause | worker::Command::Step(_)) {
+            run.pacer = None;
         }
         match cmd {
             worker::Command::Pause => run.status = TrainStatus::Paused,
@@ -347,7 +428,12 @@ impl AppState {
                         run.last_time = now;
                         run.updates += 1;
                         if run.status.is_live() {
-                            run.status = if p.paused { TrainStatus::Paused } else { TrainStatus::Running };
+                            // A paced run waits between its chunks of steps: still running.
+                            run.status = if p.paused && run.pacer.is_none() {
+                                TrainStatus::Paused
+                            } else {
+                                TrainStatus::Running
+                            };
                         }
                     }
                     Event::Finished { steps, stopped, .. } => {
@@ -371,8 +457,33 @@ impl AppState {
             changed = true;
         }
         let session = run.session;
+        // The log keeps the first evaluation lines and, at the end, says how many it held back
+        // and shows the last one.
+        let mut shown = Vec::new();
         for l in logs {
+            if run.logged_evals < LOGGED_EVALS {
+                run.logged_evals += 1;
+                shown.push(l);
+            } else {
+                run.held_evals.0 += 1;
+                run.held_evals.1 = Some(l);
+            }
+        }
+        let held = if ended && run.held_evals.0 > 0 { Some(std::mem::take(&mut run.held_evals)) } else { None };
+        for l in shown {
             self.log_line(LogKind::Result, l, None);
+        }
+        if let Some((n, last)) = held {
+            if n > 1 {
+                self.log_line(
+                    LogKind::Info,
+                    format!("… {} more evaluation line(s): the Training view's table has them all", n - 1),
+                    None,
+                );
+            }
+            if let Some(l) = last {
+                self.log_line(LogKind::Result, l, None);
+            }
         }
         if let Some(msg) = failure {
             self.log_error(msg, None);
@@ -442,8 +553,7 @@ impl AppState {
                 args: Vec::new(),
             }),
         };
-        self.doc.project.script.push(step);
-        self.doc.touch();
+        self.record(step);
     }
 
     /// `optimizer.minimize(loss)` on graph `graph`: adds the gradients, slots and train op to

@@ -27,12 +27,17 @@ pub struct Document {
     saved: Project,
     /// Bumped on every change to the project.
     pub revision: u64,
+    /// Unique per document opened in this process (views such as the canvas's pan and zoom
+    /// are kept per document).
+    pub serial: u64,
 }
 
 impl Document {
     /// A document for `project`, considered saved.
     pub fn new(project: Project, path: Option<PathBuf>, display_name: String) -> Document {
-        Document { saved: project.clone(), project, path, display_name, revision: 0 }
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let serial = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Document { saved: project.clone(), project, path, display_name, revision: 0, serial }
     }
 
     /// True when the project differs from the copy last saved or loaded.
@@ -53,6 +58,17 @@ impl Document {
             Some(p) => file_name(p),
             None => self.display_name.clone(),
         }
+    }
+
+    /// True for a bundled example opened from the menu (no file of its own).
+    pub fn is_example(&self) -> bool {
+        self.path.is_none() && self.display_name.ends_with(" (example)")
+    }
+
+    /// Takes the current project as the saved one without writing it: what running a bundled
+    /// example appends to its script does not count as an unsaved change.
+    pub fn keep_clean(&mut self) {
+        self.saved = self.project.clone();
     }
 
     /// Records that the project changed.

@@ -7,6 +7,7 @@ pub mod csv_import;
 pub mod document;
 pub mod export;
 pub mod feed;
+pub mod file_browser;
 pub mod log;
 pub mod modal;
 pub mod series;

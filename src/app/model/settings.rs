@@ -27,6 +27,14 @@ pub struct Settings {
     /// The UI's language (a code of `i18n::LANGUAGES`); None until the first start picks the
     /// system locale's.
     pub language: Option<String>,
+    /// Show the notes (the project's description and comments).
+    pub show_notes: bool,
+    /// The light theme (the dark one by default).
+    pub light_theme: bool,
+    /// Use the built-in file browser even where a native dialog could be shown.
+    pub builtin_file_browser: bool,
+    /// The folder the built-in file browser showed last.
+    pub last_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -39,6 +47,10 @@ impl Default for Settings {
             show_run: true,
             show_log: true,
             language: None,
+            show_notes: true,
+            light_theme: false,
+            builtin_file_browser: false,
+            last_dir: None,
         }
     }
 }

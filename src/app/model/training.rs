@@ -61,6 +61,10 @@ pub struct TrainSetup {
     pub log_format: String,
     /// Record the weights every this many steps (0: as often as the display needs, by time).
     pub weights_every: u64,
+    /// Steps per second to train at, so that a short run can be watched (0: as fast as
+    /// possible). The window paces the worker with `Step` commands; the worker itself always
+    /// runs at full speed.
+    pub pace: u64,
 }
 
 impl Default for TrainSetup {
@@ -87,6 +91,7 @@ impl Default for TrainSetup {
             boundary_output: String::new(),
             log_format: DEFAULT_LOG_FORMAT.to_string(),
             weights_every: 0,
+            pace: 0,
         }
     }
 }
@@ -154,6 +159,7 @@ impl TrainSetup {
             }
             let fed: Vec<&str> = feeds.iter().map(|f| f.tensor.as_str()).collect();
             s.boundary_output = fetches.iter().find(|f| !fed.contains(&f.as_str())).cloned().unwrap_or_default();
+            s.weights_every = default_weights_every(*steps);
         } else if let Some(d) = p.datasets.first() {
             s.dataset_name = d.name.clone();
             s.dataset = d.source.clone();
@@ -326,6 +332,35 @@ pub struct TrainRun {
     pub updates: u64,
     /// Set when the script step for this job has been recorded.
     pub recorded: bool,
+    /// The pace keeper, while the run is paced and not paused by the user.
+    pub pacer: Option<Pacer>,
+    /// Evaluation lines written to the log, and those held back (the log keeps the first few
+    /// and the last; the Training view's table has them all).
+    pub logged_evals: u64,
+    /// Evaluation lines not written to the log, with the last one.
+    pub held_evals: (u64, Option<String>),
+}
+
+/// Paces a run: from `since` at `base` steps, `pace` steps per second.
+#[derive(Clone, Copy, Debug)]
+pub struct Pacer {
+    /// When the pace (re)started.
+    pub since: Instant,
+    /// The step reached then.
+    pub base: u64,
+}
+
+/// Evaluation lines a run writes to the log before holding the rest back.
+pub const LOGGED_EVALS: u64 = 10;
+
+/// The pace that draws a run of `steps` over about ten seconds (at least 1 step/s).
+pub fn watchable_pace(steps: u64) -> u64 {
+    (steps / 10).max(1)
+}
+
+/// A weight-snapshot interval that records about 200 points over a run of `steps`.
+pub fn default_weights_every(steps: u64) -> u64 {
+    (steps / 200).max(1)
 }
 
 impl TrainRun {

@@ -79,4 +79,6 @@ pub struct ViewState {
     pub run_session: Option<usize>,
     /// The last refused wire.
     pub refusal: Option<Refusal>,
+    /// The log has named the default graph in Python (`default = tf.get_default_graph()`).
+    pub py_default_graph_named: bool,
 }

@@ -22,13 +22,13 @@ impl ConfigPanel {
     pub fn ui(&mut self, ui: &mut egui::Ui, s: &AppState, out: &mut Vec<Command>) {
         ui.heading("Devices");
         for d in available_devices() {
-            ui.label(RichText::new(&d.name).monospace().size(11.0));
+            ui.label(RichText::new(&d.name).monospace());
             ui.label(RichText::new(&d.description).small().weak());
         }
         ui.label(
             RichText::new("No GPU here: an op asking for /gpu:0 fails to place unless allow_soft_placement is on.")
                 .small()
-                .color(style::WARNING),
+                .color(style::warning(ui.visuals())),
         );
         ui.add_space(6.0);
         ui.heading("ConfigProto");
@@ -94,6 +94,28 @@ impl ConfigPanel {
                 });
                 if c != nc.config {
                     out.push(Command::SaveConfig(NamedConfig { name: nc.name.clone(), config: c }));
+                }
+                // A session keeps the config it was opened with, as in TF.
+                let open_with: Vec<&str> = s
+                    .engine
+                    .ws
+                    .sessions
+                    .iter()
+                    .zip(&s.sessions_meta)
+                    .filter(|(e, m)| !e.session.is_closed() && m.config.as_deref() == Some(nc.name.as_str()))
+                    .map(|(e, _)| e.id.as_str())
+                    .collect();
+                if !open_with.is_empty() {
+                    ui.add(
+                        egui::Label::new(
+                            RichText::new(format!(
+                                "A change applies to sessions opened after it; {} keep(s) the config it was opened with.",
+                                open_with.join(", ")
+                            ))
+                            .weak(),
+                        )
+                        .wrap(),
+                    );
                 }
                 ui.horizontal(|ui| {
                     ui.label(RichText::new(nc.config.summary()).small().weak());

@@ -11,7 +11,7 @@
 //! one group node each ("Collapse scopes", on by default; a group's menu expands it); the groups
 //! come from the structure `crate::engine::autodiff::optimizers` recovers ([`scope_groups`]),
 //! not from node names. The first view of a graph shows the forward pass from its top-left
-//! corner at a readable zoom.
+//! corner at a readable zoom; Fit shows the whole graph; each document keeps its own pan and zoom.
 
 use crate::app::command::Command;
 use crate::app::model::document::{auto_layout, run_closure};
@@ -162,9 +162,13 @@ pub struct GraphEditor {
     pub collapse: bool,
     /// Groups expanded by hand while collapsing is on.
     pub expanded: Vec<String>,
-    /// Graphs whose first view was placed (the forward pass at a readable zoom), with the
+    /// Graphs whose first view (or Fit) was placed, with the
     /// number of frames it was applied.
-    fitted: HashMap<usize, u8>,
+    fitted: HashMap<(u64, usize), u8>,
+    /// Graphs whose view was last placed by Fit (the whole graph) rather than the first view.
+    fit_all: HashSet<(u64, usize)>,
+    /// The centre of the canvas shown, per graph, in project units (where added nodes go).
+    view_centre: HashMap<(u64, usize), [f32; 2]>,
     caches: HashMap<usize, SnarlCache>,
     search: String,
     menu_search: String,
@@ -180,6 +184,8 @@ impl Default for GraphEditor {
             collapse: true,
             expanded: Vec::new(),
             fitted: HashMap::new(),
+            fit_all: HashSet::new(),
+            view_centre: HashMap::new(),
             caches: HashMap::new(),
             search: String::new(),
             menu_search: String::new(),
@@ -190,7 +196,9 @@ impl Default for GraphEditor {
     }
 }
 
-/// The zoom of a graph's first view.
+/// The smallest zoom (Fit shows the whole graph, down to this).
+const MIN_SCALE: f32 = 0.05;
+/// The zoom of a big graph's first view.
 const FIRST_VIEW_SCALE: f32 = 0.8;
 
 struct OutView {
@@ -221,6 +229,9 @@ impl GraphEditor {
     /// Draws the tabs, toolbar and canvas of the active graph.
     pub fn ui(&mut self, ui: &mut egui::Ui, s: &AppState, out: &mut Vec<Command>) {
         let g = s.view.active_graph;
+        let doc = s.doc.serial;
+        // Nodes added from the toolbar land in the middle of the view.
+        let centre = self.view_centre.get(&(doc, g)).copied();
         ui.horizontal_wrapped(|ui| {
             for (i, gd) in s.doc.project.graphs.iter().enumerate() {
                 let label = if gd.name == s.doc.project.default_graph {
@@ -237,7 +248,7 @@ impl GraphEditor {
                 out.push(Command::NewGraph);
             }
         });
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let label = ui.label("Add node:");
             let resp = ui.add(
                 egui::TextEdit::singleline(&mut self.search)
@@ -248,7 +259,7 @@ impl GraphEditor {
             let hits = search(&self.search);
             if resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) && !self.search.trim().is_empty() {
                 if let Some((_, item)) = hits.first() {
-                    out.push(add_command(g, item, None));
+                    out.push(add_command(g, item, centre));
                 }
                 self.search.clear();
             }
@@ -260,7 +271,7 @@ impl GraphEditor {
                 egui::ScrollArea::vertical().max_height(420.0).show(ui, |ui| {
                     for (label, item) in palette_items() {
                         if ui.button(label).clicked() {
-                            out.push(add_command(g, &item, None));
+                            out.push(add_command(g, &item, centre));
                             ui.close();
                         }
                     }
@@ -276,8 +287,9 @@ impl GraphEditor {
             {
                 self.expanded.clear();
             }
-            if ui.button("Fit").on_hover_text("show the forward pass from the top-left at a readable zoom").clicked() {
-                self.fitted.remove(&g);
+            if ui.button("Fit").on_hover_text("show the whole graph").clicked() {
+                self.fitted.remove(&(doc, g));
+                self.fit_all.insert((doc, g));
             }
             ui.weak("drag: pan · wheel/ctrl: zoom · shift-drag: box select · right-click: menu");
         });
@@ -330,17 +342,19 @@ impl GraphEditor {
                 group: Some(count),
             });
         }
-        // The first view: the forward pass (the nodes not collapsed) from its top-left corner.
-        let fit = match self.fitted.get(&g).copied().unwrap_or(0) {
+        // The first view: the forward pass (the nodes not collapsed) from its top-left corner at
+        // a readable zoom; Fit: every node drawn, groups included, however small.
+        let all = self.fit_all.contains(&(doc, g));
+        let fit = match self.fitted.get(&(doc, g)).copied().unwrap_or(0) {
             n if n < 2 => {
-                self.fitted.insert(g, n + 1);
+                self.fitted.insert((doc, g), n + 1);
                 let mut bb = Rect::NOTHING;
                 for (_, pos, &i) in cache.snarl.nodes_pos_ids() {
-                    if i < gd.nodes.len() && cache.groups.of.get(i).copied().flatten().is_none() {
+                    if all || (i < gd.nodes.len() && cache.groups.of.get(i).copied().flatten().is_none()) {
                         bb.extend_with(pos);
                     }
                 }
-                bb.is_finite().then(|| (bb, ui.available_rect_before_wrap()))
+                bb.is_finite().then(|| (bb, ui.available_rect_before_wrap(), all))
             }
             _ => None,
         };
@@ -370,12 +384,23 @@ impl GraphEditor {
             centering: Some(true),
             crisp_magnified_text: Some(false),
             collapsible: Some(false),
-            min_scale: Some(0.2),
+            min_scale: Some(MIN_SCALE),
             max_scale: Some(2.0),
             ..SnarlStyle::new()
         };
-        let id = egui::Id::new(("flowbench-graph", g));
-        SnarlWidget::new().id(id).style(style).show(&mut cache.snarl, &mut viewer, ui);
+        // Per document and graph: each project opened keeps its own pan and zoom.
+        let id = egui::Id::new(("flowbench-graph", doc, g));
+        // Text on nodes is not selectable: a click anywhere on a node selects the node.
+        let canvas = ui
+            .scope(|ui| {
+                ui.style_mut().interaction.selectable_labels = false;
+                SnarlWidget::new().id(id).style(style).show(&mut cache.snarl, &mut viewer, ui)
+            })
+            .inner;
+        if let Some(t) = ui.ctx().layer_transform_to_global(egui::LayerId::new(ui.layer_id().order, id)) {
+            let c = t.inverse() * canvas.rect.center();
+            self.view_centre.insert((doc, g), [(c.x - 80.0) / SCALE[0], (c.y - 30.0) / SCALE[1]]);
+        }
         let (new_out, new_in) = (std::mem::take(&mut viewer.new_out), std::mem::take(&mut viewer.new_in));
         self.out_rects = new_out;
         self.in_rects = new_in;
@@ -385,16 +410,74 @@ impl GraphEditor {
             self.expanded.push(e);
         }
 
-        // Selection made on the canvas becomes the window's selection.
-        let selected: Vec<String> = egui_snarl::ui::get_selected_nodes(id, ui.ctx())
+        // Selection, as in every node editor: a click on a node selects it, Shift or Ctrl adds
+        // or removes it, a click on empty canvas clears; a shift-drag box adds what it covers.
+        let mods = ui.input(|i| i.modifiers);
+        let frame_response = |n: NodeId| ui.ctx().read_response(id.with(("snarl-node", n)).with("frame"));
+        let clicked = cache
+            .snarl
+            .nodes_pos_ids()
+            .find_map(|(n, _, &i)| frame_response(n).filter(|r| r.clicked_by(egui::PointerButton::Primary)).map(|_| i));
+        let boxed: Vec<String> = egui_snarl::ui::get_selected_nodes(id, ui.ctx())
             .into_iter()
             .filter_map(|n| cache.snarl.get_node(n))
             .filter_map(|&i| gd.nodes.get(i).map(|n| n.name.clone()))
             .collect();
         let last = self.last_snarl_selection.entry(g).or_default();
-        if *last != selected {
-            *last = selected.clone();
-            out.push(Command::Select(selected));
+        let box_changed = *last != boxed;
+        let added: Vec<String> = boxed.iter().filter(|n| !last.contains(n)).cloned().collect();
+        let removed: Vec<String> = last.iter().filter(|n| !boxed.contains(n)).cloned().collect();
+        *last = boxed;
+        let current = &s.view.selection;
+        if let Some(i) = clicked {
+            if let Some(name) = gd.nodes.get(i).map(|n| n.name.clone()) {
+                let sel = if mods.shift || mods.command {
+                    if current.contains(&name) {
+                        current.iter().filter(|n| **n != name).cloned().collect()
+                    } else {
+                        current.iter().cloned().chain([name]).collect()
+                    }
+                } else {
+                    vec![name]
+                };
+                out.push(Command::Select(sel));
+            }
+        } else if canvas.clicked_by(egui::PointerButton::Primary) && !mods.shift {
+            if !current.is_empty() {
+                out.push(Command::Select(Vec::new()));
+            }
+        } else if box_changed {
+            let mut sel: Vec<String> = current.iter().filter(|n| !removed.contains(n)).cloned().collect();
+            sel.extend(added.into_iter().filter(|n| !current.contains(n)));
+            out.push(Command::Select(sel));
+        }
+        // Dragging a node of the selection moves the whole selection (the canvas moves only
+        // the nodes of its own box selection).
+        let in_box: Vec<NodeId> = egui_snarl::ui::get_selected_nodes(id, ui.ctx());
+        if !mods.shift && !mods.command {
+            let dragged = cache.snarl.nodes_pos_ids().find_map(|(n, _, &i)| {
+                frame_response(n).filter(|r| r.dragged_by(egui::PointerButton::Primary)).map(|r| (n, i, r.drag_delta()))
+            });
+            if let Some((dn, di, delta)) = dragged
+                && delta != egui::Vec2::ZERO
+                && gd.nodes.get(di).is_some_and(|n| current.contains(&n.name))
+            {
+                let others: Vec<NodeId> = cache
+                    .snarl
+                    .nodes_pos_ids()
+                    .filter(|(n, _, i)| {
+                        *n != dn
+                            && !(in_box.contains(&dn) && in_box.contains(n))
+                            && gd.nodes.get(**i).is_some_and(|m| current.contains(&m.name))
+                    })
+                    .map(|(n, _, _)| n)
+                    .collect();
+                for n in others {
+                    if let Some(node) = cache.snarl.get_node_info_mut(n) {
+                        node.pos += delta;
+                    }
+                }
+            }
         }
 
         // Moves made on the canvas go back into the project once the drag ends.
@@ -576,7 +659,7 @@ struct Viewer<'a> {
     new_in: HashMap<(usize, usize), Rect>,
     menu_search: &'a mut String,
     shapes: Vec<Vec<String>>,
-    fit: Option<(Rect, Rect)>,
+    fit: Option<(Rect, Rect, bool)>,
     expand: &'a mut Option<String>,
 }
 
@@ -591,13 +674,14 @@ impl SnarlViewer<usize> for Viewer<'_> {
     }
 
     fn current_transform(&mut self, to_global: &mut egui::emath::TSTransform, _: &mut Snarl<usize>) {
-        if let Some((bb, rect)) = self.fit {
-            // A small graph fits whole (at most at 1:1); a big one shows its top-left part at a
-            // zoom where the text stays readable.
+        if let Some((bb, rect, all)) = self.fit {
+            // The whole graph (node sizes estimated), at most at 1:1.
             let margin = egui::vec2(24.0, 24.0);
             let need = bb.size() + egui::vec2(340.0, 160.0);
             let fit = ((rect.width() - 2.0 * margin.x) / need.x).min((rect.height() - 2.0 * margin.y) / need.y);
-            let scale = if fit >= FIRST_VIEW_SCALE { fit.min(1.0) } else { FIRST_VIEW_SCALE };
+            // Fit: the whole graph, however small. The first view: a small graph whole (at most
+            // 1:1), a big one from its top-left corner where the text stays readable.
+            let scale = if all || fit >= FIRST_VIEW_SCALE { fit.clamp(MIN_SCALE, 1.0) } else { FIRST_VIEW_SCALE };
             *to_global = egui::emath::TSTransform::new(rect.min.to_vec2() + margin - bb.min.to_vec2() * scale, scale);
         }
     }
@@ -660,7 +744,10 @@ impl SnarlViewer<usize> for Viewer<'_> {
         let resp = if control { ui.label(RichText::new(label).small().weak()) } else { ui.label(label) };
         self.new_in.insert((i, k), resp.rect);
         if let Some((_, _, msg)) = refused {
-            ui.label(RichText::new(format!("✖ {msg}")).small().color(style::ERROR));
+            // Wrapped beside the pin, so a long message stays on the canvas.
+            ui.allocate_ui(egui::vec2(280.0, 160.0), |ui| {
+                ui.add(egui::Label::new(RichText::new(format!("✖ {msg}")).color(style::ERROR)).wrap());
+            });
         }
         // The wire's shape, written half-way along it (positions from the previous frame).
         if !control
@@ -677,7 +764,7 @@ impl SnarlViewer<usize> for Viewer<'_> {
                 mid,
                 egui::Align2::CENTER_CENTER,
                 shape,
-                egui::FontId::monospace(10.0),
+                egui::FontId::monospace(12.0),
                 ui.visuals().weak_text_color(),
             );
         }
@@ -722,7 +809,10 @@ impl SnarlViewer<usize> for Viewer<'_> {
             return PinInfo::circle().with_fill(Color32::GRAY);
         }
         let fetched = self.fetches.contains(&o.tensor);
-        let text = RichText::new(&o.label).monospace().size(11.5);
+        // Room between the label and its pin (the layout runs right to left), so the pin never
+        // covers the label's last letters.
+        ui.add_space(6.0);
+        let text = RichText::new(&o.label).monospace();
         let text = if fetched { text.background_color(style::RUN.gamma_multiply(0.35)).strong() } else { text };
         let resp = ui.add(egui::Label::new(text).sense(egui::Sense::click()));
         self.new_out.insert((i, k), resp.rect);

@@ -141,10 +141,10 @@ impl Inspector {
                         let repr = graph
                             .and_then(|gr| gr.tensor(t).ok().map(|o| gr.tensor_repr(o)))
                             .unwrap_or_else(|| t.clone());
-                        ui.label(RichText::new(repr).monospace().size(11.0));
+                        ui.label(RichText::new(repr).monospace());
                     }
                     None => {
-                        ui.colored_label(style::WARNING, "not connected");
+                        ui.colored_label(style::warning(ui.visuals()), "not connected");
                     }
                 }
                 ui.end_row();
@@ -163,7 +163,7 @@ impl Inspector {
                         ui.label(format!("Output {k}"));
                         ui.vertical(|ui| {
                             let r = format!("Tensor(\"{}:{k}\", shape={sh}, dtype={d})", node.name);
-                            ui.label(RichText::new(r).monospace().size(11.0));
+                            ui.label(RichText::new(r).monospace());
                             ui.label(RichText::new(format!("dtype {d} · shape {sh}")).small().weak());
                         });
                         ui.end_row();
@@ -223,7 +223,7 @@ impl Inspector {
         match entry {
             Some(e) => match e.session.placements().get(&node.name) {
                 Some(p) => {
-                    ui.label(RichText::new(&p.device).monospace().size(11.0));
+                    ui.label(RichText::new(&p.device).monospace());
                     ui.label(RichText::new(format!("in {}: {}", e.id, p.reason)).small());
                 }
                 None => {

@@ -34,11 +34,13 @@ impl LogPanel {
             |ui| {
                 for (i, e) in s.log.iter().enumerate() {
                     let text = match e.kind {
-                        LogKind::Python => RichText::new(format!(">>> {}", e.text)).monospace().color(style::PYTHON),
-                        LogKind::Placement => RichText::new(&e.text).monospace().size(11.0).weak(),
+                        LogKind::Python => {
+                            RichText::new(format!(">>> {}", e.text)).monospace().color(style::python(ui.visuals()))
+                        }
+                        LogKind::Placement => RichText::new(&e.text).monospace().weak(),
                         LogKind::Result => RichText::new(&e.text).monospace(),
                         LogKind::Error => RichText::new(&e.text).monospace().color(style::ERROR),
-                        LogKind::Warning => RichText::new(&e.text).color(style::WARNING),
+                        LogKind::Warning => RichText::new(&e.text).color(style::warning(ui.visuals())),
                         LogKind::Info => RichText::new(&e.text).small().weak(),
                     };
                     ui.horizontal_wrapped(|ui| {

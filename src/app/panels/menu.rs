@@ -34,7 +34,7 @@ impl MenuBarView {
                 }
                 ui.menu_button(tr("menu-open-example"), |ui| {
                     for e in EXAMPLES {
-                        if ui.button(e.file).clicked() {
+                        if ui.button(crate::app::examples::title(e.file)).on_hover_text(e.file).clicked() {
                             out.push(Command::OpenExample(e.file.to_string()));
                             ui.close();
                         }
@@ -137,12 +137,16 @@ impl MenuBarView {
             });
             ui.menu_button(tr("menu-view"), |ui| {
                 let mut st: Settings = s.settings.clone();
+                ui.checkbox(&mut st.show_notes, tr("menu-view-notes"));
                 ui.checkbox(&mut st.show_inspector, tr("menu-view-inspector"));
                 ui.checkbox(&mut st.show_config, tr("menu-view-config"));
                 ui.checkbox(&mut st.show_sessions, tr("menu-view-sessions"));
                 ui.checkbox(&mut st.show_run, tr("menu-view-run"));
                 ui.checkbox(&mut st.show_log, tr("menu-view-log"));
                 ui.separator();
+                ui.checkbox(&mut st.light_theme, tr("menu-light-theme"));
+                ui.checkbox(&mut st.builtin_file_browser, tr("menu-builtin-file-browser"))
+                    .on_hover_text(tr("menu-builtin-file-browser-hint"));
                 ui.menu_button(tr("menu-language"), |ui| {
                     let current = st.language.clone().unwrap_or_else(|| "en".to_string());
                     for lang in LANGUAGES {

@@ -5,12 +5,14 @@
 
 pub mod config;
 pub mod csv_import;
+pub mod file_browser;
 pub mod graph_editor;
 pub mod image_grid;
 pub mod inspector;
 pub mod log;
 pub mod menu;
 pub mod modals;
+pub mod notes;
 pub mod plots;
 pub mod run;
 pub mod sessions;

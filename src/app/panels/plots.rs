@@ -417,7 +417,7 @@ fn heatmap(ui: &mut egui::Ui, w: &crate::app::model::training::WatchedVar) {
                     cr.center(),
                     egui::Align2::CENTER_CENTER,
                     value_label(v),
-                    egui::FontId::monospace(10.0),
+                    egui::FontId::monospace(12.0),
                     text_color,
                 );
             }

@@ -25,6 +25,22 @@ impl RunPanel {
         let g = s.view.active_graph;
         let Some(gd) = s.doc.project.graphs.get(g) else { return };
         let graph = s.engine.graph(g);
+        let nothing = s.view.fetches.is_empty() && s.view.targets.is_empty();
+        let (nodes, needed) = run_closure(gd, &s.view.fetches, &s.view.targets, &[]);
+        let feed_problems: Vec<Option<String>> = needed
+            .iter()
+            .map(|t| {
+                let text = s.view.feeds.get(t).cloned().unwrap_or_default();
+                if text.trim().is_empty() {
+                    return Some("not fed: the run will fail as TF does".to_string());
+                }
+                match parse_feed(&text) {
+                    Ok((_, v)) => graph.and_then(|gr| feed_problem(gr, t, &v)),
+                    Err(e) => Some(e),
+                }
+            })
+            .collect();
+        let feeds_ok = feed_problems.iter().all(|p| p.as_deref().is_none_or(|p| p.starts_with("not fed")));
         egui::ScrollArea::vertical().id_salt("run-scroll").auto_shrink([false, false]).show(ui, |ui| {
             ui.horizontal(|ui| {
                 let l = ui.label("Session");
@@ -46,6 +62,24 @@ impl RunPanel {
                     .labelled_by(l.id);
                 if pick != current {
                     out.push(Command::SetRunSession(pick));
+                }
+                // The Run button sits on the first row, so nothing above it comes and goes.
+                let session = s.run_session();
+                let can = session.is_some() && !nothing && feeds_ok;
+                let run = ui
+                    .add_enabled(can, egui::Button::new(RichText::new("▶ Run").strong()))
+                    .on_hover_text("sess.run(fetches, feed_dict) — Ctrl+Enter");
+                if run.clicked()
+                    && let Some(session) = session
+                {
+                    out.push(Command::Run { session });
+                }
+                if session.is_none() {
+                    ui.weak("open a session first (Session > New session…)");
+                } else if nothing {
+                    ui.weak("choose a fetch or a target");
+                } else if !feeds_ok {
+                    ui.weak("feed every placeholder below first");
                 }
             });
             // Fetches and targets.
@@ -106,27 +140,24 @@ impl RunPanel {
                     out.push(Command::ClearRun);
                 }
             });
-            // What the run executes and the feeds it needs.
-            let nothing = s.view.fetches.is_empty() && s.view.targets.is_empty();
-            let (nodes, needed) = run_closure(gd, &s.view.fetches, &s.view.targets, &[]);
-            let mut feeds_ok = true;
-            if !nothing {
-                ui.label(
-                    RichText::new(format!("This run executes {} node(s), outlined on the canvas.", nodes.len()))
-                        .small()
-                        .color(style::RUN),
-                );
-            }
+            // What the run executes and the feeds it needs: the line is always there, so the
+            // rows below do not move when it changes.
+            ui.label(if nothing {
+                RichText::new("Nothing to run yet: the nodes a run executes are outlined on the canvas.").weak()
+            } else {
+                RichText::new(format!("This run executes {} node(s), outlined on the canvas.", nodes.len()))
+                    .color(style::RUN)
+            });
             if !needed.is_empty() {
                 ui.label(RichText::new("Feeds (feed_dict): placeholders this run needs").strong());
-                for t in &needed {
+                for (t, problem) in needed.iter().zip(&feed_problems) {
                     let desc = graph
                         .and_then(|gr| gr.tensor(t).ok().and_then(|o| gr.output_info(o).cloned()))
                         .map_or_else(String::new, |(d, sh)| format!("shape {sh} {d}"));
                     let mut text = s.view.feeds.get(t).cloned().unwrap_or_default();
                     ui.horizontal(|ui| {
                         let l = ui.label(RichText::new(t.as_str()).monospace());
-                        ui.label(RichText::new(desc).small().weak());
+                        ui.label(RichText::new(desc).weak());
                         let r = ui
                             .add(
                                 egui::TextEdit::singleline(&mut text)
@@ -138,42 +169,21 @@ impl RunPanel {
                             out.push(Command::SetFeed(t.clone(), text.clone()));
                         }
                     });
-                    if !text.trim().is_empty() {
-                        let problem = match parse_feed(&text) {
-                            Ok((_, v)) => graph.and_then(|gr| feed_problem(gr, t, &v)),
-                            Err(e) => Some(e),
-                        };
-                        if let Some(p) = problem {
-                            feeds_ok = false;
-                            ui.label(RichText::new(p).small().color(style::ERROR));
+                    // One line per feed, always: its problem, or that it is fed.
+                    match problem {
+                        Some(p) if p.starts_with("not fed") => {
+                            ui.label(RichText::new(p).color(style::warning(ui.visuals())));
                         }
-                    } else {
-                        ui.label(RichText::new("not fed: the run will fail as TF does").small().color(style::WARNING));
+                        Some(p) => {
+                            ui.add(egui::Label::new(RichText::new(p).color(style::ERROR)).wrap());
+                        }
+                        None => {
+                            ui.label(RichText::new("✔ fed").color(style::OPEN));
+                        }
                     }
                 }
             }
-            ui.horizontal(|ui| {
-                let session = s.run_session();
-                let can = session.is_some() && !nothing && feeds_ok;
-                let run = ui
-                    .add_enabled(can, egui::Button::new(RichText::new("▶ Run").strong()))
-                    .on_hover_text("sess.run(fetches, feed_dict) — Ctrl+Enter");
-                if run.clicked()
-                    && let Some(session) = session
-                {
-                    out.push(Command::Run { session });
-                }
-                if session.is_none() {
-                    ui.weak("open a session first (Session > New session…)");
-                } else if nothing {
-                    ui.weak("choose a fetch or a target");
-                }
-            });
-            ui.label(
-                RichText::new("Every run is appended to the project's script (flowbench run replays it).")
-                    .small()
-                    .weak(),
-            );
+            ui.label(RichText::new("Every run is appended to the project's script (flowbench run replays it).").weak());
             if let Some(r) = &s.last_result {
                 ui.separator();
                 ui.label(RichText::new(format!("Result in {}", r.session)).strong());

@@ -99,16 +99,19 @@ impl SessionsPanel {
                     Some(t) => format!("was open {}", human_secs(t)),
                     None => format!("open {}", human_secs(now - meta.opened_at)),
                 };
-                ui.label(
-                    RichText::new(format!(
+                // While a job trains in it, the worker holds the session: its counts come from
+                // the job.
+                let counts = match s.training.run.as_ref().filter(|r| e.busy && r.session == i) {
+                    Some(r) => format!("variables initialized · {} training step(s) · {age}", r.step),
+                    None => format!(
                         "{} · variables {}/{} initialized · {} run(s) · {age}",
                         bytes.join(", "),
                         stats.initialized_variables,
                         stats.total_variables,
                         stats.run_count
-                    ))
-                    .small(),
-                );
+                    ),
+                };
+                ui.label(RichText::new(counts).small());
                 if e.busy {
                     let step = s.training.run.as_ref().filter(|r| r.session == i).map_or(0, |r| r.step);
                     ui.label(
@@ -125,7 +128,7 @@ impl SessionsPanel {
                                 for w in ws {
                                     let text = crate::app::model::training::as_value(w)
                                         .map_or_else(|| "…".to_string(), |v| v.to_numpy_string());
-                                    ui.label(RichText::new(format!("{} =\n{text}", w.name)).monospace().size(11.0));
+                                    ui.label(RichText::new(format!("{} =\n{text}", w.name)).monospace());
                                 }
                             });
                     }
@@ -164,7 +167,7 @@ impl SessionsPanel {
                                         .session
                                         .variable_value(&n.name)
                                         .map_or_else(|| "uninitialized".to_string(), |val| val.to_numpy_string());
-                                    ui.label(RichText::new(format!("{} =\n{text}", n.name)).monospace().size(11.0));
+                                    ui.label(RichText::new(format!("{} =\n{text}", n.name)).monospace());
                                 }
                             }
                         },

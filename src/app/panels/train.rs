@@ -74,6 +74,20 @@ impl TrainPanel {
         if live && setup.eval_every != before {
             out.push(Command::TrainControl(Job::SetEvalEvery(setup.eval_every)));
         }
+        ui.horizontal(|ui| {
+            let mut fast = setup.pace == 0;
+            if ui
+                .checkbox(&mut fast, "As fast as possible")
+                .on_hover_text("train at full speed; off: a pace you can watch (changes a running job too)")
+                .changed()
+            {
+                setup.pace = if fast { 0 } else { crate::app::model::training::watchable_pace(setup.steps) };
+            }
+            if !fast {
+                let l = ui.label("steps/s");
+                ui.add(egui::DragValue::new(&mut setup.pace).range(1..=10_000_000)).labelled_by(l.id);
+            }
+        });
         labelled_drag(ui, "N steps", &mut setup.step_n, 1..=1_000_000_000).on_hover_text("steps run by \"Step N\"");
         ui.add_enabled_ui(!live, |ui| {
             labelled_drag(ui, "Weights every", &mut setup.weights_every, 0..=1_000_000_000)
@@ -158,17 +172,28 @@ impl TrainPanel {
                 out.push(Command::TrainControl(Job::Stop));
             }
         });
+        // The progress bar and the status row are there before the first run too, so the panel
+        // does not grow a row when training starts.
         let Some(r) = run else {
-            ui.label(RichText::new("not started").small().weak());
+            ui.add(egui::ProgressBar::new(0.0).text(format!("0 / {}", setup.steps)));
+            ui.horizontal(|ui| {
+                ui.label(RichText::new("not started").strong().weak());
+            });
             return;
         };
         let frac = if r.total_steps > 0 { r.step as f32 / r.total_steps as f32 } else { 0.0 };
+        // A paced run shows its pace (the worker runs its chunks faster).
+        let (sps, eta) = match r.pacer {
+            Some(_) if r.setup.pace > 0 => {
+                let pace = r.setup.pace as f64;
+                (pace, Some(r.total_steps.saturating_sub(r.step) as f64 / pace))
+            }
+            _ => (r.steps_per_sec, r.eta_secs()),
+        };
         let rate = match r.status {
-            TrainStatus::Running => format!(
-                " · {:.0} steps/s{}",
-                r.steps_per_sec,
-                r.eta_secs().map_or(String::new(), |e| format!(" · ETA {}", eta_text(e)))
-            ),
+            TrainStatus::Running => {
+                format!(" · {sps:.0} steps/s{}", eta.map_or(String::new(), |e| format!(" · ETA {}", eta_text(e))))
+            }
             _ => String::new(),
         };
         let (word, color) = match &r.status {
@@ -182,7 +207,7 @@ impl TrainPanel {
         let id = s.engine.ws.sessions.get(r.session).map_or("?", |e| e.id.as_str());
         ui.horizontal(|ui| {
             ui.label(RichText::new(word).strong().color(color));
-            ui.label(RichText::new(format!("in {id}")).small());
+            ui.label(RichText::new(format!("in {id}")));
         });
     }
 
