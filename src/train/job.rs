@@ -112,17 +112,18 @@ pub fn resolve_job(req: &JobRequest<'_>) -> std::result::Result<TrainSpec, JobEr
         None => None,
     };
     let mut feeds = Vec::with_capacity(req.feeds.len());
+    let column_index = req.table.column_index();
     for (tensor, columns) in req.feeds {
         let t = graph.tensor(tensor).map_err(fail(JobPart::Feed(tensor.clone())))?;
         let columns = columns
             .iter()
             .map(|c| {
-                req.table.column(c).ok_or_else(|| JobError {
+                column_index.get(c.as_str()).copied().ok_or_else(|| JobError {
                     part: JobPart::Column(c.clone()),
                     error: Error::value_error(format!(
                         "Dataset '{}' has no column '{c}' (it has {}).",
                         req.dataset,
-                        req.table.columns.join(", ")
+                        crate::train::data::table::names_preview(&req.table.columns)
                     )),
                 })
             })
