@@ -488,7 +488,7 @@ pub fn import_csv_command(
         summary.name,
         if summary.replaced { "replaced" } else { "added" },
         summary.rows,
-        summary.columns.join(", ")
+        crate::train::data::table::names_preview(&summary.columns)
     );
     0
 }

@@ -1615,9 +1615,10 @@ impl<'a> Exporter<'a> {
                 let mut arrays = Vec::new();
                 let mut full_items = Vec::new();
                 let mut placeholders = Vec::new();
+                let column_index = crate::train::data::table::index_of(&columns);
                 for fdef in feeds {
                     let idx: Option<Vec<usize>> =
-                        fdef.columns.iter().map(|c| columns.iter().position(|x| x == c)).collect();
+                        fdef.columns.iter().map(|c| column_index.get(c.as_str()).copied()).collect();
                     let idx = idx.filter(|i| !images || i.len() == 1);
                     let Some(idx) = idx else {
                         self.unsupported(

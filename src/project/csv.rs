@@ -13,17 +13,20 @@ use std::path::{Path, PathBuf};
 
 /// Column indices for names (or 1-based numbers) in `table`.
 fn resolve(table: &CsvTable, wanted: &[String]) -> Result<Vec<usize>, CsvError> {
+    let index = crate::train::data::table::index_of(&table.columns);
     wanted
         .iter()
         .map(|w| {
             let w = w.trim();
-            table
-                .columns
-                .iter()
-                .position(|c| c == w)
+            index
+                .get(w)
+                .copied()
                 .or_else(|| w.parse::<usize>().ok().filter(|&k| k >= 1 && k <= table.columns.len()).map(|k| k - 1))
                 .ok_or_else(|| {
-                    CsvError::Columns(format!("there is no column '{w}' (the file has {})", table.columns.join(", ")))
+                    CsvError::Columns(format!(
+                        "there is no column '{w}' (the file has {})",
+                        crate::train::data::table::names_preview(&table.columns)
+                    ))
                 })
         })
         .collect()

@@ -193,11 +193,15 @@ fn process_alive(pid: u32) -> bool {
 /// Removes the temporary files a killed write of `name` left in `dir` (those of processes that
 /// no longer run).
 fn remove_stale_temps(dir: &Path, name: &str) {
-    let prefix = format!(".{name}{TMP_MARKER}");
+    // Also the names earlier builds used (`.NAME.tmp-PID`).
+    let prefixes = [format!(".{name}{TMP_MARKER}"), format!(".{name}.tmp-")];
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for e in entries.flatten() {
         let file_name = e.file_name();
-        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else { continue };
+        let Some(rest) = file_name.to_str().and_then(|n| prefixes.iter().find_map(|p| n.strip_prefix(p.as_str())))
+        else {
+            continue;
+        };
         if let Ok(pid) = rest.parse::<u32>()
             && pid != std::process::id()
             && !process_alive(pid)

@@ -131,6 +131,9 @@ pub fn validate_step(step: &Step, project: &Project) -> std::result::Result<(), 
             if log.as_ref().is_some_and(|l| l.every == 0) {
                 return Err("log.every must be at least 1".to_string());
             }
+            if let Some(l) = log {
+                crate::train::check_log_format(&l.format).map_err(|m| format!("log.format: {m}"))?;
+            }
             Ok(())
         }
         Step::Print { args, .. } => {

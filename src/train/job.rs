@@ -138,17 +138,18 @@ pub fn resolve_job(req: &JobRequest<'_>) -> std::result::Result<TrainSpec, JobEr
     };
     let mut feeds = Vec::with_capacity(req.feeds.len());
     let names = req.data.columns();
+    let column_index = crate::train::data::table::index_of(&names);
     for (tensor, columns) in req.feeds {
         let t = graph.tensor(tensor).map_err(fail(JobPart::Feed(tensor.clone())))?;
         let columns = columns
             .iter()
             .map(|c| {
-                names.iter().position(|n| n == c).ok_or_else(|| JobError {
+                column_index.get(c.as_str()).copied().ok_or_else(|| JobError {
                     part: JobPart::Column(c.clone()),
                     error: Error::value_error(format!(
                         "Dataset '{}' has no column '{c}' (it has {}).",
                         req.dataset,
-                        names.join(", ")
+                        crate::train::data::table::names_preview(&names)
                     )),
                 })
             })

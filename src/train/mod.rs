@@ -288,6 +288,7 @@ pub fn format_values(format: &str, values: &[LogValue]) -> String {
 /// Formats a log line printf-style: `%d` takes the step, `%g`/`%.Ng`/`%f`/`%.Nf`/`%e` the value,
 /// `%%` is a percent sign (Python's `"..." % (i, loss)`).
 pub fn format_log(format: &str, step: u64, value: f64) -> String {
+    let format_checked = check_log_format(format).is_ok();
     let mut out = String::with_capacity(format.len() + 16);
     let mut chars = format.chars().peekable();
     let mut used_step = false;
@@ -305,6 +306,10 @@ pub fn format_log(format: &str, step: u64, value: f64) -> String {
                 chars.next();
             }
             precision = digits.parse().ok();
+            if !format_checked {
+                // Never a gigabyte of digits, even from a format that skipped validation.
+                precision = precision.map(|p: usize| p.min(MAX_LOG_PRECISION));
+            }
         }
         match chars.next() {
             Some('%') => out.push('%'),
@@ -326,9 +331,34 @@ pub fn format_log(format: &str, step: u64, value: f64) -> String {
     out
 }
 
+/// The largest precision a log format may ask for (`%.1000f`): Python allows up to 2^31 - 1
+/// digits, a string of gigabytes.
+pub const MAX_LOG_PRECISION: usize = 1000;
+
+/// Checks a log format's precisions (`%.Nf`): at most [`MAX_LOG_PRECISION`].
+pub fn check_log_format(format: &str) -> std::result::Result<(), String> {
+    let mut rest = format;
+    while let Some(i) = rest.find("%.") {
+        let digits: String = rest[i + 2..].chars().take_while(char::is_ascii_digit).collect();
+        if !digits.is_empty() && digits.parse::<usize>().is_ok_and(|p| p > MAX_LOG_PRECISION) || digits.len() > 19 {
+            return Err(format!("precision {digits} is too large (at most {MAX_LOG_PRECISION})"));
+        }
+        rest = &rest[i + 2..];
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_precisions_are_refused_or_capped() {
+        assert!(check_log_format("%.1000f %.3g").is_ok());
+        assert_eq!(check_log_format("%d %.1001f").unwrap_err(), "precision 1001 is too large (at most 1000)");
+        assert!(check_log_format("%.99999999999999999999999g").is_err());
+        assert_eq!(format_log("%.2000000000f", 1, 0.5).len(), 1002);
+    }
 
     #[test]
     fn python_percent_format() {

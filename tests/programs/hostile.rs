@@ -223,10 +223,7 @@ fn a_project_without_format_version_is_read_as_version_1_never_as_an_empty_proje
 fn fields_are_validated_with_their_path() {
     let base = project(r#"{"name": "c", "op": "Const", "value": {"data": [1.0, 2.0]}}"#, "c:0", "");
     let cases = [
-        (
-            base.replace(r#""op": "Const""#, r#""op": 5"#),
-            "graphs[0].nodes[0].op: expected a name, found 5",
-        ),
+        (base.replace(r#""op": "Const""#, r#""op": 5"#), "graphs[0].nodes[0].op: expected a name, found 5"),
         (
             base.replace(r#""name": "c","#, r#""name": "c", "colour": "red","#),
             "graphs[0].nodes[0].colour: unknown field",
@@ -399,6 +396,20 @@ fn a_100k_column_csv_header_is_parsed_in_linear_time() {
     let t = flowbench::train::data::csv::parse_reader(text.as_bytes(), Default::default(), 1_000_000).unwrap();
     assert_eq!(t.columns.len(), 100_000);
     assert!(start.elapsed() < Duration::from_secs(20), "{:?}", start.elapsed());
+    // Imported as a dataset (every column but the label a feature) in linear time too.
+    let dir = temp_dir("hostile-wide");
+    let csv = write(&dir, "wide.csv", &text.replacen("col99999", "y", 1));
+    let project =
+        write(&dir, "p.json", &std::fs::read_to_string(root().join("assets/examples/csv_points.json")).unwrap());
+    let opts = flowbench::project::csv::ImportOptions { label: Some("y".to_string()), ..Default::default() };
+    let start = Instant::now();
+    let mut out = Vec::new();
+    assert_eq!(flowbench::cli::import_csv_command(&project, &csv, None, &opts, &mut out), 0);
+    assert!(start.elapsed() < Duration::from_secs(30), "{:?}", start.elapsed());
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.trim_end().ends_with("col18, col19, ... (100000 columns))"), "{}", &out[..200.min(out.len())]);
+    assert_eq!(Project::load(&project).unwrap().dataset("wide").map(|d| d.name.as_str()), Some("wide"));
+    std::fs::remove_dir_all(&dir).ok();
     // One more column is refused with the limit.
     let text = format!("{},x\n{},1\n", header.join(","), row.join(","));
     let e = flowbench::train::data::csv::parse_reader(text.as_bytes(), Default::default(), 1_000_000).unwrap_err();

@@ -91,6 +91,15 @@ impl ConfigPanel {
                     let l = ui.label("operation_timeout_in_ms");
                     ui.add(egui::DragValue::new(&mut c.operation_timeout_in_ms).range(0..=3_600_000)).labelled_by(l.id);
                     ui.end_row();
+                    let default_mb = crate::engine::memory::default_budget() >> 20;
+                    let l = ui.label("memory_limit_mb").on_hover_text(format!(
+                        "flowbench's memory budget for this session's tensors (not a TF setting); \
+                         0 = the default, {default_mb} MB (half of physical memory). A tensor over it \
+                         fails with ResourceExhaustedError: OOM when allocating tensor ..."
+                    ));
+                    ui.add(egui::DragValue::new(&mut c.memory_limit_mb).range(0..=(1u64 << 30)).speed(16))
+                        .labelled_by(l.id);
+                    ui.end_row();
                 });
                 if c != nc.config {
                     out.push(Command::SaveConfig(NamedConfig { name: nc.name.clone(), config: c }));

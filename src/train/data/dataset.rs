@@ -235,6 +235,9 @@ impl Dataset {
             )),
             DatasetSource::NumpyRand { seed, rows, features, label } => {
                 self.check_sizes()?;
+                // The table, through the engine's memory check.
+                crate::engine::memory::reserve(&[*rows, features + 1], crate::engine::dtype::DType::Float64)
+                    .map_err(|e| format!("dataset '{}': {}", self.name, e))?;
                 let mut rs = RandomState::new(*seed);
                 let x = rs.rand(rows * features);
                 let mut data = Vec::with_capacity(rows * (features + 1));
