@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod checkpoint;
+pub mod debug;
 pub mod tensorboard;
 
 use crate::engine::error::{Error, Result};
