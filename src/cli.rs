@@ -128,6 +128,39 @@ pub enum Command {
         #[command(subcommand)]
         action: CkptCommand,
     },
+    /// Replay a project's script under the debugger (tfdbg): print each op as it runs, as
+    /// `name:k (Type) -> shape dtype min/mean/max`, and stop where asked, naming the op and the
+    /// run or training step.
+    ///
+    /// Each session.run outside a train loop prints a header (`run N: fetches [...]`) and every
+    /// op it executes; the program's own output is printed as `flowbench run` prints it. A train
+    /// loop prints one line when it starts and one when it ends; when it stops inside a training
+    /// step, the ops of that step up to the stop are printed (the runs that log the loss are
+    /// counted, not printed). The rest of the script is not run after a stop.
+    #[command(after_help = "Example: flowbench debug assets/examples/debug_log_of_zero.json --until has_inf_or_nan")]
+    Debug {
+        /// The project file (.json).
+        file: PathBuf,
+        /// Stop at the first op whose output holds an inf or NaN.
+        #[arg(long, value_enum, conflicts_with = "until_node")]
+        until: Option<DebugUntil>,
+        /// Stop right after this op runs (`Log` or `Log:0`).
+        #[arg(long, value_name = "NAME")]
+        until_node: Option<String>,
+        /// Watch training step N (0-based, the loop's `i`) of the train loops: with --until or
+        /// --until-node, check only from that step on (plain runs are not checked); alone, stop
+        /// after that step, printing its ops.
+        #[arg(long, value_name = "N")]
+        step: Option<u64>,
+    },
+}
+
+/// `debug --until`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DebugUntil {
+    /// An output holds an inf or NaN (tfdbg's `has_inf_or_nan` filter).
+    #[value(name = "has_inf_or_nan")]
+    HasInfOrNan,
 }
 
 /// `flowbench ckpt ...`.
@@ -271,6 +304,45 @@ pub fn main(args: Vec<String>) -> i32 {
             };
             // `flowbench run long.json | head -1`: once the reader is gone, stop quietly.
             run_project_logged(&project, logdir.as_deref(), &mut QuitOnClosedPipe(out))
+        }
+        Some(Command::Debug { file, until, until_node, step }) => {
+            let project = match Project::load(&file) {
+                Ok(p) => p,
+                Err(e) => {
+                    report(&file, &e);
+                    return 1;
+                }
+            };
+            let until = match (until, until_node) {
+                (Some(DebugUntil::HasInfOrNan), _) => Some(crate::interpreter::debug::Until::HasInfOrNan),
+                (None, Some(n)) => Some(crate::interpreter::debug::Until::Node(n)),
+                (None, None) => None,
+            };
+            let opts = crate::interpreter::debug::DebugOptions { until, step };
+            debug_command(&project, &opts, &mut QuitOnClosedPipe(out))
+        }
+    }
+}
+
+/// `flowbench debug FILE ...`: replays the script under the debugger; exit code 0 whether it
+/// stopped or ran to its end, 1 on an error of the program (printed as `flowbench run` prints it).
+pub fn debug_command(project: &Project, opts: &crate::interpreter::debug::DebugOptions, out: &mut dyn Write) -> i32 {
+    let mut write_err = None;
+    let result = crate::interpreter::debug::debug_script(project, opts, &mut |text| {
+        if let Err(e) = out.write_all(text.as_bytes()) {
+            write_err.get_or_insert(e);
+        }
+    });
+    let _ = out.flush();
+    match result {
+        Ok(_) if write_err.is_none() => 0,
+        Ok(_) => 1,
+        Err(e) => {
+            match &e.node {
+                Some(n) => eprintln!("{e}\n  (at node '{n}')"),
+                None => eprintln!("{e}"),
+            }
+            1
         }
     }
 }

@@ -1,9 +1,12 @@
 //! The script interpreter: replays a project's steps against a [`Workspace`], printing what the
 //! Python program prints (`flowbench run`). The window's single actions (open a session,
 //! initialize, run, close, replay) go through the same code, see [`crate::interpreter::actions`].
+//! `flowbench debug` replays a script with a run observer on its sessions, see
+//! [`crate::interpreter::debug`].
 
 pub mod actions;
 pub mod checkpoint;
+pub mod debug;
 pub mod tensorboard;
 
 use crate::engine::error::{Error, Result};

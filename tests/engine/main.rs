@@ -8,4 +8,5 @@ mod engine_sessions;
 mod gradients;
 mod graph_seeds;
 mod matmul_simd;
+mod observer;
 mod random_vectors;

@@ -84,6 +84,11 @@ fn learning_rate_decay_4_4_1() {
 }
 
 #[test]
+fn debug_log_of_zero_prints_nan_weights_as_tf_does() {
+    check("debug_log_of_zero");
+}
+
+#[test]
 fn every_example_has_a_golden_output_and_checks() {
     for entry in std::fs::read_dir(examples_dir()).unwrap() {
         let path = entry.unwrap().path();

@@ -10,6 +10,7 @@ mod checkpoint;
 mod checkpoint_tf;
 mod chinese_names;
 mod csv_import;
+mod debugger;
 mod events;
 mod export;
 mod export_tf;

@@ -11,6 +11,7 @@ use crate::engine::kernels::random::{self, Philox};
 use crate::engine::kernels::{apply, cast, elementwise, matmul, nn, reduce};
 use crate::engine::runtime::fastpath::{FastProgram, StepView};
 use crate::engine::runtime::feed::{Feed, check_feed};
+use crate::engine::runtime::observer::{Flow, OpEvent, RunInfo, RunObserver};
 use crate::engine::runtime::placement::{self, Placement};
 /// A feed of a run (defined in `runtime::feed`, kept here for the callers of `session`).
 use crate::engine::value::Value;
@@ -156,6 +157,9 @@ struct Plan {
     buffers: Vec<Vec<Value>>,
     fetches: Vec<Src>,
     feeds: Vec<Output>,
+    /// The fetched tensors and the targets, as given to `prepare` (for a run observer).
+    fetch_tensors: Vec<Output>,
+    targets: Vec<NodeId>,
     /// The lowered float32 program, once the plan has run and could be lowered.
     fast: Option<FastProgram>,
     /// Lowering was attempted (it is tried once per plan, after its first successful run).
@@ -184,6 +188,8 @@ pub struct Session {
     failure: Option<String>,
     closed_after_secs: Option<f64>,
     fast_path: bool,
+    /// The debug hook (see `runtime::observer`); none in a normal run.
+    observer: Option<Box<dyn RunObserver>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -214,7 +220,20 @@ impl Session {
             failure: None,
             closed_after_secs: None,
             fast_path: true,
+            observer: None,
         }
+    }
+
+    /// Sets (or, with `None`, removes) the debug hook told of every op each run executes; returns
+    /// the previous one. While one is set, runs take the general path (each op visible); without
+    /// one, nothing is watched and the fast path runs as usual.
+    pub fn set_observer(&mut self, observer: Option<Box<dyn RunObserver>>) -> Option<Box<dyn RunObserver>> {
+        std::mem::replace(&mut self.observer, observer)
+    }
+
+    /// True while a debug hook is set.
+    pub fn has_observer(&self) -> bool {
+        self.observer.is_some()
     }
 
     /// The id of the graph this session runs.
@@ -424,6 +443,9 @@ impl Session {
     /// Runs a plan by its fast program when it has one that fits these feeds, else by the
     /// general path (after whose first success the plan is lowered, if it can be).
     fn run_plan(&mut self, graph: &Graph, p: &mut Plan, feeds: &[Feed], deadline: Option<Instant>) -> Result<()> {
+        if self.observer.is_some() {
+            return self.run_observed(graph, p, feeds, deadline);
+        }
         if let Some(fast) = p.fast.as_mut()
             && fast.accepts(feeds, &self.var_values)
         {
@@ -454,12 +476,29 @@ impl Session {
         for f in feeds {
             check_feed(graph, f)?;
         }
-        self.execute(graph, p, feeds, deadline)?;
+        self.execute(graph, p, feeds, deadline, None)?;
         if self.fast_path && !p.fast_tried {
             p.fast_tried = true;
             p.fast = lower(graph, p, feeds);
         }
         Ok(())
+    }
+
+    /// A run with the debug hook: the general path, the observer told of the run and of each op.
+    fn run_observed(&mut self, graph: &Graph, p: &mut Plan, feeds: &[Feed], deadline: Option<Instant>) -> Result<()> {
+        for f in feeds {
+            check_feed(graph, f)?;
+        }
+        let mut observer = self.observer.take();
+        if let Some(obs) = observer.as_deref_mut() {
+            obs.begin_run(
+                graph,
+                &RunInfo { fetches: &p.fetch_tensors, feeds: &p.feeds, targets: &p.targets, ops: p.steps.len() },
+            );
+        }
+        let result = self.execute(graph, p, feeds, deadline, observer.as_deref_mut());
+        self.observer = observer;
+        result
     }
 
     /// True when a prepared plan has been lowered to the fast path.
@@ -640,12 +679,21 @@ impl Session {
             buffers,
             fetches: fetch_srcs,
             feeds: feeds.clone(),
+            fetch_tensors: fetches.clone(),
+            targets: targets.clone(),
             fast: None,
             fast_tried: false,
         })
     }
 
-    fn execute(&mut self, graph: &Graph, plan: &mut Plan, feeds: &[Feed], deadline: Option<Instant>) -> Result<()> {
+    fn execute(
+        &mut self,
+        graph: &Graph,
+        plan: &mut Plan,
+        feeds: &[Feed],
+        deadline: Option<Instant>,
+        observer: Option<&mut (dyn RunObserver + 'static)>,
+    ) -> Result<()> {
         debug_assert_eq!(plan.feeds.len(), feeds.len());
         let pool_owned = self.pool.take();
         // What the session already holds counts against its memory budget.
@@ -660,7 +708,7 @@ impl Session {
             + feeds.iter().map(|f| f.value.size_bytes()).sum::<usize>();
         let budget = crate::engine::memory::session_budget(self.config.memory_limit_mb).saturating_sub(held as u64);
         let result = crate::engine::memory::with_budget(budget, || {
-            self.execute_steps(graph, plan, feeds, deadline, pool_owned.as_ref())
+            self.execute_steps(graph, plan, feeds, deadline, pool_owned.as_ref(), observer)
         });
         self.pool = pool_owned;
         result
@@ -673,6 +721,7 @@ impl Session {
         feeds: &[Feed],
         deadline: Option<Instant>,
         pool: Option<&rayon::ThreadPool>,
+        mut observer: Option<&mut (dyn RunObserver + 'static)>,
     ) -> Result<()> {
         for (si, step) in plan.steps.iter().enumerate() {
             let Some(node) = graph.node(step.node) else {
@@ -965,6 +1014,17 @@ impl Session {
                 Ok(())
             })();
             res.map_err(|e| if e.node.is_none() { e.at(node.name.clone()) } else { e })?;
+            if let Some(obs) = observer.as_deref_mut() {
+                let inputs: Vec<Option<&Value>> = step.inputs.iter().map(|src| get(src).ok()).collect();
+                let event = OpEvent { index: si, node, inputs: &inputs, outputs: &outs[..] };
+                if obs.after_op(graph, &event) == Flow::Stop {
+                    return Err(Error::new(
+                        ErrorClass::Cancelled,
+                        format!("Run stopped by the debugger after {}", node.name),
+                    )
+                    .at(node.name.clone()));
+                }
+            }
             if let Some(d) = deadline
                 && Instant::now() > d
             {
