@@ -10,7 +10,8 @@ pub struct Example {
     pub text: &'static str,
 }
 
-/// Every bundled example, in the seed's order, then the CSV one (its rows are embedded).
+/// Every bundled example, in the tutorial's order: chapter 3 (the seed), the CSV one (its rows are
+/// embedded), chapters 4 and 5, then the debugger's.
 pub const EXAMPLES: &[Example] = &[
     Example { file: "3_1_default_graph.json", text: include_str!("../../assets/examples/3_1_default_graph.json") },
     Example { file: "3_1_two_graphs.json", text: include_str!("../../assets/examples/3_1_two_graphs.json") },
@@ -21,6 +22,17 @@ pub const EXAMPLES: &[Example] = &[
     Example { file: "3_4_4_placeholder.json", text: include_str!("../../assets/examples/3_4_4_placeholder.json") },
     Example { file: "3_4_5_training.json", text: include_str!("../../assets/examples/3_4_5_training.json") },
     Example { file: "csv_points.json", text: include_str!("../../assets/examples/csv_points.json") },
+    Example { file: "4_2_2_custom_loss.json", text: include_str!("../../assets/examples/4_2_2_custom_loss.json") },
+    Example {
+        file: "4_4_1_learning_rate_decay.json",
+        text: include_str!("../../assets/examples/4_4_1_learning_rate_decay.json"),
+    },
+    Example {
+        file: "4_4_3_moving_average.json",
+        text: include_str!("../../assets/examples/4_4_3_moving_average.json"),
+    },
+    Example { file: "5_4_saver.json", text: include_str!("../../assets/examples/5_4_saver.json") },
+    Example { file: "debug_log_of_zero.json", text: include_str!("../../assets/examples/debug_log_of_zero.json") },
 ];
 
 /// The example the window opens on: the richest one until the training example lands (then this
