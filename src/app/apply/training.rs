@@ -97,6 +97,8 @@ impl AppState {
                 loss: &setup.loss,
                 format: Some(setup.log_format.clone()),
                 args: &[],
+                before_step: false,
+                end: None,
             }),
             watch: &setup.watch,
         };
@@ -440,6 +442,8 @@ impl AppState {
                 format: setup.log_format,
                 split: None,
                 args: Vec::new(),
+                before_step: false,
+                end: None,
             }),
         };
         self.doc.project.script.push(step);
