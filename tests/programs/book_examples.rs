@@ -450,3 +450,16 @@ fn mnist_5_2_1_exported_prints_tfs_output_under_tensorflow() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout), MNIST_OUT);
 }
+
+/// `log.end.split` names an IDX set; a table is evaluated on all its rows.
+#[test]
+fn an_end_line_split_needs_an_idx_dataset() {
+    let mut p = custom_loss();
+    for st in &mut p.script {
+        if let Step::TrainLoop { log: Some(log), .. } = st {
+            log.end = Some(EndLog { format: "%d".to_string(), args: vec![LogArg::Step], split: Some(Split::Test) });
+        }
+    }
+    let e = p.validate().unwrap_err().to_string();
+    assert!(e.contains("log.end.split: dataset 'sales' is a table"), "{e}");
+}
