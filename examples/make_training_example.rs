@@ -101,6 +101,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     format: "After %d training step(s), cross entropy on all data is %g".to_string(),
                     split: None,
                     args: Vec::new(),
+                    before_step: false,
+                    end: None,
                 }),
             },
             Step::Run { session: Some("sess".to_string()), fetches: vec![name(w1)], targets: vec![], feeds: vec![], graph: None, print: true },

@@ -206,7 +206,7 @@ pub fn seed_program(config: ConfigProto, steps: u64) -> Result<f64> {
         batch_size: 8,
         batching: Batching::Cyclic,
         steps,
-        eval: Some(EvalSpec { every: 1000, loss, format: None, args: Vec::new() }),
+        eval: Some(EvalSpec { every: 1000, loss, format: None, args: Vec::new(), before_step: false, end: None }),
         watch: vec![],
     };
     run_job(spec, s)

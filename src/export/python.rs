@@ -1616,6 +1616,7 @@ impl<'a> Exporter<'a> {
                 let mut full_items = Vec::new();
                 let mut placeholders = Vec::new();
                 let column_index = crate::train::data::table::index_of(&columns);
+                let mut fields = Vec::new();
                 for fdef in feeds {
                     let idx: Option<Vec<usize>> =
                         fdef.columns.iter().map(|c| column_index.get(c.as_str()).copied()).collect();
@@ -1630,6 +1631,7 @@ impl<'a> Exporter<'a> {
                     let ph = self.graphs[gi].tensor(&fdef.tensor);
                     if images {
                         let field = &columns[idx[0]];
+                        fields.push(field.clone());
                         arrays.push(format!("{data}.train.{field}"));
                         full_items.push(format!("{ph}: {data}.{eval_split}.{field}"));
                     } else {
@@ -1664,7 +1666,39 @@ impl<'a> Exporter<'a> {
                 let run_expr = if run.len() == 1 { run[0].clone() } else { format!("[{}]", run.join(", ")) };
                 let log_lines =
                     log.as_ref().map(|l| (l.every, g.tensor(&l.loss), python_format(&l.format), &l.args, &l.format));
+                let log_block = log_lines.map(|(every, loss, (fmt, args), log_args, written)| {
+                    let mut lines = Vec::new();
+                    if log_args.is_empty() {
+                        lines.push(format!("loss_value = {sess}.run({loss}, feed_dict={{{}}})", full_items.join(", ")));
+                        lines.push(format!("print({} % ({}))", py_str(&fmt), args));
+                    } else {
+                        let feed = if full_items.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", feed_dict={{{}}}", full_items.join(", "))
+                        };
+                        let values: Vec<String> = log_args
+                            .iter()
+                            .map(|a| match a {
+                                LogArg::Step => "i".to_string(),
+                                LogArg::StepPlusOne => "i + 1".to_string(),
+                                LogArg::Tensor(t) => format!("{sess}.run({}{feed})", self.graphs[gi].tensor(t)),
+                            })
+                            .collect();
+                        // With explicit values the format is written as the project holds it.
+                        lines.push(format!("print({} % ({}))", py_str(written), values.join(", ")));
+                    }
+                    (every, lines)
+                });
+                let before_step = log.as_ref().is_some_and(|l| l.before_step);
                 self.w.open(&format!("for i in range({steps}):"));
+                if let Some((every, lines)) = log_block.as_ref().filter(|_| before_step) {
+                    self.w.open(&format!("if i % {every} == 0:"));
+                    for l in lines {
+                        self.w.line(l);
+                    }
+                    self.w.close();
+                }
                 if dataset.is_empty() {
                     self.w.line(&format!("{sess}.run({run_expr})"));
                 } else {
@@ -1682,32 +1716,38 @@ impl<'a> Exporter<'a> {
                     }
                     self.w.line(&format!("{sess}.run({run_expr}, feed_dict={{{}}})", feed_items.join(", ")));
                 }
-                if let Some((every, loss, (fmt, args), log_args, written)) = log_lines {
+                if let Some((every, lines)) = log_block.filter(|_| !before_step) {
                     self.w.open(&format!("if i % {every} == 0:"));
-                    if log_args.is_empty() {
-                        self.w
-                            .line(&format!("loss_value = {sess}.run({loss}, feed_dict={{{}}})", full_items.join(", ")));
-                        self.w.line(&format!("print({} % ({}))", py_str(&fmt), args));
-                    } else {
-                        let feed = if full_items.is_empty() {
-                            String::new()
-                        } else {
-                            format!(", feed_dict={{{}}}", full_items.join(", "))
-                        };
-                        let values: Vec<String> = log_args
-                            .iter()
-                            .map(|a| match a {
-                                LogArg::Step => "i".to_string(),
-                                LogArg::StepPlusOne => "i + 1".to_string(),
-                                LogArg::Tensor(t) => format!("{sess}.run({}{feed})", self.graphs[gi].tensor(t)),
-                            })
-                            .collect();
-                        // With explicit values the format is written as the project holds it.
-                        self.w.line(&format!("print({} % ({}))", py_str(written), values.join(", ")));
+                    for l in &lines {
+                        self.w.line(l);
                     }
                     self.w.close();
                 }
                 self.w.close();
+                if let Some(end) = log.as_ref().and_then(|l| l.end.as_ref()) {
+                    let split = end.split.unwrap_or_default().name();
+                    let items: Vec<String> = if images {
+                        placeholders.iter().zip(&fields).map(|(ph, f)| format!("{ph}: {data}.{split}.{f}")).collect()
+                    } else {
+                        full_items.clone()
+                    };
+                    let feed =
+                        if items.is_empty() { String::new() } else { format!(", feed_dict={{{}}}", items.join(", ")) };
+                    let values: Vec<String> = end
+                        .args
+                        .iter()
+                        .map(|a| match a {
+                            LogArg::Step => steps.to_string(),
+                            LogArg::StepPlusOne => (steps + 1).to_string(),
+                            LogArg::Tensor(t) => format!("{sess}.run({}{feed})", self.graphs[gi].tensor(t)),
+                        })
+                        .collect();
+                    let tuple = match values.len() {
+                        1 => format!("{},", values[0]),
+                        _ => values.join(", "),
+                    };
+                    self.w.line(&format!("print({} % ({tuple}))", py_str(&end.format)));
+                }
             }
             Step::SaveCheckpoint { session, path, var_list, max_to_keep, global_step, write_meta_graph } => {
                 let opened = self.enter_session_graph(session.as_deref());

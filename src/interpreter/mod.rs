@@ -182,6 +182,8 @@ impl Interpreter<'_> {
                         loss: &l.loss,
                         format: Some(l.format.clone()),
                         args: &l.args,
+                        before_step: l.before_step,
+                        end: l.end.as_ref(),
                     }),
                     watch: &watch,
                 })

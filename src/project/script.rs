@@ -42,6 +42,14 @@ pub struct TrainLogDef {
     /// `{"tensor": "Mean:0"}` (evaluated on all rows, each in its own run).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<crate::train::LogArg<String>>,
+    /// Evaluate and print before the step's training run rather than after it (the MNIST
+    /// program's `if i % 1000 == 0:` at the top of its loop).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub before_step: bool,
+    /// A line printed once after the loop (`{"format": ..., "args": ["step", {"tensor":
+    /// "Mean_1:0"}], "split": "test"}`; `step` is then the number of steps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<crate::train::EndLog<String>>,
 }
 
 /// Which variables a `tf.train.Saver` covers.

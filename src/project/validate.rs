@@ -103,6 +103,9 @@ pub fn validate_step(step: &Step, project: &Project) -> std::result::Result<(), 
                 if log.as_ref().is_some_and(|l| l.split.is_some()) {
                     return Err("log.split: the train loop names no dataset".to_string());
                 }
+                if log.as_ref().and_then(|l| l.end.as_ref()).is_some_and(|e| e.split.is_some()) {
+                    return Err("log.end.split: the train loop names no dataset".to_string());
+                }
             } else {
                 let ds = project.dataset(dataset).ok_or_else(|| format!("no dataset named '{dataset}'"))?;
                 let images = matches!(ds.source, DatasetSource::Idx { .. });
@@ -119,6 +122,10 @@ pub fn validate_step(step: &Step, project: &Project) -> std::result::Result<(), 
                 } else if log.as_ref().is_some_and(|l| l.split.is_some()) {
                     return Err(format!(
                         "log.split: dataset '{dataset}' is a table (evaluated on all its rows); split is for IDX datasets"
+                    ));
+                } else if log.as_ref().and_then(|l| l.end.as_ref()).is_some_and(|e| e.split.is_some()) {
+                    return Err(format!(
+                        "log.end.split: dataset '{dataset}' is a table (evaluated on all its rows); split is for IDX datasets"
                     ));
                 }
             }

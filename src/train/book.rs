@@ -1,5 +1,5 @@
 //! The tutorial's chapter-4 programs (`4_2_2_custom_loss`, `4_4_1_learning_rate_decay`,
-//! `4_4_2_l2_regularization`, `4_4_3_moving_average`) built through the engine's Python-like API,
+//! `4_4_2_l2_regularization`, `4_4_3_moving_average`) and chapter 5's MNIST program (`5_2_1_mnist`) built through the engine's Python-like API,
 //! node for node as TF builds them, with their data. The bundled examples are these graphs
 //! (`tests/programs/book_examples.rs` checks that they still are).
 
@@ -154,4 +154,101 @@ pub fn learning_rate_decay() -> Result<(BookProgram, Output)> {
     let train = minimize_with(&mut g, &opt, y, None, &options)?.train_op;
     let init = g.global_variables_initializer()?;
     Ok((BookProgram { graph: g, train, loss: lr, init }, x))
+}
+
+/// Chapter 5.2.1's MNIST program: the average model's accuracy and the MNIST program's graph.
+pub struct MnistProgram {
+    /// The graph; its `train` is the `train` no-op (the step, then the moving averages), its
+    /// `loss` the cross-entropy mean plus the L2 terms.
+    pub program: BookProgram,
+    /// `accuracy`: the mean of `equal(argmax(average_y, 1), argmax(y_, 1))` as float32.
+    pub accuracy: Output,
+}
+
+/// Chapter 5.2.1: a `input`-500-10 relu net (`input` = 64 for the bundled digits, 784 for real
+/// MNIST) with weights from `truncated_normal(stddev=0.1)` under the graph seed `seed`, biases
+/// 0.1, a moving-average model (`ExponentialMovingAverage(0.99, global_step)` over
+/// `tf.trainable_variables()`), the loss `reduce_mean(sparse_softmax_cross_entropy_with_logits(y,
+/// argmax(y_, 1))) + 0.0001 * (l2_loss(w1) + l2_loss(w2))` minimised by GradientDescent at
+/// `exponential_decay(0.8, global_step, train_examples / 100, 0.99, staircase=True)`, and
+/// `train = no_op` after the step and the averages.
+pub fn mnist(input: usize, train_examples: usize, seed: i64) -> Result<MnistProgram> {
+    use crate::engine::autodiff::decay::ExponentialDecay;
+    use crate::engine::autodiff::moving_average::ExponentialMovingAverage;
+    use crate::engine::autodiff::optimizers::{MinimizeOptions, minimize_with};
+    use crate::engine::graph::elementwise::UnaryOp;
+    const LAYER1: usize = 500;
+    const OUTPUT: usize = 10;
+    let mut g = Graph::new();
+    g.seed = Some(seed);
+    let x = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(input)]), Some("x-input"))?;
+    let y_ = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(OUTPUT)]), Some("y-input"))?;
+    let t1 = g.truncated_normal(&[input, LAYER1], 0.0, 0.1, None, DType::Float32, None)?;
+    let w1 = g.variable(t1, None)?;
+    let c1 = g.fill(DType::Float32, &[LAYER1], 0.1, Some("Const"))?;
+    let b1 = g.variable(c1, None)?;
+    let t2 = g.truncated_normal(&[LAYER1, OUTPUT], 0.0, 0.1, None, DType::Float32, None)?;
+    let w2 = g.variable(t2, None)?;
+    let c2 = g.fill(DType::Float32, &[OUTPUT], 0.1, Some("Const_1"))?;
+    let b2 = g.variable(c2, None)?;
+    let inference = |g: &mut Graph, w1: Output, b1: Output, w2: Output, b2: Output| -> Result<Output> {
+        let m1 = g.matmul(x, w1, None)?;
+        let a1 = g.binary(BinaryOp::Add, m1, b1, None)?;
+        let h = g.unary(UnaryOp::Relu, a1, None)?;
+        let m2 = g.matmul(h, w2, None)?;
+        g.binary(BinaryOp::Add, m2, b2, None)
+    };
+    let y = inference(&mut g, w1, b1, w2, b2)?;
+    let izero = g.constant(Value::filled(DType::Int32, &[], 0.0), Some("Variable_4/initial_value"))?;
+    let global_step = g.variable(izero, None)?;
+    g.set_trainable(global_step, false);
+    let ema = ExponentialMovingAverage::new(0.99, Some(global_step));
+    let trainable = g.trainable_variables();
+    let averages_op = ema.apply(&mut g, &trainable)?;
+    let avg = |g: &Graph, v: Output| {
+        ema.average(g, v).ok_or_else(|| crate::engine::error::Error::internal("no moving average"))
+    };
+    let (aw1, ab1, aw2, ab2) = (avg(&g, w1)?, avg(&g, b1)?, avg(&g, w2)?, avg(&g, b2)?);
+    let average_y = inference(&mut g, aw1, ab1, aw2, ab2)?;
+    let argmax = Op::ArgMax { axis: 1, output_type: DType::Int64 };
+    let labels = g.add(None, NodeSpec::new(argmax.clone(), vec![y_]))?.out();
+    let xent = g.add(None, NodeSpec::new(Op::SparseSoftmaxCrossEntropyWithLogits, vec![y, labels]))?.out();
+    let xent_mean = g.reduce(ReduceOp::Mean, xent, None, false, None)?;
+    let mut terms = Vec::with_capacity(2);
+    for (w, k) in [(w1, ""), (w2, "_1")] {
+        let rate = g.constant(Value::scalar_f32(0.0001), Some(&format!("mul{k}/x")))?;
+        let l2 = g.add(None, NodeSpec::new(Op::L2Loss, vec![w]))?.out();
+        terms.push(g.binary(BinaryOp::Mul, rate, l2, None)?);
+    }
+    let regularization = g.binary(BinaryOp::Add, terms[0], terms[1], None)?;
+    let loss = g.binary(BinaryOp::Add, xent_mean, regularization, None)?;
+    let decay = ExponentialDecay {
+        learning_rate: 0.8,
+        decay_steps: train_examples as f64 / 100.0,
+        integer_steps: false,
+        decay_rate: 0.99,
+        staircase: true,
+    };
+    let lr = decay.build(&mut g, global_step)?;
+    let options = MinimizeOptions { learning_rate: Some(lr), global_step: Some(global_step) };
+    let opt = Optimizer::GradientDescent { learning_rate: 0.8 };
+    let step = minimize_with(&mut g, &opt, loss, None, &options)?.train_op;
+    let train = g.group(&[step, averages_op], Some("train"))?;
+    let predicted = g.add(None, NodeSpec::new(argmax.clone(), vec![average_y]))?.out();
+    let truth = g.add(None, NodeSpec::new(argmax, vec![y_]))?.out();
+    let correct = g.binary(BinaryOp::Equal, predicted, truth, None)?;
+    let correct = g.add(None, NodeSpec::new(Op::Cast { to: DType::Float32 }, vec![correct]))?.out();
+    let accuracy = g.reduce(ReduceOp::Mean, correct, None, false, None)?;
+    let init = g.global_variables_initializer()?;
+    Ok(MnistProgram { program: BookProgram { graph: g, train, loss, init }, accuracy })
+}
+
+/// Chapter 5.2.1's data: `input_data.read_data_sets("digits", one_hot=True,
+/// validation_size=200)` on the bundled digits (`assets/examples/digits`, beside the example):
+/// 1,297 training and 200 validation examples from the training files, 300 test examples.
+pub fn mnist_dataset() -> Dataset {
+    Dataset {
+        name: "mnist".to_string(),
+        source: DatasetSource::Idx { dir: "digits".to_string(), one_hot: true, validation_size: 200, files: None },
+    }
 }

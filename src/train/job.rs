@@ -11,7 +11,7 @@ use crate::engine::graph::{Graph, Output};
 use crate::train::data::dataset::{Dataset, DatasetSource};
 use crate::train::data::idx::Split;
 use crate::train::data::table::Table;
-use crate::train::{Batching, ColumnFeed, EvalSpec, LogArg, TrainData, TrainSpec};
+use crate::train::{Batching, ColumnFeed, EndLog, EvalSpec, LogArg, TrainData, TrainSpec};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -56,6 +56,10 @@ pub struct EvalRequest<'a> {
     pub format: Option<String>,
     /// The line's values when not `(step, loss)`, tensors by name.
     pub args: &'a [LogArg<String>],
+    /// Evaluate before the step's training run.
+    pub before_step: bool,
+    /// The line printed after the loop.
+    pub end: Option<&'a EndLog<String>>,
 }
 
 /// The part of a setup that did not resolve.
@@ -119,20 +123,28 @@ pub fn resolve_job(req: &JobRequest<'_>) -> std::result::Result<TrainSpec, JobEr
         .map(|f| graph.tensor(f).map_err(fail(JobPart::Fetch(f.clone()))))
         .collect::<std::result::Result<Vec<Output>, _>>()?;
     let batch_loss = req.batch_loss.map(|l| graph.tensor(l)).transpose().map_err(fail(JobPart::BatchLoss))?;
+    let resolve_args = |args: &[LogArg<String>]| {
+        args.iter()
+            .map(|a| match a {
+                LogArg::Step => Ok(LogArg::Step),
+                LogArg::StepPlusOne => Ok(LogArg::StepPlusOne),
+                LogArg::Tensor(t) => graph.tensor(t).map(LogArg::Tensor).map_err(fail(JobPart::EvalLoss)),
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()
+    };
     let eval = match &req.eval {
         Some(e) => Some(EvalSpec {
             every: e.every,
             loss: graph.tensor(e.loss).map_err(fail(JobPart::EvalLoss))?,
             format: e.format.clone(),
-            args: e
-                .args
-                .iter()
-                .map(|a| match a {
-                    LogArg::Step => Ok(LogArg::Step),
-                    LogArg::StepPlusOne => Ok(LogArg::StepPlusOne),
-                    LogArg::Tensor(t) => graph.tensor(t).map(LogArg::Tensor).map_err(fail(JobPart::EvalLoss)),
-                })
-                .collect::<std::result::Result<Vec<_>, _>>()?,
+            args: resolve_args(e.args)?,
+            before_step: e.before_step,
+            end: match e.end {
+                Some(end) => {
+                    Some(EndLog { format: end.format.clone(), args: resolve_args(&end.args)?, split: end.split })
+                }
+                None => None,
+            },
         }),
         None => None,
     };
@@ -202,7 +214,7 @@ mod tests {
             batch_size: 8,
             batching: Batching::Cyclic,
             steps: 10,
-            eval: Some(EvalRequest { every: 5, loss: "Neg:0", format: None, args: &[] }),
+            eval: Some(EvalRequest { every: 5, loss: "Neg:0", format: None, args: &[], before_step: false, end: None }),
             watch: &["Variable".to_string()],
         };
         let spec = resolve_job(&req).unwrap();

@@ -111,6 +111,26 @@ pub struct EvalSpec {
     /// The line's values when not `(step, loss)`: the step, the step plus one, or tensors
     /// evaluated on all rows (each in its own run, as `sess.run(t, feed_dict=...)`).
     pub args: Vec<LogArg<Output>>,
+    /// Evaluate before training on batch `i` instead of after (`if i % every == 0:` at the top
+    /// of the loop's body).
+    pub before_step: bool,
+    /// A line printed once after the last step.
+    pub end: Option<EndLog<Output>>,
+}
+
+/// A line printed once after the loop, its tensors evaluated on all rows of `split`
+/// (`print("..." % (TRAINING_STEPS, sess.run(accuracy, feed_dict=test_feed)))`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EndLog<T> {
+    /// Python `%` format.
+    pub format: String,
+    /// Its values: `"step"` is the number of steps run, `"step_plus_one"` one more, tensors
+    /// are evaluated on all rows of `split`, each in its own run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<LogArg<T>>,
+    /// For an IDX dataset, the set the tensors are evaluated on (`train` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<Split>,
 }
 
 /// One value of a printed log line (Python's `"..." % (i, sess.run(t, ...), ...)`).

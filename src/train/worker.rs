@@ -484,6 +484,53 @@ fn boundary_grid(
     Ok(BoundaryGrid { step, resolution: n, x_range: b.x_range, y_range: b.y_range, values })
 }
 
+/// The periodic evaluation at step `i`: the loss on all rows (for the plot), the learning rate,
+/// and the printed line with its values.
+#[allow(clippy::too_many_arguments)]
+fn evaluate(
+    session: &mut Session,
+    g: &crate::engine::graph::Graph,
+    spec: &TrainSpec,
+    eval_plan: &Option<(PlanId, Vec<Feed>)>,
+    arg_plans: &[Option<PlanId>],
+    lr_plan: Option<PlanId>,
+    i: u64,
+    pending: &mut Progress,
+) -> Result<()> {
+    let (Some((plan, all)), Some(e)) = (eval_plan, &spec.eval) else { return Ok(()) };
+    session.run_prepared(g, *plan, all)?;
+    let loss = session.fetched(*plan, 0, all).and_then(Value::first_f64).unwrap_or(f64::NAN);
+    if !loss.is_finite() {
+        return Err(nan_error("The loss on all data", i, loss));
+    }
+    pending.evals.push((i, loss));
+    if let Some(p) = lr_plan {
+        session.run_prepared(g, p, all)?;
+        let lr = session.fetched(p, 0, all).and_then(Value::first_f64).unwrap_or(f64::NAN);
+        pending.learning_rates.push((i, lr));
+    }
+    if let Some(fmt) = &e.format {
+        if e.args.is_empty() {
+            pending.logs.push(format_log(fmt, i, loss));
+        } else {
+            let mut values = Vec::with_capacity(e.args.len());
+            for (a, plan) in e.args.iter().zip(arg_plans) {
+                values.push(match (a, plan) {
+                    (LogArg::Step, _) => LogValue::Int(i as i64),
+                    (LogArg::StepPlusOne, _) => LogValue::Int(i as i64 + 1),
+                    (LogArg::Tensor(_), Some(p)) => {
+                        session.run_prepared(g, *p, all)?;
+                        LogValue::Float(session.fetched(*p, 0, all).and_then(Value::first_f64).unwrap_or(f64::NAN))
+                    }
+                    (LogArg::Tensor(_), None) => LogValue::Float(f64::NAN),
+                });
+            }
+            pending.logs.push(format_values(fmt, &values));
+        }
+    }
+    Ok(())
+}
+
 /// How the loop starts: paused or not, and the injected panic (see [`Faults`]).
 #[derive(Clone, Copy)]
 struct LoopStart {
@@ -706,6 +753,9 @@ fn run_loop(
         if panic_at_step == Some(i) {
             panic!("test hook: panic at step {i}");
         }
+        if spec.eval.as_ref().is_some_and(|e| e.before_step) && eval_every > 0 && i.is_multiple_of(eval_every) {
+            evaluate(session, g, spec, &eval_plan, &arg_plans, lr_plan, i, &mut pending)?;
+        }
         let rows = match &mut next_batch {
             Some((state, picked)) => {
                 state.next_batch(spec.batch_size, picked);
@@ -750,42 +800,8 @@ fn run_loop(
                 });
             }
         }
-        if let (Some((plan, all)), Some(e)) = (&eval_plan, &spec.eval)
-            && eval_every > 0
-            && i.is_multiple_of(eval_every)
-        {
-            session.run_prepared(g, *plan, all)?;
-            let loss = session.fetched(*plan, 0, all).and_then(Value::first_f64).unwrap_or(f64::NAN);
-            if !loss.is_finite() {
-                return Err(nan_error("The loss on all data", i, loss));
-            }
-            pending.evals.push((i, loss));
-            if let Some(p) = lr_plan {
-                session.run_prepared(g, p, all)?;
-                let lr = session.fetched(p, 0, all).and_then(Value::first_f64).unwrap_or(f64::NAN);
-                pending.learning_rates.push((i, lr));
-            }
-            if let Some(fmt) = &e.format {
-                if e.args.is_empty() {
-                    pending.logs.push(format_log(fmt, i, loss));
-                } else {
-                    let mut values = Vec::with_capacity(e.args.len());
-                    for (a, plan) in e.args.iter().zip(&arg_plans) {
-                        values.push(match (a, plan) {
-                            (LogArg::Step, _) => LogValue::Int(i as i64),
-                            (LogArg::StepPlusOne, _) => LogValue::Int(i as i64 + 1),
-                            (LogArg::Tensor(_), Some(p)) => {
-                                session.run_prepared(g, *p, all)?;
-                                LogValue::Float(
-                                    session.fetched(*p, 0, all).and_then(Value::first_f64).unwrap_or(f64::NAN),
-                                )
-                            }
-                            (LogArg::Tensor(_), None) => LogValue::Float(f64::NAN),
-                        });
-                    }
-                    pending.logs.push(format_values(fmt, &values));
-                }
-            }
+        if spec.eval.as_ref().is_some_and(|e| !e.before_step) && eval_every > 0 && i.is_multiple_of(eval_every) {
+            evaluate(session, g, spec, &eval_plan, &arg_plans, lr_plan, i, &mut pending)?;
         }
         i += 1;
         *step_reached = i;
@@ -844,6 +860,29 @@ fn run_loop(
                 last_flush = now;
             }
         }
+    }
+    // The line printed after the loop.
+    if let Some(end) = spec.eval.as_ref().and_then(|e| e.end.as_ref()) {
+        let all = match &spec.data {
+            TrainData::Table(t) => feed_values(spec, None, Rows::of(0..t.rows)),
+            TrainData::Images { sets, .. } => {
+                let set = sets.split(end.split.unwrap_or_default());
+                feed_values(spec, Some(set), Rows::of(0..set.len()))
+            }
+        };
+        let mut values = Vec::with_capacity(end.args.len());
+        for a in &end.args {
+            values.push(match a {
+                LogArg::Step => LogValue::Int(i as i64),
+                LogArg::StepPlusOne => LogValue::Int(i as i64 + 1),
+                LogArg::Tensor(t) => {
+                    let (p, _) = session.prepare(g, &[*t], &fed, &[])?;
+                    session.run_prepared(g, p, &all)?;
+                    LogValue::Float(session.fetched(p, 0, &all).and_then(Value::first_f64).unwrap_or(f64::NAN))
+                }
+            });
+        }
+        pending.logs.push(format_values(&end.format, &values));
     }
     // Final snapshot and progress.
     if let Some(plan) = watch_plan {

@@ -9,8 +9,9 @@ use flowbench::project::Project;
 use flowbench::project::graph_def::NodeDef;
 use flowbench::project::graph_def::graph_def_from;
 use flowbench::project::script::{ColumnFeedDef, PrintArg, Step, TrainLogDef};
-use flowbench::train::LogArg;
 use flowbench::train::book::{self, BookProgram};
+use flowbench::train::data::idx::Split;
+use flowbench::train::{Batching, EndLog, LogArg};
 use std::collections::HashMap;
 
 /// Editor positions: one column per depth (longest path from a source), one row per node in it.
@@ -92,6 +93,8 @@ fn custom_loss() -> Project {
                 format: "After %d training step(s), loss on all data is %g".to_string(),
                 args: Vec::new(),
                 split: None,
+                before_step: false,
+                end: None,
             }),
         },
         run(&["Variable:0"], &[], true),
@@ -137,6 +140,8 @@ fn l2_regularization() -> Project {
                 format: "After %d steps, mse %g, total loss %g".to_string(),
                 args: vec![LogArg::Step, LogArg::Tensor(mse), LogArg::Tensor(loss)],
                 split: None,
+                before_step: false,
+                end: None,
             }),
         },
         run(&["Variable_6:0"], &[], true),
@@ -235,6 +240,8 @@ fn learning_rate_decay() -> Project {
                 format: "After %s iteration(s): x%s is %f, learning rate is %f.".to_string(),
                 args: vec![LogArg::StepPlusOne, LogArg::StepPlusOne, LogArg::Tensor(x), LogArg::Tensor(lr)],
                 split: None,
+                before_step: false,
+                end: None,
             }),
         },
     ]);
@@ -247,6 +254,54 @@ fn learning_rate_decay() -> Project {
         &p,
         script,
     )
+}
+
+fn mnist() -> Project {
+    let m = book::mnist(64, 1297, 1).unwrap();
+    let p = &m.program;
+    let loss = p.graph.tensor_name(p.loss);
+    let accuracy = p.graph.tensor_name(m.accuracy);
+    let script = session_steps(vec![
+        run(&[], &[&name_of(p, p.init)], false),
+        Step::TrainLoop {
+            session: Some("sess".to_string()),
+            dataset: "mnist".to_string(),
+            feeds: vec![
+                ColumnFeedDef { tensor: "x-input:0".to_string(), columns: vec!["images".to_string()] },
+                ColumnFeedDef { tensor: "y-input:0".to_string(), columns: vec!["labels".to_string()] },
+            ],
+            train_op: name_of(p, p.train),
+            fetches: Vec::new(),
+            batch_loss: Some(loss.clone()),
+            steps: 3000,
+            batch_size: 100,
+            batching: Batching::NextBatch { numpy_seed: Some(0), shuffle: true },
+            log: Some(TrainLogDef {
+                every: 500,
+                loss: loss.clone(),
+                format: "After %d training step(s), validation accuracy using average model is %g, loss %g".to_string(),
+                args: vec![LogArg::Step, LogArg::Tensor(accuracy.clone()), LogArg::Tensor(loss)],
+                split: Some(Split::Validation),
+                before_step: true,
+                end: Some(EndLog {
+                    format: "After %d training step(s), test accuracy using average model is %g".to_string(),
+                    args: vec![LogArg::Step, LogArg::Tensor(accuracy)],
+                    split: Some(Split::Test),
+                }),
+            }),
+        },
+    ]);
+    let mut project = project(
+        "5.2.1 MNIST",
+        "The chapter's complete MNIST program: a 64-500-10 relu net (784 inputs with real MNIST files; here the bundled 8x8 digits in MNIST's IDX format) trained with GradientDescent at tf.train.exponential_decay(0.8, global_step, 1297 / 100, 0.99, staircase=True) on the cross-entropy plus 0.0001 * the L2 loss of both weights, in batches of 100 from next_batch after np.random.seed(0); its weights are drawn under tf.set_random_seed(1). An ExponentialMovingAverage(0.99, global_step) of every trainable variable gives the average model, whose accuracy is printed on the validation set every 500 steps (before the step) and on the test set at the end.",
+        &[
+            "with tf.control_dependencies([train_step, variables_averages_op]): train_op = tf.no_op(name='train') is the NoOp train with both as control inputs.",
+        ],
+        p,
+        script,
+    );
+    project.datasets = vec![book::mnist_dataset()];
+    project
 }
 
 fn check(stem: &str, project: Project) {
@@ -296,4 +351,115 @@ fn moving_average_4_4_3() {
 #[test]
 fn learning_rate_decay_4_4_1() {
     check("4_4_1_learning_rate_decay", learning_rate_decay());
+}
+
+/// The MNIST project with `steps` training steps, reading the bundled digits
+/// (`assets/examples/digits`).
+fn mnist_with_steps(steps: u64) -> Project {
+    let mut p = mnist();
+    for st in &mut p.script {
+        if let Step::TrainLoop { steps: s, .. } = st {
+            *s = steps;
+        }
+    }
+    p.base_dir = flowbench::project::BaseDir(Some(root().join("assets/examples")));
+    p
+}
+
+fn run_in_process(project: &Project) -> String {
+    let mut text = String::new();
+    flowbench::interpreter::run_script(project, &mut |o| {
+        if let flowbench::interpreter::ScriptOutput::Text(t) = o {
+            text.push_str(&t);
+        }
+    })
+    .unwrap();
+    text
+}
+
+const MNIST_OUT: &str = "After 0 training step(s), validation accuracy using average model is 0.095, loss 2.46473
+After 500 training step(s), validation accuracy using average model is 0.945, loss 0.246748
+After 1000 training step(s), validation accuracy using average model is 0.945, loss 0.242849
+After 1500 training step(s), validation accuracy using average model is 0.945, loss 0.248548
+After 2000 training step(s), validation accuracy using average model is 0.945, loss 0.2499
+After 2500 training step(s), validation accuracy using average model is 0.945, loss 0.25515
+After 3000 training step(s), test accuracy using average model is 0.913333
+";
+
+/// 5.2.1 is not bundled yet: after step 500 its printed validation losses drift from TF's in the
+/// 4th to 6th significant digit (at 1000 steps 0.242886 against TF's 0.242849), as its float32
+/// `MatMul`s with k = 64 and k = 500 (and their gradients) sum in an order other than this CPU's
+/// oneDNN kernels. What matches is checked here: the first 501 steps print TF's two lines
+/// exactly (the log evaluated before the step, on the validation set), and the line after the
+/// loop is evaluated on the test set.
+#[test]
+fn mnist_5_2_1_matches_tf_for_500_steps() {
+    let project = mnist_with_steps(501);
+    project.validate().unwrap();
+    let got = run_in_process(&project);
+    let lines: Vec<&str> = got.lines().collect();
+    let want: Vec<&str> = MNIST_OUT.lines().collect();
+    assert_eq!(lines.len(), 3, "{got}");
+    assert_eq!(lines[..2], want[..2], "{got}");
+    assert!(lines[2].starts_with("After 501 training step(s), test accuracy using average model is 0.9"), "{got}");
+}
+
+/// The whole program (minutes in a debug build: `cargo test --release --test programs mnist --
+/// --ignored`): the lines at 0 and 500 steps and the test accuracy after 3000 equal TF's; the
+/// validation accuracies of the other lines too, their losses within 2e-4 relative.
+#[test]
+#[ignore]
+fn mnist_5_2_1_full_run_matches_tf_where_it_can() {
+    let got = run_in_process(&mnist_with_steps(3000));
+    let lines: Vec<&str> = got.lines().collect();
+    let want: Vec<&str> = MNIST_OUT.lines().collect();
+    assert_eq!(lines.len(), want.len(), "{got}");
+    for (k, (a, b)) in lines.iter().zip(&want).enumerate() {
+        if matches!(k, 0 | 1 | 6) {
+            assert_eq!(a, b);
+            continue;
+        }
+        let (pa, la) = a.rsplit_once(", loss ").unwrap();
+        let (pb, lb) = b.rsplit_once(", loss ").unwrap();
+        let (x, y): (f64, f64) = (la.parse().unwrap(), lb.parse().unwrap());
+        assert!(pa == pb && (x - y).abs() <= 2e-4 * y, "flowbench: {a}\n       TF: {b}");
+    }
+}
+
+/// The exported script, run by real TF, prints the reference program's output exactly: the graph
+/// (names, graph-seeded initial values, ops) and the script (log before the step, test accuracy
+/// after the loop) are TF's.
+#[test]
+fn mnist_5_2_1_exported_prints_tfs_output_under_tensorflow() {
+    let Some(python) = std::env::var_os("FLOWBENCH_TF_PYTHON") else {
+        println!("skipped: set FLOWBENCH_TF_PYTHON=/path/to/python (a Python with tensorflow)");
+        return;
+    };
+    let project = mnist_with_steps(3000);
+    let dir = crate::common::temp_dir("book-5_2_1");
+    let opts = flowbench::export::ExportOptions {
+        project_dir: Some(root().join("assets/examples")),
+        script_dir: Some(dir.clone()),
+        ..Default::default()
+    };
+    let ex = flowbench::export::python::export(&project, &opts).unwrap();
+    assert!(ex.unsupported.is_empty(), "{:?}", ex.unsupported);
+    let script = dir.join("5_2_1_mnist.py");
+    std::fs::write(&script, &ex.text).unwrap();
+    let out = std::process::Command::new(python).arg(&script).env("TF_CPP_MIN_LOG_LEVEL", "3").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), MNIST_OUT);
+}
+
+/// `log.end.split` names an IDX set; a table is evaluated on all its rows.
+#[test]
+fn an_end_line_split_needs_an_idx_dataset() {
+    let mut p = custom_loss();
+    for st in &mut p.script {
+        if let Step::TrainLoop { log: Some(log), .. } = st {
+            log.end = Some(EndLog { format: "%d".to_string(), args: vec![LogArg::Step], split: Some(Split::Test) });
+        }
+    }
+    let e = p.validate().unwrap_err().to_string();
+    assert!(e.contains("log.end.split: dataset 'sales' is a table"), "{e}");
 }

@@ -74,7 +74,14 @@ fn seed_job_with(opt: Optimizer, steps: u64, eval_every: u64) -> (TrainSpec, Ses
         batch_size: 8,
         batching: Batching::Cyclic,
         steps,
-        eval: Some(EvalSpec { every: eval_every, loss, format: Some("%d %g".into()), args: Vec::new() }),
+        eval: Some(EvalSpec {
+            every: eval_every,
+            loss,
+            format: Some("%d %g".into()),
+            args: Vec::new(),
+            before_step: false,
+            end: None,
+        }),
         watch: vec![w1, w2],
     };
     (spec, s)
@@ -252,7 +259,7 @@ fn a_decaying_learning_rate_is_reported_for_its_plot() {
         batch_size: 1,
         batching: Batching::Cyclic,
         steps: 30,
-        eval: Some(EvalSpec { every: 10, loss: lr, format: None, args: Vec::new() }),
+        eval: Some(EvalSpec { every: 10, loss: lr, format: None, args: Vec::new(), before_step: false, end: None }),
         watch: vec![],
     };
     let extras = JobExtras { learning_rate: Some(lr), ..JobExtras::default() };

@@ -163,6 +163,8 @@ impl AppState {
                 loss: &setup.loss,
                 format: Some(setup.log_format.clone()),
                 args: &[],
+                before_step: false,
+                end: None,
             }),
             watch: &setup.watch,
         };
@@ -551,6 +553,8 @@ impl AppState {
                 format: setup.log_format,
                 split: None,
                 args: Vec::new(),
+                before_step: false,
+                end: None,
             }),
         };
         self.record(step);
