@@ -382,10 +382,7 @@ pub fn run_project_logged(project: &Project, logdir: Option<&Path>, out: &mut dy
 /// `flowbench export FILE [-o OUT]`: writes the TF script; unsupported ops fail the export unless
 /// `allow_unsupported`.
 pub fn export_command(file: &Path, output: Option<&Path>, allow_unsupported: bool, out: &mut dyn Write) -> i32 {
-    if let Some(o) = output
-        && same_file(o, file)
-    {
-        eprintln!("{}: the output is the project file itself; choose another file with -o", o.display());
+    if output_is_input(file, output) {
         return 1;
     }
     let project = match Project::load(file).and_then(|p| p.check_data_paths().map(|()| p)) {
@@ -408,29 +405,57 @@ pub fn export_command(file: &Path, output: Option<&Path>, allow_unsupported: boo
             return 1;
         }
     };
-    for u in &export.unsupported {
-        eprintln!("unsupported: {u}");
-    }
-    if !export.unsupported.is_empty() && !allow_unsupported {
-        eprintln!(
-            "{}: {} op(s) or setting(s) have no TensorFlow equivalent; nothing was written (--allow-unsupported writes the script anyway)",
-            file.display(),
-            export.unsupported.len()
-        );
+    if refuse_unsupported(
+        file,
+        &export.unsupported,
+        allow_unsupported,
+        "op(s) or setting(s) have no TensorFlow equivalent; nothing was written (--allow-unsupported writes the script anyway)",
+    ) {
         return 1;
     }
+    write_output(output, export.text.as_bytes(), out)
+}
+
+/// Lists what an export could not write on stderr; true (refuse) when there is any and
+/// `allow_unsupported` is off.
+fn refuse_unsupported(
+    file: &Path,
+    unsupported: &[impl std::fmt::Display],
+    allow_unsupported: bool,
+    what: &str,
+) -> bool {
+    for u in unsupported {
+        eprintln!("unsupported: {u}");
+    }
+    if unsupported.is_empty() || allow_unsupported {
+        return false;
+    }
+    eprintln!("{}: {} {what}", file.display(), unsupported.len());
+    true
+}
+
+/// Writes an export to `output` atomically, or to `out` (stdout) without one.
+fn write_output(output: Option<&Path>, bytes: &[u8], out: &mut dyn Write) -> i32 {
     match output {
-        Some(path) => match write_atomic(path, export.text.as_bytes()) {
+        Some(path) => match write_atomic(path, bytes) {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("{}: {e}", path.display());
                 1
             }
         },
-        None => match out.write_all(export.text.as_bytes()) {
-            Ok(()) => 0,
-            Err(_) => 1,
-        },
+        None => i32::from(out.write_all(bytes).is_err()),
+    }
+}
+
+/// Refuses `-o` onto the project file itself (it would be overwritten by the export).
+fn output_is_input(file: &Path, output: Option<&Path>) -> bool {
+    match output {
+        Some(o) if same_file(o, file) => {
+            eprintln!("{}: the output is the project file itself; choose another file with -o", o.display());
+            true
+        }
+        _ => false,
     }
 }
 
@@ -444,10 +469,13 @@ pub fn export_graph_command(
     allow_unsupported: bool,
     out: &mut dyn Write,
 ) -> i32 {
+    if output_is_input(file, output) {
+        return 1;
+    }
     let project = match Project::load(file) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("{}: {e}", file.display());
+            report(file, &e);
             return 1;
         }
     };
@@ -458,27 +486,15 @@ pub fn export_graph_command(
             return 1;
         }
     };
-    for u in &export.unsupported {
-        eprintln!("unsupported: {u}");
-    }
-    if !export.unsupported.is_empty() && !allow_unsupported {
-        eprintln!(
-            "{}: {} node(s) have no TensorFlow op; nothing was written (--allow-unsupported writes them under flowbench's op names)",
-            file.display(),
-            export.unsupported.len()
-        );
+    if refuse_unsupported(
+        file,
+        &export.unsupported,
+        allow_unsupported,
+        "node(s) have no TensorFlow op; nothing was written (--allow-unsupported writes them under flowbench's op names)",
+    ) {
         return 1;
     }
-    match output {
-        Some(path) => match std::fs::write(path, &export.bytes) {
-            Ok(()) => 0,
-            Err(e) => {
-                eprintln!("{}: {e}", path.display());
-                1
-            }
-        },
-        None => i32::from(out.write_all(&export.bytes).is_err()),
-    }
+    write_output(output, &export.bytes, out)
 }
 
 /// `flowbench import-graphdef FILE -o OUT.json`: a project from TF's graph file; nodes with ops

@@ -254,6 +254,20 @@ impl TrainSpec {
     }
 }
 
+/// The `.N` precision after a `%` in a Python format, if there is one (consumed from `chars`).
+fn take_precision(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<usize> {
+    if chars.peek() != Some(&'.') {
+        return None;
+    }
+    chars.next();
+    let mut digits = String::new();
+    while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+        digits.push(d);
+        chars.next();
+    }
+    digits.parse().ok()
+}
+
 /// Formats a log line as Python's `format % (values...)` does: `%d`/`%i` (an int; a float is
 /// truncated), `%s` (an int as written, a float as Python's `str`), `%g`/`%f`/`%e` with an
 /// optional precision, `%%`.
@@ -266,16 +280,7 @@ pub fn format_values(format: &str, values: &[LogValue]) -> String {
             out.push(c);
             continue;
         }
-        let mut precision: Option<usize> = None;
-        if chars.peek() == Some(&'.') {
-            chars.next();
-            let mut digits = String::new();
-            while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
-                digits.push(d);
-                chars.next();
-            }
-            precision = digits.parse().ok();
-        }
+        let precision = take_precision(&mut chars);
         let conv = chars.next();
         if conv == Some('%') {
             out.push('%');
@@ -317,19 +322,10 @@ pub fn format_log(format: &str, step: u64, value: f64) -> String {
             out.push(c);
             continue;
         }
-        let mut precision: Option<usize> = None;
-        if chars.peek() == Some(&'.') {
-            chars.next();
-            let mut digits = String::new();
-            while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
-                digits.push(d);
-                chars.next();
-            }
-            precision = digits.parse().ok();
-            if !format_checked {
-                // Never a gigabyte of digits, even from a format that skipped validation.
-                precision = precision.map(|p: usize| p.min(MAX_LOG_PRECISION));
-            }
+        let mut precision = take_precision(&mut chars);
+        if !format_checked {
+            // Never a gigabyte of digits, even from a format that skipped validation.
+            precision = precision.map(|p: usize| p.min(MAX_LOG_PRECISION));
         }
         match chars.next() {
             Some('%') => out.push('%'),

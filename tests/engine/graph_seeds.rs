@@ -2,7 +2,7 @@
 //! seed gets the `seed`/`seed2` attrs and the values real TF gives `tf.set_random_seed(g)` programs
 //! (`tests/data/tf_graph_seeds.json`, made by `tools/graph_seed_vectors.py` with TF 2.21).
 
-use crate::random_vectors::sha256_hex;
+use crate::common::sha256_hex;
 use flowbench::engine::graph::op::Op;
 use flowbench::engine::kernels::random::derive_seeds;
 use flowbench::engine::runtime::session::Session;

@@ -2,6 +2,9 @@
 //! and the exact float32 math against TF's recorded numbers, the SIMD paths against the scalar
 //! lanes.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod eigen_math;
 mod eigen_simd;
 mod engine_sessions;
