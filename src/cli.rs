@@ -334,9 +334,15 @@ pub fn debug_command(project: &Project, opts: &crate::interpreter::debug::DebugO
         }
     });
     let _ = out.flush();
+    script_exit_code(result.map(|_| ()), write_err.is_some())
+}
+
+/// The exit code of a replayed script: 0, or 1 after a failed write of its output or an error
+/// of the program (printed as `Class: message`, then the node it happened at).
+fn script_exit_code(result: Result<(), crate::engine::Error>, write_failed: bool) -> i32 {
     match result {
-        Ok(_) if write_err.is_none() => 0,
-        Ok(_) => 1,
+        Ok(()) if !write_failed => 0,
+        Ok(()) => 1,
         Err(e) => {
             match &e.node {
                 Some(n) => eprintln!("{e}\n  (at node '{n}')"),
@@ -366,17 +372,7 @@ pub fn run_project_logged(project: &Project, logdir: Option<&Path>, out: &mut dy
         }
     });
     let _ = out.flush();
-    match result {
-        Ok(_) if write_err.is_none() => 0,
-        Ok(_) => 1,
-        Err(e) => {
-            match &e.node {
-                Some(n) => eprintln!("{e}\n  (at node '{n}')"),
-                None => eprintln!("{e}"),
-            }
-            1
-        }
-    }
+    script_exit_code(result.map(|_| ()), write_err.is_some())
 }
 
 /// `flowbench export FILE [-o OUT]`: writes the TF script; unsupported ops fail the export unless
