@@ -215,3 +215,202 @@ inspector-needs-full-shape = this op needs a fully known shape
 inspector-not-a-shape = '{ $text }' is not a shape
 inspector-not-a-value = not a value: { $error }
 inspector-op-seed-hint = sets seed and seed2 as TF derives them from the graph seed and this op seed
+
+## The central tabs
+tab-graph-editor = Graph editor
+tab-graph-editor-hint = the graph editor
+tab-training = Training
+tab-training-hint = train, and watch the loss, weights and decision boundary live ({ $keys })
+
+## Training panel
+train-shortcuts = F5 start / resume · Shift+F5 stop · F6 pause · F7 step 1 · F8 step N
+train-heading = Train
+train-schedule = Schedule
+train-batch-size = Batch size
+train-steps = Steps
+train-eval-every = Eval every
+train-eval-every-hint = evaluate the loss on all rows every this many steps (changes a running job too)
+train-fast = As fast as possible
+train-fast-hint = train at full speed; off: a pace you can watch (changes a running job too)
+train-steps-per-sec = steps/s
+train-n-steps = N steps
+train-n-steps-hint = steps run by "Step N"
+train-weights-every = Weights every
+train-weights-every-hint = record the weights every this many steps; 0: as often as the display refreshes
+train-session = Session
+train-continue-in = continue in { $id }
+train-new-session = new session
+train-new-session-initialized = new session (initialized)
+train-tip =
+    { $tip }
+
+    Shortcuts: { $keys }
+train-start = ▶ Start
+train-start-hint = train with this setup (F5)
+train-resume = ▶ Resume
+train-resume-hint = resume training (F5)
+train-pause = ⏸ Pause
+train-pause-hint = pause after the current step (F6)
+train-step-1 = Step 1
+train-step-1-hint = run one step, then pause (F7)
+train-step-n = Step N
+train-step-n-hint = run { $count } steps, then pause (F8)
+train-stop = ⏹ Stop
+train-stop-hint = stop: the session stays open with the trained values (Shift+F5)
+train-not-started = not started
+train-rate = {" "}· { $rate } steps/s{ $eta }
+train-eta = {" "}· ETA { $time }
+train-status-running = running
+train-status-paused = paused
+train-status-finished = finished
+train-status-stopped = stopped
+train-status-failed = failed
+train-in-session = in { $id }
+train-no-graph = no graph
+train-what = What to train
+train-graph = Graph
+train-train-op = Train op
+train-none = none
+train-train-op-hint = the op run each step (an optimizer's minimize)
+train-loss = Loss
+train-loss-hint = the loss tensor: batch loss each step, loss on all data at each eval
+train-create-from-loss = Create a train op from the loss
+train-optimizer = Optimizer
+train-learning-rate = Learning rate
+train-momentum = Momentum
+train-decay = Decay
+train-create-train-op = Create train op
+train-create-train-op-hint = { $code }: adds gradients/, the slots and the train op to the graph
+train-boundary = Boundary output
+train-boundary-hint = the tensor drawn over the 2-D input plane (e.g. Sigmoid:0); empty for none
+train-plotted-variables = Plotted variables ({ $count })
+train-data = Data
+train-dataset = Dataset
+train-dataset-in-project = { $name } (project)
+train-dataset-new = new: { $kind }
+train-seed = Seed
+train-rows = Rows
+train-noise = Noise
+train-idx-columns = images, labels (batches: { $code } after { $seed })
+train-columns = columns: { $columns }
+train-sample-images = Sample images
+train-sample-counts = train { $train } · validation { $validation } · test { $test } examples of { $height }x{ $width }
+train-feed-columns-hint = the columns that feed this placeholder, comma-separated
+
+## Training plots
+plots-export-csv-hint = export this plot's data as CSV
+plots-export-png-hint = export this plot as a PNG screenshot
+plots-empty = Press Start (F5) to train: the loss, the weights and the decision boundary appear here, live.
+plots-learning-rate = Learning rate
+plots-learning-rate-line = learning rate
+plots-loss = Loss
+plots-smoothing = smoothing
+plots-log-scale = log scale
+plots-x-step = x: step
+plots-x-wall-time = x: wall time
+plots-x-step-short = step
+plots-x-time-short = s
+plots-hover-loss = loss
+plots-hover-value = value
+plots-batch-loss-raw = batch loss (raw)
+plots-batch-loss-smoothed = batch loss (smoothed)
+plots-batch-loss = batch loss
+plots-eval-loss = eval loss (all data)
+plots-at-step-value = { $value } at step { $step }
+plots-last-losses = batch loss { $batch } · eval loss { $eval }
+plots-boundary = Decision boundary
+plots-step = step { $step }
+plots-boundary-needs = Needs an input placeholder of 2 features and a boundary output.
+plots-label = label { $label }
+plots-boundary-colors = orange 0 · white 0.5 · blue 1
+plots-weights = Weights
+plots-variables = { $count } variable(s)
+plots-at-step = at step { $step }
+plots-weights-legend = one line per element; heatmaps: orange negative, blue positive
+
+## Graph editor
+editor-default-graph-tab = ★ { $name } (default graph)
+editor-graph-tab-hint = A { $code }; ★ marks the default graph
+editor-add-graph = + graph
+editor-add-graph-hint = New graph ({ $code })
+editor-add-node = Add node:
+editor-add-node-hint = type an op name, Enter adds it
+editor-no-such-op = no such op
+editor-palette = Palette
+editor-auto-layout = Auto-layout
+editor-collapse-scopes = Collapse scopes
+editor-collapse-scopes-hint = draw gradients/ and each optimizer with its slots as one group node (right-click a group to expand it)
+editor-fit = Fit
+editor-fit-hint = show the whole graph
+editor-mouse-help = drag: pan · wheel/ctrl: zoom · shift-drag: box select · right-click: menu
+editor-group-nodes = { $count } nodes ▸
+editor-placed-hint = placed on this device in the run session
+editor-in-run-hint = the next run executes this node
+editor-op-pin-hint = the operation itself: wire it to a ^ control input; click to run it as a target
+editor-scope-hint = the { $name } scope, collapsed: click to expand it
+editor-fetch-pin-hint = click to fetch this tensor in the next run
+editor-expand = Expand { $name }
+editor-rename = Rename…
+editor-run-as-target = Run as target
+editor-remove-control-inputs = Remove control inputs
+editor-copy = Copy
+editor-delete = Delete
+editor-add-node-here = Add node here:
+editor-search = search
+editor-refuse-op-to-input = '{ $name }' is an operation, not a tensor: wire it to the ^ control input
+editor-refuse-tensor-to-control = a control input takes an operation: wire the 'op' pin of '{ $name }'
+
+## Dialogs
+modal-ok = OK
+modal-unsaved = Unsaved changes
+modal-save-first = Save the changes to { $name } first?
+modal-save = Save
+modal-dont-save = Don't save
+modal-cancel = Cancel
+modal-new-session = New session
+modal-graph = graph
+modal-config = config
+modal-open-session = Open session
+modal-rename-node = Rename { $name }
+modal-new-name = new name
+modal-rename = Rename
+modal-rename-graph = Rename graph
+
+## Notes
+notes-heading = Notes
+notes-empty = This project has no description yet.
+
+## Built-in file browser
+browser-up = ⬆ Up
+browser-up-hint = the parent folder (Backspace)
+browser-folder = Folder:
+browser-empty = (empty folder)
+browser-file-name = File name:
+browser-name-hint-save = name of the file to write
+browser-name-hint-open = pick a file above
+browser-show = Show:
+browser-hidden = hidden files
+browser-save = Save
+browser-open = Open
+browser-keys = ⬆⬇ choose · Enter open · Backspace up · Esc cancel
+
+## CSV import
+csv-title = Import CSV
+csv-file = File: { $path }
+csv-dataset-name = Dataset name:
+csv-header = First row is a header
+csv-error = Error: { $error }
+csv-embed = Embed rows in the project
+csv-reference = Reference the file (relative path)
+csv-reference-hint = the project keeps a path relative to its file; the rows are read when it runs
+csv-import = Import
+csv-columns = Columns (exactly one label, at least one feature):
+csv-rename = rename:
+csv-shape = { $rows } rows, { $columns } columns
+csv-shape-header = { $rows } rows, { $columns } columns, header row
+csv-more-rows = … { $count } more rows
+
+## Image grid
+images-none = no images to show
+images-example = example { $index }: label { $label }
+images-example-predicted = example { $index }: label { $label }, predicted { $predicted }

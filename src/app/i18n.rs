@@ -248,6 +248,17 @@ mod tests {
         set_language("en");
     }
 
+    /// Messages with leading spaces or blank lines keep them, so the English window reads as it
+    /// did before the strings moved into the files.
+    #[test]
+    fn spacing_survives_the_message_files() {
+        set_language("en");
+        let tip = tr_args("train-tip", &[("tip", "resume training (F5)".into()), ("keys", "F5".into())]);
+        assert_eq!(tip, "resume training (F5)\n\nShortcuts: F5");
+        let eta = tr_args("train-eta", &[("time", "3.0 s".into())]);
+        assert_eq!(tr_args("train-rate", &[("rate", "12".into()), ("eta", eta.into())]), " · 12 steps/s · ETA 3.0 s");
+    }
+
     #[test]
     fn locales_map_to_languages() {
         for (locale, lang) in [
