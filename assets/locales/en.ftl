@@ -414,3 +414,15 @@ csv-more-rows = … { $count } more rows
 images-none = no images to show
 images-example = example { $index }: label { $label }
 images-example-predicted = example { $index }: label { $label }, predicted { $predicted }
+
+## CSV import roles and the file browser's titles
+csv-role-feature = feature
+csv-role-label = label
+csv-role-ignore = ignore
+csv-not-saved = save the project first to refer to the file by a path relative to it
+browser-title-open = Open project
+browser-title-save-as = Save project as
+browser-title-export-csv = Export plot data
+browser-title-export-png = Export plot
+browser-title-export-tf = Export a TensorFlow script
+browser-title-import-csv = Import CSV data

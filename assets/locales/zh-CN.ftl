@@ -413,3 +413,15 @@ csv-more-rows = … 还有 { $count } 行
 images-none = 没有可显示的图像
 images-example = 样本 { $index }：标签 { $label }
 images-example-predicted = 样本 { $index }：标签 { $label }，预测 { $predicted }
+
+## 导入 CSV 的列角色与文件浏览器的标题
+csv-role-feature = 特征
+csv-role-label = 标签
+csv-role-ignore = 忽略
+csv-not-saved = 请先保存项目，才能用相对于它的路径引用这个文件
+browser-title-open = 打开项目
+browser-title-save-as = 项目另存为
+browser-title-export-csv = 导出曲线数据
+browser-title-export-png = 导出曲线图
+browser-title-export-tf = 导出 TensorFlow 脚本
+browser-title-import-csv = 导入 CSV 数据

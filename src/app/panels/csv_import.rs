@@ -8,7 +8,7 @@
 
 use crate::app::command::Command;
 use crate::app::i18n::{tr, tr_args};
-use crate::app::model::csv_import::{CsvImportDialog, NOT_SAVED, PREVIEW_ROWS, Role};
+use crate::app::model::csv_import::{CsvImportDialog, PREVIEW_ROWS, Role, not_saved};
 use crate::project::csv::{CsvTable, Storage};
 use std::path::Path;
 
@@ -58,7 +58,7 @@ impl CsvImportPanel {
                     if d.storage == Storage::Reference {
                         d.storage = Storage::Embed;
                     }
-                    ui.weak(NOT_SAVED);
+                    ui.weak(not_saved());
                 } else if d.storage == Storage::Reference {
                     ui.weak(tr("csv-reference-hint"));
                 }
