@@ -426,3 +426,25 @@ browser-title-export-csv = Export plot data
 browser-title-export-png = Export plot
 browser-title-export-tf = Export a TensorFlow script
 browser-title-import-csv = Import CSV data
+
+## Log lines (the window's own; TF's errors and the Python lines stay as they are)
+log-nothing-to-export = nothing to export yet: train first
+log-exported = exported { $path }
+log-exported-script = exported a TensorFlow script to { $path }
+log-save-cancelled = save cancelled: nothing was closed or replaced
+log-opened = opened '{ $name }' ({ $file })
+log-csv-paths-rebased = { $count } referenced CSV path(s) rewritten relative to { $dir }
+log-saved = saved { $path }
+log-saved-invalid = the saved file will not load until this is fixed: { $error }
+log-initialized = { $count } variable(s) initialized in { $session }
+log-replaying = replaying the script of '{ $name }' ({ $count } steps)
+log-previous-session-closed = { $old }, the previous run's session, was closed: this run trains in { $new } (Session: "continue in …" keeps training one session)
+log-more-evals = … { $count } more evaluation line(s): the Training view's table has them all
+log-training-failed = training in { $session } failed at step { $step }
+log-training-stopped = training in { $session } stopped after { $steps } step(s)
+log-training-finished = training in { $session } finished: { $steps } step(s)
+log-nodes-added = { $count } node(s) added
+log-dataset-imported = dataset '{ $name }' imported from { $path } ({ $rows } rows; features { $features }; label { $label })
+log-dataset-imported-referenced = dataset '{ $name }' imported from { $path } ({ $rows } rows; features { $features }; label { $label }; referenced)
+log-dataset-replaced = dataset '{ $name }' replaced from { $path } ({ $rows } rows; features { $features }; label { $label })
+log-dataset-replaced-referenced = dataset '{ $name }' replaced from { $path } ({ $rows } rows; features { $features }; label { $label }; referenced)

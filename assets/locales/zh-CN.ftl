@@ -425,3 +425,25 @@ browser-title-export-csv = 导出曲线数据
 browser-title-export-png = 导出曲线图
 browser-title-export-tf = 导出 TensorFlow 脚本
 browser-title-import-csv = 导入 CSV 数据
+
+## 日志行（窗口自己的提示；TF 的错误和 Python 代码行保持原样）
+log-nothing-to-export = 还没有可导出的内容：请先训练
+log-exported = 已导出 { $path }
+log-exported-script = 已把 TensorFlow 脚本导出到 { $path }
+log-save-cancelled = 已取消保存：没有关闭或替换任何内容
+log-opened = 已打开“{ $name }”（{ $file }）
+log-csv-paths-rebased = 已把 { $count } 个引用的 CSV 路径改写为相对于 { $dir }
+log-saved = 已保存 { $path }
+log-saved-invalid = 在修正这个问题之前，保存的文件无法加载：{ $error }
+log-initialized = { $session } 中已初始化 { $count } 个变量
+log-replaying = 正在重放“{ $name }”的脚本（{ $count } 步）
+log-previous-session-closed = 上一次运行的会话 { $old } 已关闭：这次在 { $new } 中训练（会话：选“在 … 中继续”可一直在同一个会话中训练）
+log-more-evals = … 还有 { $count } 行评估结果：训练视图的表格中有全部结果
+log-training-failed = { $session } 中的训练在第 { $step } 步失败
+log-training-stopped = { $session } 中的训练在 { $steps } 步后停止
+log-training-finished = { $session } 中的训练完成：共 { $steps } 步
+log-nodes-added = 已添加 { $count } 个节点
+log-dataset-imported = 已从 { $path } 导入数据集“{ $name }”（{ $rows } 行；特征 { $features }；标签 { $label }）
+log-dataset-imported-referenced = 已从 { $path } 导入数据集“{ $name }”（{ $rows } 行；特征 { $features }；标签 { $label }；引用文件）
+log-dataset-replaced = 已用 { $path } 替换数据集“{ $name }”（{ $rows } 行；特征 { $features }；标签 { $label }）
+log-dataset-replaced-referenced = 已用 { $path } 替换数据集“{ $name }”（{ $rows } 行；特征 { $features }；标签 { $label }；引用文件）

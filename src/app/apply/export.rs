@@ -6,6 +6,7 @@
 //! Calls into export: `write_tf_script` (`crate::export::python::export`).
 
 use crate::app::dialogs::DialogKind;
+use crate::app::i18n::{tr, tr_args};
 use crate::app::model::export::{PlotKind, plot_csv};
 use crate::app::model::log::LogKind;
 use crate::app::png::encode_png;
@@ -21,7 +22,7 @@ impl AppState {
                 self.export.bytes = Some((text.into_bytes(), name.clone()));
                 self.pending_dialog = Some((DialogKind::ExportCsv, name));
             }
-            None => self.log_line(LogKind::Warning, "nothing to export yet: train first".to_string(), None),
+            None => self.log_line(LogKind::Warning, tr("log-nothing-to-export"), None),
         }
     }
 
@@ -41,7 +42,11 @@ impl AppState {
     pub fn write_export(&mut self, path: PathBuf) {
         let Some((bytes, name)) = self.export.bytes.take() else { return };
         match crate::project::io::write_atomic(&path, &bytes) {
-            Ok(()) => self.log_line(LogKind::Info, format!("exported {}", path.display()), None),
+            Ok(()) => self.log_line(
+                LogKind::Info,
+                tr_args("log-exported", &[("path", path.display().to_string().into())]),
+                None,
+            ),
             Err(e) => {
                 // Kept, so that the export can be tried again elsewhere.
                 self.export.bytes = Some((bytes, name));
@@ -69,7 +74,11 @@ impl AppState {
             self.log_error(format!("export: unsupported: {u}"), None);
         }
         match crate::project::io::write_atomic(&path, export.text.as_bytes()) {
-            Ok(()) => self.log_line(LogKind::Info, format!("exported a TensorFlow script to {}", path.display()), None),
+            Ok(()) => self.log_line(
+                LogKind::Info,
+                tr_args("log-exported-script", &[("path", path.display().to_string().into())]),
+                None,
+            ),
             Err(e) => self.file_error(format!("Could not write {}", path.display()), e.to_string()),
         }
     }

@@ -14,6 +14,7 @@
 //! records `Step::TrainLoop`; `create_train_op` runs `minimize` and converts the graph back with
 //! `graph_def_from`.
 
+use crate::app::i18n::tr_args;
 use crate::app::model::document::auto_layout;
 use crate::app::model::log::LogKind;
 use crate::app::model::series::{Sample, Series};
@@ -103,10 +104,7 @@ impl AppState {
                     self.close_session(prev);
                     self.log_line(
                         LogKind::Info,
-                        format!(
-                            "{old}, the previous run's session, was closed: this run trains in {new} (Session: \
-                             \"continue in …\" keeps training one session)"
-                        ),
+                        tr_args("log-previous-session-closed", &[("old", old.into()), ("new", new.into())]),
                         None,
                     );
                 }
@@ -475,11 +473,7 @@ impl AppState {
         }
         if let Some((n, last)) = held {
             if n > 1 {
-                self.log_line(
-                    LogKind::Info,
-                    format!("… {} more evaluation line(s): the Training view's table has them all", n - 1),
-                    None,
-                );
+                self.log_line(LogKind::Info, tr_args("log-more-evals", &[("count", (n - 1).to_string().into())]), None);
             }
             if let Some(l) = last {
                 self.log_line(LogKind::Result, l, None);
@@ -520,13 +514,32 @@ impl AppState {
         let id = self.engine.ws.sessions.get(session).map(|e| e.id.clone()).unwrap_or_default();
         match &status {
             TrainStatus::Failed(_) => {
-                self.log_line(LogKind::Info, format!("training in {id} failed at step {steps}"), None);
+                self.log_line(
+                    LogKind::Info,
+                    tr_args(
+                        "log-training-failed",
+                        &[("session", id.to_string().into()), ("step", steps.to_string().into())],
+                    ),
+                    None,
+                );
                 return;
             }
-            TrainStatus::Stopped => {
-                self.log_line(LogKind::Info, format!("training in {id} stopped after {steps} step(s)"), None)
-            }
-            _ => self.log_line(LogKind::Info, format!("training in {id} finished: {steps} step(s)"), None),
+            TrainStatus::Stopped => self.log_line(
+                LogKind::Info,
+                tr_args(
+                    "log-training-stopped",
+                    &[("session", id.to_string().into()), ("steps", steps.to_string().into())],
+                ),
+                None,
+            ),
+            _ => self.log_line(
+                LogKind::Info,
+                tr_args(
+                    "log-training-finished",
+                    &[("session", id.to_string().into()), ("steps", steps.to_string().into())],
+                ),
+                None,
+            ),
         }
         if steps == 0 {
             return;
@@ -584,7 +597,11 @@ impl AppState {
                         format!("{op_name} = tf.train.{}Optimizer(...).minimize({loss})", optimizer.name()),
                         None,
                     );
-                    self.log_line(LogKind::Info, format!("{added} node(s) added"), None);
+                    self.log_line(
+                        LogKind::Info,
+                        tr_args("log-nodes-added", &[("count", added.to_string().into())]),
+                        None,
+                    );
                     let s = &mut self.training.setup;
                     s.graph = graph;
                     s.train_op = op_name;
