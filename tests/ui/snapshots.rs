@@ -199,6 +199,8 @@ fn training_view_at_step_2000() {
 fn state_zh(example: &str) -> AppState {
     let mut s = state(example);
     s.settings.language = Some("zh-CN".into());
+    // Commands applied before the first frame log in the window's language too.
+    flowbench::app::i18n::set_language("zh-CN");
     s
 }
 
