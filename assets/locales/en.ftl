@@ -448,3 +448,7 @@ log-dataset-imported = dataset '{ $name }' imported from { $path } ({ $rows } ro
 log-dataset-imported-referenced = dataset '{ $name }' imported from { $path } ({ $rows } rows; features { $features }; label { $label }; referenced)
 log-dataset-replaced = dataset '{ $name }' replaced from { $path } ({ $rows } rows; features { $features }; label { $label })
 log-dataset-replaced-referenced = dataset '{ $name }' replaced from { $path } ({ $rows } rows; features { $features }; label { $label }; referenced)
+
+## Small labels added later (inspector, run panel)
+inspector-no-attrs = none
+run-remove = remove

@@ -447,3 +447,7 @@ log-dataset-imported = 已从 { $path } 导入数据集“{ $name }”（{ $rows
 log-dataset-imported-referenced = 已从 { $path } 导入数据集“{ $name }”（{ $rows } 行；特征 { $features }；标签 { $label }；引用文件）
 log-dataset-replaced = 已用 { $path } 替换数据集“{ $name }”（{ $rows } 行；特征 { $features }；标签 { $label }）
 log-dataset-replaced-referenced = 已用 { $path } 替换数据集“{ $name }”（{ $rows } 行；特征 { $features }；标签 { $label }；引用文件）
+
+## 后来补上的小标签（检查器、运行面板）
+inspector-no-attrs = 无
+run-remove = 移除

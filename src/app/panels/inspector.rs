@@ -282,7 +282,7 @@ impl Inspector {
         let mut changed = false;
         let keys: Vec<String> = obj.keys().filter(|k| *k != "op").cloned().collect();
         if keys.is_empty() {
-            ui.weak("none");
+            ui.weak(tr("inspector-no-attrs"));
         }
         egui::Grid::new("attrs").num_columns(2).striped(true).show(ui, |ui| {
             for key in keys {

@@ -92,7 +92,8 @@ impl RunPanel {
             ui.horizontal_wrapped(|ui| {
                 ui.label(tr("run-fetches"));
                 for f in &s.view.fetches {
-                    if ui.button(RichText::new(format!("{f} ✖")).monospace()).on_hover_text("remove").clicked() {
+                    if ui.button(RichText::new(format!("{f} ✖")).monospace()).on_hover_text(tr("run-remove")).clicked()
+                    {
                         out.push(Command::ToggleFetch(f.clone()));
                     }
                 }
@@ -123,7 +124,8 @@ impl RunPanel {
             ui.horizontal_wrapped(|ui| {
                 ui.label(tr("run-targets"));
                 for t in &s.view.targets {
-                    if ui.button(RichText::new(format!("{t} ✖")).monospace()).on_hover_text("remove").clicked() {
+                    if ui.button(RichText::new(format!("{t} ✖")).monospace()).on_hover_text(tr("run-remove")).clicked()
+                    {
                         out.push(Command::ToggleTarget(t.clone()));
                     }
                 }

@@ -130,6 +130,9 @@ impl TrainPanel {
         {
             ui.separator();
             ui.label(RichText::new(format!("✖ {msg}")).color(style::ERROR));
+            if let Some(x) = crate::app::i18n::explain_tf_error(msg) {
+                ui.label(RichText::new(x).color(style::warning(ui.visuals())));
+            }
         }
         if setup != s.training.setup {
             out.push(Command::SetTrainSetup(Box::new(setup)));
