@@ -452,3 +452,16 @@ log-dataset-replaced-referenced = dataset '{ $name }' replaced from { $path } ({
 ## Small labels added later (inspector, run panel)
 inspector-no-attrs = none
 run-remove = remove
+
+## ConfigProto summaries and the CPU's line
+config-cpu-description = host CPU, { $cores } core(s); every kernel runs here
+summary-soft-placement = soft placement
+summary-log-placement = log placement
+summary-intra = intra { $value }
+summary-inter = inter { $value }
+summary-timeout = timeout { $value } ms
+summary-memory = memory { $value } MB
+summary-allow-growth = gpu allow_growth
+summary-gpu-fraction = gpu fraction { $value }
+summary-default = default config
+summary-separator = {", "}

@@ -451,3 +451,16 @@ log-dataset-replaced-referenced = 已用 { $path } 替换数据集“{ $name }�
 ## 后来补上的小标签（检查器、运行面板）
 inspector-no-attrs = 无
 run-remove = 移除
+
+## ConfigProto 摘要与 CPU 的说明
+config-cpu-description = 主机 CPU，{ $cores } 个核；所有内核（kernel）都在这里运行
+summary-soft-placement = 软放置
+summary-log-placement = 记录放置
+summary-intra = intra { $value }
+summary-inter = inter { $value }
+summary-timeout = 超时 { $value } ms
+summary-memory = 内存 { $value } MB
+summary-allow-growth = gpu allow_growth
+summary-gpu-fraction = gpu 比例 { $value }
+summary-default = 默认配置
+summary-separator = {"，"}

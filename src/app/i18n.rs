@@ -257,6 +257,14 @@ mod tests {
         assert_eq!(tip, "resume training (F5)\n\nShortcuts: F5");
         let eta = tr_args("train-eta", &[("time", "3.0 s".into())]);
         assert_eq!(tr_args("train-rate", &[("rate", "12".into()), ("eta", eta.into())]), " · 12 steps/s · ETA 3.0 s");
+        // The translated ConfigProto summary reads, in English, as the engine's own.
+        let mut c = crate::engine::runtime::session::ConfigProto::default();
+        assert_eq!(crate::app::panels::sessions::config_summary(&c), c.summary());
+        c.allow_soft_placement = true;
+        c.intra_op_parallelism_threads = 2;
+        c.memory_limit_mb = 64;
+        c.gpu_options.per_process_gpu_memory_fraction = 0.5;
+        assert_eq!(crate::app::panels::sessions::config_summary(&c), c.summary());
     }
 
     #[test]

@@ -18,13 +18,21 @@ pub struct ConfigPanel {
     selected: Option<String>,
 }
 
+/// The CPU's line, in the UI's language (the cores counted as the engine counts them).
+fn cpu_description() -> String {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    tr_args("config-cpu-description", &[("cores", cores.to_string().into())])
+}
+
 impl ConfigPanel {
     /// Draws the devices and the config editor.
     pub fn ui(&mut self, ui: &mut egui::Ui, s: &AppState, out: &mut Vec<Command>) {
         ui.heading(tr("config-devices"));
         for d in available_devices() {
             ui.label(RichText::new(&d.name).monospace());
-            ui.label(RichText::new(&d.description).small().weak());
+            let description = if d.device_type == "CPU" { cpu_description() } else { d.description.clone() };
+            ui.label(RichText::new(description).small().weak());
         }
         ui.label(RichText::new(tr("config-no-gpu")).small().color(style::warning(ui.visuals())));
         ui.add_space(6.0);
@@ -126,7 +134,7 @@ impl ConfigPanel {
                     );
                 }
                 ui.horizontal(|ui| {
-                    ui.label(RichText::new(nc.config.summary()).small().weak());
+                    ui.label(RichText::new(crate::app::panels::sessions::config_summary(&nc.config)).small().weak());
                     if ui.small_button(tr("config-delete")).clicked() {
                         out.push(Command::DeleteConfig(nc.name.clone()));
                     }

@@ -101,7 +101,11 @@ impl ModalsView {
                                     ui.selectable_value(
                                         &mut self.config,
                                         Some(c.name.clone()),
-                                        format!("{}: {}", c.name, c.config.summary()),
+                                        format!(
+                                            "{}: {}",
+                                            c.name,
+                                            crate::app::panels::sessions::config_summary(&c.config)
+                                        ),
                                     );
                                 }
                             })

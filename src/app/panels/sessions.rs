@@ -24,6 +24,37 @@ pub fn human_bytes(n: usize) -> String {
     }
 }
 
+/// A one-line summary of `c` in the UI's language (field names stay as `ConfigProto` spells them).
+pub fn config_summary(c: &crate::engine::runtime::session::ConfigProto) -> String {
+    let n = |id: &str, v: String| tr_args(id, &[("value", v.into())]);
+    let mut parts = Vec::new();
+    if c.allow_soft_placement {
+        parts.push(tr("summary-soft-placement"));
+    }
+    if c.log_device_placement {
+        parts.push(tr("summary-log-placement"));
+    }
+    if c.intra_op_parallelism_threads > 0 {
+        parts.push(n("summary-intra", c.intra_op_parallelism_threads.to_string()));
+    }
+    if c.inter_op_parallelism_threads > 0 {
+        parts.push(n("summary-inter", c.inter_op_parallelism_threads.to_string()));
+    }
+    if c.operation_timeout_in_ms > 0 {
+        parts.push(n("summary-timeout", c.operation_timeout_in_ms.to_string()));
+    }
+    if c.memory_limit_mb > 0 {
+        parts.push(n("summary-memory", c.memory_limit_mb.to_string()));
+    }
+    if c.gpu_options.allow_growth {
+        parts.push(tr("summary-allow-growth"));
+    }
+    if c.gpu_options.per_process_gpu_memory_fraction > 0.0 {
+        parts.push(n("summary-gpu-fraction", c.gpu_options.per_process_gpu_memory_fraction.to_string()));
+    }
+    if parts.is_empty() { tr("summary-default") } else { parts.join(&tr("summary-separator")) }
+}
+
 /// `12 s`, `3 min 5 s`.
 pub fn human_secs(secs: f64) -> String {
     let s = secs.max(0.0) as u64;
@@ -81,8 +112,8 @@ impl SessionsPanel {
                     }
                 });
                 let cfg = match &meta.config {
-                    Some(n) => format!("{n}: {}", e.session.config().summary()),
-                    None => e.session.config().summary(),
+                    Some(n) => format!("{n}: {}", config_summary(e.session.config())),
+                    None => config_summary(e.session.config()),
                 };
                 ui.label(RichText::new(cfg).small().weak());
                 let bytes: Vec<String> = stats
