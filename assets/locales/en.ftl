@@ -465,3 +465,14 @@ summary-allow-growth = gpu allow_growth
 summary-gpu-fraction = gpu fraction { $value }
 summary-default = default config
 summary-separator = {", "}
+
+## Example titles (Open example); each is the example project's own name
+example-3_1_default_graph = 3.1 The default graph
+example-3_1_two_graphs = 3.1 Two graphs, each with a variable v
+example-3_1_device = 3.1 Device scope
+example-3_2_tensors = 3.2 Tensors: names, shapes and dtypes
+example-3_3_sessions = 3.3 Sessions and ConfigProto
+example-3_4_3_forward = 3.4.3 Forward propagation
+example-3_4_4_placeholder = 3.4.4 Placeholders and feed_dict
+example-3_4_5_training = 3.4.5 A complete training program
+example-csv_points = CSV data: the 3.4.5 network trained on your own points

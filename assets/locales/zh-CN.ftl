@@ -464,3 +464,14 @@ summary-allow-growth = gpu allow_growth
 summary-gpu-fraction = gpu 比例 { $value }
 summary-default = 默认配置
 summary-separator = {"，"}
+
+## 示例的标题（打开示例）
+example-3_1_default_graph = 3.1 默认计算图
+example-3_1_two_graphs = 3.1 两个计算图，各有一个变量 v
+example-3_1_device = 3.1 指定设备
+example-3_2_tensors = 3.2 张量：名字、维度和类型
+example-3_3_sessions = 3.3 会话与 ConfigProto
+example-3_4_3_forward = 3.4.3 前向传播算法
+example-3_4_4_placeholder = 3.4.4 占位符与 feed_dict
+example-3_4_5_training = 3.4.5 完整神经网络样例程序
+example-csv_points = CSV 数据：用你自己的点训练 3.4.5 的网络

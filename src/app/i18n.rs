@@ -74,6 +74,12 @@ pub fn tr(id: &str) -> String {
     format(id, None)
 }
 
+/// The message `id` in the current language, or `fallback` where no file has it (for messages
+/// named after data, such as an example's title).
+pub fn tr_or(id: &str, fallback: &str) -> String {
+    if bundles().iter().any(|b| b.has_message(id)) { format(id, None) } else { fallback.to_string() }
+}
+
 /// The message `id` with its `{ $name }` placeables filled from `args`.
 pub fn tr_args(id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
     let mut a = FluentArgs::new();
@@ -265,6 +271,22 @@ mod tests {
         c.memory_limit_mb = 64;
         c.gpu_options.per_process_gpu_memory_fraction = 0.5;
         assert_eq!(crate::app::panels::sessions::config_summary(&c), c.summary());
+    }
+
+    /// Every bundled example has a title message, and in English it is the project's own name.
+    #[test]
+    fn example_titles_are_translated() {
+        set_language("en");
+        for e in crate::app::examples::EXAMPLES {
+            assert_eq!(crate::app::examples::menu_title(e.file), crate::app::examples::title(e.file), "{}", e.file);
+        }
+        set_language("zh-CN");
+        assert_eq!(crate::app::examples::menu_title("3_4_5_training.json"), "3.4.5 完整神经网络样例程序");
+        for e in crate::app::examples::EXAMPLES {
+            let stem = e.file.strip_suffix(".json").unwrap_or(e.file);
+            assert!(bundles()[1].has_message(&format!("example-{stem}")), "{} has no Chinese title", e.file);
+        }
+        set_language("en");
     }
 
     #[test]
