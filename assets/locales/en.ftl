@@ -476,3 +476,10 @@ example-3_4_3_forward = 3.4.3 Forward propagation
 example-3_4_4_placeholder = 3.4.4 Placeholders and feed_dict
 example-3_4_5_training = 3.4.5 A complete training program
 example-csv_points = CSV data: the 3.4.5 network trained on your own points
+
+## File errors (the titles; the reasons stay as the system or the project loader words them)
+error-could-not-write = Could not write { $path }
+error-could-not-export-script = Could not export a TensorFlow script
+error-could-not-open = Could not open { $name }
+error-could-not-save = Could not save { $path }
+error-python-file = a Python program: flowbench opens its own project files (.json); File ▸ Open example has the tutorial's programs as projects

@@ -475,3 +475,10 @@ example-3_4_3_forward = 3.4.3 前向传播算法
 example-3_4_4_placeholder = 3.4.4 占位符与 feed_dict
 example-3_4_5_training = 3.4.5 完整神经网络样例程序
 example-csv_points = CSV 数据：用你自己的点训练 3.4.5 的网络
+
+## 文件错误（标题；原因保持系统或项目加载器的原话）
+error-could-not-write = 无法写入 { $path }
+error-could-not-export-script = 无法导出 TensorFlow 脚本
+error-could-not-open = 无法打开 { $name }
+error-could-not-save = 无法保存 { $path }
+error-python-file = 这是一个 Python 程序：flowbench 打开的是它自己的项目文件（.json）；文件 ▸ 打开示例 中有教程里的程序对应的项目

@@ -50,7 +50,10 @@ impl AppState {
             Err(e) => {
                 // Kept, so that the export can be tried again elsewhere.
                 self.export.bytes = Some((bytes, name));
-                self.file_error(format!("Could not write {}", path.display()), e.to_string());
+                self.file_error(
+                    tr_args("error-could-not-write", &[("path", path.display().to_string().into())]),
+                    e.to_string(),
+                );
             }
         }
     }
@@ -66,7 +69,7 @@ impl AppState {
         let export = match crate::export::python::export(&self.doc.project, &opts) {
             Ok(x) => x,
             Err(e) => {
-                self.file_error("Could not export a TensorFlow script".to_string(), e.to_string());
+                self.file_error(tr("error-could-not-export-script"), e.to_string());
                 return;
             }
         };
@@ -79,7 +82,10 @@ impl AppState {
                 tr_args("log-exported-script", &[("path", path.display().to_string().into())]),
                 None,
             ),
-            Err(e) => self.file_error(format!("Could not write {}", path.display()), e.to_string()),
+            Err(e) => self.file_error(
+                tr_args("error-could-not-write", &[("path", path.display().to_string().into())]),
+                e.to_string(),
+            ),
         }
     }
 }

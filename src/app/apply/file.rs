@@ -107,21 +107,22 @@ impl AppState {
             }
             Pending::OpenDialog => self.ask_dialog(DialogKind::Open),
             Pending::OpenPath(path) if is_python(&path) => self.file_error(
-                format!("Could not open {}", path.display()),
-                "a Python program: flowbench opens its own project files (.json); File ▸ Open example has \
-                 the tutorial's programs as projects"
-                    .to_string(),
+                tr_args("error-could-not-open", &[("name", path.display().to_string().into())]),
+                tr("error-python-file"),
             ),
             Pending::OpenPath(path) => match Project::load(&path) {
                 Ok(project) => {
                     self.load(project, Some(path.clone()), file_name(&path));
                     self.settings.add_recent(path);
                 }
-                Err(e) => self.file_error(format!("Could not open {}", file_name(&path)), e.to_string()),
+                Err(e) => self
+                    .file_error(tr_args("error-could-not-open", &[("name", file_name(&path).into())]), e.to_string()),
             },
             Pending::OpenExample(file) => match examples::example(&file).map(|e| Project::from_json_str(e.text)) {
                 Some(Ok(project)) => self.load(project, None, format!("{file} (example)")),
-                Some(Err(e)) => self.file_error(format!("Could not open {file}"), e.to_string()),
+                Some(Err(e)) => {
+                    self.file_error(tr_args("error-could-not-open", &[("name", file.as_str().into())]), e.to_string())
+                }
                 None => {}
             },
             Pending::Quit => {
@@ -219,7 +220,10 @@ impl AppState {
                 true
             }
             Err(e) => {
-                self.file_error(format!("Could not save {}", path.display()), e.to_string());
+                self.file_error(
+                    tr_args("error-could-not-save", &[("path", path.display().to_string().into())]),
+                    e.to_string(),
+                );
                 false
             }
         }
