@@ -483,3 +483,12 @@ error-could-not-export-script = Could not export a TensorFlow script
 error-could-not-open = Could not open { $name }
 error-could-not-save = Could not save { $path }
 error-python-file = a Python program: flowbench opens its own project files (.json); File ▸ Open example has the tutorial's programs as projects
+
+## Training errors (the window's own words; TF's errors inside them stay as TF prints them)
+error-training-running = A training job is already running: stop it first.
+error-training-not-started = Training not started: { $reason }
+error-nodes-in-error = the graph has nodes in error
+error-could-not-open-session = could not open a session
+error-session-not-returned = the training thread did not give its session back
+error-no-train-op = no train op '{ $name }' in the graph
+error-no-column = dataset '{ $dataset }' has no column '{ $column }' (it has { $columns })

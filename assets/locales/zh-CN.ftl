@@ -482,3 +482,12 @@ error-could-not-export-script = 无法导出 TensorFlow 脚本
 error-could-not-open = 无法打开 { $name }
 error-could-not-save = 无法保存 { $path }
 error-python-file = 这是一个 Python 程序：flowbench 打开的是它自己的项目文件（.json）；文件 ▸ 打开示例 中有教程里的程序对应的项目
+
+## 训练错误（窗口自己的话；其中 TF 的错误保持 TF 的原话）
+error-training-running = 已有一个训练任务在运行：请先停止它。
+error-training-not-started = 训练未开始：{ $reason }
+error-nodes-in-error = 计算图中有出错的节点
+error-could-not-open-session = 无法打开会话
+error-session-not-returned = 训练线程没有交还它的会话
+error-no-train-op = 计算图中没有训练 op '{ $name }'
+error-no-column = 数据集 '{ $dataset }' 没有列 '{ $column }'（它有 { $columns }）
