@@ -96,3 +96,399 @@ explain-dtype-mismatch = The two inputs have different dtypes: cast one (tf.cast
 explain-shape-mismatch = The shapes of the inputs do not fit together for this op.
 explain-no-device = The requested device does not exist here: set allow_soft_placement or choose /cpu:0.
 explain-oom = The tensor is too large for the memory this session may use.
+
+## Sessions panel
+sessions-heading = Sessions
+sessions-new = New session…
+sessions-close-all = Close all
+sessions-empty = No session yet. A graph only describes a computation: open a session to run it.
+sessions-state-training = TRAINING
+sessions-state-open = OPEN
+sessions-state-closed = CLOSED
+sessions-graph = graph { $name }
+sessions-runs-go-here = runs go here
+sessions-was-open = was open { $time }
+sessions-open-for = open { $time }
+sessions-counts-training = variables initialized · { $steps } training step(s) · { $age }
+sessions-counts = { $bytes } · variables { $initialized }/{ $total } initialized · { $runs } run(s) · { $age }
+sessions-owned-by-training = a training job owns this session (step { $step }): its variables can't be edited, run or fetched until it stops
+sessions-latest-weights = latest weights (read-only)
+sessions-initialize = Initialize
+sessions-run = Run
+sessions-run-hint = run the run panel's fetches in this session
+sessions-use-for-runs = Use for runs
+sessions-close = Close
+sessions-close-hint = { $code }: frees everything the session holds
+sessions-variable-values = variable values
+sessions-uninitialized = uninitialized
+
+## Config and devices panel
+config-devices = Devices
+config-no-gpu = No GPU here: an op asking for /gpu:0 fails to place unless allow_soft_placement is on.
+config-config = Config
+config-default-name = ConfigProto() (default)
+config-new = New config
+config-new-hint = a named ConfigProto saved in the project
+config-default-desc = The default config: hard placement, no placement log.
+config-soft-placement-hint = fall back to the CPU when a requested device does not exist
+config-log-placement-hint = print where each op is placed (in the log)
+config-memory-limit-hint = flowbench's memory budget for this session's tensors (not a TF setting); 0 = the default, { $mb } MB (half of physical memory). A tensor over it fails with { $error }
+config-change-applies-later = A change applies to sessions opened after it; { $sessions } keep(s) the config it was opened with.
+config-delete = Delete config
+config-open-session = Open session on '{ $graph }'
+config-open-session-hint = { $code } with the config above
+
+## Run panel
+run-heading = Run
+run-not-fed = not fed: the run will fail as TF does
+run-session = Session
+run-session-closed = { $id } (closed)
+run-no-session = none: open one first
+run-button = ▶ Run
+run-button-hint = { $code } — Ctrl+Enter
+run-open-session-first = open a session first (Session > New session…)
+run-choose-fetch = choose a fetch or a target
+run-feed-first = feed every placeholder below first
+run-fetches = Fetches:
+run-fetches-empty = click an output pin on the canvas, or add one:
+run-add-fetch = add fetch
+run-pick-tensor = tensor…
+run-targets = Targets:
+run-add-target = add target
+run-pick-op = op…
+run-clear = Clear
+run-nothing = Nothing to run yet: the nodes a run executes are outlined on the canvas.
+run-executes = This run executes { $count } node(s), outlined on the canvas.
+run-feeds = Feeds (feed_dict): placeholders this run needs
+run-feed-shape = shape { $shape } { $dtype }
+run-feed-example = e.g. { $value }
+run-fed = ✔ fed
+run-appended = Every run is appended to the project's script (flowbench run replays it).
+run-result-in = Result in { $session }
+run-stale-result = (from a node no longer in the graph)
+
+## Log panel
+log-heading = Log
+log-clear = Clear log
+log-replay = Replay script
+log-replay-hint = run the project's script, as `flowbench run` does
+log-script-steps = script: { $count } step(s)
+log-show-node = show this node
+
+## Inspector
+inspector-heading = Inspector
+inspector-many-selected = { $count } nodes selected (Delete removes them, Ctrl+C copies them)
+inspector-select-node = Select a node on the canvas to inspect it.
+inspector-graph = Graph
+inspector-default-graph = Default graph
+inspector-is-default = yes ({ $code })
+inspector-make-default = Make default
+inspector-nodes = Nodes
+inspector-variables = Variables
+inspector-graph-seed = Graph seed
+inspector-graph-seed-hint = { $code }; empty for none
+inspector-nodes-in-error = { $count } node(s) in error
+inspector-name = Name
+inspector-op = Op
+inspector-input = Input '{ $name }'
+inspector-not-connected = not connected
+inspector-control-inputs = Control inputs
+inspector-output = Output { $index }
+inspector-dtype-shape = dtype { $dtype } · shape { $shape }
+inspector-outputs = Outputs
+inspector-no-outputs = none (an operation run for its effect)
+inspector-not-built = not built
+inspector-requested-device = Requested device
+inspector-device-hint = e.g. /cpu:0 or /gpu:0; empty for none
+inspector-placement = Placement
+inspector-attributes = Attributes
+inspector-rename = Rename…
+inspector-delete-node = Delete node
+inspector-fetch = Fetch { $tensor }
+inspector-unfetch = Unfetch { $tensor }
+inspector-placed-in = in { $session }: { $reason }
+inspector-will-be-placed = not placed yet in { $session }; will be { $device }
+inspector-no-run-session = no session on this graph is chosen for runs
+inspector-shape-partial-hint = e.g. (?, 2): ? is a dimension known only at run time
+inspector-shape-hint = e.g. (2, 3)
+inspector-needs-full-shape = this op needs a fully known shape
+inspector-not-a-shape = '{ $text }' is not a shape
+inspector-not-a-value = not a value: { $error }
+inspector-op-seed-hint = sets seed and seed2 as TF derives them from the graph seed and this op seed
+
+## The central tabs
+tab-graph-editor = Graph editor
+tab-graph-editor-hint = the graph editor
+tab-training = Training
+tab-training-hint = train, and watch the loss, weights and decision boundary live ({ $keys })
+
+## Training panel
+train-shortcuts = F5 start / resume · Shift+F5 stop · F6 pause · F7 step 1 · F8 step N
+train-heading = Train
+train-schedule = Schedule
+train-batch-size = Batch size
+train-steps = Steps
+train-eval-every = Eval every
+train-eval-every-hint = evaluate the loss on all rows every this many steps (changes a running job too)
+train-fast = As fast as possible
+train-fast-hint = train at full speed; off: a pace you can watch (changes a running job too)
+train-steps-per-sec = steps/s
+train-n-steps = N steps
+train-n-steps-hint = steps run by "Step N"
+train-weights-every = Weights every
+train-weights-every-hint = record the weights every this many steps; 0: as often as the display refreshes
+train-session = Session
+train-continue-in = continue in { $id }
+train-new-session = new session
+train-new-session-initialized = new session (initialized)
+train-tip =
+    { $tip }
+
+    Shortcuts: { $keys }
+train-start = ▶ Start
+train-start-hint = train with this setup (F5)
+train-resume = ▶ Resume
+train-resume-hint = resume training (F5)
+train-pause = ⏸ Pause
+train-pause-hint = pause after the current step (F6)
+train-step-1 = Step 1
+train-step-1-hint = run one step, then pause (F7)
+train-step-n = Step N
+train-step-n-hint = run { $count } steps, then pause (F8)
+train-stop = ⏹ Stop
+train-stop-hint = stop: the session stays open with the trained values (Shift+F5)
+train-not-started = not started
+train-rate = {" "}· { $rate } steps/s{ $eta }
+train-eta = {" "}· ETA { $time }
+train-status-running = running
+train-status-paused = paused
+train-status-finished = finished
+train-status-stopped = stopped
+train-status-failed = failed
+train-in-session = in { $id }
+train-no-graph = no graph
+train-what = What to train
+train-graph = Graph
+train-train-op = Train op
+train-none = none
+train-train-op-hint = the op run each step (an optimizer's minimize)
+train-loss = Loss
+train-loss-hint = the loss tensor: batch loss each step, loss on all data at each eval
+train-create-from-loss = Create a train op from the loss
+train-optimizer = Optimizer
+train-learning-rate = Learning rate
+train-momentum = Momentum
+train-decay = Decay
+train-create-train-op = Create train op
+train-create-train-op-hint = { $code }: adds gradients/, the slots and the train op to the graph
+train-boundary = Boundary output
+train-boundary-hint = the tensor drawn over the 2-D input plane (e.g. Sigmoid:0); empty for none
+train-plotted-variables = Plotted variables ({ $count })
+train-data = Data
+train-dataset = Dataset
+train-dataset-in-project = { $name } (project)
+train-dataset-new = new: { $kind }
+train-seed = Seed
+train-rows = Rows
+train-noise = Noise
+train-idx-columns = images, labels (batches: { $code } after { $seed })
+train-columns = columns: { $columns }
+train-sample-images = Sample images
+train-sample-counts = train { $train } · validation { $validation } · test { $test } examples of { $height }x{ $width }
+train-feed-columns-hint = the columns that feed this placeholder, comma-separated
+
+## Training plots
+plots-export-csv-hint = export this plot's data as CSV
+plots-export-png-hint = export this plot as a PNG screenshot
+plots-empty = Press Start (F5) to train: the loss, the weights and the decision boundary appear here, live.
+plots-learning-rate = Learning rate
+plots-learning-rate-line = learning rate
+plots-loss = Loss
+plots-smoothing = smoothing
+plots-log-scale = log scale
+plots-x-step = x: step
+plots-x-wall-time = x: wall time
+plots-x-step-short = step
+plots-x-time-short = s
+plots-hover-loss = loss
+plots-hover-value = value
+plots-batch-loss-raw = batch loss (raw)
+plots-batch-loss-smoothed = batch loss (smoothed)
+plots-batch-loss = batch loss
+plots-eval-loss = eval loss (all data)
+plots-at-step-value = { $value } at step { $step }
+plots-last-losses = batch loss { $batch } · eval loss { $eval }
+plots-boundary = Decision boundary
+plots-step = step { $step }
+plots-boundary-needs = Needs an input placeholder of 2 features and a boundary output.
+plots-label = label { $label }
+plots-boundary-colors = orange 0 · white 0.5 · blue 1
+plots-weights = Weights
+plots-variables = { $count } variable(s)
+plots-at-step = at step { $step }
+plots-weights-legend = one line per element; heatmaps: orange negative, blue positive
+
+## Graph editor
+editor-default-graph-tab = ★ { $name } (default graph)
+editor-graph-tab-hint = A { $code }; ★ marks the default graph
+editor-add-graph = + graph
+editor-add-graph-hint = New graph ({ $code })
+editor-add-node = Add node:
+editor-add-node-hint = type an op name, Enter adds it
+editor-no-such-op = no such op
+editor-palette = Palette
+editor-auto-layout = Auto-layout
+editor-collapse-scopes = Collapse scopes
+editor-collapse-scopes-hint = draw gradients/ and each optimizer with its slots as one group node (right-click a group to expand it)
+editor-fit = Fit
+editor-fit-hint = show the whole graph
+editor-mouse-help = drag: pan · wheel/ctrl: zoom · shift-drag: box select · right-click: menu
+editor-group-nodes = { $count } nodes ▸
+editor-placed-hint = placed on this device in the run session
+editor-in-run-hint = the next run executes this node
+editor-op-pin-hint = the operation itself: wire it to a ^ control input; click to run it as a target
+editor-scope-hint = the { $name } scope, collapsed: click to expand it
+editor-fetch-pin-hint = click to fetch this tensor in the next run
+editor-expand = Expand { $name }
+editor-rename = Rename…
+editor-run-as-target = Run as target
+editor-remove-control-inputs = Remove control inputs
+editor-copy = Copy
+editor-delete = Delete
+editor-add-node-here = Add node here:
+editor-search = search
+editor-refuse-op-to-input = '{ $name }' is an operation, not a tensor: wire it to the ^ control input
+editor-refuse-tensor-to-control = a control input takes an operation: wire the 'op' pin of '{ $name }'
+
+## Dialogs
+modal-ok = OK
+modal-unsaved = Unsaved changes
+modal-save-first = Save the changes to { $name } first?
+modal-save = Save
+modal-dont-save = Don't save
+modal-cancel = Cancel
+modal-new-session = New session
+modal-graph = graph
+modal-config = config
+modal-open-session = Open session
+modal-rename-node = Rename { $name }
+modal-new-name = new name
+modal-rename = Rename
+modal-rename-graph = Rename graph
+
+## Notes
+notes-heading = Notes
+notes-empty = This project has no description yet.
+
+## Built-in file browser
+browser-up = ⬆ Up
+browser-up-hint = the parent folder (Backspace)
+browser-folder = Folder:
+browser-empty = (empty folder)
+browser-file-name = File name:
+browser-name-hint-save = name of the file to write
+browser-name-hint-open = pick a file above
+browser-show = Show:
+browser-hidden = hidden files
+browser-save = Save
+browser-open = Open
+browser-keys = ⬆⬇ choose · Enter open · Backspace up · Esc cancel
+
+## CSV import
+csv-title = Import CSV
+csv-file = File: { $path }
+csv-dataset-name = Dataset name:
+csv-header = First row is a header
+csv-error = Error: { $error }
+csv-embed = Embed rows in the project
+csv-reference = Reference the file (relative path)
+csv-reference-hint = the project keeps a path relative to its file; the rows are read when it runs
+csv-import = Import
+csv-columns = Columns (exactly one label, at least one feature):
+csv-rename = rename:
+csv-shape = { $rows } rows, { $columns } columns
+csv-shape-header = { $rows } rows, { $columns } columns, header row
+csv-more-rows = … { $count } more rows
+
+## Image grid
+images-none = no images to show
+images-example = example { $index }: label { $label }
+images-example-predicted = example { $index }: label { $label }, predicted { $predicted }
+
+## CSV import roles and the file browser's titles
+csv-role-feature = feature
+csv-role-label = label
+csv-role-ignore = ignore
+csv-not-saved = save the project first to refer to the file by a path relative to it
+browser-title-open = Open project
+browser-title-save-as = Save project as
+browser-title-export-csv = Export plot data
+browser-title-export-png = Export plot
+browser-title-export-tf = Export a TensorFlow script
+browser-title-import-csv = Import CSV data
+
+## Log lines (the window's own; TF's errors and the Python lines stay as they are)
+log-nothing-to-export = nothing to export yet: train first
+log-exported = exported { $path }
+log-exported-script = exported a TensorFlow script to { $path }
+log-save-cancelled = save cancelled: nothing was closed or replaced
+log-opened = opened '{ $name }' ({ $file })
+log-csv-paths-rebased = { $count } referenced CSV path(s) rewritten relative to { $dir }
+log-saved = saved { $path }
+log-saved-invalid = the saved file will not load until this is fixed: { $error }
+log-initialized = { $count } variable(s) initialized in { $session }
+log-replaying = replaying the script of '{ $name }' ({ $count } steps)
+log-previous-session-closed = { $old }, the previous run's session, was closed: this run trains in { $new } (Session: "continue in …" keeps training one session)
+log-more-evals = … { $count } more evaluation line(s): the Training view's table has them all
+log-training-failed = training in { $session } failed at step { $step }
+log-training-stopped = training in { $session } stopped after { $steps } step(s)
+log-training-finished = training in { $session } finished: { $steps } step(s)
+log-nodes-added = { $count } node(s) added
+log-dataset-imported = dataset '{ $name }' imported from { $path } ({ $rows } rows; features { $features }; label { $label })
+log-dataset-imported-referenced = dataset '{ $name }' imported from { $path } ({ $rows } rows; features { $features }; label { $label }; referenced)
+log-dataset-replaced = dataset '{ $name }' replaced from { $path } ({ $rows } rows; features { $features }; label { $label })
+log-dataset-replaced-referenced = dataset '{ $name }' replaced from { $path } ({ $rows } rows; features { $features }; label { $label }; referenced)
+
+## Small labels added later (inspector, run panel)
+inspector-no-attrs = none
+run-remove = remove
+
+## ConfigProto summaries and the CPU's line
+config-cpu-description = host CPU, { $cores } core(s); every kernel runs here
+summary-soft-placement = soft placement
+summary-log-placement = log placement
+summary-intra = intra { $value }
+summary-inter = inter { $value }
+summary-timeout = timeout { $value } ms
+summary-memory = memory { $value } MB
+summary-allow-growth = gpu allow_growth
+summary-gpu-fraction = gpu fraction { $value }
+summary-default = default config
+summary-separator = {", "}
+
+## Example titles (Open example); each is the example project's own name
+example-3_1_default_graph = 3.1 The default graph
+example-3_1_two_graphs = 3.1 Two graphs, each with a variable v
+example-3_1_device = 3.1 Device scope
+example-3_2_tensors = 3.2 Tensors: names, shapes and dtypes
+example-3_3_sessions = 3.3 Sessions and ConfigProto
+example-3_4_3_forward = 3.4.3 Forward propagation
+example-3_4_4_placeholder = 3.4.4 Placeholders and feed_dict
+example-3_4_5_training = 3.4.5 A complete training program
+example-csv_points = CSV data: the 3.4.5 network trained on your own points
+
+## File errors (the titles; the reasons stay as the system or the project loader words them)
+error-could-not-write = Could not write { $path }
+error-could-not-export-script = Could not export a TensorFlow script
+error-could-not-open = Could not open { $name }
+error-could-not-save = Could not save { $path }
+error-python-file = a Python program: flowbench opens its own project files (.json); File ▸ Open example has the tutorial's programs as projects
+
+## Training errors (the window's own words; TF's errors inside them stay as TF prints them)
+error-training-running = A training job is already running: stop it first.
+error-training-not-started = Training not started: { $reason }
+error-nodes-in-error = the graph has nodes in error
+error-could-not-open-session = could not open a session
+error-session-not-returned = the training thread did not give its session back
+error-no-train-op = no train op '{ $name }' in the graph
+error-no-column = dataset '{ $dataset }' has no column '{ $column }' (it has { $columns })

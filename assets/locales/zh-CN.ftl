@@ -95,3 +95,399 @@ explain-dtype-mismatch = 两个输入的类型不一致：用 tf.cast 转换其�
 explain-shape-mismatch = 输入的维度对这个运算不匹配。
 explain-no-device = 这里没有所请求的设备：设置 allow_soft_placement，或改用 /cpu:0。
 explain-oom = 这个张量太大，超出了会话可用的内存。
+
+## 会话面板
+sessions-heading = 会话列表
+sessions-new = 新建会话…
+sessions-close-all = 全部关闭
+sessions-empty = 还没有会话。计算图只描述计算：要运行它，先打开一个会话。
+sessions-state-training = 训练中
+sessions-state-open = 已打开
+sessions-state-closed = 已关闭
+sessions-graph = 计算图 { $name }
+sessions-runs-go-here = 运行在此会话中
+sessions-was-open = 曾打开 { $time }
+sessions-open-for = 已打开 { $time }
+sessions-counts-training = 变量已初始化 · 已训练 { $steps } 步 · { $age }
+sessions-counts = { $bytes } · 变量已初始化 { $initialized }/{ $total } · 运行 { $runs } 次 · { $age }
+sessions-owned-by-training = 一个训练任务正占用此会话（第 { $step } 步）：训练停止前，它的变量不能编辑、运行或取值
+sessions-latest-weights = 最新权重（只读）
+sessions-initialize = 初始化
+sessions-run = 运行
+sessions-run-hint = 在此会话中运行“运行”面板中的取值
+sessions-use-for-runs = 用于运行
+sessions-close = 关闭
+sessions-close-hint = { $code }：释放会话占用的一切
+sessions-variable-values = 变量的值
+sessions-uninitialized = 未初始化
+
+## 配置与设备面板
+config-devices = 设备
+config-no-gpu = 这里没有 GPU：要求 /gpu:0 的 op 无法放置，除非打开 allow_soft_placement。
+config-config = 配置
+config-default-name = ConfigProto()（默认）
+config-new = 新建配置
+config-new-hint = 一个有名字的 ConfigProto，保存在项目中
+config-default-desc = 默认配置：严格放置，不记录放置日志。
+config-soft-placement-hint = 请求的设备不存在时，退回到 CPU
+config-log-placement-hint = 打印每个 op 被放置到的设备（在日志中）
+config-memory-limit-hint = flowbench 为此会话的张量设定的内存预算（不是 TF 的设置）；0 = 默认值 { $mb } MB（物理内存的一半）。超过它的张量会报错：{ $error }
+config-change-applies-later = 修改只对之后打开的会话生效；{ $sessions } 仍使用打开时的配置。
+config-delete = 删除配置
+config-open-session = 在“{ $graph }”上打开会话
+config-open-session-hint = 用上面的配置执行 { $code }
+
+## 运行面板
+run-heading = 运行
+run-not-fed = 未提供值：运行会像 TF 一样失败
+run-session = 运行用的会话
+run-session-closed = { $id }（已关闭）
+run-no-session = 无：请先打开一个会话
+run-button = ▶ 运行
+run-button-hint = { $code } — Ctrl+Enter
+run-open-session-first = 请先打开一个会话（会话 > 新建会话…）
+run-choose-fetch = 请选择要取值的张量或目标
+run-feed-first = 请先为下面每个占位符提供值
+run-fetches = 取值（fetches）：
+run-fetches-empty = 点击画布上的输出端口，或在此添加：
+run-add-fetch = 添加取值
+run-pick-tensor = 张量…
+run-targets = 目标（targets）：
+run-add-target = 添加目标
+run-pick-op = op…
+run-clear = 清除
+run-nothing = 还没有要运行的内容：一次运行所执行的节点会在画布上标出。
+run-executes = 这次运行执行 { $count } 个节点，已在画布上标出。
+run-feeds = 输入（feed_dict）：这次运行需要的占位符
+run-feed-shape = 形状 { $shape } { $dtype }
+run-feed-example = 例如 { $value }
+run-fed = ✔ 已提供值
+run-appended = 每次运行都会追加到项目的脚本中（flowbench run 会重放它）。
+run-result-in = { $session } 中的结果
+run-stale-result = （来自已不在计算图中的节点）
+
+## 日志面板
+log-heading = 日志
+log-clear = 清空日志
+log-replay = 重放脚本
+log-replay-hint = 像 `flowbench run` 一样运行项目的脚本
+log-script-steps = 脚本：{ $count } 步
+log-show-node = 显示这个节点
+
+## 检查器
+inspector-heading = 检查器
+inspector-many-selected = 已选中 { $count } 个节点（Delete 删除，Ctrl+C 复制）
+inspector-select-node = 在画布上选中一个节点来查看它。
+inspector-graph = 计算图名称
+inspector-default-graph = 默认计算图
+inspector-is-default = 是（{ $code }）
+inspector-make-default = 设为默认
+inspector-nodes = 节点
+inspector-variables = 变量
+inspector-graph-seed = 计算图随机种子
+inspector-graph-seed-hint = { $code }；留空表示不设
+inspector-nodes-in-error = { $count } 个节点出错
+inspector-name = 名称
+inspector-op = 运算（op）
+inspector-input = 输入 '{ $name }'
+inspector-not-connected = 未连接
+inspector-control-inputs = 控制依赖
+inspector-output = 输出 { $index }
+inspector-dtype-shape = 类型 { $dtype } · 形状 { $shape }
+inspector-outputs = 输出
+inspector-no-outputs = 无（为其作用而运行的运算）
+inspector-not-built = 未构建
+inspector-requested-device = 指定设备
+inspector-device-hint = 例如 /cpu:0 或 /gpu:0；留空表示不指定
+inspector-placement = 放置
+inspector-attributes = 属性
+inspector-rename = 重命名…
+inspector-delete-node = 删除节点
+inspector-fetch = 取值 { $tensor }
+inspector-unfetch = 取消取值 { $tensor }
+inspector-placed-in = 在 { $session } 中：{ $reason }
+inspector-will-be-placed = 尚未在 { $session } 中放置；将放在 { $device }
+inspector-no-run-session = 这个计算图上没有被选来运行的会话
+inspector-shape-partial-hint = 例如 (?, 2)：? 是只有运行时才知道的维度
+inspector-shape-hint = 例如 (2, 3)
+inspector-needs-full-shape = 这个 op 需要完全确定的形状
+inspector-not-a-shape = '{ $text }' 不是形状
+inspector-not-a-value = 不是一个值：{ $error }
+inspector-op-seed-hint = 按 TF 的方式从计算图种子和此 op 种子推出 seed 与 seed2
+
+## 中间的标签页
+tab-graph-editor = 计算图编辑器
+tab-graph-editor-hint = 计算图编辑器
+tab-training = 训练
+tab-training-hint = 训练，并实时观察损失、权重和决策边界（{ $keys }）
+
+## 训练面板
+train-shortcuts = F5 开始 / 继续 · Shift+F5 停止 · F6 暂停 · F7 单步 · F8 走 N 步
+train-heading = 训练
+train-schedule = 训练安排
+train-batch-size = 批次大小
+train-steps = 步数
+train-eval-every = 每隔多少步评估
+train-eval-every-hint = 每隔这么多步，在全部数据上计算一次损失（对正在运行的任务也生效）
+train-fast = 全速
+train-fast-hint = 全速训练；关闭时以便于观察的速度训练（对正在运行的任务也生效）
+train-steps-per-sec = 步/秒
+train-n-steps = N 步
+train-n-steps-hint = “走 N 步”运行的步数
+train-weights-every = 每隔多少步记录权重
+train-weights-every-hint = 每隔这么多步记录一次权重；0：每次刷新显示时都记录
+train-session = 会话
+train-continue-in = 在 { $id } 中继续
+train-new-session = 新会话
+train-new-session-initialized = 新会话（已初始化）
+train-tip =
+    { $tip }
+
+    快捷键：{ $keys }
+train-start = ▶ 开始
+train-start-hint = 用这些设置开始训练（F5）
+train-resume = ▶ 继续
+train-resume-hint = 继续训练（F5）
+train-pause = ⏸ 暂停
+train-pause-hint = 当前这一步结束后暂停（F6）
+train-step-1 = 单步
+train-step-1-hint = 运行一步后暂停（F7）
+train-step-n = 走 N 步
+train-step-n-hint = 运行 { $count } 步后暂停（F8）
+train-stop = ⏹ 停止
+train-stop-hint = 停止：会话保持打开，保留训练后的值（Shift+F5）
+train-not-started = 未开始
+train-rate = {" "}· { $rate } 步/秒{ $eta }
+train-eta = {" "}· 预计剩余 { $time }
+train-status-running = 训练中
+train-status-paused = 已暂停
+train-status-finished = 已完成
+train-status-stopped = 已停止
+train-status-failed = 失败
+train-in-session = 在 { $id } 中
+train-no-graph = 没有计算图
+train-what = 训练什么
+train-graph = 计算图
+train-train-op = 训练 op
+train-none = 无
+train-train-op-hint = 每一步运行的 op（优化器的 minimize）
+train-loss = 损失
+train-loss-hint = 损失张量：每一步给出批次的损失，每次评估给出全部数据上的损失
+train-create-from-loss = 从损失创建训练 op
+train-optimizer = 优化器
+train-learning-rate = 学习率
+train-momentum = 动量
+train-decay = 衰减
+train-create-train-op = 创建训练 op
+train-create-train-op-hint = { $code }：向计算图加入 gradients/、优化器的槽变量和训练 op
+train-boundary = 边界输出
+train-boundary-hint = 画在二维输入平面上的张量（例如 Sigmoid:0）；留空表示不画
+train-plotted-variables = 绘制的变量（{ $count }）
+train-data = 数据
+train-dataset = 数据集
+train-dataset-in-project = { $name }（项目）
+train-dataset-new = 新建：{ $kind }
+train-seed = 随机种子
+train-rows = 行数
+train-noise = 噪声
+train-idx-columns = images, labels（批次：在 { $seed } 之后用 { $code } 取）
+train-columns = 列：{ $columns }
+train-sample-images = 样本图像
+train-sample-counts = 训练集 { $train } · 验证集 { $validation } · 测试集 { $test } 个 { $height }x{ $width } 的样本
+train-feed-columns-hint = 为这个占位符提供值的列，用逗号分隔
+
+## 训练曲线
+plots-export-csv-hint = 把这张图的数据导出为 CSV
+plots-export-png-hint = 把这张图导出为 PNG 截图
+plots-empty = 按“开始”（F5）训练：损失、权重和决策边界会实时显示在这里。
+plots-learning-rate = 学习率
+plots-learning-rate-line = 学习率
+plots-loss = 损失
+plots-smoothing = 平滑
+plots-log-scale = 对数坐标
+plots-x-step = x：步数
+plots-x-wall-time = x：时间
+plots-x-step-short = 步
+plots-x-time-short = 秒
+plots-hover-loss = 损失
+plots-hover-value = 值
+plots-batch-loss-raw = 批次损失（原始）
+plots-batch-loss-smoothed = 批次损失（平滑）
+plots-batch-loss = 批次损失
+plots-eval-loss = 评估损失（全部数据）
+plots-at-step-value = { $value }（第 { $step } 步）
+plots-last-losses = 批次损失 { $batch } · 评估损失 { $eval }
+plots-boundary = 决策边界
+plots-step = 第 { $step } 步
+plots-boundary-needs = 需要一个有 2 个特征的输入占位符和一个边界输出。
+plots-label = 标签 { $label }
+plots-boundary-colors = 橙 0 · 白 0.5 · 蓝 1
+plots-weights = 权重
+plots-variables = { $count } 个变量
+plots-at-step = 第 { $step } 步时
+plots-weights-legend = 每个元素一条线；热力图：橙色为负，蓝色为正
+
+## 计算图编辑器
+editor-default-graph-tab = ★ { $name }（默认计算图）
+editor-graph-tab-hint = 一个 { $code }；★ 标出默认计算图
+editor-add-graph = + 计算图
+editor-add-graph-hint = 新建计算图（{ $code }）
+editor-add-node = 添加节点：
+editor-add-node-hint = 输入 op 名称，回车添加
+editor-no-such-op = 没有这个 op
+editor-palette = 节点面板
+editor-auto-layout = 自动布局
+editor-collapse-scopes = 折叠作用域
+editor-collapse-scopes-hint = 把 gradients/ 以及每个优化器连同它的槽变量画成一个分组节点（右键点击分组可展开）
+editor-fit = 适应窗口
+editor-fit-hint = 显示整个计算图
+editor-mouse-help = 拖动：平移 · 滚轮/ctrl：缩放 · shift 拖动：框选 · 右键：菜单
+editor-group-nodes = { $count } 个节点 ▸
+editor-placed-hint = 在运行所用的会话中被放置到这个设备上
+editor-in-run-hint = 下一次运行会执行这个节点
+editor-op-pin-hint = 运算本身：把它连到 ^ 控制依赖输入；点击可把它作为目标运行
+editor-scope-hint = 已折叠的 { $name } 作用域：点击展开
+editor-fetch-pin-hint = 点击，在下一次运行中取这个张量的值
+editor-expand = 展开 { $name }
+editor-rename = 重命名…
+editor-run-as-target = 作为目标运行
+editor-remove-control-inputs = 移除控制依赖
+editor-copy = 复制
+editor-delete = 删除
+editor-add-node-here = 在此添加节点：
+editor-search = 搜索
+editor-refuse-op-to-input = '{ $name }' 是一个运算，不是张量：请把它连到 ^ 控制依赖输入
+editor-refuse-tensor-to-control = 控制依赖输入需要一个运算：请连接 '{ $name }' 的 'op' 端口
+
+## 对话框
+modal-ok = 确定
+modal-unsaved = 有未保存的修改
+modal-save-first = 先保存对 { $name } 的修改吗？
+modal-save = 保存
+modal-dont-save = 不保存
+modal-cancel = 取消
+modal-new-session = 新建会话
+modal-graph = 计算图
+modal-config = 配置
+modal-open-session = 打开会话
+modal-rename-node = 重命名 { $name }
+modal-new-name = 新名称
+modal-rename = 重命名
+modal-rename-graph = 重命名计算图
+
+## 笔记
+notes-heading = 笔记
+notes-empty = 这个项目还没有说明。
+
+## 内置文件浏览器
+browser-up = ⬆ 上一级
+browser-up-hint = 上一级文件夹（Backspace）
+browser-folder = 文件夹：
+browser-empty = （空文件夹）
+browser-file-name = 文件名：
+browser-name-hint-save = 要写入的文件名
+browser-name-hint-open = 在上面选一个文件
+browser-show = 显示：
+browser-hidden = 隐藏文件
+browser-save = 保存
+browser-open = 打开
+browser-keys = ⬆⬇ 选择 · Enter 打开 · Backspace 上一级 · Esc 取消
+
+## 导入 CSV
+csv-title = 导入 CSV
+csv-file = 文件：{ $path }
+csv-dataset-name = 数据集名称：
+csv-header = 第一行是表头
+csv-error = 错误：{ $error }
+csv-embed = 把各行数据嵌入项目
+csv-reference = 引用这个文件（相对路径）
+csv-reference-hint = 项目只保存相对于项目文件的路径；运行时才读取数据
+csv-import = 导入
+csv-columns = 列（恰好一个标签，至少一个特征）：
+csv-rename = 重命名：
+csv-shape = { $rows } 行，{ $columns } 列
+csv-shape-header = { $rows } 行，{ $columns } 列，含表头
+csv-more-rows = … 还有 { $count } 行
+
+## 图像网格
+images-none = 没有可显示的图像
+images-example = 样本 { $index }：标签 { $label }
+images-example-predicted = 样本 { $index }：标签 { $label }，预测 { $predicted }
+
+## 导入 CSV 的列角色与文件浏览器的标题
+csv-role-feature = 特征
+csv-role-label = 标签
+csv-role-ignore = 忽略
+csv-not-saved = 请先保存项目，才能用相对于它的路径引用这个文件
+browser-title-open = 打开项目
+browser-title-save-as = 项目另存为
+browser-title-export-csv = 导出曲线数据
+browser-title-export-png = 导出曲线图
+browser-title-export-tf = 导出 TensorFlow 脚本
+browser-title-import-csv = 导入 CSV 数据
+
+## 日志行（窗口自己的提示；TF 的错误和 Python 代码行保持原样）
+log-nothing-to-export = 还没有可导出的内容：请先训练
+log-exported = 已导出 { $path }
+log-exported-script = 已把 TensorFlow 脚本导出到 { $path }
+log-save-cancelled = 已取消保存：没有关闭或替换任何内容
+log-opened = 已打开“{ $name }”（{ $file }）
+log-csv-paths-rebased = 已把 { $count } 个引用的 CSV 路径改写为相对于 { $dir }
+log-saved = 已保存 { $path }
+log-saved-invalid = 在修正这个问题之前，保存的文件无法加载：{ $error }
+log-initialized = { $session } 中已初始化 { $count } 个变量
+log-replaying = 正在重放“{ $name }”的脚本（{ $count } 步）
+log-previous-session-closed = 上一次运行的会话 { $old } 已关闭：这次在 { $new } 中训练（会话：选“在 … 中继续”可一直在同一个会话中训练）
+log-more-evals = … 还有 { $count } 行评估结果：训练视图的表格中有全部结果
+log-training-failed = { $session } 中的训练在第 { $step } 步失败
+log-training-stopped = { $session } 中的训练在 { $steps } 步后停止
+log-training-finished = { $session } 中的训练完成：共 { $steps } 步
+log-nodes-added = 已添加 { $count } 个节点
+log-dataset-imported = 已从 { $path } 导入数据集“{ $name }”（{ $rows } 行；特征 { $features }；标签 { $label }）
+log-dataset-imported-referenced = 已从 { $path } 导入数据集“{ $name }”（{ $rows } 行；特征 { $features }；标签 { $label }；引用文件）
+log-dataset-replaced = 已用 { $path } 替换数据集“{ $name }”（{ $rows } 行；特征 { $features }；标签 { $label }）
+log-dataset-replaced-referenced = 已用 { $path } 替换数据集“{ $name }”（{ $rows } 行；特征 { $features }；标签 { $label }；引用文件）
+
+## 后来补上的小标签（检查器、运行面板）
+inspector-no-attrs = 无
+run-remove = 移除
+
+## ConfigProto 摘要与 CPU 的说明
+config-cpu-description = 主机 CPU，{ $cores } 个核；所有内核（kernel）都在这里运行
+summary-soft-placement = 软放置
+summary-log-placement = 记录放置
+summary-intra = intra { $value }
+summary-inter = inter { $value }
+summary-timeout = 超时 { $value } ms
+summary-memory = 内存 { $value } MB
+summary-allow-growth = gpu allow_growth
+summary-gpu-fraction = gpu 比例 { $value }
+summary-default = 默认配置
+summary-separator = {"，"}
+
+## 示例的标题（打开示例）
+example-3_1_default_graph = 3.1 默认计算图
+example-3_1_two_graphs = 3.1 两个计算图，各有一个变量 v
+example-3_1_device = 3.1 指定设备
+example-3_2_tensors = 3.2 张量：名字、维度和类型
+example-3_3_sessions = 3.3 会话与 ConfigProto
+example-3_4_3_forward = 3.4.3 前向传播算法
+example-3_4_4_placeholder = 3.4.4 占位符与 feed_dict
+example-3_4_5_training = 3.4.5 完整神经网络样例程序
+example-csv_points = CSV 数据：用你自己的点训练 3.4.5 的网络
+
+## 文件错误（标题；原因保持系统或项目加载器的原话）
+error-could-not-write = 无法写入 { $path }
+error-could-not-export-script = 无法导出 TensorFlow 脚本
+error-could-not-open = 无法打开 { $name }
+error-could-not-save = 无法保存 { $path }
+error-python-file = 这是一个 Python 程序：flowbench 打开的是它自己的项目文件（.json）；文件 ▸ 打开示例 中有教程里的程序对应的项目
+
+## 训练错误（窗口自己的话；其中 TF 的错误保持 TF 的原话）
+error-training-running = 已有一个训练任务在运行：请先停止它。
+error-training-not-started = 训练未开始：{ $reason }
+error-nodes-in-error = 计算图中有出错的节点
+error-could-not-open-session = 无法打开会话
+error-session-not-returned = 训练线程没有交还它的会话
+error-no-train-op = 计算图中没有训练 op '{ $name }'
+error-no-column = 数据集 '{ $dataset }' 没有列 '{ $column }'（它有 { $columns }）

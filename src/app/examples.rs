@@ -44,6 +44,13 @@ pub fn example(file: &str) -> Option<&'static Example> {
     EXAMPLES.iter().find(|e| e.file == file)
 }
 
+/// The title an example shows in the Open example menu, in the UI's language: the message
+/// `example-<file stem>` where the message files have one, else [`title`].
+pub fn menu_title(file: &str) -> String {
+    let stem = file.strip_suffix(".json").unwrap_or(file);
+    crate::app::i18n::tr_or(&format!("example-{stem}"), title(file))
+}
+
 /// The title an example shows in menus: its project's own name, the tutorial's section title
 /// ("3.4.4 Placeholders and feed_dict"); the file name if it has none. Read once per example.
 pub fn title(file: &str) -> &'static str {

@@ -74,6 +74,12 @@ pub fn tr(id: &str) -> String {
     format(id, None)
 }
 
+/// The message `id` in the current language, or `fallback` where no file has it (for messages
+/// named after data, such as an example's title).
+pub fn tr_or(id: &str, fallback: &str) -> String {
+    if bundles().iter().any(|b| b.has_message(id)) { format(id, None) } else { fallback.to_string() }
+}
+
 /// The message `id` with its `{ $name }` placeables filled from `args`.
 pub fn tr_args(id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
     let mut a = FluentArgs::new();
@@ -245,6 +251,41 @@ mod tests {
         let zh = paragraph("guide-graph");
         assert!(zh.contains("在一个 tf.Graph 中"), "{zh}");
         assert!(zh.contains("如果没有特殊指定，运算会加到默认的计算图中"), "CJK lines join without a space: {zh}");
+        set_language("en");
+    }
+
+    /// Messages with leading spaces or blank lines keep them, so the English window reads as it
+    /// did before the strings moved into the files.
+    #[test]
+    fn spacing_survives_the_message_files() {
+        set_language("en");
+        let tip = tr_args("train-tip", &[("tip", "resume training (F5)".into()), ("keys", "F5".into())]);
+        assert_eq!(tip, "resume training (F5)\n\nShortcuts: F5");
+        let eta = tr_args("train-eta", &[("time", "3.0 s".into())]);
+        assert_eq!(tr_args("train-rate", &[("rate", "12".into()), ("eta", eta.into())]), " · 12 steps/s · ETA 3.0 s");
+        // The translated ConfigProto summary reads, in English, as the engine's own.
+        let mut c = crate::engine::runtime::session::ConfigProto::default();
+        assert_eq!(crate::app::panels::sessions::config_summary(&c), c.summary());
+        c.allow_soft_placement = true;
+        c.intra_op_parallelism_threads = 2;
+        c.memory_limit_mb = 64;
+        c.gpu_options.per_process_gpu_memory_fraction = 0.5;
+        assert_eq!(crate::app::panels::sessions::config_summary(&c), c.summary());
+    }
+
+    /// Every bundled example has a title message, and in English it is the project's own name.
+    #[test]
+    fn example_titles_are_translated() {
+        set_language("en");
+        for e in crate::app::examples::EXAMPLES {
+            assert_eq!(crate::app::examples::menu_title(e.file), crate::app::examples::title(e.file), "{}", e.file);
+        }
+        set_language("zh-CN");
+        assert_eq!(crate::app::examples::menu_title("3_4_5_training.json"), "3.4.5 完整神经网络样例程序");
+        for e in crate::app::examples::EXAMPLES {
+            let stem = e.file.strip_suffix(".json").unwrap_or(e.file);
+            assert!(bundles()[1].has_message(&format!("example-{stem}")), "{} has no Chinese title", e.file);
+        }
         set_language("en");
     }
 

@@ -355,12 +355,15 @@ impl eframe::App for FlowbenchApp {
         }
         egui::CentralPanel::default().show(ui, |ui| {
             ui.horizontal(|ui| {
-                if ui.selectable_label(!s.training.show, "Graph editor").on_hover_text("the graph editor").clicked() {
+                if ui
+                    .selectable_label(!s.training.show, i18n::tr("tab-graph-editor"))
+                    .on_hover_text(i18n::tr("tab-graph-editor-hint"))
+                    .clicked()
+                {
                     out.push(Command::ShowTraining(false));
                 }
-                let tip =
-                    format!("train, and watch the loss, weights and decision boundary live ({})", train::SHORTCUTS);
-                if ui.selectable_label(s.training.show, "Training").on_hover_text(tip).clicked() {
+                let tip = i18n::tr_args("tab-training-hint", &[("keys", train::shortcuts().into())]);
+                if ui.selectable_label(s.training.show, i18n::tr("tab-training")).on_hover_text(tip).clicked() {
                     out.push(Command::ShowTraining(true));
                 }
             });

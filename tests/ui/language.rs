@@ -64,3 +64,33 @@ fn view_language_switches_live_and_back() {
     h.get_by_label("File");
     assert!(h.query_by_label("文件").is_none());
 }
+
+/// In Chinese, the panels speak Chinese while TF's error stays as TF prints it, with a one-line
+/// explanation beside it in the run panel.
+#[test]
+fn panels_speak_chinese_and_tf_errors_stay_english_with_an_explanation() {
+    let mut s = AppState::with_example("3_4_4_placeholder.json", Box::new(FakeDialogs::default()));
+    s.clock = Clock::Fixed(0.0);
+    s.settings.language = Some("zh-CN".into());
+    let app = FlowbenchApp::with_state(s);
+    let mut h = Harness::builder().with_size(egui::Vec2::new(1400.0, 900.0)).build_eframe(move |cc| {
+        flowbench::app::fonts::install(&cc.egui_ctx);
+        app
+    });
+    h.run_steps(3);
+    h.get_by_label("会话列表");
+    h.get_by_label("检查器");
+    h.state_mut().state.apply_all(vec![
+        Command::OpenSession { graph: 0, config: None },
+        Command::InitializeVariables { session: 0 },
+        Command::ToggleFetch("MatMul_1:0".into()),
+        Command::Run { session: 0 },
+    ]);
+    h.run_steps(3);
+    let error = h.state().state.last_result.as_ref().and_then(|r| r.error.clone()).expect("the run fails");
+    assert!(error.contains("You must feed a value for placeholder tensor"), "TF's words stay: {error}");
+    assert!(h.query_all_by_label_contains("You must feed a value for placeholder tensor").count() >= 1);
+    assert!(h.query_all_by_label("需要通过 feed_dict 为占位符提供值。").count() >= 1, "the explanation is shown");
+    assert!(h.query_by_label("Sessions").is_none());
+    flowbench::app::i18n::set_language("en");
+}

@@ -1,6 +1,8 @@
 //! Screenshot tests, rendered by wgpu (Mesa's lavapipe on Linux: install `mesa-vulkan-drivers`):
 //! the main window on the startup example, a session list with one open and one closed
-//! session, the same with a graph named in Chinese, a node drawn in error, and the run panel with results. The PNGs live in
+//! session, the same with a graph named in Chinese, a node drawn in error, the run panel with
+//! results, the training view, and the main window, the session list and the training view in
+//! Chinese (rendered with the bundled CJK font, no system font needed). The PNGs live in
 //! `tests/snapshots/`; `UPDATE_SNAPSHOTS=1 cargo test --test ui_snapshots` rewrites them.
 
 use egui_kittest::{Harness, SnapshotOptions};
@@ -18,6 +20,8 @@ use flowbench::engine::value::Value;
 use flowbench::project::NodeDef;
 
 fn state(example: &str) -> AppState {
+    // The UI thread's language: English unless a test asks for Chinese (a test thread may be reused).
+    flowbench::app::i18n::set_language("en");
     let mut s = AppState::with_example(example, Box::new(FakeDialogs::default()));
     s.clock = Clock::Fixed(0.0);
     s
@@ -189,4 +193,85 @@ fn training_view_at_step_2000() {
     h.run_steps(4);
     h.snapshot_options("training_view", &options());
     h.state_mut().apply(vec![Command::TrainControl(Job::Stop)]);
+}
+
+/// The state of `example` with the window in 简体中文 (the language the window sets each frame).
+fn state_zh(example: &str) -> AppState {
+    let mut s = state(example);
+    s.settings.language = Some("zh-CN".into());
+    // Commands applied before the first frame log in the window's language too.
+    flowbench::app::i18n::set_language("zh-CN");
+    s
+}
+
+#[test]
+fn main_window_in_chinese() {
+    let app = FlowbenchApp::with_state(state_zh(examples::STARTUP_EXAMPLE));
+    let mut h = Harness::builder().with_size(egui::Vec2::new(1400.0, 900.0)).wgpu().build_eframe(move |cc| {
+        flowbench::app::fonts::install(&cc.egui_ctx);
+        app
+    });
+    h.run_steps(6);
+    h.snapshot_options("main_window_zh", &options().max_failed_pixels(400));
+    flowbench::app::i18n::set_language("en");
+}
+
+#[test]
+fn session_list_in_chinese() {
+    let mut s = state_zh("3_4_3_forward.json");
+    s.apply_all(vec![
+        Command::OpenSession { graph: 0, config: None },
+        Command::InitializeVariables { session: 0 },
+        Command::CloseSession { session: 0 },
+        Command::OpenSession { graph: 0, config: None },
+        Command::InitializeVariables { session: 1 },
+    ]);
+    let mut panel = SessionsPanel::default();
+    let mut h = Harness::builder().with_size(egui::Vec2::new(420.0, 300.0)).wgpu().build_ui_state(
+        move |ui, s: &mut AppState| {
+            // A panel alone has no window to set the language each frame.
+            flowbench::app::i18n::set_language("zh-CN");
+            let mut out = Vec::new();
+            panel.ui(ui, s, &mut out);
+        },
+        s,
+    );
+    flowbench::app::fonts::install(&h.ctx);
+    h.run_steps(3);
+    h.snapshot_options("sessions_open_and_closed_zh", &options());
+    flowbench::app::i18n::set_language("en");
+}
+
+#[test]
+fn training_view_in_chinese() {
+    use flowbench::app::model::training::TrainStatus;
+    use flowbench::train::worker::Command as Job;
+    let mut s = state_zh(examples::STARTUP_EXAMPLE);
+    let mut setup = s.training.setup.clone();
+    setup.weights_every = 50;
+    s.apply_all(vec![
+        Command::SetTrainSetup(Box::new(setup)),
+        Command::StartTraining { paused: true },
+        Command::TrainControl(Job::Step(2000)),
+        Command::ShowTraining(true),
+    ]);
+    let app = FlowbenchApp::with_state(s);
+    let mut h = Harness::builder().with_size(egui::Vec2::new(1400.0, 900.0)).wgpu().build_eframe(move |cc| {
+        flowbench::app::fonts::install(&cc.egui_ctx);
+        app
+    });
+    let t = std::time::Instant::now();
+    loop {
+        h.step();
+        let r = h.state().state.training.run.as_ref().expect("training started");
+        if r.step == 2000 && r.status == TrainStatus::Paused && r.boundary.as_ref().is_some_and(|b| b.step == 2000) {
+            break;
+        }
+        assert!(t.elapsed().as_secs() < 120, "training did not reach step 2000");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    h.run_steps(4);
+    h.snapshot_options("training_view_zh", &options());
+    h.state_mut().apply(vec![Command::TrainControl(Job::Stop)]);
+    flowbench::app::i18n::set_language("en");
 }

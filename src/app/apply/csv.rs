@@ -49,13 +49,20 @@ impl AppState {
                 };
                 self.log_line(
                     LogKind::Info,
-                    format!(
-                        "dataset '{}' {} from {} ({} rows; features {features}; label {label}{})",
-                        s.name,
-                        if s.replaced { "replaced" } else { "imported" },
-                        path.display(),
-                        s.rows,
-                        if opts.storage == Storage::Reference { "; referenced" } else { "" }
+                    crate::app::i18n::tr_args(
+                        match (s.replaced, opts.storage == Storage::Reference) {
+                            (false, false) => "log-dataset-imported",
+                            (false, true) => "log-dataset-imported-referenced",
+                            (true, false) => "log-dataset-replaced",
+                            (true, true) => "log-dataset-replaced-referenced",
+                        },
+                        &[
+                            ("name", s.name.as_str().into()),
+                            ("path", path.display().to_string().into()),
+                            ("rows", s.rows.to_string().into()),
+                            ("features", features.as_str().into()),
+                            ("label", label.into()),
+                        ],
                     ),
                     None,
                 );

@@ -6,6 +6,7 @@
 //! Calls into export: `write_tf_script` (`crate::export::python::export`).
 
 use crate::app::dialogs::DialogKind;
+use crate::app::i18n::{tr, tr_args};
 use crate::app::model::export::{PlotKind, plot_csv};
 use crate::app::model::log::LogKind;
 use crate::app::png::encode_png;
@@ -21,7 +22,7 @@ impl AppState {
                 self.export.bytes = Some((text.into_bytes(), name.clone()));
                 self.pending_dialog = Some((DialogKind::ExportCsv, name));
             }
-            None => self.log_line(LogKind::Warning, "nothing to export yet: train first".to_string(), None),
+            None => self.log_line(LogKind::Warning, tr("log-nothing-to-export"), None),
         }
     }
 
@@ -41,11 +42,18 @@ impl AppState {
     pub fn write_export(&mut self, path: PathBuf) {
         let Some((bytes, name)) = self.export.bytes.take() else { return };
         match crate::project::io::write_atomic(&path, &bytes) {
-            Ok(()) => self.log_line(LogKind::Info, format!("exported {}", path.display()), None),
+            Ok(()) => self.log_line(
+                LogKind::Info,
+                tr_args("log-exported", &[("path", path.display().to_string().into())]),
+                None,
+            ),
             Err(e) => {
                 // Kept, so that the export can be tried again elsewhere.
                 self.export.bytes = Some((bytes, name));
-                self.file_error(format!("Could not write {}", path.display()), e.to_string());
+                self.file_error(
+                    tr_args("error-could-not-write", &[("path", path.display().to_string().into())]),
+                    e.to_string(),
+                );
             }
         }
     }
@@ -61,7 +69,7 @@ impl AppState {
         let export = match crate::export::python::export(&self.doc.project, &opts) {
             Ok(x) => x,
             Err(e) => {
-                self.file_error("Could not export a TensorFlow script".to_string(), e.to_string());
+                self.file_error(tr("error-could-not-export-script"), e.to_string());
                 return;
             }
         };
@@ -69,8 +77,15 @@ impl AppState {
             self.log_error(format!("export: unsupported: {u}"), None);
         }
         match crate::project::io::write_atomic(&path, export.text.as_bytes()) {
-            Ok(()) => self.log_line(LogKind::Info, format!("exported a TensorFlow script to {}", path.display()), None),
-            Err(e) => self.file_error(format!("Could not write {}", path.display()), e.to_string()),
+            Ok(()) => self.log_line(
+                LogKind::Info,
+                tr_args("log-exported-script", &[("path", path.display().to_string().into())]),
+                None,
+            ),
+            Err(e) => self.file_error(
+                tr_args("error-could-not-write", &[("path", path.display().to_string().into())]),
+                e.to_string(),
+            ),
         }
     }
 }

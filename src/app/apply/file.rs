@@ -10,6 +10,7 @@
 
 use crate::app::dialogs::DialogKind;
 use crate::app::examples;
+use crate::app::i18n::{tr, tr_args};
 use crate::app::model::document::{Document, Engine, dir_of, file_name};
 use crate::app::model::log::LogKind;
 use crate::app::model::modal::{Modal, Pending};
@@ -59,7 +60,7 @@ impl AppState {
             (DialogKind::Open | DialogKind::ExportTfScript | DialogKind::ImportCsv, None) => {}
             (DialogKind::SaveAs, None) => {
                 if self.after_save.take().is_some() {
-                    self.log_line(LogKind::Info, "save cancelled: nothing was closed or replaced".to_string(), None);
+                    self.log_line(LogKind::Info, tr("log-save-cancelled"), None);
                 }
             }
         }
@@ -106,21 +107,22 @@ impl AppState {
             }
             Pending::OpenDialog => self.ask_dialog(DialogKind::Open),
             Pending::OpenPath(path) if is_python(&path) => self.file_error(
-                format!("Could not open {}", path.display()),
-                "a Python program: flowbench opens its own project files (.json); File ▸ Open example has \
-                 the tutorial's programs as projects"
-                    .to_string(),
+                tr_args("error-could-not-open", &[("name", path.display().to_string().into())]),
+                tr("error-python-file"),
             ),
             Pending::OpenPath(path) => match Project::load(&path) {
                 Ok(project) => {
                     self.load(project, Some(path.clone()), file_name(&path));
                     self.settings.add_recent(path);
                 }
-                Err(e) => self.file_error(format!("Could not open {}", file_name(&path)), e.to_string()),
+                Err(e) => self
+                    .file_error(tr_args("error-could-not-open", &[("name", file_name(&path).into())]), e.to_string()),
             },
             Pending::OpenExample(file) => match examples::example(&file).map(|e| Project::from_json_str(e.text)) {
                 Some(Ok(project)) => self.load(project, None, format!("{file} (example)")),
-                Some(Err(e)) => self.file_error(format!("Could not open {file}"), e.to_string()),
+                Some(Err(e)) => {
+                    self.file_error(tr_args("error-could-not-open", &[("name", file.as_str().into())]), e.to_string())
+                }
                 None => {}
             },
             Pending::Quit => {
@@ -165,7 +167,11 @@ impl AppState {
         // A job on the old project is stopped (dropping it sends Stop) and forgotten.
         self.training = Training { setup: TrainSetup::from_project(&self.doc.project), ..Default::default() };
         self.pace_example();
-        self.log_line(LogKind::Info, format!("opened '{name}' ({})", self.doc.title_name()), None);
+        self.log_line(
+            LogKind::Info,
+            tr_args("log-opened", &[("name", name.to_string().into()), ("file", self.doc.title_name().into())]),
+            None,
+        );
     }
 
     /// Opens a file dialog on the next frame, suggesting the document's file name.
@@ -189,17 +195,24 @@ impl AppState {
                     self.doc.project.datasets = project.datasets;
                     self.log_line(
                         LogKind::Info,
-                        format!("{rebased} referenced CSV path(s) rewritten relative to {}", new_dir.display()),
+                        tr_args(
+                            "log-csv-paths-rebased",
+                            &[("count", rebased.to_string().into()), ("dir", new_dir.display().to_string().into())],
+                        ),
                         None,
                     );
                 }
                 self.doc.project.base_dir = crate::project::BaseDir(Some(new_dir));
                 self.doc.mark_saved(path.clone());
-                self.log_line(LogKind::Info, format!("saved {}", path.display()), None);
+                self.log_line(
+                    LogKind::Info,
+                    tr_args("log-saved", &[("path", path.display().to_string().into())]),
+                    None,
+                );
                 if let Err(e) = self.doc.project.validate() {
                     self.log_line(
                         LogKind::Warning,
-                        format!("the saved file will not load until this is fixed: {e}"),
+                        tr_args("log-saved-invalid", &[("error", e.to_string().into())]),
                         None,
                     );
                 }
@@ -207,7 +220,10 @@ impl AppState {
                 true
             }
             Err(e) => {
-                self.file_error(format!("Could not save {}", path.display()), e.to_string());
+                self.file_error(
+                    tr_args("error-could-not-save", &[("path", path.display().to_string().into())]),
+                    e.to_string(),
+                );
                 false
             }
         }

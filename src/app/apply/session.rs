@@ -9,6 +9,7 @@
 //! keeps only the window's part: the Python line logged, the session metadata, which feeds a run
 //! needs, the run panel's result, and `record` (appending the step the interpreter performed).
 
+use crate::app::i18n::tr_args;
 use crate::app::model::document::run_closure;
 use crate::app::model::feed::parse_feed;
 use crate::app::model::log::LogKind;
@@ -107,7 +108,14 @@ impl AppState {
         match interp.initialize_at(session) {
             Ok(done) => {
                 self.log_placement(graph, &done.placement);
-                self.log_line(LogKind::Info, format!("{} variable(s) initialized in {id}", done.targets.len()), None);
+                self.log_line(
+                    LogKind::Info,
+                    tr_args(
+                        "log-initialized",
+                        &[("count", done.targets.len().to_string().into()), ("session", id.to_string().into())],
+                    ),
+                    None,
+                );
                 if let Some(step) = done.step {
                     self.record(step);
                 }
@@ -216,7 +224,10 @@ impl AppState {
         let project = self.doc.project.clone();
         self.log_line(
             LogKind::Info,
-            format!("replaying the script of '{}' ({} steps)", project.name, project.script.len()),
+            tr_args(
+                "log-replaying",
+                &[("name", project.name.as_str().into()), ("count", project.script.len().to_string().into())],
+            ),
             None,
         );
         let done = Interpreter { project: &project, ws: &mut self.engine.ws }.replay(&project.script);

@@ -14,6 +14,7 @@
 //! records `Step::TrainLoop`; `create_train_op` runs `minimize` and converts the graph back with
 //! `graph_def_from`.
 
+use crate::app::i18n::{tr, tr_args};
 use crate::app::model::document::auto_layout;
 use crate::app::model::log::LogKind;
 use crate::app::model::series::{Sample, Series};
@@ -82,7 +83,7 @@ impl AppState {
     /// Starts training with the panel's setup (paused first when `paused`).
     pub fn start_training(&mut self, paused: bool) {
         if self.training_live() {
-            self.log_error("A training job is already running: stop it first.".to_string(), None);
+            self.log_error(tr("error-training-running"), None);
             return;
         }
         // A paced run starts paused; the pacer hands the worker its steps.
@@ -103,10 +104,7 @@ impl AppState {
                     self.close_session(prev);
                     self.log_line(
                         LogKind::Info,
-                        format!(
-                            "{old}, the previous run's session, was closed: this run trains in {new} (Session: \
-                             \"continue in …\" keeps training one session)"
-                        ),
+                        tr_args("log-previous-session-closed", &[("old", old.into()), ("new", new.into())]),
                         None,
                     );
                 }
@@ -116,7 +114,7 @@ impl AppState {
                 }
             }
             Err(e) => {
-                self.log_error(format!("Training not started: {e}"), None);
+                self.log_error(tr_args("error-training-not-started", &[("reason", e.to_string().into())]), None);
                 if let Some(r) = &mut self.training.run
                     && r.job.is_none()
                     && r.status.is_live()
@@ -131,7 +129,7 @@ impl AppState {
         let setup = self.training.setup.clone();
         let g = setup.graph;
         if self.engine.errors(g).is_some_and(|e| !e.is_empty()) {
-            return Err("the graph has nodes in error".to_string());
+            return Err(tr("error-nodes-in-error"));
         }
         let graph: Graph = self.engine.graph(g).cloned().ok_or("no such graph")?;
         // The dataset: the project's, or the generated one (added to the project under a free
@@ -218,7 +216,7 @@ impl AppState {
                 let before = self.engine.ws.sessions.len();
                 self.open_session(g, None);
                 if self.engine.ws.sessions.len() == before {
-                    return Err("could not open a session".to_string());
+                    return Err(tr("error-could-not-open-session"));
                 }
                 let i = before;
                 self.initialize(i);
@@ -477,11 +475,7 @@ impl AppState {
         }
         if let Some((n, last)) = held {
             if n > 1 {
-                self.log_line(
-                    LogKind::Info,
-                    format!("… {} more evaluation line(s): the Training view's table has them all", n - 1),
-                    None,
-                );
+                self.log_line(LogKind::Info, tr_args("log-more-evals", &[("count", (n - 1).to_string().into())]), None);
             }
             if let Some(l) = last {
                 self.log_line(LogKind::Result, l, None);
@@ -498,7 +492,7 @@ impl AppState {
                     }
                 }
                 None => {
-                    self.log_error("the training thread did not give its session back".to_string(), None);
+                    self.log_error(tr("error-session-not-returned"), None);
                     if let Some(e) = self.engine.ws.sessions.get_mut(session) {
                         e.busy = false;
                         e.session.close();
@@ -522,13 +516,32 @@ impl AppState {
         let id = self.engine.ws.sessions.get(session).map(|e| e.id.clone()).unwrap_or_default();
         match &status {
             TrainStatus::Failed(_) => {
-                self.log_line(LogKind::Info, format!("training in {id} failed at step {steps}"), None);
+                self.log_line(
+                    LogKind::Info,
+                    tr_args(
+                        "log-training-failed",
+                        &[("session", id.to_string().into()), ("step", steps.to_string().into())],
+                    ),
+                    None,
+                );
                 return;
             }
-            TrainStatus::Stopped => {
-                self.log_line(LogKind::Info, format!("training in {id} stopped after {steps} step(s)"), None)
-            }
-            _ => self.log_line(LogKind::Info, format!("training in {id} finished: {steps} step(s)"), None),
+            TrainStatus::Stopped => self.log_line(
+                LogKind::Info,
+                tr_args(
+                    "log-training-stopped",
+                    &[("session", id.to_string().into()), ("steps", steps.to_string().into())],
+                ),
+                None,
+            ),
+            _ => self.log_line(
+                LogKind::Info,
+                tr_args(
+                    "log-training-finished",
+                    &[("session", id.to_string().into()), ("steps", steps.to_string().into())],
+                ),
+                None,
+            ),
         }
         if steps == 0 {
             return;
@@ -588,7 +601,11 @@ impl AppState {
                         format!("{op_name} = tf.train.{}Optimizer(...).minimize({loss})", optimizer.name()),
                         None,
                     );
-                    self.log_line(LogKind::Info, format!("{added} node(s) added"), None);
+                    self.log_line(
+                        LogKind::Info,
+                        tr_args("log-nodes-added", &[("count", added.to_string().into())]),
+                        None,
+                    );
                     let s = &mut self.training.setup;
                     s.graph = graph;
                     s.train_op = op_name;
@@ -629,11 +646,12 @@ fn batching_for(source: &DatasetSource) -> Batching {
 
 fn job_problem(e: &JobError, setup: &TrainSetup, dataset: &str, table: &Table) -> String {
     match &e.part {
-        JobPart::TrainOp => format!("no train op '{}' in the graph", setup.train_op),
+        JobPart::TrainOp => tr_args("error-no-train-op", &[("name", setup.train_op.as_str().into())]),
         JobPart::BatchLoss | JobPart::EvalLoss => format!("loss: {}", e.error),
-        JobPart::Column(c) => {
-            format!("dataset '{dataset}' has no column '{c}' (it has {})", table.columns.join(", "))
-        }
+        JobPart::Column(c) => tr_args(
+            "error-no-column",
+            &[("dataset", dataset.into()), ("column", c.as_str().into()), ("columns", table.columns.join(", ").into())],
+        ),
         JobPart::Feed(_) | JobPart::Fetch(_) | JobPart::Spec => e.error.to_string(),
     }
 }

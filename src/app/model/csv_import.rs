@@ -22,13 +22,13 @@ pub enum Role {
 }
 
 impl Role {
-    /// The label shown for the role.
-    pub fn text(self) -> &'static str {
-        match self {
-            Role::Feature => "feature",
-            Role::Label => "label",
-            Role::Ignore => "ignore",
-        }
+    /// The label shown for the role, in the UI's language.
+    pub fn text(self) -> String {
+        crate::app::i18n::tr(match self {
+            Role::Feature => "csv-role-feature",
+            Role::Label => "csv-role-label",
+            Role::Ignore => "csv-role-ignore",
+        })
     }
 }
 
@@ -120,7 +120,7 @@ impl CsvImportDialog {
             }
         }
         if self.storage == Storage::Reference && project_dir.is_none() {
-            return Some(NOT_SAVED.to_string());
+            return Some(not_saved());
         }
         None
     }
@@ -147,7 +147,10 @@ impl CsvImportDialog {
 }
 
 /// Why referring to the file is refused before the project is saved.
-pub const NOT_SAVED: &str = "save the project first to refer to the file by a path relative to it";
+/// Why the file can't be referenced yet, in the UI's language.
+pub fn not_saved() -> String {
+    crate::app::i18n::tr("csv-not-saved")
+}
 
 /// The name a column gets in the dataset (its new name, or its name in the file).
 pub fn final_name(c: &ColumnChoice) -> &str {

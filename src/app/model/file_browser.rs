@@ -60,15 +60,15 @@ pub fn filters_for(kind: DialogKind) -> Vec<Filter> {
 }
 
 /// The title of a dialog's window.
-pub fn title_of(kind: DialogKind) -> &'static str {
-    match kind {
-        DialogKind::Open => "Open project",
-        DialogKind::SaveAs => "Save project as",
-        DialogKind::ExportCsv => "Export plot data",
-        DialogKind::ExportPng => "Export plot",
-        DialogKind::ExportTfScript => "Export a TensorFlow script",
-        DialogKind::ImportCsv => "Import CSV data",
-    }
+pub fn title_of(kind: DialogKind) -> String {
+    crate::app::i18n::tr(match kind {
+        DialogKind::Open => "browser-title-open",
+        DialogKind::SaveAs => "browser-title-save-as",
+        DialogKind::ExportCsv => "browser-title-export-csv",
+        DialogKind::ExportPng => "browser-title-export-png",
+        DialogKind::ExportTfScript => "browser-title-export-tf",
+        DialogKind::ImportCsv => "browser-title-import-csv",
+    })
 }
 
 /// True for dialogs that name a file to write.

@@ -7,7 +7,8 @@
 //! nothing in the project changes.
 
 use crate::app::command::Command;
-use crate::app::model::csv_import::{CsvImportDialog, NOT_SAVED, PREVIEW_ROWS, Role};
+use crate::app::i18n::{tr, tr_args};
+use crate::app::model::csv_import::{CsvImportDialog, PREVIEW_ROWS, Role, not_saved};
 use crate::project::csv::{CsvTable, Storage};
 use std::path::Path;
 
@@ -20,18 +21,18 @@ impl CsvImportPanel {
     /// save: referring to the file is then refused). Returns the command the user chose.
     pub fn ui(&mut self, d: &mut CsvImportDialog, ctx: &egui::Context, project_dir: Option<&Path>) -> Option<Command> {
         let mut out = None;
-        egui::Window::new("Import CSV")
+        egui::Window::new(tr("csv-title"))
             .id(egui::Id::new("flowbench-csv-import"))
             .collapsible(false)
             .resizable(true)
             .default_width(560.0)
             .show(ctx, |ui| {
-                ui.label(format!("File: {}", d.path.display()));
+                ui.label(tr_args("csv-file", &[("path", d.path.display().to_string().into())]));
                 ui.horizontal(|ui| {
-                    let l = ui.label("Dataset name:");
+                    let l = ui.label(tr("csv-dataset-name"));
                     ui.add(egui::TextEdit::singleline(&mut d.name).desired_width(220.0)).labelled_by(l.id);
                 });
-                if ui.checkbox(&mut d.header, "First row is a header").changed() {
+                if ui.checkbox(&mut d.header, tr("csv-header")).changed() {
                     d.reparse();
                 }
                 ui.separator();
@@ -42,34 +43,40 @@ impl CsvImportPanel {
                         self.columns_ui(d, ui);
                     }
                     Err(e) => {
-                        ui.colored_label(ui.visuals().error_fg_color, format!("Error: {e}"));
+                        ui.colored_label(
+                            ui.visuals().error_fg_color,
+                            tr_args("csv-error", &[("error", e.to_string().into())]),
+                        );
                     }
                 }
                 ui.separator();
-                ui.radio_value(&mut d.storage, Storage::Embed, "Embed rows in the project");
+                ui.radio_value(&mut d.storage, Storage::Embed, tr("csv-embed"));
                 ui.add_enabled_ui(project_dir.is_some(), |ui| {
-                    ui.radio_value(&mut d.storage, Storage::Reference, "Reference the file (relative path)");
+                    ui.radio_value(&mut d.storage, Storage::Reference, tr("csv-reference"));
                 });
                 if project_dir.is_none() {
                     if d.storage == Storage::Reference {
                         d.storage = Storage::Embed;
                     }
-                    ui.weak(NOT_SAVED);
+                    ui.weak(not_saved());
                 } else if d.storage == Storage::Reference {
-                    ui.weak("the project keeps a path relative to its file; the rows are read when it runs");
+                    ui.weak(tr("csv-reference-hint"));
                 }
                 if let Some(e) = &d.error {
-                    ui.colored_label(ui.visuals().error_fg_color, format!("Error: {e}"));
+                    ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        tr_args("csv-error", &[("error", e.to_string().into())]),
+                    );
                 }
                 let problem = d.problem(project_dir);
                 if let (Some(p), Ok(_)) = (&problem, &d.table) {
                     ui.weak(p);
                 }
                 ui.horizontal(|ui| {
-                    if ui.add_enabled(problem.is_none(), egui::Button::new("Import")).clicked() {
+                    if ui.add_enabled(problem.is_none(), egui::Button::new(tr("csv-import"))).clicked() {
                         out = Some(Command::ImportCsvWith { path: d.path.clone(), options: d.options() });
                     }
-                    if ui.button("Cancel").clicked() {
+                    if ui.button(tr("modal-cancel")).clicked() {
                         out = Some(Command::CloseCsvImport);
                     }
                 });
@@ -78,7 +85,7 @@ impl CsvImportPanel {
     }
 
     fn columns_ui(&mut self, d: &mut CsvImportDialog, ui: &mut egui::Ui) {
-        ui.label("Columns (exactly one label, at least one feature):");
+        ui.label(tr("csv-columns"));
         egui::Grid::new("csv-import-columns").striped(true).show(ui, |ui| {
             for c in &mut d.columns {
                 ui.label(&c.name);
@@ -93,13 +100,13 @@ impl CsvImportPanel {
                         c.role = role;
                     }
                 }
-                ui.label("rename:");
+                ui.label(tr("csv-rename"));
                 let hint = c.name.clone();
                 let resp = ui.add_enabled(
                     c.role != Role::Ignore,
                     egui::TextEdit::singleline(&mut c.rename).hint_text(hint).desired_width(120.0),
                 );
-                let label = format!("Rename {}", c.name);
+                let label = tr_args("modal-rename-node", &[("name", c.name.as_str().into())]);
                 resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::TextEdit, true, label.clone()));
                 ui.end_row();
             }
@@ -109,7 +116,8 @@ impl CsvImportPanel {
 
 /// The first rows of the table, under its column names.
 fn preview(ui: &mut egui::Ui, t: &CsvTable) {
-    ui.label(format!("{} rows, {} columns{}", t.rows, t.columns.len(), if t.header { ", header row" } else { "" }));
+    let id = if t.header { "csv-shape-header" } else { "csv-shape" };
+    ui.label(tr_args(id, &[("rows", t.rows.to_string().into()), ("columns", t.columns.len().to_string().into())]));
     let width = t.columns.len();
     egui::ScrollArea::horizontal().id_salt("csv-import-preview").show(ui, |ui| {
         egui::Grid::new("csv-import-preview-grid").striped(true).show(ui, |ui| {
@@ -127,6 +135,6 @@ fn preview(ui: &mut egui::Ui, t: &CsvTable) {
         });
     });
     if t.rows > PREVIEW_ROWS {
-        ui.weak(format!("… {} more rows", t.rows - PREVIEW_ROWS));
+        ui.weak(tr_args("csv-more-rows", &[("count", (t.rows - PREVIEW_ROWS).to_string().into())]));
     }
 }

@@ -5,6 +5,7 @@
 //! [`FileBrowser`] (kept in `AppState`) and emits [`Command::DialogAnswered`].
 
 use crate::app::command::Command;
+use crate::app::i18n::tr;
 use crate::app::model::file_browser::{FileBrowser, human_size, is_save, title_of};
 use egui::{Key, RichText};
 
@@ -61,10 +62,10 @@ impl FileBrowserView {
             ui.set_width(640.0);
             ui.heading(title_of(kind));
             ui.horizontal(|ui| {
-                if ui.button("⬆ Up").on_hover_text("the parent folder (Backspace)").clicked() {
+                if ui.button(tr("browser-up")).on_hover_text(tr("browser-up-hint")).clicked() {
                     b.up();
                 }
-                let l = ui.label("Folder:");
+                let l = ui.label(tr("browser-folder"));
                 let r = ui
                     .add(egui::TextEdit::singleline(&mut b.path_text).id(path_id).desired_width(f32::INFINITY))
                     .labelled_by(l.id);
@@ -82,7 +83,7 @@ impl FileBrowserView {
                     ui.set_min_width(ui.available_width());
                     ui.set_min_height(320.0);
                     if b.entries.is_empty() {
-                        ui.weak("(empty folder)");
+                        ui.weak(tr("browser-empty"));
                     }
                     for (i, e) in b.entries.iter().enumerate() {
                         let text = if e.is_dir { format!("🗀 {}", e.name) } else { format!("🗋 {}", e.name) };
@@ -116,12 +117,12 @@ impl FileBrowserView {
             }
             ui.separator();
             egui::Grid::new("browser-fields").num_columns(2).show(ui, |ui| {
-                let l = ui.label("File name:");
+                let l = ui.label(tr("browser-file-name"));
                 let r = ui
                     .add(
                         egui::TextEdit::singleline(&mut b.name)
                             .id(name_id)
-                            .hint_text(if save { "name of the file to write" } else { "pick a file above" })
+                            .hint_text(if save { tr("browser-name-hint-save") } else { tr("browser-name-hint-open") })
                             .desired_width(440.0),
                     )
                     .labelled_by(l.id);
@@ -137,7 +138,7 @@ impl FileBrowserView {
                     answer = Some(Some(p));
                 }
                 ui.end_row();
-                let l = ui.label("Show:");
+                let l = ui.label(tr("browser-show"));
                 let before = (b.filter, b.show_hidden);
                 ui.horizontal(|ui| {
                     egui::ComboBox::from_id_salt("browser-filter")
@@ -150,7 +151,7 @@ impl FileBrowserView {
                         })
                         .response
                         .labelled_by(l.id);
-                    ui.checkbox(&mut b.show_hidden, "hidden files");
+                    ui.checkbox(&mut b.show_hidden, tr("browser-hidden"));
                 });
                 if before != (b.filter, b.show_hidden) {
                     b.refresh();
@@ -165,15 +166,15 @@ impl FileBrowserView {
                 }
             });
             ui.horizontal(|ui| {
-                if ui.button(if save { "Save" } else { "Open" }).clicked()
+                if ui.button(if save { tr("browser-save") } else { tr("browser-open") }).clicked()
                     && let Some(p) = b.enter()
                 {
                     answer = Some(Some(p));
                 }
-                if ui.button("Cancel").clicked() {
+                if ui.button(tr("modal-cancel")).clicked() {
                     answer = Some(None);
                 }
-                ui.weak("⬆⬇ choose · Enter open · Backspace up · Esc cancel");
+                ui.weak(tr("browser-keys"));
             });
         });
         answer.map(|path| {

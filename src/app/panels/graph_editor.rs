@@ -14,6 +14,7 @@
 //! corner at a readable zoom; Fit shows the whole graph; each document keeps its own pan and zoom.
 
 use crate::app::command::Command;
+use crate::app::i18n::{tr, tr_args};
 use crate::app::model::document::{auto_layout, run_closure};
 use crate::app::model::modal::Modal;
 use crate::app::state::AppState;
@@ -235,25 +236,30 @@ impl GraphEditor {
         ui.horizontal_wrapped(|ui| {
             for (i, gd) in s.doc.project.graphs.iter().enumerate() {
                 let label = if gd.name == s.doc.project.default_graph {
-                    format!("★ {} (default graph)", gd.name)
+                    tr_args("editor-default-graph-tab", &[("name", gd.name.as_str().into())])
                 } else {
                     gd.name.clone()
                 };
-                if ui.selectable_label(i == g, label).on_hover_text("A tf.Graph; ★ marks the default graph").clicked()
+                if ui
+                    .selectable_label(i == g, label)
+                    .on_hover_text(tr_args("editor-graph-tab-hint", &[("code", "tf.Graph".into())]))
+                    .clicked()
                 {
                     out.push(Command::SetActiveGraph(i));
                 }
             }
-            if ui.button("+ graph").on_hover_text("New graph (tf.Graph())").clicked() {
+            if ui
+                .button(tr("editor-add-graph"))
+                .on_hover_text(tr_args("editor-add-graph-hint", &[("code", "tf.Graph()".into())]))
+                .clicked()
+            {
                 out.push(Command::NewGraph);
             }
         });
         ui.horizontal_wrapped(|ui| {
-            let label = ui.label("Add node:");
+            let label = ui.label(tr("editor-add-node"));
             let resp = ui.add(
-                egui::TextEdit::singleline(&mut self.search)
-                    .hint_text("type an op name, Enter adds it")
-                    .desired_width(200.0),
+                egui::TextEdit::singleline(&mut self.search).hint_text(tr("editor-add-node-hint")).desired_width(200.0),
             );
             let resp = resp.labelled_by(label.id);
             let hits = search(&self.search);
@@ -265,9 +271,9 @@ impl GraphEditor {
             }
             if resp.has_focus() && !self.search.trim().is_empty() {
                 let names: Vec<&str> = hits.iter().take(4).map(|(l, _)| l.as_str()).collect();
-                ui.weak(if names.is_empty() { "no such op".to_string() } else { names.join(" · ") });
+                ui.weak(if names.is_empty() { tr("editor-no-such-op") } else { names.join(" · ") });
             }
-            ui.menu_button("Palette", |ui| {
+            ui.menu_button(tr("editor-palette"), |ui| {
                 egui::ScrollArea::vertical().max_height(420.0).show(ui, |ui| {
                     for (label, item) in palette_items() {
                         if ui.button(label).clicked() {
@@ -277,21 +283,21 @@ impl GraphEditor {
                     }
                 });
             });
-            if ui.button("Auto-layout").clicked() {
+            if ui.button(tr("editor-auto-layout")).clicked() {
                 out.push(Command::AutoLayout { graph: g });
             }
             if ui
-                .checkbox(&mut self.collapse, "Collapse scopes")
-                .on_hover_text("draw gradients/ and each optimizer with its slots as one group node (right-click a group to expand it)")
+                .checkbox(&mut self.collapse, tr("editor-collapse-scopes"))
+                .on_hover_text(tr("editor-collapse-scopes-hint"))
                 .changed()
             {
                 self.expanded.clear();
             }
-            if ui.button("Fit").on_hover_text("show the whole graph").clicked() {
+            if ui.button(tr("editor-fit")).on_hover_text(tr("editor-fit-hint")).clicked() {
                 self.fitted.remove(&(doc, g));
                 self.fit_all.insert((doc, g));
             }
-            ui.weak("drag: pan · wheel/ctrl: zoom · shift-drag: box select · right-click: menu");
+            ui.weak(tr("editor-mouse-help"));
         });
         ui.separator();
 
@@ -328,7 +334,7 @@ impl GraphEditor {
                 n_in: 1,
                 outputs: vec![OutView {
                     tensor: String::new(),
-                    label: format!("{count} nodes ▸"),
+                    label: tr_args("editor-group-nodes", &[("count", count.to_string().into())]),
                     dtype: None,
                     shape: String::new(),
                 }],
@@ -717,11 +723,10 @@ impl SnarlViewer<usize> for Viewer<'_> {
             ui.label(RichText::new(&v.name).strong());
             ui.label(RichText::new(v.op_type).small().weak());
             if let Some(p) = &v.placed {
-                ui.label(RichText::new(p).small().color(style::OPEN))
-                    .on_hover_text("placed on this device in the run session");
+                ui.label(RichText::new(p).small().color(style::OPEN)).on_hover_text(tr("editor-placed-hint"));
             }
             if v.in_run {
-                ui.label(RichText::new("▶").small().color(style::RUN)).on_hover_text("the next run executes this node");
+                ui.label(RichText::new("▶").small().color(style::RUN)).on_hover_text(tr("editor-in-run-hint"));
             }
         });
     }
@@ -792,10 +797,7 @@ impl SnarlViewer<usize> for Viewer<'_> {
                     .sense(egui::Sense::click()),
             );
             self.new_out.insert((i, k), resp.rect);
-            if resp
-                .on_hover_text("the operation itself: wire it to a ^ control input; click to run it as a target")
-                .clicked()
-            {
+            if resp.on_hover_text(tr("editor-op-pin-hint")).clicked() {
                 self.out.push(Command::ToggleTarget(v.name.clone()));
             }
             return PinInfo::square().with_fill(Color32::GRAY).with_wire_style(egui_snarl::ui::WireStyle::Line);
@@ -803,7 +805,7 @@ impl SnarlViewer<usize> for Viewer<'_> {
         if v.group.is_some() {
             let resp = ui.add(egui::Label::new(RichText::new(&o.label).small()).sense(egui::Sense::click()));
             self.new_out.insert((i, k), resp.rect);
-            if resp.on_hover_text(format!("the {} scope, collapsed: click to expand it", v.name)).clicked() {
+            if resp.on_hover_text(tr_args("editor-scope-hint", &[("name", v.name.as_str().into())])).clicked() {
                 *self.expand = Some(v.name.clone());
             }
             return PinInfo::circle().with_fill(Color32::GRAY);
@@ -816,7 +818,7 @@ impl SnarlViewer<usize> for Viewer<'_> {
         let text = if fetched { text.background_color(style::RUN.gamma_multiply(0.35)).strong() } else { text };
         let resp = ui.add(egui::Label::new(text).sense(egui::Sense::click()));
         self.new_out.insert((i, k), resp.rect);
-        if resp.on_hover_text("click to fetch this tensor in the next run").clicked() {
+        if resp.on_hover_text(tr("editor-fetch-pin-hint")).clicked() {
             self.out.push(Command::ToggleFetch(o.tensor.clone()));
         }
         PinInfo::circle().with_fill(style::dtype_color(o.dtype))
@@ -844,36 +846,36 @@ impl SnarlViewer<usize> for Viewer<'_> {
         let name = v.name.clone();
         let g = self.graph;
         if v.group.is_some() {
-            if ui.button(format!("Expand {name}")).clicked() {
+            if ui.button(tr_args("editor-expand", &[("name", name.as_str().into())])).clicked() {
                 *self.expand = Some(name);
                 ui.close();
             }
             return;
         }
-        if ui.button("Rename…").clicked() {
+        if ui.button(tr("editor-rename")).clicked() {
             self.out.push(Command::ShowModal(Modal::RenameNode { graph: g, node: name.clone() }));
             ui.close();
         }
         for o in &v.outputs {
-            if ui.button(format!("Fetch {}", o.tensor)).clicked() {
+            if ui.button(tr_args("inspector-fetch", &[("tensor", o.tensor.as_str().into())])).clicked() {
                 self.out.push(Command::ToggleFetch(o.tensor.clone()));
                 ui.close();
             }
         }
-        if ui.button("Run as target").clicked() {
+        if ui.button(tr("editor-run-as-target")).clicked() {
             self.out.push(Command::ToggleTarget(name.clone()));
             ui.close();
         }
-        if ui.button("Remove control inputs").clicked() {
+        if ui.button(tr("editor-remove-control-inputs")).clicked() {
             self.out.push(Command::RemoveControlInputs { graph: g, node: name.clone(), from: None });
             ui.close();
         }
-        if ui.button("Copy").clicked() {
+        if ui.button(tr("editor-copy")).clicked() {
             self.out.push(Command::Select(vec![name.clone()]));
             self.out.push(Command::Copy);
             ui.close();
         }
-        if ui.button("Delete").clicked() {
+        if ui.button(tr("editor-delete")).clicked() {
             self.out.push(Command::DeleteNodes { graph: g, names: vec![name] });
             ui.close();
         }
@@ -884,9 +886,9 @@ impl SnarlViewer<usize> for Viewer<'_> {
     }
 
     fn show_graph_menu(&mut self, pos: Pos2, ui: &mut egui::Ui, _: &mut Snarl<usize>) {
-        let label = ui.label("Add node here:");
+        let label = ui.label(tr("editor-add-node-here"));
         let resp = ui
-            .add(egui::TextEdit::singleline(self.menu_search).hint_text("search").desired_width(180.0))
+            .add(egui::TextEdit::singleline(self.menu_search).hint_text(tr("editor-search")).desired_width(180.0))
             .labelled_by(label.id);
         resp.request_focus();
         let hits = search(self.menu_search);
@@ -927,13 +929,13 @@ impl SnarlViewer<usize> for Viewer<'_> {
                 graph: g,
                 node: dst.name.clone(),
                 input: to.id.input,
-                message: format!("'{}' is an operation, not a tensor: wire it to the ^ control input", src.name),
+                message: tr_args("editor-refuse-op-to-input", &[("name", src.name.as_str().into())]),
             }),
             (false, true) => Command::Refuse(crate::app::model::view::Refusal {
                 graph: g,
                 node: dst.name.clone(),
                 input: usize::MAX,
-                message: format!("a control input takes an operation: wire the 'op' pin of '{}'", src.name),
+                message: tr_args("editor-refuse-tensor-to-control", &[("name", src.name.as_str().into())]),
             }),
         };
         self.out.push(cmd);

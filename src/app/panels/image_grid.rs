@@ -3,6 +3,7 @@
 //! label and, when predictions are given, the predicted one (red where they differ). It reads
 //! an [`ImageSet`] and emits nothing; a panel places it where samples are wanted.
 
+use crate::app::i18n::{tr, tr_args};
 use crate::train::data::idx::{ImageSet, pixel_table};
 use egui::{Color32, Rect, RichText, Sense, Vec2};
 
@@ -40,7 +41,7 @@ impl ImageGrid {
     pub fn ui(&self, ui: &mut egui::Ui, set: &ImageSet, predicted: Option<&[u8]>) {
         let end = self.first.saturating_add(self.count).min(set.len());
         if self.first >= end || set.pixels() == 0 {
-            ui.label(RichText::new("no images to show").weak());
+            ui.label(RichText::new(tr("images-none")).weak());
             return;
         }
         let table = pixel_table();
@@ -67,8 +68,18 @@ impl ImageGrid {
                     }
                     let text = caption(label, pred);
                     match pred {
-                        Some(p) => response.on_hover_text(format!("example {i}: label {label}, predicted {p}")),
-                        None => response.on_hover_text(format!("example {i}: label {label}")),
+                        Some(p) => response.on_hover_text(tr_args(
+                            "images-example-predicted",
+                            &[
+                                ("index", i.to_string().into()),
+                                ("label", label.to_string().into()),
+                                ("predicted", p.to_string().into()),
+                            ],
+                        )),
+                        None => response.on_hover_text(tr_args(
+                            "images-example",
+                            &[("index", i.to_string().into()), ("label", label.to_string().into())],
+                        )),
                     };
                     let wrong = pred.is_some_and(|p| p != label);
                     let rich = RichText::new(text).small();

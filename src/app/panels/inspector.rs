@@ -4,6 +4,7 @@
 //! run session placed it and why. With nothing selected it shows the graph (name, seed).
 
 use crate::app::command::Command;
+use crate::app::i18n::{explain_tf_error, tr, tr_args};
 use crate::app::model::modal::Modal;
 use crate::app::state::AppState;
 use crate::app::style;
@@ -44,7 +45,7 @@ fn committed(r: &egui::Response) -> bool {
 impl Inspector {
     /// Draws the inspector for the selection of the active graph.
     pub fn ui(&mut self, ui: &mut egui::Ui, s: &AppState, out: &mut Vec<Command>) {
-        ui.heading("Inspector");
+        ui.heading(tr("inspector-heading"));
         let g = s.view.active_graph;
         let Some(gd) = s.doc.project.graphs.get(g) else { return };
         let node = match s.view.selection.as_slice() {
@@ -55,12 +56,9 @@ impl Inspector {
             self.node = None;
             self.graph_ui(ui, s, g, out);
             if s.view.selection.len() > 1 {
-                ui.label(format!(
-                    "{} nodes selected (Delete removes them, Ctrl+C copies them)",
-                    s.view.selection.len()
-                ));
+                ui.label(tr_args("inspector-many-selected", &[("count", s.view.selection.len().to_string().into())]));
             } else {
-                ui.weak("Select a node on the canvas to inspect it.");
+                ui.weak(tr("inspector-select-node"));
             }
             return;
         };
@@ -84,27 +82,27 @@ impl Inspector {
     fn graph_ui(&mut self, ui: &mut egui::Ui, s: &AppState, g: usize, out: &mut Vec<Command>) {
         let Some(gd) = s.doc.project.graphs.get(g) else { return };
         egui::Grid::new("graph-info").num_columns(2).striped(true).show(ui, |ui| {
-            ui.label("Graph");
+            ui.label(tr("inspector-graph"));
             ui.label(RichText::new(&gd.name).strong());
             ui.end_row();
-            ui.label("Default graph");
+            ui.label(tr("inspector-default-graph"));
             if gd.name == s.doc.project.default_graph {
-                ui.label("yes (tf.get_default_graph())");
-            } else if ui.button("Make default").clicked() {
+                ui.label(tr_args("inspector-is-default", &[("code", "tf.get_default_graph()".into())]));
+            } else if ui.button(tr("inspector-make-default")).clicked() {
                 out.push(Command::SetDefaultGraph { graph: g });
             }
             ui.end_row();
-            ui.label("Nodes");
+            ui.label(tr("inspector-nodes"));
             ui.label(gd.nodes.len().to_string());
             ui.end_row();
-            ui.label("Variables");
+            ui.label(tr("inspector-variables"));
             ui.label(s.engine.graph(g).map_or(0, |gr| gr.variables().len()).to_string());
             ui.end_row();
             if self.graph_seed.is_empty() {
                 self.graph_seed = gd.seed.map_or_else(String::new, |x| x.to_string());
             }
-            let r = labelled_text(ui, "Graph seed", &mut self.graph_seed, 120.0)
-                .on_hover_text("tf.set_random_seed(seed); empty for none");
+            let r = labelled_text(ui, &tr("inspector-graph-seed"), &mut self.graph_seed, 120.0)
+                .on_hover_text(tr_args("inspector-graph-seed-hint", &[("code", "tf.set_random_seed(seed)".into())]));
             if committed(&r) {
                 let t = self.graph_seed.trim();
                 if t.is_empty() {
@@ -117,7 +115,10 @@ impl Inspector {
         });
         let errors = s.engine.errors(g).map_or(0, |e| e.len());
         if errors > 0 {
-            ui.colored_label(style::ERROR, format!("{errors} node(s) in error"));
+            ui.colored_label(
+                style::ERROR,
+                tr_args("inspector-nodes-in-error", &[("count", errors.to_string().into())]),
+            );
         }
     }
 
@@ -125,17 +126,17 @@ impl Inspector {
         let graph = s.engine.graph(g);
         let built = graph.and_then(|gr| gr.find(&node.name).and_then(|id| gr.node(id)));
         egui::Grid::new("node-info").num_columns(2).striped(true).show(ui, |ui| {
-            let r = labelled_text(ui, "Name", &mut self.name, 200.0);
+            let r = labelled_text(ui, &tr("inspector-name"), &mut self.name, 200.0);
             if committed(&r) && self.name != node.name {
                 out.push(Command::RenameNode { graph: g, old: node.name.clone(), new: self.name.clone() });
             }
             ui.end_row();
-            ui.label("Op");
+            ui.label(tr("inspector-op"));
             ui.label(RichText::new(node.op.type_name()).strong().monospace());
             ui.end_row();
             let names = node.op.input_names();
             for (k, n) in names.iter().enumerate() {
-                ui.label(format!("Input '{n}'"));
+                ui.label(tr_args("inspector-input", &[("name", (*n).into())]));
                 match node.inputs.get(k).filter(|t| !t.is_empty()) {
                     Some(t) => {
                         let repr = graph
@@ -144,13 +145,13 @@ impl Inspector {
                         ui.label(RichText::new(repr).monospace());
                     }
                     None => {
-                        ui.colored_label(style::warning(ui.visuals()), "not connected");
+                        ui.colored_label(style::warning(ui.visuals()), tr("inspector-not-connected"));
                     }
                 }
                 ui.end_row();
             }
             if !node.control_inputs.is_empty() {
-                ui.label("Control inputs");
+                ui.label(tr("inspector-control-inputs"));
                 ui.label(
                     RichText::new(node.control_inputs.iter().map(|c| format!("^{c}")).collect::<Vec<_>>().join(", "))
                         .monospace(),
@@ -160,33 +161,40 @@ impl Inspector {
             match built {
                 Some(b) => {
                     for (k, (d, sh)) in b.outputs.iter().enumerate() {
-                        ui.label(format!("Output {k}"));
+                        ui.label(tr_args("inspector-output", &[("index", k.to_string().into())]));
                         ui.vertical(|ui| {
                             let r = format!("Tensor(\"{}:{k}\", shape={sh}, dtype={d})", node.name);
                             ui.label(RichText::new(r).monospace());
-                            ui.label(RichText::new(format!("dtype {d} · shape {sh}")).small().weak());
+                            ui.label(
+                                RichText::new(tr_args(
+                                    "inspector-dtype-shape",
+                                    &[("dtype", d.to_string().into()), ("shape", sh.to_string().into())],
+                                ))
+                                .small()
+                                .weak(),
+                            );
                         });
                         ui.end_row();
                     }
                     if b.outputs.is_empty() {
-                        ui.label("Outputs");
-                        ui.label("none (an operation run for its effect)");
+                        ui.label(tr("inspector-outputs"));
+                        ui.label(tr("inspector-no-outputs"));
                         ui.end_row();
                     }
                 }
                 None => {
-                    ui.label("Outputs");
-                    ui.colored_label(style::ERROR, "not built");
+                    ui.label(tr("inspector-outputs"));
+                    ui.colored_label(style::ERROR, tr("inspector-not-built"));
                     ui.end_row();
                 }
             }
-            let r = labelled_text(ui, "Requested device", &mut self.device, 200.0)
-                .on_hover_text("e.g. /cpu:0 or /gpu:0; empty for none");
+            let r = labelled_text(ui, &tr("inspector-requested-device"), &mut self.device, 200.0)
+                .on_hover_text(tr("inspector-device-hint"));
             if committed(&r) && self.device != node.device {
                 out.push(Command::SetDevice { graph: g, node: node.name.clone(), device: self.device.clone() });
             }
             ui.end_row();
-            ui.label("Placement");
+            ui.label(tr("inspector-placement"));
             ui.vertical(|ui| self.placement_ui(ui, s, g, node));
             ui.end_row();
         });
@@ -195,22 +203,26 @@ impl Inspector {
             let c = if e.kind.is_incomplete() { style::WARNING } else { style::ERROR };
             egui::Frame::group(ui.style()).stroke(egui::Stroke::new(1.0, c)).show(ui, |ui| {
                 ui.add(egui::Label::new(RichText::new(&e.message).color(c)).wrap());
+                if let Some(x) = explain_tf_error(&e.message) {
+                    ui.add(egui::Label::new(RichText::new(x).color(style::warning(ui.visuals()))).wrap());
+                }
             });
         }
         ui.add_space(6.0);
-        ui.label(RichText::new("Attributes").strong());
+        ui.label(RichText::new(tr("inspector-attributes")).strong());
         self.attrs_ui(ui, s, g, node, out);
         ui.add_space(6.0);
         ui.horizontal(|ui| {
-            if ui.button("Rename…").clicked() {
+            if ui.button(tr("inspector-rename")).clicked() {
                 out.push(Command::ShowModal(Modal::RenameNode { graph: g, node: node.name.clone() }));
             }
-            if ui.button("Delete node").clicked() {
+            if ui.button(tr("inspector-delete-node")).clicked() {
                 out.push(Command::DeleteNodes { graph: g, names: vec![node.name.clone()] });
             }
             for k in 0..node.op.num_outputs() {
                 let t = format!("{}:{k}", node.name);
-                let label = if s.view.fetches.contains(&t) { format!("Unfetch {t}") } else { format!("Fetch {t}") };
+                let id = if s.view.fetches.contains(&t) { "inspector-unfetch" } else { "inspector-fetch" };
+                let label = tr_args(id, &[("tensor", t.as_str().into())]);
                 if ui.button(label).clicked() {
                     out.push(Command::ToggleFetch(t));
                 }
@@ -224,14 +236,24 @@ impl Inspector {
             Some(e) => match e.session.placements().get(&node.name) {
                 Some(p) => {
                     ui.label(RichText::new(&p.device).monospace());
-                    ui.label(RichText::new(format!("in {}: {}", e.id, p.reason)).small());
+                    ui.label(
+                        RichText::new(tr_args(
+                            "inspector-placed-in",
+                            &[("session", e.id.as_str().into()), ("reason", p.reason.as_str().into())],
+                        ))
+                        .small(),
+                    );
                 }
                 None => {
                     let soft = e.session.config().allow_soft_placement;
                     match placement::place(&node.name, node.op.type_name(), &node.device, soft) {
                         Ok(p) => {
                             ui.label(
-                                RichText::new(format!("not placed yet in {}; will be {}", e.id, p.device)).small(),
+                                RichText::new(tr_args(
+                                    "inspector-will-be-placed",
+                                    &[("session", e.id.as_str().into()), ("device", p.device.as_str().into())],
+                                ))
+                                .small(),
                             );
                             ui.label(RichText::new(p.reason).small().weak());
                         }
@@ -242,7 +264,7 @@ impl Inspector {
                 }
             },
             None => {
-                ui.label(RichText::new("no session on this graph is chosen for runs").small().weak());
+                ui.label(RichText::new(tr("inspector-no-run-session")).small().weak());
             }
         }
     }
@@ -260,7 +282,7 @@ impl Inspector {
         let mut changed = false;
         let keys: Vec<String> = obj.keys().filter(|k| *k != "op").cloned().collect();
         if keys.is_empty() {
-            ui.weak("none");
+            ui.weak(tr("inspector-no-attrs"));
         }
         egui::Grid::new("attrs").num_columns(2).striped(true).show(ui, |ui| {
             for key in keys {
@@ -336,7 +358,10 @@ impl Inspector {
                                     changed = true;
                                 }
                                 Err(e) => {
-                                    self.errors.insert(key.clone(), format!("not a value: {e}"));
+                                    self.errors.insert(
+                                        key.clone(),
+                                        tr_args("inspector-not-a-value", &[("error", e.to_string().into())]),
+                                    );
                                 }
                             }
                         }
@@ -347,9 +372,9 @@ impl Inspector {
                             .map_or_else(|_| val.to_string(), |s| s.to_string());
                         let text = self.texts.entry(key.clone()).or_insert(shown);
                         let r = labelled_text(ui, "shape", text, 160.0).on_hover_text(if partial_ok {
-                            "e.g. (?, 2): ? is a dimension known only at run time"
+                            tr("inspector-shape-partial-hint")
                         } else {
-                            "e.g. (2, 3)"
+                            tr("inspector-shape-hint")
                         });
                         if committed(&r) {
                             match Shape::parse(text) {
@@ -363,10 +388,13 @@ impl Inspector {
                                     changed = true;
                                 }
                                 Some(_) => {
-                                    self.errors.insert(key.clone(), "this op needs a fully known shape".to_string());
+                                    self.errors.insert(key.clone(), tr("inspector-needs-full-shape"));
                                 }
                                 None => {
-                                    self.errors.insert(key.clone(), format!("'{text}' is not a shape"));
+                                    self.errors.insert(
+                                        key.clone(),
+                                        tr_args("inspector-not-a-shape", &[("text", text.as_str().into())]),
+                                    );
                                 }
                             }
                         }
@@ -398,7 +426,7 @@ impl Inspector {
         if node.op.is_random() {
             ui.horizontal(|ui| {
                 let r = labelled_text(ui, "tf op seed", &mut self.tf_seed, 80.0)
-                    .on_hover_text("sets seed and seed2 as TF derives them from the graph seed and this op seed");
+                    .on_hover_text(tr("inspector-op-seed-hint"));
                 let gseed = s.doc.project.graphs.get(g).and_then(|gd| gd.seed);
                 if committed(&r)
                     && let Ok(x) = self.tf_seed.trim().parse::<i64>()

@@ -3,6 +3,7 @@
 //! concerns a node links to it.
 
 use crate::app::command::Command;
+use crate::app::i18n::{explain_tf_error, tr, tr_args};
 use crate::app::model::log::LogKind;
 use crate::app::state::AppState;
 use crate::app::style;
@@ -16,18 +17,14 @@ impl LogPanel {
     /// Draws the log, newest at the bottom.
     pub fn ui(&mut self, ui: &mut egui::Ui, s: &AppState, out: &mut Vec<Command>) {
         ui.horizontal(|ui| {
-            ui.heading("Log");
-            if ui.small_button("Clear log").clicked() {
+            ui.heading(tr("log-heading"));
+            if ui.small_button(tr("log-clear")).clicked() {
                 out.push(Command::ClearLog);
             }
-            if ui
-                .small_button("Replay script")
-                .on_hover_text("run the project's script, as `flowbench run` does")
-                .clicked()
-            {
+            if ui.small_button(tr("log-replay")).on_hover_text(tr("log-replay-hint")).clicked() {
                 out.push(Command::ReplayScript);
             }
-            ui.weak(format!("script: {} step(s)", s.doc.project.script.len()));
+            ui.weak(tr_args("log-script-steps", &[("count", s.doc.project.script.len().to_string().into())]));
         });
         egui::ScrollArea::vertical().id_salt("log-scroll").stick_to_bottom(true).auto_shrink([false, false]).show(
             ui,
@@ -48,12 +45,17 @@ impl LogPanel {
                         if let Some((g, node)) = &e.node
                             && ui
                                 .add(egui::Button::new(RichText::new(format!("→ {node}")).small()).small())
-                                .on_hover_text("show this node")
+                                .on_hover_text(tr("log-show-node"))
                                 .clicked()
                         {
                             out.push(Command::Focus { graph: *g, node: node.clone() });
                         }
                     });
+                    if matches!(e.kind, LogKind::Error)
+                        && let Some(x) = explain_tf_error(&e.text)
+                    {
+                        ui.label(RichText::new(x).color(style::warning(ui.visuals())));
+                    }
                     let _ = i;
                 }
             },

@@ -34,7 +34,7 @@ impl MenuBarView {
                 }
                 ui.menu_button(tr("menu-open-example"), |ui| {
                     for e in EXAMPLES {
-                        if ui.button(crate::app::examples::title(e.file)).on_hover_text(e.file).clicked() {
+                        if ui.button(crate::app::examples::menu_title(e.file)).on_hover_text(e.file).clicked() {
                             out.push(Command::OpenExample(e.file.to_string()));
                             ui.close();
                         }

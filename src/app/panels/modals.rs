@@ -2,7 +2,7 @@
 //! prompt, New session, Rename node, Rename graph, and the guide to TF1's concepts.
 
 use crate::app::command::Command;
-use crate::app::i18n::{paragraph, tr};
+use crate::app::i18n::{explain_tf_error, paragraph, tr, tr_args};
 use crate::app::model::modal::{Modal, Pending};
 use crate::app::state::AppState;
 use egui::RichText;
@@ -54,30 +54,33 @@ impl ModalsView {
                 Modal::Error { title, message } => {
                     ui.heading(title);
                     ui.add(egui::Label::new(RichText::new(message).monospace()).wrap());
-                    if ui.button("OK").clicked() {
+                    if let Some(x) = explain_tf_error(message) {
+                        ui.add(egui::Label::new(x).wrap());
+                    }
+                    if ui.button(tr("modal-ok")).clicked() {
                         out.push(Command::CloseModal);
                     }
                 }
                 Modal::Unsaved(p) => {
-                    ui.heading("Unsaved changes");
-                    ui.label(format!("Save the changes to {} first?", s.doc.title_name()));
+                    ui.heading(tr("modal-unsaved"));
+                    ui.label(tr_args("modal-save-first", &[("name", s.doc.title_name().into())]));
                     ui.horizontal(|ui| {
-                        if ui.button("Save").clicked() {
+                        if ui.button(tr("modal-save")).clicked() {
                             out.push(Command::Proceed(Pending::SaveThen(Box::new(p.clone()))));
                         }
-                        if ui.button("Don't save").clicked() {
+                        if ui.button(tr("modal-dont-save")).clicked() {
                             out.push(Command::Proceed(p.clone()));
                         }
-                        if ui.button("Cancel").clicked() {
+                        if ui.button(tr("modal-cancel")).clicked() {
                             out.push(Command::CloseModal);
                         }
                     });
                 }
                 Modal::NewSession { .. } => {
-                    ui.heading("New session");
+                    ui.heading(tr("modal-new-session"));
                     ui.label("sess = tf.Session(graph=..., config=...)");
                     egui::Grid::new("new-session").num_columns(2).show(ui, |ui| {
-                        let l = ui.label("graph");
+                        let l = ui.label(tr("modal-graph"));
                         let gname = s.doc.project.graphs.get(self.graph).map_or("", |g| g.name.as_str());
                         egui::ComboBox::from_id_salt("ns-graph")
                             .selected_text(gname)
@@ -89,16 +92,20 @@ impl ModalsView {
                             .response
                             .labelled_by(l.id);
                         ui.end_row();
-                        let l = ui.label("config");
+                        let l = ui.label(tr("modal-config"));
                         egui::ComboBox::from_id_salt("ns-config")
-                            .selected_text(self.config.clone().unwrap_or_else(|| "ConfigProto() (default)".to_string()))
+                            .selected_text(self.config.clone().unwrap_or_else(|| tr("config-default-name")))
                             .show_ui(ui, |ui| {
-                                ui.selectable_value(&mut self.config, None, "ConfigProto() (default)");
+                                ui.selectable_value(&mut self.config, None, tr("config-default-name"));
                                 for c in &s.doc.project.configs {
                                     ui.selectable_value(
                                         &mut self.config,
                                         Some(c.name.clone()),
-                                        format!("{}: {}", c.name, c.config.summary()),
+                                        format!(
+                                            "{}: {}",
+                                            c.name,
+                                            crate::app::panels::sessions::config_summary(&c.config)
+                                        ),
                                     );
                                 }
                             })
@@ -107,42 +114,42 @@ impl ModalsView {
                         ui.end_row();
                     });
                     ui.horizontal(|ui| {
-                        if ui.button("Open session").clicked() {
+                        if ui.button(tr("modal-open-session")).clicked() {
                             out.push(Command::CloseModal);
                             out.push(Command::OpenSession { graph: self.graph, config: self.config.clone() });
                         }
-                        if ui.button("Cancel").clicked() {
+                        if ui.button(tr("modal-cancel")).clicked() {
                             out.push(Command::CloseModal);
                         }
                     });
                 }
                 Modal::RenameNode { graph, node } => {
-                    ui.heading(format!("Rename {node}"));
-                    let l = ui.label("new name");
+                    ui.heading(tr_args("modal-rename-node", &[("name", node.as_str().into())]));
+                    let l = ui.label(tr("modal-new-name"));
                     let r = ui.text_edit_singleline(&mut self.text).labelled_by(l.id);
                     r.request_focus();
                     let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                     ui.horizontal(|ui| {
-                        if ui.button("Rename").clicked() || enter {
+                        if ui.button(tr("modal-rename")).clicked() || enter {
                             out.push(Command::CloseModal);
                             out.push(Command::RenameNode { graph: *graph, old: node.clone(), new: self.text.clone() });
                         }
-                        if ui.button("Cancel").clicked() {
+                        if ui.button(tr("modal-cancel")).clicked() {
                             out.push(Command::CloseModal);
                         }
                     });
                 }
                 Modal::RenameGraph { graph } => {
-                    ui.heading("Rename graph");
-                    let l = ui.label("new name");
+                    ui.heading(tr("modal-rename-graph"));
+                    let l = ui.label(tr("modal-new-name"));
                     let r = ui.text_edit_singleline(&mut self.text).labelled_by(l.id);
                     let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                     ui.horizontal(|ui| {
-                        if ui.button("Rename").clicked() || enter {
+                        if ui.button(tr("modal-rename")).clicked() || enter {
                             out.push(Command::CloseModal);
                             out.push(Command::RenameGraph { graph: *graph, name: self.text.clone() });
                         }
-                        if ui.button("Cancel").clicked() {
+                        if ui.button(tr("modal-cancel")).clicked() {
                             out.push(Command::CloseModal);
                         }
                     });

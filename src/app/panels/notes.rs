@@ -3,6 +3,7 @@
 //! soft placement"), as markdown-ish text: blank lines separate paragraphs, `- ` starts a bullet,
 //! `# ` a heading, and `code` in backticks is set in monospace.
 
+use crate::app::i18n::tr;
 use crate::app::state::AppState;
 use egui::RichText;
 use egui::text::LayoutJob;
@@ -15,14 +16,15 @@ impl NotesPanel {
     /// Draws the notes of the open project.
     pub fn ui(&mut self, ui: &mut egui::Ui, s: &AppState) {
         let p = &s.doc.project;
-        egui::CollapsingHeader::new(RichText::new("Notes").heading()).id_salt("notes").default_open(true).show(
-            ui,
-            |ui| {
+        egui::CollapsingHeader::new(RichText::new(tr("notes-heading")).heading())
+            .id_salt("notes")
+            .default_open(true)
+            .show(ui, |ui| {
                 if !p.name.is_empty() {
                     ui.label(RichText::new(&p.name).strong());
                 }
                 if p.description.trim().is_empty() && p.comments.is_empty() {
-                    ui.weak("This project has no description yet.");
+                    ui.weak(tr("notes-empty"));
                 }
                 text_block(ui, &p.description);
                 for c in &p.comments {
@@ -31,8 +33,7 @@ impl NotesPanel {
                         ui.vertical(|ui| text_block(ui, c));
                     });
                 }
-            },
-        );
+            });
     }
 }
 

@@ -6,6 +6,7 @@
 //! the UI thread drained from the worker: drawing never computes anything of the model.
 
 use crate::app::command::Command;
+use crate::app::i18n::{tr, tr_args};
 use crate::app::model::export::PlotKind;
 use crate::app::model::series::{Sample, smooth};
 use crate::app::model::training::{TrainRun, value_label};
@@ -68,10 +69,10 @@ impl Default for Plots {
 }
 
 fn export_buttons(ui: &mut egui::Ui, plot: PlotKind, rect: Option<egui::Rect>, out: &mut Vec<Command>) {
-    if ui.small_button("CSV").on_hover_text("export this plot's data as CSV").clicked() {
+    if ui.small_button("CSV").on_hover_text(tr("plots-export-csv-hint")).clicked() {
         out.push(Command::ExportCsv(plot));
     }
-    if ui.small_button("PNG").on_hover_text("export this plot as a PNG screenshot").clicked()
+    if ui.small_button("PNG").on_hover_text(tr("plots-export-png-hint")).clicked()
         && let Some(rect) = rect
     {
         out.push(Command::ExportPng { plot, rect });
@@ -94,12 +95,7 @@ impl Plots {
     pub fn ui(&mut self, ui: &mut egui::Ui, s: &AppState, out: &mut Vec<Command>) {
         let Some(run) = s.training.run.as_ref() else {
             ui.add_space(20.0);
-            ui.label(
-                RichText::new(
-                    "Press Start (F5) to train: the loss, the weights and the decision boundary appear here, live.",
-                )
-                .weak(),
-            );
+            ui.label(RichText::new(tr("plots-empty")).weak());
             return;
         };
         let w = ui.available_width();
@@ -127,29 +123,28 @@ impl Plots {
         if !decays {
             return;
         }
-        ui.label(RichText::new("Learning rate").strong());
+        ui.label(RichText::new(tr("plots-learning-rate")).strong());
         let line: Vec<[f64; 2]> = points.iter().map(|p| [self.x(p), p.value]).collect();
-        Plot::new("learning-rate-plot")
-            .height(80.0)
-            .y_axis_formatter(|m, _| printf_g(m.value, 3))
-            .show(ui, |pui| pui.line(Line::new("learning rate", PlotPoints::new(line)).color(style::RUN)));
+        Plot::new("learning-rate-plot").height(80.0).y_axis_formatter(|m, _| printf_g(m.value, 3)).show(ui, |pui| {
+            pui.line(Line::new(tr("plots-learning-rate-line"), PlotPoints::new(line)).color(style::RUN))
+        });
     }
 
     fn loss_ui(&mut self, ui: &mut egui::Ui, run: &TrainRun, height: f32, out: &mut Vec<Command>) {
         let mut rect = None;
         let header = ui.horizontal(|ui| {
-            ui.label(RichText::new("Loss").strong());
-            let l = ui.label("smoothing");
+            ui.label(RichText::new(tr("plots-loss")).strong());
+            let l = ui.label(tr("plots-smoothing"));
             ui.add(egui::Slider::new(&mut self.smoothing, 0.0..=0.99).fixed_decimals(2)).labelled_by(l.id);
-            ui.checkbox(&mut self.log_scale, "log scale");
+            ui.checkbox(&mut self.log_scale, tr("plots-log-scale"));
             egui::ComboBox::from_id_salt("loss-x-axis")
                 .selected_text(match self.x_axis {
-                    XAxis::Step => "x: step",
-                    XAxis::WallTime => "x: wall time",
+                    XAxis::Step => tr("plots-x-step"),
+                    XAxis::WallTime => tr("plots-x-wall-time"),
                 })
                 .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.x_axis, XAxis::Step, "x: step");
-                    ui.selectable_value(&mut self.x_axis, XAxis::WallTime, "x: wall time");
+                    ui.selectable_value(&mut self.x_axis, XAxis::Step, tr("plots-x-step"));
+                    ui.selectable_value(&mut self.x_axis, XAxis::WallTime, tr("plots-x-wall-time"));
                 });
             ui.id()
         });
@@ -162,8 +157,8 @@ impl Plots {
         let ev: Vec<[f64; 2]> = evals.iter().map(|p| [self.x(p), self.y(p.value)]).collect();
         let log = self.log_scale;
         let x_name = match self.x_axis {
-            XAxis::Step => "step",
-            XAxis::WallTime => "s",
+            XAxis::Step => tr("plots-x-step-short"),
+            XAxis::WallTime => tr("plots-x-time-short"),
         };
         let labels: Vec<(f64, f64, String)> = if run.eval_logs.len() <= 12 {
             run.eval_logs
@@ -177,10 +172,11 @@ impl Plots {
             Vec::new()
         };
         let smoothing = self.smoothing;
+        let loss_word = tr("plots-hover-loss");
         let resp = Plot::new("loss-plot")
             .height(height.max(120.0))
             .legend(Legend::default())
-            .x_axis_label(x_name)
+            .x_axis_label(x_name.clone())
             .y_axis_formatter(move |m, _| if log { printf_g(10f64.powf(m.value), 3) } else { printf_g(m.value, 4) })
             .label_formatter(move |pos| {
                 let (name, p) = match pos {
@@ -188,20 +184,25 @@ impl Plots {
                     egui_plot::HoverPosition::Elsewhere { position } => ("", *position),
                 };
                 let y = if log { 10f64.powf(p.y) } else { p.y };
-                Some(format!("{name}\n{x_name} {}\nloss {}", printf_g(p.x, 8), printf_g(y, 8)))
+                Some(format!("{name}\n{x_name} {}\n{loss_word} {}", printf_g(p.x, 8), printf_g(y, 8)))
             })
             .show(ui, |pui| {
                 if smoothing > 0.0 {
                     pui.line(
-                        Line::new("batch loss (raw)", PlotPoints::new(raw)).color(style::SELECTED.gamma_multiply(0.3)),
+                        Line::new(tr("plots-batch-loss-raw"), PlotPoints::new(raw))
+                            .color(style::SELECTED.gamma_multiply(0.3)),
                     );
-                    pui.line(Line::new("batch loss (smoothed)", PlotPoints::new(sm)).color(style::SELECTED).width(1.5));
+                    pui.line(
+                        Line::new(tr("plots-batch-loss-smoothed"), PlotPoints::new(sm))
+                            .color(style::SELECTED)
+                            .width(1.5),
+                    );
                 } else {
-                    pui.line(Line::new("batch loss", PlotPoints::new(raw)).color(style::SELECTED));
+                    pui.line(Line::new(tr("plots-batch-loss"), PlotPoints::new(raw)).color(style::SELECTED));
                 }
-                pui.line(Line::new("eval loss (all data)", PlotPoints::new(ev.clone())).color(style::RUN).width(1.5));
+                pui.line(Line::new(tr("plots-eval-loss"), PlotPoints::new(ev.clone())).color(style::RUN).width(1.5));
                 pui.add(
-                    Points::new("eval loss (all data)", PlotPoints::new(ev))
+                    Points::new(tr("plots-eval-loss"), PlotPoints::new(ev))
                         .shape(MarkerShape::Diamond)
                         .radius(4.0)
                         .color(style::RUN),
@@ -217,24 +218,29 @@ impl Plots {
         self.learning_rate_ui(ui, run);
         ui.horizontal(|ui| {
             let last = run.batch_loss.last().map_or_else(|| "—".to_string(), |p| printf_g(p.value, 6));
-            let last_eval = run
-                .eval_logs
-                .last()
-                .map_or_else(|| "—".to_string(), |(s, v, _)| format!("{} at step {s}", printf_g(*v, 6)));
-            ui.label(RichText::new(format!("batch loss {last} · eval loss {last_eval}")).small());
+            let last_eval = run.eval_logs.last().map_or_else(
+                || "—".to_string(),
+                |(s, v, _)| {
+                    tr_args("plots-at-step-value", &[("value", printf_g(*v, 6).into()), ("step", s.to_string().into())])
+                },
+            );
+            ui.label(
+                RichText::new(tr_args("plots-last-losses", &[("batch", last.into()), ("eval", last_eval.into())]))
+                    .small(),
+            );
             export_buttons(ui, PlotKind::Loss, rect, out);
         });
     }
 
     fn boundary_ui(&mut self, ui: &mut egui::Ui, run: &TrainRun, side: f32, out: &mut Vec<Command>) {
         ui.horizontal(|ui| {
-            ui.label(RichText::new("Decision boundary").strong());
+            ui.label(RichText::new(tr("plots-boundary")).strong());
             if let Some(b) = &run.boundary {
-                ui.label(RichText::new(format!("step {}", b.step)).small().weak());
+                ui.label(RichText::new(tr_args("plots-step", &[("step", b.step.to_string().into())])).small().weak());
             }
         });
         let Some(((x0, x1), (y0, y1))) = run.data_range else {
-            ui.label(RichText::new("Needs an input placeholder of 2 features and a boundary output.").small().weak());
+            ui.label(RichText::new(tr("plots-boundary-needs")).small().weak());
             return;
         };
         if let Some(b) = &run.boundary {
@@ -290,20 +296,34 @@ impl Plots {
                         egui::vec2((x1 - x0) as f32, (y1 - y0) as f32),
                     ));
                 }
-                pui.add(Points::new("label 1", PlotPoints::new(pos)).radius(2.5).color(POS).filled(true));
-                pui.add(Points::new("label 0", PlotPoints::new(neg)).radius(2.5).color(NEG).filled(true));
+                pui.add(
+                    Points::new(tr_args("plots-label", &[("label", "1".into())]), PlotPoints::new(pos))
+                        .radius(2.5)
+                        .color(POS)
+                        .filled(true),
+                );
+                pui.add(
+                    Points::new(tr_args("plots-label", &[("label", "0".into())]), PlotPoints::new(neg))
+                        .radius(2.5)
+                        .color(NEG)
+                        .filled(true),
+                );
             });
         let rect = resp.response.rect;
         ui.horizontal(|ui| {
-            ui.label(RichText::new("orange 0 · white 0.5 · blue 1").small().weak());
+            ui.label(RichText::new(tr("plots-boundary-colors")).small().weak());
             export_buttons(ui, PlotKind::Boundary, Some(rect), out);
         });
     }
 
     fn weights_ui(&mut self, ui: &mut egui::Ui, run: &TrainRun, height: f32, out: &mut Vec<Command>) {
         ui.horizontal(|ui| {
-            ui.label(RichText::new("Weights").strong());
-            ui.label(RichText::new(format!("{} variable(s)", run.weights.len())).small().weak());
+            ui.label(RichText::new(tr("plots-weights")).strong());
+            ui.label(
+                RichText::new(tr_args("plots-variables", &[("count", run.weights.len().to_string().into())]))
+                    .small()
+                    .weak(),
+            );
         });
         let heat_w: f32 = run
             .weights
@@ -344,18 +364,19 @@ impl Plots {
                     })
                     .collect();
                 let x_name = match self.x_axis {
-                    XAxis::Step => "step",
-                    XAxis::WallTime => "s",
+                    XAxis::Step => tr("plots-x-step-short"),
+                    XAxis::WallTime => tr("plots-x-time-short"),
                 };
+                let value_word = tr("plots-hover-value");
                 let resp = Plot::new("weights-plot")
                     .height(height)
                     .legend(
                         Legend::default().text_style(egui::TextStyle::Small).position(egui_plot::Corner::RightBottom),
                     )
-                    .x_axis_label(x_name)
+                    .x_axis_label(x_name.clone())
                     .label_formatter(move |pos| match pos {
                         egui_plot::HoverPosition::NearDataPoint { plot_name, position, .. } => Some(format!(
-                            "{plot_name}\n{x_name} {}\nvalue {}",
+                            "{plot_name}\n{x_name} {}\n{value_word} {}",
                             printf_g(position.x, 8),
                             printf_g(position.y, 8)
                         )),
@@ -371,7 +392,9 @@ impl Plots {
                 rect = Some(resp.response.rect);
             });
             ui.vertical(|ui| {
-                ui.label(RichText::new(format!("at step {}", run.step)).small().weak());
+                ui.label(
+                    RichText::new(tr_args("plots-at-step", &[("step", run.step.to_string().into())])).small().weak(),
+                );
                 ui.horizontal_top(|ui| {
                     for w in &run.weights {
                         heatmap(ui, w);
@@ -380,7 +403,7 @@ impl Plots {
             });
         });
         ui.horizontal(|ui| {
-            ui.label(RichText::new("one line per element; heatmaps: orange negative, blue positive").small().weak());
+            ui.label(RichText::new(tr("plots-weights-legend")).small().weak());
             export_buttons(ui, PlotKind::Weights, rect, out);
         });
     }

@@ -4,6 +4,7 @@
 //! prints them. Before running, the nodes the run will execute are outlined on the canvas.
 
 use crate::app::command::Command;
+use crate::app::i18n::{explain_tf_error, tr, tr_args};
 use crate::app::model::document::run_closure;
 use crate::app::model::feed::{feed_problem, parse_feed};
 use crate::app::state::AppState;
@@ -21,7 +22,8 @@ pub struct RunPanel {
 impl RunPanel {
     /// Draws the panel.
     pub fn ui(&mut self, ui: &mut egui::Ui, s: &AppState, out: &mut Vec<Command>) {
-        ui.heading("Run");
+        ui.heading(tr("run-heading"));
+        let not_fed = tr("run-not-fed");
         let g = s.view.active_graph;
         let Some(gd) = s.doc.project.graphs.get(g) else { return };
         let graph = s.engine.graph(g);
@@ -32,7 +34,7 @@ impl RunPanel {
             .map(|t| {
                 let text = s.view.feeds.get(t).cloned().unwrap_or_default();
                 if text.trim().is_empty() {
-                    return Some("not fed: the run will fail as TF does".to_string());
+                    return Some(not_fed.clone());
                 }
                 match parse_feed(&text) {
                     Ok((_, v)) => graph.and_then(|gr| feed_problem(gr, t, &v)),
@@ -40,19 +42,23 @@ impl RunPanel {
                 }
             })
             .collect();
-        let feeds_ok = feed_problems.iter().all(|p| p.as_deref().is_none_or(|p| p.starts_with("not fed")));
+        let feeds_ok = feed_problems.iter().all(|p| p.as_ref().is_none_or(|p| *p == not_fed));
         egui::ScrollArea::vertical().id_salt("run-scroll").auto_shrink([false, false]).show(ui, |ui| {
             ui.horizontal(|ui| {
-                let l = ui.label("Session");
+                let l = ui.label(tr("run-session"));
                 let label = |i: usize| {
                     s.engine.ws.sessions.get(i).map_or_else(String::new, |e| {
-                        format!("{}{}", e.id, if e.session.is_closed() { " (closed)" } else { "" })
+                        if e.session.is_closed() {
+                            tr_args("run-session-closed", &[("id", e.id.as_str().into())])
+                        } else {
+                            e.id.clone()
+                        }
                     })
                 };
                 let current = s.run_session();
                 let mut pick = current;
                 egui::ComboBox::from_id_salt("run-session")
-                    .selected_text(current.map_or_else(|| "none: open one first".to_string(), label))
+                    .selected_text(current.map_or_else(|| tr("run-no-session"), label))
                     .show_ui(ui, |ui| {
                         for i in 0..s.engine.ws.sessions.len() {
                             ui.selectable_value(&mut pick, Some(i), label(i));
@@ -67,35 +73,36 @@ impl RunPanel {
                 let session = s.run_session();
                 let can = session.is_some() && !nothing && feeds_ok;
                 let run = ui
-                    .add_enabled(can, egui::Button::new(RichText::new("▶ Run").strong()))
-                    .on_hover_text("sess.run(fetches, feed_dict) — Ctrl+Enter");
+                    .add_enabled(can, egui::Button::new(RichText::new(tr("run-button")).strong()))
+                    .on_hover_text(tr_args("run-button-hint", &[("code", "sess.run(fetches, feed_dict)".into())]));
                 if run.clicked()
                     && let Some(session) = session
                 {
                     out.push(Command::Run { session });
                 }
                 if session.is_none() {
-                    ui.weak("open a session first (Session > New session…)");
+                    ui.weak(tr("run-open-session-first"));
                 } else if nothing {
-                    ui.weak("choose a fetch or a target");
+                    ui.weak(tr("run-choose-fetch"));
                 } else if !feeds_ok {
-                    ui.weak("feed every placeholder below first");
+                    ui.weak(tr("run-feed-first"));
                 }
             });
             // Fetches and targets.
             ui.horizontal_wrapped(|ui| {
-                ui.label("Fetches:");
+                ui.label(tr("run-fetches"));
                 for f in &s.view.fetches {
-                    if ui.button(RichText::new(format!("{f} ✖")).monospace()).on_hover_text("remove").clicked() {
+                    if ui.button(RichText::new(format!("{f} ✖")).monospace()).on_hover_text(tr("run-remove")).clicked()
+                    {
                         out.push(Command::ToggleFetch(f.clone()));
                     }
                 }
                 if s.view.fetches.is_empty() {
-                    ui.weak("click an output pin on the canvas, or add one:");
+                    ui.weak(tr("run-fetches-empty"));
                 }
-                let l = ui.label("add fetch");
+                let l = ui.label(tr("run-add-fetch"));
                 egui::ComboBox::from_id_salt("add-fetch")
-                    .selected_text("tensor…")
+                    .selected_text(tr("run-pick-tensor"))
                     .show_ui(ui, |ui| {
                         if let Some(gr) = graph {
                             for n in gr.nodes() {
@@ -115,15 +122,16 @@ impl RunPanel {
                 }
             });
             ui.horizontal_wrapped(|ui| {
-                ui.label("Targets:");
+                ui.label(tr("run-targets"));
                 for t in &s.view.targets {
-                    if ui.button(RichText::new(format!("{t} ✖")).monospace()).on_hover_text("remove").clicked() {
+                    if ui.button(RichText::new(format!("{t} ✖")).monospace()).on_hover_text(tr("run-remove")).clicked()
+                    {
                         out.push(Command::ToggleTarget(t.clone()));
                     }
                 }
-                let l = ui.label("add target");
+                let l = ui.label(tr("run-add-target"));
                 egui::ComboBox::from_id_salt("add-target")
-                    .selected_text("op…")
+                    .selected_text(tr("run-pick-op"))
                     .show_ui(ui, |ui| {
                         for n in &gd.nodes {
                             if ui.selectable_label(false, &n.name).clicked() {
@@ -136,24 +144,30 @@ impl RunPanel {
                 if !self.add_target.is_empty() {
                     out.push(Command::ToggleTarget(std::mem::take(&mut self.add_target)));
                 }
-                if (!s.view.fetches.is_empty() || !s.view.targets.is_empty()) && ui.small_button("Clear").clicked() {
+                if (!s.view.fetches.is_empty() || !s.view.targets.is_empty())
+                    && ui.small_button(tr("run-clear")).clicked()
+                {
                     out.push(Command::ClearRun);
                 }
             });
             // What the run executes and the feeds it needs: the line is always there, so the
             // rows below do not move when it changes.
             ui.label(if nothing {
-                RichText::new("Nothing to run yet: the nodes a run executes are outlined on the canvas.").weak()
+                RichText::new(tr("run-nothing")).weak()
             } else {
-                RichText::new(format!("This run executes {} node(s), outlined on the canvas.", nodes.len()))
-                    .color(style::RUN)
+                RichText::new(tr_args("run-executes", &[("count", nodes.len().to_string().into())])).color(style::RUN)
             });
             if !needed.is_empty() {
-                ui.label(RichText::new("Feeds (feed_dict): placeholders this run needs").strong());
+                ui.label(RichText::new(tr("run-feeds")).strong());
                 for (t, problem) in needed.iter().zip(&feed_problems) {
                     let desc = graph
                         .and_then(|gr| gr.tensor(t).ok().and_then(|o| gr.output_info(o).cloned()))
-                        .map_or_else(String::new, |(d, sh)| format!("shape {sh} {d}"));
+                        .map_or_else(String::new, |(d, sh)| {
+                            tr_args(
+                                "run-feed-shape",
+                                &[("shape", sh.to_string().into()), ("dtype", d.to_string().into())],
+                            )
+                        });
                     let mut text = s.view.feeds.get(t).cloned().unwrap_or_default();
                     ui.horizontal(|ui| {
                         let l = ui.label(RichText::new(t.as_str()).monospace());
@@ -161,7 +175,7 @@ impl RunPanel {
                         let r = ui
                             .add(
                                 egui::TextEdit::singleline(&mut text)
-                                    .hint_text("e.g. [[0.7, 0.9]]")
+                                    .hint_text(tr_args("run-feed-example", &[("value", "[[0.7, 0.9]]".into())]))
                                     .desired_width(220.0),
                             )
                             .labelled_by(l.id);
@@ -171,24 +185,27 @@ impl RunPanel {
                     });
                     // One line per feed, always: its problem, or that it is fed.
                     match problem {
-                        Some(p) if p.starts_with("not fed") => {
+                        Some(p) if *p == not_fed => {
                             ui.label(RichText::new(p).color(style::warning(ui.visuals())));
                         }
                         Some(p) => {
                             ui.add(egui::Label::new(RichText::new(p).color(style::ERROR)).wrap());
                         }
                         None => {
-                            ui.label(RichText::new("✔ fed").color(style::OPEN));
+                            ui.label(RichText::new(tr("run-fed")).color(style::OPEN));
                         }
                     }
                 }
             }
-            ui.label(RichText::new("Every run is appended to the project's script (flowbench run replays it).").weak());
+            ui.label(RichText::new(tr("run-appended")).weak());
             if let Some(r) = &s.last_result {
                 ui.separator();
-                ui.label(RichText::new(format!("Result in {}", r.session)).strong());
+                ui.label(RichText::new(tr_args("run-result-in", &[("session", r.session.as_str().into())])).strong());
                 if let Some(e) = &r.error {
                     ui.add(egui::Label::new(RichText::new(e).monospace().color(style::ERROR)).wrap());
+                    if let Some(x) = explain_tf_error(e) {
+                        ui.add(egui::Label::new(RichText::new(x).color(style::warning(ui.visuals()))).wrap());
+                    }
                 }
                 for (name, v) in &r.values {
                     ui.label(RichText::new(format!("{name} =")).monospace().weak());
@@ -201,7 +218,7 @@ impl RunPanel {
                     .filter(|n| gd.nodes.iter().all(|m| m.name != TensorName::op_of(n)))
                     .collect();
                 if !unknown.is_empty() {
-                    ui.weak("(from a node no longer in the graph)");
+                    ui.weak(tr("run-stale-result"));
                 }
             }
         });

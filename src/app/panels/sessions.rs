@@ -4,6 +4,7 @@
 //! greyed, with its bytes at 0; its buttons still work, so using it shows TF's error.
 
 use crate::app::command::Command;
+use crate::app::i18n::{tr, tr_args};
 use crate::app::state::AppState;
 use crate::app::style;
 use egui::RichText;
@@ -23,6 +24,37 @@ pub fn human_bytes(n: usize) -> String {
     }
 }
 
+/// A one-line summary of `c` in the UI's language (field names stay as `ConfigProto` spells them).
+pub fn config_summary(c: &crate::engine::runtime::session::ConfigProto) -> String {
+    let n = |id: &str, v: String| tr_args(id, &[("value", v.into())]);
+    let mut parts = Vec::new();
+    if c.allow_soft_placement {
+        parts.push(tr("summary-soft-placement"));
+    }
+    if c.log_device_placement {
+        parts.push(tr("summary-log-placement"));
+    }
+    if c.intra_op_parallelism_threads > 0 {
+        parts.push(n("summary-intra", c.intra_op_parallelism_threads.to_string()));
+    }
+    if c.inter_op_parallelism_threads > 0 {
+        parts.push(n("summary-inter", c.inter_op_parallelism_threads.to_string()));
+    }
+    if c.operation_timeout_in_ms > 0 {
+        parts.push(n("summary-timeout", c.operation_timeout_in_ms.to_string()));
+    }
+    if c.memory_limit_mb > 0 {
+        parts.push(n("summary-memory", c.memory_limit_mb.to_string()));
+    }
+    if c.gpu_options.allow_growth {
+        parts.push(tr("summary-allow-growth"));
+    }
+    if c.gpu_options.per_process_gpu_memory_fraction > 0.0 {
+        parts.push(n("summary-gpu-fraction", c.gpu_options.per_process_gpu_memory_fraction.to_string()));
+    }
+    if parts.is_empty() { tr("summary-default") } else { parts.join(&tr("summary-separator")) }
+}
+
 /// `12 s`, `3 min 5 s`.
 pub fn human_secs(secs: f64) -> String {
     let s = secs.max(0.0) as u64;
@@ -33,22 +65,18 @@ impl SessionsPanel {
     /// Draws the list.
     pub fn ui(&mut self, ui: &mut egui::Ui, s: &AppState, out: &mut Vec<Command>) {
         ui.horizontal(|ui| {
-            ui.heading("Sessions");
-            if ui.button("New session…").clicked() {
+            ui.heading(tr("sessions-heading"));
+            if ui.button(tr("sessions-new")).clicked() {
                 out.push(Command::ShowModal(crate::app::model::modal::Modal::NewSession {
                     graph: s.view.active_graph,
                 }));
             }
-            if ui.button("Close all").clicked() {
+            if ui.button(tr("sessions-close-all")).clicked() {
                 out.push(Command::CloseAllSessions);
             }
         });
         if s.engine.ws.sessions.is_empty() {
-            ui.label(
-                RichText::new("No session yet. A graph only describes a computation: open a session to run it.")
-                    .small()
-                    .weak(),
-            );
+            ui.label(RichText::new(tr("sessions-empty")).small().weak());
         }
         let now = s.clock.now();
         for (i, e) in s.engine.ws.sessions.iter().enumerate().rev() {
@@ -70,22 +98,22 @@ impl SessionsPanel {
                 ui.horizontal(|ui| {
                     ui.label(RichText::new(&e.id).strong().monospace());
                     let (txt, c) = if e.busy {
-                        ("TRAINING", style::RUN)
+                        (tr("sessions-state-training"), style::RUN)
                     } else if stats.open {
-                        ("OPEN", style::OPEN)
+                        (tr("sessions-state-open"), style::OPEN)
                     } else {
-                        ("CLOSED", style::CLOSED)
+                        (tr("sessions-state-closed"), style::CLOSED)
                     };
                     ui.label(RichText::new(txt).small().strong().color(c));
                     let gname = s.engine.ws.graphs.get(e.graph).map_or("?", |g| g.name.as_str());
-                    ui.label(RichText::new(format!("graph {gname}")).small());
+                    ui.label(RichText::new(tr_args("sessions-graph", &[("name", gname.into())])).small());
                     if chosen {
-                        ui.label(RichText::new("runs go here").small().color(style::SELECTED));
+                        ui.label(RichText::new(tr("sessions-runs-go-here")).small().color(style::SELECTED));
                     }
                 });
                 let cfg = match &meta.config {
-                    Some(n) => format!("{n}: {}", e.session.config().summary()),
-                    None => e.session.config().summary(),
+                    Some(n) => format!("{n}: {}", config_summary(e.session.config())),
+                    None => config_summary(e.session.config()),
                 };
                 ui.label(RichText::new(cfg).small().weak());
                 let bytes: Vec<String> = stats
@@ -96,33 +124,37 @@ impl SessionsPanel {
                     })
                     .collect();
                 let age = match meta.closed_after {
-                    Some(t) => format!("was open {}", human_secs(t)),
-                    None => format!("open {}", human_secs(now - meta.opened_at)),
+                    Some(t) => tr_args("sessions-was-open", &[("time", human_secs(t).into())]),
+                    None => tr_args("sessions-open-for", &[("time", human_secs(now - meta.opened_at).into())]),
                 };
                 // While a job trains in it, the worker holds the session: its counts come from
                 // the job.
                 let counts = match s.training.run.as_ref().filter(|r| e.busy && r.session == i) {
-                    Some(r) => format!("variables initialized · {} training step(s) · {age}", r.step),
-                    None => format!(
-                        "{} · variables {}/{} initialized · {} run(s) · {age}",
-                        bytes.join(", "),
-                        stats.initialized_variables,
-                        stats.total_variables,
-                        stats.run_count
+                    Some(r) => tr_args(
+                        "sessions-counts-training",
+                        &[("steps", r.step.to_string().into()), ("age", age.into())],
+                    ),
+                    None => tr_args(
+                        "sessions-counts",
+                        &[
+                            ("bytes", bytes.join(", ").into()),
+                            ("initialized", stats.initialized_variables.to_string().into()),
+                            ("total", stats.total_variables.to_string().into()),
+                            ("runs", stats.run_count.to_string().into()),
+                            ("age", age.into()),
+                        ],
                     ),
                 };
                 ui.label(RichText::new(counts).small());
                 if e.busy {
                     let step = s.training.run.as_ref().filter(|r| r.session == i).map_or(0, |r| r.step);
                     ui.label(
-                        RichText::new(format!(
-                            "a training job owns this session (step {step}): its variables can't be edited, run or fetched until it stops"
-                        ))
-                        .small()
-                        .color(style::RUN),
+                        RichText::new(tr_args("sessions-owned-by-training", &[("step", step.to_string().into())]))
+                            .small()
+                            .color(style::RUN),
                     );
                     if let Some(ws) = s.training_snapshot(i) {
-                        egui::CollapsingHeader::new(RichText::new("latest weights (read-only)").small())
+                        egui::CollapsingHeader::new(RichText::new(tr("sessions-latest-weights")).small())
                             .id_salt(("train-vars", i))
                             .show(ui, |ui| {
                                 for w in ws {
@@ -133,45 +165,46 @@ impl SessionsPanel {
                             });
                     }
                 }
-                ui.add_enabled_ui(!e.busy, |ui| ui.horizontal(|ui| {
-                    if ui
-                        .small_button("Initialize")
-                        .on_hover_text("sess.run(tf.global_variables_initializer())")
-                        .clicked()
-                    {
-                        out.push(Command::InitializeVariables { session: i });
-                    }
-                    if ui.small_button("Run").on_hover_text("run the run panel's fetches in this session").clicked() {
-                        out.push(Command::SetRunSession(Some(i)));
-                        out.push(Command::Run { session: i });
-                    }
-                    if !chosen && ui.small_button("Use for runs").clicked() {
-                        out.push(Command::SetRunSession(Some(i)));
-                    }
-                    if ui
-                        .small_button("Close")
-                        .on_hover_text("sess.close(): frees everything the session holds")
-                        .clicked()
-                    {
-                        out.push(Command::CloseSession { session: i });
-                    }
-                }));
+                ui.add_enabled_ui(!e.busy, |ui| {
+                    ui.horizontal(|ui| {
+                        if ui
+                            .small_button(tr("sessions-initialize"))
+                            .on_hover_text("sess.run(tf.global_variables_initializer())")
+                            .clicked()
+                        {
+                            out.push(Command::InitializeVariables { session: i });
+                        }
+                        if ui.small_button(tr("sessions-run")).on_hover_text(tr("sessions-run-hint")).clicked() {
+                            out.push(Command::SetRunSession(Some(i)));
+                            out.push(Command::Run { session: i });
+                        }
+                        if !chosen && ui.small_button(tr("sessions-use-for-runs")).clicked() {
+                            out.push(Command::SetRunSession(Some(i)));
+                        }
+                        if ui
+                            .small_button(tr("sessions-close"))
+                            .on_hover_text(tr_args("sessions-close-hint", &[("code", "sess.close()".into())]))
+                            .clicked()
+                        {
+                            out.push(Command::CloseSession { session: i });
+                        }
+                    })
+                });
                 if stats.total_variables > 0 && stats.open && !e.busy {
-                    egui::CollapsingHeader::new(RichText::new("variable values").small()).id_salt(("vars", i)).show(
-                        ui,
-                        |ui| {
+                    egui::CollapsingHeader::new(RichText::new(tr("sessions-variable-values")).small())
+                        .id_salt(("vars", i))
+                        .show(ui, |ui| {
                             if let Some(g) = s.engine.graph(e.graph) {
                                 for (v, _) in g.variables() {
                                     let Some(n) = g.node(*v) else { continue };
                                     let text = e
                                         .session
                                         .variable_value(&n.name)
-                                        .map_or_else(|| "uninitialized".to_string(), |val| val.to_numpy_string());
+                                        .map_or_else(|| tr("sessions-uninitialized"), |val| val.to_numpy_string());
                                     ui.label(RichText::new(format!("{} =\n{text}", n.name)).monospace());
                                 }
                             }
-                        },
-                    );
+                        });
                 }
             });
         }

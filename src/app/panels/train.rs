@@ -6,6 +6,7 @@
 //! setup and emits `SetTrainSetup` when the copy changed; the controls emit training commands.
 
 use crate::app::command::Command;
+use crate::app::i18n::{tr, tr_args};
 use crate::app::model::training::{TrainSetup, TrainStatus, generators, source_kind};
 use crate::app::panels::image_grid::ImageGrid;
 use crate::app::state::AppState;
@@ -16,8 +17,10 @@ use crate::train::data::dataset::DatasetSource;
 use crate::train::worker::Command as Job;
 use egui::RichText;
 
-/// Keyboard shortcuts of the training controls (also listed in the tooltips).
-pub const SHORTCUTS: &str = "F5 start / resume · Shift+F5 stop · F6 pause · F7 step 1 · F8 step N";
+/// Keyboard shortcuts of the training controls (also listed in the tooltips), in the UI's language.
+pub fn shortcuts() -> String {
+    tr("train-shortcuts")
+}
 
 /// The panel (no state of its own).
 #[derive(Default)]
@@ -55,7 +58,7 @@ impl TrainPanel {
         let mut setup = s.training.setup.clone();
         let run = s.training.run.as_ref();
         let live = s.training_live();
-        ui.heading("Train");
+        ui.heading(tr("train-heading"));
         self.controls(ui, s, &setup, out);
         ui.separator();
 
@@ -63,35 +66,32 @@ impl TrainPanel {
         ui.separator();
         ui.add_enabled_ui(!live, |ui| self.data_ui(ui, s, &mut setup));
         ui.separator();
-        ui.label(RichText::new("Schedule").strong());
+        ui.label(RichText::new(tr("train-schedule")).strong());
         ui.add_enabled_ui(!live, |ui| {
-            labelled_drag(ui, "Batch size", &mut setup.batch_size, 1..=1_000_000);
-            labelled_drag(ui, "Steps", &mut setup.steps, 1..=1_000_000_000);
+            labelled_drag(ui, &tr("train-batch-size"), &mut setup.batch_size, 1..=1_000_000);
+            labelled_drag(ui, &tr("train-steps"), &mut setup.steps, 1..=1_000_000_000);
         });
         let before = setup.eval_every;
-        labelled_drag(ui, "Eval every", &mut setup.eval_every, 1..=1_000_000_000)
-            .on_hover_text("evaluate the loss on all rows every this many steps (changes a running job too)");
+        labelled_drag(ui, &tr("train-eval-every"), &mut setup.eval_every, 1..=1_000_000_000)
+            .on_hover_text(tr("train-eval-every-hint"));
         if live && setup.eval_every != before {
             out.push(Command::TrainControl(Job::SetEvalEvery(setup.eval_every)));
         }
         ui.horizontal(|ui| {
             let mut fast = setup.pace == 0;
-            if ui
-                .checkbox(&mut fast, "As fast as possible")
-                .on_hover_text("train at full speed; off: a pace you can watch (changes a running job too)")
-                .changed()
-            {
+            if ui.checkbox(&mut fast, tr("train-fast")).on_hover_text(tr("train-fast-hint")).changed() {
                 setup.pace = if fast { 0 } else { crate::app::model::training::watchable_pace(setup.steps) };
             }
             if !fast {
-                let l = ui.label("steps/s");
+                let l = ui.label(tr("train-steps-per-sec"));
                 ui.add(egui::DragValue::new(&mut setup.pace).range(1..=10_000_000)).labelled_by(l.id);
             }
         });
-        labelled_drag(ui, "N steps", &mut setup.step_n, 1..=1_000_000_000).on_hover_text("steps run by \"Step N\"");
+        labelled_drag(ui, &tr("train-n-steps"), &mut setup.step_n, 1..=1_000_000_000)
+            .on_hover_text(tr("train-n-steps-hint"));
         ui.add_enabled_ui(!live, |ui| {
-            labelled_drag(ui, "Weights every", &mut setup.weights_every, 0..=1_000_000_000)
-                .on_hover_text("record the weights every this many steps; 0: as often as the display refreshes");
+            labelled_drag(ui, &tr("train-weights-every"), &mut setup.weights_every, 0..=1_000_000_000)
+                .on_hover_text(tr("train-weights-every-hint"));
         });
         ui.add_enabled_ui(!live, |ui| {
             let sessions: Vec<(usize, String)> = s
@@ -104,17 +104,21 @@ impl TrainPanel {
                 .map(|(i, e)| (i, e.id.clone()))
                 .collect();
             ui.horizontal(|ui| {
-                let l = ui.label("Session");
+                let l = ui.label(tr("train-session"));
                 let text = match setup.session.and_then(|i| sessions.iter().find(|(j, _)| *j == i)) {
-                    Some((_, id)) => format!("continue in {id}"),
-                    None => "new session".to_string(),
+                    Some((_, id)) => tr_args("train-continue-in", &[("id", id.as_str().into())]),
+                    None => tr("train-new-session"),
                 };
                 egui::ComboBox::from_id_salt("train-session")
                     .selected_text(text)
                     .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut setup.session, None, "new session (initialized)");
+                        ui.selectable_value(&mut setup.session, None, tr("train-new-session-initialized"));
                         for (i, id) in &sessions {
-                            ui.selectable_value(&mut setup.session, Some(*i), format!("continue in {id}"));
+                            ui.selectable_value(
+                                &mut setup.session,
+                                Some(*i),
+                                tr_args("train-continue-in", &[("id", id.as_str().into())]),
+                            );
                         }
                     })
                     .response
@@ -126,6 +130,9 @@ impl TrainPanel {
         {
             ui.separator();
             ui.label(RichText::new(format!("✖ {msg}")).color(style::ERROR));
+            if let Some(x) = crate::app::i18n::explain_tf_error(msg) {
+                ui.label(RichText::new(x).color(style::warning(ui.visuals())));
+            }
         }
         if setup != s.training.setup {
             out.push(Command::SetTrainSetup(Box::new(setup)));
@@ -136,17 +143,18 @@ impl TrainPanel {
         let run = s.training.run.as_ref();
         let live = s.training_live();
         let status = run.map(|r| r.status.clone());
-        let tip = |t: &str| format!("{t}\n\nShortcuts: {SHORTCUTS}");
+        let keys = shortcuts();
+        let tip = |t: String| tr_args("train-tip", &[("tip", t.into()), ("keys", keys.as_str().into())]);
         ui.horizontal_wrapped(|ui| {
             if !live {
-                if ui.button("▶ Start").on_hover_text(tip("train with this setup (F5)")).clicked() {
+                if ui.button(tr("train-start")).on_hover_text(tip(tr("train-start-hint"))).clicked() {
                     out.push(Command::StartTraining { paused: false });
                 }
             } else if status == Some(TrainStatus::Paused) {
-                if ui.button("▶ Resume").on_hover_text(tip("resume training (F5)")).clicked() {
+                if ui.button(tr("train-resume")).on_hover_text(tip(tr("train-resume-hint"))).clicked() {
                     out.push(Command::TrainControl(Job::Resume));
                 }
-            } else if ui.button("⏸ Pause").on_hover_text(tip("pause after the current step (F6)")).clicked() {
+            } else if ui.button(tr("train-pause")).on_hover_text(tip(tr("train-pause-hint"))).clicked() {
                 out.push(Command::TrainControl(Job::Pause));
             }
             let step = |n: u64, out: &mut Vec<Command>| {
@@ -157,16 +165,19 @@ impl TrainPanel {
                     out.push(Command::TrainControl(Job::Step(n)));
                 }
             };
-            if ui.button("Step 1").on_hover_text(tip("run one step, then pause (F7)")).clicked() {
+            if ui.button(tr("train-step-1")).on_hover_text(tip(tr("train-step-1-hint"))).clicked() {
                 step(1, out);
             }
-            if ui.button("Step N").on_hover_text(tip(&format!("run {} steps, then pause (F8)", setup.step_n))).clicked()
+            if ui
+                .button(tr("train-step-n"))
+                .on_hover_text(tip(tr_args("train-step-n-hint", &[("count", setup.step_n.to_string().into())])))
+                .clicked()
             {
                 step(setup.step_n, out);
             }
             if ui
-                .add_enabled(live, egui::Button::new("⏹ Stop"))
-                .on_hover_text(tip("stop: the session stays open with the trained values (Shift+F5)"))
+                .add_enabled(live, egui::Button::new(tr("train-stop")))
+                .on_hover_text(tip(tr("train-stop-hint")))
                 .clicked()
             {
                 out.push(Command::TrainControl(Job::Stop));
@@ -177,7 +188,7 @@ impl TrainPanel {
         let Some(r) = run else {
             ui.add(egui::ProgressBar::new(0.0).text(format!("0 / {}", setup.steps)));
             ui.horizontal(|ui| {
-                ui.label(RichText::new("not started").strong().weak());
+                ui.label(RichText::new(tr("train-not-started")).strong().weak());
             });
             return;
         };
@@ -192,33 +203,34 @@ impl TrainPanel {
         };
         let rate = match r.status {
             TrainStatus::Running => {
-                format!(" · {sps:.0} steps/s{}", eta.map_or(String::new(), |e| format!(" · ETA {}", eta_text(e))))
+                let eta = eta.map_or(String::new(), |e| tr_args("train-eta", &[("time", eta_text(e).into())]));
+                tr_args("train-rate", &[("rate", format!("{sps:.0}").into()), ("eta", eta.into())])
             }
             _ => String::new(),
         };
         let (word, color) = match &r.status {
-            TrainStatus::Running => ("running", style::OPEN),
-            TrainStatus::Paused => ("paused", style::RUN),
-            TrainStatus::Finished => ("finished", style::OPEN),
-            TrainStatus::Stopped => ("stopped", style::WARNING),
-            TrainStatus::Failed(_) => ("failed", style::ERROR),
+            TrainStatus::Running => (tr("train-status-running"), style::OPEN),
+            TrainStatus::Paused => (tr("train-status-paused"), style::RUN),
+            TrainStatus::Finished => (tr("train-status-finished"), style::OPEN),
+            TrainStatus::Stopped => (tr("train-status-stopped"), style::WARNING),
+            TrainStatus::Failed(_) => (tr("train-status-failed"), style::ERROR),
         };
         ui.add(egui::ProgressBar::new(frac.clamp(0.0, 1.0)).text(format!("{} / {}{rate}", r.step, r.total_steps)));
         let id = s.engine.ws.sessions.get(r.session).map_or("?", |e| e.id.as_str());
         ui.horizontal(|ui| {
             ui.label(RichText::new(word).strong().color(color));
-            ui.label(RichText::new(format!("in {id}")));
+            ui.label(RichText::new(tr_args("train-in-session", &[("id", id.into())])));
         });
     }
 
     fn what_ui(&mut self, ui: &mut egui::Ui, s: &AppState, setup: &mut TrainSetup, out: &mut Vec<Command>) {
         let Some(gd) = s.doc.project.graphs.get(setup.graph) else {
-            ui.label("no graph");
+            ui.label(tr("train-no-graph"));
             return;
         };
-        ui.label(RichText::new("What to train").strong());
+        ui.label(RichText::new(tr("train-what")).strong());
         ui.horizontal(|ui| {
-            let l = ui.label("Graph");
+            let l = ui.label(tr("train-graph"));
             egui::ComboBox::from_id_salt("train-graph")
                 .selected_text(gd.name.clone())
                 .show_ui(ui, |ui| {
@@ -231,9 +243,9 @@ impl TrainPanel {
         });
         let ops: Vec<String> = gd.nodes.iter().filter(|n| matches!(n.op, Op::NoOp)).map(|n| n.name.clone()).collect();
         ui.horizontal(|ui| {
-            let l = ui.label("Train op");
+            let l = ui.label(tr("train-train-op"));
             egui::ComboBox::from_id_salt("train-op")
-                .selected_text(if setup.train_op.is_empty() { "none".to_string() } else { setup.train_op.clone() })
+                .selected_text(if setup.train_op.is_empty() { tr("train-none") } else { setup.train_op.clone() })
                 .show_ui(ui, |ui| {
                     for o in &ops {
                         ui.selectable_value(&mut setup.train_op, o.clone(), o);
@@ -241,11 +253,10 @@ impl TrainPanel {
                 })
                 .response
                 .labelled_by(l.id)
-                .on_hover_text("the op run each step (an optimizer's minimize)");
+                .on_hover_text(tr("train-train-op-hint"));
         });
-        labelled_text(ui, "Loss", &mut setup.loss, 120.0)
-            .on_hover_text("the loss tensor: batch loss each step, loss on all data at each eval");
-        egui::CollapsingHeader::new("Create a train op from the loss").id_salt("create-train-op").show(ui, |ui| {
+        labelled_text(ui, &tr("train-loss"), &mut setup.loss, 120.0).on_hover_text(tr("train-loss-hint"));
+        egui::CollapsingHeader::new(tr("train-create-from-loss")).id_salt("create-train-op").show(ui, |ui| {
             let kinds = [
                 Optimizer::GradientDescent { learning_rate: 0.01 },
                 Optimizer::Momentum { learning_rate: 0.01, momentum: 0.9, use_nesterov: false },
@@ -253,7 +264,7 @@ impl TrainPanel {
                 Optimizer::RMSProp { learning_rate: 0.001, decay: 0.9, momentum: 0.0, epsilon: 1e-10 },
             ];
             ui.horizontal(|ui| {
-                let l = ui.label("Optimizer");
+                let l = ui.label(tr("train-optimizer"));
                 egui::ComboBox::from_id_salt("train-optimizer")
                     .selected_text(setup.optimizer.name())
                     .show_ui(ui, |ui| {
@@ -275,28 +286,30 @@ impl TrainPanel {
                 });
             };
             match &mut setup.optimizer {
-                Optimizer::GradientDescent { learning_rate } => speed(ui, "Learning rate", learning_rate, lr_range),
+                Optimizer::GradientDescent { learning_rate } => {
+                    speed(ui, &tr("train-learning-rate"), learning_rate, lr_range)
+                }
                 Optimizer::Momentum { learning_rate, momentum, use_nesterov } => {
-                    speed(ui, "Learning rate", learning_rate, lr_range);
-                    speed(ui, "Momentum", momentum, 0.0..=1.0);
+                    speed(ui, &tr("train-learning-rate"), learning_rate, lr_range);
+                    speed(ui, &tr("train-momentum"), momentum, 0.0..=1.0);
                     ui.checkbox(use_nesterov, "Nesterov");
                 }
                 Optimizer::Adam { learning_rate, beta1, beta2, epsilon } => {
-                    speed(ui, "Learning rate", learning_rate, lr_range);
+                    speed(ui, &tr("train-learning-rate"), learning_rate, lr_range);
                     speed(ui, "beta1", beta1, 0.0..=1.0);
                     speed(ui, "beta2", beta2, 0.0..=1.0);
                     speed(ui, "epsilon", epsilon, 0.0..=1.0);
                 }
                 Optimizer::RMSProp { learning_rate, decay, momentum, epsilon } => {
-                    speed(ui, "Learning rate", learning_rate, lr_range);
-                    speed(ui, "Decay", decay, 0.0..=1.0);
-                    speed(ui, "Momentum", momentum, 0.0..=1.0);
+                    speed(ui, &tr("train-learning-rate"), learning_rate, lr_range);
+                    speed(ui, &tr("train-decay"), decay, 0.0..=1.0);
+                    speed(ui, &tr("train-momentum"), momentum, 0.0..=1.0);
                     speed(ui, "epsilon", epsilon, 0.0..=1.0);
                 }
             }
             if ui
-                .button("Create train op")
-                .on_hover_text("optimizer.minimize(loss): adds gradients/, the slots and the train op to the graph")
+                .button(tr("train-create-train-op"))
+                .on_hover_text(tr_args("train-create-train-op-hint", &[("code", "optimizer.minimize(loss)".into())]))
                 .clicked()
             {
                 out.push(Command::CreateTrainOp {
@@ -306,45 +319,53 @@ impl TrainPanel {
                 });
             }
         });
-        labelled_text(ui, "Boundary output", &mut setup.boundary_output, 120.0)
-            .on_hover_text("the tensor drawn over the 2-D input plane (e.g. Sigmoid:0); empty for none");
+        labelled_text(ui, &tr("train-boundary"), &mut setup.boundary_output, 120.0)
+            .on_hover_text(tr("train-boundary-hint"));
         let vars: Vec<String> =
             gd.nodes.iter().filter(|n| matches!(n.op, Op::Variable { .. })).map(|n| n.name.clone()).collect();
-        egui::CollapsingHeader::new(format!("Plotted variables ({})", setup.watch.len())).id_salt("train-watch").show(
-            ui,
-            |ui| {
-                for v in vars {
-                    let mut on = setup.watch.contains(&v);
-                    if ui.checkbox(&mut on, &v).changed() {
-                        if on {
-                            setup.watch.push(v);
-                        } else {
-                            setup.watch.retain(|w| *w != v);
-                        }
+        egui::CollapsingHeader::new(tr_args(
+            "train-plotted-variables",
+            &[("count", setup.watch.len().to_string().into())],
+        ))
+        .id_salt("train-watch")
+        .show(ui, |ui| {
+            for v in vars {
+                let mut on = setup.watch.contains(&v);
+                if ui.checkbox(&mut on, &v).changed() {
+                    if on {
+                        setup.watch.push(v);
+                    } else {
+                        setup.watch.retain(|w| *w != v);
                     }
                 }
-            },
-        );
+            }
+        });
     }
 
     fn data_ui(&mut self, ui: &mut egui::Ui, s: &AppState, setup: &mut TrainSetup) {
-        ui.label(RichText::new("Data").strong());
+        ui.label(RichText::new(tr("train-data")).strong());
         ui.horizontal(|ui| {
-            let l = ui.label("Dataset");
+            let l = ui.label(tr("train-dataset"));
             let shown = format!("{} ({})", setup.dataset_name, source_kind(&setup.dataset));
             egui::ComboBox::from_id_salt("train-dataset")
                 .selected_text(shown)
                 .width(190.0)
                 .show_ui(ui, |ui| {
                     for d in &s.doc.project.datasets {
-                        if ui.selectable_label(setup.dataset == d.source, format!("{} (project)", d.name)).clicked() {
+                        if ui
+                            .selectable_label(
+                                setup.dataset == d.source,
+                                tr_args("train-dataset-in-project", &[("name", d.name.as_str().into())]),
+                            )
+                            .clicked()
+                        {
                             setup.dataset_name = d.name.clone();
                             setup.dataset = d.source.clone();
                         }
                     }
                     ui.separator();
                     for (label, src) in generators() {
-                        if ui.button(format!("new: {label}")).clicked() {
+                        if ui.button(tr_args("train-dataset-new", &[("kind", label.into())])).clicked() {
                             setup.dataset_name = source_kind(&src).replace(' ', "_");
                             setup.dataset = src;
                             ui.close();
@@ -356,17 +377,17 @@ impl TrainPanel {
         });
         match &mut setup.dataset {
             DatasetSource::NumpyRand { seed, rows, .. } => {
-                labelled_drag(ui, "Seed", seed, 0..=u32::MAX);
-                labelled_drag(ui, "Rows", rows, 1..=1_000_000);
+                labelled_drag(ui, &tr("train-seed"), seed, 0..=u32::MAX);
+                labelled_drag(ui, &tr("train-rows"), rows, 1..=1_000_000);
             }
             DatasetSource::Circle { seed, rows, noise }
             | DatasetSource::Xor { seed, rows, noise }
             | DatasetSource::Gauss { seed, rows, noise }
             | DatasetSource::Spiral { seed, rows, noise } => {
-                labelled_drag(ui, "Seed", seed, 0..=u32::MAX);
-                labelled_drag(ui, "Rows", rows, 2..=1_000_000);
+                labelled_drag(ui, &tr("train-seed"), seed, 0..=u32::MAX);
+                labelled_drag(ui, &tr("train-rows"), rows, 2..=1_000_000);
                 ui.horizontal(|ui| {
-                    let l = ui.label("Noise");
+                    let l = ui.label(tr("train-noise"));
                     ui.add(egui::Slider::new(noise, 0.0..=0.5).fixed_decimals(2)).labelled_by(l.id);
                 });
             }
@@ -377,35 +398,41 @@ impl TrainPanel {
                 (1..=*features).map(|i| format!("x{i}")).chain(["y".to_string()]).collect::<Vec<_>>().join(", ")
             }
             DatasetSource::Inline { columns, .. } => columns.join(", "),
-            DatasetSource::Idx { .. } => "images, labels (batches: next_batch after np.random.seed(0))".to_string(),
+            DatasetSource::Idx { .. } => {
+                tr_args("train-idx-columns", &[("code", "next_batch".into()), ("seed", "np.random.seed(0)".into())])
+            }
             _ => "x1, x2, y".to_string(),
         };
-        ui.label(RichText::new(format!("columns: {columns}")).small().weak());
+        ui.label(RichText::new(tr_args("train-columns", &[("columns", columns.into())])).small().weak());
         if let Some(samples) = s.training.samples.as_ref().filter(|x| x.source == setup.dataset) {
-            egui::CollapsingHeader::new("Sample images").id_salt("train-samples").show(ui, |ui| match &samples.sets {
-                Ok(sets) => {
-                    ui.label(
-                        RichText::new(format!(
-                            "train {} · validation {} · test {} examples of {}x{}",
-                            sets.train.len(),
-                            sets.validation.len(),
-                            sets.test.len(),
-                            sets.train.height,
-                            sets.train.width
-                        ))
-                        .small()
-                        .weak(),
-                    );
-                    ImageGrid { first: 0, count: 12, columns: 6, picture: 28.0 }.ui(ui, &sets.train, None);
-                }
-                Err(e) => {
-                    ui.colored_label(style::ERROR, e);
-                }
-            });
+            egui::CollapsingHeader::new(tr("train-sample-images")).id_salt("train-samples").show(
+                ui,
+                |ui| match &samples.sets {
+                    Ok(sets) => {
+                        ui.label(
+                            RichText::new(tr_args(
+                                "train-sample-counts",
+                                &[
+                                    ("train", sets.train.len().to_string().into()),
+                                    ("validation", sets.validation.len().to_string().into()),
+                                    ("test", sets.test.len().to_string().into()),
+                                    ("height", sets.train.height.to_string().into()),
+                                    ("width", sets.train.width.to_string().into()),
+                                ],
+                            ))
+                            .small()
+                            .weak(),
+                        );
+                        ImageGrid { first: 0, count: 12, columns: 6, picture: 28.0 }.ui(ui, &sets.train, None);
+                    }
+                    Err(e) => {
+                        ui.colored_label(style::ERROR, e);
+                    }
+                },
+            );
         }
         for (tensor, cols) in &mut setup.feeds {
-            labelled_text(ui, &format!("{tensor} ="), cols, 90.0)
-                .on_hover_text("the columns that feed this placeholder, comma-separated");
+            labelled_text(ui, &format!("{tensor} ="), cols, 90.0).on_hover_text(tr("train-feed-columns-hint"));
         }
     }
 }
