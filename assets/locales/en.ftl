@@ -476,6 +476,11 @@ example-3_4_3_forward = 3.4.3 Forward propagation
 example-3_4_4_placeholder = 3.4.4 Placeholders and feed_dict
 example-3_4_5_training = 3.4.5 A complete training program
 example-csv_points = CSV data: the 3.4.5 network trained on your own points
+example-4_2_2_custom_loss = 4.2.2 A custom loss
+example-4_4_1_learning_rate_decay = 4.4.1 A decaying learning rate
+example-4_4_3_moving_average = 4.4.3 ExponentialMovingAverage
+example-5_4_saver = 5.4 Saving and restoring variables
+example-debug_log_of_zero = Debugging: log(0) without clip_by_value
 
 ## File errors (the titles; the reasons stay as the system or the project loader words them)
 error-could-not-write = Could not write { $path }

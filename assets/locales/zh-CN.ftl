@@ -475,6 +475,11 @@ example-3_4_3_forward = 3.4.3 前向传播算法
 example-3_4_4_placeholder = 3.4.4 占位符与 feed_dict
 example-3_4_5_training = 3.4.5 完整神经网络样例程序
 example-csv_points = CSV 数据：用你自己的点训练 3.4.5 的网络
+example-4_2_2_custom_loss = 4.2.2 自定义损失函数
+example-4_4_1_learning_rate_decay = 4.4.1 学习率的设置（指数衰减）
+example-4_4_3_moving_average = 4.4.3 滑动平均模型
+example-5_4_saver = 5.4 模型持久化：保存和还原变量
+example-debug_log_of_zero = 调试：没有 clip_by_value 时的 log(0)
 
 ## 文件错误（标题；原因保持系统或项目加载器的原话）
 error-could-not-write = 无法写入 { $path }
