@@ -105,7 +105,8 @@ fn export_command_writes_graph_files_and_refuses_unsupported_nodes() {
     assert!(!out.exists());
 }
 
-/// Tensors to compare: outputs of nodes that draw no random numbers and change no state
+/// Tensors to compare: outputs of nodes that draw no random numbers, change no state and depend
+/// (by data or control) on no node that does
 /// (reading variables is fine: they are set by the initializers first; placeholders are fed).
 fn comparable(g: &Graph) -> Vec<Output> {
     let mut tainted = vec![false; g.nodes().len()];
@@ -114,6 +115,8 @@ fn comparable(g: &Graph) -> Vec<Output> {
         let f = n.op.facts();
         let t = f.random
             || n.inputs.iter().any(|o| tainted[o.node.0])
+            // A control input runs an update too (minimize's `GradientDescent/value` waits on it).
+            || n.control_inputs.iter().any(|c| tainted[c.0])
             || (f.stateful && !matches!(n.op, Op::Variable { .. }));
         tainted[i] = t;
         if !t {
