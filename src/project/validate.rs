@@ -67,6 +67,12 @@ fn validate_dataset(d: &Dataset) -> std::result::Result<(), String> {
         if let Some(k) = files.as_ref().and_then(|f| f.iter().position(|n| n.trim().is_empty())) {
             return Err(format!("files[{k}]: must name a file"));
         }
+        // The files are read from `dir`, which must be inside the project's folder: a name that
+        // is a path could leave it.
+        let is_path = |n: &String| n.contains(['/', '\\']) || n == ".." || n == ".";
+        if let Some(k) = files.as_ref().and_then(|f| f.iter().position(is_path)) {
+            return Err(format!("files[{k}]: must be a file name inside dir, not a path"));
+        }
     }
     Ok(())
 }

@@ -116,4 +116,14 @@ fn an_idx_folder_outside_the_project_is_refused() {
     std::fs::write(&inside, project("digits")).unwrap();
     let out = crate::common::flowbench(&["check".as_ref(), inside.as_os_str()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // A file name that is a path could leave the folder: refused by name.
+    let mut p: serde_json::Value = serde_json::from_str(&project("digits")).unwrap();
+    p["datasets"][0]["source"]["files"] = serde_json::json!(["../../outside-images", "b", "c", "d"]);
+    let escaping = dir.join("escaping.json");
+    std::fs::write(&escaping, p.to_string()).unwrap();
+    let out = crate::common::flowbench(&["check".as_ref(), escaping.as_os_str()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("files[0]: must be a file name inside dir, not a path"), "{err}");
 }
