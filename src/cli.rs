@@ -112,7 +112,7 @@ pub enum Command {
     },
     /// Make a project from TF's graph file (`.pb` GraphDef or `.meta` MetaGraphDef).
     ImportGraphdef {
-        /// The graph file.
+        /// The graph file (.pb, .pbtxt or .meta).
         file: PathBuf,
         /// The project file to write (.json).
         #[arg(short, long)]
@@ -505,12 +505,13 @@ pub fn import_graph_command(file: &Path, output: &Path, allow_unsupported: bool,
     };
     let name = file.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
     let (project, skipped) = crate::project::tf_graph::project_from_graph_def(&gd, &name);
+    let project = crate::project::tf_graph::without_unsupported(project);
     for s in &skipped {
         eprintln!("unsupported: node '{}': {}", s.node, s.why);
     }
     if !skipped.is_empty() && !allow_unsupported {
         eprintln!(
-            "{}: {} node(s) cannot be imported; nothing was written (--allow-unsupported leaves them out)",
+            "{}: {} node(s) cannot be imported; nothing was written (--allow-unsupported leaves them out; `flowbench GRAPH` opens the graph in the window with them as nodes in error)",
             file.display(),
             skipped.len()
         );

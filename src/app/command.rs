@@ -314,4 +314,41 @@ pub enum Command {
     },
     /// Closes the import window without importing.
     CloseCsvImport,
+
+    // ----- TF's files: checkpoints and graphs (apply/checkpoint.rs) -----
+    /// Session ▸ Save checkpoint…: asks for a prefix, then saves `session`.
+    SaveCheckpointDialog {
+        /// Workspace index of the session.
+        session: usize,
+    },
+    /// `tf.train.Saver().save(sess, path)` on `session` (recorded in the script).
+    SaveCheckpoint {
+        /// Workspace index of the session.
+        session: usize,
+        /// The checkpoint prefix.
+        path: PathBuf,
+    },
+    /// Session ▸ Restore checkpoint…: asks for a checkpoint, then restores it into `session`.
+    RestoreCheckpointDialog {
+        /// Workspace index of the session.
+        session: usize,
+    },
+    /// `tf.train.Saver().restore(sess, path)` into `session` (recorded in the script); `path`
+    /// is a prefix or one of the checkpoint's files.
+    RestoreCheckpoint {
+        /// Workspace index of the session.
+        session: usize,
+        /// The checkpoint.
+        path: PathBuf,
+    },
+    /// File ▸ Open checkpoint…: asks for a checkpoint to browse.
+    OpenCheckpointDialog,
+    /// Opens the checkpoint browser on a checkpoint (prefix, file or `checkpoint` state file).
+    OpenCheckpoint(PathBuf),
+    /// Selects a tensor in the checkpoint browser.
+    SelectCheckpointTensor(String),
+    /// Closes the checkpoint browser.
+    CloseCheckpointBrowser,
+    /// File ▸ Import TensorFlow graph…: asks for a `.pb`, `.pbtxt` or `.meta` file.
+    ImportTfGraphDialog,
 }

@@ -28,6 +28,14 @@ pub enum DialogKind {
     ExportTfScript,
     /// File ▸ Import CSV…
     ImportCsv,
+    /// Session ▸ Save checkpoint… (a checkpoint prefix, `model.ckpt`).
+    SaveCheckpoint,
+    /// Session ▸ Restore checkpoint… (a checkpoint's file or its `checkpoint` state file).
+    RestoreCheckpoint,
+    /// File ▸ Open checkpoint… (the checkpoint browser).
+    OpenCheckpoint,
+    /// File ▸ Import TensorFlow graph… (`.pb`, `.pbtxt`, `.meta`).
+    ImportTfGraph,
 }
 
 /// A dialog's answer: the path picked, or `None` when cancelled.
@@ -138,6 +146,26 @@ impl FileDialogs for RfdDialogs {
                 DialogKind::ImportCsv => {
                     block_on(dialog.add_filter("CSV", &["csv", "txt"]).set_title("Import CSV data").pick_file())
                 }
+                DialogKind::SaveCheckpoint => block_on(
+                    dialog.set_title("Save checkpoint (a prefix: model.ckpt)").set_file_name("model.ckpt").save_file(),
+                ),
+                DialogKind::RestoreCheckpoint | DialogKind::OpenCheckpoint => block_on(
+                    dialog
+                        .add_filter("TensorFlow checkpoint", &["index", "meta"])
+                        .add_filter("All files", &["*"])
+                        .set_title(if kind == DialogKind::OpenCheckpoint {
+                            "Open checkpoint"
+                        } else {
+                            "Restore checkpoint"
+                        })
+                        .pick_file(),
+                ),
+                DialogKind::ImportTfGraph => block_on(
+                    dialog
+                        .add_filter("TensorFlow graph", &["pb", "pbtxt", "meta"])
+                        .set_title("Import a TensorFlow graph")
+                        .pick_file(),
+                ),
             };
             let path = path.map(|h| h.path().to_path_buf());
             let unavailable = path.is_none() && asked.elapsed() < TOO_FAST;

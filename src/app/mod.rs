@@ -33,7 +33,8 @@ use crate::app::model::modal::{Modal, Pending};
 use crate::app::model::settings::{SETTINGS_KEY, Settings};
 use crate::app::model::training::TrainStatus;
 use crate::app::panels::{
-    config, csv_import, file_browser, graph_editor, inspector, log, menu, modals, notes, plots, run, sessions, train,
+    checkpoint_browser, config, csv_import, file_browser, graph_editor, inspector, log, menu, modals, notes, plots,
+    run, sessions, train,
 };
 use crate::app::state::AppState;
 
@@ -54,6 +55,7 @@ pub struct FlowbenchApp {
     plots: plots::Plots,
     file_browser: file_browser::FileBrowserView,
     notes: notes::NotesPanel,
+    checkpoint_browser: checkpoint_browser::CheckpointBrowserView,
     last_title: String,
     exit_after: Option<f64>,
 }
@@ -97,6 +99,7 @@ impl FlowbenchApp {
             plots: plots::Plots::default(),
             file_browser: file_browser::FileBrowserView::default(),
             notes: notes::NotesPanel::default(),
+            checkpoint_browser: checkpoint_browser::CheckpointBrowserView::default(),
             last_title: String::new(),
             exit_after: None,
         }
@@ -303,6 +306,12 @@ impl eframe::App for FlowbenchApp {
             && let Some(c) = self.csv_import.ui(d, &ctx, project_dir.as_deref())
         {
             out.push(c);
+        }
+        if let Some(b) = self.state.checkpoint.as_ref() {
+            let session = self.state.run_session().and_then(|i| {
+                self.state.engine.ws.sessions.get(i).filter(|e| !e.session.is_closed()).map(|e| (i, e.id.clone()))
+            });
+            self.checkpoint_browser.ui(b, &ctx, session, &mut out);
         }
         let s = &self.state;
         egui::Panel::top("flowbench-menu").show(ui, |ui| self.menu.ui(ui, s, &mut out));

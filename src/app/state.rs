@@ -64,6 +64,10 @@ pub struct AppState {
     pub export: PendingExport,
     /// File ▸ Import CSV…'s window, once a file is picked.
     pub csv_import: Option<CsvImportDialog>,
+    /// The checkpoint browser, while it is shown.
+    pub checkpoint: Option<crate::app::model::checkpoint::CheckpointBrowser>,
+    /// The session a Save/Restore checkpoint dialog is for.
+    pub checkpoint_session: Option<usize>,
     /// Bundled examples train at a watchable pace (set by the window; headless use and tests
     /// train at full speed unless they ask).
     pub watchable_examples: bool,
@@ -97,6 +101,8 @@ impl AppState {
             training: Training::default(),
             export: PendingExport::default(),
             csv_import: None,
+            checkpoint: None,
+            checkpoint_session: None,
             repaint: None,
             watchable_examples: false,
         };

@@ -1396,6 +1396,7 @@ impl<'a> Exporter<'a> {
                 "an apply op is exported only as part of an optimizer's minimize(), which was not found for this node"
                     .to_string(),
             ),
+            Op::Unregistered { op_type, .. } => Err(format!("op '{op_type}' is not one flowbench has")),
         }
     }
 

@@ -14,8 +14,7 @@ use crate::engine::shape::Shape;
 use crate::engine::value::Value;
 use crate::formats::bundle::{dtype_enum, value_bytes};
 use crate::formats::proto::{
-    AttrKind, AttrValue, Dim, GraphDef, ListValue, MetaGraphDef, MetaInfoDef, NodeDef, TensorProto, TensorShapeProto,
-    VersionDef,
+    AttrKind, AttrValue, Dim, GraphDef, ListValue, NodeDef, TensorProto, TensorShapeProto, VersionDef,
 };
 use std::collections::BTreeMap;
 
@@ -289,6 +288,7 @@ impl Builder<'_> {
             | Op::SigmoidCrossEntropyGrad => {
                 return self.unsupported_node(n, "TF builds this from several ops; flowbench keeps it as one");
             }
+            Op::Unregistered { .. } => return self.unsupported_node(n, "flowbench does not have this op"),
         }
         inputs.extend(
             n.control_inputs.iter().map(|&c| format!("^{}", self.graph.node(c).map_or("?", |x| x.name.as_str()))),
@@ -487,19 +487,16 @@ pub fn graph_def(graph: &Graph) -> ExportedGraph {
 }
 
 impl ExportedGraph {
-    /// The `.meta` file's bytes: a `MetaGraphDef` holding this graph.
+    /// The `.meta` file's bytes: a `MetaGraphDef` holding this graph and a saver over every
+    /// variable (see [`crate::formats::meta_graph`]).
     pub fn meta_bytes(&self) -> Vec<u8> {
+        self.meta_bytes_for(None)
+    }
+
+    /// [`ExportedGraph::meta_bytes`] with a saver over `pairs` (checkpoint key, variable).
+    pub fn meta_bytes_for(&self, pairs: Option<&[(String, String)]>) -> Vec<u8> {
         use prost::Message;
-        MetaGraphDef {
-            meta_info_def: Some(MetaInfoDef {
-                meta_graph_version: String::new(),
-                tensorflow_version: "2.21.0".into(),
-                tensorflow_git_version: "flowbench".into(),
-            }),
-            graph_def: Some(self.graph_def.clone()),
-            saver_def: None,
-        }
-        .encode_to_vec()
+        crate::formats::meta_graph::meta_graph_def(&self.graph_def, pairs).encode_to_vec()
     }
 }
 

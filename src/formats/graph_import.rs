@@ -1,7 +1,9 @@
 //! TF's `GraphDef` read back into flowbench ops: each `NodeDef` whose op flowbench has becomes
 //! an [`Op`] with its attrs (constant inputs TF passes as tensors, such as `Sum`'s
 //! `reduction_indices` or a random op's `shape`, become attrs, and the constant stays a node);
-//! any other node is reported with its op's name, and so is every node that depends on one.
+//! any other node is kept as an [`Op::Unregistered`] node naming TF's op (building it fails as TF
+//! fails on an op it does not have), with the reason when the op is one flowbench has but this
+//! node's dtype or attrs are not, so that the graph can be looked at and its other parts run.
 
 use crate::engine::dtype::DType;
 use crate::engine::graph::elementwise::{BinaryOp, ReduceOp, UnaryOp};
@@ -20,8 +22,10 @@ const MAX_CONST_ELEMENTS: usize = 1 << 29;
 pub struct ImportedNode {
     /// The node's name.
     pub name: String,
-    /// The op, or why the node could not be imported (naming TF's op).
-    pub op: Result<Op, String>,
+    /// The op ([`Op::Unregistered`] for a node flowbench cannot build).
+    pub op: Op,
+    /// Why the node could not be imported (naming TF's op); `None` when it was.
+    pub unsupported: Option<String>,
     /// Data inputs as tensor names (`a:0`).
     pub inputs: Vec<String>,
     /// Control inputs (node names).
@@ -126,7 +130,18 @@ pub fn import_graph_def(gd: &GraphDef) -> Vec<ImportedNode> {
         let t = consts.get(base).ok_or_else(|| format!("input '{name}' must be a constant to be imported"))?;
         tensor_value(t)
     };
-    let mut failed: HashMap<String, String> = HashMap::new();
+    // How many outputs of each node the graph uses (for the nodes kept as unregistered).
+    let mut used_outputs: HashMap<&str, usize> = HashMap::new();
+    for n in &gd.node {
+        for i in n.input.iter().filter(|i| !i.starts_with('^')) {
+            let (base, k) = match i.rsplit_once(':') {
+                Some((b, k)) => (b, k.parse::<usize>().unwrap_or(0)),
+                None => (i.as_str(), 0),
+            };
+            let e = used_outputs.entry(base).or_insert(1);
+            *e = (*e).max(k.saturating_add(1).min(1024));
+        }
+    }
     let mut out = Vec::with_capacity(gd.node.len());
     for n in &gd.node {
         let mut inputs = Vec::new();
@@ -226,26 +241,31 @@ pub fn import_graph_def(gd: &GraphDef) -> Vec<ImportedNode> {
                             keep_dims: bool_attr(n, "keep_dims"),
                         }
                     } else {
-                        return Err(format!("flowbench has no op '{other}'"));
+                        return Err(String::new());
                     }
                 }
             })
         })();
-        // A node whose input could not be imported cannot be either.
-        let op = op.and_then(|op| {
-            for i in n.input.iter().map(|i| i.trim_start_matches('^')) {
-                let base = i.split(':').next().unwrap_or(i);
-                if let Some(why) = failed.get(base) {
-                    return Err(format!("it depends on '{base}' ({why})"));
-                }
+        let (op, unsupported) = match op {
+            Ok(op) => {
+                inputs.truncate(keep);
+                (op, None)
             }
-            Ok(op)
+            Err(why) => {
+                let op_type = n.op.clone();
+                let outputs = used_outputs.get(n.name.as_str()).copied().unwrap_or(1);
+                let shown = if why.is_empty() { format!("flowbench has no op '{op_type}'") } else { why.clone() };
+                (Op::Unregistered { op_type, outputs, why }, Some(shown))
+            }
+        };
+        out.push(ImportedNode {
+            name: n.name.clone(),
+            op,
+            unsupported,
+            inputs,
+            control_inputs,
+            device: n.device.clone(),
         });
-        if let Err(why) = &op {
-            failed.insert(n.name.clone(), why.clone());
-        }
-        inputs.truncate(keep);
-        out.push(ImportedNode { name: n.name.clone(), op, inputs, control_inputs, device: n.device.clone() });
     }
     out
 }

@@ -10,8 +10,10 @@
 //! saver.rs   tf.train.Saver on a session: save, restore, max_to_keep
 //! inspect.rs what inspect_checkpoint prints
 //! graph.rs   a graph as GraphDef (.pb, .pbtxt) and MetaGraphDef (.meta)
+//! meta_graph.rs  a .meta as Saver writes it: the saver's nodes, SaverDef, variable collections
 //! graph_import.rs  a TF GraphDef read back as flowbench ops
 //! events.rs  TensorBoard event files: TFRecord framing, scalars, histograms
+//! text_format.rs  protobuf's text format read back (a `.pbtxt` GraphDef)
 //! ```
 
 pub mod bundle;
@@ -20,7 +22,9 @@ pub mod events;
 pub mod graph;
 pub mod graph_import;
 pub mod inspect;
+pub mod meta_graph;
 pub mod proto;
 pub mod saver;
 pub mod state;
 pub mod table;
+pub mod text_format;

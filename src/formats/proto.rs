@@ -250,6 +250,44 @@ pub struct MetaGraphDef {
     pub graph_def: Option<GraphDef>,
     #[prost(message, optional, tag = "3")]
     pub saver_def: Option<SaverDef>,
+    #[prost(btree_map = "string, message", tag = "4")]
+    pub collection_def: BTreeMap<String, CollectionDef>,
+}
+
+/// `CollectionDef` (its `kind` oneof declared as the two optional fields flowbench uses).
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct CollectionDef {
+    #[prost(message, optional, tag = "1")]
+    pub node_list: Option<StringList>,
+    #[prost(message, optional, tag = "2")]
+    pub bytes_list: Option<BytesList>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct StringList {
+    #[prost(string, repeated, tag = "1")]
+    pub value: Vec<String>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct BytesList {
+    #[prost(bytes = "vec", repeated, tag = "1")]
+    pub value: Vec<Vec<u8>>,
+}
+
+/// `VariableDef`: how `tf.train.import_meta_graph` rebuilds a `tf.Variable` from its nodes.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct VariableDef {
+    #[prost(string, tag = "1")]
+    pub variable_name: String,
+    #[prost(string, tag = "2")]
+    pub initializer_name: String,
+    #[prost(string, tag = "3")]
+    pub snapshot_name: String,
+    #[prost(string, tag = "6")]
+    pub initial_value_name: String,
+    #[prost(bool, tag = "7")]
+    pub trainable: bool,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]

@@ -125,7 +125,7 @@ impl Saver {
         bundle::write_bundle(&prefix, &tensors)?;
         if let Some(g) = meta_graph {
             let path = meta_path(&prefix);
-            std::fs::write(&path, crate::formats::graph::graph_def(g).meta_bytes())
+            std::fs::write(&path, crate::formats::graph::graph_def(g).meta_bytes_for(Some(&self.pairs)))
                 .map_err(|e| Error::new(ErrorClass::NotFound, format!("{}: {e}", path.display())))?;
         }
         self.record(&prefix);

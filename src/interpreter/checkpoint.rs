@@ -85,6 +85,20 @@ pub fn save(
 ) -> Result<PathBuf> {
     let path = resolve_path(ws, project, path)?;
     let s = ws.resolve_session(session, "save")?;
+    save_at(ws, s, &path, vars, max_to_keep, global_step, write_meta_graph)
+}
+
+/// [`save`] for the session at workspace index `s` (the window saves the session it shows) to
+/// the resolved prefix `path`.
+pub fn save_at(
+    ws: &mut Workspace,
+    s: usize,
+    path: &Path,
+    vars: &SaverVars,
+    max_to_keep: u32,
+    global_step: Option<i64>,
+    write_meta_graph: bool,
+) -> Result<PathBuf> {
     let g = ws.sessions.get(s).map(|e| e.graph).ok_or_else(|| Error::internal("session missing"))?;
     let graph = ws.graph(g)?;
     let mut saver = Saver::new(graph, &var_list(vars), max_to_keep as usize)?;
@@ -98,7 +112,7 @@ pub fn save(
         saver.recover_last_checkpoints(&kept);
     }
     let session = &ws.sessions[s].session;
-    saver.save(session, &path, global_step, write_meta_graph.then_some(graph))
+    saver.save(session, path, global_step, write_meta_graph.then_some(graph))
 }
 
 /// `tf.train.Saver(var_list).restore(sess, path)`.
@@ -111,10 +125,15 @@ pub fn restore(
 ) -> Result<()> {
     let path = resolve_path(ws, project, path)?;
     let s = ws.resolve_session(session, "restore")?;
+    restore_at(ws, s, &path, vars)
+}
+
+/// [`restore`] into the session at workspace index `s` from the resolved prefix `path`.
+pub fn restore_at(ws: &mut Workspace, s: usize, path: &Path, vars: &SaverVars) -> Result<()> {
     let g = ws.sessions.get(s).map(|e| e.graph).ok_or_else(|| Error::internal("session missing"))?;
     let graph = ws.graph(g)?.clone();
     let saver = Saver::new(&graph, &var_list(vars), 5)?;
-    saver.restore(&mut ws.sessions[s].session, &graph, &path)
+    saver.restore(&mut ws.sessions[s].session, &graph, path)
 }
 
 /// What `for name, shape in sorted(reader.get_variable_to_shape_map().items()): print(name,

@@ -189,12 +189,17 @@ impl Interpreter<'_> {
                 })
                 .map_err(|e| e.error)?;
                 let session_value = self.ws.take_session(s)?;
+                let learning_rate = match events {
+                    Some(_) => tensorboard::decaying_learning_rate(&spec.graph, &spec.train_targets),
+                    None => None,
+                };
                 let extras = JobExtras {
                     weights_every: if events.is_some() {
                         log.as_ref().map_or((*steps / 20).max(1), |l| l.every)
                     } else {
                         0
                     },
+                    learning_rate,
                     ..Default::default()
                 };
                 let job = match TrainJob::spawn_with(spec, extras, session_value, false) {

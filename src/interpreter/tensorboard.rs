@@ -1,6 +1,9 @@
-//! A train loop's TensorBoard log (`flowbench run --logdir DIR`): one event file per loop with
-//! the graph, the full-data loss at each evaluation (`loss`), the batch losses (`batch_loss`)
-//! and, at each evaluation step, a histogram of every trained variable (tagged by its name).
+//! A train loop's TensorBoard log (`flowbench run --logdir DIR`, and the window's train panel
+//! with a log folder): one event file per loop with the graph, the full-data loss at each
+//! evaluation (`loss`), the batch losses (`batch_loss`), a decaying learning rate
+//! (`learning_rate`), each tensor the printed line evaluates (an accuracy, tagged by its node's
+//! name: `Mean_1`) and, at each evaluation step, a histogram of every trained variable (tagged
+//! by its name).
 
 use crate::engine::error::Result;
 use crate::engine::graph::Graph;
@@ -37,6 +40,17 @@ pub fn trained_variables(graph: &Graph) -> Vec<String> {
     names
 }
 
+/// The learning rate of the optimizer a train op runs, when it is a tensor (a decaying schedule)
+/// rather than a constant.
+pub fn decaying_learning_rate(
+    graph: &Graph,
+    train_targets: &[crate::engine::graph::NodeId],
+) -> Option<crate::engine::graph::Output> {
+    use crate::engine::autodiff::optimizers::{ancestors, find_minimized, learning_rate_tensor};
+    let upstream = ancestors(graph, train_targets);
+    find_minimized(graph).iter().filter(|m| upstream.contains(&m.train_op)).find_map(|m| learning_rate_tensor(graph, m))
+}
+
 impl TrainEvents {
     /// A new event file in `dir` holding `graph`.
     pub fn create(dir: &Path, graph: &Graph) -> Result<TrainEvents> {
@@ -56,7 +70,19 @@ impl TrainEvents {
             self.writer.add_summary(step as i64, &[("batch_loss", loss)], &[])?;
         }
         for &(step, loss) in &p.evals {
-            self.writer.add_summary(step as i64, &[("loss", loss)], &[])?;
+            let lr = p.learning_rates.iter().find(|(s, _)| *s == step).map(|&(_, v)| v);
+            let mut scalars: Vec<(&str, f64)> = vec![("loss", loss)];
+            scalars.extend(lr.map(|v| ("learning_rate", v)));
+            for (s, name, v) in &p.metrics {
+                if *s == step {
+                    scalars.push((name.strip_suffix(":0").unwrap_or(name), *v));
+                }
+            }
+            self.writer.add_summary(step as i64, &scalars, &[])?;
+        }
+        // Values not at an evaluation step (the line printed after the loop).
+        for (s, name, v) in p.metrics.iter().filter(|(s, ..)| !p.evals.iter().any(|(e, _)| e == s)) {
+            self.writer.add_summary(*s as i64, &[(name.strip_suffix(":0").unwrap_or(name), *v)], &[])?;
         }
         for (step, values) in &p.weight_history {
             let hists: Vec<(&str, Vec<f64>)> =

@@ -65,6 +65,9 @@ pub struct Progress {
     /// `(step, learning rate)` at each evaluation since the last update (only for jobs started
     /// with [`JobExtras::learning_rate`]).
     pub learning_rates: Vec<(u64, f64)>,
+    /// `(step, tensor name, value)` of each tensor a log line evaluates (an accuracy), at each
+    /// evaluation and after the loop, since the last update.
+    pub metrics: Vec<(u64, String, f64)>,
 }
 
 /// A decision-boundary request: `output` evaluated on a `resolution × resolution` grid fed to
@@ -139,6 +142,8 @@ impl std::fmt::Debug for JobExtras {
 }
 
 /// What the worker reports.
+// Progress is sent at most about 60 times a second: boxing it would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Event {
     /// Coalesced progress.
@@ -518,9 +523,11 @@ fn evaluate(
                 values.push(match (a, plan) {
                     (LogArg::Step, _) => LogValue::Int(i as i64),
                     (LogArg::StepPlusOne, _) => LogValue::Int(i as i64 + 1),
-                    (LogArg::Tensor(_), Some(p)) => {
+                    (LogArg::Tensor(t), Some(p)) => {
                         session.run_prepared(g, *p, all)?;
-                        LogValue::Float(session.fetched(*p, 0, all).and_then(Value::first_f64).unwrap_or(f64::NAN))
+                        let v = session.fetched(*p, 0, all).and_then(Value::first_f64).unwrap_or(f64::NAN);
+                        pending.metrics.push((i, g.tensor_name(*t), v));
+                        LogValue::Float(v)
                     }
                     (LogArg::Tensor(_), None) => LogValue::Float(f64::NAN),
                 });
@@ -878,7 +885,9 @@ fn run_loop(
                 LogArg::Tensor(t) => {
                     let (p, _) = session.prepare(g, &[*t], &fed, &[])?;
                     session.run_prepared(g, p, &all)?;
-                    LogValue::Float(session.fetched(p, 0, &all).and_then(Value::first_f64).unwrap_or(f64::NAN))
+                    let v = session.fetched(p, 0, &all).and_then(Value::first_f64).unwrap_or(f64::NAN);
+                    pending.metrics.push((i, g.tensor_name(*t), v));
+                    LogValue::Float(v)
                 }
             });
         }

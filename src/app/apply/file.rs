@@ -58,6 +58,11 @@ impl AppState {
                 self.csv_import = Some(crate::app::model::csv_import::CsvImportDialog::open(p))
             }
             (DialogKind::Open | DialogKind::ExportTfScript | DialogKind::ImportCsv, None) => {}
+            (DialogKind::SaveCheckpoint | DialogKind::RestoreCheckpoint | DialogKind::OpenCheckpoint, path) => {
+                self.checkpoint_answered(kind, path)
+            }
+            (DialogKind::ImportTfGraph, Some(p)) => self.guard(Pending::OpenPath(p)),
+            (DialogKind::ImportTfGraph, None) => {}
             (DialogKind::SaveAs, None) => {
                 if self.after_save.take().is_some() {
                     self.log_line(LogKind::Info, tr("log-save-cancelled"), None);
@@ -110,6 +115,7 @@ impl AppState {
                 tr_args("error-could-not-open", &[("name", path.display().to_string().into())]),
                 tr("error-python-file"),
             ),
+            Pending::OpenPath(path) if crate::project::tf_graph::is_graph_file(&path) => self.open_tf_graph(&path),
             Pending::OpenPath(path) => match Project::load(&path) {
                 Ok(project) => {
                     self.load(project, Some(path.clone()), file_name(&path));
@@ -152,6 +158,32 @@ impl AppState {
     pub fn open_at_start(&mut self, path: PathBuf) {
         let path = std::path::absolute(&path).unwrap_or(path);
         self.proceed(Pending::OpenPath(path));
+    }
+
+    /// Opens TF's graph file (`.pb`, `.pbtxt`, `.meta`) as a new unsaved project: nodes with ops
+    /// flowbench lacks stay as nodes in error naming TF's op (listed in the log), so the graph
+    /// can be looked at and its other parts run.
+    fn open_tf_graph(&mut self, path: &std::path::Path) {
+        let gd = match crate::project::tf_graph::read_graph_file(path) {
+            Ok(g) => g,
+            Err(e) => {
+                return self.file_error(tr_args("error-could-not-open", &[("name", file_name(path).into())]), e);
+            }
+        };
+        let name = path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        let (project, unsupported) = crate::project::tf_graph::project_from_graph_def(&gd, &name);
+        self.load(project, None, format!("{name}.json"));
+        for s in &unsupported {
+            self.log_line(
+                LogKind::Warning,
+                tr_args(
+                    "log-graph-node-unsupported",
+                    &[("node", s.node.clone().into()), ("why", s.why.clone().into())],
+                ),
+                Some((0, s.node.clone())),
+            );
+        }
+        self.settings.add_recent(path.to_path_buf());
     }
 
     /// Replaces the document with `project` (sessions of the old one are closed and forgotten).

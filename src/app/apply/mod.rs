@@ -7,10 +7,12 @@
 //! - `file`: new, open, save, recent files, the unsaved-changes prompt;
 //! - `training`: start, control, poll and finish training jobs, "Create train op";
 //! - `export`: plot CSV and PNG, TF script export;
-//! - `csv`: CSV import.
+//! - `csv`: CSV import;
+//! - `checkpoint`: Session ▸ Save/Restore checkpoint, the checkpoint browser, TF graph import.
 //!
 //! Nothing below `apply` imports it; the panels only emit commands.
 
+mod checkpoint;
 mod csv;
 mod edit;
 mod export;
@@ -140,6 +142,31 @@ impl AppState {
                 }
             }
             Command::CloseCsvImport => self.csv_import = None,
+
+            // ----- TF's files: checkpoint.rs -----
+            Command::SaveCheckpointDialog { session } => self.ask_checkpoint(DialogKind::SaveCheckpoint, Some(session)),
+            Command::SaveCheckpoint { session, path } => {
+                if !self.busy_refusal(session, "saved") {
+                    self.save_checkpoint(session, path)
+                }
+            }
+            Command::RestoreCheckpointDialog { session } => {
+                self.ask_checkpoint(DialogKind::RestoreCheckpoint, Some(session))
+            }
+            Command::RestoreCheckpoint { session, path } => {
+                if !self.busy_refusal(session, "restored") {
+                    self.restore_checkpoint(session, path)
+                }
+            }
+            Command::OpenCheckpointDialog => self.ask_checkpoint(DialogKind::OpenCheckpoint, None),
+            Command::OpenCheckpoint(path) => self.open_checkpoint(path),
+            Command::SelectCheckpointTensor(name) => {
+                if let Some(b) = self.checkpoint.as_mut() {
+                    b.select(&name)
+                }
+            }
+            Command::CloseCheckpointBrowser => self.checkpoint = None,
+            Command::ImportTfGraphDialog => self.ask_dialog(DialogKind::ImportTfGraph),
         }
     }
 }

@@ -125,6 +125,45 @@ impl AppState {
         }
     }
 
+    /// The TensorBoard event file for a run of `setup` on `graph` (none when the setup does not
+    /// ask for one). A relative folder is relative to the saved project's folder.
+    fn tensorboard_events(
+        &mut self,
+        setup: &TrainSetup,
+        graph: &Graph,
+    ) -> Result<Option<crate::interpreter::tensorboard::TrainEvents>, String> {
+        if !setup.tensorboard {
+            return Ok(None);
+        }
+        let dir = std::path::PathBuf::from(setup.logdir.trim());
+        if dir.as_os_str().is_empty() {
+            return Err(tr("error-logdir-empty"));
+        }
+        let dir = if dir.is_absolute() {
+            dir
+        } else {
+            match self.project_dir() {
+                Some(base) => base.join(dir),
+                None => return Err(tr("error-logdir-relative")),
+            }
+        };
+        let ev = crate::interpreter::tensorboard::TrainEvents::create(&dir, graph).map_err(|e| e.to_string())?;
+        self.log_line(
+            LogKind::Python,
+            format!(
+                "writer = tf.summary.FileWriter({}, sess.graph)",
+                crate::interpreter::checkpoint::py_repr(&dir.display().to_string())
+            ),
+            None,
+        );
+        self.log_line(
+            LogKind::Info,
+            tr_args("log-tensorboard", &[("path", ev.path().display().to_string().into())]),
+            None,
+        );
+        Ok(Some(ev))
+    }
+
     fn try_start(&mut self, paused: bool) -> Result<(), String> {
         let setup = self.training.setup.clone();
         let g = setup.graph;
@@ -235,10 +274,23 @@ impl AppState {
                 .filter(|m| upstream.contains(&m.train_op))
                 .find_map(|m| crate::engine::autodiff::optimizers::learning_rate_tensor(&spec.graph, m))
         });
+        // TensorBoard: an event file with the graph; the watched weights are histogrammed at
+        // each evaluation (step-driven snapshots), the learning rate and metrics logged as scalars.
+        let events = match self.tensorboard_events(&setup, &graph) {
+            Ok(e) => e,
+            Err(e) => {
+                let _ = self.engine.ws.put_session(session, taken);
+                return Err(e);
+            }
+        };
+        let weights_every = match (&events, setup.weights_every) {
+            (Some(_), 0) => setup.eval_every.max(1),
+            (_, w) => w,
+        };
         let extras = JobExtras {
             boundary,
             waker: ctx.map(|c| Arc::new(move || c.request_repaint()) as worker::Waker),
-            weights_every: setup.weights_every,
+            weights_every,
             learning_rate,
         };
         let job = match TrainJob::spawn_with(spec, extras, taken, paused) {
@@ -293,6 +345,7 @@ impl AppState {
             pacer: None,
             logged_evals: 0,
             held_evals: (0, None),
+            events,
         });
         Ok(())
     }
@@ -407,9 +460,17 @@ impl AppState {
                         for &(step, v) in &p.learning_rates {
                             run.learning_rate.push(Sample { step: step as f64, time: time_at(step), value: v });
                         }
+                        if let Some(ev) = run.events.as_mut()
+                            && let Err(e) = ev.progress(&p)
+                        {
+                            logs.push(format!("TensorBoard: {e}"));
+                            run.events = None;
+                        }
                         logs.extend(p.logs);
                         let by_steps = run.setup.weights_every > 0;
-                        for (step, w) in p.weight_history {
+                        // (A TensorBoard log asks for step-driven snapshots for its histograms;
+                        // the plots then keep their time-driven ones.)
+                        for (step, w) in p.weight_history.into_iter().filter(|_| by_steps) {
                             record_weights(&mut run.weights, step, time_at(step), w, true);
                         }
                         if let Some(w) = p.weights {

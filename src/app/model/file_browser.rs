@@ -24,7 +24,8 @@ impl Filter {
             return true;
         }
         let lower = name.to_ascii_lowercase();
-        self.exts.iter().any(|e| lower.ends_with(&format!(".{e}")))
+        // An "extension" may also be a whole file name (TF's `checkpoint` state file).
+        self.exts.iter().any(|e| lower.ends_with(&format!(".{e}")) || lower == *e)
     }
 }
 
@@ -38,6 +39,12 @@ pub const PYTHON: Filter = Filter { label: "Python program (*.py)", exts: &["py"
 pub const OUTPUT: Filter = Filter { label: "program output (*.out)", exts: &["out"] };
 /// PNG images.
 pub const PNG: Filter = Filter { label: "PNG image (*.png)", exts: &["png"] };
+/// TF checkpoints: their index and graph files, and the `checkpoint` state file.
+pub const CHECKPOINT: Filter =
+    Filter { label: "TensorFlow checkpoint (*.index, *.meta, checkpoint)", exts: &["index", "meta", "checkpoint"] };
+/// TF graphs.
+pub const TF_GRAPH: Filter =
+    Filter { label: "TensorFlow graph (*.pb, *.pbtxt, *.meta)", exts: &["pb", "pbtxt", "meta"] };
 /// No filter.
 pub const ALL: Filter = Filter { label: "All files", exts: &[] };
 
@@ -48,6 +55,9 @@ pub fn filters_for(kind: DialogKind) -> Vec<Filter> {
         DialogKind::ExportCsv | DialogKind::ImportCsv => CSV,
         DialogKind::ExportPng => PNG,
         DialogKind::ExportTfScript => PYTHON,
+        DialogKind::SaveCheckpoint => ALL,
+        DialogKind::RestoreCheckpoint | DialogKind::OpenCheckpoint => CHECKPOINT,
+        DialogKind::ImportTfGraph => TF_GRAPH,
     };
     let mut v = vec![first.clone()];
     for f in [PROJECT, CSV, PYTHON, OUTPUT, PNG] {
@@ -55,7 +65,9 @@ pub fn filters_for(kind: DialogKind) -> Vec<Filter> {
             v.push(f);
         }
     }
-    v.push(ALL);
+    if first != ALL {
+        v.push(ALL);
+    }
     v
 }
 
@@ -68,12 +80,23 @@ pub fn title_of(kind: DialogKind) -> String {
         DialogKind::ExportPng => "browser-title-export-png",
         DialogKind::ExportTfScript => "browser-title-export-tf",
         DialogKind::ImportCsv => "browser-title-import-csv",
+        DialogKind::SaveCheckpoint => "browser-title-save-checkpoint",
+        DialogKind::RestoreCheckpoint => "browser-title-restore-checkpoint",
+        DialogKind::OpenCheckpoint => "browser-title-open-checkpoint",
+        DialogKind::ImportTfGraph => "browser-title-import-tf-graph",
     })
 }
 
 /// True for dialogs that name a file to write.
 pub fn is_save(kind: DialogKind) -> bool {
-    matches!(kind, DialogKind::SaveAs | DialogKind::ExportCsv | DialogKind::ExportPng | DialogKind::ExportTfScript)
+    matches!(
+        kind,
+        DialogKind::SaveAs
+            | DialogKind::ExportCsv
+            | DialogKind::ExportPng
+            | DialogKind::ExportTfScript
+            | DialogKind::SaveCheckpoint
+    )
 }
 
 /// One row of the listing.

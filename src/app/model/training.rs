@@ -65,6 +65,10 @@ pub struct TrainSetup {
     /// possible). The window paces the worker with `Step` commands; the worker itself always
     /// runs at full speed.
     pub pace: u64,
+    /// Write TensorBoard event files into `logdir` while training.
+    pub tensorboard: bool,
+    /// The TensorBoard log folder (relative paths are relative to the saved project's folder).
+    pub logdir: String,
 }
 
 impl Default for TrainSetup {
@@ -92,6 +96,8 @@ impl Default for TrainSetup {
             log_format: DEFAULT_LOG_FORMAT.to_string(),
             weights_every: 0,
             pace: 0,
+            tensorboard: false,
+            logdir: "logs".to_string(),
         }
     }
 }
@@ -339,6 +345,8 @@ pub struct TrainRun {
     pub logged_evals: u64,
     /// Evaluation lines not written to the log, with the last one.
     pub held_evals: (u64, Option<String>),
+    /// The TensorBoard event file the run writes (train setup ▸ TensorBoard log).
+    pub events: Option<crate::interpreter::tensorboard::TrainEvents>,
 }
 
 /// Paces a run: from `since` at `base` steps, `pace` steps per second.

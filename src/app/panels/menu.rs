@@ -54,6 +54,12 @@ impl MenuBarView {
                 if item(ui, &tr("menu-import-csv"), "", true) {
                     out.push(Command::ImportCsvDialog);
                 }
+                if item(ui, &tr("menu-import-tf-graph"), "", true) {
+                    out.push(Command::ImportTfGraphDialog);
+                }
+                if item(ui, &tr("menu-open-checkpoint"), "", true) {
+                    out.push(Command::OpenCheckpointDialog);
+                }
                 ui.menu_button(tr("menu-recent"), |ui| {
                     if s.settings.recent.is_empty() {
                         ui.weak(tr("menu-no-recent"));
@@ -129,6 +135,18 @@ impl MenuBarView {
                 }
                 if item(ui, &tr("menu-close-all"), "", true) {
                     out.push(Command::CloseAllSessions);
+                }
+                ui.separator();
+                let open = sess.filter(|&i| s.engine.ws.sessions.get(i).is_some_and(|e| !e.session.is_closed()));
+                if item(ui, &tr("menu-save-checkpoint"), "", open.is_some())
+                    && let Some(session) = open
+                {
+                    out.push(Command::SaveCheckpointDialog { session });
+                }
+                if item(ui, &tr("menu-restore-checkpoint"), "", open.is_some())
+                    && let Some(session) = open
+                {
+                    out.push(Command::RestoreCheckpointDialog { session });
                 }
                 ui.separator();
                 if item(ui, &tr("menu-replay-script"), "", true) {

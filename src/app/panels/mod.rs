@@ -3,6 +3,7 @@
 //! (its own struct keeps only widget state such as text being typed). None of them changes
 //! `AppState`; `crate::app::apply` does.
 
+pub mod checkpoint_browser;
 pub mod config;
 pub mod csv_import;
 pub mod file_browser;

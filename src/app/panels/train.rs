@@ -125,6 +125,16 @@ impl TrainPanel {
                     .labelled_by(l.id);
             });
         });
+        ui.add_enabled_ui(!live, |ui| {
+            ui.horizontal(|ui| {
+                ui.checkbox(&mut setup.tensorboard, tr("train-tensorboard"))
+                    .on_hover_text(tr("train-tensorboard-hint"));
+                if setup.tensorboard {
+                    let l = ui.label(tr("train-logdir"));
+                    ui.add(egui::TextEdit::singleline(&mut setup.logdir).desired_width(120.0)).labelled_by(l.id);
+                }
+            });
+        });
         if let Some(r) = run
             && let TrainStatus::Failed(msg) = &r.status
         {

@@ -367,7 +367,8 @@ fn op_gradient(
         | Op::SumToShape
         | Op::ReduceGrad { .. }
         | Op::SoftmaxGrad
-        | Op::SigmoidCrossEntropyGrad => return Err(GradError::NotDifferentiable),
+        | Op::SigmoidCrossEntropyGrad
+        | Op::Unregistered { .. } => return Err(GradError::NotDifferentiable),
     })
 }
 

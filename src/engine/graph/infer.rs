@@ -144,6 +144,9 @@ pub fn infer(op: &Op, inputs: &[InputInfo], ctx: &NodeContext<'_>) -> Result<Vec
         Ok(Shape::from_dims(out))
     };
     Ok(match op {
+        Op::Unregistered { op_type, why, .. } => {
+            return Err(crate::engine::graph::op::not_registered_error(op_type, why).at(ctx.name));
+        }
         Op::Const { value } => vec![(value.0.dtype(), Shape::known(value.0.shape()))],
         Op::Placeholder { dtype, shape } => vec![(*dtype, shape.clone())],
         Op::Variable { dtype, shape } => {

@@ -247,6 +247,63 @@ pub enum Op {
     },
     /// TF's RMSProp update. Inputs `(var, ms, mom, lr, rho, momentum, epsilon, grad)`.
     ApplyRMSProp,
+    /// A node of an imported TF graph whose op flowbench does not have: kept so that the graph
+    /// can be looked at (and its other parts run); building it fails with TF's
+    /// `NotFoundError: Op type not registered 'Foo' ...`, and so does everything that needs it.
+    Unregistered {
+        /// TF's op type (`Conv2D`).
+        op_type: String,
+        /// How many outputs the graph uses.
+        #[serde(default = "one_output")]
+        outputs: usize,
+        /// Why a node of an op flowbench has could not be imported (a dtype or attr it lacks);
+        /// empty for an op flowbench does not have at all.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        why: String,
+    },
+}
+
+fn one_output() -> usize {
+    1
+}
+
+/// A `'static` copy of an unregistered op's type name, made once per distinct name (at most
+/// [`MAX_INTERNED`] of them; later ones are all `"Unregistered"`).
+fn intern(name: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let Ok(mut names) = NAMES.get_or_init(|| Mutex::new(HashSet::new())).lock() else {
+        return "Unregistered";
+    };
+    if let Some(s) = names.get(name) {
+        return s;
+    }
+    if names.len() >= MAX_INTERNED {
+        return "Unregistered";
+    }
+    let s: &'static str = Box::leak(name.to_string().into_boxed_str());
+    names.insert(s);
+    s
+}
+
+/// The most distinct unregistered op type names kept.
+const MAX_INTERNED: usize = 4096;
+
+/// The error of building an [`Op::Unregistered`] node: TF's `NotFoundError` for an op it does
+/// not have, `UnimplementedError` naming the op and the reason for one it cannot import.
+pub fn not_registered_error(op_type: &str, why: &str) -> crate::engine::error::Error {
+    use crate::engine::error::{Error, ErrorClass};
+    if why.is_empty() {
+        Error::new(
+            ErrorClass::NotFound,
+            format!(
+                "Op type not registered '{op_type}' in binary running on flowbench. Make sure the Op and Kernel are registered in the binary running in this process."
+            ),
+        )
+    } else {
+        Error::new(ErrorClass::Unimplemented, format!("{op_type} is not supported by flowbench: {why}"))
+    }
 }
 
 fn one() -> f64 {
@@ -461,6 +518,9 @@ impl Op {
             Op::ApplyRMSProp => {
                 OpFacts::pure("ApplyRMSProp", &["var", "ms", "mom", "lr", "rho", "momentum", "epsilon", "grad"])
                     .stateful(3)
+            }
+            Op::Unregistered { op_type, outputs, .. } => {
+                OpFacts::pure(intern(op_type), &[]).outputs(*outputs).stateful(0)
             }
         }
     }

@@ -741,6 +741,9 @@ impl Session {
             };
             let res: Result<()> = (|| {
                 match &node.op {
+                    Op::Unregistered { op_type, why, .. } => {
+                        return Err(crate::engine::graph::op::not_registered_error(op_type, why));
+                    }
                     Op::Const { value } => {
                         // A plan's buffer is written only by its own step, so once it holds the
                         // constant (same dtype and shape) it still does.
