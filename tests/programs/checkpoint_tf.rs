@@ -168,3 +168,59 @@ with tf.Session() as sess:
     let want: String = flowbench::formats::bundle::value_bytes(&y).iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(got, want + "\n");
 }
+
+/// The `.meta` flowbench's `Saver` writes gives `tf.train.import_meta_graph` a working saver:
+/// it restores flowbench's checkpoint (same bytes), and what it saves flowbench reads back.
+#[test]
+fn import_meta_graph_returns_a_working_saver() {
+    use flowbench::engine::graph::op::Op;
+    use flowbench::engine::{ConfigProto, NodeId, Session};
+    use flowbench::formats::saver::{Saver, VarList};
+    let Some(py) = python() else { return };
+    let dir = temp_dir("ckpt-tf-meta-saver");
+    let p = flowbench::project::Project::load(&root().join("assets/examples/3_4_5_training.json")).unwrap();
+    let g = flowbench::project::lower::lower_strict(&p.graphs[0], None).unwrap();
+    let inits: Vec<NodeId> = g
+        .nodes()
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| matches!(n.op, Op::Assign { initializer: true }))
+        .map(|(i, _)| NodeId(i))
+        .collect();
+    let mut s = Session::new(&g, ConfigProto::default());
+    s.run(&g, &[], &[], &inits).unwrap();
+    let prefix = dir.join("model.ckpt");
+    Saver::new(&g, &VarList::All, 5).unwrap().save(&s, &prefix, None, Some(&g)).unwrap();
+    let script = format!(
+        r#"
+import numpy as np
+import tensorflow.compat.v1 as tf
+tf.disable_v2_behavior()
+saver = tf.train.import_meta_graph({p:?} + ".meta")
+with tf.Session() as sess:
+    saver.restore(sess, {p:?})
+    for v in sorted(tf.global_variables(), key=lambda v: v.op.name):
+        print(v.op.name, np.asarray(sess.run(v)).tobytes().hex())
+    print(len(tf.trainable_variables()))
+    saver.save(sess, {q:?})
+"#,
+        p = prefix.display().to_string(),
+        q = dir.join("again.ckpt").display().to_string()
+    );
+    let got = run_python(&py, &script);
+    let reader = BundleReader::open(&prefix).unwrap();
+    let mut want = String::new();
+    for t in reader.tensors() {
+        let hex: String = flowbench::formats::bundle::value_bytes(&reader.get(&t.name).unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        want.push_str(&format!("{} {hex}\n", t.name));
+    }
+    want.push_str("2\n");
+    assert_eq!(got, want);
+    let again = BundleReader::open(&dir.join("again.ckpt")).unwrap();
+    for t in reader.tensors() {
+        assert_eq!(again.get(&t.name).unwrap(), reader.get(&t.name).unwrap(), "{}", t.name);
+    }
+}

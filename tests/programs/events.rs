@@ -145,3 +145,83 @@ fn run_logdir_writes_the_training_curve() {
     }
     assert_eq!(hist_tags.into_iter().collect::<Vec<_>>(), ["Variable", "Variable_1"]);
 }
+
+/// The scalars of the event files in `logs` as `step tag value` lines, in file order.
+fn scalar_lines(logs: &std::path::Path) -> (std::path::PathBuf, String) {
+    let files: Vec<_> = std::fs::read_dir(logs).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1);
+    let mut out = String::new();
+    for e in read_events(&files[0]).unwrap() {
+        if let Some(EventKind::Summary(s)) = &e.what {
+            for v in &s.value {
+                if let Some(SummaryValueKind::SimpleValue(x)) = &v.value {
+                    out.push_str(&format!("{} {} {:?}\n", e.step, v.tag, *x as f64));
+                }
+            }
+        }
+    }
+    (files[0].clone(), out)
+}
+
+/// 4.4.1's decaying learning rate is logged as `learning_rate`, and the tensors its printed line
+/// evaluates (`x`, `ExponentialDecay`) as scalars, each equal to what is printed.
+#[test]
+fn run_logdir_logs_the_learning_rate_and_metrics() {
+    use crate::common::flowbench;
+    let logs = temp_dir("logdir-lr").join("logs");
+    let example = root().join("assets/examples/4_4_1_learning_rate_decay.json");
+    let o = flowbench(&["run".as_ref(), example.as_os_str(), "--logdir".as_ref(), logs.as_os_str()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(stdout, std::fs::read_to_string(root().join("tests/golden/4_4_1_learning_rate_decay.out")).unwrap());
+    let (_, lines) = scalar_lines(&logs);
+    let find = |step: i64, tag: &str| -> f64 {
+        lines
+            .lines()
+            .find_map(|l| {
+                let mut p = l.split(' ');
+                (p.next()? == step.to_string() && p.next()? == tag).then(|| p.next().unwrap().parse().unwrap())
+            })
+            .unwrap_or_else(|| panic!("no {tag} at step {step} in\n{lines}"))
+    };
+    // "After 11 iteration(s): x11 is 0.690561, learning rate is 0.063824." is step 10.
+    for l in stdout.lines() {
+        let words: Vec<&str> = l.split(' ').collect();
+        let step: i64 = words[1].parse::<i64>().unwrap() - 1;
+        let x: f64 = words[5].trim_end_matches(',').parse().unwrap();
+        let lr: f64 = words[9].trim_end_matches('.').parse().unwrap();
+        assert!((find(step, "x") - x).abs() < 1e-6, "{l}");
+        assert!((find(step, "learning_rate") - lr).abs() < 1e-6, "{l}");
+        assert_eq!(find(step, "learning_rate"), find(step, "ExponentialDecay"));
+    }
+    assert_eq!(lines.lines().filter(|l| l.contains(" learning_rate ")).count(), stdout.lines().count());
+}
+
+/// TF's own reader reads a run's log with the same scalars flowbench reads.
+#[test]
+fn tf_reads_a_run_logdir() {
+    use crate::common::flowbench;
+    let Some(py) = std::env::var_os("FLOWBENCH_TF_PYTHON") else {
+        println!("skipped: set FLOWBENCH_TF_PYTHON=/path/to/python (a Python with tensorflow) to run this under TF");
+        return;
+    };
+    let logs = temp_dir("logdir-lr-tf").join("logs");
+    let example = root().join("assets/examples/4_4_1_learning_rate_decay.json");
+    let o = flowbench(&["run".as_ref(), example.as_os_str(), "--logdir".as_ref(), logs.as_os_str()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (file, want) = scalar_lines(&logs);
+    let script = format!(
+        r#"
+import tensorflow.compat.v1 as tf
+for e in tf.train.summary_iterator({p:?}):
+    for v in e.summary.value:
+        if v.WhichOneof("value") == "simple_value":
+            print(e.step, v.tag, repr(float(v.simple_value)))
+"#,
+        p = file.display().to_string()
+    );
+    let o = std::process::Command::new(py).arg("-c").arg(script).env("TF_CPP_MIN_LOG_LEVEL", "3").output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), want);
+    assert!(want.contains(" learning_rate ") && want.contains(" x "), "{want}");
+}

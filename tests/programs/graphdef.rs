@@ -287,3 +287,102 @@ fn imports_a_graph_tf_wrote_and_computes_what_tf_computed() {
     std::fs::write(&junk, b"\xff\xff\xff\xff").unwrap();
     assert!(read_graph_file(&junk).unwrap_err().contains("not a TensorFlow graph file"));
 }
+
+/// The text `GraphDef` TF wrote (`tiled.pbtxt`) is read by flowbench's own parser into the very
+/// `GraphDef` of the binary file; the `.meta` TF's `Saver` wrote imports without the saver's
+/// nodes.
+#[test]
+fn reads_text_and_meta_graphs_tf_wrote() {
+    use flowbench::project::tf_graph::{project_from_graph_def, read_graph_file};
+    let dir = root().join("tests/data/tf/graphs");
+    assert_eq!(read_graph_file(&dir.join("tiled.pbtxt")).unwrap(), read_graph_file(&dir.join("tiled.pb")).unwrap());
+    let meta = read_graph_file(&dir.join("forward.meta")).unwrap();
+    assert!(meta.node.iter().all(|n| !n.name.starts_with("save/")));
+    let names = |g: &GraphDef| g.node.iter().map(|n| n.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&meta), names(&read_graph_file(&dir.join("forward.pb")).unwrap()));
+    let (project, unsupported) = project_from_graph_def(&meta, "forward");
+    assert!(unsupported.is_empty(), "{unsupported:?}");
+    project.validate().unwrap();
+    // Garbage text is refused with its place.
+    let bad = temp_dir("pbtxt-bad").join("bad.pbtxt");
+    std::fs::write(&bad, "node {\n  name: \"a\"\n  op: 5 5\n").unwrap();
+    assert!(read_graph_file(&bad).unwrap_err().contains("line 3:"), "{}", read_graph_file(&bad).unwrap_err());
+}
+
+/// A node whose op flowbench lacks (`Tile`) is kept as a node in error naming the op as TF does;
+/// the rest of the graph builds and computes what TF computed.
+#[test]
+fn unsupported_ops_stay_as_nodes_in_error() {
+    use flowbench::engine::Value;
+    use flowbench::project::lower::lower_tolerant;
+    use flowbench::project::tf_graph::{project_from_graph_def, read_graph_file};
+    let dir = root().join("tests/data/tf/graphs");
+    let (project, unsupported) = project_from_graph_def(&read_graph_file(&dir.join("tiled.pbtxt")).unwrap(), "tiled");
+    assert_eq!(unsupported.len(), 1);
+    let tiled = project.graphs[0].nodes.iter().find(|n| n.name == "tiled").unwrap();
+    assert!(matches!(&tiled.op, Op::Unregistered { op_type, outputs: 1, why } if op_type == "Tile" && why.is_empty()));
+    assert_eq!(tiled.op.type_name(), "Tile");
+    assert_eq!(tiled.inputs, ["y:0", "tiled/multiples:0"]);
+    let (g, errors) = lower_tolerant(&project.graphs[0], None);
+    assert_eq!(errors.keys().collect::<Vec<_>>(), ["tiled"]);
+    assert_eq!(
+        errors["tiled"].message,
+        "NotFoundError: Op type not registered 'Tile' in binary running on flowbench. Make sure the Op and Kernel are registered in the binary running in this process."
+    );
+    let mut s = Session::new(&g, ConfigProto::default());
+    s.run(&g, &[], &[], &[g.find("init").unwrap()]).unwrap();
+    let x = Value::F32(
+        ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[3, 2]), vec![0.7, 0.9, -0.3, 0.25, 1.5, -2.0]).unwrap(),
+    );
+    let feed = flowbench::engine::runtime::feed::Feed { tensor: g.tensor("x:0").unwrap(), value: x };
+    let values = s.run(&g, &[g.tensor("y:0").unwrap(), g.tensor("loss:0").unwrap()], &[feed], &[]).unwrap().values;
+    let got: String = values
+        .iter()
+        .map(|v| {
+            let hex: String = flowbench::formats::bundle::value_bytes(v).iter().map(|b| format!("{b:02x}")).collect();
+            format!("{} {:?} {hex}\n", v.dtype().name(), v.shape())
+        })
+        .collect();
+    assert_eq!(got, std::fs::read_to_string(dir.join("forward.txt")).unwrap());
+    // The project file form keeps the op's name.
+    let json = serde_json::to_string(tiled).unwrap();
+    assert!(json.contains(r#""op":"Unregistered","op_type":"Tile","outputs":1"#), "{json}");
+}
+
+/// `--format meta` writes what `tf.train.Saver` writes: its nodes, its `SaverDef` and the
+/// variable collections; flowbench reads its own `.meta` back without the saver's nodes.
+#[test]
+fn meta_exports_carry_tf_saver() {
+    use flowbench::formats::proto::{MetaGraphDef, VariableDef};
+    let p = Project::load(&root().join("assets/examples/3_4_5_training.json")).unwrap();
+    let ex = export_graph(&p, None, GraphFormat::Meta).unwrap();
+    let m = MetaGraphDef::decode(ex.bytes.as_slice()).unwrap();
+    let sd = m.saver_def.unwrap();
+    assert_eq!(
+        (sd.filename_tensor_name.as_str(), sd.save_tensor_name.as_str(), sd.restore_op_name.as_str()),
+        ("save/Const:0", "save/control_dependency:0", "save/restore_all")
+    );
+    assert_eq!((sd.max_to_keep, sd.version, sd.keep_checkpoint_every_n_hours), (5, 2, 10000.0));
+    let gd = m.graph_def.unwrap();
+    let save = gd.node.iter().find(|n| n.name == "save/SaveV2").unwrap();
+    let saved = [
+        "Variable",
+        "Variable/Adam",
+        "Variable/Adam_1",
+        "Variable_1",
+        "Variable_1/Adam",
+        "Variable_1/Adam_1",
+        "beta1_power",
+        "beta2_power",
+    ];
+    assert_eq!(save.input[3..], saved[..]);
+    let vars = &m.collection_def["variables"].bytes_list.as_ref().unwrap().value;
+    let trainable = &m.collection_def["trainable_variables"].bytes_list.as_ref().unwrap().value;
+    let v0 = VariableDef::decode(trainable[0].as_slice()).unwrap();
+    assert_eq!((v0.variable_name.as_str(), v0.initializer_name.as_str()), ("Variable:0", "Variable/Assign"));
+    assert_eq!((vars.len(), trainable.len()), (8, 2));
+    let f = temp_dir("meta-export").join("g.meta");
+    std::fs::write(&f, &ex.bytes).unwrap();
+    let back = flowbench::project::tf_graph::read_graph_file(&f).unwrap();
+    assert!(back.node.iter().all(|n| !n.name.starts_with("save/")));
+}

@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod checkpoint;
 mod consistency;
 mod csv_import;
 mod desktop;

@@ -31,7 +31,10 @@ impl CheckpointBrowserView {
             .default_width(620.0)
             .default_height(440.0)
             .show(ctx, |ui| {
-                ui.label(tr_args("ckpt-prefix", &[("path", b.prefix.display().to_string().into())]));
+                // The prefix's name, its folder on hover.
+                let name = b.prefix.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                ui.label(tr_args("ckpt-prefix", &[("path", name.into())]))
+                    .on_hover_text(b.prefix.display().to_string());
                 if let Some(e) = &b.error {
                     ui.colored_label(ui.visuals().error_fg_color, e);
                 }

@@ -40,6 +40,9 @@ impl NodeContext<'_> {
 /// Checks input dtypes and infers the op's output dtypes and shapes, with TF's errors.
 pub fn infer(op: &Op, inputs: &[InputInfo], ctx: &NodeContext<'_>) -> Result<Vec<(DType, Shape)>> {
     let names = op.input_names();
+    if let Op::Unregistered { op_type, why, .. } = op {
+        return Err(crate::engine::graph::op::not_registered_error(op_type, why).at(ctx.name));
+    }
     if matches!(op, Op::AddN { n: 0 }) {
         return Err(Error::value_error(
             "List argument 'inputs' to 'AddN' Op with length 0 shorter than minimum length 1.",
@@ -144,6 +147,7 @@ pub fn infer(op: &Op, inputs: &[InputInfo], ctx: &NodeContext<'_>) -> Result<Vec
         Ok(Shape::from_dims(out))
     };
     Ok(match op {
+        // Refused above, before the inputs are counted.
         Op::Unregistered { op_type, why, .. } => {
             return Err(crate::engine::graph::op::not_registered_error(op_type, why).at(ctx.name));
         }

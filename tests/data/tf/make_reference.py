@@ -88,3 +88,23 @@ with tf.Graph().as_default() as g:
                 f.write("%s %s %s\n" % (v.dtype, list(v.shape), v.tobytes().hex()))
     tf.tile(y, [1, 2], name="tiled")
     tf.train.write_graph(g.as_graph_def(), gdir, "tiled.pb", as_text=False)
+# tiled.pbtxt: the same graph as tiled.pb in protobuf's text format (flowbench reads it with its
+# own parser: the two must be the same GraphDef). forward.meta: what tf.train.Saver writes for
+# the forward graph (the saver's nodes, its SaverDef and the variable collections).
+with tf.Graph().as_default() as g:
+    gd = tf.GraphDef()
+    gd.ParseFromString(open(os.path.join(gdir, "tiled.pb"), "rb").read())
+    tf.import_graph_def(gd, name="")
+    tf.train.write_graph(gd, gdir, "tiled.pbtxt", as_text=True)
+with tf.Graph().as_default() as g:
+    # The forward graph again, as above.
+    tf.set_random_seed(3)
+    x = tf.placeholder(tf.float32, shape=(None, 2), name="x")
+    w1 = tf.Variable(tf.random_normal([2, 3], stddev=1, seed=1), name="w1")
+    b1 = tf.Variable(tf.constant([0.1, -0.2, 0.3]), name="b1")
+    w2 = tf.Variable(tf.truncated_normal([3, 1], stddev=1.0), name="w2")
+    h = tf.nn.relu(tf.matmul(x, w1) + b1)
+    y = tf.sigmoid(tf.matmul(h, w2, transpose_a=False), name="y")
+    loss = tf.reduce_mean(tf.square(y - 0.5), name="loss")
+    init = tf.global_variables_initializer()
+    tf.train.Saver().export_meta_graph(os.path.join(gdir, "forward.meta"))
