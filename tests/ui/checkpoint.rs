@@ -146,3 +146,62 @@ fn a_tf_graph_opens_with_unsupported_ops_as_nodes_in_error() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(s.log.iter().any(|e| e.text == "node 'tiled' kept in error: flowbench has no op 'Tile'"));
 }
+
+/// The train panel's "TensorBoard log": checking it shows the folder field; training in the
+/// window then writes an event file with the graph, the loss at each evaluation (the values the
+/// Training view plots) and histograms of the watched weights.
+#[test]
+fn training_in_the_window_writes_a_tensorboard_log() {
+    use flowbench::formats::events::read_events;
+    use flowbench::formats::proto::{EventKind, SummaryValueKind};
+    let logs = temp_dir("ui-tensorboard").join("logs");
+    flowbench::app::i18n::set_language("en");
+    let mut s = AppState::with_example("3_4_5_training.json", Box::new(FakeDialogs::default()));
+    s.clock = Clock::Fixed(0.0);
+    let app = FlowbenchApp::with_state(s);
+    // Tall enough for the whole train panel.
+    let mut h = Harness::builder().with_size(egui::Vec2::new(1400.0, 1600.0)).build_eframe(move |_| app);
+    h.run_steps(3);
+    h.get_by_label("Training").click();
+    h.run_steps(2);
+    h.get_by_label("TensorBoard log").click();
+    h.run_steps(2);
+    assert!(h.state().state.training.setup.tensorboard);
+    h.get_by_label("folder");
+    let mut setup = h.state().state.training.setup.clone();
+    setup.logdir = logs.display().to_string();
+    setup.steps = 2000;
+    h.state_mut().apply(vec![Command::SetTrainSetup(Box::new(setup)), Command::StartTraining { paused: false }]);
+    let t = std::time::Instant::now();
+    while !h.state().state.training.run.as_ref().is_some_and(|r| r.job.is_none()) {
+        assert!(t.elapsed().as_secs() < 120, "training did not end");
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    h.run_steps(2);
+    let run = h.state().state.training.run.as_ref().unwrap();
+    let plotted: Vec<(i64, f32)> = run.eval_loss.points().iter().map(|p| (p.step as i64, p.value as f32)).collect();
+    let files: Vec<_> = std::fs::read_dir(&logs).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1);
+    let events = read_events(&files[0]).unwrap();
+    assert!(matches!(events[1].what, Some(EventKind::GraphDef(_))));
+    let mut losses = Vec::new();
+    let mut hists = std::collections::BTreeSet::new();
+    for e in &events {
+        if let Some(EventKind::Summary(sm)) = &e.what {
+            for v in &sm.value {
+                match &v.value {
+                    Some(SummaryValueKind::SimpleValue(x)) if v.tag == "loss" => losses.push((e.step, *x)),
+                    Some(SummaryValueKind::Histo(_)) => {
+                        hists.insert((e.step, v.tag.clone()));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert_eq!(losses, plotted);
+    assert_eq!(losses.first().map(|l| l.0), Some(0), "{losses:?}");
+    assert!(hists.contains(&(1000, "Variable".to_string())) && hists.contains(&(1000, "Variable_1".to_string())));
+    assert!(h.state().state.log.iter().any(|e| e.text.starts_with("TensorBoard log: ")));
+}
