@@ -118,6 +118,13 @@ fn the_checkpoint_browser_lists_what_tf_wrote() {
     h.state_mut().apply(vec![Command::CloseCheckpointBrowser]);
     h.run_steps(2);
     assert!(h.state().state.checkpoint.is_none());
+    // A checkpoint's file opened (dropped on the window, or `flowbench model.ckpt.index`) opens
+    // the browser and leaves the document as it was.
+    let before = h.state().state.doc.display_name.clone();
+    h.state_mut().apply(vec![Command::OpenPath(root().join("tests/data/tf/ckpt/model.ckpt.index"))]);
+    h.run_steps(2);
+    assert!(h.state().state.checkpoint.as_ref().is_some_and(|b| b.tensors.len() == 9));
+    assert_eq!(h.state().state.doc.display_name, before);
 }
 
 #[test]
@@ -173,7 +180,7 @@ fn training_in_the_window_writes_a_tensorboard_log() {
     setup.steps = 2000;
     h.state_mut().apply(vec![Command::SetTrainSetup(Box::new(setup)), Command::StartTraining { paused: false }]);
     let t = std::time::Instant::now();
-    while !h.state().state.training.run.as_ref().is_some_and(|r| r.job.is_none()) {
+    while h.state().state.training.run.as_ref().is_none_or(|r| r.job.is_some()) {
         assert!(t.elapsed().as_secs() < 120, "training did not end");
         h.step();
         std::thread::sleep(std::time::Duration::from_millis(2));

@@ -116,6 +116,9 @@ impl AppState {
                 tr("error-python-file"),
             ),
             Pending::OpenPath(path) if crate::project::tf_graph::is_graph_file(&path) => self.open_tf_graph(&path),
+            Pending::OpenPath(path) if crate::app::model::checkpoint::is_checkpoint_file(&path) => {
+                self.open_checkpoint(path)
+            }
             Pending::OpenPath(path) => match Project::load(&path) {
                 Ok(project) => {
                     self.load(project, Some(path.clone()), file_name(&path));

@@ -104,6 +104,8 @@ impl AppState {
             Command::New => self.guard(Pending::New),
             Command::Quit => self.guard(Pending::Quit),
             Command::OpenDialog => self.guard(Pending::OpenDialog),
+            // A checkpoint opens the checkpoint browser: the document stays, nothing to ask.
+            Command::OpenPath(p) if crate::app::model::checkpoint::is_checkpoint_file(&p) => self.open_checkpoint(p),
             Command::OpenPath(p) => self.guard(Pending::OpenPath(p)),
             Command::OpenExample(f) => self.guard(Pending::OpenExample(f)),
             Command::Save => self.save(),

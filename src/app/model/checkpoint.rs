@@ -30,6 +30,12 @@ pub fn prefix_of(pick: &Path) -> Result<PathBuf, String> {
     Ok(pick.with_file_name(base))
 }
 
+/// True for a checkpoint's own files, which open the browser when opened or dropped: the
+/// `checkpoint` state file and `P.index`.
+pub fn is_checkpoint_file(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == "checkpoint") || path.extension().is_some_and(|e| e == "index")
+}
+
 /// An open checkpoint.
 #[derive(Debug)]
 pub struct CheckpointBrowser {
