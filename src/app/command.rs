@@ -314,4 +314,14 @@ pub enum Command {
     },
     /// Closes the import window without importing.
     CloseCsvImport,
+
+    // ----- debugger -----
+    /// Runs the run panel's fetches, targets and feeds in a session under the debugger, paused
+    /// before the first op of the plan.
+    DebugRun {
+        /// Session index.
+        session: usize,
+    },
+    /// Steers the debugger (step, continue, breakpoints, ...).
+    Debug(crate::app::model::debugger::DebugCommand),
 }

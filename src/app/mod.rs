@@ -54,6 +54,7 @@ pub struct FlowbenchApp {
     plots: plots::Plots,
     file_browser: file_browser::FileBrowserView,
     notes: notes::NotesPanel,
+    debug_window: crate::app::panels::debug::DebugWindow,
     last_title: String,
     exit_after: Option<f64>,
 }
@@ -97,6 +98,7 @@ impl FlowbenchApp {
             plots: plots::Plots::default(),
             file_browser: file_browser::FileBrowserView::default(),
             notes: notes::NotesPanel::default(),
+            debug_window: crate::app::panels::debug::DebugWindow::default(),
             last_title: String::new(),
             exit_after: None,
         }
@@ -227,7 +229,12 @@ impl eframe::App for FlowbenchApp {
 
         // Training: drain the worker's channel (try_recv only; it wakes us when it sends).
         self.state.poll_training();
+        self.state.poll_debug();
         self.state.pace_training();
+        if self.state.debug.run.is_some() {
+            // The debug thread may still be ending after its last op.
+            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        }
         if self.state.training_live() {
             // The thread may still be ending after its last event: look again shortly.
             ctx.request_repaint_after(std::time::Duration::from_millis(50));
@@ -382,6 +389,7 @@ impl eframe::App for FlowbenchApp {
                 self.editor.ui(ui, s, &mut out);
             }
         });
+        self.debug_window.ui(&ctx, s, &mut out);
         self.modals.ui(&ctx, s, &mut out);
 
         self.state.apply_all(out);

@@ -7,11 +7,13 @@
 //! - `file`: new, open, save, recent files, the unsaved-changes prompt;
 //! - `training`: start, control, poll and finish training jobs, "Create train op";
 //! - `export`: plot CSV and PNG, TF script export;
-//! - `csv`: CSV import.
+//! - `csv`: CSV import;
+//! - `debug`: the debugger (debug runs, stepping, breakpoints, the training debugger).
 //!
 //! Nothing below `apply` imports it; the panels only emit commands.
 
 mod csv;
+mod debug;
 mod edit;
 mod export;
 mod file;
@@ -140,6 +142,10 @@ impl AppState {
                 }
             }
             Command::CloseCsvImport => self.csv_import = None,
+
+            // ----- debugger: debug.rs -----
+            Command::DebugRun { session } => self.start_debug_run(session),
+            Command::Debug(c) => self.debug_command(c),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! here imports the commands, the state, the executor or the panels.
 
 pub mod csv_import;
+pub mod debugger;
 pub mod document;
 pub mod export;
 pub mod feed;

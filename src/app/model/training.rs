@@ -65,6 +65,9 @@ pub struct TrainSetup {
     /// possible). The window paces the worker with `Step` commands; the worker itself always
     /// runs at full speed.
     pub pace: u64,
+    /// Pause training at the first op of a step whose output holds an inf or NaN (the job runs
+    /// under the debugger, off the fast path).
+    pub stop_at_nan: bool,
 }
 
 impl Default for TrainSetup {
@@ -92,6 +95,7 @@ impl Default for TrainSetup {
             log_format: DEFAULT_LOG_FORMAT.to_string(),
             weights_every: 0,
             pace: 0,
+            stop_at_nan: false,
         }
     }
 }

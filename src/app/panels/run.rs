@@ -80,6 +80,14 @@ impl RunPanel {
                 {
                     out.push(Command::Run { session });
                 }
+                let debug = ui
+                    .add_enabled(can && !s.debug.active(), egui::Button::new(tr("run-debug-button")))
+                    .on_hover_text(tr("run-debug-button-hint"));
+                if debug.clicked()
+                    && let Some(session) = session
+                {
+                    out.push(Command::DebugRun { session });
+                }
                 if session.is_none() {
                     ui.weak(tr("run-open-session-first"));
                 } else if nothing {

@@ -60,6 +60,7 @@ impl TrainPanel {
         let live = s.training_live();
         ui.heading(tr("train-heading"));
         self.controls(ui, s, &setup, out);
+        crate::app::panels::debug::train_row(ui, s, &mut setup, out);
         ui.separator();
 
         ui.add_enabled_ui(!live, |ui| self.what_ui(ui, s, &mut setup, out));
