@@ -6,6 +6,7 @@ mod common;
 
 mod consistency;
 mod csv_import;
+mod debugger;
 mod desktop;
 mod export_csv;
 mod image_grid;

@@ -49,9 +49,9 @@ impl AppState {
             if text.trim().is_empty() {
                 continue;
             }
-            match parse_feed(&text).and_then(|(json, _)| {
-                Value::from_json(&json, None).map(|v| (json, v)).map_err(|e| e.to_string())
-            }) {
+            match parse_feed(&text)
+                .and_then(|(json, _)| Value::from_json(&json, None).map(|v| (json, v)).map_err(|e| e.to_string()))
+            {
                 Ok((json, value)) => {
                     named.push(NamedFeed { tensor: t.clone(), value });
                     feed_defs.push(FeedDef { tensor: t.clone(), value: json });
@@ -107,7 +107,8 @@ impl AppState {
                 self.training.show = false;
                 self.view.active_graph = sgraph;
             }
-            Err((back, e)) => {
+            Err(failed) => {
+                let (back, e) = *failed;
                 let _ = self.engine.ws.put_session(session, back);
                 self.log_error(e.to_string(), None);
             }
@@ -286,8 +287,9 @@ impl AppState {
         if let Some(t) = &self.debug.train {
             let st = lock(&t.state);
             if let (true, Some(crate::app::model::debugger::Pause::Filter(f, tensor))) = (st.paused, &st.why) {
+                let key = if st.between_steps { "log-debug-filter-stop-between" } else { "log-debug-filter-stop" };
                 let line = tr_args(
-                    "log-debug-filter-stop",
+                    key,
                     &[
                         ("step", st.step().unwrap_or(0).to_string().into()),
                         ("filter", f.name().into()),

@@ -31,9 +31,10 @@ use std::thread::JoinHandle;
 pub const MAX_KEPT: usize = 1 << 16;
 
 /// A tensor filter (tfdbg's `run -f`).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub enum Filter {
     /// Some element is inf or NaN (`has_inf_or_nan`).
+    #[default]
     HasInfOrNan,
     /// Every element is zero.
     AllZeros,
@@ -56,7 +57,9 @@ impl Filter {
         match self {
             Filter::HasInfOrNan => "has_inf_or_nan".to_string(),
             Filter::AllZeros => "all_zeros".to_string(),
-            Filter::LargerThan(x) => format!("larger_than({})", crate::engine::runtime::observer::number(DType::Float64, Some(*x))),
+            Filter::LargerThan(x) => {
+                format!("larger_than({})", crate::engine::runtime::observer::number(DType::Float64, Some(*x)))
+            }
         }
     }
 }
@@ -118,6 +121,8 @@ pub struct OpRecord {
     /// Each input: its tensor's name, summary and value (a ref input: the variable after the op
     /// wrote it).
     pub inputs: Vec<(String, Option<Summary>, Option<Value>)>,
+    /// For each ref input (`None` for the others): the variable before the op wrote it.
+    pub refs_before: Vec<Option<Value>>,
 }
 
 /// What the debugger shares between the thread that runs and the window.
@@ -151,6 +156,9 @@ pub struct DebugState {
     pub done: bool,
     /// The run was ended by the debugger.
     pub aborted: bool,
+    /// Training: the run shown is not a step but one the job makes between steps (the
+    /// evaluation of the loss on all data, a snapshot), paused where a non-finite value appeared.
+    pub between_steps: bool,
     /// Set by [`Go::Abort`] given before the first op.
     abort_next: bool,
 }
@@ -180,6 +188,9 @@ impl DebugState {
     }
 }
 
+/// A run's plan: each op's name and type, in execution order.
+pub type Plan = Vec<(String, &'static str)>;
+
 /// Locks the shared state (a poisoned lock is still read: the state is plain data).
 pub fn lock(state: &Mutex<DebugState>) -> MutexGuard<'_, DebugState> {
     state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -190,12 +201,19 @@ pub struct DebugWatch {
     state: Arc<Mutex<DebugState>>,
     go: Receiver<Go>,
     wake: Option<crate::train::worker::Waker>,
+    /// Training with the NaN watch: a run between steps, its plan and ops kept here (not shown)
+    /// until a non-finite value appears.
+    between: Option<(Plan, Vec<OpRecord>)>,
 }
 
 impl DebugWatch {
     /// An observer sharing `state`, taking its orders from `go`, waking the window with `wake`.
-    pub fn new(state: Arc<Mutex<DebugState>>, go: Receiver<Go>, wake: Option<crate::train::worker::Waker>) -> DebugWatch {
-        DebugWatch { state, go, wake }
+    pub fn new(
+        state: Arc<Mutex<DebugState>>,
+        go: Receiver<Go>,
+        wake: Option<crate::train::worker::Waker>,
+    ) -> DebugWatch {
+        DebugWatch { state, go, wake, between: None }
     }
 
     fn wake(&self) {
@@ -216,7 +234,7 @@ impl DebugWatch {
         match go {
             Go::Resume(Resume::StepOver(scope)) => {
                 let next = st.next_index();
-                let last = st.order.iter().enumerate().skip(next).filter(|(_, (n, _))| n.starts_with(&scope)).last();
+                let last = st.order.iter().enumerate().skip(next).rfind(|(_, (n, _))| n.starts_with(&scope));
                 st.mode = Some(match last {
                     Some((i, _)) => Resume::ToIndex(i),
                     None => Resume::Step,
@@ -239,6 +257,27 @@ fn kept(v: &Value) -> Option<Value> {
     (v.len() <= MAX_KEPT).then(|| v.clone())
 }
 
+fn plan_of(graph: &Graph, run: &RunInfo<'_>) -> Vec<(String, &'static str)> {
+    run.order.iter().filter_map(|&id: &NodeId| graph.node(id)).map(|n| (n.name.clone(), n.op.type_name())).collect()
+}
+
+fn record_of(graph: &Graph, op: &OpEvent<'_>) -> OpRecord {
+    OpRecord {
+        name: op.node.name.clone(),
+        type_name: op.node.op.type_name(),
+        values: op.outputs.iter().map(kept).collect(),
+        inputs: op
+            .node
+            .inputs
+            .iter()
+            .zip(op.inputs)
+            .map(|(t, v)| (graph.tensor_name(*t), v.map(Summary::of), v.and_then(kept)))
+            .collect(),
+        refs_before: op.refs_before.iter().map(|v| v.as_ref().and_then(kept)).collect(),
+        outputs: op.outputs.iter().map(Summary::of).collect(),
+    }
+}
+
 impl RunObserver for DebugWatch {
     fn begin_run(&mut self, graph: &Graph, run: &RunInfo<'_>) {
         let mut st = lock(&self.state);
@@ -248,16 +287,16 @@ impl RunObserver for DebugWatch {
             .as_ref()
             .is_none_or(|t| run.targets.iter().any(|id| graph.node(*id).is_some_and(|n| n.name == *t)));
         st.watched = is_step;
+        self.between = None;
         if !is_step {
+            if training && st.watch_nan {
+                self.between = Some((plan_of(graph, run), Vec::new()));
+            }
             return;
         }
-        st.order = run
-            .order
-            .iter()
-            .filter_map(|&id: &NodeId| graph.node(id))
-            .map(|n| (n.name.clone(), n.op.type_name()))
-            .collect();
+        st.order = plan_of(graph, run);
         st.records.clear();
+        st.between_steps = false;
         st.done = false;
         st.aborted = false;
         st.why = None;
@@ -280,26 +319,33 @@ impl RunObserver for DebugWatch {
     fn after_op(&mut self, graph: &Graph, op: &OpEvent<'_>) -> Flow {
         let mut st = lock(&self.state);
         if !st.watched {
-            return Flow::Continue;
+            // A run between steps, watched for inf or NaN only.
+            let Some((_, records)) = &mut self.between else { return Flow::Continue };
+            let record = record_of(graph, op);
+            let hit = record.outputs.iter().position(Summary::has_inf_or_nan);
+            let tensor = format!("{}:{}", record.name, hit.unwrap_or(0));
+            records.push(record);
+            if hit.is_none() {
+                return Flow::Continue;
+            }
+            let Some((order, records)) = self.between.take() else { return Flow::Continue };
+            st.order = order;
+            st.records = records;
+            st.between_steps = true;
+            st.done = false;
+            st.aborted = false;
+            return if self.pause(st, Pause::Filter(Filter::HasInfOrNan, tensor)) {
+                Flow::Continue
+            } else {
+                lock(&self.state).done = true;
+                Flow::Stop
+            };
         }
         if std::mem::take(&mut st.abort_next) {
             st.done = true;
             return Flow::Stop;
         }
-        let outputs: Vec<Summary> = op.outputs.iter().map(Summary::of).collect();
-        let record = OpRecord {
-            name: op.node.name.clone(),
-            type_name: op.node.op.type_name(),
-            values: op.outputs.iter().map(kept).collect(),
-            inputs: op
-                .node
-                .inputs
-                .iter()
-                .zip(op.inputs)
-                .map(|(t, v)| (graph.tensor_name(*t), v.map(Summary::of), v.and_then(kept)))
-                .collect(),
-            outputs,
-        };
+        let record = record_of(graph, op);
         let name = record.name.clone();
         let index = op.index;
         let matched = match &st.mode {
@@ -362,7 +408,7 @@ impl DebugRun {
         wake: Option<crate::train::worker::Waker>,
         index: usize,
         step: crate::project::script::Step,
-    ) -> Result<DebugRun, (Session, Error)> {
+    ) -> Result<DebugRun, Box<(Session, Error)>> {
         let state = Arc::new(Mutex::new(DebugState {
             graph: graph_index,
             breakpoints,
@@ -406,7 +452,7 @@ impl DebugRun {
                     .and_then(|mut s| s.take())
                     .unwrap_or_else(|| Session::new(&Graph::new(), Default::default()));
                 back.set_observer(None);
-                Err((back, Error::internal(format!("could not start the debug thread: {e}"))))
+                Err(Box::new((back, Error::internal(format!("could not start the debug thread: {e}")))))
             }
         }
     }
@@ -487,12 +533,6 @@ pub struct Debugger {
     pub element: usize,
 }
 
-impl Default for Filter {
-    fn default() -> Self {
-        Filter::HasInfOrNan
-    }
-}
-
 impl Debugger {
     /// The order channel of the run being debugged (the debug run's, else the training one's).
     pub fn send(&self, go: Go) {
@@ -532,7 +572,8 @@ pub struct VarUpdate {
 
 /// The trained variables of a recorded step, one per optimizer apply op that ran.
 pub fn updates(st: &DebugState) -> Vec<VarUpdate> {
-    let before_of = |tensor: &str| st.record(TensorName::op_of(tensor)).and_then(|r| r.values.first().cloned().flatten());
+    let before_of =
+        |tensor: &str| st.record(TensorName::op_of(tensor)).and_then(|r| r.values.first().cloned().flatten());
     let scalar = |r: &OpRecord, k: usize| r.inputs.get(k).and_then(|i| i.2.as_ref()).and_then(Value::first_f64);
     st.records
         .iter()
@@ -542,24 +583,18 @@ pub fn updates(st: &DebugState) -> Vec<VarUpdate> {
                 "ApplyMomentum" => (&[1], &[("lr", 2), ("momentum", 4)], 3),
                 "ApplyAdam" => (
                     &[1, 2],
-                    &[
-                        ("beta1_power", 3),
-                        ("beta2_power", 4),
-                        ("lr", 5),
-                        ("beta1", 6),
-                        ("beta2", 7),
-                        ("epsilon", 8),
-                    ],
+                    &[("beta1_power", 3), ("beta2_power", 4), ("lr", 5), ("beta1", 6), ("beta2", 7), ("epsilon", 8)],
                     9,
                 ),
                 "ApplyRMSProp" => (&[1, 2], &[("lr", 3), ("rho", 4), ("momentum", 5), ("epsilon", 6)], 7),
                 _ => return None,
             };
             let var = r.inputs.first()?;
+            let ref_before = |k: usize, t: &str| r.refs_before.get(k).cloned().flatten().or_else(|| before_of(t));
             let mut slots: Vec<(String, Option<Value>, Option<Value>)> = slot_names
                 .iter()
-                .filter_map(|&k| r.inputs.get(k))
-                .map(|(t, _, after)| (TensorName::op_of(t).to_string(), before_of(t), after.clone()))
+                .filter_map(|&k| r.inputs.get(k).map(|i| (k, i)))
+                .map(|(k, (t, _, after))| (TensorName::op_of(t).to_string(), ref_before(k, t), after.clone()))
                 .collect();
             // Adam's beta powers: read by the apply op, updated after it by `update_beta1/2`.
             if r.type_name == "ApplyAdam" {
@@ -580,7 +615,7 @@ pub fn updates(st: &DebugState) -> Vec<VarUpdate> {
                 variable: TensorName::op_of(&var.0).to_string(),
                 op: r.name.clone(),
                 op_type: r.type_name,
-                before: before_of(&var.0),
+                before: ref_before(0, &var.0),
                 grad: r.inputs.get(grad).and_then(|g| g.2.clone()),
                 slots,
                 scalars: scalar_names.iter().filter_map(|&(n, k)| Some((n, scalar(r, k)?))).collect(),
@@ -695,7 +730,10 @@ mod tests {
         assert!(Filter::LargerThan(1000.0).matches(&big));
         assert!(!Filter::LargerThan(3000.0).matches(&big));
         assert_eq!(Filter::LargerThan(1000.0).name(), "larger_than(1000)");
-        let h = histogram(&Value::F32(ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[4]), vec![0.0, 1.0, 1.0, 2.0]).unwrap()), 2);
+        let h = histogram(
+            &Value::F32(ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[4]), vec![0.0, 1.0, 1.0, 2.0]).unwrap()),
+            2,
+        );
         assert_eq!(h, [1, 3]);
     }
 }

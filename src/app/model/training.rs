@@ -176,6 +176,14 @@ impl TrainSetup {
                 s.train_op = train_op;
             }
             s.watch = variables_trained_by(gd, &lowered, &minimized);
+            // A train loop that logs no loss: the loss its train op minimizes.
+            if s.loss.is_empty()
+                && let Some(m) = minimized
+                    .iter()
+                    .find(|m| lowered.node(m.train_op).is_some_and(|n| n.name == TensorName::op_of(&s.train_op)))
+            {
+                s.loss = lowered.tensor_name(m.loss);
+            }
             if s.feeds.is_empty() {
                 s.feeds = default_feeds(gd, &s);
             }

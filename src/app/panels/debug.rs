@@ -7,7 +7,9 @@
 
 use crate::app::command::Command;
 use crate::app::i18n::{tr, tr_args};
-use crate::app::model::debugger::{DebugCommand, DebugState, Filter, OpRecord, Pause, formula, histogram, lock, updates};
+use crate::app::model::debugger::{
+    DebugCommand, DebugState, Filter, OpRecord, Pause, formula, histogram, lock, updates,
+};
 use crate::app::state::AppState;
 use crate::app::style;
 use crate::engine::runtime::observer::Summary;
@@ -115,14 +117,20 @@ pub fn draw_histogram(ui: &mut egui::Ui, bins: &[u32]) {
     for (i, &c) in bins.iter().enumerate() {
         let h = (rect.height() - 4.0) * c as f32 / max;
         let x = rect.left() + i as f32 * w;
-        let bar = egui::Rect::from_min_max(egui::pos2(x + 1.0, rect.bottom() - 2.0 - h), egui::pos2(x + w - 1.0, rect.bottom() - 2.0));
+        let bar = egui::Rect::from_min_max(
+            egui::pos2(x + 1.0, rect.bottom() - 2.0 - h),
+            egui::pos2(x + w - 1.0, rect.bottom() - 2.0),
+        );
         p.rect_filled(bar, 0.0, style::RUN);
     }
 }
 
 /// Where the run stands, in words.
 fn status_text(st: &DebugState) -> String {
-    let step = st.step().map(|n| tr_args("debug-training-step", &[("step", n.to_string().into())]));
+    let step = st.step().map(|n| {
+        let key = if st.between_steps { "debug-after-step" } else { "debug-training-step" };
+        tr_args(key, &[("step", n.to_string().into())])
+    });
     let last = st.records.last().map(|r| format!("{} ({})", r.name, r.type_name)).unwrap_or_default();
     let count = || [("done", st.records.len().to_string().into()), ("total", st.order.len().to_string().into())];
     let text = if st.paused {
@@ -174,8 +182,10 @@ impl DebugWindow {
         let st = lock(shown);
         egui::Window::new(tr("debug-title"))
             .id(egui::Id::new("flowbench-debugger"))
-            .default_pos(egui::pos2(760.0, 90.0))
-            .default_size(egui::vec2(520.0, 560.0))
+            // Over the left and bottom panels, leaving the canvas (where the values appear) free.
+            .default_pos(egui::pos2(4.0, 250.0))
+            .default_size(egui::vec2(680.0, 600.0))
+            .max_width(900.0)
             .resizable(true)
             .show(ctx, |ui| {
                 self.body(ui, s, &st, out);
@@ -187,7 +197,10 @@ impl DebugWindow {
         let paused = st.paused;
         let dbg = |c: DebugCommand| Command::Debug(c);
         ui.horizontal_wrapped(|ui| {
-            if ui.add_enabled(paused, egui::Button::new(tr("debug-step"))).on_hover_text(tr("debug-step-hint")).clicked()
+            if ui
+                .add_enabled(paused, egui::Button::new(tr("debug-step")))
+                .on_hover_text(tr("debug-step-hint"))
+                .clicked()
             {
                 out.push(dbg(DebugCommand::Step));
             }
@@ -204,7 +217,10 @@ impl DebugWindow {
                 .response
                 .on_hover_text(tr("debug-step-over-hint"));
             });
-            if ui.add_enabled(paused, egui::Button::new(tr("debug-continue"))).on_hover_text(tr("debug-continue-hint")).clicked()
+            if ui
+                .add_enabled(paused, egui::Button::new(tr("debug-continue")))
+                .on_hover_text(tr("debug-continue-hint"))
+                .clicked()
             {
                 out.push(dbg(DebugCommand::Continue));
             }
@@ -220,7 +236,11 @@ impl DebugWindow {
             {
                 out.push(dbg(DebugCommand::RunTo(t)));
             }
-            if ui.add_enabled(paused, egui::Button::new(tr("debug-stop"))).on_hover_text(tr("debug-stop-hint")).clicked() {
+            if ui
+                .add_enabled(paused, egui::Button::new(tr("debug-stop")))
+                .on_hover_text(tr("debug-stop-hint"))
+                .clicked()
+            {
                 out.push(dbg(DebugCommand::Stop));
             }
             if ui.add_enabled(!s.debug.active(), egui::Button::new(tr("debug-close"))).clicked() {
@@ -273,7 +293,7 @@ impl DebugWindow {
             op_details(ui, r);
             ui.separator();
         }
-        egui::ScrollArea::vertical().id_salt("debug-scroll").auto_shrink([false, false]).show(ui, |ui| {
+        egui::ScrollArea::both().id_salt("debug-scroll").auto_shrink([false, false]).show(ui, |ui| {
             let ups = updates(st);
             if !ups.is_empty() {
                 egui::CollapsingHeader::new(RichText::new(tr("debug-updates")).strong())
@@ -308,8 +328,16 @@ fn plan_ui(ui: &mut egui::Ui, s: &AppState, st: &DebugState, out: &mut Vec<Comma
     egui::Grid::new("debug-plan-grid").num_columns(3).spacing([6.0, 2.0]).show(ui, |ui| {
         for (i, (name, ty)) in st.order.iter().enumerate() {
             let bp = s.debug.breakpoints.contains(name);
-            let dot = RichText::new(if bp { "●" } else { "○" }).color(if bp { style::ERROR } else { ui.visuals().weak_text_color() });
-            if ui.add(egui::Label::new(dot).sense(egui::Sense::click())).on_hover_text(tr("debug-breakpoint-hint")).clicked() {
+            let dot = RichText::new(if bp { "●" } else { "○" }).color(if bp {
+                style::ERROR
+            } else {
+                ui.visuals().weak_text_color()
+            });
+            if ui
+                .add(egui::Label::new(dot).sense(egui::Sense::click()))
+                .on_hover_text(tr("debug-breakpoint-hint"))
+                .clicked()
+            {
                 out.push(Command::Debug(DebugCommand::ToggleBreakpoint(name.clone())));
             }
             let current = i + 1 == done && st.paused;
@@ -333,9 +361,9 @@ fn plan_ui(ui: &mut egui::Ui, s: &AppState, st: &DebugState, out: &mut Vec<Comma
 
 fn updates_ui(ui: &mut egui::Ui, s: &AppState, st: &DebugState, out: &mut Vec<Command>) {
     let f = |v: &Option<Value>, i: usize| {
-        v.as_ref()
-            .and_then(|v| v.to_f64_vec().get(i).copied())
-            .map_or_else(String::new, |x| crate::engine::runtime::observer::exact(crate::engine::DType::Float32, Some(x)))
+        v.as_ref().and_then(|v| v.to_f64_vec().get(i).copied()).map_or_else(String::new, |x| {
+            crate::engine::runtime::observer::exact(crate::engine::DType::Float32, Some(x))
+        })
     };
     let mut element = s.debug.element;
     ui.horizontal(|ui| {
@@ -348,11 +376,15 @@ fn updates_ui(ui: &mut egui::Ui, s: &AppState, st: &DebugState, out: &mut Vec<Co
     for (n, u) in updates(st).iter().enumerate() {
         ui.label(RichText::new(format!("{} — {} ({})", u.variable, u.op, u.op_type)).strong().monospace());
         let len = u.before.as_ref().or(u.after.as_ref()).map_or(0, Value::len);
-        egui::Grid::new(("debug-update", n)).striped(true).num_columns(4 + 2 * u.slots.len()).show(ui, |ui| {
+        // Scalar slots (Adam's beta powers) go on one line; the others are columns.
+        let is_scalar = |b: &Option<Value>| b.as_ref().is_some_and(|v| v.len() == 1) && len > 1;
+        let columns: Vec<&(String, Option<Value>, Option<Value>)> =
+            u.slots.iter().filter(|(_, b, _)| !is_scalar(b)).collect();
+        egui::Grid::new(("debug-update", n)).striped(true).num_columns(4 + 2 * columns.len()).show(ui, |ui| {
             ui.label(RichText::new("i").weak());
             ui.label(RichText::new(tr("debug-before")).weak());
             ui.label(RichText::new(tr("debug-gradient")).weak());
-            for (name, _, _) in &u.slots {
+            for (name, _, _) in &columns {
                 let short = name.rsplit('/').next().unwrap_or(name);
                 ui.label(RichText::new(format!("{short} {}", tr("debug-before"))).weak());
                 ui.label(RichText::new(format!("{short} {}", tr("debug-after"))).weak());
@@ -360,15 +392,17 @@ fn updates_ui(ui: &mut egui::Ui, s: &AppState, st: &DebugState, out: &mut Vec<Co
             ui.label(RichText::new(tr("debug-after")).weak());
             ui.end_row();
             for i in 0..len.min(12) {
-                let mark = if i == element { RichText::new(format!("{i} ◀")).strong() } else { RichText::new(i.to_string()) };
+                let mark = if i == element {
+                    RichText::new(format!("{i} ◀")).strong()
+                } else {
+                    RichText::new(i.to_string())
+                };
                 ui.label(mark);
                 ui.label(RichText::new(f(&u.before, i)).monospace());
                 ui.label(RichText::new(f(&u.grad, i)).monospace());
-                for (_, b, a) in &u.slots {
-                    // Scalar slots (Adam's beta powers) have one element.
-                    let k = if b.as_ref().is_some_and(|v| v.len() == 1) { 0 } else { i };
-                    ui.label(RichText::new(f(b, k)).monospace());
-                    ui.label(RichText::new(f(a, k)).monospace());
+                for (_, b, a) in &columns {
+                    ui.label(RichText::new(f(b, i)).monospace());
+                    ui.label(RichText::new(f(a, i)).monospace());
                 }
                 ui.label(RichText::new(f(&u.after, i)).monospace());
                 ui.end_row();
@@ -377,11 +411,18 @@ fn updates_ui(ui: &mut egui::Ui, s: &AppState, st: &DebugState, out: &mut Vec<Co
         if len > 12 {
             ui.weak(tr_args("debug-more-elements", &[("count", (len - 12).to_string().into())]));
         }
-        let scalars: Vec<String> = u
-            .scalars
+        let mut scalars: Vec<String> = u
+            .slots
             .iter()
-            .map(|(n, v)| format!("{n} = {}", crate::engine::runtime::observer::exact(crate::engine::DType::Float32, Some(*v))))
+            .filter(|(_, b, _)| is_scalar(b))
+            .map(|(name, b, a)| {
+                let after = a.as_ref().map_or_else(|| tr("debug-not-run-yet-short"), |_| f(a, 0));
+                format!("{name} {} → {after}", f(b, 0))
+            })
             .collect();
+        scalars.extend(u.scalars.iter().filter(|(n, _)| !n.ends_with("_power")).map(|(n, v)| {
+            format!("{n} = {}", crate::engine::runtime::observer::exact(crate::engine::DType::Float32, Some(*v)))
+        }));
         ui.label(RichText::new(scalars.join("   ")).monospace().small());
         for line in formula(u, element.min(len.saturating_sub(1))) {
             ui.label(RichText::new(line).monospace().color(style::OPEN));
@@ -392,7 +433,12 @@ fn updates_ui(ui: &mut egui::Ui, s: &AppState, st: &DebugState, out: &mut Vec<Co
 
 /// The train panel's debugger row: "Stop at the first NaN/Inf", "Debug step", and where a
 /// debugged step stands.
-pub fn train_row(ui: &mut egui::Ui, s: &AppState, setup: &mut crate::app::model::training::TrainSetup, out: &mut Vec<Command>) {
+pub fn train_row(
+    ui: &mut egui::Ui,
+    s: &AppState,
+    setup: &mut crate::app::model::training::TrainSetup,
+    out: &mut Vec<Command>,
+) {
     let live = s.training_live();
     ui.horizontal_wrapped(|ui| {
         ui.checkbox(&mut setup.stop_at_nan, tr("train-stop-at-nan")).on_hover_text(tr("train-stop-at-nan-hint"));

@@ -17,9 +17,9 @@ use crate::app::command::Command;
 use crate::app::i18n::{tr, tr_args};
 use crate::app::model::document::{auto_layout, run_closure};
 use crate::app::model::modal::Modal;
+use crate::app::panels::debug::NodeRun;
 use crate::app::state::AppState;
 use crate::app::style;
-use crate::app::panels::debug::NodeRun;
 use crate::engine::DType;
 use crate::engine::autodiff::optimizers::{ancestors, built_nodes, find_minimized};
 use crate::engine::graph::op::{Op, palette};
@@ -864,7 +864,12 @@ impl SnarlViewer<usize> for Viewer<'_> {
         if let Some(d) = v.dbg.as_ref().filter(|d| !d.lines.is_empty()) {
             ui.vertical(|ui| {
                 for l in &d.lines {
-                    ui.label(RichText::new(l).monospace().size(11.0).color(crate::app::panels::debug::VALUE));
+                    ui.add(
+                        egui::Label::new(
+                            RichText::new(l).monospace().size(11.0).color(crate::app::panels::debug::VALUE),
+                        )
+                        .extend(),
+                    );
                 }
                 if let Some(h) = &d.hist {
                     crate::app::panels::debug::draw_histogram(ui, h);

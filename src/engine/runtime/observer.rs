@@ -46,6 +46,9 @@ pub struct OpEvent<'a> {
     pub inputs: &'a [Option<&'a Value>],
     /// Its output values, in output order.
     pub outputs: &'a [Value],
+    /// For each ref input (in input order; `None` for the others): the variable's value before
+    /// the op wrote it. Empty for an op without ref inputs.
+    pub refs_before: &'a [Option<Value>],
 }
 
 /// Watches the runs of a session (see the module doc). `Send`, so that a session with an

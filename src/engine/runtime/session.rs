@@ -746,6 +746,22 @@ impl Session {
                 }
                 .ok_or_else(|| Error::internal("input buffer missing"))
             };
+            // Watched: a ref input's variable as it was before the op writes it.
+            let refs_before: Vec<Option<Value>> =
+                if observer.is_some() && step.inputs.iter().any(|s| matches!(s, Src::Unused)) {
+                    step.inputs
+                        .iter()
+                        .enumerate()
+                        .map(|(k, src)| {
+                            let slot = step.ref_slots.get(k).or(if k == 0 { step.var_slot.as_ref() } else { None });
+                            slot.filter(|_| matches!(src, Src::Unused))
+                                .and_then(|&s| self.var_values.get(s))
+                                .and_then(|v| v.clone())
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
             let res: Result<()> = (|| {
                 match &node.op {
                     Op::Const { value } => {
@@ -1033,7 +1049,7 @@ impl Session {
                     .enumerate()
                     .map(|(k, src)| if matches!(src, Src::Unused) { var_after(k) } else { get(src).ok() })
                     .collect();
-                let event = OpEvent { index: si, node, inputs: &inputs, outputs: &outs[..] };
+                let event = OpEvent { index: si, node, inputs: &inputs, outputs: &outs[..], refs_before: &refs_before };
                 if obs.after_op(graph, &event) == Flow::Stop {
                     return Err(Error::new(
                         ErrorClass::Cancelled,
