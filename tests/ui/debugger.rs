@@ -315,7 +315,8 @@ fn snapshots_debugger_forward_pass_paused_after_matmul() {
     debug_forward(&mut h);
     h.state_mut().apply(vec![Command::Debug(DebugCommand::RunTo("MatMul".into()))]);
     until(&mut h, "MatMul", |s| paused(s) && records(s) > 0);
-    h.run_steps(4);
+    // Node sizes settle over a few frames (the canvas lays out with the previous frame's).
+    h.run_steps(12);
     h.snapshot_options("debugger_forward_pass", &options());
 }
 
@@ -326,7 +327,8 @@ fn snapshots_debugger_adam_step() {
     until(&mut h, "the step to pause", paused);
     h.state_mut().apply(vec![Command::Debug(DebugCommand::RunTo("Adam/update_Variable_1/ApplyAdam".into()))]);
     until(&mut h, "the update", |s| paused(s) && records(s) > 1);
-    h.run_steps(4);
+    // Node sizes settle over a few frames (the canvas lays out with the previous frame's).
+    h.run_steps(12);
     h.snapshot_options("debugger_adam_step", &options());
     h.state_mut().apply(vec![Command::TrainControl(Job::Stop)]);
     until(&mut h, "the job to end", |s| s.training.run.as_ref().is_some_and(|r| r.job.is_none()));
