@@ -18,7 +18,7 @@ use egui::RichText;
 use std::collections::HashMap;
 
 /// The outline of the op the debugged run paused after.
-pub const CURRENT: egui::Color32 = egui::Color32::from_rgb(255, 170, 0);
+pub const CURRENT: egui::Color32 = egui::Color32::from_rgb(235, 90, 255);
 /// The colour of the values written on the nodes.
 pub const VALUE: egui::Color32 = egui::Color32::from_rgb(120, 200, 255);
 
@@ -183,8 +183,8 @@ impl DebugWindow {
         egui::Window::new(tr("debug-title"))
             .id(egui::Id::new("flowbench-debugger"))
             // Over the left and bottom panels, leaving the canvas (where the values appear) free.
-            .default_pos(egui::pos2(4.0, 250.0))
-            .default_size(egui::vec2(680.0, 600.0))
+            .default_pos(egui::pos2(4.0, 380.0))
+            .default_size(egui::vec2(640.0, 460.0))
             .max_width(900.0)
             .resizable(true)
             .show(ctx, |ui| {

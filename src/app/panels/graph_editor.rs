@@ -4,7 +4,9 @@
 //! nodes, deleting or renaming emit commands. Each output pin shows its tensor as TF names it
 //! (`add:0 (2,) float32`, click it to fetch it), wires carry their shape, nodes in error are
 //! drawn red with the message on them, device requests tint them, and the nodes the next run
-//! will execute are outlined.
+//! will execute are outlined. Under the debugger (`crate::app::panels::debug`), each op that ran
+//! shows its value (or min/mean/max and a histogram), ops not run yet are dimmed and the op the
+//! run paused after is outlined; the node menu sets breakpoints.
 //!
 //! As TensorBoard does, what `minimize` added to a training graph (its gradients, and each
 //! optimizer with its slots, e.g. `Adam`, `Variable/Adam`, `beta1_power`) is drawn collapsed into
