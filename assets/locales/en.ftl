@@ -556,3 +556,5 @@ log-debug-filter-stop-between = Training paused after step { $step }, in a run b
 debug-not-run-yet-short = (not yet)
 sessions-state-debugging = DEBUGGING
 sessions-owned-by-debugger = a debug run holds this session until it ends (see the Debugger window)
+debug-group-ran = { $done } of { $total } ops in the run ran
+debug-this-op = The op just run: { $op }

@@ -555,3 +555,5 @@ log-debug-filter-stop-between = 训练在第 { $step } 步之后、两步之间�
 debug-not-run-yet-short = （尚未）
 sessions-state-debugging = 调试中
 sessions-owned-by-debugger = 调试运行占用着这个会话，直到它结束（见“调试器”窗口）
+debug-group-ran = 本次运行中的 { $total } 个运算已执行 { $done } 个
+debug-this-op = 刚执行的运算：{ $op }

@@ -24,7 +24,7 @@ pub const VALUE: egui::Color32 = egui::Color32::from_rgb(120, 200, 255);
 
 /// Values with at most this many elements are printed on their node; larger ones get
 /// min/mean/max and a histogram.
-pub const PRINTED_ELEMENTS: usize = 8;
+pub const PRINTED_ELEMENTS: usize = 6;
 
 /// Where a node stands in the debugged run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -288,18 +288,22 @@ impl DebugWindow {
             }
         });
         ui.separator();
-        // The op the run paused after: its inputs and outputs.
-        if let Some(r) = st.records.last().filter(|_| paused) {
-            op_details(ui, r);
-            ui.separator();
-        }
         egui::ScrollArea::both().id_salt("debug-scroll").auto_shrink([false, false]).show(ui, |ui| {
+            // A training step's updates first, then the op the run paused after, then the plan.
             let ups = updates(st);
             if !ups.is_empty() {
                 egui::CollapsingHeader::new(RichText::new(tr("debug-updates")).strong())
                     .id_salt("debug-updates")
                     .default_open(true)
                     .show(ui, |ui| updates_ui(ui, s, st, out));
+            }
+            if let Some(r) = st.records.last().filter(|_| paused) {
+                egui::CollapsingHeader::new(
+                    RichText::new(tr_args("debug-this-op", &[("op", r.name.as_str().into())])).strong(),
+                )
+                .id_salt("debug-this-op")
+                .default_open(true)
+                .show(ui, |ui| op_details(ui, r));
             }
             egui::CollapsingHeader::new(
                 RichText::new(tr_args("debug-plan", &[("count", st.order.len().to_string().into())])).strong(),

@@ -332,6 +332,31 @@ impl GraphEditor {
         let mut views = node_views(s, g);
         for (k, name) in cache.groups.names.iter().enumerate() {
             let count = cache.groups.members.get(k).map_or(0, Vec::len);
+            // Under the debugger, a group shows how many of its ops in the run have run.
+            let runs: Vec<NodeRun> = cache
+                .groups
+                .members
+                .get(k)
+                .into_iter()
+                .flatten()
+                .filter_map(|&m| views.get(m).and_then(|v| v.dbg.as_ref()).and_then(|d| d.run))
+                .collect();
+            let ran = runs.iter().filter(|r| **r != NodeRun::Pending).count();
+            let dbg = (!runs.is_empty()).then(|| crate::app::panels::debug::NodeDebug {
+                run: Some(if runs.contains(&NodeRun::Current) {
+                    NodeRun::Current
+                } else if ran == 0 {
+                    NodeRun::Pending
+                } else {
+                    NodeRun::Ran
+                }),
+                lines: vec![tr_args(
+                    "debug-group-ran",
+                    &[("done", ran.to_string().into()), ("total", runs.len().to_string().into())],
+                )],
+                hist: None,
+                breakpoint: false,
+            });
             views.push(NodeView {
                 name: name.clone(),
                 op_type: "scope",
@@ -351,7 +376,7 @@ impl GraphEditor {
                 in_run: false,
                 selected: false,
                 group: Some(count),
-                dbg: None,
+                dbg,
             });
         }
         // The first view: the forward pass (the nodes not collapsed) from its top-left corner at
