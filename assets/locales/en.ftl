@@ -558,3 +558,4 @@ sessions-state-debugging = DEBUGGING
 sessions-owned-by-debugger = a debug run holds this session until it ends (see the Debugger window)
 debug-group-ran = { $done } of { $total } ops in the run ran
 debug-this-op = The op just run: { $op }
+debug-failed = The run failed: { $error }

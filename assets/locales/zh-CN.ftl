@@ -557,3 +557,4 @@ sessions-state-debugging = 调试中
 sessions-owned-by-debugger = 调试运行占用着这个会话，直到它结束（见“调试器”窗口）
 debug-group-ran = 本次运行中的 { $total } 个运算已执行 { $done } 个
 debug-this-op = 刚执行的运算：{ $op }
+debug-failed = 运行失败：{ $error }

@@ -335,3 +335,22 @@ fn snapshots_debugger_adam_step() {
     h.state_mut().apply(vec![Command::TrainControl(Job::Stop)]);
     until(&mut h, "the job to end", |s| s.training.run.as_ref().is_some_and(|r| r.job.is_none()));
 }
+
+#[test]
+fn a_debug_run_that_fails_says_so_with_tfs_error() {
+    let mut h = harness(app("3_4_3_forward.json"), false);
+    // No initializer run: the first variable read fails as TF fails it.
+    h.state_mut()
+        .apply(vec![Command::OpenSession { graph: 0, config: None }, Command::ToggleFetch("MatMul_1:0".into())]);
+    h.run_steps(2);
+    h.get_by_label("🐞 Debug").click();
+    until(&mut h, "the run to pause", paused);
+    h.get_by_label("Continue").click();
+    until(&mut h, "the run to end", |s| s.debug.run.is_none());
+    let s = &h.state().state;
+    let err = s.last_result.as_ref().and_then(|r| r.error.clone()).unwrap();
+    assert!(err.starts_with("FailedPreconditionError: Attempting to use uninitialized value Variable"), "{err}");
+    assert!(!s.engine.ws.sessions[0].busy);
+    h.run_steps(2);
+    assert!(h.query_all_by_label(&format!("The run failed: {err}")).next().is_some());
+}

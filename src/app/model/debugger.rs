@@ -156,6 +156,8 @@ pub struct DebugState {
     pub done: bool,
     /// The run was ended by the debugger.
     pub aborted: bool,
+    /// The run failed with this error (as TF words it).
+    pub failed: Option<String>,
     /// Training: the run shown is not a step but one the job makes between steps (the
     /// evaluation of the loss on all data, a snapshot), paused where a non-finite value appeared.
     pub between_steps: bool,
@@ -436,6 +438,9 @@ impl DebugRun {
                     let mut st = lock(&state);
                     st.done = true;
                     st.paused = false;
+                    if let (Err(e), false) = (&result, st.aborted) {
+                        st.failed = Some(e.to_string());
+                    }
                 }
                 if let Some(w) = &wake {
                     w();

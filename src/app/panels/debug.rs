@@ -154,6 +154,8 @@ fn status_text(st: &DebugState) -> String {
                 tr_args("debug-paused-after", &a)
             }
         }
+    } else if let Some(e) = &st.failed {
+        tr_args("debug-failed", &[("error", e.as_str().into())])
     } else if st.aborted {
         tr_args("debug-stopped", &count())
     } else if st.done {
