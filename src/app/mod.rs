@@ -172,6 +172,16 @@ impl FlowbenchApp {
                 step(s.training.setup.step_n, out);
             }
         }
+        // Debugger: F10 runs one op, F9 continues (while a run is paused in it).
+        if s.debug.shown.as_ref().is_some_and(|st| crate::app::model::debugger::lock(st).paused) {
+            use crate::app::model::debugger::DebugCommand;
+            if pressed(Modifiers::NONE, Key::F10) {
+                out.push(Command::Debug(DebugCommand::Step));
+            }
+            if pressed(Modifiers::NONE, Key::F9) {
+                out.push(Command::Debug(DebugCommand::Continue));
+            }
+        }
         if typing || s.modal.is_some() {
             return;
         }

@@ -137,7 +137,8 @@ fn breakpoints_run_to_and_stop_end_the_run_where_asked() {
     let mut h = harness(app("3_4_3_forward.json"), false);
     h.state_mut().apply(vec![Command::Debug(DebugCommand::ToggleBreakpoint("MatMul".into()))]);
     debug_forward(&mut h);
-    h.get_by_label("Continue").click();
+    // F9 continues (to the breakpoint).
+    h.key_press(egui::Key::F9);
     until(&mut h, "the breakpoint", |s| paused(s) && records(s) > 0);
     {
         let st = lock(h.state().state.debug.shown.as_ref().unwrap());
