@@ -141,9 +141,14 @@ pub enum Command {
     Debug {
         /// The project file (.json).
         file: PathBuf,
-        /// Stop at the first op whose output holds an inf or NaN.
+        /// Stop at the first op whose output holds an inf or NaN (`has_inf_or_nan`), whose
+        /// output is all zeros (`all_zeros`), or holds an element larger than --threshold in
+        /// magnitude (`larger_than`).
         #[arg(long, value_enum, conflicts_with = "until_node")]
         until: Option<DebugUntil>,
+        /// The magnitude `--until larger_than` looks for.
+        #[arg(long, value_name = "X", requires = "until")]
+        threshold: Option<f64>,
         /// Stop right after this op runs (`Log` or `Log:0`).
         #[arg(long, value_name = "NAME")]
         until_node: Option<String>,
@@ -161,6 +166,12 @@ pub enum DebugUntil {
     /// An output holds an inf or NaN (tfdbg's `has_inf_or_nan` filter).
     #[value(name = "has_inf_or_nan")]
     HasInfOrNan,
+    /// An output whose elements are all zero.
+    #[value(name = "all_zeros")]
+    AllZeros,
+    /// An output with an element larger than `--threshold` in magnitude.
+    #[value(name = "larger_than")]
+    LargerThan,
 }
 
 /// `flowbench ckpt ...`.
@@ -305,7 +316,7 @@ pub fn main(args: Vec<String>) -> i32 {
             // `flowbench run long.json | head -1`: once the reader is gone, stop quietly.
             run_project_logged(&project, logdir.as_deref(), &mut QuitOnClosedPipe(out))
         }
-        Some(Command::Debug { file, until, until_node, step }) => {
+        Some(Command::Debug { file, until, threshold, until_node, step }) => {
             let project = match Project::load(&file) {
                 Ok(p) => p,
                 Err(e) => {
@@ -315,6 +326,14 @@ pub fn main(args: Vec<String>) -> i32 {
             };
             let until = match (until, until_node) {
                 (Some(DebugUntil::HasInfOrNan), _) => Some(crate::interpreter::debug::Until::HasInfOrNan),
+                (Some(DebugUntil::AllZeros), _) => Some(crate::interpreter::debug::Until::AllZeros),
+                (Some(DebugUntil::LargerThan), _) => match threshold {
+                    Some(x) if x.is_finite() && x >= 0.0 => Some(crate::interpreter::debug::Until::LargerThan(x)),
+                    _ => {
+                        eprintln!("flowbench debug: --until larger_than needs --threshold X (a number >= 0)");
+                        return 2;
+                    }
+                },
                 (None, Some(n)) => Some(crate::interpreter::debug::Until::Node(n)),
                 (None, None) => None,
             };

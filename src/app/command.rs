@@ -351,4 +351,13 @@ pub enum Command {
     CloseCheckpointBrowser,
     /// File ▸ Import TensorFlow graph…: asks for a `.pb`, `.pbtxt` or `.meta` file.
     ImportTfGraphDialog,
+    // ----- debugger -----
+    /// Runs the run panel's fetches, targets and feeds in a session under the debugger, paused
+    /// before the first op of the plan.
+    DebugRun {
+        /// Session index.
+        session: usize,
+    },
+    /// Steers the debugger (step, continue, breakpoints, ...).
+    Debug(crate::app::model::debugger::DebugCommand),
 }

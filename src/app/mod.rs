@@ -56,6 +56,7 @@ pub struct FlowbenchApp {
     file_browser: file_browser::FileBrowserView,
     notes: notes::NotesPanel,
     checkpoint_browser: checkpoint_browser::CheckpointBrowserView,
+    debug_window: crate::app::panels::debug::DebugWindow,
     last_title: String,
     exit_after: Option<f64>,
 }
@@ -100,6 +101,7 @@ impl FlowbenchApp {
             file_browser: file_browser::FileBrowserView::default(),
             notes: notes::NotesPanel::default(),
             checkpoint_browser: checkpoint_browser::CheckpointBrowserView::default(),
+            debug_window: crate::app::panels::debug::DebugWindow::default(),
             last_title: String::new(),
             exit_after: None,
         }
@@ -173,6 +175,16 @@ impl FlowbenchApp {
                 step(s.training.setup.step_n, out);
             }
         }
+        // Debugger: F10 runs one op, F9 continues (while a run is paused in it).
+        if s.debug.shown.as_ref().is_some_and(|st| crate::app::model::debugger::lock(st).paused) {
+            use crate::app::model::debugger::DebugCommand;
+            if pressed(Modifiers::NONE, Key::F10) {
+                out.push(Command::Debug(DebugCommand::Step));
+            }
+            if pressed(Modifiers::NONE, Key::F9) {
+                out.push(Command::Debug(DebugCommand::Continue));
+            }
+        }
         if typing || s.modal.is_some() {
             return;
         }
@@ -230,7 +242,12 @@ impl eframe::App for FlowbenchApp {
 
         // Training: drain the worker's channel (try_recv only; it wakes us when it sends).
         self.state.poll_training();
+        self.state.poll_debug();
         self.state.pace_training();
+        if self.state.debug.run.is_some() {
+            // The debug thread may still be ending after its last op.
+            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        }
         if self.state.training_live() {
             // The thread may still be ending after its last event: look again shortly.
             ctx.request_repaint_after(std::time::Duration::from_millis(50));
@@ -391,6 +408,7 @@ impl eframe::App for FlowbenchApp {
                 self.editor.ui(ui, s, &mut out);
             }
         });
+        self.debug_window.ui(&ctx, s, &mut out);
         self.modals.ui(&ctx, s, &mut out);
 
         self.state.apply_all(out);

@@ -73,6 +73,8 @@ pub struct AppState {
     pub watchable_examples: bool,
     /// Wakes the window from other threads (set by the window; `None` in headless use).
     pub repaint: Option<egui::Context>,
+    /// The debugger: the debug run, the training debugger, breakpoints.
+    pub debug: crate::app::model::debugger::Debugger,
 }
 
 impl AppState {
@@ -105,6 +107,7 @@ impl AppState {
             checkpoint_session: None,
             repaint: None,
             watchable_examples: false,
+            debug: Default::default(),
         };
         s.training.setup = TrainSetup::from_project(&s.doc.project);
         s.view.active_graph = s.engine.ws.default_graph;

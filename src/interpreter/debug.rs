@@ -24,16 +24,21 @@ use crate::project::script::Step;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Where to stop.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Until {
     /// At the first op with an inf or NaN in an output (tfdbg's `has_inf_or_nan`).
     HasInfOrNan,
+    /// At the first op with an output whose elements are all zero.
+    AllZeros,
+    /// At the first op with an output holding an element larger than this in magnitude (an inf
+    /// or NaN counts).
+    LargerThan(f64),
     /// Right after the named op runs (`Log` or `Log:0`).
     Node(String),
 }
 
 /// What `flowbench debug` watches.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DebugOptions {
     /// Stop condition; none runs the script to its end.
     pub until: Option<Until>,
@@ -207,6 +212,29 @@ impl RunObserver for Watch {
                             s.non_finite,
                             exact(s.dtype, value),
                             s.index_text(first)
+                        ));
+                    }
+                }
+                Some(Until::AllZeros) => {
+                    if let Some((k, _)) = line.outputs.iter().enumerate().find(|(_, s)| s.all_zeros()) {
+                        report.push(format!(
+                            "{}: first all-zero value at {}:{k} ({})",
+                            st.where_(),
+                            line.name,
+                            line.type_name
+                        ));
+                    }
+                }
+                Some(Until::LargerThan(limit)) => {
+                    let big = |s: &Summary| s.max_abs().is_some_and(|m| m > *limit);
+                    if let Some((k, s)) = line.outputs.iter().enumerate().find(|(_, s)| big(s)) {
+                        report.push(format!(
+                            "{}: first value larger than {} in magnitude at {}:{k} ({}): {}",
+                            st.where_(),
+                            crate::engine::runtime::observer::number(crate::engine::DType::Float64, Some(*limit)),
+                            line.name,
+                            line.type_name,
+                            s.text()
                         ));
                     }
                 }

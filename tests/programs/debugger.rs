@@ -71,3 +71,24 @@ fn an_unknown_node_is_refused_with_tf_words() {
         debug(&["assets/examples/3_4_5_training.json", "--until", "has_inf_or_nan", "--until-node", "Log"]);
     assert!(!ok && stderr.contains("cannot be used with"), "{stderr}");
 }
+
+#[test]
+fn all_zeros_and_larger_than_stop_at_the_first_op_that_matches() {
+    // The init run fills Adam's first slot with zeros.
+    let (stdout, stderr, ok) = debug(&["assets/examples/3_4_5_training.json", "--until", "all_zeros"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.ends_with("run 1: first all-zero value at Variable/Adam/Initializer/zeros:0 (Fill)\n"), "{stdout}");
+    // In training step 0, 1/(1-y) is the first value over 5 (the gradient of log(1 - y)).
+    let (stdout, stderr, ok) =
+        debug(&["assets/examples/3_4_5_training.json", "--until", "larger_than", "--threshold", "5", "--step", "0"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.ends_with(
+            "step 0: first value larger than 5 in magnitude at gradients/Log_1_grad/Reciprocal:0 (Reciprocal): \
+             (8, 1) float32 min 2.8605108 mean 9.06824 max 16.751152\n"
+        ),
+        "{stdout}"
+    );
+    let (_, stderr, ok) = debug(&["assets/examples/3_4_5_training.json", "--until", "larger_than"]);
+    assert!(!ok && stderr.contains("--until larger_than needs --threshold X"), "{stderr}");
+}

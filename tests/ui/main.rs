@@ -7,6 +7,7 @@ mod common;
 mod checkpoint;
 mod consistency;
 mod csv_import;
+mod debugger;
 mod desktop;
 mod export_csv;
 mod image_grid;

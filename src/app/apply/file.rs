@@ -199,6 +199,8 @@ impl AppState {
         self.view = ViewState::default();
         self.view.active_graph = self.engine.ws.default_graph;
         self.last_result = None;
+        // A debug run or a paused step of the old project ends (dropping the debugger aborts it).
+        self.debug = Default::default();
         // A job on the old project is stopped (dropping it sends Stop) and forgotten.
         self.training = Training { setup: TrainSetup::from_project(&self.doc.project), ..Default::default() };
         self.pace_example();

@@ -9,11 +9,13 @@
 //! - `export`: plot CSV and PNG, TF script export;
 //! - `csv`: CSV import;
 //! - `checkpoint`: Session ▸ Save/Restore checkpoint, the checkpoint browser, TF graph import.
+//! - `debug`: the debugger (debug runs, stepping, breakpoints, the training debugger).
 //!
 //! Nothing below `apply` imports it; the panels only emit commands.
 
 mod checkpoint;
 mod csv;
+mod debug;
 mod edit;
 mod export;
 mod file;
@@ -169,6 +171,9 @@ impl AppState {
             }
             Command::CloseCheckpointBrowser => self.checkpoint = None,
             Command::ImportTfGraphDialog => self.ask_dialog(DialogKind::ImportTfGraph),
+            // ----- debugger: debug.rs -----
+            Command::DebugRun { session } => self.start_debug_run(session),
+            Command::Debug(c) => self.debug_command(c),
         }
     }
 }

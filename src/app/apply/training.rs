@@ -264,6 +264,7 @@ impl AppState {
         };
         let id = self.engine.ws.sessions.get(session).map(|e| e.id.clone()).unwrap_or_default();
         let taken = self.engine.ws.take_session(session).map_err(|e| e.to_string())?;
+        let taken = self.attach_train_debug(taken, session, g);
         let ctx = self.repaint.clone();
         // A decaying learning rate (a tensor feeding the apply ops of the minimize this train op
         // runs) is evaluated beside the loss, for its plot.
@@ -296,7 +297,8 @@ impl AppState {
         let job = match TrainJob::spawn_with(spec, extras, taken, paused) {
             Ok(j) => j,
             Err(failed) => {
-                let worker::StartError { error: e, session: back } = *failed;
+                let worker::StartError { error: e, session: mut back } = *failed;
+                back.set_observer(None);
                 let _ = self.engine.ws.put_session(session, back);
                 return Err(e.to_string());
             }
@@ -373,6 +375,10 @@ impl AppState {
 
     /// Sends a command to the running job.
     pub fn control_training(&mut self, cmd: worker::Command) {
+        if cmd == worker::Command::Stop {
+            // A step paused in the debugger ends there.
+            self.abort_train_debug();
+        }
         let Some(run) = &mut self.training.run else { return };
         let Some(job) = &run.job else { return };
         // Resuming a paced run restarts its pacer (the worker stays paused between chunks).

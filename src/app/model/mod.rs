@@ -5,6 +5,7 @@
 
 pub mod checkpoint;
 pub mod csv_import;
+pub mod debugger;
 pub mod document;
 pub mod export;
 pub mod feed;

@@ -69,6 +69,9 @@ pub struct TrainSetup {
     pub tensorboard: bool,
     /// The TensorBoard log folder (relative paths are relative to the saved project's folder).
     pub logdir: String,
+    /// Pause training at the first op of a step whose output holds an inf or NaN (the job runs
+    /// under the debugger, off the fast path).
+    pub stop_at_nan: bool,
 }
 
 impl Default for TrainSetup {
@@ -98,6 +101,7 @@ impl Default for TrainSetup {
             pace: 0,
             tensorboard: false,
             logdir: "logs".to_string(),
+            stop_at_nan: false,
         }
     }
 }
@@ -178,6 +182,14 @@ impl TrainSetup {
                 s.train_op = train_op;
             }
             s.watch = variables_trained_by(gd, &lowered, &minimized);
+            // A train loop that logs no loss: the loss its train op minimizes.
+            if s.loss.is_empty()
+                && let Some(m) = minimized
+                    .iter()
+                    .find(|m| lowered.node(m.train_op).is_some_and(|n| n.name == TensorName::op_of(&s.train_op)))
+            {
+                s.loss = lowered.tensor_name(m.loss);
+            }
             if s.feeds.is_empty() {
                 s.feeds = default_feeds(gd, &s);
             }

@@ -4,7 +4,9 @@
 //! nodes, deleting or renaming emit commands. Each output pin shows its tensor as TF names it
 //! (`add:0 (2,) float32`, click it to fetch it), wires carry their shape, nodes in error are
 //! drawn red with the message on them, device requests tint them, and the nodes the next run
-//! will execute are outlined.
+//! will execute are outlined. Under the debugger (`crate::app::panels::debug`), each op that ran
+//! shows its value (or min/mean/max and a histogram), ops not run yet are dimmed and the op the
+//! run paused after is outlined; the node menu sets breakpoints.
 //!
 //! As TensorBoard does, what `minimize` added to a training graph (its gradients, and each
 //! optimizer with its slots, e.g. `Adam`, `Variable/Adam`, `beta1_power`) is drawn collapsed into
@@ -17,6 +19,7 @@ use crate::app::command::Command;
 use crate::app::i18n::{tr, tr_args};
 use crate::app::model::document::{auto_layout, run_closure};
 use crate::app::model::modal::Modal;
+use crate::app::panels::debug::NodeRun;
 use crate::app::state::AppState;
 use crate::app::style;
 use crate::engine::DType;
@@ -224,6 +227,8 @@ struct NodeView {
     selected: bool,
     /// For a group node: how many nodes it stands for.
     group: Option<usize>,
+    /// What the debugged run shows on it.
+    dbg: Option<crate::app::panels::debug::NodeDebug>,
 }
 
 impl GraphEditor {
@@ -327,6 +332,31 @@ impl GraphEditor {
         let mut views = node_views(s, g);
         for (k, name) in cache.groups.names.iter().enumerate() {
             let count = cache.groups.members.get(k).map_or(0, Vec::len);
+            // Under the debugger, a group shows how many of its ops in the run have run.
+            let runs: Vec<NodeRun> = cache
+                .groups
+                .members
+                .get(k)
+                .into_iter()
+                .flatten()
+                .filter_map(|&m| views.get(m).and_then(|v| v.dbg.as_ref()).and_then(|d| d.run))
+                .collect();
+            let ran = runs.iter().filter(|r| **r != NodeRun::Pending).count();
+            let dbg = (!runs.is_empty()).then(|| crate::app::panels::debug::NodeDebug {
+                run: Some(if runs.contains(&NodeRun::Current) {
+                    NodeRun::Current
+                } else if ran == 0 {
+                    NodeRun::Pending
+                } else {
+                    NodeRun::Ran
+                }),
+                lines: vec![tr_args(
+                    "debug-group-ran",
+                    &[("done", ran.to_string().into()), ("total", runs.len().to_string().into())],
+                )],
+                hist: None,
+                breakpoint: false,
+            });
             views.push(NodeView {
                 name: name.clone(),
                 op_type: "scope",
@@ -346,6 +376,7 @@ impl GraphEditor {
                 in_run: false,
                 selected: false,
                 group: Some(count),
+                dbg,
             });
         }
         // The first view: the forward pass (the nodes not collapsed) from its top-left corner at
@@ -604,6 +635,7 @@ fn node_views(s: &AppState, g: usize) -> Vec<NodeView> {
             s.view.feeds.iter().filter(|(_, v)| !v.trim().is_empty()).map(|(k, _)| k.clone()).collect();
         run_closure(gd, &s.view.fetches, &s.view.targets, &fed)
     };
+    let mut dbg = crate::app::panels::debug::canvas_info(s, g);
     gd.nodes
         .iter()
         .map(|n| {
@@ -647,6 +679,7 @@ fn node_views(s: &AppState, g: usize) -> Vec<NodeView> {
                 in_run: run_set.contains(&n.name),
                 selected: s.view.selection.contains(&n.name),
                 group: None,
+                dbg: dbg.remove(&n.name),
             }
         })
         .collect()
@@ -667,6 +700,13 @@ struct Viewer<'a> {
     shapes: Vec<Vec<String>>,
     fit: Option<(Rect, Rect, bool)>,
     expand: &'a mut Option<String>,
+}
+
+/// Dims a node not run yet by the debugged run.
+fn dim(ui: &mut egui::Ui, v: &NodeView) {
+    if v.dbg.as_ref().is_some_and(|d| d.run == Some(NodeRun::Pending)) {
+        ui.multiply_opacity(0.4);
+    }
 }
 
 fn view_of<'v>(views: &'v [NodeView], snarl: &Snarl<usize>, node: NodeId) -> Option<(usize, &'v NodeView)> {
@@ -714,12 +754,22 @@ impl SnarlViewer<usize> for Viewer<'_> {
         } else if v.in_run {
             f.stroke = Stroke::new(2.0, style::RUN);
         }
+        // The debugged run: the op it paused after stands out, ops not run yet are dimmed.
+        match v.dbg.as_ref().and_then(|d| d.run) {
+            Some(NodeRun::Current) => f.stroke = Stroke::new(3.0, crate::app::panels::debug::CURRENT),
+            Some(NodeRun::Pending) => f.fill = f.fill.gamma_multiply(0.45),
+            _ => {}
+        }
         f
     }
 
     fn show_header(&mut self, node: NodeId, _: &[InPin], _: &[OutPin], ui: &mut egui::Ui, snarl: &mut Snarl<usize>) {
         let Some((_, v)) = view_of(self.views, snarl, node) else { return };
+        dim(ui, v);
         ui.horizontal(|ui| {
+            if v.dbg.as_ref().is_some_and(|d| d.breakpoint) {
+                ui.label(RichText::new("●").color(style::ERROR)).on_hover_text(tr("debug-breakpoint-hint"));
+            }
             ui.label(RichText::new(&v.name).strong());
             ui.label(RichText::new(v.op_type).small().weak());
             if let Some(p) = &v.placed {
@@ -741,6 +791,7 @@ impl SnarlViewer<usize> for Viewer<'_> {
 
     fn show_input(&mut self, pin: &InPin, ui: &mut egui::Ui, snarl: &mut Snarl<usize>) -> impl SnarlPin + 'static {
         let Some((i, v)) = view_of(self.views, snarl, pin.id.node) else { return PinInfo::circle() };
+        dim(ui, v);
         let k = pin.id.input;
         let control = k >= v.n_in;
         let label = v.inputs.get(k).cloned().unwrap_or_default();
@@ -788,6 +839,7 @@ impl SnarlViewer<usize> for Viewer<'_> {
 
     fn show_output(&mut self, pin: &OutPin, ui: &mut egui::Ui, snarl: &mut Snarl<usize>) -> impl SnarlPin + 'static {
         let Some((i, v)) = view_of(self.views, snarl, pin.id.node) else { return PinInfo::circle() };
+        dim(ui, v);
         let k = pin.id.output;
         let Some(o) = v.outputs.get(k) else {
             let targeted = self.targets.contains(&v.name);
@@ -825,7 +877,7 @@ impl SnarlViewer<usize> for Viewer<'_> {
     }
 
     fn has_footer(&mut self, node: &usize) -> bool {
-        self.views.get(*node).is_some_and(|v| v.error.is_some())
+        self.views.get(*node).is_some_and(|v| v.error.is_some() || v.dbg.as_ref().is_some_and(|d| !d.lines.is_empty()))
     }
 
     fn show_footer(&mut self, node: NodeId, _: &[InPin], _: &[OutPin], ui: &mut egui::Ui, snarl: &mut Snarl<usize>) {
@@ -834,6 +886,22 @@ impl SnarlViewer<usize> for Viewer<'_> {
             let c = if v.incomplete { style::WARNING } else { style::ERROR };
             ui.set_max_width(300.0);
             ui.add(egui::Label::new(RichText::new(e).small().color(c)).wrap());
+        }
+        // The values the debugged run computed here.
+        if let Some(d) = v.dbg.as_ref().filter(|d| !d.lines.is_empty()) {
+            ui.vertical(|ui| {
+                for l in &d.lines {
+                    ui.add(
+                        egui::Label::new(
+                            RichText::new(l).monospace().size(11.0).color(crate::app::panels::debug::VALUE),
+                        )
+                        .extend(),
+                    );
+                }
+                if let Some(h) = &d.hist {
+                    crate::app::panels::debug::draw_histogram(ui, h);
+                }
+            });
         }
     }
 
@@ -861,6 +929,17 @@ impl SnarlViewer<usize> for Viewer<'_> {
                 self.out.push(Command::ToggleFetch(o.tensor.clone()));
                 ui.close();
             }
+        }
+        let bp = v.dbg.as_ref().is_some_and(|d| d.breakpoint);
+        if ui.button(if bp { tr("debug-clear-breakpoint") } else { tr("debug-set-breakpoint") }).clicked() {
+            self.out.push(Command::Debug(crate::app::model::debugger::DebugCommand::ToggleBreakpoint(name.clone())));
+            ui.close();
+        }
+        if v.dbg.as_ref().is_some_and(|d| d.run == Some(NodeRun::Pending))
+            && ui.button(tr("debug-run-to-here")).clicked()
+        {
+            self.out.push(Command::Debug(crate::app::model::debugger::DebugCommand::RunTo(name.clone())));
+            ui.close();
         }
         if ui.button(tr("editor-run-as-target")).clicked() {
             self.out.push(Command::ToggleTarget(name.clone()));

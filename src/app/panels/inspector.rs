@@ -68,6 +68,7 @@ impl Inspector {
             self.revision = s.doc.revision;
         }
         self.node_ui(ui, s, g, node, out);
+        crate::app::panels::debug::inspector_section(ui, s, &node.name, out);
     }
 
     fn load(&mut self, g: usize, node: &NodeDef) {

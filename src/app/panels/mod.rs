@@ -6,6 +6,7 @@
 pub mod checkpoint_browser;
 pub mod config;
 pub mod csv_import;
+pub mod debug;
 pub mod file_browser;
 pub mod graph_editor;
 pub mod image_grid;

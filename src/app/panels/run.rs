@@ -2,6 +2,7 @@
 //! from the list) and the targets; edit the feeds the run needs, as arrays, each checked
 //! against its placeholder's shape before running; run; and see the values printed as numpy
 //! prints them. Before running, the nodes the run will execute are outlined on the canvas.
+//! Debug runs the same run under the debugger (`crate::app::panels::debug`).
 
 use crate::app::command::Command;
 use crate::app::i18n::{explain_tf_error, tr, tr_args};
@@ -79,6 +80,14 @@ impl RunPanel {
                     && let Some(session) = session
                 {
                     out.push(Command::Run { session });
+                }
+                let debug = ui
+                    .add_enabled(can && !s.debug.active(), egui::Button::new(tr("run-debug-button")))
+                    .on_hover_text(tr("run-debug-button-hint"));
+                if debug.clicked()
+                    && let Some(session) = session
+                {
+                    out.push(Command::DebugRun { session });
                 }
                 if session.is_none() {
                     ui.weak(tr("run-open-session-first"));

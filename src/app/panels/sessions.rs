@@ -97,7 +97,10 @@ impl SessionsPanel {
                 }
                 ui.horizontal(|ui| {
                     ui.label(RichText::new(&e.id).strong().monospace());
-                    let (txt, c) = if e.busy {
+                    let debugging = s.debug.run.as_ref().is_some_and(|r| r.session == i);
+                    let (txt, c) = if debugging {
+                        (tr("sessions-state-debugging"), style::RUN)
+                    } else if e.busy {
                         (tr("sessions-state-training"), style::RUN)
                     } else if stats.open {
                         (tr("sessions-state-open"), style::OPEN)
@@ -146,7 +149,9 @@ impl SessionsPanel {
                     ),
                 };
                 ui.label(RichText::new(counts).small());
-                if e.busy {
+                if s.debug.run.as_ref().is_some_and(|r| r.session == i) {
+                    ui.label(RichText::new(tr("sessions-owned-by-debugger")).small().color(style::RUN));
+                } else if e.busy {
                     let step = s.training.run.as_ref().filter(|r| r.session == i).map_or(0, |r| r.step);
                     ui.label(
                         RichText::new(tr_args("sessions-owned-by-training", &[("step", step.to_string().into())]))

@@ -4,6 +4,8 @@
 //! their tooltips) and a progress bar with the speed and an ETA. For an IDX dataset, its sets'
 //! sizes and a grid of sample images (`crate::app::panels::image_grid`). It edits a copy of the
 //! setup and emits `SetTrainSetup` when the copy changed; the controls emit training commands.
+//! The debugger's row ("Stop at the first NaN/Inf", "Debug step") is
+//! `crate::app::panels::debug::train_row`.
 
 use crate::app::command::Command;
 use crate::app::i18n::{tr, tr_args};
@@ -60,6 +62,7 @@ impl TrainPanel {
         let live = s.training_live();
         ui.heading(tr("train-heading"));
         self.controls(ui, s, &setup, out);
+        crate::app::panels::debug::train_row(ui, s, &mut setup, out);
         ui.separator();
 
         ui.add_enabled_ui(!live, |ui| self.what_ui(ui, s, &mut setup, out));

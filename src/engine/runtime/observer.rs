@@ -30,6 +30,8 @@ pub struct RunInfo<'a> {
     pub targets: &'a [NodeId],
     /// How many ops the run's plan executes.
     pub ops: usize,
+    /// The plan's ops in execution order (`ops` of them).
+    pub order: &'a [NodeId],
 }
 
 /// One op that has just executed.
@@ -39,10 +41,14 @@ pub struct OpEvent<'a> {
     pub index: usize,
     /// The node.
     pub node: &'a Node,
-    /// Its input values, in input order (`None` for a ref input: the variable it writes).
+    /// Its input values, in input order; for a ref input (the variable an `Assign` or an
+    /// optimizer's apply op writes), the variable's value after the op wrote it.
     pub inputs: &'a [Option<&'a Value>],
     /// Its output values, in output order.
     pub outputs: &'a [Value],
+    /// For each ref input (in input order; `None` for the others): the variable's value before
+    /// the op wrote it. Empty for an op without ref inputs.
+    pub refs_before: &'a [Option<Value>],
 }
 
 /// Watches the runs of a session (see the module doc). `Send`, so that a session with an
@@ -116,6 +122,20 @@ impl Summary {
     /// True when some element is inf or NaN (tfdbg's `has_inf_or_nan`).
     pub fn has_inf_or_nan(&self) -> bool {
         self.non_finite > 0
+    }
+
+    /// True when the value has elements and every one is zero (NaN is not zero).
+    pub fn all_zeros(&self) -> bool {
+        self.non_finite == 0 && self.min == Some(0.0) && self.max == Some(0.0)
+    }
+
+    /// The largest magnitude of an element (inf when some element is inf or NaN; `None` when
+    /// empty).
+    pub fn max_abs(&self) -> Option<f64> {
+        if self.non_finite > 0 {
+            return Some(f64::INFINITY);
+        }
+        Some(self.min?.abs().max(self.max?.abs()))
     }
 
     /// The shape as TF prints it: `(2, 3)`, `(3,)`, `()`.

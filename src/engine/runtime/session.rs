@@ -491,9 +491,16 @@ impl Session {
         }
         let mut observer = self.observer.take();
         if let Some(obs) = observer.as_deref_mut() {
+            let order: Vec<NodeId> = p.steps.iter().map(|s| s.node).collect();
             obs.begin_run(
                 graph,
-                &RunInfo { fetches: &p.fetch_tensors, feeds: &p.feeds, targets: &p.targets, ops: p.steps.len() },
+                &RunInfo {
+                    fetches: &p.fetch_tensors,
+                    feeds: &p.feeds,
+                    targets: &p.targets,
+                    ops: p.steps.len(),
+                    order: &order,
+                },
             );
         }
         let result = self.execute(graph, p, feeds, deadline, observer.as_deref_mut());
@@ -739,6 +746,22 @@ impl Session {
                 }
                 .ok_or_else(|| Error::internal("input buffer missing"))
             };
+            // Watched: a ref input's variable as it was before the op writes it.
+            let refs_before: Vec<Option<Value>> =
+                if observer.is_some() && step.inputs.iter().any(|s| matches!(s, Src::Unused)) {
+                    step.inputs
+                        .iter()
+                        .enumerate()
+                        .map(|(k, src)| {
+                            let slot = step.ref_slots.get(k).or(if k == 0 { step.var_slot.as_ref() } else { None });
+                            slot.filter(|_| matches!(src, Src::Unused))
+                                .and_then(|&s| self.var_values.get(s))
+                                .and_then(|v| v.clone())
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
             let res: Result<()> = (|| {
                 match &node.op {
                     Op::Unregistered { op_type, why, .. } => {
@@ -1018,8 +1041,18 @@ impl Session {
             })();
             res.map_err(|e| if e.node.is_none() { e.at(node.name.clone()) } else { e })?;
             if let Some(obs) = observer.as_deref_mut() {
-                let inputs: Vec<Option<&Value>> = step.inputs.iter().map(|src| get(src).ok()).collect();
-                let event = OpEvent { index: si, node, inputs: &inputs, outputs: &outs[..] };
+                // A ref input (the variable an Assign or an apply op writes): its value now.
+                let var_after = |k: usize| {
+                    let slot = step.ref_slots.get(k).or(if k == 0 { step.var_slot.as_ref() } else { None });
+                    slot.and_then(|&s| self.var_values.get(s)).and_then(Option::as_ref)
+                };
+                let inputs: Vec<Option<&Value>> = step
+                    .inputs
+                    .iter()
+                    .enumerate()
+                    .map(|(k, src)| if matches!(src, Src::Unused) { var_after(k) } else { get(src).ok() })
+                    .collect();
+                let event = OpEvent { index: si, node, inputs: &inputs, outputs: &outs[..], refs_before: &refs_before };
                 if obs.after_op(graph, &event) == Flow::Stop {
                     return Err(Error::new(
                         ErrorClass::Cancelled,

@@ -174,6 +174,22 @@ impl Workspace {
         feeds: &[NamedFeed],
         targets: &[String],
     ) -> Result<RunOutput> {
+        let r = self.resolve_run(session, graph_of_names, fetches, feeds, targets)?;
+        let graph = &self.graphs[r.graph].graph;
+        let entry = &mut self.sessions[session];
+        entry.session.run(graph, &r.fetches, &r.feeds, &r.targets)
+    }
+
+    /// The names of a [`Workspace::run`] resolved (and refused) as `run` does, without running:
+    /// for a run made elsewhere (the window's debugger runs the session on its own thread).
+    pub fn resolve_run(
+        &self,
+        session: usize,
+        graph_of_names: Option<usize>,
+        fetches: &[String],
+        feeds: &[NamedFeed],
+        targets: &[String],
+    ) -> Result<ResolvedRun> {
         let entry = self.sessions.get(session).ok_or_else(|| Error::internal("session index out of range"))?;
         entry
             .session
@@ -222,9 +238,7 @@ impl Workspace {
             }
             target_ids.push(id);
         }
-        let graph = &self.graphs[sg].graph;
-        let entry = &mut self.sessions[session];
-        entry.session.run(graph, &fetch_ids, &feed_vals, &target_ids)
+        Ok(ResolvedRun { graph: sg, fetches: fetch_ids, feeds: feed_vals, targets: target_ids })
     }
 
     /// `tensor.eval(session=...)`: the tensor lives in `graph`; the session must run that graph.
@@ -279,4 +293,17 @@ impl Workspace {
     pub fn tensor(&self, graph: usize, name: &str) -> Result<Output> {
         self.graph(graph)?.tensor(name)
     }
+}
+
+/// A run's names resolved against the session's graph (see [`Workspace::resolve_run`]).
+#[derive(Clone, Debug)]
+pub struct ResolvedRun {
+    /// The session's graph (workspace index).
+    pub graph: usize,
+    /// The fetched tensors.
+    pub fetches: Vec<Output>,
+    /// The feeds, coerced to the placeholders' dtypes.
+    pub feeds: Vec<Feed>,
+    /// The target ops.
+    pub targets: Vec<NodeId>,
 }
