@@ -497,3 +497,23 @@ error-could-not-open-session = could not open a session
 error-session-not-returned = the training thread did not give its session back
 error-no-train-op = no train op '{ $name }' in the graph
 error-no-column = dataset '{ $dataset }' has no column '{ $column }' (it has { $columns })
+
+## ux: the layered canvas, and what was left in English
+ux-collapse-groups = Collapse groups
+ux-collapse-groups-hint = Fold the expanded gradients/ and optimizer groups back into one node each
+ux-expand-group-hint = Expand this group (or double-click it)
+ux-placement-default = no device requested; placed on the default device
+ux-placement-as-requested = as requested ({ $device })
+ux-placement-soft = soft placement: { $device } is not available here, so the op fell back to CPU:0
+ux-feed-not-an-array = not an array: { $error }
+ux-session-busy = FailedPreconditionError: Session '{ $session }' is training: its variables can't be { $what } until training stops.
+ux-busy-initialized = initialized
+ux-busy-run = run or fetched
+ux-busy-closed = closed
+ux-feed-for = ValueError: feed for { $tensor }: { $error }
+ux-graph-name-taken = ValueError: a graph named '{ $name }' already exists or the name is empty
+ux-export-unsupported = export: unsupported: { $what }
+ux-boundary-output = boundary output: { $error }
+ux-loss-problem = loss: { $error }
+ux-pin-op = op
+ux-pin-op-target = op ◉ target

@@ -496,3 +496,23 @@ error-could-not-open-session = 无法打开会话
 error-session-not-returned = 训练线程没有交还它的会话
 error-no-train-op = 计算图中没有训练 op '{ $name }'
 error-no-column = 数据集 '{ $dataset }' 没有列 '{ $column }'（它有 { $columns }）
+
+## ux：分层画布，以及此前仍是英文的内容
+ux-collapse-groups = 折叠分组
+ux-collapse-groups-hint = 把已展开的 gradients/ 与优化器分组重新各折叠成一个节点
+ux-expand-group-hint = 展开这个分组（或双击它）
+ux-placement-default = 没有指定设备，放在默认设备上
+ux-placement-as-requested = 按指定的设备（{ $device }）
+ux-placement-soft = 软放置：这里没有 { $device }，所以这个运算退回到 CPU:0 上运行
+ux-feed-not-an-array = 不是数组：{ $error }
+ux-session-busy = FailedPreconditionError：会话 '{ $session }' 正在训练：训练停止之前，它的变量不能被{ $what }。
+ux-busy-initialized = 初始化
+ux-busy-run = 运行或读取
+ux-busy-closed = 关闭
+ux-feed-for = ValueError：{ $tensor } 的 feed：{ $error }
+ux-graph-name-taken = ValueError：已有名为 '{ $name }' 的计算图，或名字为空
+ux-export-unsupported = 导出：不支持：{ $what }
+ux-boundary-output = 决策边界的输出：{ $error }
+ux-loss-problem = 损失函数：{ $error }
+ux-pin-op = 运算
+ux-pin-op-target = 运算 ◉ 目标

@@ -98,9 +98,9 @@ impl SessionsPanel {
                 ui.horizontal(|ui| {
                     ui.label(RichText::new(&e.id).strong().monospace());
                     let (txt, c) = if e.busy {
-                        (tr("sessions-state-training"), style::RUN)
+                        (tr("sessions-state-training"), style::run(ui.visuals()))
                     } else if stats.open {
-                        (tr("sessions-state-open"), style::OPEN)
+                        (tr("sessions-state-open"), style::ok(ui.visuals()))
                     } else {
                         (tr("sessions-state-closed"), style::CLOSED)
                     };

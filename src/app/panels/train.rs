@@ -129,7 +129,7 @@ impl TrainPanel {
             && let TrainStatus::Failed(msg) = &r.status
         {
             ui.separator();
-            ui.label(RichText::new(format!("✖ {msg}")).color(style::ERROR));
+            ui.label(RichText::new(format!("✖ {msg}")).color(style::error(ui.visuals())));
             if let Some(x) = crate::app::i18n::explain_tf_error(msg) {
                 ui.label(RichText::new(x).color(style::warning(ui.visuals())));
             }
@@ -209,11 +209,11 @@ impl TrainPanel {
             _ => String::new(),
         };
         let (word, color) = match &r.status {
-            TrainStatus::Running => (tr("train-status-running"), style::OPEN),
-            TrainStatus::Paused => (tr("train-status-paused"), style::RUN),
-            TrainStatus::Finished => (tr("train-status-finished"), style::OPEN),
-            TrainStatus::Stopped => (tr("train-status-stopped"), style::WARNING),
-            TrainStatus::Failed(_) => (tr("train-status-failed"), style::ERROR),
+            TrainStatus::Running => (tr("train-status-running"), style::ok(ui.visuals())),
+            TrainStatus::Paused => (tr("train-status-paused"), style::run(ui.visuals())),
+            TrainStatus::Finished => (tr("train-status-finished"), style::ok(ui.visuals())),
+            TrainStatus::Stopped => (tr("train-status-stopped"), style::warning(ui.visuals())),
+            TrainStatus::Failed(_) => (tr("train-status-failed"), style::error(ui.visuals())),
         };
         ui.add(egui::ProgressBar::new(frac.clamp(0.0, 1.0)).text(format!("{} / {}{rate}", r.step, r.total_steps)));
         let id = s.engine.ws.sessions.get(r.session).map_or("?", |e| e.id.as_str());
@@ -426,7 +426,7 @@ impl TrainPanel {
                         ImageGrid { first: 0, count: 12, columns: 6, picture: 28.0 }.ui(ui, &sets.train, None);
                     }
                     Err(e) => {
-                        ui.colored_label(style::ERROR, e);
+                        ui.colored_label(style::error(ui.visuals()), e);
                     }
                 },
             );
