@@ -124,3 +124,34 @@ fn the_notes_panel_speaks_the_ui_language() {
     h.run_steps(3);
     assert!(h.query_by_label_contains("The notes open a device scope").is_some(), "English unchanged");
 }
+
+#[test]
+fn the_training_example_opens_in_layers_with_its_gradients_and_optimizer_collapsed_and_whole() {
+    let mut h = harness("3_4_5_training.json");
+    h.run_steps(3);
+    let doc = h.state().state.doc.serial;
+    let layer = egui::LayerId::new(egui::Order::Background, egui::Id::new(("flowbench-graph", doc, 0usize)));
+    let to_screen = h.ctx.layer_transform_to_global(layer).expect("the canvas is drawn");
+    // The canvas, on screen: below the toolbar, between the side panels.
+    let canvas = egui::Rect::from_min_max(egui::pos2(320.0, 100.0), egui::pos2(1040.0, 630.0));
+    let on_screen = |h: &Harness<'static, FlowbenchApp>, label: &str| {
+        let r = h.query_all_by_label(label).next().unwrap_or_else(|| panic!("{label} is drawn")).rect();
+        to_screen * r.center()
+    };
+    // Forward pass first, then the gradients group, then the optimizer group, left to right.
+    let (x, g, adam) = (on_screen(&h, "x-input"), on_screen(&h, "gradients"), on_screen(&h, "Adam"));
+    assert!(x.x < g.x && g.x < adam.x, "layers: x-input {x:?}, gradients {g:?}, Adam {adam:?}");
+    for p in [x, g, adam, on_screen(&h, "Neg"), on_screen(&h, "random_normal")] {
+        assert!(canvas.contains(p), "{p:?} is on the canvas at the opening zoom");
+    }
+    assert!(h.query_by_label("gradients/Fill").is_none(), "the gradients are collapsed");
+    // A group's ⊞ expands it (per document), and Collapse groups folds it back.
+    // With the mouse, as a user clicks it (the canvas is zoomed: map the button to the screen).
+    let button = h.query_all_by_label("⊞").next().expect("a group's expand button").rect().center();
+    click_at(&mut h, to_screen * button, false);
+    h.run_steps(3);
+    assert!(h.query_by_label("gradients/Fill").is_some(), "expanded: the gradient ops are drawn");
+    h.get_by_label("Collapse groups").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("gradients/Fill").is_none(), "folded back");
+}

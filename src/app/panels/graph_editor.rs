@@ -351,6 +351,7 @@ impl GraphEditor {
             fit,
             expand: &mut expand,
             wire_counts: &cache.wire_counts,
+            expand_buttons: Vec::new(),
         };
         let style = SnarlStyle {
             centering: Some(true),
@@ -373,6 +374,11 @@ impl GraphEditor {
             let c = t.inverse() * canvas.rect.center();
             self.view_centre.insert((doc, g), [(c.x - 80.0) / SCALE[0], (c.y - 30.0) / SCALE[1]]);
         }
+        let on_button = ui.input(|i| i.pointer.interact_pos()).and_then(|p| {
+            let t = ui.ctx().layer_transform_to_global(egui::LayerId::new(ui.layer_id().order, id))?;
+            let p = t.inverse() * p;
+            viewer.expand_buttons.iter().find(|(r, _)| r.contains(p)).map(|(_, name)| name.clone())
+        });
         let (new_out, new_in) = (std::mem::take(&mut viewer.new_out), std::mem::take(&mut viewer.new_in));
         self.out_rects = new_out;
         self.in_rects = new_in;
@@ -383,7 +389,9 @@ impl GraphEditor {
         // A double-click on a group node expands it, as its button and menu do.
         let double = cache.snarl.nodes_pos_ids().find_map(|(n, _, &i)| {
             let k = i.checked_sub(gd.nodes.len())?;
-            frame_response(n).filter(|r| r.double_clicked()).and_then(|_| cache.groups.names.get(k).cloned())
+            let name = cache.groups.names.get(k)?;
+            let r = frame_response(n)?;
+            (r.double_clicked() || (r.clicked() && on_button.as_ref() == Some(name))).then(|| name.clone())
         });
         if let Some(e) = expand.or(double) {
             let list = self.expanded.entry((doc, g)).or_default();
@@ -704,6 +712,9 @@ struct Viewer<'a> {
     fit: Option<(Rect, Rect, bool)>,
     expand: &'a mut Option<String>,
     wire_counts: &'a HashMap<(NodeId, NodeId), usize>,
+    /// Each group's ⊞ button (canvas coordinates): the node's frame lies over its header, so a
+    /// click there reaches the frame; it expands the group when it falls on the button.
+    expand_buttons: Vec<(Rect, String)>,
 }
 
 fn view_of<'v>(views: &'v [NodeView], snarl: &Snarl<usize>, node: NodeId) -> Option<(usize, &'v NodeView)> {
@@ -767,7 +778,9 @@ impl SnarlViewer<usize> for Viewer<'_> {
         ui.horizontal(|ui| {
             ui.label(RichText::new(&v.name).strong());
             if v.group.is_some() {
-                if ui.small_button("⊞").on_hover_text(tr("ux-expand-group-hint")).clicked() {
+                let b = ui.small_button("⊞").on_hover_text(tr("ux-expand-group-hint"));
+                self.expand_buttons.push((b.rect, v.name.clone()));
+                if b.clicked() {
                     *self.expand = Some(v.name.clone());
                 }
                 return;

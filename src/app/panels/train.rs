@@ -346,7 +346,7 @@ impl TrainPanel {
         ui.label(RichText::new(tr("train-data")).strong());
         ui.horizontal(|ui| {
             let l = ui.label(tr("train-dataset"));
-            let shown = format!("{} ({})", setup.dataset_name, source_kind(&setup.dataset));
+            let shown = format!("{} ({})", setup.dataset_name, kind_label(source_kind(&setup.dataset)));
             egui::ComboBox::from_id_salt("train-dataset")
                 .selected_text(shown)
                 .width(190.0)
@@ -365,7 +365,7 @@ impl TrainPanel {
                     }
                     ui.separator();
                     for (label, src) in generators() {
-                        if ui.button(tr_args("train-dataset-new", &[("kind", label.into())])).clicked() {
+                        if ui.button(tr_args("train-dataset-new", &[("kind", kind_label(label).into())])).clicked() {
                             setup.dataset_name = source_kind(&src).replace(' ', "_");
                             setup.dataset = src;
                             ui.close();
@@ -435,4 +435,11 @@ impl TrainPanel {
             labelled_text(ui, &format!("{tensor} ="), cols, 90.0).on_hover_text(tr("train-feed-columns-hint"));
         }
     }
+}
+
+/// A dataset kind (`numpy rand`, `circle`) in the UI's language: the message `ux-kind-<kind>`
+/// where there is one, else as written.
+fn kind_label(kind: &str) -> String {
+    let slug: String = kind.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    crate::app::i18n::tr_or(&format!("ux-kind-{slug}"), kind)
 }
