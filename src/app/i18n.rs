@@ -158,6 +158,18 @@ pub fn explain_tf_error(message: &str) -> Option<String> {
     EXPLAINED.iter().find(|(pattern, _)| message.contains(pattern)).map(|(_, id)| tr(id))
 }
 
+/// Why the engine placed a node where it did, in the current language (the engine's own
+/// `reason` is the English text).
+pub fn placement_reason(p: &crate::engine::runtime::placement::Placement) -> String {
+    use crate::engine::runtime::placement::{DeviceSpec, PlacementKind};
+    let spec = DeviceSpec::parse(&p.requested).map_or_else(|_| p.requested.clone(), |s| s.canonical());
+    match p.kind {
+        PlacementKind::Default => tr("ux-placement-default"),
+        PlacementKind::AsRequested => tr_args("ux-placement-as-requested", &[("device", spec.into())]),
+        PlacementKind::Soft => tr_args("ux-placement-soft", &[("device", spec.into())]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

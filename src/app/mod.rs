@@ -72,6 +72,8 @@ impl FlowbenchApp {
         if state.settings.language.is_none() {
             state.settings.language = Some(i18n::system_language().to_string());
         }
+        // Before anything is logged (opening `file` logs a line).
+        i18n::set_language(state.settings.language.as_deref().unwrap_or("en"));
         state.watchable_examples = true;
         state.pace_example();
         if let Some(f) = file {

@@ -30,6 +30,28 @@ pub fn warning(v: &egui::Visuals) -> Color32 {
     if v.dark_mode { WARNING } else { Color32::from_rgb(150, 75, 0) }
 }
 
+/// Errors on the current theme (a darker red on the light one, 4.5:1 or more).
+pub fn error(v: &egui::Visuals) -> Color32 {
+    if v.dark_mode { ERROR } else { Color32::from_rgb(185, 28, 28) }
+}
+
+/// Success and open things on the current theme (a darker green on the light one, 4.5:1 or
+/// more).
+pub fn ok(v: &egui::Visuals) -> Color32 {
+    if v.dark_mode { OPEN } else { Color32::from_rgb(21, 110, 55) }
+}
+
+/// Running and paused states as text on the current theme (a darker amber on the light one,
+/// 4.5:1 or more).
+pub fn run(v: &egui::Visuals) -> Color32 {
+    if v.dark_mode { RUN } else { Color32::from_rgb(130, 95, 0) }
+}
+
+/// Hints on the current theme (the theme's weak text colour, 4.5:1 or more).
+pub fn hint(v: &egui::Visuals) -> Color32 {
+    v.weak_text_color()
+}
+
 /// The colour of a pin carrying `dtype`.
 pub fn dtype_color(dtype: Option<DType>) -> Color32 {
     match dtype {
@@ -113,6 +135,15 @@ mod tests {
             }
             for c in [python(v), warning(v)] {
                 assert!(contrast(c, v.panel_fill) >= 4.5, "{theme:?}: {c:?}");
+            }
+            // The status colours (ok, warn, error, hint) on every background text sits on.
+            for (what, c) in
+                [("ok", ok(v)), ("warn", warning(v)), ("error", error(v)), ("hint", hint(v)), ("run", run(v))]
+            {
+                for bg in [v.panel_fill, v.window_fill, v.extreme_bg_color] {
+                    let r = contrast(c, bg);
+                    assert!(r >= 4.5, "{theme:?}: {what} {c:?} has contrast {r:.2} on {bg:?}");
+                }
             }
             let body = style.text_styles[&egui::TextStyle::Body].size;
             assert!(style.text_styles.values().all(|f| f.size >= body || f.family == egui::FontFamily::Monospace));

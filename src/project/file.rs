@@ -9,6 +9,7 @@ use crate::project::graph_def::GraphDef;
 use crate::project::script::Step;
 use crate::train::data::dataset::Dataset;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The format version this build writes.
@@ -56,6 +57,22 @@ pub struct NamedConfig {
     pub config: ConfigProto,
 }
 
+/// A project's title, description and comments in another language (empty: as the project has
+/// it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Translation {
+    /// The title.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// The description.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The comments, one per comment of the project, in its order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub comments: Vec<String>,
+}
+
 /// A whole project.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -70,6 +87,11 @@ pub struct Project {
     /// Comments kept with the file (shown in the UI, ignored by the engine).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub comments: Vec<String>,
+    /// The title, description and comments in other languages, by language tag (`zh-CN`): the
+    /// notes panel shows the UI language's where there is one. Checked on load (a well-formed
+    /// tag, one translated comment per comment).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, Translation>,
     /// The graphs.
     pub graphs: Vec<GraphDef>,
     /// Which graph is the default graph.
@@ -112,6 +134,7 @@ impl Default for Project {
             name: "untitled".to_string(),
             description: String::new(),
             comments: Vec::new(),
+            translations: BTreeMap::new(),
             graphs: vec![GraphDef { name: "default".to_string(), ..Default::default() }],
             default_graph: "default".to_string(),
             configs: Vec::new(),
@@ -126,6 +149,20 @@ impl Project {
     /// A named config.
     pub fn config(&self, name: &str) -> Option<&ConfigProto> {
         self.configs.iter().find(|c| c.name == name).map(|c| &c.config)
+    }
+
+    /// The title, description and comments to show in language `lang` (a tag such as `zh-CN`):
+    /// the translation's where it has them, else the project's own.
+    pub fn notes_in(&self, lang: &str) -> (&str, &str, Vec<&str>) {
+        let t = self.translations.get(lang);
+        let name = t.map(|t| t.name.as_str()).filter(|s| !s.trim().is_empty()).unwrap_or(&self.name);
+        let description =
+            t.map(|t| t.description.as_str()).filter(|s| !s.trim().is_empty()).unwrap_or(&self.description);
+        let comments = match t.filter(|t| t.comments.len() == self.comments.len()) {
+            Some(t) => t.comments.iter().map(String::as_str).collect(),
+            None => self.comments.iter().map(String::as_str).collect(),
+        };
+        (name, description, comments)
     }
 
     /// A dataset by name.

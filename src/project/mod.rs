@@ -23,7 +23,7 @@ pub mod script;
 pub mod tf_graph;
 pub mod validate;
 
-pub use file::{BaseDir, FORMAT_VERSION, NamedConfig, Project, ProjectError};
+pub use file::{BaseDir, FORMAT_VERSION, NamedConfig, Project, ProjectError, Translation};
 pub use graph_def::{GraphDef, NodeDef, graph_def_from};
 pub use io::migrate;
 pub use script::Step;

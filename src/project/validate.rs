@@ -40,6 +40,24 @@ impl Project {
                 }
             }
         }
+        for (tag, t) in &self.translations {
+            let mut parts = tag.split('-');
+            let lang_ok =
+                parts.next().is_some_and(|l| (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_lowercase()));
+            let rest_ok = parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+            if !lang_ok || !rest_ok {
+                return Err(ProjectError::Invalid(format!(
+                    "translations: '{tag}' is not a language tag (such as 'zh-CN')"
+                )));
+            }
+            if !t.comments.is_empty() && t.comments.len() != self.comments.len() {
+                return Err(ProjectError::Invalid(format!(
+                    "translations.{tag}.comments: {} comment(s) for the project's {}",
+                    t.comments.len(),
+                    self.comments.len()
+                )));
+            }
+        }
         let mut names = HashSet::new();
         for d in &self.datasets {
             if !names.insert(d.name.as_str()) {

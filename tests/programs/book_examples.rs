@@ -5,10 +5,10 @@
 use crate::common::root;
 use flowbench::engine::graph::op::{ConstValue, Op};
 use flowbench::engine::{DType, Value};
-use flowbench::project::Project;
 use flowbench::project::graph_def::NodeDef;
 use flowbench::project::graph_def::graph_def_from;
 use flowbench::project::script::{ColumnFeedDef, PrintArg, Step, TrainLogDef};
+use flowbench::project::{Project, Translation};
 use flowbench::train::book::{self, BookProgram};
 use flowbench::train::data::idx::Split;
 use flowbench::train::{Batching, EndLog, LogArg};
@@ -304,7 +304,10 @@ fn mnist() -> Project {
     project
 }
 
-fn check(stem: &str, project: Project) {
+fn check(stem: &str, mut project: Project) {
+    if let Some(t) = chinese_notes(stem) {
+        project.translations.insert("zh-CN".to_string(), t);
+    }
     let path = root().join(format!("assets/examples/{stem}.json"));
     let text = project.to_json_string() + "\n";
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
@@ -462,4 +465,33 @@ fn an_end_line_split_needs_an_idx_dataset() {
     }
     let e = p.validate().unwrap_err().to_string();
     assert!(e.contains("log.end.split: dataset 'sales' is a table"), "{e}");
+}
+
+/// The notes' Chinese for the examples built here (the notes panel shows them in 简体中文).
+fn chinese_notes(stem: &str) -> Option<Translation> {
+    let (name, description, comments): (&str, &str, &[&str]) = match stem {
+        "4_2_2_custom_loss" => (
+            "4.2.2 自定义损失函数",
+            "少卖一件损失 10，多卖一件损失 1，所以模型学会预测得比 x1 + x2 稍多一些：loss = reduce_sum(tf.where(tf.greater(y, y_), (y - y_) * 1, (y_ - y) * 10))，用 Adam(0.001) 在 128 个点上训练，标签为 x1 + x2 加上 numpy 生成的 [-0.05, 0.05) 之间的噪声，batch 大小为 8，训练 5000 轮。",
+            &["bool 条件上的 tf.where 就是 TF 1 的 Select 运算；它的梯度把 dy 传给被选中的分支，另一个分支为零。"],
+        ),
+        "4_4_1_learning_rate_decay" => (
+            "4.4.1 学习率的设置（指数衰减）",
+            "从 x = 5 开始用 GradientDescent 最小化 y = x^2，学习率为 tf.train.exponential_decay(0.1, global_step, 1, 0.96, staircase=True)；minimize(y, global_step=global_step) 在每次更新后把 global_step 加一。每 10 轮输出一次 x 和学习率。",
+            &[
+                "exponential_decay 按 TF 在 ExponentialDecay/ 下构建的运算保存（Cast、RealDiv、Floor、Pow、Mul）；训练运算 GradientDescent 是 global_step 的 AssignAdd，在 GradientDescent/update 把各个更新组合起来之后运行。",
+            ],
+        ),
+        "4_4_3_moving_average" => (
+            "4.4.3 滑动平均模型",
+            "用 tf.train.ExponentialMovingAverage(0.99, step) 维护 v1 的滑动平均：ema.apply([v1]) 生成影子变量 v1/ExponentialMovingAverage 和更新运算；给定 step 时，衰减率为 min(0.99, (1 + step) / (10 + step))。先把 v1 设为 5，再（在 step 为 10000 时）设为 10，每次更新后输出 [v1, ema.average(v1)]，按 numpy 2 输出标量列表的格式。",
+            &["TF 通过 IsVariableInitialized 上的 cond 初始化影子变量；这里它的初始化直接读取 v1 的初始值，取值相同。"],
+        ),
+        _ => return None,
+    };
+    Some(Translation {
+        name: name.to_string(),
+        description: description.to_string(),
+        comments: comments.iter().map(|c| c.to_string()).collect(),
+    })
 }

@@ -16,3 +16,4 @@ mod language;
 mod optimizer_structure;
 mod snapshots;
 mod training;
+mod ux;

@@ -9,7 +9,8 @@
 //! its text; tensor names are parsed and printed with `TensorName`; `add_variable` derives
 //! random seeds with `derive_seeds`; `set_device` parses with `DeviceSpec::parse`.
 
-use crate::app::model::document::{Engine, auto_layout, check_node_name, rename_in, unique_name};
+use crate::app::model::document::{Engine, check_node_name, rename_in, unique_name};
+use crate::app::model::layered::{CANVAS_SCALE, layered_layout, scope_groups};
 use crate::app::model::view::Refusal;
 use crate::app::state::AppState;
 use crate::engine::DType;
@@ -165,13 +166,15 @@ impl AppState {
         });
     }
 
-    /// Lays a graph out in columns.
+    /// Lays a graph out in layers: the forward pass, then its gradients, then each optimizer
+    /// (`crate::app::model::layered`).
     pub(crate) fn auto_layout_graph(&mut self, graph: usize) {
-        let _ = self.edit(graph, |gd, _| {
-            for (name, pos) in auto_layout(gd) {
-                if let Some(n) = gd.nodes.iter_mut().find(|n| n.name == name) {
-                    n.pos = Some(pos);
-                }
+        let _ = self.edit(graph, |gd, engine| {
+            let groups = engine.graph(graph).map(|g| scope_groups(gd, g, &[])).unwrap_or_default();
+            let of = if groups.of.len() == gd.nodes.len() { groups.of } else { vec![None; gd.nodes.len()] };
+            let layout = layered_layout(gd, &of);
+            for (n, p) in gd.nodes.iter_mut().zip(layout) {
+                n.pos = Some([p[0] / CANVAS_SCALE[0], p[1] / CANVAS_SCALE[1]]);
             }
             Ok(())
         });
@@ -193,7 +196,7 @@ impl AppState {
         let name = name.trim().to_string();
         let taken = self.doc.project.graphs.iter().enumerate().any(|(i, g)| i != graph && g.name == name);
         if name.is_empty() || taken {
-            self.log_error(format!("ValueError: a graph named '{name}' already exists or the name is empty"), None);
+            self.log_error(crate::app::i18n::tr_args("ux-graph-name-taken", &[("name", name.as_str().into())]), None);
             return;
         }
         let Some(old) = self.doc.project.graphs.get(graph).map(|g| g.name.clone()) else { return };

@@ -74,7 +74,7 @@ impl AppState {
             }
         };
         for u in &export.unsupported {
-            self.log_error(format!("export: unsupported: {u}"), None);
+            self.log_error(tr_args("ux-export-unsupported", &[("what", u.to_string().into())]), None);
         }
         match crate::project::io::write_atomic(&path, export.text.as_bytes()) {
             Ok(()) => self.log_line(

@@ -191,7 +191,8 @@ impl AppState {
 
     /// Replaces the document with `project` (sessions of the old one are closed and forgotten).
     pub fn load(&mut self, project: Project, path: Option<PathBuf>, display: String) {
-        let name = project.name.clone();
+        // The project's title in the UI's language where it carries one.
+        let name = project.notes_in(crate::app::i18n::language().code).0.to_string();
         self.engine = Engine::new(&project);
         self.doc = Document::new(project, path, display);
         self.history = History::default();

@@ -9,7 +9,7 @@
 //! keeps only the window's part: the Python line logged, the session metadata, which feeds a run
 //! needs, the run panel's result, and `record` (appending the step the interpreter performed).
 
-use crate::app::i18n::tr_args;
+use crate::app::i18n::{tr, tr_args};
 use crate::app::model::document::run_closure;
 use crate::app::model::feed::parse_feed;
 use crate::app::model::log::LogKind;
@@ -28,10 +28,14 @@ impl AppState {
         if !e.busy {
             return false;
         }
-        let msg = format!(
-            "FailedPreconditionError: Session '{}' is training: its variables can't be {what} until training stops.",
-            e.id
-        );
+        // The window's own refusal (worded like TF's, but not TF's text): in the UI's language.
+        let what = match what {
+            "initialized" => tr("ux-busy-initialized"),
+            "run or fetched" => tr("ux-busy-run"),
+            "closed" => tr("ux-busy-closed"),
+            other => other.to_string(),
+        };
+        let msg = tr_args("ux-session-busy", &[("session", e.id.as_str().into()), ("what", what.into())]);
         self.log_error(msg, None);
         true
     }
@@ -154,7 +158,7 @@ impl AppState {
                 Ok((json, _)) => feed_defs.push(FeedDef { tensor: t.clone(), value: json }),
                 Err(e) => {
                     self.log_error(
-                        format!("ValueError: feed for {t}: {e}"),
+                        tr_args("ux-feed-for", &[("tensor", t.as_str().into()), ("error", e.into())]),
                         Some((graph, TensorName::op_of(t).to_string())),
                     );
                     return;

@@ -303,14 +303,24 @@ impl AppState {
                 return Err(e.to_string());
             }
         };
-        self.log_line(
-            LogKind::Python,
-            format!(
-                "for i in range({}): {id}.run({}, feed_dict=batch(i))  # training on '{name}'",
-                setup.steps, setup.train_op
-            ),
-            None,
+        // Real Python, after the lines before it: the dataset, the feeds' slices, the loop.
+        let images = matches!(setup.dataset, DatasetSource::Idx { .. });
+        let lines = crate::app::model::train_python::train_loop_lines(
+            &self.doc.project,
+            &crate::app::model::train_python::TrainLoop {
+                session: &id,
+                dataset: &name,
+                columns: &table.columns,
+                images,
+                feeds: &feeds,
+                train_op: &setup.train_op,
+                steps: setup.steps,
+                batch_size: setup.batch_size,
+            },
         );
+        for line in lines {
+            self.log_line(LogKind::Python, line, None);
+        }
         let weights = setup
             .watch
             .iter()
@@ -697,7 +707,10 @@ fn boundary_output(graph: &Graph, setup: &TrainSetup) -> Result<Option<Output>, 
     if setup.boundary_output.trim().is_empty() {
         return Ok(None);
     }
-    graph.tensor(&setup.boundary_output).map(Some).map_err(|e| format!("boundary output: {e}"))
+    graph
+        .tensor(&setup.boundary_output)
+        .map(Some)
+        .map_err(|e| tr_args("ux-boundary-output", &[("error", e.to_string().into())]))
 }
 
 /// The window's wording for a setup part that did not resolve (chosen by the part, never by
@@ -714,7 +727,7 @@ fn batching_for(source: &DatasetSource) -> Batching {
 fn job_problem(e: &JobError, setup: &TrainSetup, dataset: &str, table: &Table) -> String {
     match &e.part {
         JobPart::TrainOp => tr_args("error-no-train-op", &[("name", setup.train_op.as_str().into())]),
-        JobPart::BatchLoss | JobPart::EvalLoss => format!("loss: {}", e.error),
+        JobPart::BatchLoss | JobPart::EvalLoss => tr_args("ux-loss-problem", &[("error", e.error.to_string().into())]),
         JobPart::Column(c) => tr_args(
             "error-no-column",
             &[("dataset", dataset.into()), ("column", c.as_str().into()), ("columns", table.columns.join(", ").into())],

@@ -1,5 +1,6 @@
 //! Feeds typed in the run panel: parsed as arrays ([`parse_feed`]) and checked against their
-//! placeholder's shape as TF checks them ([`feed_problem`]).
+//! placeholder's shape as TF checks them ([`feed_problem`]). The window's own words are in the
+//! UI's language; TF's (the shape and dtype errors) stay as TF prints them.
 
 use crate::engine::graph::Graph;
 use crate::engine::shape::tuple_form;
@@ -8,7 +9,8 @@ use serde_json::Value as Json;
 
 /// Parses a feed typed as an array (`[[0.7, 0.9]]`, `3.0`, `[true, false]`).
 pub fn parse_feed(text: &str) -> Result<(Json, Value), String> {
-    let json: Json = serde_json::from_str(text.trim()).map_err(|e| format!("not an array: {e}"))?;
+    let json: Json = serde_json::from_str(text.trim())
+        .map_err(|e| crate::app::i18n::tr_args("ux-feed-not-an-array", &[("error", e.to_string().into())]))?;
     let value = Value::from_json(&json, None).map_err(|e| e.message)?;
     Ok((json, value))
 }

@@ -17,16 +17,16 @@
 
 use crate::app::command::Command;
 use crate::app::i18n::{tr, tr_args};
-use crate::app::model::document::{auto_layout, run_closure};
+use crate::app::model::document::run_closure;
+use crate::app::model::layered::{estimated_size, layered_layout};
 use crate::app::model::modal::Modal;
 use crate::app::panels::debug::NodeRun;
 use crate::app::state::AppState;
 use crate::app::style;
 use crate::engine::DType;
-use crate::engine::autodiff::optimizers::{ancestors, built_nodes, find_minimized};
+use crate::engine::graph::Initializer;
 use crate::engine::graph::op::{Op, palette};
 use crate::engine::graph::tensor_name::TensorName;
-use crate::engine::graph::{Graph, Initializer, NodeId as EngineNodeId};
 use crate::project::NodeDef;
 use egui::{Color32, Pos2, Rect, RichText, Stroke};
 use egui_snarl::ui::{PinInfo, SnarlPin, SnarlStyle, SnarlViewer, SnarlWidget};
@@ -86,9 +86,8 @@ pub fn search(query: &str) -> Vec<(String, PaletteItem)> {
     palette_items().into_iter().filter(|(l, _)| q.is_empty() || l.to_lowercase().contains(&q)).collect()
 }
 
-/// Canvas pixels per project position unit (the examples' positions are spaced for small
-/// nodes; the canvas spreads them out).
-const SCALE: [f32; 2] = [1.5, 1.3];
+/// Canvas pixels per project position unit.
+const SCALE: [f32; 2] = crate::app::model::layered::CANVAS_SCALE;
 
 struct SnarlCache {
     revision: u64,
@@ -96,76 +95,23 @@ struct SnarlCache {
     groups_key: (bool, Vec<String>),
     snarl: Snarl<usize>,
     groups: Groups,
+    /// Where each snarl node was put (canvas units), so a drag moves the stored position by
+    /// the drag's distance.
+    placed: HashMap<NodeId, Pos2>,
+    /// Edges each wire to or from a group stands for.
+    wire_counts: HashMap<(NodeId, NodeId), usize>,
+    /// Every node's position in project units (stored, or from the layered layout).
+    base: Vec<[f32; 2]>,
 }
 
-/// Scopes drawn as one group node: per node of the graph, the group it is drawn in.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Groups {
-    /// Group names (`gradients`, `Adam`), in order; group `k` is snarl payload `nodes + k`.
-    pub names: Vec<String>,
-    /// Members of each group.
-    pub members: Vec<Vec<usize>>,
-    /// Per node: its group, if collapsed.
-    pub of: Vec<Option<usize>>,
-}
-
-/// The scope a node belongs to for collapsing, from what `minimize` built (recovered from the
-/// graph's structure, [`recover_minimized`], never from node names): `gradients` for its
-/// gradient nodes (those the updates' gradient inputs depend on, and the gradients no update
-/// uses), and the train op's name (`Adam`) for the rest of what it built: the train op, apply
-/// ops, hyper-parameters, slots and non-slot variables (`Variable/Adam`, `beta1_power`) with
-/// their initializers, and the updates of the non-slot variables.
-///
-/// [`recover_minimized`]: crate::engine::autodiff::optimizers::recover_minimized
-pub fn scope_groups(gd: &crate::project::GraphDef, graph: &Graph, expanded: &[String]) -> Groups {
-    let n = gd.nodes.len();
-    let index: HashMap<&str, usize> = gd.nodes.iter().enumerate().map(|(i, m)| (m.name.as_str(), i)).collect();
-    let at = |id: EngineNodeId| graph.node(id).and_then(|m| index.get(m.name.as_str()).copied());
-    let mut of: Vec<Option<String>> = vec![None; n];
-    let mut minimized = find_minimized(graph);
-    minimized.sort_by_key(|m| at(m.train_op));
-    let mut scopes: Vec<String> = Vec::new();
-    for m in &minimized {
-        let Some(scope) = graph.node(m.train_op).map(|t| t.name.clone()) else { continue };
-        let gradients: Vec<EngineNodeId> = m.variables.iter().map(|v| v.gradient.node).collect();
-        let feeds_updates = ancestors(graph, &gradients);
-        let inits = m.optimizer_initializers(graph);
-        let optimizer_side = ancestors(graph, &[&[m.train_op][..], &inits].concat());
-        for id in built_nodes(graph, m) {
-            let Some(i) = at(id) else { continue };
-            if of[i].is_some() {
-                continue;
-            }
-            let opt = optimizer_side.contains(&id) && !feeds_updates.contains(&id);
-            of[i] = Some(if opt { scope.clone() } else { "gradients".to_string() });
-        }
-        scopes.push(scope);
-    }
-    let mut g = Groups { of: vec![None; n], ..Default::default() };
-    for name in ["gradients".to_string()].into_iter().chain(scopes) {
-        if expanded.contains(&name) || g.names.contains(&name) {
-            continue;
-        }
-        let members: Vec<usize> = (0..n).filter(|&i| of[i].as_deref() == Some(name.as_str())).collect();
-        if members.len() < 2 {
-            continue;
-        }
-        let k = g.names.len();
-        for &m in &members {
-            g.of[m] = Some(k);
-        }
-        g.names.push(name);
-        g.members.push(members);
-    }
-    g
-}
+pub use crate::app::model::layered::{Groups, scope_groups};
 
 /// The editor's own state.
 pub struct GraphEditor {
     /// Draw `gradients/` and optimizer scopes as one group node each.
     pub collapse: bool,
-    /// Groups expanded by hand while collapsing is on.
-    pub expanded: Vec<String>,
+    /// Groups expanded by hand while collapsing is on, per document and graph.
+    pub expanded: HashMap<(u64, usize), Vec<String>>,
     /// Graphs whose first view (or Fit) was placed, with the
     /// number of frames it was applied.
     fitted: HashMap<(u64, usize), u8>,
@@ -186,7 +132,7 @@ impl Default for GraphEditor {
     fn default() -> Self {
         GraphEditor {
             collapse: true,
-            expanded: Vec::new(),
+            expanded: HashMap::new(),
             fitted: HashMap::new(),
             fit_all: HashSet::new(),
             view_centre: HashMap::new(),
@@ -202,8 +148,8 @@ impl Default for GraphEditor {
 
 /// The smallest zoom (Fit shows the whole graph, down to this).
 const MIN_SCALE: f32 = 0.05;
-/// The zoom of a big graph's first view.
-const FIRST_VIEW_SCALE: f32 = 0.8;
+/// The smallest zoom of a graph's first view (a bigger graph shows its top-left part).
+const FIRST_VIEW_MIN_SCALE: f32 = 0.1;
 
 struct OutView {
     tensor: String,
@@ -296,7 +242,12 @@ impl GraphEditor {
                 .on_hover_text(tr("editor-collapse-scopes-hint"))
                 .changed()
             {
-                self.expanded.clear();
+                self.expanded.remove(&(doc, g));
+            }
+            if self.expanded.get(&(doc, g)).is_some_and(|e| !e.is_empty())
+                && ui.button(tr("ux-collapse-groups")).on_hover_text(tr("ux-collapse-groups-hint")).clicked()
+            {
+                self.expanded.remove(&(doc, g));
             }
             if ui.button(tr("editor-fit")).on_hover_text(tr("editor-fit-hint")).clicked() {
                 self.fitted.remove(&(doc, g));
@@ -313,17 +264,31 @@ impl GraphEditor {
             groups_key: (false, Vec::new()),
             snarl: Snarl::new(),
             groups: Groups::default(),
+            placed: HashMap::new(),
+            wire_counts: HashMap::new(),
+            base: Vec::new(),
         });
-        let groups_key = (self.collapse, self.expanded.clone());
+        let expanded = self.expanded.get(&(doc, g)).cloned().unwrap_or_default();
+        let groups_key = (self.collapse, expanded.clone());
         if cache.revision != s.doc.revision
             || cache.graph_count != s.doc.project.graphs.len()
             || cache.groups_key != groups_key
         {
             cache.groups = match s.engine.graph(g) {
-                Some(graph) if self.collapse => scope_groups(gd, graph, &self.expanded),
+                Some(graph) if self.collapse => scope_groups(gd, graph, &expanded),
                 _ => Groups::default(),
             };
-            cache.snarl = build_snarl(s, g, &cache.groups);
+            // The layout's bands come from every group, collapsed or not, so expanding one
+            // moves nothing else.
+            let bands = match s.engine.graph(g) {
+                Some(graph) => scope_groups(gd, graph, &[]),
+                None => Groups::default(),
+            };
+            let built = build_snarl(s, g, &cache.groups, &bands);
+            cache.snarl = built.snarl;
+            cache.placed = built.placed;
+            cache.wire_counts = built.wire_counts;
+            cache.base = built.base;
             cache.revision = s.doc.revision;
             cache.graph_count = s.doc.project.graphs.len();
             cache.groups_key = groups_key;
@@ -379,15 +344,15 @@ impl GraphEditor {
                 dbg,
             });
         }
-        // The first view: the forward pass (the nodes not collapsed) from its top-left corner at
-        // a readable zoom; Fit: every node drawn, groups included, however small.
+        // The first view: every node drawn (collapsed groups as one node each), down to a zoom
+        // where the text can still be made out; Fit: the same, however small.
         let all = self.fit_all.contains(&(doc, g));
         let fit = match self.fitted.get(&(doc, g)).copied().unwrap_or(0) {
             n if n < 2 => {
                 self.fitted.insert((doc, g), n + 1);
                 let mut bb = Rect::NOTHING;
                 for (_, pos, &i) in cache.snarl.nodes_pos_ids() {
-                    if all || (i < gd.nodes.len() && cache.groups.of.get(i).copied().flatten().is_none()) {
+                    if i < gd.nodes.len() + cache.groups.names.len() {
                         bb.extend_with(pos);
                     }
                 }
@@ -416,6 +381,8 @@ impl GraphEditor {
             shapes: views.iter().map(|v| v.outputs.iter().map(|o| o.shape.clone()).collect()).collect(),
             fit,
             expand: &mut expand,
+            wire_counts: &cache.wire_counts,
+            expand_buttons: Vec::new(),
         };
         let style = SnarlStyle {
             centering: Some(true),
@@ -438,19 +405,32 @@ impl GraphEditor {
             let c = t.inverse() * canvas.rect.center();
             self.view_centre.insert((doc, g), [(c.x - 80.0) / SCALE[0], (c.y - 30.0) / SCALE[1]]);
         }
+        let on_button = ui.input(|i| i.pointer.interact_pos()).and_then(|p| {
+            let t = ui.ctx().layer_transform_to_global(egui::LayerId::new(ui.layer_id().order, id))?;
+            let p = t.inverse() * p;
+            viewer.expand_buttons.iter().find(|(r, _)| r.contains(p)).map(|(_, name)| name.clone())
+        });
         let (new_out, new_in) = (std::mem::take(&mut viewer.new_out), std::mem::take(&mut viewer.new_in));
         self.out_rects = new_out;
         self.in_rects = new_in;
-        if let Some(e) = expand
-            && !self.expanded.contains(&e)
-        {
-            self.expanded.push(e);
-        }
-
         // Selection, as in every node editor: a click on a node selects it, Shift or Ctrl adds
         // or removes it, a click on empty canvas clears; a shift-drag box adds what it covers.
         let mods = ui.input(|i| i.modifiers);
         let frame_response = |n: NodeId| ui.ctx().read_response(id.with(("snarl-node", n)).with("frame"));
+        // A double-click on a group node expands it, as its button and menu do.
+        let double = cache.snarl.nodes_pos_ids().find_map(|(n, _, &i)| {
+            let k = i.checked_sub(gd.nodes.len())?;
+            let name = cache.groups.names.get(k)?;
+            let r = frame_response(n)?;
+            (r.double_clicked() || (r.clicked() && on_button.as_ref() == Some(name))).then(|| name.clone())
+        });
+        if let Some(e) = expand.or(double) {
+            let list = self.expanded.entry((doc, g)).or_default();
+            if !list.contains(&e) {
+                list.push(e);
+            }
+        }
+
         let clicked = cache
             .snarl
             .nodes_pos_ids()
@@ -519,16 +499,24 @@ impl GraphEditor {
 
         // Moves made on the canvas go back into the project once the drag ends.
         if !ui.input(|i| i.pointer.any_down()) {
-            let moves: Vec<(String, [f32; 2])> = cache
-                .snarl
-                .nodes_pos_ids()
-                .filter_map(|(_, pos, &i)| {
-                    let n = gd.nodes.get(i)?;
-                    let old = n.pos?;
-                    let new = [pos.x / SCALE[0], pos.y / SCALE[1]];
-                    ((old[0] - new[0]).abs() > 0.5 || (old[1] - new[1]).abs() > 0.5).then(|| (n.name.clone(), new))
-                })
-                .collect();
+            // A node moves by the distance it was dragged (a group moves its members).
+            let mut moves: Vec<(String, [f32; 2])> = Vec::new();
+            for (n, pos, &i) in cache.snarl.nodes_pos_ids() {
+                let Some(placed) = cache.placed.get(&n) else { continue };
+                let d = pos - *placed;
+                if d.x.abs() <= 0.5 && d.y.abs() <= 0.5 {
+                    continue;
+                }
+                let members = match i.checked_sub(gd.nodes.len()) {
+                    None => vec![i],
+                    Some(k) => cache.groups.members.get(k).cloned().unwrap_or_default(),
+                };
+                for m in members {
+                    if let (Some(node), Some(b)) = (gd.nodes.get(m), cache.base.get(m)) {
+                        moves.push((node.name.clone(), [b[0] + d.x / SCALE[0], b[1] + d.y / SCALE[1]]));
+                    }
+                }
+            }
             if !moves.is_empty() {
                 out.push(Command::MoveNodes { graph: g, moves });
             }
@@ -548,46 +536,101 @@ fn has_op_pin(gd: &crate::project::GraphDef, n: &NodeDef) -> bool {
     matches!(n.op, Op::NoOp | Op::Assign { .. }) || gd.nodes.iter().any(|m| m.control_inputs.contains(&n.name))
 }
 
+/// The canvas derived from a graph, with where each node was put.
+#[derive(Default)]
+struct Built {
+    snarl: Snarl<usize>,
+    placed: HashMap<NodeId, Pos2>,
+    wire_counts: HashMap<(NodeId, NodeId), usize>,
+    base: Vec<[f32; 2]>,
+}
+
 /// Derives the canvas from graph `g` of the project; nodes in a collapsed group are drawn as
-/// the group's node (payload `nodes + k`), with one wire per outside node it connects to.
-fn build_snarl(s: &AppState, g: usize, groups: &Groups) -> Snarl<usize> {
-    let mut snarl = Snarl::new();
-    let Some(gd) = s.doc.project.graphs.get(g) else { return snarl };
-    let layout: HashMap<String, [f32; 2]> = auto_layout(gd).into_iter().collect();
-    let pos_of = |n: &NodeDef| n.pos.or_else(|| layout.get(&n.name).copied()).unwrap_or([0.0, 0.0]);
+/// the group's node (payload `nodes + k`), with one wire per outside node it connects to,
+/// counted in `wire_counts`. Nodes without a stored position take the layered layout's
+/// ([`layered_layout`], banded by `bands`, every group of the graph); the columns a collapsed
+/// group's members span are folded away, so the nodes after it close up.
+fn build_snarl(s: &AppState, g: usize, groups: &Groups, bands: &Groups) -> Built {
+    let mut built = Built::default();
+    let Some(gd) = s.doc.project.graphs.get(g) else { return built };
+    let n = gd.nodes.len();
+    let layout = if gd.nodes.iter().any(|m| m.pos.is_none()) { layered_layout(gd, &bands.of) } else { Vec::new() };
+    built.base = gd
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, m)| m.pos.or_else(|| layout.get(i).map(|p| [p[0] / SCALE[0], p[1] / SCALE[1]])).unwrap_or([0.0, 0.0]))
+        .collect();
+    let canvas: Vec<Pos2> = built.base.iter().map(|p| Pos2::new(p[0] * SCALE[0], p[1] * SCALE[1])).collect();
+    let collapsed = |i: usize| groups.of.get(i).copied().flatten();
+    // Each collapsed group's columns [a, b], folded unless a node drawn lies among them.
+    let folds: Vec<(f32, f32)> = groups
+        .members
+        .iter()
+        .map(|members| {
+            let a = members.iter().map(|&m| canvas[m].x).fold(f32::INFINITY, f32::min);
+            let b = members.iter().map(|&m| canvas[m].x).fold(f32::NEG_INFINITY, f32::max);
+            let crowded = (0..n).any(|i| collapsed(i).is_none() && canvas[i].x > a && canvas[i].x <= b);
+            if a.is_finite() && !crowded { (a, b) } else { (a, a) }
+        })
+        .collect();
+    let fold =
+        |x: f32| x - folds.iter().filter(|f| f.0.is_finite()).map(|&(a, b)| (x - a).clamp(0.0, b - a)).sum::<f32>();
+    let index: HashMap<&str, usize> = gd.nodes.iter().enumerate().map(|(i, m)| (m.name.as_str(), i)).collect();
     let mut ids: HashMap<&str, NodeId> = HashMap::new();
-    for (i, n) in gd.nodes.iter().enumerate() {
-        if groups.of.get(i).copied().flatten().is_some() {
+    for (i, m) in gd.nodes.iter().enumerate() {
+        if collapsed(i).is_some() {
             continue;
         }
-        let p = pos_of(n);
-        let id = snarl.insert_node(Pos2::new(p[0] * SCALE[0], p[1] * SCALE[1]), i);
-        ids.insert(n.name.as_str(), id);
+        let p = Pos2::new(fold(canvas[i].x), canvas[i].y);
+        let id = built.snarl.insert_node(p, i);
+        built.placed.insert(id, p);
+        ids.insert(m.name.as_str(), id);
     }
-    // A group sits at its members' top-left corner.
+    // A group sits at its first column, level with the middle of the nodes drawn that it
+    // connects to (else at its members' top).
     let mut group_ids = Vec::with_capacity(groups.names.len());
     for (k, members) in groups.members.iter().enumerate() {
-        let (mut x, mut y) = (f32::INFINITY, f32::INFINITY);
-        for p in members.iter().filter_map(|&m| gd.nodes.get(m)).map(pos_of) {
-            x = x.min(p[0]);
-            y = y.min(p[1]);
+        let mut ys: Vec<f32> = Vec::new();
+        for (i, m) in gd.nodes.iter().enumerate() {
+            let srcs: Vec<usize> = m
+                .inputs
+                .iter()
+                .filter(|t| !t.is_empty())
+                .map(|t| TensorName::op_of(t))
+                .chain(m.control_inputs.iter().map(String::as_str))
+                .filter_map(|src| index.get(src).copied())
+                .collect();
+            for j in srcs {
+                let outside = match (collapsed(i) == Some(k), collapsed(j) == Some(k)) {
+                    (true, false) => j,
+                    (false, true) => i,
+                    _ => continue,
+                };
+                if collapsed(outside).is_none() {
+                    ys.push(canvas[outside].y + estimated_size(&gd.nodes[outside])[1] / 2.0 - 30.0);
+                }
+            }
         }
-        let p = if x.is_finite() { [x, y] } else { [0.0, 0.0] };
-        group_ids.push(snarl.insert_node(Pos2::new(p[0] * SCALE[0], p[1] * SCALE[1]), gd.nodes.len() + k));
+        let top = members.iter().map(|&m| canvas[m].y).fold(f32::INFINITY, f32::min);
+        let y = if ys.is_empty() { top } else { ys.iter().sum::<f32>() / ys.len() as f32 };
+        let x = folds.get(k).map_or(0.0, |f| fold(f.0));
+        let p = if x.is_finite() && y.is_finite() { Pos2::new(x, y) } else { Pos2::ZERO };
+        let id = built.snarl.insert_node(p, n + k);
+        built.placed.insert(id, p);
+        group_ids.push(id);
     }
-    let index: HashMap<&str, usize> = gd.nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect();
-    let group_of = |name: &str| index.get(name).and_then(|&i| groups.of.get(i).copied().flatten());
-    let mut group_wires: HashSet<(OutPinId, InPinId)> = HashSet::new();
-    for n in &gd.nodes {
-        let to_group = group_of(&n.name);
-        let n_in = n.op.input_names().len().max(n.inputs.len());
-        let srcs = n
+    let group_of = |name: &str| index.get(name).and_then(|&i| collapsed(i));
+    for m in &gd.nodes {
+        let to_group = group_of(&m.name);
+        let n_in = m.op.input_names().len().max(m.inputs.len());
+        let srcs = m
             .inputs
             .iter()
             .enumerate()
             .filter(|(_, t)| !t.is_empty())
             .map(|(k, t)| (TensorName::op_of(t), Some((k, TensorName::index_of(t)))))
-            .chain(n.control_inputs.iter().map(|c| (c.as_str(), None)));
+            .chain(m.control_inputs.iter().map(|c| (c.as_str(), None)));
         for (src, data) in srcs {
             let from_group = group_of(src);
             if from_group.is_some() && from_group == to_group {
@@ -598,28 +641,29 @@ fn build_snarl(s: &AppState, g: usize, groups: &Groups) -> Snarl<usize> {
                 None => ids.get(src).map(|&id| {
                     let output = match data {
                         Some((_, o)) => o,
-                        None => gd.nodes.iter().find(|m| m.name == src).map_or(0, |m| m.op.num_outputs()),
+                        None => index.get(src).and_then(|&j| gd.nodes.get(j)).map_or(0, |s| s.op.num_outputs()),
                     };
                     OutPinId { node: id, output }
                 }),
             };
             let to = match to_group {
                 Some(k) => group_ids.get(k).map(|&id| InPinId { node: id, input: 0 }),
-                None => ids.get(n.name.as_str()).map(|&id| InPinId { node: id, input: data.map_or(n_in, |d| d.0) }),
+                None => ids.get(m.name.as_str()).map(|&id| InPinId { node: id, input: data.map_or(n_in, |d| d.0) }),
             };
             if let (Some(from), Some(to)) = (from, to) {
                 if from_group.is_some() || to_group.is_some() {
-                    // Output pin of a group collapses many tensors: one wire per pair of nodes.
-                    let key = (from, if to_group.is_some() { to } else { InPinId { node: to.node, input: to.input } });
-                    if !group_wires.insert(key) {
+                    // One wire per pair of nodes drawn, however many edges it stands for.
+                    let count = built.wire_counts.entry((from.node, to.node)).or_insert(0);
+                    *count += 1;
+                    if *count > 1 {
                         continue;
                     }
                 }
-                snarl.connect(from, to);
+                built.snarl.connect(from, to);
             }
         }
     }
-    snarl
+    built
 }
 
 /// What each node of graph `g` shows.
@@ -664,7 +708,7 @@ fn node_views(s: &AppState, g: usize) -> Vec<NodeView> {
                 .collect();
             let err = errors.and_then(|e| e.get(&n.name));
             let placement = session.and_then(|e| e.session.placements().get(&n.name));
-            let soft = placement.is_some_and(|p| p.reason.starts_with("soft placement"));
+            let soft = placement.is_some_and(|p| p.kind == crate::engine::runtime::placement::PlacementKind::Soft);
             NodeView {
                 name: n.name.clone(),
                 op_type: n.op.type_name(),
@@ -700,6 +744,10 @@ struct Viewer<'a> {
     shapes: Vec<Vec<String>>,
     fit: Option<(Rect, Rect, bool)>,
     expand: &'a mut Option<String>,
+    wire_counts: &'a HashMap<(NodeId, NodeId), usize>,
+    /// Each group's ⊞ button (canvas coordinates): the node's frame lies over its header, so a
+    /// click there reaches the frame; it expands the group when it falls on the button.
+    expand_buttons: Vec<(Rect, String)>,
 }
 
 /// Dims a node not run yet by the debugged run.
@@ -725,10 +773,18 @@ impl SnarlViewer<usize> for Viewer<'_> {
             let margin = egui::vec2(24.0, 24.0);
             let need = bb.size() + egui::vec2(340.0, 160.0);
             let fit = ((rect.width() - 2.0 * margin.x) / need.x).min((rect.height() - 2.0 * margin.y) / need.y);
-            // Fit: the whole graph, however small. The first view: a small graph whole (at most
-            // 1:1), a big one from its top-left corner where the text stays readable.
-            let scale = if all || fit >= FIRST_VIEW_SCALE { fit.clamp(MIN_SCALE, 1.0) } else { FIRST_VIEW_SCALE };
-            *to_global = egui::emath::TSTransform::new(rect.min.to_vec2() + margin - bb.min.to_vec2() * scale, scale);
+            // Fit: the whole graph, however small. The first view: the whole graph (at most 1:1),
+            // a very big one from its top-left corner where the text stays legible.
+            let scale = if all { fit.clamp(MIN_SCALE, 1.0) } else { fit.clamp(FIRST_VIEW_MIN_SCALE, 1.0) };
+            // A graph shrunk to fit is centred (a wide one would leave the canvas's lower part
+            // empty); one shown at 1:1, or too big to fit, starts at the top-left corner.
+            let spare = if scale < 1.0 && (fit - scale).abs() < 1e-6 {
+                (rect.size() - 2.0 * margin - need * scale).max(egui::Vec2::ZERO) / 2.0
+            } else {
+                egui::Vec2::ZERO
+            };
+            *to_global =
+                egui::emath::TSTransform::new(rect.min.to_vec2() + margin + spare - bb.min.to_vec2() * scale, scale);
         }
     }
 
@@ -771,9 +827,18 @@ impl SnarlViewer<usize> for Viewer<'_> {
                 ui.label(RichText::new("●").color(style::ERROR)).on_hover_text(tr("debug-breakpoint-hint"));
             }
             ui.label(RichText::new(&v.name).strong());
+            if v.group.is_some() {
+                let b = ui.small_button("⊞").on_hover_text(tr("ux-expand-group-hint"));
+                self.expand_buttons.push((b.rect, v.name.clone()));
+                if b.clicked() {
+                    *self.expand = Some(v.name.clone());
+                }
+                return;
+            }
             ui.label(RichText::new(v.op_type).small().weak());
             if let Some(p) = &v.placed {
-                ui.label(RichText::new(p).small().color(style::OPEN)).on_hover_text(tr("editor-placed-hint"));
+                ui.label(RichText::new(p).small().color(style::ok(ui.visuals())))
+                    .on_hover_text(tr("editor-placed-hint"));
             }
             if v.in_run {
                 ui.label(RichText::new("▶").small().color(style::RUN)).on_hover_text(tr("editor-in-run-hint"));
@@ -802,19 +867,29 @@ impl SnarlViewer<usize> for Viewer<'_> {
         if let Some((_, _, msg)) = refused {
             // Wrapped beside the pin, so a long message stays on the canvas.
             ui.allocate_ui(egui::vec2(280.0, 160.0), |ui| {
-                ui.add(egui::Label::new(RichText::new(format!("✖ {msg}")).color(style::ERROR)).wrap());
+                ui.add(egui::Label::new(RichText::new(format!("✖ {msg}")).color(style::error(ui.visuals()))).wrap());
             });
         }
-        // The wire's shape, written half-way along it (positions from the previous frame).
-        if !control
-            && let Some(src) = pin.remotes.first()
-            && let (Some(a), Some(b)) = (
+        // The wire's shape, written half-way along it (positions from the previous frame); a
+        // wire to or from a group says how many edges it stands for.
+        let shown = if v.group.is_some() { pin.remotes.len() } else { 1 };
+        for src in pin.remotes.iter().take(shown) {
+            if control {
+                break;
+            }
+            let (Some(a), Some(b)) = (
                 snarl.get_node(src.node).and_then(|&si| self.prev_out.get(&(si, src.output))),
                 self.prev_in.get(&(i, k)),
-            )
-        {
+            ) else {
+                continue;
+            };
             let si = snarl.get_node(src.node).copied().unwrap_or(usize::MAX);
-            let shape = self.shapes.get(si).and_then(|o| o.get(src.output)).cloned().unwrap_or_default();
+            let count = self.wire_counts.get(&(src.node, pin.id.node)).copied().unwrap_or(0);
+            let shape = if count > 1 {
+                format!("×{count}")
+            } else {
+                self.shapes.get(si).and_then(|o| o.get(src.output)).cloned().unwrap_or_default()
+            };
             let mid = Pos2::new((a.right() + 12.0 + b.left() - 12.0) / 2.0, (a.center().y + b.center().y) / 2.0 - 8.0);
             ui.painter().text(
                 mid,
@@ -843,7 +918,7 @@ impl SnarlViewer<usize> for Viewer<'_> {
         let k = pin.id.output;
         let Some(o) = v.outputs.get(k) else {
             let targeted = self.targets.contains(&v.name);
-            let text = RichText::new(if targeted { "op ◉ target" } else { "op" }).small();
+            let text = RichText::new(if targeted { tr("ux-pin-op-target") } else { tr("ux-pin-op") }).small();
             let resp = ui.add(
                 egui::Label::new(if targeted { text.color(style::RUN) } else { text.weak() })
                     .sense(egui::Sense::click()),
@@ -883,7 +958,7 @@ impl SnarlViewer<usize> for Viewer<'_> {
     fn show_footer(&mut self, node: NodeId, _: &[InPin], _: &[OutPin], ui: &mut egui::Ui, snarl: &mut Snarl<usize>) {
         let Some((_, v)) = view_of(self.views, snarl, node) else { return };
         if let Some(e) = &v.error {
-            let c = if v.incomplete { style::WARNING } else { style::ERROR };
+            let c = if v.incomplete { style::warning(ui.visuals()) } else { style::error(ui.visuals()) };
             ui.set_max_width(300.0);
             ui.add(egui::Label::new(RichText::new(e).small().color(c)).wrap());
         }

@@ -4,7 +4,7 @@
 //! run session placed it and why. With nothing selected it shows the graph (name, seed).
 
 use crate::app::command::Command;
-use crate::app::i18n::{explain_tf_error, tr, tr_args};
+use crate::app::i18n::{explain_tf_error, placement_reason, tr, tr_args};
 use crate::app::model::modal::Modal;
 use crate::app::state::AppState;
 use crate::app::style;
@@ -117,7 +117,7 @@ impl Inspector {
         let errors = s.engine.errors(g).map_or(0, |e| e.len());
         if errors > 0 {
             ui.colored_label(
-                style::ERROR,
+                style::error(ui.visuals()),
                 tr_args("inspector-nodes-in-error", &[("count", errors.to_string().into())]),
             );
         }
@@ -185,7 +185,7 @@ impl Inspector {
                 }
                 None => {
                     ui.label(tr("inspector-outputs"));
-                    ui.colored_label(style::ERROR, tr("inspector-not-built"));
+                    ui.colored_label(style::error(ui.visuals()), tr("inspector-not-built"));
                     ui.end_row();
                 }
             }
@@ -201,7 +201,7 @@ impl Inspector {
         });
         if let Some(e) = s.engine.errors(g).and_then(|e| e.get(&node.name)) {
             ui.add_space(4.0);
-            let c = if e.kind.is_incomplete() { style::WARNING } else { style::ERROR };
+            let c = if e.kind.is_incomplete() { style::warning(ui.visuals()) } else { style::error(ui.visuals()) };
             egui::Frame::group(ui.style()).stroke(egui::Stroke::new(1.0, c)).show(ui, |ui| {
                 ui.add(egui::Label::new(RichText::new(&e.message).color(c)).wrap());
                 if let Some(x) = explain_tf_error(&e.message) {
@@ -240,7 +240,7 @@ impl Inspector {
                     ui.label(
                         RichText::new(tr_args(
                             "inspector-placed-in",
-                            &[("session", e.id.as_str().into()), ("reason", p.reason.as_str().into())],
+                            &[("session", e.id.as_str().into()), ("reason", placement_reason(p).into())],
                         ))
                         .small(),
                     );
@@ -256,10 +256,15 @@ impl Inspector {
                                 ))
                                 .small(),
                             );
-                            ui.label(RichText::new(p.reason).small().weak());
+                            ui.label(RichText::new(placement_reason(&p)).small().weak());
                         }
                         Err(err) => {
-                            ui.add(egui::Label::new(RichText::new(err.to_string()).small().color(style::ERROR)).wrap());
+                            ui.add(
+                                egui::Label::new(
+                                    RichText::new(err.to_string()).small().color(style::error(ui.visuals())),
+                                )
+                                .wrap(),
+                            );
                         }
                     }
                 }
@@ -419,7 +424,7 @@ impl Inspector {
                 ui.end_row();
                 if let Some(e) = self.errors.get(&key) {
                     ui.label("");
-                    ui.colored_label(style::ERROR, e);
+                    ui.colored_label(style::error(ui.visuals()), e);
                     ui.end_row();
                 }
             }
@@ -454,7 +459,7 @@ impl Inspector {
             }
         }
         if let Some(e) = self.errors.get("op") {
-            ui.colored_label(style::ERROR, e);
+            ui.colored_label(style::error(ui.visuals()), e);
         }
     }
 

@@ -32,11 +32,13 @@ impl LogPanel {
                 for (i, e) in s.log.iter().enumerate() {
                     let text = match e.kind {
                         LogKind::Python => {
-                            RichText::new(format!(">>> {}", e.text)).monospace().color(style::python(ui.visuals()))
+                            // A line inside a block (a loop's body) continues as the REPL shows it.
+                            let prompt = if e.text.starts_with(' ') { "..." } else { ">>>" };
+                            RichText::new(format!("{prompt} {}", e.text)).monospace().color(style::python(ui.visuals()))
                         }
                         LogKind::Placement => RichText::new(&e.text).monospace().weak(),
                         LogKind::Result => RichText::new(&e.text).monospace(),
-                        LogKind::Error => RichText::new(&e.text).monospace().color(style::ERROR),
+                        LogKind::Error => RichText::new(&e.text).monospace().color(style::error(ui.visuals())),
                         LogKind::Warning => RichText::new(&e.text).color(style::warning(ui.visuals())),
                         LogKind::Info => RichText::new(&e.text).small().weak(),
                     };

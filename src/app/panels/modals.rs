@@ -156,7 +156,9 @@ impl ModalsView {
                 }
                 Modal::Help => {
                     ui.heading(tr("guide-title"));
-                    egui::ScrollArea::vertical().max_height(480.0).show(ui, |ui| {
+                    // A fixed size from the first frame, so the Close button holds still.
+                    ui.set_width(540.0);
+                    egui::ScrollArea::vertical().max_height(480.0).min_scrolled_height(480.0).show(ui, |ui| {
                         for (heading, text) in GUIDE {
                             ui.label(RichText::new(tr(heading)).strong());
                             ui.add(egui::Label::new(paragraph(text)).wrap());

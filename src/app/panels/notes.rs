@@ -1,7 +1,8 @@
 //! The notes panel: the open project's title, its description and its comments (the
 //! explanations the tutorial's examples carry, such as 3_1_device's "set /gpu:0 on add to see
 //! soft placement"), as markdown-ish text: blank lines separate paragraphs, `- ` starts a bullet,
-//! `# ` a heading, and `code` in backticks is set in monospace.
+//! `# ` a heading, and `code` in backticks is set in monospace. Where the project carries a
+//! translation into the UI's language (`translations` in the file), that is shown instead.
 
 use crate::app::i18n::tr;
 use crate::app::state::AppState;
@@ -20,14 +21,16 @@ impl NotesPanel {
             .id_salt("notes")
             .default_open(true)
             .show(ui, |ui| {
-                if !p.name.is_empty() {
-                    ui.label(RichText::new(&p.name).strong());
+                // In the UI's language where the project carries a translation.
+                let (name, description, comments) = p.notes_in(crate::app::i18n::language().code);
+                if !name.is_empty() {
+                    ui.label(RichText::new(name).strong());
                 }
-                if p.description.trim().is_empty() && p.comments.is_empty() {
+                if description.trim().is_empty() && comments.is_empty() {
                     ui.weak(tr("notes-empty"));
                 }
-                text_block(ui, &p.description);
-                for c in &p.comments {
+                text_block(ui, description);
+                for c in comments {
                     ui.horizontal_top(|ui| {
                         ui.label("•");
                         ui.vertical(|ui| text_block(ui, c));

@@ -198,10 +198,10 @@ impl RunPanel {
                             ui.label(RichText::new(p).color(style::warning(ui.visuals())));
                         }
                         Some(p) => {
-                            ui.add(egui::Label::new(RichText::new(p).color(style::ERROR)).wrap());
+                            ui.add(egui::Label::new(RichText::new(p).color(style::error(ui.visuals()))).wrap());
                         }
                         None => {
-                            ui.label(RichText::new(tr("run-fed")).color(style::OPEN));
+                            ui.label(RichText::new(tr("run-fed")).color(style::ok(ui.visuals())));
                         }
                     }
                 }
@@ -211,7 +211,7 @@ impl RunPanel {
                 ui.separator();
                 ui.label(RichText::new(tr_args("run-result-in", &[("session", r.session.as_str().into())])).strong());
                 if let Some(e) = &r.error {
-                    ui.add(egui::Label::new(RichText::new(e).monospace().color(style::ERROR)).wrap());
+                    ui.add(egui::Label::new(RichText::new(e).monospace().color(style::error(ui.visuals()))).wrap());
                     if let Some(x) = explain_tf_error(e) {
                         ui.add(egui::Label::new(RichText::new(x).color(style::warning(ui.visuals()))).wrap());
                     }

@@ -99,11 +99,11 @@ impl SessionsPanel {
                     ui.label(RichText::new(&e.id).strong().monospace());
                     let debugging = s.debug.run.as_ref().is_some_and(|r| r.session == i);
                     let (txt, c) = if debugging {
-                        (tr("sessions-state-debugging"), style::RUN)
+                        (tr("sessions-state-debugging"), style::run(ui.visuals()))
                     } else if e.busy {
-                        (tr("sessions-state-training"), style::RUN)
+                        (tr("sessions-state-training"), style::run(ui.visuals()))
                     } else if stats.open {
-                        (tr("sessions-state-open"), style::OPEN)
+                        (tr("sessions-state-open"), style::ok(ui.visuals()))
                     } else {
                         (tr("sessions-state-closed"), style::CLOSED)
                     };

@@ -142,7 +142,7 @@ impl TrainPanel {
             && let TrainStatus::Failed(msg) = &r.status
         {
             ui.separator();
-            ui.label(RichText::new(format!("✖ {msg}")).color(style::ERROR));
+            ui.label(RichText::new(format!("✖ {msg}")).color(style::error(ui.visuals())));
             if let Some(x) = crate::app::i18n::explain_tf_error(msg) {
                 ui.label(RichText::new(x).color(style::warning(ui.visuals())));
             }
@@ -222,11 +222,11 @@ impl TrainPanel {
             _ => String::new(),
         };
         let (word, color) = match &r.status {
-            TrainStatus::Running => (tr("train-status-running"), style::OPEN),
-            TrainStatus::Paused => (tr("train-status-paused"), style::RUN),
-            TrainStatus::Finished => (tr("train-status-finished"), style::OPEN),
-            TrainStatus::Stopped => (tr("train-status-stopped"), style::WARNING),
-            TrainStatus::Failed(_) => (tr("train-status-failed"), style::ERROR),
+            TrainStatus::Running => (tr("train-status-running"), style::ok(ui.visuals())),
+            TrainStatus::Paused => (tr("train-status-paused"), style::run(ui.visuals())),
+            TrainStatus::Finished => (tr("train-status-finished"), style::ok(ui.visuals())),
+            TrainStatus::Stopped => (tr("train-status-stopped"), style::warning(ui.visuals())),
+            TrainStatus::Failed(_) => (tr("train-status-failed"), style::error(ui.visuals())),
         };
         ui.add(egui::ProgressBar::new(frac.clamp(0.0, 1.0)).text(format!("{} / {}{rate}", r.step, r.total_steps)));
         let id = s.engine.ws.sessions.get(r.session).map_or("?", |e| e.id.as_str());
@@ -359,7 +359,7 @@ impl TrainPanel {
         ui.label(RichText::new(tr("train-data")).strong());
         ui.horizontal(|ui| {
             let l = ui.label(tr("train-dataset"));
-            let shown = format!("{} ({})", setup.dataset_name, source_kind(&setup.dataset));
+            let shown = format!("{} ({})", setup.dataset_name, kind_label(source_kind(&setup.dataset)));
             egui::ComboBox::from_id_salt("train-dataset")
                 .selected_text(shown)
                 .width(190.0)
@@ -378,7 +378,7 @@ impl TrainPanel {
                     }
                     ui.separator();
                     for (label, src) in generators() {
-                        if ui.button(tr_args("train-dataset-new", &[("kind", label.into())])).clicked() {
+                        if ui.button(tr_args("train-dataset-new", &[("kind", kind_label(label).into())])).clicked() {
                             setup.dataset_name = source_kind(&src).replace(' ', "_");
                             setup.dataset = src;
                             ui.close();
@@ -439,7 +439,7 @@ impl TrainPanel {
                         ImageGrid { first: 0, count: 12, columns: 6, picture: 28.0 }.ui(ui, &sets.train, None);
                     }
                     Err(e) => {
-                        ui.colored_label(style::ERROR, e);
+                        ui.colored_label(style::error(ui.visuals()), e);
                     }
                 },
             );
@@ -448,4 +448,11 @@ impl TrainPanel {
             labelled_text(ui, &format!("{tensor} ="), cols, 90.0).on_hover_text(tr("train-feed-columns-hint"));
         }
     }
+}
+
+/// A dataset kind (`numpy rand`, `circle`) in the UI's language: the message `ux-kind-<kind>`
+/// where there is one, else as written.
+fn kind_label(kind: &str) -> String {
+    let slug: String = kind.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    crate::app::i18n::tr_or(&format!("ux-kind-{slug}"), kind)
 }

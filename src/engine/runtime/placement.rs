@@ -131,6 +131,19 @@ pub struct Placement {
     pub device: String,
     /// Why it is there (`no device requested`, `soft placement: ...`).
     pub reason: String,
+    /// The same, as a kind (for the window's wording in other languages).
+    pub kind: PlacementKind,
+}
+
+/// Which rule placed a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlacementKind {
+    /// No device requested: the default device.
+    Default,
+    /// The requested device exists.
+    AsRequested,
+    /// The requested device does not exist; soft placement moved the op to the CPU.
+    Soft,
 }
 
 impl Placement {
@@ -146,23 +159,25 @@ pub fn place(node: &str, op_type: &str, requested: &str, allow_soft_placement: b
     let devices = available_devices();
     let cpu = devices[0].name.clone();
     let spec = DeviceSpec::parse(requested).map_err(|e| e.at(node))?;
-    let mk = |device: String, reason: String| Placement {
+    let mk = |device: String, reason: String, kind: PlacementKind| Placement {
         node: node.to_string(),
         op_type: op_type.to_string(),
         requested: requested.to_string(),
         device,
         reason,
+        kind,
     };
     if requested.trim().is_empty() {
-        return Ok(mk(cpu, "no device requested; placed on the default device".to_string()));
+        return Ok(mk(cpu, "no device requested; placed on the default device".to_string(), PlacementKind::Default));
     }
     if let Some(d) = devices.iter().find(|d| spec.matches(d)) {
-        return Ok(mk(d.name.clone(), format!("as requested ({})", spec.canonical())));
+        return Ok(mk(d.name.clone(), format!("as requested ({})", spec.canonical()), PlacementKind::AsRequested));
     }
     if allow_soft_placement {
         return Ok(mk(
             cpu,
             format!("soft placement: {} is not available here, so the op fell back to CPU:0", spec.canonical()),
+            PlacementKind::Soft,
         ));
     }
     let list: Vec<&str> = devices.iter().map(|d| d.name.as_str()).collect();
