@@ -15,6 +15,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("project", 2),
     ("interpreter", 3),
     ("export", 3),
+    ("python", 4),
     ("bench", 4),
     ("app", 4),
     ("cli", 5),
