@@ -249,6 +249,7 @@ impl<'r, 'a> Interp<'r, 'a> {
                 };
                 if let PyValue::Range(a, b, st) = it {
                     let n = range_len(a, b, st);
+                    let start = self.rt.rec.steps.len();
                     for k in 0..n {
                         if let Some(fl) = each(self, PyValue::Int(a + k * st))? {
                             if broke {
@@ -256,6 +257,9 @@ impl<'r, 'a> Interp<'r, 'a> {
                             }
                             return Ok(fl);
                         }
+                    }
+                    if a == 0 && st == 1 && n > 0 {
+                        self.rt.rec.fold_train_loop(start, n as u64);
                     }
                 } else {
                     for v in self.iterate(&it)? {

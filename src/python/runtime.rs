@@ -224,6 +224,12 @@ impl<'a> Runtime<'a> {
                     (self.out)(ScriptOutput::Placement(p.log_line()));
                 }
                 let i = self.rec.push(step);
+                if let [v] = out.values.as_slice()
+                    && v.len() == 1
+                    && let Some(x) = v.first_f64()
+                {
+                    self.rec.scalars.insert(i, x);
+                }
                 Ok((out, i))
             }
             Err(e) => {

@@ -1,7 +1,7 @@
-//! TF1 Python programs run directly (`flowbench run PROGRAM.py`): the seed's programs
-//! (`tests/data/python/`, copies of the reference programs) print TF's golden output byte for
-//! byte, and the same as their bundled projects; errors are Python's or clear refusals, with the
-//! line and column.
+//! TF1 Python programs run directly (`flowbench run PROGRAM.py`): the seed's programs and the
+//! book's chapter-4/5 programs whose ops exist (`tests/data/python/`, copies of the reference
+//! programs) print TF's golden output byte for byte, the training one the same as its bundled
+//! project; errors are Python's or clear refusals, with the line and column.
 
 use crate::common::{assert_trained_output, flowbench, golden, root, temp_dir};
 use std::ffi::OsStr;
@@ -17,6 +17,9 @@ const SEED: &[&str] = &[
     "3_4_4_placeholder",
     "3_4_5_training",
 ];
+
+/// The book's programs (chapters 4 and 5) whose ops flowbench has.
+const BOOK: &[&str] = &["4_2_2_custom_loss", "4_4_1_learning_rate_decay", "4_4_3_moving_average", "5_4_saver"];
 
 fn program(name: &str) -> PathBuf {
     root().join("tests/data/python").join(format!("{name}.py"))
@@ -51,6 +54,15 @@ fn seed_programs_print_what_tf_prints() {
         } else {
             assert_eq!(stdout, want, "{name}: output differs from TensorFlow's");
         }
+    }
+}
+
+#[test]
+fn book_programs_print_what_tf_prints() {
+    for name in BOOK {
+        let (stdout, stderr, code) = run_py(&program(name));
+        assert_eq!(code, 0, "{name}: {stderr}");
+        assert_eq!(stdout, golden(&format!("{name}.out")), "{name}: output differs from TensorFlow's");
     }
 }
 
@@ -133,4 +145,58 @@ print(a[1], a[:, 0], a.shape, a.reshape(4), np.argmax(a, 1), a.mean())
 [3. 4.] [1. 3.] (2, 2) [1. 2. 3. 4.] [1 1] 2.5
 ";
     assert_eq!(out, want);
+}
+
+/// `flowbench import X.py -o X.json` prints what `run X.py` prints, and `flowbench run X.json`
+/// prints the same again.
+fn import_and_replay(name: &str, dir: &std::path::Path) -> (String, String, serde_json::Value) {
+    let json = dir.join(format!("{name}.json"));
+    let (imported, stderr, code) =
+        run(&[OsStr::new("import"), program(name).as_os_str(), OsStr::new("-o"), json.as_os_str()]);
+    assert_eq!(code, 0, "{name}: {stderr}");
+    let (replayed, stderr, code) = run(&[OsStr::new("run"), json.as_os_str()]);
+    assert_eq!(code, 0, "{name}: {stderr}");
+    let project: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    (imported, replayed, project)
+}
+
+#[test]
+fn imported_programs_replay_what_tf_prints() {
+    let dir = temp_dir("py-import");
+    for name in SEED.iter().chain(BOOK) {
+        let (imported, replayed, project) = import_and_replay(name, &dir);
+        assert_eq!(replayed, imported, "{name}: the imported project prints something else");
+        let want = golden(&format!("{name}.out"));
+        if *name == "3_4_5_training" {
+            assert_trained_output(&replayed, &want, 10);
+        } else {
+            assert_eq!(replayed, want, "{name}: output differs from TensorFlow's");
+        }
+        // A recognised training loop is one train-loop step over the program's data.
+        let steps = project["script"].as_array().unwrap();
+        let loops = steps.iter().filter(|s| s["step"] == "train_loop").count();
+        let expect_loop = matches!(*name, "3_4_5_training" | "4_2_2_custom_loss");
+        assert_eq!(loops, usize::from(expect_loop), "{name}: {steps:?}");
+        if expect_loop {
+            assert!(steps.len() < 20, "{name}: {} steps", steps.len());
+        }
+        // Every node has a position.
+        for g in project["graphs"].as_array().unwrap() {
+            assert!(g["nodes"].as_array().unwrap().iter().all(|n| n["pos"].is_array()), "{name}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_program_that_fails_is_not_imported() {
+    let dir = temp_dir("py-import-fail");
+    let src = dir.join("bad.py");
+    std::fs::write(&src, "import tensorflow as tf\nx = tf.constant(1.0)\nprint(y)\n").unwrap();
+    let out = dir.join("bad.json");
+    let (_, err, code) = run(&[OsStr::new("import"), src.as_os_str(), OsStr::new("-o"), out.as_os_str()]);
+    assert_eq!(code, 1);
+    assert!(err.ends_with(":3:7: NameError: name 'y' is not defined\n"), "{err}");
+    assert!(!out.exists());
+    let _ = std::fs::remove_dir_all(&dir);
 }
