@@ -874,6 +874,14 @@ impl<'r, 'a> Interp<'r, 'a> {
             }
         };
         let (sep, end) = (opt("sep")?, opt("end")?);
+        if let Some(v) =
+            args.pos.iter().find(|v| !matches!(v, PyValue::Array(_)) && !crate::python::value::repr_is_exact(v))
+        {
+            return Err(PyError::unsupported(format!(
+                "printing a {} that holds an array of more than 2 dimensions or wider than a line",
+                v.type_name()
+            )));
+        }
         let parts: Vec<String> = args.pos.iter().map(|v| self.show(v)).collect();
         let text = parts.join(sep.as_deref().unwrap_or(" ")) + end.as_deref().unwrap_or("\n");
         self.record_print(&args.pos, &parts, sep, end, &text);

@@ -388,11 +388,69 @@ impl PyValue {
             PyValue::Method(_, m) => format!("<bound method {m}>"),
             PyValue::Type(t) => format!("<class '{t}'>"),
             PyValue::Exception(c, m) => format!("{c}({})", str_repr(m)),
-            PyValue::Array(a) => a.value.to_numpy_repr().unwrap_or_else(|_| a.value.to_numpy_string()),
+            PyValue::Array(a) => array_repr(&a.value).unwrap_or_else(|| a.value.to_numpy_string()),
             PyValue::DType(d) => format!("tf.{}", d.name()),
             PyValue::Shape(s) => shape_str(s),
             other => format!("<{} object>", other.type_name()),
         }
+    }
+}
+
+/// numpy's `repr` of an array (`array([1., 2.], dtype=float32)`, `np.float32(4.5)` for a
+/// scalar), for arrays of rank 1 or 2 whose rows fit on a line; `None` otherwise.
+pub fn array_repr(v: &Value) -> Option<String> {
+    let shape = v.shape().to_vec();
+    if shape.is_empty() {
+        return v.to_numpy_repr().ok();
+    }
+    if shape.len() > 2 || shape.contains(&0) {
+        return None;
+    }
+    let text = v.to_numpy_string();
+    if text.contains("...") {
+        return None;
+    }
+    let row = |line: &str, n: usize| -> Option<String> {
+        let inner = line.trim_start().trim_start_matches('[').trim_end_matches(']');
+        let len = inner.chars().count();
+        if !(len + 1).is_multiple_of(n) {
+            return None;
+        }
+        let w = (len + 1) / n - 1;
+        let chars: Vec<char> = inner.chars().collect();
+        let elems: Vec<String> = (0..n).map(|i| chars[i * (w + 1)..i * (w + 1) + w].iter().collect()).collect();
+        Some(format!("[{}]", elems.join(", ")))
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let body = if shape.len() == 1 {
+        if lines.len() != 1 {
+            return None;
+        }
+        row(lines[0], shape[0])?
+    } else {
+        if lines.len() != shape[0] {
+            return None;
+        }
+        let rows = lines.iter().map(|l| row(l, shape[1])).collect::<Option<Vec<_>>>()?;
+        format!("[{}]", rows.join(",\n       "))
+    };
+    let suffix = match v.dtype() {
+        DType::Float32 => ", dtype=float32",
+        DType::Int32 => ", dtype=int32",
+        _ => "",
+    };
+    let out = format!("array({body}{suffix})");
+    out.lines().all(|l| l.chars().count() <= 75).then_some(out)
+}
+
+/// Whether `repr` of `v` is exact (arrays inside are within [`array_repr`]'s reach).
+pub fn repr_is_exact(v: &PyValue) -> bool {
+    match v {
+        PyValue::Array(a) => array_repr(&a.value).is_some(),
+        PyValue::List(l) => l.borrow().iter().all(repr_is_exact),
+        PyValue::Tuple(t) => t.iter().all(repr_is_exact),
+        PyValue::Dict(d) => d.borrow().iter().all(|(k, x)| repr_is_exact(k) && repr_is_exact(x)),
+        _ => true,
     }
 }
 
@@ -504,6 +562,14 @@ mod tests {
         ] {
             assert_eq!(float_repr(x), want, "{x}");
         }
+    }
+
+    #[test]
+    fn arrays_repr_as_numpy_does() {
+        let v = Value::from_json(&serde_json::json!([[1.0, 2.0], [3.0, 40.5]]), None).unwrap();
+        assert_eq!(array_repr(&v).unwrap(), "array([[ 1. ,  2. ],\n       [ 3. , 40.5]], dtype=float32)");
+        let v = Value::from_json(&serde_json::json!([0.0, 16.0]), None).unwrap();
+        assert_eq!(array_repr(&v).unwrap(), "array([ 0., 16.], dtype=float32)");
     }
 
     #[test]

@@ -200,3 +200,70 @@ fn a_program_that_fails_is_not_imported() {
     assert!(!out.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Variants of the programs (other constants, seeds, optimizers, loop structures, fetch
+/// structures) with what real TF 2.21 printed for them (`tests/data/python/variants/*.out`).
+fn variants() -> Vec<PathBuf> {
+    let dir = root().join("tests/data/python/variants");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "py"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn variants_print_what_tf_printed() {
+    for p in variants() {
+        let (stdout, stderr, code) = run_py(&p);
+        assert_eq!(code, 0, "{}: {stderr}", p.display());
+        let want = std::fs::read_to_string(p.with_extension("out")).unwrap();
+        assert_eq!(stdout, want, "{}", p.display());
+    }
+}
+
+/// With `FLOWBENCH_TF_PYTHON=/path/to/python` (TF 2.x): each variant, and each seed and book
+/// program, run in real TF prints what `flowbench run` prints for it; and the TF script that
+/// `flowbench export` writes for its imported project prints the same again in TF (without TF
+/// 2.x's runtime-only `_Retval` placement lines). Skipped with a note otherwise.
+#[test]
+fn programs_and_their_exports_match_real_tf() {
+    let Ok(python) = std::env::var("FLOWBENCH_TF_PYTHON") else {
+        eprintln!("skipped: set FLOWBENCH_TF_PYTHON to a Python with TensorFlow 2.x");
+        return;
+    };
+    let dir = temp_dir("py-tf");
+    let tf_run = |script: &std::path::Path| -> String {
+        let out = std::process::Command::new(&python)
+            .arg("-u")
+            .arg(script)
+            .current_dir(script.parent().unwrap())
+            .env("TF_CPP_MIN_LOG_LEVEL", "3")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}: {}", script.display(), String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| !l.starts_with("_retval_"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    let mut programs: Vec<PathBuf> = variants();
+    programs.extend(SEED.iter().chain(BOOK).filter(|n| **n != "3_4_5_training").map(|n| program(n)));
+    for p in programs {
+        let (ours, stderr, code) = run_py(&p);
+        assert_eq!(code, 0, "{}: {stderr}", p.display());
+        assert_eq!(tf_run(&p), ours, "{}: real TF", p.display());
+        let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
+        let json = dir.join(format!("{stem}.json"));
+        let (_, stderr, code) = run(&[OsStr::new("import"), p.as_os_str(), OsStr::new("-o"), json.as_os_str()]);
+        assert_eq!(code, 0, "{stem}: {stderr}");
+        let script = dir.join(format!("{stem}_export.py"));
+        let (_, stderr, code) = run(&[OsStr::new("export"), json.as_os_str(), OsStr::new("-o"), script.as_os_str()]);
+        assert_eq!(code, 0, "{stem}: {stderr}");
+        assert_eq!(tf_run(&script), ours, "{stem}: the export of its imported project in real TF");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
