@@ -17,6 +17,8 @@ use std::rc::Rc;
 
 /// The deepest Python call nesting (Python's own limit is 1000; this keeps Rust's stack safe).
 const MAX_CALL_DEPTH: usize = 150;
+/// The deepest nesting of expressions being evaluated (calls included).
+const MAX_EXPR_DEPTH: usize = 3000;
 /// The most items a list built by the program may hold.
 const MAX_ITEMS: i64 = 50_000_000;
 
@@ -92,6 +94,7 @@ pub struct Interp<'r, 'a> {
     frames: Vec<Frame>,
     source: Rc<str>,
     depth: usize,
+    expr_depth: usize,
     handling: Vec<PyError>,
 }
 
@@ -100,7 +103,15 @@ impl<'r, 'a> Interp<'r, 'a> {
     pub fn new(rt: &'r mut Runtime<'a>, source: &str) -> Interp<'r, 'a> {
         let mut globals = HashMap::new();
         globals.insert("__name__".to_string(), PyValue::str("__main__"));
-        Interp { rt, globals, frames: Vec::new(), source: Rc::from(source), depth: 0, handling: Vec::new() }
+        Interp {
+            rt,
+            globals,
+            frames: Vec::new(),
+            source: Rc::from(source),
+            depth: 0,
+            expr_depth: 0,
+            handling: Vec::new(),
+        }
     }
 
     fn loc(&self, r: rustpython_parser::text_size::TextRange) -> Loc {
@@ -537,7 +548,14 @@ impl<'r, 'a> Interp<'r, 'a> {
     // ----- expressions -----
 
     fn expr(&mut self, e: &ast::Expr) -> PyResult<PyValue> {
-        self.expr_inner(e).map_err(|err| if err.loc.is_none() { err.at(self.loc(e.range())) } else { err })
+        if self.expr_depth >= MAX_EXPR_DEPTH {
+            return Err(PyError::unsupported(format!("expressions nested more than {MAX_EXPR_DEPTH} deep"))
+                .at(self.loc(e.range())));
+        }
+        self.expr_depth += 1;
+        let r = self.expr_inner(e);
+        self.expr_depth -= 1;
+        r.map_err(|err| if err.loc.is_none() { err.at(self.loc(e.range())) } else { err })
     }
 
     fn expr_inner(&mut self, e: &ast::Expr) -> PyResult<PyValue> {

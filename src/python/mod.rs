@@ -38,8 +38,48 @@ pub struct Ran {
     pub project: Result<Project, String>,
 }
 
-/// Runs `source` (the program at `path`), sending what it prints to `out`.
+/// The stack of the thread a program runs on: deeply nested expressions (`1+1+...+1`) are
+/// evaluated and dropped recursively.
+const STACK_BYTES: usize = 1 << 30;
+
+/// Runs `source` (the program at `path`), sending what it prints to `out`. The program runs on
+/// its own thread with a large stack; what it prints comes back as it prints it.
 pub fn run_source(source: &str, path: &Path, limits: Limits, out: &mut dyn FnMut(ScriptOutput)) -> Ran {
+    let (tx, rx) = std::sync::mpsc::channel::<ScriptOutput>();
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new().name("flowbench-python".into()).stack_size(STACK_BYTES).spawn_scoped(
+            scope,
+            move || {
+                let mut send = |o: ScriptOutput| {
+                    let _ = tx.send(o);
+                };
+                run_here(source, path, limits, &mut send)
+            },
+        );
+        let worker = match worker {
+            Ok(w) => w,
+            Err(e) => {
+                return Ran {
+                    error: Some(PyError::exception(
+                        "RuntimeError",
+                        format!("could not start the program's thread: {e}"),
+                    )),
+                    project: Err("the program did not run".into()),
+                };
+            }
+        };
+        for o in rx {
+            out(o);
+        }
+        worker.join().unwrap_or_else(|_| Ran {
+            error: Some(PyError::exception("SystemError", "the program's thread stopped unexpectedly")),
+            project: Err("the program did not run to its end".into()),
+        })
+    })
+}
+
+/// [`run_source`] on the calling thread.
+fn run_here(source: &str, path: &Path, limits: Limits, out: &mut dyn FnMut(ScriptOutput)) -> Ran {
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let name = path.file_stem().map_or_else(|| "program".to_string(), |s| s.to_string_lossy().into_owned());
     let program = match parse::parse_program(source, &path.to_string_lossy()) {

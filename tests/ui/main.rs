@@ -12,5 +12,6 @@ mod image_grid;
 mod interaction;
 mod language;
 mod optimizer_structure;
+mod python_open;
 mod snapshots;
 mod training;
