@@ -540,9 +540,60 @@ impl<'r, 'a> Interp<'r, 'a> {
                     ))),
                 }
             }
-            ast::Expr::Attribute(a) => Err(PyError::unsupported(format!("setting the attribute '{}'", a.attr))),
+            ast::Expr::Attribute(a) => self.set_config_field(a, v),
             _ => Err(PyError { kind: PyErrorKind::Syntax("cannot assign to expression".into()), loc: None }),
         }
+    }
+
+    /// `config.log_device_placement = True`, `config.gpu_options.allow_growth = True` on a
+    /// `ConfigProto` held by a variable (the variable then holds the changed config).
+    fn set_config_field(&mut self, a: &ast::ExprAttribute, v: PyValue) -> PyResult<()> {
+        let (var, path): (&str, Vec<&str>) = match a.value.as_ref() {
+            ast::Expr::Name(n) => (n.id.as_str(), vec![a.attr.as_str()]),
+            ast::Expr::Attribute(inner) => match inner.value.as_ref() {
+                ast::Expr::Name(n) => (n.id.as_str(), vec![inner.attr.as_str(), a.attr.as_str()]),
+                _ => return Err(PyError::unsupported(format!("setting the attribute '{}'", a.attr))),
+            },
+            _ => return Err(PyError::unsupported(format!("setting the attribute '{}'", a.attr))),
+        };
+        let current =
+            self.lookup(var).ok_or_else(|| PyError::exception("NameError", format!("name '{var}' is not defined")))?;
+        let PyValue::Object(o) = &current else {
+            return Err(PyError::unsupported(format!(
+                "setting the attribute '{}' of a {}",
+                a.attr,
+                current.type_name()
+            )));
+        };
+        let TfObject::Config(c) = o.as_ref() else {
+            return Err(PyError::unsupported(format!(
+                "setting the attribute '{}' of a {}",
+                a.attr,
+                current.type_name()
+            )));
+        };
+        let mut c = c.clone();
+        let flag = || v.truthy();
+        let int = || {
+            v.as_i64().ok_or_else(|| {
+                PyError::type_error(format!("{} has type {}, but expected one of: int", v.repr(), v.type_name()))
+            })
+        };
+        match path.as_slice() {
+            ["allow_soft_placement"] => c.allow_soft_placement = flag()?,
+            ["log_device_placement"] => c.log_device_placement = flag()?,
+            ["intra_op_parallelism_threads"] => c.intra_op_parallelism_threads = int()?.clamp(0, 256) as u32,
+            ["inter_op_parallelism_threads"] => c.inter_op_parallelism_threads = int()?.clamp(0, 256) as u32,
+            ["operation_timeout_in_ms"] => c.operation_timeout_in_ms = int()?,
+            ["gpu_options", "allow_growth"] => c.gpu_options.allow_growth = flag()?,
+            ["gpu_options", "per_process_gpu_memory_fraction"] => {
+                c.gpu_options.per_process_gpu_memory_fraction =
+                    v.as_f64().ok_or_else(|| PyError::type_error("per_process_gpu_memory_fraction must be a number"))?
+            }
+            other => return Err(PyError::unsupported(format!("ConfigProto's field {}", other.join(".")))),
+        }
+        self.store(var, PyValue::Object(Rc::new(TfObject::Config(c))));
+        Ok(())
     }
 
     // ----- expressions -----
