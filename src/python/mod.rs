@@ -163,6 +163,10 @@ pub fn run_command(file: &Path, max_seconds: Option<f64>, out: &mut dyn std::io:
 /// `flowbench import PROGRAM.py -o PROJECT.json`: runs the program (printing what it prints)
 /// and saves what it built as a project whose `flowbench run` prints the same.
 pub fn import_command(file: &Path, output: &Path, max_seconds: Option<f64>, out: &mut dyn std::io::Write) -> i32 {
+    if crate::project::io::same_file(file, output) {
+        eprintln!("{}: -o names the program itself; choose another file for the project", output.display());
+        return 1;
+    }
     let ran = run_file(file, limits_of(max_seconds), &mut |o| {
         let text = match o {
             ScriptOutput::Text(t) => t,

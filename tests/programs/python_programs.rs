@@ -198,6 +198,11 @@ fn a_program_that_fails_is_not_imported() {
     assert_eq!(code, 1);
     assert!(err.ends_with(":3:7: NameError: name 'y' is not defined\n"), "{err}");
     assert!(!out.exists());
+    // -o onto the program itself is refused, and the program stays.
+    let (_, err, code) = run(&[OsStr::new("import"), src.as_os_str(), OsStr::new("-o"), src.as_os_str()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("names the program itself"), "{err}");
+    assert!(std::fs::read_to_string(&src).unwrap().starts_with("import tensorflow"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
