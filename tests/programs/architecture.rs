@@ -1,7 +1,8 @@
 //! The architecture, checked from the source text: no import cycle between files, and no
 //! top-level module importing one above it (engine < train < project < interpreter/export <
-//! python < bench/app < cli). A file "imports" another when it names a path through it (`crate::a::b`,
-//! `super::b`, a `pub use` re-export); declaring a child module (`mod b;`) is not an import.
+//! python < bench/app < cli). A file "imports" another when it names a path through it
+//! (`crate::a::b`, `super::b`, a `pub use` re-export); declaring a child module (`mod b;`) is not
+//! an import.
 
 use crate::common::root;
 use std::collections::{BTreeMap, BTreeSet};
