@@ -1021,6 +1021,7 @@ impl<'r, 'a> Interp<'r, 'a> {
         let mut out = Vec::with_capacity(vals.len());
         for (v, p) in vals.iter().zip(parts) {
             let arg = match v {
+                PyValue::Tensor(g, t) if tf_api::variable_repr(self.rt, *g, *t).is_some() => PrintArg::Text(p.clone()),
                 PyValue::Tensor(g, _) => {
                     let graph = self.rt.ws.graphs.get(*g).map(|x| x.name.clone());
                     let graph =
@@ -1264,6 +1265,7 @@ impl<'r, 'a> Interp<'r, 'a> {
             | PyValue::Graph(_)
             | PyValue::Session(_)
             | PyValue::DType(_)
+            | PyValue::RefDType(_)
             | PyValue::Shape(_)
             | PyValue::Object(_) => tf_api::attr(self.rt, v, name),
             other => Err(PyError::exception(
@@ -2088,7 +2090,7 @@ fn is_same(a: &PyValue, b: &PyValue) -> bool {
         (PyValue::Operation(g, t), PyValue::Operation(h, u)) => g == h && t == u,
         (PyValue::Graph(x), PyValue::Graph(y)) => x == y,
         (PyValue::Session(x), PyValue::Session(y)) => x == y,
-        (PyValue::DType(x), PyValue::DType(y)) => x == y,
+        (PyValue::DType(x), PyValue::DType(y)) | (PyValue::RefDType(x), PyValue::RefDType(y)) => x == y,
         (PyValue::List(x), PyValue::List(y)) => Rc::ptr_eq(x, y),
         (PyValue::Dict(x), PyValue::Dict(y)) => Rc::ptr_eq(x, y),
         (PyValue::Array(x), PyValue::Array(y)) => Rc::ptr_eq(x, y),

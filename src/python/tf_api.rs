@@ -150,7 +150,7 @@ fn dtype_of(rt: &Runtime<'_>, g: usize, t: Output) -> PyResult<DType> {
 fn opt_dtype(v: Option<&PyValue>) -> PyResult<Option<DType>> {
     match v {
         None | Some(PyValue::None) => Ok(None),
-        Some(PyValue::DType(d)) => Ok(Some(*d)),
+        Some(PyValue::DType(d) | PyValue::RefDType(d)) => Ok(Some(*d)),
         Some(PyValue::Builtin(b)) if b.as_ref() == "float" => Ok(Some(DType::Float32)),
         Some(PyValue::Builtin(b)) if b.as_ref() == "int" => Ok(Some(DType::Int32)),
         Some(other) => Err(PyError::type_error(format!("Cannot convert {} to a DType.", other.repr()))),
@@ -1045,11 +1045,23 @@ pub fn exit(rt: &mut Runtime<'_>, how: Exit) -> PyResult<()> {
     Ok(())
 }
 
+/// A variable's `str` and `repr`: `<tf.Variable 'w:0' shape=(2, 3) dtype=float32_ref>`; `None`
+/// for other tensors.
+pub fn variable_repr(rt: &Runtime<'_>, g: usize, t: Output) -> Option<String> {
+    let gr = rt.graph(g).ok()?;
+    if !matches!(gr.node(t.node)?.op, Op::Variable { .. }) {
+        return None;
+    }
+    let (d, s) = gr.output_info(t).cloned()?;
+    Some(format!("<tf.Variable '{}' shape={} dtype={}_ref>", gr.tensor_name(t), s, d.name()))
+}
+
 /// `str(x)` of TF values (`None` for other values).
 pub fn str_of(rt: &Runtime<'_>, v: &PyValue) -> Option<String> {
     match v {
-        PyValue::Tensor(g, t) => rt.graph(*g).ok().map(|gr| gr.tensor_repr(*t)),
+        PyValue::Tensor(g, t) => variable_repr(rt, *g, *t).or_else(|| rt.graph(*g).ok().map(|gr| gr.tensor_repr(*t))),
         PyValue::DType(d) => Some(format!("<dtype: '{}'>", d.name())),
+        PyValue::RefDType(d) => Some(format!("<dtype: '{}_ref'>", d.name())),
         PyValue::Shape(s) => Some(shape_str(s)),
         PyValue::Operation(g, n) => rt
             .graph(*g)
@@ -1063,6 +1075,7 @@ pub fn str_of(rt: &Runtime<'_>, v: &PyValue) -> Option<String> {
 /// `repr(x)` of TF values (`None` for other values).
 pub fn repr_of(rt: &Runtime<'_>, v: &PyValue) -> Option<String> {
     match v {
+        PyValue::Tensor(g, t) if variable_repr(rt, *g, *t).is_some() => variable_repr(rt, *g, *t),
         PyValue::Tensor(g, t) => rt.graph(*g).ok().map(|gr| {
             let (d, s) = gr.output_info(*t).cloned().unwrap_or((DType::Float32, Shape::unknown()));
             format!("<tf.Tensor '{}' shape={} dtype={}>", gr.tensor_name(*t), s, d.name())
@@ -1073,6 +1086,7 @@ pub fn repr_of(rt: &Runtime<'_>, v: &PyValue) -> Option<String> {
             .and_then(|gr| gr.node(*n))
             .map(|node| format!("<tf.Operation '{}' type={}>", node.name, node.op.type_name())),
         PyValue::DType(d) => Some(format!("tf.{}", d.name())),
+        PyValue::RefDType(d) => Some(format!("tf.{}_ref", d.name())),
         PyValue::Shape(s) => Some(format!(
             "TensorShape({})",
             match s {
@@ -1098,6 +1112,7 @@ pub fn attr(rt: &Runtime<'_>, v: &PyValue, name: &str) -> PyResult<PyValue> {
             let (d, s) = gr.output_info(*t).cloned().unwrap_or((DType::Float32, Shape::unknown()));
             Ok(match name {
                 "name" => PyValue::str(gr.tensor_name(*t)),
+                "dtype" if matches!(gr.node(t.node).map(|n| &n.op), Some(Op::Variable { .. })) => PyValue::RefDType(d),
                 "dtype" => PyValue::DType(d),
                 "shape" => PyValue::Shape(s.dims().map(<[Option<usize>]>::to_vec)),
                 "graph" => PyValue::Graph(*g),
@@ -1144,6 +1159,13 @@ pub fn attr(rt: &Runtime<'_>, v: &PyValue, name: &str) -> PyResult<PyValue> {
         PyValue::Session(s) => Ok(match name {
             "graph" => PyValue::Graph(rt.ws.sessions.get(*s).map(|e| e.graph).unwrap_or(0)),
             "run" | "close" | "as_default" => bound(),
+            _ => return Err(missing()),
+        }),
+        PyValue::RefDType(d) => Ok(match name {
+            "name" => PyValue::str(format!("{}_ref", d.name())),
+            "base_dtype" => PyValue::DType(*d),
+            "is_floating" => PyValue::Bool(d.is_float()),
+            "is_integer" => PyValue::Bool(d.is_int()),
             _ => return Err(missing()),
         }),
         PyValue::DType(d) => Ok(match name {

@@ -169,6 +169,8 @@ pub enum PyValue {
     Session(usize),
     /// A dtype (`tf.float32`, `np.float32`).
     DType(DType),
+    /// A variable's reference dtype (`float32_ref`).
+    RefDType(DType),
     /// A tensor's static shape (`TensorShape`), dims `None` where unknown.
     Shape(Option<Vec<Option<usize>>>),
     /// A `with` context manager.
@@ -269,7 +271,7 @@ impl PyValue {
             PyValue::Operation(..) => "Operation".into(),
             PyValue::Graph(_) => "Graph".into(),
             PyValue::Session(_) => "Session".into(),
-            PyValue::DType(_) => "DType".into(),
+            PyValue::DType(_) | PyValue::RefDType(_) => "DType".into(),
             PyValue::Shape(_) => "TensorShape".into(),
             PyValue::Context(_) => "_GeneratorContextManager".into(),
             PyValue::Object(o) => match o.as_ref() {
@@ -390,6 +392,7 @@ impl PyValue {
             PyValue::Exception(c, m) => format!("{c}({})", str_repr(m)),
             PyValue::Array(a) => array_repr(&a.value).unwrap_or_else(|| a.value.to_numpy_string()),
             PyValue::DType(d) => format!("tf.{}", d.name()),
+            PyValue::RefDType(d) => format!("tf.{}_ref", d.name()),
             PyValue::Shape(s) => shape_str(s),
             other => format!("<{} object>", other.type_name()),
         }

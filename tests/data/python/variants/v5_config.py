@@ -9,3 +9,5 @@ config.log_device_placement = True
 with tf.Session(config=config) as sess:
     print(sess.run(b))
     print(sess.run([b, a])[0] + 1)
+w = tf.Variable(tf.zeros([2, 1]), name="w")
+print(w, [w], w.dtype, w.dtype.base_dtype, w.dtype.name)
