@@ -943,6 +943,9 @@ impl<'r, 'a> Interp<'r, 'a> {
             }
         };
         let (sep, end) = (opt("sep")?, opt("end")?);
+        if args.pos.iter().any(|v| matches!(v, PyValue::Operation(..))) {
+            return Err(PyError::unsupported("printing an Operation (its NodeDef)"));
+        }
         if let Some(v) =
             args.pos.iter().find(|v| !matches!(v, PyValue::Array(_)) && !crate::python::value::repr_is_exact(v))
         {
@@ -1053,6 +1056,13 @@ impl<'r, 'a> Interp<'r, 'a> {
     // ----- operators -----
 
     fn binop(&mut self, op: &str, l: PyValue, r: PyValue) -> PyResult<PyValue> {
+        if op == "%"
+            && let PyValue::Str(s) = &l
+        {
+            let show = |x: &PyValue| self.show(x);
+            let repr = |x: &PyValue| self.repr(x);
+            return Ok(PyValue::str(format::percent(s, &r, &show, &repr)?));
+        }
         if matches!(l, PyValue::Tensor(..)) || matches!(r, PyValue::Tensor(..)) {
             return tf_api::binary_operator(self.rt, op, &l, &r);
         }

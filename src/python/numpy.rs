@@ -650,7 +650,7 @@ pub fn attr(a: &Rc<Array>, name: &str) -> PyResult<PyValue> {
         "shape" => PyValue::tuple(v.shape().iter().map(|&d| PyValue::Int(d as i64)).collect()),
         "ndim" => PyValue::Int(v.shape().len() as i64),
         "size" => PyValue::Int(v.len() as i64),
-        "dtype" => PyValue::DType(v.dtype()),
+        "dtype" => PyValue::str(v.dtype().name()),
         "reshape" | "astype" | "argmax" | "mean" | "sum" | "max" | "min" | "tolist" | "copy" | "item" => {
             PyValue::Method(Box::new(PyValue::Array(a.clone())), name.into())
         }
@@ -714,6 +714,9 @@ pub fn method(a: &Rc<Array>, name: &str, args: &Args) -> PyResult<PyValue> {
         }
         "astype" => match args.get(0, "dtype") {
             Some(PyValue::DType(d)) => Ok(PyValue::array(v.cast(*d))),
+            Some(PyValue::Str(s)) if DType::parse(s).is_some() => {
+                Ok(PyValue::array(v.cast(DType::parse(s).unwrap_or(DType::Float64))))
+            }
             Some(PyValue::Builtin(b)) if b.as_ref() == "float" => Ok(PyValue::array(v.cast(DType::Float64))),
             Some(PyValue::Builtin(b)) if b.as_ref() == "int" => Ok(PyValue::array(v.cast(DType::Int64))),
             _ => Err(PyError::unsupported("astype() with this dtype")),

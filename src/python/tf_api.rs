@@ -1063,11 +1063,6 @@ pub fn str_of(rt: &Runtime<'_>, v: &PyValue) -> Option<String> {
         PyValue::DType(d) => Some(format!("<dtype: '{}'>", d.name())),
         PyValue::RefDType(d) => Some(format!("<dtype: '{}_ref'>", d.name())),
         PyValue::Shape(s) => Some(shape_str(s)),
-        PyValue::Operation(g, n) => rt
-            .graph(*g)
-            .ok()
-            .and_then(|gr| gr.node(*n))
-            .map(|node| format!("name: \"{}\"\nop: \"{}\"\n", node.name, node.op.type_name())),
         _ => None,
     }
 }
