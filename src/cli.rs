@@ -31,11 +31,26 @@ pub struct Cli {
 pub enum Command {
     /// Run a project's script and print what the TF program prints.
     Run {
-        /// The project file (.json).
+        /// The project file (.json), or a TF1 Python program (.py).
         file: PathBuf,
         /// Write TensorBoard event files of the train loops into this folder.
         #[arg(long)]
         logdir: Option<PathBuf>,
+        /// For a .py program: stop it after this many seconds.
+        #[arg(long, value_name = "S")]
+        max_seconds: Option<f64>,
+    },
+    /// Run a TF1 Python program and save what it built as a project (graphs, configs and a
+    /// script that replays it).
+    Import {
+        /// The program (.py).
+        file: PathBuf,
+        /// The project file to write (.json).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Stop the program after this many seconds.
+        #[arg(long, value_name = "S")]
+        max_seconds: Option<f64>,
     },
     /// Validate a project file.
     Check {
@@ -305,7 +320,13 @@ pub fn main(args: Vec<String>) -> i32 {
                 }
             }
         }
-        Some(Command::Run { file, logdir }) => {
+        Some(Command::Run { file, max_seconds, .. }) if file.extension().is_some_and(|e| e == "py") => {
+            crate::python::run_command(&file, max_seconds, &mut QuitOnClosedPipe(out))
+        }
+        Some(Command::Import { file, output, max_seconds }) => {
+            crate::python::import_command(&file, &output, max_seconds, &mut out)
+        }
+        Some(Command::Run { file, logdir, .. }) => {
             let project = match Project::load(&file) {
                 Ok(p) => p,
                 Err(e) => {

@@ -13,4 +13,5 @@ pub mod export;
 pub mod formats;
 pub mod interpreter;
 pub mod project;
+pub mod python;
 pub mod train;

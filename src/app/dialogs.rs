@@ -112,9 +112,13 @@ impl FileDialogs for RfdDialogs {
             let asked = std::time::Instant::now();
             let dialog = rfd::AsyncFileDialog::new();
             let path = match kind {
-                DialogKind::Open => {
-                    block_on(dialog.add_filter("flowbench project", &["json"]).set_title("Open project").pick_file())
-                }
+                DialogKind::Open => block_on(
+                    dialog
+                        .add_filter("flowbench project", &["json"])
+                        .add_filter("TF1 Python program", &["py"])
+                        .set_title("Open project")
+                        .pick_file(),
+                ),
                 DialogKind::SaveAs => block_on(
                     dialog
                         .add_filter("flowbench project", &["json"])

@@ -1,7 +1,8 @@
 //! The architecture, checked from the source text: no import cycle between files, and no
 //! top-level module importing one above it (engine < train < project < interpreter/export <
-//! bench/app < cli). A file "imports" another when it names a path through it (`crate::a::b`,
-//! `super::b`, a `pub use` re-export); declaring a child module (`mod b;`) is not an import.
+//! python < bench/app < cli). A file "imports" another when it names a path through it
+//! (`crate::a::b`, `super::b`, a `pub use` re-export); declaring a child module (`mod b;`) is not
+//! an import.
 
 use crate::common::root;
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,10 +16,11 @@ const LAYERS: &[(&str, u32)] = &[
     ("project", 2),
     ("interpreter", 3),
     ("export", 3),
-    ("bench", 4),
-    ("app", 4),
-    ("cli", 5),
-    ("main", 6),
+    ("python", 4),
+    ("bench", 5),
+    ("app", 5),
+    ("cli", 6),
+    ("main", 7),
 ];
 
 /// Every `.rs` file under `src/` as (module path, file path): `src/engine/graph/mod.rs` is

@@ -21,5 +21,7 @@ mod graphdef;
 mod hostile;
 mod idx_datasets;
 mod idx_training;
+mod python_fuzz;
+mod python_programs;
 mod robustness;
 mod training;

@@ -14,6 +14,7 @@ mod image_grid;
 mod interaction;
 mod language;
 mod optimizer_structure;
+mod python_open;
 mod snapshots;
 mod training;
 mod ux;

@@ -4,9 +4,9 @@
 //! built-in browser). A failed open or save says why in a modal and in the log, and changes
 //! nothing: the document and what waited for the save stay as they were.
 //!
-//! Calls into project: `Project::load`, `Project::from_json_str`, `Project::save`,
-//! `Project::validate`, `project::csv::rebase_referenced` (`proceed`,
-//! `save_to`).
+//! Calls into python (`run_file`: a `.py` program opens as the project it builds) and project:
+//! `Project::load`, `Project::from_json_str`, `Project::save`, `Project::validate`,
+//! `project::csv::rebase_referenced` (`proceed`, `save_to`).
 
 use crate::app::dialogs::DialogKind;
 use crate::app::examples;
@@ -111,10 +111,7 @@ impl AppState {
                 self.load(Project::default(), None, "untitled.json".to_string());
             }
             Pending::OpenDialog => self.ask_dialog(DialogKind::Open),
-            Pending::OpenPath(path) if is_python(&path) => self.file_error(
-                tr_args("error-could-not-open", &[("name", path.display().to_string().into())]),
-                tr("error-python-file"),
-            ),
+            Pending::OpenPath(path) if is_python(&path) => self.open_python(&path),
             Pending::OpenPath(path) if crate::project::tf_graph::is_graph_file(&path) => self.open_tf_graph(&path),
             Pending::OpenPath(path) if crate::app::model::checkpoint::is_checkpoint_file(&path) => {
                 self.open_checkpoint(path)
@@ -263,6 +260,35 @@ impl AppState {
                     e.to_string(),
                 );
                 false
+            }
+        }
+    }
+}
+
+impl AppState {
+    /// Opens a TF1 Python program: runs it (for at most a minute) and shows what it built as an
+    /// unsaved project, with what it printed in the log; an error of the program is shown with
+    /// its line and column.
+    fn open_python(&mut self, path: &std::path::Path) {
+        let mut printed = Vec::new();
+        let limits =
+            crate::python::runtime::Limits { max_time: Some(std::time::Duration::from_secs(60)), max_steps: None };
+        let ran = crate::python::run_file(path, limits, &mut |o| printed.push(o));
+        let title = || tr_args("error-could-not-open", &[("name", file_name(path).into())]);
+        match (ran.error, ran.project) {
+            (Some(e), _) => self.file_error(title(), e.render(&file_name(path))),
+            (None, Err(why)) => self.file_error(title(), why),
+            (None, Ok(project)) => {
+                let display = format!("{}.json", project.name);
+                self.load(project, None, display);
+                for o in printed {
+                    match o {
+                        crate::interpreter::ScriptOutput::Text(t) => {
+                            self.log_line(LogKind::Result, t.trim_end_matches('\n').to_string(), None)
+                        }
+                        crate::interpreter::ScriptOutput::Placement(l) => self.log_line(LogKind::Placement, l, None),
+                    }
+                }
             }
         }
     }
