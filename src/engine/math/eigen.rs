@@ -313,9 +313,15 @@ pub fn sum_f32(x: &[f32]) -> f32 {
 /// computes it (Eigen's `InnerMostDimPreserver`): the first `cols - cols % 8` columns are summed
 /// eight at a time, with four accumulators over rows `j % 4` folded `((a0 + a1) + a2) + a3` when
 /// `rows >= 16` (then the leftover rows in order), or simply in row order when `rows < 16`; the
-/// last `cols % 8` columns are summed in row order.
+/// last `cols % 8` columns are summed in row order. A single column is a full reduction
+/// ([`sum_f32`]): TF drops the size-1 axis before reducing (checked against TF 2.21 for 8 to 128
+/// rows; a `[8, 1]` bias gradient in chapter 4.4.2).
 pub fn sum_rows_f32(x: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
     assert!(x.len() == rows * cols && out.len() == cols, "eigen_math: sum_rows_f32 shape mismatch");
+    if cols == 1 {
+        out[0] = sum_f32(x);
+        return;
+    }
     let np = packet_len(cols);
     // Rows outer, columns inner (each column still sums its rows in the order described above,
     // so the results are the same), which reads memory in order and vectorises.
@@ -368,6 +374,10 @@ pub fn sum_rows_f32(x: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
 #[doc(hidden)]
 pub fn sum_rows_f32_reference(x: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
     assert!(x.len() == rows * cols && out.len() == cols, "eigen_math: sum_rows_f32 shape mismatch");
+    if cols == 1 {
+        out[0] = sum_f32(x);
+        return;
+    }
     let np = packet_len(cols);
     let row = |r: usize, c: usize| ftz(x[r * cols + c]);
     for (c, o) in out.iter_mut().enumerate().take(np) {
@@ -805,9 +815,14 @@ mod tests {
         col[0] = big;
         col[1] = 1.0;
         col[4] = -big;
-        let mut out = [0.0f32; 1];
-        sum_rows_f32(&col[..15], 15, 1, &mut out);
-        assert_eq!(out[0], 0.0);
+        let two: Vec<f32> = col[..15].iter().flat_map(|&v| [v; 2]).collect();
+        let mut out = [0.0f32; 2];
+        sum_rows_f32(&two, 15, 2, &mut out);
+        assert_eq!(out, [0.0; 2]);
+        // A single column is a full reduction, as TF drops the size-1 axis (TF gives 1 here).
+        let mut out1 = [0.0f32; 1];
+        sum_rows_f32(&col[..15], 15, 1, &mut out1);
+        assert_eq!(out1[0], 1.0);
         let wide: Vec<f32> = col.iter().flat_map(|&v| [v; 8]).collect();
         let mut out8 = [0.0f32; 8];
         sum_rows_f32(&wide, 16, 8, &mut out8);
