@@ -73,6 +73,13 @@ fn custom_loss_4_2_2() {
     check("4_2_2_custom_loss");
 }
 
+/// Its layers are `elu(matmul(x, w) + b)`, which TF runs as oneDNN's fused inner product (see
+/// `engine::runtime::remap`), and its loss an `AddN` summed in grappler's input order.
+#[test]
+fn l2_regularization_4_4_2() {
+    check("4_4_2_l2_regularization");
+}
+
 #[test]
 fn moving_average_4_4_3() {
     check("4_4_3_moving_average");

@@ -331,6 +331,17 @@ pub fn unary(op: UnaryOp, x: &Value, out: &mut Value, pool: Option<&rayon::Threa
     }
 }
 
+/// A unary op that TF runs inside a fused `MatMul` (`runtime::remap`): float32 `Elu` as oneDNN
+/// computes it (`math::onednn_eltwise`); anything else as [`unary`] does.
+pub fn fused_elu(op: UnaryOp, x: &Value, out: &mut Value) -> Result<()> {
+    match x {
+        Value::F32(a) if op == UnaryOp::Elu => {
+            unary_eigen_f32(crate::engine::math::onednn_eltwise::elu_f32, a, out, None)
+        }
+        _ => unary(op, x, out, None),
+    }
+}
+
 /// Applies an Eigen slice function over a whole float32 tensor. Split across the pool in chunks
 /// whose sizes are multiples of the packet width, so only the tensor's last `n % 8` elements take
 /// the scalar path, as in TF.
@@ -532,9 +543,22 @@ pub fn select(cond: &Value, t: &Value, e: &Value, out: &mut Value) -> Result<()>
     }
 }
 
-/// `AddN(inputs)` (`tf.add_n`): the elementwise sum of tensors of one dtype and shape, added left
-/// to right as TF's `AddN` kernel does (`((in0 + in1) + in2) + ...`). Its gradient passes `dy`
-/// to every input.
+/// How many of `n` inputs TF's `AddN` kernel sums first, left to right, before the blocks of 8:
+/// `n % 8`, or 8 when that is 0 and 9 when it is 1 (at most `n`).
+pub fn add_n_head(n: usize) -> usize {
+    match n % 8 {
+        0 => 8,
+        1 => 9,
+        r => r,
+    }
+    .min(n)
+}
+
+/// `AddN(inputs)` (`tf.add_n`): the elementwise sum of tensors of one dtype and shape, in the
+/// order of TF's `AddN` kernel: the first `n % 8` inputs (8 if that is 0, 9 if 1) left to right
+/// (`((in0 + in1) + in2) + ...`), then each further block of 8 summed left to right and added to
+/// the total (measured with 2 to 12 inputs). The session gives the inputs in grappler's order
+/// (sorted by name). Its gradient passes `dy` to every input.
 pub fn add_n(inputs: &[&Value], out: &mut Value) -> Result<()> {
     let Some(first) = inputs.first() else {
         return Err(Error::invalid_argument("AddN needs at least one input"));
@@ -563,11 +587,25 @@ pub fn add_n(inputs: &[&Value], out: &mut Value) -> Result<()> {
             .collect::<Result<_>>()?;
         let shape = arrays[0].shape().to_vec();
         let o = out_buf::<T>(out, &shape)?;
-        let first = slice_of(&arrays[0])?;
-        o.copy_from_slice(first);
-        for a in &arrays[1..] {
+        // TF's kernel: the first `n % 8` inputs (8 when that is 0, 9 when 1) summed in order,
+        // then each further block of 8 summed in order and added to the total.
+        let head = add_n_head(arrays.len());
+        o.copy_from_slice(slice_of(&arrays[0])?);
+        for a in &arrays[1..head] {
             for (o, &x) in o.iter_mut().zip(slice_of(a)?) {
                 *o = o.wadd(x);
+            }
+        }
+        let mut block = vec![T::ZERO; o.len()];
+        for chunk in arrays[head..].chunks(8) {
+            block.copy_from_slice(slice_of(&chunk[0])?);
+            for a in &chunk[1..] {
+                for (b, &x) in block.iter_mut().zip(slice_of(a)?) {
+                    *b = b.wadd(x);
+                }
+            }
+            for (o, &b) in o.iter_mut().zip(&block) {
+                *o = o.wadd(b);
             }
         }
         Ok(())

@@ -18,6 +18,14 @@ pub const TF_ORDER_MATMUL_MULADDS: usize = 1 << 18;
 /// True when an `m x k x n` float32 matmul uses TF's summation order.
 pub fn uses_eigen_matmul(m: usize, k: usize, n: usize) -> bool {
     k > 0 && k <= 256 && m.saturating_mul(k).saturating_mul(n) <= TF_ORDER_MATMUL_MULADDS
+        || tf_order_verified_large(m, k, n)
+}
+
+/// Bigger products whose TF order was measured on TF 2.21 (the in-order FMA chains, `k` split
+/// into oneDNN's blocks: `eigen::gemm_k_blocks`), for the MNIST program on the digits: up to
+/// 300 x 64 x 500 and 300 x 500 x 10 and their gradients (`k` = 10 ... 100 with 500 outputs).
+fn tf_order_verified_large(m: usize, k: usize, n: usize) -> bool {
+    k > 0 && k <= 1000 && m <= 1000 && n <= 1000 && m.saturating_mul(k).saturating_mul(n) <= 1 << 24
 }
 
 /// True when an `m x k x n` float32 matmul is big enough to be split across a pool (it uses the

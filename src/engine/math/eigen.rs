@@ -313,9 +313,15 @@ pub fn sum_f32(x: &[f32]) -> f32 {
 /// computes it (Eigen's `InnerMostDimPreserver`): the first `cols - cols % 8` columns are summed
 /// eight at a time, with four accumulators over rows `j % 4` folded `((a0 + a1) + a2) + a3` when
 /// `rows >= 16` (then the leftover rows in order), or simply in row order when `rows < 16`; the
-/// last `cols % 8` columns are summed in row order.
+/// last `cols % 8` columns are summed in row order. A single column is a full reduction
+/// ([`sum_f32`]): TF drops the size-1 axis before reducing (checked against TF 2.21 for 8 to 128
+/// rows; a `[8, 1]` bias gradient in chapter 4.4.2).
 pub fn sum_rows_f32(x: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
     assert!(x.len() == rows * cols && out.len() == cols, "eigen_math: sum_rows_f32 shape mismatch");
+    if cols == 1 {
+        out[0] = sum_f32(x);
+        return;
+    }
     let np = packet_len(cols);
     // Rows outer, columns inner (each column still sums its rows in the order described above,
     // so the results are the same), which reads memory in order and vectorises.
@@ -368,6 +374,10 @@ pub fn sum_rows_f32(x: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
 #[doc(hidden)]
 pub fn sum_rows_f32_reference(x: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
     assert!(x.len() == rows * cols && out.len() == cols, "eigen_math: sum_rows_f32 shape mismatch");
+    if cols == 1 {
+        out[0] = sum_f32(x);
+        return;
+    }
     let np = packet_len(cols);
     let row = |r: usize, c: usize| ftz(x[r * cols + c]);
     for (c, o) in out.iter_mut().enumerate().take(np) {
@@ -546,6 +556,72 @@ pub fn matmul_kernel(m: usize, n: usize, transpose_a: bool, transpose_b: bool) -
     }
 }
 
+/// oneDNN's sgemm splits `k` into blocks of at most this many terms (see [`gemm_k_blocks`]).
+pub const GEMM_BK: usize = 384;
+
+/// The `k` blocks of oneDNN's sgemm, as `(start, len)`: blocks of [`GEMM_BK`] while more than
+/// `2 * GEMM_BK` terms remain, then the rest in one block, or in two halves (the first one the
+/// larger) when it is longer than `GEMM_BK`. Measured on TF 2.21 here (`k` = 256 ... 1000 for
+/// `[100, k] x [k, 10]`: 384 -> one chain, 385 -> 193 + 192, 500 -> 250 + 250, 784 -> 384 + 200
+/// + 200, 1000 -> 384 + 308 + 308; the same with 1, 2 or 4 threads).
+pub fn gemm_k_blocks(k: usize) -> Vec<(usize, usize)> {
+    let mut blocks = Vec::new();
+    let mut start = 0;
+    while k - start > 2 * GEMM_BK {
+        blocks.push((start, GEMM_BK));
+        start += GEMM_BK;
+    }
+    let rest = k - start;
+    if rest > GEMM_BK {
+        let first = rest.div_ceil(2);
+        blocks.push((start, first));
+        blocks.push((start + first, rest - first));
+    } else if rest > 0 {
+        blocks.push((start, rest));
+    }
+    blocks
+}
+
+/// True when TF's product splits `k` into blocks: an in-order-FMA product with `k > GEMM_BK`
+/// and at least two rows and columns (matrix-vector products use other oneDNN kernels, whose
+/// orders for long `k` are not modelled: `[8, 500]^T x [500, 1]` differs from TF here).
+pub fn blocks_k(m: usize, k: usize, n: usize, ta: bool, tb: bool) -> bool {
+    k > GEMM_BK && m >= 2 && n >= 2 && matmul_kernel(m, n, ta, tb) == MatMulKernel::SeqFma
+}
+
+/// An in-order-FMA product ([`MatMulKernel::SeqFma`]) with `k > GEMM_BK`, as oneDNN's sgemm
+/// computes it: each `k` block ([`gemm_k_blocks`]) is its own FMA chain, and the blocks' sums are
+/// added to the output in order (`(s0 + s1) + s2`). `product` computes one block from packed,
+/// untransposed operands. Only for `m, n >= 2` (see [`blocks_k`]), where the untransposed
+/// kernel is `SeqFma` too.
+#[allow(clippy::type_complexity)]
+pub(crate) fn matmul_k_blocked(
+    a: &[f32],
+    b: &[f32],
+    (m, k, n): (usize, usize, usize),
+    ta: bool,
+    tb: bool,
+    out: &mut [f32],
+    product: fn(&[f32], &[f32], usize, usize, usize, bool, bool, &mut [f32]),
+) {
+    // Element t of row i of op(A) is a[i * ra + t * ca]; of column j of op(B), b[t * rb + j * cb].
+    let (ra, ca) = if ta { (1, m) } else { (k, 1) };
+    let (rb, cb) = if tb { (1, k) } else { (n, 1) };
+    let mut part = vec![0.0f32; m * n];
+    for (bi, &(k0, kb)) in gemm_k_blocks(k).iter().enumerate() {
+        // op(A)[:, k0..k0 + kb] as [m, kb] and op(B)[k0..k0 + kb, :] as [kb, n].
+        let pb: Vec<f32> = (k0..k0 + kb).flat_map(|t| (0..n).map(move |j| b[t * rb + j * cb])).collect();
+        let dst: &mut [f32] = if bi == 0 { out } else { &mut part };
+        let pa: Vec<f32> = (0..m).flat_map(|i| (k0..k0 + kb).map(move |t| a[i * ra + t * ca])).collect();
+        product(&pa, &pb, m, kb, n, false, false, dst);
+        if bi > 0 {
+            for (o, &p) in out.iter_mut().zip(&part) {
+                *o = add(*o, p);
+            }
+        }
+    }
+}
+
 /// `tf.matmul(a, b, transpose_a, transpose_b)` for small float32 matrices as TF 2.21 computes it
 /// on x86-64 with its default oneDNN build (`_MklMatMul`): `a` is `[m, k]` (`[k, m]` when
 /// `transpose_a`), `b` is `[k, n]` (`[n, k]` when `transpose_b`), both contiguous row-major, and
@@ -565,8 +641,11 @@ pub fn matmul_kernel(m: usize, n: usize, transpose_a: bool, transpose_b: bool) -
 /// Verified bit for bit against TF for every combination of `m in {1, 2, 4, 7, 8, 9, 12, 15, 16,
 /// 17, 32, 100}`, `n in {1, 2, 3, 8, 16}`, `k in {2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 32, 33, 64}`
 /// and both transposes, plus larger products (`64 x 64 x 64`, `100 x 100 x 100`, `k` up to 300
-/// with in-order FMAs, `k` up to 1000 with `dot8`). For `k` above about 300 oneDNN splits `k`
-/// into blocks, which this does not model; other CPUs can make oneDNN choose other kernels.
+/// with in-order FMAs, `k` up to 1000 with `dot8`). For `k` above 384 oneDNN's sgemm splits `k`
+/// into blocks ([`gemm_k_blocks`]), each its own FMA chain, added in order: modelled for the
+/// in-order-FMA products with at least two rows and columns (measured on TF 2.21 on an Intel
+/// AVX-512 CPU for the MNIST program's shapes, `k` = 385 ... 1000). Other CPUs can make oneDNN
+/// choose other kernels.
 #[allow(clippy::too_many_arguments)]
 pub fn matmul_f32(
     a: &[f32],
@@ -581,6 +660,10 @@ pub fn matmul_f32(
     assert!(a.len() == m * k && b.len() == k * n && out.len() == m * n, "eigen_math: matmul_f32 shape mismatch");
     if k == 0 {
         out.fill(0.0);
+        return;
+    }
+    if blocks_k(m, k, n, transpose_a, transpose_b) {
+        matmul_k_blocked(a, b, (m, k, n), transpose_a, transpose_b, out, matmul_f32);
         return;
     }
     #[cfg(target_arch = "x86_64")]
@@ -805,9 +888,14 @@ mod tests {
         col[0] = big;
         col[1] = 1.0;
         col[4] = -big;
-        let mut out = [0.0f32; 1];
-        sum_rows_f32(&col[..15], 15, 1, &mut out);
-        assert_eq!(out[0], 0.0);
+        let two: Vec<f32> = col[..15].iter().flat_map(|&v| [v; 2]).collect();
+        let mut out = [0.0f32; 2];
+        sum_rows_f32(&two, 15, 2, &mut out);
+        assert_eq!(out, [0.0; 2]);
+        // A single column is a full reduction, as TF drops the size-1 axis (TF gives 1 here).
+        let mut out1 = [0.0f32; 1];
+        sum_rows_f32(&col[..15], 15, 1, &mut out1);
+        assert_eq!(out1[0], 1.0);
         let wide: Vec<f32> = col.iter().flat_map(|&v| [v; 8]).collect();
         let mut out8 = [0.0f32; 8];
         sum_rows_f32(&wide, 16, 8, &mut out8);
@@ -842,5 +930,33 @@ mod tests {
         assert_eq!(out, [1.0, 1.0]);
         matmul_f32(&a[..8], &[1.0; 8], 1, 8, 1, false, false, &mut out[..1]);
         assert_eq!(out[0], 0.0, "m == 1 sums in order");
+    }
+
+    #[test]
+    fn gemm_k_blocks_as_measured() {
+        let lens = |k| gemm_k_blocks(k).iter().map(|b| b.1).collect::<Vec<_>>();
+        assert_eq!(lens(384), [384]);
+        assert_eq!(lens(385), [193, 192]);
+        assert_eq!(lens(500), [250, 250]);
+        assert_eq!(lens(768), [384, 384]);
+        assert_eq!(lens(784), [384, 200, 200]);
+        assert_eq!(lens(1000), [384, 308, 308]);
+        assert_eq!(gemm_k_blocks(784)[2], (584, 200));
+        // [2, 500] x [500, 2], two blocks of 250 (each one FMA chain, then added): 2^40 and
+        // -2^40 in different blocks swallow every one; in the second block they cancel there,
+        // and the first block's 250 ones survive (one chain over all 500 would give 0).
+        let big = 1.0995116e12f32; // 2^40
+        let mut row = vec![1.0f32; 500];
+        row[0] = big;
+        row[499] = -big;
+        let a: Vec<f32> = row.iter().chain(row.iter()).copied().collect();
+        let mut out = [0.0f32; 4];
+        matmul_f32(&a, &[1.0; 1000], 2, 500, 2, false, false, &mut out);
+        assert_eq!(out, [0.0; 4]);
+        row[0] = 1.0;
+        row[250] = big;
+        let a: Vec<f32> = row.iter().chain(row.iter()).copied().collect();
+        matmul_f32(&a, &[1.0; 1000], 2, 500, 2, false, false, &mut out);
+        assert_eq!(out, [250.0; 4]);
     }
 }

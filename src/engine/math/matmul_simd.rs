@@ -63,6 +63,10 @@ pub fn matmul_f32_fast(
     if m == 0 || n == 0 {
         return;
     }
+    if eigen::blocks_k(m, k, n, transpose_a, transpose_b) {
+        eigen::matmul_k_blocked(a, b, (m, k, n), transpose_a, transpose_b, out, matmul_f32_fast);
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has AVX2 and FMA (checked just above); the slice lengths match the

@@ -88,6 +88,21 @@ enum Instr {
         op: UnaryOp,
         x: Loc,
         out: usize,
+        /// oneDNN's `Elu`, as TF's fused `MatMul` computes it (`runtime::remap`).
+        fused: bool,
+    },
+    /// `L2Loss(x)`: `sum(x * x * 0.5)` (`scratch` holds the halves, `x`'s size).
+    L2Loss {
+        x: Loc,
+        out: usize,
+        scratch: usize,
+    },
+    /// `AddN(xs)` in TF's kernel order (`kernels::elementwise::add_n`); `scratch` holds a block's
+    /// sum.
+    AddN {
+        xs: Vec<Loc>,
+        out: usize,
+        scratch: usize,
     },
     MatMul {
         a: Loc,
@@ -206,6 +221,8 @@ impl Instr {
         match *self {
             Instr::Bin { out, .. }
             | Instr::Un { out, .. }
+            | Instr::L2Loss { out, .. }
+            | Instr::AddN { out, .. }
             | Instr::MatMul { out, .. }
             | Instr::ReduceAll { out, .. }
             | Instr::Clip { out, .. }
@@ -230,6 +247,7 @@ impl Instr {
     fn out2(&self) -> Option<usize> {
         match *self {
             Instr::SoftmaxXent { backprop, .. } => Some(backprop),
+            Instr::L2Loss { scratch, .. } | Instr::AddN { scratch, .. } => Some(scratch),
             _ => None,
         }
     }
@@ -250,7 +268,8 @@ impl Instr {
     fn reads(&self) -> Vec<Loc> {
         match self {
             Instr::Bin { a, b, .. } | Instr::MatMul { a, b, .. } => vec![*a, *b],
-            Instr::Un { x, .. } | Instr::ReduceAll { x, .. } => vec![*x],
+            Instr::Un { x, .. } | Instr::ReduceAll { x, .. } | Instr::L2Loss { x, .. } => vec![*x],
+            Instr::AddN { xs, .. } => xs.clone(),
             Instr::Clip { x, lo, hi, .. } => vec![*x, *lo, *hi],
             Instr::ClipGrad { t, lo, hi, dy, .. } => vec![*t, *lo, *hi, *dy],
             Instr::UnaryGrad { a, dy, .. } => vec![*a, *dy],
@@ -293,6 +312,8 @@ pub(crate) struct StepView<'a> {
     pub out_shapes: Vec<Vec<usize>>,
     pub var_slot: Option<usize>,
     pub ref_slots: &'a [usize],
+    /// An `Elu` computed as TF's fused `MatMul` does (`runtime::remap`).
+    pub fused_elu: bool,
     pub out_is_f32: bool,
 }
 
@@ -430,7 +451,30 @@ impl FastProgram {
                 }
                 Op::Unary { kind } => {
                     let out = new_buf(&mut p, &shape);
-                    p.instrs.push(Instr::Un { op: *kind, x: input(0)?, out });
+                    p.instrs.push(Instr::Un { op: *kind, x: input(0)?, out, fused: s.fused_elu });
+                    Some(Loc::Buf(out))
+                }
+                Op::L2Loss => {
+                    let n: usize = in_shape(0)?.iter().product();
+                    let out = new_buf(&mut p, &shape);
+                    let scratch = new_buf(&mut p, &[n]);
+                    p.instrs.push(Instr::L2Loss { x: input(0)?, out, scratch });
+                    Some(Loc::Buf(out))
+                }
+                Op::AddN { .. } => {
+                    let mut xs = Vec::with_capacity(s.inputs.len());
+                    for k in 0..s.inputs.len() {
+                        if in_shape(k)? != shape {
+                            return None;
+                        }
+                        xs.push(input(k)?);
+                    }
+                    if xs.is_empty() {
+                        return None;
+                    }
+                    let out = new_buf(&mut p, &shape);
+                    let scratch = new_buf(&mut p, &shape);
+                    p.instrs.push(Instr::AddN { xs, out, scratch });
                     Some(Loc::Buf(out))
                 }
                 Op::MatMul { transpose_a, transpose_b } => {
@@ -775,8 +819,55 @@ fn exec(
                 }
             }
         }
-        Instr::Un { op, x, .. } => {
+        Instr::L2Loss { x, .. } => {
             let xs = rd!(x);
+            if xs.len() != o2.len() || o.len() != 1 {
+                return Err(Error::internal("fast path: L2Loss buffer of the wrong size"));
+            }
+            for (h, &v) in o2.iter_mut().zip(xs) {
+                *h = v * v * 0.5;
+            }
+            o[0] = crate::engine::math::eigen::sum_f32(o2);
+        }
+        Instr::AddN { ref xs, .. } => {
+            let head = crate::engine::kernels::elementwise::add_n_head(xs.len());
+            let add_into = |acc: &mut [f32], x: Loc| -> Result<()> {
+                let v = rd!(x);
+                if v.len() != acc.len() {
+                    return Err(Error::internal("fast path: AddN input of the wrong size"));
+                }
+                for (a, &v) in acc.iter_mut().zip(v) {
+                    *a += v;
+                }
+                Ok(())
+            };
+            let copy = |acc: &mut [f32], x: Loc| -> Result<()> {
+                let v = rd!(x);
+                if v.len() != acc.len() {
+                    return Err(Error::internal("fast path: AddN input of the wrong size"));
+                }
+                acc.copy_from_slice(v);
+                Ok(())
+            };
+            for (i, &x) in xs[..head].iter().enumerate() {
+                if i == 0 { copy(o, x)? } else { add_into(o, x)? }
+            }
+            for chunk in xs[head..].chunks(8) {
+                copy(o2, chunk[0])?;
+                for &x in &chunk[1..] {
+                    add_into(o2, x)?;
+                }
+                for (a, &b) in o.iter_mut().zip(o2.iter()) {
+                    *a += b;
+                }
+            }
+        }
+        Instr::Un { op, x, fused, .. } => {
+            let xs = rd!(x);
+            if fused && op == UnaryOp::Elu && xs.len() == o.len() {
+                crate::engine::math::onednn_eltwise::elu_f32(xs, o);
+                return Ok(());
+            }
             match eigen_unary(op) {
                 Some(f) if xs.len() == o.len() => f(xs, o),
                 _ => {

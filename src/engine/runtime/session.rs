@@ -144,6 +144,8 @@ struct Step {
     ref_slots: Vec<usize>,
     /// Generator slot, for random ops.
     rng_slot: Option<usize>,
+    /// An `Elu` that TF runs fused into the `MatMul` before it (`runtime::remap`).
+    fused_elu: bool,
 }
 
 /// A prepared run plan of a session (see [`Session::prepare`]).
@@ -642,6 +644,11 @@ impl Session {
                     inputs.push(Src::Step(s, t.index));
                 }
             }
+            if matches!(node.op, Op::AddN { .. }) {
+                // TF's grappler sorts the inputs of an AddN by name (`mul_1` < `mul_10` < `mul_2`;
+                // `Mean` < `mul`) before its kernel sums them in order (`kernels::elementwise::add_n`).
+                inputs = addn_order(graph, node).into_iter().map(|k| inputs[k]).collect();
+            }
             let var_slot = match &node.op {
                 Op::Variable { .. } => Some(self.var_slot(&node.name)),
                 Op::Assign { .. } | Op::AssignAdd | Op::AssignSub => {
@@ -657,7 +664,8 @@ impl Session {
                 _ => None,
             };
             step_of[i] = steps.len();
-            steps.push(Step { node: NodeId(i), inputs, var_slot, rng_slot, ref_slots });
+            let fused_elu = crate::engine::runtime::remap::tf_fuses_elu(graph, NodeId(i), fetches);
+            steps.push(Step { node: NodeId(i), inputs, var_slot, rng_slot, ref_slots, fused_elu });
         }
         // Feeds must feed something in the graph; missing placeholders are caught at run time.
         let fetch_srcs = fetches
@@ -861,6 +869,9 @@ impl Session {
                     }
                     Op::Binary { kind } => {
                         elementwise::binary(*kind, get(&step.inputs[0])?, get(&step.inputs[1])?, &mut outs[0], pool)?
+                    }
+                    Op::Unary { kind } if step.fused_elu => {
+                        elementwise::fused_elu(*kind, get(&step.inputs[0])?, &mut outs[0])?
                     }
                     Op::Unary { kind } => elementwise::unary(*kind, get(&step.inputs[0])?, &mut outs[0], pool)?,
                     Op::MatMul { transpose_a, transpose_b } => matmul::matmul(
@@ -1152,6 +1163,19 @@ fn write_f32(buf: &mut Value, shape: &[usize], data: &[f32]) {
     }
 }
 
+/// The order in which TF 2.21 sums the inputs of an `AddN` node: grappler's arithmetic optimizer
+/// sorts a commutative op's inputs by their names in the GraphDef (`name`, or `name:k` for output
+/// `k > 0`). Measured with inputs named `Mul`, `Mul_1`, ..., `Mul_10` and `Mean` in any position.
+fn addn_order(graph: &Graph, node: &crate::engine::graph::Node) -> Vec<usize> {
+    let name = |t: &Output| {
+        let n = graph.node(t.node).map_or("", |n| n.name.as_str());
+        if t.index == 0 { n.to_string() } else { format!("{n}:{}", t.index) }
+    };
+    let mut order: Vec<usize> = (0..node.inputs.len()).collect();
+    order.sort_by_cached_key(|&k| name(&node.inputs[k]));
+    order
+}
+
 /// Lowers a plan that has just run (so its buffers hold their shapes) to a fast program.
 fn lower(graph: &Graph, p: &Plan, feeds: &[Feed]) -> Option<FastProgram> {
     let mut inputs: Vec<Vec<Option<(usize, usize)>>> = Vec::with_capacity(p.steps.len());
@@ -1173,6 +1197,7 @@ fn lower(graph: &Graph, p: &Plan, feeds: &[Feed]) -> Option<FastProgram> {
                 out_shapes: outs.iter().map(|v| v.shape().to_vec()).collect(),
                 var_slot: s.var_slot,
                 ref_slots: &s.ref_slots,
+                fused_elu: s.fused_elu,
                 out_is_f32: outs.iter().all(|v| matches!(v, Value::F32(_))),
             }
         })
