@@ -487,7 +487,6 @@ error-could-not-write = Could not write { $path }
 error-could-not-export-script = Could not export a TensorFlow script
 error-could-not-open = Could not open { $name }
 error-could-not-save = Could not save { $path }
-error-python-file = a Python program: flowbench opens its own project files (.json); File ▸ Open example has the tutorial's programs as projects
 
 ## Training errors (the window's own words; TF's errors inside them stay as TF prints them)
 error-training-running = A training job is already running: stop it first.

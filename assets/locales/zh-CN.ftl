@@ -486,7 +486,6 @@ error-could-not-write = 无法写入 { $path }
 error-could-not-export-script = 无法导出 TensorFlow 脚本
 error-could-not-open = 无法打开 { $name }
 error-could-not-save = 无法保存 { $path }
-error-python-file = 这是一个 Python 程序：flowbench 打开的是它自己的项目文件（.json）；文件 ▸ 打开示例 中有教程里的程序对应的项目
 
 ## 训练错误（窗口自己的话；其中 TF 的错误保持 TF 的原话）
 error-training-running = 已有一个训练任务在运行：请先停止它。
