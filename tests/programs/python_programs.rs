@@ -19,7 +19,8 @@ const SEED: &[&str] = &[
 ];
 
 /// The book's programs (chapters 4 and 5) whose ops flowbench has.
-const BOOK: &[&str] = &["4_2_2_custom_loss", "4_4_1_learning_rate_decay", "4_4_3_moving_average", "5_4_saver"];
+const BOOK: &[&str] =
+    &["4_2_2_custom_loss", "4_4_1_learning_rate_decay", "4_4_2_l2_regularization", "4_4_3_moving_average", "5_4_saver"];
 
 fn program(name: &str) -> PathBuf {
     root().join("tests/data/python").join(format!("{name}.py"))
