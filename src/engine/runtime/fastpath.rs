@@ -51,9 +51,14 @@ enum Mode {
 /// The binary ops the fast path runs (the others keep a plan on the general path).
 fn lowers_binary(op: BinaryOp) -> bool {
     match op {
-        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Maximum | BinaryOp::Minimum => true,
-        BinaryOp::Pow
-        | BinaryOp::Less
+        BinaryOp::Add
+        | BinaryOp::Sub
+        | BinaryOp::Mul
+        | BinaryOp::Div
+        | BinaryOp::Maximum
+        | BinaryOp::Minimum
+        | BinaryOp::Pow => true,
+        BinaryOp::Less
         | BinaryOp::Greater
         | BinaryOp::Equal
         | BinaryOp::NotEqual
@@ -162,6 +167,37 @@ enum Instr {
         backprop: usize,
         classes: usize,
     },
+    /// `SparseSoftmaxCrossEntropyWithLogits` of `[batch, classes]` logits and labels held as
+    /// exact float32 integers (an `ArgMax`'s output).
+    SparseXent {
+        logits: Loc,
+        labels: Loc,
+        out: usize,
+        backprop: usize,
+        classes: usize,
+    },
+    /// `ArgMax` along the last axis of a `[rows, n]` float32 operand, the indices as float32.
+    ArgMax {
+        x: Loc,
+        out: usize,
+        n: usize,
+    },
+    /// `L2Loss`: `(t * t) * 0.5` of each element into `scratch`, then its sum into `out`.
+    L2Loss {
+        x: Loc,
+        out: usize,
+        scratch: usize,
+    },
+    /// `AddN` of float32 operands of one shape, summed in order.
+    AddN {
+        xs: Vec<Loc>,
+        out: usize,
+    },
+    /// The value of an integer variable, as float32 (as `Cast` to float32 gives it).
+    IntVar {
+        slot: usize,
+        out: usize,
+    },
     Copy {
         src: Loc,
         out: usize,
@@ -179,6 +215,19 @@ enum Instr {
         slot: usize,
         alpha: Loc,
         delta: Loc,
+    },
+    /// `AssignAdd`/`AssignSub` of a float32 variable.
+    AssignUpdate {
+        slot: usize,
+        delta: Loc,
+        sub: bool,
+    },
+    /// `AssignAdd`/`AssignSub` of an integer variable by integers held as exact float32 (a
+    /// constant's), with wrapping.
+    AssignUpdateInt {
+        slot: usize,
+        delta: Loc,
+        sub: bool,
     },
     ApplyMomentum {
         slots: [usize; 2],
@@ -217,19 +266,28 @@ impl Instr {
             | Instr::MaxMinGrad { out, .. }
             | Instr::SigmoidXentGrad { out, .. }
             | Instr::SoftmaxXent { out, .. }
+            | Instr::SparseXent { out, .. }
+            | Instr::ArgMax { out, .. }
+            | Instr::L2Loss { out, .. }
+            | Instr::AddN { out, .. }
+            | Instr::IntVar { out, .. }
             | Instr::Copy { out, .. }
             | Instr::Fill { out, .. }
             | Instr::Assign { out, .. } => Some(out),
-            Instr::ApplyGd { .. } | Instr::ApplyMomentum { .. } | Instr::ApplyAdam { .. } | Instr::ApplyRms { .. } => {
-                None
-            }
+            Instr::ApplyGd { .. }
+            | Instr::AssignUpdate { .. }
+            | Instr::AssignUpdateInt { .. }
+            | Instr::ApplyMomentum { .. }
+            | Instr::ApplyAdam { .. }
+            | Instr::ApplyRms { .. } => None,
         }
     }
 
     /// The second buffer an instruction writes (the backprop of `SoftmaxXent`).
     fn out2(&self) -> Option<usize> {
         match *self {
-            Instr::SoftmaxXent { backprop, .. } => Some(backprop),
+            Instr::SoftmaxXent { backprop, .. } | Instr::SparseXent { backprop, .. } => Some(backprop),
+            Instr::L2Loss { scratch, .. } => Some(scratch),
             _ => None,
         }
     }
@@ -240,6 +298,8 @@ impl Instr {
             self,
             Instr::Assign { .. }
                 | Instr::ApplyGd { .. }
+                | Instr::AssignUpdate { .. }
+                | Instr::AssignUpdateInt { .. }
                 | Instr::ApplyMomentum { .. }
                 | Instr::ApplyAdam { .. }
                 | Instr::ApplyRms { .. }
@@ -259,7 +319,13 @@ impl Instr {
             Instr::SumRows { g, .. } => vec![*g],
             Instr::MaxMinGrad { x, y, dy, .. } => vec![*x, *y, *dy],
             Instr::SigmoidXentGrad { z, x, dy, .. } => vec![*z, *x, *dy],
-            Instr::SoftmaxXent { labels, logits, .. } => vec![*labels, *logits],
+            Instr::SoftmaxXent { labels, logits, .. } | Instr::SparseXent { labels, logits, .. } => {
+                vec![*labels, *logits]
+            }
+            Instr::ArgMax { x, .. } | Instr::L2Loss { x, .. } => vec![*x],
+            Instr::AddN { xs, .. } => xs.clone(),
+            Instr::IntVar { .. } => vec![],
+            Instr::AssignUpdate { delta, .. } | Instr::AssignUpdateInt { delta, .. } => vec![*delta],
             Instr::Copy { src, .. } | Instr::Assign { src, .. } => vec![*src],
             Instr::Fill { .. } => vec![],
             Instr::ApplyGd { alpha, delta, .. } => vec![*alpha, *delta],
@@ -280,6 +346,8 @@ pub(crate) struct FastProgram {
     pub(crate) fetches: Vec<(Loc, Vec<usize>)>,
     /// Variable slots the program touches, with their element counts (all must be initialized).
     var_slots: Vec<(usize, usize)>,
+    /// Integer variable slots the program reads or updates, with their element counts.
+    int_slots: Vec<(usize, usize)>,
     /// Some instruction is big enough to be split across a pool (a big matmul or update).
     splits: bool,
 }
@@ -318,11 +386,14 @@ impl FastProgram {
         let mut loc: Vec<Option<Loc>> = vec![None; steps.len()];
         // Location of output 1 of the steps that have a second one (`SoftmaxXent`'s backprop).
         let mut loc1: Vec<Option<Loc>> = vec![None; steps.len()];
+        // Steps whose output 0 is an integer tensor, held as exact float32 integers: only the ops
+        // made for them read these (`Cast` to float32, sparse labels, integer updates).
+        let mut int_out = vec![false; steps.len()];
         // Variable slots written by some step, and at which step.
         let mut first_write: Vec<(usize, usize)> = Vec::new();
         for (si, s) in steps.iter().enumerate() {
             let node = graph.node(s.node)?;
-            if matches!(node.op, Op::Assign { .. }) {
+            if matches!(node.op, Op::Assign { .. } | Op::AssignAdd | Op::AssignSub) {
                 first_write.push((s.var_slot?, si));
             }
             for &r in s.ref_slots {
@@ -353,8 +424,15 @@ impl FastProgram {
                 }
                 let (step, out) = (*s.inputs.get(k)?)?;
                 match out {
-                    0 => loc[step],
+                    0 if !int_out[step] => loc[step],
                     1 => loc1[step],
+                    _ => None,
+                }
+            };
+            // An integer input held as float32 (only from a lowered integer step, never a feed).
+            let int_input = |k: usize| -> Option<Loc> {
+                match *s.inputs.get(k)? {
+                    Some((step, 0)) if int_out[step] => loc[step],
                     _ => None,
                 }
             };
@@ -365,14 +443,117 @@ impl FastProgram {
                 let (step, out) = (*s.inputs.get(k)?)?;
                 steps.get(step)?.out_shapes.get(out).cloned()
             };
-            if !matches!(node.op, Op::NoOp) && !s.out_is_f32 {
+            let int_op = matches!(
+                node.op,
+                Op::Variable { .. } | Op::Const { .. } | Op::ArgMax { .. } | Op::AssignAdd | Op::AssignSub
+            );
+            if !matches!(node.op, Op::NoOp) && !s.out_is_f32 && !int_op {
                 return None;
             }
+            let is_int_dtype = |d: Option<&(crate::engine::DType, crate::engine::Shape)>| {
+                matches!(d.map(|d| d.0), Some(crate::engine::DType::Int32 | crate::engine::DType::Int64))
+            };
             let l = match &node.op {
+                Op::Const { value } if !s.out_is_f32 => {
+                    // Integers beyond 2^24 are not exact in float32.
+                    const EXACT: i64 = 1 << 24;
+                    let data: Vec<f32> = match &value.0 {
+                        Value::I32(a) if a.iter().all(|&v| i64::from(v).abs() <= EXACT) => {
+                            a.iter().map(|&v| v as f32).collect()
+                        }
+                        Value::I64(a) if a.iter().all(|&v| v.abs() <= EXACT) => a.iter().map(|&v| v as f32).collect(),
+                        _ => return None,
+                    };
+                    p.bufs.push(data);
+                    int_out[si] = true;
+                    Some(Loc::Buf(p.bufs.len() - 1))
+                }
                 Op::Const { value } => {
                     let data = f32_slice(&value.0)?.to_vec();
                     p.bufs.push(data);
                     Some(Loc::Buf(p.bufs.len() - 1))
+                }
+                Op::Variable { .. } if !s.out_is_f32 => {
+                    // Read (converted) where the plan reads it, as the general path copies it.
+                    if !is_int_dtype(node.outputs.first()) {
+                        return None;
+                    }
+                    let slot = s.var_slot?;
+                    let out = new_buf(&mut p, &shape);
+                    p.instrs.push(Instr::IntVar { slot, out });
+                    p.int_slots.push((slot, shape.iter().product()));
+                    int_out[si] = true;
+                    Some(Loc::Buf(out))
+                }
+                Op::Cast { to: crate::engine::DType::Float32 } => int_input(0).or_else(|| input(0)),
+                Op::ArgMax { axis, output_type } => {
+                    let sx = in_shape(0)?;
+                    let n = *sx.get(1)?;
+                    let int_type = matches!(output_type, crate::engine::DType::Int32 | crate::engine::DType::Int64);
+                    if sx.len() != 2 || !(*axis == 1 || *axis == -1) || n == 0 || n > 1 << 24 || !int_type {
+                        return None;
+                    }
+                    let out = new_buf(&mut p, &shape);
+                    p.instrs.push(Instr::ArgMax { x: input(0)?, out, n });
+                    int_out[si] = true;
+                    Some(Loc::Buf(out))
+                }
+                Op::SparseSoftmaxCrossEntropyWithLogits => {
+                    let (sx, sl) = (in_shape(0)?, in_shape(1)?);
+                    if sx.len() != 2 || sx[1] == 0 || sl.as_slice() != [sx[0]] {
+                        return None;
+                    }
+                    let out = new_buf(&mut p, &shape);
+                    let backprop = new_buf(&mut p, &sx);
+                    let (logits, labels) = (input(0)?, int_input(1)?);
+                    p.instrs.push(Instr::SparseXent { logits, labels, out, backprop, classes: sx[1] });
+                    loc1[si] = Some(Loc::Buf(backprop));
+                    Some(Loc::Buf(out))
+                }
+                Op::L2Loss => {
+                    let sx = in_shape(0)?;
+                    let out = new_buf(&mut p, &shape);
+                    let scratch = new_buf(&mut p, &sx);
+                    p.instrs.push(Instr::L2Loss { x: input(0)?, out, scratch });
+                    Some(Loc::Buf(out))
+                }
+                Op::AddN { n } => {
+                    let mut xs = Vec::with_capacity(*n);
+                    for k in 0..*n {
+                        if in_shape(k)? != shape {
+                            return None;
+                        }
+                        xs.push(input(k)?);
+                    }
+                    if xs.is_empty() {
+                        return None;
+                    }
+                    let out = new_buf(&mut p, &shape);
+                    p.instrs.push(Instr::AddN { xs, out });
+                    Some(Loc::Buf(out))
+                }
+                Op::AssignAdd | Op::AssignSub => {
+                    let slot = s.var_slot?;
+                    let sub = matches!(node.op, Op::AssignSub);
+                    if in_shape(1)? != shape {
+                        return None;
+                    }
+                    if s.out_is_f32 {
+                        let delta = input(1)?;
+                        if matches!(delta, Loc::Var(_)) {
+                            return None;
+                        }
+                        p.instrs.push(Instr::AssignUpdate { slot, delta, sub });
+                        Some(Loc::Var(slot))
+                    } else {
+                        if !is_int_dtype(node.outputs.first()) {
+                            return None;
+                        }
+                        p.instrs.push(Instr::AssignUpdateInt { slot, delta: int_input(1)?, sub });
+                        p.int_slots.push((slot, shape.iter().product()));
+                        // Nothing may read the updated integer (it has no location).
+                        None
+                    }
                 }
                 Op::Variable { .. } => {
                     let slot = s.var_slot?;
@@ -582,7 +763,7 @@ impl FastProgram {
         for s in steps {
             let node = graph.node(s.node)?;
             let len = |shape: &Vec<usize>| shape.iter().product::<usize>();
-            if let (Op::Variable { .. }, Some(slot)) = (&node.op, s.var_slot) {
+            if let (Op::Variable { .. }, Some(slot), true) = (&node.op, s.var_slot, s.out_is_f32) {
                 p.var_slots.push((slot, len(s.out_shapes.first()?)));
             }
         }
@@ -590,7 +771,9 @@ impl FastProgram {
             let node = graph.node(s.node)?;
             if node.op.num_ref_inputs() > 0 {
                 let n = len_of(&s.out_shapes);
-                if let (Op::Assign { .. }, Some(slot)) = (&node.op, s.var_slot) {
+                if let (Op::Assign { .. } | Op::AssignAdd | Op::AssignSub, Some(slot), true) =
+                    (&node.op, s.var_slot, s.out_is_f32)
+                {
                     p.var_slots.push((slot, n));
                 }
                 for &r in s.ref_slots {
@@ -602,7 +785,7 @@ impl FastProgram {
         for (f, ff) in fetches.iter().zip(fetch_feeds) {
             let entry = match (f, ff) {
                 (_, Some(k)) => (Loc::Feed(*k), p.feed_shapes.get(*k)?.clone()),
-                (Some((step, 0)), None) => {
+                (Some((step, 0)), None) if !int_out[*step] => {
                     // An apply op's fetched output aliases its variable, which later steps may
                     // not touch; a fetched variable read was copied above if it is written.
                     (loc[*step]?, steps.get(*step)?.out_shapes.first()?.clone())
@@ -615,6 +798,8 @@ impl FastProgram {
         // Each (slot, length) once: `accepts` checks them on every run.
         p.var_slots.sort_unstable();
         p.var_slots.dedup();
+        p.int_slots.sort_unstable();
+        p.int_slots.dedup();
         p.splits = p.instrs.iter().any(|ins| match *ins {
             Instr::MatMul { m, k, n, .. } => crate::engine::kernels::matmul::splits_across_pool(m, k, n),
             Instr::ApplyAdam { slots, .. } => {
@@ -673,6 +858,11 @@ impl FastProgram {
             // Every variable value the engine makes is a standard-layout array, so the element
             // count is all that can change between runs (a read of anything else fails cleanly).
             && self.var_slots.iter().all(|&(slot, len)| matches!(vars.get(slot), Some(Some(Value::F32(a))) if a.len() == len))
+            && self.int_slots.iter().all(|&(slot, len)| match vars.get(slot) {
+                Some(Some(Value::I32(a))) => a.len() == len,
+                Some(Some(Value::I64(a))) => a.len() == len,
+                _ => false,
+            })
     }
 
     /// Runs the program. Variables are read and written through `vars`; big matmuls are split
@@ -770,7 +960,8 @@ fn exec(
                 (B::Div, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Div, x, y))?,
                 (B::Maximum, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Maximum, x, y))?,
                 (B::Minimum, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Minimum, x, y))?,
-                (B::Pow | B::Less | B::Greater | B::Equal | B::NotEqual | B::GreaterEqual | B::LessEqual, _) => {
+                (B::Pow, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Pow, x, y))?,
+                (B::Less | B::Greater | B::Equal | B::NotEqual | B::GreaterEqual | B::LessEqual, _) => {
                     return Err(Error::internal("fast path: binary op not lowered"));
                 }
             }
@@ -870,6 +1061,89 @@ fn exec(
                 return Err(Error::internal("fast path: softmax cross-entropy of the wrong size"));
             }
             crate::engine::kernels::nn::xent_rows(zs, xs, classes, o, o2);
+        }
+        Instr::SparseXent { logits, labels, classes, .. } => {
+            let (xs, ls) = (rd!(logits), rd!(labels));
+            if classes == 0 || o2.len() != xs.len() || o.len() * classes != xs.len() || ls.len() != o.len() {
+                return Err(Error::internal("fast path: sparse softmax cross-entropy of the wrong size"));
+            }
+            let labels: Vec<i64> = ls.iter().map(|&v| v as i64).collect();
+            crate::engine::kernels::nn::check_sparse_labels(&labels, classes)?;
+            crate::engine::kernels::nn::sparse_xent_f32(xs, &labels, classes, o, o2);
+        }
+        Instr::ArgMax { x, n, .. } => {
+            let xs = rd!(x);
+            if n == 0 || xs.len() != o.len() * n {
+                return Err(Error::internal("fast path: argmax of the wrong size"));
+            }
+            // The first largest element (NaNs passed over; 0 when all are NaN), as `arg_max`.
+            for (o, row) in o.iter_mut().zip(xs.chunks_exact(n)) {
+                let mut best: Option<(usize, f32)> = None;
+                for (k, &v) in row.iter().enumerate() {
+                    if !v.is_nan() && best.is_none_or(|(_, b)| v > b) {
+                        best = Some((k, v));
+                    }
+                }
+                *o = best.map_or(0, |(k, _)| k) as f32;
+            }
+        }
+        Instr::L2Loss { x, .. } => {
+            let xs = rd!(x);
+            if o2.len() != xs.len() {
+                return Err(Error::internal("fast path: L2Loss of the wrong size"));
+            }
+            // As `reduce::l2_loss`: each `(t * t) * 0.5`, then one sum in Eigen's order.
+            for (h, &v) in o2.iter_mut().zip(xs) {
+                *h = v * v * 0.5;
+            }
+            if let Some(v) = o.first_mut() {
+                *v = sum_f32(o2);
+            }
+        }
+        Instr::AddN { ref xs, .. } => {
+            for (i, &l) in xs.iter().enumerate() {
+                let s = rd!(l);
+                if s.len() != o.len() {
+                    return Err(Error::internal("fast path: AddN of different sizes"));
+                }
+                if i == 0 {
+                    o.copy_from_slice(s);
+                } else {
+                    o.iter_mut().zip(s).for_each(|(o, &x)| *o += x);
+                }
+            }
+        }
+        Instr::IntVar { slot, .. } => {
+            let uninit = || Error::failed_precondition("Attempting to use an uninitialized value");
+            match vars.get(slot).and_then(Option::as_ref).ok_or_else(uninit)? {
+                Value::I32(a) if a.len() == o.len() => o.iter_mut().zip(a.iter()).for_each(|(o, &v)| *o = v as f32),
+                Value::I64(a) if a.len() == o.len() => o.iter_mut().zip(a.iter()).for_each(|(o, &v)| *o = v as f32),
+                _ => return Err(Error::internal("fast path: integer variable of another type or size")),
+            }
+        }
+        Instr::AssignUpdate { slot, delta, sub } => {
+            let d = grad_buf(delta, bufs, feeds)?;
+            let w = var_mut(vars, slot)?;
+            if w.len() != d.len() {
+                return Err(Error::internal("fast path: update of a different size"));
+            }
+            let op = if sub { BinaryOp::Sub } else { BinaryOp::Add };
+            w.iter_mut().zip(d).for_each(|(w, &d)| *w = binary_arith(op, *w, d));
+        }
+        Instr::AssignUpdateInt { slot, delta, sub } => {
+            use crate::engine::kernels::Num;
+            let d = grad_buf(delta, bufs, feeds)?;
+            let wrong = || Error::internal("fast path: integer update of another type or size");
+            match vars.get_mut(slot) {
+                Some(Some(Value::I32(a))) if a.len() == d.len() => a.iter_mut().zip(d).for_each(|(w, &d)| {
+                    *w = if sub { w.wsub(d as i32) } else { w.wadd(d as i32) };
+                }),
+                Some(Some(Value::I64(a))) if a.len() == d.len() => a.iter_mut().zip(d).for_each(|(w, &d)| {
+                    *w = if sub { w.wsub(d as i64) } else { w.wadd(d as i64) };
+                }),
+                Some(Some(_)) => return Err(wrong()),
+                _ => return Err(Error::failed_precondition("Attempting to use an uninitialized value")),
+            }
         }
         Instr::Copy { src, .. } => {
             let s = rd!(src);
