@@ -243,10 +243,12 @@ fn fast_path_trains_a_big_mlp_bit_identically_over_any_thread_count() {
 
 /// The tutorial's whole MNIST program (exponential decay on an int32 global step, L2 terms,
 /// sparse softmax cross-entropy on `argmax` labels, moving averages) is lowered to the fast path,
-/// which trains it bit-identically to the general path, on one thread and two.
+/// which trains it bit-identically to the general path, on one thread, two and three (with 200
+/// inputs the first layer's 100,000 weights are big enough for their updates, moving averages
+/// and L2 terms to be split across the pool).
 #[test]
 fn fast_path_trains_the_mnist_program_bit_identically() {
-    let (batch, features, classes) = (10usize, 64usize, 10usize);
+    let (batch, features, classes) = (10usize, 200usize, 10usize);
     let run = |fast: bool, threads: u32| -> (Vec<u64>, bool) {
         let m = flowbench::train::book::mnist(features, 1000, 7).unwrap();
         let p = m.program;
@@ -279,4 +281,6 @@ fn fast_path_trains_the_mnist_program_bit_identically() {
     assert!(lowered, "the MNIST program's plan was not lowered");
     assert_eq!(fast1, run(false, 1).0, "fast and general paths differ");
     assert_eq!(fast1, run(true, 2).0, "one thread and two differ");
+    assert_eq!(fast1, run(true, 3).0, "one thread and three differ");
+    assert_eq!(fast1, run(false, 2).0, "the general path on one thread and two differ");
 }

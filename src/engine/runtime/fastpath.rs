@@ -802,9 +802,16 @@ impl FastProgram {
         p.int_slots.dedup();
         p.splits = p.instrs.iter().any(|ins| match *ins {
             Instr::MatMul { m, k, n, .. } => crate::engine::kernels::matmul::splits_across_pool(m, k, n),
-            Instr::ApplyAdam { slots, .. } => {
-                p.var_slots.iter().any(|&(s, len)| s == slots[0] && len >= PAR_MIN_ELEMENTS)
+            Instr::ApplyAdam { slots: [slot, ..], .. }
+            | Instr::ApplyGd { slot, .. }
+            | Instr::AssignUpdate { slot, .. } => {
+                p.var_slots.iter().any(|&(s, len)| s == slot && len >= PAR_MIN_ELEMENTS)
             }
+            Instr::Bin { out, .. }
+            | Instr::Un { out, .. }
+            | Instr::UnaryGrad { out, .. }
+            | Instr::AddN { out, .. }
+            | Instr::L2Loss { scratch: out, .. } => p.bufs.get(out).is_some_and(|b| b.len() >= PAR_MIN_ELEMENTS),
             _ => false,
         });
         reason.clear();
@@ -949,33 +956,74 @@ fn exec(
     match *ins {
         Instr::Bin { op, a, b, mode, .. } => {
             let (xs, ys) = (rd!(a), rd!(b));
-            let same_len = xs.len() == o.len() && ys.len() == o.len();
             use BinaryOp as B;
-            match (op, mode) {
-                (B::Maximum, Mode::Same) if same_len => crate::engine::math::eigen::maximum_f32(xs, ys, o),
-                (B::Minimum, Mode::Same) if same_len => crate::engine::math::eigen::minimum_f32(xs, ys, o),
-                (B::Add, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Add, x, y))?,
-                (B::Sub, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Sub, x, y))?,
-                (B::Mul, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Mul, x, y))?,
-                (B::Div, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Div, x, y))?,
-                (B::Maximum, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Maximum, x, y))?,
-                (B::Minimum, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Minimum, x, y))?,
-                (B::Pow, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Pow, x, y))?,
-                (B::Less | B::Greater | B::Equal | B::NotEqual | B::GreaterEqual | B::LessEqual, _) => {
-                    return Err(Error::internal("fast path: binary op not lowered"));
-                }
+            if matches!(op, B::Less | B::Greater | B::Equal | B::NotEqual | B::GreaterEqual | B::LessEqual) {
+                return Err(Error::internal("fast path: binary op not lowered"));
             }
+            // The operands' parts for the output elements `off..off + len`, and the alignment of
+            // a split (whole rows where one operand repeats by rows or columns).
+            let wrong = || Error::internal("fast path: binary operands of the wrong size");
+            let (n, ok) = match mode {
+                Mode::Same => (1, xs.len() == o.len() && ys.len() == o.len()),
+                Mode::ScalarB => (1, xs.len() == o.len() && ys.len() == 1),
+                Mode::ScalarA => (1, ys.len() == o.len() && xs.len() == 1),
+                Mode::RowB => (ys.len(), xs.len() == o.len() && !ys.is_empty() && o.len() % ys.len() == 0),
+                Mode::RowA => (xs.len(), ys.len() == o.len() && !xs.is_empty() && o.len() % xs.len() == 0),
+                Mode::ColA => {
+                    let n = if xs.is_empty() { 0 } else { o.len() / xs.len() };
+                    (n, ys.len() == o.len() && n > 0 && n * xs.len() == o.len())
+                }
+                Mode::ColB => {
+                    let n = if ys.is_empty() { 0 } else { o.len() / ys.len() };
+                    (n, xs.len() == o.len() && n > 0 && n * ys.len() == o.len())
+                }
+            };
+            if !ok {
+                return Err(wrong());
+            }
+            let part = |off: usize, len: usize| -> (&[f32], &[f32]) {
+                let r = off..off + len;
+                match mode {
+                    Mode::Same => (&xs[r.clone()], &ys[r]),
+                    Mode::ScalarB | Mode::RowB => (&xs[r], ys),
+                    Mode::ScalarA | Mode::RowA => (xs, &ys[r]),
+                    Mode::ColA => (&xs[off / n..(off + len) / n], &ys[r]),
+                    Mode::ColB => (&xs[r], &ys[off / n..(off + len) / n]),
+                }
+            };
+            par_out(pool, o, n, |off, o| {
+                let (xs, ys) = part(off, o.len());
+                // Sizes were checked above, so `bin_apply` cannot fail here.
+                let _ = match (op, mode) {
+                    (B::Maximum, Mode::Same) => Ok(crate::engine::math::eigen::maximum_f32(xs, ys, o)),
+                    (B::Minimum, Mode::Same) => Ok(crate::engine::math::eigen::minimum_f32(xs, ys, o)),
+                    (B::Add, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Add, x, y)),
+                    (B::Sub, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Sub, x, y)),
+                    (B::Mul, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Mul, x, y)),
+                    (B::Div, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Div, x, y)),
+                    (B::Maximum, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Maximum, x, y)),
+                    (B::Minimum, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Minimum, x, y)),
+                    (B::Pow, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Pow, x, y)),
+                    _ => Ok(()),
+                };
+            });
         }
         Instr::Un { op, x, .. } => {
             let xs = rd!(x);
-            match eigen_unary(op) {
-                Some(f) if xs.len() == o.len() => f(xs, o),
-                _ => {
-                    for (o, &v) in o.iter_mut().zip(xs) {
-                        *o = unary_scalar(op, v);
+            if xs.len() != o.len() {
+                return Err(Error::internal("fast path: unary operand of the wrong size"));
+            }
+            par_out(pool, o, 1, |off, o| {
+                let xs = &xs[off..off + o.len()];
+                match eigen_unary(op) {
+                    Some(f) => f(xs, o),
+                    None => {
+                        for (o, &v) in o.iter_mut().zip(xs) {
+                            *o = unary_scalar(op, v);
+                        }
                     }
                 }
-            }
+            });
         }
         Instr::MatMul { a, b, m, k, n, ta, tb, eigen, .. } => {
             let (xs, ys) = (rd!(a), rd!(b));
@@ -1014,14 +1062,21 @@ fn exec(
         }
         Instr::UnaryGrad { kind, a, dy, .. } => {
             let (xs, ds) = (rd!(a), rd!(dy));
-            match eigen_unary_grad(kind) {
-                Some(f) if xs.len() == o.len() && ds.len() == o.len() => f(xs, ds, o),
-                _ => {
-                    for ((o, &a), &d) in o.iter_mut().zip(xs).zip(ds) {
-                        *o = unary_grad_scalar(kind, a, d);
+            if xs.len() != o.len() || ds.len() != o.len() {
+                return Err(Error::internal("fast path: gradient operands of the wrong size"));
+            }
+            par_out(pool, o, 1, |off, o| {
+                let r = off..off + o.len();
+                let (xs, ds) = (&xs[r.clone()], &ds[r]);
+                match eigen_unary_grad(kind) {
+                    Some(f) => f(xs, ds, o),
+                    None => {
+                        for ((o, &a), &d) in o.iter_mut().zip(xs).zip(ds) {
+                            *o = unary_grad_scalar(kind, a, d);
+                        }
                     }
                 }
-            }
+            });
         }
         Instr::ReduceGradAll { dy, mean, .. } => {
             let d = scalar(dy, bufs, feeds, vars)?;
@@ -1093,9 +1148,11 @@ fn exec(
                 return Err(Error::internal("fast path: L2Loss of the wrong size"));
             }
             // As `reduce::l2_loss`: each `(t * t) * 0.5`, then one sum in Eigen's order.
-            for (h, &v) in o2.iter_mut().zip(xs) {
-                *h = v * v * 0.5;
-            }
+            par_out(pool, o2, 1, |off, o2| {
+                for (h, &v) in o2.iter_mut().zip(&xs[off..]) {
+                    *h = v * v * 0.5;
+                }
+            });
             if let Some(v) = o.first_mut() {
                 *v = sum_f32(o2);
             }
@@ -1109,7 +1166,7 @@ fn exec(
                 if i == 0 {
                     o.copy_from_slice(s);
                 } else {
-                    o.iter_mut().zip(s).for_each(|(o, &x)| *o += x);
+                    par_out(pool, o, 1, |off, o| o.iter_mut().zip(&s[off..]).for_each(|(o, &x)| *o += x));
                 }
             }
         }
@@ -1128,7 +1185,7 @@ fn exec(
                 return Err(Error::internal("fast path: update of a different size"));
             }
             let op = if sub { BinaryOp::Sub } else { BinaryOp::Add };
-            w.iter_mut().zip(d).for_each(|(w, &d)| *w = binary_arith(op, *w, d));
+            par_out(pool, w, 1, |off, w| w.iter_mut().zip(&d[off..]).for_each(|(w, &d)| *w = binary_arith(op, *w, d)));
         }
         Instr::AssignUpdateInt { slot, delta, sub } => {
             use crate::engine::kernels::Num;
@@ -1171,9 +1228,14 @@ fn exec(
             let a = scalar(alpha, bufs, feeds, vars)?;
             let g = grad_buf(delta, bufs, feeds)?;
             let w = var_mut(vars, slot)?;
-            for (v, &g) in w.iter_mut().zip(g) {
-                *v -= g * a;
+            if w.len() != g.len() {
+                return Err(Error::internal("fast path: update of a different size"));
             }
+            par_out(pool, w, 1, |off, w| {
+                for (v, &g) in w.iter_mut().zip(&g[off..]) {
+                    *v -= g * a;
+                }
+            });
         }
         Instr::ApplyMomentum { slots, lr, grad, momentum, nesterov } => {
             let (lr, mo) = (scalar(lr, bufs, feeds, vars)?, scalar(momentum, bufs, feeds, vars)?);
@@ -1267,6 +1329,26 @@ fn exec(
         }
     }
     Ok(())
+}
+
+/// Runs `f(off, part)` over parts of `o` (`part` is `o[off..off + part.len()]`), split across
+/// `pool` when `o` has at least [`PAR_MIN_ELEMENTS`] elements. Each part starts at a multiple of
+/// `lcm(row, 64)` elements, so whole rows and whole SIMD packets stay together and every element
+/// is computed as it is unsplit (the bits do not depend on the number of threads).
+fn par_out(pool: Option<&rayon::ThreadPool>, o: &mut [f32], row: usize, f: impl Fn(usize, &mut [f32]) + Sync) {
+    match pool {
+        Some(p) if o.len() >= PAR_MIN_ELEMENTS && p.current_num_threads() > 1 => {
+            use rayon::prelude::*;
+            let (mut a, mut b) = (row.max(1), 64usize);
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            let align = row.max(1) / a * 64;
+            let chunk = o.len().div_ceil(p.current_num_threads()).div_ceil(align) * align;
+            p.install(|| o.par_chunks_mut(chunk).enumerate().for_each(|(i, part)| f(i * chunk, part)));
+        }
+        _ => f(0, o),
+    }
 }
 
 /// One binary op over operands lined up by `mode` (monomorphized per op, so the loop is tight).
