@@ -222,6 +222,22 @@ enum Instr {
         delta: Loc,
         sub: bool,
     },
+    /// A moving average's update fused (`AssignSub(a, (a - w) * k)`): `a -= (a - w) * k` per
+    /// element, each operation rounded as when unfused.
+    AverageUpdate {
+        slot: usize,
+        w: Loc,
+        keep: Loc,
+    },
+    /// `ApplyGradientDescent(w, alpha, w * c + g)` fused (an L2 term's gradient added to the
+    /// loss's): `w -= (w * c + g) * alpha` per element (`g + w * c` when `l2_first` is false).
+    GdWithL2 {
+        slot: usize,
+        alpha: Loc,
+        c: Loc,
+        g: Loc,
+        l2_first: bool,
+    },
     /// `AssignAdd`/`AssignSub` of an integer variable by integers held as exact float32 (a
     /// constant's), with wrapping.
     AssignUpdateInt {
@@ -277,6 +293,8 @@ impl Instr {
             Instr::ApplyGd { .. }
             | Instr::AssignUpdate { .. }
             | Instr::AssignUpdateInt { .. }
+            | Instr::AverageUpdate { .. }
+            | Instr::GdWithL2 { .. }
             | Instr::ApplyMomentum { .. }
             | Instr::ApplyAdam { .. }
             | Instr::ApplyRms { .. } => None,
@@ -300,6 +318,8 @@ impl Instr {
                 | Instr::ApplyGd { .. }
                 | Instr::AssignUpdate { .. }
                 | Instr::AssignUpdateInt { .. }
+                | Instr::AverageUpdate { .. }
+                | Instr::GdWithL2 { .. }
                 | Instr::ApplyMomentum { .. }
                 | Instr::ApplyAdam { .. }
                 | Instr::ApplyRms { .. }
@@ -326,6 +346,8 @@ impl Instr {
             Instr::AddN { xs, .. } => xs.clone(),
             Instr::IntVar { .. } => vec![],
             Instr::AssignUpdate { delta, .. } | Instr::AssignUpdateInt { delta, .. } => vec![*delta],
+            Instr::AverageUpdate { w, keep, .. } => vec![*w, *keep],
+            Instr::GdWithL2 { alpha, c, g, .. } => vec![*alpha, *c, *g],
             Instr::Copy { src, .. } | Instr::Assign { src, .. } => vec![*src],
             Instr::Fill { .. } => vec![],
             Instr::ApplyGd { alpha, delta, .. } => vec![*alpha, *delta],
@@ -795,6 +817,7 @@ impl FastProgram {
             p.fetches.push(entry);
         }
         p.prune();
+        p.fuse_updates();
         // Each (slot, length) once: `accepts` checks them on every run.
         p.var_slots.sort_unstable();
         p.var_slots.dedup();
@@ -804,6 +827,8 @@ impl FastProgram {
             Instr::MatMul { m, k, n, .. } => crate::engine::kernels::matmul::splits_across_pool(m, k, n),
             Instr::ApplyAdam { slots: [slot, ..], .. }
             | Instr::ApplyGd { slot, .. }
+            | Instr::GdWithL2 { slot, .. }
+            | Instr::AverageUpdate { slot, .. }
             | Instr::AssignUpdate { slot, .. } => {
                 p.var_slots.iter().any(|&(s, len)| s == slot && len >= PAR_MIN_ELEMENTS)
             }
@@ -846,6 +871,132 @@ impl FastProgram {
         }
         let mut k = keep.into_iter();
         self.instrs.retain(|_| k.next().unwrap_or(true));
+    }
+
+    /// The variable slots an instruction writes.
+    fn writes_slot(ins: &Instr, slot: usize) -> bool {
+        match ins {
+            Instr::Assign { slot: s, .. }
+            | Instr::ApplyGd { slot: s, .. }
+            | Instr::AssignUpdate { slot: s, .. }
+            | Instr::AssignUpdateInt { slot: s, .. }
+            | Instr::AverageUpdate { slot: s, .. }
+            | Instr::GdWithL2 { slot: s, .. } => *s == slot,
+            Instr::ApplyMomentum { slots, .. } => slots.contains(&slot),
+            Instr::ApplyAdam { slots, .. } | Instr::ApplyRms { slots, .. } => slots.contains(&slot),
+            _ => false,
+        }
+    }
+
+    /// Fuses the two update patterns of a moving average and of GradientDescent on a weight with
+    /// an L2 term, each into one pass over the variable (instead of three passes through two
+    /// temporaries): `AssignSub(a, Mul(Sub(a, w), k))` and `ApplyGd(w, alpha, Add(Mul(w, c), g))`,
+    /// where the temporaries have no other reader and nothing writes the variables read between
+    /// the first operation and the update. Each element goes through the same roundings.
+    fn fuse_updates(&mut self) {
+        let mut readers = vec![0usize; self.bufs.len()];
+        let mut writer = vec![usize::MAX; self.bufs.len()];
+        for (l, _) in &self.fetches {
+            if let Loc::Buf(b) = *l {
+                readers[b] += 1;
+            }
+        }
+        for (i, ins) in self.instrs.iter().enumerate() {
+            for r in ins.reads() {
+                if let Loc::Buf(b) = r {
+                    readers[b] += 1;
+                }
+            }
+            if let Some(o) = ins.out() {
+                writer[o] = i;
+            }
+        }
+        // The instruction that alone writes buffer `b` and is read only once, if `b` is one.
+        let single = |l: Loc| match l {
+            Loc::Buf(b) if readers[b] == 1 && writer[b] != usize::MAX => Some(writer[b]),
+            _ => None,
+        };
+        // Nothing in `from..to` writes a variable that `locs` read.
+        let untouched = |instrs: &[Instr], from: usize, to: usize, locs: &[Loc]| {
+            instrs[from..to].iter().all(|ins| {
+                locs.iter().all(|l| match *l {
+                    Loc::Var(s) => !Self::writes_slot(ins, s),
+                    _ => true,
+                })
+            })
+        };
+        let mut dead = vec![false; self.instrs.len()];
+        for k in 0..self.instrs.len() {
+            let fused = match self.instrs[k] {
+                Instr::AssignUpdate { slot, delta, sub: true } => (|| {
+                    let j = single(delta)?;
+                    let Instr::Bin { op: BinaryOp::Mul, a, b: keep, mode: Mode::ScalarB, .. } = self.instrs[j] else {
+                        return None;
+                    };
+                    let i = single(a)?;
+                    let Instr::Bin { op: BinaryOp::Sub, a: Loc::Var(s), b: w, mode: Mode::Same, .. } = self.instrs[i]
+                    else {
+                        return None;
+                    };
+                    let ok = s == slot
+                        && i < j
+                        && j < k
+                        && !dead[i]
+                        && !dead[j]
+                        && w != Loc::Var(slot)
+                        && untouched(&self.instrs, i, k, &[Loc::Var(slot), w, keep]);
+                    ok.then_some((i, j, Instr::AverageUpdate { slot, w, keep }))
+                })(),
+                Instr::ApplyGd { slot, alpha, delta } => (|| {
+                    let j = single(delta)?;
+                    let Instr::Bin { op: BinaryOp::Add, a, b, mode: Mode::Same, .. } = self.instrs[j] else {
+                        return None;
+                    };
+                    let is_l2 = |l: Loc| -> Option<(usize, Loc)> {
+                        let i = single(l)?;
+                        match self.instrs[i] {
+                            Instr::Bin { op: BinaryOp::Mul, a: Loc::Var(s), b: c, mode: Mode::ScalarB, .. }
+                                if s == slot =>
+                            {
+                                Some((i, c))
+                            }
+                            _ => None,
+                        }
+                    };
+                    let (i, c, g, l2_first) = match (is_l2(a), is_l2(b)) {
+                        (Some((i, c)), _) => (i, c, b, true),
+                        (None, Some((i, c))) => (i, c, a, false),
+                        (None, None) => return None,
+                    };
+                    let ok = i < j
+                        && j < k
+                        && !dead[i]
+                        && !dead[j]
+                        && g != Loc::Var(slot)
+                        && !matches!(g, Loc::Var(_))
+                        && untouched(&self.instrs, i, k, &[Loc::Var(slot), c, alpha]);
+                    ok.then_some((i, j, Instr::GdWithL2 { slot, alpha, c, g, l2_first }))
+                })(),
+                _ => None,
+            };
+            if let Some((i, j, ins)) = fused {
+                dead[i] = true;
+                dead[j] = true;
+                self.instrs[k] = ins;
+            }
+        }
+        let mut d = dead.into_iter();
+        self.instrs.retain(|_| !d.next().unwrap_or(false));
+    }
+
+    /// The kinds of its instructions, in order (for `FLOWBENCH_DEBUG_FASTPATH`).
+    pub(crate) fn describe(&self) -> String {
+        let names: Vec<String> = self
+            .instrs
+            .iter()
+            .map(|ins| format!("{ins:?}").split([' ', '{']).next().unwrap_or_default().to_string())
+            .collect();
+        names.join(" ")
     }
 
     /// True when some instruction is big enough to be split across a pool: the session then runs
@@ -1186,6 +1337,44 @@ fn exec(
             }
             let op = if sub { BinaryOp::Sub } else { BinaryOp::Add };
             par_out(pool, w, 1, |off, w| w.iter_mut().zip(&d[off..]).for_each(|(w, &d)| *w = binary_arith(op, *w, d)));
+        }
+        Instr::AverageUpdate { slot, w, keep } => {
+            let k = scalar(keep, bufs, feeds, vars)?;
+            // The weight is read from another variable or a buffer: copy nothing, but the
+            // variable being updated cannot be lent beside it, so take it out.
+            let mut avg = take_var(vars, slot)?;
+            let res = (|| {
+                let a = f32_mut(&mut avg)?;
+                let ws = read(w, bufs, feeds, vars).ok_or_else(missing)?;
+                if ws.len() != a.len() {
+                    return Err(Error::internal("fast path: moving average of a different size"));
+                }
+                par_out(pool, a, 1, |off, a| {
+                    for (a, &w) in a.iter_mut().zip(&ws[off..]) {
+                        let d = binary_arith(BinaryOp::Sub, *a, w);
+                        *a = binary_arith(BinaryOp::Sub, *a, binary_arith(BinaryOp::Mul, d, k));
+                    }
+                });
+                Ok(())
+            })();
+            vars[slot] = Some(avg);
+            res?;
+        }
+        Instr::GdWithL2 { slot, alpha, c, g, l2_first } => {
+            let (a, c) = (scalar(alpha, bufs, feeds, vars)?, scalar(c, bufs, feeds, vars)?);
+            let g = grad_buf(g, bufs, feeds)?;
+            let w = var_mut(vars, slot)?;
+            if w.len() != g.len() {
+                return Err(Error::internal("fast path: update of a different size"));
+            }
+            par_out(pool, w, 1, |off, w| {
+                for (v, &g) in w.iter_mut().zip(&g[off..]) {
+                    let l2 = binary_arith(BinaryOp::Mul, *v, c);
+                    let sum =
+                        if l2_first { binary_arith(BinaryOp::Add, l2, g) } else { binary_arith(BinaryOp::Add, g, l2) };
+                    *v -= sum * a;
+                }
+            });
         }
         Instr::AssignUpdateInt { slot, delta, sub } => {
             use crate::engine::kernels::Num;
