@@ -1146,8 +1146,14 @@ fn exec(
                 let (xs, ys) = part(off, o.len());
                 // Sizes were checked above, so `bin_apply` cannot fail here.
                 let _ = match (op, mode) {
-                    (B::Maximum, Mode::Same) => Ok(crate::engine::math::eigen::maximum_f32(xs, ys, o)),
-                    (B::Minimum, Mode::Same) => Ok(crate::engine::math::eigen::minimum_f32(xs, ys, o)),
+                    (B::Maximum, Mode::Same) => {
+                        crate::engine::math::eigen::maximum_f32(xs, ys, o);
+                        Ok(())
+                    }
+                    (B::Minimum, Mode::Same) => {
+                        crate::engine::math::eigen::minimum_f32(xs, ys, o);
+                        Ok(())
+                    }
                     (B::Add, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Add, x, y)),
                     (B::Sub, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Sub, x, y)),
                     (B::Mul, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Mul, x, y)),
