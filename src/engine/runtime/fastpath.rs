@@ -1530,6 +1530,7 @@ fn exec(
 /// `pool` when `o` has at least [`PAR_MIN_ELEMENTS`] elements. Each part starts at a multiple of
 /// `lcm(row, 64)` elements, so whole rows and whole SIMD packets stay together and every element
 /// is computed as it is unsplit (the bits do not depend on the number of threads).
+#[inline(always)]
 fn par_out(pool: Option<&rayon::ThreadPool>, o: &mut [f32], row: usize, f: impl Fn(usize, &mut [f32]) + Sync) {
     match pool {
         Some(p) if o.len() >= PAR_MIN_ELEMENTS && p.current_num_threads() > 1 => {
