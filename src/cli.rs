@@ -113,7 +113,7 @@ pub enum Command {
     /// MLP 784-512-10, (d) the MNIST program's net; with `--tf`, the same workloads in TensorFlow
     /// in the same run, interleaved, and the ratio with its spread.
     Bench {
-        /// Which workloads (`a`, `b`, `c`, `d`, and `d+`, TF only); all when none is given.
+        /// Which workloads (`a`, `b`, `c`, `d`); all when none is given.
         workloads: Vec<String>,
         /// A Python with TensorFlow 2.x (e.g. /work/tfvenv/bin/python): runs `tools/bench_tf.py`.
         #[arg(long, value_name = "PYTHON")]

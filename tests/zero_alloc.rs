@@ -240,3 +240,47 @@ fn fast_path_trains_a_big_mlp_bit_identically_over_any_thread_count() {
     assert_eq!(fast2, run(true, 1).0, "one thread and two differ");
     assert_eq!(fast2, run(true, 3).0, "three threads and two differ");
 }
+
+/// The tutorial's whole MNIST program (exponential decay on an int32 global step, L2 terms,
+/// sparse softmax cross-entropy on `argmax` labels, moving averages) is lowered to the fast path,
+/// which trains it bit-identically to the general path, on one thread, two and three (with 200
+/// inputs the first layer's 100,000 weights are big enough for their updates, moving averages
+/// and L2 terms to be split across the pool).
+#[test]
+fn fast_path_trains_the_mnist_program_bit_identically() {
+    let (batch, features, classes) = (10usize, 200usize, 10usize);
+    let run = |fast: bool, threads: u32| -> (Vec<u64>, bool) {
+        let m = flowbench::train::book::mnist(features, 1000, 7).unwrap();
+        let p = m.program;
+        let g = p.graph;
+        let x = g.find("x-input").unwrap().out();
+        let y_ = g.find("y-input").unwrap().out();
+        let mut s = Session::new(&g, ConfigProto { intra_op_parallelism_threads: threads, ..Default::default() });
+        s.set_fast_path(fast);
+        s.run(&g, &[], &[], &[p.init]).unwrap();
+        let (plan, _) = s.prepare(&g, &[p.loss], &[x, y_], &[p.train]).unwrap();
+        let mut bits = Vec::new();
+        for i in 0..25 {
+            let xv: Vec<f32> = (0..batch * features).map(|k| ((i * 5 + k) % 17) as f32 / 17.0).collect();
+            let yv: Vec<f32> = (0..batch * classes)
+                .map(|k| if k % classes == (k / classes + i) % classes { 1.0 } else { 0.0 })
+                .collect();
+            let xb = Value::F32(ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[batch, features]), xv).unwrap());
+            let yb = Value::F32(ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[batch, classes]), yv).unwrap());
+            let feeds = [Feed { tensor: x, value: xb }, Feed { tensor: y_, value: yb }];
+            s.run_prepared(&g, plan, &feeds).unwrap();
+            bits.push(s.fetched(plan, 0, &feeds).and_then(Value::first_f64).map(f64::to_bits).unwrap());
+        }
+        // Every variable: the weights, their moving averages and the global step.
+        let vars: Vec<_> = g.variables().iter().map(|(v, _)| v.out()).collect();
+        let w = s.run(&g, &vars, &[], &[]).unwrap();
+        bits.extend(w.values.iter().flat_map(Value::to_f64_vec).map(f64::to_bits));
+        (bits, s.uses_fast_path(plan))
+    };
+    let (fast1, lowered) = run(true, 1);
+    assert!(lowered, "the MNIST program's plan was not lowered");
+    assert_eq!(fast1, run(false, 1).0, "fast and general paths differ");
+    assert_eq!(fast1, run(true, 2).0, "one thread and two differ");
+    assert_eq!(fast1, run(true, 3).0, "one thread and three differ");
+    assert_eq!(fast1, run(false, 2).0, "the general path on one thread and two differ");
+}

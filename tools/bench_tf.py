@@ -15,12 +15,10 @@ Workloads (ids as in `flowbench bench`):
   a   the seed program: 2-3-1, Adam(0.001), batch 8, loss on all 128 rows every 1000 steps;
   b   a 2-8-8-1 tanh net on a 500-point spiral, GradientDescent(0.03), sigmoid xent, batch 10;
   c   an MLP 784-512-10, relu, softmax xent, Adam(0.001), batch 256, random data (2048 rows);
-  d   784-500-10 relu, softmax xent, GradientDescent(0.8), batch 100, random data of MNIST's
-      shape (10000 rows): the part of the tutorial's MNIST program flowbench runs today;
-  d+  the tutorial's whole MNIST training step (chapter 5.2.1): d plus exponential decay of the
-      learning rate, L2 regularisation of the weights, sparse softmax cross-entropy on argmax
-      labels and an ExponentialMovingAverage of the variables, on the same data (TF only until
-      flowbench has those ops).
+  d   the tutorial's whole MNIST training step (chapter 5.2.1): 784-500-10 relu, sparse softmax
+      cross-entropy on argmax labels, L2 regularisation of the weights, GradientDescent at an
+      exponentially decayed rate, an ExponentialMovingAverage of the variables, batch 100, random
+      data of MNIST's shape (10000 rows).
 """
 import json
 import math
@@ -139,15 +137,6 @@ def inference(x, w1, b1, w2, b2):
     return tf.matmul(tf.nn.relu(tf.matmul(x, w1) + b1), w2) + b2
 
 
-def mnist_part():
-    x, y_, (w1, b1, w2, b2) = mnist_layers()
-    y = inference(x, w1, b1, w2, b2)
-    xent = tf.nn.softmax_cross_entropy_with_logits_v2(labels=tf.stop_gradient(y_), logits=y)
-    train = tf.train.GradientDescentOptimizer(0.8).minimize(tf.reduce_mean(xent))
-    X, Y = random_data(MNIST_ROWS, 784, 10, 5)
-    return lambda sess, steps: cyclic(sess, train, x, y_, X, Y, 100, steps)
-
-
 def mnist_full():
     x, y_, (w1, b1, w2, b2) = mnist_layers()
     y = inference(x, w1, b1, w2, b2)
@@ -164,7 +153,7 @@ def mnist_full():
     return lambda sess, steps: cyclic(sess, train, x, y_, X, Y, 100, steps)
 
 
-BUILDERS = {"a": seed_program, "b": spiral_net, "c": mlp, "d": mnist_part, "d+": mnist_full}
+BUILDERS = {"a": seed_program, "b": spiral_net, "c": mlp, "d": mnist_full}
 
 
 def main():

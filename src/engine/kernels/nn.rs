@@ -283,6 +283,24 @@ pub fn sparse_softmax_cross_entropy_with_logits(
         Value::I64(a) => a.iter().copied().collect(),
         other => return Err(no_kernel(OP, other.dtype())),
     };
+    check_sparse_labels(&labels, classes)?;
+    match features {
+        Value::F32(x) => {
+            let batch = fs[0];
+            let xc = x.as_standard_layout();
+            let xs = slice_of(&xc)?;
+            let l = out_buf::<f32>(loss, &[batch])?;
+            let bp = out_buf::<f32>(backprop, &[batch, classes])?;
+            sparse_xent_f32(xs, &labels, classes, l, bp);
+            Ok(())
+        }
+        Value::F64(x) => sparse_xent_typed(x, &labels, loss, backprop),
+        other => Err(no_kernel(OP, other.dtype())),
+    }
+}
+
+/// TF's error for a label outside `[0, classes)`.
+pub fn check_sparse_labels(labels: &[i64], classes: usize) -> Result<()> {
     if let Some(bad) = labels.iter().find(|&&l| l < 0 || l as u64 >= classes as u64) {
         let shown: Vec<String> = labels.iter().map(i64::to_string).collect();
         return Err(Error::invalid_argument(format!(
@@ -290,30 +308,28 @@ pub fn sparse_softmax_cross_entropy_with_logits(
             shown.join(" ")
         )));
     }
-    match features {
-        Value::F32(x) => {
-            sparse_xent_typed(x, &labels, loss, backprop)?;
-            // TF's backprop takes `exp` of the whole shifted tensor at once (Eigen's packets over
-            // the flat buffer, then the tail), then `/ sum - (j == label)` per element.
-            sparse_xent_backprop_f32(x, &labels, backprop)
-        }
-        Value::F64(x) => sparse_xent_typed(x, &labels, loss, backprop),
-        other => Err(no_kernel(OP, other.dtype())),
+    Ok(())
+}
+
+/// The float32 kernel of `SparseSoftmaxCrossEntropyWithLogits` on contiguous `[batch, classes]`
+/// logits `xs` and labels already checked to lie in `[0, classes)`: the loss of each row into
+/// `l`, the backprop into `bp` (the fast path calls this too). TF's backprop takes `exp` of the
+/// whole shifted tensor at once (Eigen's packets over the flat buffer, then the tail), then
+/// `/ sum - (j == label)` per element.
+pub fn sparse_xent_f32(xs: &[f32], labels: &[i64], classes: usize, l: &mut [f32], bp: &mut [f32]) {
+    if classes == 0 {
+        l.fill(0.0);
+        return;
     }
+    sparse_xent_loss_rows(xs, labels, classes, l, bp);
+    sparse_xent_backprop_f32(xs, labels, classes, bp);
 }
 
 /// Recomputes `backprop` as TF's float32 kernel does (see
 /// [`sparse_softmax_cross_entropy_with_logits`]); the sums are the loss pass's.
-fn sparse_xent_backprop_f32(x: &ArrayD<f32>, labels: &[i64], backprop: &mut Value) -> Result<()> {
+fn sparse_xent_backprop_f32(xs: &[f32], labels: &[i64], classes: usize, bp: &mut [f32]) {
     use crate::engine::math::eigen as em;
-    let (batch, classes) = (x.shape()[0], x.shape()[1]);
-    if classes == 0 {
-        return Ok(());
-    }
-    let xc = x.as_standard_layout();
-    let xs = slice_of(&xc)?;
-    let bp = out_buf::<f32>(backprop, &[batch, classes])?;
-    let mut sums = Vec::with_capacity(batch);
+    let mut sums = Vec::with_capacity(bp.len() / classes);
     for (br, xr) in bp.chunks_exact_mut(classes).zip(xs.chunks_exact(classes)) {
         let m = xr.iter().fold(f32::NEG_INFINITY, |acc, &v| max_nan(acc, v));
         for (b, &v) in br.iter_mut().zip(xr) {
@@ -331,7 +347,6 @@ fn sparse_xent_backprop_f32(x: &ArrayD<f32>, labels: &[i64], backprop: &mut Valu
             *b = if j as i64 == label { e - 1.0 } else { e };
         }
     }
-    Ok(())
 }
 
 fn sparse_xent_typed<T: Float>(x: &ArrayD<T>, labels: &[i64], loss: &mut Value, backprop: &mut Value) -> Result<()> {
@@ -344,6 +359,13 @@ fn sparse_xent_typed<T: Float>(x: &ArrayD<T>, labels: &[i64], loss: &mut Value, 
     }
     let xc = x.as_standard_layout();
     let xs = slice_of(&xc)?;
+    sparse_xent_loss_rows(xs, labels, classes, l, bp);
+    Ok(())
+}
+
+/// The loss pass of `SparseSoftmaxCrossEntropyWithLogits` (`classes > 0`, labels in range): the
+/// loss of each row into `l`, and `bp` as the float64 kernel leaves it.
+fn sparse_xent_loss_rows<T: Float>(xs: &[T], labels: &[i64], classes: usize, l: &mut [T], bp: &mut [T]) {
     let mut shifted = vec![T::ZERO; classes];
     for (((br, xr), lv), &label) in bp.chunks_exact_mut(classes).zip(xs.chunks_exact(classes)).zip(l).zip(labels) {
         let m = xr.iter().fold(T::LOWEST, |acc, &v| max_nan(acc, v));
@@ -359,7 +381,6 @@ fn sparse_xent_typed<T: Float>(x: &ArrayD<T>, labels: &[i64], loss: &mut Value, 
             *b = if j == label { e - T::ONE } else { e };
         }
     }
-    Ok(())
 }
 
 /// Gradient of ClipByValue: `dy` where `lo <= t <= hi`, else 0.

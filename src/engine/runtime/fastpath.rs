@@ -51,9 +51,14 @@ enum Mode {
 /// The binary ops the fast path runs (the others keep a plan on the general path).
 fn lowers_binary(op: BinaryOp) -> bool {
     match op {
-        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Maximum | BinaryOp::Minimum => true,
-        BinaryOp::Pow
-        | BinaryOp::Less
+        BinaryOp::Add
+        | BinaryOp::Sub
+        | BinaryOp::Mul
+        | BinaryOp::Div
+        | BinaryOp::Maximum
+        | BinaryOp::Minimum
+        | BinaryOp::Pow => true,
+        BinaryOp::Less
         | BinaryOp::Greater
         | BinaryOp::Equal
         | BinaryOp::NotEqual
@@ -177,6 +182,26 @@ enum Instr {
         backprop: usize,
         classes: usize,
     },
+    /// `SparseSoftmaxCrossEntropyWithLogits` of `[batch, classes]` logits and labels held as
+    /// exact float32 integers (an `ArgMax`'s output).
+    SparseXent {
+        logits: Loc,
+        labels: Loc,
+        out: usize,
+        backprop: usize,
+        classes: usize,
+    },
+    /// `ArgMax` along the last axis of a `[rows, n]` float32 operand, the indices as float32.
+    ArgMax {
+        x: Loc,
+        out: usize,
+        n: usize,
+    },
+    /// The value of an integer variable, as float32 (as `Cast` to float32 gives it).
+    IntVar {
+        slot: usize,
+        out: usize,
+    },
     Copy {
         src: Loc,
         out: usize,
@@ -194,6 +219,35 @@ enum Instr {
         slot: usize,
         alpha: Loc,
         delta: Loc,
+    },
+    /// `AssignAdd`/`AssignSub` of a float32 variable.
+    AssignUpdate {
+        slot: usize,
+        delta: Loc,
+        sub: bool,
+    },
+    /// A moving average's update fused (`AssignSub(a, (a - w) * k)`): `a -= (a - w) * k` per
+    /// element, each operation rounded as when unfused.
+    AverageUpdate {
+        slot: usize,
+        w: Loc,
+        keep: Loc,
+    },
+    /// `ApplyGradientDescent(w, alpha, w * c + g)` fused (an L2 term's gradient added to the
+    /// loss's): `w -= (w * c + g) * alpha` per element (`g + w * c` when `l2_first` is false).
+    GdWithL2 {
+        slot: usize,
+        alpha: Loc,
+        c: Loc,
+        g: Loc,
+        l2_first: bool,
+    },
+    /// `AssignAdd`/`AssignSub` of an integer variable by integers held as exact float32 (a
+    /// constant's), with wrapping.
+    AssignUpdateInt {
+        slot: usize,
+        delta: Loc,
+        sub: bool,
     },
     ApplyMomentum {
         slots: [usize; 2],
@@ -234,19 +288,27 @@ impl Instr {
             | Instr::MaxMinGrad { out, .. }
             | Instr::SigmoidXentGrad { out, .. }
             | Instr::SoftmaxXent { out, .. }
+            | Instr::SparseXent { out, .. }
+            | Instr::ArgMax { out, .. }
+            | Instr::IntVar { out, .. }
             | Instr::Copy { out, .. }
             | Instr::Fill { out, .. }
             | Instr::Assign { out, .. } => Some(out),
-            Instr::ApplyGd { .. } | Instr::ApplyMomentum { .. } | Instr::ApplyAdam { .. } | Instr::ApplyRms { .. } => {
-                None
-            }
+            Instr::ApplyGd { .. }
+            | Instr::AssignUpdate { .. }
+            | Instr::AssignUpdateInt { .. }
+            | Instr::AverageUpdate { .. }
+            | Instr::GdWithL2 { .. }
+            | Instr::ApplyMomentum { .. }
+            | Instr::ApplyAdam { .. }
+            | Instr::ApplyRms { .. } => None,
         }
     }
 
     /// The second buffer an instruction writes (the backprop of `SoftmaxXent`).
     fn out2(&self) -> Option<usize> {
         match *self {
-            Instr::SoftmaxXent { backprop, .. } => Some(backprop),
+            Instr::SoftmaxXent { backprop, .. } | Instr::SparseXent { backprop, .. } => Some(backprop),
             Instr::L2Loss { scratch, .. } | Instr::AddN { scratch, .. } => Some(scratch),
             _ => None,
         }
@@ -258,6 +320,10 @@ impl Instr {
             self,
             Instr::Assign { .. }
                 | Instr::ApplyGd { .. }
+                | Instr::AssignUpdate { .. }
+                | Instr::AssignUpdateInt { .. }
+                | Instr::AverageUpdate { .. }
+                | Instr::GdWithL2 { .. }
                 | Instr::ApplyMomentum { .. }
                 | Instr::ApplyAdam { .. }
                 | Instr::ApplyRms { .. }
@@ -278,7 +344,14 @@ impl Instr {
             Instr::SumRows { g, .. } => vec![*g],
             Instr::MaxMinGrad { x, y, dy, .. } => vec![*x, *y, *dy],
             Instr::SigmoidXentGrad { z, x, dy, .. } => vec![*z, *x, *dy],
-            Instr::SoftmaxXent { labels, logits, .. } => vec![*labels, *logits],
+            Instr::SoftmaxXent { labels, logits, .. } | Instr::SparseXent { labels, logits, .. } => {
+                vec![*labels, *logits]
+            }
+            Instr::ArgMax { x, .. } => vec![*x],
+            Instr::IntVar { .. } => vec![],
+            Instr::AssignUpdate { delta, .. } | Instr::AssignUpdateInt { delta, .. } => vec![*delta],
+            Instr::AverageUpdate { w, keep, .. } => vec![*w, *keep],
+            Instr::GdWithL2 { alpha, c, g, .. } => vec![*alpha, *c, *g],
             Instr::Copy { src, .. } | Instr::Assign { src, .. } => vec![*src],
             Instr::Fill { .. } => vec![],
             Instr::ApplyGd { alpha, delta, .. } => vec![*alpha, *delta],
@@ -299,6 +372,8 @@ pub(crate) struct FastProgram {
     pub(crate) fetches: Vec<(Loc, Vec<usize>)>,
     /// Variable slots the program touches, with their element counts (all must be initialized).
     var_slots: Vec<(usize, usize)>,
+    /// Integer variable slots the program reads or updates, with their element counts.
+    int_slots: Vec<(usize, usize)>,
     /// Some instruction is big enough to be split across a pool (a big matmul or update).
     splits: bool,
 }
@@ -339,11 +414,14 @@ impl FastProgram {
         let mut loc: Vec<Option<Loc>> = vec![None; steps.len()];
         // Location of output 1 of the steps that have a second one (`SoftmaxXent`'s backprop).
         let mut loc1: Vec<Option<Loc>> = vec![None; steps.len()];
+        // Steps whose output 0 is an integer tensor, held as exact float32 integers: only the ops
+        // made for them read these (`Cast` to float32, sparse labels, integer updates).
+        let mut int_out = vec![false; steps.len()];
         // Variable slots written by some step, and at which step.
         let mut first_write: Vec<(usize, usize)> = Vec::new();
         for (si, s) in steps.iter().enumerate() {
             let node = graph.node(s.node)?;
-            if matches!(node.op, Op::Assign { .. }) {
+            if matches!(node.op, Op::Assign { .. } | Op::AssignAdd | Op::AssignSub) {
                 first_write.push((s.var_slot?, si));
             }
             for &r in s.ref_slots {
@@ -374,8 +452,15 @@ impl FastProgram {
                 }
                 let (step, out) = (*s.inputs.get(k)?)?;
                 match out {
-                    0 => loc[step],
+                    0 if !int_out[step] => loc[step],
                     1 => loc1[step],
+                    _ => None,
+                }
+            };
+            // An integer input held as float32 (only from a lowered integer step, never a feed).
+            let int_input = |k: usize| -> Option<Loc> {
+                match *s.inputs.get(k)? {
+                    Some((step, 0)) if int_out[step] => loc[step],
                     _ => None,
                 }
             };
@@ -386,14 +471,95 @@ impl FastProgram {
                 let (step, out) = (*s.inputs.get(k)?)?;
                 steps.get(step)?.out_shapes.get(out).cloned()
             };
-            if !matches!(node.op, Op::NoOp) && !s.out_is_f32 {
+            let int_op = matches!(
+                node.op,
+                Op::Variable { .. } | Op::Const { .. } | Op::ArgMax { .. } | Op::AssignAdd | Op::AssignSub
+            );
+            if !matches!(node.op, Op::NoOp) && !s.out_is_f32 && !int_op {
                 return None;
             }
+            let is_int_dtype = |d: Option<&(crate::engine::DType, crate::engine::Shape)>| {
+                matches!(d.map(|d| d.0), Some(crate::engine::DType::Int32 | crate::engine::DType::Int64))
+            };
             let l = match &node.op {
+                Op::Const { value } if !s.out_is_f32 => {
+                    // Integers beyond 2^24 are not exact in float32.
+                    const EXACT: i64 = 1 << 24;
+                    let data: Vec<f32> = match &value.0 {
+                        Value::I32(a) if a.iter().all(|&v| i64::from(v).abs() <= EXACT) => {
+                            a.iter().map(|&v| v as f32).collect()
+                        }
+                        Value::I64(a) if a.iter().all(|&v| v.abs() <= EXACT) => a.iter().map(|&v| v as f32).collect(),
+                        _ => return None,
+                    };
+                    p.bufs.push(data);
+                    int_out[si] = true;
+                    Some(Loc::Buf(p.bufs.len() - 1))
+                }
                 Op::Const { value } => {
                     let data = f32_slice(&value.0)?.to_vec();
                     p.bufs.push(data);
                     Some(Loc::Buf(p.bufs.len() - 1))
+                }
+                Op::Variable { .. } if !s.out_is_f32 => {
+                    // Read (converted) where the plan reads it, as the general path copies it.
+                    if !is_int_dtype(node.outputs.first()) {
+                        return None;
+                    }
+                    let slot = s.var_slot?;
+                    let out = new_buf(&mut p, &shape);
+                    p.instrs.push(Instr::IntVar { slot, out });
+                    p.int_slots.push((slot, shape.iter().product()));
+                    int_out[si] = true;
+                    Some(Loc::Buf(out))
+                }
+                Op::Cast { to: crate::engine::DType::Float32 } => int_input(0).or_else(|| input(0)),
+                Op::ArgMax { axis, output_type } => {
+                    let sx = in_shape(0)?;
+                    let n = *sx.get(1)?;
+                    let int_type = matches!(output_type, crate::engine::DType::Int32 | crate::engine::DType::Int64);
+                    if sx.len() != 2 || !(*axis == 1 || *axis == -1) || n == 0 || n > 1 << 24 || !int_type {
+                        return None;
+                    }
+                    let out = new_buf(&mut p, &shape);
+                    p.instrs.push(Instr::ArgMax { x: input(0)?, out, n });
+                    int_out[si] = true;
+                    Some(Loc::Buf(out))
+                }
+                Op::SparseSoftmaxCrossEntropyWithLogits => {
+                    let (sx, sl) = (in_shape(0)?, in_shape(1)?);
+                    if sx.len() != 2 || sx[1] == 0 || sl.as_slice() != [sx[0]] {
+                        return None;
+                    }
+                    let out = new_buf(&mut p, &shape);
+                    let backprop = new_buf(&mut p, &sx);
+                    let (logits, labels) = (input(0)?, int_input(1)?);
+                    p.instrs.push(Instr::SparseXent { logits, labels, out, backprop, classes: sx[1] });
+                    loc1[si] = Some(Loc::Buf(backprop));
+                    Some(Loc::Buf(out))
+                }
+                Op::AssignAdd | Op::AssignSub => {
+                    let slot = s.var_slot?;
+                    let sub = matches!(node.op, Op::AssignSub);
+                    if in_shape(1)? != shape {
+                        return None;
+                    }
+                    if s.out_is_f32 {
+                        let delta = input(1)?;
+                        if matches!(delta, Loc::Var(_)) {
+                            return None;
+                        }
+                        p.instrs.push(Instr::AssignUpdate { slot, delta, sub });
+                        Some(Loc::Var(slot))
+                    } else {
+                        if !is_int_dtype(node.outputs.first()) {
+                            return None;
+                        }
+                        p.instrs.push(Instr::AssignUpdateInt { slot, delta: int_input(1)?, sub });
+                        p.int_slots.push((slot, shape.iter().product()));
+                        // Nothing may read the updated integer (it has no location).
+                        None
+                    }
                 }
                 Op::Variable { .. } => {
                     let slot = s.var_slot?;
@@ -626,7 +792,7 @@ impl FastProgram {
         for s in steps {
             let node = graph.node(s.node)?;
             let len = |shape: &Vec<usize>| shape.iter().product::<usize>();
-            if let (Op::Variable { .. }, Some(slot)) = (&node.op, s.var_slot) {
+            if let (Op::Variable { .. }, Some(slot), true) = (&node.op, s.var_slot, s.out_is_f32) {
                 p.var_slots.push((slot, len(s.out_shapes.first()?)));
             }
         }
@@ -634,7 +800,9 @@ impl FastProgram {
             let node = graph.node(s.node)?;
             if node.op.num_ref_inputs() > 0 {
                 let n = len_of(&s.out_shapes);
-                if let (Op::Assign { .. }, Some(slot)) = (&node.op, s.var_slot) {
+                if let (Op::Assign { .. } | Op::AssignAdd | Op::AssignSub, Some(slot), true) =
+                    (&node.op, s.var_slot, s.out_is_f32)
+                {
                     p.var_slots.push((slot, n));
                 }
                 for &r in s.ref_slots {
@@ -646,7 +814,7 @@ impl FastProgram {
         for (f, ff) in fetches.iter().zip(fetch_feeds) {
             let entry = match (f, ff) {
                 (_, Some(k)) => (Loc::Feed(*k), p.feed_shapes.get(*k)?.clone()),
-                (Some((step, 0)), None) => {
+                (Some((step, 0)), None) if !int_out[*step] => {
                     // An apply op's fetched output aliases its variable, which later steps may
                     // not touch; a fetched variable read was copied above if it is written.
                     (loc[*step]?, steps.get(*step)?.out_shapes.first()?.clone())
@@ -656,14 +824,26 @@ impl FastProgram {
             p.fetches.push(entry);
         }
         p.prune();
+        p.fuse_updates();
         // Each (slot, length) once: `accepts` checks them on every run.
         p.var_slots.sort_unstable();
         p.var_slots.dedup();
+        p.int_slots.sort_unstable();
+        p.int_slots.dedup();
         p.splits = p.instrs.iter().any(|ins| match *ins {
             Instr::MatMul { m, k, n, .. } => crate::engine::kernels::matmul::splits_across_pool(m, k, n),
-            Instr::ApplyAdam { slots, .. } => {
-                p.var_slots.iter().any(|&(s, len)| s == slots[0] && len >= PAR_MIN_ELEMENTS)
+            Instr::ApplyAdam { slots: [slot, ..], .. }
+            | Instr::ApplyGd { slot, .. }
+            | Instr::GdWithL2 { slot, .. }
+            | Instr::AverageUpdate { slot, .. }
+            | Instr::AssignUpdate { slot, .. } => {
+                p.var_slots.iter().any(|&(s, len)| s == slot && len >= PAR_MIN_ELEMENTS)
             }
+            Instr::Bin { out, .. }
+            | Instr::Un { out, .. }
+            | Instr::UnaryGrad { out, .. }
+            | Instr::AddN { out, .. }
+            | Instr::L2Loss { scratch: out, .. } => p.bufs.get(out).is_some_and(|b| b.len() >= PAR_MIN_ELEMENTS),
             _ => false,
         });
         reason.clear();
@@ -700,6 +880,132 @@ impl FastProgram {
         self.instrs.retain(|_| k.next().unwrap_or(true));
     }
 
+    /// The variable slots an instruction writes.
+    fn writes_slot(ins: &Instr, slot: usize) -> bool {
+        match ins {
+            Instr::Assign { slot: s, .. }
+            | Instr::ApplyGd { slot: s, .. }
+            | Instr::AssignUpdate { slot: s, .. }
+            | Instr::AssignUpdateInt { slot: s, .. }
+            | Instr::AverageUpdate { slot: s, .. }
+            | Instr::GdWithL2 { slot: s, .. } => *s == slot,
+            Instr::ApplyMomentum { slots, .. } => slots.contains(&slot),
+            Instr::ApplyAdam { slots, .. } | Instr::ApplyRms { slots, .. } => slots.contains(&slot),
+            _ => false,
+        }
+    }
+
+    /// Fuses the two update patterns of a moving average and of GradientDescent on a weight with
+    /// an L2 term, each into one pass over the variable (instead of three passes through two
+    /// temporaries): `AssignSub(a, Mul(Sub(a, w), k))` and `ApplyGd(w, alpha, Add(Mul(w, c), g))`,
+    /// where the temporaries have no other reader and nothing writes the variables read between
+    /// the first operation and the update. Each element goes through the same roundings.
+    fn fuse_updates(&mut self) {
+        let mut readers = vec![0usize; self.bufs.len()];
+        let mut writer = vec![usize::MAX; self.bufs.len()];
+        for (l, _) in &self.fetches {
+            if let Loc::Buf(b) = *l {
+                readers[b] += 1;
+            }
+        }
+        for (i, ins) in self.instrs.iter().enumerate() {
+            for r in ins.reads() {
+                if let Loc::Buf(b) = r {
+                    readers[b] += 1;
+                }
+            }
+            if let Some(o) = ins.out() {
+                writer[o] = i;
+            }
+        }
+        // The instruction that alone writes buffer `b` and is read only once, if `b` is one.
+        let single = |l: Loc| match l {
+            Loc::Buf(b) if readers[b] == 1 && writer[b] != usize::MAX => Some(writer[b]),
+            _ => None,
+        };
+        // Nothing in `from..to` writes a variable that `locs` read.
+        let untouched = |instrs: &[Instr], from: usize, to: usize, locs: &[Loc]| {
+            instrs[from..to].iter().all(|ins| {
+                locs.iter().all(|l| match *l {
+                    Loc::Var(s) => !Self::writes_slot(ins, s),
+                    _ => true,
+                })
+            })
+        };
+        let mut dead = vec![false; self.instrs.len()];
+        for k in 0..self.instrs.len() {
+            let fused = match self.instrs[k] {
+                Instr::AssignUpdate { slot, delta, sub: true } => (|| {
+                    let j = single(delta)?;
+                    let Instr::Bin { op: BinaryOp::Mul, a, b: keep, mode: Mode::ScalarB, .. } = self.instrs[j] else {
+                        return None;
+                    };
+                    let i = single(a)?;
+                    let Instr::Bin { op: BinaryOp::Sub, a: Loc::Var(s), b: w, mode: Mode::Same, .. } = self.instrs[i]
+                    else {
+                        return None;
+                    };
+                    let ok = s == slot
+                        && i < j
+                        && j < k
+                        && !dead[i]
+                        && !dead[j]
+                        && w != Loc::Var(slot)
+                        && untouched(&self.instrs, i, k, &[Loc::Var(slot), w, keep]);
+                    ok.then_some((i, j, Instr::AverageUpdate { slot, w, keep }))
+                })(),
+                Instr::ApplyGd { slot, alpha, delta } => (|| {
+                    let j = single(delta)?;
+                    let Instr::Bin { op: BinaryOp::Add, a, b, mode: Mode::Same, .. } = self.instrs[j] else {
+                        return None;
+                    };
+                    let is_l2 = |l: Loc| -> Option<(usize, Loc)> {
+                        let i = single(l)?;
+                        match self.instrs[i] {
+                            Instr::Bin { op: BinaryOp::Mul, a: Loc::Var(s), b: c, mode: Mode::ScalarB, .. }
+                                if s == slot =>
+                            {
+                                Some((i, c))
+                            }
+                            _ => None,
+                        }
+                    };
+                    let (i, c, g, l2_first) = match (is_l2(a), is_l2(b)) {
+                        (Some((i, c)), _) => (i, c, b, true),
+                        (None, Some((i, c))) => (i, c, a, false),
+                        (None, None) => return None,
+                    };
+                    let ok = i < j
+                        && j < k
+                        && !dead[i]
+                        && !dead[j]
+                        && g != Loc::Var(slot)
+                        && !matches!(g, Loc::Var(_))
+                        && untouched(&self.instrs, i, k, &[Loc::Var(slot), c, alpha]);
+                    ok.then_some((i, j, Instr::GdWithL2 { slot, alpha, c, g, l2_first }))
+                })(),
+                _ => None,
+            };
+            if let Some((i, j, ins)) = fused {
+                dead[i] = true;
+                dead[j] = true;
+                self.instrs[k] = ins;
+            }
+        }
+        let mut d = dead.into_iter();
+        self.instrs.retain(|_| !d.next().unwrap_or(false));
+    }
+
+    /// The kinds of its instructions, in order (for `FLOWBENCH_DEBUG_FASTPATH`).
+    pub(crate) fn describe(&self) -> String {
+        let names: Vec<String> = self
+            .instrs
+            .iter()
+            .map(|ins| format!("{ins:?}").split([' ', '{']).next().unwrap_or_default().to_string())
+            .collect();
+        names.join(" ")
+    }
+
     /// True when some instruction is big enough to be split across a pool: the session then runs
     /// the whole program on a pool thread, which takes part in each split (instead of waiting
     /// beside the pool's threads for every one).
@@ -717,6 +1023,11 @@ impl FastProgram {
             // Every variable value the engine makes is a standard-layout array, so the element
             // count is all that can change between runs (a read of anything else fails cleanly).
             && self.var_slots.iter().all(|&(slot, len)| matches!(vars.get(slot), Some(Some(Value::F32(a))) if a.len() == len))
+            && self.int_slots.iter().all(|&(slot, len)| match vars.get(slot) {
+                Some(Some(Value::I32(a))) => a.len() == len,
+                Some(Some(Value::I64(a))) => a.len() == len,
+                _ => false,
+            })
     }
 
     /// Runs the program. Variables are read and written through `vars`; big matmuls are split
@@ -803,31 +1114,63 @@ fn exec(
     match *ins {
         Instr::Bin { op, a, b, mode, .. } => {
             let (xs, ys) = (rd!(a), rd!(b));
-            let same_len = xs.len() == o.len() && ys.len() == o.len();
             use BinaryOp as B;
-            match (op, mode) {
-                (B::Maximum, Mode::Same) if same_len => crate::engine::math::eigen::maximum_f32(xs, ys, o),
-                (B::Minimum, Mode::Same) if same_len => crate::engine::math::eigen::minimum_f32(xs, ys, o),
-                (B::Add, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Add, x, y))?,
-                (B::Sub, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Sub, x, y))?,
-                (B::Mul, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Mul, x, y))?,
-                (B::Div, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Div, x, y))?,
-                (B::Maximum, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Maximum, x, y))?,
-                (B::Minimum, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Minimum, x, y))?,
-                (B::Pow | B::Less | B::Greater | B::Equal | B::NotEqual | B::GreaterEqual | B::LessEqual, _) => {
-                    return Err(Error::internal("fast path: binary op not lowered"));
+            if matches!(op, B::Less | B::Greater | B::Equal | B::NotEqual | B::GreaterEqual | B::LessEqual) {
+                return Err(Error::internal("fast path: binary op not lowered"));
+            }
+            // The operands' parts for the output elements `off..off + len`, and the alignment of
+            // a split (whole rows where one operand repeats by rows or columns).
+            let wrong = || Error::internal("fast path: binary operands of the wrong size");
+            let (n, ok) = match mode {
+                Mode::Same => (1, xs.len() == o.len() && ys.len() == o.len()),
+                Mode::ScalarB => (1, xs.len() == o.len() && ys.len() == 1),
+                Mode::ScalarA => (1, ys.len() == o.len() && xs.len() == 1),
+                Mode::RowB => (ys.len(), xs.len() == o.len() && !ys.is_empty() && o.len() % ys.len() == 0),
+                Mode::RowA => (xs.len(), ys.len() == o.len() && !xs.is_empty() && o.len() % xs.len() == 0),
+                Mode::ColA => {
+                    let n = if xs.is_empty() { 0 } else { o.len() / xs.len() };
+                    (n, ys.len() == o.len() && n > 0 && n * xs.len() == o.len())
                 }
+                Mode::ColB => {
+                    let n = if ys.is_empty() { 0 } else { o.len() / ys.len() };
+                    (n, xs.len() == o.len() && n > 0 && n * ys.len() == o.len())
+                }
+            };
+            if !ok {
+                return Err(wrong());
             }
-        }
-        Instr::L2Loss { x, .. } => {
-            let xs = rd!(x);
-            if xs.len() != o2.len() || o.len() != 1 {
-                return Err(Error::internal("fast path: L2Loss buffer of the wrong size"));
-            }
-            for (h, &v) in o2.iter_mut().zip(xs) {
-                *h = v * v * 0.5;
-            }
-            o[0] = crate::engine::math::eigen::sum_f32(o2);
+            let part = |off: usize, len: usize| -> (&[f32], &[f32]) {
+                let r = off..off + len;
+                match mode {
+                    Mode::Same => (&xs[r.clone()], &ys[r]),
+                    Mode::ScalarB | Mode::RowB => (&xs[r], ys),
+                    Mode::ScalarA | Mode::RowA => (xs, &ys[r]),
+                    Mode::ColA => (&xs[off / n..(off + len) / n], &ys[r]),
+                    Mode::ColB => (&xs[r], &ys[off / n..(off + len) / n]),
+                }
+            };
+            par_out(pool, o, n, |off, o| {
+                let (xs, ys) = part(off, o.len());
+                // Sizes were checked above, so `bin_apply` cannot fail here.
+                let _ = match (op, mode) {
+                    (B::Maximum, Mode::Same) => {
+                        crate::engine::math::eigen::maximum_f32(xs, ys, o);
+                        Ok(())
+                    }
+                    (B::Minimum, Mode::Same) => {
+                        crate::engine::math::eigen::minimum_f32(xs, ys, o);
+                        Ok(())
+                    }
+                    (B::Add, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Add, x, y)),
+                    (B::Sub, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Sub, x, y)),
+                    (B::Mul, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Mul, x, y)),
+                    (B::Div, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Div, x, y)),
+                    (B::Maximum, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Maximum, x, y)),
+                    (B::Minimum, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Minimum, x, y)),
+                    (B::Pow, _) => bin_apply(mode, xs, ys, o, |x, y| binary_arith(B::Pow, x, y)),
+                    _ => Ok(()),
+                };
+            });
         }
         Instr::AddN { ref xs, .. } => {
             let head = crate::engine::kernels::elementwise::add_n_head(xs.len());
@@ -864,18 +1207,24 @@ fn exec(
         }
         Instr::Un { op, x, fused, .. } => {
             let xs = rd!(x);
-            if fused && op == UnaryOp::Elu && xs.len() == o.len() {
+            if xs.len() != o.len() {
+                return Err(Error::internal("fast path: unary operand of the wrong size"));
+            }
+            if fused && op == UnaryOp::Elu {
                 crate::engine::math::onednn_eltwise::elu_f32(xs, o);
                 return Ok(());
             }
-            match eigen_unary(op) {
-                Some(f) if xs.len() == o.len() => f(xs, o),
-                _ => {
-                    for (o, &v) in o.iter_mut().zip(xs) {
-                        *o = unary_scalar(op, v);
+            par_out(pool, o, 1, |off, o| {
+                let xs = &xs[off..off + o.len()];
+                match eigen_unary(op) {
+                    Some(f) => f(xs, o),
+                    None => {
+                        for (o, &v) in o.iter_mut().zip(xs) {
+                            *o = unary_scalar(op, v);
+                        }
                     }
                 }
-            }
+            });
         }
         Instr::MatMul { a, b, m, k, n, ta, tb, eigen, .. } => {
             let (xs, ys) = (rd!(a), rd!(b));
@@ -914,14 +1263,21 @@ fn exec(
         }
         Instr::UnaryGrad { kind, a, dy, .. } => {
             let (xs, ds) = (rd!(a), rd!(dy));
-            match eigen_unary_grad(kind) {
-                Some(f) if xs.len() == o.len() && ds.len() == o.len() => f(xs, ds, o),
-                _ => {
-                    for ((o, &a), &d) in o.iter_mut().zip(xs).zip(ds) {
-                        *o = unary_grad_scalar(kind, a, d);
+            if xs.len() != o.len() || ds.len() != o.len() {
+                return Err(Error::internal("fast path: gradient operands of the wrong size"));
+            }
+            par_out(pool, o, 1, |off, o| {
+                let r = off..off + o.len();
+                let (xs, ds) = (&xs[r.clone()], &ds[r]);
+                match eigen_unary_grad(kind) {
+                    Some(f) => f(xs, ds, o),
+                    None => {
+                        for ((o, &a), &d) in o.iter_mut().zip(xs).zip(ds) {
+                            *o = unary_grad_scalar(kind, a, d);
+                        }
                     }
                 }
-            }
+            });
         }
         Instr::ReduceGradAll { dy, mean, .. } => {
             let d = scalar(dy, bufs, feeds, vars)?;
@@ -962,6 +1318,116 @@ fn exec(
             }
             crate::engine::kernels::nn::xent_rows(zs, xs, classes, o, o2);
         }
+        Instr::SparseXent { logits, labels, classes, .. } => {
+            let (xs, ls) = (rd!(logits), rd!(labels));
+            if classes == 0 || o2.len() != xs.len() || o.len() * classes != xs.len() || ls.len() != o.len() {
+                return Err(Error::internal("fast path: sparse softmax cross-entropy of the wrong size"));
+            }
+            let labels: Vec<i64> = ls.iter().map(|&v| v as i64).collect();
+            crate::engine::kernels::nn::check_sparse_labels(&labels, classes)?;
+            crate::engine::kernels::nn::sparse_xent_f32(xs, &labels, classes, o, o2);
+        }
+        Instr::ArgMax { x, n, .. } => {
+            let xs = rd!(x);
+            if n == 0 || xs.len() != o.len() * n {
+                return Err(Error::internal("fast path: argmax of the wrong size"));
+            }
+            // The first largest element (NaNs passed over; 0 when all are NaN), as `arg_max`.
+            for (o, row) in o.iter_mut().zip(xs.chunks_exact(n)) {
+                let mut best: Option<(usize, f32)> = None;
+                for (k, &v) in row.iter().enumerate() {
+                    if !v.is_nan() && best.is_none_or(|(_, b)| v > b) {
+                        best = Some((k, v));
+                    }
+                }
+                *o = best.map_or(0, |(k, _)| k) as f32;
+            }
+        }
+        Instr::L2Loss { x, .. } => {
+            let xs = rd!(x);
+            if o2.len() != xs.len() {
+                return Err(Error::internal("fast path: L2Loss of the wrong size"));
+            }
+            // As `reduce::l2_loss`: each `(t * t) * 0.5`, then one sum in Eigen's order.
+            par_out(pool, o2, 1, |off, o2| {
+                for (h, &v) in o2.iter_mut().zip(&xs[off..]) {
+                    *h = v * v * 0.5;
+                }
+            });
+            if let Some(v) = o.first_mut() {
+                *v = sum_f32(o2);
+            }
+        }
+        Instr::IntVar { slot, .. } => {
+            let uninit = || Error::failed_precondition("Attempting to use an uninitialized value");
+            match vars.get(slot).and_then(Option::as_ref).ok_or_else(uninit)? {
+                Value::I32(a) if a.len() == o.len() => o.iter_mut().zip(a.iter()).for_each(|(o, &v)| *o = v as f32),
+                Value::I64(a) if a.len() == o.len() => o.iter_mut().zip(a.iter()).for_each(|(o, &v)| *o = v as f32),
+                _ => return Err(Error::internal("fast path: integer variable of another type or size")),
+            }
+        }
+        Instr::AssignUpdate { slot, delta, sub } => {
+            let d = grad_buf(delta, bufs, feeds)?;
+            let w = var_mut(vars, slot)?;
+            if w.len() != d.len() {
+                return Err(Error::internal("fast path: update of a different size"));
+            }
+            let op = if sub { BinaryOp::Sub } else { BinaryOp::Add };
+            par_out(pool, w, 1, |off, w| w.iter_mut().zip(&d[off..]).for_each(|(w, &d)| *w = binary_arith(op, *w, d)));
+        }
+        Instr::AverageUpdate { slot, w, keep } => {
+            let k = scalar(keep, bufs, feeds, vars)?;
+            // The weight is read from another variable or a buffer: copy nothing, but the
+            // variable being updated cannot be lent beside it, so take it out.
+            let mut avg = take_var(vars, slot)?;
+            let res = (|| {
+                let a = f32_mut(&mut avg)?;
+                let ws = read(w, bufs, feeds, vars).ok_or_else(missing)?;
+                if ws.len() != a.len() {
+                    return Err(Error::internal("fast path: moving average of a different size"));
+                }
+                par_out(pool, a, 1, |off, a| {
+                    for (a, &w) in a.iter_mut().zip(&ws[off..]) {
+                        let d = binary_arith(BinaryOp::Sub, *a, w);
+                        *a = binary_arith(BinaryOp::Sub, *a, binary_arith(BinaryOp::Mul, d, k));
+                    }
+                });
+                Ok(())
+            })();
+            vars[slot] = Some(avg);
+            res?;
+        }
+        Instr::GdWithL2 { slot, alpha, c, g, l2_first } => {
+            let (a, c) = (scalar(alpha, bufs, feeds, vars)?, scalar(c, bufs, feeds, vars)?);
+            let g = grad_buf(g, bufs, feeds)?;
+            let w = var_mut(vars, slot)?;
+            if w.len() != g.len() {
+                return Err(Error::internal("fast path: update of a different size"));
+            }
+            par_out(pool, w, 1, |off, w| {
+                for (v, &g) in w.iter_mut().zip(&g[off..]) {
+                    let l2 = binary_arith(BinaryOp::Mul, *v, c);
+                    let sum =
+                        if l2_first { binary_arith(BinaryOp::Add, l2, g) } else { binary_arith(BinaryOp::Add, g, l2) };
+                    *v -= sum * a;
+                }
+            });
+        }
+        Instr::AssignUpdateInt { slot, delta, sub } => {
+            use crate::engine::kernels::Num;
+            let d = grad_buf(delta, bufs, feeds)?;
+            let wrong = || Error::internal("fast path: integer update of another type or size");
+            match vars.get_mut(slot) {
+                Some(Some(Value::I32(a))) if a.len() == d.len() => a.iter_mut().zip(d).for_each(|(w, &d)| {
+                    *w = if sub { w.wsub(d as i32) } else { w.wadd(d as i32) };
+                }),
+                Some(Some(Value::I64(a))) if a.len() == d.len() => a.iter_mut().zip(d).for_each(|(w, &d)| {
+                    *w = if sub { w.wsub(d as i64) } else { w.wadd(d as i64) };
+                }),
+                Some(Some(_)) => return Err(wrong()),
+                _ => return Err(Error::failed_precondition("Attempting to use an uninitialized value")),
+            }
+        }
         Instr::Copy { src, .. } => {
             let s = rd!(src);
             if s.len() != o.len() {
@@ -988,9 +1454,14 @@ fn exec(
             let a = scalar(alpha, bufs, feeds, vars)?;
             let g = grad_buf(delta, bufs, feeds)?;
             let w = var_mut(vars, slot)?;
-            for (v, &g) in w.iter_mut().zip(g) {
-                *v -= g * a;
+            if w.len() != g.len() {
+                return Err(Error::internal("fast path: update of a different size"));
             }
+            par_out(pool, w, 1, |off, w| {
+                for (v, &g) in w.iter_mut().zip(&g[off..]) {
+                    *v -= g * a;
+                }
+            });
         }
         Instr::ApplyMomentum { slots, lr, grad, momentum, nesterov } => {
             let (lr, mo) = (scalar(lr, bufs, feeds, vars)?, scalar(momentum, bufs, feeds, vars)?);
@@ -1084,6 +1555,27 @@ fn exec(
         }
     }
     Ok(())
+}
+
+/// Runs `f(off, part)` over parts of `o` (`part` is `o[off..off + part.len()]`), split across
+/// `pool` when `o` has at least [`PAR_MIN_ELEMENTS`] elements. Each part starts at a multiple of
+/// `lcm(row, 64)` elements, so whole rows and whole SIMD packets stay together and every element
+/// is computed as it is unsplit (the bits do not depend on the number of threads).
+#[inline(always)]
+fn par_out(pool: Option<&rayon::ThreadPool>, o: &mut [f32], row: usize, f: impl Fn(usize, &mut [f32]) + Sync) {
+    match pool {
+        Some(p) if o.len() >= PAR_MIN_ELEMENTS && p.current_num_threads() > 1 => {
+            use rayon::prelude::*;
+            let (mut a, mut b) = (row.max(1), 64usize);
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            let align = row.max(1) / a * 64;
+            let chunk = o.len().div_ceil(p.current_num_threads()).div_ceil(align) * align;
+            p.install(|| o.par_chunks_mut(chunk).enumerate().for_each(|(i, part)| f(i * chunk, part)));
+        }
+        _ => f(0, o),
+    }
 }
 
 /// One binary op over operands lined up by `mode` (monomorphized per op, so the loop is tight).

@@ -1209,8 +1209,11 @@ fn lower(graph: &Graph, p: &Plan, feeds: &[Feed]) -> Option<FastProgram> {
     let feed_shapes = feeds.iter().map(|f| f.value.shape().to_vec()).collect();
     let mut reason = String::new();
     let fast = FastProgram::build(graph, &views, feed_shapes, &fetches, &fetch_feeds, &mut reason);
-    if fast.is_none() && std::env::var_os("FLOWBENCH_DEBUG_FASTPATH").is_some() {
-        eprintln!("flowbench: run plan not lowered at {reason}");
+    if std::env::var_os("FLOWBENCH_DEBUG_FASTPATH").is_some() {
+        match &fast {
+            None => eprintln!("flowbench: run plan not lowered at {reason}"),
+            Some(f) => eprintln!("flowbench: run plan lowered: {}", f.describe()),
+        }
     }
     fast
 }
