@@ -147,7 +147,14 @@ fn the_training_example_opens_in_layers_with_its_gradients_and_optimizer_collaps
     assert!(h.query_by_label("gradients/Fill").is_none(), "the gradients are collapsed");
     // A group's ⊞ expands it (per document), and Collapse groups folds it back.
     // With the mouse, as a user clicks it (the canvas is zoomed: map the button to the screen).
-    let button = h.query_all_by_label("⊞").next().expect("a group's expand button").rect().center();
+    // The gradients group's own ⊞ (the one nearest its name): which group's button accesskit
+    // lists first depends on egui ids, which depend on the documents other tests opened.
+    let name = h.query_all_by_label("gradients").next().expect("the group's name").rect().center();
+    let button = h
+        .query_all_by_label("⊞")
+        .map(|n| n.rect().center())
+        .min_by(|a, b| a.distance(name).total_cmp(&b.distance(name)))
+        .expect("a group's expand button");
     click_at(&mut h, to_screen * button, false);
     h.run_steps(3);
     assert!(h.query_by_label("gradients/Fill").is_some(), "expanded: the gradient ops are drawn");

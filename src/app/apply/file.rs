@@ -281,6 +281,7 @@ impl AppState {
             (None, Ok(project)) => {
                 let display = format!("{}.json", project.name);
                 self.load(project, None, display);
+                self.doc.mark_never_saved();
                 for o in printed {
                     match o {
                         crate::interpreter::ScriptOutput::Text(t) => {

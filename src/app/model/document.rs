@@ -25,6 +25,9 @@ pub struct Document {
     /// A name to show when there is no path (`3_4_4_placeholder.json (example)`).
     pub display_name: String,
     saved: Project,
+    /// True for a project that exists only in memory and was never saved (one a Python program
+    /// built): it counts as unsaved until it is saved, even before any edit.
+    never_saved: bool,
     /// Bumped on every change to the project.
     pub revision: u64,
     /// Unique per document opened in this process (views such as the canvas's pan and zoom
@@ -37,12 +40,17 @@ impl Document {
     pub fn new(project: Project, path: Option<PathBuf>, display_name: String) -> Document {
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let serial = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Document { saved: project.clone(), project, path, display_name, revision: 0, serial }
+        Document { saved: project.clone(), project, path, display_name, never_saved: false, revision: 0, serial }
     }
 
     /// True when the project differs from the copy last saved or loaded.
     pub fn is_dirty(&self) -> bool {
-        self.project != self.saved
+        self.never_saved || self.project != self.saved
+    }
+
+    /// Marks a project built in memory (by a Python program) as not saved yet.
+    pub fn mark_never_saved(&mut self) {
+        self.never_saved = true;
     }
 
     /// Marks the current project as saved (at `path`).
@@ -50,6 +58,7 @@ impl Document {
         self.display_name = file_name(&path);
         self.path = Some(path);
         self.saved = self.project.clone();
+        self.never_saved = false;
     }
 
     /// The file name shown in the title bar.
