@@ -129,7 +129,7 @@ impl Plots {
             let lines: Vec<Vec<[f64; 2]>> =
                 run.split_accuracy.iter().map(|a| a.points().iter().map(|p| [self.x(p), p.value]).collect()).collect();
             Plot::new("accuracy-plot")
-                .height((side * 0.5).max(100.0))
+                .height((side * 0.3).max(90.0))
                 .legend(Legend::default())
                 .include_y(0.0)
                 .include_y(1.0)
