@@ -613,3 +613,14 @@ ux-kind-gauss = gauss
 ux-kind-spiral = spiral
 ux-kind-inline = inline
 ux-kind-idx-images = idx images
+
+## confusion
+confusion-title = Confusion matrix ({ $split }, step { $step }, { $total } examples)
+confusion-hint = Rows: true label. Columns: predicted class (argmax of the output). Each cell counts the examples.
+confusion-accuracy = Accuracy
+confusion-validation = validation accuracy
+confusion-test = test accuracy
+confusion-validation-loss = validation loss
+confusion-test-loss = test loss
+confusion-last-accuracy = Last accuracy: validation { $validation }, test { $test }
+confusion-samples = Test examples (true label, or true -> predicted)

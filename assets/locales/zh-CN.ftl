@@ -612,3 +612,14 @@ ux-kind-gauss = 高斯
 ux-kind-spiral = 螺旋
 ux-kind-inline = 内嵌数据
 ux-kind-idx-images = IDX 图像
+
+## confusion
+confusion-title = 混淆矩阵（{ $split }，第 { $step } 步，{ $total } 个样本）
+confusion-hint = 行：真实标签。列：预测类别（输出的 argmax）。每格为样本数。
+confusion-accuracy = 准确率
+confusion-validation = 验证集准确率
+confusion-test = 测试集准确率
+confusion-validation-loss = 验证集损失
+confusion-test-loss = 测试集损失
+confusion-last-accuracy = 最新准确率：验证集 { $validation }，测试集 { $test }
+confusion-samples = 测试样本（真实标签，或 真实 -> 预测）

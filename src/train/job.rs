@@ -190,6 +190,41 @@ pub fn resolve_job(req: &JobRequest<'_>) -> std::result::Result<TrainSpec, JobEr
     Ok(spec)
 }
 
+/// A classifier's output for an IDX job: the last `(?, 10)` tensor the loss depends on that is
+/// computed from the fed images but not from the fed labels (the logits, the softmax or its log:
+/// all have the same argmax). `None` for table data or when there is no such tensor.
+pub fn classifier_output(spec: &TrainSpec) -> Option<Output> {
+    let TrainData::Images { .. } = &spec.data else { return None };
+    let loss = spec.eval.as_ref().map(|e| e.loss).or(spec.batch_loss)?;
+    let g = &spec.graph;
+    let fed_field = |field: usize| -> Vec<crate::engine::graph::NodeId> {
+        spec.feeds.iter().filter(|f| f.columns.first() == Some(&field)).map(|f| f.tensor.node).collect()
+    };
+    let (images, labels) = (fed_field(0), fed_field(1));
+    let nodes = g.nodes();
+    let (mut from_images, mut from_labels) = (vec![false; nodes.len()], vec![false; nodes.len()]);
+    for (k, n) in nodes.iter().enumerate() {
+        let id = crate::engine::graph::NodeId(k);
+        let any = |v: &[bool]| n.inputs.iter().any(|t| v.get(t.node.0).copied().unwrap_or(false));
+        from_images[k] = images.contains(&id) || any(&from_images);
+        from_labels[k] = labels.contains(&id) || any(&from_labels);
+    }
+    let upstream = crate::engine::autodiff::optimizers::ancestors(g, &[loss.node]);
+    let classes = Some(crate::train::data::idx::NUM_CLASSES);
+    nodes
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| from_images[*k] && !from_labels[*k] && upstream.contains(&crate::engine::graph::NodeId(*k)))
+        .flat_map(|(k, n)| {
+            n.outputs.iter().enumerate().filter_map(move |(index, (_, shape))| {
+                let dims = shape.dims()?;
+                (dims.len() == 2 && dims.get(1).copied().flatten() == classes)
+                    .then_some(Output { node: crate::engine::graph::NodeId(k), index })
+            })
+        })
+        .next_back()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

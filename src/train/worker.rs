@@ -12,7 +12,7 @@ use crate::engine::kernels::random::RandomState;
 use crate::engine::runtime::feed::Feed;
 use crate::engine::runtime::session::{PlanId, Session};
 use crate::engine::value::Value;
-use crate::train::data::idx::{Field, ImageSet};
+use crate::train::data::idx::{Field, ImageSet, NUM_CLASSES, Split};
 use crate::train::data::next_batch::NextBatch;
 use crate::train::data::table::Table;
 use crate::train::{Batching, LogArg, LogValue, TrainData, TrainSpec, format_log, format_values};
@@ -68,7 +68,30 @@ pub struct Progress {
     /// `(step, tensor name, value)` of each tensor a log line evaluates (an accuracy), at each
     /// evaluation and after the loop, since the last update.
     pub metrics: Vec<(u64, String, f64)>,
+    /// Loss, accuracy and confusion matrix on the validation and test splits at each
+    /// evaluation (only for jobs started with [`JobExtras::classify`] on an IDX dataset).
+    pub split_evals: Vec<SplitEval>,
 }
+
+/// A classifier's evaluation on one split of an IDX dataset.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SplitEval {
+    /// The step it was evaluated after.
+    pub step: u64,
+    /// The split (`validation` or `test`).
+    pub split: Split,
+    /// The loss on all of the split's examples.
+    pub loss: f64,
+    /// The fraction of examples whose argmax output is their label.
+    pub accuracy: f64,
+    /// `NUM_CLASSES × NUM_CLASSES` counts, row-major: row = true label, column = predicted.
+    pub confusion: Vec<u64>,
+    /// The predicted class of the split's first examples (at most [`PREDICTED_KEPT`]).
+    pub predicted: Vec<u8>,
+}
+
+/// Predictions kept per [`SplitEval`] (for a grid of sample images).
+pub const PREDICTED_KEPT: usize = 48;
 
 /// A decision-boundary request: `output` evaluated on a `resolution × resolution` grid fed to
 /// `input` (a placeholder taking two features per row), over the given ranges. It runs in the
@@ -128,6 +151,10 @@ pub struct JobExtras {
     /// A decaying learning rate, evaluated at each evaluation into
     /// [`Progress::learning_rates`].
     pub learning_rate: Option<Output>,
+    /// A classifier's output (`(?, 10)` logits or probabilities): at each evaluation the loss
+    /// and its argmax accuracy are evaluated on the validation and test splits of an IDX
+    /// dataset into [`Progress::split_evals`].
+    pub classify: Option<Output>,
 }
 
 impl std::fmt::Debug for JobExtras {
@@ -137,6 +164,7 @@ impl std::fmt::Debug for JobExtras {
             .field("waker", &self.waker.is_some())
             .field("weights_every", &self.weights_every)
             .field("learning_rate", &self.learning_rate)
+            .field("classify", &self.classify)
             .finish()
     }
 }
@@ -538,6 +566,52 @@ fn evaluate(
     Ok(())
 }
 
+/// A classifier's plan (fetching the loss and the output) with each split's feeds.
+type ClassifyPlan<'a> = (PlanId, Vec<(Split, &'a ImageSet, Vec<Feed>)>);
+
+/// Evaluates the loss and the argmax accuracy of the classifier on each split of `plan`.
+fn evaluate_splits(
+    session: &mut Session,
+    g: &crate::engine::graph::Graph,
+    plan: &ClassifyPlan<'_>,
+    i: u64,
+    pending: &mut Progress,
+) -> Result<()> {
+    let (p, splits) = plan;
+    for (split, set, feeds) in splits {
+        session.run_prepared(g, *p, feeds)?;
+        let loss = session.fetched(*p, 0, feeds).and_then(Value::first_f64).unwrap_or(f64::NAN);
+        let out = session.fetched(*p, 1, feeds).map(Value::to_f64_vec).unwrap_or_default();
+        let n = set.len();
+        let width = out.len().checked_div(n).unwrap_or(0);
+        let mut confusion = vec![0u64; NUM_CLASSES * NUM_CLASSES];
+        let mut predicted = Vec::with_capacity(n.min(PREDICTED_KEPT));
+        let mut correct = 0u64;
+        for r in 0..n {
+            let row = out.get(r * width..(r + 1) * width).unwrap_or(&[]);
+            let mut best = 0usize;
+            for (k, v) in row.iter().enumerate() {
+                if *v > row.get(best).copied().unwrap_or(f64::NEG_INFINITY) {
+                    best = k;
+                }
+            }
+            let label = set.label(r) as usize;
+            if best == label {
+                correct += 1;
+            }
+            if let Some(c) = confusion.get_mut(label.min(NUM_CLASSES - 1) * NUM_CLASSES + best.min(NUM_CLASSES - 1)) {
+                *c += 1;
+            }
+            if predicted.len() < PREDICTED_KEPT {
+                predicted.push(best as u8);
+            }
+        }
+        let accuracy = if n > 0 { correct as f64 / n as f64 } else { f64::NAN };
+        pending.split_evals.push(SplitEval { step: i, split: *split, loss, accuracy, confusion, predicted });
+    }
+    Ok(())
+}
+
 /// How the loop starts: paused or not, and the injected panic (see [`Faults`]).
 #[derive(Clone, Copy)]
 struct LoopStart {
@@ -589,6 +663,26 @@ fn run_loop(
             })
             .collect::<Result<Vec<_>>>()?,
         None => Vec::new(),
+    };
+    // The classifier's evaluation on the validation and test splits (IDX data only).
+    let classify_plan: Option<ClassifyPlan<'_>> = match (&extras.classify, &spec.data) {
+        (Some(out), TrainData::Images { sets, .. }) => {
+            let loss = spec.eval.as_ref().map(|e| e.loss).or(spec.batch_loss);
+            match loss {
+                Some(loss) => {
+                    let (p, _) = session.prepare(g, &[loss, *out], &fed, &[])?;
+                    let splits = [Split::Validation, Split::Test]
+                        .into_iter()
+                        .map(|s| (s, sets.split(s)))
+                        .filter(|(_, set)| !set.is_empty())
+                        .map(|(s, set)| (s, set, feed_values(spec, Some(set), Rows::of(0..set.len()))))
+                        .collect();
+                    Some((p, splits))
+                }
+                None => None,
+            }
+        }
+        _ => None,
     };
     let lr_plan = match extras.learning_rate {
         Some(lr) => Some(session.prepare(g, &[lr], &fed, &[])?.0),
@@ -762,6 +856,9 @@ fn run_loop(
         }
         if spec.eval.as_ref().is_some_and(|e| e.before_step) && eval_every > 0 && i.is_multiple_of(eval_every) {
             evaluate(session, g, spec, &eval_plan, &arg_plans, lr_plan, i, &mut pending)?;
+            if let Some(c) = &classify_plan {
+                evaluate_splits(session, g, c, i, &mut pending)?;
+            }
         }
         let rows = match &mut next_batch {
             Some((state, picked)) => {
@@ -809,6 +906,9 @@ fn run_loop(
         }
         if spec.eval.as_ref().is_some_and(|e| !e.before_step) && eval_every > 0 && i.is_multiple_of(eval_every) {
             evaluate(session, g, spec, &eval_plan, &arg_plans, lr_plan, i, &mut pending)?;
+            if let Some(c) = &classify_plan {
+                evaluate_splits(session, g, c, i, &mut pending)?;
+            }
         }
         i += 1;
         *step_reached = i;

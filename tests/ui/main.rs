@@ -5,6 +5,7 @@
 mod common;
 
 mod checkpoint;
+mod confusion;
 mod consistency;
 mod csv_import;
 mod debugger;

@@ -288,8 +288,10 @@ impl AppState {
             (Some(_), 0) => setup.eval_every.max(1),
             (_, w) => w,
         };
+        let classify = crate::train::job::classifier_output(&spec);
         let extras = JobExtras {
             boundary,
+            classify,
             waker: ctx.map(|c| Arc::new(move || c.request_repaint()) as worker::Waker),
             weights_every,
             learning_rate,
@@ -344,6 +346,9 @@ impl AppState {
             batch_loss: Series::default(),
             eval_loss: Series::default(),
             learning_rate: Series::default(),
+            split_loss: Default::default(),
+            split_accuracy: Default::default(),
+            test_eval: None,
             eval_logs: Vec::new(),
             weights,
             boundary: None,
@@ -471,6 +476,19 @@ impl AppState {
                             run.eval_logs.push((step, v, line.cloned().unwrap_or_default()));
                             if run.eval_logs.len() > 1000 {
                                 run.eval_logs.remove(0);
+                            }
+                        }
+                        for e in &p.split_evals {
+                            let k = usize::from(e.split == crate::train::data::idx::Split::Test);
+                            let at = |value| Sample { step: e.step as f64, time: time_at(e.step), value };
+                            if let Some(s) = run.split_loss.get_mut(k) {
+                                s.push(at(e.loss));
+                            }
+                            if let Some(s) = run.split_accuracy.get_mut(k) {
+                                s.push(at(e.accuracy));
+                            }
+                            if k == 1 {
+                                run.test_eval = Some(e.clone());
                             }
                         }
                         for &(step, v) in &p.learning_rates {

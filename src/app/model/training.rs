@@ -330,6 +330,12 @@ pub struct TrainRun {
     pub eval_loss: Series,
     /// The learning rate at each evaluation, when it is a tensor (a decaying schedule).
     pub learning_rate: Series,
+    /// A classifier's loss on the validation and test splits at each evaluation (IDX data).
+    pub split_loss: [Series; 2],
+    /// A classifier's argmax accuracy on the validation and test splits at each evaluation.
+    pub split_accuracy: [Series; 2],
+    /// The latest evaluation on the test split (its confusion matrix and predictions).
+    pub test_eval: Option<crate::train::worker::SplitEval>,
     /// The log lines of the evaluations, by step.
     pub eval_logs: Vec<(u64, f64, String)>,
     /// The watched variables.

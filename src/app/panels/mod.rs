@@ -5,6 +5,7 @@
 
 pub mod checkpoint_browser;
 pub mod config;
+pub mod confusion;
 pub mod csv_import;
 pub mod debug;
 pub mod file_browser;

@@ -2,8 +2,10 @@
 //! the step or the wall time, TensorBoard smoothing, log scale, the logged evaluations marked),
 //! the weights (one line per element of each watched variable, and a heatmap of each matrix at
 //! the current step) and the decision boundary (the model's output over a grid of the 2-D input
-//! plane, Playground colours, the data points on top). Everything drawn comes from the history
-//! the UI thread drained from the worker: drawing never computes anything of the model.
+//! plane, Playground colours, the data points on top; for a classifier on an IDX dataset, its
+//! accuracy on the validation and test splits, the confusion matrix and predicted samples
+//! instead). Everything drawn comes from the history the UI thread drained from the worker:
+//! drawing never computes anything of the model.
 
 use crate::app::command::Command;
 use crate::app::i18n::{tr, tr_args};
@@ -108,11 +110,68 @@ impl Plots {
             });
             ui.vertical(|ui| {
                 ui.set_width(side);
-                self.boundary_ui(ui, run, side - 30.0, out);
+                if run.split_accuracy.iter().any(|a| a.total() > 0) {
+                    self.classifier_ui(ui, s, run, side);
+                } else {
+                    self.boundary_ui(ui, run, side - 30.0, out);
+                }
             });
         });
         ui.separator();
         self.weights_ui(ui, run, (h * 0.45 - 90.0).max(120.0), out);
+    }
+
+    /// A classifier's accuracy on the validation and test splits, the test split's confusion
+    /// matrix and its first examples with their predicted labels (IDX data).
+    fn classifier_ui(&self, ui: &mut egui::Ui, s: &AppState, run: &TrainRun, side: f32) {
+        egui::ScrollArea::vertical().id_salt("classifier-scroll").show(ui, |ui| {
+            ui.label(RichText::new(tr("confusion-accuracy")).strong());
+            let lines: Vec<Vec<[f64; 2]>> =
+                run.split_accuracy.iter().map(|a| a.points().iter().map(|p| [self.x(p), p.value]).collect()).collect();
+            Plot::new("accuracy-plot")
+                .height((side * 0.3).max(90.0))
+                .legend(Legend::default())
+                .include_y(0.0)
+                .include_y(1.0)
+                .y_axis_formatter(|m, _| printf_g(m.value, 3))
+                .show(ui, |pui| {
+                    for ((line, name), color) in lines
+                        .into_iter()
+                        .zip([tr("confusion-validation"), tr("confusion-test")])
+                        .zip([style::OPEN, style::WARNING])
+                    {
+                        pui.line(Line::new(name, PlotPoints::new(line)).color(color).width(1.5));
+                    }
+                });
+            let last = |k: usize| {
+                run.split_accuracy
+                    .get(k)
+                    .and_then(|a| a.last())
+                    .map_or_else(|| "—".to_string(), |p| printf_g(p.value, 4))
+            };
+            ui.label(
+                RichText::new(tr_args(
+                    "confusion-last-accuracy",
+                    &[("validation", last(0).into()), ("test", last(1).into())],
+                ))
+                .small(),
+            );
+            if let Some(e) = &run.test_eval {
+                ui.separator();
+                crate::app::panels::confusion::confusion_ui(ui, e, side - 10.0);
+                if let Some(Ok(sets)) = s.training.samples.as_ref().map(|x| &x.sets) {
+                    ui.separator();
+                    ui.label(RichText::new(tr("confusion-samples")).strong());
+                    let columns = 8;
+                    let picture = ((side - 60.0) / columns as f32).clamp(16.0, 40.0);
+                    crate::app::panels::image_grid::ImageGrid { first: 0, count: 16, columns, picture }.ui(
+                        ui,
+                        &sets.test,
+                        Some(&e.predicted),
+                    );
+                }
+            }
+        });
     }
 
     /// The learning rate under the loss, when it decays (a schedule such as
@@ -155,6 +214,8 @@ impl Plots {
         let smoothed: Vec<f64> = smooth(&batch.iter().map(|p| p.value).collect::<Vec<_>>(), self.smoothing);
         let sm: Vec<[f64; 2]> = batch.iter().zip(&smoothed).map(|(p, &v)| [self.x(p), self.y(v)]).collect();
         let ev: Vec<[f64; 2]> = evals.iter().map(|p| [self.x(p), self.y(p.value)]).collect();
+        let split_lines: Vec<Vec<[f64; 2]>> =
+            run.split_loss.iter().map(|l| l.points().iter().map(|p| [self.x(p), self.y(p.value)]).collect()).collect();
         let log = self.log_scale;
         let x_name = match self.x_axis {
             XAxis::Step => tr("plots-x-step-short"),
@@ -201,6 +262,15 @@ impl Plots {
                     pui.line(Line::new(tr("plots-batch-loss"), PlotPoints::new(raw)).color(style::SELECTED));
                 }
                 pui.line(Line::new(tr("plots-eval-loss"), PlotPoints::new(ev.clone())).color(style::RUN).width(1.5));
+                for ((line, name), color) in split_lines
+                    .into_iter()
+                    .zip([tr("confusion-validation-loss"), tr("confusion-test-loss")])
+                    .zip([style::OPEN, style::WARNING])
+                {
+                    if !line.is_empty() {
+                        pui.line(Line::new(name, PlotPoints::new(line)).color(color).width(1.5));
+                    }
+                }
                 pui.add(
                     Points::new(tr("plots-eval-loss"), PlotPoints::new(ev))
                         .shape(MarkerShape::Diamond)
