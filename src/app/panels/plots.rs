@@ -29,6 +29,9 @@ pub enum XAxis {
     WallTime,
 }
 
+/// The most weight lines the weights plot names in a legend.
+const MAX_LEGEND_ENTRIES: usize = 12;
+
 /// Playground's colours: orange for label 0 (its -1), blue for label 1 (its +1).
 pub const NEG: Color32 = Color32::from_rgb(245, 147, 34);
 /// Blue for label 1.
@@ -438,11 +441,15 @@ impl Plots {
                     XAxis::WallTime => tr("plots-x-time-short"),
                 };
                 let value_word = tr("plots-hover-value");
-                let resp = Plot::new("weights-plot")
-                    .height(height)
-                    .legend(
+                let mut plot = Plot::new("weights-plot").height(height);
+                // One legend entry per element: beyond a dozen the list runs over the plots
+                // above, so a bigger net's lines are named on hover only.
+                if lines.len() <= MAX_LEGEND_ENTRIES {
+                    plot = plot.legend(
                         Legend::default().text_style(egui::TextStyle::Small).position(egui_plot::Corner::RightBottom),
-                    )
+                    );
+                }
+                let resp = plot
                     .x_axis_label(x_name.clone())
                     .label_formatter(move |pos| match pos {
                         egui_plot::HoverPosition::NearDataPoint { plot_name, position, .. } => Some(format!(
