@@ -831,7 +831,9 @@ impl FastProgram {
         p.int_slots.sort_unstable();
         p.int_slots.dedup();
         p.splits = p.instrs.iter().any(|ins| match *ins {
-            Instr::MatMul { m, k, n, .. } => crate::engine::kernels::matmul::splits_across_pool(m, k, n),
+            Instr::MatMul { m, k, n, ta, eigen, .. } => {
+                crate::engine::kernels::matmul::splits_across_pool(m, k, n) || eigen && tf_order_splits(m, k, n, ta)
+            }
             Instr::ApplyAdam { slots: [slot, ..], .. }
             | Instr::ApplyGd { slot, .. }
             | Instr::GdWithL2 { slot, .. }
@@ -1234,7 +1236,19 @@ fn exec(
                 if xs.len() != m * k || ys.len() != k * n || o.len() != m * n {
                     return Err(Error::internal("fast path: matmul operand of the wrong size"));
                 }
-                crate::engine::math::matmul_simd::matmul_f32_fast(xs, ys, m, k, n, ta, tb, o);
+                match (pool, tf_order_split_rows(pool, m, k, n, ta)) {
+                    (Some(p), Some(rows)) => {
+                        use rayon::prelude::*;
+                        p.install(|| {
+                            o.par_chunks_mut(rows * n).enumerate().for_each(|(i, part)| {
+                                let r = part.len() / n;
+                                let a_rows = &xs[i * rows * k..(i * rows + r) * k];
+                                crate::engine::math::matmul_simd::matmul_f32_fast(a_rows, ys, r, k, n, false, tb, part);
+                            })
+                        });
+                    }
+                    _ => crate::engine::math::matmul_simd::matmul_f32_fast(xs, ys, m, k, n, ta, tb, o),
+                }
             } else {
                 crate::engine::kernels::matmul::matmul_f32_slices(xs, ys, (m, k, n), ta, tb, o, pool)?;
             }
@@ -1555,6 +1569,26 @@ fn exec(
         }
     }
     Ok(())
+}
+
+/// True when a matmul in TF's summation order can be split by rows of its output without
+/// changing any element's sum: `A` not transposed (its rows are contiguous), enough work to pay
+/// for the split, and room for parts of at least 16 rows — from 16 rows on, the kernel that
+/// `eigen::matmul_kernel` picks (and so each element's order) no longer depends on the row count.
+fn tf_order_splits(m: usize, k: usize, n: usize, ta: bool) -> bool {
+    !ta && m >= 32 && n > 0 && m.saturating_mul(k).saturating_mul(n) >= 1 << 18
+}
+
+/// Rows per part for [`tf_order_splits`] on `pool` (every part, the last included, has at least
+/// 16 rows), or `None` to run it whole.
+fn tf_order_split_rows(pool: Option<&rayon::ThreadPool>, m: usize, k: usize, n: usize, ta: bool) -> Option<usize> {
+    let threads = pool?.current_num_threads();
+    if threads < 2 || !tf_order_splits(m, k, n, ta) {
+        return None;
+    }
+    let rows = m.div_ceil(threads);
+    let last = m - rows * (m.div_ceil(rows) - 1);
+    (rows >= 16 && last >= 16).then_some(rows)
 }
 
 /// Runs `f(off, part)` over parts of `o` (`part` is `o[off..off + part.len()]`), split across
