@@ -1559,7 +1559,7 @@ impl<'r, 'a> Interp<'r, 'a> {
                 Some(PyValue::Str(s)) => s.trim().parse::<i64>().map(PyValue::Int).map_err(|_| {
                     PyError::value_error(format!(
                         "invalid literal for int() with base 10: {}",
-                        crate::python::value::str_repr(s)
+                        crate::interpreter::checkpoint::py_repr(s)
                     ))
                 }),
                 Some(v) => {
@@ -1591,7 +1591,7 @@ impl<'r, 'a> Interp<'r, 'a> {
                     x.map(PyValue::Float).ok_or_else(|| {
                         PyError::value_error(format!(
                             "could not convert string to float: {}",
-                            crate::python::value::str_repr(s)
+                            crate::interpreter::checkpoint::py_repr(s)
                         ))
                     })
                 }
@@ -1794,7 +1794,7 @@ impl<'r, 'a> Interp<'r, 'a> {
                 let rd = std::fs::read_dir(p).map_err(|e| {
                     PyError::exception(
                         "FileNotFoundError",
-                        format!("[Errno 2] {e}: {}", crate::python::value::str_repr(p)),
+                        format!("[Errno 2] {e}: {}", crate::interpreter::checkpoint::py_repr(p)),
                     )
                 })?;
                 let mut names = Vec::new();

@@ -369,7 +369,7 @@ impl PyValue {
             PyValue::Bool(false) => "False".into(),
             PyValue::Int(i) => i.to_string(),
             PyValue::Float(f) => float_repr(*f),
-            PyValue::Str(s) => str_repr(s),
+            PyValue::Str(s) => crate::interpreter::checkpoint::py_repr(s),
             PyValue::List(l) => format!("[{}]", join_reprs(&l.borrow())),
             PyValue::Tuple(t) if t.len() == 1 => format!("({},)", t[0].repr()),
             PyValue::Tuple(t) => format!("({})", join_reprs(t)),
@@ -389,7 +389,7 @@ impl PyValue {
             PyValue::Builtin(b) => format!("<built-in function {b}>"),
             PyValue::Method(_, m) => format!("<bound method {m}>"),
             PyValue::Type(t) => format!("<class '{t}'>"),
-            PyValue::Exception(c, m) => format!("{c}({})", str_repr(m)),
+            PyValue::Exception(c, m) => format!("{c}({})", crate::interpreter::checkpoint::py_repr(m)),
             PyValue::Array(a) => array_repr(&a.value).unwrap_or_else(|| a.value.to_numpy_string()),
             PyValue::DType(d) => format!("tf.{}", d.name()),
             PyValue::RefDType(d) => format!("tf.{}_ref", d.name()),
@@ -481,29 +481,6 @@ pub fn range_len(a: i64, b: i64, s: i64) -> i64 {
     } else {
         0
     }
-}
-
-/// Python's `repr` of a string: single quotes unless the text holds one and no double quote.
-pub fn str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 /// Python's `repr(float)`: the shortest string that reads back to the same double, in fixed
