@@ -316,6 +316,7 @@ plots-batch-loss-raw = batch loss (raw)
 plots-batch-loss-smoothed = batch loss (smoothed)
 plots-batch-loss = batch loss
 plots-eval-loss = eval loss (all data)
+plots-training-set-loss = training-set loss
 plots-at-step-value = { $value } at step { $step }
 plots-last-losses = batch loss { $batch } · eval loss { $eval }
 plots-boundary = Decision boundary
@@ -479,6 +480,7 @@ example-csv_points = CSV data: the 3.4.5 network trained on your own points
 example-4_2_2_custom_loss = 4.2.2 A custom loss
 example-4_4_1_learning_rate_decay = 4.4.1 A decaying learning rate
 example-4_4_3_moving_average = 4.4.3 ExponentialMovingAverage
+example-5_2_1_mnist = 5.2.1 The complete MNIST program
 example-5_4_saver = 5.4 Saving and restoring variables
 example-debug_log_of_zero = Debugging: log(0) without clip_by_value
 

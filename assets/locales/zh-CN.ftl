@@ -315,6 +315,7 @@ plots-batch-loss-raw = 批次损失（原始）
 plots-batch-loss-smoothed = 批次损失（平滑）
 plots-batch-loss = 批次损失
 plots-eval-loss = 评估损失（全部数据）
+plots-training-set-loss = 训练集上的损失
 plots-at-step-value = { $value }（第 { $step } 步）
 plots-last-losses = 批次损失 { $batch } · 评估损失 { $eval }
 plots-boundary = 决策边界
@@ -478,6 +479,7 @@ example-csv_points = CSV 数据：用你自己的点训练 3.4.5 的网络
 example-4_2_2_custom_loss = 4.2.2 自定义损失函数
 example-4_4_1_learning_rate_decay = 4.4.1 学习率的设置（指数衰减）
 example-4_4_3_moving_average = 4.4.3 滑动平均模型
+example-5_2_1_mnist = 5.2.1 完整的 MNIST 程序
 example-5_4_saver = 5.4 模型持久化：保存和还原变量
 example-debug_log_of_zero = 调试：没有 clip_by_value 时的 log(0)
 

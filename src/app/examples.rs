@@ -31,9 +31,55 @@ pub const EXAMPLES: &[Example] = &[
         file: "4_4_3_moving_average.json",
         text: include_str!("../../assets/examples/4_4_3_moving_average.json"),
     },
+    Example { file: "5_2_1_mnist.json", text: include_str!("../../assets/examples/5_2_1_mnist.json") },
     Example { file: "5_4_saver.json", text: include_str!("../../assets/examples/5_4_saver.json") },
     Example { file: "debug_log_of_zero.json", text: include_str!("../../assets/examples/debug_log_of_zero.json") },
 ];
+
+/// The MNIST example's digits (`assets/examples/digits`, four gzipped IDX files), carried in the
+/// binary so that the example opened from the menu trains wherever the binary is.
+const DIGITS: &[(&str, &[u8])] = &[
+    ("train-images-idx3-ubyte.gz", include_bytes!("../../assets/examples/digits/train-images-idx3-ubyte.gz")),
+    ("train-labels-idx1-ubyte.gz", include_bytes!("../../assets/examples/digits/train-labels-idx1-ubyte.gz")),
+    ("t10k-images-idx3-ubyte.gz", include_bytes!("../../assets/examples/digits/t10k-images-idx3-ubyte.gz")),
+    ("t10k-labels-idx1-ubyte.gz", include_bytes!("../../assets/examples/digits/t10k-labels-idx1-ubyte.gz")),
+];
+
+/// The folder an example opened from the menu (which has no file of its own) reads its data
+/// files from: `assets/examples` of the source tree the binary was built from while it exists,
+/// else a copy of the bundled digits written once under the user's cache folder
+/// (`~/.cache/flowbench/examples/digits`). `None` if neither can be had.
+pub fn data_dir() -> Option<std::path::PathBuf> {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples");
+    if source.join("digits").is_dir() {
+        return Some(source);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache")))?
+        .join("flowbench/examples");
+    let digits = cache.join("digits");
+    std::fs::create_dir_all(&digits).ok()?;
+    for (name, bytes) in DIGITS {
+        let path = digits.join(name);
+        if std::fs::metadata(&path).map(|m| m.len()).ok() != Some(bytes.len() as u64) {
+            std::fs::write(&path, bytes).ok()?;
+        }
+    }
+    Some(cache)
+}
+
+/// The bundled example `file` as a project; one that reads data files (IDX images) reads them
+/// from [`data_dir`].
+pub fn example_project(file: &str) -> Option<Result<crate::project::Project, crate::project::ProjectError>> {
+    let mut project = crate::project::Project::from_json_str(example(file)?.text);
+    if let Ok(p) = &mut project
+        && p.datasets.iter().any(|d| matches!(d.source, crate::train::data::dataset::DatasetSource::Idx { .. }))
+    {
+        p.base_dir = crate::project::BaseDir(data_dir());
+    }
+    Some(project)
+}
 
 /// The example the window opens on: the richest one until the training example lands (then this
 /// becomes `3_4_5_training.json`).

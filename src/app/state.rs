@@ -117,7 +117,7 @@ impl AppState {
     /// State on the bundled example `file` (the startup example if it is missing).
     pub fn with_example(file: &str, dialogs: Box<dyn FileDialogs>) -> AppState {
         let ex = examples::example(file).or_else(|| examples::example(examples::STARTUP_EXAMPLE));
-        let (project, display) = match ex.map(|e| (Project::from_json_str(e.text), e.file)) {
+        let (project, display) = match ex.and_then(|e| Some((examples::example_project(e.file)?, e.file))) {
             Some((Ok(p), f)) => (p, format!("{f} (example)")),
             _ => (Project::default(), "untitled.json".to_string()),
         };
@@ -155,7 +155,8 @@ impl AppState {
     /// The saved project's folder (where referenced files are relative to); `None` before the
     /// first save.
     pub fn project_dir(&self) -> Option<PathBuf> {
-        self.doc.path.as_deref().map(dir_of)
+        // An example opened from the menu has no file: its data files' folder stands in.
+        self.doc.path.as_deref().map(dir_of).or_else(|| self.doc.project.base_dir.0.clone())
     }
 
     /// The graph shown in the editor.

@@ -202,6 +202,7 @@ pub fn lower_strict(gd: &GraphDef, id: Option<u64>) -> Result<Graph, ProjectErro
         let spec = NodeSpec { op: n.op.clone(), inputs, control_inputs, device: Some(n.device.clone()) };
         graph.add_named(&n.name, spec).map_err(|e| node_err(&n.name, e.to_string()))?;
     }
+    crate::engine::autodiff::optimizers::mark_optimizer_state_untrainable(&mut graph);
     Ok(graph)
 }
 
@@ -231,6 +232,7 @@ pub fn lower_tolerant(gd: &GraphDef, id: Option<u64>) -> (Graph, BTreeMap<String
             errors.insert(n.name.clone(), e);
         }
     }
+    crate::engine::autodiff::optimizers::mark_optimizer_state_untrainable(&mut graph);
     (graph, errors)
 }
 
@@ -325,6 +327,21 @@ mod tests {
         {"name": "b", "op": "Identity", "inputs": ["a:0"]},
         {"name": "c", "op": "Identity", "inputs": ["b"]}
     ]}"#;
+
+    /// A graph rebuilt from a project file keeps no collections: its optimizer's slots and beta
+    /// powers are still not trainable (TF: 2 trainable of 8 variables on the seed's training).
+    #[test]
+    fn optimizer_state_is_not_trainable_after_lowering() {
+        let seed = crate::train::seed::build(&crate::engine::autodiff::optimizers::Optimizer::adam(0.001)).unwrap();
+        let def = crate::project::graph_def::graph_def_from("g", &seed.graph, &HashMap::new());
+        let names = |g: &Graph| -> Vec<String> { g.trainable_variables().iter().map(|v| g.tensor_name(*v)).collect() };
+        let want = names(&seed.graph);
+        assert_eq!(want.len(), 2);
+        let strict = lower_strict(&def, None).unwrap();
+        assert_eq!(strict.variables().len(), 8);
+        assert_eq!(names(&strict), want);
+        assert_eq!(names(&lower_tolerant(&def, None).0), want);
+    }
 
     #[test]
     fn tolerant_errors_have_kinds() {

@@ -292,7 +292,7 @@ fn mnist() -> Project {
         },
     ]);
     let mut project = project(
-        "5.2.1 MNIST",
+        "5.2.1 The complete MNIST program",
         "The chapter's complete MNIST program: a 64-500-10 relu net (784 inputs with real MNIST files; here the bundled 8x8 digits in MNIST's IDX format) trained with GradientDescent at tf.train.exponential_decay(0.8, global_step, 1297 / 100, 0.99, staircase=True) on the cross-entropy plus 0.0001 * the L2 loss of both weights, in batches of 100 from next_batch after np.random.seed(0); its weights are drawn under tf.set_random_seed(1). An ExponentialMovingAverage(0.99, global_step) of every trainable variable gives the average model, whose accuracy is printed on the validation set every 500 steps (before the step) and on the test set at the end.",
         &[
             "with tf.control_dependencies([train_step, variables_averages_op]): train_op = tf.no_op(name='train') is the NoOp train with both as control inputs.",
@@ -341,6 +341,11 @@ fn learning_rate_decay_4_4_1() {
     check("4_4_1_learning_rate_decay", learning_rate_decay());
 }
 
+#[test]
+fn mnist_5_2_1() {
+    check("5_2_1_mnist", mnist());
+}
+
 /// The MNIST project with `steps` training steps, reading the bundled digits
 /// (`assets/examples/digits`).
 fn mnist_with_steps(steps: u64) -> Project {
@@ -374,12 +379,13 @@ After 2500 training step(s), validation accuracy using average model is 0.945, l
 After 3000 training step(s), test accuracy using average model is 0.913333
 ";
 
-/// 5.2.1 prints TF's output exactly (the full run below), but is not bundled yet: its 3000
-/// steps take minutes in a debug build (seconds optimised), too long for the golden and fuzz
-/// tests that run every bundled example. Its matmuls follow TF's orders (`[100, 64] x [64, 500]`
-/// in-order FMAs, `k = 500` in oneDNN's two blocks of 250: `engine::math::eigen::gemm_k_blocks`).
-/// This checks the first 501 steps: TF's two lines exactly (the log evaluated before the step,
-/// on the validation set), and the line after the loop evaluated on the test set.
+/// 5.2.1 prints TF's output exactly: `golden_examples::mnist_5_2_1` runs the bundled example
+/// (`assets/examples/5_2_1_mnist.json`, all 3000 steps, about 25 s of CPU in a debug build since
+/// the kernels of `crates/flowbench-math` are optimised even there). Its matmuls follow TF's orders
+/// (`[100, 64] x [64, 500]` in-order FMAs, `k = 500` in oneDNN's two blocks of 250:
+/// `engine::math::eigen::gemm_k_blocks`). This checks the first 501 steps in-process: TF's two
+/// lines exactly (the log evaluated before the step, on the validation set), and the line after
+/// the loop evaluated on the test set.
 #[test]
 fn mnist_5_2_1_matches_tf_for_500_steps() {
     let project = mnist_with_steps(501);
@@ -392,13 +398,20 @@ fn mnist_5_2_1_matches_tf_for_500_steps() {
     assert!(lines[2].starts_with("After 501 training step(s), test accuracy using average model is 0.9"), "{got}");
 }
 
-/// The whole program prints TF's output byte for byte (minutes in a debug build: `cargo test
-/// --release --test programs mnist -- --ignored`).
+/// The whole program prints TF's output byte for byte, in-process (the golden test runs the
+/// binary; this one is for profiling: `cargo test --release --test programs mnist -- --ignored`).
 #[test]
 #[ignore]
 fn mnist_5_2_1_full_run_prints_tfs_output() {
     let got = run_in_process(&mnist_with_steps(3000));
     assert_eq!(got, MNIST_OUT);
+}
+
+/// The golden output of the bundled example is the reference program's `.out` (TF's).
+#[test]
+fn mnist_5_2_1_golden_is_tfs_output() {
+    let golden = std::fs::read_to_string(root().join("tests/golden/5_2_1_mnist.out")).unwrap();
+    assert_eq!(golden, MNIST_OUT);
 }
 
 /// The exported script, run by real TF, prints the reference program's output exactly: the graph
@@ -458,6 +471,13 @@ fn chinese_notes(stem: &str) -> Option<Translation> {
             "4.4.3 滑动平均模型",
             "用 tf.train.ExponentialMovingAverage(0.99, step) 维护 v1 的滑动平均：ema.apply([v1]) 生成影子变量 v1/ExponentialMovingAverage 和更新运算；给定 step 时，衰减率为 min(0.99, (1 + step) / (10 + step))。先把 v1 设为 5，再（在 step 为 10000 时）设为 10，每次更新后输出 [v1, ema.average(v1)]，按 numpy 2 输出标量列表的格式。",
             &["TF 通过 IsVariableInitialized 上的 cond 初始化影子变量；这里它的初始化直接读取 v1 的初始值，取值相同。"],
+        ),
+        "5_2_1_mnist" => (
+            "5.2.1 完整的 MNIST 程序",
+            "本章完整的 MNIST 程序：一个 64-500-10 的 relu 网络（用真正的 MNIST 文件时输入为 784；这里用随附的 8x8 手写数字，按 MNIST 的 IDX 格式保存），用 GradientDescent 训练，学习率为 tf.train.exponential_decay(0.8, global_step, 1297 / 100, 0.99, staircase=True)，损失为交叉熵加上两层权重 L2 损失的 0.0001 倍；每个 batch 取 100 个样本，由 np.random.seed(0) 之后的 next_batch 给出；权重在 tf.set_random_seed(1) 下生成。对每个可训练变量维护 ExponentialMovingAverage(0.99, global_step)，得到滑动平均模型：每 500 轮（在该轮训练之前）输出它在验证集上的正确率，训练结束后输出它在测试集上的正确率。",
+            &[
+                "with tf.control_dependencies([train_step, variables_averages_op]): train_op = tf.no_op(name='train') 就是以这两者为控制输入的 NoOp train。",
+            ],
         ),
         _ => return None,
     };

@@ -21,7 +21,12 @@ fn examples() -> Vec<PathBuf> {
 
 fn export_of(path: &Path) -> flowbench::export::Export {
     let project = Project::load(path).unwrap();
-    let opts = ExportOptions { project_dir: Some(root().join("assets/examples")), ..Default::default() };
+    // Written as the golden file: a data folder (5_2_1_mnist's digits) is read relative to it.
+    let opts = ExportOptions {
+        project_dir: Some(root().join("assets/examples")),
+        script_dir: Some(root().join("tests/golden/export")),
+        ..Default::default()
+    };
     export(&project, &opts).unwrap()
 }
 

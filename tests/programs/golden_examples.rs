@@ -90,6 +90,13 @@ fn learning_rate_decay_4_4_1() {
     check("4_4_1_learning_rate_decay");
 }
 
+/// All 3000 steps of the chapter's MNIST program on the bundled digits (about 25 s of CPU in a
+/// debug build: the kernels are optimised there too, see `crates/flowbench-math`).
+#[test]
+fn mnist_5_2_1() {
+    check("5_2_1_mnist");
+}
+
 #[test]
 fn debug_log_of_zero_prints_nan_weights_as_tf_does() {
     check("debug_log_of_zero");

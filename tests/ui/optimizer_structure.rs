@@ -35,6 +35,10 @@ fn bundled_examples_collapse_gradients_and_the_optimizer() {
                     vec![("gradients".into(), 4), ("GradientDescent/update".into(), 2), ("GradientDescent".into(), 2)]
                 }
                 "debug_log_of_zero.json" => vec![("gradients".into(), 26), ("Adam".into(), 29)],
+                // The same with four variables; the moving averages stay ungrouped.
+                "5_2_1_mnist.json" => {
+                    vec![("gradients".into(), 21), ("GradientDescent/update".into(), 5), ("GradientDescent".into(), 2)]
+                }
                 _ => Vec::new(),
             };
             assert_eq!(sizes(&g), want, "{}", ex.file);

@@ -124,7 +124,7 @@ impl AppState {
                 Err(e) => self
                     .file_error(tr_args("error-could-not-open", &[("name", file_name(&path).into())]), e.to_string()),
             },
-            Pending::OpenExample(file) => match examples::example(&file).map(|e| Project::from_json_str(e.text)) {
+            Pending::OpenExample(file) => match examples::example_project(&file) {
                 Some(Ok(project)) => self.load(project, None, format!("{file} (example)")),
                 Some(Err(e)) => {
                     self.file_error(tr_args("error-could-not-open", &[("name", file.as_str().into())]), e.to_string())

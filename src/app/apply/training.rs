@@ -177,7 +177,8 @@ impl AppState {
         // A referenced CSV file is relative to the saved project's folder.
         let base = self.project_dir();
         let dataset = Dataset { name: name.clone(), source: setup.dataset.clone() };
-        let data = load_data(&dataset, base.as_deref(), None).map_err(|e| e.message)?;
+        // Image data: the evaluations feed the project's log split (the validation set).
+        let data = load_data(&dataset, base.as_deref(), setup.log_split).map_err(|e| e.message)?;
         // Image data has no table: the boundary and the scatter (two-column feeds) are off.
         let table = match &data {
             TrainData::Table(t) => Arc::clone(t),
@@ -199,9 +200,9 @@ impl AppState {
                 every: setup.eval_every.max(1),
                 loss: &setup.loss,
                 format: Some(setup.log_format.clone()),
-                args: &[],
-                before_step: false,
-                end: None,
+                args: &setup.log_args,
+                before_step: setup.log_before_step,
+                end: setup.log_end.as_ref(),
             }),
             watch: &setup.watch,
         };
@@ -659,10 +660,10 @@ impl AppState {
                 every: setup.eval_every.max(1),
                 loss: setup.loss.clone(),
                 format: setup.log_format,
-                split: None,
-                args: Vec::new(),
-                before_step: false,
-                end: None,
+                split: setup.log_split,
+                args: setup.log_args,
+                before_step: setup.log_before_step,
+                end: setup.log_end,
             }),
         };
         self.record(step);

@@ -59,6 +59,16 @@ pub struct TrainSetup {
     pub boundary_output: String,
     /// The log line printed at each evaluation (Python `%` format).
     pub log_format: String,
+    /// The log line's values when not `(step, loss)` (the project's train loop's: a step and
+    /// tensors such as an accuracy).
+    pub log_args: Vec<crate::train::LogArg<String>>,
+    /// The image set the evaluations feed (IDX data: the project's log split, e.g. validation);
+    /// `None` is the training set. Tables are evaluated on all their rows.
+    pub log_split: Option<crate::train::data::idx::Split>,
+    /// Evaluate at the top of the step, before training on its batch (the project's loop).
+    pub log_before_step: bool,
+    /// The line printed once after the last step (the project's: a test accuracy).
+    pub log_end: Option<crate::train::EndLog<String>>,
     /// Record the weights every this many steps (0: as often as the display needs, by time).
     pub weights_every: u64,
     /// Steps per second to train at, so that a short run can be watched (0: as fast as
@@ -97,6 +107,10 @@ impl Default for TrainSetup {
             watch: Vec::new(),
             boundary_output: String::new(),
             log_format: DEFAULT_LOG_FORMAT.to_string(),
+            log_args: Vec::new(),
+            log_split: None,
+            log_before_step: false,
+            log_end: None,
             weights_every: 0,
             pace: 0,
             tensorboard: false,
@@ -166,6 +180,10 @@ impl TrainSetup {
             if let Some(l) = log {
                 s.eval_every = l.every;
                 s.log_format = l.format.clone();
+                s.log_args = l.args.clone();
+                s.log_split = l.split;
+                s.log_before_step = l.before_step;
+                s.log_end = l.end.clone();
             }
             let fed: Vec<&str> = feeds.iter().map(|f| f.tensor.as_str()).collect();
             s.boundary_output = fetches.iter().find(|f| !fed.contains(&f.as_str())).cloned().unwrap_or_default();

@@ -219,6 +219,7 @@ impl Plots {
         let ev: Vec<[f64; 2]> = evals.iter().map(|p| [self.x(p), self.y(p.value)]).collect();
         let split_lines: Vec<Vec<[f64; 2]>> =
             run.split_loss.iter().map(|l| l.points().iter().map(|p| [self.x(p), self.y(p.value)]).collect()).collect();
+        let (eval_name, eval_split) = eval_line_name(run);
         let log = self.log_scale;
         let x_name = match self.x_axis {
             XAxis::Step => tr("plots-x-step-short"),
@@ -264,18 +265,20 @@ impl Plots {
                 } else {
                     pui.line(Line::new(tr("plots-batch-loss"), PlotPoints::new(raw)).color(style::SELECTED));
                 }
-                pui.line(Line::new(tr("plots-eval-loss"), PlotPoints::new(ev.clone())).color(style::RUN).width(1.5));
-                for ((line, name), color) in split_lines
+                pui.line(Line::new(eval_name.clone(), PlotPoints::new(ev.clone())).color(style::RUN).width(1.5));
+                for (k, ((line, name), color)) in split_lines
                     .into_iter()
                     .zip([tr("confusion-validation-loss"), tr("confusion-test-loss")])
                     .zip([style::OPEN, style::WARNING])
+                    .enumerate()
                 {
-                    if !line.is_empty() {
+                    // The set the evaluations feed is drawn once, as the eval line.
+                    if !line.is_empty() && eval_split != Some(k) {
                         pui.line(Line::new(name, PlotPoints::new(line)).color(color).width(1.5));
                     }
                 }
                 pui.add(
-                    Points::new(tr("plots-eval-loss"), PlotPoints::new(ev))
+                    Points::new(eval_name, PlotPoints::new(ev))
                         .shape(MarkerShape::Diamond)
                         .radius(4.0)
                         .color(style::RUN),
@@ -525,4 +528,19 @@ fn heatmap(ui: &mut egui::Ui, w: &crate::app::model::training::WatchedVar) {
         let _ = resp
             .on_hover_text(crate::app::model::training::as_value(w).map_or_else(String::new, |v| v.to_numpy_string()));
     });
+}
+
+/// The eval line's name, after what the evaluations feed: all rows of a table ("eval loss (all
+/// data)"), or one set of image data, the project's log split ("validation loss", as the log line
+/// says); with the index of that set's own line among the classifier's split lines, which would
+/// repeat it.
+fn eval_line_name(run: &TrainRun) -> (String, Option<usize>) {
+    use crate::train::data::dataset::DatasetSource;
+    use crate::train::data::idx::Split;
+    match (&run.setup.dataset, run.setup.log_split) {
+        (DatasetSource::Idx { .. }, Some(Split::Validation)) => (tr("confusion-validation-loss"), Some(0)),
+        (DatasetSource::Idx { .. }, Some(Split::Test)) => (tr("confusion-test-loss"), Some(1)),
+        (DatasetSource::Idx { .. }, _) => (tr("plots-training-set-loss"), None),
+        _ => (tr("plots-eval-loss"), None),
+    }
 }

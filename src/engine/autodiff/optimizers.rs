@@ -385,6 +385,19 @@ pub fn find_minimized(g: &Graph) -> Vec<Minimized> {
     (0..g.nodes().len()).filter_map(|i| recover_minimized(g, NodeId(i)).ok()).collect()
 }
 
+/// Marks what the graph's optimizers own (slots, Adam's beta powers) and the global steps their
+/// train ops increment as not trainable, as TF created them: for a graph rebuilt from its nodes
+/// (a project file keeps no collections), so that `tf.trainable_variables()` and a later
+/// `minimize` see only the model's variables.
+pub fn mark_optimizer_state_untrainable(g: &mut Graph) {
+    for m in find_minimized(g) {
+        let owned = m.variables.iter().flat_map(|t| t.slots.iter()).chain(&m.non_slots).chain(m.global_step.iter());
+        for v in owned.copied().collect::<Vec<_>>() {
+            g.set_trainable(v, false);
+        }
+    }
+}
+
 /// `optimizer.minimize(loss, var_list)`: adds the gradients, slots, apply ops and train op, and
 /// returns what it built. `var_list` defaults to every variable of the graph that is not an
 /// optimizer slot.
@@ -473,10 +486,14 @@ pub fn minimize_with(
         Optimizer::Adam { .. } => &[("Adam", 0.0), ("Adam_1", 0.0)],
         Optimizer::RMSProp { .. } => &[("RMSProp", 1.0), ("RMSProp_1", 0.0)],
     };
+    // As in TF (`slot_creator`, `_create_non_slot_variable`), they are not trainable: a later
+    // `tf.trainable_variables()` or `minimize` does not see them.
     g.without_name_scope(|g| -> Result<()> {
         if let Optimizer::Adam { beta1, beta2, .. } = opt {
             let b1 = g.new_variable("beta1_power", dtype, &[], &Initializer::Constant { value: *beta1 })?;
             let b2 = g.new_variable("beta2_power", dtype, &[], &Initializer::Constant { value: *beta2 })?;
+            g.set_trainable(b1, false);
+            g.set_trainable(b2, false);
             powers = Some((b1, b2));
         }
         for (v, _) in &pairs {
@@ -484,7 +501,9 @@ pub fn minimize_with(
             let mut s = Vec::new();
             for (slot, init) in slot_names {
                 let init = if *init == 0.0 { Initializer::Zeros } else { Initializer::Ones };
-                s.push(g.new_variable(&format!("{vname}/{slot}"), vdtype, &shape, &init)?);
+                let slot = g.new_variable(&format!("{vname}/{slot}"), vdtype, &shape, &init)?;
+                g.set_trainable(slot, false);
+                s.push(slot);
             }
             slots.push(s);
         }
@@ -686,6 +705,29 @@ mod tests {
             let built = built_nodes(&renamed, &r);
             assert_eq!(built, (before..after).map(NodeId).collect::<Vec<_>>(), "{}", opt.name());
             assert_eq!(recover_minimized(&renamed, NodeId(0)), Err(NotMinimized::NoApplyOps));
+        }
+    }
+
+    /// TF 2.21: after `AdamOptimizer(0.001).minimize(loss)` on two variables,
+    /// `tf.trainable_variables()` is the two variables (8 global variables): slots and beta powers
+    /// are not trainable, so a second `minimize` trains only the model's variables.
+    #[test]
+    fn slots_and_beta_powers_are_not_trainable() {
+        for opt in [
+            Optimizer::adam(0.001),
+            Optimizer::Momentum { learning_rate: 0.1, momentum: 0.9, use_nesterov: false },
+            Optimizer::RMSProp { learning_rate: 0.01, decay: 0.9, momentum: 0.0, epsilon: 1e-10 },
+        ] {
+            let mut g = Graph::new();
+            let loss = model(&mut g);
+            let vars = g.trainable_variables();
+            assert_eq!(vars.len(), 2);
+            let m = minimize(&mut g, &opt, loss, None).unwrap();
+            assert!(g.variables().len() > 2, "{}", opt.name());
+            assert_eq!(g.trainable_variables(), vars, "{}", opt.name());
+            assert_eq!(g.get_collection("trainable_variables"), vars, "{}", opt.name());
+            let again = minimize(&mut g, &opt, loss, None).unwrap();
+            assert_eq!(again.variables.len(), m.variables.len(), "{}", opt.name());
         }
     }
 

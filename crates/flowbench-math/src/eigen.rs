@@ -57,12 +57,12 @@
 //! `eigen_simd`'s AVX2 code when the CPU has it, else by the scalar lanes of `lanes`) and its
 //! scalar tail. The lanes are re-exported here.
 
-pub use crate::engine::math::lanes::{
+pub use crate::lanes::{
     PACKET_SIZE, exp_packet_lane, exp_scalar, ftz, log_packet_lane, log_scalar, packet_len, rcp_estimate,
     reciprocal_packet_lane, reciprocal_scalar, sigmoid_grad_packet_lane, sigmoid_packet_lane, sigmoid_scalar,
     sqrt_lane, tanh_grad_packet_lane, tanh_lane,
 };
-pub(crate) use crate::engine::math::lanes::{add, div, mul, sub};
+pub use crate::lanes::{add, div, mul, sub};
 
 // ---------------------------------------------------------------------------------------------
 // Slice versions: the packet/tail split of a contiguous tensor.
@@ -95,30 +95,30 @@ fn split_map(x: &[f32], out: &mut [f32], packet: impl Fn(f32) -> f32, scalar: im
 /// `tf.sigmoid` on a contiguous float32 tensor, as TF computes it. `x` and `out` must have the
 /// same length.
 pub fn sigmoid_f32(x: &[f32], out: &mut [f32]) {
-    split_simd(x, out, crate::engine::math::eigen_simd::sigmoid_packets, sigmoid_scalar);
+    split_simd(x, out, crate::eigen_simd::sigmoid_packets, sigmoid_scalar);
 }
 
 /// `tf.exp` on a contiguous float32 tensor: Eigen's `pexp_float` on full packets, libm `expf`
 /// on the tail.
 pub fn exp_f32(x: &[f32], out: &mut [f32]) {
-    split_simd(x, out, crate::engine::math::eigen_simd::exp_packets, exp_scalar);
+    split_simd(x, out, crate::eigen_simd::exp_packets, exp_scalar);
 }
 
 /// `tf.math.log` on a contiguous float32 tensor: Eigen's `plog_float` on full packets, libm
 /// `logf` on the tail.
 pub fn log_f32(x: &[f32], out: &mut [f32]) {
-    split_simd(x, out, crate::engine::math::eigen_simd::log_packets, log_scalar);
+    split_simd(x, out, crate::eigen_simd::log_packets, log_scalar);
 }
 
 /// `tf.tanh` on a contiguous float32 tensor: Eigen's `ptanh_float` everywhere.
 pub fn tanh_f32(x: &[f32], out: &mut [f32]) {
-    split_simd(x, out, crate::engine::math::eigen_simd::tanh_packets, tanh_lane);
+    split_simd(x, out, crate::eigen_simd::tanh_packets, tanh_lane);
 }
 
 /// `tf.math.reciprocal` on a contiguous float32 tensor: `rcpps` plus a Newton step on full
 /// packets, `1 / x` on the tail.
 pub fn reciprocal_f32(x: &[f32], out: &mut [f32]) {
-    split_simd(x, out, crate::engine::math::eigen_simd::reciprocal_packets, reciprocal_scalar);
+    split_simd(x, out, crate::eigen_simd::reciprocal_packets, reciprocal_scalar);
 }
 
 /// `tf.sqrt` on a contiguous float32 tensor. Both paths are IEEE-exact square roots.
@@ -131,7 +131,7 @@ pub fn sqrt_f32(x: &[f32], out: &mut [f32]) {
 pub fn sigmoid_grad_f32(y: &[f32], dy: &[f32], out: &mut [f32]) {
     assert!(y.len() == out.len() && dy.len() == out.len(), "eigen_math: input and output lengths differ");
     let k = packet_len(out.len());
-    crate::engine::math::eigen_simd::sigmoid_grad_packets(&y[..k], &dy[..k], &mut out[..k]);
+    crate::eigen_simd::sigmoid_grad_packets(&y[..k], &dy[..k], &mut out[..k]);
     split_map2(
         &y[k..],
         &dy[k..],
@@ -145,7 +145,7 @@ pub fn sigmoid_grad_f32(y: &[f32], dy: &[f32], out: &mut [f32]) {
 pub fn tanh_grad_f32(y: &[f32], dy: &[f32], out: &mut [f32]) {
     assert!(y.len() == out.len() && dy.len() == out.len(), "eigen_math: input and output lengths differ");
     let k = packet_len(out.len());
-    crate::engine::math::eigen_simd::tanh_grad_packets(&y[..k], &dy[..k], &mut out[..k]);
+    crate::eigen_simd::tanh_grad_packets(&y[..k], &dy[..k], &mut out[..k]);
     let f = |y: f32, d: f32| mul(d, sub(1.0, mul(y, y)));
     split_map2(&y[k..], &dy[k..], &mut out[k..], f, f);
 }
@@ -326,7 +326,7 @@ pub fn sum_rows_f32(x: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
     // Rows outer, columns inner (each column still sums its rows in the order described above,
     // so the results are the same), which reads memory in order and vectorises.
     out.fill(0.0);
-    if crate::engine::math::eigen_simd::sum_rows_packets(x, rows, cols, np, out) {
+    if crate::eigen_simd::sum_rows_packets(x, rows, cols, np, out) {
         for r in 0..rows {
             let xr = &x[r * cols + np..(r + 1) * cols];
             for (o, &v) in out[np..].iter_mut().zip(xr) {

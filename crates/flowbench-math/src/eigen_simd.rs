@@ -1,4 +1,4 @@
-//! 8-wide AVX2 versions of the packet-path lanes of [`lanes`](crate::engine::math::lanes); this
+//! 8-wide AVX2 versions of the packet-path lanes of [`lanes`](crate::lanes); this
 //! file imports only the lanes, and `eigen` dispatches to it.
 //!
 //! Every function here computes, for the *packet part* of a tensor (a length that is a multiple
@@ -28,8 +28,8 @@
 //! time) and otherwise fall back to the scalar lane functions.
 
 #[cfg(doc)]
-use crate::engine::math::lanes::PACKET_SIZE;
-use crate::engine::math::lanes::{
+use crate::lanes::PACKET_SIZE;
+use crate::lanes::{
     exp_packet_lane, log_packet_lane, reciprocal_packet_lane, sigmoid_grad_packet_lane, sigmoid_packet_lane,
     tanh_grad_packet_lane, tanh_lane,
 };
@@ -125,20 +125,20 @@ unary_packets!(
 );
 binary_packets!(
     /// The packet path of `SigmoidGrad(y, dy)`, `dy * (y * (1 - y))` under FTZ/DAZ, as
-    /// [`eigen::sigmoid_grad_f32`](crate::engine::math::eigen::sigmoid_grad_f32) computes it on full packets.
+    /// [`eigen::sigmoid_grad_f32`](crate::eigen::sigmoid_grad_f32) computes it on full packets.
     sigmoid_grad_packets,
     sigmoid_grad,
     sigmoid_grad_packet_lane
 );
 binary_packets!(
     /// The packet path of `TanhGrad(y, dy)`, `dy * (1 - y * y)` under FTZ/DAZ, as
-    /// [`eigen::tanh_grad_f32`](crate::engine::math::eigen::tanh_grad_f32) computes it on full packets.
+    /// [`eigen::tanh_grad_f32`](crate::eigen::tanh_grad_f32) computes it on full packets.
     tanh_grad_packets,
     tanh_grad,
     tanh_grad_packet_lane
 );
 
-/// The packet columns of [`eigen::sum_rows_f32`](crate::engine::math::eigen::sum_rows_f32): sums the
+/// The packet columns of [`eigen::sum_rows_f32`](crate::eigen::sum_rows_f32): sums the
 /// rows of the first `np` columns (a multiple of 8) of a row-major `[rows, cols]` tensor into
 /// `out[..np]`, 8 columns at a time, in exactly the scalar code's order (inputs read under DAZ,
 /// every add flushed). Returns false, doing nothing, where AVX2 is not available.

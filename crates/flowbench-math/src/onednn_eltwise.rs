@@ -18,7 +18,7 @@
 //! `elu(matmul(x, w) + b)` (negatives of every magnitude, the clamp bounds, subnormals, zeros) and
 //! the 8 x 10 x 10 layers of chapter 4.4.2, all bit-identical (`tools/matmul_order_probe.py`).
 
-use crate::engine::math::lanes::{add, ftz, mul, sub};
+use crate::lanes::{add, ftz, mul, sub};
 
 /// The injector's `ln(FLT_MIN)`, `ln(FLT_MAX)`, `log2(e)` and `ln(2)` (its table's bit patterns).
 const LN_FLT_MIN: u32 = 0xc2ae_ac50;

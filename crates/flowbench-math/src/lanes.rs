@@ -32,25 +32,25 @@ pub fn ftz(v: f32) -> f32 {
 
 /// `a + b` under FTZ/DAZ (operands produced in this module are already flushed).
 #[inline(always)]
-pub(crate) fn add(a: f32, b: f32) -> f32 {
+pub fn add(a: f32, b: f32) -> f32 {
     ftz(a + b)
 }
 
 /// `a - b` under FTZ/DAZ.
 #[inline(always)]
-pub(crate) fn sub(a: f32, b: f32) -> f32 {
+pub fn sub(a: f32, b: f32) -> f32 {
     ftz(a - b)
 }
 
 /// `a * b` under FTZ/DAZ.
 #[inline(always)]
-pub(crate) fn mul(a: f32, b: f32) -> f32 {
+pub fn mul(a: f32, b: f32) -> f32 {
     ftz(a * b)
 }
 
 /// `a / b` under FTZ/DAZ.
 #[inline(always)]
-pub(crate) fn div(a: f32, b: f32) -> f32 {
+pub fn div(a: f32, b: f32) -> f32 {
     ftz(a / b)
 }
 

@@ -30,7 +30,7 @@
 //! the scalar code. Shapes the stack buffer cannot hold, and CPUs without AVX2 and FMA, use
 //! [`eigen::matmul_f32`] itself.
 
-use crate::engine::math::eigen::{self, MatMulKernel, add, ftz, halve16, hsum8_pairs, matmul_kernel, mul, push_total};
+use crate::eigen::{self, MatMulKernel, add, ftz, halve16, hsum8_pairs, matmul_kernel, mul, push_total};
 
 /// `tf.matmul(a, b, transpose_a, transpose_b)` for small float32 matrices, bit for bit as
 /// [`eigen::matmul_f32`] computes it (same layouts: `a` is `[m, k]`, or `[k, m]` when
