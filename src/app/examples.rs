@@ -118,3 +118,21 @@ pub fn title(file: &str) -> &'static str {
     });
     EXAMPLES.iter().position(|e| e.file == file).and_then(|i| titles.get(i)).map_or("", String::as_str)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// File ▸ Open example ▸ 5.2.1: the project has no file, yet its dataset's folder
+    /// (`digits`) resolves, and reads as `read_data_sets(..., validation_size=200)` does.
+    #[test]
+    fn the_mnist_example_opened_from_the_menu_finds_its_digits() {
+        let p = example_project("5_2_1_mnist.json").unwrap().unwrap();
+        let base = p.base_dir.0.clone().expect("a data folder");
+        let sets = p.dataset("mnist").unwrap().images_in(Some(&base)).unwrap();
+        assert_eq!((sets.train.len(), sets.validation.len(), sets.test.len()), (1297, 200, 300));
+        // Examples without data files keep no folder.
+        let p = example_project("3_4_5_training.json").unwrap().unwrap();
+        assert!(p.base_dir.0.is_none());
+    }
+}
