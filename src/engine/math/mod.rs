@@ -2,10 +2,12 @@
 //! 8-wide AVX2 versions beside them (`eigen_simd`, bit-identical to the lanes), the slice
 //! functions that dispatch between the two and add TF's scalar tails, summation orders and
 //! oneDNN's small-matmul orders (`eigen`), the AVX2 small matmul (`matmul_simd`), and the
-//! activations of TF's fused `MatMul` as oneDNN computes them (`onednn_eltwise`).
+//! activations of TF's fused `MatMul` as oneDNN computes them (`onednn_eltwise`), and the packed
+//! AVX-512/AVX2 GEMM of big products outside TF's order (`sgemm`).
 
 pub mod eigen;
 pub mod eigen_simd;
 pub mod lanes;
 pub mod matmul_simd;
 pub mod onednn_eltwise;
+pub mod sgemm;
