@@ -1,5 +1,6 @@
-//! `MatMul`: TF's summation orders for small float32 products (`math::matmul_simd`), a blocked
-//! SIMD GEMM for big float products (rows split across the pool), a wrapping loop for ints.
+//! `MatMul`: TF's summation orders for small float32 products (`math::matmul_simd`), the packed
+//! AVX-512/AVX2 GEMM for big float32 products (`math::sgemm`, tiles split across the pool),
+//! matrixmultiply's for big float64 ones, a wrapping loop for ints.
 
 use crate::engine::error::{Error, Result};
 use crate::engine::kernels::{Float, Int, no_kernel, out_buf, slice_of, tf_shape, type_mismatch};
@@ -51,6 +52,18 @@ struct GemmArgs {
 
 /// Float element types with a BLAS-like GEMM.
 trait Gemm: Float {
+    /// A big product (more than [`SMALL_MATMUL_MULADDS`] multiply-adds) into the contiguous `o`,
+    /// split across `pool` when big enough.
+    ///
+    /// # Safety
+    /// `xs` and `ys` must hold every element the strides in `g` address for an `m x k` and a
+    /// `k x n` matrix, and `o` must have exactly `m * n` elements.
+    unsafe fn big(g: &GemmArgs, xs: &[Self], ys: &[Self], o: &mut [Self], pool: Option<&ThreadPool>) -> Result<()> {
+        // SAFETY: forwarded from the caller's contract.
+        unsafe { gemm_split(g, xs, ys, o, pool) };
+        Ok(())
+    }
+
     /// `C = op(A) op(B)` into a C with row stride `rsc` (column stride 1).
     ///
     /// # Safety
@@ -61,10 +74,21 @@ trait Gemm: Float {
 }
 
 impl Gemm for f32 {
+    unsafe fn big(g: &GemmArgs, xs: &[f32], ys: &[f32], o: &mut [f32], pool: Option<&ThreadPool>) -> Result<()> {
+        sgemm_args(g, xs, ys, o, pool)
+    }
     unsafe fn gemm_into(g: &GemmArgs, a: *const f32, b: *const f32, c: *mut f32, rsc: isize) {
         // SAFETY: forwarded from the caller's contract; beta = 0 so `c` is only written.
         unsafe { matrixmultiply::sgemm(g.m, g.k, g.n, 1.0, a, g.rsa, g.csa, b, g.rsb, g.csb, 0.0, c, rsc, 1) }
     }
+}
+
+/// A big float32 product through `math::sgemm` (which checks the operands' extents itself).
+fn sgemm_args(g: &GemmArgs, xs: &[f32], ys: &[f32], o: &mut [f32], pool: Option<&ThreadPool>) -> Result<()> {
+    use crate::engine::math::sgemm::{Isa, Strided, sgemm};
+    let a = Strided { data: xs, rs: g.rsa as usize, cs: g.csa as usize };
+    let b = Strided { data: ys, rs: g.rsb as usize, cs: g.csb as usize };
+    sgemm(Isa::detect(), (g.m, g.k, g.n), a, b, o, (g.n, 1), pool)
 }
 
 impl Gemm for f64 {
@@ -162,8 +186,7 @@ fn matmul_float<T: Gemm>(
     }
     // SAFETY: `xs` and `ys` hold the whole of A and B under the strides in `g` (they are the
     // standard-layout operands the strides were computed from), `o` is the m x n output.
-    unsafe { gemm_split(g, xs, ys, o, pool) };
-    Ok(())
+    unsafe { T::big(g, xs, ys, o, pool) }
 }
 
 /// Raw operand pointers shared by pool tasks, which read A and B and write disjoint blocks of C.
@@ -260,9 +283,7 @@ pub fn matmul_f32_slices(
         small_matmul(&g, a, b, out);
         return Ok(());
     }
-    // SAFETY: the lengths were checked against the shape above.
-    unsafe { gemm_split(&g, a, b, out, pool) };
-    Ok(())
+    sgemm_args(&g, a, b, out, pool)
 }
 
 /// Small products (the training graphs of the seed) sum each dot product in order, one rounding
