@@ -28,9 +28,9 @@ pub struct Recorder {
     pub pending_try: Option<String>,
     /// Why the run cannot be saved as a project, if something it did has no script step.
     pub refusal: Option<String>,
-    /// The fetched value of runs of one scalar fetch, by step index (to recognise a training
-    /// loop's logged loss).
-    pub scalars: HashMap<usize, f64>,
+    /// The fetched values of runs that are scalars, by step index and fetch position (to
+    /// recognise a training loop's logged values).
+    pub scalars: HashMap<(usize, usize), f64>,
     /// Datasets made of a training loop's data.
     pub datasets: Vec<Dataset>,
     /// What `input_data.read_data_sets` calls read, in call order.
@@ -483,10 +483,10 @@ impl Recorder {
         let Step::Print { args, sep: None, end: None } = last else { return None };
         let [PrintArg::Text(line)] = args.as_slice() else { return None };
         let lf = self.formats.get(&pk)?;
-        let mut fetched: HashMap<usize, &str> = HashMap::new();
+        let mut fetched: HashMap<usize, &[String]> = HashMap::new();
         for (k, s) in runs {
             let Step::Run { session: s2, fetches, targets, feeds, graph: None, print: false } = s else { return None };
-            if s2 != session || fetches.len() != 1 || !targets.is_empty() {
+            if s2 != session || fetches.is_empty() || !targets.is_empty() {
                 return None;
             }
             if *eval_feeds.get_or_insert(feeds) != feeds {
@@ -505,7 +505,7 @@ impl Recorder {
                     return None;
                 }
             }
-            fetched.insert(*k, &fetches[0]);
+            fetched.insert(*k, fetches);
         }
         let mut out = Vec::with_capacity(lf.args.len());
         let mut values = Vec::with_capacity(lf.args.len());
@@ -520,11 +520,12 @@ impl Recorder {
                     out.push(LogArg::StepPlusOne);
                     values.push(LogValue::Int(*v));
                 }
-                ArgSource::Fetch(k, 0) => {
-                    let t = fetched.get(k)?;
+                ArgSource::Fetch(k, pos) => {
+                    // (Each tensor is then evaluated in its own run: fetching is pure.)
+                    let t = fetched.get(k)?.get(*pos)?;
                     used.insert(*k);
                     out.push(LogArg::Tensor(t.to_string()));
-                    values.push(LogValue::Float(*self.scalars.get(k)?));
+                    values.push(LogValue::Float(*self.scalars.get(&(*k, *pos))?));
                 }
                 _ => return None,
             }

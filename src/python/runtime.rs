@@ -312,11 +312,12 @@ impl<'a> Runtime<'a> {
                     (self.out)(ScriptOutput::Placement(p.log_line()));
                 }
                 let i = self.rec.push(step);
-                if let [v] = out.values.as_slice()
-                    && v.len() == 1
-                    && let Some(x) = v.first_f64()
-                {
-                    self.rec.scalars.insert(i, x);
+                for (pos, v) in out.values.iter().enumerate() {
+                    if v.len() == 1
+                        && let Some(x) = v.first_f64()
+                    {
+                        self.rec.scalars.insert((i, pos), x);
+                    }
                 }
                 Ok((out, i))
             }

@@ -451,3 +451,27 @@ ValueError: Cannot feed value of shape (1, 1) for Tensor x:0, which has shape (?
     assert!(err.ends_with(&format!(":18:5: InvalidArgumentError: {feed}\n")), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The variants' training loops (cyclic batches, `next_batch`, several values fetched together
+/// for the log, a loop feeding nothing with `i + 1` in its line) are kept as train-loop steps,
+/// and the imported projects print what real TF printed.
+#[test]
+fn variant_loops_import_as_train_loops() {
+    let dir = temp_dir("py-loops");
+    for (name, loops) in [("v1_training_sgd", 1), ("v9_mnist_adam", 1), ("v10_loop_shapes", 2)] {
+        let p = staged(&root().join(format!("tests/data/python/variants/{name}.py")), &dir);
+        let json = dir.join(format!("{name}.json"));
+        let (imported, stderr, code) = run(&[OsStr::new("import"), p.as_os_str(), OsStr::new("-o"), json.as_os_str()]);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        let want = std::fs::read_to_string(root().join(format!("tests/data/python/variants/{name}.out"))).unwrap();
+        assert_eq!(imported, want, "{name}");
+        let (replayed, stderr, code) = run(&[OsStr::new("run"), json.as_os_str()]);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        assert_eq!(replayed, want, "{name}: the imported project");
+        let project: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let steps = project["script"].as_array().unwrap();
+        assert_eq!(steps.iter().filter(|s| s["step"] == "train_loop").count(), loops, "{name}: {steps:?}");
+        assert!(steps.len() < 12, "{name}: {steps:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
