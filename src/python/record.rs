@@ -673,11 +673,21 @@ impl Recorder {
     /// (`print("After %d steps, test accuracy %g" % (STEPS, sess.run(acc, feed_dict=test_feed)))`),
     /// they become the loop's `end` line.
     fn fold_end_line(&mut self, pk: usize) {
-        let live: Vec<usize> = (0..pk).rev().filter(|&i| self.steps[i].is_some()).collect();
-        // The runs just before the print, then the train loop.
-        let Some(loop_at) = live.iter().copied().find(|&i| !matches!(self.steps[i], Some(Step::Run { .. }))) else {
-            return;
-        };
+        // The runs just before the print (at most a few), then the train loop.
+        let mut live: Vec<usize> = Vec::new();
+        let mut loop_at = None;
+        for i in (0..pk).rev() {
+            match &self.steps[i] {
+                None => {}
+                Some(Step::Run { .. }) if live.len() < 16 => live.push(i),
+                Some(Step::Run { .. }) => return,
+                Some(_) => {
+                    loop_at = Some(i);
+                    break;
+                }
+            }
+        }
+        let Some(loop_at) = loop_at else { return };
         let Some(Step::TrainLoop { session, dataset, feeds, steps, log: Some(log), .. }) = &self.steps[loop_at] else {
             return;
         };
