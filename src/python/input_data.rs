@@ -6,89 +6,15 @@
 //! ([`DataRef`]), so that `flowbench import` keeps a training loop over them as a `train_loop`
 //! step on an IDX dataset instead of the values.
 
-use crate::engine::dtype::DType;
 use crate::engine::value::Value;
 use crate::python::errors::{PyError, PyResult};
+use crate::python::idx_data::{BatchRef, DataRef, IdxSource, Loaded, dtype_of, split_index};
 use crate::python::runtime::Runtime;
 use crate::python::value::{Args, Array, PyValue};
-use crate::train::data::idx::{Field, IdxError, IdxFiles, ImageSets, MNIST_FILES, Split, read_data_sets as read_sets};
+use crate::train::data::idx::{Field, IdxError, IdxFiles, MNIST_FILES, Split, read_data_sets as read_sets};
 use crate::train::data::next_batch::NextBatch;
-use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
-
-/// Where an array of `input_data` came from.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DataRef {
-    /// The `read_data_sets` result (index into [`Runtime::mnist`]).
-    pub sets: usize,
-    /// The set.
-    pub split: Split,
-    /// `images` or `labels`.
-    pub field: Field,
-    /// The `next_batch` call that returned it; `None` for the whole set (`mnist.test.images`).
-    pub batch: Option<BatchRef>,
-}
-
-/// One `next_batch` call.
-#[derive(Clone, Debug, PartialEq)]
-pub struct BatchRef {
-    /// Which call on its set (from 0).
-    pub call: u64,
-    /// Its `batch_size`.
-    pub size: usize,
-    /// Its `shuffle`.
-    pub shuffle: bool,
-    /// The examples it holds (indices into its set).
-    pub rows: Rc<Vec<usize>>,
-    /// numpy's global generator before the set's first call: fresh from `np.random.seed(s)`
-    /// (`Some(Some(s))`), never seeded (`Some(None)`), or drawn from since (`None`).
-    pub first_seed: Option<Option<u32>>,
-    /// How many other draws from numpy's global generator the program had made by this call.
-    pub np_draws: u64,
-}
-
-/// What a `read_data_sets` call read.
-#[derive(Clone, Debug)]
-pub struct IdxSource {
-    /// The sets.
-    pub sets: Arc<ImageSets>,
-    /// The folder, canonical.
-    pub dir: PathBuf,
-    /// `one_hot`.
-    pub one_hot: bool,
-    /// `validation_size`.
-    pub validation_size: usize,
-}
-
-/// One `read_data_sets` result and the state of its sets' `next_batch`.
-#[derive(Debug)]
-pub struct Loaded {
-    /// What was read.
-    pub source: IdxSource,
-    batchers: [Option<NextBatch>; 3],
-    calls: [u64; 3],
-    first_seed: [Option<Option<u32>>; 3],
-    cache: [[Option<Rc<Array>>; 2]; 3],
-}
-
-fn split_index(s: Split) -> usize {
-    match s {
-        Split::Train => 0,
-        Split::Validation => 1,
-        Split::Test => 2,
-    }
-}
-
-/// The dtype `input_data` gives a field: images float32, one-hot labels float64 (numpy's
-/// zeros), class indices as integers (uint8 in numpy; int64 here).
-fn dtype_of(field: Field, one_hot: bool) -> DType {
-    match field {
-        Field::Images => DType::Float32,
-        Field::Labels if one_hot => DType::Float64,
-        Field::Labels => DType::Int64,
-    }
-}
 
 /// Python's `repr` of a path string.
 fn path_repr(p: &str) -> String {
@@ -213,14 +139,16 @@ pub fn attr(rt: &mut Runtime<'_>, sets: usize, split: Option<Split>, name: &str)
                 )));
             }
             let f = usize::from(field == Field::Labels);
-            if let Some(a) = &loaded.cache[k][f] {
-                return Ok(PyValue::Array(Rc::clone(a)));
-            }
-            let set = loaded.source.sets.split(split);
-            let value = set.all(field, dtype_of(field, loaded.source.one_hot));
-            let a = Rc::new(Array { value, origin: None, data: Some(DataRef { sets, split, field, batch: None }) });
-            loaded.cache[k][f] = Some(Rc::clone(&a));
-            Ok(PyValue::Array(a))
+            let value = match &loaded.cache[k][f] {
+                Some(v) => v.clone(),
+                None => {
+                    let v = loaded.source.sets.split(split).all(field, dtype_of(field, loaded.source.one_hot));
+                    loaded.cache[k][f] = Some(v.clone());
+                    v
+                }
+            };
+            let data = Some(DataRef { sets, split, field, batch: None });
+            Ok(PyValue::Array(Rc::new(Array { value, origin: None, data })))
         }
         _ => Err(no_attr("DataSet")),
     }
@@ -281,18 +209,4 @@ pub fn next_batch(rt: &mut Runtime<'_>, sets: usize, split: Split, args: &Args) 
         out.push(PyValue::Array(Rc::new(Array { value, origin: None, data: Some(data) })));
     }
     Ok(PyValue::tuple(out))
-}
-
-/// The value of a data reference (its rows of its set), for a feed kept in a project.
-pub fn value_of(source: &IdxSource, r: &DataRef) -> Value {
-    let set = source.sets.split(r.split);
-    let dtype = dtype_of(r.field, source.one_hot);
-    match &r.batch {
-        None => set.all(r.field, dtype),
-        Some(b) => {
-            let mut value = Value::zeros(dtype, &[0]);
-            set.fill(r.field, &mut b.rows.iter().copied(), b.rows.len(), dtype, &mut value);
-            value
-        }
-    }
 }

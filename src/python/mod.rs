@@ -9,7 +9,8 @@
 //! - [`tf_api`]: `tf.*` on the engine's graph builders, sessions and `with` blocks;
 //! - [`numpy`]: numpy's arrays and legacy random generator;
 //! - [`checkpoints`]: `tf.train.Saver` and checkpoint readers;
-//! - [`input_data`]: MNIST's `read_data_sets` and `next_batch`;
+//! - [`input_data`]: MNIST's `read_data_sets` and `next_batch`; [`idx_data`]: the arrays they
+//!   hand out and where they came from;
 //! - [`runtime`]: the workspace, default graphs, output and the time/step budget;
 //! - [`record`]: the script steps an import keeps, and the project built from them;
 //! - [`errors`]: Python's errors and flowbench's refusals, with their line and column.
@@ -17,6 +18,7 @@
 pub mod checkpoints;
 pub mod errors;
 pub mod format;
+pub mod idx_data;
 pub mod input_data;
 pub mod interp;
 pub mod numpy;

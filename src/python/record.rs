@@ -7,7 +7,7 @@ use crate::engine::runtime::session::ConfigProto;
 use crate::engine::runtime::workspace::Workspace;
 use crate::project::script::{PrintArg, Step};
 use crate::project::{NamedConfig, Project, graph_def_from};
-use crate::python::input_data::{DataRef, IdxSource};
+use crate::python::idx_data::{DataRef, IdxSource};
 use crate::python::value::PyValue;
 use crate::train::data::dataset::{Dataset, DatasetSource};
 use crate::train::data::idx::{Field, Split};
@@ -292,7 +292,7 @@ impl Recorder {
             for f in feeds {
                 let Some(r) = self.data_ref(&f.value) else { continue };
                 let Some(source) = self.idx_sources.get(r.sets) else { continue };
-                let value = crate::python::input_data::value_of(source, r);
+                let value = crate::python::idx_data::value_of(source, r);
                 stored += value.len();
                 if stored > MAX_STORED_DATA {
                     return Err(format!(

@@ -55,7 +55,7 @@ pub struct Runtime<'a> {
     /// Calls of the global `np.random` other than `seed` (draws).
     pub np_draws: u64,
     /// `input_data.read_data_sets` results.
-    pub mnist: Vec<crate::python::input_data::Loaded>,
+    pub mnist: Vec<crate::python::idx_data::Loaded>,
     /// The Python call stack: each frame's function (`<module>` first) and the byte offset of
     /// the statement it runs.
     pub frames: Stack,
@@ -284,7 +284,7 @@ impl<'a> Runtime<'a> {
         names_graph: Option<usize>,
         fetches: Vec<String>,
         targets: Vec<String>,
-        feeds: Vec<(NamedFeed, Option<crate::python::input_data::DataRef>)>,
+        feeds: Vec<(NamedFeed, Option<crate::python::idx_data::DataRef>)>,
     ) -> PyResult<(RunOutput, usize)> {
         let (feeds, data): (Vec<NamedFeed>, Vec<Option<_>>) = feeds.into_iter().unzip();
         let step = Step::Run {

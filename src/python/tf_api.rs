@@ -1308,7 +1308,7 @@ fn rebuild(f: &Fetch, values: &[PyValue]) -> PyValue {
 }
 
 /// The feeds of a `feed_dict`, each with the `input_data` set it holds (if it does).
-type Feeds = Vec<(NamedFeed, Option<crate::python::input_data::DataRef>)>;
+type Feeds = Vec<(NamedFeed, Option<crate::python::idx_data::DataRef>)>;
 
 fn feeds_of(rt: &Runtime<'_>, v: Option<&PyValue>) -> PyResult<Feeds> {
     let Some(v) = v else { return Ok(Vec::new()) };

@@ -82,7 +82,7 @@ pub struct Array {
     /// `(index of the recorded run step, position of the fetch)`.
     pub origin: Option<(usize, usize)>,
     /// The `input_data` set (or batch of it) it holds.
-    pub data: Option<crate::python::input_data::DataRef>,
+    pub data: Option<crate::python::idx_data::DataRef>,
 }
 
 /// `with ...:` context managers.
