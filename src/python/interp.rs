@@ -103,6 +103,7 @@ impl<'r, 'a> Interp<'r, 'a> {
     pub fn new(rt: &'r mut Runtime<'a>, source: &str) -> Interp<'r, 'a> {
         let mut globals = HashMap::new();
         globals.insert("__name__".to_string(), PyValue::str("__main__"));
+        rt.program.0 = Rc::from(source);
         Interp {
             rt,
             globals,
@@ -194,6 +195,9 @@ impl<'r, 'a> Interp<'r, 'a> {
 
     fn stmt(&mut self, s: &ast::Stmt) -> PyResult<Flow> {
         self.rt.tick()?;
+        if let Some(top) = self.rt.frames.last_mut() {
+            top.1 = usize::from(s.range().start());
+        }
         match s {
             ast::Stmt::Expr(e) => {
                 self.expr(&e.value)?;
@@ -1061,7 +1065,9 @@ impl<'r, 'a> Interp<'r, 'a> {
         {
             let show = |x: &PyValue| self.show(x);
             let repr = |x: &PyValue| self.repr(x);
-            return Ok(PyValue::str(format::percent(s, &r, &show, &repr)?));
+            let text = format::percent(s, &r, &show, &repr)?;
+            self.rt.rec.note_format(&text, s, &r);
+            return Ok(PyValue::str(text));
         }
         if matches!(l, PyValue::Tensor(..)) || matches!(r, PyValue::Tensor(..)) {
             return tf_api::binary_operator(self.rt, op, &l, &r);
@@ -1219,6 +1225,7 @@ impl<'r, 'a> Interp<'r, 'a> {
             PyValue::Module(m) => module_attr(m, name),
             PyValue::Array(a) => numpy::attr(a, name),
             PyValue::RandomState(_) => bound(),
+            PyValue::Mnist(sets, split) => crate::python::input_data::attr(self.rt, *sets, *split, name),
             PyValue::List(_)
                 if matches!(
                     name,
@@ -1361,6 +1368,8 @@ impl<'r, 'a> Interp<'r, 'a> {
         }
         self.frames.push(Frame { vars: Rc::new(RefCell::new(vars)), enclosing: f.enclosing.clone(), see_below: false });
         self.depth += 1;
+        let at = self.rt.frames.last().map_or(0, |f| f.1);
+        self.rt.frames.push((Rc::from(f.name.as_str()), at));
         let r = match &f.body {
             FunctionBody::Def(body) => self.block(body).map(|flow| match flow {
                 Flow::Return(v) => v,
@@ -1369,6 +1378,7 @@ impl<'r, 'a> Interp<'r, 'a> {
             FunctionBody::Lambda(e) => self.expr(e),
         };
         self.depth -= 1;
+        self.rt.frames.pop();
         self.frames.pop();
         r
     }
@@ -1380,6 +1390,9 @@ impl<'r, 'a> Interp<'r, 'a> {
             PyValue::Str(s) => self.str_method(s, name, &args),
             PyValue::Array(a) => numpy::method(a, name, &args),
             PyValue::RandomState(r) => numpy::random_method(self.rt, Some(r), name, &args),
+            PyValue::Mnist(sets, Some(split)) if name == "next_batch" => {
+                crate::python::input_data::next_batch(self.rt, *sets, *split, &args)
+            }
             PyValue::Object(o) => match o.as_ref() {
                 TfObject::Saver(..) | TfObject::CheckpointReader(_) => {
                     crate::python::checkpoints::call(self.rt, o, name, &args)
@@ -1820,7 +1833,7 @@ impl<'r, 'a> Interp<'r, 'a> {
                     _ => PyValue::Int(x.ceil() as i64),
                 })
             }
-            "input_data.read_data_sets" => Err(PyError::unsupported("input_data.read_data_sets (MNIST)")),
+            "input_data.read_data_sets" => crate::python::input_data::read_data_sets(self.rt, &args),
             other => Err(PyError::unsupported(format!("{other}()"))),
         }
     }

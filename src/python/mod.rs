@@ -9,6 +9,8 @@
 //! - [`tf_api`]: `tf.*` on the engine's graph builders, sessions and `with` blocks;
 //! - [`numpy`]: numpy's arrays and legacy random generator;
 //! - [`checkpoints`]: `tf.train.Saver` and checkpoint readers;
+//! - [`input_data`]: MNIST's `read_data_sets` and `next_batch`; [`idx_data`]: the arrays they
+//!   hand out and where they came from;
 //! - [`runtime`]: the workspace, default graphs, output and the time/step budget;
 //! - [`record`]: the script steps an import keeps, and the project built from them;
 //! - [`errors`]: Python's errors and flowbench's refusals, with their line and column.
@@ -16,6 +18,8 @@
 pub mod checkpoints;
 pub mod errors;
 pub mod format;
+pub mod idx_data;
+pub mod input_data;
 pub mod interp;
 pub mod numpy;
 pub mod parse;
@@ -87,6 +91,8 @@ fn run_here(source: &str, path: &Path, limits: Limits, out: &mut dyn FnMut(Scrip
         Err(e) => return Ran { error: Some(e), project: Err("the program does not parse".into()) },
     };
     let mut rt = Runtime::new(out, limits, base);
+    // TF names the program by its absolute path, as Python's `__main__` has it.
+    rt.program.1 = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).to_string_lossy().into_owned();
     let result: PyResult<()> = {
         let mut it = interp::Interp::new(&mut rt, &program.source);
         it.run(&program.body)
@@ -179,13 +185,17 @@ pub fn import_command(file: &Path, output: &Path, max_seconds: Option<f64>, out:
         eprintln!("{}", e.render(&file.to_string_lossy()));
         return 1;
     }
-    let project = match ran.project {
+    let mut project = match ran.project {
         Ok(p) => p,
         Err(why) => {
             eprintln!("{}: cannot be kept as a project: {why}", file.display());
             return 1;
         }
     };
+    if let Err(why) = place_data_for(&mut project, output) {
+        eprintln!("{}: cannot be kept as a project: {why}", file.display());
+        return 1;
+    }
     if let Err(e) = project.validate() {
         eprintln!("{}: the project made from it is not valid: {e}", file.display());
         return 1;
@@ -197,4 +207,34 @@ pub fn import_command(file: &Path, output: &Path, max_seconds: Option<f64>, out:
             1
         }
     }
+}
+
+/// Rewrites the folders of the project's IDX datasets (recorded as absolute paths) relative to
+/// the folder of `output`, where the project will be saved. A project reads data only inside
+/// its folder: a folder outside it is refused, naming both.
+pub fn place_data_for(project: &mut Project, output: &Path) -> Result<(), String> {
+    use crate::train::data::dataset::DatasetSource;
+    let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    for d in &mut project.datasets {
+        let DatasetSource::Idx { dir, .. } = &mut d.source else { continue };
+        let abs = std::path::PathBuf::from(&*dir);
+        if !abs.is_absolute() {
+            continue;
+        }
+        let base = std::fs::canonicalize(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        match abs.strip_prefix(&base) {
+            Ok(rel) => {
+                let rel = rel.to_string_lossy().into_owned();
+                *dir = if rel.is_empty() { ".".to_string() } else { rel };
+            }
+            Err(_) => {
+                return Err(format!(
+                    "its data ({}) is outside the folder of {}; a project reads data files only inside its folder, so save it in a folder that holds the data",
+                    abs.display(),
+                    output.display()
+                ));
+            }
+        }
+    }
+    Ok(())
 }

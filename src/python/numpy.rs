@@ -331,11 +331,22 @@ pub fn random_method(
             Some(v) => shape_arg(v),
         }
     };
+    if obj.is_none() {
+        // What `input_data`'s next_batch needs to know of the global generator.
+        rt.np_seed = None;
+        if name != "seed" {
+            rt.np_draws += 1;
+        }
+    }
     match name {
         "seed" => {
             let seed = args.get(0, "seed").and_then(PyValue::as_i64).unwrap_or(0);
             if !(0..=u32::MAX as i64).contains(&seed) {
                 return Err(PyError::value_error("Seed must be between 0 and 2**32 - 1"));
+            }
+            if obj.is_none() {
+                rt.np_seed = Some(seed as u32);
+                rt.np_seeded = true;
             }
             rng_of(rt, obj, &mut |r| {
                 *r = NpRandom::new(seed as u32);

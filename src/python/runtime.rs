@@ -12,6 +12,23 @@ use crate::python::errors::{PyError, PyResult};
 use crate::python::record::Recorder;
 use std::time::{Duration, Instant};
 
+/// TF's `OpError` classes: runtime errors of a graph's nodes, which TF 2.x words as a "Graph
+/// execution error".
+pub const TF_OP_ERRORS: [&str; 9] = [
+    "InvalidArgumentError",
+    "FailedPreconditionError",
+    "DeadlineExceededError",
+    "ResourceExhaustedError",
+    "UnimplementedError",
+    "NotFoundError",
+    "CancelledError",
+    "InternalError",
+    "DataLossError",
+];
+
+/// A Python call stack: each frame's function and the byte offset of its current statement.
+pub type Stack = Vec<(std::rc::Rc<str>, usize)>;
+
 /// Limits on a run.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Limits {
@@ -31,6 +48,21 @@ pub struct Runtime<'a> {
     pub control_deps: Vec<Vec<NodeId>>,
     /// numpy's global generator (`np.random.seed`, `np.random.rand`).
     pub np_rng: crate::python::value::NpRandom,
+    /// `np.random.seed(s)` while the global generator is still fresh from it.
+    pub np_seed: Option<u32>,
+    /// Whether the program called `np.random.seed` at all.
+    pub np_seeded: bool,
+    /// Calls of the global `np.random` other than `seed` (draws).
+    pub np_draws: u64,
+    /// `input_data.read_data_sets` results.
+    pub mnist: Vec<crate::python::idx_data::Loaded>,
+    /// The Python call stack: each frame's function (`<module>` first) and the byte offset of
+    /// the statement it runs.
+    pub frames: Stack,
+    /// The program's text and its path as TF shows it (absolute), to place nodes.
+    pub program: (std::rc::Rc<str>, String),
+    /// Where nodes were created: `(graph, first node id, the stack then)`, in creation order.
+    node_stacks: Vec<(usize, usize, Stack)>,
     /// The steps `flowbench import` keeps.
     pub rec: Recorder,
     /// Nesting of `try` blocks being run (a failed session call inside one is recorded as a
@@ -56,6 +88,13 @@ impl<'a> Runtime<'a> {
             graph_stack: Vec::new(),
             control_deps: Vec::new(),
             np_rng: crate::python::value::NpRandom::new(0),
+            np_seed: None,
+            np_seeded: false,
+            np_draws: 0,
+            mnist: Vec::new(),
+            frames: vec![(std::rc::Rc::from("<module>"), 0)],
+            program: (std::rc::Rc::from(""), String::new()),
+            node_stacks: Vec::new(),
             rec: Recorder::default(),
             try_depth: 0,
             base_dir,
@@ -142,9 +181,46 @@ impl<'a> Runtime<'a> {
         Ok(self.ws.graph(g)?)
     }
 
-    /// The graph at `g`, to add nodes.
+    /// The graph at `g`, to add nodes (the nodes added from here on were defined at the
+    /// current Python stack).
     pub fn graph_mut(&mut self, g: usize) -> PyResult<&mut Graph> {
+        let count = self.ws.graph(g)?.nodes().len();
+        let same = self.node_stacks.iter().rev().find(|(x, _, _)| *x == g).is_some_and(|(_, _, st)| *st == self.frames);
+        if !same {
+            self.node_stacks.push((g, count, self.frames.clone()));
+        }
         Ok(self.ws.graph_mut(g)?)
+    }
+
+    /// TF 2.x's message for a runtime error of a graph's node: `Graph execution error:`, where
+    /// the node was defined (the program's frames, outermost first), the node, the kernel's
+    /// message and `[[{{node x}}]]`. (TF goes on with the node's stack trace through its own
+    /// files, which are left out.)
+    pub fn graph_execution_error(&self, g: usize, node: &str, message: &str, fetches: &[String]) -> String {
+        let mut out = String::from("Graph execution error:\n\n");
+        let graph = self.ws.graph(g).ok();
+        let mut shown = node.to_string();
+        if message.strip_prefix("Attempting to use uninitialized value ") == Some(node) {
+            // TF reports the variable's read (`v/read`), or the fetch's return value when the
+            // variable itself is fetched (a node of TF's own, defined nowhere in the program).
+            if let Some(k) = fetches.iter().position(|f| *f == format!("{node}:0")) {
+                return format!("{out}{message}\n\t [[{{{{node _retval_{node}_0_{k}}}}}]]");
+            }
+            // (`tf.Variable` always makes `v/read`; here it is defined with the variable.)
+            shown = format!("{node}/read");
+        }
+        let id = graph.and_then(|gr| gr.find(node));
+        let node = shown.as_str();
+        let stack = id.and_then(|id| self.node_stacks.iter().rev().find(|(x, first, _)| *x == g && *first <= id.0));
+        if let Some((_, _, frames)) = stack {
+            out.push_str(&format!("Detected at node '{node}' defined at (most recent call last):\n"));
+            for (func, offset) in frames {
+                let line = crate::python::errors::locate(&self.program.0, *offset).line;
+                out.push_str(&format!("    File \"{}\", line {line}, in {func}\n", self.program.1));
+            }
+        }
+        out.push_str(&format!("Node: '{node}'\n{message}\n\t [[{{{{node {node}}}}}]]"));
+        out
     }
 
     /// Opens a session on graph `g` (`tf.Session` / `tf.InteractiveSession`), with an id the
@@ -208,13 +284,25 @@ impl<'a> Runtime<'a> {
         names_graph: Option<usize>,
         fetches: Vec<String>,
         targets: Vec<String>,
-        feeds: Vec<NamedFeed>,
+        feeds: Vec<(NamedFeed, Option<crate::python::idx_data::DataRef>)>,
     ) -> PyResult<(RunOutput, usize)> {
+        let (feeds, data): (Vec<NamedFeed>, Vec<Option<_>>) = feeds.into_iter().unzip();
         let step = Step::Run {
             session: Some(self.session_id(s)),
             fetches: fetches.clone(),
             targets: targets.clone(),
-            feeds: feeds.iter().map(|f| FeedDef { tensor: f.tensor.clone(), value: f.value.to_json() }).collect(),
+            feeds: feeds
+                .iter()
+                .zip(data)
+                .map(|(f, d)| FeedDef {
+                    tensor: f.tensor.clone(),
+                    // An array of input_data is kept as where it came from, not as its values.
+                    value: match d {
+                        Some(d) => self.rec.data_marker(d),
+                        None => f.value.to_json(),
+                    },
+                })
+                .collect(),
             graph: None,
             print: false,
         };
@@ -224,22 +312,31 @@ impl<'a> Runtime<'a> {
                     (self.out)(ScriptOutput::Placement(p.log_line()));
                 }
                 let i = self.rec.push(step);
-                if let [v] = out.values.as_slice()
-                    && v.len() == 1
-                    && let Some(x) = v.first_f64()
-                {
-                    self.rec.scalars.insert(i, x);
+                for (pos, v) in out.values.iter().enumerate() {
+                    if v.len() == 1
+                        && let Some(x) = v.first_f64()
+                    {
+                        self.rec.scalars.insert((i, pos), x);
+                    }
                 }
                 Ok((out, i))
             }
             Err(e) => {
+                let (e_node, class) = (e.node.clone(), e.class.python_name());
                 if self.try_depth > 0 {
                     self.rec.pending_try = Some(format!("{}: {}\n", e.class.python_name(), e.message));
                     self.rec.push(Step::Try { body: Box::new(step) });
                 } else {
                     self.rec.refusal.get_or_insert_with(|| format!("the program failed: {e}"));
                 }
-                Err(e.into())
+                let mut e: PyError = e.clone().into();
+                if let (Some(node), Some(g)) = (&e_node, self.ws.sessions.get(s).map(|x| x.graph).or(names_graph))
+                    && TF_OP_ERRORS.contains(&class)
+                    && let crate::python::errors::PyErrorKind::Exception { message, .. } = &mut e.kind
+                {
+                    *message = self.graph_execution_error(g, node, message, &fetches);
+                }
+                Err(e)
             }
         }
     }

@@ -759,7 +759,14 @@ pub fn call(rt: &mut Runtime<'_>, name: &str, args: &Args) -> PyResult<PyValue> 
             };
             let name = opt_str(args.kw("name"))?.unwrap_or_else(|| op.default_name().to_string());
             let g = graph_for(rt, &[&logits, &labels]);
-            Ok(PyValue::Tensor(g, apply_op(rt, g, &name, op, &[("logits", &logits), ("labels", &labels)])?))
+            // The engine's sparse op takes (features, labels), as TF's; the other two (labels,
+            // logits).
+            let inputs: [(&str, &PyValue); 2] = if op == Op::SparseSoftmaxCrossEntropyWithLogits {
+                [("logits", &logits), ("labels", &labels)]
+            } else {
+                [("labels", &labels), ("logits", &logits)]
+            };
+            Ok(PyValue::Tensor(g, apply_op(rt, g, &name, op, &inputs)?))
         }
         "assign" | "assign_add" | "assign_sub" => {
             let (r, v) = (args.req(0, "ref", f)?.clone(), args.req(1, "value", f)?.clone());
@@ -1300,7 +1307,10 @@ fn rebuild(f: &Fetch, values: &[PyValue]) -> PyValue {
     }
 }
 
-fn feeds_of(rt: &Runtime<'_>, v: Option<&PyValue>) -> PyResult<Vec<NamedFeed>> {
+/// The feeds of a `feed_dict`, each with the `input_data` set it holds (if it does).
+type Feeds = Vec<(NamedFeed, Option<crate::python::idx_data::DataRef>)>;
+
+fn feeds_of(rt: &Runtime<'_>, v: Option<&PyValue>) -> PyResult<Feeds> {
     let Some(v) = v else { return Ok(Vec::new()) };
     let items = match v {
         PyValue::None => return Ok(Vec::new()),
@@ -1320,7 +1330,11 @@ fn feeds_of(rt: &Runtime<'_>, v: Option<&PyValue>) -> PyResult<Vec<NamedFeed>> {
             }
         };
         let value = to_value(&val, None, Flavor::Numpy)?;
-        out.push(NamedFeed { tensor, value });
+        let data = match &val {
+            PyValue::Array(a) => a.data.clone(),
+            _ => None,
+        };
+        out.push((NamedFeed { tensor, value }, data));
     }
     Ok(out)
 }
@@ -1342,7 +1356,7 @@ pub fn session_run(
         .values
         .into_iter()
         .enumerate()
-        .map(|(i, v)| PyValue::Array(Rc::new(Array { value: v, origin: Some((step, i)) })))
+        .map(|(i, v)| PyValue::Array(Rc::new(Array { value: v, origin: Some((step, i)), data: None })))
         .collect();
     Ok(rebuild(&shape, &values))
 }

@@ -81,6 +81,8 @@ pub struct Array {
     pub value: Value,
     /// `(index of the recorded run step, position of the fetch)`.
     pub origin: Option<(usize, usize)>,
+    /// The `input_data` set (or batch of it) it holds.
+    pub data: Option<crate::python::idx_data::DataRef>,
 }
 
 /// `with ...:` context managers.
@@ -177,8 +179,9 @@ pub enum PyValue {
     Context(Rc<Context>),
     /// A TF object with methods.
     Object(Rc<TfObject>),
-    /// A dataset handle from `input_data.read_data_sets` (not supported beyond a refusal).
-    Opaque(Rc<str>),
+    /// `input_data.read_data_sets(...)` (index into the runtime's `mnist`): the `Datasets`
+    /// (`None`) or one `DataSet` of it.
+    Mnist(usize, Option<crate::train::data::idx::Split>),
 }
 
 /// The positional and keyword arguments of a call.
@@ -242,7 +245,7 @@ impl PyValue {
 
     /// A numpy array value.
     pub fn array(value: Value) -> PyValue {
-        PyValue::Array(Rc::new(Array { value, origin: None }))
+        PyValue::Array(Rc::new(Array { value, origin: None, data: None }))
     }
 
     /// Python's name of the value's type (`type(x).__name__`).
@@ -283,7 +286,8 @@ impl PyValue {
                 TfObject::GpuOptions(_) => "GPUOptions".into(),
                 TfObject::Initializer(_) => "Initializer".into(),
             },
-            PyValue::Opaque(n) => n.to_string(),
+            PyValue::Mnist(_, None) => "Datasets".into(),
+            PyValue::Mnist(_, Some(_)) => "DataSet".into(),
         }
     }
 

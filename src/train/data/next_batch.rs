@@ -54,6 +54,14 @@ impl NextBatch {
         std::mem::swap(&mut self.order, &mut self.scratch);
     }
 
+    /// [`NextBatch::next_batch`] drawing its shuffles from `rng` instead of its own generator
+    /// (a Python program's `next_batch` shares numpy's global generator with its other draws).
+    pub fn next_batch_with(&mut self, rng: &mut RandomState, batch_size: usize, out: &mut Vec<usize>) {
+        std::mem::swap(&mut self.rng, rng);
+        self.next_batch(batch_size, out);
+        std::mem::swap(&mut self.rng, rng);
+    }
+
     /// `next_batch(batch_size)`: the examples of the next batch, written to `out` (cleared
     /// first; no allocation once `out` and the state have their capacity).
     pub fn next_batch(&mut self, batch_size: usize, out: &mut Vec<usize>) {
