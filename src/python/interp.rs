@@ -194,6 +194,7 @@ impl<'r, 'a> Interp<'r, 'a> {
 
     fn stmt(&mut self, s: &ast::Stmt) -> PyResult<Flow> {
         self.rt.tick()?;
+        self.rt.before_statement(usize::from(s.range().start()), self.depth)?;
         match s {
             ast::Stmt::Expr(e) => {
                 self.expr(&e.value)?;

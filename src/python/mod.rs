@@ -10,6 +10,7 @@
 //! - [`numpy`]: numpy's arrays and legacy random generator;
 //! - [`checkpoints`]: `tf.train.Saver` and checkpoint readers;
 //! - [`runtime`]: the workspace, default graphs, output and the time/step budget;
+//! - [`stepper`]: a run the window watches, paused before statements while stepping;
 //! - [`record`]: the script steps an import keeps, and the project built from them;
 //! - [`errors`]: Python's errors and flowbench's refusals, with their line and column.
 
@@ -21,6 +22,7 @@ pub mod numpy;
 pub mod parse;
 pub mod record;
 pub mod runtime;
+pub mod stepper;
 pub mod tf_api;
 pub mod value;
 
@@ -40,7 +42,7 @@ pub struct Ran {
 
 /// The stack of the thread a program runs on: deeply nested expressions (`1+1+...+1`) are
 /// evaluated and dropped recursively.
-const STACK_BYTES: usize = 1 << 30;
+pub(crate) const STACK_BYTES: usize = 1 << 30;
 
 /// Runs `source` (the program at `path`), sending what it prints to `out`. The program runs on
 /// its own thread with a large stack; what it prints comes back as it prints it.
