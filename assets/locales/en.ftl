@@ -646,4 +646,4 @@ sessions-of-program = Sessions of { $file }
 log-program-opened = opened { $file }: paused before its first statement (F10 runs one statement, F9 continues, Run runs it all)
 log-program-restarted = { $file }: started again from its first statement
 log-program-stopped = { $file }: stopped before line { $line }; what it built so far stays open
-log-program-finished = { $file } ran to its end: the project it built is open (unsaved; File ▸ Save As keeps it)
+log-program-finished = { $file } ran to its end: the project it built is open (unsaved; File > Save As… keeps it)

@@ -645,4 +645,4 @@ sessions-of-program = { $file } 的会话
 log-program-opened = 已打开 { $file }：暂停在第一条语句之前（F10 运行一条语句，F9 继续，“运行”全部运行）
 log-program-restarted = { $file }：从第一条语句重新开始
 log-program-stopped = { $file }：停止在第 { $line } 行之前；已构建的内容保留打开
-log-program-finished = { $file } 已运行到结尾：它构建的项目已打开（未保存；“文件 ▸ 另存为”可保存）
+log-program-finished = { $file } 已运行到结尾：它构建的项目已打开（未保存；“文件 > 另存为…”可保存）

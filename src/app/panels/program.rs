@@ -37,7 +37,7 @@ impl ProgramPanel {
         ui.horizontal(|ui| {
             ui.heading(RichText::new(pv.file_name()).monospace());
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.small_button("✕").on_hover_text(tr("program-close-hint")).clicked() {
+                if ui.small_button("✖").on_hover_text(tr("program-close-hint")).clicked() {
                     out.push(cmd(ProgramCommand::Close));
                 }
             });
