@@ -647,3 +647,4 @@ log-program-opened = opened { $file }: paused before its first statement (F10 ru
 log-program-restarted = { $file }: started again from its first statement
 log-program-stopped = { $file }: stopped before line { $line }; what it built so far stays open
 log-program-finished = { $file } ran to its end: the project it built is open (unsaved; File > Save As… keeps it)
+program-breakpoint-hint = click: set or clear a breakpoint (Run and Continue pause before this line)

@@ -646,3 +646,4 @@ log-program-opened = 已打开 { $file }：暂停在第一条语句之前（F10 
 log-program-restarted = { $file }：从第一条语句重新开始
 log-program-stopped = { $file }：停止在第 { $line } 行之前；已构建的内容保留打开
 log-program-finished = { $file } 已运行到结尾：它构建的项目已打开（未保存；“文件 > 另存为…”可保存）
+program-breakpoint-hint = 点击：设置或清除断点（“运行”和“继续”会在这一行之前暂停）

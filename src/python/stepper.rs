@@ -11,10 +11,10 @@ use crate::interpreter::ScriptOutput;
 use crate::project::{GraphDef, Project, graph_def_from};
 use crate::python::errors::{PyError, PyResult};
 use crate::python::runtime::{Control, Limits, Runtime};
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// What the window tells a paused program.
@@ -97,17 +97,46 @@ pub struct Stepper {
     events: Receiver<Event>,
     stop: Arc<AtomicBool>,
     pause: Arc<AtomicBool>,
+    breakpoints: Breakpoints,
+}
+
+/// The lines a running program pauses at (shared with its thread).
+#[derive(Clone, Default)]
+struct Breakpoints {
+    any: Arc<AtomicBool>,
+    lines: Arc<Mutex<HashSet<usize>>>,
+}
+
+impl Breakpoints {
+    fn set(&self, lines: HashSet<usize>) {
+        self.any.store(!lines.is_empty(), Ordering::SeqCst);
+        if let Ok(mut l) = self.lines.lock() {
+            *l = lines;
+        }
+    }
+
+    fn hit(&self, line: usize) -> bool {
+        self.any.load(Ordering::Relaxed) && self.lines.lock().is_ok_and(|l| l.contains(&line))
+    }
 }
 
 impl Stepper {
     /// Starts `source` (the program at `path`), paused before its first statement when
     /// `paused`; `wake` is called after each event is sent.
-    pub fn start(source: String, path: std::path::PathBuf, paused: bool, wake: Arc<dyn Fn() + Send + Sync>) -> Stepper {
+    pub fn start(
+        source: String,
+        path: std::path::PathBuf,
+        paused: bool,
+        breakpoints: HashSet<usize>,
+        wake: Arc<dyn Fn() + Send + Sync>,
+    ) -> Stepper {
+        let bps = Breakpoints::default();
+        bps.set(breakpoints);
         let (ctx, crx) = std::sync::mpsc::channel();
         let (etx, erx) = std::sync::mpsc::sync_channel(CHANNEL_BOUND);
         let stop = Arc::new(AtomicBool::new(false));
         let pause = Arc::new(AtomicBool::new(false));
-        let shared = (stop.clone(), pause.clone());
+        let shared = (stop.clone(), pause.clone(), bps.clone());
         let fail_tx = etx.clone();
         let fail_wake = wake.clone();
         let spawned = std::thread::Builder::new()
@@ -127,9 +156,9 @@ impl Stepper {
                 snapshot: Snapshot::default(),
             })));
             fail_wake();
-            return Stepper { commands: ctx, events: rx2, stop, pause };
+            return Stepper { commands: ctx, events: rx2, stop, pause, breakpoints: bps };
         }
-        Stepper { commands: ctx, events: erx, stop, pause }
+        Stepper { commands: ctx, events: erx, stop, pause, breakpoints: bps }
     }
 
     /// Sends a command (Stop and Pause also take effect while the program runs).
@@ -140,6 +169,11 @@ impl Stepper {
             _ => {}
         }
         let _ = self.commands.send(c);
+    }
+
+    /// The lines to pause at (taking effect at the next statement).
+    pub fn set_breakpoints(&self, lines: HashSet<usize>) {
+        self.breakpoints.set(lines);
     }
 
     /// The next event, if one is waiting.
@@ -170,6 +204,7 @@ struct Watcher {
     events: SyncSender<Event>,
     stop: Arc<AtomicBool>,
     pause: Arc<AtomicBool>,
+    breakpoints: Breakpoints,
     wake: Arc<dyn Fn() + Send + Sync>,
     line_starts: Vec<usize>,
     last_sent: Instant,
@@ -208,7 +243,7 @@ impl Control for Watcher {
         if self.stop.load(Ordering::Relaxed) {
             return Err(self.halt());
         }
-        if self.pause.swap(false, Ordering::Relaxed) {
+        if self.pause.swap(false, Ordering::Relaxed) || self.breakpoints.hit(self.line) {
             self.mode = Mode::Step(usize::MAX);
         }
         match self.mode {
@@ -302,7 +337,7 @@ fn run_watched(
     paused: bool,
     commands: Receiver<StepCommand>,
     events: SyncSender<Event>,
-    (stop, pause): (Arc<AtomicBool>, Arc<AtomicBool>),
+    (stop, pause, breakpoints): (Arc<AtomicBool>, Arc<AtomicBool>, Breakpoints),
     wake: Arc<dyn Fn() + Send + Sync>,
 ) -> Finished {
     let base = path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
@@ -335,6 +370,7 @@ fn run_watched(
         events: events.clone(),
         stop,
         pause,
+        breakpoints,
         wake,
         line_starts,
         last_sent: Instant::now(),

@@ -201,3 +201,33 @@ fn an_error_marks_its_line() {
     assert!(shows(&h, "▶ y = x + w3"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn run_pauses_at_a_breakpoint_each_time_its_line_comes() {
+    let mut h = harness();
+    let path = root().join("tests/data/python/3_4_5_training.py");
+    h.state_mut().apply(vec![Command::OpenPath(path)]);
+    wait(&mut h, "the first pause", |s| line(s).is_some());
+    // A click on a line's number sets a breakpoint there, a second clears it.
+    let bps = |h: &Harness<'static, FlowbenchApp>| h.state().state.program.as_ref().unwrap().breakpoints.clone();
+    h.get_by_label("13").click();
+    h.run_steps(2);
+    assert_eq!(bps(&h).into_iter().collect::<Vec<_>>(), vec![13]);
+    h.get_by_label("13").click();
+    h.run_steps(2);
+    assert!(bps(&h).is_empty());
+    // One on the loop's print (line 28).
+    program(&mut h, ProgramCommand::ToggleBreakpoint(28));
+    program(&mut h, ProgramCommand::Continue);
+    wait(&mut h, "the breakpoint", |s| state(s) == Some(ProgramState::Paused) && line(s) == Some(28));
+    let printed = |s: &AppState| s.log.iter().filter(|e| e.text.starts_with("After ")).count();
+    assert_eq!(printed(&h.state().state), 0);
+    program(&mut h, ProgramCommand::Continue);
+    wait(&mut h, "the breakpoint again", |s| {
+        state(s) == Some(ProgramState::Paused) && line(s) == Some(28) && printed(s) == 1
+    });
+    program(&mut h, ProgramCommand::ToggleBreakpoint(28));
+    program(&mut h, ProgramCommand::Continue);
+    wait(&mut h, "the end", |s| state(s) == Some(ProgramState::Finished));
+    assert_eq!(printed(&h.state().state), 5);
+}

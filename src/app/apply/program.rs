@@ -45,6 +45,7 @@ impl AppState {
             sessions: Vec::new(),
             before: Some(before),
             pauses: 0,
+            breakpoints: Default::default(),
         };
         self.program_fresh_document(&view);
         self.program = Some(view);
@@ -69,7 +70,8 @@ impl AppState {
         };
         let Some(pv) = self.program.as_mut() else { return };
         pv.stepper = None;
-        pv.stepper = Some(Stepper::start(pv.source.clone(), pv.path.clone(), paused, wake));
+        let bps = pv.breakpoints.iter().copied().collect();
+        pv.stepper = Some(Stepper::start(pv.source.clone(), pv.path.clone(), paused, bps, wake));
         pv.state = if paused { ProgramState::Paused } else { ProgramState::Running };
         pv.line = None;
         pv.error = None;
@@ -127,6 +129,14 @@ impl AppState {
             ProgramCommand::Stop => {
                 if let Some(st) = &pv.stepper {
                     st.send(StepCommand::Stop);
+                }
+            }
+            ProgramCommand::ToggleBreakpoint(line) => {
+                if !pv.breakpoints.remove(&line) {
+                    pv.breakpoints.insert(line);
+                }
+                if let Some(st) = &pv.stepper {
+                    st.set_breakpoints(pv.breakpoints.iter().copied().collect());
                 }
             }
             ProgramCommand::Close => {

@@ -22,6 +22,8 @@ pub enum ProgramCommand {
     Pause,
     /// Ends the program before its next statement.
     Stop,
+    /// Sets or clears a breakpoint on a line (Run and Continue pause before it).
+    ToggleBreakpoint(usize),
     /// Hides the view (a running program is stopped).
     Close,
 }
@@ -76,8 +78,10 @@ pub struct ProgramView {
     pub sessions: Vec<SessionView>,
     /// What was open before the program (restored when it fails).
     pub before: Option<Before>,
-    /// Statements stepped, pauses and snapshots seen (for the status line).
+    /// Pauses seen in this run.
     pub pauses: u64,
+    /// Lines with a breakpoint.
+    pub breakpoints: std::collections::BTreeSet<usize>,
 }
 
 impl ProgramView {

@@ -1,6 +1,6 @@
 //! The Python program view, beside the graph: the program's source with line numbers, the line
-//! about to run marked (the line of an error in red), where the program is, and Run / Step
-//! (F10) / Continue (F9) / Pause / Stop. What the program prints goes to the log; its graphs
+//! about to run marked (the line of an error in red), breakpoints (a click on a line number),
+//! where the program is, and Run / Step (F10) / Continue (F9) / Pause / Stop. What the program prints goes to the log; its graphs
 //! and sessions to the canvas and the sessions panel (see `crate::app::apply`).
 
 use crate::app::command::Command;
@@ -86,11 +86,11 @@ impl ProgramPanel {
             }
         });
         ui.separator();
-        self.source(ui, pv);
+        self.source(ui, pv, out);
     }
 
     /// The source, one row per line, scrolled to the current line when it moves.
-    fn source(&mut self, ui: &mut egui::Ui, pv: &ProgramView) {
+    fn source(&mut self, ui: &mut egui::Ui, pv: &ProgramView, out: &mut Vec<Command>) {
         let lines: Vec<&str> = pv.source.lines().collect();
         let digits = lines.len().max(1).to_string().len();
         let row_h = ui.text_style_height(&egui::TextStyle::Monospace) + ui.spacing().item_spacing.y;
@@ -108,18 +108,32 @@ impl ProgramPanel {
                 area = area.vertical_scroll_offset(((l as f32 - 1.0) * row_h - h / 2.0).max(0.0));
             }
         }
+        let bp_colour = style::error(ui.visuals());
         area.show_rows(ui, row_h, lines.len(), |ui, range| {
             for i in range {
                 let n = i + 1;
                 let text = lines[i].replace('\t', "    ");
                 let marker = if Some(n) == mark { "▶" } else { " " };
-                let mut rt = RichText::new(format!("{n:>digits$} {marker} {text}")).monospace();
+                let mut rt = RichText::new(format!("{marker} {text}")).monospace();
                 if Some(n) == error_line {
                     rt = rt.background_color(error_bg);
                 } else if Some(n) == mark {
                     rt = rt.background_color(current_bg);
                 }
-                ui.add(egui::Label::new(rt).extend());
+                ui.horizontal(|ui| {
+                    ui.spacing_mut().item_spacing.x = 2.0;
+                    // The gutter: a click sets or clears a breakpoint.
+                    let bp = pv.breakpoints.contains(&n);
+                    let dot = RichText::new(if bp { "●" } else { " " }).monospace().color(bp_colour);
+                    let number = RichText::new(format!("{n:>digits$}")).monospace().weak();
+                    let hint = tr("program-breakpoint-hint");
+                    let a = ui.add(egui::Label::new(dot).sense(egui::Sense::click())).on_hover_text(&hint);
+                    let b = ui.add(egui::Label::new(number).sense(egui::Sense::click())).on_hover_text(&hint);
+                    if a.clicked() || b.clicked() {
+                        out.push(Command::Program(ProgramCommand::ToggleBreakpoint(n)));
+                    }
+                    ui.add(egui::Label::new(rt).extend());
+                });
             }
         });
     }
