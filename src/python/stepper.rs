@@ -43,6 +43,9 @@ pub struct SessionView {
     pub config: ConfigProto,
     /// What it holds.
     pub stats: SessionStats,
+    /// Its variables' values as numpy prints them (`None`: uninitialized), in a snapshot taken
+    /// while paused (empty while the program runs).
+    pub variables: Vec<(String, Option<String>)>,
 }
 
 /// What the program has built so far.
@@ -248,7 +251,7 @@ impl Control for Watcher {
         }
         match self.mode {
             Mode::Step(max) if depth <= max => {
-                let snap = snapshot(ws, self.line, &mut self.seen);
+                let snap = snapshot(ws, self.line, &mut self.seen, true);
                 self.send(Event::Paused(snap))?;
                 self.last_sent = Instant::now();
                 loop {
@@ -290,14 +293,15 @@ impl Control for Watcher {
 
 impl Watcher {
     fn send_running(&mut self, ws: &Workspace) -> PyResult<()> {
-        let snap = snapshot(ws, self.line, &mut self.seen);
+        let snap = snapshot(ws, self.line, &mut self.seen, false);
         self.last_sent = Instant::now();
         self.send(Event::Running(snap))
     }
 }
 
-/// The graphs (when they changed since `seen`) and sessions of `ws`.
-fn snapshot(ws: &Workspace, line: usize, seen: &mut Vec<(u64, u64, String)>) -> Snapshot {
+/// The graphs (when they changed since `seen`) and sessions of `ws` (with the values of their
+/// variables when `values`).
+fn snapshot(ws: &Workspace, line: usize, seen: &mut Vec<(u64, u64, String)>, values: bool) -> Snapshot {
     let now: Vec<(u64, u64, String)> =
         ws.graphs.iter().map(|g| (g.graph.id(), g.graph.generation(), g.name.clone())).collect();
     let changed: Vec<usize> = (0..now.len()).filter(|&i| seen.get(i) != Some(&now[i])).collect();
@@ -323,6 +327,16 @@ fn snapshot(ws: &Workspace, line: usize, seen: &mut Vec<(u64, u64, String)>) -> 
                 interactive: e.interactive,
                 config: e.session.config().clone(),
                 stats: e.session.stats(&g.graph),
+                variables: if values && !e.session.is_closed() {
+                    g.graph
+                        .variables()
+                        .iter()
+                        .filter_map(|(v, _)| g.graph.node(*v))
+                        .map(|n| (n.name.clone(), e.session.variable_value(&n.name).map(|x| x.to_numpy_string())))
+                        .collect()
+                } else {
+                    Vec::new()
+                },
             })
         })
         .collect();
@@ -387,7 +401,7 @@ fn run_watched(
     };
     rt.control = None;
     let mut seen = Vec::new();
-    let snap = snapshot(&rt.ws, 0, &mut seen);
+    let snap = snapshot(&rt.ws, 0, &mut seen, false);
     let scratch = rt.ws.scratch_dir.take();
     rt.cleanup();
     if let Some(d) = scratch {

@@ -116,6 +116,12 @@ fn stepping_a_program_shows_its_line_graph_and_session() {
     step(&mut h);
     // `print(sess.run(w1))` printed into the log.
     assert!(h.state().state.log.iter().any(|e| e.kind == LogKind::Result && e.text.starts_with("[[-0.8113182")));
+    // Paused, the session's variables show their values.
+    let vars = &h.state().state.program.as_ref().unwrap().sessions[0].variables;
+    assert!(
+        vars.iter().any(|(n, v)| n == "Variable" && v.as_deref().is_some_and(|v| v.starts_with("[[-0.8113182"))),
+        "{vars:?}"
+    );
 
     // F9 runs on to the end: the project it built stays, unsaved, its session closed.
     h.key_press(egui::Key::F9);

@@ -268,6 +268,16 @@ fn program_sessions(ui: &mut egui::Ui, pv: &crate::app::model::program::ProgramV
                 ],
             );
             ui.label(RichText::new(counts).small());
+            if !e.variables.is_empty() {
+                egui::CollapsingHeader::new(RichText::new(tr("sessions-variable-values")).small())
+                    .id_salt(("program-vars", &e.id))
+                    .show(ui, |ui| {
+                        for (name, value) in &e.variables {
+                            let text = value.clone().unwrap_or_else(|| tr("sessions-uninitialized"));
+                            ui.label(RichText::new(format!("{name} =\n{text}")).monospace());
+                        }
+                    });
+            }
         });
     }
     ui.add_space(6.0);
