@@ -626,3 +626,27 @@ confusion-validation-loss = validation loss
 confusion-test-loss = test loss
 confusion-last-accuracy = Last accuracy: validation { $validation }, test { $test }
 confusion-samples = Test examples (true label, or true -> predicted)
+
+## The Python program view
+program-starting = Starting…
+program-paused = Paused before line { $line }
+program-running = Running (line { $line })
+program-finished = Ran to its end: the project it built is open (unsaved)
+program-failed = Failed at line { $line }
+program-stopped = Stopped before line { $line }
+program-run = ▶ Run
+program-run-hint = run the program from its start to its end
+program-step = Step (F10)
+program-step-hint = run one statement (a call runs whole) and pause; starts the program when it is not running
+program-continue = Continue (F9)
+program-continue-hint = run on from here to the end
+program-pause = ⏸ Pause
+program-stop = ⏹ Stop
+program-stop-hint = end the program before its next statement (a while True loop too)
+program-close-hint = close the program view (a running program is stopped; what it built stays)
+sessions-of-program = Sessions of { $file }
+log-program-opened = opened { $file }: paused before its first statement (F10 runs one statement, F9 continues, Run runs it all)
+log-program-restarted = { $file }: started again from its first statement
+log-program-stopped = { $file }: stopped before line { $line }; what it built so far stays open
+log-program-finished = { $file } ran to its end: the project it built is open (unsaved; File > Save As… keeps it)
+program-breakpoint-hint = click: set or clear a breakpoint (Run and Continue pause before this line)

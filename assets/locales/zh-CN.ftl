@@ -625,3 +625,27 @@ confusion-validation-loss = 验证集损失
 confusion-test-loss = 测试集损失
 confusion-last-accuracy = 最新准确率：验证集 { $validation }，测试集 { $test }
 confusion-samples = 测试样本（真实标签，或 真实 -> 预测）
+
+## Python 程序视图
+program-starting = 正在启动…
+program-paused = 暂停在第 { $line } 行之前
+program-running = 正在运行（第 { $line } 行）
+program-finished = 已运行到结尾：它构建的项目已打开（未保存）
+program-failed = 在第 { $line } 行失败
+program-stopped = 停止在第 { $line } 行之前
+program-run = ▶ 运行
+program-run-hint = 从头到尾运行程序
+program-step = 单步（F10）
+program-step-hint = 运行一条语句（函数调用整个运行）后暂停；程序未运行时从头开始
+program-continue = 继续（F9）
+program-continue-hint = 从这里运行到结尾
+program-pause = ⏸ 暂停
+program-stop = ⏹ 停止
+program-stop-hint = 在下一条语句之前结束程序（while True 循环也可以）
+program-close-hint = 关闭程序视图（正在运行的程序会停止；已构建的内容保留）
+sessions-of-program = { $file } 的会话
+log-program-opened = 已打开 { $file }：暂停在第一条语句之前（F10 运行一条语句，F9 继续，“运行”全部运行）
+log-program-restarted = { $file }：从第一条语句重新开始
+log-program-stopped = { $file }：停止在第 { $line } 行之前；已构建的内容保留打开
+log-program-finished = { $file } 已运行到结尾：它构建的项目已打开（未保存；“文件 > 另存为…”可保存）
+program-breakpoint-hint = 点击：设置或清除断点（“运行”和“继续”会在这一行之前暂停）

@@ -360,4 +360,7 @@ pub enum Command {
     },
     /// Steers the debugger (step, continue, breakpoints, ...).
     Debug(crate::app::model::debugger::DebugCommand),
+    // ----- the Python program view -----
+    /// Run / Step / Continue / Pause / Stop / Close of the program view.
+    Program(crate::app::model::program::ProgramCommand),
 }

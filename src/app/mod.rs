@@ -34,7 +34,7 @@ use crate::app::model::settings::{SETTINGS_KEY, Settings};
 use crate::app::model::training::TrainStatus;
 use crate::app::panels::{
     checkpoint_browser, config, csv_import, file_browser, graph_editor, inspector, log, menu, modals, notes, plots,
-    run, sessions, train,
+    program, run, sessions, train,
 };
 use crate::app::state::AppState;
 
@@ -57,6 +57,7 @@ pub struct FlowbenchApp {
     notes: notes::NotesPanel,
     checkpoint_browser: checkpoint_browser::CheckpointBrowserView,
     debug_window: crate::app::panels::debug::DebugWindow,
+    program: program::ProgramPanel,
     last_title: String,
     exit_after: Option<f64>,
 }
@@ -104,6 +105,7 @@ impl FlowbenchApp {
             notes: notes::NotesPanel::default(),
             checkpoint_browser: checkpoint_browser::CheckpointBrowserView::default(),
             debug_window: crate::app::panels::debug::DebugWindow::default(),
+            program: program::ProgramPanel::default(),
             last_title: String::new(),
             exit_after: None,
         }
@@ -187,6 +189,21 @@ impl FlowbenchApp {
                 out.push(Command::Debug(DebugCommand::Continue));
             }
         }
+        // The Python program view: F10 runs one statement, F9 continues (unless the debugger
+        // is paused: it owns them then).
+        let debug_paused = s.debug.shown.as_ref().is_some_and(|st| crate::app::model::debugger::lock(st).paused);
+        if let Some(pv) = s.program.as_ref()
+            && !debug_paused
+            && s.modal.is_none()
+        {
+            use crate::app::model::program::{ProgramCommand, ProgramState};
+            if pressed(Modifiers::NONE, Key::F10) {
+                out.push(Command::Program(ProgramCommand::Step));
+            }
+            if pv.state == ProgramState::Paused && pressed(Modifiers::NONE, Key::F9) {
+                out.push(Command::Program(ProgramCommand::Continue));
+            }
+        }
         if typing || s.modal.is_some() {
             return;
         }
@@ -245,6 +262,11 @@ impl eframe::App for FlowbenchApp {
         // Training: drain the worker's channel (try_recv only; it wakes us when it sends).
         self.state.poll_training();
         self.state.poll_debug();
+        self.state.poll_program();
+        if self.state.program.as_ref().is_some_and(|p| p.stepper.is_some()) {
+            // The program's thread wakes us when it sends; look again shortly in any case.
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
         self.state.pace_training();
         if self.state.debug.run.is_some() {
             // The debug thread may still be ending after its last op.
@@ -373,7 +395,15 @@ impl eframe::App for FlowbenchApp {
                 });
             });
         }
-        if s.settings.show_inspector && !s.training.show {
+        // The program view, beside the graph (the inspector makes room for it on narrow windows).
+        let program_shown = s.program.is_some() && !s.training.show;
+        if program_shown {
+            egui::Panel::right("flowbench-program").default_size(430.0).min_size(260.0).show(ui, |ui| {
+                self.program.ui(ui, s, &mut out);
+            });
+        }
+        let wide = ctx.content_rect().width() >= 1700.0;
+        if s.settings.show_inspector && !s.training.show && (!program_shown || wide) {
             egui::Panel::right("flowbench-inspector").default_size(360.0).min_size(240.0).show(ui, |ui| {
                 egui::ScrollArea::both()
                     .id_salt("inspector-scroll")

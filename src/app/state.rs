@@ -75,6 +75,8 @@ pub struct AppState {
     pub repaint: Option<egui::Context>,
     /// The debugger: the debug run, the training debugger, breakpoints.
     pub debug: crate::app::model::debugger::Debugger,
+    /// The Python program view, once a `.py` program was opened.
+    pub program: Option<crate::app::model::program::ProgramView>,
 }
 
 impl AppState {
@@ -108,6 +110,7 @@ impl AppState {
             repaint: None,
             watchable_examples: false,
             debug: Default::default(),
+            program: None,
         };
         s.training.setup = TrainSetup::from_project(&s.doc.project);
         s.view.active_graph = s.engine.ws.default_graph;

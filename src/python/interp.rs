@@ -198,6 +198,7 @@ impl<'r, 'a> Interp<'r, 'a> {
         if let Some(top) = self.rt.frames.last_mut() {
             top.1 = usize::from(s.range().start());
         }
+        self.rt.before_statement(usize::from(s.range().start()), self.depth)?;
         match s {
             ast::Stmt::Expr(e) => {
                 self.expr(&e.value)?;

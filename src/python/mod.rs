@@ -12,6 +12,7 @@
 //! - [`input_data`]: MNIST's `read_data_sets` and `next_batch`; [`idx_data`]: the arrays they
 //!   hand out and where they came from;
 //! - [`runtime`]: the workspace, default graphs, output and the time/step budget;
+//! - [`stepper`]: a run the window watches, paused before statements while stepping;
 //! - [`record`]: the script steps an import keeps, and the project built from them;
 //! - [`errors`]: Python's errors and flowbench's refusals, with their line and column.
 
@@ -25,6 +26,7 @@ pub mod numpy;
 pub mod parse;
 pub mod record;
 pub mod runtime;
+pub mod stepper;
 pub mod tf_api;
 pub mod value;
 
@@ -44,7 +46,7 @@ pub struct Ran {
 
 /// The stack of the thread a program runs on: deeply nested expressions (`1+1+...+1`) are
 /// evaluated and dropped recursively.
-const STACK_BYTES: usize = 1 << 30;
+pub(crate) const STACK_BYTES: usize = 1 << 30;
 
 /// Runs `source` (the program at `path`), sending what it prints to `out`. The program runs on
 /// its own thread with a large stack; what it prints comes back as it prints it.

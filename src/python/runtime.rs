@@ -29,6 +29,16 @@ pub const TF_OP_ERRORS: [&str; 9] = [
 /// A Python call stack: each frame's function and the byte offset of its current statement.
 pub type Stack = Vec<(std::rc::Rc<str>, usize)>;
 
+/// Watches a run from outside (the window's program view): called before each statement, it
+/// may pause the program there (stepping) or stop it.
+pub trait Control {
+    /// Before the statement at byte `offset` of the source, `depth` calls deep; an error stops
+    /// the program there.
+    fn before_statement(&mut self, offset: usize, depth: usize, ws: &Workspace) -> PyResult<()>;
+    /// Now and then between statements (inside long expressions): an error stops the program.
+    fn poll(&mut self) -> PyResult<()>;
+}
+
 /// Limits on a run.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Limits {
@@ -72,6 +82,8 @@ pub struct Runtime<'a> {
     pub base_dir: std::path::PathBuf,
     /// Folders made by `tempfile.mkdtemp()` (removed at the end).
     pub temp_dirs: Vec<std::path::PathBuf>,
+    /// Who watches the run (the window's stepper); none in the CLI.
+    pub control: Option<Box<dyn Control + 'a>>,
     out: &'a mut dyn FnMut(ScriptOutput),
     limits: Limits,
     started: Instant,
@@ -99,6 +111,7 @@ impl<'a> Runtime<'a> {
             try_depth: 0,
             base_dir,
             temp_dirs: Vec::new(),
+            control: None,
             out,
             limits,
             started: Instant::now(),
@@ -117,6 +130,11 @@ impl<'a> Runtime<'a> {
             return Err(PyError::timeout(format!("the program ran more than {max} steps; stopped")));
         }
         if self.steps.is_multiple_of(256)
+            && let Some(c) = self.control.as_mut()
+        {
+            c.poll()?;
+        }
+        if self.steps.is_multiple_of(256)
             && let Some(t) = self.limits.max_time
             && self.started.elapsed() > t
         {
@@ -126,6 +144,14 @@ impl<'a> Runtime<'a> {
             )));
         }
         Ok(())
+    }
+
+    /// Before each statement: the watcher (if any) may pause or stop the program here.
+    pub fn before_statement(&mut self, offset: usize, depth: usize) -> PyResult<()> {
+        match self.control.as_mut() {
+            Some(c) => c.before_statement(offset, depth, &self.ws),
+            None => Ok(()),
+        }
     }
 
     /// Prints text (with its line end).

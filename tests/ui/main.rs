@@ -16,6 +16,7 @@ mod interaction;
 mod language;
 mod optimizer_structure;
 mod python_open;
+mod python_program;
 mod snapshots;
 mod training;
 mod ux;

@@ -1,5 +1,5 @@
-//! Opening a TF1 Python program in the window: File ▸ Open (or `flowbench PROGRAM.py`) runs it
-//! and shows the project it built (unsaved), with what it printed in the log; a program that
+//! Opening a TF1 Python program in the window: File ▸ Open (or `flowbench PROGRAM.py`) opens it
+//! in the program view; run, it shows the project it built (unsaved), with what it printed in the log; a program that
 //! fails shows its error with the line and column, and the open project stays.
 
 use crate::common::{root, temp_dir};
@@ -10,6 +10,7 @@ use flowbench::app::command::Command;
 use flowbench::app::dialogs::FakeDialogs;
 use flowbench::app::model::log::LogKind;
 use flowbench::app::model::modal::Modal;
+use flowbench::app::model::program::ProgramCommand;
 use flowbench::app::model::view::Clock;
 use flowbench::app::state::AppState;
 
@@ -22,12 +23,26 @@ fn harness() -> Harness<'static, FlowbenchApp> {
     h
 }
 
+/// Runs frames until the program's thread has ended.
+fn wait_done(h: &mut Harness<'static, FlowbenchApp>) {
+    let start = std::time::Instant::now();
+    while h.state().state.program.as_ref().is_some_and(|p| p.stepper.is_some()) {
+        assert!(start.elapsed() < std::time::Duration::from_secs(60), "the program did not end");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.run_steps(1);
+    }
+    h.run_steps(2);
+}
+
 #[test]
 fn a_python_program_opens_as_the_project_it_builds() {
     let mut h = harness();
     let path = root().join("tests/data/python/3_4_3_forward.py");
     h.state_mut().apply(vec![Command::OpenPath(path)]);
     h.run_steps(3);
+    // It opens paused before its first statement: Run runs it to its end.
+    h.state_mut().apply(vec![Command::Program(ProgramCommand::Run)]);
+    wait_done(&mut h);
     let st = &h.state().state;
     assert!(st.modal.is_none(), "{:?}", st.modal);
     assert_eq!(st.doc.project.name, "3_4_3_forward");
@@ -44,6 +59,8 @@ fn a_python_program_opens_as_the_project_it_builds() {
     assert!(matches!(h.state().state.modal, Some(Modal::Unsaved(_))));
     h.get_by_label("Don't save").click();
     h.run_steps(3);
+    h.state_mut().apply(vec![Command::Program(ProgramCommand::Continue)]);
+    wait_done(&mut h);
     match &h.state().state.modal {
         Some(Modal::Error { title, message }) => {
             assert_eq!(title, "Could not open bad.py");

@@ -4,7 +4,7 @@
 //! built-in browser). A failed open or save says why in a modal and in the log, and changes
 //! nothing: the document and what waited for the save stay as they were.
 //!
-//! Calls into python (`run_file`: a `.py` program opens as the project it builds) and project:
+//! Calls into project (a `.py` program opens in the program view, `crate::app::apply::program`):
 //! `Project::load`, `Project::from_json_str`, `Project::save`, `Project::validate`,
 //! `project::csv::rebase_referenced` (`proceed`, `save_to`).
 
@@ -190,6 +190,18 @@ impl AppState {
     pub fn load(&mut self, project: Project, path: Option<PathBuf>, display: String) {
         // The project's title in the UI's language where it carries one.
         let name = project.notes_in(crate::app::i18n::language().code).0.to_string();
+        // A program that was shown (and still ran) is closed.
+        self.program = None;
+        self.reset_document(project, path, display);
+        self.log_line(
+            LogKind::Info,
+            tr_args("log-opened", &[("name", name.to_string().into()), ("file", self.doc.title_name().into())]),
+            None,
+        );
+    }
+
+    /// Replaces the document and everything derived from it (without a log line).
+    pub(crate) fn reset_document(&mut self, project: Project, path: Option<PathBuf>, display: String) {
         self.engine = Engine::new(&project);
         self.doc = Document::new(project, path, display);
         self.history = History::default();
@@ -202,11 +214,6 @@ impl AppState {
         // A job on the old project is stopped (dropping it sends Stop) and forgotten.
         self.training = Training { setup: TrainSetup::from_project(&self.doc.project), ..Default::default() };
         self.pace_example();
-        self.log_line(
-            LogKind::Info,
-            tr_args("log-opened", &[("name", name.to_string().into()), ("file", self.doc.title_name().into())]),
-            None,
-        );
     }
 
     /// Opens a file dialog on the next frame, suggesting the document's file name.
@@ -260,36 +267,6 @@ impl AppState {
                     e.to_string(),
                 );
                 false
-            }
-        }
-    }
-}
-
-impl AppState {
-    /// Opens a TF1 Python program: runs it (for at most a minute) and shows what it built as an
-    /// unsaved project, with what it printed in the log; an error of the program is shown with
-    /// its line and column.
-    fn open_python(&mut self, path: &std::path::Path) {
-        let mut printed = Vec::new();
-        let limits =
-            crate::python::runtime::Limits { max_time: Some(std::time::Duration::from_secs(60)), max_steps: None };
-        let ran = crate::python::run_file(path, limits, &mut |o| printed.push(o));
-        let title = || tr_args("error-could-not-open", &[("name", file_name(path).into())]);
-        match (ran.error, ran.project) {
-            (Some(e), _) => self.file_error(title(), e.render(&file_name(path))),
-            (None, Err(why)) => self.file_error(title(), why),
-            (None, Ok(project)) => {
-                let display = format!("{}.json", project.name);
-                self.load(project, None, display);
-                self.doc.mark_never_saved();
-                for o in printed {
-                    match o {
-                        crate::interpreter::ScriptOutput::Text(t) => {
-                            self.log_line(LogKind::Result, t.trim_end_matches('\n').to_string(), None)
-                        }
-                        crate::interpreter::ScriptOutput::Placement(l) => self.log_line(LogKind::Placement, l, None),
-                    }
-                }
             }
         }
     }

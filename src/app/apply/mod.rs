@@ -10,6 +10,7 @@
 //! - `csv`: CSV import;
 //! - `checkpoint`: Session ▸ Save/Restore checkpoint, the checkpoint browser, TF graph import.
 //! - `debug`: the debugger (debug runs, stepping, breakpoints, the training debugger).
+//! - `program`: the Python program view (open a `.py`, step, continue, stop, its snapshots).
 //!
 //! Nothing below `apply` imports it; the panels only emit commands.
 
@@ -19,6 +20,7 @@ mod debug;
 mod edit;
 mod export;
 mod file;
+mod program;
 mod session;
 mod training;
 mod view;
@@ -174,6 +176,8 @@ impl AppState {
             // ----- debugger: debug.rs -----
             Command::DebugRun { session } => self.start_debug_run(session),
             Command::Debug(c) => self.debug_command(c),
+            // ----- the Python program view: program.rs -----
+            Command::Program(c) => self.program_command(c),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod file_browser;
 pub mod layered;
 pub mod log;
 pub mod modal;
+pub mod program;
 pub mod series;
 pub mod settings;
 pub mod train_python;

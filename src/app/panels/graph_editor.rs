@@ -117,6 +117,9 @@ pub struct GraphEditor {
     fitted: HashMap<(u64, usize), u8>,
     /// Graphs whose view was last placed by Fit (the whole graph) rather than the first view.
     fit_all: HashSet<(u64, usize)>,
+    /// While a Python program builds a graph: its node count when its view was last placed
+    /// (the view is placed again as the graph grows).
+    program_nodes: HashMap<(u64, usize), usize>,
     /// The centre of the canvas shown, per graph, in project units (where added nodes go).
     view_centre: HashMap<(u64, usize), [f32; 2]>,
     caches: HashMap<usize, SnarlCache>,
@@ -135,6 +138,7 @@ impl Default for GraphEditor {
             expanded: HashMap::new(),
             fitted: HashMap::new(),
             fit_all: HashSet::new(),
+            program_nodes: HashMap::new(),
             view_centre: HashMap::new(),
             caches: HashMap::new(),
             search: String::new(),
@@ -347,6 +351,11 @@ impl GraphEditor {
         // The first view: every node drawn (collapsed groups as one node each), down to a zoom
         // where the text can still be made out; Fit: the same, however small.
         let all = self.fit_all.contains(&(doc, g));
+        if s.program.as_ref().is_some_and(|p| p.stepper.is_some())
+            && self.program_nodes.insert((doc, g), gd.nodes.len()).is_some_and(|n| n != gd.nodes.len())
+        {
+            self.fitted.remove(&(doc, g));
+        }
         let fit = match self.fitted.get(&(doc, g)).copied().unwrap_or(0) {
             n if n < 2 => {
                 self.fitted.insert((doc, g), n + 1);

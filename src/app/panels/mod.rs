@@ -17,6 +17,7 @@ pub mod menu;
 pub mod modals;
 pub mod notes;
 pub mod plots;
+pub mod program;
 pub mod run;
 pub mod sessions;
 pub mod train;

@@ -1,7 +1,8 @@
 //! The sessions panel: every session the window opened, open or closed, with its graph, config
 //! summary, state, the bytes it holds per device, its initialized variables, run count and age,
 //! and buttons to initialize, choose it for runs, and close it. A closed session stays listed,
-//! greyed, with its bytes at 0; its buttons still work, so using it shows TF's error.
+//! greyed, with its bytes at 0; its buttons still work, so using it shows TF's error. Above
+//! them, the sessions a Python program opened (as of its latest snapshot; the program owns them).
 
 use crate::app::command::Command;
 use crate::app::i18n::{tr, tr_args};
@@ -75,7 +76,10 @@ impl SessionsPanel {
                 out.push(Command::CloseAllSessions);
             }
         });
-        if s.engine.ws.sessions.is_empty() {
+        if let Some(pv) = s.program.as_ref().filter(|p| !p.sessions.is_empty()) {
+            program_sessions(ui, pv);
+        }
+        if s.engine.ws.sessions.is_empty() && s.program.as_ref().is_none_or(|p| p.sessions.is_empty()) {
             ui.label(RichText::new(tr("sessions-empty")).small().weak());
         }
         let now = s.clock.now();
@@ -214,4 +218,67 @@ impl SessionsPanel {
             });
         }
     }
+}
+
+/// The sessions a Python program opened (the program owns them: no buttons), newest first.
+fn program_sessions(ui: &mut egui::Ui, pv: &crate::app::model::program::ProgramView) {
+    ui.label(RichText::new(tr_args("sessions-of-program", &[("file", pv.file_name().into())])).small().strong());
+    for e in pv.sessions.iter().rev() {
+        let frame = egui::Frame::group(ui.style());
+        frame.show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            if !e.stats.open {
+                ui.multiply_opacity(0.55);
+            }
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(&e.id).strong().monospace());
+                let (txt, c) = if e.stats.open {
+                    (tr("sessions-state-open"), style::ok(ui.visuals()))
+                } else {
+                    (tr("sessions-state-closed"), style::CLOSED)
+                };
+                ui.label(RichText::new(txt).small().strong().color(c));
+                ui.label(RichText::new(tr_args("sessions-graph", &[("name", e.graph.as_str().into())])).small());
+                if e.interactive {
+                    ui.label(RichText::new("InteractiveSession").small().monospace());
+                }
+            });
+            ui.label(RichText::new(config_summary(&e.config)).small().weak());
+            let bytes: Vec<String> = e
+                .stats
+                .bytes_by_device
+                .iter()
+                .map(|(d, b)| {
+                    format!("{} {}", d.rsplit('/').next().unwrap_or(d).replace("device:", ""), human_bytes(*b))
+                })
+                .collect();
+            let age = if e.stats.open {
+                tr_args("sessions-open-for", &[("time", human_secs(e.stats.open_secs).into())])
+            } else {
+                tr_args("sessions-was-open", &[("time", human_secs(e.stats.open_secs).into())])
+            };
+            let counts = tr_args(
+                "sessions-counts",
+                &[
+                    ("bytes", bytes.join(", ").into()),
+                    ("initialized", e.stats.initialized_variables.to_string().into()),
+                    ("total", e.stats.total_variables.to_string().into()),
+                    ("runs", e.stats.run_count.to_string().into()),
+                    ("age", age.into()),
+                ],
+            );
+            ui.label(RichText::new(counts).small());
+            if !e.variables.is_empty() {
+                egui::CollapsingHeader::new(RichText::new(tr("sessions-variable-values")).small())
+                    .id_salt(("program-vars", &e.id))
+                    .show(ui, |ui| {
+                        for (name, value) in &e.variables {
+                            let text = value.clone().unwrap_or_else(|| tr("sessions-uninitialized"));
+                            ui.label(RichText::new(format!("{name} =\n{text}")).monospace());
+                        }
+                    });
+            }
+        });
+    }
+    ui.add_space(6.0);
 }
