@@ -12,8 +12,8 @@
 //! optimizer with its slots, e.g. `Adam`, `Variable/Adam`, `beta1_power`) is drawn collapsed into
 //! one group node each ("Collapse scopes", on by default; a group's menu expands it); the groups
 //! come from the structure `crate::engine::autodiff::optimizers` recovers ([`scope_groups`]),
-//! not from node names. The first view of a graph shows the forward pass from its top-left
-//! corner at a readable zoom; Fit shows the whole graph; each document keeps its own pan and zoom.
+//! not from node names. The first view of a graph and Fit show the whole graph (at most at 1:1,
+//! node sizes as drawn); each document keeps its own pan and zoom.
 //!
 //! Semantic zoom: where the whole graph would fit only below [`OVERVIEW_BELOW`] (where a node's
 //! text is too small to read), the first view and Fit show the overview instead: each node drawn
@@ -766,7 +766,7 @@ fn overview_ui(
         let Some(v) = views.get(i) else { continue };
         let resp = cui.interact(r, id.with(("card", i)), egui::Sense::click());
         let pending = v.dbg.as_ref().is_some_and(|d| d.run == Some(NodeRun::Pending));
-        let mut fill = v.tint.unwrap_or(visuals.window_fill);
+        let mut fill = v.tint.map_or(visuals.window_fill, |t| node_tint(t, &visuals));
         if pending {
             fill = fill.gamma_multiply(0.45);
         }
@@ -1104,6 +1104,12 @@ struct Viewer<'a> {
     expand_buttons: Vec<(Rect, String)>,
 }
 
+/// A node's tint (a group's, a device's) on the current theme: as is on the dark one, mostly
+/// the window's fill on the light one, so the dark text on it stays readable.
+fn node_tint(tint: Color32, v: &egui::Visuals) -> Color32 {
+    if v.dark_mode { tint } else { tint.lerp_to_gamma(v.window_fill, 0.75) }
+}
+
 /// Dims a node not run yet by the debugged run.
 fn dim(ui: &mut egui::Ui, v: &NodeView) {
     if v.dbg.as_ref().is_some_and(|d| d.run == Some(NodeRun::Pending)) {
@@ -1139,7 +1145,7 @@ impl SnarlViewer<usize> for Viewer<'_> {
         let Some((_, v)) = view_of(self.views, snarl, node) else { return default };
         let mut f = default;
         if let Some(t) = v.tint {
-            f.fill = t;
+            f.fill = node_tint(t, &self.visuals);
         }
         if v.error.is_some() && !v.incomplete {
             f.stroke = Stroke::new(2.0, style::error(&self.visuals));
