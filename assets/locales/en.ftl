@@ -344,6 +344,7 @@ editor-collapse-scopes-hint = draw gradients/ and each optimizer with its slots 
 editor-fit = Fit
 editor-fit-hint = show the whole graph
 editor-mouse-help = drag: pan · wheel/ctrl: zoom · shift-drag: box select · right-click: menu
+editor-overview-help = overview: click selects · double-click or ctrl+wheel: zoom into a node · ⊞ expands a group · Fit comes back here
 editor-group-nodes = { $count } nodes ▸
 editor-placed-hint = placed on this device in the run session
 editor-in-run-hint = the next run executes this node

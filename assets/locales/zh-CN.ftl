@@ -343,6 +343,7 @@ editor-collapse-scopes-hint = 把 gradients/ 以及每个优化器连同它的�
 editor-fit = 适应窗口
 editor-fit-hint = 显示整个计算图
 editor-mouse-help = 拖动：平移 · 滚轮/ctrl：缩放 · shift 拖动：框选 · 右键：菜单
+editor-overview-help = 概览：单击选中 · 双击或 ctrl+滚轮：放大到节点 · ⊞ 展开分组 · 适应窗口回到这里
 editor-group-nodes = { $count } 个节点 ▸
 editor-placed-hint = 在运行所用的会话中被放置到这个设备上
 editor-in-run-hint = 下一次运行会执行这个节点

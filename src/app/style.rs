@@ -47,6 +47,17 @@ pub fn run(v: &egui::Visuals) -> Color32 {
     if v.dark_mode { RUN } else { Color32::from_rgb(130, 95, 0) }
 }
 
+/// The values the debugger writes on the nodes, on the current theme (a darker blue on the
+/// light one, 4.5:1 or more).
+pub fn debug_value(v: &egui::Visuals) -> Color32 {
+    if v.dark_mode { Color32::from_rgb(120, 200, 255) } else { Color32::from_rgb(20, 90, 160) }
+}
+
+/// The outline of the op the debugged run paused after, on the current theme.
+pub fn debug_current(v: &egui::Visuals) -> Color32 {
+    if v.dark_mode { Color32::from_rgb(235, 90, 255) } else { Color32::from_rgb(150, 30, 180) }
+}
+
 /// Hints on the current theme (the theme's weak text colour, 4.5:1 or more).
 pub fn hint(v: &egui::Visuals) -> Color32 {
     v.weak_text_color()
@@ -137,9 +148,14 @@ mod tests {
                 assert!(contrast(c, v.panel_fill) >= 4.5, "{theme:?}: {c:?}");
             }
             // The status colours (ok, warn, error, hint) on every background text sits on.
-            for (what, c) in
-                [("ok", ok(v)), ("warn", warning(v)), ("error", error(v)), ("hint", hint(v)), ("run", run(v))]
-            {
+            for (what, c) in [
+                ("ok", ok(v)),
+                ("warn", warning(v)),
+                ("error", error(v)),
+                ("hint", hint(v)),
+                ("run", run(v)),
+                ("value", debug_value(v)),
+            ] {
                 for bg in [v.panel_fill, v.window_fill, v.extreme_bg_color] {
                     let r = contrast(c, bg);
                     assert!(r >= 4.5, "{theme:?}: {what} {c:?} has contrast {r:.2} on {bg:?}");

@@ -8,6 +8,7 @@ use flowbench::app::FlowbenchApp;
 use flowbench::app::dialogs::FakeDialogs;
 use flowbench::app::model::modal::Modal;
 use flowbench::app::model::view::Clock;
+use flowbench::app::panels::graph_editor::DETAIL_FROM_OVERVIEW;
 use flowbench::app::state::AppState;
 
 fn harness(example: &str) -> Harness<'static, FlowbenchApp> {
@@ -161,4 +162,113 @@ fn the_training_example_opens_in_layers_with_its_gradients_and_optimizer_collaps
     h.get_by_label("Collapse groups").click();
     h.run_steps(3);
     assert!(h.query_by_label("gradients/Fill").is_none(), "folded back");
+}
+
+/// The canvas's transform (canvas to screen) on the graph shown.
+fn canvas_transform(h: &Harness<'static, FlowbenchApp>) -> egui::emath::TSTransform {
+    let doc = h.state().state.doc.serial;
+    let g = h.state().state.view.active_graph;
+    let layer = egui::LayerId::new(egui::Order::Background, egui::Id::new(("flowbench-graph", doc, g)));
+    // (An empty graph's canvas is drawn at 1:1 from the origin: egui keeps no identity transform.)
+    h.ctx.layer_transform_to_global(layer).unwrap_or_default()
+}
+
+/// The canvas on screen at 1400×900: below the toolbar, between the side panels.
+const CANVAS: egui::Rect = egui::Rect::from_min_max(egui::pos2(320.0, 100.0), egui::pos2(1040.0, 630.0));
+
+/// The screen rects of the names drawn on the canvas, of the shown graph's nodes and of
+/// `extra` (groups).
+fn drawn_names(h: &Harness<'static, FlowbenchApp>, extra: &[&str]) -> Vec<(String, egui::Rect)> {
+    let t = canvas_transform(h);
+    let st = &h.state().state;
+    let mut names: Vec<&str> =
+        st.doc.project.graphs[st.view.active_graph].nodes.iter().map(|n| n.name.as_str()).collect();
+    names.extend(extra);
+    names.sort();
+    names.dedup();
+    names
+        .iter()
+        .filter_map(|n| {
+            // The name on the canvas (not a panel's heading such as "Log").
+            let on_canvas = h.query_all_by_label(n).map(|q| t * q.rect()).find(|r| CANVAS.intersects(*r))?;
+            Some((n.to_string(), on_canvas))
+        })
+        .collect()
+}
+
+#[test]
+fn the_first_view_of_the_training_example_is_whole_and_readable() {
+    let mut h = harness("3_4_5_training.json");
+    h.run_steps(3);
+    let scale = canvas_transform(&h).scaling;
+    assert!(scale >= 0.999, "names at the body text size: the first view's zoom is {scale}");
+    // Every node drawn (the forward pass, init, the two groups) shows its name, whole, on the
+    // canvas, at the body text size, and no two names overlap.
+    let canvas = CANVAS;
+    let drawn = drawn_names(&h, &["gradients", "Adam"]);
+    assert_eq!(drawn.len(), 28 + 1 + 2, "{drawn:?}");
+    let body = h.ctx.style_of(egui::Theme::Dark).text_styles[&egui::TextStyle::Body].size;
+    for (name, r) in &drawn {
+        assert!(canvas.contains_rect(*r), "{name} at {r:?} is on the canvas");
+        assert!(r.height() >= body, "{name} is drawn {} high", r.height());
+    }
+    for (a, (na, ra)) in drawn.iter().enumerate() {
+        for (nb, rb) in &drawn[a + 1..] {
+            assert!(!ra.intersects(*rb), "{na} {ra:?} overlaps {nb} {rb:?}");
+        }
+    }
+    // Fit comes back to the same view after a zoom into the details.
+    let matmul = drawn.iter().find(|(n, _)| n == "MatMul").expect("MatMul is drawn").1.center();
+    h.event(egui::Event::PointerMoved(matmul));
+    h.event(egui::Event::Zoom(1.25));
+    h.run_steps(3);
+    let detail = canvas_transform(&h);
+    assert!((detail.scaling - DETAIL_FROM_OVERVIEW).abs() < 0.01, "zoomed into the details: {}", detail.scaling);
+    assert!(h.query_by_label_contains("MatMul:0 (?, 3) float32").is_some(), "the detailed node shows its output");
+    // (The name "MatMul", not an op type "MatMul": the label nearest the pointer.)
+    let r = h
+        .query_all_by_label("MatMul")
+        .map(|q| detail * q.rect())
+        .min_by(|a, b| a.distance_to_pos(matmul).total_cmp(&b.distance_to_pos(matmul)))
+        .expect("MatMul in the details");
+    assert!(r.expand(60.0).contains(matmul), "the node zoomed into stays under the pointer: {r:?}, {matmul:?}");
+    h.get_by_label("Fit").click();
+    h.run_steps(3);
+    assert!(canvas_transform(&h).scaling >= 0.999, "Fit shows the overview again");
+    assert!(h.query_by_label_contains("MatMul:0 (?, 3) float32").is_none());
+    // Zooming the details out below half size goes back to the overview too.
+    h.event(egui::Event::PointerMoved(matmul));
+    h.event(egui::Event::Zoom(1.25));
+    h.run_steps(3);
+    for _ in 0..3 {
+        h.event(egui::Event::PointerMoved(matmul));
+        h.event(egui::Event::Zoom(0.7));
+        h.run_steps(2);
+    }
+    h.run_steps(2);
+    assert!(canvas_transform(&h).scaling >= 0.999, "zoomed out: the overview");
+    assert_eq!(drawn_names(&h, &["gradients", "Adam"]).len(), 31);
+}
+
+#[test]
+fn every_example_opens_whole_and_readable() {
+    for ex in flowbench::app::examples::EXAMPLES {
+        let mut h = harness(ex.file);
+        let graphs = h.state().state.doc.project.graphs.len();
+        for g in 0..graphs {
+            h.state_mut().state.apply_all(vec![flowbench::app::command::Command::SetActiveGraph(g)]);
+            h.run_steps(4);
+            let t = canvas_transform(&h);
+            let nodes = h.state().state.doc.project.graphs[g].nodes.len();
+            let drawn = drawn_names(&h, &["gradients", "Adam", "GradientDescent"]);
+            eprintln!("{} graph {g}: zoom {} names {} of {nodes} nodes", ex.file, t.scaling, drawn.len());
+            assert!(nodes == 0 || !drawn.is_empty(), "{} graph {g}", ex.file);
+            // Every name drawn is whole on the canvas, and readable: the details at half size or
+            // more, or the overview's cards.
+            assert!(t.scaling >= 0.85 || nodes == 0, "{} graph {g}: zoom {}", ex.file, t.scaling);
+            for (name, r) in &drawn {
+                assert!(CANVAS.contains_rect(*r), "{} graph {g}: {name} at {r:?} is on the canvas", ex.file);
+            }
+        }
+    }
 }

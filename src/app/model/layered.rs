@@ -222,6 +222,132 @@ pub fn layered_layout(gd: &GraphDef, group_of: &[Option<usize>]) -> Vec<[f32; 2]
     pos
 }
 
+/// Room between two columns of the overview, in points (for the wires).
+const OVERVIEW_COL_GAP: f32 = 24.0;
+/// Room between two cards of an overview column, in points.
+const OVERVIEW_ROW_GAP: f32 = 6.0;
+/// Room between two bands of the overview, in points.
+const OVERVIEW_BAND_GAP: f32 = 20.0;
+
+/// The overview's positions (top-left corners, in points at 1:1) of cards of size `cards`, in
+/// the columns and order of their detailed positions `detail` (nodes with the same x form a
+/// column, kept in their top-to-bottom order), each card as near the mean height of its
+/// predecessors (`preds`) to its left as the cards above it allow. The columns are cut into
+/// bands stacked top to bottom (a long forward pass wraps as text does, each band as wide as
+/// the others): the fewest bands that fit `area` at 1:1, else those that fit it at the largest
+/// scale.
+pub fn overview_positions(
+    detail: &[[f32; 2]],
+    cards: &[[f32; 2]],
+    preds: &[Vec<usize>],
+    area: [f32; 2],
+) -> Vec<[f32; 2]> {
+    let n = detail.len().min(cards.len());
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut xs: Vec<f32> = detail[..n].iter().map(|p| p[0]).collect();
+    xs.sort_by(f32::total_cmp);
+    xs.dedup_by(|a, b| (*a - *b).abs() < 1.0);
+    let mut columns: Vec<Vec<usize>> = vec![Vec::new(); xs.len()];
+    for (i, p) in detail[..n].iter().enumerate() {
+        let c = xs.iter().position(|x| (x - p[0]).abs() < 1.0).unwrap_or(0);
+        columns[c].push(i);
+    }
+    for col in &mut columns {
+        col.sort_by(|&a, &b| detail[a][1].total_cmp(&detail[b][1]));
+    }
+    let widths: Vec<f32> = columns.iter().map(|c| c.iter().map(|&i| cards[i][0]).fold(0.0, f32::max)).collect();
+    let band_width = |a: usize, b: usize| widths[a..b].iter().sum::<f32>() + OVERVIEW_COL_GAP * (b - a - 1) as f32;
+    // Lays out bands ending before each of `ends`: the positions, the width and the height.
+    let place = |ends: &[usize]| {
+        let mut pos = vec![[0.0f32; 2]; n];
+        let mut placed = vec![false; n];
+        let (mut width, mut y0, mut start) = (0.0f32, 0.0f32, 0);
+        for &end in ends {
+            let (mut x, mut bottom) = (0.0f32, y0);
+            for c in start..end {
+                let mut next_free = y0;
+                for &i in &columns[c] {
+                    let left: Vec<f32> = preds
+                        .get(i)
+                        .into_iter()
+                        .flatten()
+                        .filter(|&&j| j < n && placed[j])
+                        .map(|&j| pos[j][1] + cards[j][1] / 2.0)
+                        .collect();
+                    let want = if left.is_empty() {
+                        next_free
+                    } else {
+                        left.iter().sum::<f32>() / left.len() as f32 - cards[i][1] / 2.0
+                    };
+                    let y = want.max(next_free);
+                    pos[i] = [x, y];
+                    next_free = y + cards[i][1] + OVERVIEW_ROW_GAP;
+                }
+                for &i in &columns[c] {
+                    placed[i] = true;
+                }
+                bottom = bottom.max(next_free - OVERVIEW_ROW_GAP);
+                x += widths[c] + OVERVIEW_COL_GAP;
+            }
+            // A band's wires come from its own columns: the next band starts afresh.
+            placed.iter_mut().for_each(|p| *p = false);
+            width = width.max(x - OVERVIEW_COL_GAP);
+            y0 = bottom + OVERVIEW_BAND_GAP;
+            start = end;
+        }
+        (pos, width, y0 - OVERVIEW_BAND_GAP)
+    };
+    let mut best: Option<(f32, Vec<[f32; 2]>)> = None;
+    for bands in 1..=columns.len() {
+        let ends = balanced_cuts(columns.len(), bands, &band_width);
+        let (pos, width, height) = place(&ends);
+        // Any arrangement shown at 1:1 will do: the fewest bands keep the flow left to right.
+        let scale = (area[0] / width.max(1.0)).min(area[1] / height.max(1.0)).min(1.0);
+        if best.as_ref().is_none_or(|(s, _)| scale > *s * 1.001) {
+            best = Some((scale, pos));
+        }
+        if scale >= 1.0 {
+            break;
+        }
+    }
+    best.map(|(_, p)| p).unwrap_or_default()
+}
+
+/// Cuts `m` columns into `k` contiguous bands with the widest band (`width(a, b)` for columns
+/// `a..b`) as narrow as can be: the end of each band.
+fn balanced_cuts(m: usize, k: usize, width: &dyn Fn(usize, usize) -> f32) -> Vec<usize> {
+    let k = k.clamp(1, m.max(1));
+    // best[j][i]: the narrowest widest band cutting columns i.. into j + 1 bands, and the cut.
+    let mut best = vec![vec![(f32::INFINITY, m); m + 1]; k];
+    for (i, b) in best[0].iter_mut().enumerate().take(m) {
+        *b = (width(i, m), m);
+    }
+    for j in 1..k {
+        for i in 0..m {
+            for cut in i + 1..m {
+                let w = width(i, cut).max(best[j - 1][cut].0);
+                if w < best[j][i].0 {
+                    best[j][i] = (w, cut);
+                }
+            }
+        }
+    }
+    let mut ends = Vec::with_capacity(k);
+    let (mut i, mut j) = (0, k - 1);
+    loop {
+        let (_, cut) = best[j][i];
+        ends.push(cut);
+        if j == 0 || cut >= m {
+            break;
+        }
+        i = cut;
+        j -= 1;
+    }
+    ends
+}
+
 /// Sorts layer `l` by the mean position of each node's neighbours in the layers before it
 /// (`before`) or after it; a node without such neighbours keeps its place.
 fn sort_by_barycentre(layers: &mut [Vec<usize>], l: usize, nbrs: &[Vec<usize>], global: &[usize], before: bool) {
@@ -315,5 +441,33 @@ mod tests {
         };
         let pos = layered_layout(&gd, &[None; 4]);
         assert_eq!(pos[0][1] < pos[1][1], pos[3][1] < pos[2][1]);
+    }
+
+    #[test]
+    fn the_overview_keeps_columns_and_wraps_a_long_chain_into_bands() {
+        // A chain of 8 nodes, 100 wide each: one band is 868 wide, two bands fit 500x100.
+        let detail: Vec<[f32; 2]> = (0..8).map(|i| [i as f32 * 300.0, 0.0]).collect();
+        let cards = vec![[100.0, 30.0]; 8];
+        let preds: Vec<Vec<usize>> = (0..8).map(|i| if i == 0 { vec![] } else { vec![i - 1] }).collect();
+        let one = overview_positions(&detail, &cards, &preds, [2000.0, 100.0]);
+        assert!(one.windows(2).all(|w| w[0][0] < w[1][0] && w[0][1] == w[1][1]), "{one:?}");
+        let two = overview_positions(&detail, &cards, &preds, [500.0, 100.0]);
+        assert_eq!(two[0], [0.0, 0.0]);
+        assert!(two[4][0] == 0.0 && two[4][1] > 30.0, "the second band starts under the first: {two:?}");
+        assert!(two.iter().all(|p| p[0] + 100.0 <= 500.0));
+        // A column keeps its order, and its cards do not overlap.
+        let detail = vec![[0.0, 0.0], [0.0, 10.0], [200.0, 5.0]];
+        let p = overview_positions(&detail, &[[80.0, 30.0]; 3], &[vec![], vec![], vec![1]], [1000.0, 1000.0]);
+        assert!(p[1][1] >= p[0][1] + 30.0 && p[0][0] == p[1][0] && p[2][0] > 80.0, "{p:?}");
+        assert_eq!(p[2][1], p[1][1], "level with its predecessor");
+    }
+
+    #[test]
+    fn bands_are_cut_evenly() {
+        let w = [10.0, 10.0, 10.0, 30.0];
+        let width = |a: usize, b: usize| w[a..b].iter().sum::<f32>();
+        assert_eq!(balanced_cuts(4, 2, &width), vec![3, 4]);
+        assert_eq!(balanced_cuts(4, 1, &width), vec![4]);
+        assert_eq!(balanced_cuts(4, 4, &width), vec![1, 2, 3, 4]);
     }
 }

@@ -17,9 +17,11 @@ use crate::engine::value::Value;
 use egui::RichText;
 use std::collections::HashMap;
 
-/// The outline of the op the debugged run paused after.
+/// The outline of the op the debugged run paused after (on the dark theme; the canvas uses
+/// [`style::debug_current`]).
 pub const CURRENT: egui::Color32 = egui::Color32::from_rgb(235, 90, 255);
-/// The colour of the values written on the nodes.
+/// The colour of the values written on the nodes (on the dark theme; the canvas uses
+/// [`style::debug_value`]).
 pub const VALUE: egui::Color32 = egui::Color32::from_rgb(120, 200, 255);
 
 /// Values with at most this many elements are printed on their node; larger ones get
@@ -121,7 +123,7 @@ pub fn draw_histogram(ui: &mut egui::Ui, bins: &[u32]) {
             egui::pos2(x + 1.0, rect.bottom() - 2.0 - h),
             egui::pos2(x + w - 1.0, rect.bottom() - 2.0),
         );
-        p.rect_filled(bar, 0.0, style::RUN);
+        p.rect_filled(bar, 0.0, style::run(ui.visuals()));
     }
 }
 
@@ -324,7 +326,7 @@ fn op_details(ui: &mut egui::Ui, r: &OpRecord) {
         ui.label(RichText::new(format!("  {} {name}: {text}", tr("debug-input"))).monospace().small());
     }
     for (k, s) in r.outputs.iter().enumerate() {
-        let color = if s.has_inf_or_nan() { style::ERROR } else { ui.visuals().text_color() };
+        let color = if s.has_inf_or_nan() { style::error(ui.visuals()) } else { ui.visuals().text_color() };
         ui.label(RichText::new(format!("  {}:{k} -> {}", r.name, s.text())).monospace().small().color(color));
     }
 }
@@ -335,7 +337,7 @@ fn plan_ui(ui: &mut egui::Ui, s: &AppState, st: &DebugState, out: &mut Vec<Comma
         for (i, (name, ty)) in st.order.iter().enumerate() {
             let bp = s.debug.breakpoints.contains(name);
             let dot = RichText::new(if bp { "●" } else { "○" }).color(if bp {
-                style::ERROR
+                style::error(ui.visuals())
             } else {
                 ui.visuals().weak_text_color()
             });
@@ -431,7 +433,7 @@ fn updates_ui(ui: &mut egui::Ui, s: &AppState, st: &DebugState, out: &mut Vec<Co
         }));
         ui.label(RichText::new(scalars.join("   ")).monospace().small());
         for line in formula(u, element.min(len.saturating_sub(1))) {
-            ui.label(RichText::new(line).monospace().color(style::OPEN));
+            ui.label(RichText::new(line).monospace().color(style::ok(ui.visuals())));
         }
         ui.add_space(6.0);
     }
@@ -457,7 +459,11 @@ pub fn train_row(
     if let Some(t) = &s.debug.train {
         let st = lock(&t.state);
         if st.paused {
-            let color = if matches!(st.why, Some(Pause::Filter(..))) { style::ERROR } else { style::RUN };
+            let color = if matches!(st.why, Some(Pause::Filter(..))) {
+                style::error(ui.visuals())
+            } else {
+                style::run(ui.visuals())
+            };
             ui.label(RichText::new(status_text(&st)).color(color));
             if let Some(r) = st.records.last() {
                 op_details(ui, r);

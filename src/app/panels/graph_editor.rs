@@ -12,13 +12,22 @@
 //! optimizer with its slots, e.g. `Adam`, `Variable/Adam`, `beta1_power`) is drawn collapsed into
 //! one group node each ("Collapse scopes", on by default; a group's menu expands it); the groups
 //! come from the structure `crate::engine::autodiff::optimizers` recovers ([`scope_groups`]),
-//! not from node names. The first view of a graph shows the forward pass from its top-left
-//! corner at a readable zoom; Fit shows the whole graph; each document keeps its own pan and zoom.
+//! not from node names. The first view of a graph and Fit show the whole graph (at most at 1:1,
+//! node sizes as drawn); each document keeps its own pan and zoom.
+//!
+//! Semantic zoom: where the whole graph would fit only below [`OVERVIEW_BELOW`] (where a node's
+//! text is too small to read), the first view and Fit show the overview instead: each node drawn
+//! (a collapsed group too) as a card with its name at the body text size (its op type on hover),
+//! in the columns and order of the layered layout with a long forward pass wrapped into bands
+//! ([`overview_positions`]), the wires drawn, pins and values left out. A click selects, a
+//! group's ⊞ expands it; zooming in opens the detailed view at the card under the pointer, and
+//! zooming the detailed view out below [`OVERVIEW_BELOW`] goes back to the overview. Under the
+//! debugger the detailed view is shown (the values go on its nodes).
 
 use crate::app::command::Command;
 use crate::app::i18n::{tr, tr_args};
 use crate::app::model::document::run_closure;
-use crate::app::model::layered::{estimated_size, layered_layout};
+use crate::app::model::layered::{estimated_size, layered_layout, overview_positions};
 use crate::app::model::modal::Modal;
 use crate::app::panels::debug::NodeRun;
 use crate::app::state::AppState;
@@ -102,6 +111,18 @@ struct SnarlCache {
     wire_counts: HashMap<(NodeId, NodeId), usize>,
     /// Every node's position in project units (stored, or from the layered layout).
     base: Vec<[f32; 2]>,
+    /// Each drawn node's detailed position, by payload (node index, `nodes + k` for a group).
+    detail_pos: HashMap<usize, Pos2>,
+    /// The overview, and the canvas size (rounded points) it was laid out for.
+    overview: Option<(OverviewLayout, [i32; 2])>,
+}
+
+/// The overview of a graph: a card per node drawn, and the wires between them.
+struct OverviewLayout {
+    /// Payload (node index, `nodes + k` for a group) and place at 1:1 of each card.
+    cards: Vec<(usize, Rect)>,
+    /// Wires, as pairs of card indices.
+    wires: Vec<(usize, usize)>,
 }
 
 pub use crate::app::model::layered::{Groups, scope_groups};
@@ -115,11 +136,14 @@ pub struct GraphEditor {
     /// Graphs whose first view (or Fit) was placed, with the
     /// number of frames it was applied.
     fitted: HashMap<(u64, usize), u8>,
-    /// Graphs whose view was last placed by Fit (the whole graph) rather than the first view.
-    fit_all: HashSet<(u64, usize)>,
     /// While a Python program builds a graph: its node count when its view was last placed
     /// (the view is placed again as the graph grows).
     program_nodes: HashMap<(u64, usize), usize>,
+    /// Graphs shown as the overview (cards with names at the body text size).
+    overview: HashSet<(u64, usize)>,
+    /// Where the detailed view opens after a zoom into the overview: the card's payload and
+    /// the screen point it goes under.
+    enter_detail: HashMap<(u64, usize), (usize, Pos2)>,
     /// The centre of the canvas shown, per graph, in project units (where added nodes go).
     view_centre: HashMap<(u64, usize), [f32; 2]>,
     caches: HashMap<usize, SnarlCache>,
@@ -137,8 +161,9 @@ impl Default for GraphEditor {
             collapse: true,
             expanded: HashMap::new(),
             fitted: HashMap::new(),
-            fit_all: HashSet::new(),
             program_nodes: HashMap::new(),
+            overview: HashSet::new(),
+            enter_detail: HashMap::new(),
             view_centre: HashMap::new(),
             caches: HashMap::new(),
             search: String::new(),
@@ -150,10 +175,19 @@ impl Default for GraphEditor {
     }
 }
 
-/// The smallest zoom (Fit shows the whole graph, down to this).
+/// The smallest zoom of the detailed view.
 const MIN_SCALE: f32 = 0.05;
-/// The smallest zoom of a graph's first view (a bigger graph shows its top-left part).
-const FIRST_VIEW_MIN_SCALE: f32 = 0.1;
+/// Below this zoom a detailed node's text is too small to read (body text at 6 px): the canvas
+/// shows the overview instead.
+pub const OVERVIEW_BELOW: f32 = 0.5;
+/// The zoom the detailed view opens at when zooming into the overview.
+pub const DETAIL_FROM_OVERVIEW: f32 = 0.8;
+/// Room around the graph when it is fitted to the canvas, in points.
+const FIT_MARGIN: f32 = 24.0;
+/// A group node's size on the canvas at 1:1, before it is first drawn.
+const GROUP_SIZE: egui::Vec2 = egui::vec2(180.0, 60.0);
+/// Room around a card's name, in points.
+const CARD_PAD: egui::Vec2 = egui::vec2(8.0, 4.0);
 
 struct OutView {
     tensor: String,
@@ -255,47 +289,52 @@ impl GraphEditor {
             }
             if ui.button(tr("editor-fit")).on_hover_text(tr("editor-fit-hint")).clicked() {
                 self.fitted.remove(&(doc, g));
-                self.fit_all.insert((doc, g));
             }
-            ui.weak(tr("editor-mouse-help"));
+            let help = if self.overview.contains(&(doc, g)) { "editor-overview-help" } else { "editor-mouse-help" };
+            ui.weak(tr(help));
         });
         ui.separator();
 
         let Some(gd) = s.doc.project.graphs.get(g) else { return };
-        let cache = self.caches.entry(g).or_insert_with(|| SnarlCache {
-            revision: u64::MAX,
-            graph_count: 0,
-            groups_key: (false, Vec::new()),
-            snarl: Snarl::new(),
-            groups: Groups::default(),
-            placed: HashMap::new(),
-            wire_counts: HashMap::new(),
-            base: Vec::new(),
-        });
+        let canvas_rect = ui.available_rect_before_wrap();
+        let area = [
+            (canvas_rect.width() - 2.0 * FIT_MARGIN).round() as i32,
+            (canvas_rect.height() - 2.0 * FIT_MARGIN).round() as i32,
+        ];
         let expanded = self.expanded.get(&(doc, g)).cloned().unwrap_or_default();
-        let groups_key = (self.collapse, expanded.clone());
-        if cache.revision != s.doc.revision
-            || cache.graph_count != s.doc.project.graphs.len()
-            || cache.groups_key != groups_key
+        self.ensure_cache(s, g, &expanded);
+        // Under the debugger the values go on the detailed nodes: no overview.
+        let debugging = crate::app::panels::debug::canvas_info(s, g).values().any(|d| d.run.is_some());
+        if debugging && self.overview.remove(&(doc, g)) {
+            self.fitted.remove(&(doc, g));
+        }
+        if s.program.as_ref().is_some_and(|p| p.stepper.is_some())
+            && self.program_nodes.insert((doc, g), gd.nodes.len()).is_some_and(|n| n != gd.nodes.len())
         {
-            cache.groups = match s.engine.graph(g) {
-                Some(graph) if self.collapse => scope_groups(gd, graph, &expanded),
-                _ => Groups::default(),
-            };
-            // The layout's bands come from every group, collapsed or not, so expanding one
-            // moves nothing else.
-            let bands = match s.engine.graph(g) {
-                Some(graph) => scope_groups(gd, graph, &[]),
-                None => Groups::default(),
-            };
-            let built = build_snarl(s, g, &cache.groups, &bands);
-            cache.snarl = built.snarl;
-            cache.placed = built.placed;
-            cache.wire_counts = built.wire_counts;
-            cache.base = built.base;
-            cache.revision = s.doc.revision;
-            cache.graph_count = s.doc.project.graphs.len();
-            cache.groups_key = groups_key;
+            self.fitted.remove(&(doc, g));
+        }
+        // The first view and Fit: the detailed view where the whole graph fits at a readable
+        // zoom, else the overview.
+        if !self.fitted.contains_key(&(doc, g))
+            && let Some(cache) = self.caches.get(&g)
+        {
+            let bb = cache.detail_pos.iter().fold(Rect::NOTHING, |bb, (&i, &p)| {
+                let size = gd.nodes.get(i).map_or(GROUP_SIZE, |n| egui::Vec2::from(estimated_size(n)));
+                bb.union(Rect::from_min_size(p, size))
+            });
+            let fit = (area[0] as f32 / bb.width()).min(area[1] as f32 / bb.height());
+            if bb.is_finite() && fit < OVERVIEW_BELOW && !debugging {
+                self.overview.insert((doc, g));
+                self.fitted.insert((doc, g), 2);
+            } else {
+                self.overview.remove(&(doc, g));
+            }
+        }
+        let overview = self.overview.contains(&(doc, g));
+        let Some(cache) = self.caches.get_mut(&g) else { return };
+        if overview && cache.overview.as_ref().is_none_or(|(_, a)| *a != area) {
+            let layout = overview_layout(ui, gd, cache, [area[0] as f32, area[1] as f32]);
+            cache.overview = Some((layout, area));
         }
 
         let mut views = node_views(s, g);
@@ -348,27 +387,62 @@ impl GraphEditor {
                 dbg,
             });
         }
-        // The first view: every node drawn (collapsed groups as one node each), down to a zoom
-        // where the text can still be made out; Fit: the same, however small.
-        let all = self.fit_all.contains(&(doc, g));
-        if s.program.as_ref().is_some_and(|p| p.stepper.is_some())
-            && self.program_nodes.insert((doc, g), gd.nodes.len()).is_some_and(|n| n != gd.nodes.len())
-        {
-            self.fitted.remove(&(doc, g));
-        }
-        let fit = match self.fitted.get(&(doc, g)).copied().unwrap_or(0) {
-            n if n < 2 => {
-                self.fitted.insert((doc, g), n + 1);
-                let mut bb = Rect::NOTHING;
-                for (_, pos, &i) in cache.snarl.nodes_pos_ids() {
-                    if i < gd.nodes.len() + cache.groups.names.len() {
-                        bb.extend_with(pos);
+        let canvas_id = egui::Id::new(("flowbench-graph", doc, g));
+        if overview {
+            if let Some((layout, _)) = &cache.overview {
+                let at = overview_ui(ui, canvas_id, s, gd, layout, &views, out);
+                match at.zoom_in {
+                    Some((i, p)) => {
+                        self.overview.remove(&(doc, g));
+                        self.enter_detail.insert((doc, g), (i, p));
+                        ui.ctx().request_repaint();
+                    }
+                    None => {
+                        if let Some(e) = at.expand {
+                            let list = self.expanded.entry((doc, g)).or_default();
+                            if !list.contains(&e) {
+                                list.push(e);
+                            }
+                        }
                     }
                 }
-                bb.is_finite().then(|| (bb, ui.available_rect_before_wrap(), all))
             }
-            _ => None,
-        };
+            return;
+        }
+        // The first view and Fit: the whole graph (collapsed groups as one node each), at most at
+        // 1:1; the detailed view opened from the overview: the card zoomed into, under the
+        // pointer.
+        let mut place: Option<egui::emath::TSTransform> = None;
+        match self.fitted.get(&(doc, g)).copied().unwrap_or(0) {
+            n if n < 2 => {
+                self.fitted.insert((doc, g), n + 1);
+                // Each node as drawn last frame, else as estimated.
+                let mut bb = Rect::NOTHING;
+                for (node, pos, &i) in cache.snarl.nodes_pos_ids() {
+                    let drawn = ui.ctx().read_response(canvas_id.with(("snarl-node", node)).with("frame"));
+                    let size = match (drawn, gd.nodes.get(i)) {
+                        (Some(r), _) => r.rect.size(),
+                        (None, Some(n)) => egui::Vec2::from(estimated_size(n)),
+                        (None, None) => GROUP_SIZE,
+                    };
+                    bb = bb.union(Rect::from_min_size(pos, size));
+                }
+                if bb.is_finite() {
+                    place = Some(fit_transform(bb, egui::Vec2::ZERO, canvas_rect));
+                }
+            }
+            _ => {
+                if let Some((i, at)) = self.enter_detail.remove(&(doc, g))
+                    && let Some(p) = cache.detail_pos.get(&i)
+                {
+                    // The name sits near the node's top-left corner.
+                    let z = DETAIL_FROM_OVERVIEW;
+                    let anchor = *p + egui::vec2(40.0, 14.0);
+                    place = Some(egui::emath::TSTransform::new(at.to_vec2() - anchor.to_vec2() * z, z));
+                }
+            }
+        }
+        let mut zoomed_out = false;
         let mut expand: Option<String> = None;
         let mut viewer = Viewer {
             graph: g,
@@ -388,7 +462,9 @@ impl GraphEditor {
             new_in: HashMap::new(),
             menu_search: &mut self.menu_search,
             shapes: views.iter().map(|v| v.outputs.iter().map(|o| o.shape.clone()).collect()).collect(),
-            fit,
+            place,
+            zoomed_out: &mut zoomed_out,
+            visuals: ui.visuals().clone(),
             expand: &mut expand,
             wire_counts: &cache.wire_counts,
             expand_buttons: Vec::new(),
@@ -402,7 +478,7 @@ impl GraphEditor {
             ..SnarlStyle::new()
         };
         // Per document and graph: each project opened keeps its own pan and zoom.
-        let id = egui::Id::new(("flowbench-graph", doc, g));
+        let id = canvas_id;
         // Text on nodes is not selectable: a click anywhere on a node selects the node.
         let canvas = ui
             .scope(|ui| {
@@ -413,6 +489,11 @@ impl GraphEditor {
         if let Some(t) = ui.ctx().layer_transform_to_global(egui::LayerId::new(ui.layer_id().order, id)) {
             let c = t.inverse() * canvas.rect.center();
             self.view_centre.insert((doc, g), [(c.x - 80.0) / SCALE[0], (c.y - 30.0) / SCALE[1]]);
+        }
+        // Zoomed out below the text's readable size: the overview.
+        if *viewer.zoomed_out && !debugging {
+            self.overview.insert((doc, g));
+            ui.ctx().request_repaint();
         }
         let on_button = ui.input(|i| i.pointer.interact_pos()).and_then(|p| {
             let t = ui.ctx().layer_transform_to_global(egui::LayerId::new(ui.layer_id().order, id))?;
@@ -531,6 +612,273 @@ impl GraphEditor {
             }
         }
     }
+}
+
+impl GraphEditor {
+    /// Derives graph `g`'s canvas again if the project or its groups changed (the overview
+    /// with it).
+    fn ensure_cache(&mut self, s: &AppState, g: usize, expanded: &[String]) {
+        let Some(gd) = s.doc.project.graphs.get(g) else { return };
+        let cache = self.caches.entry(g).or_insert_with(|| SnarlCache {
+            revision: u64::MAX,
+            graph_count: 0,
+            groups_key: (false, Vec::new()),
+            snarl: Snarl::new(),
+            groups: Groups::default(),
+            placed: HashMap::new(),
+            wire_counts: HashMap::new(),
+            base: Vec::new(),
+            detail_pos: HashMap::new(),
+            overview: None,
+        });
+        let groups_key = (self.collapse, expanded.to_vec());
+        if cache.revision == s.doc.revision
+            && cache.graph_count == s.doc.project.graphs.len()
+            && cache.groups_key == groups_key
+        {
+            return;
+        }
+        cache.groups = match s.engine.graph(g) {
+            Some(graph) if self.collapse => scope_groups(gd, graph, expanded),
+            _ => Groups::default(),
+        };
+        // The layout's bands come from every group, collapsed or not, so expanding one
+        // moves nothing else.
+        let bands = match s.engine.graph(g) {
+            Some(graph) => scope_groups(gd, graph, &[]),
+            None => Groups::default(),
+        };
+        let built = build_snarl(s, g, &cache.groups, &bands);
+        cache.detail_pos = built.snarl.nodes_pos_ids().map(|(_, p, &i)| (i, p)).collect();
+        cache.snarl = built.snarl;
+        cache.placed = built.placed;
+        cache.wire_counts = built.wire_counts;
+        cache.base = built.base;
+        cache.revision = s.doc.revision;
+        cache.graph_count = s.doc.project.graphs.len();
+        cache.groups_key = groups_key;
+        cache.overview = None;
+    }
+}
+
+/// The overview of the graph drawn in `cache`, for a canvas of `area` points: a card per node
+/// (its name at the body text size, a group's with its ⊞) placed by [`overview_positions`].
+fn overview_layout(ui: &egui::Ui, gd: &crate::project::GraphDef, cache: &SnarlCache, area: [f32; 2]) -> OverviewLayout {
+    let body = egui::TextStyle::Body.resolve(ui.style());
+    let row = ui.text_style_height(&egui::TextStyle::Body);
+    let drawn: Vec<(NodeId, Pos2, usize)> = cache.snarl.nodes_pos_ids().map(|(n, p, &i)| (n, p, i)).collect();
+    let sizes: Vec<[f32; 2]> = drawn
+        .iter()
+        .map(|&(_, _, i)| {
+            let (name, group) = match gd.nodes.get(i) {
+                Some(n) => (n.name.clone(), false),
+                None => (cache.groups.names.get(i - gd.nodes.len()).cloned().unwrap_or_default(), true),
+            };
+            let w = ui.fonts_mut(|f| f.layout_no_wrap(name, body.clone(), Color32::WHITE).size().x);
+            [w + 2.0 * CARD_PAD.x + if group { 26.0 } else { 0.0 }, row + 2.0 * CARD_PAD.y]
+        })
+        .collect();
+    let at: HashMap<NodeId, usize> = drawn.iter().enumerate().map(|(k, d)| (d.0, k)).collect();
+    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); drawn.len()];
+    let mut wires: Vec<(usize, usize)> = Vec::new();
+    for (from, to) in cache.snarl.wires() {
+        if let (Some(&a), Some(&b)) = (at.get(&from.node), at.get(&to.node))
+            && a != b
+            && !wires.contains(&(a, b))
+        {
+            wires.push((a, b));
+            preds[b].push(a);
+        }
+    }
+    let detail: Vec<[f32; 2]> = drawn.iter().map(|(_, p, _)| [p.x, p.y]).collect();
+    let pos = overview_positions(&detail, &sizes, &preds, area);
+    let cards = drawn
+        .iter()
+        .zip(pos.iter().zip(&sizes))
+        .map(|(&(_, _, i), (p, sz))| (i, Rect::from_min_size(Pos2::new(p[0], p[1]), egui::vec2(sz[0], sz[1]))))
+        .collect();
+    OverviewLayout { cards, wires }
+}
+
+/// What the overview asks of the editor this frame.
+#[derive(Default)]
+struct OverviewOutcome {
+    /// Zoomed into the card of this payload, the pointer at this screen point.
+    zoom_in: Option<(usize, Pos2)>,
+    /// A group to expand.
+    expand: Option<String>,
+}
+
+/// Draws the overview: the whole graph, fitted to the canvas at most at 1:1 and centred, each
+/// node a card with its name (op type on hover), the wires between them. A click selects
+/// (Shift or Ctrl adds), a click on empty canvas clears, a group's ⊞ or a double-click expands
+/// it; zooming in (Ctrl+wheel, a pinch) or a double-click on a node opens the details at the
+/// card under the pointer.
+#[allow(clippy::too_many_arguments)]
+fn overview_ui(
+    ui: &mut egui::Ui,
+    id: egui::Id,
+    s: &AppState,
+    gd: &crate::project::GraphDef,
+    layout: &OverviewLayout,
+    views: &[NodeView],
+    out: &mut Vec<Command>,
+) -> OverviewOutcome {
+    let mut outcome = OverviewOutcome::default();
+    let (rect, _) = ui.allocate_exact_size(ui.available_size_before_wrap(), egui::Sense::hover());
+    ui.painter().add(egui::Frame::canvas(ui.style()).paint(rect));
+    let bb = layout.cards.iter().fold(Rect::NOTHING, |b, (_, r)| b.union(*r));
+    if !bb.is_finite() {
+        return outcome;
+    }
+    let margin = egui::Vec2::splat(FIT_MARGIN);
+    let fit = ((rect.size() - 2.0 * margin) / bb.size()).min_elem();
+    let scale = fit.clamp(0.1, 1.0);
+    let spare = (rect.size() - bb.size() * scale) / 2.0;
+    let t = egui::emath::TSTransform::new(rect.min.to_vec2() + spare - bb.min.to_vec2() * scale, scale);
+    let layer = egui::LayerId::new(ui.layer_id().order, id);
+    ui.ctx().set_sublayer(ui.layer_id(), layer);
+    ui.ctx().set_transform_layer(layer, t);
+    let inner = t.inverse() * rect;
+    // The canvas's own clicks (on no card) are sensed in its layer, under the cards.
+    let mut cui = ui.new_child(egui::UiBuilder::new().layer_id(layer).max_rect(inner).sense(egui::Sense::click()));
+    let canvas = cui.response();
+    cui.set_clip_rect(inner);
+    cui.style_mut().interaction.selectable_labels = false;
+    let painter = cui.painter().clone();
+    let visuals = cui.visuals().clone();
+    // Wires into and out of a collapsed group (it stands for many edges) are drawn fainter.
+    let ink = visuals.widgets.noninteractive.fg_stroke.color;
+    let n = gd.nodes.len();
+    for &(a, b) in &layout.wires {
+        let (Some(&(ia, ra)), Some(&(ib, rb))) = (layout.cards.get(a), layout.cards.get(b)) else { continue };
+        let wire = if ia >= n || ib >= n {
+            Stroke::new(1.0, ink.gamma_multiply(0.22))
+        } else {
+            Stroke::new(1.3, ink.gamma_multiply(0.5))
+        };
+        let (p0, p3) = (ra.right_center(), rb.left_center());
+        // Forward, a smooth curve; back to the start of a later band, a small turn at each end.
+        let d = if p3.x > p0.x { ((p3.x - p0.x) / 2.0).max(16.0) } else { 24.0 };
+        painter.add(egui::epaint::CubicBezierShape::from_points_stroke(
+            [p0, p0 + egui::vec2(d, 0.0), p3 - egui::vec2(d, 0.0), p3],
+            false,
+            Color32::TRANSPARENT,
+            wire,
+        ));
+    }
+    let mods = ui.input(|i| i.modifiers);
+    let current = &s.view.selection;
+    let mut card_clicked = false;
+    let mut drill = false;
+    for &(i, r) in &layout.cards {
+        let Some(v) = views.get(i) else { continue };
+        let resp = cui.interact(r, id.with(("card", i)), egui::Sense::click());
+        let pending = v.dbg.as_ref().is_some_and(|d| d.run == Some(NodeRun::Pending));
+        let mut fill = v.tint.map_or(visuals.window_fill, |t| node_tint(t, &visuals));
+        if pending {
+            fill = fill.gamma_multiply(0.45);
+        }
+        let stroke = if v.error.is_some() && !v.incomplete {
+            Stroke::new(2.0, style::error(&visuals))
+        } else if v.error.is_some() {
+            Stroke::new(1.5, style::warning(&visuals))
+        } else if v.dbg.as_ref().is_some_and(|d| d.run == Some(NodeRun::Current)) {
+            Stroke::new(3.0, style::debug_current(&visuals))
+        } else if v.selected {
+            Stroke::new(2.0, style::SELECTED)
+        } else if v.in_run {
+            Stroke::new(2.0, style::run(&visuals))
+        } else if resp.hovered() {
+            visuals.widgets.hovered.bg_stroke
+        } else {
+            visuals.window_stroke
+        };
+        painter.rect(r, 4.0, fill, stroke, egui::StrokeKind::Inside);
+        let hint = match v.group {
+            Some(_) => tr_args("editor-scope-hint", &[("name", v.name.as_str().into())]),
+            None => format!("{} · {}", v.name, v.op_type),
+        };
+        let text = cui
+            .scope_builder(
+                egui::UiBuilder::new()
+                    .max_rect(r.shrink2(CARD_PAD))
+                    .layout(egui::Layout::left_to_right(egui::Align::Center)),
+                |ui| {
+                    if pending {
+                        ui.multiply_opacity(0.4);
+                    }
+                    if v.dbg.as_ref().is_some_and(|d| d.breakpoint) {
+                        ui.label(RichText::new("●").color(style::error(ui.visuals())));
+                    }
+                    let name = ui.add(egui::Label::new(RichText::new(&v.name).strong()).selectable(false));
+                    if v.group.is_some() {
+                        let b = ui.small_button("⊞").on_hover_text(tr("ux-expand-group-hint"));
+                        if b.clicked() {
+                            outcome.expand = Some(v.name.clone());
+                        }
+                    }
+                    name
+                },
+            )
+            .inner;
+        text.on_hover_text(&hint);
+        let resp = resp.on_hover_text(hint);
+        // A double-click expands a group, or opens the details at a node.
+        if resp.double_clicked() {
+            match v.group {
+                Some(_) => outcome.expand = Some(v.name.clone()),
+                None => drill = true,
+            }
+        }
+        if resp.clicked() {
+            card_clicked = true;
+            if let Some(name) = gd.nodes.get(i).map(|n| n.name.clone()) {
+                let sel = if mods.shift || mods.command {
+                    if current.contains(&name) {
+                        current.iter().filter(|n| **n != name).cloned().collect()
+                    } else {
+                        current.iter().cloned().chain([name]).collect()
+                    }
+                } else {
+                    vec![name]
+                };
+                out.push(Command::Select(sel));
+            }
+        }
+    }
+    if canvas.clicked() && !card_clicked && !mods.shift && !current.is_empty() {
+        out.push(Command::Select(Vec::new()));
+    }
+    // Zooming in opens the details at the card nearest the pointer.
+    let (zoom, pointer) = ui.input(|i| (i.zoom_delta(), i.pointer.hover_pos()));
+    if let Some(p) = pointer.filter(|p| rect.contains(*p))
+        && (zoom > 1.0 || drill)
+    {
+        let q = t.inverse() * p;
+        outcome.zoom_in = layout
+            .cards
+            .iter()
+            .min_by(|a, b| a.1.distance_to_pos(q).total_cmp(&b.1.distance_to_pos(q)))
+            .map(|&(i, _)| (i, p));
+    }
+    outcome
+}
+
+/// The view showing `bb` (top-left corners of the nodes, `pad` more for their sizes) in `rect`,
+/// at most at 1:1 and at least at [`MIN_SCALE`]: a graph shrunk to fit is centred, one shown at
+/// 1:1 (or too big) starts at the top-left corner.
+fn fit_transform(bb: Rect, pad: egui::Vec2, rect: Rect) -> egui::emath::TSTransform {
+    let margin = egui::Vec2::splat(FIT_MARGIN);
+    let need = bb.size() + pad;
+    let fit = ((rect.width() - 2.0 * margin.x) / need.x).min((rect.height() - 2.0 * margin.y) / need.y);
+    let scale = fit.clamp(MIN_SCALE, 1.0);
+    let spare = if scale < 1.0 && (fit - scale).abs() < 1e-6 {
+        (rect.size() - 2.0 * margin - need * scale).max(egui::Vec2::ZERO) / 2.0
+    } else {
+        egui::Vec2::ZERO
+    };
+    egui::emath::TSTransform::new(rect.min.to_vec2() + margin + spare - bb.min.to_vec2() * scale, scale)
 }
 
 /// Whether a node shows the `^` control-input pin: grouping ops, and nodes that have control
@@ -751,12 +1099,24 @@ struct Viewer<'a> {
     new_in: HashMap<(usize, usize), Rect>,
     menu_search: &'a mut String,
     shapes: Vec<Vec<String>>,
-    fit: Option<(Rect, Rect, bool)>,
+    /// Where the view goes this frame (the first view, Fit, or the details opened from the
+    /// overview).
+    place: Option<egui::emath::TSTransform>,
+    /// Set when the view is zoomed out below [`OVERVIEW_BELOW`].
+    zoomed_out: &'a mut bool,
+    /// The theme's visuals (for status colours readable on it).
+    visuals: egui::Visuals,
     expand: &'a mut Option<String>,
     wire_counts: &'a HashMap<(NodeId, NodeId), usize>,
     /// Each group's ⊞ button (canvas coordinates): the node's frame lies over its header, so a
     /// click there reaches the frame; it expands the group when it falls on the button.
     expand_buttons: Vec<(Rect, String)>,
+}
+
+/// A node's tint (a group's, a device's) on the current theme: as is on the dark one, mostly
+/// the window's fill on the light one, so the dark text on it stays readable.
+fn node_tint(tint: Color32, v: &egui::Visuals) -> Color32 {
+    if v.dark_mode { tint } else { tint.lerp_to_gamma(v.window_fill, 0.75) }
 }
 
 /// Dims a node not run yet by the debugged run.
@@ -777,23 +1137,9 @@ impl SnarlViewer<usize> for Viewer<'_> {
     }
 
     fn current_transform(&mut self, to_global: &mut egui::emath::TSTransform, _: &mut Snarl<usize>) {
-        if let Some((bb, rect, all)) = self.fit {
-            // The whole graph (node sizes estimated), at most at 1:1.
-            let margin = egui::vec2(24.0, 24.0);
-            let need = bb.size() + egui::vec2(340.0, 160.0);
-            let fit = ((rect.width() - 2.0 * margin.x) / need.x).min((rect.height() - 2.0 * margin.y) / need.y);
-            // Fit: the whole graph, however small. The first view: the whole graph (at most 1:1),
-            // a very big one from its top-left corner where the text stays legible.
-            let scale = if all { fit.clamp(MIN_SCALE, 1.0) } else { fit.clamp(FIRST_VIEW_MIN_SCALE, 1.0) };
-            // A graph shrunk to fit is centred (a wide one would leave the canvas's lower part
-            // empty); one shown at 1:1, or too big to fit, starts at the top-left corner.
-            let spare = if scale < 1.0 && (fit - scale).abs() < 1e-6 {
-                (rect.size() - 2.0 * margin - need * scale).max(egui::Vec2::ZERO) / 2.0
-            } else {
-                egui::Vec2::ZERO
-            };
-            *to_global =
-                egui::emath::TSTransform::new(rect.min.to_vec2() + margin + spare - bb.min.to_vec2() * scale, scale);
+        match self.place {
+            Some(t) => *to_global = t,
+            None => *self.zoomed_out = to_global.scaling < OVERVIEW_BELOW,
         }
     }
 
@@ -808,20 +1154,20 @@ impl SnarlViewer<usize> for Viewer<'_> {
         let Some((_, v)) = view_of(self.views, snarl, node) else { return default };
         let mut f = default;
         if let Some(t) = v.tint {
-            f.fill = t;
+            f.fill = node_tint(t, &self.visuals);
         }
         if v.error.is_some() && !v.incomplete {
-            f.stroke = Stroke::new(2.0, style::ERROR);
+            f.stroke = Stroke::new(2.0, style::error(&self.visuals));
         } else if v.error.is_some() {
-            f.stroke = Stroke::new(1.5, style::WARNING);
+            f.stroke = Stroke::new(1.5, style::warning(&self.visuals));
         } else if v.selected {
             f.stroke = Stroke::new(2.0, style::SELECTED);
         } else if v.in_run {
-            f.stroke = Stroke::new(2.0, style::RUN);
+            f.stroke = Stroke::new(2.0, style::run(&self.visuals));
         }
         // The debugged run: the op it paused after stands out, ops not run yet are dimmed.
         match v.dbg.as_ref().and_then(|d| d.run) {
-            Some(NodeRun::Current) => f.stroke = Stroke::new(3.0, crate::app::panels::debug::CURRENT),
+            Some(NodeRun::Current) => f.stroke = Stroke::new(3.0, style::debug_current(&self.visuals)),
             Some(NodeRun::Pending) => f.fill = f.fill.gamma_multiply(0.45),
             _ => {}
         }
@@ -833,7 +1179,8 @@ impl SnarlViewer<usize> for Viewer<'_> {
         dim(ui, v);
         ui.horizontal(|ui| {
             if v.dbg.as_ref().is_some_and(|d| d.breakpoint) {
-                ui.label(RichText::new("●").color(style::ERROR)).on_hover_text(tr("debug-breakpoint-hint"));
+                ui.label(RichText::new("●").color(style::error(ui.visuals())))
+                    .on_hover_text(tr("debug-breakpoint-hint"));
             }
             ui.label(RichText::new(&v.name).strong());
             if v.group.is_some() {
@@ -850,7 +1197,8 @@ impl SnarlViewer<usize> for Viewer<'_> {
                     .on_hover_text(tr("editor-placed-hint"));
             }
             if v.in_run {
-                ui.label(RichText::new("▶").small().color(style::RUN)).on_hover_text(tr("editor-in-run-hint"));
+                ui.label(RichText::new("▶").small().color(style::run(ui.visuals())))
+                    .on_hover_text(tr("editor-in-run-hint"));
             }
         });
     }
@@ -916,7 +1264,7 @@ impl SnarlViewer<usize> for Viewer<'_> {
                 .and_then(|&si| self.views.get(si))
                 .and_then(|sv| pin.remotes.first().and_then(|r| sv.outputs.get(r.output)))
                 .and_then(|o| o.dtype);
-            let c = if refused.is_some() { style::ERROR } else { style::dtype_color(dtype) };
+            let c = if refused.is_some() { style::error(&self.visuals) } else { style::dtype_color(dtype) };
             PinInfo::circle().with_fill(c)
         }
     }
@@ -929,7 +1277,7 @@ impl SnarlViewer<usize> for Viewer<'_> {
             let targeted = self.targets.contains(&v.name);
             let text = RichText::new(if targeted { tr("ux-pin-op-target") } else { tr("ux-pin-op") }).small();
             let resp = ui.add(
-                egui::Label::new(if targeted { text.color(style::RUN) } else { text.weak() })
+                egui::Label::new(if targeted { text.color(style::run(ui.visuals())) } else { text.weak() })
                     .sense(egui::Sense::click()),
             );
             self.new_out.insert((i, k), resp.rect);
@@ -977,7 +1325,7 @@ impl SnarlViewer<usize> for Viewer<'_> {
                 for l in &d.lines {
                     ui.add(
                         egui::Label::new(
-                            RichText::new(l).monospace().size(11.0).color(crate::app::panels::debug::VALUE),
+                            RichText::new(l).monospace().size(11.0).color(style::debug_value(ui.visuals())),
                         )
                         .extend(),
                     );

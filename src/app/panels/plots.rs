@@ -187,8 +187,9 @@ impl Plots {
         }
         ui.label(RichText::new(tr("plots-learning-rate")).strong());
         let line: Vec<[f64; 2]> = points.iter().map(|p| [self.x(p), p.value]).collect();
+        let run_color = style::run(ui.visuals());
         Plot::new("learning-rate-plot").height(80.0).y_axis_formatter(|m, _| printf_g(m.value, 3)).show(ui, |pui| {
-            pui.line(Line::new(tr("plots-learning-rate-line"), PlotPoints::new(line)).color(style::RUN))
+            pui.line(Line::new(tr("plots-learning-rate-line"), PlotPoints::new(line)).color(run_color))
         });
     }
 
@@ -238,6 +239,8 @@ impl Plots {
         };
         let smoothing = self.smoothing;
         let loss_word = tr("plots-hover-loss");
+        // The eval loss and its labels, readable on either theme.
+        let run_color = style::run(ui.visuals());
         let resp = Plot::new("loss-plot")
             .height(height.max(120.0))
             .legend(Legend::default())
@@ -265,7 +268,7 @@ impl Plots {
                 } else {
                     pui.line(Line::new(tr("plots-batch-loss"), PlotPoints::new(raw)).color(style::SELECTED));
                 }
-                pui.line(Line::new(eval_name.clone(), PlotPoints::new(ev.clone())).color(style::RUN).width(1.5));
+                pui.line(Line::new(eval_name.clone(), PlotPoints::new(ev.clone())).color(run_color).width(1.5));
                 for (k, ((line, name), color)) in split_lines
                     .into_iter()
                     .zip([tr("confusion-validation-loss"), tr("confusion-test-loss")])
@@ -281,11 +284,11 @@ impl Plots {
                     Points::new(eval_name, PlotPoints::new(ev))
                         .shape(MarkerShape::Diamond)
                         .radius(4.0)
-                        .color(style::RUN),
+                        .color(run_color),
                 );
                 for (x, y, text) in labels {
                     pui.text(
-                        Text::new("", PlotPoint::new(x, y), RichText::new(text).small().color(style::RUN))
+                        Text::new("", PlotPoint::new(x, y), RichText::new(text).small().color(run_color))
                             .anchor(egui::Align2::LEFT_BOTTOM),
                     );
                 }

@@ -164,7 +164,8 @@ impl RunPanel {
             ui.label(if nothing {
                 RichText::new(tr("run-nothing")).weak()
             } else {
-                RichText::new(tr_args("run-executes", &[("count", nodes.len().to_string().into())])).color(style::RUN)
+                RichText::new(tr_args("run-executes", &[("count", nodes.len().to_string().into())]))
+                    .color(style::run(ui.visuals()))
             });
             if !needed.is_empty() {
                 ui.label(RichText::new(tr("run-feeds")).strong());

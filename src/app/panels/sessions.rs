@@ -109,7 +109,7 @@ impl SessionsPanel {
                     } else if stats.open {
                         (tr("sessions-state-open"), style::ok(ui.visuals()))
                     } else {
-                        (tr("sessions-state-closed"), style::CLOSED)
+                        (tr("sessions-state-closed"), style::hint(ui.visuals()))
                     };
                     ui.label(RichText::new(txt).small().strong().color(c));
                     let gname = s.engine.ws.graphs.get(e.graph).map_or("?", |g| g.name.as_str());
@@ -154,13 +154,13 @@ impl SessionsPanel {
                 };
                 ui.label(RichText::new(counts).small());
                 if s.debug.run.as_ref().is_some_and(|r| r.session == i) {
-                    ui.label(RichText::new(tr("sessions-owned-by-debugger")).small().color(style::RUN));
+                    ui.label(RichText::new(tr("sessions-owned-by-debugger")).small().color(style::run(ui.visuals())));
                 } else if e.busy {
                     let step = s.training.run.as_ref().filter(|r| r.session == i).map_or(0, |r| r.step);
                     ui.label(
                         RichText::new(tr_args("sessions-owned-by-training", &[("step", step.to_string().into())]))
                             .small()
-                            .color(style::RUN),
+                            .color(style::run(ui.visuals())),
                     );
                     if let Some(ws) = s.training_snapshot(i) {
                         egui::CollapsingHeader::new(RichText::new(tr("sessions-latest-weights")).small())
