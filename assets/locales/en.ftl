@@ -621,6 +621,7 @@ ux-kind-idx-images = idx images
 confusion-title = Confusion matrix ({ $split }, step { $step }, { $total } examples)
 confusion-hint = Rows: true label. Columns: predicted class (argmax of the output). Each cell counts the examples.
 confusion-accuracy = Accuracy
+confusion-accuracy-hint = The argmax of { $tensor }, the output the loss is computed from (a log line may print another model's accuracy, e.g. a moving-average model's).
 confusion-validation = validation accuracy
 confusion-test = test accuracy
 confusion-validation-loss = validation loss

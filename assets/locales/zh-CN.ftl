@@ -620,6 +620,7 @@ ux-kind-idx-images = IDX 图像
 confusion-title = 混淆矩阵（{ $split }，第 { $step } 步，{ $total } 个样本）
 confusion-hint = 行：真实标签。列：预测类别（输出的 argmax）。每格为样本数。
 confusion-accuracy = 准确率
+confusion-accuracy-hint = { $tensor } 的 argmax，即损失函数所用的输出（日志行可能输出另一个模型的正确率，例如滑动平均模型的）。
 confusion-validation = 验证集准确率
 confusion-test = 测试集准确率
 confusion-validation-loss = 验证集损失

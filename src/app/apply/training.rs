@@ -290,6 +290,7 @@ impl AppState {
             (_, w) => w,
         };
         let classify = crate::train::job::classifier_output(&spec);
+        let classifier = classify.map(|o| graph.tensor_name(o));
         let extras = JobExtras {
             boundary,
             classify,
@@ -350,6 +351,7 @@ impl AppState {
             split_loss: Default::default(),
             split_accuracy: Default::default(),
             test_eval: None,
+            classifier,
             eval_logs: Vec::new(),
             weights,
             boundary: None,

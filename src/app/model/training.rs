@@ -354,6 +354,8 @@ pub struct TrainRun {
     pub split_accuracy: [Series; 2],
     /// The latest evaluation on the test split (its confusion matrix and predictions).
     pub test_eval: Option<crate::train::worker::SplitEval>,
+    /// The classifier output whose argmax the accuracy and confusion matrix count (`add_3:0`).
+    pub classifier: Option<String>,
     /// The log lines of the evaluations, by step.
     pub eval_logs: Vec<(u64, f64, String)>,
     /// The watched variables.

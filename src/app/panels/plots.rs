@@ -128,7 +128,12 @@ impl Plots {
     /// matrix and its first examples with their predicted labels (IDX data).
     fn classifier_ui(&self, ui: &mut egui::Ui, s: &AppState, run: &TrainRun, side: f32) {
         egui::ScrollArea::vertical().id_salt("classifier-scroll").show(ui, |ui| {
-            ui.label(RichText::new(tr("confusion-accuracy")).strong());
+            // Which output is counted: the one the loss is computed from, which is not the
+            // moving-average model a log line may print (5.2.1's "using average model").
+            let title = ui.label(RichText::new(tr("confusion-accuracy")).strong());
+            if let Some(out) = &run.classifier {
+                title.on_hover_text(tr_args("confusion-accuracy-hint", &[("tensor", out.as_str().into())]));
+            }
             let lines: Vec<Vec<[f64; 2]>> =
                 run.split_accuracy.iter().map(|a| a.points().iter().map(|p| [self.x(p), p.value]).collect()).collect();
             Plot::new("accuracy-plot")
