@@ -140,14 +140,14 @@ impl Stepper {
         let stop = Arc::new(AtomicBool::new(false));
         let pause = Arc::new(AtomicBool::new(false));
         let shared = (stop.clone(), pause.clone(), bps.clone());
-        let fail_tx = etx.clone();
+        let done_tx = etx.clone();
         let fail_wake = wake.clone();
         let spawned = std::thread::Builder::new()
             .name("flowbench-python-step".into())
             .stack_size(crate::python::STACK_BYTES)
             .spawn(move || {
                 let finished = run_watched(&source, &path, paused, crx, etx, shared, wake.clone());
-                let _ = fail_tx.send(Event::Finished(Box::new(finished)));
+                let _ = done_tx.send(Event::Finished(Box::new(finished)));
                 wake();
             });
         if let Err(e) = spawned {

@@ -27,7 +27,7 @@ fn harness() -> Harness<'static, FlowbenchApp> {
 fn wait_done(h: &mut Harness<'static, FlowbenchApp>) {
     let start = std::time::Instant::now();
     while h.state().state.program.as_ref().is_some_and(|p| p.stepper.is_some()) {
-        assert!(start.elapsed() < std::time::Duration::from_secs(60), "the program did not end");
+        assert!(start.elapsed() < std::time::Duration::from_secs(240), "the program did not end");
         std::thread::sleep(std::time::Duration::from_millis(5));
         h.run_steps(1);
     }
