@@ -217,8 +217,21 @@ fn the_first_view_of_the_training_example_is_whole_and_readable() {
             assert!(!ra.intersects(*rb), "{na} {ra:?} overlaps {nb} {rb:?}");
         }
     }
-    // Fit comes back to the same view after a zoom into the details.
+    // A card's menu fetches its tensor without zooming in.
     let matmul = drawn.iter().find(|(n, _)| n == "MatMul").expect("MatMul is drawn").1.center();
+    h.event(egui::Event::PointerMoved(matmul));
+    h.run_steps(1);
+    for pressed in [true, false] {
+        let button = egui::PointerButton::Secondary;
+        h.event(egui::Event::PointerButton { pos: matmul, button, pressed, modifiers: egui::Modifiers::NONE });
+        h.run_steps(1);
+    }
+    h.run_steps(2);
+    h.get_by_label("Fetch MatMul:0").click();
+    h.run_steps(2);
+    assert_eq!(h.state().state.view.fetches, ["MatMul:0"], "fetched from the overview");
+    assert!(canvas_transform(&h).scaling >= 0.999, "still the overview");
+    // Fit comes back to the same view after a zoom into the details.
     h.event(egui::Event::PointerMoved(matmul));
     h.event(egui::Event::Zoom(1.25));
     h.run_steps(3);

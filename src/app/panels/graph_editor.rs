@@ -711,8 +711,8 @@ struct OverviewOutcome {
 
 /// Draws the overview: the whole graph, fitted to the canvas at most at 1:1 and centred, each
 /// node a card with its name (op type on hover), the wires between them. A click selects
-/// (Shift or Ctrl adds), a click on empty canvas clears, a group's ⊞ or a double-click expands
-/// it; zooming in (Ctrl+wheel, a pinch) or a double-click on a node opens the details at the
+/// (Shift or Ctrl adds), a click on empty canvas clears, a right-click fetches or targets, a
+/// group's ⊞ or a double-click expands it; zooming in (Ctrl+wheel, a pinch) or a double-click on a node opens the details at the
 /// card under the pointer.
 #[allow(clippy::too_many_arguments)]
 fn overview_ui(
@@ -824,6 +824,30 @@ fn overview_ui(
             .inner;
         text.on_hover_text(&hint);
         let resp = resp.on_hover_text(hint);
+        // Right-click: what the detailed node's menu offers to a run, without zooming in.
+        resp.context_menu(|ui| {
+            if v.group.is_some() {
+                if ui.button(tr_args("editor-expand", &[("name", v.name.as_str().into())])).clicked() {
+                    outcome.expand = Some(v.name.clone());
+                    ui.close();
+                }
+                return;
+            }
+            for o in &v.outputs {
+                if ui.button(tr_args("inspector-fetch", &[("tensor", o.tensor.as_str().into())])).clicked() {
+                    out.push(Command::ToggleFetch(o.tensor.clone()));
+                    ui.close();
+                }
+            }
+            if ui.button(tr("editor-run-as-target")).clicked() {
+                out.push(Command::ToggleTarget(v.name.clone()));
+                ui.close();
+            }
+            if ui.button(tr("editor-overview-details")).clicked() {
+                outcome.zoom_in = Some((i, t * r.center()));
+                ui.close();
+            }
+        });
         // A double-click expands a group, or opens the details at a node.
         if resp.double_clicked() {
             match v.group {
