@@ -1,6 +1,6 @@
 //! The canvas's layered layout and the scopes it collapses. [`scope_groups`] finds what
 //! `minimize` built into a graph (its gradients, and each optimizer with its slots) from the
-//! graph's structure; [`layered_layout`] lays a graph out left to right in layers, Sugiyama
+//! graph's structure, and the other big name scopes; [`layered_layout`] lays a graph out left to right in layers, Sugiyama
 //! style: the forward pass first, then each group in a band of its own (so a collapsed group's
 //! band can be folded away on the canvas), each band layered by longest path (sources moved up
 //! to just before their first consumer), the order within a layer found by barycentre sweeps
@@ -29,8 +29,9 @@ pub struct Groups {
 /// gradient nodes (those the updates' gradient inputs depend on, and the gradients no update
 /// uses), and the train op's name (`Adam`) for the rest of what it built: the train op, apply
 /// ops, hyper-parameters, slots and non-slot variables (`Variable/Adam`, `beta1_power`) with
-/// their initializers, and the updates of the non-slot variables. Scopes named in `expanded`
-/// are left out.
+/// their initializers, and the updates of the non-slot variables; then, in a graph of at least
+/// [`SCOPE_GROUPS_FROM`] nodes, each other top-level name scope of [`SCOPE_GROUP_MIN`] or more, as TensorBoard groups them
+/// (`ExponentialMovingAverage`, `ExponentialDecay`). Scopes named in `expanded` are left out.
 ///
 /// [`recover_minimized`]: crate::engine::autodiff::optimizers::recover_minimized
 pub fn scope_groups(gd: &GraphDef, graph: &Graph, expanded: &[String]) -> Groups {
@@ -73,8 +74,40 @@ pub fn scope_groups(gd: &GraphDef, graph: &Graph, expanded: &[String]) -> Groups
         g.names.push(name);
         g.members.push(members);
     }
+    // Then, in a big graph, as TensorBoard does, each remaining top-level name scope of at least
+    // `SCOPE_GROUP_MIN` nodes (`ExponentialMovingAverage/`, `ExponentialDecay/`), with the node
+    // named like the scope itself.
+    let scope_of = |name: &str| name.split_once('/').map_or(name, |(s, _)| s).to_string();
+    let mut by_scope: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, m) in gd.nodes.iter().enumerate() {
+        if g.of[i].is_some() || of[i].is_some() {
+            continue;
+        }
+        let scope = scope_of(&m.name);
+        match by_scope.iter_mut().find(|(s, _)| *s == scope) {
+            Some((_, members)) => members.push(i),
+            None => by_scope.push((scope, vec![i])),
+        }
+    }
+    for (name, members) in by_scope {
+        let scoped = members.iter().filter(|&&i| gd.nodes[i].name.contains('/')).count();
+        if n < SCOPE_GROUPS_FROM || scoped < SCOPE_GROUP_MIN || expanded.contains(&name) || g.names.contains(&name) {
+            continue;
+        }
+        let k = g.names.len();
+        for &m in &members {
+            g.of[m] = Some(k);
+        }
+        g.names.push(name);
+        g.members.push(members);
+    }
     g
 }
+
+/// A name scope that `minimize` did not build is drawn as one group from this many nodes...
+pub const SCOPE_GROUP_MIN: usize = 5;
+/// ...in a graph of at least this many nodes (smaller graphs are read whole).
+pub const SCOPE_GROUPS_FROM: usize = 60;
 
 /// Canvas pixels per project position unit (the examples' positions are spaced for small
 /// nodes; the canvas spreads them out).
