@@ -105,7 +105,7 @@ pub fn scope_groups(gd: &GraphDef, graph: &Graph, expanded: &[String]) -> Groups
 }
 
 /// A name scope that `minimize` did not build is drawn as one group from this many nodes...
-pub const SCOPE_GROUP_MIN: usize = 5;
+pub const SCOPE_GROUP_MIN: usize = 3;
 /// ...in a graph of at least this many nodes (smaller graphs are read whole).
 pub const SCOPE_GROUPS_FROM: usize = 60;
 
@@ -265,7 +265,8 @@ const OVERVIEW_BAND_GAP: f32 = 20.0;
 /// The overview's positions (top-left corners, in points at 1:1) of cards of size `cards`, in
 /// the columns and order of their detailed positions `detail` (nodes with the same x form a
 /// column, kept in their top-to-bottom order), each card as near the mean height of its
-/// predecessors (`preds`) to its left as the cards above it allow. The columns are cut into
+/// predecessors (`preds`) to its left as the cards above it allow; a column taller than `area`
+/// is cut into several side by side. The columns are cut into
 /// bands stacked top to bottom (a long forward pass wraps as text does, each band as wide as
 /// the others): the fewest bands that fit `area` at 1:1, else those that fit it at the largest
 /// scale.
@@ -290,6 +291,17 @@ pub fn overview_positions(
     for col in &mut columns {
         col.sort_by(|&a, &b| detail[a][1].total_cmp(&detail[b][1]));
     }
+    // A column taller than the area (many sources, such as a network's weights and biases) is
+    // cut into side-by-side columns of even length, in its order.
+    let columns: Vec<Vec<usize>> = columns
+        .into_iter()
+        .flat_map(|col| {
+            let height = col.iter().map(|&i| cards[i][1] + OVERVIEW_ROW_GAP).sum::<f32>() - OVERVIEW_ROW_GAP;
+            let parts = ((height / area[1].max(1.0)).ceil() as usize).clamp(1, col.len().max(1));
+            let per = col.len().div_ceil(parts).max(1);
+            col.chunks(per).map(<[usize]>::to_vec).collect::<Vec<_>>()
+        })
+        .collect();
     let widths: Vec<f32> = columns.iter().map(|c| c.iter().map(|&i| cards[i][0]).fold(0.0, f32::max)).collect();
     let band_width = |a: usize, b: usize| widths[a..b].iter().sum::<f32>() + OVERVIEW_COL_GAP * (b - a - 1) as f32;
     // Lays out bands ending before each of `ends`: the positions, the width and the height.
