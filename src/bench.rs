@@ -590,6 +590,45 @@ mod tests {
     }
 
     #[test]
+    fn csv_and_json_without_tf_leave_tf_and_ratio_empty() {
+        let r = BenchResult { workload: WORKLOADS[3], flowbench: vec![10.0, 30.0, 20.0], tf: vec![] };
+        let mut out = Vec::new();
+        print_results(std::slice::from_ref(&r), 3, Format::Csv, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert_eq!(lines[0].split(',').count(), 13, "{text}");
+        // The workload's name holds commas: quoted, so the row still has 13 fields.
+        assert!(lines[1].starts_with("d,\"MNIST program"), "{text}");
+        assert!(lines[1].ends_with(",300,3,20.0,10.0,30.0,,,,,,"), "{text}");
+        let mut out = Vec::new();
+        print_results(&[r], 3, Format::Json, &mut out).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let row = &v[0];
+        assert_eq!(row["id"], "d");
+        assert_eq!(row["flowbench_steps_per_sec"]["median"], 20.0);
+        assert_eq!(row["flowbench_steps_per_sec"]["rounds"], serde_json::json!([10.0, 30.0, 20.0]));
+        assert!(row["tf_steps_per_sec"].is_null() && row["ratio"].is_null(), "{row}");
+    }
+
+    #[test]
+    fn csv_and_json_with_tf_carry_the_ratio() {
+        let r = BenchResult { workload: WORKLOADS[0], flowbench: vec![100.0, 300.0], tf: vec![1.0, 2.0] };
+        let mut out = Vec::new();
+        print_results(std::slice::from_ref(&r), 2, Format::Csv, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.lines().nth(1).unwrap().ends_with(",200.0,100.0,300.0,1.5,1.0,2.0,125.000,100.000,150.000"),
+            "{text}"
+        );
+        let mut out = Vec::new();
+        print_results(&[r], 2, Format::Json, &mut out).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v[0]["ratio"]["median"], 125.0);
+        assert_eq!(v[0]["tf_steps_per_sec"]["min"], 1.0);
+    }
+
+    #[test]
     fn tf_script_knows_every_workload() {
         for w in WORKLOADS {
             assert!(TF_SCRIPT.contains(&format!("\"{}\":", w.id)), "tools/bench_tf.py lacks workload {}", w.id);

@@ -124,6 +124,13 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: crate::bench::Format,
+        /// Measure the window under load instead: frame times while the seed's example trains,
+        /// as its history grows, and the worker's speed with the window open and closed.
+        #[arg(long)]
+        window: bool,
+        /// With `--window`: the step counts to sample frames at.
+        #[arg(long, value_delimiter = ',', default_values_t = crate::app::frame_bench::DEFAULT_HISTORY)]
+        history: Vec<u64>,
     },
     /// Make a project from TF's graph file (`.pb` GraphDef or `.meta` MetaGraphDef).
     ImportGraphdef {
@@ -252,7 +259,17 @@ pub fn main(args: Vec<String>) -> i32 {
                 1
             }
         },
-        Some(Command::Bench { workloads, tf, rounds, format }) => {
+        Some(Command::Bench { window: true, history, .. }) => {
+            let b = crate::app::frame_bench::run(&history);
+            match crate::app::frame_bench::print(&b, &mut out) {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("{e}");
+                    1
+                }
+            }
+        }
+        Some(Command::Bench { workloads, tf, rounds, format, .. }) => {
             let opts = crate::bench::BenchOptions { workloads, tf_python: tf, rounds, format };
             match crate::bench::run(&opts, &mut out) {
                 Ok(_) => 0,

@@ -19,6 +19,7 @@ pub mod command;
 pub mod dialogs;
 pub mod examples;
 pub mod fonts;
+pub mod frame_bench;
 pub mod i18n;
 pub mod icon;
 pub mod model;

@@ -249,7 +249,11 @@ impl TrainSpec {
     /// [`Batching::NextBatch`]'s batches from its state).
     pub fn batch_rows(&self, i: u64) -> std::ops::Range<usize> {
         let n = self.data.rows().max(1);
-        let start = ((i as u128 * self.batch_size as u128) % n as u128) as usize;
+        // In 64 bits when the product fits (a 128-bit remainder is a library call per step).
+        let start = match i.checked_mul(self.batch_size as u64) {
+            Some(k) => (k % n as u64) as usize,
+            None => ((i as u128 * self.batch_size as u128) % n as u128) as usize,
+        };
         start..start.saturating_add(self.batch_size).min(n)
     }
 }

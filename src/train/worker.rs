@@ -707,6 +707,9 @@ fn run_loop(
     let mut last_boundary: Option<(Instant, u64)> = None;
     let mut last_snapshot_step: Option<u64> = None;
     let mut eval_every = spec.eval.as_ref().map_or(0, |e| e.every);
+    // The next step evaluated at (the next multiple of `eval_every`): a comparison per step
+    // instead of a division.
+    let mut next_eval = 0u64;
     let train_set = spec.data.images();
     let mut next_batch = match spec.batching {
         Batching::Cyclic => None,
@@ -840,7 +843,10 @@ fn run_loop(
                     budget = Some(n);
                     pending.paused = false;
                 }
-                Some(Command::SetEvalEvery(n)) => eval_every = n.max(1),
+                Some(Command::SetEvalEvery(n)) => {
+                    eval_every = n.max(1);
+                    next_eval = i.checked_next_multiple_of(eval_every).unwrap_or(u64::MAX);
+                }
             }
             if !paused || budget.is_some_and(|b| b > 0) {
                 break;
@@ -854,7 +860,11 @@ fn run_loop(
         if panic_at_step == Some(i) {
             panic!("test hook: panic at step {i}");
         }
-        if spec.eval.as_ref().is_some_and(|e| e.before_step) && eval_every > 0 && i.is_multiple_of(eval_every) {
+        let eval_due = eval_every > 0 && i == next_eval;
+        if eval_due {
+            next_eval = i.saturating_add(eval_every);
+        }
+        if eval_due && spec.eval.as_ref().is_some_and(|e| e.before_step) {
             evaluate(session, g, spec, &eval_plan, &arg_plans, lr_plan, i, &mut pending)?;
             if let Some(c) = &classify_plan {
                 evaluate_splits(session, g, c, i, &mut pending)?;
@@ -904,7 +914,7 @@ fn run_loop(
                 });
             }
         }
-        if spec.eval.as_ref().is_some_and(|e| !e.before_step) && eval_every > 0 && i.is_multiple_of(eval_every) {
+        if eval_due && spec.eval.as_ref().is_some_and(|e| !e.before_step) {
             evaluate(session, g, spec, &eval_plan, &arg_plans, lr_plan, i, &mut pending)?;
             if let Some(c) = &classify_plan {
                 evaluate_splits(session, g, c, i, &mut pending)?;

@@ -376,7 +376,27 @@ pub(crate) struct FastProgram {
     int_slots: Vec<(usize, usize)>,
     /// Some instruction is big enough to be split across a pool (a big matmul or update).
     splits: bool,
+    /// The feeds' and variables' data during a run (see [`View`]): feed `k` at `k`, variable
+    /// slot `s` at `feed_shapes.len() + s`. Filled when a run starts, emptied when it ends.
+    ext: Vec<View>,
 }
+
+/// Where a feed's or a float32 variable's data lies during one run: resolved once per run (one
+/// layout check per tensor), instead of at every read of every instruction.
+#[derive(Clone, Copy, Debug)]
+struct View {
+    ptr: *mut f32,
+    len: usize,
+}
+
+impl View {
+    const EMPTY: View = View { ptr: std::ptr::NonNull::<f32>::dangling().as_ptr(), len: 0 };
+}
+
+// SAFETY: a `View` is only dereferenced inside the `FastProgram::run` that made it, which holds
+// the feeds (shared) and the variables (exclusively) it points into for its whole duration, and
+// empties the table before it returns; a program sent to another thread holds none.
+unsafe impl Send for View {}
 
 /// What lowering needs to know about one plan step: its node, its inputs' locations in the
 /// general plan, the shapes its outputs had in the run just done, and its variable slots.
@@ -1015,32 +1035,64 @@ impl FastProgram {
         self.splits
     }
 
-    /// True when these feeds have the shapes the program was built for.
-    pub(crate) fn accepts(&self, feeds: &[Feed], vars: &[Option<Value>]) -> bool {
-        feeds.len() == self.feed_shapes.len()
-            && feeds
-                .iter()
-                .zip(&self.feed_shapes)
-                .all(|(f, s)| f.value.shape() == s.as_slice() && matches!(f.value, Value::F32(_)))
-            // Every variable value the engine makes is a standard-layout array, so the element
-            // count is all that can change between runs (a read of anything else fails cleanly).
-            && self.var_slots.iter().all(|&(slot, len)| matches!(vars.get(slot), Some(Some(Value::F32(a))) if a.len() == len))
-            && self.int_slots.iter().all(|&(slot, len)| match vars.get(slot) {
-                Some(Some(Value::I32(a))) => a.len() == len,
-                Some(Some(Value::I64(a))) => a.len() == len,
-                _ => false,
-            })
+    /// True when these feeds have the shapes the program was built for and its variables are
+    /// initialized with their sizes; then records where their data lies, for this run.
+    fn bind(&mut self, feeds: &[Feed], vars: &mut [Option<Value>]) -> bool {
+        self.ext.clear();
+        if feeds.len() != self.feed_shapes.len() {
+            return false;
+        }
+        for (f, s) in feeds.iter().zip(&self.feed_shapes) {
+            match &f.value {
+                Value::F32(a) if a.shape() == s.as_slice() => match a.as_slice() {
+                    // Feeds are only read: the pointer is never written through.
+                    Some(x) => self.ext.push(View { ptr: x.as_ptr().cast_mut(), len: x.len() }),
+                    None => return false,
+                },
+                _ => return false,
+            }
+        }
+        let span = self.var_slots.last().map_or(0, |&(slot, _)| slot + 1);
+        self.ext.resize(feeds.len() + span, View::EMPTY);
+        for &(slot, len) in &self.var_slots {
+            let Some(Some(Value::F32(a))) = vars.get_mut(slot) else { return false };
+            if a.len() != len {
+                return false;
+            }
+            match a.as_slice_mut() {
+                Some(x) => self.ext[feeds.len() + slot] = View { ptr: x.as_mut_ptr(), len: x.len() },
+                None => return false,
+            }
+        }
+        self.int_slots.iter().all(|&(slot, len)| match vars.get(slot) {
+            Some(Some(Value::I32(a))) => a.len() == len,
+            Some(Some(Value::I64(a))) => a.len() == len,
+            _ => false,
+        })
     }
 
-    /// Runs the program. Variables are read and written through `vars`; big matmuls are split
-    /// across `pool`.
+    /// Runs the program when these feeds have the shapes it was built for and its variables are
+    /// initialized (else returns `Ok(false)` and runs nothing: the general path then runs the
+    /// plan). Variables are read and written through `vars`; big matmuls are split across `pool`.
     pub(crate) fn run(
         &mut self,
         feeds: &[Feed],
         vars: &mut [Option<Value>],
         pool: Option<&rayon::ThreadPool>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
+        if !self.bind(feeds, vars) {
+            self.ext.clear();
+            return Ok(false);
+        }
+        let res = self.run_bound(vars, pool);
+        // No address outlives the run.
+        self.ext.clear();
+        res.map(|()| true)
+    }
+
+    fn run_bound(&mut self, vars: &mut [Option<Value>], pool: Option<&rayon::ThreadPool>) -> Result<()> {
         let missing = || Error::internal("fast path: a location is missing");
+        let nf = self.feed_shapes.len();
         for ins in &self.instrs {
             let out_idx = ins.out();
             // Take the output buffer(s) out so inputs can be borrowed beside them.
@@ -1049,10 +1101,14 @@ impl FastProgram {
                 None => Vec::new(),
             };
             let res = match ins.out2() {
-                None => exec(ins, &self.bufs, feeds, vars, (&mut o, &mut []), pool),
+                None => {
+                    let mem = Mem { bufs: &self.bufs, ext: &self.ext, nf };
+                    exec(ins, &mem, vars, (&mut o, &mut []), pool)
+                }
                 Some(j) => {
                     let mut o2 = std::mem::take(self.bufs.get_mut(j).ok_or_else(missing)?);
-                    let res = exec(ins, &self.bufs, feeds, vars, (&mut o, &mut o2), pool);
+                    let mem = Mem { bufs: &self.bufs, ext: &self.ext, nf };
+                    let res = exec(ins, &mem, vars, (&mut o, &mut o2), pool);
                     self.bufs[j] = o2;
                     res
                 }
@@ -1084,25 +1140,82 @@ fn read<'a>(l: Loc, bufs: &'a [Vec<f32>], feeds: &'a [Feed], vars: &'a [Option<V
     }
 }
 
-fn var_mut(vars: &mut [Option<Value>], slot: usize) -> Result<&mut [f32]> {
-    match vars.get_mut(slot) {
-        Some(Some(Value::F32(a))) => a.as_slice_mut().ok_or_else(|| Error::internal("variable not contiguous")),
-        _ => Err(Error::failed_precondition("Attempting to use an uninitialized value")),
+/// What an instruction reads and updates during a run: the program's buffers (the one it writes
+/// is taken out beforehand), and the feeds and variables resolved for this run.
+struct Mem<'a> {
+    bufs: &'a [Vec<f32>],
+    ext: &'a [View],
+    /// The number of feeds (variable slot `s` is at `ext[nf + s]`).
+    nf: usize,
+}
+
+impl<'a> Mem<'a> {
+    fn view(&self, l: Loc) -> Option<View> {
+        match l {
+            Loc::Buf(_) => None,
+            Loc::Feed(k) if k < self.nf => self.ext.get(k).copied(),
+            Loc::Feed(_) => None,
+            Loc::Var(s) => self.ext.get(self.nf.checked_add(s)?).copied(),
+        }
+    }
+
+    /// The data at `l`.
+    fn read(&self, l: Loc) -> Option<&'a [f32]> {
+        if let Loc::Buf(i) = l {
+            return self.bufs.get(i).map(Vec::as_slice);
+        }
+        let v = self.view(l)?;
+        // SAFETY: `v` was made by `FastProgram::bind` for this run from a live feed or variable
+        // of `v.len` elements (or is empty and dangling), which stays in place until the run
+        // ends; no instruction reads a variable while it holds it from `var_mut`.
+        Some(unsafe { std::slice::from_raw_parts(v.ptr, v.len) })
+    }
+
+    /// A float32 variable's data, to update.
+    ///
+    /// # Safety
+    /// While the slice lives, no other slice of the same variable may be made (the callers take
+    /// distinct slots, checked, and read other locations only).
+    unsafe fn var_mut(&self, slot: usize) -> Result<&'a mut [f32]> {
+        match self.view(Loc::Var(slot)) {
+            // SAFETY: as for `read`, and the data was lent exclusively by the `&mut` to the
+            // variables that `bind` took; the caller guarantees no other slice of it is alive.
+            Some(v) => Ok(unsafe { std::slice::from_raw_parts_mut(v.ptr, v.len) }),
+            _ => Err(Error::failed_precondition("Attempting to use an uninitialized value")),
+        }
+    }
+
+    fn scalar(&self, l: Loc) -> Result<f32> {
+        match self.read(l) {
+            Some([x]) => Ok(*x),
+            _ => Err(Error::internal("fast path: expected a scalar")),
+        }
+    }
+
+    /// The gradient an apply op reads: from a buffer or a feed (never from a variable it updates).
+    fn grad(&self, l: Loc) -> Result<&'a [f32]> {
+        match l {
+            Loc::Var(_) => None,
+            l => self.read(l),
+        }
+        .ok_or_else(|| Error::internal("fast path: gradient location"))
     }
 }
 
-fn scalar(l: Loc, bufs: &[Vec<f32>], feeds: &[Feed], vars: &[Option<Value>]) -> Result<f32> {
-    match read(l, bufs, feeds, vars) {
-        Some([x]) => Ok(*x),
-        _ => Err(Error::internal("fast path: expected a scalar")),
+/// Fails unless the slots an update writes are distinct variables.
+fn distinct(slots: &[usize]) -> Result<()> {
+    for (i, a) in slots.iter().enumerate() {
+        if slots[i + 1..].contains(a) {
+            return Err(Error::internal("fast path: an update names one variable twice"));
+        }
     }
+    Ok(())
 }
 
 /// Executes one instruction into `o` (its output buffer, taken out of `bufs`).
 fn exec(
     ins: &Instr,
-    bufs: &[Vec<f32>],
-    feeds: &[Feed],
+    mem: &Mem<'_>,
     vars: &mut [Option<Value>],
     (o, o2): (&mut [f32], &mut [f32]),
     pool: Option<&rayon::ThreadPool>,
@@ -1110,7 +1223,7 @@ fn exec(
     let missing = || Error::internal("fast path: a location is missing");
     macro_rules! rd {
         ($l:expr) => {
-            read($l, bufs, feeds, vars).ok_or_else(missing)?
+            mem.read($l).ok_or_else(missing)?
         };
     }
     match *ins {
@@ -1262,7 +1375,7 @@ fn exec(
         }
         Instr::Clip { x, lo, hi, .. } => {
             let xs = rd!(x);
-            let (l, h) = (scalar(lo, bufs, feeds, vars)?, scalar(hi, bufs, feeds, vars)?);
+            let (l, h) = (mem.scalar(lo)?, mem.scalar(hi)?);
             for (o, &v) in o.iter_mut().zip(xs) {
                 let t = if h < v { h } else { v };
                 *o = if t < l { l } else { t };
@@ -1270,7 +1383,7 @@ fn exec(
         }
         Instr::ClipGrad { t, lo, hi, dy, .. } => {
             let (ts, ds) = (rd!(t), rd!(dy));
-            let (l, h) = (scalar(lo, bufs, feeds, vars)?, scalar(hi, bufs, feeds, vars)?);
+            let (l, h) = (mem.scalar(lo)?, mem.scalar(hi)?);
             for ((o, &x), &d) in o.iter_mut().zip(ts).zip(ds) {
                 *o = if x < l || x > h { 0.0 } else { d };
             }
@@ -1294,7 +1407,7 @@ fn exec(
             });
         }
         Instr::ReduceGradAll { dy, mean, .. } => {
-            let d = scalar(dy, bufs, feeds, vars)?;
+            let d = mem.scalar(dy)?;
             let v = if mean { d / o.len() as f32 } else { d };
             o.fill(v);
         }
@@ -1381,8 +1494,9 @@ fn exec(
             }
         }
         Instr::AssignUpdate { slot, delta, sub } => {
-            let d = grad_buf(delta, bufs, feeds)?;
-            let w = var_mut(vars, slot)?;
+            let d = mem.grad(delta)?;
+            // SAFETY: the delta is a buffer or a feed, not this variable.
+            let w = unsafe { mem.var_mut(slot)? };
             if w.len() != d.len() {
                 return Err(Error::internal("fast path: update of a different size"));
             }
@@ -1390,31 +1504,29 @@ fn exec(
             par_out(pool, w, 1, |off, w| w.iter_mut().zip(&d[off..]).for_each(|(w, &d)| *w = binary_arith(op, *w, d)));
         }
         Instr::AverageUpdate { slot, w, keep } => {
-            let k = scalar(keep, bufs, feeds, vars)?;
-            // The weight is read from another variable or a buffer: copy nothing, but the
-            // variable being updated cannot be lent beside it, so take it out.
-            let mut avg = take_var(vars, slot)?;
-            let res = (|| {
-                let a = f32_mut(&mut avg)?;
-                let ws = read(w, bufs, feeds, vars).ok_or_else(missing)?;
-                if ws.len() != a.len() {
-                    return Err(Error::internal("fast path: moving average of a different size"));
+            let k = mem.scalar(keep)?;
+            if w == Loc::Var(slot) {
+                return Err(Error::internal("fast path: a moving average of itself"));
+            }
+            // The weight is read from another variable or a buffer.
+            let ws = mem.read(w).ok_or_else(missing)?;
+            // SAFETY: `w` is not this variable (checked above).
+            let a = unsafe { mem.var_mut(slot)? };
+            if ws.len() != a.len() {
+                return Err(Error::internal("fast path: moving average of a different size"));
+            }
+            par_out(pool, a, 1, |off, a| {
+                for (a, &w) in a.iter_mut().zip(&ws[off..]) {
+                    let d = binary_arith(BinaryOp::Sub, *a, w);
+                    *a = binary_arith(BinaryOp::Sub, *a, binary_arith(BinaryOp::Mul, d, k));
                 }
-                par_out(pool, a, 1, |off, a| {
-                    for (a, &w) in a.iter_mut().zip(&ws[off..]) {
-                        let d = binary_arith(BinaryOp::Sub, *a, w);
-                        *a = binary_arith(BinaryOp::Sub, *a, binary_arith(BinaryOp::Mul, d, k));
-                    }
-                });
-                Ok(())
-            })();
-            vars[slot] = Some(avg);
-            res?;
+            });
         }
         Instr::GdWithL2 { slot, alpha, c, g, l2_first } => {
-            let (a, c) = (scalar(alpha, bufs, feeds, vars)?, scalar(c, bufs, feeds, vars)?);
-            let g = grad_buf(g, bufs, feeds)?;
-            let w = var_mut(vars, slot)?;
+            let (a, c) = (mem.scalar(alpha)?, mem.scalar(c)?);
+            let g = mem.grad(g)?;
+            // SAFETY: the gradient is a buffer or a feed; the scalars were copied out.
+            let w = unsafe { mem.var_mut(slot)? };
             if w.len() != g.len() {
                 return Err(Error::internal("fast path: update of a different size"));
             }
@@ -1429,7 +1541,7 @@ fn exec(
         }
         Instr::AssignUpdateInt { slot, delta, sub } => {
             use crate::engine::kernels::Num;
-            let d = grad_buf(delta, bufs, feeds)?;
+            let d = mem.grad(delta)?;
             let wrong = || Error::internal("fast path: integer update of another type or size");
             match vars.get_mut(slot) {
                 Some(Some(Value::I32(a))) if a.len() == d.len() => a.iter_mut().zip(d).for_each(|(w, &d)| {
@@ -1451,23 +1563,26 @@ fn exec(
         }
         Instr::Fill { value, .. } => o.fill(value),
         Instr::Assign { slot, src, .. } => {
-            // Copy into the output first, then from it into the variable (the source may be
-            // another variable, which `vars` cannot lend beside a mutable one).
+            // Copy into the output first, then from it into the variable.
             let s = rd!(src);
             if o.len() != s.len() {
                 return Err(Error::internal("fast path: assign of a different size"));
             }
             o.copy_from_slice(s);
-            let v = var_mut(vars, slot)?;
-            if v.len() != o.len() {
-                return Err(Error::internal("fast path: assign of a different size"));
+            if src != Loc::Var(slot) {
+                // SAFETY: the source (read above, no longer used) is not this variable.
+                let v = unsafe { mem.var_mut(slot)? };
+                if v.len() != o.len() {
+                    return Err(Error::internal("fast path: assign of a different size"));
+                }
+                v.copy_from_slice(o);
             }
-            v.copy_from_slice(o);
         }
         Instr::ApplyGd { slot, alpha, delta } => {
-            let a = scalar(alpha, bufs, feeds, vars)?;
-            let g = grad_buf(delta, bufs, feeds)?;
-            let w = var_mut(vars, slot)?;
+            let a = mem.scalar(alpha)?;
+            let g = mem.grad(delta)?;
+            // SAFETY: the gradient is a buffer or a feed; the scalar was copied out.
+            let w = unsafe { mem.var_mut(slot)? };
             if w.len() != g.len() {
                 return Err(Error::internal("fast path: update of a different size"));
             }
@@ -1478,94 +1593,77 @@ fn exec(
             });
         }
         Instr::ApplyMomentum { slots, lr, grad, momentum, nesterov } => {
-            let (lr, mo) = (scalar(lr, bufs, feeds, vars)?, scalar(momentum, bufs, feeds, vars)?);
-            let g = grad_buf(grad, bufs, feeds)?;
-            let mut acc = take_var(vars, slots[1])?;
-            let res = (|| {
-                let a = f32_mut(&mut acc)?;
-                let w = var_mut(vars, slots[0])?;
-                for ((v, a), &g) in w.iter_mut().zip(a.iter_mut()).zip(g) {
-                    *a = *a * mo + g;
-                    if nesterov {
-                        *v -= g * lr + *a * mo * lr;
-                    } else {
-                        *v -= *a * lr;
-                    }
+            let (lr, mo) = (mem.scalar(lr)?, mem.scalar(momentum)?);
+            let g = mem.grad(grad)?;
+            distinct(&slots)?;
+            // SAFETY: two distinct variables (checked); the gradient is a buffer or a feed.
+            let (w, a) = unsafe { (mem.var_mut(slots[0])?, mem.var_mut(slots[1])?) };
+            for ((v, a), &g) in w.iter_mut().zip(a.iter_mut()).zip(g) {
+                *a = *a * mo + g;
+                if nesterov {
+                    *v -= g * lr + *a * mo * lr;
+                } else {
+                    *v -= *a * lr;
                 }
-                Ok(())
-            })();
-            vars[slots[1]] = Some(acc);
-            res?;
+            }
         }
         Instr::ApplyAdam { slots, scalars, grad, nesterov } => {
             let mut sc = [0.0f32; 6];
             for (s, l) in sc.iter_mut().zip(scalars) {
-                *s = scalar(l, bufs, feeds, vars)?;
+                *s = mem.scalar(l)?;
             }
             let [b1p, b2p, lr, b1, b2, eps] = sc;
-            let g = grad_buf(grad, bufs, feeds)?;
-            let mut m = take_var(vars, slots[1])?;
-            let mut v = take_var(vars, slots[2])?;
-            let res = (|| {
-                let (ms, vs) = (f32_mut(&mut m)?, f32_mut(&mut v)?);
-                let w = var_mut(vars, slots[0])?;
-                let alpha = lr * (1.0f32 - b2p).sqrt() / (1.0 - b1p);
-                let (one_b1, one_b2) = (1.0f32 - b1, 1.0f32 - b2);
-                let adam = |w: &mut [f32], ms: &mut [f32], vs: &mut [f32], g: &[f32]| {
-                    for (((w, m), v), &g) in w.iter_mut().zip(ms.iter_mut()).zip(vs.iter_mut()).zip(g) {
-                        *m = *m + (g - *m) * one_b1;
-                        *v = *v + (g * g - *v) * one_b2;
-                        if nesterov {
-                            *w -= ((g * one_b1 + b1 * *m) * alpha) / (v.sqrt() + eps);
-                        } else {
-                            *w -= (*m * alpha) / (v.sqrt() + eps);
-                        }
+            let g = mem.grad(grad)?;
+            distinct(&slots)?;
+            // SAFETY: three distinct variables (checked); the gradient is a buffer or a feed, the
+            // scalars were copied out.
+            let (w, ms, vs) = unsafe { (mem.var_mut(slots[0])?, mem.var_mut(slots[1])?, mem.var_mut(slots[2])?) };
+            let alpha = lr * (1.0f32 - b2p).sqrt() / (1.0 - b1p);
+            let (one_b1, one_b2) = (1.0f32 - b1, 1.0f32 - b2);
+            let adam = |w: &mut [f32], ms: &mut [f32], vs: &mut [f32], g: &[f32]| {
+                for (((w, m), v), &g) in w.iter_mut().zip(ms.iter_mut()).zip(vs.iter_mut()).zip(g) {
+                    *m = *m + (g - *m) * one_b1;
+                    *v = *v + (g * g - *v) * one_b2;
+                    if nesterov {
+                        *w -= ((g * one_b1 + b1 * *m) * alpha) / (v.sqrt() + eps);
+                    } else {
+                        *w -= (*m * alpha) / (v.sqrt() + eps);
                     }
-                };
-                // Each element is updated on its own, so splitting big variables across the pool
-                // gives the same bits.
-                match pool {
-                    Some(p) if w.len() >= PAR_MIN_ELEMENTS && p.current_num_threads() > 1 => {
-                        use rayon::prelude::*;
-                        let chunk = w.len().div_ceil(p.current_num_threads());
-                        p.install(|| {
-                            w.par_chunks_mut(chunk)
-                                .zip(ms.par_chunks_mut(chunk))
-                                .zip(vs.par_chunks_mut(chunk))
-                                .zip(g.par_chunks(chunk))
-                                .for_each(|(((w, m), v), g)| adam(w, m, v, g))
-                        });
-                    }
-                    _ => adam(w, ms, vs, g),
                 }
-                Ok(())
-            })();
-            vars[slots[1]] = Some(m);
-            vars[slots[2]] = Some(v);
-            res?;
+            };
+            // Each element is updated on its own, so splitting big variables across the pool
+            // gives the same bits.
+            match pool {
+                Some(p) if w.len() >= PAR_MIN_ELEMENTS && p.current_num_threads() > 1 => {
+                    use rayon::prelude::*;
+                    let chunk = w.len().div_ceil(p.current_num_threads());
+                    p.install(|| {
+                        w.par_chunks_mut(chunk)
+                            .zip(ms.par_chunks_mut(chunk))
+                            .zip(vs.par_chunks_mut(chunk))
+                            .zip(g.par_chunks(chunk))
+                            .for_each(|(((w, m), v), g)| adam(w, m, v, g))
+                    });
+                }
+                _ => adam(w, ms, vs, g),
+            }
         }
         Instr::ApplyRms { slots, scalars, grad } => {
             let mut sc = [0.0f32; 4];
             for (s, l) in sc.iter_mut().zip(scalars) {
-                *s = scalar(l, bufs, feeds, vars)?;
+                *s = mem.scalar(l)?;
             }
             let [lr, rho, mo, eps] = sc;
-            let g = grad_buf(grad, bufs, feeds)?;
-            let mut ms = take_var(vars, slots[1])?;
-            let mut mom = take_var(vars, slots[2])?;
-            let res = (|| {
-                let (ss, mm) = (f32_mut(&mut ms)?, f32_mut(&mut mom)?);
-                let w = var_mut(vars, slots[0])?;
-                for (((w, s), m), &g) in w.iter_mut().zip(ss.iter_mut()).zip(mm.iter_mut()).zip(g) {
-                    *s = *s + (g * g - *s) * (1.0 - rho);
-                    *m = *m * mo + (g * lr) / (*s + eps).sqrt();
-                    *w -= *m;
-                }
-                Ok(())
-            })();
-            vars[slots[1]] = Some(ms);
-            vars[slots[2]] = Some(mom);
-            res?;
+            let g = mem.grad(grad)?;
+            distinct(&slots)?;
+            // SAFETY: three distinct variables (checked); the gradient is a buffer or a feed, the
+            // scalars were copied out.
+            let (w, ss, mm) = unsafe { (mem.var_mut(slots[0])?, mem.var_mut(slots[1])?, mem.var_mut(slots[2])?) };
+            for (((w, s), m), &g) in w.iter_mut().zip(ss.iter_mut()).zip(mm.iter_mut()).zip(g) {
+                *s = *s + (g * g - *s) * (1.0 - rho);
+                *m = *m * mo + (g * lr) / (*s + eps).sqrt();
+                *w -= *m;
+            }
         }
     }
     Ok(())
@@ -1651,27 +1749,4 @@ fn bin_apply(mode: Mode, xs: &[f32], ys: &[f32], o: &mut [f32], f: impl Fn(f32, 
         }
     }
     Ok(())
-}
-
-/// The gradient an apply op reads: from a buffer or a feed (never from a variable it updates).
-fn grad_buf<'a>(l: Loc, bufs: &'a [Vec<f32>], feeds: &'a [Feed]) -> Result<&'a [f32]> {
-    match l {
-        Loc::Buf(i) => bufs.get(i).map(Vec::as_slice),
-        Loc::Feed(k) => feeds.get(k).and_then(|f| f32_slice(&f.value)),
-        Loc::Var(_) => None,
-    }
-    .ok_or_else(|| Error::internal("fast path: gradient location"))
-}
-
-fn take_var(vars: &mut [Option<Value>], slot: usize) -> Result<Value> {
-    vars.get_mut(slot)
-        .and_then(Option::take)
-        .ok_or_else(|| Error::failed_precondition("Attempting to use an uninitialized value"))
-}
-
-fn f32_mut(v: &mut Value) -> Result<&mut [f32]> {
-    match v {
-        Value::F32(a) => a.as_slice_mut().ok_or_else(|| Error::internal("slot not contiguous")),
-        _ => Err(Error::internal("slot is not float32")),
-    }
 }

@@ -436,42 +436,25 @@ impl Session {
         }
         let deadline = (self.config.operation_timeout_in_ms > 0)
             .then(|| Instant::now() + Duration::from_millis(self.config.operation_timeout_in_ms as u64));
-        let mut p = std::mem::take(&mut self.plans[plan.0]);
-        let result = self.run_plan(graph, &mut p, feeds, deadline);
-        self.plans[plan.0] = p;
-        result
-    }
-
-    /// Runs a plan by its fast program when it has one that fits these feeds, else by the
-    /// general path (after whose first success the plan is lowered, if it can be).
-    fn run_plan(&mut self, graph: &Graph, p: &mut Plan, feeds: &[Feed], deadline: Option<Instant>) -> Result<()> {
-        if self.observer.is_some() {
-            return self.run_observed(graph, p, feeds, deadline);
-        }
-        if let Some(fast) = p.fast.as_mut()
-            && fast.accepts(feeds, &self.var_values)
-        {
-            let vars = &mut self.var_values;
-            match self.pool.as_ref() {
-                Some(pool) if fast.splits() => pool.install(|| fast.run(feeds, vars, Some(pool)))?,
-                pool => fast.run(feeds, vars, pool)?,
-            }
-            // Copy the fetches into the plan's buffers, where `fetched` reads them.
-            for (i, src) in p.fetches.iter().enumerate() {
-                if let Src::Step(s, o) = *src
-                    && let (Some(slice), Some((_, shape))) =
-                        (fast.fetch(i, feeds, &self.var_values), fast.fetches.get(i))
-                    && let Some(buf) = p.buffers.get_mut(s).and_then(|b| b.get_mut(o))
-                {
-                    write_f32(buf, shape, slice);
-                }
-            }
+        if self.observer.is_none() && self.run_fast(plan.0, feeds)? {
             if let Some(d) = deadline
                 && Instant::now() > d
             {
                 return Err(Error::new(ErrorClass::DeadlineExceeded, "Timed out waiting for notification"));
             }
             return Ok(());
+        }
+        let mut p = std::mem::take(&mut self.plans[plan.0]);
+        let result = self.run_plan(graph, &mut p, feeds, deadline);
+        self.plans[plan.0] = p;
+        result
+    }
+
+    /// Runs a plan by the general path (the fast program, tried first by `run_prepared`, did not
+    /// fit), after whose first success the plan is lowered, if it can be.
+    fn run_plan(&mut self, graph: &Graph, p: &mut Plan, feeds: &[Feed], deadline: Option<Instant>) -> Result<()> {
+        if self.observer.is_some() {
+            return self.run_observed(graph, p, feeds, deadline);
         }
         // The fast program only accepts feeds of the float32 shapes of a run that passed these
         // checks, so they are needed on this path only.
@@ -484,6 +467,14 @@ impl Session {
             p.fast = lower(graph, p, feeds);
         }
         Ok(())
+    }
+
+    /// Runs plan `idx` by its fast program, in place, when it has one that fits these feeds;
+    /// false when the general path must run it.
+    fn run_fast(&mut self, idx: usize, feeds: &[Feed]) -> Result<bool> {
+        let Session { plans, var_values, pool, .. } = self;
+        let Some(p) = plans.get_mut(idx) else { return Ok(false) };
+        run_fast_program(p, feeds, var_values, pool.as_ref())
     }
 
     /// A run with the debug hook: the general path, the observer told of the run and of each op.
@@ -1149,6 +1140,33 @@ fn random_value(
 }
 
 /// Writes a float32 slice into a value of `shape`, reusing its buffer.
+/// Runs a plan's fast program when it has one that fits these feeds, then copies the fetches
+/// into the plan's buffers (where `fetched` reads them); false when it did not run.
+fn run_fast_program(
+    p: &mut Plan,
+    feeds: &[Feed],
+    vars: &mut [Option<Value>],
+    pool: Option<&rayon::ThreadPool>,
+) -> Result<bool> {
+    let Some(fast) = p.fast.as_mut() else { return Ok(false) };
+    let ran = match pool {
+        Some(pool) if fast.splits() => pool.install(|| fast.run(feeds, vars, Some(pool)))?,
+        pool => fast.run(feeds, vars, pool)?,
+    };
+    if !ran {
+        return Ok(false);
+    }
+    for (i, src) in p.fetches.iter().enumerate() {
+        if let Src::Step(s, o) = *src
+            && let (Some(slice), Some((_, shape))) = (fast.fetch(i, feeds, vars), fast.fetches.get(i))
+            && let Some(buf) = p.buffers.get_mut(s).and_then(|b| b.get_mut(o))
+        {
+            write_f32(buf, shape, slice);
+        }
+    }
+    Ok(true)
+}
+
 fn write_f32(buf: &mut Value, shape: &[usize], data: &[f32]) {
     if let Value::F32(a) = buf
         && a.shape() == shape
