@@ -35,10 +35,20 @@ fn bundled_examples_collapse_gradients_and_the_optimizer() {
                     vec![("gradients".into(), 4), ("GradientDescent/update".into(), 2), ("GradientDescent".into(), 2)]
                 }
                 "debug_log_of_zero.json" => vec![("gradients".into(), 26), ("Adam".into(), 29)],
-                // The same with four variables; the moving averages stay ungrouped.
-                "5_2_1_mnist.json" => {
-                    vec![("gradients".into(), 21), ("GradientDescent/update".into(), 5), ("GradientDescent".into(), 2)]
-                }
+                // The same with four variables; then, in this graph of 118 nodes, its other name
+                // scopes of 3 or more: each weight with its moving average, the moving averages'
+                // updates and the decayed learning rate.
+                "5_2_1_mnist.json" => vec![
+                    ("gradients".into(), 21),
+                    ("GradientDescent/update".into(), 5),
+                    ("GradientDescent".into(), 2),
+                    ("Variable".into(), 4),
+                    ("Variable_1".into(), 4),
+                    ("Variable_2".into(), 4),
+                    ("Variable_3".into(), 4),
+                    ("ExponentialMovingAverage".into(), 29),
+                    ("ExponentialDecay".into(), 8),
+                ],
                 _ => Vec::new(),
             };
             assert_eq!(sizes(&g), want, "{}", ex.file);
