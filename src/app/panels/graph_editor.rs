@@ -308,10 +308,17 @@ impl GraphEditor {
         if debugging && self.overview.remove(&(doc, g)) {
             self.fitted.remove(&(doc, g));
         }
-        if s.program.as_ref().is_some_and(|p| p.stepper.is_some())
-            && self.program_nodes.insert((doc, g), gd.nodes.len()).is_some_and(|n| n != gd.nodes.len())
-        {
+        // While a Python program builds the graph, its view is placed again as it grows; once
+        // the program has ended, once more for the whole graph it built.
+        let program_running = s.program.as_ref().is_some_and(|p| p.stepper.is_some());
+        let replace = if program_running {
+            self.program_nodes.insert((doc, g), gd.nodes.len()).is_some_and(|n| n != gd.nodes.len())
+        } else {
+            self.program_nodes.remove(&(doc, g)).is_some()
+        };
+        if replace {
             self.fitted.remove(&(doc, g));
+            self.overview.remove(&(doc, g));
         }
         // The first view and Fit: the detailed view where the whole graph fits at a readable
         // zoom, else the overview.
