@@ -181,7 +181,8 @@ impl FlowbenchApp {
             }
         }
         // Debugger: F10 runs one op, F9 continues (while a run is paused in it).
-        if s.debug.shown.as_ref().is_some_and(|st| crate::app::model::debugger::lock(st).paused) {
+        let debug_paused = s.debug.shown.as_ref().is_some_and(|st| crate::app::model::debugger::lock(st).paused);
+        if debug_paused {
             use crate::app::model::debugger::DebugCommand;
             if pressed(Modifiers::NONE, Key::F10) {
                 out.push(Command::Debug(DebugCommand::Step));
@@ -192,7 +193,6 @@ impl FlowbenchApp {
         }
         // The Python program view: F10 runs one statement, F9 continues (unless the debugger
         // is paused: it owns them then).
-        let debug_paused = s.debug.shown.as_ref().is_some_and(|st| crate::app::model::debugger::lock(st).paused);
         if let Some(pv) = s.program.as_ref()
             && !debug_paused
             && s.modal.is_none()

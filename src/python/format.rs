@@ -96,20 +96,11 @@ pub fn percent(fmt: &str, args: &PyValue, show_str: Show<'_>, show_repr: Show<'_
             }
             i += 1;
         }
-        let mut width = 0usize;
-        while let Some(d) = chars.get(i).and_then(|c| c.to_digit(10)) {
-            width = width.saturating_mul(10).saturating_add(d as usize).min(1000);
-            i += 1;
-        }
+        let width = read_count(&chars, &mut i);
         let mut prec: Option<usize> = None;
         if chars.get(i) == Some(&'.') {
             i += 1;
-            let mut p = 0usize;
-            while let Some(d) = chars.get(i).and_then(|c| c.to_digit(10)) {
-                p = p.saturating_mul(10).saturating_add(d as usize).min(1000);
-                i += 1;
-            }
-            prec = Some(p);
+            prec = Some(read_count(&chars, &mut i));
         }
         let conv = *chars.get(i).ok_or_else(bad)?;
         i += 1;
@@ -236,11 +227,7 @@ pub fn format_spec(v: &PyValue, spec: &str, show_str: Show<'_>) -> PyResult<Stri
         }
         i += 1;
     }
-    let mut width = 0usize;
-    while let Some(d) = chars.get(i).and_then(|c| c.to_digit(10)) {
-        width = width.saturating_mul(10).saturating_add(d as usize).min(1000);
-        i += 1;
-    }
+    let width = read_count(&chars, &mut i);
     let mut comma = false;
     if matches!(chars.get(i), Some(',' | '_')) {
         comma = true;
@@ -249,12 +236,7 @@ pub fn format_spec(v: &PyValue, spec: &str, show_str: Show<'_>) -> PyResult<Stri
     let mut prec = None;
     if chars.get(i) == Some(&'.') {
         i += 1;
-        let mut p = 0usize;
-        while let Some(d) = chars.get(i).and_then(|c| c.to_digit(10)) {
-            p = p.saturating_mul(10).saturating_add(d as usize).min(1000);
-            i += 1;
-        }
-        prec = Some(p);
+        prec = Some(read_count(&chars, &mut i));
     }
     let ty = chars.get(i).copied();
     if i + usize::from(ty.is_some()) != chars.len() {
@@ -442,6 +424,17 @@ pub fn str_format(
         out.push_str(&format_spec(&v, &spec, show_str)?);
     }
     Ok(out)
+}
+
+/// A format spec's width or precision: the decimal digits at `chars[*i..]` (none: 0), capped at
+/// 1000; `*i` moves past them.
+fn read_count(chars: &[char], i: &mut usize) -> usize {
+    let mut n = 0usize;
+    while let Some(d) = chars.get(*i).and_then(|c| c.to_digit(10)) {
+        n = n.saturating_mul(10).saturating_add(d as usize).min(1000);
+        *i += 1;
+    }
+    n
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// one) names the newest checkpoint; `P.index`, `P.data-…` and `P.meta` name `P`; anything else
 /// is taken as the prefix itself.
 pub fn prefix_of(pick: &Path) -> Result<PathBuf, String> {
-    let err = |e: crate::engine::Error| format!("{}: {}", e.class.python_name(), e.message);
+    let err = |e: crate::engine::Error| e.to_string();
     if pick.is_dir() {
         return crate::formats::inspect::resolve_prefix(pick).map_err(err);
     }
@@ -74,7 +74,7 @@ impl CheckpointBrowser {
                             b.select(&first);
                         }
                     }
-                    Err(e) => b.error = Some(format!("{}: {}", e.class.python_name(), e.message)),
+                    Err(e) => b.error = Some(e.to_string()),
                 }
             }
             Err(e) => b.error = Some(e),
@@ -86,9 +86,7 @@ impl CheckpointBrowser {
     pub fn select(&mut self, name: &str) {
         let Some(r) = &self.reader else { return };
         self.selected = Some(name.to_string());
-        self.value = Some(
-            r.get(name).map(|v| v.to_numpy_string()).map_err(|e| format!("{}: {}", e.class.python_name(), e.message)),
-        );
+        self.value = Some(r.get(name).map(|v| v.to_numpy_string()).map_err(|e| e.to_string()));
     }
 
     /// The total number of values (`# Total number of params` of `inspect_checkpoint`).

@@ -64,44 +64,54 @@ pub fn scope_groups(gd: &GraphDef, graph: &Graph, expanded: &[String]) -> Groups
             continue;
         }
         let members: Vec<usize> = (0..n).filter(|&i| of[i].as_deref() == Some(name.as_str())).collect();
-        if members.len() < 2 {
-            continue;
+        if members.len() >= 2 {
+            g.push(name, members);
         }
-        let k = g.names.len();
-        for &m in &members {
-            g.of[m] = Some(k);
-        }
-        g.names.push(name);
-        g.members.push(members);
+    }
+    if n < SCOPE_GROUPS_FROM {
+        return g;
     }
     // Then, in a big graph, as TensorBoard does, each remaining top-level name scope of at least
     // `SCOPE_GROUP_MIN` nodes (`ExponentialMovingAverage/`, `ExponentialDecay/`), with the node
-    // named like the scope itself.
-    let scope_of = |name: &str| name.split_once('/').map_or(name, |(s, _)| s).to_string();
-    let mut by_scope: Vec<(String, Vec<usize>)> = Vec::new();
+    // named like the scope itself; in the order of their first nodes.
+    let mut order: Vec<&str> = Vec::new();
+    let mut by_scope: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, m) in gd.nodes.iter().enumerate() {
         if g.of[i].is_some() || of[i].is_some() {
             continue;
         }
-        let scope = scope_of(&m.name);
-        match by_scope.iter_mut().find(|(s, _)| *s == scope) {
-            Some((_, members)) => members.push(i),
-            None => by_scope.push((scope, vec![i])),
-        }
+        let scope = m.name.split_once('/').map_or(m.name.as_str(), |(s, _)| s);
+        by_scope
+            .entry(scope)
+            .or_insert_with(|| {
+                order.push(scope);
+                Vec::new()
+            })
+            .push(i);
     }
-    for (name, members) in by_scope {
+    for scope in order {
+        let members = by_scope.remove(scope).unwrap_or_default();
         let scoped = members.iter().filter(|&&i| gd.nodes[i].name.contains('/')).count();
-        if n < SCOPE_GROUPS_FROM || scoped < SCOPE_GROUP_MIN || expanded.contains(&name) || g.names.contains(&name) {
-            continue;
+        let name = scope.to_string();
+        if scoped >= SCOPE_GROUP_MIN && !expanded.contains(&name) && !g.names.contains(&name) {
+            g.push(name, members);
         }
-        let k = g.names.len();
-        for &m in &members {
-            g.of[m] = Some(k);
-        }
-        g.names.push(name);
-        g.members.push(members);
     }
     g
+}
+
+impl Groups {
+    /// Adds group `name` of `members`.
+    fn push(&mut self, name: String, members: Vec<usize>) {
+        let k = self.names.len();
+        for &m in &members {
+            if let Some(of) = self.of.get_mut(m) {
+                *of = Some(k);
+            }
+        }
+        self.names.push(name);
+        self.members.push(members);
+    }
 }
 
 /// A name scope that `minimize` did not build is drawn as one group from this many nodes...

@@ -544,17 +544,8 @@ impl GraphEditor {
         *last = boxed;
         let current = &s.view.selection;
         if let Some(i) = clicked {
-            if let Some(name) = gd.nodes.get(i).map(|n| n.name.clone()) {
-                let sel = if mods.shift || mods.command {
-                    if current.contains(&name) {
-                        current.iter().filter(|n| **n != name).cloned().collect()
-                    } else {
-                        current.iter().cloned().chain([name]).collect()
-                    }
-                } else {
-                    vec![name]
-                };
-                out.push(Command::Select(sel));
+            if let Some(n) = gd.nodes.get(i) {
+                out.push(Command::Select(clicked_selection(current, &n.name, mods)));
             }
         } else if canvas.clicked_by(egui::PointerButton::Primary) && !mods.shift {
             if !current.is_empty() {
@@ -688,10 +679,11 @@ fn overview_layout(ui: &egui::Ui, gd: &crate::project::GraphDef, cache: &SnarlCa
     let at: HashMap<NodeId, usize> = drawn.iter().enumerate().map(|(k, d)| (d.0, k)).collect();
     let mut preds: Vec<Vec<usize>> = vec![Vec::new(); drawn.len()];
     let mut wires: Vec<(usize, usize)> = Vec::new();
+    let mut seen: HashSet<(usize, usize)> = HashSet::new();
     for (from, to) in cache.snarl.wires() {
         if let (Some(&a), Some(&b)) = (at.get(&from.node), at.get(&to.node))
             && a != b
-            && !wires.contains(&(a, b))
+            && seen.insert((a, b))
         {
             wires.push((a, b));
             preds[b].push(a);
@@ -864,17 +856,8 @@ fn overview_ui(
         }
         if resp.clicked() {
             card_clicked = true;
-            if let Some(name) = gd.nodes.get(i).map(|n| n.name.clone()) {
-                let sel = if mods.shift || mods.command {
-                    if current.contains(&name) {
-                        current.iter().filter(|n| **n != name).cloned().collect()
-                    } else {
-                        current.iter().cloned().chain([name]).collect()
-                    }
-                } else {
-                    vec![name]
-                };
-                out.push(Command::Select(sel));
+            if let Some(n) = gd.nodes.get(i) {
+                out.push(Command::Select(clicked_selection(current, &n.name, mods)));
             }
         }
     }
@@ -1521,5 +1504,17 @@ impl SnarlViewer<usize> for Viewer<'_> {
         } else {
             self.out.push(Command::Disconnect { graph: g, node: dst.name.clone(), input: pin.id.input });
         }
+    }
+}
+
+/// The selection after a click on node `name`: Shift or Ctrl toggles it in `current`, a plain
+/// click selects it alone.
+fn clicked_selection(current: &[String], name: &str, mods: egui::Modifiers) -> Vec<String> {
+    if !(mods.shift || mods.command) {
+        vec![name.to_string()]
+    } else if current.iter().any(|n| n == name) {
+        current.iter().filter(|n| *n != name).cloned().collect()
+    } else {
+        current.iter().cloned().chain([name.to_string()]).collect()
     }
 }

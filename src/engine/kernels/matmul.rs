@@ -9,8 +9,8 @@ use ndarray::ArrayD;
 use rayon::ThreadPool;
 use rayon::prelude::*;
 
-/// Matmuls with at least this many multiply-adds are split across the pool.
-const PAR_MIN_MULADDS: usize = 1 << 18;
+// Matmuls with at least this many multiply-adds are split across the pool (sgemm's own rule).
+use crate::engine::math::sgemm::PAR_MIN_MULADDS;
 /// Small float32 matmuls (`k` at most 256 and at most this many multiply-adds) use TF's oneDNN
 /// summation orders (`eigen::matmul_f32`), so training gives TF's numbers; bigger ones use
 /// the fast blocked sgemm.

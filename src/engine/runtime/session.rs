@@ -1139,7 +1139,6 @@ fn random_value(
     }
 }
 
-/// Writes a float32 slice into a value of `shape`, reusing its buffer.
 /// Runs a plan's fast program when it has one that fits these feeds, then copies the fetches
 /// into the plan's buffers (where `fetched` reads them); false when it did not run.
 fn run_fast_program(
@@ -1167,6 +1166,7 @@ fn run_fast_program(
     Ok(true)
 }
 
+/// Writes a float32 slice into a value of `shape`, reusing its buffer.
 fn write_f32(buf: &mut Value, shape: &[usize], data: &[f32]) {
     if let Value::F32(a) = buf
         && a.shape() == shape
