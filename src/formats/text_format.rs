@@ -283,7 +283,8 @@ fn int(v: &Val, field: &str) -> Result<i64, String> {
         digits.parse::<i128>()
     }
     .map_err(|_| format!("{field}: '{w}' is not an integer"))?;
-    i64::try_from(if neg { -mag } else { mag }).map_err(|_| format!("{field}: '{w}' is out of range"))
+    let value = if neg { mag.checked_neg() } else { Some(mag) };
+    value.and_then(|v| i64::try_from(v).ok()).ok_or_else(|| format!("{field}: '{w}' is out of range"))
 }
 
 fn int32(v: &Val, field: &str) -> Result<i32, String> {

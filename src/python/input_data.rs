@@ -159,6 +159,9 @@ pub fn next_batch(rt: &mut Runtime<'_>, sets: usize, split: Split, args: &Args) 
     args.check("next_batch", 3, &["batch_size", "fake_data", "shuffle"])?;
     let size = args.req(0, "batch_size", "next_batch")?;
     let size = match size {
+        PyValue::Int(n) if *n > crate::python::numpy::MAX_ELEMENTS as i64 => {
+            return Err(PyError::exception("MemoryError", format!("next_batch({n}): too many examples")));
+        }
         PyValue::Int(n) if *n >= 0 => *n as usize,
         PyValue::Int(_) => return Err(PyError::value_error("negative dimensions are not allowed")),
         other => {

@@ -917,17 +917,21 @@ impl<'r, 'a> Interp<'r, 'a> {
             return s;
         }
         match v {
-            PyValue::List(l) => format!("[{}]", l.borrow().iter().map(|x| self.repr(x)).collect::<Vec<_>>().join(", ")),
+            PyValue::List(l) => crate::python::value::repr_once(l, "[...]", || {
+                format!("[{}]", l.borrow().iter().map(|x| self.repr(x)).collect::<Vec<_>>().join(", "))
+            }),
             PyValue::Tuple(t) if t.len() == 1 => format!("({},)", self.repr(&t[0])),
             PyValue::Tuple(t) => format!("({})", t.iter().map(|x| self.repr(x)).collect::<Vec<_>>().join(", ")),
-            PyValue::Dict(d) => format!(
-                "{{{}}}",
-                d.borrow()
-                    .iter()
-                    .map(|(k, x)| format!("{}: {}", self.repr(k), self.repr(x)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            PyValue::Dict(d) => crate::python::value::repr_once(d, "{...}", || {
+                format!(
+                    "{{{}}}",
+                    d.borrow()
+                        .iter()
+                        .map(|(k, x)| format!("{}: {}", self.repr(k), self.repr(x)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }),
             PyValue::Graph(_) | PyValue::Session(_) => self.show(v),
             other => other.repr(),
         }
@@ -1131,8 +1135,8 @@ impl<'r, 'a> Interp<'r, 'a> {
             },
             PyValue::Dict(d) => Ok(d.borrow().iter().any(|(k, _)| key_eq(k, x))),
             PyValue::Range(a, b, s) => Ok(x.as_i64().is_some_and(|v| {
-                let n = range_len(*a, *b, *s);
-                n > 0 && (v - a) % s == 0 && (v - a) / s >= 0 && (v - a) / s < n
+                let (n, d, s) = (i128::from(range_len(*a, *b, *s)), i128::from(v) - i128::from(*a), i128::from(*s));
+                n > 0 && d % s == 0 && d / s >= 0 && d / s < n
             })),
             other => Ok(self.iterate(other)?.iter().any(|v| key_eq(v, x))),
         }
@@ -2094,6 +2098,7 @@ fn key_eq(a: &PyValue, b: &PyValue) -> bool {
         (PyValue::Tuple(x), PyValue::Tuple(y)) => {
             x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| key_eq(p, q))
         }
+        (PyValue::List(x), PyValue::List(y)) if Rc::ptr_eq(x, y) => true,
         (PyValue::List(x), PyValue::List(y)) => {
             let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| key_eq(p, q))
@@ -2272,21 +2277,10 @@ fn exception_matches(t: &PyValue, class: &str) -> bool {
         PyValue::Tuple(ts) => ts.iter().any(|x| exception_matches(x, class)),
         PyValue::Type(name) => {
             let name = name.as_ref();
-            let tf_errors = [
-                "InvalidArgumentError",
-                "FailedPreconditionError",
-                "DeadlineExceededError",
-                "ResourceExhaustedError",
-                "UnimplementedError",
-                "NotFoundError",
-                "CancelledError",
-                "InternalError",
-                "DataLossError",
-            ];
             name == class
                 || name == "Exception"
                 || name == "BaseException"
-                || (name == "OpError" && tf_errors.contains(&class))
+                || (name == "OpError" && crate::python::runtime::TF_OP_ERRORS.contains(&class))
                 || (name == "LookupError" && matches!(class, "KeyError" | "IndexError"))
                 || (name == "ArithmeticError" && matches!(class, "ZeroDivisionError" | "OverflowError"))
         }

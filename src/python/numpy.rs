@@ -714,7 +714,7 @@ pub fn method(a: &Rc<Array>, name: &str, args: &Args) -> PyResult<PyValue> {
                 }
                 shape[i] = v.len() / known;
             }
-            if shape.iter().product::<usize>() != v.len() {
+            if shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)) != Some(v.len()) {
                 return Err(PyError::value_error(format!(
                     "cannot reshape array of size {} into shape {}",
                     v.len(),

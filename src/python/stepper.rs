@@ -394,6 +394,8 @@ fn run_watched(
         stopped_line: stopped_line.clone(),
     };
     let mut rt = Runtime::new(&mut out, Limits::default(), base);
+    // TF names the program by its absolute path, as Python's `__main__` has it (as `run` does).
+    rt.program.1 = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).to_string_lossy().into_owned();
     rt.control = Some(Box::new(watcher));
     let result: PyResult<()> = {
         let mut it = crate::python::interp::Interp::new(&mut rt, &program.source);

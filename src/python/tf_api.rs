@@ -1432,7 +1432,11 @@ pub fn call_method(rt: &mut Runtime<'_>, obj: &PyValue, name: &str, args: &Args)
             Ok(PyValue::Bool(s.as_ref().is_some_and(|d| d.iter().all(Option::is_some))))
         }
         (PyValue::Shape(s), "num_elements") => Ok(match s {
-            Some(d) if d.iter().all(Option::is_some) => PyValue::Int(d.iter().map(|x| x.unwrap_or(0) as i64).product()),
+            Some(d) if d.iter().all(Option::is_some) => {
+                let n =
+                    d.iter().try_fold(1i64, |n, x| i64::try_from(x.unwrap_or(0)).ok().and_then(|x| n.checked_mul(x)));
+                PyValue::Int(n.ok_or_else(|| PyError::unsupported("an integer beyond 64 bits"))?)
+            }
             _ => PyValue::None,
         }),
         (PyValue::Object(o), _) => object_method(rt, o, name, args),

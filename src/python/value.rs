@@ -374,14 +374,14 @@ impl PyValue {
             PyValue::Int(i) => i.to_string(),
             PyValue::Float(f) => float_repr(*f),
             PyValue::Str(s) => crate::interpreter::checkpoint::py_repr(s),
-            PyValue::List(l) => format!("[{}]", join_reprs(&l.borrow())),
+            PyValue::List(l) => repr_once(l, "[...]", || format!("[{}]", join_reprs(&l.borrow()))),
             PyValue::Tuple(t) if t.len() == 1 => format!("({},)", t[0].repr()),
             PyValue::Tuple(t) => format!("({})", join_reprs(t)),
-            PyValue::Dict(d) => {
+            PyValue::Dict(d) => repr_once(d, "{...}", || {
                 let parts: Vec<String> =
                     d.borrow().iter().map(|(k, v)| format!("{}: {}", k.repr(), v.repr())).collect();
                 format!("{{{}}}", parts.join(", "))
-            }
+            }),
             PyValue::Range(a, b, 1) => format!("range({a}, {b})"),
             PyValue::Range(a, b, s) => format!("range({a}, {b}, {s})"),
             PyValue::Slice(a, b, c) => {
@@ -454,9 +454,9 @@ pub fn array_repr(v: &Value) -> Option<String> {
 pub fn repr_is_exact(v: &PyValue) -> bool {
     match v {
         PyValue::Array(a) => array_repr(&a.value).is_some(),
-        PyValue::List(l) => l.borrow().iter().all(repr_is_exact),
+        PyValue::List(l) => walk_once(l, true, || l.borrow().iter().all(repr_is_exact)),
         PyValue::Tuple(t) => t.iter().all(repr_is_exact),
-        PyValue::Dict(d) => d.borrow().iter().all(|(k, x)| repr_is_exact(k) && repr_is_exact(x)),
+        PyValue::Dict(d) => walk_once(d, true, || d.borrow().iter().all(|(k, x)| repr_is_exact(k) && repr_is_exact(x))),
         _ => true,
     }
 }
@@ -476,15 +476,41 @@ pub fn shape_str(s: &Option<Vec<Option<usize>>>) -> String {
     }
 }
 
+thread_local! {
+    /// The lists and dicts being walked (written or checked), innermost last.
+    static OPEN: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `walk()` for the container `c`, or `cycle` where `c` is already being walked further out (a
+/// list that contains itself: Python writes it `[[...]]`).
+pub fn walk_once<T, R>(c: &Rc<T>, cycle: R, walk: impl FnOnce() -> R) -> R {
+    let id = Rc::as_ptr(c) as *const () as usize;
+    if OPEN.with(|open| open.borrow().contains(&id)) {
+        return cycle;
+    }
+    OPEN.with(|open| open.borrow_mut().push(id));
+    let out = walk();
+    OPEN.with(|open| open.borrow_mut().pop());
+    out
+}
+
+/// `repr` of the container `c` by `write`, or `cycle` (`[...]`, `{...}`) inside itself.
+pub fn repr_once<T>(c: &Rc<T>, cycle: &str, write: impl FnOnce() -> String) -> String {
+    walk_once(c, cycle.to_string(), write)
+}
+
 /// The number of items of `range(a, b, s)`.
+/// (Worked in i128: any i64 bounds and step; a length beyond i64 is clamped.)
 pub fn range_len(a: i64, b: i64, s: i64) -> i64 {
-    if s > 0 && b > a {
+    let (a, b, s) = (i128::from(a), i128::from(b), i128::from(s));
+    let n = if s > 0 && b > a {
         (b - a - 1) / s + 1
     } else if s < 0 && a > b {
         (a - b - 1) / (-s) + 1
     } else {
         0
-    }
+    };
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// Python's `repr(float)`: the shortest string that reads back to the same double, in fixed

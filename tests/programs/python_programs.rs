@@ -485,3 +485,19 @@ fn variant_loops_import_as_train_loops() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Hostile values end in Python's output or a placed error, never a crash: a list and a dict
+/// that contain themselves print as Python prints them (`[[...]]`), ranges at the ends of int64
+/// count without overflow, and an impossible reshape is Python's `ValueError` (as TF 2.21's
+/// Python here printed them).
+#[test]
+fn self_containing_values_and_int64_ends_do_not_crash() {
+    let src = "l = []\nl.append(l)\nprint(l)\nd = {}\nd[\"a\"] = d\nprint(d, l == l)\n\
+               r = range(-9223372036854775807 - 1, 9223372036854775807)\n\
+               print(9223372036854775807 in range(-1, 10), 5 in range(0, 10, 5))\n\
+               import numpy as np\nprint(np.zeros([2, 3]).reshape(2**33, 2**33))\n";
+    let (out, err, code) = run_text("hostile_values.py", src, &[]);
+    assert_eq!(out, "[[...]]\n{'a': {...}} True\nFalse True\n", "{err}");
+    assert!(err.contains(":10:7: ValueError: cannot reshape array of size 6"), "{err}");
+    assert_eq!(code, 1);
+}

@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 /// Largest block of `k` summed in registers before it is added to the output.
 pub const KC_MAX: usize = 256;
 /// Products with at least this many multiply-adds are split across a pool.
-const PAR_MIN_MULADDS: usize = 1 << 18;
+pub(crate) const PAR_MIN_MULADDS: usize = 1 << 18;
 
 /// Which microkernel computes the tiles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +101,16 @@ impl Strided<'_> {
     }
 }
 
+/// Whether an `m x n` output with strides `(rs, cs)` gives every element its own place (the
+/// pool's tasks write disjoint elements only then).
+fn disjoint(m: usize, n: usize, rs: usize, cs: usize) -> bool {
+    m.saturating_mul(n) <= 1
+        || (m == 1 && cs >= 1)
+        || (n == 1 && rs >= 1)
+        || (cs >= 1 && rs >= n.saturating_mul(cs))
+        || (rs >= 1 && cs >= m.saturating_mul(rs))
+}
+
 /// `C = A B` for an `m x k` matrix `A` and a `k x n` matrix `B` into `c` (element `(i, j)` at
 /// `c[i * rsc + j * csc]`), with `isa`'s kernel (the portable one when the CPU lacks it), split
 /// across `pool` when the product is big enough. Errors when an operand is smaller than its shape
@@ -117,6 +127,9 @@ pub fn sgemm(
 ) -> Result<()> {
     if !a.holds(m, k) || !b.holds(k, n) || !(Strided { data: c, rs: rsc, cs: csc }).holds(m, n) {
         return Err(Error::internal("sgemm: an operand is smaller than its shape"));
+    }
+    if !disjoint(m, n, rsc, csc) {
+        return Err(Error::internal("sgemm: the output's strides make elements overlap"));
     }
     if m == 0 || n == 0 {
         return Ok(());

@@ -509,7 +509,9 @@ impl FastProgram {
                         Value::I32(a) if a.iter().all(|&v| i64::from(v).abs() <= EXACT) => {
                             a.iter().map(|&v| v as f32).collect()
                         }
-                        Value::I64(a) if a.iter().all(|&v| v.abs() <= EXACT) => a.iter().map(|&v| v as f32).collect(),
+                        Value::I64(a) if a.iter().all(|&v| v.unsigned_abs() <= EXACT.unsigned_abs()) => {
+                            a.iter().map(|&v| v as f32).collect()
+                        }
                         _ => return None,
                     };
                     p.bufs.push(data);
