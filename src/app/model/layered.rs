@@ -269,6 +269,8 @@ pub fn layered_layout(gd: &GraphDef, group_of: &[Option<usize>]) -> Vec<[f32; 2]
 const OVERVIEW_COL_GAP: f32 = 24.0;
 /// Room between two cards of an overview column, in points.
 const OVERVIEW_ROW_GAP: f32 = 6.0;
+/// The most bands the overview cuts a graph into.
+const OVERVIEW_MAX_BANDS: usize = 8;
 /// Room between two bands of the overview, in points.
 const OVERVIEW_BAND_GAP: f32 = 20.0;
 
@@ -355,7 +357,8 @@ pub fn overview_positions(
         (pos, width, y0 - OVERVIEW_BAND_GAP)
     };
     let mut best: Option<(f32, Vec<[f32; 2]>)> = None;
-    for bands in 1..=columns.len() {
+    // More bands than this would not be read as one flow (and the search grows with each).
+    for bands in 1..=columns.len().min(OVERVIEW_MAX_BANDS) {
         let ends = balanced_cuts(columns.len(), bands, &band_width);
         let (pos, width, height) = place(&ends);
         // Any arrangement shown at 1:1 will do: the fewest bands keep the flow left to right.
