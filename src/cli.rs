@@ -2,6 +2,7 @@
 //! what the TF program prints; `flowbench check FILE` validates a file. Errors end with TF's class
 //! and message and a non-zero exit code.
 
+use crate::engine::runtime::observer::TensorFilter;
 use crate::interpreter::{ScriptOutput, run_script_with_logdir};
 use crate::project::io::{same_file, write_atomic};
 use crate::project::{Project, ProjectError};
@@ -363,10 +364,16 @@ pub fn main(args: Vec<String>) -> i32 {
                 }
             };
             let until = match (until, until_node) {
-                (Some(DebugUntil::HasInfOrNan), _) => Some(crate::interpreter::debug::Until::HasInfOrNan),
-                (Some(DebugUntil::AllZeros), _) => Some(crate::interpreter::debug::Until::AllZeros),
+                (Some(DebugUntil::HasInfOrNan), _) => {
+                    Some(crate::interpreter::debug::Until::Filter(TensorFilter::HasInfOrNan))
+                }
+                (Some(DebugUntil::AllZeros), _) => {
+                    Some(crate::interpreter::debug::Until::Filter(TensorFilter::AllZeros))
+                }
                 (Some(DebugUntil::LargerThan), _) => match threshold {
-                    Some(x) if x.is_finite() && x >= 0.0 => Some(crate::interpreter::debug::Until::LargerThan(x)),
+                    Some(x) if x.is_finite() && x >= 0.0 => {
+                        Some(crate::interpreter::debug::Until::Filter(TensorFilter::LargerThan(x)))
+                    }
                     _ => {
                         eprintln!("flowbench debug: --until larger_than needs --threshold X (a number >= 0)");
                         return 2;

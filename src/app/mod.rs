@@ -274,8 +274,9 @@ impl eframe::App for FlowbenchApp {
             ctx.request_repaint_after(std::time::Duration::from_millis(50));
         }
         if self.state.training_live() {
-            // The thread may still be ending after its last event: look again shortly.
-            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+            // The thread may still be ending after its last event: look again shortly (its
+            // events themselves wake the window, at most every TRAINING_FRAME_INTERVAL).
+            ctx.request_repaint_after(std::time::Duration::from_millis(200));
         }
         // PNG export: ask for a screenshot, then crop the one that arrives.
         if self.state.export.screenshot.is_some() && !self.state.export.requested {

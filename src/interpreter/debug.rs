@@ -17,7 +17,7 @@
 
 use crate::engine::error::{Error, Result};
 use crate::engine::graph::Graph;
-use crate::engine::runtime::observer::{Flow, OpEvent, RunInfo, RunObserver, Summary, exact};
+use crate::engine::runtime::observer::{Flow, OpEvent, RunInfo, RunObserver, Summary, TensorFilter, exact};
 use crate::interpreter::{Interpreter, ScriptOutput};
 use crate::project::Project;
 use crate::project::script::Step;
@@ -26,13 +26,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// Where to stop.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Until {
-    /// At the first op with an inf or NaN in an output (tfdbg's `has_inf_or_nan`).
-    HasInfOrNan,
-    /// At the first op with an output whose elements are all zero.
-    AllZeros,
-    /// At the first op with an output holding an element larger than this in magnitude (an inf
-    /// or NaN counts).
-    LargerThan(f64),
+    /// At the first op with an output the filter matches (tfdbg's `run -f has_inf_or_nan`).
+    Filter(TensorFilter),
     /// Right after the named op runs (`Log` or `Log:0`).
     Node(String),
 }
@@ -186,8 +181,8 @@ impl RunObserver for Watch {
         let mut report = Vec::new();
         if watching {
             match &st.opts.until {
-                Some(Until::HasInfOrNan) => {
-                    if let Some((k, s)) = line.outputs.iter().enumerate().find(|(_, s)| s.has_inf_or_nan()) {
+                Some(Until::Filter(f @ TensorFilter::HasInfOrNan)) => {
+                    if let Some((k, s)) = line.outputs.iter().enumerate().find(|(_, s)| f.matches(s)) {
                         let inputs: Vec<String> = op
                             .node
                             .inputs
@@ -215,8 +210,8 @@ impl RunObserver for Watch {
                         ));
                     }
                 }
-                Some(Until::AllZeros) => {
-                    if let Some((k, _)) = line.outputs.iter().enumerate().find(|(_, s)| s.all_zeros()) {
+                Some(Until::Filter(f @ TensorFilter::AllZeros)) => {
+                    if let Some((k, _)) = line.outputs.iter().enumerate().find(|(_, s)| f.matches(s)) {
                         report.push(format!(
                             "{}: first all-zero value at {}:{k} ({})",
                             st.where_(),
@@ -225,9 +220,8 @@ impl RunObserver for Watch {
                         ));
                     }
                 }
-                Some(Until::LargerThan(limit)) => {
-                    let big = |s: &Summary| s.max_abs().is_some_and(|m| m > *limit);
-                    if let Some((k, s)) = line.outputs.iter().enumerate().find(|(_, s)| big(s)) {
+                Some(Until::Filter(f @ TensorFilter::LargerThan(limit))) => {
+                    if let Some((k, s)) = line.outputs.iter().enumerate().find(|(_, s)| f.matches(s)) {
                         report.push(format!(
                             "{}: first value larger than {} in magnitude at {}:{k} ({}): {}",
                             st.where_(),

@@ -92,3 +92,74 @@ impl TrainEvents {
         Ok(())
     }
 }
+
+/// A [`TrainEvents`] written on its own thread, for the window: each progress report goes over a
+/// channel, so the UI thread never waits on the disk. The first write error ends the writing and
+/// is reported by [`BackgroundEvents::failure`] (once) and by [`BackgroundEvents::finish`].
+#[derive(Debug)]
+pub struct BackgroundEvents {
+    reports: Option<std::sync::mpsc::Sender<Progress>>,
+    failed: std::sync::mpsc::Receiver<String>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BackgroundEvents {
+    /// Starts writing to `events` on a thread of its own.
+    pub fn spawn(mut events: TrainEvents) -> BackgroundEvents {
+        let (reports, incoming) = std::sync::mpsc::channel::<Progress>();
+        let (fail, failed) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new().name("flowbench-tensorboard".into()).spawn(move || {
+            for p in incoming {
+                if let Err(e) = events.progress(&p) {
+                    let _ = fail.send(e.to_string());
+                    return;
+                }
+            }
+        });
+        match thread {
+            Ok(t) => BackgroundEvents { reports: Some(reports), failed, thread: Some(t) },
+            Err(e) => {
+                let (fail, failed) = std::sync::mpsc::channel();
+                let _ = fail.send(format!("could not start the event writer: {e}"));
+                BackgroundEvents { reports: None, failed, thread: None }
+            }
+        }
+    }
+
+    /// Queues what one progress report carries for the event file (the parts it writes).
+    pub fn send(&self, p: &Progress) {
+        if let Some(tx) = &self.reports {
+            let part = Progress {
+                batch_losses: p.batch_losses.clone(),
+                evals: p.evals.clone(),
+                learning_rates: p.learning_rates.clone(),
+                metrics: p.metrics.clone(),
+                weight_history: p.weight_history.clone(),
+                ..Progress::default()
+            };
+            let _ = tx.send(part);
+        }
+    }
+
+    /// The write error, if writing failed since the last call (never blocks).
+    pub fn failure(&self) -> Option<String> {
+        self.failed.try_recv().ok()
+    }
+
+    /// Writes what is still queued and closes the file (waits for the writer thread: the last
+    /// reports of a run); the write error, if any.
+    pub fn finish(mut self) -> std::result::Result<(), String> {
+        self.reports = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.failed.try_recv().map_or(Ok(()), Err)
+    }
+}
+
+impl Drop for BackgroundEvents {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread once it has written the queue; not waited for.
+        self.reports = None;
+    }
+}

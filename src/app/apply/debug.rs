@@ -9,8 +9,6 @@
 
 use crate::app::i18n::{tr, tr_args};
 use crate::app::model::debugger::{DebugCommand, DebugRun, Go, Resume, TrainDebug, lock};
-use crate::app::model::document::run_closure;
-use crate::app::model::feed::parse_feed;
 use crate::app::model::log::LogKind;
 use crate::app::model::view::RunResult;
 use crate::app::state::AppState;
@@ -41,28 +39,10 @@ impl AppState {
         let graph = self.view.active_graph;
         let fetches = self.view.fetches.clone();
         let targets = self.view.targets.clone();
-        let (_, needed) = self.active_def().map(|gd| run_closure(gd, &fetches, &targets, &[])).unwrap_or_default();
-        let mut feed_defs = Vec::new();
-        let mut named = Vec::new();
-        for t in &needed {
-            let text = self.view.feeds.get(t).cloned().unwrap_or_default();
-            if text.trim().is_empty() {
-                continue;
-            }
-            match parse_feed(&text)
-                .and_then(|(json, _)| Value::from_json(&json, None).map(|v| (json, v)).map_err(|e| e.to_string()))
-            {
-                Ok((json, value)) => {
-                    named.push(NamedFeed { tensor: t.clone(), value });
-                    feed_defs.push(FeedDef { tensor: t.clone(), value: json });
-                }
-                Err(e) => {
-                    let node = crate::engine::graph::tensor_name::TensorName::op_of(t).to_string();
-                    self.log_error(format!("ValueError: feed for {t}: {e}"), Some((graph, node)));
-                    return;
-                }
-            }
-        }
+        let Some(feeds) = self.panel_feeds(&fetches, &targets) else { return };
+        let named: Vec<NamedFeed> =
+            feeds.iter().map(|(f, value)| NamedFeed { tensor: f.tensor.clone(), value: value.clone() }).collect();
+        let feed_defs: Vec<FeedDef> = feeds.into_iter().map(|(f, _)| f).collect();
         let names_graph =
             if graph == sgraph { None } else { self.doc.project.graphs.get(graph).map(|g| g.name.clone()) };
         let names_idx = if graph == sgraph { None } else { Some(graph) };

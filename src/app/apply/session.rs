@@ -135,9 +135,39 @@ impl AppState {
         }
     }
 
+    /// The run panel's feeds that a run of `fetches` and `targets` needs, parsed ([`parse_feed`])
+    /// as JSON for the script and as values; a malformed one is logged at its node, and gives
+    /// `None`.
+    pub(crate) fn panel_feeds(&mut self, fetches: &[String], targets: &[String]) -> Option<Vec<(FeedDef, Value)>> {
+        let graph = self.view.active_graph;
+        let (_, needed) = self.active_def().map(|gd| run_closure(gd, fetches, targets, &[])).unwrap_or_default();
+        let typed: Vec<(String, String)> = self
+            .view
+            .feeds
+            .iter()
+            .filter(|(t, text)| !text.trim().is_empty() && needed.contains(t))
+            .map(|(t, text)| (t.clone(), text.clone()))
+            .collect();
+        let mut feeds = Vec::new();
+        for (t, text) in &typed {
+            match parse_feed(text) {
+                Ok((json, value)) => feeds.push((FeedDef { tensor: t.clone(), value: json }, value)),
+                Err(e) => {
+                    self.log_error(
+                        tr_args("ux-feed-for", &[("tensor", t.as_str().into()), ("error", e.into())]),
+                        Some((graph, TensorName::op_of(t).to_string())),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(feeds)
+    }
+
     /// `sess.run(fetches, feed_dict)` with the run panel's fetches, targets and feeds. The feeds
-    /// the run needs are parsed here ([`parse_feed`]) so a malformed one is refused before the
-    /// Python line is logged; the interpreter converts the same JSON into the same values.
+    /// the run needs are parsed first ([`AppState::panel_feeds`]) so a malformed one is refused
+    /// before the Python line is logged; the interpreter converts the same JSON into the same
+    /// values.
     pub(crate) fn run(&mut self, session: usize) {
         let Some(entry) = self.engine.ws.sessions.get(session) else { return };
         let sgraph = entry.graph;
@@ -145,26 +175,8 @@ impl AppState {
         let graph = self.view.active_graph;
         let fetches = self.view.fetches.clone();
         let targets = self.view.targets.clone();
-        let mut feed_defs = Vec::new();
-        let fed: Vec<String> =
-            self.view.feeds.iter().filter(|(_, v)| !v.trim().is_empty()).map(|(k, _)| k.clone()).collect();
-        let (_, needed) = self.active_def().map(|gd| run_closure(gd, &fetches, &targets, &[])).unwrap_or_default();
-        for t in &fed {
-            if !needed.contains(t) {
-                continue;
-            }
-            let text = self.view.feeds.get(t).cloned().unwrap_or_default();
-            match parse_feed(&text) {
-                Ok((json, _)) => feed_defs.push(FeedDef { tensor: t.clone(), value: json }),
-                Err(e) => {
-                    self.log_error(
-                        tr_args("ux-feed-for", &[("tensor", t.as_str().into()), ("error", e.into())]),
-                        Some((graph, TensorName::op_of(t).to_string())),
-                    );
-                    return;
-                }
-            }
-        }
+        let Some(feeds) = self.panel_feeds(&fetches, &targets) else { return };
+        let feed_defs: Vec<FeedDef> = feeds.into_iter().map(|(f, _)| f).collect();
         // Real Python: session.run takes tensor and op names as strings.
         let py = crate::export::python::py_str;
         let feed_text: Vec<String> = feed_defs.iter().map(|f| format!("{}: {}", py(&f.tensor), f.value)).collect();

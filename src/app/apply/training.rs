@@ -36,6 +36,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+/// The shortest time between two frames the training worker's wakes ask for: at most ~25 frames
+/// a second while a job trains (the plots move as smoothly, and the window keeps a small share of
+/// a 2-core machine). Input events still draw at once. egui takes one predicted frame (a 60th of a
+/// second) off every delayed request, so it is added back here.
+pub const TRAINING_FRAME_INTERVAL: std::time::Duration = std::time::Duration::from_millis(40 + 17);
+
 impl AppState {
     /// Replaces the train panel's setup.
     pub fn set_train_setup(&mut self, setup: TrainSetup) {
@@ -294,7 +300,7 @@ impl AppState {
         let extras = JobExtras {
             boundary,
             classify,
-            waker: ctx.map(|c| Arc::new(move || c.request_repaint()) as worker::Waker),
+            waker: ctx.map(|c| Arc::new(move || c.request_repaint_after(TRAINING_FRAME_INTERVAL)) as worker::Waker),
             weights_every,
             learning_rate,
         };
@@ -365,7 +371,7 @@ impl AppState {
             pacer: None,
             logged_evals: 0,
             held_evals: (0, None),
-            events,
+            events: events.map(crate::interpreter::tensorboard::BackgroundEvents::spawn),
         });
         Ok(())
     }
@@ -497,11 +503,12 @@ impl AppState {
                         for &(step, v) in &p.learning_rates {
                             run.learning_rate.push(Sample { step: step as f64, time: time_at(step), value: v });
                         }
-                        if let Some(ev) = run.events.as_mut()
-                            && let Err(e) = ev.progress(&p)
-                        {
-                            logs.push(format!("TensorBoard: {e}"));
-                            run.events = None;
+                        if let Some(ev) = &run.events {
+                            ev.send(&p);
+                            if let Some(e) = ev.failure() {
+                                logs.push(format!("TensorBoard: {e}"));
+                                run.events = None;
+                            }
                         }
                         logs.extend(p.logs);
                         let by_steps = run.setup.weights_every > 0;
@@ -553,6 +560,10 @@ impl AppState {
         if ended && let Some(job) = run.job.take() {
             back = Some(job.join());
             changed = true;
+            // The event file is complete once the run's last reports are written.
+            if let Some(Err(e)) = run.events.take().map(|ev| ev.finish()) {
+                logs.push(format!("TensorBoard: {e}"));
+            }
         }
         let session = run.session;
         // The log keeps the first evaluation lines and, at the end, says how many it held back

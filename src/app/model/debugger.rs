@@ -30,39 +30,8 @@ use std::thread::JoinHandle;
 /// Values with more elements than this are summarised, not copied.
 pub const MAX_KEPT: usize = 1 << 16;
 
-/// A tensor filter (tfdbg's `run -f`).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub enum Filter {
-    /// Some element is inf or NaN (`has_inf_or_nan`).
-    #[default]
-    HasInfOrNan,
-    /// Every element is zero.
-    AllZeros,
-    /// Some element is larger than this in magnitude.
-    LargerThan(f64),
-}
-
-impl Filter {
-    /// True when a value with this summary matches.
-    pub fn matches(&self, s: &Summary) -> bool {
-        match self {
-            Filter::HasInfOrNan => s.has_inf_or_nan(),
-            Filter::AllZeros => s.all_zeros(),
-            Filter::LargerThan(x) => s.max_abs().is_some_and(|m| m > *x),
-        }
-    }
-
-    /// The filter as tfdbg names it (`has_inf_or_nan`, `all_zeros`, `larger_than(1000)`).
-    pub fn name(&self) -> String {
-        match self {
-            Filter::HasInfOrNan => "has_inf_or_nan".to_string(),
-            Filter::AllZeros => "all_zeros".to_string(),
-            Filter::LargerThan(x) => {
-                format!("larger_than({})", crate::engine::runtime::observer::number(DType::Float64, Some(*x)))
-            }
-        }
-    }
-}
+/// A tensor filter (tfdbg's `run -f`): the engine's, shared with `flowbench debug`.
+pub use crate::engine::runtime::observer::TensorFilter as Filter;
 
 /// How a paused run goes on.
 #[derive(Clone, Debug, PartialEq)]

@@ -152,6 +152,20 @@ impl Series {
         out
     }
 
+    /// The points to draw where at most about `max_points` can be told apart (a plot's width in
+    /// pixels): neighbouring buckets merged in groups first, so a many-line plot tessellates a
+    /// few hundred points per line, not thousands; the same as [`Series::points`] when it has
+    /// few enough.
+    pub fn points_within(&self, max_points: usize) -> Vec<Sample> {
+        let group = (self.buckets.len() * 2).div_ceil(max_points.max(2));
+        if group <= 1 {
+            return self.points();
+        }
+        let merged: Vec<Bucket> =
+            self.buckets.chunks(group).map(|c| c[1..].iter().fold(c[0], |a, &b| a.merge(b))).collect();
+        Series { buckets: merged, capacity: self.capacity, per_bucket: self.per_bucket, total: self.total }.points()
+    }
+
     /// Forgets everything.
     pub fn clear(&mut self) {
         *self = Series::new(self.capacity);
@@ -213,6 +227,31 @@ mod tests {
         assert_eq!(h.last().map(|p| p.step), Some((n - 1) as f64));
         // Memory is the buckets' vector: it never grew past its capacity.
         assert!(h.buckets.capacity() <= 2048);
+    }
+
+    #[test]
+    fn points_within_a_width_keep_the_extremes() {
+        let mut sr = Series::new(1024);
+        for i in 0..100_000u64 {
+            sr.push(s(
+                i,
+                if i == 77_777 {
+                    1e9
+                } else if i == 33_333 {
+                    -1e9
+                } else {
+                    (i % 13) as f64
+                },
+            ));
+        }
+        let all = sr.points();
+        let few = sr.points_within(300);
+        assert!(few.len() <= 300 && few.len() >= 150, "{}", few.len());
+        for v in [1e9, -1e9] {
+            assert!(few.iter().any(|p| p.value == v));
+        }
+        assert!(few.windows(2).all(|w| w[0].step <= w[1].step));
+        assert_eq!(sr.points_within(10_000), all);
     }
 
     #[test]

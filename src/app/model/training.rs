@@ -384,7 +384,7 @@ pub struct TrainRun {
     /// Evaluation lines not written to the log, with the last one.
     pub held_evals: (u64, Option<String>),
     /// The TensorBoard event file the run writes (train setup ▸ TensorBoard log).
-    pub events: Option<crate::interpreter::tensorboard::TrainEvents>,
+    pub events: Option<crate::interpreter::tensorboard::BackgroundEvents>,
 }
 
 /// Paces a run: from `since` at `base` steps, `pace` steps per second.

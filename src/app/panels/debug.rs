@@ -8,7 +8,7 @@
 use crate::app::command::Command;
 use crate::app::i18n::{tr, tr_args};
 use crate::app::model::debugger::{
-    DebugCommand, DebugState, Filter, OpRecord, Pause, formula, histogram, lock, updates,
+    DebugCommand, DebugState, Filter, OpRecord, Pause, VarUpdate, formula, histogram, lock, updates,
 };
 use crate::app::state::AppState;
 use crate::app::style;
@@ -68,6 +68,14 @@ pub fn value_lines(s: &Summary, v: Option<&Value>) -> Vec<String> {
         lines.push(tr_args("debug-non-finite", &[("count", s.non_finite.to_string().into())]));
     }
     lines
+}
+
+/// Whether graph `g` shows a debugged run (its nodes then carry [`canvas_info`]'s values).
+pub fn shows_run(s: &AppState, g: usize) -> bool {
+    s.debug.shown.as_ref().is_some_and(|shown| {
+        let st = lock(shown);
+        st.graph == g && !st.order.is_empty()
+    })
 }
 
 /// What each node of graph `g` shows of the debugged run (empty when none is shown for `g`).
@@ -299,7 +307,7 @@ impl DebugWindow {
                 egui::CollapsingHeader::new(RichText::new(tr("debug-updates")).strong())
                     .id_salt("debug-updates")
                     .default_open(true)
-                    .show(ui, |ui| updates_ui(ui, s, st, out));
+                    .show(ui, |ui| updates_ui(ui, s, &ups, out));
             }
             if let Some(r) = st.records.last().filter(|_| paused) {
                 egui::CollapsingHeader::new(
@@ -367,7 +375,7 @@ fn plan_ui(ui: &mut egui::Ui, s: &AppState, st: &DebugState, out: &mut Vec<Comma
     });
 }
 
-fn updates_ui(ui: &mut egui::Ui, s: &AppState, st: &DebugState, out: &mut Vec<Command>) {
+fn updates_ui(ui: &mut egui::Ui, s: &AppState, ups: &[VarUpdate], out: &mut Vec<Command>) {
     let f = |v: &Option<Value>, i: usize| {
         v.as_ref().and_then(|v| v.to_f64_vec().get(i).copied()).map_or_else(String::new, |x| {
             crate::engine::runtime::observer::exact(crate::engine::DType::Float32, Some(x))
@@ -381,7 +389,7 @@ fn updates_ui(ui: &mut egui::Ui, s: &AppState, st: &DebugState, out: &mut Vec<Co
     if element != s.debug.element {
         out.push(Command::Debug(DebugCommand::SetElement(element)));
     }
-    for (n, u) in updates(st).iter().enumerate() {
+    for (n, u) in ups.iter().enumerate() {
         ui.label(RichText::new(format!("{} — {} ({})", u.variable, u.op, u.op_type)).strong().monospace());
         let len = u.before.as_ref().or(u.after.as_ref()).map_or(0, Value::len);
         // Scalar slots (Adam's beta powers) go on one line; the others are columns.

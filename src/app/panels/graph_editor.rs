@@ -304,7 +304,7 @@ impl GraphEditor {
         let expanded = self.expanded.get(&(doc, g)).cloned().unwrap_or_default();
         self.ensure_cache(s, g, &expanded);
         // Under the debugger the values go on the detailed nodes: no overview.
-        let debugging = crate::app::panels::debug::canvas_info(s, g).values().any(|d| d.run.is_some());
+        let debugging = crate::app::panels::debug::shows_run(s, g);
         if debugging && self.overview.remove(&(doc, g)) {
             self.fitted.remove(&(doc, g));
         }

@@ -431,6 +431,8 @@ impl Plots {
                     Color32::from_rgb(255, 120, 200),
                 ];
                 let mut k = 0usize;
+                // No more points per line than the plot has pixels across.
+                let within = (ui.available_width() * ui.ctx().pixels_per_point()).max(64.0) as usize;
                 let lines: Vec<(String, Vec<[f64; 2]>, Color32)> = run
                     .weights
                     .iter()
@@ -441,7 +443,7 @@ impl Plots {
                             TensorName::op_of(&w.name),
                             crate::app::model::export::element_index(&w.shape, i)
                         );
-                        let pts = sr.points().iter().map(|p| [self.x(p), p.value]).collect();
+                        let pts = sr.points_within(within).iter().map(|p| [self.x(p), p.value]).collect();
                         let c = palette[k % palette.len()];
                         k += 1;
                         (name, pts, c)

@@ -270,3 +270,36 @@ mod tests {
         assert_eq!(Summary::of(&Value::zeros(DType::Float32, &[3])).shape_text(), "(3,)");
     }
 }
+
+/// A tfdbg tensor filter (`run -f has_inf_or_nan`): which op outputs a debugger stops at, in the
+/// window's debugger and in `flowbench debug --until`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum TensorFilter {
+    /// Some element is inf or NaN (`has_inf_or_nan`).
+    #[default]
+    HasInfOrNan,
+    /// Every element is zero (`all_zeros`).
+    AllZeros,
+    /// Some element is larger than this in magnitude; an inf or NaN counts (`larger_than(x)`).
+    LargerThan(f64),
+}
+
+impl TensorFilter {
+    /// True when a value with this summary matches.
+    pub fn matches(&self, s: &Summary) -> bool {
+        match self {
+            TensorFilter::HasInfOrNan => s.has_inf_or_nan(),
+            TensorFilter::AllZeros => s.all_zeros(),
+            TensorFilter::LargerThan(x) => s.max_abs().is_some_and(|m| m > *x),
+        }
+    }
+
+    /// The filter as tfdbg names it (`has_inf_or_nan`, `all_zeros`, `larger_than(1000)`).
+    pub fn name(&self) -> String {
+        match self {
+            TensorFilter::HasInfOrNan => "has_inf_or_nan".to_string(),
+            TensorFilter::AllZeros => "all_zeros".to_string(),
+            TensorFilter::LargerThan(x) => format!("larger_than({})", number(DType::Float64, Some(*x))),
+        }
+    }
+}
