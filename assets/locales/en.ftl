@@ -327,7 +327,7 @@ plots-boundary-colors = orange 0 · white 0.5 · blue 1
 plots-weights = Weights
 plots-variables = { $count } variable(s)
 plots-at-step = at step { $step }
-plots-weights-legend = one line per element; heatmaps: orange negative, blue positive
+plots-weights-legend = one line per element (hover a line for its name); heatmaps: orange negative, blue positive
 
 ## Graph editor
 editor-default-graph-tab = ★ { $name } (default graph)

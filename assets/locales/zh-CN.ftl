@@ -326,7 +326,7 @@ plots-boundary-colors = 橙 0 · 白 0.5 · 蓝 1
 plots-weights = 权重
 plots-variables = { $count } 个变量
 plots-at-step = 第 { $step } 步时
-plots-weights-legend = 每个元素一条线；热力图：橙色为负，蓝色为正
+plots-weights-legend = 每个元素一条线（悬停可见名称）；热力图：橙色为负，蓝色为正
 
 ## 计算图编辑器
 editor-default-graph-tab = ★ { $name }（默认计算图）

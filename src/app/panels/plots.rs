@@ -455,9 +455,11 @@ impl Plots {
                 };
                 let value_word = tr("plots-hover-value");
                 let mut plot = Plot::new("weights-plot").height(height);
-                // One legend entry per element: beyond a dozen the list runs over the plots
-                // above, so a bigger net's lines are named on hover only.
-                if lines.len() <= MAX_LEGEND_ENTRIES {
+                // One legend entry per element: beyond a dozen, or more than the plot's height
+                // holds, the list runs over the plots around it, so the lines are named on hover
+                // only.
+                let row = ui.text_style_height(&egui::TextStyle::Small) + 6.0;
+                if lines.len() <= MAX_LEGEND_ENTRIES && lines.len() as f32 * row + 12.0 <= height {
                     plot = plot.legend(
                         Legend::default().text_style(egui::TextStyle::Small).position(egui_plot::Corner::RightBottom),
                     );
