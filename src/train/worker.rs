@@ -589,12 +589,7 @@ fn evaluate_splits(
         let mut correct = 0u64;
         for r in 0..n {
             let row = out.get(r * width..(r + 1) * width).unwrap_or(&[]);
-            let mut best = 0usize;
-            for (k, v) in row.iter().enumerate() {
-                if *v > row.get(best).copied().unwrap_or(f64::NEG_INFINITY) {
-                    best = k;
-                }
-            }
+            let best = crate::engine::kernels::reduce::first_largest(row.iter().copied());
             let label = set.label(r) as usize;
             if best == label {
                 correct += 1;

@@ -339,6 +339,20 @@ pub fn l2_loss(x: &Value, out: &mut Value) -> Result<()> {
     }
 }
 
+/// The index of the first largest element, as TF's `ArgMax` picks it: NaNs are passed over, and
+/// 0 when every element is NaN (or there is none). The one rule for `arg_max`, the fast path's
+/// `ArgMax` and the training worker's predicted classes.
+pub fn first_largest<T: PartialOrd + Copy>(xs: impl IntoIterator<Item = T>) -> usize {
+    let mut best: Option<(usize, T)> = None;
+    for (k, v) in xs.into_iter().enumerate() {
+        // `partial_cmp` with itself is `None` only for NaN.
+        if v.partial_cmp(&v).is_some() && best.is_none_or(|(_, b)| v > b) {
+            best = Some((k, v));
+        }
+    }
+    best.map_or(0, |(k, _)| k)
+}
+
 /// `ArgMax(input, axis)` (`tf.argmax`): the index of the largest element along `axis` (the first
 /// one on ties; NaNs are passed over), as `output_type` (int64 or int32).
 pub fn arg_max(x: &Value, axis: i64, output_type: DType, out: &mut Value) -> Result<()> {
@@ -367,17 +381,7 @@ pub fn arg_max(x: &Value, axis: i64, output_type: DType, out: &mut Value) -> Res
         let mut idx = vec![0i64; outer * inner];
         for o in 0..outer {
             for i in 0..inner {
-                let mut best: Option<(usize, T)> = None;
-                for k in 0..n {
-                    let v = xs[(o * n + k) * inner + i];
-                    if v.is_nan() {
-                        continue;
-                    }
-                    if best.is_none_or(|(_, b)| v > b) {
-                        best = Some((k, v));
-                    }
-                }
-                idx[o * inner + i] = best.map_or(0, |(k, _)| k as i64);
+                idx[o * inner + i] = first_largest((0..n).map(|k| xs[(o * n + k) * inner + i])) as i64;
             }
         }
         Ok(idx)
