@@ -37,6 +37,11 @@ pub trait Control {
     fn before_statement(&mut self, offset: usize, depth: usize, ws: &Workspace) -> PyResult<()>;
     /// Now and then between statements (inside long expressions): an error stops the program.
     fn poll(&mut self) -> PyResult<()>;
+    /// A flag that, once set, cancels a session run in progress between two of its ops (then
+    /// [`Control::poll`] says how the program ends).
+    fn cancel_flag(&self) -> Option<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+        None
+    }
 }
 
 /// Limits on a run.
@@ -343,7 +348,19 @@ impl<'a> Runtime<'a> {
         if let Some(g) = self.ws.sessions.get(s).map(|e| e.graph) {
             self.rec.graph_runs(&self.ws, g);
         }
-        match self.ws.run(s, names_graph, &fetches, &feeds, &targets) {
+        let cancel = self.control.as_ref().and_then(|c| c.cancel_flag());
+        if let Some(e) = self.ws.sessions.get_mut(s) {
+            e.session.set_cancel_flag(cancel);
+        }
+        let ran = self.ws.run(s, names_graph, &fetches, &feeds, &targets);
+        if let Err(e) = &ran
+            && e.class == crate::engine::error::ErrorClass::Cancelled
+            && let Some(c) = self.control.as_mut()
+        {
+            // Stopped from the window in the middle of the run.
+            c.poll()?;
+        }
+        match ran {
             Ok(out) => {
                 for p in &out.placement_log {
                     (self.out)(ScriptOutput::Placement(p.log_line()));

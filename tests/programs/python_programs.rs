@@ -602,3 +602,49 @@ fn mutually_nested_values_and_empty_huge_arrays_end_in_pythons_errors() {
     assert_eq!(code, 1);
     assert!(t.elapsed().as_secs() < 120);
 }
+
+/// Stop from the window ends a program in the middle of one long `sess.run` (a chain of 3,000
+/// elementwise ops on a million floats, tens of seconds in a debug build), between two of its
+/// ops, at the run's line, not after the run.
+#[test]
+fn stop_interrupts_a_long_session_run() {
+    use flowbench::python::stepper::{Event, StepCommand, Stepper};
+    let src = "import tensorflow.compat.v1 as tf\n\
+               x = tf.ones([1000, 1000])\n\
+               for i in range(3000):\n\
+               \x20   x = x * 1.0001\n\
+               with tf.Session() as sess:\n\
+               \x20   print('running')\n\
+               \x20   sess.run(x)\n\
+               print('done')\n";
+    let stepper = Stepper::start(
+        src.to_string(),
+        PathBuf::from("long_run.py"),
+        false,
+        Default::default(),
+        std::sync::Arc::new(|| {}),
+    );
+    let started = std::time::Instant::now();
+    let mut printed = String::new();
+    let mut stop_sent: Option<std::time::Instant> = None;
+    let finished = loop {
+        assert!(started.elapsed().as_secs() < 120, "the program did not end: {printed}");
+        match stepper.try_event() {
+            Some(Event::Output(flowbench::interpreter::ScriptOutput::Text(t))) => printed.push_str(&t),
+            Some(Event::Finished(f)) => break f,
+            Some(_) => {}
+            None => std::thread::sleep(std::time::Duration::from_millis(10)),
+        }
+        if stop_sent.is_none() && printed.contains("running") {
+            // Inside the run (it follows the print at once).
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            stepper.send(StepCommand::Stop);
+            stop_sent = Some(std::time::Instant::now());
+        }
+    };
+    let stopped = stop_sent.expect("the program printed 'running'").elapsed();
+    assert_eq!(printed, "running\n");
+    assert!(finished.error.is_none(), "{:?}", finished.error);
+    assert_eq!(finished.stopped_at, Some(7));
+    assert!(stopped.as_secs() < 5, "stopping took {stopped:?}");
+}
