@@ -390,7 +390,7 @@ fn script_paths(steps: &[Step]) -> Vec<String> {
                     }
                 }
             }
-            Step::Try { body } => out.extend(script_paths(std::slice::from_ref(body))),
+            Step::Try { body } | Step::TryQuiet { body } => out.extend(script_paths(std::slice::from_ref(body))),
             _ => {}
         }
     }
@@ -689,6 +689,99 @@ struct Exporter<'a> {
     explicit_seeds: HashMap<(usize, String), i64>,
     /// Datasets read from IDX files (their variable holds `read_data_sets`' result).
     image_data: HashSet<String>,
+    /// Per graph, the statements that build several of the script's `add_node` nodes at once.
+    added: Vec<Option<AddedUnits>>,
+}
+
+/// The `add_node` steps of one graph that TF builds with one statement (a `tf.Variable` with
+/// its initializer, an optimizer's `minimize`, `tf.global_variables_initializer()`), planned
+/// on the graph as the script leaves it: each is written where its last node is added.
+struct AddedUnits {
+    /// The graph's nodes followed by the nodes the script adds.
+    gd: std::rc::Rc<GraphDef>,
+    /// The statements.
+    units: Vec<Unit>,
+    /// Added node name → its statement.
+    unit_of: HashMap<String, usize>,
+    /// Nodes of each statement not added yet.
+    remaining: Vec<usize>,
+}
+
+/// A `NoOp` grouping the initializers of every variable of the graph, as
+/// `tf.global_variables_initializer()` builds it.
+fn is_global_init_in(gd: &GraphDef, i: usize) -> bool {
+    let node = &gd.nodes[i];
+    if !matches!(node.op, Op::NoOp) || !node.inputs.is_empty() || !node.device.is_empty() {
+        return false;
+    }
+    let inits: HashSet<&str> = gd
+        .nodes
+        .iter()
+        .filter(|n| {
+            matches!(n.op, Op::Assign { initializer: true })
+                && n.inputs
+                    .first()
+                    .and_then(|v| gd.nodes.iter().find(|m| m.name == input_base(v)))
+                    .is_some_and(|m| matches!(m.op, Op::Variable { .. }))
+        })
+        .map(|n| n.name.as_str())
+        .collect();
+    let deps: HashSet<&str> = node.control_inputs.iter().map(String::as_str).collect();
+    !inits.is_empty() && deps == inits && deps.len() == node.control_inputs.len()
+}
+
+/// Plans the script's top-level `add_node` steps on graph `gi` (see [`AddedUnits`]); `None`
+/// when it adds none, or the graph with them does not build.
+fn plan_added(project: &Project, gi: usize) -> Option<AddedUnits> {
+    let gd = project.graphs.get(gi)?;
+    let added: Vec<&NodeDef> = project
+        .script
+        .iter()
+        .filter_map(|s| match s {
+            Step::AddNode { graph, node } if graph.as_deref().unwrap_or(&project.default_graph) == gd.name.as_str() => {
+                Some(node)
+            }
+            _ => None,
+        })
+        .collect();
+    if added.is_empty() {
+        return None;
+    }
+    let first_added = gd.nodes.len();
+    let mut full = gd.clone();
+    full.nodes.extend(added.into_iter().cloned());
+    let graph = lower_strict(&full, None).ok()?;
+    let units = plan_units(&full, &graph, &mut Vec::new());
+    let nodes_of = |u: &Unit| -> Vec<usize> {
+        match u {
+            Unit::Node(i) => vec![*i],
+            Unit::Variable { var, assign, inline_init } => {
+                let mut v = vec![*var, *assign];
+                v.extend(*inline_init);
+                v
+            }
+            Unit::Optimizer(p) => p.covered.clone(),
+        }
+    };
+    let mut kept = Vec::new();
+    let mut unit_of = HashMap::new();
+    let mut remaining = Vec::new();
+    for u in units {
+        let nodes = nodes_of(&u);
+        let grouped = match &u {
+            Unit::Node(i) => is_global_init_in(&full, *i),
+            _ => true,
+        };
+        if !grouped || nodes.iter().any(|&i| i < first_added) {
+            continue;
+        }
+        for &i in &nodes {
+            unit_of.insert(full.nodes[i].name.clone(), kept.len());
+        }
+        remaining.push(nodes.len());
+        kept.push(u);
+    }
+    Some(AddedUnits { gd: std::rc::Rc::new(full), units: kept, unit_of, remaining })
 }
 
 impl<'a> Exporter<'a> {
@@ -728,6 +821,7 @@ impl<'a> Exporter<'a> {
             tmp_var: None,
             explicit_seeds: HashMap::new(),
             image_data: HashSet::new(),
+            added: (0..project.graphs.len()).map(|gi| plan_added(project, gi)).collect(),
         };
         ex.reserve_sessions(&project.script);
         Ok(ex)
@@ -740,7 +834,7 @@ impl<'a> Exporter<'a> {
                     let v = self.names.alloc(id);
                     self.session_vars.insert(id.clone(), v);
                 }
-                Step::Try { body } => self.reserve_sessions(std::slice::from_ref(body)),
+                Step::Try { body } | Step::TryQuiet { body } => self.reserve_sessions(std::slice::from_ref(body)),
                 _ => {}
             }
         }
@@ -957,7 +1051,7 @@ impl<'a> Exporter<'a> {
         fn next_batch(s: &Step) -> bool {
             match s {
                 Step::TrainLoop { batching, .. } => matches!(batching, crate::train::Batching::NextBatch { .. }),
-                Step::Try { body } => next_batch(body),
+                Step::Try { body } | Step::TryQuiet { body } => next_batch(body),
                 _ => false,
             }
         }
@@ -1038,7 +1132,7 @@ impl<'a> Exporter<'a> {
                 self.unsupported(u.what, u.why);
             }
             for unit in units {
-                self.unit(gi, &unit);
+                self.unit(gi, gd, &unit);
             }
             if !is_default {
                 self.w.close();
@@ -1078,9 +1172,7 @@ impl<'a> Exporter<'a> {
         }
     }
 
-    fn unit(&mut self, gi: usize, unit: &Unit) {
-        let project = self.project;
-        let gd = &project.graphs[gi];
+    fn unit(&mut self, gi: usize, gd: &GraphDef, unit: &Unit) {
         match unit {
             Unit::Node(i) if self.is_global_init(gd, *i) => {
                 let node = &gd.nodes[*i];
@@ -1221,24 +1313,7 @@ impl<'a> Exporter<'a> {
     /// A `NoOp` grouping the initializers of every variable of the graph, as
     /// `tf.global_variables_initializer()` builds it.
     fn is_global_init(&self, gd: &GraphDef, i: usize) -> bool {
-        let node = &gd.nodes[i];
-        if !matches!(node.op, Op::NoOp) || !node.inputs.is_empty() || !node.device.is_empty() {
-            return false;
-        }
-        let inits: HashSet<&str> = gd
-            .nodes
-            .iter()
-            .filter(|n| {
-                matches!(n.op, Op::Assign { initializer: true })
-                    && n.inputs
-                        .first()
-                        .and_then(|v| gd.nodes.iter().find(|m| m.name == input_base(v)))
-                        .is_some_and(|m| matches!(m.op, Op::Variable { .. }))
-            })
-            .map(|n| n.name.as_str())
-            .collect();
-        let deps: HashSet<&str> = node.control_inputs.iter().map(String::as_str).collect();
-        !inits.is_empty() && deps == inits && deps.len() == node.control_inputs.len()
+        is_global_init_in(gd, i)
     }
 
     /// The graph seed to set around a random op whose `seed` attr is not the graph's.
@@ -1571,6 +1646,26 @@ impl<'a> Exporter<'a> {
             }
             Step::AddNode { graph, node } => {
                 let gi = self.graph_index(graph.as_deref());
+                if let Some(plan) = self.added.get_mut(gi).and_then(Option::as_mut)
+                    && let Some(&u) = plan.unit_of.get(&node.name)
+                {
+                    // Built with the other nodes of its statement, once they are all added.
+                    plan.remaining[u] = plan.remaining[u].saturating_sub(1);
+                    if plan.remaining[u] > 0 {
+                        return;
+                    }
+                    let (gd, unit) = (plan.gd.clone(), plan.units[u].clone());
+                    let opened = !self.graphs[gi].is_default;
+                    if opened {
+                        let gv = self.graphs[gi].var.clone();
+                        self.w.open(&format!("with {gv}.as_default():"));
+                    }
+                    self.unit(gi, &gd, &unit);
+                    if opened {
+                        self.w.close();
+                    }
+                    return;
+                }
                 let opened = !self.graphs[gi].is_default;
                 if opened {
                     let gv = self.graphs[gi].var.clone();
@@ -1792,8 +1887,26 @@ impl<'a> Exporter<'a> {
                 self.w.line("print(name, shape, reader.get_tensor(name))");
                 self.w.close();
             }
+            Step::TryQuiet { body } => {
+                if matches!(
+                    **body,
+                    Step::EnterDefault { .. } | Step::ExitDefault | Step::Try { .. } | Step::TryQuiet { .. }
+                ) {
+                    self.unsupported("a try step".to_string(), "its body must be a single action".to_string());
+                    return;
+                }
+                self.w.open("try:");
+                self.step(body);
+                self.w.close();
+                self.w.open("except Exception:");
+                self.w.line("pass  # caught; what the program printed for it follows");
+                self.w.close();
+            }
             Step::Try { body } => {
-                if matches!(**body, Step::EnterDefault { .. } | Step::ExitDefault | Step::Try { .. }) {
+                if matches!(
+                    **body,
+                    Step::EnterDefault { .. } | Step::ExitDefault | Step::Try { .. } | Step::TryQuiet { .. }
+                ) {
                     self.unsupported("a try step".to_string(), "its body must be a single action".to_string());
                     return;
                 }

@@ -265,6 +265,11 @@ impl Interpreter<'_> {
                 }
                 Ok(())
             }
+            Step::TryQuiet { body } => {
+                // The error is caught and nothing is printed.
+                let _ = self.step(body, out);
+                Ok(())
+            }
         }
     }
 

@@ -51,24 +51,26 @@ pub struct GraphDef {
 
 /// Converts a built graph back to its stored form (positions taken from `positions`).
 pub fn graph_def_from(name: &str, graph: &Graph, positions: &HashMap<String, [f32; 2]>) -> GraphDef {
-    let nodes = graph
-        .nodes()
-        .iter()
-        .map(|n| NodeDef {
-            name: n.name.clone(),
-            op: n.op.clone(),
-            inputs: n
-                .inputs
-                .iter()
-                .map(|t| {
-                    let base = graph.node(t.node).map_or(String::new(), |x| x.name.clone());
-                    TensorName::new(base, t.index).to_string()
-                })
-                .collect(),
-            control_inputs: n.control_inputs.iter().filter_map(|c| graph.node(*c)).map(|x| x.name.clone()).collect(),
-            device: n.device.clone(),
-            pos: positions.get(&n.name).copied(),
-        })
-        .collect();
+    let nodes = (0..graph.nodes().len()).filter_map(|i| node_def_from(graph, i, positions)).collect();
     GraphDef { name: name.to_string(), seed: graph.seed, nodes }
+}
+
+/// The stored form of node `index` of a built graph (its position taken from `positions`).
+pub fn node_def_from(graph: &Graph, index: usize, positions: &HashMap<String, [f32; 2]>) -> Option<NodeDef> {
+    let n = graph.nodes().get(index)?;
+    Some(NodeDef {
+        name: n.name.clone(),
+        op: n.op.clone(),
+        inputs: n
+            .inputs
+            .iter()
+            .map(|t| {
+                let base = graph.node(t.node).map_or(String::new(), |x| x.name.clone());
+                TensorName::new(base, t.index).to_string()
+            })
+            .collect(),
+        control_inputs: n.control_inputs.iter().filter_map(|c| graph.node(*c)).map(|x| x.name.clone()).collect(),
+        device: n.device.clone(),
+        pos: positions.get(&n.name).copied(),
+    })
 }

@@ -287,4 +287,11 @@ pub enum Step {
         /// The guarded step.
         body: Box<Step>,
     },
+    /// `try: <step> except Exception: pass`: an error of the step is caught and nothing is
+    /// printed (an imported program's handler printed what it printed, kept as the steps
+    /// after this one).
+    TryQuiet {
+        /// The guarded step.
+        body: Box<Step>,
+    },
 }

@@ -177,7 +177,7 @@ pub fn validate_step(step: &Step, project: &Project) -> std::result::Result<(), 
             }
             Ok(())
         }
-        Step::Try { body } => validate_step(body, project),
+        Step::Try { body } | Step::TryQuiet { body } => validate_step(body, project),
         Step::SaveCheckpoint { path, .. } | Step::RestoreCheckpoint { path, .. } | Step::PrintCheckpoint { path }
             if path.is_empty() =>
         {

@@ -73,6 +73,7 @@ pub fn call(rt: &mut Runtime<'_>, o: &Rc<TfObject>, name: &str, args: &Args) -> 
                 }
                 _ => unreachable_path(),
             };
+            rt.rec.sync_nodes(&rt.ws);
             rt.rec.push(step);
             Ok(PyValue::str(written.to_string_lossy()))
         }
@@ -87,6 +88,7 @@ pub fn call(rt: &mut Runtime<'_>, o: &Rc<TfObject>, name: &str, args: &Args) -> 
             let path = step_path(rt, &path);
             let p = project(rt);
             crate::interpreter::checkpoint::restore(&mut rt.ws, &p, Some(&session), &path, vars)?;
+            rt.rec.sync_nodes(&rt.ws);
             rt.rec.push(Step::RestoreCheckpoint { session: Some(session), path, var_list: vars.clone() });
             Ok(PyValue::None)
         }

@@ -31,6 +31,9 @@ pub enum PyErrorKind {
     Unsupported(String),
     /// The time or step budget ran out (`--max-seconds`).
     Timeout(String),
+    /// `flowbench import` stopped the program early: what it did cannot be kept as a project
+    /// (why).
+    NotKept(String),
 }
 
 /// An error with the place it happened at (the place is filled in by the statement or
@@ -106,6 +109,7 @@ impl PyError {
             PyErrorKind::Syntax(m) => format!("{place}SyntaxError: {m}"),
             PyErrorKind::Unsupported(what) => format!("{place}{what} is not supported by flowbench"),
             PyErrorKind::Timeout(m) => format!("{place}{m}"),
+            PyErrorKind::NotKept(why) => format!("{place}cannot be kept as a project: {why}"),
         }
     }
 }

@@ -96,6 +96,15 @@ pub fn read_data_sets(rt: &mut Runtime<'_>, args: &Args) -> PyResult<PyValue> {
         }
     };
     let canonical = std::fs::canonicalize(&folder).unwrap_or(folder);
+    if let Some((base, output)) = &rt.import_into
+        && !canonical.starts_with(base)
+    {
+        // The project could not read it: stop now rather than after the whole program.
+        return Err(PyError {
+            kind: crate::python::errors::PyErrorKind::NotKept(crate::python::data_outside(&canonical, output)),
+            loc: None,
+        });
+    }
     let source = IdxSource { sets: Arc::new(sets), dir: canonical, one_hot, validation_size: validation_size as usize };
     rt.rec.idx_sources.push(source.clone());
     rt.mnist.push(Loaded {

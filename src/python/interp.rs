@@ -84,6 +84,7 @@ const EXCEPTIONS: &[&str] = &[
     "ArithmeticError",
     "OverflowError",
     "MemoryError",
+    "RecursionError",
 ];
 
 /// The evaluator of one program.
@@ -265,6 +266,7 @@ impl<'r, 'a> Interp<'r, 'a> {
                 };
                 if let PyValue::Range(a, b, st) = it {
                     let n = range_len(a, b, st);
+                    self.rt.rec.sync_nodes(&self.rt.ws);
                     let start = self.rt.rec.steps.len();
                     for k in 0..n {
                         if let Some(fl) = each(self, PyValue::Int(a + k * st))? {
@@ -276,6 +278,18 @@ impl<'r, 'a> Interp<'r, 'a> {
                     }
                     if a == 0 && st == 1 && n > 0 {
                         self.rt.rec.fold_train_loop(start, n as u64);
+                    }
+                } else if let PyValue::Array(a) = &it {
+                    // One row at a time, as numpy iterates (an empty array may have 10^12 rows).
+                    let n = numpy::row_count(&a.value)?;
+                    let data = a.value.to_f64_vec();
+                    for k in 0..n {
+                        if let Some(fl) = each(self, numpy::row_of(&a.value, &data, k)?)? {
+                            if broke {
+                                return Ok(Flow::Next);
+                            }
+                            return Ok(fl);
+                        }
                     }
                 } else {
                     for v in self.iterate(&it)? {
@@ -536,7 +550,7 @@ impl<'r, 'a> Interp<'r, 'a> {
                         Ok(())
                     }
                     PyValue::Dict(d) => {
-                        dict_set(d, idx, v);
+                        dict_set(d, idx, v)?;
                         Ok(())
                     }
                     other => Err(PyError::type_error(format!(
@@ -628,6 +642,7 @@ impl<'r, 'a> Interp<'r, 'a> {
                     let Some(k) = k else { return Err(PyError::unsupported("** in a dict display")) };
                     let k = self.expr(k)?;
                     let v = self.expr(v)?;
+                    hashable(&k)?;
                     match items.iter_mut().find(|(kk, _)| key_eq(kk, &k)) {
                         Some(slot) => slot.1 = v,
                         None => items.push((k, v)),
@@ -785,7 +800,7 @@ impl<'r, 'a> Interp<'r, 'a> {
                 let d = Rc::new(RefCell::new(Vec::new()));
                 for p in pairs {
                     if let PyValue::Tuple(t) = p {
-                        dict_set(&d, t[0].clone(), t[1].clone());
+                        dict_set(&d, t[0].clone(), t[1].clone())?;
                     }
                 }
                 Ok(PyValue::Dict(d))
@@ -980,6 +995,7 @@ impl<'r, 'a> Interp<'r, 'a> {
         end: Option<String>,
         text: &str,
     ) {
+        self.rt.rec.sync_nodes(&self.rt.ws);
         let rec = &mut self.rt.rec;
         let single_run = |rec: &crate::python::record::Recorder,
                           k: usize|
@@ -1133,12 +1149,22 @@ impl<'r, 'a> Interp<'r, 'a> {
                     other.type_name()
                 ))),
             },
-            PyValue::Dict(d) => Ok(d.borrow().iter().any(|(k, _)| key_eq(k, x))),
+            PyValue::Dict(d) => {
+                hashable(x)?;
+                Ok(d.borrow().iter().any(|(k, _)| key_eq(k, x)))
+            }
             PyValue::Range(a, b, s) => Ok(x.as_i64().is_some_and(|v| {
                 let (n, d, s) = (i128::from(range_len(*a, *b, *s)), i128::from(v) - i128::from(*a), i128::from(*s));
                 n > 0 && d % s == 0 && d / s >= 0 && d / s < n
             })),
-            other => Ok(self.iterate(other)?.iter().any(|v| key_eq(v, x))),
+            other => {
+                for v in self.iterate(other)? {
+                    if is_same(&v, x) || py_eq(&v, x)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
         }
     }
 
@@ -1211,7 +1237,7 @@ impl<'r, 'a> Interp<'r, 'a> {
             (PyValue::Dict(d), _) => d
                 .borrow()
                 .iter()
-                .find(|(k, _)| key_eq(k, i))
+                .find(|(k, _)| hashable(i).is_ok() && key_eq(k, i))
                 .map(|(_, x)| x.clone())
                 .ok_or_else(|| PyError::exception("KeyError", self.repr(i))),
             (PyValue::Array(a), _) => numpy::index(&a.value, i),
@@ -1436,6 +1462,8 @@ impl<'r, 'a> Interp<'r, 'a> {
                         }
                     }
                 }
+                let total = parts.iter().map(|p| p.len() as i64).sum::<i64>();
+                check_len(total.saturating_add((s.len() as i64).saturating_mul(parts.len() as i64)))?;
                 PyValue::str(parts.join(s))
             }
             "split" => {
@@ -1459,6 +1487,8 @@ impl<'r, 'a> Interp<'r, 'a> {
             "lower" => PyValue::str(s.to_lowercase()),
             "replace" => {
                 let (a, b) = (arg_str(0)?.unwrap_or_default(), arg_str(1)?.unwrap_or_default());
+                let k = if a.is_empty() { s.chars().count() + 1 } else { s.matches(a.as_str()).count() } as i64;
+                check_len((s.len() as i64 - k * a.len() as i64).saturating_add(k.saturating_mul(b.len() as i64)))?;
                 PyValue::str(s.replace(&a, &b))
             }
             "startswith" => PyValue::Bool(s.starts_with(&arg_str(0)?.unwrap_or_default())),
@@ -1717,11 +1747,11 @@ impl<'r, 'a> Interp<'r, 'a> {
                                 "dictionary update sequence element has the wrong length",
                             ));
                         }
-                        dict_set(&d, kv[0].clone(), kv[1].clone());
+                        dict_set(&d, kv[0].clone(), kv[1].clone())?;
                     }
                 }
                 for (k, v) in &args.kw {
-                    dict_set(&d, PyValue::str(k), v.clone());
+                    dict_set(&d, PyValue::str(k), v.clone())?;
                 }
                 Ok(PyValue::Dict(d))
             }
@@ -2000,13 +2030,18 @@ fn arith(op: &str, l: &PyValue, r: &PyValue) -> PyResult<PyValue> {
         }));
     }
     match (op, l, r) {
-        ("+", V::Str(a), V::Str(b)) => Ok(V::str(format!("{a}{b}"))),
+        ("+", V::Str(a), V::Str(b)) => {
+            check_len(a.len() as i64 + b.len() as i64)?;
+            Ok(V::str(format!("{a}{b}")))
+        }
         ("+", V::List(a), V::List(b)) => {
+            check_len(a.borrow().len() as i64 + b.borrow().len() as i64)?;
             let mut v = a.borrow().clone();
             v.extend(b.borrow().iter().cloned());
             Ok(V::list(v))
         }
         ("+", V::Tuple(a), V::Tuple(b)) => {
+            check_len(a.len() as i64 + b.len() as i64)?;
             let mut v = a.as_ref().clone();
             v.extend(b.iter().cloned());
             Ok(V::tuple(v))
@@ -2015,6 +2050,14 @@ fn arith(op: &str, l: &PyValue, r: &PyValue) -> PyResult<PyValue> {
         ("*", V::Int(_) | V::Bool(_), V::Str(_) | V::List(_) | V::Tuple(_)) => repeat(r, ints(l).unwrap_or(0)),
         _ => Err(type_err(op, l, r)),
     }
+}
+
+/// Python's `MemoryError` for a list, tuple or string of more than [`MAX_ITEMS`] items.
+fn check_len(n: i64) -> PyResult<()> {
+    if n > MAX_ITEMS {
+        return Err(PyError::exception("MemoryError", "the sequence is too long"));
+    }
+    Ok(())
 }
 
 fn repeat(v: &PyValue, n: i64) -> PyResult<PyValue> {
@@ -2039,9 +2082,67 @@ fn repeat(v: &PyValue, n: i64) -> PyResult<PyValue> {
     })
 }
 
+/// Python's limit on nested comparisons (its recursion limit).
+const MAX_COMPARE_DEPTH: usize = 1000;
+
+/// `a == b` as Python compares: lists and tuples item by item (an item identical to the other
+/// is equal), dicts by their items, numbers by value, other values by identity. Values that
+/// contain each other raise Python's `RecursionError`.
+fn py_eq(a: &PyValue, b: &PyValue) -> PyResult<bool> {
+    eq_at(a, b, 0)
+}
+
+fn recursion_error() -> PyError {
+    PyError::exception("RecursionError", "maximum recursion depth exceeded in comparison")
+}
+
+fn eq_at(a: &PyValue, b: &PyValue, depth: usize) -> PyResult<bool> {
+    if depth > MAX_COMPARE_DEPTH {
+        return Err(recursion_error());
+    }
+    let items = |x: &[PyValue], y: &[PyValue]| -> PyResult<bool> {
+        if x.len() != y.len() {
+            return Ok(false);
+        }
+        for (p, q) in x.iter().zip(y) {
+            if !is_same(p, q) && !eq_at(p, q, depth + 1)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    };
+    match (a, b) {
+        (PyValue::Tuple(x), PyValue::Tuple(y)) => items(x, y),
+        (PyValue::List(x), PyValue::List(y)) if Rc::ptr_eq(x, y) => Ok(true),
+        (PyValue::List(x), PyValue::List(y)) => items(&x.borrow(), &y.borrow()),
+        (PyValue::Dict(x), PyValue::Dict(y)) if Rc::ptr_eq(x, y) => Ok(true),
+        (PyValue::Dict(x), PyValue::Dict(y)) => {
+            let (x, y) = (x.borrow(), y.borrow());
+            if x.len() != y.len() {
+                return Ok(false);
+            }
+            for (k, v) in x.iter() {
+                match y.iter().find(|(k2, _)| key_eq(k2, k)) {
+                    Some((_, w)) if is_same(v, w) || eq_at(v, w, depth + 1)? => {}
+                    _ => return Ok(false),
+                }
+            }
+            Ok(true)
+        }
+        _ => Ok(key_eq(a, b)),
+    }
+}
+
 /// Python's comparison of numbers, strings, lists and tuples.
 fn py_compare(op: &str, l: &PyValue, r: &PyValue) -> PyResult<bool> {
+    compare_at(op, l, r, 0)
+}
+
+fn compare_at(op: &str, l: &PyValue, r: &PyValue, depth: usize) -> PyResult<bool> {
     use std::cmp::Ordering;
+    if depth > MAX_COMPARE_DEPTH {
+        return Err(recursion_error());
+    }
     let ord: Option<Ordering> = match (l, r) {
         (PyValue::Str(a), PyValue::Str(b)) => Some(a.cmp(b)),
         (PyValue::List(_) | PyValue::Tuple(_), PyValue::List(_) | PyValue::Tuple(_))
@@ -2054,8 +2155,9 @@ fn py_compare(op: &str, l: &PyValue, r: &PyValue) -> PyResult<bool> {
             };
             let mut result = Some(a.len().cmp(&b.len()));
             for (x, y) in a.iter().zip(&b) {
-                if !key_eq(x, y) {
-                    result = if py_compare("<", x, y)? { Some(Ordering::Less) } else { Some(Ordering::Greater) };
+                if !is_same(x, y) && !eq_at(x, y, depth + 1)? {
+                    result =
+                        if compare_at("<", x, y, depth + 1)? { Some(Ordering::Less) } else { Some(Ordering::Greater) };
                     break;
                 }
             }
@@ -2065,8 +2167,8 @@ fn py_compare(op: &str, l: &PyValue, r: &PyValue) -> PyResult<bool> {
             (Some(a), Some(b)) => a.partial_cmp(&b),
             _ => {
                 return match op {
-                    "==" => Ok(key_eq(l, r)),
-                    "!=" => Ok(!key_eq(l, r)),
+                    "==" => eq_at(l, r, depth),
+                    "!=" => Ok(!eq_at(l, r, depth)?),
                     _ => Err(PyError::type_error(format!(
                         "'{op}' not supported between instances of '{}' and '{}'",
                         l.type_name(),
@@ -2129,11 +2231,27 @@ fn is_same(a: &PyValue, b: &PyValue) -> bool {
     }
 }
 
-fn dict_set(d: &Rc<RefCell<Vec<(PyValue, PyValue)>>>, k: PyValue, v: PyValue) {
+fn dict_set(d: &Rc<RefCell<Vec<(PyValue, PyValue)>>>, k: PyValue, v: PyValue) -> PyResult<()> {
+    hashable(&k)?;
     let mut items = d.borrow_mut();
     match items.iter_mut().find(|(kk, _)| key_eq(kk, &k)) {
         Some(slot) => slot.1 = v,
         None => items.push((k, v)),
+    }
+    Ok(())
+}
+
+/// Python's `TypeError: unhashable type: 'list'` for a value that cannot be a dict key (a
+/// list, a dict, an array, or a tuple holding one). Keys are then compared by [`key_eq`],
+/// which never meets a value that contains itself.
+fn hashable(k: &PyValue) -> PyResult<()> {
+    match k {
+        PyValue::List(_) | PyValue::Dict(_) | PyValue::Array(_) => {
+            let name = if matches!(k, PyValue::Array(_)) { "numpy.ndarray".to_string() } else { k.type_name() };
+            Err(PyError::type_error(format!("unhashable type: '{name}'")))
+        }
+        PyValue::Tuple(t) => t.iter().try_for_each(hashable),
+        _ => Ok(()),
     }
 }
 
@@ -2148,6 +2266,12 @@ fn list_method(l: &Rc<RefCell<Vec<PyValue>>>, name: &str, args: &Args) -> PyResu
             Ok(PyValue::None)
         }
         "extend" => {
+            let more = match args.req(0, "iterable", "extend")? {
+                PyValue::List(o) => o.borrow().len(),
+                PyValue::Tuple(t) => t.len(),
+                _ => 0,
+            };
+            check_len(l.borrow().len() as i64 + more as i64)?;
             let items = match args.req(0, "iterable", "extend")? {
                 PyValue::List(o) => o.borrow().clone(),
                 PyValue::Tuple(t) => t.as_ref().clone(),
@@ -2172,6 +2296,7 @@ fn list_method(l: &Rc<RefCell<Vec<PyValue>>>, name: &str, args: &Args) -> PyResu
         "insert" => {
             let i = args.req(0, "index", "insert")?.as_i64().unwrap_or(0);
             let v = args.req(1, "object", "insert")?.clone();
+            check_len(l.borrow().len() as i64 + 1)?;
             let mut items = l.borrow_mut();
             let n = items.len() as i64;
             let j = if i < 0 { (i + n).max(0) } else { i.min(n) };
@@ -2180,15 +2305,22 @@ fn list_method(l: &Rc<RefCell<Vec<PyValue>>>, name: &str, args: &Args) -> PyResu
         }
         "index" => {
             let v = args.req(0, "value", "index")?;
-            l.borrow()
-                .iter()
-                .position(|x| key_eq(x, v))
-                .map(|i| PyValue::Int(i as i64))
-                .ok_or_else(|| PyError::value_error(format!("{} is not in list", v.repr())))
+            for (i, x) in l.borrow().iter().enumerate() {
+                if is_same(x, v) || py_eq(x, v)? {
+                    return Ok(PyValue::Int(i as i64));
+                }
+            }
+            Err(PyError::value_error(format!("{} is not in list", v.repr())))
         }
         "count" => {
             let v = args.req(0, "value", "count")?;
-            Ok(PyValue::Int(l.borrow().iter().filter(|x| key_eq(x, v)).count() as i64))
+            let mut n = 0;
+            for x in l.borrow().iter() {
+                if is_same(x, v) || py_eq(x, v)? {
+                    n += 1;
+                }
+            }
+            Ok(PyValue::Int(n))
         }
         "reverse" => {
             l.borrow_mut().reverse();
@@ -2232,6 +2364,7 @@ fn dict_method(d: &Rc<RefCell<Vec<(PyValue, PyValue)>>>, name: &str, args: &Args
         "copy" => Ok(PyValue::Dict(Rc::new(RefCell::new(d.borrow().clone())))),
         "get" => {
             let k = args.req(0, "key", "get")?;
+            hashable(k)?;
             Ok(d.borrow()
                 .iter()
                 .find(|(kk, _)| key_eq(kk, k))
@@ -2240,15 +2373,17 @@ fn dict_method(d: &Rc<RefCell<Vec<(PyValue, PyValue)>>>, name: &str, args: &Args
         }
         "setdefault" => {
             let k = args.req(0, "key", "setdefault")?.clone();
+            hashable(&k)?;
             if let Some(v) = d.borrow().iter().find(|(kk, _)| key_eq(kk, &k)).map(|(_, v)| v.clone()) {
                 return Ok(v);
             }
             let v = args.pos.get(1).cloned().unwrap_or(PyValue::None);
-            dict_set(d, k, v.clone());
+            dict_set(d, k, v.clone())?;
             Ok(v)
         }
         "pop" => {
             let k = args.req(0, "key", "pop")?;
+            hashable(k)?;
             let mut items = d.borrow_mut();
             match items.iter().position(|(kk, _)| key_eq(kk, k)) {
                 Some(i) => Ok(items.remove(i).1),
@@ -2259,11 +2394,11 @@ fn dict_method(d: &Rc<RefCell<Vec<(PyValue, PyValue)>>>, name: &str, args: &Args
             if let Some(PyValue::Dict(o)) = args.pos.first() {
                 let items = o.borrow().clone();
                 for (k, v) in items {
-                    dict_set(d, k, v);
+                    dict_set(d, k, v)?;
                 }
             }
             for (k, v) in &args.kw {
-                dict_set(d, PyValue::str(k), v.clone());
+                dict_set(d, PyValue::str(k), v.clone())?;
             }
             Ok(PyValue::None)
         }
@@ -2283,6 +2418,7 @@ fn exception_matches(t: &PyValue, class: &str) -> bool {
                 || (name == "OpError" && crate::python::runtime::TF_OP_ERRORS.contains(&class))
                 || (name == "LookupError" && matches!(class, "KeyError" | "IndexError"))
                 || (name == "ArithmeticError" && matches!(class, "ZeroDivisionError" | "OverflowError"))
+                || (name == "RuntimeError" && class == "RecursionError")
         }
         _ => false,
     }

@@ -51,6 +51,22 @@ pub(crate) const STACK_BYTES: usize = 1 << 30;
 /// Runs `source` (the program at `path`), sending what it prints to `out`. The program runs on
 /// its own thread with a large stack; what it prints comes back as it prints it.
 pub fn run_source(source: &str, path: &Path, limits: Limits, out: &mut dyn FnMut(ScriptOutput)) -> Ran {
+    run_source_in(source, path, limits, None, out)
+}
+
+/// [`run_source`] for `flowbench import -o output`: data read from outside the folder of
+/// `output` stops the program there (the project could not read it).
+fn run_source_in(
+    source: &str,
+    path: &Path,
+    limits: Limits,
+    output: Option<&Path>,
+    out: &mut dyn FnMut(ScriptOutput),
+) -> Ran {
+    let import_into = output.and_then(|o| {
+        let parent = o.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        Some((std::fs::canonicalize(parent).ok()?, o.to_path_buf()))
+    });
     let (tx, rx) = std::sync::mpsc::channel::<ScriptOutput>();
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new().name("flowbench-python".into()).stack_size(STACK_BYTES).spawn_scoped(
@@ -59,7 +75,7 @@ pub fn run_source(source: &str, path: &Path, limits: Limits, out: &mut dyn FnMut
                 let mut send = |o: ScriptOutput| {
                     let _ = tx.send(o);
                 };
-                run_here(source, path, limits, &mut send)
+                run_here(source, path, limits, import_into, &mut send)
             },
         );
         let worker = match worker {
@@ -85,7 +101,13 @@ pub fn run_source(source: &str, path: &Path, limits: Limits, out: &mut dyn FnMut
 }
 
 /// [`run_source`] on the calling thread.
-fn run_here(source: &str, path: &Path, limits: Limits, out: &mut dyn FnMut(ScriptOutput)) -> Ran {
+fn run_here(
+    source: &str,
+    path: &Path,
+    limits: Limits,
+    import_into: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    out: &mut dyn FnMut(ScriptOutput),
+) -> Ran {
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let name = path.file_stem().map_or_else(|| "program".to_string(), |s| s.to_string_lossy().into_owned());
     let program = match parse::parse_program(source, &path.to_string_lossy()) {
@@ -93,6 +115,7 @@ fn run_here(source: &str, path: &Path, limits: Limits, out: &mut dyn FnMut(Scrip
         Err(e) => return Ran { error: Some(e), project: Err("the program does not parse".into()) },
     };
     let mut rt = Runtime::new(out, limits, base);
+    rt.import_into = import_into;
     // TF names the program by its absolute path, as Python's `__main__` has it.
     rt.program.1 = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).to_string_lossy().into_owned();
     let result: PyResult<()> = {
@@ -175,13 +198,17 @@ pub fn import_command(file: &Path, output: &Path, max_seconds: Option<f64>, out:
         eprintln!("{}: -o names the program itself; choose another file for the project", output.display());
         return 1;
     }
-    let ran = run_file(file, limits_of(max_seconds), &mut |o| {
+    let mut write = |o: ScriptOutput| {
         let text = match o {
             ScriptOutput::Text(t) => t,
             ScriptOutput::Placement(line) => line + "\n",
         };
         let _ = out.write_all(text.as_bytes());
-    });
+    };
+    let ran = match read_source(file) {
+        Ok(s) => run_source_in(&s, file, limits_of(max_seconds), Some(output), &mut write),
+        Err(e) => Ran { error: Some(e), project: Err("the program could not be read".into()) },
+    };
     let _ = out.flush();
     if let Some(e) = ran.error {
         eprintln!("{}", e.render(&file.to_string_lossy()));
@@ -211,6 +238,15 @@ pub fn import_command(file: &Path, output: &Path, max_seconds: Option<f64>, out:
     }
 }
 
+/// Why a project saved as `output` cannot read the data folder `dir`.
+pub(crate) fn data_outside(dir: &Path, output: &Path) -> String {
+    format!(
+        "its data ({}) is outside the folder of {}; a project reads data files only inside its folder, so save it in a folder that holds the data",
+        dir.display(),
+        output.display()
+    )
+}
+
 /// Rewrites the folders of the project's IDX datasets (recorded as absolute paths) relative to
 /// the folder of `output`, where the project will be saved. A project reads data only inside
 /// its folder: a folder outside it is refused, naming both.
@@ -229,13 +265,7 @@ pub fn place_data_for(project: &mut Project, output: &Path) -> Result<(), String
                 let rel = rel.to_string_lossy().into_owned();
                 *dir = if rel.is_empty() { ".".to_string() } else { rel };
             }
-            Err(_) => {
-                return Err(format!(
-                    "its data ({}) is outside the folder of {}; a project reads data files only inside its folder, so save it in a folder that holds the data",
-                    abs.display(),
-                    output.display()
-                ));
-            }
+            Err(_) => return Err(data_outside(&abs, output)),
         }
     }
     Ok(())

@@ -15,6 +15,64 @@ use std::rc::Rc;
 /// The most elements an array made by the program may hold.
 pub const MAX_ELEMENTS: usize = 1 << 27;
 
+/// The most items a Python list made from an array may hold (as the interpreter's lists).
+const MAX_LIST_ITEMS: u128 = 50_000_000;
+
+/// numpy's `_ArrayMemoryError` for an array of `shape` and `dtype` that flowbench will not
+/// allocate (more than [`MAX_ELEMENTS`] elements): `Unable to allocate 7.28 TiB for an array
+/// with shape (1000000000000,) and data type float64`.
+pub fn alloc_error(shape: &[usize], dtype: DType) -> PyError {
+    let bytes = shape.iter().fold(dtype.size_bytes() as u128, |n, &d| n.saturating_mul(d as u128));
+    PyError::exception(
+        "MemoryError",
+        format!(
+            "Unable to allocate {} for an array with shape {} and data type {}",
+            size_to_string(bytes),
+            crate::engine::kernels::py_shape(shape),
+            dtype.name()
+        ),
+    )
+}
+
+/// A size in bytes as numpy words it in an allocation error (`7.28 TiB`, `1.00 MiB`, `5 bytes`).
+fn size_to_string(bytes: u128) -> String {
+    const UNITS: [&str; 7] = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let bit_length = 128 - bytes.leading_zeros() as usize;
+    let mut unit = bit_length.saturating_sub(1).max(1) / 10;
+    let mut n = bytes as f64 / (1u128 << (unit.min(12) * 10)) as f64;
+    if n.round() == 1024.0 {
+        unit += 1;
+        n /= 1024.0;
+    }
+    if unit >= UNITS.len() {
+        n *= 2f64.powi(((unit - (UNITS.len() - 1)) * 10) as i32);
+        unit = UNITS.len() - 1;
+    }
+    if unit == 0 {
+        return format!("{n:.0} {}", UNITS[0]);
+    }
+    let text = if n.round() < 1000.0 {
+        // Python's `#.3g`: three significant digits, the point kept.
+        let exp = format!("{n:.2e}").split('e').nth(1).and_then(|e| e.parse::<i32>().ok()).unwrap_or(0);
+        match 2 - exp {
+            d if d > 0 => format!("{n:.*}", d as usize),
+            _ => format!("{n:.0}."),
+        }
+    } else {
+        format!("{n:.0}.")
+    };
+    format!("{text} {}", UNITS[unit])
+}
+
+/// Fails with numpy's allocation error when an array of `shape` would hold more than
+/// [`MAX_ELEMENTS`] elements.
+pub fn check_alloc(shape: &[usize], dtype: DType) -> PyResult<()> {
+    match shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)) {
+        Some(n) if n <= MAX_ELEMENTS => Ok(()),
+        _ => Err(alloc_error(shape, dtype)),
+    }
+}
+
 /// Which rule infers the dtype of Python literals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flavor {
@@ -145,20 +203,29 @@ pub fn to_value(v: &PyValue, dtype: Option<DType>, flavor: Flavor) -> PyResult<V
     from_f64(d, &shape, flat)
 }
 
-/// The rows of an array (its items along the first axis): numpy scalars for a 1-D array.
+/// The rows of an array (its items along the first axis): numpy scalars for a 1-D array. A
+/// list of more rows than a list may hold (an empty array of 10^12 rows) is Python's
+/// `MemoryError`; a `for` loop takes them one at a time ([`row_count`], [`row`]).
 pub fn iterate(v: &Value) -> PyResult<Vec<PyValue>> {
-    let shape = v.shape().to_vec();
-    let Some((&n, rest)) = shape.split_first() else {
-        return Err(PyError::type_error("iteration over a 0-d array"));
-    };
-    let stride: usize = rest.iter().product();
+    let n = row_count(v)?;
+    if n as u128 > MAX_LIST_ITEMS {
+        return Err(PyError::exception("MemoryError", ""));
+    }
     let data = v.to_f64_vec();
-    (0..n)
-        .map(|i| {
-            let part = data.get(i * stride..(i + 1) * stride).unwrap_or(&[]).to_vec();
-            Ok(scalar_or_array(from_f64(v.dtype(), rest, part)?))
-        })
-        .collect()
+    (0..n).map(|i| row_of(v, &data, i)).collect()
+}
+
+/// The number of rows of an array (its first dimension); a 0-d array is not iterable.
+pub fn row_count(v: &Value) -> PyResult<usize> {
+    v.shape().first().copied().ok_or_else(|| PyError::type_error("iteration over a 0-d array"))
+}
+
+/// Row `i` of an array whose elements are `data` (see [`iterate`]).
+pub fn row_of(v: &Value, data: &[f64], i: usize) -> PyResult<PyValue> {
+    let rest = v.shape().get(1..).unwrap_or(&[]);
+    let stride: usize = rest.iter().product();
+    let part = data.get(i * stride..(i + 1) * stride).unwrap_or(&[]).to_vec();
+    Ok(scalar_or_array(from_f64(v.dtype(), rest, part)?))
 }
 
 /// A 0-d float64 value is returned as a Python float (numpy's float64 prints as one); other
@@ -199,6 +266,37 @@ pub fn slice_indices(a: Option<i64>, b: Option<i64>, c: Option<i64>, n: usize) -
     Ok((0..count).map(|k| (start + k * step) as usize).collect())
 }
 
+/// The indices a slice takes along one axis: `start + k * step` for `k < count`.
+#[derive(Clone, Copy, Debug)]
+struct Pick {
+    start: i64,
+    step: i64,
+    count: usize,
+}
+
+impl Pick {
+    fn at(&self, k: usize) -> usize {
+        (self.start + k as i64 * self.step) as usize
+    }
+}
+
+/// Python's slice `a:b:c` over `n` items, as a [`Pick`].
+fn slice_pick(a: Option<i64>, b: Option<i64>, c: Option<i64>, n: usize) -> PyResult<Pick> {
+    let step = c.unwrap_or(1);
+    if step == 0 {
+        return Err(PyError::value_error("slice step cannot be zero"));
+    }
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    let clamp = |x: i64, lo: i64, hi: i64| x.max(lo).min(hi);
+    let fix = |x: i64| if x < 0 { x.saturating_add(n) } else { x };
+    let (start, stop) = if step > 0 {
+        (a.map_or(0, |x| clamp(fix(x), 0, n)), b.map_or(n, |x| clamp(fix(x), 0, n)))
+    } else {
+        (a.map_or(n - 1, |x| clamp(fix(x), -1, n - 1)), b.map_or(-1, |x| clamp(fix(x), -1, n - 1)))
+    };
+    Ok(Pick { start, step, count: usize::try_from(range_len(start, stop, step)).unwrap_or(0) })
+}
+
 /// `arr[idx]` with ints, slices and tuples of them.
 pub fn index(v: &Value, idx: &PyValue) -> PyResult<PyValue> {
     let parts: Vec<PyValue> = match idx {
@@ -216,14 +314,15 @@ pub fn index(v: &Value, idx: &PyValue) -> PyResult<PyValue> {
             ),
         ));
     }
-    // Per axis: the indices taken, and whether the axis stays.
-    let mut picks: Vec<(Vec<usize>, bool)> = Vec::with_capacity(shape.len());
+    // Per axis: the indices taken (`start + k * step` for `k < count`), and whether the axis
+    // stays. (Not listed: an empty array may have an axis of 10^12.)
+    let mut picks: Vec<(Pick, bool)> = Vec::with_capacity(shape.len());
     for (axis, &n) in shape.iter().enumerate() {
         match parts.get(axis) {
-            None => picks.push(((0..n).collect(), true)),
-            Some(PyValue::Slice(a, b, c)) => picks.push((slice_indices(*a, *b, *c, n)?, true)),
+            None => picks.push((Pick { start: 0, step: 1, count: n }, true)),
+            Some(PyValue::Slice(a, b, c)) => picks.push((slice_pick(*a, *b, *c, n)?, true)),
             Some(p) => match p.as_i64() {
-                Some(i) => picks.push((vec![norm_index(i, n, axis)?], false)),
+                Some(i) => picks.push((Pick { start: norm_index(i, n, axis)? as i64, step: 1, count: 1 }, false)),
                 None => {
                     return Err(PyError::exception(
                         "IndexError",
@@ -233,26 +332,27 @@ pub fn index(v: &Value, idx: &PyValue) -> PyResult<PyValue> {
             },
         }
     }
-    let data = v.to_f64_vec();
+    let new_shape: Vec<usize> = picks.iter().filter(|(_, keep)| *keep).map(|(p, _)| p.count).collect();
+    // (At most the array's own elements: each axis takes at most its length.)
+    let total: usize = picks.iter().map(|(p, _)| p.count).product();
+    let data = if total == 0 { Vec::new() } else { v.to_f64_vec() };
     let mut strides = vec![1usize; shape.len()];
     for i in (0..shape.len().saturating_sub(1)).rev() {
-        strides[i] = strides[i + 1] * shape[i + 1];
+        strides[i] = strides[i + 1].saturating_mul(shape[i + 1]);
     }
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(total);
     let mut counter = vec![0usize; picks.len()];
-    let total: usize = picks.iter().map(|(p, _)| p.len()).product();
     for _ in 0..total {
-        let off: usize = counter.iter().enumerate().map(|(a, &k)| picks[a].0[k] * strides[a]).sum();
+        let off: usize = counter.iter().enumerate().map(|(a, &k)| picks[a].0.at(k) * strides[a]).sum();
         out.push(data.get(off).copied().unwrap_or(0.0));
         for a in (0..counter.len()).rev() {
             counter[a] += 1;
-            if counter[a] < picks[a].0.len() {
+            if counter[a] < picks[a].0.count {
                 break;
             }
             counter[a] = 0;
         }
     }
-    let new_shape: Vec<usize> = picks.iter().filter(|(_, keep)| *keep).map(|(p, _)| p.len()).collect();
     Ok(scalar_or_array(from_f64(v.dtype(), &new_shape, out)?))
 }
 
@@ -542,7 +642,10 @@ pub fn reduce(m: &str, v: &Value, axis: Option<&PyValue>) -> PyResult<PyValue> {
                 }
                 best as f64
             }
+            "mean" if xs.is_empty() => f64::NAN,
             "mean" => xs.iter().sum::<f64>() / xs.len() as f64,
+            // (Rust's empty sum is -0.0; numpy's is 0.0.)
+            "sum" if xs.is_empty() => 0.0,
             "sum" => xs.iter().sum(),
             "max" => xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
             _ => xs.iter().copied().fold(f64::INFINITY, f64::min),
@@ -560,11 +663,20 @@ pub fn reduce(m: &str, v: &Value, axis: Option<&PyValue>) -> PyResult<PyValue> {
         "sum" if v.dtype() == DType::Bool || v.dtype() == DType::Int32 => DType::Int64,
         _ => v.dtype(),
     };
-    if data.is_empty() && m != "sum" && m != "mean" {
-        return Err(PyError::value_error(format!("attempt to get {m} of an empty sequence")));
-    }
+    // numpy's words when the reduced elements are none (an output of no elements is fine).
+    let empty = || match m {
+        "argmax" => PyError::value_error("attempt to get argmax of an empty sequence"),
+        "max" => PyError::value_error("zero-size array to reduction operation maximum which has no identity"),
+        _ => PyError::value_error("zero-size array to reduction operation minimum which has no identity"),
+    };
+    let no_identity = m != "sum" && m != "mean";
     match axis {
-        None => Ok(scalar_or_array(from_f64(out_dtype, &[], vec![fold(&data)])?)),
+        None => {
+            if data.is_empty() && no_identity {
+                return Err(empty());
+            }
+            Ok(scalar_or_array(from_f64(out_dtype, &[], vec![fold(&data)])?))
+        }
         Some(a) => {
             let nd = shape.len() as i64;
             let a = if a < 0 { a + nd } else { a };
@@ -575,9 +687,15 @@ pub fn reduce(m: &str, v: &Value, axis: Option<&PyValue>) -> PyResult<PyValue> {
                 ));
             }
             let a = a as usize;
+            let mut new_shape = shape.clone();
+            new_shape.remove(a);
+            check_alloc(&new_shape, out_dtype)?;
             let outer: usize = shape[..a].iter().product();
             let n = shape[a];
             let inner: usize = shape[a + 1..].iter().product();
+            if n == 0 && no_identity && outer * inner > 0 {
+                return Err(empty());
+            }
             let mut out = Vec::with_capacity(outer * inner);
             for o in 0..outer {
                 for i in 0..inner {
@@ -585,8 +703,6 @@ pub fn reduce(m: &str, v: &Value, axis: Option<&PyValue>) -> PyResult<PyValue> {
                     out.push(fold(&xs));
                 }
             }
-            let mut new_shape = shape.clone();
-            new_shape.remove(a);
             Ok(scalar_or_array(from_f64(out_dtype, &new_shape, out)?))
         }
     }
@@ -739,13 +855,27 @@ pub fn method(a: &Rc<Array>, name: &str, args: &Args) -> PyResult<PyValue> {
             DType::Bool => PyValue::Bool(v.first_f64().unwrap_or(0.0) != 0.0),
             _ => PyValue::Int(v.first_f64().unwrap_or(0.0) as i64),
         }),
-        "tolist" => Ok(tolist(v)),
+        "tolist" => tolist(v),
         other => Err(PyError::unsupported(format!("numpy.ndarray.{other}"))),
     }
 }
 
-/// `arr.tolist()`: nested lists of Python numbers.
-pub fn tolist(v: &Value) -> PyValue {
+/// `arr.tolist()`: nested lists of Python numbers (Python's `MemoryError` beyond what a list
+/// may hold, counting the lists of an empty array of 10^12 rows too).
+pub fn tolist(v: &Value) -> PyResult<PyValue> {
+    let mut items = 0u128;
+    let mut level = 1u128;
+    for &d in v.shape() {
+        level = level.saturating_mul(d as u128);
+        items = items.saturating_add(level);
+    }
+    if items > MAX_LIST_ITEMS {
+        return Err(PyError::exception("MemoryError", ""));
+    }
+    Ok(tolist_of(v))
+}
+
+fn tolist_of(v: &Value) -> PyValue {
     fn build(data: &[f64], shape: &[usize], d: DType) -> PyValue {
         match shape.split_first() {
             None => {

@@ -23,9 +23,12 @@ pub struct Recorder {
     open_graphs: HashMap<usize, usize>,
     /// Named configs, in first-use order.
     pub configs: Vec<NamedConfig>,
-    /// The message a recorded `Try` step prints when it fails at replay, until the program's
-    /// own `except` handler printed the same (then that print is not recorded twice).
-    pub pending_try: Option<String>,
+    /// The message a recorded `Try` step prints when it fails at replay, and the step's index,
+    /// until the program's own `except` handler printed the same (then that print is not
+    /// recorded twice). When the program records anything else first (its handler printed
+    /// another form of the error, `str(e)` as TF 2.x words it, or nothing), the step becomes a
+    /// `TryQuiet` step and what the handler printed is recorded as it was printed.
+    pub pending_try: Option<(String, usize)>,
     /// Why the run cannot be saved as a project, if something it did has no script step.
     pub refusal: Option<String>,
     /// The fetched values of runs that are scalars, by step index and fetch position (to
@@ -41,13 +44,39 @@ pub struct Recorder {
     formats: HashMap<usize, LineFormat>,
     /// The last `%`-formatted string, until it is printed.
     last_format: Option<(String, LineFormat)>,
+    /// For each graph a session has run (by workspace index): how many of its nodes the
+    /// project's graph holds (those built before its first run), and how many it or the
+    /// `add_node` steps recorded so far hold.
+    /// TF places a graph's nodes when a session first runs it, and again those added before
+    /// each later run: nodes built after the first run are built at that point of the script.
+    kept_nodes: std::collections::BTreeMap<usize, (usize, usize)>,
+    /// For `AddNode` steps: the workspace index of their graph (named at the end).
+    add_graphs: HashMap<usize, usize>,
 }
 
 impl Recorder {
     /// Appends a step; returns its index.
     pub fn push(&mut self, step: Step) -> usize {
+        self.quiet_pending_try();
         self.steps.push(Some(step));
         self.steps.len() - 1
+    }
+
+    /// A failed step in a `try` whose handler did not print `type(e).__name__ + ": " + str(e)`
+    /// as the replay words it (see [`Recorder::pending_try`]) prints nothing at replay.
+    fn quiet_pending_try(&mut self) {
+        let Some((_, k)) = self.pending_try.take() else { return };
+        if let Some(slot) = self.steps.get_mut(k)
+            && let Some(Step::Try { body }) = slot.take()
+        {
+            *slot = Some(Step::TryQuiet { body });
+        }
+    }
+
+    /// Records a failed session call inside a `try` block (see [`Recorder::pending_try`]).
+    pub fn failed_in_try(&mut self, step: Step, text: String) {
+        let k = self.push(Step::Try { body: Box::new(step) });
+        self.pending_try = Some((text, k));
     }
 
     /// Records `tf.Session(graph=..., config=...)` on workspace graph `graph`.
@@ -80,11 +109,39 @@ impl Recorder {
         }
     }
 
+    /// Before graph `g` runs: from now on, the nodes built in it are kept as `add_node` steps
+    /// where they were built (see [`Recorder::sync_nodes`]).
+    pub fn graph_runs(&mut self, ws: &Workspace, g: usize) {
+        self.sync_nodes(ws);
+        if let Ok(graph) = ws.graph(g) {
+            let n = graph.nodes().len();
+            self.kept_nodes.entry(g).or_insert((n, n));
+        }
+    }
+
+    /// Records an `add_node` step for each node built since the last step in a graph that has
+    /// run (called before each step is recorded, and at the end).
+    pub fn sync_nodes(&mut self, ws: &Workspace) {
+        let graphs: Vec<(usize, usize, usize)> = self.kept_nodes.iter().map(|(g, k)| (*g, k.0, k.1)).collect();
+        for (g, upfront, kept) in graphs {
+            let Ok(graph) = ws.graph(g) else { continue };
+            let count = graph.nodes().len();
+            for i in kept..count {
+                if let Some(node) = crate::project::graph_def::node_def_from(graph, i, &HashMap::new()) {
+                    let k = self.push(Step::AddNode { graph: None, node });
+                    self.add_graphs.insert(k, g);
+                }
+            }
+            self.kept_nodes.insert(g, (upfront, count.max(kept)));
+        }
+    }
+
     /// Records a print of these arguments, unless it repeats what a failed `Try` step prints.
     pub fn print(&mut self, args: Vec<PrintArg>, sep: Option<String>, end: Option<String>, text: &str) {
-        if let Some(t) = self.pending_try.take()
+        if let Some((t, _)) = &self.pending_try
             && t == text
         {
+            self.pending_try = None;
             return;
         }
         let lf = match (args.as_slice(), self.last_format.take()) {
@@ -104,19 +161,23 @@ impl Recorder {
         if let Some(r) = self.refusal {
             return Err(r);
         }
-        if let Some(t) = self.pending_try {
-            return Err(format!(
-                "an exception caught without printing `type(e).__name__ + \": \" + str(e)` ({}) cannot be replayed by a project's script",
-                t.trim_end()
-            ));
-        }
+        self.quiet_pending_try();
+        self.sync_nodes(ws);
+        // Each graph laid out whole; the nodes built after its first run are left to the
+        // script's `add_node` steps (with their positions).
+        let mut positions: Vec<HashMap<String, [f32; 2]>> = Vec::with_capacity(ws.graphs.len());
         let graphs: Vec<_> = ws
             .graphs
             .iter()
-            .map(|g| {
+            .enumerate()
+            .map(|(k, g)| {
                 let plain = graph_def_from(&g.name, &g.graph, &HashMap::new());
-                let positions = layout(&plain);
-                graph_def_from(&g.name, &g.graph, &positions)
+                positions.push(layout(&plain));
+                let mut gd = graph_def_from(&g.name, &g.graph, &positions[k]);
+                if let Some(&(upfront, _)) = self.kept_nodes.get(&k) {
+                    gd.nodes.truncate(upfront);
+                }
+                gd
             })
             .collect();
         let default_graph = ws.graphs.get(ws.default_graph).map_or_else(|| "default".to_string(), |g| g.name.clone());
@@ -124,11 +185,24 @@ impl Recorder {
         let steps = std::mem::take(&mut self.steps);
         for (i, step) in steps.into_iter().enumerate() {
             let Some(mut step) = step else { continue };
-            if let (Step::OpenSession { graph, .. }, Some(&g)) = (&mut step, self.open_graphs.get(&i))
+            let g = match &step {
+                Step::OpenSession { .. } => self.open_graphs.get(&i),
+                Step::AddNode { .. } => self.add_graphs.get(&i),
+                _ => None,
+            };
+            if let Some(&g) = g
                 && let Some(named) = ws.graphs.get(g)
-                && named.name != default_graph
             {
-                *graph = Some(named.name.clone());
+                match &mut step {
+                    Step::OpenSession { graph, .. } if named.name != default_graph => *graph = Some(named.name.clone()),
+                    Step::AddNode { graph, node } => {
+                        if named.name != default_graph {
+                            *graph = Some(named.name.clone());
+                        }
+                        node.pos = positions.get(g).and_then(|p| p.get(&node.name)).copied();
+                    }
+                    _ => {}
+                }
             }
             script.push(step);
         }
@@ -164,7 +238,7 @@ fn rename_in_step(step: &mut Step, fix: &dyn Fn(&mut String)) {
                 }
             }
         }
-        Step::Try { body } => rename_in_step(body, fix),
+        Step::Try { body } | Step::TryQuiet { body } => rename_in_step(body, fix),
         _ => {}
     }
 }
@@ -306,7 +380,7 @@ impl Recorder {
         fn feeds_of_step<'s>(s: &'s mut Step, out: &mut Vec<&'s mut Vec<crate::project::script::FeedDef>>) {
             match s {
                 Step::Run { feeds, .. } => out.push(feeds),
-                Step::Try { body } => feeds_of_step(body, out),
+                Step::Try { body } | Step::TryQuiet { body } => feeds_of_step(body, out),
                 Step::Print { args, .. } => {
                     for a in args {
                         if let PrintArg::Eval { feeds, .. } | PrintArg::RunList { feeds, .. } = a {

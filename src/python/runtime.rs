@@ -37,6 +37,11 @@ pub trait Control {
     fn before_statement(&mut self, offset: usize, depth: usize, ws: &Workspace) -> PyResult<()>;
     /// Now and then between statements (inside long expressions): an error stops the program.
     fn poll(&mut self) -> PyResult<()>;
+    /// A flag that, once set, cancels a session run in progress between two of its ops (then
+    /// [`Control::poll`] says how the program ends).
+    fn cancel_flag(&self) -> Option<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+        None
+    }
 }
 
 /// Limits on a run.
@@ -84,6 +89,9 @@ pub struct Runtime<'a> {
     pub temp_dirs: Vec<std::path::PathBuf>,
     /// Who watches the run (the window's stepper); none in the CLI.
     pub control: Option<Box<dyn Control + 'a>>,
+    /// For `flowbench import -o PROJECT.json`: the project's folder (canonical) and the
+    /// project's path, to refuse data outside that folder when it is read, not at the end.
+    pub import_into: Option<(std::path::PathBuf, std::path::PathBuf)>,
     out: &'a mut dyn FnMut(ScriptOutput),
     limits: Limits,
     started: Instant,
@@ -112,6 +120,7 @@ impl<'a> Runtime<'a> {
             base_dir,
             temp_dirs: Vec::new(),
             control: None,
+            import_into: None,
             out,
             limits,
             started: Instant::now(),
@@ -255,6 +264,7 @@ impl<'a> Runtime<'a> {
         self.next_session += 1;
         let id = format!("session{}", self.next_session);
         let s = self.ws.open_session(&id, g, config.clone(), interactive)?;
+        self.rec.sync_nodes(&self.ws);
         self.rec.open_session(&id, g, &config, interactive);
         Ok(s)
     }
@@ -281,12 +291,14 @@ impl<'a> Runtime<'a> {
     pub fn enter_session(&mut self, s: usize) {
         self.ws.push_default(s);
         let id = self.session_id(s);
+        self.rec.sync_nodes(&self.ws);
         self.rec.push(Step::EnterDefault { session: id });
     }
 
     /// Leaves it.
     pub fn exit_session(&mut self) {
         self.ws.pop_default();
+        self.rec.sync_nodes(&self.ws);
         self.rec.push(Step::ExitDefault);
     }
 
@@ -296,6 +308,7 @@ impl<'a> Runtime<'a> {
         self.ws.close_session(s)?;
         if open {
             let id = self.session_id(s);
+            self.rec.sync_nodes(&self.ws);
             self.rec.push(Step::CloseSession { session: id });
         }
         Ok(())
@@ -332,7 +345,22 @@ impl<'a> Runtime<'a> {
             graph: None,
             print: false,
         };
-        match self.ws.run(s, names_graph, &fetches, &feeds, &targets) {
+        if let Some(g) = self.ws.sessions.get(s).map(|e| e.graph) {
+            self.rec.graph_runs(&self.ws, g);
+        }
+        let cancel = self.control.as_ref().and_then(|c| c.cancel_flag());
+        if let Some(e) = self.ws.sessions.get_mut(s) {
+            e.session.set_cancel_flag(cancel);
+        }
+        let ran = self.ws.run(s, names_graph, &fetches, &feeds, &targets);
+        if let Err(e) = &ran
+            && e.class == crate::engine::error::ErrorClass::Cancelled
+            && let Some(c) = self.control.as_mut()
+        {
+            // Stopped from the window in the middle of the run.
+            c.poll()?;
+        }
+        match ran {
             Ok(out) => {
                 for p in &out.placement_log {
                     (self.out)(ScriptOutput::Placement(p.log_line()));
@@ -350,8 +378,7 @@ impl<'a> Runtime<'a> {
             Err(e) => {
                 let (e_node, class) = (e.node.clone(), e.class.python_name());
                 if self.try_depth > 0 {
-                    self.rec.pending_try = Some(format!("{}: {}\n", e.class.python_name(), e.message));
-                    self.rec.push(Step::Try { body: Box::new(step) });
+                    self.rec.failed_in_try(step, format!("{}: {}\n", e.class.python_name(), e.message));
                 } else {
                     self.rec.refusal.get_or_insert_with(|| format!("the program failed: {e}"));
                 }

@@ -3,7 +3,8 @@
 //! stepping and waiting for the next [`StepCommand`]; it sends what the program prints, and
 //! snapshots of the graphs and sessions it has built (when it pauses, and a few times a second
 //! while it runs), over a channel and wakes the window. Stop ends it at the next statement, in
-//! a `while True` loop too. The window never waits on it.
+//! a `while True` loop too, and in the middle of a long `sess.run` (between two of its ops). The
+//! window never waits on it.
 
 use crate::engine::runtime::session::{ConfigProto, SessionStats};
 use crate::engine::runtime::workspace::Workspace;
@@ -288,6 +289,10 @@ impl Control for Watcher {
             return Err(self.halt());
         }
         Ok(())
+    }
+
+    fn cancel_flag(&self) -> Option<Arc<AtomicBool>> {
+        Some(self.stop.clone())
     }
 }
 

@@ -127,7 +127,7 @@ fn mutated_programs_end_clearly() {
                 match &e.kind {
                     PyErrorKind::Exception { class, .. } => assert!(!class.is_empty(), "{text}"),
                     PyErrorKind::Unsupported(what) => assert!(!what.is_empty(), "{text}"),
-                    PyErrorKind::Syntax(_) | PyErrorKind::Timeout(_) => {}
+                    PyErrorKind::Syntax(_) | PyErrorKind::Timeout(_) | PyErrorKind::NotKept(_) => {}
                 }
             }
         }

@@ -370,7 +370,7 @@ fn mnist_program_prints_tfs_output() {
 
 /// A folder `read_data_sets` cannot find is Python's `FileNotFoundError` (as `gzip.open` of its
 /// first file raises it), at the call; an import whose data lies outside the project's folder
-/// is refused, naming it.
+/// is refused at that call (not after running the program), naming it.
 #[test]
 fn input_data_errors_are_pythons() {
     let src = "import input_data\nprint(1)\nm = input_data.read_data_sets(\"nowhere\", one_hot=True)\n";
@@ -391,9 +391,12 @@ fn input_data_errors_are_pythons() {
     let dir = temp_dir("py-mnist-outside");
     let json = dir.join("m.json");
     let v9 = root().join("tests/data/python/variants/v9_mnist_adam.py");
-    let (_, err, code) = run(&[OsStr::new("import"), v9.as_os_str(), OsStr::new("-o"), json.as_os_str()]);
+    let (out, err, code) = run(&[OsStr::new("import"), v9.as_os_str(), OsStr::new("-o"), json.as_os_str()]);
     assert_eq!(code, 1);
+    // Refused where it reads the data, before the training that follows.
+    assert!(err.contains(":12:9: cannot be kept as a project: its data ("), "{err}");
     assert!(err.contains("is outside the folder of"), "{err}");
+    assert_eq!(out, "");
     assert!(!json.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -500,4 +503,148 @@ fn self_containing_values_and_int64_ends_do_not_crash() {
     assert_eq!(out, "[[...]]\n{'a': {...}} True\nFalse True\n", "{err}");
     assert!(err.contains(":10:7: ValueError: cannot reshape array of size 6"), "{err}");
     assert_eq!(code, 1);
+}
+
+/// Every variant imported and replayed prints what real TF printed for it. A node the program
+/// builds after its graph first ran is built by an `add_node` step at that point of the script
+/// (TF places a graph's nodes when it runs: v5's variable, made after its session closed, is
+/// not in the placement log), and the export builds it there too (`tf.Variable(...)` after the
+/// session). A node error caught by the program, whose handler prints `str(e)` in TF 2.x's words
+/// or nothing, replays silently, followed by what the handler printed (v11).
+#[test]
+fn variants_import_and_replay_what_tf_printed() {
+    let dir = temp_dir("py-variants");
+    for p in variants() {
+        let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
+        let p = if std::fs::read_to_string(&p).unwrap().contains("read_data_sets(") { staged(&p, &dir) } else { p };
+        let json = dir.join(format!("{stem}.json"));
+        let (imported, stderr, code) = run(&[OsStr::new("import"), p.as_os_str(), OsStr::new("-o"), json.as_os_str()]);
+        assert_eq!(code, 0, "{stem}: {stderr}");
+        let want = std::fs::read_to_string(p.with_extension("out"))
+            .or_else(|_| std::fs::read_to_string(root().join(format!("tests/data/python/variants/{stem}.out"))))
+            .unwrap();
+        assert_eq!(imported, want, "{stem}");
+        let (replayed, stderr, code) = run(&[OsStr::new("run"), json.as_os_str()]);
+        assert_eq!(code, 0, "{stem}: {stderr}");
+        assert_eq!(replayed, want, "{stem}: the imported project");
+        let project: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let steps = project["script"].as_array().unwrap();
+        let kinds: Vec<&str> = steps.iter().map(|s| s["step"].as_str().unwrap()).collect();
+        let nodes: Vec<&str> =
+            project["graphs"][0]["nodes"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
+        let added: Vec<&str> =
+            steps.iter().filter(|s| s["step"] == "add_node").map(|s| s["node"]["name"].as_str().unwrap()).collect();
+        match stem.as_str() {
+            "v5_config" => {
+                assert_eq!(nodes, ["a", "mul/y", "mul"], "{stem}");
+                assert_eq!(added, ["zeros", "w", "w/Assign"], "{stem}");
+                let close = kinds.iter().position(|k| *k == "close_session").unwrap();
+                assert_eq!(kinds[close + 1..], ["add_node", "add_node", "add_node", "print"], "{stem}: {kinds:?}");
+            }
+            "v11_caught_errors" => {
+                assert_eq!(kinds.iter().filter(|k| **k == "try_quiet").count(), 3, "{stem}: {kinds:?}");
+                assert_eq!(kinds.iter().filter(|k| **k == "try").count(), 1, "{stem}: {kinds:?}");
+                assert!(added.contains(&"init"), "{stem}: {added:?}");
+            }
+            _ => {}
+        }
+        // Every node added has a position too.
+        assert!(steps.iter().filter(|s| s["step"] == "add_node").all(|s| s["node"]["pos"].is_array()), "{stem}");
+    }
+    // The exports build the late nodes late, and catch the errors silently.
+    let script = dir.join("v5_export.py");
+    let json = dir.join("v5_config.json");
+    let (_, stderr, code) = run(&[OsStr::new("export"), json.as_os_str(), OsStr::new("-o"), script.as_os_str()]);
+    assert_eq!(code, 0, "{stderr}");
+    let text = std::fs::read_to_string(&script).unwrap();
+    let (close, var) = (text.find("sess.close()").unwrap(), text.find("w = tf.Variable(").unwrap());
+    assert!(close < var, "{text}");
+    let json = dir.join("v11_caught_errors.json");
+    let (_, stderr, code) = run(&[OsStr::new("export"), json.as_os_str(), OsStr::new("-o"), script.as_os_str()]);
+    assert_eq!(code, 0, "{stderr}");
+    let text = std::fs::read_to_string(&script).unwrap();
+    assert!(text.contains("    except Exception:\n        pass  # caught"), "{text}");
+    assert!(text.contains("init = tf.global_variables_initializer()\n    sess.run(init)"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// More hostile values, as Python 3.11 with numpy 2.4 printed them: lists and dicts that contain
+/// each other compare with Python's `RecursionError` (not a stack overflow), dicts compare by
+/// their items, a list is no dict key; an empty array of 10^12 rows prints, slices, sums and
+/// iterates without touching its rows, and what would allocate them is numpy's `MemoryError`.
+/// Lists and strings grown by `extend`, `+`, `+=` and `*` stop at the interpreter's limit with
+/// `MemoryError` (the window's runs have no time limit).
+#[test]
+fn mutually_nested_values_and_empty_huge_arrays_end_in_pythons_errors() {
+    let src = std::fs::read_to_string(root().join("tests/data/python/hostile/nested_and_empty.py")).unwrap();
+    let want = std::fs::read_to_string(root().join("tests/data/python/hostile/nested_and_empty.out")).unwrap();
+    let t = std::time::Instant::now();
+    let (out, err, code) = run_text("nested_and_empty.py", &src, &["--max-seconds", "60"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, want);
+    // (One list of 25,000,001 items, about 1.2 GB; each growth past the limit fails before
+    // it allocates.)
+    let src = "x = [0] * 25000001\n\
+               for f in [lambda: x.extend(x), lambda: x + x, lambda: x * 2]:\n\
+               \x20   try:\n\
+               \x20       f()\n\
+               \x20   except MemoryError as e:\n\
+               \x20       print('MemoryError', len(x))\n\
+               try:\n    x += x\nexcept MemoryError:\n    print('MemoryError', len(x))\n\
+               del x\n\
+               s = 'ab'\ntry:\n    while True:\n        s = s + s\nexcept MemoryError:\n    print(len(s))\n\
+               t = ('a' * 30000000, 'b')\ntry:\n    '-'.join(t * 2)\nexcept MemoryError:\n    print(len(t))\n\
+               print(len(','.join(['a'] * 10)), len('abc'.replace('', '-')))\n\
+               s = 'a' * 30000000\ns.replace('a', 'bb')\n";
+    let (out, err, code) = run_text("growth.py", src, &["--max-seconds", "60"]);
+    assert_eq!(out, "MemoryError 25000001\n".repeat(4) + "33554432\n2\n19 7\n", "{err}");
+    assert!(err.ends_with(":25:1: MemoryError: the sequence is too long\n"), "{err}");
+    assert_eq!(code, 1);
+    assert!(t.elapsed().as_secs() < 120);
+}
+
+/// Stop from the window ends a program in the middle of one long `sess.run` (a chain of 3,000
+/// elementwise ops on a million floats, tens of seconds in a debug build), between two of its
+/// ops, at the run's line, not after the run.
+#[test]
+fn stop_interrupts_a_long_session_run() {
+    use flowbench::python::stepper::{Event, StepCommand, Stepper};
+    let src = "import tensorflow.compat.v1 as tf\n\
+               x = tf.ones([1000, 1000])\n\
+               for i in range(3000):\n\
+               \x20   x = x * 1.0001\n\
+               with tf.Session() as sess:\n\
+               \x20   print('running')\n\
+               \x20   sess.run(x)\n\
+               print('done')\n";
+    let stepper = Stepper::start(
+        src.to_string(),
+        PathBuf::from("long_run.py"),
+        false,
+        Default::default(),
+        std::sync::Arc::new(|| {}),
+    );
+    let started = std::time::Instant::now();
+    let mut printed = String::new();
+    let mut stop_sent: Option<std::time::Instant> = None;
+    let finished = loop {
+        assert!(started.elapsed().as_secs() < 120, "the program did not end: {printed}");
+        match stepper.try_event() {
+            Some(Event::Output(flowbench::interpreter::ScriptOutput::Text(t))) => printed.push_str(&t),
+            Some(Event::Finished(f)) => break f,
+            Some(_) => {}
+            None => std::thread::sleep(std::time::Duration::from_millis(10)),
+        }
+        if stop_sent.is_none() && printed.contains("running") {
+            // Inside the run (it follows the print at once).
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            stepper.send(StepCommand::Stop);
+            stop_sent = Some(std::time::Instant::now());
+        }
+    };
+    let stopped = stop_sent.expect("the program printed 'running'").elapsed();
+    assert_eq!(printed, "running\n");
+    assert!(finished.error.is_none(), "{:?}", finished.error);
+    assert_eq!(finished.stopped_at, Some(7));
+    assert!(stopped.as_secs() < 5, "stopping took {stopped:?}");
 }

@@ -192,6 +192,9 @@ pub struct Session {
     fast_path: bool,
     /// The debug hook (see `runtime::observer`); none in a normal run.
     observer: Option<Box<dyn RunObserver>>,
+    /// Set from another thread to cancel the run in progress between two ops (the window's
+    /// Stop); none in a normal run.
+    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -223,7 +226,14 @@ impl Session {
             closed_after_secs: None,
             fast_path: true,
             observer: None,
+            cancel: None,
         }
+    }
+
+    /// Sets (or, with `None`, removes) the flag that cancels a run between two ops of the
+    /// general path with TF's `CancelledError: Run call was cancelled` once it is set.
+    pub fn set_cancel_flag(&mut self, flag: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>) {
+        self.cancel = flag;
     }
 
     /// Sets (or, with `None`, removes) the debug hook told of every op each run executes; returns
@@ -1068,6 +1078,9 @@ impl Session {
             {
                 return Err(Error::new(ErrorClass::DeadlineExceeded, "Timed out waiting for notification")
                     .at(node.name.clone()));
+            }
+            if self.cancel.as_ref().is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed)) {
+                return Err(Error::new(ErrorClass::Cancelled, "Run call was cancelled"));
             }
         }
         Ok(())
