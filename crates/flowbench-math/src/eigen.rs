@@ -604,21 +604,96 @@ pub(crate) fn matmul_k_blocked(
     out: &mut [f32],
     product: fn(&[f32], &[f32], usize, usize, usize, bool, bool, &mut [f32]),
 ) {
-    // Element t of row i of op(A) is a[i * ra + t * ca]; of column j of op(B), b[t * rb + j * cb].
-    let (ra, ca) = if ta { (1, m) } else { (k, 1) };
-    let (rb, cb) = if tb { (1, k) } else { (n, 1) };
-    let mut part = vec![0.0f32; m * n];
-    for (bi, &(k0, kb)) in gemm_k_blocks(k).iter().enumerate() {
-        // op(A)[:, k0..k0 + kb] as [m, kb] and op(B)[k0..k0 + kb, :] as [kb, n].
-        let pb: Vec<f32> = (k0..k0 + kb).flat_map(|t| (0..n).map(move |j| b[t * rb + j * cb])).collect();
-        let dst: &mut [f32] = if bi == 0 { out } else { &mut part };
-        let pa: Vec<f32> = (0..m).flat_map(|i| (k0..k0 + kb).map(move |t| a[i * ra + t * ca])).collect();
-        product(&pa, &pb, m, kb, n, false, false, dst);
+    // The blocks of op(A) and op(B) are passed to `product` untransposed (its order depends on
+    // the transposes it is given): op(B)[k0..k0 + kb, :] of an untransposed B is a contiguous
+    // part of `b`, and op(A)[:, k0..k0 + kb] of a transposed A is a contiguous part of `a` as a
+    // transposed `[kb, m]` block (an in-order-FMA product either way, whose bits do not depend
+    // on the transposes); the others are packed into a per-thread buffer (kept between calls, so
+    // a training step allocates nothing here).
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => k_blocked_with(a, b, (m, k, n), ta, tb, out, product, &mut buf),
+        Err(_) => k_blocked_with(a, b, (m, k, n), ta, tb, out, product, &mut Vec::new()),
+    });
+}
+
+thread_local! {
+    /// The packed blocks and the partial sums of [`matmul_k_blocked`] on this thread.
+    static SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+fn k_blocked_with(
+    a: &[f32],
+    b: &[f32],
+    (m, k, n): (usize, usize, usize),
+    ta: bool,
+    tb: bool,
+    out: &mut [f32],
+    product: fn(&[f32], &[f32], usize, usize, usize, bool, bool, &mut [f32]),
+    buf: &mut Vec<f32>,
+) {
+    let bk = GEMM_BK.min(k);
+    let need = m * n + if ta { 0 } else { m * bk } + if tb { bk * n } else { 0 };
+    if buf.len() < need {
+        buf.resize(need, 0.0);
+    }
+    let (part, rest) = buf.split_at_mut(m * n);
+    for (bi, (k0, kb)) in KBlocks::new(k).enumerate() {
+        let (pa_buf, pb_buf) = rest.split_at_mut(if ta { 0 } else { m * kb });
+        // op(A)[:, k0..k0 + kb]: `[kb, m]` transposed, or packed as `[m, kb]`.
+        let pa: &[f32] = if ta {
+            &a[k0 * m..(k0 + kb) * m]
+        } else {
+            for (dst, row) in pa_buf.chunks_exact_mut(kb).zip(a.chunks_exact(k)) {
+                dst.copy_from_slice(&row[k0..k0 + kb]);
+            }
+            pa_buf
+        };
+        // op(B)[k0..k0 + kb, :] as `[kb, n]`.
+        let pb: &[f32] = if tb {
+            let pb = &mut pb_buf[..kb * n];
+            for t in 0..kb {
+                for (j, v) in pb[t * n..(t + 1) * n].iter_mut().enumerate() {
+                    *v = b[j * k + k0 + t];
+                }
+            }
+            pb
+        } else {
+            &b[k0 * n..(k0 + kb) * n]
+        };
+        let dst: &mut [f32] = if bi == 0 { out } else { part };
+        product(pa, pb, m, kb, n, ta, false, dst);
         if bi > 0 {
-            for (o, &p) in out.iter_mut().zip(&part) {
+            for (o, &p) in out.iter_mut().zip(part.iter()) {
                 *o = add(*o, p);
             }
         }
+    }
+}
+
+/// The blocks of [`gemm_k_blocks`], without a vector.
+struct KBlocks {
+    k: usize,
+    start: usize,
+}
+
+impl KBlocks {
+    fn new(k: usize) -> KBlocks {
+        KBlocks { k, start: 0 }
+    }
+}
+
+impl Iterator for KBlocks {
+    type Item = (usize, usize);
+    fn next(&mut self) -> Option<(usize, usize)> {
+        let rest = self.k - self.start;
+        let len = if rest > 2 * GEMM_BK || rest <= GEMM_BK { rest.min(GEMM_BK) } else { rest.div_ceil(2) };
+        if len == 0 {
+            return None;
+        }
+        let s = self.start;
+        self.start += len;
+        Some((s, len))
     }
 }
 
@@ -930,6 +1005,46 @@ mod tests {
         assert_eq!(out, [1.0, 1.0]);
         matmul_f32(&a[..8], &[1.0; 8], 1, 8, 1, false, false, &mut out[..1]);
         assert_eq!(out[0], 0.0, "m == 1 sums in order");
+    }
+
+    #[test]
+    fn k_blocks_iterate_gemm_k_blocks() {
+        for k in 0..2000 {
+            assert_eq!(KBlocks::new(k).collect::<Vec<_>>(), gemm_k_blocks(k), "k = {k}");
+        }
+    }
+
+    #[test]
+    fn k_blocked_products_match_the_unblocked_chains_per_block() {
+        // Every transpose of a blocked product against the blocks computed one by one from
+        // explicitly transposed copies.
+        let (m, k, n) = (5, 800, 3);
+        let a: Vec<f32> = (0..m * k).map(|i| ((i * 37 % 101) as f32 - 50.0) / 17.0).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| ((i * 53 % 89) as f32 - 44.0) / 13.0).collect();
+        let mut want = vec![0.0f32; m * n];
+        for (bi, (k0, kb)) in gemm_k_blocks(k).into_iter().enumerate() {
+            let pa: Vec<f32> = (0..m).flat_map(|i| a[i * k + k0..i * k + k0 + kb].to_vec()).collect();
+            let pb: Vec<f32> = b[k0 * n..(k0 + kb) * n].to_vec();
+            let mut part = vec![0.0f32; m * n];
+            matmul_f32(&pa, &pb, m, kb, n, false, false, &mut part);
+            for (w, p) in want.iter_mut().zip(&part) {
+                *w = if bi == 0 { *p } else { add(*w, *p) };
+            }
+        }
+        let at: Vec<f32> = (0..k).flat_map(|t| (0..m).map(|i| a[i * k + t]).collect::<Vec<_>>()).collect();
+        let bt: Vec<f32> = (0..n).flat_map(|j| (0..k).map(|t| b[t * n + j]).collect::<Vec<_>>()).collect();
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let (x, y) = (if ta { &at } else { &a }, if tb { &bt } else { &b });
+            let mut got = vec![0.0f32; m * n];
+            matmul_f32(x, y, m, k, n, ta, tb, &mut got);
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            if blocks_k(m, k, n, ta, tb) {
+                assert_eq!(bits(&got), bits(&want), "ta={ta} tb={tb}");
+                let mut fast = vec![0.0f32; m * n];
+                crate::matmul_simd::matmul_f32_fast(x, y, m, k, n, ta, tb, &mut fast);
+                assert_eq!(bits(&fast), bits(&want), "fast ta={ta} tb={tb}");
+            }
+        }
     }
 
     #[test]

@@ -244,7 +244,7 @@ mod avx {
             // SAFETY: lhs element (i, t) for i < m, t < k is a[i * ra + t * ca], inside `a`;
             // rhs has k rows of n contiguous elements (`b` or the packed `buf`); out element
             // (i, j) is out[i * n + j], inside `out`.
-            unsafe { seq_fma(lhs, m, rhs, n, n, k, out.as_mut_ptr(), n, 1) };
+            unsafe { seq_fma_widest(lhs, m, rhs, n, n, k, out.as_mut_ptr(), n, 1) };
         } else {
             // Row j of op(B)^T, element t: op(B)[t, j] = b[t * rb + j * cb].
             let lhs = View { ptr: b.as_ptr(), rs: cb, cs: rb };
@@ -258,7 +258,7 @@ mod avx {
             // SAFETY: lhs element (j, t) for j < n, t < k is b[j * cb + t * rb], inside `b`;
             // rhs has k rows of m contiguous elements; out element (j, i) of the transposed
             // product is out[i * n + j], inside `out`.
-            unsafe { seq_fma(lhs, n, rhs, m, m, k, out.as_mut_ptr(), 1, n) };
+            unsafe { seq_fma_widest(lhs, n, rhs, m, m, k, out.as_mut_ptr(), 1, n) };
         }
         true
     }
@@ -383,6 +383,195 @@ mod avx {
                 for (q, &x) in lanes8(v).iter().enumerate().take(cw) {
                     // SAFETY: out[(o0 + q) * os] is writable for q < cw.
                     unsafe { *out.add((o0 + q) * os) = x };
+                }
+            }
+        }
+    }
+
+    /// [`seq_fma`] on 16-lane AVX-512 vectors when the CPU has them (the same operations in
+    /// every lane, so the same bits), else on AVX2.
+    ///
+    /// # Safety
+    ///
+    /// As [`seq_fma`].
+    #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn seq_fma_widest(
+        lhs: View,
+        rows: usize,
+        rhs: *const f32,
+        ld: usize,
+        w: usize,
+        k: usize,
+        out: *mut f32,
+        os_r: usize,
+        os_c: usize,
+    ) {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F (checked); the rest is the caller's contract.
+            unsafe { wide::seq_fma(lhs, rows, rhs, ld, w, k, out, os_r, os_c) }
+        } else {
+            // SAFETY: the caller's contract.
+            unsafe { seq_fma(lhs, rows, rhs, ld, w, k, out, os_r, os_c) }
+        }
+    }
+
+    /// The in-order FMA products of [`seq_fma`] on 16-lane AVX-512 vectors.
+    mod wide {
+        use super::View;
+        use std::arch::x86_64::*;
+
+        /// Flush-to-zero on sixteen lanes, as `ftzv` on eight: lanes with
+        /// `|v| < f32::MIN_POSITIVE` (not NaN) keep only their sign bit.
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        fn ftz16(v: __m512) -> __m512 {
+            let bits = _mm512_castps_si512(v);
+            let abs = _mm512_and_si512(bits, _mm512_set1_epi32(0x7fff_ffff));
+            let tiny = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(_mm512_castsi512_ps(abs), _mm512_set1_ps(f32::MIN_POSITIVE));
+            _mm512_castsi512_ps(_mm512_mask_and_epi32(bits, tiny, bits, _mm512_set1_epi32(i32::MIN)))
+        }
+
+        /// The first `w` (1..=16) lanes.
+        #[inline]
+        fn mask16(w: usize) -> __mmask16 {
+            if w >= 16 { 0xffff } else { ((1u32 << w) - 1) as u16 }
+        }
+
+        /// As `super::seq_fma`, 32 or 16 columns at a time.
+        ///
+        /// # Safety
+        ///
+        /// AVX-512F; otherwise as `super::seq_fma`.
+        #[target_feature(enable = "avx512f")]
+        #[allow(clippy::too_many_arguments)]
+        pub(super) unsafe fn seq_fma(
+            lhs: View,
+            rows: usize,
+            rhs: *const f32,
+            ld: usize,
+            w: usize,
+            k: usize,
+            out: *mut f32,
+            os_r: usize,
+            os_c: usize,
+        ) {
+            let mut c0 = 0;
+            while c0 < w {
+                let cw = (w - c0).min(32);
+                // SAFETY: rows below `rows` and columns c0..c0 + cw <= w are in range.
+                unsafe {
+                    if cw > 16 {
+                        seq_rows::<2>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0);
+                    } else {
+                        seq_rows::<1>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0);
+                    }
+                }
+                c0 += cw;
+            }
+        }
+
+        /// All rows for the `cw` (`16 * C - 15 ..= 16 * C`) columns at `rhs`, four at a time.
+        ///
+        /// # Safety
+        ///
+        /// As [`seq_fma`], for columns `c0..c0 + cw`.
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn seq_rows<const C: usize>(
+            lhs: View,
+            rows: usize,
+            rhs: *const f32,
+            ld: usize,
+            cw: usize,
+            k: usize,
+            out: *mut f32,
+            os_r: usize,
+            os_c: usize,
+            c0: usize,
+        ) {
+            let mut r0 = 0;
+            // SAFETY (all calls below): rows r0..r0 + R <= rows and the columns are in range.
+            while rows - r0 >= 4 {
+                unsafe { seq_block::<4, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) };
+                r0 += 4;
+            }
+            match rows - r0 {
+                3 => unsafe { seq_block::<3, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+                2 => unsafe { seq_block::<2, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+                1 => unsafe { seq_block::<1, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+                _ => {}
+            }
+        }
+
+        /// `R` rows from `r0` times the `cw` columns at `rhs`, in `C` vectors per row.
+        ///
+        /// # Safety
+        ///
+        /// As [`seq_fma`], for rows `r0..r0 + R` and columns `c0..c0 + cw`.
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn seq_block<const R: usize, const C: usize>(
+            lhs: View,
+            r0: usize,
+            rhs: *const f32,
+            ld: usize,
+            cw: usize,
+            k: usize,
+            out: *mut f32,
+            os_r: usize,
+            os_c: usize,
+            c0: usize,
+        ) {
+            let masks: [__mmask16; C] = std::array::from_fn(|q| mask16(cw - 16 * q));
+            let mut rows = [lhs.ptr; R];
+            for (r, p) in rows.iter_mut().enumerate() {
+                // SAFETY: row r0 + r < rows starts inside the left operand.
+                *p = unsafe { lhs.ptr.add((r0 + r) * lhs.rs) };
+            }
+            // SAFETY: rhs[t * ld + 16 * q ..][..min(16, cw - 16 * q)] is readable for t < k,
+            // q < C; masked-off lanes are not accessed.
+            let load = |t: usize| -> [__m512; C] {
+                std::array::from_fn(|q| unsafe { _mm512_maskz_loadu_ps(masks[q], rhs.add(t * ld + 16 * q)) })
+            };
+            let b0 = load(0);
+            let mut acc = [[_mm512_setzero_ps(); C]; R];
+            for (acc, &p) in acc.iter_mut().zip(&rows) {
+                // SAFETY: lhs(r, 0) is readable.
+                let x = _mm512_set1_ps(unsafe { *p });
+                for (acc, &b) in acc.iter_mut().zip(&b0) {
+                    *acc = ftz16(_mm512_mul_ps(x, b));
+                }
+            }
+            for t in 1..k {
+                let bt = load(t);
+                let off = t * lhs.cs;
+                for (acc, &p) in acc.iter_mut().zip(&rows) {
+                    // SAFETY: lhs(r, t) is readable (t < k).
+                    let x = _mm512_set1_ps(unsafe { *p.add(off) });
+                    for (acc, &b) in acc.iter_mut().zip(&bt) {
+                        *acc = ftz16(_mm512_fmadd_ps(x, b, *acc));
+                    }
+                }
+            }
+            for (r, acc) in acc.iter().enumerate() {
+                for (q, (acc, &mask)) in acc.iter().zip(&masks).enumerate() {
+                    let base = (r0 + r) * os_r + (c0 + 16 * q) * os_c;
+                    if os_c == 1 {
+                        // SAFETY: out[base ..][..n] is writable; masked-off lanes are not
+                        // accessed.
+                        unsafe { _mm512_mask_storeu_ps(out.add(base), mask, *acc) };
+                    } else {
+                        let mut l = [0.0f32; 16];
+                        // SAFETY: `l` has room for sixteen lanes.
+                        unsafe { _mm512_storeu_ps(l.as_mut_ptr(), *acc) };
+                        for (c, &v) in l.iter().enumerate().take((cw - 16 * q).min(16)) {
+                            // SAFETY: out[base + c * os_c] is writable for c < n.
+                            unsafe { *out.add(base + c * os_c) = v };
+                        }
+                    }
                 }
             }
         }

@@ -209,3 +209,80 @@ fn apply_rms_t<T: FloatValue>(
     }
     Ok(())
 }
+
+/// The float32 constants of one `ApplyAdam` step: `alpha = lr * sqrt(1 - beta2^t) / (1 -
+/// beta1^t)`, `1 - beta1`, `1 - beta2`, `beta1`, `epsilon`, and whether it is Nesterov's form.
+#[derive(Clone, Copy, Debug)]
+pub struct AdamF32 {
+    /// `lr * sqrt(1 - beta2^t) / (1 - beta1^t)`.
+    pub alpha: f32,
+    /// `1 - beta1`.
+    pub one_b1: f32,
+    /// `1 - beta2`.
+    pub one_b2: f32,
+    /// `beta1`.
+    pub b1: f32,
+    /// `epsilon`.
+    pub eps: f32,
+    /// `use_nesterov`.
+    pub nesterov: bool,
+}
+
+impl AdamF32 {
+    /// The constants from TF's scalar inputs.
+    pub fn new(beta1_power: f32, beta2_power: f32, lr: f32, b1: f32, b2: f32, eps: f32, nesterov: bool) -> AdamF32 {
+        let alpha = lr * (1.0f32 - beta2_power).sqrt() / (1.0 - beta1_power);
+        AdamF32 { alpha, one_b1: 1.0 - b1, one_b2: 1.0 - b2, b1, eps, nesterov }
+    }
+}
+
+/// One float32 `ApplyAdam` update of `w` and its slots `m` and `v` by the gradient `g` (all of one
+/// length), element by element with TF's formula and rounding (as [`apply_adam`]): with the
+/// widest vectors the CPU has (each lane rounds each operation as the scalar code does, so the
+/// bits do not depend on the width).
+pub fn adam_f32(w: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32], c: AdamF32) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F.
+            return unsafe { adam_avx512(w, m, v, g, c) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            return unsafe { adam_avx2(w, m, v, g, c) };
+        }
+    }
+    adam_body(w, m, v, g, c);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn adam_avx512(w: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32], c: AdamF32) {
+    adam_body(w, m, v, g, c);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn adam_avx2(w: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32], c: AdamF32) {
+    adam_body(w, m, v, g, c);
+}
+
+#[inline(always)]
+fn adam_body(w: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32], c: AdamF32) {
+    let AdamF32 { alpha, one_b1, one_b2, b1, eps, nesterov } = c;
+    let n = w.len().min(m.len()).min(v.len()).min(g.len());
+    let (w, m, v, g) = (&mut w[..n], &mut m[..n], &mut v[..n], &g[..n]);
+    if nesterov {
+        for (((w, m), v), &g) in w.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(g) {
+            *m = *m + (g - *m) * one_b1;
+            *v = *v + (g * g - *v) * one_b2;
+            *w -= ((g * one_b1 + b1 * *m) * alpha) / (v.sqrt() + eps);
+        }
+    } else {
+        for (((w, m), v), &g) in w.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(g) {
+            *m = *m + (g - *m) * one_b1;
+            *v = *v + (g * g - *v) * one_b2;
+            *w -= (*m * alpha) / (v.sqrt() + eps);
+        }
+    }
+}

@@ -286,6 +286,35 @@ pub fn matmul_f32_slices(
     sgemm_args(&g, a, b, out, pool)
 }
 
+/// True when [`matmul_f32_slices`] computes an `m x k x n` product with the blocked GEMM
+/// (`math::sgemm`), which can fuse an epilogue ([`matmul_f32_fused`]).
+pub fn uses_sgemm(m: usize, k: usize, n: usize) -> bool {
+    !uses_eigen_matmul(m, k, n) && k > 0 && m * n > 0 && m.saturating_mul(n).saturating_mul(k) > SMALL_MATMUL_MULADDS
+}
+
+/// [`matmul_f32_slices`] for a product that [`uses_sgemm`], followed by a bias add (`bias` one
+/// value per column) and a `Relu` in the GEMM's tiles, with the bits of the separate ops.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_f32_fused(
+    a: &[f32],
+    b: &[f32],
+    (m, k, n): (usize, usize, usize),
+    transpose_a: bool,
+    transpose_b: bool,
+    out: &mut [f32],
+    pool: Option<&ThreadPool>,
+    (bias, relu): (Option<&[f32]>, bool),
+) -> Result<()> {
+    use crate::engine::math::sgemm::{Epilogue, Isa, Strided, sgemm_fused};
+    if a.len() != m * k || b.len() != k * n || out.len() != m * n || !uses_sgemm(m, k, n) {
+        return Err(Error::internal("fused matmul operand of the wrong size"));
+    }
+    let (rsa, csa) = if transpose_a { (1, m) } else { (k, 1) };
+    let (rsb, csb) = if transpose_b { (1, k) } else { (n, 1) };
+    let (a, b) = (Strided { data: a, rs: rsa, cs: csa }, Strided { data: b, rs: rsb, cs: csb });
+    sgemm_fused(Isa::detect(), (m, k, n), a, b, out, (n, 1), pool, Epilogue { bias, relu })
+}
+
 /// Small products (the training graphs of the seed) sum each dot product in order, one rounding
 /// per multiply and per add, which is what TF's CPU kernel gives for them: a fused multiply-add
 /// kernel would differ in the last bit.

@@ -125,6 +125,44 @@ pub fn sgemm(
     (rsc, csc): (usize, usize),
     pool: Option<&ThreadPool>,
 ) -> Result<()> {
+    sgemm_fused(isa, (m, k, n), a, b, c, (rsc, csc), pool, Epilogue::NONE)
+}
+
+/// What is done to each element of a product once its sum is complete, while its tile is still
+/// in cache: `c + bias[j]` (column `j`'s bias), then `relu` (`c < 0 ? 0 : c`), each rounded as
+/// the separate `BiasAdd`/`Add` and `Relu` ops round them (so the bits are theirs).
+#[derive(Clone, Copy, Debug)]
+pub struct Epilogue<'a> {
+    /// One value per column of C, added to it.
+    pub bias: Option<&'a [f32]>,
+    /// Then `max(c, 0)` as `Relu` computes it (NaN and `-0` pass through).
+    pub relu: bool,
+}
+
+impl Epilogue<'_> {
+    /// Nothing after the sum.
+    pub const NONE: Epilogue<'static> = Epilogue { bias: None, relu: false };
+
+    fn is_none(&self) -> bool {
+        self.bias.is_none() && !self.relu
+    }
+}
+
+/// [`sgemm`] with an [`Epilogue`] applied to each element of C.
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm_fused(
+    isa: Isa,
+    (m, k, n): (usize, usize, usize),
+    a: Strided<'_>,
+    b: Strided<'_>,
+    c: &mut [f32],
+    (rsc, csc): (usize, usize),
+    pool: Option<&ThreadPool>,
+    ep: Epilogue<'_>,
+) -> Result<()> {
+    if ep.bias.is_some_and(|b| b.len() < n) {
+        return Err(Error::internal("sgemm: a bias shorter than the columns"));
+    }
     if !a.holds(m, k) || !b.holds(k, n) || !(Strided { data: c, rs: rsc, cs: csc }).holds(m, n) {
         return Err(Error::internal("sgemm: an operand is smaller than its shape"));
     }
@@ -137,7 +175,7 @@ pub fn sgemm(
     if k == 0 {
         for i in 0..m {
             for j in 0..n {
-                c[i * rsc + j * csc] = 0.0;
+                c[i * rsc + j * csc] = epilogue(&ep, 0.0, j);
             }
         }
         return Ok(());
@@ -147,9 +185,9 @@ pub fn sgemm(
     // A product with few columns wastes most of a tile's width: compute `C^T = B^T A^T` instead
     // (each element is still the same chain of the same products, so the bits do not change).
     let job = if n < nr / 2 && m > n {
-        Job { isa, m: n, k, n: m, a: b.t(), b: a.t(), rsc: csc, csc: rsc }
+        Job { isa, m: n, k, n: m, a: b.t(), b: a.t(), rsc: csc, csc: rsc, ep, ep_by_row: true }
     } else {
-        Job { isa, m, k, n, a, b, rsc, csc }
+        Job { isa, m, k, n, a, b, rsc, csc, ep, ep_by_row: false }
     };
     let threads = match pool {
         Some(p) if m.saturating_mul(n).saturating_mul(k) >= PAR_MIN_MULADDS => p.current_num_threads().max(1),
@@ -181,6 +219,19 @@ struct Job<'a> {
     b: Strided<'a>,
     rsc: usize,
     csc: usize,
+    /// Applied to each element after its last block.
+    ep: Epilogue<'a>,
+    /// The epilogue's bias is indexed by this job's rows (C was transposed), else its columns.
+    ep_by_row: bool,
+}
+
+/// One element through the epilogue (`j` its column in the caller's C).
+#[inline(always)]
+fn epilogue(ep: &Epilogue<'_>, mut x: f32, j: usize) -> f32 {
+    if let Some(b) = ep.bias {
+        x += b[j];
+    }
+    if ep.relu && x < 0.0 { 0.0 } else { x }
 }
 
 /// Raw pointers shared by the pool's tasks: they write disjoint panels of the packed buffer, then
@@ -273,6 +324,72 @@ impl Job<'_> {
     /// # Safety
     /// `dst` must be valid for writes of the packed `ceil(rows / w) * w * k` values.
     unsafe fn pack_panel(&self, src: Strided<'_>, rows: usize, w: usize, p: usize, dst: *mut f32) {
+        // The kernels' widths as constants, so that each step's copy is a few vector moves
+        // instead of a call to `memcpy` (or a loop of checked scalar copies).
+        // SAFETY: forwarded.
+        unsafe {
+            match w {
+                32 => self.pack_panel_w::<32>(src, rows, p, dst),
+                16 => self.pack_panel_w::<16>(src, rows, p, dst),
+                12 => self.pack_panel_w::<12>(src, rows, p, dst),
+                6 => self.pack_panel_w::<6>(src, rows, p, dst),
+                4 => self.pack_panel_w::<4>(src, rows, p, dst),
+                _ => self.pack_panel_any(src, rows, w, p, dst),
+            }
+        }
+    }
+
+    /// [`Job::pack_panel`] for a width known at compile time.
+    ///
+    /// # Safety
+    /// As [`Job::pack_panel`].
+    unsafe fn pack_panel_w<const W: usize>(&self, src: Strided<'_>, rows: usize, p: usize, dst: *mut f32) {
+        let (kb, kcb) = self.k_blocks();
+        let r0 = p * W;
+        let live = W.min(rows - r0);
+        let panels = rows.div_ceil(W);
+        if live < W {
+            // SAFETY: forwarded.
+            return unsafe { self.pack_panel_any(src, rows, W, p, dst) };
+        }
+        for q in 0..kb {
+            let k0 = q * kcb;
+            let kc = kcb.min(self.k - k0);
+            // SAFETY: block q starts at panels * W * k0; this panel's part of it is kc * W values.
+            let out = unsafe { std::slice::from_raw_parts_mut(dst.add(panels * W * k0 + p * W * kc), kc * W) };
+            if src.rs == 1 {
+                // Each step's W values are contiguous in the source.
+                for (t, o) in out.chunks_exact_mut(W).enumerate() {
+                    let s = (k0 + t) * src.cs + r0;
+                    o.copy_from_slice(&src.data[s..s + W]);
+                }
+            } else if src.cs == 1 {
+                // Each row's kc values are contiguous: gather one value of each row per step.
+                let srcs: [&[f32]; W] = std::array::from_fn(|r| {
+                    let base = (r0 + r) * src.rs + k0;
+                    &src.data[base..base + kc]
+                });
+                for (t, o) in out.chunks_exact_mut(W).enumerate() {
+                    for (o, s) in o.iter_mut().zip(&srcs) {
+                        // SAFETY: t < kc, the length of every row slice.
+                        *o = unsafe { *s.get_unchecked(t) };
+                    }
+                }
+            } else {
+                for (t, o) in out.chunks_exact_mut(W).enumerate() {
+                    for (r, o) in o.iter_mut().enumerate() {
+                        *o = src.data[(r0 + r) * src.rs + (k0 + t) * src.cs];
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`Job::pack_panel`] for any width and partial panels.
+    ///
+    /// # Safety
+    /// As [`Job::pack_panel`].
+    unsafe fn pack_panel_any(&self, src: Strided<'_>, rows: usize, w: usize, p: usize, dst: *mut f32) {
         let (kb, kcb) = self.k_blocks();
         let r0 = p * w;
         let live = w.min(rows - r0);
@@ -282,23 +399,15 @@ impl Job<'_> {
             let kc = kcb.min(self.k - k0);
             // SAFETY: block q starts at panels * w * k0; this panel's part of it is kc * w values.
             let out = unsafe { std::slice::from_raw_parts_mut(dst.add(panels * w * k0 + p * w * kc), kc * w) };
-            if src.rs == 1 && live == w {
-                // Each step's w values are contiguous in the source.
-                for (t, o) in out.chunks_exact_mut(w).enumerate() {
-                    let s = (k0 + t) * src.cs + r0;
-                    o.copy_from_slice(&src.data[s..s + w]);
-                }
-            } else {
-                for r in 0..w {
-                    if r < live {
-                        let base = (r0 + r) * src.rs + k0 * src.cs;
-                        for t in 0..kc {
-                            out[t * w + r] = src.data[base + t * src.cs];
-                        }
-                    } else {
-                        for t in 0..kc {
-                            out[t * w + r] = 0.0;
-                        }
+            for r in 0..w {
+                if r < live {
+                    let base = (r0 + r) * src.rs + k0 * src.cs;
+                    for t in 0..kc {
+                        out[t * w + r] = src.data[base + t * src.cs];
+                    }
+                } else {
+                    for t in 0..kc {
+                        out[t * w + r] = 0.0;
                     }
                 }
             }
@@ -350,6 +459,31 @@ impl Job<'_> {
                             _ => kernel_scalar(&tile),
                         }
                     }
+                    if q + 1 == kb && !self.ep.is_none() {
+                        // SAFETY: as above: the tile's live corner is this task's part of C.
+                        unsafe { self.finish_tile(&tile, i * mr, j * nr) };
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Job<'_> {
+    /// Runs the epilogue over a tile whose sums are complete (its corner at row `r0`, column
+    /// `c0` of this job's C).
+    ///
+    /// # Safety
+    /// `t.c` must be valid for reads and writes of the live corner.
+    #[inline]
+    unsafe fn finish_tile(&self, t: &Tile, r0: usize, c0: usize) {
+        for r in 0..t.mr {
+            for j in 0..t.nr {
+                let at = if self.ep_by_row { r0 + r } else { c0 + j };
+                // SAFETY: (r, j) is in the live corner.
+                unsafe {
+                    let p = t.c.add(r * t.rsc + j * t.csc);
+                    *p = epilogue(&self.ep, *p, at);
                 }
             }
         }
@@ -630,6 +764,45 @@ mod tests {
                     let threads = p.map_or(1, |p| p.current_num_threads());
                     let gflops = 2.0 * (m * k * n) as f64 / best / 1e9;
                     println!("{isa:?} {m}x{k}x{n} ta={ta} threads={threads}: {gflops:.1} GFLOP/s (best of {reps})");
+                }
+            }
+        }
+    }
+
+    /// The fused bias add and relu give the bits of the separate ops, on every kernel, with C
+    /// computed transposed or not, split or not.
+    #[test]
+    fn epilogue_matches_separate_ops() {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let isas: Vec<Isa> = [Isa::Scalar, Isa::Avx2, Isa::Avx512].into_iter().filter(|i| i.available()).collect();
+        for &(m, k, n) in &[(33, 513, 17), (64, 600, 3), (100, 300, 500), (5, 0, 7)] {
+            let (av, bv) = (fill(m * k, 3), fill(k * n, 4));
+            let mut bias = fill(n, 5);
+            if n > 2 {
+                bias[1] = f32::NAN;
+                bias[2] = -0.0;
+            }
+            let a = Strided { data: &av, rs: k, cs: 1 };
+            let b = Strided { data: &bv, rs: n, cs: 1 };
+            for &isa in &isas {
+                for p in [None, Some(&pool)] {
+                    let mut want = vec![0.0f32; m * n];
+                    sgemm(isa, (m, k, n), a, b, &mut want, (n, 1), p).unwrap();
+                    for relu in [false, true] {
+                        let sep: Vec<u32> = want
+                            .iter()
+                            .enumerate()
+                            .map(|(i, &c)| {
+                                let x = c + bias[i % n];
+                                (if relu && x < 0.0 { 0.0 } else { x }).to_bits()
+                            })
+                            .collect();
+                        let mut got = vec![f32::NAN; m * n];
+                        let ep = Epilogue { bias: Some(&bias), relu };
+                        sgemm_fused(isa, (m, k, n), a, b, &mut got, (n, 1), p, ep).unwrap();
+                        let got: Vec<u32> = got.iter().map(|v| v.to_bits()).collect();
+                        assert_eq!(got, sep, "{isa:?} {m}x{k}x{n} relu={relu}");
+                    }
                 }
             }
         }

@@ -121,6 +121,20 @@ enum Instr {
         /// A small product in TF's summation order (`uses_eigen_matmul`), called directly.
         eigen: bool,
     },
+    /// A big matmul (on the blocked GEMM) fused with the bias add after it and, when `relu`,
+    /// the `Relu` after that (`fuse_bias_relu`): each element as the three ops round it.
+    MatMulBias {
+        a: Loc,
+        b: Loc,
+        bias: Loc,
+        out: usize,
+        m: usize,
+        k: usize,
+        n: usize,
+        ta: bool,
+        tb: bool,
+        relu: bool,
+    },
     ReduceAll {
         x: Loc,
         out: usize,
@@ -278,6 +292,7 @@ impl Instr {
             | Instr::L2Loss { out, .. }
             | Instr::AddN { out, .. }
             | Instr::MatMul { out, .. }
+            | Instr::MatMulBias { out, .. }
             | Instr::ReduceAll { out, .. }
             | Instr::Clip { out, .. }
             | Instr::ClipGrad { out, .. }
@@ -334,6 +349,7 @@ impl Instr {
     fn reads(&self) -> Vec<Loc> {
         match self {
             Instr::Bin { a, b, .. } | Instr::MatMul { a, b, .. } => vec![*a, *b],
+            Instr::MatMulBias { a, b, bias, .. } => vec![*a, *b, *bias],
             Instr::Un { x, .. } | Instr::ReduceAll { x, .. } | Instr::L2Loss { x, .. } => vec![*x],
             Instr::AddN { xs, .. } => xs.clone(),
             Instr::Clip { x, lo, hi, .. } => vec![*x, *lo, *hi],
@@ -847,6 +863,7 @@ impl FastProgram {
         }
         p.prune();
         p.fuse_updates();
+        p.fuse_bias_relu();
         // Each (slot, length) once: `accepts` checks them on every run.
         p.var_slots.sort_unstable();
         p.var_slots.dedup();
@@ -856,6 +873,7 @@ impl FastProgram {
             Instr::MatMul { m, k, n, ta, eigen, .. } => {
                 crate::engine::kernels::matmul::splits_across_pool(m, k, n) || eigen && tf_order_splits(m, k, n, ta)
             }
+            Instr::MatMulBias { m, k, n, .. } => crate::engine::kernels::matmul::splits_across_pool(m, k, n),
             Instr::ApplyAdam { slots: [slot, ..], .. }
             | Instr::ApplyGd { slot, .. }
             | Instr::GdWithL2 { slot, .. }
@@ -1015,6 +1033,100 @@ impl FastProgram {
                 dead[j] = true;
                 self.instrs[k] = ins;
             }
+        }
+        let mut d = dead.into_iter();
+        self.instrs.retain(|_| !d.next().unwrap_or(false));
+    }
+
+    /// Fuses a big matmul (one on the blocked GEMM) with the bias add that alone reads it
+    /// (`Add` of a row, `[n]` or `[1, n]`), and that with the `Relu` that reads it, into one
+    /// [`Instr::MatMulBias`] that adds the bias and applies the `Relu` in the GEMM's tiles. The
+    /// `ReluGrad`s of that `Relu` then read its output instead of its input (`y > 0` exactly when
+    /// `x > 0`, NaN and `-0` included), so the pre-activation is never stored. Each element goes
+    /// through the same roundings.
+    fn fuse_bias_relu(&mut self) {
+        let mut readers = vec![0usize; self.bufs.len()];
+        let mut writer = vec![usize::MAX; self.bufs.len()];
+        for (l, _) in &self.fetches {
+            if let Loc::Buf(b) = *l {
+                readers[b] += 1;
+            }
+        }
+        for (i, ins) in self.instrs.iter().enumerate() {
+            for r in ins.reads() {
+                if let Loc::Buf(b) = r {
+                    readers[b] += 1;
+                }
+            }
+            if let Some(o) = ins.out() {
+                writer[o] = i;
+            }
+            if let Some(o) = ins.out2() {
+                writer[o] = i;
+            }
+        }
+        let mut dead = vec![false; self.instrs.len()];
+        for i in 0..self.instrs.len() {
+            let Instr::MatMul { a, b, out: t1, m, k, n, ta, tb, eigen: false } = self.instrs[i] else {
+                continue;
+            };
+            if !crate::engine::kernels::matmul::uses_sgemm(m, k, n) || readers.get(t1) != Some(&1) {
+                continue;
+            }
+            // The one reader of the product: a bias add of a row.
+            let Some(j) = (i + 1..self.instrs.len()).find(|&j| self.instrs[j].reads().contains(&Loc::Buf(t1))) else {
+                continue;
+            };
+            let Instr::Bin { op: BinaryOp::Add, a: Loc::Buf(x), b: bias, out: t2, mode: Mode::RowB } = self.instrs[j]
+            else {
+                continue;
+            };
+            // The bias is ready at the matmul and nothing writes it in between.
+            let ready = match bias {
+                Loc::Buf(bb) => bb != t1 && writer.get(bb).is_some_and(|&w| w < i),
+                Loc::Feed(_) => true,
+                Loc::Var(slot) => !self.instrs[i..j].iter().any(|ins| Self::writes_slot(ins, slot)),
+            };
+            if x != t1 || !ready {
+                continue;
+            }
+            // The readers of the bias add: one `Relu` and any number of its `ReluGrad`s.
+            let users: Vec<usize> =
+                (j + 1..self.instrs.len()).filter(|&u| self.instrs[u].reads().contains(&Loc::Buf(t2))).collect();
+            let relu = match users.as_slice() {
+                [] => None,
+                us => {
+                    let relus: Vec<usize> = us
+                        .iter()
+                        .copied()
+                        .filter(|&u| matches!(self.instrs[u], Instr::Un { op: UnaryOp::Relu, x: Loc::Buf(x), fused: false, .. } if x == t2))
+                        .collect();
+                    let grads_ok = us.iter().all(|&u| {
+                        relus.contains(&u)
+                            || matches!(self.instrs[u], Instr::UnaryGrad { kind: GradKernel::Relu, a: Loc::Buf(a), dy, .. } if a == t2 && dy != Loc::Buf(t2))
+                    });
+                    let fetched = self.fetches.iter().any(|(l, _)| *l == Loc::Buf(t2));
+                    match relus.as_slice() {
+                        [r] if grads_ok && !fetched => Some(*r),
+                        _ => None,
+                    }
+                }
+            };
+            let out = match relu {
+                Some(r) => {
+                    let Instr::Un { out: t3, .. } = self.instrs[r] else { continue };
+                    for &u in &users {
+                        if let Instr::UnaryGrad { a, .. } = &mut self.instrs[u] {
+                            *a = Loc::Buf(t3);
+                        }
+                    }
+                    dead[r] = true;
+                    t3
+                }
+                None => t2,
+            };
+            dead[j] = true;
+            self.instrs[i] = Instr::MatMulBias { a, b, bias, out, m, k, n, ta, tb, relu: relu.is_some() };
         }
         let mut d = dead.into_iter();
         self.instrs.retain(|_| !d.next().unwrap_or(false));
@@ -1352,6 +1464,27 @@ fn exec(
                     return Err(Error::internal("fast path: matmul operand of the wrong size"));
                 }
                 match (pool, tf_order_split_rows(pool, m, k, n, ta)) {
+                    (Some(p), Some(rows)) if ta => {
+                        // Rows of op(A) are columns of the `[k, m]` A: each part packs its
+                        // columns as a `[k, rows]` block (kept per thread between steps).
+                        use rayon::prelude::*;
+                        p.install(|| {
+                            o.par_chunks_mut(rows * n).enumerate().for_each(|(i, part)| {
+                                let (r, i0) = (part.len() / n, i * rows);
+                                let product = |buf: &mut Vec<f32>, part: &mut [f32]| {
+                                    buf.resize(k * r, 0.0);
+                                    for (dst, src) in buf.chunks_exact_mut(r).zip(xs.chunks_exact(m)) {
+                                        dst.copy_from_slice(&src[i0..i0 + r]);
+                                    }
+                                    crate::engine::math::matmul_simd::matmul_f32_fast(buf, ys, r, k, n, true, tb, part);
+                                };
+                                TA_PARTS.with(|cell| match cell.try_borrow_mut() {
+                                    Ok(mut buf) => product(&mut buf, part),
+                                    Err(_) => product(&mut Vec::new(), part),
+                                });
+                            })
+                        });
+                    }
                     (Some(p), Some(rows)) => {
                         use rayon::prelude::*;
                         p.install(|| {
@@ -1367,6 +1500,13 @@ fn exec(
             } else {
                 crate::engine::kernels::matmul::matmul_f32_slices(xs, ys, (m, k, n), ta, tb, o, pool)?;
             }
+        }
+        Instr::MatMulBias { a, b, bias, m, k, n, ta, tb, relu, .. } => {
+            let (xs, ys, bs) = (rd!(a), rd!(b), rd!(bias));
+            if bs.len() != n {
+                return Err(Error::internal("fast path: bias of the wrong size"));
+            }
+            crate::engine::kernels::matmul::matmul_f32_fused(xs, ys, (m, k, n), ta, tb, o, pool, (Some(bs), relu))?;
         }
         Instr::ReduceAll { x, mean, .. } => {
             let xs = rd!(x);
@@ -1620,25 +1760,19 @@ fn exec(
             // SAFETY: three distinct variables (checked); the gradient is a buffer or a feed, the
             // scalars were copied out.
             let (w, ms, vs) = unsafe { (mem.var_mut(slots[0])?, mem.var_mut(slots[1])?, mem.var_mut(slots[2])?) };
-            let alpha = lr * (1.0f32 - b2p).sqrt() / (1.0 - b1p);
-            let (one_b1, one_b2) = (1.0f32 - b1, 1.0f32 - b2);
+            let c = crate::engine::kernels::apply::AdamF32::new(b1p, b2p, lr, b1, b2, eps, nesterov);
             let adam = |w: &mut [f32], ms: &mut [f32], vs: &mut [f32], g: &[f32]| {
-                for (((w, m), v), &g) in w.iter_mut().zip(ms.iter_mut()).zip(vs.iter_mut()).zip(g) {
-                    *m = *m + (g - *m) * one_b1;
-                    *v = *v + (g * g - *v) * one_b2;
-                    if nesterov {
-                        *w -= ((g * one_b1 + b1 * *m) * alpha) / (v.sqrt() + eps);
-                    } else {
-                        *w -= (*m * alpha) / (v.sqrt() + eps);
-                    }
-                }
+                crate::engine::kernels::apply::adam_f32(w, ms, vs, g, c);
             };
+            if ms.len() != w.len() || vs.len() != w.len() || g.len() != w.len() {
+                return Err(Error::internal("fast path: update of a different size"));
+            }
             // Each element is updated on its own, so splitting big variables across the pool
             // gives the same bits.
             match pool {
                 Some(p) if w.len() >= PAR_MIN_ELEMENTS && p.current_num_threads() > 1 => {
                     use rayon::prelude::*;
-                    let chunk = w.len().div_ceil(p.current_num_threads());
+                    let chunk = w.len().div_ceil(p.current_num_threads()).div_ceil(64) * 64;
                     p.install(|| {
                         w.par_chunks_mut(chunk)
                             .zip(ms.par_chunks_mut(chunk))
@@ -1672,11 +1806,16 @@ fn exec(
 }
 
 /// True when a matmul in TF's summation order can be split by rows of its output without
-/// changing any element's sum: `A` not transposed (its rows are contiguous), enough work to pay
-/// for the split, and room for parts of at least 16 rows — from 16 rows on, the kernel that
-/// `eigen::matmul_kernel` picks (and so each element's order) no longer depends on the row count.
-fn tf_order_splits(m: usize, k: usize, n: usize, ta: bool) -> bool {
-    !ta && m >= 32 && n > 0 && m.saturating_mul(k).saturating_mul(n) >= 1 << 18
+/// changing any element's sum: enough work to pay for the split, and room for parts of at least
+/// 16 rows — from 16 rows on, the kernel that `eigen::matmul_kernel` picks (and so each element's
+/// order) no longer depends on the row count. (A transposed `A`'s rows are packed per part.)
+fn tf_order_splits(m: usize, k: usize, n: usize, _ta: bool) -> bool {
+    m >= 32 && n > 0 && m.saturating_mul(k).saturating_mul(n) >= 1 << 18
+}
+
+thread_local! {
+    /// The packed columns of a transposed `A` for one part of a split TF-order matmul.
+    static TA_PARTS: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Rows per part for [`tf_order_splits`] on `pool` (every part, the last included, has at least
