@@ -1234,12 +1234,14 @@ impl<'r, 'a> Interp<'r, 'a> {
                 let n = range_len(*a, *b, *s) as usize;
                 Ok(PyValue::Int(a + seq_index(n, i, "range object")? as i64 * s))
             }
-            (PyValue::Dict(d), _) => d
-                .borrow()
-                .iter()
-                .find(|(k, _)| hashable(i).is_ok() && key_eq(k, i))
-                .map(|(_, x)| x.clone())
-                .ok_or_else(|| PyError::exception("KeyError", self.repr(i))),
+            (PyValue::Dict(d), _) => {
+                hashable(i)?;
+                d.borrow()
+                    .iter()
+                    .find(|(k, _)| key_eq(k, i))
+                    .map(|(_, x)| x.clone())
+                    .ok_or_else(|| PyError::exception("KeyError", self.repr(i)))
+            }
             (PyValue::Array(a), _) => numpy::index(&a.value, i),
             (PyValue::Shape(Some(d)), _) => {
                 let k = seq_index(d.len(), i, "TensorShape")?;

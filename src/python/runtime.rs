@@ -26,6 +26,20 @@ pub const TF_OP_ERRORS: [&str; 9] = [
     "DataLossError",
 ];
 
+/// The most numbers and lists a feed kept in an imported project's script may hold.
+const MAX_FEED_JSON_ITEMS: u128 = 20_000_000;
+
+/// How many numbers and lists a value of `shape` is as nested JSON lists.
+fn json_items(shape: &[usize]) -> u128 {
+    let mut level = 1u128;
+    let mut items = 0u128;
+    for &d in shape {
+        level = level.saturating_mul(d as u128);
+        items = items.saturating_add(level);
+    }
+    items.max(1)
+}
+
 /// A Python call stack: each frame's function and the byte offset of its current statement.
 pub type Stack = Vec<(std::rc::Rc<str>, usize)>;
 
@@ -338,6 +352,17 @@ impl<'a> Runtime<'a> {
                     // An array of input_data is kept as where it came from, not as its values.
                     value: match d {
                         Some(d) => self.rec.data_marker(d),
+                        None if json_items(f.value.shape()) > MAX_FEED_JSON_ITEMS => {
+                            // (An empty array of 10^12 rows is 10^12 lists in JSON.)
+                            self.rec.refusal.get_or_insert_with(|| {
+                                format!(
+                                    "it feeds {} a value of shape {}, too large to keep in the project",
+                                    f.tensor,
+                                    crate::engine::kernels::py_shape(f.value.shape())
+                                )
+                            });
+                            serde_json::Value::Null
+                        }
                         None => f.value.to_json(),
                     },
                 })

@@ -600,6 +600,25 @@ fn mutually_nested_values_and_empty_huge_arrays_end_in_pythons_errors() {
     assert_eq!(out, "MemoryError 25000001\n".repeat(4) + "33554432\n2\n19 7\n", "{err}");
     assert!(err.ends_with(":25:1: MemoryError: the sequence is too long\n"), "{err}");
     assert_eq!(code, 1);
+    // Fed to a session, the empty array sums to 0.0; its import is refused (it would be 10^12
+    // lists in the project), not an abort.
+    let dir = temp_dir("py-empty-feed");
+    let p = dir.join("feed.py");
+    std::fs::write(
+        &p,
+        "import numpy as np\nimport tensorflow.compat.v1 as tf\nx = tf.placeholder(tf.float32, shape=(None, None))\n\
+         with tf.Session() as sess:\n    print(sess.run(tf.reduce_sum(x), {x: np.zeros((10**12, 0))}))\n",
+    )
+    .unwrap();
+    let json = dir.join("feed.json");
+    let (out, err, code) = run(&[OsStr::new("import"), p.as_os_str(), OsStr::new("-o"), json.as_os_str()]);
+    assert_eq!(out, "0.0\n");
+    assert!(
+        err.contains("cannot be kept as a project: it feeds Placeholder:0 a value of shape (1000000000000, 0)"),
+        "{err}"
+    );
+    assert_eq!(code, 1);
+    let _ = std::fs::remove_dir_all(&dir);
     assert!(t.elapsed().as_secs() < 120);
 }
 

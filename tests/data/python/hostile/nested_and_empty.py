@@ -16,10 +16,11 @@ try:
 except RuntimeError as e:
     print(type(e).__name__ + ":", e)
 print([1, [2, {"a": (3, 4)}]] == [1, [2, {"a": (3, 4)}]], {"a": 1, "b": 2} == {"b": 2, "a": 1})
-try:
-    d[[1]] = 2
-except TypeError as e:
-    print("TypeError:", e)
+for f in [lambda: d.setdefault([1], 2), lambda: d[[1]], lambda: d.get({}), lambda: [1] in d]:
+    try:
+        f()
+    except TypeError as e:
+        print("TypeError:", e)
 import numpy as np
 z = np.zeros((10**12, 0))
 print(z.shape, z, z[5:10].shape, z[::-1].shape, z.sum(), z.mean(axis=0))
