@@ -426,6 +426,19 @@ enum Quick {
         dy: u32,
         out: u32,
     },
+    /// A bias gradient: the `[rows, cols]` rows of `g` summed into `out`.
+    SumRows {
+        g: u32,
+        out: u32,
+        rows: u32,
+        cols: u32,
+    },
+    SigmoidXentGrad {
+        z: u32,
+        x: u32,
+        dy: u32,
+        out: u32,
+    },
     /// A small matmul in TF's order, whole (`matmul_f32_fast`).
     MatMul {
         a: u32,
@@ -1070,6 +1083,21 @@ impl FastProgram {
                     }
                     Quick::ClipGrad { t, lo, hi, dy, out }
                 }
+                Instr::SumRows { g, out } => {
+                    let ((g, ng), (out, no)) = (at(g)?, at(Loc::Buf(out))?);
+                    if no == 0 || ng % no != 0 {
+                        return None;
+                    }
+                    let (rows, cols) = (u32::try_from(ng / no).ok()?, u32::try_from(no).ok()?);
+                    Quick::SumRows { g, out, rows, cols }
+                }
+                Instr::SigmoidXentGrad { z, x, dy, out } => {
+                    let ((z, nz), (x, nx), (dy, nd), (out, no)) = (at(z)?, at(x)?, at(dy)?, at(Loc::Buf(out))?);
+                    if nz != no || nx != no || nd != no {
+                        return None;
+                    }
+                    Quick::SigmoidXentGrad { z, x, dy, out }
+                }
                 Instr::MatMul { a, b, out, m, k, n, ta, tb, eigen } => {
                     let ((a, na), (b, nb_), (out, no)) = (at(a)?, at(b)?, at(Loc::Buf(out))?);
                     let splits = tf_order_splits(m, k, n, ta);
@@ -1420,12 +1448,20 @@ impl FastProgram {
                         *o = clip_grad(x, l, h, d);
                     }
                 }
+                Quick::SumRows { g, out, rows, cols } => {
+                    crate::engine::math::eigen::sum_rows_f32(rd(g), rows as usize, cols as usize, wr(out));
+                }
+                Quick::SigmoidXentGrad { z, x, dy, out } => {
+                    for (((o, &z), &x), &d) in wr(out).iter_mut().zip(rd(z)).zip(rd(x)).zip(rd(dy)) {
+                        *o = sigmoid_xent_grad_f32(z, x, d);
+                    }
+                }
                 Quick::MatMul { a, b, out, m, k, n, ta, tb } => {
                     let (m, k, n) = (m as usize, k as usize, n as usize);
                     crate::engine::math::matmul_simd::matmul_f32_fast(rd(a), rd(b), m, k, n, ta, tb, wr(out));
                 }
                 Quick::Adam { w, m, v, sc, g, nesterov } => {
-                    let sc = sc.map(|i| rd(i)[0]);
+                    let sc = [rd(sc[0])[0], rd(sc[1])[0], rd(sc[2])[0], rd(sc[3])[0], rd(sc[4])[0], rd(sc[5])[0]];
                     adam_update(wr(w), wr(m), wr(v), rd(g), sc, nesterov);
                 }
                 Quick::Gd { w, alpha, g } => {
