@@ -392,13 +392,105 @@ pub(crate) struct FastProgram {
     int_slots: Vec<(usize, usize)>,
     /// Some instruction is big enough to be split across a pool (a big matmul or update).
     splits: bool,
-    /// The feeds' and variables' data during a run (see [`View`]): feed `k` at `k`, variable
-    /// slot `s` at `feed_shapes.len() + s`. Filled when a run starts, emptied when it ends.
-    ext: Vec<View>,
+    /// Where every location's data lies (see [`View`]): buffer `b` at `b` (set once, when the
+    /// program is finished: the buffers never move after that), feed `k` at `bufs.len() + k` and
+    /// variable slot `s` at `bufs.len() + feed_shapes.len() + s` (set by [`FastProgram::bind`]
+    /// when a run starts; only read during the run that set them).
+    views: Vec<View>,
+    /// What a run executes, in order: the small instructions resolved ([`Quick`]), the others
+    /// by their index in `instrs`.
+    quick: Vec<Quick>,
 }
 
-/// Where a feed's or a float32 variable's data lies during one run: resolved once per run (one
-/// layout check per tensor), instead of at every read of every instruction.
+/// An instruction of a finished program, as a run executes it: the common small ones with their
+/// operands resolved to indices into the views and their sizes checked once, when the program was
+/// finished (so a run does no lookups, size checks or pool checks for them), the others through
+/// the general [`exec`].
+#[derive(Clone, Copy, Debug)]
+enum Quick {
+    /// `out = op(a, b)` over operands lined up by `mode`.
+    Bin {
+        op: BinaryOp,
+        mode: Mode,
+        a: u32,
+        b: u32,
+        out: u32,
+    },
+    /// A unary op by its vector kernel.
+    Un {
+        f: crate::engine::kernels::elementwise::UnaryF32,
+        x: u32,
+        out: u32,
+    },
+    /// A unary op's gradient by its vector kernel.
+    UnaryGrad {
+        f: crate::engine::kernels::elementwise::UnaryGradF32,
+        a: u32,
+        dy: u32,
+        out: u32,
+    },
+    Clip {
+        x: u32,
+        lo: u32,
+        hi: u32,
+        out: u32,
+    },
+    ClipGrad {
+        t: u32,
+        lo: u32,
+        hi: u32,
+        dy: u32,
+        out: u32,
+    },
+    /// A bias gradient: the `[rows, cols]` rows of `g` summed into `out`.
+    SumRows {
+        g: u32,
+        out: u32,
+        rows: u32,
+        cols: u32,
+    },
+    SigmoidXentGrad {
+        z: u32,
+        x: u32,
+        dy: u32,
+        out: u32,
+    },
+    /// A small matmul in TF's order, whole (`matmul_f32_fast`).
+    MatMul {
+        a: u32,
+        b: u32,
+        out: u32,
+        m: u32,
+        k: u32,
+        n: u32,
+        ta: bool,
+        tb: bool,
+    },
+    Adam {
+        w: u32,
+        m: u32,
+        v: u32,
+        sc: [u32; 6],
+        g: u32,
+        nesterov: bool,
+    },
+    Gd {
+        w: u32,
+        alpha: u32,
+        g: u32,
+    },
+    Assign {
+        var: u32,
+        src: u32,
+        out: u32,
+    },
+    /// `instrs[i]`, through [`exec`].
+    Other(u32),
+}
+
+/// Where a buffer's, a feed's or a float32 variable's data lies: a buffer's once for all, a feed's
+/// or a variable's once per run (one layout check per tensor), instead of at every read of every
+/// instruction.
 #[derive(Clone, Copy, Debug)]
 struct View {
     ptr: *mut f32,
@@ -409,9 +501,10 @@ impl View {
     const EMPTY: View = View { ptr: std::ptr::NonNull::<f32>::dangling().as_ptr(), len: 0 };
 }
 
-// SAFETY: a `View` is only dereferenced inside the `FastProgram::run` that made it, which holds
-// the feeds (shared) and the variables (exclusively) it points into for its whole duration, and
-// empties the table before it returns; a program sent to another thread holds none.
+// SAFETY: a buffer's `View` points into the program's own buffers, which move with it (their heap
+// data does not move). A feed's or variable's `View` is only dereferenced inside the
+// `FastProgram::run` whose `bind` set it, which holds the feeds (shared) and the variables
+// (exclusively) it points into for its whole duration; outside a run it is never read.
 unsafe impl Send for View {}
 
 /// What lowering needs to know about one plan step: its node, its inputs' locations in the
@@ -864,6 +957,19 @@ impl FastProgram {
         p.prune();
         p.fuse_updates();
         p.fuse_bias_relu();
+        // No instruction reads a buffer it writes (its output is lent to it beside its inputs).
+        let writes_read = |ins: &Instr| {
+            let outs = [ins.out(), ins.out2()];
+            outs[0].is_some() && outs[0] == outs[1]
+                || ins.reads().iter().any(|l| matches!(*l, Loc::Buf(b) if outs.contains(&Some(b))))
+        };
+        if p.instrs.iter().any(writes_read) {
+            *reason = "an instruction that reads its own output".to_string();
+            return None;
+        }
+        p.finish();
+        p.fold_constants();
+        p.resolve();
         // Each (slot, length) once: `accepts` checks them on every run.
         p.var_slots.sort_unstable();
         p.var_slots.dedup();
@@ -920,6 +1026,212 @@ impl FastProgram {
         }
         let mut k = keep.into_iter();
         self.instrs.retain(|_| k.next().unwrap_or(true));
+    }
+
+    /// Sets the buffers' views (once: the buffers never grow or move after this) and makes room
+    /// for the feeds' and variables' views that each run sets.
+    fn finish(&mut self) {
+        let span = self.var_slots.iter().map(|&(slot, _)| slot + 1).max().unwrap_or(0);
+        self.views = self.bufs.iter_mut().map(|b| View { ptr: b.as_mut_ptr(), len: b.len() }).collect();
+        self.views.resize(self.bufs.len() + self.feed_shapes.len() + span, View::EMPTY);
+    }
+
+    /// Makes the run's list ([`FastProgram::quick`]): each small instruction of a common kind whose
+    /// operands have the sizes it needs becomes a [`Quick`] one, the others stay for [`exec`].
+    fn resolve(&mut self) {
+        let (nb, nf) = (self.bufs.len(), self.feed_shapes.len());
+        let var_len = |s: usize| self.var_slots.iter().find(|&&(v, _)| v == s).map(|&(_, len)| len);
+        // The index of a location in `views` and its length, for locations a run binds.
+        let at = |l: Loc| -> Option<(u32, usize)> {
+            let (i, len) = match l {
+                Loc::Buf(b) => (b, self.bufs.get(b)?.len()),
+                Loc::Feed(k) => (nb + k, self.feed_shapes.get(k)?.iter().product()),
+                Loc::Var(s) => (nb + nf + s, var_len(s)?),
+            };
+            (i < self.views.len()).then_some((u32::try_from(i).ok()?, len))
+        };
+        let small = |len: usize| len < PAR_MIN_ELEMENTS;
+        let quick = |ins: &Instr| -> Option<Quick> {
+            Some(match *ins {
+                Instr::Bin { op, a, b, out, mode } => {
+                    if !matches!(op, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div) {
+                        return None;
+                    }
+                    let ((a, na), (b, nb_), (out, no)) = (at(a)?, at(b)?, at(Loc::Buf(out))?);
+                    let ok = match mode {
+                        Mode::Same => na == no && nb_ == no,
+                        Mode::ScalarA => na == 1 && nb_ == no,
+                        Mode::ScalarB => nb_ == 1 && na == no,
+                        Mode::RowB => na == no && nb_ > 0 && no % nb_ == 0,
+                        _ => false,
+                    };
+                    if !ok || !small(no) {
+                        return None;
+                    }
+                    Quick::Bin { op, mode, a, b, out }
+                }
+                Instr::Un { op, x, out, fused } => {
+                    let f = eigen_unary(op)?;
+                    let ((x, nx), (out, no)) = (at(x)?, at(Loc::Buf(out))?);
+                    if fused || nx != no || !small(no) {
+                        return None;
+                    }
+                    Quick::Un { f, x, out }
+                }
+                Instr::UnaryGrad { kind, a, dy, out } => {
+                    let f = eigen_unary_grad(kind)?;
+                    let ((a, na), (dy, nd), (out, no)) = (at(a)?, at(dy)?, at(Loc::Buf(out))?);
+                    if na != no || nd != no || !small(no) {
+                        return None;
+                    }
+                    Quick::UnaryGrad { f, a, dy, out }
+                }
+                Instr::Clip { x, lo, hi, out } => {
+                    let ((x, nx), (lo, nl), (hi, nh), (out, no)) = (at(x)?, at(lo)?, at(hi)?, at(Loc::Buf(out))?);
+                    if nx != no || nl != 1 || nh != 1 {
+                        return None;
+                    }
+                    Quick::Clip { x, lo, hi, out }
+                }
+                Instr::ClipGrad { t, lo, hi, dy, out } => {
+                    let (t, nt) = at(t)?;
+                    let ((lo, nl), (hi, nh), (dy, nd), (out, no)) = (at(lo)?, at(hi)?, at(dy)?, at(Loc::Buf(out))?);
+                    if nt != no || nd != no || nl != 1 || nh != 1 {
+                        return None;
+                    }
+                    Quick::ClipGrad { t, lo, hi, dy, out }
+                }
+                Instr::SumRows { g, out } => {
+                    let ((g, ng), (out, no)) = (at(g)?, at(Loc::Buf(out))?);
+                    if no == 0 || ng % no != 0 {
+                        return None;
+                    }
+                    let (rows, cols) = (u32::try_from(ng / no).ok()?, u32::try_from(no).ok()?);
+                    Quick::SumRows { g, out, rows, cols }
+                }
+                Instr::SigmoidXentGrad { z, x, dy, out } => {
+                    let ((z, nz), (x, nx), (dy, nd), (out, no)) = (at(z)?, at(x)?, at(dy)?, at(Loc::Buf(out))?);
+                    if nz != no || nx != no || nd != no {
+                        return None;
+                    }
+                    Quick::SigmoidXentGrad { z, x, dy, out }
+                }
+                Instr::MatMul { a, b, out, m, k, n, ta, tb, eigen } => {
+                    let ((a, na), (b, nb_), (out, no)) = (at(a)?, at(b)?, at(Loc::Buf(out))?);
+                    let splits = tf_order_splits(m, k, n, ta);
+                    if !eigen || splits || k == 0 || na != m * k || nb_ != k * n || no != m * n {
+                        return None;
+                    }
+                    let (m, k, n) = (u32::try_from(m).ok()?, u32::try_from(k).ok()?, u32::try_from(n).ok()?);
+                    Quick::MatMul { a, b, out, m, k, n, ta, tb }
+                }
+                Instr::ApplyAdam { slots, scalars, grad, nesterov } => {
+                    if matches!(grad, Loc::Var(_))
+                        || slots[0] == slots[1]
+                        || slots[1] == slots[2]
+                        || slots[0] == slots[2]
+                    {
+                        return None;
+                    }
+                    let ((w, nw), (m, nm), (v, nv)) =
+                        (at(Loc::Var(slots[0]))?, at(Loc::Var(slots[1]))?, at(Loc::Var(slots[2]))?);
+                    let (g, ng) = at(grad)?;
+                    let mut sc = [0u32; 6];
+                    for (s, &l) in sc.iter_mut().zip(&scalars) {
+                        let (i, len) = at(l)?;
+                        // The scalars are read before the variables are lent out, but none may be
+                        // one of them.
+                        if len != 1 || [w, m, v].contains(&i) {
+                            return None;
+                        }
+                        *s = i;
+                    }
+                    if nm != nw || nv != nw || ng != nw || !small(nw) {
+                        return None;
+                    }
+                    Quick::Adam { w, m, v, sc, g, nesterov }
+                }
+                Instr::ApplyGd { slot, alpha, delta } => {
+                    if matches!(delta, Loc::Var(_)) {
+                        return None;
+                    }
+                    let ((w, nw), (alpha, na), (g, ng)) = (at(Loc::Var(slot))?, at(alpha)?, at(delta)?);
+                    if na != 1 || ng != nw || !small(nw) || alpha == w {
+                        return None;
+                    }
+                    Quick::Gd { w, alpha, g }
+                }
+                Instr::Assign { slot, src, out } => {
+                    let ((var, nv), (src, ns), (out, no)) = (at(Loc::Var(slot))?, at(src)?, at(Loc::Buf(out))?);
+                    if nv != no || ns != no || src == var {
+                        return None;
+                    }
+                    Quick::Assign { var, src, out }
+                }
+                _ => return None,
+            })
+        };
+        self.quick = (0..self.instrs.len())
+            .map(|i| quick(&self.instrs[i]).unwrap_or(Quick::Other(u32::try_from(i).unwrap_or(u32::MAX))))
+            .collect();
+    }
+
+    /// Runs once, now, the instructions whose operands are all constants (a constant's data, or
+    /// the output of another such instruction) and drops them: the gradient's seed
+    /// (`gradients/Fill`) and what follows from it alone (`Neg`, the mean's `1 / n`) are the same
+    /// at every run. They run through the same kernels, so their results have the same bits.
+    fn fold_constants(&mut self) {
+        let nb = self.bufs.len();
+        // Buffers no instruction writes hold a constant's data (or nothing anyone reads).
+        let mut konst = vec![true; nb];
+        for ins in &self.instrs {
+            for o in [ins.out(), ins.out2()].into_iter().flatten() {
+                if let Some(k) = konst.get_mut(o) {
+                    *k = false;
+                }
+            }
+        }
+        let mut folded = vec![false; self.instrs.len()];
+        for (i, ins) in self.instrs.iter().enumerate() {
+            let pure = match *ins {
+                Instr::Bin { .. }
+                | Instr::Un { .. }
+                | Instr::L2Loss { .. }
+                | Instr::AddN { .. }
+                | Instr::ReduceAll { .. }
+                | Instr::Clip { .. }
+                | Instr::ClipGrad { .. }
+                | Instr::UnaryGrad { .. }
+                | Instr::ReduceGradAll { .. }
+                | Instr::SigmoidXent { .. }
+                | Instr::SumRows { .. }
+                | Instr::MaxMinGrad { .. }
+                | Instr::SigmoidXentGrad { .. }
+                | Instr::SoftmaxXent { .. }
+                | Instr::Copy { .. }
+                | Instr::Fill { .. } => true,
+                Instr::MatMul { eigen, .. } => eigen,
+                _ => false,
+            };
+            let all_konst = ins.reads().iter().all(|l| matches!(*l, Loc::Buf(b) if konst.get(b) == Some(&true)));
+            if !pure || !all_konst {
+                continue;
+            }
+            let mem = Mem { views: &self.views, nb, nf: self.feed_shapes.len() };
+            // SAFETY: the instruction's outputs are buffers it does not read (checked by `build`)
+            // and distinct from each other; nothing else holds them.
+            let run = unsafe { mem.outs(ins) }.and_then(|outs| exec(ins, &mem, &mut [], outs, None));
+            if run.is_ok() {
+                folded[i] = true;
+                for o in [ins.out(), ins.out2()].into_iter().flatten() {
+                    if let Some(k) = konst.get_mut(o) {
+                        *k = true;
+                    }
+                }
+            }
+        }
+        let mut f = folded.into_iter();
+        self.instrs.retain(|_| !f.next().unwrap_or(false));
     }
 
     /// The variable slots an instruction writes.
@@ -1152,31 +1464,32 @@ impl FastProgram {
     /// True when these feeds have the shapes the program was built for and its variables are
     /// initialized with their sizes; then records where their data lies, for this run.
     fn bind(&mut self, feeds: &[Feed], vars: &mut [Option<Value>]) -> bool {
-        self.ext.clear();
         if feeds.len() != self.feed_shapes.len() {
             return false;
         }
-        for (f, s) in feeds.iter().zip(&self.feed_shapes) {
+        let nb = self.bufs.len();
+        let Some(ext) = self.views.get_mut(nb..) else { return false };
+        let (fv, vv) = ext.split_at_mut(feeds.len().min(ext.len()));
+        if fv.len() != feeds.len() {
+            return false;
+        }
+        for ((f, s), v) in feeds.iter().zip(&self.feed_shapes).zip(fv) {
             match &f.value {
                 Value::F32(a) if a.shape() == s.as_slice() => match a.as_slice() {
                     // Feeds are only read: the pointer is never written through.
-                    Some(x) => self.ext.push(View { ptr: x.as_ptr().cast_mut(), len: x.len() }),
+                    Some(x) => *v = View { ptr: x.as_ptr().cast_mut(), len: x.len() },
                     None => return false,
                 },
                 _ => return false,
             }
         }
-        let span = self.var_slots.last().map_or(0, |&(slot, _)| slot + 1);
-        self.ext.resize(feeds.len() + span, View::EMPTY);
         for &(slot, len) in &self.var_slots {
             let Some(Some(Value::F32(a))) = vars.get_mut(slot) else { return false };
-            if a.len() != len {
+            let (Some(x), Some(v)) = (a.as_slice_mut(), vv.get_mut(slot)) else { return false };
+            if x.len() != len {
                 return false;
             }
-            match a.as_slice_mut() {
-                Some(x) => self.ext[feeds.len() + slot] = View { ptr: x.as_mut_ptr(), len: x.len() },
-                None => return false,
-            }
+            *v = View { ptr: x.as_mut_ptr(), len: x.len() };
         }
         self.int_slots.iter().all(|&(slot, len)| match vars.get(slot) {
             Some(Some(Value::I32(a))) => a.len() == len,
@@ -1195,42 +1508,94 @@ impl FastProgram {
         pool: Option<&rayon::ThreadPool>,
     ) -> Result<bool> {
         if !self.bind(feeds, vars) {
-            self.ext.clear();
             return Ok(false);
         }
-        let res = self.run_bound(vars, pool);
-        // No address outlives the run.
-        self.ext.clear();
-        res.map(|()| true)
+        self.run_bound(vars, pool).map(|()| true)
     }
 
     fn run_bound(&mut self, vars: &mut [Option<Value>], pool: Option<&rayon::ThreadPool>) -> Result<()> {
-        let missing = || Error::internal("fast path: a location is missing");
-        let nf = self.feed_shapes.len();
-        for ins in &self.instrs {
-            let out_idx = ins.out();
-            // Take the output buffer(s) out so inputs can be borrowed beside them.
-            let mut o = match out_idx {
-                Some(i) => std::mem::take(self.bufs.get_mut(i).ok_or_else(missing)?),
-                None => Vec::new(),
-            };
-            let res = match ins.out2() {
-                None => {
-                    let mem = Mem { bufs: &self.bufs, ext: &self.ext, nf };
-                    exec(ins, &mem, vars, (&mut o, &mut []), pool)
-                }
-                Some(j) => {
-                    let mut o2 = std::mem::take(self.bufs.get_mut(j).ok_or_else(missing)?);
-                    let mem = Mem { bufs: &self.bufs, ext: &self.ext, nf };
-                    let res = exec(ins, &mem, vars, (&mut o, &mut o2), pool);
-                    self.bufs[j] = o2;
-                    res
-                }
-            };
-            if let Some(i) = out_idx {
-                self.bufs[i] = o;
+        let mem = Mem { views: &self.views, nb: self.bufs.len(), nf: self.feed_shapes.len() };
+        let views = self.views.as_slice();
+        // SAFETY (`rd`, `wr`): `resolve` made every index of a `Quick` instruction from a location
+        // inside `views`, and checked its length against the sizes the instruction needs; a
+        // buffer's view is the program's own buffer, a feed's or variable's was set by the `bind`
+        // of this run. An instruction's output (a buffer it does not read, checked by `build`, or
+        // an updated variable that is neither its gradient nor one of its scalars, checked by
+        // `resolve`) is lent to it alone while it runs.
+        let rd = |i: u32| -> &[f32] {
+            unsafe {
+                let v = *views.get_unchecked(i as usize);
+                std::slice::from_raw_parts(v.ptr, v.len)
             }
-            res?;
+        };
+        let wr = |i: u32| -> &mut [f32] {
+            unsafe {
+                let v = *views.get_unchecked(i as usize);
+                std::slice::from_raw_parts_mut(v.ptr, v.len)
+            }
+        };
+        for q in &self.quick {
+            match *q {
+                Quick::Bin { op, mode, a, b, out } => {
+                    let (xs, ys, o) = (rd(a), rd(b), wr(out));
+                    // Sizes were checked by `resolve`: `bin_apply` cannot fail.
+                    let _ = match op {
+                        BinaryOp::Add => bin_apply(mode, xs, ys, o, |x, y| binary_arith(BinaryOp::Add, x, y)),
+                        BinaryOp::Sub => bin_apply(mode, xs, ys, o, |x, y| binary_arith(BinaryOp::Sub, x, y)),
+                        BinaryOp::Mul => bin_apply(mode, xs, ys, o, |x, y| binary_arith(BinaryOp::Mul, x, y)),
+                        _ => bin_apply(mode, xs, ys, o, |x, y| binary_arith(BinaryOp::Div, x, y)),
+                    };
+                }
+                Quick::Un { f, x, out } => f(rd(x), wr(out)),
+                Quick::UnaryGrad { f, a, dy, out } => f(rd(a), rd(dy), wr(out)),
+                Quick::Clip { x, lo, hi, out } => {
+                    let (l, h) = (rd(lo)[0], rd(hi)[0]);
+                    for (o, &v) in wr(out).iter_mut().zip(rd(x)) {
+                        *o = clip(v, l, h);
+                    }
+                }
+                Quick::ClipGrad { t, lo, hi, dy, out } => {
+                    let (l, h) = (rd(lo)[0], rd(hi)[0]);
+                    for ((o, &x), &d) in wr(out).iter_mut().zip(rd(t)).zip(rd(dy)) {
+                        *o = clip_grad(x, l, h, d);
+                    }
+                }
+                Quick::SumRows { g, out, rows, cols } => {
+                    crate::engine::math::eigen::sum_rows_f32(rd(g), rows as usize, cols as usize, wr(out));
+                }
+                Quick::SigmoidXentGrad { z, x, dy, out } => {
+                    for (((o, &z), &x), &d) in wr(out).iter_mut().zip(rd(z)).zip(rd(x)).zip(rd(dy)) {
+                        *o = sigmoid_xent_grad_f32(z, x, d);
+                    }
+                }
+                Quick::MatMul { a, b, out, m, k, n, ta, tb } => {
+                    let (m, k, n) = (m as usize, k as usize, n as usize);
+                    crate::engine::math::matmul_simd::matmul_f32_fast(rd(a), rd(b), m, k, n, ta, tb, wr(out));
+                }
+                Quick::Adam { w, m, v, sc, g, nesterov } => {
+                    let sc = [rd(sc[0])[0], rd(sc[1])[0], rd(sc[2])[0], rd(sc[3])[0], rd(sc[4])[0], rd(sc[5])[0]];
+                    adam_update(wr(w), wr(m), wr(v), rd(g), sc, nesterov);
+                }
+                Quick::Gd { w, alpha, g } => {
+                    let a = rd(alpha)[0];
+                    for (v, &g) in wr(w).iter_mut().zip(rd(g)) {
+                        *v -= g * a;
+                    }
+                }
+                Quick::Assign { var, src, out } => {
+                    let o = wr(out);
+                    o.copy_from_slice(rd(src));
+                    wr(var).copy_from_slice(o);
+                }
+                Quick::Other(i) => {
+                    let ins =
+                        self.instrs.get(i as usize).ok_or_else(|| Error::internal("fast path: no such instruction"))?;
+                    // SAFETY: the instruction's outputs are buffers it does not read (checked by
+                    // `build`) and distinct from each other; no other slice of them is alive.
+                    let outs = unsafe { mem.outs(ins)? };
+                    exec(ins, &mem, vars, outs, pool)?;
+                }
+            }
         }
         Ok(())
     }
@@ -1254,35 +1619,59 @@ fn read<'a>(l: Loc, bufs: &'a [Vec<f32>], feeds: &'a [Feed], vars: &'a [Option<V
     }
 }
 
-/// What an instruction reads and updates during a run: the program's buffers (the one it writes
-/// is taken out beforehand), and the feeds and variables resolved for this run.
+/// What an instruction reads and updates during a run: the program's buffers, and the feeds and
+/// variables resolved for this run (see [`FastProgram::views`]).
 struct Mem<'a> {
-    bufs: &'a [Vec<f32>],
-    ext: &'a [View],
-    /// The number of feeds (variable slot `s` is at `ext[nf + s]`).
+    views: &'a [View],
+    /// The number of buffers (feed `k` is at `views[nb + k]`).
+    nb: usize,
+    /// The number of feeds (variable slot `s` is at `views[nb + nf + s]`).
     nf: usize,
 }
 
 impl<'a> Mem<'a> {
+    #[inline(always)]
     fn view(&self, l: Loc) -> Option<View> {
-        match l {
-            Loc::Buf(_) => None,
-            Loc::Feed(k) if k < self.nf => self.ext.get(k).copied(),
-            Loc::Feed(_) => None,
-            Loc::Var(s) => self.ext.get(self.nf.checked_add(s)?).copied(),
-        }
+        let i = match l {
+            Loc::Buf(b) if b < self.nb => b,
+            Loc::Feed(k) if k < self.nf => self.nb + k,
+            Loc::Var(s) => (self.nb + self.nf).checked_add(s)?,
+            Loc::Buf(_) | Loc::Feed(_) => return None,
+        };
+        self.views.get(i).copied()
     }
 
     /// The data at `l`.
+    #[inline(always)]
     fn read(&self, l: Loc) -> Option<&'a [f32]> {
-        if let Loc::Buf(i) = l {
-            return self.bufs.get(i).map(Vec::as_slice);
-        }
         let v = self.view(l)?;
-        // SAFETY: `v` was made by `FastProgram::bind` for this run from a live feed or variable
-        // of `v.len` elements (or is empty and dangling), which stays in place until the run
-        // ends; no instruction reads a variable while it holds it from `var_mut`.
+        // SAFETY: `v` is one of the program's buffers (which live as long as the program), or was
+        // made by `FastProgram::bind` for this run from a live feed or variable of `v.len`
+        // elements (or is empty and dangling), which stays in place until the run ends; no
+        // instruction reads a buffer it writes (checked by `build`), nor a variable while it
+        // holds it from `var_mut`.
         Some(unsafe { std::slice::from_raw_parts(v.ptr, v.len) })
+    }
+
+    /// The buffers an instruction writes (empty slices where it writes none).
+    ///
+    /// # Safety
+    /// No other slice of these buffers may be alive while they are (`build` checks that no
+    /// instruction reads a buffer it writes, nor writes one buffer twice).
+    #[inline(always)]
+    unsafe fn outs(&self, ins: &Instr) -> Result<(&'a mut [f32], &'a mut [f32])> {
+        let buf = |b: Option<usize>| -> Result<&'a mut [f32]> {
+            match b {
+                None => Ok(Default::default()),
+                Some(b) => match self.view(Loc::Buf(b)) {
+                    // SAFETY: a buffer of the program (see `read`), lent to this instruction
+                    // alone (the caller's guarantee).
+                    Some(v) => Ok(unsafe { std::slice::from_raw_parts_mut(v.ptr, v.len) }),
+                    None => Err(Error::internal("fast path: a location is missing")),
+                },
+            }
+        };
+        Ok((buf(ins.out())?, buf(ins.out2())?))
     }
 
     /// A float32 variable's data, to update.
@@ -1519,15 +1908,14 @@ fn exec(
             let xs = rd!(x);
             let (l, h) = (mem.scalar(lo)?, mem.scalar(hi)?);
             for (o, &v) in o.iter_mut().zip(xs) {
-                let t = if h < v { h } else { v };
-                *o = if t < l { l } else { t };
+                *o = clip(v, l, h);
             }
         }
         Instr::ClipGrad { t, lo, hi, dy, .. } => {
             let (ts, ds) = (rd!(t), rd!(dy));
             let (l, h) = (mem.scalar(lo)?, mem.scalar(hi)?);
             for ((o, &x), &d) in o.iter_mut().zip(ts).zip(ds) {
-                *o = if x < l || x > h { 0.0 } else { d };
+                *o = clip_grad(x, l, h, d);
             }
         }
         Instr::UnaryGrad { kind, a, dy, .. } => {
@@ -1754,16 +2142,13 @@ fn exec(
             for (s, l) in sc.iter_mut().zip(scalars) {
                 *s = mem.scalar(l)?;
             }
-            let [b1p, b2p, lr, b1, b2, eps] = sc;
             let g = mem.grad(grad)?;
             distinct(&slots)?;
             // SAFETY: three distinct variables (checked); the gradient is a buffer or a feed, the
             // scalars were copied out.
             let (w, ms, vs) = unsafe { (mem.var_mut(slots[0])?, mem.var_mut(slots[1])?, mem.var_mut(slots[2])?) };
-            let c = crate::engine::kernels::apply::AdamF32::new(b1p, b2p, lr, b1, b2, eps, nesterov);
-            let adam = |w: &mut [f32], ms: &mut [f32], vs: &mut [f32], g: &[f32]| {
-                crate::engine::kernels::apply::adam_f32(w, ms, vs, g, c);
-            };
+            let adam =
+                |w: &mut [f32], ms: &mut [f32], vs: &mut [f32], g: &[f32]| adam_update(w, ms, vs, g, sc, nesterov);
             if ms.len() != w.len() || vs.len() != w.len() || g.len() != w.len() {
                 return Err(Error::internal("fast path: update of a different size"));
             }
@@ -1803,6 +2188,40 @@ fn exec(
         }
     }
     Ok(())
+}
+
+/// `ClipByValue` of one element (`min(max)` as TF's kernel orders the comparisons).
+#[inline(always)]
+fn clip(v: f32, l: f32, h: f32) -> f32 {
+    let t = if h < v { h } else { v };
+    if t < l { l } else { t }
+}
+
+/// `ClipByValue`'s gradient for one element: `dy` where `x` was inside `[l, h]`, else 0.
+#[inline(always)]
+fn clip_grad(x: f32, l: f32, h: f32, d: f32) -> f32 {
+    if x < l || x > h { 0.0 } else { d }
+}
+
+/// `ApplyAdam`'s update of each element, with the scalars `[beta1_power, beta2_power, lr, beta1,
+/// beta2, epsilon]` (TF's formula, each operation rounded in its order).
+#[inline(always)]
+fn adam_update(w: &mut [f32], ms: &mut [f32], vs: &mut [f32], g: &[f32], sc: [f32; 6], nesterov: bool) {
+    let [b1p, b2p, lr, b1, b2, eps] = sc;
+    let c = crate::engine::kernels::apply::AdamF32::new(b1p, b2p, lr, b1, b2, eps, nesterov);
+    if w.len() >= 16 {
+        // Vectorised (the same operations per lane, so the same bits).
+        return crate::engine::kernels::apply::adam_f32(w, ms, vs, g, c);
+    }
+    for (((w, m), v), &g) in w.iter_mut().zip(ms.iter_mut()).zip(vs.iter_mut()).zip(g) {
+        *m = *m + (g - *m) * c.one_b1;
+        *v = *v + (g * g - *v) * c.one_b2;
+        if nesterov {
+            *w -= ((g * c.one_b1 + b1 * *m) * c.alpha) / (v.sqrt() + eps);
+        } else {
+            *w -= (*m * c.alpha) / (v.sqrt() + eps);
+        }
+    }
 }
 
 /// True when a matmul in TF's summation order can be split by rows of its output without
