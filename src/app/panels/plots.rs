@@ -49,6 +49,26 @@ pub fn boundary_color(v: f32) -> Color32 {
     Color32::from_rgb(lerp(from.r(), to.r(), t), lerp(from.g(), to.g(), t), lerp(from.b(), to.b(), t))
 }
 
+/// At most about `max` of a line's points: in runs of neighbours, the lowest and the highest of
+/// each, in the order they come (spikes stay; a line that fits is kept whole).
+fn thin(points: Vec<[f64; 2]>, max: usize) -> Vec<[f64; 2]> {
+    let run = points.len().div_ceil(max.max(2) / 2);
+    if points.len() <= max || run < 2 {
+        return points;
+    }
+    let mut out = Vec::with_capacity(max + 2);
+    for c in points.chunks(run) {
+        let lo = (0..c.len()).min_by(|&a, &b| c[a][1].total_cmp(&c[b][1])).unwrap_or(0);
+        let hi = (0..c.len()).max_by(|&a, &b| c[a][1].total_cmp(&c[b][1])).unwrap_or(0);
+        let (a, b) = (lo.min(hi), lo.max(hi));
+        out.push(c[a]);
+        if b != a {
+            out.push(c[b]);
+        }
+    }
+    out
+}
+
 /// A diverging colour for a weight (orange negative, blue positive), scaled by `max`.
 fn weight_color(v: f64, max: f64) -> Color32 {
     let t = if max > 0.0 { (v / max).clamp(-1.0, 1.0) as f32 } else { 0.0 };
@@ -219,9 +239,13 @@ impl Plots {
         let _ = header;
         let batch = run.batch_loss.points();
         let evals = run.eval_loss.points();
-        let raw: Vec<[f64; 2]> = batch.iter().map(|p| [self.x(p), self.y(p.value)]).collect();
+        // Smoothed over every kept point, then no more points drawn per line than the plot has
+        // pixels across (the lowest and highest of each run of neighbours, in order).
+        let within = (ui.available_width() * ui.ctx().pixels_per_point()).max(64.0) as usize;
+        let raw: Vec<[f64; 2]> = thin(batch.iter().map(|p| [self.x(p), self.y(p.value)]).collect(), within);
         let smoothed: Vec<f64> = smooth(&batch.iter().map(|p| p.value).collect::<Vec<_>>(), self.smoothing);
-        let sm: Vec<[f64; 2]> = batch.iter().zip(&smoothed).map(|(p, &v)| [self.x(p), self.y(v)]).collect();
+        let sm: Vec<[f64; 2]> =
+            thin(batch.iter().zip(&smoothed).map(|(p, &v)| [self.x(p), self.y(v)]).collect(), within);
         let ev: Vec<[f64; 2]> = evals.iter().map(|p| [self.x(p), self.y(p.value)]).collect();
         let split_lines: Vec<Vec<[f64; 2]>> =
             run.split_loss.iter().map(|l| l.points().iter().map(|p| [self.x(p), self.y(p.value)]).collect()).collect();
@@ -554,5 +578,21 @@ fn eval_line_name(run: &TrainRun) -> (String, Option<usize>) {
         (DatasetSource::Idx { .. }, Some(Split::Test)) => (tr("confusion-test-loss"), Some(1)),
         (DatasetSource::Idx { .. }, _) => (tr("plots-training-set-loss"), None),
         _ => (tr("plots-eval-loss"), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thinning_keeps_spikes_order_and_short_lines() {
+        let line: Vec<[f64; 2]> =
+            (0..10_000).map(|i| [i as f64, if i == 4321 { 99.0 } else { (i % 7) as f64 }]).collect();
+        let few = thin(line.clone(), 400);
+        assert!(few.len() <= 402, "{}", few.len());
+        assert!(few.iter().any(|p| p[1] == 99.0));
+        assert!(few.windows(2).all(|w| w[0][0] < w[1][0]));
+        assert_eq!(thin(line[..300].to_vec(), 400), line[..300].to_vec());
     }
 }
