@@ -471,7 +471,9 @@ mod avx {
             }
         }
 
-        /// All rows for the `cw` (`16 * C - 15 ..= 16 * C`) columns at `rhs`, four at a time.
+        /// All rows for the `cw` (`16 * C - 15 ..= 16 * C`) columns at `rhs`: eight at a time
+        /// with one vector per row, else four (at least eight independent FMA chains, to hide
+        /// their latency and the flushes').
         ///
         /// # Safety
         ///
@@ -493,6 +495,10 @@ mod avx {
         ) {
             let mut r0 = 0;
             // SAFETY (all calls below): rows r0..r0 + R <= rows and the columns are in range.
+            while C == 1 && rows - r0 >= 8 {
+                unsafe { seq_block::<8, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) };
+                r0 += 8;
+            }
             while rows - r0 >= 4 {
                 unsafe { seq_block::<4, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) };
                 r0 += 4;
