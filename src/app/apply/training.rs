@@ -36,11 +36,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// The shortest time between two frames the training worker's wakes ask for: at most ~25 frames
-/// a second while a job trains (the plots move as smoothly, and the window keeps a small share of
-/// a 2-core machine). Input events still draw at once. egui takes one predicted frame (a 60th of a
-/// second) off every delayed request, so it is added back here.
-pub const TRAINING_FRAME_INTERVAL: std::time::Duration = std::time::Duration::from_millis(40 + 17);
+/// The shortest time between two frames the training worker's wakes ask for: at most ~20 frames
+/// a second while a job trains (the plots still move smoothly, and the window keeps under a tenth
+/// of a 2-core machine). Input events still draw at once. egui takes one predicted frame (a 60th
+/// of a second) off every delayed request, so it is added back here.
+pub const TRAINING_FRAME_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50 + 17);
 
 impl AppState {
     /// Replaces the train panel's setup.
