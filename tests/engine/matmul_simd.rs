@@ -183,6 +183,10 @@ fn bench() {
         ("[32,256]x[256,10]", 32, 256, 10, false, false),
         ("[32,256]x[256,1]", 32, 256, 1, false, false),
         ("[8,256]x[16,256]^T (tb)", 8, 256, 16, false, true),
+        // One thread's part of the MLP benchmark's (c) TF-order products.
+        ("[128,256]x[256,10]", 128, 256, 10, false, false),
+        ("[256,256]^T x [256,10] (ta)", 256, 256, 10, true, false),
+        ("[128,10]x[512,10]^T (tb)", 128, 10, 512, false, true),
     ];
     let mut rng = Rng(7);
     for &(name, m, k, n, ta, tb) in shapes {

@@ -8,7 +8,7 @@
 //!   columns (two vectors) of up to four rows at once. Each lane of a `__m256` accumulator is one
 //!   output's chain, `acc = fma(broadcast(a[i, t]), b[t, j..j + 8], acc)`, which needs row `t` of `op(B)`
 //!   contiguous; when it is not (`transpose_b`), `op(B)` is packed into a stack buffer (`k * n <=
-//!   4096`). Because `fma(x, y, c) == fma(y, x, c)` and `x * y == y * x` exactly, the product can
+//!   8192`; 16 columns of 16 lanes with AVX-512). Because `fma(x, y, c) == fma(y, x, c)` and `x * y == y * x` exactly, the product can
 //!   also be computed transposed (`out^T = op(B)^T op(A)^T`, eight *rows* at a time), which this
 //!   does when it wastes fewer lanes (small `n`) or avoids packing.
 //! * `Dot8` and `Dot16`: eight output elements at a time, one per vector lane, when the operand
@@ -81,6 +81,11 @@ pub fn matmul_f32_fast(
 
 /// Largest `k * width` of an operand packed into the stack buffer.
 const PACK_MAX: usize = 4096;
+/// Largest `k * n` of an operand packed for in-order FMAs computed untransposed (the stack
+/// buffer's size; [`PACK_MAX`] for the transposed product, whose stores are scattered): a
+/// product with many columns, such as `[128, 10] x [512, 10]^T`, is then computed row by row
+/// with contiguous stores instead of transposed (about 4x faster).
+const SEQ_PACK_MAX: usize = 8192;
 
 #[cfg(target_arch = "x86_64")]
 mod avx {
@@ -136,7 +141,7 @@ mod avx {
         let (ra, ca) = if ta { (1, m) } else { (k, 1) };
         let (rb, cb) = if tb { (1, k) } else { (n, 1) };
         let kernel = matmul_kernel(m, n, ta, tb);
-        let mut buf = [const { MaybeUninit::<f32>::uninit() }; PACK_MAX];
+        let mut buf = [const { MaybeUninit::<f32>::uninit() }; SEQ_PACK_MAX];
         if kernel != MatMulKernel::SeqFma {
             // Both vectors of every Dot8/Dot16 product are contiguous for the shapes that
             // `matmul_kernel` sends there; anything else goes to the scalar code.
@@ -225,7 +230,7 @@ mod avx {
         let cost_swapped = n * m.div_ceil(8);
         let pack_normal = tb; // op(B) rows contiguous only without transpose_b
         let pack_swapped = !ta; // op(A)^T rows contiguous only with transpose_a
-        let fits_normal = !pack_normal || k * n <= PACK_MAX;
+        let fits_normal = !pack_normal || k * n <= SEQ_PACK_MAX;
         let fits_swapped = !pack_swapped || k * m <= PACK_MAX;
         let swapped = match (fits_normal, fits_swapped) {
             (false, false) => return false,
@@ -264,11 +269,11 @@ mod avx {
     }
 
     /// Packs `src[t * st + o * so]` for `t < k`, `o < w` into `buf[t * w + o]` and returns a
-    /// pointer to the packed `[k, w]` matrix. Panics if `k * w > PACK_MAX` or an index is
+    /// pointer to the packed `[k, w]` matrix. Panics if `k * w > SEQ_PACK_MAX` or an index is
     /// outside `src`.
     #[inline]
     fn pack(
-        buf: &mut [MaybeUninit<f32>; PACK_MAX],
+        buf: &mut [MaybeUninit<f32>; SEQ_PACK_MAX],
         src: &[f32],
         k: usize,
         w: usize,
