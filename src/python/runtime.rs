@@ -268,7 +268,12 @@ impl<'a> Runtime<'a> {
                 out.push_str(&format!("    File \"{}\", line {line}, in {func}\n", self.program.1));
             }
         }
-        out.push_str(&format!("Node: '{node}'\n{message}\n\t [[{{{{node {node}}}}}]]"));
+        // A placement error names the node bare (`[[g]]`); a kernel's, as `[[{{node x}}]]`.
+        if message.starts_with("Cannot assign a device for operation ") {
+            out.push_str(&format!("Node: '{node}'\n{message}\n\t [[{node}]]"));
+        } else {
+            out.push_str(&format!("Node: '{node}'\n{message}\n\t [[{{{{node {node}}}}}]]"));
+        }
         out
     }
 

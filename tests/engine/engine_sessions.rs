@@ -152,7 +152,7 @@ fn device_placement_with_and_without_soft_placement() {
     let e = hard.run(&g, &[z], &[], &[]).unwrap_err();
     assert_eq!(e.class, ErrorClass::InvalidArgument);
     assert!(
-        e.message.starts_with("Cannot assign a device for operation z: Operation was explicitly assigned to /device:GPU:0 but available devices are [ /job:localhost/replica:0/task:0/device:CPU:0 ]"),
+        e.message.starts_with("Cannot assign a device for operation z: {{node z}} was explicitly assigned to /device:GPU:0 but available devices are [ /job:localhost/replica:0/task:0/device:CPU:0 ]"),
         "{}",
         e.message
     );

@@ -181,10 +181,16 @@ pub fn place(node: &str, op_type: &str, requested: &str, allow_soft_placement: b
         ));
     }
     let list: Vec<&str> = devices.iter().map(|d| d.name.as_str()).collect();
+    // TF 2.21's words (checked here); a GPU request adds why none is there.
+    let gpu = if spec.device_type.as_deref() == Some("GPU") {
+        " The requested device appears to be a GPU, but CUDA is not enabled."
+    } else {
+        ""
+    };
     Err(Error::new(
         ErrorClass::InvalidArgument,
         format!(
-            "Cannot assign a device for operation {node}: Operation was explicitly assigned to {} but available devices are [ {} ]. Make sure the device specification refers to a valid device.",
+            "Cannot assign a device for operation {node}: {{{{node {node}}}}} was explicitly assigned to {} but available devices are [ {} ]. Make sure the device specification refers to a valid device.{gpu}",
             spec.canonical(),
             list.join(", ")
         ),
@@ -218,7 +224,7 @@ mod tests {
         assert_eq!(e.class, ErrorClass::InvalidArgument);
         assert_eq!(
             e.message,
-            "Cannot assign a device for operation z: Operation was explicitly assigned to /device:GPU:0 but available devices are [ /job:localhost/replica:0/task:0/device:CPU:0 ]. Make sure the device specification refers to a valid device."
+            "Cannot assign a device for operation z: {{node z}} was explicitly assigned to /device:GPU:0 but available devices are [ /job:localhost/replica:0/task:0/device:CPU:0 ]. Make sure the device specification refers to a valid device. The requested device appears to be a GPU, but CUDA is not enabled."
         );
         assert_eq!(e.node.as_deref(), Some("z"));
         let p = place("z", "AddV2", "/gpu:0", true).unwrap();

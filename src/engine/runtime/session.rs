@@ -183,6 +183,9 @@ pub struct Session {
     plans: Vec<Plan>,
     plan_index: HashMap<PlanKey, usize>,
     placements: HashMap<String, Placement>,
+    /// The graph generation last placed (TF places the whole graph at the first run and again
+    /// after it grew).
+    placed_generation: Option<u64>,
     run_count: u64,
     opened_at: Instant,
     pool: Option<rayon::ThreadPool>,
@@ -218,6 +221,7 @@ impl Session {
             plans: Vec::new(),
             plan_index: HashMap::new(),
             placements: HashMap::new(),
+            placed_generation: None,
             run_count: 0,
             opened_at: Instant::now(),
             pool: None,
@@ -548,6 +552,34 @@ impl Session {
         }
     }
 
+    /// Places the whole graph as TF's placer does, the first time this session runs it and again
+    /// at the first run after it changed (TF re-places the whole grown graph and logs every node
+    /// again): first every node that is not a "generator", in creation order, then the
+    /// generators (no inputs and one output that is not a ref: constants, placeholders), which
+    /// TF places last, beside their consumers. A node that cannot be placed fails the run, needed
+    /// or not, as in TF.
+    fn place_graph(&mut self, graph: &Graph, log: &mut Vec<Placement>) -> Result<()> {
+        if self.placed_generation == Some(graph.generation()) {
+            return Ok(());
+        }
+        let generator = |node: &crate::engine::graph::Node| {
+            node.inputs.is_empty() && node.outputs.len() == 1 && !matches!(node.op, Op::Variable { .. })
+        };
+        let (second, first): (Vec<&crate::engine::graph::Node>, Vec<&crate::engine::graph::Node>) =
+            graph.nodes().iter().partition(|n| generator(n));
+        let mut placed = HashMap::with_capacity(graph.nodes().len());
+        for node in first.into_iter().chain(second) {
+            let p = placement::place(&node.name, node.op.type_name(), &node.device, self.config.allow_soft_placement)?;
+            if self.config.log_device_placement {
+                log.push(p.clone());
+            }
+            placed.insert(node.name.clone(), p);
+        }
+        self.placements = placed;
+        self.placed_generation = Some(graph.generation());
+        Ok(())
+    }
+
     fn compile(&mut self, graph: &Graph, key: &PlanKey, log: &mut Vec<Placement>) -> Result<Plan> {
         let (fetches, feeds, targets) = key;
         let n = graph.nodes().len();
@@ -594,17 +626,7 @@ impl Session {
                 }
             }
         }
-        // Placement, in the order the walk met the nodes.
-        for id in &order_dfs {
-            let Some(node) = graph.node(*id) else { continue };
-            let p = placement::place(&node.name, node.op.type_name(), &node.device, self.config.allow_soft_placement)?;
-            if !self.placements.contains_key(&node.name) {
-                if self.config.log_device_placement {
-                    log.push(p.clone());
-                }
-                self.placements.insert(node.name.clone(), p);
-            }
-        }
+        self.place_graph(graph, log)?;
         // Creation order is topological: inputs always come before their consumers.
         let mut step_of = vec![usize::MAX; n];
         let mut steps = Vec::new();
