@@ -99,7 +99,15 @@ impl Interpreter<'_> {
                 self.ws.close_session(s)
             }
             Step::Run { session, fetches, targets, feeds, graph, print } => {
-                let result = self.run_step(session.as_deref(), fetches, targets, feeds, graph)?;
+                let result = match self.run_step(session.as_deref(), fetches, targets, feeds, graph) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        for line in self.placed_before_failure(session.as_deref()) {
+                            out(ScriptOutput::Placement(line));
+                        }
+                        return Err(e);
+                    }
+                };
                 for p in &result.placement_log {
                     out(ScriptOutput::Placement(p.log_line()));
                 }
@@ -303,6 +311,15 @@ impl Interpreter<'_> {
         };
         let feeds = feeds_of(feeds)?;
         self.ws.run(s, names_graph, fetches, &feeds, targets)
+    }
+
+    /// The placement log lines TF prints before a run's error when it failed to place a node.
+    pub(crate) fn placed_before_failure(&mut self, session: Option<&str>) -> Vec<String> {
+        let Ok(s) = self.ws.resolve_session(session, "run operation") else { return Vec::new() };
+        self.ws
+            .sessions
+            .get_mut(s)
+            .map_or_else(Vec::new, |e| e.session.take_placed_before_failure().iter().map(|p| p.log_line()).collect())
     }
 
     fn print_arg(&mut self, arg: &PrintArg, out: &mut dyn FnMut(ScriptOutput)) -> Result<String> {

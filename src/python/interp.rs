@@ -1278,6 +1278,7 @@ impl<'r, 'a> Interp<'r, 'a> {
                     "format"
                         | "join"
                         | "split"
+                        | "splitlines"
                         | "strip"
                         | "lstrip"
                         | "rstrip"
@@ -1474,6 +1475,18 @@ impl<'r, 'a> Interp<'r, 'a> {
                     Some(sep) => s.split(sep.as_str()).map(PyValue::str).collect(),
                     None => s.split_whitespace().map(PyValue::str).collect(),
                 };
+                PyValue::list(parts)
+            }
+            "splitlines" => {
+                // Python's line boundaries (the common ones): \n, \r\n, \r; no empty last line.
+                let mut parts = Vec::new();
+                let mut rest: &str = s;
+                while !rest.is_empty() {
+                    let end = rest.find(['\n', '\r']).unwrap_or(rest.len());
+                    parts.push(PyValue::str(&rest[..end]));
+                    let skip = if rest[end..].starts_with("\r\n") { 2 } else { usize::from(end < rest.len()) };
+                    rest = &rest[end + skip..];
+                }
                 PyValue::list(parts)
             }
             "strip" | "lstrip" | "rstrip" => {

@@ -406,6 +406,11 @@ impl<'a> Runtime<'a> {
                 Ok((out, i))
             }
             Err(e) => {
+                if let Some(entry) = self.ws.sessions.get_mut(s) {
+                    for p in entry.session.take_placed_before_failure() {
+                        (self.out)(ScriptOutput::Placement(p.log_line()));
+                    }
+                }
                 let (e_node, class) = (e.node.clone(), e.class.python_name());
                 if self.try_depth > 0 {
                     self.rec.failed_in_try(step, format!("{}: {}\n", e.class.python_name(), e.message));

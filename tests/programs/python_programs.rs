@@ -667,3 +667,12 @@ fn stop_interrupts_a_long_session_run() {
     assert_eq!(finished.stopped_at, Some(7));
     assert!(stopped.as_secs() < 5, "stopping took {stopped:?}");
 }
+
+#[test]
+fn splitlines_splits_as_python_does() {
+    // What CPython 3 printed for the same line.
+    let src = "print(\"a\\nb\\r\\nc\\rd\\n\".splitlines(), \"\".splitlines(), \"x\\n\\ny\".splitlines(), \"\\n\".splitlines())\n";
+    let (out, err, code) = run_text("sl.py", src, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "['a', 'b', 'c', 'd'] [] ['x', '', 'y'] ['']\n");
+}

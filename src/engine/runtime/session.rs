@@ -186,6 +186,9 @@ pub struct Session {
     /// The graph generation last placed (TF places the whole graph at the first run and again
     /// after it grew).
     placed_generation: Option<u64>,
+    /// The placement log of a run that failed to place a node: the nodes placed before it (see
+    /// [`Session::take_placed_before_failure`]).
+    placed_before_failure: Vec<Placement>,
     run_count: u64,
     opened_at: Instant,
     pool: Option<rayon::ThreadPool>,
@@ -222,6 +225,7 @@ impl Session {
             plan_index: HashMap::new(),
             placements: HashMap::new(),
             placed_generation: None,
+            placed_before_failure: Vec::new(),
             run_count: 0,
             opened_at: Instant::now(),
             pool: None,
@@ -292,6 +296,12 @@ impl Session {
     /// Every placement made so far, by node name.
     pub fn placements(&self) -> &HashMap<String, Placement> {
         &self.placements
+    }
+
+    /// After a run failed to place a node: the placement log lines TF prints before its error
+    /// (the nodes placed before it, when `log_device_placement` is on); empty otherwise.
+    pub fn take_placed_before_failure(&mut self) -> Vec<Placement> {
+        std::mem::take(&mut self.placed_before_failure)
     }
 
     /// `sess.close()`: frees every value. Later calls fail with `Attempted to use a closed Session.`
@@ -568,10 +578,40 @@ impl Session {
         let (second, first): (Vec<&crate::engine::graph::Node>, Vec<&crate::engine::graph::Node>) =
             graph.nodes().iter().partition(|n| generator(n));
         let mut placed = HashMap::with_capacity(graph.nodes().len());
+        let logged = log.len();
         for node in first.into_iter().chain(second) {
-            let p = placement::place(&node.name, node.op.type_name(), &node.device, self.config.allow_soft_placement)?;
+            let p =
+                match placement::place(&node.name, node.op.type_name(), &node.device, self.config.allow_soft_placement)
+                {
+                    Ok(p) => p,
+                    Err(e) => {
+                        // TF has logged the nodes placed before this one when it fails.
+                        self.placed_before_failure = log.split_off(logged);
+                        return Err(e);
+                    }
+                };
             if self.config.log_device_placement {
+                // TF's `tf.Variable` also makes `v/read` (an Identity beside the variable),
+                // which this graph reads implicitly: logged where TF has it, after the
+                // variable's initializer `v/Assign` (after the variable when it has none).
+                let read_of =
+                    match &node.op {
+                        Op::Assign { .. } => node.inputs.first().and_then(|t| graph.node(t.node)).filter(|v| {
+                            matches!(v.op, Op::Variable { .. }) && node.name == format!("{}/Assign", v.name)
+                        }),
+                        Op::Variable { .. } if graph.find(&format!("{}/Assign", node.name)).is_none() => Some(node),
+                        _ => None,
+                    };
                 log.push(p.clone());
+                if let Some(v) = read_of {
+                    let device = placed.get(&v.name).map_or_else(|| p.device.clone(), |q: &Placement| q.device.clone());
+                    log.push(Placement {
+                        node: format!("{}/read", v.name),
+                        op_type: "Identity".to_string(),
+                        device,
+                        ..p.clone()
+                    });
+                }
             }
             placed.insert(node.name.clone(), p);
         }
