@@ -109,8 +109,8 @@ impl Recorder {
         }
     }
 
-    /// Before graph `g` runs: from now on, the nodes built in it are kept as `add_node` steps
-    /// where they were built (see [`Recorder::sync_nodes`]).
+    /// Before graph `g` runs in a session that logs placement: from now on, the nodes built in
+    /// it are kept as `add_node` steps where they were built (see [`Recorder::sync_nodes`]).
     pub fn graph_runs(&mut self, ws: &Workspace, g: usize) {
         self.sync_nodes(ws);
         if let Ok(graph) = ws.graph(g) {

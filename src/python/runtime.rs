@@ -375,7 +375,10 @@ impl<'a> Runtime<'a> {
             graph: None,
             print: false,
         };
-        if let Some(g) = self.ws.sessions.get(s).map(|e| e.graph) {
+        // Only a session that logs placement shows when nodes were built (TF logs the whole
+        // graph again after it grew): from its first run on, later nodes are kept as `add_node`
+        // steps; otherwise every node goes up front, and the window shows the whole graph.
+        if let Some(g) = self.ws.sessions.get(s).filter(|e| e.session.config().log_device_placement).map(|e| e.graph) {
             self.rec.graph_runs(&self.ws, g);
         }
         let cancel = self.control.as_ref().and_then(|c| c.cancel_flag());

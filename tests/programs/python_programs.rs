@@ -544,7 +544,8 @@ fn variants_import_and_replay_what_tf_printed() {
             "v11_caught_errors" => {
                 assert_eq!(kinds.iter().filter(|k| **k == "try_quiet").count(), 3, "{stem}: {kinds:?}");
                 assert_eq!(kinds.iter().filter(|k| **k == "try").count(), 1, "{stem}: {kinds:?}");
-                assert!(added.contains(&"init"), "{stem}: {added:?}");
+                // No session logs placement: every node up front (the window shows them all).
+                assert!(added.is_empty() && nodes.contains(&"init"), "{stem}: {added:?}");
             }
             _ => {}
         }
@@ -564,7 +565,7 @@ fn variants_import_and_replay_what_tf_printed() {
     assert_eq!(code, 0, "{stderr}");
     let text = std::fs::read_to_string(&script).unwrap();
     assert!(text.contains("    except Exception:\n        pass  # caught"), "{text}");
-    assert!(text.contains("init = tf.global_variables_initializer()\n    sess.run(init)"), "{text}");
+    assert!(text.contains("sess.run(init)"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
