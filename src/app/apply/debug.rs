@@ -7,6 +7,7 @@
 //! "Debug step", detached when the job ends). [`AppState::poll_debug`] runs every frame and
 //! never blocks.
 
+use crate::app::apply::session::PanelRun;
 use crate::app::i18n::{tr, tr_args};
 use crate::app::model::debugger::{DebugCommand, DebugRun, Go, Resume, TrainDebug, lock};
 use crate::app::model::log::LogKind;
@@ -33,18 +34,14 @@ impl AppState {
         if self.busy_refusal(session, "run or fetched") {
             return;
         }
-        let Some(entry) = self.engine.ws.sessions.get(session) else { return };
-        let sgraph = entry.graph;
-        let id = entry.id.clone();
-        let graph = self.view.active_graph;
-        let fetches = self.view.fetches.clone();
-        let targets = self.view.targets.clone();
-        let Some(feeds) = self.panel_feeds(&fetches, &targets) else { return };
+        let Some(PanelRun { sgraph, id, graph, fetches, targets, feeds, names_graph, names, feed_text }) =
+            self.panel_run(session)
+        else {
+            return;
+        };
         let named: Vec<NamedFeed> =
             feeds.iter().map(|(f, value)| NamedFeed { tensor: f.tensor.clone(), value: value.clone() }).collect();
         let feed_defs: Vec<FeedDef> = feeds.into_iter().map(|(f, _)| f).collect();
-        let names_graph =
-            if graph == sgraph { None } else { self.doc.project.graphs.get(graph).map(|g| g.name.clone()) };
         let names_idx = if graph == sgraph { None } else { Some(graph) };
         let resolved = match self.engine.ws.resolve_run(session, names_idx, &fetches, &named, &targets) {
             Ok(r) => r,
@@ -55,9 +52,6 @@ impl AppState {
             }
         };
         let Ok(g) = self.engine.ws.graph(sgraph).cloned() else { return };
-        let py = crate::export::python::py_str;
-        let names: Vec<String> = fetches.iter().chain(&targets).map(|n| py(n)).collect();
-        let feed_text: Vec<String> = feed_defs.iter().map(|f| format!("{}: {}", py(&f.tensor), f.value)).collect();
         let call = if feed_text.is_empty() {
             format!("{id}.run([{}])", names.join(", "))
         } else {

@@ -21,6 +21,28 @@ use crate::interpreter::actions::PlacementLine;
 use crate::interpreter::{Interpreter, ScriptOutput};
 use crate::project::script::{FeedDef, Step};
 
+/// The run panel's request for one run (see [`AppState::panel_run`]).
+pub(crate) struct PanelRun {
+    /// The session's graph.
+    pub sgraph: usize,
+    /// The session's id.
+    pub id: String,
+    /// The graph shown (the names resolve in it).
+    pub graph: usize,
+    /// Fetched tensors.
+    pub fetches: Vec<String>,
+    /// Target ops.
+    pub targets: Vec<String>,
+    /// Each feed the run needs, as JSON for the script and as a value.
+    pub feeds: Vec<(FeedDef, Value)>,
+    /// The graph the names resolve in, by name, when it is not the session's own.
+    pub names_graph: Option<String>,
+    /// The fetches and targets as Python writes them (`'add:0'`).
+    pub names: Vec<String>,
+    /// The feeds as Python writes them (`'x:0': [[1.0]]`).
+    pub feed_text: Vec<String>,
+}
+
 impl AppState {
     /// Refuses a session command while a training job owns the session.
     pub(crate) fn busy_refusal(&mut self, session: usize, what: &str) -> bool {
@@ -135,10 +157,30 @@ impl AppState {
         }
     }
 
+    /// The run panel's request in session `session`, as Run and Debug read it; `None` when the
+    /// session is gone or a feed is malformed (logged at its node).
+    pub(crate) fn panel_run(&mut self, session: usize) -> Option<PanelRun> {
+        let entry = self.engine.ws.sessions.get(session)?;
+        let (sgraph, id) = (entry.graph, entry.id.clone());
+        let graph = self.view.active_graph;
+        let fetches = self.view.fetches.clone();
+        let targets = self.view.targets.clone();
+        let feeds = self.panel_feeds(&fetches, &targets)?;
+        // Names resolve in the active graph: the session's own (`None` in the step) or another
+        // one by name (which the engine refuses as TF does).
+        let names_graph =
+            if graph == sgraph { None } else { self.doc.project.graphs.get(graph).map(|g| g.name.clone()) };
+        // Real Python: session.run takes tensor and op names as strings.
+        let py = crate::export::python::py_str;
+        let names = fetches.iter().chain(&targets).map(|n| py(n)).collect();
+        let feed_text = feeds.iter().map(|(f, _)| format!("{}: {}", py(&f.tensor), f.value)).collect();
+        Some(PanelRun { sgraph, id, graph, fetches, targets, feeds, names_graph, names, feed_text })
+    }
+
     /// The run panel's feeds that a run of `fetches` and `targets` needs, parsed ([`parse_feed`])
     /// as JSON for the script and as values; a malformed one is logged at its node, and gives
     /// `None`.
-    pub(crate) fn panel_feeds(&mut self, fetches: &[String], targets: &[String]) -> Option<Vec<(FeedDef, Value)>> {
+    fn panel_feeds(&mut self, fetches: &[String], targets: &[String]) -> Option<Vec<(FeedDef, Value)>> {
         let graph = self.view.active_graph;
         let (_, needed) = self.active_def().map(|gd| run_closure(gd, fetches, targets, &[])).unwrap_or_default();
         let typed: Vec<(String, String)> = self
@@ -165,32 +207,22 @@ impl AppState {
     }
 
     /// `sess.run(fetches, feed_dict)` with the run panel's fetches, targets and feeds. The feeds
-    /// the run needs are parsed first ([`AppState::panel_feeds`]) so a malformed one is refused
+    /// the run needs are parsed first ([`AppState::panel_run`]) so a malformed one is refused
     /// before the Python line is logged; the interpreter converts the same JSON into the same
     /// values.
     pub(crate) fn run(&mut self, session: usize) {
-        let Some(entry) = self.engine.ws.sessions.get(session) else { return };
-        let sgraph = entry.graph;
-        let id = entry.id.clone();
-        let graph = self.view.active_graph;
-        let fetches = self.view.fetches.clone();
-        let targets = self.view.targets.clone();
-        let Some(feeds) = self.panel_feeds(&fetches, &targets) else { return };
+        let Some(PanelRun { sgraph, id, graph, fetches, targets, feeds, names_graph, names, feed_text }) =
+            self.panel_run(session)
+        else {
+            return;
+        };
         let feed_defs: Vec<FeedDef> = feeds.into_iter().map(|(f, _)| f).collect();
-        // Real Python: session.run takes tensor and op names as strings.
-        let py = crate::export::python::py_str;
-        let feed_text: Vec<String> = feed_defs.iter().map(|f| format!("{}: {}", py(&f.tensor), f.value)).collect();
-        let names: Vec<String> = fetches.iter().chain(&targets).map(|n| py(n)).collect();
         let call = match (names.as_slice(), feed_text.is_empty()) {
             ([one], true) => format!("{id}.run({one})"),
             (_, true) => format!("{id}.run([{}])", names.join(", ")),
             _ => format!("{id}.run([{}], feed_dict={{{}}})", names.join(", "), feed_text.join(", ")),
         };
         self.log_line(LogKind::Python, call, None);
-        // Names resolve in the active graph: the session's own (`None` in the step) or another
-        // one by name (which the engine refuses as TF does).
-        let names_graph =
-            if graph == sgraph { None } else { self.doc.project.graphs.get(graph).map(|g| g.name.clone()) };
         let mut interp = Interpreter { project: &self.doc.project, ws: &mut self.engine.ws };
         match interp.run_at(session, &fetches, &targets, &feed_defs, names_graph.as_deref()) {
             Ok(done) => {

@@ -1249,12 +1249,9 @@ impl FastProgram {
         }
     }
 
-    /// Fuses the two update patterns of a moving average and of GradientDescent on a weight with
-    /// an L2 term, each into one pass over the variable (instead of three passes through two
-    /// temporaries): `AssignSub(a, Mul(Sub(a, w), k))` and `ApplyGd(w, alpha, Add(Mul(w, c), g))`,
-    /// where the temporaries have no other reader and nothing writes the variables read between
-    /// the first operation and the update. Each element goes through the same roundings.
-    fn fuse_updates(&mut self) {
+    /// For each buffer: how many instructions and fetches read it, and the instruction that
+    /// writes it (`usize::MAX` for none; each buffer is written once).
+    fn buffer_uses(&self) -> (Vec<usize>, Vec<usize>) {
         let mut readers = vec![0usize; self.bufs.len()];
         let mut writer = vec![usize::MAX; self.bufs.len()];
         for (l, _) in &self.fetches {
@@ -1268,10 +1265,20 @@ impl FastProgram {
                     readers[b] += 1;
                 }
             }
-            if let Some(o) = ins.out() {
+            for o in [ins.out(), ins.out2()].into_iter().flatten() {
                 writer[o] = i;
             }
         }
+        (readers, writer)
+    }
+
+    /// Fuses the two update patterns of a moving average and of GradientDescent on a weight with
+    /// an L2 term, each into one pass over the variable (instead of three passes through two
+    /// temporaries): `AssignSub(a, Mul(Sub(a, w), k))` and `ApplyGd(w, alpha, Add(Mul(w, c), g))`,
+    /// where the temporaries have no other reader and nothing writes the variables read between
+    /// the first operation and the update. Each element goes through the same roundings.
+    fn fuse_updates(&mut self) {
+        let (readers, writer) = self.buffer_uses();
         // The instruction that alone writes buffer `b` and is read only once, if `b` is one.
         let single = |l: Loc| match l {
             Loc::Buf(b) if readers[b] == 1 && writer[b] != usize::MAX => Some(writer[b]),
@@ -1357,26 +1364,7 @@ impl FastProgram {
     /// `x > 0`, NaN and `-0` included), so the pre-activation is never stored. Each element goes
     /// through the same roundings.
     fn fuse_bias_relu(&mut self) {
-        let mut readers = vec![0usize; self.bufs.len()];
-        let mut writer = vec![usize::MAX; self.bufs.len()];
-        for (l, _) in &self.fetches {
-            if let Loc::Buf(b) = *l {
-                readers[b] += 1;
-            }
-        }
-        for (i, ins) in self.instrs.iter().enumerate() {
-            for r in ins.reads() {
-                if let Loc::Buf(b) = r {
-                    readers[b] += 1;
-                }
-            }
-            if let Some(o) = ins.out() {
-                writer[o] = i;
-            }
-            if let Some(o) = ins.out2() {
-                writer[o] = i;
-            }
-        }
+        let (readers, writer) = self.buffer_uses();
         let mut dead = vec![false; self.instrs.len()];
         for i in 0..self.instrs.len() {
             let Instr::MatMul { a, b, out: t1, m, k, n, ta, tb, eigen: false } = self.instrs[i] else {
