@@ -133,9 +133,13 @@ pub struct GraphEditor {
     pub collapse: bool,
     /// Groups expanded by hand while collapsing is on, per document and graph.
     pub expanded: HashMap<(u64, usize), Vec<String>>,
-    /// Graphs whose first view (or Fit) was placed, with the
-    /// number of frames it was applied.
+    /// Graphs whose first view (or Fit) is being placed, with the passes applied so far
+    /// ([`FIT_DONE`] once settled), and the bounding box the last pass fitted: the first pass
+    /// uses estimated card sizes, each later one the sizes drawn in the frame before, until two
+    /// passes agree (a graph rebuilt while it is placed, as when a Python program ends, takes
+    /// more than one pass).
     fitted: HashMap<(u64, usize), u8>,
+    fit_bb: HashMap<(u64, usize), Rect>,
     /// While a Python program builds a graph: its node count when its view was last placed
     /// (the view is placed again as the graph grows).
     program_nodes: HashMap<(u64, usize), usize>,
@@ -161,6 +165,7 @@ impl Default for GraphEditor {
             collapse: true,
             expanded: HashMap::new(),
             fitted: HashMap::new(),
+            fit_bb: HashMap::new(),
             program_nodes: HashMap::new(),
             overview: HashSet::new(),
             enter_detail: HashMap::new(),
@@ -184,6 +189,9 @@ pub const OVERVIEW_BELOW: f32 = 0.5;
 pub const DETAIL_FROM_OVERVIEW: f32 = 0.8;
 /// Room around the graph when it is fitted to the canvas, in points.
 const FIT_MARGIN: f32 = 24.0;
+/// The most passes a fit takes (see `GraphEditor::fitted`), and the mark of a settled one.
+const FIT_MAX_PASSES: u8 = 6;
+const FIT_DONE: u8 = u8::MAX;
 /// A group node's size on the canvas at 1:1, before it is first drawn.
 const GROUP_SIZE: egui::Vec2 = egui::vec2(180.0, 60.0);
 /// Room around a card's name, in points.
@@ -332,7 +340,7 @@ impl GraphEditor {
             let fit = (area[0] as f32 / bb.width()).min(area[1] as f32 / bb.height());
             if bb.is_finite() && fit < OVERVIEW_BELOW && !debugging {
                 self.overview.insert((doc, g));
-                self.fitted.insert((doc, g), 2);
+                self.fitted.insert((doc, g), FIT_DONE);
             } else {
                 self.overview.remove(&(doc, g));
             }
@@ -421,8 +429,7 @@ impl GraphEditor {
         // pointer.
         let mut place: Option<egui::emath::TSTransform> = None;
         match self.fitted.get(&(doc, g)).copied().unwrap_or(0) {
-            n if n < 2 => {
-                self.fitted.insert((doc, g), n + 1);
+            n if n < FIT_DONE => {
                 // Each node as drawn last frame, else as estimated.
                 let mut bb = Rect::NOTHING;
                 for (node, pos, &i) in cache.snarl.nodes_pos_ids() {
@@ -434,7 +441,20 @@ impl GraphEditor {
                     };
                     bb = bb.union(Rect::from_min_size(pos, size));
                 }
-                if bb.is_finite() {
+                let settled = n >= 2
+                    && self
+                        .fit_bb
+                        .get(&(doc, g))
+                        .is_some_and(|last| (last.min - bb.min).length() < 0.5 && (last.max - bb.max).length() < 0.5);
+                if settled || n + 1 >= FIT_MAX_PASSES || !bb.is_finite() {
+                    self.fitted.insert((doc, g), FIT_DONE);
+                    self.fit_bb.remove(&(doc, g));
+                } else {
+                    self.fitted.insert((doc, g), n + 1);
+                    self.fit_bb.insert((doc, g), bb);
+                    ui.ctx().request_repaint();
+                }
+                if bb.is_finite() && !settled {
                     place = Some(fit_transform(bb, egui::Vec2::ZERO, canvas_rect));
                 }
             }
