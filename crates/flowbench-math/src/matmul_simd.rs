@@ -7,7 +7,7 @@
 //! * `SeqFma` (`acc = x0 * y0`, then `acc = fma(x_t, y_t, acc)` in order): up to sixteen output
 //!   columns (two vectors) of up to four rows at once. Each lane of a `__m256` accumulator is one
 //!   output's chain, `acc = fma(broadcast(a[i, t]), b[t, j..j + 8], acc)`, which needs row `t` of `op(B)`
-//!   contiguous; when it is not (`transpose_b`), `op(B)` is packed into a stack buffer (`k * n <=
+//!   contiguous; when it is not (`transpose_b`), `op(B)` is packed into a buffer (`k * n <=
 //!   8192`; 16 columns of 16 lanes with AVX-512). Because `fma(x, y, c) == fma(y, x, c)` and `x * y == y * x` exactly, the product can
 //!   also be computed transposed (`out^T = op(B)^T op(A)^T`, eight *rows* at a time), which this
 //!   does when it wastes fewer lanes (small `n`) or avoids packing.
@@ -27,8 +27,14 @@
 //! Flush-to-zero is done in the vector code as in the scalar code: after every multiply, add or
 //! fused multiply-add, lanes whose magnitude is below `f32::MIN_POSITIVE` (subnormals) keep only
 //! their sign bit. Inputs are used as they are (no denormals-are-zero on inputs), exactly like
-//! the scalar code. Shapes the stack buffer cannot hold, and CPUs without AVX2 and FMA, use
+//! the scalar code (on CPUs with AVX-512 DQ and VL by `vfpclassps`, two instructions instead of
+//! four). Shapes the packing buffer cannot hold, and CPUs without AVX2 and FMA, use
 //! [`eigen::matmul_f32`] itself.
+//!
+//! [`MatMulPlan`] makes every choice above (and the CPU feature checks) once per shape; a
+//! program that runs the same small products at every training step keeps one plan per product
+//! and its own packing room, so a step only computes. [`matmul_f32_fast`] plans and runs at once,
+//! packing into a stack buffer.
 
 use crate::eigen::{self, MatMulKernel, add, ftz, halve16, hsum8_pairs, matmul_kernel, mul, push_total};
 use std::mem::MaybeUninit;
