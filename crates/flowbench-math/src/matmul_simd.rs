@@ -7,7 +7,7 @@
 //! * `SeqFma` (`acc = x0 * y0`, then `acc = fma(x_t, y_t, acc)` in order): up to sixteen output
 //!   columns (two vectors) of up to four rows at once. Each lane of a `__m256` accumulator is one
 //!   output's chain, `acc = fma(broadcast(a[i, t]), b[t, j..j + 8], acc)`, which needs row `t` of `op(B)`
-//!   contiguous; when it is not (`transpose_b`), `op(B)` is packed into a stack buffer (`k * n <=
+//!   contiguous; when it is not (`transpose_b`), `op(B)` is packed into a buffer (`k * n <=
 //!   8192`; 16 columns of 16 lanes with AVX-512). Because `fma(x, y, c) == fma(y, x, c)` and `x * y == y * x` exactly, the product can
 //!   also be computed transposed (`out^T = op(B)^T op(A)^T`, eight *rows* at a time), which this
 //!   does when it wastes fewer lanes (small `n`) or avoids packing.
@@ -27,10 +27,17 @@
 //! Flush-to-zero is done in the vector code as in the scalar code: after every multiply, add or
 //! fused multiply-add, lanes whose magnitude is below `f32::MIN_POSITIVE` (subnormals) keep only
 //! their sign bit. Inputs are used as they are (no denormals-are-zero on inputs), exactly like
-//! the scalar code. Shapes the stack buffer cannot hold, and CPUs without AVX2 and FMA, use
+//! the scalar code (on CPUs with AVX-512 DQ and VL by `vfpclassps`, two instructions instead of
+//! four). Shapes the packing buffer cannot hold, and CPUs without AVX2 and FMA, use
 //! [`eigen::matmul_f32`] itself.
+//!
+//! [`MatMulPlan`] makes every choice above (and the CPU feature checks) once per shape; a
+//! program that runs the same small products at every training step keeps one plan per product
+//! and its own packing room, so a step only computes. [`matmul_f32_fast`] plans and runs at once,
+//! packing into a stack buffer.
 
 use crate::eigen::{self, MatMulKernel, add, ftz, halve16, hsum8_pairs, matmul_kernel, mul, push_total};
+use std::mem::MaybeUninit;
 
 /// `tf.matmul(a, b, transpose_a, transpose_b)` for small float32 matrices, bit for bit as
 /// [`eigen::matmul_f32`] computes it (same layouts: `a` is `[m, k]`, or `[k, m]` when
@@ -52,31 +59,126 @@ pub fn matmul_f32_fast(
     transpose_b: bool,
     out: &mut [f32],
 ) {
-    assert!(
-        m.checked_mul(k) == Some(a.len()) && k.checked_mul(n) == Some(b.len()) && m.checked_mul(n) == Some(out.len()),
-        "matmul_simd: matmul_f32_fast shape mismatch"
-    );
-    if k == 0 {
-        out.fill(0.0);
-        return;
+    let plan = MatMulPlan::new(m, k, n, transpose_a, transpose_b);
+    if plan.scratch_len() == 0 {
+        plan.run_uninit(a, b, out, &mut []);
+    } else {
+        let mut buf = [const { MaybeUninit::<f32>::uninit() }; SEQ_PACK_MAX];
+        plan.run_uninit(a, b, out, &mut buf);
     }
-    if m == 0 || n == 0 {
-        return;
-    }
-    if eigen::blocks_k(m, k, n, transpose_a, transpose_b) {
-        eigen::matmul_k_blocked(a, b, (m, k, n), transpose_a, transpose_b, out, matmul_f32_fast);
-        return;
-    }
+}
+
+/// How one shape of [`matmul_f32_fast`] is computed, chosen once (kernel, transposition,
+/// packing, vector width, CPU features) so that a program running the same small product at
+/// every step only computes it ([`MatMulPlan::run`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MatMulPlan {
+    m: usize,
+    k: usize,
+    n: usize,
+    ta: bool,
+    tb: bool,
+    how: How,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum How {
+    /// `k == 0`: zeros.
+    Zero,
+    /// `m == 0` or `n == 0`: nothing to write.
+    Empty,
+    /// oneDNN's k blocks ([`eigen::matmul_k_blocked`]), each block through [`matmul_f32_fast`].
+    KBlocked,
+    /// [`eigen::matmul_f32`] (no AVX2+FMA, or an operand too big to pack).
+    Scalar,
+    /// The vector code; only made where the CPU has what the plan needs.
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has AVX2 and FMA (checked just above); the slice lengths match the
-        // shape (asserted above) and `m, k, n >= 1`, which is what `avx::matmul` requires.
-        let done = unsafe { avx::matmul(a, b, m, k, n, transpose_a, transpose_b, out) };
-        if done {
-            return;
+    Avx(avx::Plan, bool),
+}
+
+impl MatMulPlan {
+    /// The plan for `tf.matmul` of an `a` of `[m, k]` (`[k, m]` when `transpose_a`) and a `b` of
+    /// `[k, n]` (`[n, k]` when `transpose_b`).
+    pub fn new(m: usize, k: usize, n: usize, transpose_a: bool, transpose_b: bool) -> MatMulPlan {
+        let (ta, tb) = (transpose_a, transpose_b);
+        let how = if k == 0 {
+            How::Zero
+        } else if m == 0 || n == 0 {
+            How::Empty
+        } else if eigen::blocks_k(m, k, n, ta, tb) {
+            How::KBlocked
+        } else {
+            Self::vector(m, k, n, ta, tb).unwrap_or(How::Scalar)
+        };
+        MatMulPlan { m, k, n, ta, tb, how }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn vector(m: usize, k: usize, n: usize, ta: bool, tb: bool) -> Option<How> {
+        if !(std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")) {
+            return None;
+        }
+        let vl = avx::has_vl();
+        avx::plan(m, k, n, ta, tb, avx::has_wide()).map(|p| How::Avx(p, vl))
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn vector(_: usize, _: usize, _: usize, _: bool, _: bool) -> Option<How> {
+        None
+    }
+
+    /// How many floats of packing room [`MatMulPlan::run`] needs.
+    pub fn scratch_len(&self) -> usize {
+        match self.how {
+            #[cfg(target_arch = "x86_64")]
+            How::Avx(p, _) => avx::scratch_len(p, self.m, self.k, self.n),
+            _ => 0,
         }
     }
-    eigen::matmul_f32(a, b, m, k, n, transpose_a, transpose_b, out);
+
+    /// Computes the product into `out` (`[m, n]`), bit for bit as [`eigen::matmul_f32`], using
+    /// `scratch` (at least [`MatMulPlan::scratch_len`] floats, contents irrelevant) to pack.
+    ///
+    /// # Panics
+    ///
+    /// If the slice lengths do not match the plan's shape or `scratch` is too short.
+    pub fn run(&self, a: &[f32], b: &[f32], out: &mut [f32], scratch: &mut [f32]) {
+        // SAFETY: `MaybeUninit<f32>` has the layout of `f32`, and `run_uninit` only writes
+        // initialized floats through it (so `scratch` stays initialized).
+        let buf = unsafe { &mut *(std::ptr::from_mut::<[f32]>(scratch) as *mut [MaybeUninit<f32>]) };
+        self.run_uninit(a, b, out, buf);
+    }
+
+    fn run_uninit(&self, a: &[f32], b: &[f32], out: &mut [f32], buf: &mut [MaybeUninit<f32>]) {
+        let MatMulPlan { m, k, n, ta, tb, how } = *self;
+        assert!(
+            m.checked_mul(k) == Some(a.len())
+                && k.checked_mul(n) == Some(b.len())
+                && m.checked_mul(n) == Some(out.len()),
+            "matmul_simd: matmul_f32_fast shape mismatch"
+        );
+        match how {
+            How::Zero => out.fill(0.0),
+            How::Empty => {}
+            How::KBlocked => eigen::matmul_k_blocked(a, b, (m, k, n), ta, tb, out, matmul_f32_fast),
+            How::Scalar => eigen::matmul_f32(a, b, m, k, n, ta, tb, out),
+            #[cfg(target_arch = "x86_64")]
+            How::Avx(p, vl) => {
+                assert!(buf.len() >= avx::scratch_len(p, m, k, n), "matmul_simd: scratch too short");
+                // SAFETY: `vector` made this plan only where the CPU has AVX2 and FMA (and
+                // AVX-512F and DQ for a wide one, and VL too for `vl`), for this shape with
+                // `m, k, n >= 1` (the other cases have other `How`s); the lengths were checked
+                // just above.
+                unsafe {
+                    if vl {
+                        avx::vl::run(p, a, b, (m, k, n), ta, tb, out, buf);
+                    } else {
+                        avx::v2::run(p, a, b, (m, k, n), ta, tb, out, buf);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Largest `k * width` of an operand packed into the stack buffer.
@@ -86,30 +188,14 @@ const PACK_MAX: usize = 4096;
 /// product with many columns, such as `[128, 10] x [512, 10]^T`, is then computed row by row
 /// with contiguous stores instead of transposed (about 4x faster).
 const SEQ_PACK_MAX: usize = 8192;
+/// Products with at most this many multiply-adds (`m * n * k`) choose between the untransposed
+/// and the transposed in-order FMAs by a finer estimate of their cost (see `avx::plan`).
+const TINY: usize = 4096;
 
 #[cfg(target_arch = "x86_64")]
 mod avx {
     use super::*;
     use std::arch::x86_64::*;
-    use std::mem::MaybeUninit;
-
-    /// Flush-to-zero on eight lanes: lanes with `|v| < f32::MIN_POSITIVE` (zeros and subnormals,
-    /// not NaN) keep only their sign bit.
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    fn ftzv(v: __m256) -> __m256 {
-        let abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
-        let tiny = _mm256_cmp_ps::<_CMP_LT_OQ>(_mm256_and_ps(v, abs_mask), _mm256_set1_ps(f32::MIN_POSITIVE));
-        _mm256_andnot_ps(_mm256_and_ps(tiny, abs_mask), v)
-    }
-
-    /// The lane mask selecting the first `w` (1..=8) lanes.
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    fn lane_mask(w: usize) -> __m256i {
-        let idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-        _mm256_cmpgt_epi32(_mm256_set1_epi32(w as i32), idx)
-    }
 
     /// A matrix read through strides: element `(r, c)` is `ptr[r * rs + c * cs]`.
     #[derive(Clone, Copy)]
@@ -119,34 +205,49 @@ mod avx {
         cs: usize,
     }
 
-    /// Computes the product; returns `false` (having written nothing) when the shape needs a
-    /// packed operand larger than the stack buffer.
-    ///
-    /// # Safety
-    ///
-    /// The CPU must have AVX2 and FMA; `m, k, n >= 1` and the slice lengths must match the shape.
-    #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
-    pub(super) unsafe fn matmul(
-        a: &[f32],
-        b: &[f32],
-        m: usize,
-        k: usize,
-        n: usize,
-        ta: bool,
-        tb: bool,
-        out: &mut [f32],
-    ) -> bool {
-        // Element t of row i of op(A) is a[i * ra + t * ca]; of column j of op(B), b[t * rb + j * cb].
-        let (ra, ca) = if ta { (1, m) } else { (k, 1) };
-        let (rb, cb) = if tb { (1, k) } else { (n, 1) };
+    /// How [`run`] computes one shape, chosen once by [`plan`].
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(super) enum Plan {
+        /// `Dot16`, `transpose_b`: each row of A against the rows of B, packed as `[k, n]` in
+        /// slabs of `slab` columns, eight outputs at a time.
+        Dot16Across { slab: usize },
+        /// `Dot8`, `n == 1`, `transpose_a`: `a` is `[k, m]` already, outputs across `i`.
+        Dot8ColDirect,
+        /// `Dot8`, `n == 1`: the rows of A packed as `[k, m]` in slabs of `slab`.
+        Dot8Col { slab: usize },
+        /// `Dot8`, `m == 1`, no `transpose_b`: `b` is `[k, n]` already, outputs across `j`.
+        Dot8RowDirect,
+        /// `Dot8`, `m == 1`, `transpose_b`: the rows of B packed as `[k, n]` in slabs of `slab`.
+        Dot8Row { slab: usize },
+        /// `Dot8` or `Dot16` one output at a time, TF's lanes across one vector.
+        PerOutput { dot16: bool },
+        /// In-order FMAs, untransposed (`swapped == false`: rows of op(A) broadcast against
+        /// rows of op(B)) or transposed; `pack` when the broadcast-against operand must be
+        /// packed first; `wide` on AVX-512.
+        Seq { swapped: bool, pack: bool, wide: bool },
+    }
+
+    /// True when the AVX-512 in-order kernels can run (AVX-512F and DQ).
+    pub(super) fn has_wide() -> bool {
+        std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512dq")
+    }
+
+    /// True when the kernels of [`vl`] can run (AVX-512F, DQ and VL).
+    pub(super) fn has_vl() -> bool {
+        has_wide() && std::arch::is_x86_feature_detected!("avx512vl")
+    }
+
+    /// The strategy for an `m x k x n` product (`m, k, n >= 1`, not k-blocked), or `None` when it
+    /// needs a packed operand larger than the stack buffer (then the scalar code runs it).
+    pub(super) fn plan(m: usize, k: usize, n: usize, ta: bool, tb: bool, wide: bool) -> Option<Plan> {
+        let ca = if ta { m } else { 1 };
+        let rb = if tb { 1 } else { n };
         let kernel = matmul_kernel(m, n, ta, tb);
-        let mut buf = [const { MaybeUninit::<f32>::uninit() }; SEQ_PACK_MAX];
         if kernel != MatMulKernel::SeqFma {
             // Both vectors of every Dot8/Dot16 product are contiguous for the shapes that
             // `matmul_kernel` sends there; anything else goes to the scalar code.
             if !(ca == 1 || m == 1) || !(rb == 1 || n == 1) {
-                return false;
+                return None;
             }
             // Eight outputs at a time, lanes across outputs: the shared vector is broadcast and
             // the other operand is read as k rows of contiguous outputs (packed if need be).
@@ -154,271 +255,86 @@ mod avx {
             // slabs of `PACK_MAX / k` outputs works too, but for such long vectors the strided
             // copy costs more than the per-output path below, so the slab is all or nothing.
             let slab = |w: usize| if k * w <= PACK_MAX { w } else { 0 };
-            let across = if kernel == MatMulKernel::Dot16 {
+            let plan = if kernel == MatMulKernel::Dot16 {
                 // transpose_b, 2 <= m <= 15: row i of A against the rows of B, packed as [k, n].
-                (n >= 4 || k < 16) && slab(n) > 0
+                ((n >= 4 || k < 16) && slab(n) > 0).then_some(Plan::Dot16Across { slab: slab(n) })
             } else if n == 1 {
                 // Outputs across i: op(A)^T as [k, m] (a itself with transpose_a).
-                (m >= 4 || k < 16) && (ta || slab(m) > 0)
-            } else {
-                // m == 1, outputs across j: op(B) as [k, n] (b itself without transpose_b).
-                (n >= 4 || k < 16) && (!tb || slab(n) > 0)
-            };
-            if across {
-                let out = out.as_mut_ptr();
-                if kernel == MatMulKernel::Dot16 {
-                    let sw = slab(n);
-                    for j0 in (0..n).step_by(sw) {
-                        let w = sw.min(n - j0);
-                        // Rows j0..j0 + w of B (b[j * k + t]) as [k, w].
-                        let p = pack(&mut buf, &b[j0 * k..], k, w, 1, k);
-                        for i in 0..m {
-                            // SAFETY: row i of A is a[i * k .. i * k + k] (no transpose_a); `p`
-                            // is k rows of w; out[i * n + j0 ..][..w] is inside `out`.
-                            unsafe { dots_across::<true>(a.as_ptr().add(i * k), p, w, w, k, out.add(i * n + j0), 1) };
-                        }
-                    }
-                } else if n == 1 && ta {
-                    // SAFETY: b is the k-vector of the single column; a is [k, m], k rows of m;
-                    // out[i] for i < m is inside `out` (n == 1).
-                    unsafe { dots_across::<false>(b.as_ptr(), a.as_ptr(), m, m, k, out, 1) };
-                } else if n == 1 {
-                    let sw = slab(m);
-                    for i0 in (0..m).step_by(sw) {
-                        let w = sw.min(m - i0);
-                        // Rows i0..i0 + w of A (a[i * k + t]) as [k, w].
-                        let p = pack(&mut buf, &a[i0 * k..], k, w, 1, k);
-                        // SAFETY: b is the k-vector of the single column; `p` is k rows of w;
-                        // out[i0 ..][..w] is inside `out` (n == 1).
-                        unsafe { dots_across::<false>(b.as_ptr(), p, w, w, k, out.add(i0), 1) };
-                    }
-                } else if !tb {
-                    // SAFETY: a is the k-vector of the single row (m == 1); b is k rows of n;
-                    // out[j] for j < n is inside `out`.
-                    unsafe { dots_across::<false>(a.as_ptr(), b.as_ptr(), n, n, k, out, 1) };
+                if !(m >= 4 || k < 16) {
+                    None
+                } else if ta {
+                    Some(Plan::Dot8ColDirect)
                 } else {
-                    let sw = slab(n);
-                    for j0 in (0..n).step_by(sw) {
-                        let w = sw.min(n - j0);
-                        let p = pack(&mut buf, &b[j0 * k..], k, w, 1, k);
-                        // SAFETY: a is the k-vector of the single row (m == 1); `p` is k rows of
-                        // w; out[j0 ..][..w] is inside `out`.
-                        unsafe { dots_across::<false>(a.as_ptr(), p, w, w, k, out.add(j0), 1) };
-                    }
+                    (slab(m) > 0).then_some(Plan::Dot8Col { slab: slab(m) })
                 }
-                return true;
-            }
-            for i in 0..m {
-                for j in 0..n {
-                    // SAFETY: row i of op(A) spans a[i * ra .. i * ra + k] (ca == 1, or m == 1
-                    // so ra == 1 with ta, or ra == k without), column j of op(B) spans
-                    // b[j * cb .. j * cb + k]; both are inside the slices, whose lengths match
-                    // the shape.
-                    let v = unsafe {
-                        let x = a.as_ptr().add(i * ra);
-                        let y = b.as_ptr().add(j * cb);
-                        if kernel == MatMulKernel::Dot8 { dot8(x, y, k) } else { dot16(x, y, k) }
-                    };
-                    out[i * n + j] = v;
-                }
-            }
-            return true;
+            } else if !(n >= 4 || k < 16) {
+                None
+            } else if !tb {
+                // m == 1, outputs across j: op(B) as [k, n] (b itself without transpose_b).
+                Some(Plan::Dot8RowDirect)
+            } else {
+                (slab(n) > 0).then_some(Plan::Dot8Row { slab: slab(n) })
+            };
+            return Some(plan.unwrap_or(Plan::PerOutput { dot16: kernel == MatMulKernel::Dot16 }));
         }
         // In-order FMAs: either rows of op(A) broadcast against contiguous rows of op(B)
         // ("normal"), or the transposed product, rows of op(B)^T against rows of op(A)^T.
-        let cost_normal = m * n.div_ceil(8);
-        let cost_swapped = n * m.div_ceil(8);
         let pack_normal = tb; // op(B) rows contiguous only without transpose_b
         let pack_swapped = !ta; // op(A)^T rows contiguous only with transpose_a
         let fits_normal = !pack_normal || k * n <= SEQ_PACK_MAX;
         let fits_swapped = !pack_swapped || k * m <= PACK_MAX;
         let swapped = match (fits_normal, fits_swapped) {
-            (false, false) => return false,
+            (false, false) => return None,
             (true, false) => false,
             (false, true) => true,
-            (true, true) => cost_swapped < cost_normal || (cost_swapped == cost_normal && pack_normal && !pack_swapped),
+            (true, true) if m * n * k <= TINY => {
+                // Tiny products: besides the vector operations, count the packing, the
+                // scattered stores of the transposed product, and the FMA chains' latency
+                // (about eight cycles a step with the flush), which few chains cannot hide.
+                let lanes = if wide { 16 } else { 8 };
+                let cost = |chains: usize, packed: usize, scattered: usize| {
+                    k * (chains * 2).max(8) + 2 * packed + 2 * scattered
+                };
+                let normal = cost(m * n.div_ceil(lanes), if pack_normal { k * n } else { 0 }, 0);
+                let swapped = cost(n * m.div_ceil(lanes), if pack_swapped { k * m } else { 0 }, m * n);
+                swapped < normal
+            }
+            (true, true) => {
+                let cost_normal = m * n.div_ceil(8);
+                let cost_swapped = n * m.div_ceil(8);
+                cost_swapped < cost_normal || (cost_swapped == cost_normal && pack_normal && !pack_swapped)
+            }
         };
-        if !swapped {
-            let lhs = View { ptr: a.as_ptr(), rs: ra, cs: ca };
-            let rhs = if pack_normal {
-                // op(B)[t, j] = b[j * k + t].
-                pack(&mut buf, b, k, n, 1, k)
-            } else {
-                b.as_ptr()
-            };
-            // SAFETY: lhs element (i, t) for i < m, t < k is a[i * ra + t * ca], inside `a`;
-            // rhs has k rows of n contiguous elements (`b` or the packed `buf`); out element
-            // (i, j) is out[i * n + j], inside `out`.
-            unsafe { seq_fma_widest(lhs, m, rhs, n, n, k, out.as_mut_ptr(), n, 1) };
-        } else {
-            // Row j of op(B)^T, element t: op(B)[t, j] = b[t * rb + j * cb].
-            let lhs = View { ptr: b.as_ptr(), rs: cb, cs: rb };
-            let rhs = if pack_swapped {
-                // op(A)^T[t, i] = op(A)[i, t] = a[i * k + t].
-                pack(&mut buf, a, k, m, 1, k)
-            } else {
-                // With transpose_a, a is [k, m]: a[t * m + i] is op(A)[i, t].
-                a.as_ptr()
-            };
-            // SAFETY: lhs element (j, t) for j < n, t < k is b[j * cb + t * rb], inside `b`;
-            // rhs has k rows of m contiguous elements; out element (j, i) of the transposed
-            // product is out[i * n + j], inside `out`.
-            unsafe { seq_fma_widest(lhs, n, rhs, m, m, k, out.as_mut_ptr(), 1, n) };
+        Some(Plan::Seq { swapped, pack: if swapped { pack_swapped } else { pack_normal }, wide })
+    }
+
+    /// The floats of packing room that [`run`] needs for `plan`.
+    pub(super) fn scratch_len(plan: Plan, m: usize, k: usize, n: usize) -> usize {
+        match plan {
+            Plan::Dot16Across { slab } | Plan::Dot8Row { slab } => k * slab.min(n),
+            Plan::Dot8Col { slab } => k * slab.min(m),
+            Plan::Seq { pack: true, swapped: false, .. } => k * n,
+            Plan::Seq { pack: true, swapped: true, .. } => k * m,
+            _ => 0,
         }
-        true
     }
 
     /// Packs `src[t * st + o * so]` for `t < k`, `o < w` into `buf[t * w + o]` and returns a
-    /// pointer to the packed `[k, w]` matrix. Panics if `k * w > SEQ_PACK_MAX` or an index is
-    /// outside `src`.
+    /// pointer to the packed `[k, w]` matrix. Panics if `k * w` exceeds `buf` or the last
+    /// element read is outside `src`.
     #[inline]
-    fn pack(
-        buf: &mut [MaybeUninit<f32>; SEQ_PACK_MAX],
-        src: &[f32],
-        k: usize,
-        w: usize,
-        st: usize,
-        so: usize,
-    ) -> *const f32 {
+    fn pack(buf: &mut [MaybeUninit<f32>], src: &[f32], k: usize, w: usize, st: usize, so: usize) -> *const f32 {
         let dst = &mut buf[..k * w];
+        assert!((k - 1) * st + (w - 1) * so < src.len(), "matmul_simd: pack outside its operand");
+        let (s, d) = (src.as_ptr(), dst.as_mut_ptr().cast::<f32>());
         for o in 0..w {
             for t in 0..k {
-                dst[t * w + o].write(src[t * st + o * so]);
+                // SAFETY: t * w + o < k * w = dst.len(), and t * st + o * so is at most the last
+                // index checked above.
+                unsafe { *d.add(t * w + o) = *s.add(t * st + o * so) };
             }
         }
-        dst.as_ptr().cast::<f32>()
-    }
-
-    /// `W = min(8, w - o0)` of the Dot8 (`D16 == false`) or Dot16 products of the shared vector
-    /// `c[0..k]` with the columns `o < w` of the `[k, w]` matrix `p` (row stride `ld`), written to
-    /// `out[o * os]`: the lanes of TF's kernel are arrays of vectors across eight outputs, so
-    /// every operation is the scalar one, eight outputs at a time.
-    ///
-    /// # Safety
-    ///
-    /// AVX2 and FMA; `c[0..k]` readable; `p[t * ld + o]` readable for `t < k`, `o < w`;
-    /// `out[o * os]` writable for `o < w`.
-    #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn dots_across<const D16: bool>(
-        c: *const f32,
-        p: *const f32,
-        ld: usize,
-        w: usize,
-        k: usize,
-        out: *mut f32,
-        os: usize,
-    ) {
-        for o0 in (0..w).step_by(8) {
-            let cw = (w - o0).min(8);
-            let mask = lane_mask(cw);
-            // SAFETY: t < k and columns o0..o0 + cw < w are readable (masked-off lanes are not
-            // accessed), c[t] for t < k is readable.
-            let row = |t: usize| unsafe { _mm256_maskload_ps(p.add(t * ld + o0), mask) };
-            // SAFETY: as above.
-            let cv = |t: usize| unsafe { _mm256_set1_ps(*c.add(t)) };
-            let fma = |t: usize, acc: __m256| ftzv(_mm256_fmadd_ps(cv(t), row(t), acc));
-            let prod = |t: usize| ftzv(_mm256_mul_ps(cv(t), row(t)));
-            let addv = |x: __m256, y: __m256| ftzv(_mm256_add_ps(x, y));
-            let v = if D16 {
-                let mut l = [_mm256_setzero_ps(); 16];
-                for c0 in (0..k).step_by(16) {
-                    for (q, l) in l.iter_mut().enumerate().take(k - c0) {
-                        *l = fma(c0 + q, *l);
-                    }
-                }
-                // Lanes from `live` on were never touched and are +0: adding one is exact and
-                // only turns -0 into +0 (the lanes are flushed already), and adding two is +0.
-                let mut live = k.min(16);
-                let mut h = 16;
-                while h > 1 {
-                    h /= 2;
-                    for i in 0..h.min(live) {
-                        l[i] =
-                            if i + h < live { addv(l[i], l[i + h]) } else { _mm256_add_ps(l[i], _mm256_setzero_ps()) };
-                    }
-                    live = live.min(h);
-                }
-                l[0]
-            } else {
-                let hsum = |l: &[__m256; 8]| {
-                    let q = [addv(l[0], l[1]), addv(l[2], l[3]), addv(l[4], l[5]), addv(l[6], l[7])];
-                    addv(addv(q[0], q[2]), addv(q[1], q[3]))
-                };
-                let mut total: Option<__m256> = None;
-                let mut push = |v: __m256| {
-                    total = Some(match total {
-                        Some(s) => addv(s, v),
-                        None => v,
-                    })
-                };
-                let k16 = k / 16 * 16;
-                let mut t = 0;
-                if k16 > 0 {
-                    let mut l: [__m256; 8] = std::array::from_fn(prod);
-                    for c0 in (8..k16).step_by(8) {
-                        for (q, l) in l.iter_mut().enumerate() {
-                            *l = fma(c0 + q, *l);
-                        }
-                    }
-                    push(hsum(&l));
-                    t = k16;
-                }
-                if k - t >= 8 {
-                    push(hsum(&std::array::from_fn(|q| prod(t + q))));
-                    t += 8;
-                }
-                if k - t >= 4 {
-                    push(addv(addv(prod(t), prod(t + 1)), addv(prod(t + 2), prod(t + 3))));
-                    t += 4;
-                }
-                if k - t >= 2 {
-                    push(addv(prod(t), prod(t + 1)));
-                    t += 2;
-                }
-                if k - t == 1 {
-                    push(prod(t));
-                }
-                total.unwrap_or(_mm256_setzero_ps())
-            };
-            if os == 1 {
-                // SAFETY: out[o0 .. o0 + cw] is writable; masked-off lanes are not accessed.
-                unsafe { _mm256_maskstore_ps(out.add(o0), mask, v) };
-            } else {
-                for (q, &x) in lanes8(v).iter().enumerate().take(cw) {
-                    // SAFETY: out[(o0 + q) * os] is writable for q < cw.
-                    unsafe { *out.add((o0 + q) * os) = x };
-                }
-            }
-        }
-    }
-
-    /// [`seq_fma`] on 16-lane AVX-512 vectors when the CPU has them (the same operations in
-    /// every lane, so the same bits), else on AVX2.
-    ///
-    /// # Safety
-    ///
-    /// As [`seq_fma`].
-    #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn seq_fma_widest(
-        lhs: View,
-        rows: usize,
-        rhs: *const f32,
-        ld: usize,
-        w: usize,
-        k: usize,
-        out: *mut f32,
-        os_r: usize,
-        os_c: usize,
-    ) {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F (checked); the rest is the caller's contract.
-            unsafe { wide::seq_fma(lhs, rows, rhs, ld, w, k, out, os_r, os_c) }
-        } else {
-            // SAFETY: the caller's contract.
-            unsafe { seq_fma(lhs, rows, rhs, ld, w, k, out, os_r, os_c) }
-        }
+        d
     }
 
     /// The in-order FMA products of [`seq_fma`] on 16-lane AVX-512 vectors.
@@ -429,11 +345,11 @@ mod avx {
         /// Flush-to-zero on sixteen lanes, as `ftzv` on eight: lanes with
         /// `|v| < f32::MIN_POSITIVE` (not NaN) keep only their sign bit.
         #[inline]
-        #[target_feature(enable = "avx512f")]
+        #[target_feature(enable = "avx512f,avx512dq")]
         fn ftz16(v: __m512) -> __m512 {
+            // Class 0x20 is "denormal": one instruction instead of a mask, an and and a compare.
+            let tiny = _mm512_fpclass_ps_mask::<0x20>(v);
             let bits = _mm512_castps_si512(v);
-            let abs = _mm512_and_si512(bits, _mm512_set1_epi32(0x7fff_ffff));
-            let tiny = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(_mm512_castsi512_ps(abs), _mm512_set1_ps(f32::MIN_POSITIVE));
             _mm512_castsi512_ps(_mm512_mask_and_epi32(bits, tiny, bits, _mm512_set1_epi32(i32::MIN)))
         }
 
@@ -447,8 +363,8 @@ mod avx {
         ///
         /// # Safety
         ///
-        /// AVX-512F; otherwise as `super::seq_fma`.
-        #[target_feature(enable = "avx512f")]
+        /// AVX-512F and DQ; otherwise as `super::seq_fma`.
+        #[target_feature(enable = "avx512f,avx512dq")]
         #[allow(clippy::too_many_arguments)]
         pub(super) unsafe fn seq_fma(
             lhs: View,
@@ -484,7 +400,7 @@ mod avx {
         ///
         /// As [`seq_fma`], for columns `c0..c0 + cw`.
         #[inline]
-        #[target_feature(enable = "avx512f")]
+        #[target_feature(enable = "avx512f,avx512dq")]
         #[allow(clippy::too_many_arguments)]
         unsafe fn seq_rows<const C: usize>(
             lhs: View,
@@ -522,7 +438,7 @@ mod avx {
         ///
         /// As [`seq_fma`], for rows `r0..r0 + R` and columns `c0..c0 + cw`.
         #[inline]
-        #[target_feature(enable = "avx512f")]
+        #[target_feature(enable = "avx512f,avx512dq")]
         #[allow(clippy::too_many_arguments)]
         unsafe fn seq_block<const R: usize, const C: usize>(
             lhs: View,
@@ -588,223 +504,576 @@ mod avx {
         }
     }
 
-    /// In-order FMA products: for `r < rows`, `c < w`, `out[r * os_r + c * os_c]` is
-    /// `lhs(r, 0) * rhs[c]`, then `fma(lhs(r, t), rhs[t * ld + c], acc)` for `t = 1..k`.
-    ///
-    /// # Safety
-    ///
-    /// AVX2 and FMA; `lhs(r, t)` readable for `r < rows`, `t < k`; `rhs[t * ld + c]` readable
-    /// for `t < k`, `c < w`; `out[r * os_r + c * os_c]` writable for `r < rows`, `c < w`.
-    #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn seq_fma(
-        lhs: View,
-        rows: usize,
-        rhs: *const f32,
-        ld: usize,
-        w: usize,
-        k: usize,
-        out: *mut f32,
-        os_r: usize,
-        os_c: usize,
-    ) {
-        let mut c0 = 0;
-        while c0 < w {
-            // Sixteen columns (two vectors) at a time while more than eight remain: with four
-            // rows that is eight independent FMA chains, enough to hide their latency.
-            let cw = (w - c0).min(16);
-            if cw > 8 {
-                // SAFETY: rows below `rows` and columns c0..c0 + cw <= w are in range.
-                unsafe { seq_rows::<2>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0) };
-            } else {
-                // SAFETY: as above.
-                unsafe { seq_rows::<1>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0) };
+    /// The kernels, compiled once per instruction set (`$feat`); each instantiation brings its
+    /// own `ftzv` (the flush-to-zero on eight lanes).
+    macro_rules! kernels {
+        ($feat:literal) => {
+            /// The lane mask selecting the first `w` (1..=8) lanes.
+            #[inline]
+            #[target_feature(enable = $feat)]
+            fn lane_mask(w: usize) -> __m256i {
+                let idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+                _mm256_cmpgt_epi32(_mm256_set1_epi32(w as i32), idx)
             }
-            c0 += cw;
-        }
-    }
 
-    /// All rows of [`seq_fma`] for the `cw` (`8 * C - 7 ..= 8 * C`) columns starting at `rhs`
-    /// (column `c0` of the full right operand), four rows at a time.
-    ///
-    /// # Safety
-    ///
-    /// As [`seq_fma`], for columns `c0..c0 + cw`.
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn seq_rows<const C: usize>(
-        lhs: View,
-        rows: usize,
-        rhs: *const f32,
-        ld: usize,
-        cw: usize,
-        k: usize,
-        out: *mut f32,
-        os_r: usize,
-        os_c: usize,
-        c0: usize,
-    ) {
-        let mut r0 = 0;
-        // SAFETY (all calls below): rows r0..r0 + R <= rows and the columns are in range.
-        while rows - r0 >= 4 {
-            unsafe { seq_block::<4, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) };
-            r0 += 4;
-        }
-        match rows - r0 {
-            3 => unsafe { seq_block::<3, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
-            2 => unsafe { seq_block::<2, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
-            1 => unsafe { seq_block::<1, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
-            _ => {}
-        }
-    }
-
-    /// `R` rows starting at `r0` times the `cw` (`8 * C - 7 ..= 8 * C`) columns starting at
-    /// `rhs` (column `c0` of the full right operand) of [`seq_fma`], in `C` vectors per row.
-    ///
-    /// # Safety
-    ///
-    /// As [`seq_fma`], for rows `r0..r0 + R` and columns `c0..c0 + cw`.
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn seq_block<const R: usize, const C: usize>(
-        lhs: View,
-        r0: usize,
-        rhs: *const f32,
-        ld: usize,
-        cw: usize,
-        k: usize,
-        out: *mut f32,
-        os_r: usize,
-        os_c: usize,
-        c0: usize,
-    ) {
-        let masks: [__m256i; C] = std::array::from_fn(|q| lane_mask((cw - 8 * q).min(8)));
-        let mut rows = [lhs.ptr; R];
-        for (r, p) in rows.iter_mut().enumerate() {
-            // SAFETY: row r0 + r < rows starts inside the left operand.
-            *p = unsafe { lhs.ptr.add((r0 + r) * lhs.rs) };
-        }
-        // SAFETY: rhs[t * ld + 8 * q ..][..min(8, cw - 8 * q)] is readable for t < k, q < C
-        // (8 * q < cw); masked-off lanes are not accessed.
-        let load = |t: usize| -> [__m256; C] {
-            std::array::from_fn(|q| unsafe { _mm256_maskload_ps(rhs.add(t * ld + 8 * q), masks[q]) })
-        };
-        let b0 = load(0);
-        let mut acc = [[_mm256_setzero_ps(); C]; R];
-        for (acc, &p) in acc.iter_mut().zip(&rows) {
-            // SAFETY: lhs(r, 0) is readable.
-            let x = _mm256_set1_ps(unsafe { *p });
-            for (acc, &b) in acc.iter_mut().zip(&b0) {
-                *acc = ftzv(_mm256_mul_ps(x, b));
-            }
-        }
-        for t in 1..k {
-            let bt = load(t);
-            let off = t * lhs.cs;
-            for (acc, &p) in acc.iter_mut().zip(&rows) {
-                // SAFETY: lhs(r, t) is readable (t < k).
-                let x = _mm256_set1_ps(unsafe { *p.add(off) });
-                for (acc, &b) in acc.iter_mut().zip(&bt) {
-                    *acc = ftzv(_mm256_fmadd_ps(x, b, *acc));
-                }
-            }
-        }
-        for (r, acc) in acc.iter().enumerate() {
-            for (q, (acc, &mask)) in acc.iter().zip(&masks).enumerate() {
-                let base = (r0 + r) * os_r + (c0 + 8 * q) * os_c;
-                let n = (cw - 8 * q).min(8);
-                if os_c == 1 {
-                    // SAFETY: out[base .. base + n] is writable; masked-off lanes are not
-                    // accessed.
-                    unsafe { _mm256_maskstore_ps(out.add(base), mask, *acc) };
-                } else {
-                    for (c, &v) in lanes8(*acc).iter().enumerate().take(n) {
-                        // SAFETY: out[base + c * os_c] is writable for c < n.
-                        unsafe { *out.add(base + c * os_c) = v };
+            /// Computes the product as `plan` (made by [`plan`] for this shape) says.
+            ///
+            /// # Safety
+            ///
+            /// The CPU must have AVX2 and FMA (and AVX-512F and DQ for a `wide` plan); `m, k, n >= 1`,
+            /// the slice lengths must match the shape and `buf` must hold [`scratch_len`] floats.
+            #[target_feature(enable = $feat)]
+            #[allow(clippy::too_many_arguments)]
+            pub(crate) unsafe fn run(
+                plan: Plan,
+                a: &[f32],
+                b: &[f32],
+                (m, k, n): (usize, usize, usize),
+                ta: bool,
+                tb: bool,
+                out: &mut [f32],
+                buf: &mut [MaybeUninit<f32>],
+            ) {
+                // Element t of row i of op(A) is a[i * ra + t * ca]; of column j of op(B), b[t * rb + j * cb].
+                let (ra, ca) = if ta { (1, m) } else { (k, 1) };
+                let (rb, cb) = if tb { (1, k) } else { (n, 1) };
+                let o = out.as_mut_ptr();
+                match plan {
+                    Plan::Dot16Across { slab } => {
+                        for j0 in (0..n).step_by(slab) {
+                            let w = slab.min(n - j0);
+                            // Rows j0..j0 + w of B (b[j * k + t]) as [k, w].
+                            let p = pack(buf, &b[j0 * k..], k, w, 1, k);
+                            for i in 0..m {
+                                // SAFETY: row i of A is a[i * k .. i * k + k] (no transpose_a); `p` is k
+                                // rows of w; out[i * n + j0 ..][..w] is inside `out`.
+                                unsafe { dots16_across(a.as_ptr().add(i * k), p, w, w, k, o.add(i * n + j0)) };
+                            }
+                        }
+                    }
+                    Plan::Dot8ColDirect => {
+                        // SAFETY: b is the k-vector of the single column; a is [k, m], k rows of m;
+                        // out[i] for i < m is inside `out` (n == 1).
+                        unsafe { dots_across::<false>(b.as_ptr(), a.as_ptr(), m, m, k, o, 1) };
+                    }
+                    Plan::Dot8Col { slab } => {
+                        for i0 in (0..m).step_by(slab) {
+                            let w = slab.min(m - i0);
+                            // Rows i0..i0 + w of A (a[i * k + t]) as [k, w].
+                            let p = pack(buf, &a[i0 * k..], k, w, 1, k);
+                            // SAFETY: b is the k-vector of the single column; `p` is k rows of w;
+                            // out[i0 ..][..w] is inside `out` (n == 1).
+                            unsafe { dots_across::<false>(b.as_ptr(), p, w, w, k, o.add(i0), 1) };
+                        }
+                    }
+                    Plan::Dot8RowDirect => {
+                        // SAFETY: a is the k-vector of the single row (m == 1); b is k rows of n;
+                        // out[j] for j < n is inside `out`.
+                        unsafe { dots_across::<false>(a.as_ptr(), b.as_ptr(), n, n, k, o, 1) };
+                    }
+                    Plan::Dot8Row { slab } => {
+                        for j0 in (0..n).step_by(slab) {
+                            let w = slab.min(n - j0);
+                            let p = pack(buf, &b[j0 * k..], k, w, 1, k);
+                            // SAFETY: a is the k-vector of the single row (m == 1); `p` is k rows of
+                            // w; out[j0 ..][..w] is inside `out`.
+                            unsafe { dots_across::<false>(a.as_ptr(), p, w, w, k, o.add(j0), 1) };
+                        }
+                    }
+                    Plan::PerOutput { dot16: d16 } => {
+                        for i in 0..m {
+                            for j in 0..n {
+                                // SAFETY: row i of op(A) spans a[i * ra .. i * ra + k] (ca == 1, or
+                                // m == 1 so ra == 1 with ta, or ra == k without), column j of op(B)
+                                // spans b[j * cb .. j * cb + k]; both are inside the slices, whose
+                                // lengths match the shape.
+                                let v = unsafe {
+                                    let x = a.as_ptr().add(i * ra);
+                                    let y = b.as_ptr().add(j * cb);
+                                    if d16 { dot16(x, y, k) } else { dot8(x, y, k) }
+                                };
+                                out[i * n + j] = v;
+                            }
+                        }
+                    }
+                    Plan::Seq { swapped: false, pack: pk, wide } => {
+                        let lhs = View { ptr: a.as_ptr(), rs: ra, cs: ca };
+                        // op(B)[t, j] = b[j * k + t] when packed.
+                        let rhs = if pk { pack(buf, b, k, n, 1, k) } else { b.as_ptr() };
+                        // SAFETY: lhs element (i, t) for i < m, t < k is a[i * ra + t * ca], inside `a`;
+                        // rhs has k rows of n contiguous elements (`b` or the packed `buf`); out element
+                        // (i, j) is out[i * n + j], inside `out`; `wide` only where the CPU has AVX-512.
+                        unsafe {
+                            if wide {
+                                super::wide::seq_fma(lhs, m, rhs, n, n, k, o, n, 1);
+                            } else {
+                                seq_fma(lhs, m, rhs, n, n, k, o, n, 1);
+                            }
+                        }
+                    }
+                    Plan::Seq { swapped: true, pack: pk, wide } => {
+                        // Row j of op(B)^T, element t: op(B)[t, j] = b[t * rb + j * cb].
+                        let lhs = View { ptr: b.as_ptr(), rs: cb, cs: rb };
+                        // op(A)^T[t, i] = op(A)[i, t] = a[i * k + t] when packed; with transpose_a, a
+                        // is [k, m]: a[t * m + i] is op(A)[i, t].
+                        let rhs = if pk { pack(buf, a, k, m, 1, k) } else { a.as_ptr() };
+                        // SAFETY: lhs element (j, t) for j < n, t < k is b[j * cb + t * rb], inside `b`;
+                        // rhs has k rows of m contiguous elements; out element (j, i) of the transposed
+                        // product is out[i * n + j], inside `out`; `wide` only with AVX-512.
+                        unsafe {
+                            if wide {
+                                super::wide::seq_fma(lhs, n, rhs, m, m, k, o, 1, n);
+                            } else {
+                                seq_fma(lhs, n, rhs, m, m, k, o, 1, n);
+                            }
+                        }
                     }
                 }
             }
-        }
-    }
 
-    /// Eight lanes as an array.
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    fn lanes8(v: __m256) -> [f32; 8] {
-        let mut l = [0.0f32; 8];
-        // SAFETY: `l` has room for eight lanes.
-        unsafe { _mm256_storeu_ps(l.as_mut_ptr(), v) };
-        l
-    }
-
-    /// `eigen_math`'s `dot8` of the contiguous vectors `x[0..k]` and `y[0..k]`.
-    ///
-    /// # Safety
-    ///
-    /// AVX2 and FMA; `x[0..k]` and `y[0..k]` readable.
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn dot8(x: *const f32, y: *const f32, k: usize) -> f32 {
-        // SAFETY: every index below is < k.
-        unsafe {
-            let mut total: Option<f32> = None;
-            let k16 = k / 16 * 16;
-            let mut t = 0;
-            if k16 > 0 {
-                let mut lanes = ftzv(_mm256_mul_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(y)));
-                for c in (8..k16).step_by(8) {
-                    lanes = ftzv(_mm256_fmadd_ps(_mm256_loadu_ps(x.add(c)), _mm256_loadu_ps(y.add(c)), lanes));
+            /// The Dot16 products of row `c[0..k]` against the `w` columns of the `[k, w]` matrix `p`
+            /// (row stride `ld`), to `out[0..w]`: [`dots_across`], with the sixteen lanes of TF's
+            /// kernel in registers for `k <= 16`.
+            ///
+            /// # Safety
+            ///
+            /// As [`dots_across`] with `os == 1`.
+            #[inline]
+            #[target_feature(enable = $feat)]
+            unsafe fn dots16_across(c: *const f32, p: *const f32, ld: usize, w: usize, k: usize, out: *mut f32) {
+                // SAFETY (all): the caller's contract.
+                unsafe {
+                    match k {
+                        1 => dots16_short::<1>(c, p, ld, w, out),
+                        2 => dots16_short::<2>(c, p, ld, w, out),
+                        3 => dots16_short::<3>(c, p, ld, w, out),
+                        4 => dots16_short::<4>(c, p, ld, w, out),
+                        5 => dots16_short::<5>(c, p, ld, w, out),
+                        6 => dots16_short::<6>(c, p, ld, w, out),
+                        7 => dots16_short::<7>(c, p, ld, w, out),
+                        8 => dots16_short::<8>(c, p, ld, w, out),
+                        9 => dots16_short::<9>(c, p, ld, w, out),
+                        10 => dots16_short::<10>(c, p, ld, w, out),
+                        11 => dots16_short::<11>(c, p, ld, w, out),
+                        12 => dots16_short::<12>(c, p, ld, w, out),
+                        13 => dots16_short::<13>(c, p, ld, w, out),
+                        14 => dots16_short::<14>(c, p, ld, w, out),
+                        15 => dots16_short::<15>(c, p, ld, w, out),
+                        16 => dots16_short::<16>(c, p, ld, w, out),
+                        _ => dots_across::<true>(c, p, ld, w, k, out, 1),
+                    }
                 }
-                push_total(&mut total, hsum8_pairs(&lanes8(lanes)));
-                t = k16;
             }
-            if k - t >= 8 {
-                let lanes = ftzv(_mm256_mul_ps(_mm256_loadu_ps(x.add(t)), _mm256_loadu_ps(y.add(t))));
-                push_total(&mut total, hsum8_pairs(&lanes8(lanes)));
-                t += 8;
+
+            /// [`dots_across`]`::<true>` for `k == K <= 16` (one pass of the lanes, then the tree), with
+            /// every loop bound known at compile time.
+            ///
+            /// # Safety
+            ///
+            /// As [`dots_across`] with `os == 1` and `k == K`.
+            #[inline]
+            #[target_feature(enable = $feat)]
+            unsafe fn dots16_short<const K: usize>(c: *const f32, p: *const f32, ld: usize, w: usize, out: *mut f32) {
+                for o0 in (0..w).step_by(8) {
+                    let cw = (w - o0).min(8);
+                    let mask = lane_mask(cw);
+                    let zero = _mm256_setzero_ps();
+                    // SAFETY: t < K = k and columns o0..o0 + cw < w are readable (masked-off lanes are
+                    // not accessed), c[t] for t < k is readable.
+                    let mut l: [__m256; 16] = std::array::from_fn(|t| {
+                        if t < K {
+                            unsafe {
+                                ftzv(_mm256_fmadd_ps(
+                                    _mm256_set1_ps(*c.add(t)),
+                                    _mm256_maskload_ps(p.add(t * ld + o0), mask),
+                                    zero,
+                                ))
+                            }
+                        } else {
+                            zero
+                        }
+                    });
+                    // The tree of `dots_across`: lanes from `live` on are +0 (adding one only turns -0
+                    // into +0).
+                    let mut live = K;
+                    let mut h = 16;
+                    while h > 1 {
+                        h /= 2;
+                        for i in 0..h.min(live) {
+                            l[i] = if i + h < live {
+                                ftzv(_mm256_add_ps(l[i], l[i + h]))
+                            } else {
+                                _mm256_add_ps(l[i], zero)
+                            };
+                        }
+                        live = live.min(h);
+                    }
+                    // SAFETY: out[o0 .. o0 + cw] is writable; masked-off lanes are not accessed.
+                    unsafe { _mm256_maskstore_ps(out.add(o0), mask, l[0]) };
+                }
             }
-            let p = |t: usize| mul(*x.add(t), *y.add(t));
-            if k - t >= 4 {
-                let v = add(add(p(t), p(t + 1)), add(p(t + 2), p(t + 3)));
-                push_total(&mut total, v);
-                t += 4;
+
+            /// `W = min(8, w - o0)` of the Dot8 (`D16 == false`) or Dot16 products of the shared vector
+            /// `c[0..k]` with the columns `o < w` of the `[k, w]` matrix `p` (row stride `ld`), written to
+            /// `out[o * os]`: the lanes of TF's kernel are arrays of vectors across eight outputs, so
+            /// every operation is the scalar one, eight outputs at a time.
+            ///
+            /// # Safety
+            ///
+            /// AVX2 and FMA; `c[0..k]` readable; `p[t * ld + o]` readable for `t < k`, `o < w`;
+            /// `out[o * os]` writable for `o < w`.
+            #[target_feature(enable = $feat)]
+            #[allow(clippy::too_many_arguments)]
+            unsafe fn dots_across<const D16: bool>(
+                c: *const f32,
+                p: *const f32,
+                ld: usize,
+                w: usize,
+                k: usize,
+                out: *mut f32,
+                os: usize,
+            ) {
+                for o0 in (0..w).step_by(8) {
+                    let cw = (w - o0).min(8);
+                    let mask = lane_mask(cw);
+                    // SAFETY: t < k and columns o0..o0 + cw < w are readable (masked-off lanes are not
+                    // accessed), c[t] for t < k is readable.
+                    let row = |t: usize| unsafe { _mm256_maskload_ps(p.add(t * ld + o0), mask) };
+                    // SAFETY: as above.
+                    let cv = |t: usize| unsafe { _mm256_set1_ps(*c.add(t)) };
+                    let fma = |t: usize, acc: __m256| ftzv(_mm256_fmadd_ps(cv(t), row(t), acc));
+                    let prod = |t: usize| ftzv(_mm256_mul_ps(cv(t), row(t)));
+                    let addv = |x: __m256, y: __m256| ftzv(_mm256_add_ps(x, y));
+                    let v = if D16 {
+                        let mut l = [_mm256_setzero_ps(); 16];
+                        for c0 in (0..k).step_by(16) {
+                            for (q, l) in l.iter_mut().enumerate().take(k - c0) {
+                                *l = fma(c0 + q, *l);
+                            }
+                        }
+                        // Lanes from `live` on were never touched and are +0: adding one is exact and
+                        // only turns -0 into +0 (the lanes are flushed already), and adding two is +0.
+                        let mut live = k.min(16);
+                        let mut h = 16;
+                        while h > 1 {
+                            h /= 2;
+                            for i in 0..h.min(live) {
+                                l[i] = if i + h < live {
+                                    addv(l[i], l[i + h])
+                                } else {
+                                    _mm256_add_ps(l[i], _mm256_setzero_ps())
+                                };
+                            }
+                            live = live.min(h);
+                        }
+                        l[0]
+                    } else {
+                        let hsum = |l: &[__m256; 8]| {
+                            let q = [addv(l[0], l[1]), addv(l[2], l[3]), addv(l[4], l[5]), addv(l[6], l[7])];
+                            addv(addv(q[0], q[2]), addv(q[1], q[3]))
+                        };
+                        let mut total: Option<__m256> = None;
+                        let mut push = |v: __m256| {
+                            total = Some(match total {
+                                Some(s) => addv(s, v),
+                                None => v,
+                            })
+                        };
+                        let k16 = k / 16 * 16;
+                        let mut t = 0;
+                        if k16 > 0 {
+                            let mut l: [__m256; 8] = std::array::from_fn(prod);
+                            for c0 in (8..k16).step_by(8) {
+                                for (q, l) in l.iter_mut().enumerate() {
+                                    *l = fma(c0 + q, *l);
+                                }
+                            }
+                            push(hsum(&l));
+                            t = k16;
+                        }
+                        if k - t >= 8 {
+                            push(hsum(&std::array::from_fn(|q| prod(t + q))));
+                            t += 8;
+                        }
+                        if k - t >= 4 {
+                            push(addv(addv(prod(t), prod(t + 1)), addv(prod(t + 2), prod(t + 3))));
+                            t += 4;
+                        }
+                        if k - t >= 2 {
+                            push(addv(prod(t), prod(t + 1)));
+                            t += 2;
+                        }
+                        if k - t == 1 {
+                            push(prod(t));
+                        }
+                        total.unwrap_or(_mm256_setzero_ps())
+                    };
+                    if os == 1 {
+                        // SAFETY: out[o0 .. o0 + cw] is writable; masked-off lanes are not accessed.
+                        unsafe { _mm256_maskstore_ps(out.add(o0), mask, v) };
+                    } else {
+                        for (q, &x) in lanes8(v).iter().enumerate().take(cw) {
+                            // SAFETY: out[(o0 + q) * os] is writable for q < cw.
+                            unsafe { *out.add((o0 + q) * os) = x };
+                        }
+                    }
+                }
             }
-            if k - t >= 2 {
-                push_total(&mut total, add(p(t), p(t + 1)));
-                t += 2;
+
+            /// In-order FMA products: for `r < rows`, `c < w`, `out[r * os_r + c * os_c]` is
+            /// `lhs(r, 0) * rhs[c]`, then `fma(lhs(r, t), rhs[t * ld + c], acc)` for `t = 1..k`.
+            ///
+            /// # Safety
+            ///
+            /// AVX2 and FMA; `lhs(r, t)` readable for `r < rows`, `t < k`; `rhs[t * ld + c]` readable
+            /// for `t < k`, `c < w`; `out[r * os_r + c * os_c]` writable for `r < rows`, `c < w`.
+            #[target_feature(enable = $feat)]
+            #[allow(clippy::too_many_arguments)]
+            unsafe fn seq_fma(
+                lhs: View,
+                rows: usize,
+                rhs: *const f32,
+                ld: usize,
+                w: usize,
+                k: usize,
+                out: *mut f32,
+                os_r: usize,
+                os_c: usize,
+            ) {
+                let mut c0 = 0;
+                while c0 < w {
+                    // Sixteen columns (two vectors) at a time while more than eight remain: with four
+                    // rows that is eight independent FMA chains, enough to hide their latency.
+                    let cw = (w - c0).min(16);
+                    if cw > 8 {
+                        // SAFETY: rows below `rows` and columns c0..c0 + cw <= w are in range.
+                        unsafe { seq_rows::<2>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0) };
+                    } else {
+                        // SAFETY: as above.
+                        unsafe { seq_rows::<1>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0) };
+                    }
+                    c0 += cw;
+                }
             }
-            if k - t == 1 {
-                push_total(&mut total, p(t));
+
+            /// All rows of [`seq_fma`] for the `cw` (`8 * C - 7 ..= 8 * C`) columns starting at `rhs`
+            /// (column `c0` of the full right operand), four rows at a time.
+            ///
+            /// # Safety
+            ///
+            /// As [`seq_fma`], for columns `c0..c0 + cw`.
+            #[inline]
+            #[target_feature(enable = $feat)]
+            #[allow(clippy::too_many_arguments)]
+            unsafe fn seq_rows<const C: usize>(
+                lhs: View,
+                rows: usize,
+                rhs: *const f32,
+                ld: usize,
+                cw: usize,
+                k: usize,
+                out: *mut f32,
+                os_r: usize,
+                os_c: usize,
+                c0: usize,
+            ) {
+                let mut r0 = 0;
+                // SAFETY (all calls below): rows r0..r0 + R <= rows and the columns are in range.
+                while rows - r0 >= 4 {
+                    unsafe { seq_block::<4, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) };
+                    r0 += 4;
+                }
+                match rows - r0 {
+                    3 => unsafe { seq_block::<3, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+                    2 => unsafe { seq_block::<2, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+                    1 => unsafe { seq_block::<1, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+                    _ => {}
+                }
             }
-            total.unwrap_or(0.0)
-        }
+
+            /// `R` rows starting at `r0` times the `cw` (`8 * C - 7 ..= 8 * C`) columns starting at
+            /// `rhs` (column `c0` of the full right operand) of [`seq_fma`], in `C` vectors per row.
+            ///
+            /// # Safety
+            ///
+            /// As [`seq_fma`], for rows `r0..r0 + R` and columns `c0..c0 + cw`.
+            #[inline]
+            #[target_feature(enable = $feat)]
+            #[allow(clippy::too_many_arguments)]
+            unsafe fn seq_block<const R: usize, const C: usize>(
+                lhs: View,
+                r0: usize,
+                rhs: *const f32,
+                ld: usize,
+                cw: usize,
+                k: usize,
+                out: *mut f32,
+                os_r: usize,
+                os_c: usize,
+                c0: usize,
+            ) {
+                let masks: [__m256i; C] = std::array::from_fn(|q| lane_mask((cw - 8 * q).min(8)));
+                let mut rows = [lhs.ptr; R];
+                for (r, p) in rows.iter_mut().enumerate() {
+                    // SAFETY: row r0 + r < rows starts inside the left operand.
+                    *p = unsafe { lhs.ptr.add((r0 + r) * lhs.rs) };
+                }
+                // SAFETY: rhs[t * ld + 8 * q ..][..min(8, cw - 8 * q)] is readable for t < k, q < C
+                // (8 * q < cw); masked-off lanes are not accessed.
+                let load = |t: usize| -> [__m256; C] {
+                    std::array::from_fn(|q| unsafe { _mm256_maskload_ps(rhs.add(t * ld + 8 * q), masks[q]) })
+                };
+                let b0 = load(0);
+                let mut acc = [[_mm256_setzero_ps(); C]; R];
+                for (acc, &p) in acc.iter_mut().zip(&rows) {
+                    // SAFETY: lhs(r, 0) is readable.
+                    let x = _mm256_set1_ps(unsafe { *p });
+                    for (acc, &b) in acc.iter_mut().zip(&b0) {
+                        *acc = ftzv(_mm256_mul_ps(x, b));
+                    }
+                }
+                for t in 1..k {
+                    let bt = load(t);
+                    let off = t * lhs.cs;
+                    for (acc, &p) in acc.iter_mut().zip(&rows) {
+                        // SAFETY: lhs(r, t) is readable (t < k).
+                        let x = _mm256_set1_ps(unsafe { *p.add(off) });
+                        for (acc, &b) in acc.iter_mut().zip(&bt) {
+                            *acc = ftzv(_mm256_fmadd_ps(x, b, *acc));
+                        }
+                    }
+                }
+                for (r, acc) in acc.iter().enumerate() {
+                    for (q, (acc, &mask)) in acc.iter().zip(&masks).enumerate() {
+                        let base = (r0 + r) * os_r + (c0 + 8 * q) * os_c;
+                        let n = (cw - 8 * q).min(8);
+                        if os_c == 1 {
+                            // SAFETY: out[base .. base + n] is writable; masked-off lanes are not
+                            // accessed.
+                            unsafe { _mm256_maskstore_ps(out.add(base), mask, *acc) };
+                        } else {
+                            for (c, &v) in lanes8(*acc).iter().enumerate().take(n) {
+                                // SAFETY: out[base + c * os_c] is writable for c < n.
+                                unsafe { *out.add(base + c * os_c) = v };
+                            }
+                        }
+                    }
+                }
+            }
+
+            /// Eight lanes as an array.
+            #[inline]
+            #[target_feature(enable = $feat)]
+            fn lanes8(v: __m256) -> [f32; 8] {
+                let mut l = [0.0f32; 8];
+                // SAFETY: `l` has room for eight lanes.
+                unsafe { _mm256_storeu_ps(l.as_mut_ptr(), v) };
+                l
+            }
+
+            /// `eigen_math`'s `dot8` of the contiguous vectors `x[0..k]` and `y[0..k]`.
+            ///
+            /// # Safety
+            ///
+            /// AVX2 and FMA; `x[0..k]` and `y[0..k]` readable.
+            #[target_feature(enable = $feat)]
+            unsafe fn dot8(x: *const f32, y: *const f32, k: usize) -> f32 {
+                // SAFETY: every index below is < k.
+                unsafe {
+                    let mut total: Option<f32> = None;
+                    let k16 = k / 16 * 16;
+                    let mut t = 0;
+                    if k16 > 0 {
+                        let mut lanes = ftzv(_mm256_mul_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(y)));
+                        for c in (8..k16).step_by(8) {
+                            lanes = ftzv(_mm256_fmadd_ps(_mm256_loadu_ps(x.add(c)), _mm256_loadu_ps(y.add(c)), lanes));
+                        }
+                        push_total(&mut total, hsum8_pairs(&lanes8(lanes)));
+                        t = k16;
+                    }
+                    if k - t >= 8 {
+                        let lanes = ftzv(_mm256_mul_ps(_mm256_loadu_ps(x.add(t)), _mm256_loadu_ps(y.add(t))));
+                        push_total(&mut total, hsum8_pairs(&lanes8(lanes)));
+                        t += 8;
+                    }
+                    let p = |t: usize| mul(*x.add(t), *y.add(t));
+                    if k - t >= 4 {
+                        let v = add(add(p(t), p(t + 1)), add(p(t + 2), p(t + 3)));
+                        push_total(&mut total, v);
+                        t += 4;
+                    }
+                    if k - t >= 2 {
+                        push_total(&mut total, add(p(t), p(t + 1)));
+                        t += 2;
+                    }
+                    if k - t == 1 {
+                        push_total(&mut total, p(t));
+                    }
+                    total.unwrap_or(0.0)
+                }
+            }
+
+            /// `eigen_math`'s `dot16` of the contiguous vectors `x[0..k]` and `y[0..k]`.
+            ///
+            /// # Safety
+            ///
+            /// AVX2 and FMA; `x[0..k]` and `y[0..k]` readable.
+            #[target_feature(enable = $feat)]
+            unsafe fn dot16(x: *const f32, y: *const f32, k: usize) -> f32 {
+                // SAFETY: every index below is < k.
+                unsafe {
+                    let k16 = k / 16 * 16;
+                    let mut lo = _mm256_setzero_ps();
+                    let mut hi = _mm256_setzero_ps();
+                    for c in (0..k16).step_by(16) {
+                        lo = ftzv(_mm256_fmadd_ps(_mm256_loadu_ps(x.add(c)), _mm256_loadu_ps(y.add(c)), lo));
+                        hi = ftzv(_mm256_fmadd_ps(_mm256_loadu_ps(x.add(c + 8)), _mm256_loadu_ps(y.add(c + 8)), hi));
+                    }
+                    let mut lanes = [0.0f32; 16];
+                    _mm256_storeu_ps(lanes.as_mut_ptr(), lo);
+                    _mm256_storeu_ps(lanes.as_mut_ptr().add(8), hi);
+                    for t in k16..k {
+                        let l = &mut lanes[t - k16];
+                        *l = ftz((*x.add(t)).mul_add(*y.add(t), *l));
+                    }
+                    halve16(&mut lanes)
+                }
+            }
+        };
     }
 
-    /// `eigen_math`'s `dot16` of the contiguous vectors `x[0..k]` and `y[0..k]`.
-    ///
-    /// # Safety
-    ///
-    /// AVX2 and FMA; `x[0..k]` and `y[0..k]` readable.
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn dot16(x: *const f32, y: *const f32, k: usize) -> f32 {
-        // SAFETY: every index below is < k.
-        unsafe {
-            let k16 = k / 16 * 16;
-            let mut lo = _mm256_setzero_ps();
-            let mut hi = _mm256_setzero_ps();
-            for c in (0..k16).step_by(16) {
-                lo = ftzv(_mm256_fmadd_ps(_mm256_loadu_ps(x.add(c)), _mm256_loadu_ps(y.add(c)), lo));
-                hi = ftzv(_mm256_fmadd_ps(_mm256_loadu_ps(x.add(c + 8)), _mm256_loadu_ps(y.add(c + 8)), hi));
-            }
-            let mut lanes = [0.0f32; 16];
-            _mm256_storeu_ps(lanes.as_mut_ptr(), lo);
-            _mm256_storeu_ps(lanes.as_mut_ptr().add(8), hi);
-            for t in k16..k {
-                let l = &mut lanes[t - k16];
-                *l = ftz((*x.add(t)).mul_add(*y.add(t), *l));
-            }
-            halve16(&mut lanes)
+    /// The kernels on AVX2 and FMA.
+    pub(super) mod v2 {
+        use super::*;
+
+        /// Flush-to-zero on eight lanes: lanes with `|v| < f32::MIN_POSITIVE` (zeros and subnormals,
+        /// not NaN) keep only their sign bit.
+        #[inline]
+        #[target_feature(enable = "avx2,fma")]
+        fn ftzv(v: __m256) -> __m256 {
+            let abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
+            let tiny = _mm256_cmp_ps::<_CMP_LT_OQ>(_mm256_and_ps(v, abs_mask), _mm256_set1_ps(f32::MIN_POSITIVE));
+            _mm256_andnot_ps(_mm256_and_ps(tiny, abs_mask), v)
         }
+
+        kernels!("avx2,fma");
+    }
+
+    /// The kernels on AVX2 and FMA where the CPU also has AVX-512F, DQ and VL: the same
+    /// instructions on eight lanes, but a flush-to-zero of two instructions instead of four.
+    pub(super) mod vl {
+        use super::*;
+
+        /// Flush-to-zero on eight lanes with AVX-512VL and DQ: lanes of class "denormal" keep only
+        /// their sign bit (the same lanes as the AVX2 version's compare picks).
+        #[inline]
+        #[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
+        fn ftzv(v: __m256) -> __m256 {
+            let tiny = _mm256_fpclass_ps_mask::<0x20>(v);
+            let bits = _mm256_castps_si256(v);
+            _mm256_castsi256_ps(_mm256_mask_and_epi32(bits, tiny, bits, _mm256_set1_epi32(i32::MIN)))
+        }
+
+        kernels!("avx2,fma,avx512f,avx512dq,avx512vl");
     }
 }

@@ -400,6 +400,10 @@ pub(crate) struct FastProgram {
     /// What a run executes, in order: the small instructions resolved ([`Quick`]), the others
     /// by their index in `instrs`.
     quick: Vec<Quick>,
+    /// The plans of the small matmuls of `quick` (chosen once: kernel, packing, vector width).
+    plans: Vec<crate::engine::math::matmul_simd::MatMulPlan>,
+    /// Packing room for the plans (the largest one's).
+    scratch: Vec<f32>,
 }
 
 /// An instruction of a finished program, as a run executes it: the common small ones with their
@@ -455,16 +459,12 @@ enum Quick {
         dy: u32,
         out: u32,
     },
-    /// A small matmul in TF's order, whole (`matmul_f32_fast`).
+    /// A small matmul in TF's order, whole, by its plan (`FastProgram::plans`).
     MatMul {
         a: u32,
         b: u32,
         out: u32,
-        m: u32,
-        k: u32,
-        n: u32,
-        ta: bool,
-        tb: bool,
+        plan: u32,
     },
     Adam {
         w: u32,
@@ -1051,7 +1051,7 @@ impl FastProgram {
             (i < self.views.len()).then_some((u32::try_from(i).ok()?, len))
         };
         let small = |len: usize| len < PAR_MIN_ELEMENTS;
-        let quick = |ins: &Instr| -> Option<Quick> {
+        let quick = |ins: &Instr, plans: &mut Vec<crate::engine::math::matmul_simd::MatMulPlan>| -> Option<Quick> {
             Some(match *ins {
                 Instr::Bin { op, a, b, out, mode } => {
                     if !matches!(op, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div) {
@@ -1122,8 +1122,9 @@ impl FastProgram {
                     if !eigen || splits || k == 0 || na != m * k || nb_ != k * n || no != m * n {
                         return None;
                     }
-                    let (m, k, n) = (u32::try_from(m).ok()?, u32::try_from(k).ok()?, u32::try_from(n).ok()?);
-                    Quick::MatMul { a, b, out, m, k, n, ta, tb }
+                    let plan = crate::engine::math::matmul_simd::MatMulPlan::new(m, k, n, ta, tb);
+                    plans.push(plan);
+                    Quick::MatMul { a, b, out, plan: u32::try_from(plans.len() - 1).ok()? }
                 }
                 Instr::ApplyAdam { slots, scalars, grad, nesterov } => {
                     if matches!(grad, Loc::Var(_))
@@ -1171,9 +1172,12 @@ impl FastProgram {
                 _ => return None,
             })
         };
+        let mut plans = Vec::new();
         self.quick = (0..self.instrs.len())
-            .map(|i| quick(&self.instrs[i]).unwrap_or(Quick::Other(u32::try_from(i).unwrap_or(u32::MAX))))
+            .map(|i| quick(&self.instrs[i], &mut plans).unwrap_or(Quick::Other(u32::try_from(i).unwrap_or(u32::MAX))))
             .collect();
+        self.scratch = vec![0.0; plans.iter().map(|p| p.scratch_len()).max().unwrap_or(0)];
+        self.plans = plans;
     }
 
     /// Runs once, now, the instructions whose operands are all constants (a constant's data, or
@@ -1556,9 +1560,10 @@ impl FastProgram {
                         *o = sigmoid_xent_grad_f32(z, x, d);
                     }
                 }
-                Quick::MatMul { a, b, out, m, k, n, ta, tb } => {
-                    let (m, k, n) = (m as usize, k as usize, n as usize);
-                    crate::engine::math::matmul_simd::matmul_f32_fast(rd(a), rd(b), m, k, n, ta, tb, wr(out));
+                Quick::MatMul { a, b, out, plan } => {
+                    // SAFETY: `resolve` made `plan` an index into `plans`.
+                    let plan = unsafe { self.plans.get_unchecked(plan as usize) };
+                    plan.run(rd(a), rd(b), wr(out), &mut self.scratch);
                 }
                 Quick::Adam { w, m, v, sc, g, nesterov } => {
                     let sc = [rd(sc[0])[0], rd(sc[1])[0], rd(sc[2])[0], rd(sc[3])[0], rd(sc[4])[0], rd(sc[5])[0]];
