@@ -408,6 +408,26 @@ impl Job<'_> {
         }
     }
 
+    /// Packs the full 32-wide panels `cols` of a B with contiguous rows, steps `k0..k0 + kc`, at
+    /// `dst` (panel after panel, `kc` steps of 32 values each), reading B row by row.
+    ///
+    /// # Safety
+    /// `dst` must be valid for writes of `cols.len() * kc * 32` values; every panel in `cols`
+    /// full (`cols.end * 32 <= n`); `self.b.cs == 1`.
+    unsafe fn pack_rows_32(&self, cols: std::ops::Range<usize>, k0: usize, kc: usize, dst: *mut f32) {
+        let b = self.b;
+        let panels = cols.len();
+        // SAFETY: the caller's contract.
+        let out = unsafe { std::slice::from_raw_parts_mut(dst, panels * kc * 32) };
+        for t in 0..kc {
+            let row = &b.data[(k0 + t) * b.rs + cols.start * 32..][..panels * 32];
+            for (p, src) in row.chunks_exact(32).enumerate() {
+                let o = &mut out[(p * kc + t) * 32..][..32];
+                o.copy_from_slice(src);
+            }
+        }
+    }
+
     /// Copies rows `r0..r0 + live` of A, steps `k0..k0 + kc`, to `dst`: `kc` steps of `w`
     /// values (the first `live` of each step set).
     ///
@@ -473,9 +493,17 @@ impl Job<'_> {
         for q in 0..kb {
             let k0 = q * kcb;
             let kc = kcb.min(self.k - k0);
-            for (jj, j) in cols.clone().enumerate() {
-                // SAFETY: panel jj of this block lies in buf[..len].
-                unsafe { self.pack_panel(nr, j, k0, kc, pb.add(jj * nr * kc)) };
+            if nr == 32 && self.b.cs == 1 && cols.end * 32 <= self.n {
+                // B's rows are contiguous and the panels full: copy row by row (one stream
+                // through each row of B, which the prefetchers follow, instead of a 2-line
+                // stride through every row per panel).
+                // SAFETY: the panels of this block lie in buf[..len].
+                unsafe { self.pack_rows_32(cols.clone(), k0, kc, pb) };
+            } else {
+                for (jj, j) in cols.clone().enumerate() {
+                    // SAFETY: panel jj of this block lies in buf[..len].
+                    unsafe { self.pack_panel(nr, j, k0, kc, pb.add(jj * nr * kc)) };
+                }
             }
             for i in rows.clone() {
                 let live = mr.min(self.m - i * mr);
