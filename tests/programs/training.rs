@@ -278,3 +278,58 @@ fn a_decaying_learning_rate_is_reported_for_its_plot() {
     assert_eq!(rates[0].1 as f32, 0.096);
     assert!(rates[2].1 < rates[1].1 && rates[1].1 < rates[0].1);
 }
+
+/// A job's batches, converted once and swapped in per step where the cyclic batches tile the table
+/// (128 rows, batch 8) or copied out of the packed rows where they do not (batch 12), feed the
+/// same rows as a hand-made loop of runs: the batch losses are bit-identical, with the label
+/// column first or last and the features in the table's order or not.
+#[test]
+fn a_jobs_converted_batches_feed_the_rows_a_manual_loop_feeds() {
+    use flowbench::engine::runtime::feed::Feed;
+    use flowbench::engine::value::Value;
+    for (batch, x_cols, y_cols) in [(8usize, vec![0, 1], vec![2]), (8, vec![1, 0], vec![2]), (12, vec![0, 1], vec![2])]
+    {
+        let steps = 40u64;
+        let (mut spec, s) = seed_job(0.01, steps, 1000);
+        spec.batch_size = batch;
+        spec.eval = None;
+        spec.feeds[0].columns = x_cols.clone();
+        spec.feeds[1].columns = y_cols.clone();
+        let (x, y_, loss) = (spec.feeds[0].tensor, spec.feeds[1].tensor, spec.batch_loss.unwrap());
+        let flowbench::train::TrainData::Table(table) = spec.data.clone() else { unreachable!() };
+        // The same graph and initial weights, run by hand.
+        let (mut manual_spec, mut manual) = seed_job(0.01, steps, 1000);
+        manual_spec.batch_size = batch;
+        let job = TrainJob::spawn(spec, s, false).map_err(|e| e.error).unwrap();
+        let mut losses = Vec::new();
+        loop {
+            match job.events().recv_timeout(Duration::from_secs(60)).expect("the worker reports") {
+                Event::Progress(p) => losses.extend(p.batch_losses),
+                Event::Finished { .. } => break,
+                other => panic!("{other:?}"),
+            }
+        }
+        job.join();
+        let g = &manual_spec.graph;
+        let train = manual_spec.train_targets[0];
+        let (plan, _) = manual.prepare(g, &[loss], &[x, y_], &[train]).unwrap();
+        let width = table.columns.len();
+        let cut = |rows: std::ops::Range<usize>, cols: &[usize]| -> Value {
+            let mut v = Vec::new();
+            for r in rows.clone() {
+                v.extend(cols.iter().map(|&c| table.data[r * width + c] as f32));
+            }
+            Value::F32(ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[rows.len(), cols.len()]), v).unwrap())
+        };
+        let mut expected = Vec::new();
+        for i in 0..steps {
+            let rows = manual_spec.batch_rows(i);
+            let feeds =
+                [Feed { tensor: x, value: cut(rows.clone(), &x_cols) }, Feed { tensor: y_, value: cut(rows, &y_cols) }];
+            manual.run_prepared(g, plan, &feeds).unwrap();
+            expected.push((i, manual.fetched(plan, 0, &feeds).and_then(Value::first_f64).unwrap()));
+        }
+        let bits = |v: &[(u64, f64)]| v.iter().map(|(i, l)| (*i, l.to_bits())).collect::<Vec<_>>();
+        assert_eq!(bits(&losses), bits(&expected), "batch {batch}, columns {x_cols:?}");
+    }
+}
