@@ -340,7 +340,9 @@ fn average_gd_l2_body(avg: &mut [f32], w: &mut [f32], g: &[f32], s: AverageGdL2)
     let AverageGdL2 { keep, c, alpha, l2_first } = s;
     let n = avg.len().min(w.len()).min(g.len());
     let (avg, w, g) = (&mut avg[..n], &mut w[..n], &g[..n]);
-    // Two monomorphic loops (the branch out of the loop, so both vectorise).
+    // Two loops (the branch out of the loop, so both vectorise); the sums keep the unfused op's
+    // operand order, which only shows in which NaN's payload wins.
+    #[allow(clippy::if_same_then_else)]
     if l2_first {
         for ((a, w), &g) in avg.iter_mut().zip(w.iter_mut()).zip(g) {
             let v = *w;
