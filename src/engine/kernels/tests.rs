@@ -933,3 +933,20 @@ fn average_gd_l2_matches_the_unfused_ops_bit_for_bit() {
         }
     }
 }
+
+/// `ReluGrad`'s vector kernel gives the scalar formula's bits (NaN, `-0`, denormals, infinities
+/// among the features and the gradients), on every length.
+#[test]
+fn relu_grad_kernel_matches_the_scalar_formula() {
+    use crate::engine::graph::elementwise::GradKernel;
+    let specials = [0.0f32, -0.0, 1e-40, -1e-40, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 2.5, -3.0];
+    for n in [0usize, 1, 15, 16, 17, 100, 1000] {
+        let x: Vec<f32> = (0..n).map(|k| specials[k % specials.len()]).collect();
+        let d: Vec<f32> = (0..n).map(|k| specials[(k * 7 + 3) % specials.len()]).collect();
+        let mut o = vec![1.0f32; n];
+        relu_grad_f32(&x, &d, &mut o);
+        let want: Vec<u32> =
+            x.iter().zip(&d).map(|(&a, &g)| unary_grad_scalar(GradKernel::Relu, a, g).to_bits()).collect();
+        assert_eq!(o.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want, "n = {n}");
+    }
+}
