@@ -446,6 +446,10 @@ fn fill_feed(value: &mut Value, dtype: DType, table: &Table, rows: Rows<'_>, col
     }
 }
 
+/// Batches of at least this many elements are swapped in ([`Packed::Batches`]); smaller ones are
+/// copied out of [`Packed::Rows`].
+pub const SWAP_MIN_ELEMENTS: usize = 4096;
+
 /// A feed's columns of a table, converted to float32 once for the whole job.
 enum Packed {
     /// Not converted (not a table, not float32, or too big).
@@ -467,7 +471,9 @@ impl Packed {
             return Packed::No;
         }
         let b = spec.batch_size;
-        if matches!(spec.batching, Batching::Cyclic) && b > 0 && table.rows % b == 0 && cols > 0 {
+        // Swapping a batch in costs more than copying a small one.
+        let big = b.saturating_mul(cols) >= SWAP_MIN_ELEMENTS;
+        if matches!(spec.batching, Batching::Cyclic) && big && table.rows % b == 0 && cols > 0 {
             Packed::Batches(vec![None; table.rows / b])
         } else {
             Packed::Rows(pack_rows(table, &f.columns, 0..table.rows))
