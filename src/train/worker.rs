@@ -446,6 +446,76 @@ fn fill_feed(value: &mut Value, dtype: DType, table: &Table, rows: Rows<'_>, col
     }
 }
 
+/// Batches of at least this many elements are swapped in ([`Packed::Batches`]); smaller ones are
+/// copied out of [`Packed::Rows`].
+pub const SWAP_MIN_ELEMENTS: usize = 4096;
+
+/// A feed's columns of a table, converted to float32 once for the whole job.
+enum Packed {
+    /// Not converted (not a table, not float32, or too big).
+    No,
+    /// Row-major, all rows.
+    Rows(Vec<f32>),
+    /// One `[batch_size, columns]` value per cyclic batch (batch `k` holds rows `k * batch_size..`),
+    /// each converted when first used.
+    Batches(Vec<Option<Value>>),
+}
+
+impl Packed {
+    /// The conversion of `f`'s columns for `spec` (see [`Packed`]).
+    fn of(spec: &TrainSpec, f: &crate::train::ColumnFeed) -> Packed {
+        let TrainData::Table(table) = &spec.data else { return Packed::No };
+        let is_f32 = spec.graph.output_info(f.tensor).is_some_and(|x| x.0 == DType::Float32);
+        let cols = f.columns.len();
+        if !is_f32 || table.rows.saturating_mul(cols) > 1 << 26 {
+            return Packed::No;
+        }
+        let b = spec.batch_size;
+        // Swapping a batch in costs more than copying a small one.
+        let big = b.saturating_mul(cols) >= SWAP_MIN_ELEMENTS;
+        if matches!(spec.batching, Batching::Cyclic) && big && table.rows % b == 0 && cols > 0 {
+            Packed::Batches(vec![None; table.rows / b])
+        } else {
+            Packed::Rows(pack_rows(table, &f.columns, 0..table.rows))
+        }
+    }
+
+    /// The value of cyclic batch `k` (rows `k * b..(k + 1) * b`) of `columns`, converted now if
+    /// it was not yet; `None` when this is not [`Packed::Batches`] or there is no batch `k`.
+    fn batch(&mut self, table: &Table, columns: &[usize], k: usize, b: usize) -> Option<&mut Value> {
+        let Packed::Batches(values) = self else { return None };
+        let v = values.get_mut(k)?;
+        if v.is_none() {
+            let rows = pack_rows(table, columns, k * b..(k + 1) * b);
+            *v = Some(Value::F32(ArrayD::from_shape_vec(IxDyn(&[b, columns.len()]), rows).ok()?));
+        }
+        v.as_mut()
+    }
+}
+
+/// Rows `rows` of the table's `columns`, as float32, row-major (a contiguous run of columns is
+/// converted a row slice at a time; a row past the table's data reads as zeros, as in
+/// `fill_feed`).
+fn pack_rows(table: &Table, columns: &[usize], rows: std::ops::Range<usize>) -> Vec<f32> {
+    let width = table.columns.len();
+    let n = rows.len() * columns.len();
+    let mut v = Vec::with_capacity(n);
+    let run = match columns {
+        [first, ..] if columns.windows(2).all(|w| w[1] == w[0] + 1) && first + columns.len() <= width => {
+            Some(*first..first + columns.len())
+        }
+        _ => None,
+    };
+    for r in rows {
+        match (&run, table.data.get(r * width..(r + 1) * width)) {
+            (Some(span), Some(row)) => v.extend(row[span.clone()].iter().map(|&x| x as f32)),
+            _ => v.extend(columns.iter().map(|&c| table.data.get(r * width + c).copied().unwrap_or(0.0) as f32)),
+        }
+    }
+    v.resize(n, 0.0);
+    v
+}
+
 /// Fills a feed value from the job's data: the table's columns, or one field of `set` (image
 /// data: the training set for batches, the evaluated set for evaluations).
 fn fill_data(
@@ -714,26 +784,10 @@ fn run_loop(
         }
     };
     let mut batch = feed_values(spec, train_set, Rows::of(spec.batch_rows(0)));
-    // Each float32 feed's columns, converted and packed row-major once (for tables of a sensible
-    // size), so cutting a cyclic batch is a single copy.
-    let packed: Vec<Option<Vec<f32>>> = spec
-        .feeds
-        .iter()
-        .map(|f| {
-            let TrainData::Table(table) = &spec.data else { return None };
-            let is_f32 = g.output_info(f.tensor).is_some_and(|x| x.0 == DType::Float32);
-            let width = table.columns.len();
-            (is_f32 && table.rows.saturating_mul(f.columns.len()) <= 1 << 26).then(|| {
-                let mut v = Vec::with_capacity(table.rows * f.columns.len());
-                for r in 0..table.rows {
-                    for &c in &f.columns {
-                        v.push(table.data.get(r * width + c).copied().unwrap_or(0.0) as f32);
-                    }
-                }
-                v
-            })
-        })
-        .collect();
+    // Each float32 feed's columns, converted once (for tables of a sensible size): as one batch
+    // value per cyclic batch when the batches tile the table (a step then swaps its batches in,
+    // copying nothing), else packed row-major (cutting a cyclic batch is then one copy).
+    let mut packed: Vec<Packed> = spec.feeds.iter().map(|f| Packed::of(spec, f)).collect();
 
     let mut paused = start_paused;
     let mut budget: Option<u64> = None;
@@ -872,12 +926,23 @@ fn run_loop(
             }
             None => Rows::of(spec.batch_rows(i)),
         };
-        for ((f, spec_feed), packed) in batch.iter_mut().zip(&spec.feeds).zip(&packed) {
+        let mut swapped = false;
+        for ((f, spec_feed), packed) in batch.iter_mut().zip(&spec.feeds).zip(&mut packed) {
             let width = spec_feed.columns.len();
-            // The float32 columns were packed once: a cyclic batch is then one copy.
-            let src = match rows {
-                Rows::Range(a, b) => packed.as_ref().and_then(|p| p.get(a * width..b * width)),
-                Rows::List(_) => None,
+            // The float32 columns were converted once: a cyclic batch is then swapped in (and
+            // back out after the step), or one copy.
+            if let (Rows::Range(a, b), TrainData::Table(table)) = (rows, &spec.data)
+                && b - a == spec.batch_size
+                && a % spec.batch_size == 0
+                && let Some(v) = packed.batch(table, &spec_feed.columns, a / spec.batch_size, spec.batch_size)
+            {
+                std::mem::swap(&mut f.value, v);
+                swapped = true;
+                continue;
+            }
+            let src = match (rows, &*packed) {
+                (Rows::Range(a, b), Packed::Rows(p)) => p.get(a * width..b * width),
+                _ => None,
             };
             let copied = match (src, &mut f.value) {
                 (Some(src), Value::F32(a)) if a.shape() == [rows.len(), width] => match a.as_slice_mut() {
@@ -895,8 +960,21 @@ fn run_loop(
             }
         }
         session.run_prepared(g, train_plan, &batch)?;
-        if let Some(k) = loss_idx {
-            let loss = session.fetched(train_plan, k, &batch).and_then(Value::first_f64).unwrap_or(f64::NAN);
+        let loss = loss_idx.map(|k| session.fetched(train_plan, k, &batch).and_then(Value::first_f64));
+        if swapped {
+            // The batches swapped in go back to their places (the same rows, so the same index).
+            if let Rows::Range(a, _) = rows {
+                for (f, packed) in batch.iter_mut().zip(&mut packed) {
+                    if let Packed::Batches(values) = packed
+                        && let Some(Some(v)) = values.get_mut(a / spec.batch_size)
+                    {
+                        std::mem::swap(&mut f.value, v);
+                    }
+                }
+            }
+        }
+        if let Some(loss) = loss {
+            let loss = loss.unwrap_or(f64::NAN);
             if !loss.is_finite() {
                 return Err(nan_error("The batch loss", i, loss));
             }

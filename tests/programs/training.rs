@@ -278,3 +278,92 @@ fn a_decaying_learning_rate_is_reported_for_its_plot() {
     assert_eq!(rates[0].1 as f32, 0.096);
     assert!(rates[2].1 < rates[1].1 && rates[1].1 < rates[0].1);
 }
+
+/// A job's batches, converted once and swapped in per step where the cyclic batches tile the table
+/// and are big (256 rows, batch 64 of 64 features: `SWAP_MIN_ELEMENTS`), or copied out of the
+/// packed rows where they are small (the labels) or do not tile it (batch 48), feed the same rows
+/// as a hand-made loop of runs: the batch losses are bit-identical, with the features in the
+/// table's order or not.
+#[test]
+fn a_jobs_converted_batches_feed_the_rows_a_manual_loop_feeds() {
+    use flowbench::engine::runtime::feed::Feed;
+    use flowbench::engine::value::Value;
+    use flowbench::train::data::table::Table;
+    let (features, rows) = (64usize, 256usize);
+    assert!(64 * features >= flowbench::train::worker::SWAP_MIN_ELEMENTS);
+    let width = features + 1;
+    let data: Vec<f64> = (0..rows * width).map(|k| ((k * 7919) % 1013) as f64 / 1013.0 - 0.4).collect();
+    let mut columns: Vec<String> = (0..features).map(|i| format!("p{i}")).collect();
+    columns.push("y".into());
+    let table = Arc::new(Table { columns, data, rows });
+    let build = || {
+        let mut g = Graph::new();
+        let r = g.random_normal(&[features, 1], 0.0, 0.1, Some(3), DType::Float32, None).unwrap();
+        let w = g.variable(r, None).unwrap();
+        let x = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(features)]), Some("x")).unwrap();
+        let y_ = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(1)]), Some("y")).unwrap();
+        let y = g.matmul(x, w, None).unwrap();
+        let d = g.binary(BinaryOp::Sub, y, y_, None).unwrap();
+        let sq = g.unary(UnaryOp::Square, d, None).unwrap();
+        let loss = g.reduce(ReduceOp::Mean, sq, None, false, None).unwrap();
+        let train = minimize(&mut g, &Optimizer::adam(0.01), loss, None).unwrap().train_op;
+        let init = g.global_variables_initializer().unwrap();
+        let mut s = Session::new(&g, ConfigProto::default());
+        s.run(&g, &[], &[], &[init]).unwrap();
+        (g, s, x, y_, loss, train)
+    };
+    let reversed: Vec<usize> = (0..features).rev().collect();
+    for (batch, x_cols) in [(64usize, (0..features).collect::<Vec<_>>()), (64, reversed), (48, (0..features).collect())]
+    {
+        let steps = 20u64;
+        let (g, s, x, y_, loss, train) = build();
+        let spec = TrainSpec {
+            graph: g,
+            train_targets: vec![train],
+            step_fetches: vec![],
+            batch_loss: Some(loss),
+            feeds: vec![
+                ColumnFeed { tensor: x, columns: x_cols.clone() },
+                ColumnFeed { tensor: y_, columns: vec![features] },
+            ],
+            data: flowbench::train::TrainData::Table(Arc::clone(&table)),
+            batch_size: batch,
+            batching: Batching::Cyclic,
+            steps,
+            eval: None,
+            watch: vec![],
+        };
+        let job = TrainJob::spawn(spec.clone(), s, false).map_err(|e| e.error).unwrap();
+        let mut losses = Vec::new();
+        loop {
+            match job.events().recv_timeout(Duration::from_secs(60)).expect("the worker reports") {
+                Event::Progress(p) => losses.extend(p.batch_losses),
+                Event::Finished { .. } => break,
+                other => panic!("{other:?}"),
+            }
+        }
+        job.join();
+        // The same graph and initial weights, run by hand.
+        let (g, mut manual, ..) = build();
+        let (plan, _) = manual.prepare(&g, &[loss], &[x, y_], &[train]).unwrap();
+        let cut = |rows: std::ops::Range<usize>, cols: &[usize]| -> Value {
+            let mut v = Vec::new();
+            for r in rows.clone() {
+                v.extend(cols.iter().map(|&c| table.data[r * width + c] as f32));
+            }
+            Value::F32(ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[rows.len(), cols.len()]), v).unwrap())
+        };
+        let mut expected = Vec::new();
+        for i in 0..steps {
+            let rows = spec.batch_rows(i);
+            let feeds = [
+                Feed { tensor: x, value: cut(rows.clone(), &x_cols) },
+                Feed { tensor: y_, value: cut(rows, &[features]) },
+            ];
+            manual.run_prepared(&g, plan, &feeds).unwrap();
+            expected.push((i, manual.fetched(plan, 0, &feeds).and_then(Value::first_f64).unwrap()));
+        }
+        let bits = |v: &[(u64, f64)]| v.iter().map(|(i, l)| (*i, l.to_bits())).collect::<Vec<_>>();
+        assert_eq!(bits(&losses), bits(&expected), "batch {batch}, columns {x_cols:?}");
+    }
+}

@@ -1,5 +1,7 @@
 //! The optimizers' apply kernels (`ApplyGradientDescent`, `ApplyMomentum`, `ApplyAdam`,
-//! `ApplyRMSProp`): the variables are updated in place, with TF's order of operations.
+//! `ApplyRMSProp`): the variables are updated in place, with TF's order of operations. Also the
+//! fast path's fused update of a moving average and the GradientDescent step (with an L2 term) of
+//! the variable it averages ([`average_gd_l2_f32`]).
 
 use crate::engine::dtype::DType;
 use crate::engine::error::{Error, Result};
@@ -283,6 +285,75 @@ fn adam_body(w: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32], c: AdamF32)
             *m = *m + (g - *m) * one_b1;
             *v = *v + (g * g - *v) * one_b2;
             *w -= (*m * alpha) / (v.sqrt() + eps);
+        }
+    }
+}
+
+/// The scalars of [`average_gd_l2_f32`]: the moving average's `1 - decay` (`keep`), the L2
+/// term's factor `c` (the weight's gradient is `w * c + g`) and the learning rate `alpha`.
+#[derive(Clone, Copy, Debug)]
+pub struct AverageGdL2 {
+    /// The moving average's factor: `a -= (a - w) * keep`.
+    pub keep: f32,
+    /// The L2 term's factor.
+    pub c: f32,
+    /// The learning rate.
+    pub alpha: f32,
+    /// True when the gradient sums as `w * c + g` (the L2 term first), false for `g + w * c`.
+    pub l2_first: bool,
+}
+
+/// A moving average's update of `avg` from `w` (`AssignSub(a, (a - w) * keep)`), then the
+/// GradientDescent step of `w` by `w * c + g` (`ApplyGradientDescent(w, alpha, ...)`), in one pass
+/// over both variables: per element `a = a - (a - w) * keep`, then `w = w - (w * c + g) * alpha`
+/// with the weight before its step, each operation rounded as in the two unfused updates (so the
+/// bits are theirs), with the widest vectors the CPU has.
+pub fn average_gd_l2_f32(avg: &mut [f32], w: &mut [f32], g: &[f32], s: AverageGdL2) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F.
+            return unsafe { average_gd_l2_avx512(avg, w, g, s) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            return unsafe { average_gd_l2_avx2(avg, w, g, s) };
+        }
+    }
+    average_gd_l2_body(avg, w, g, s);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn average_gd_l2_avx512(avg: &mut [f32], w: &mut [f32], g: &[f32], s: AverageGdL2) {
+    average_gd_l2_body(avg, w, g, s);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn average_gd_l2_avx2(avg: &mut [f32], w: &mut [f32], g: &[f32], s: AverageGdL2) {
+    average_gd_l2_body(avg, w, g, s);
+}
+
+#[inline(always)]
+fn average_gd_l2_body(avg: &mut [f32], w: &mut [f32], g: &[f32], s: AverageGdL2) {
+    let AverageGdL2 { keep, c, alpha, l2_first } = s;
+    let n = avg.len().min(w.len()).min(g.len());
+    let (avg, w, g) = (&mut avg[..n], &mut w[..n], &g[..n]);
+    // Two loops (the branch out of the loop, so both vectorise); the sums keep the unfused op's
+    // operand order, which only shows in which NaN's payload wins.
+    #[allow(clippy::if_same_then_else)]
+    if l2_first {
+        for ((a, w), &g) in avg.iter_mut().zip(w.iter_mut()).zip(g) {
+            let v = *w;
+            *a -= (*a - v) * keep;
+            *w = v - (v * c + g) * alpha;
+        }
+    } else {
+        for ((a, w), &g) in avg.iter_mut().zip(w.iter_mut()).zip(g) {
+            let v = *w;
+            *a -= (*a - v) * keep;
+            *w = v - (g + v * c) * alpha;
         }
     }
 }

@@ -417,7 +417,7 @@ pub fn unary_grad_scalar<T: GradFloat>(kind: GradKernel, a: T, d: T) -> T {
 pub type UnaryGradF32 = fn(&[f32], &[f32], &mut [f32]);
 
 /// The float32 slice functions computing these gradients as TF's Eigen kernels do (packets of
-/// 8, then a scalar tail, under flush-to-zero), or `None` (Relu's gradient is a plain select).
+/// 8, then a scalar tail, under flush-to-zero; Relu's gradient is a plain select).
 pub fn eigen_unary_grad(kind: GradKernel) -> Option<UnaryGradF32> {
     use crate::engine::math::eigen as em;
     match kind {
@@ -426,7 +426,33 @@ pub fn eigen_unary_grad(kind: GradKernel) -> Option<UnaryGradF32> {
         GradKernel::Sqrt => Some(em::sqrt_grad_f32),
         GradKernel::Reciprocal => Some(em::reciprocal_grad_f32),
         GradKernel::Elu => Some(elu_grad_f32),
-        GradKernel::Relu => None,
+        GradKernel::Relu => Some(relu_grad_f32),
+    }
+}
+
+/// `ReluGrad(gradients, features)` on contiguous float32 tensors: `dy` where `x > 0`, else 0 (a
+/// select, no arithmetic: the bits of [`unary_grad_scalar`]), with the widest vectors the CPU has.
+pub fn relu_grad_f32(x: &[f32], dy: &[f32], out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F.
+            return unsafe { relu_grad_avx512(x, dy, out) };
+        }
+    }
+    relu_grad_body(x, dy, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn relu_grad_avx512(x: &[f32], dy: &[f32], out: &mut [f32]) {
+    relu_grad_body(x, dy, out);
+}
+
+#[inline(always)]
+fn relu_grad_body(x: &[f32], dy: &[f32], out: &mut [f32]) {
+    for ((o, &x), &d) in out.iter_mut().zip(x).zip(dy) {
+        *o = if x > 0.0 { d } else { 0.0 };
     }
 }
 

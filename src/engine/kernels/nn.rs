@@ -330,12 +330,13 @@ pub fn sparse_xent_f32(xs: &[f32], labels: &[i64], classes: usize, l: &mut [f32]
 fn sparse_xent_backprop_f32(xs: &[f32], labels: &[i64], classes: usize, bp: &mut [f32]) {
     use crate::engine::math::eigen as em;
     let mut sums = Vec::with_capacity(bp.len() / classes);
+    // One row's exponentials (a buffer for all rows: each row's `exp` is its own call).
+    let mut e = vec![0.0f32; classes];
     for (br, xr) in bp.chunks_exact_mut(classes).zip(xs.chunks_exact(classes)) {
         let m = xr.iter().fold(f32::NEG_INFINITY, |acc, &v| max_nan(acc, v));
         for (b, &v) in br.iter_mut().zip(xr) {
             *b = v - m;
         }
-        let mut e = br.to_vec();
         em::exp_f32(br, &mut e);
         sums.push(f32::sum_slice(&e));
     }

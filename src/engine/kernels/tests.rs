@@ -896,3 +896,57 @@ fn sparse_xent_matches_tf_bits() {
     assert_eq!(bits(&l), loss);
     assert_eq!(bits(&b), bp);
 }
+
+/// The fused moving-average-and-GradientDescent update gives, bit for bit, what the unfused ops
+/// give one after the other (`Sub`, `Mul`, `AssignSub` for the average from the weight before its
+/// step; `Mul`, `Add`, `ApplyGradientDescent` for the step), on every length (vector body and
+/// tail), both orders of the gradient's sum, and special values.
+#[test]
+fn average_gd_l2_matches_the_unfused_ops_bit_for_bit() {
+    let specials = [0.0f32, -0.0, 1e-40, -1e-40, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 3.0e38, -7.25];
+    let mut rs = crate::engine::kernels::random::RandomState::new(11);
+    let mut val = |k: usize| -> f32 {
+        let x = rs.random_sample() as f32 * 4.0 - 2.0;
+        if k % 37 == 5 { specials[(k / 37) % specials.len()] } else { x }
+    };
+    for n in [0usize, 1, 15, 16, 17, 64, 100, 1000] {
+        let a0: Vec<f32> = (0..n).map(&mut val).collect();
+        let w0: Vec<f32> = (0..n).map(&mut val).collect();
+        let g: Vec<f32> = (0..n).map(&mut val).collect();
+        for l2_first in [true, false] {
+            let s = AverageGdL2 { keep: 0.0099, c: 1e-4, alpha: 0.8, l2_first };
+            let (mut a, mut w) = (a0.clone(), w0.clone());
+            average_gd_l2_f32(&mut a, &mut w, &g, s);
+            // The unfused ops, through the engine's kernels (`AssignSub` is a `Sub` into the
+            // variable).
+            let d = bin_ok(BinaryOp::Sub, &f32v(&[n], &a0), &f32v(&[n], &w0));
+            let d = bin_ok(BinaryOp::Mul, &d, &f32v(&[], &[s.keep]));
+            let av = bin_ok(BinaryOp::Sub, &f32v(&[n], &a0), &d);
+            let l2 = bin_ok(BinaryOp::Mul, &f32v(&[n], &w0), &f32v(&[], &[s.c]));
+            let gv = f32v(&[n], &g);
+            let sum = if l2_first { bin_ok(BinaryOp::Add, &l2, &gv) } else { bin_ok(BinaryOp::Add, &gv, &l2) };
+            let mut wv = f32v(&[n], &w0);
+            apply_gradient_descent(&mut wv, &f32v(&[], &[s.alpha]), &sum).unwrap();
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&a), bits(&f32s(&av)), "average, n = {n}, l2_first = {l2_first}");
+            assert_eq!(bits(&w), bits(&f32s(&wv)), "weight, n = {n}, l2_first = {l2_first}");
+        }
+    }
+}
+
+/// `ReluGrad`'s vector kernel gives the scalar formula's bits (NaN, `-0`, denormals, infinities
+/// among the features and the gradients), on every length.
+#[test]
+fn relu_grad_kernel_matches_the_scalar_formula() {
+    use crate::engine::graph::elementwise::GradKernel;
+    let specials = [0.0f32, -0.0, 1e-40, -1e-40, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 2.5, -3.0];
+    for n in [0usize, 1, 15, 16, 17, 100, 1000] {
+        let x: Vec<f32> = (0..n).map(|k| specials[k % specials.len()]).collect();
+        let d: Vec<f32> = (0..n).map(|k| specials[(k * 7 + 3) % specials.len()]).collect();
+        let mut o = vec![1.0f32; n];
+        relu_grad_f32(&x, &d, &mut o);
+        let want: Vec<u32> =
+            x.iter().zip(&d).map(|(&a, &g)| unary_grad_scalar(GradKernel::Relu, a, g).to_bits()).collect();
+        assert_eq!(o.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want, "n = {n}");
+    }
+}

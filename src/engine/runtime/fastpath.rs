@@ -256,6 +256,18 @@ enum Instr {
         g: Loc,
         l2_first: bool,
     },
+    /// An [`Instr::AverageUpdate`] of `avg` from the variable `slot` fused with the later
+    /// [`Instr::GdWithL2`] of `slot` (`fuse_average_gd`): one pass over both variables, the
+    /// average reading each weight before its step (`kernels::apply::average_gd_l2_f32`).
+    AverageGdL2 {
+        avg: usize,
+        keep: Loc,
+        slot: usize,
+        alpha: Loc,
+        c: Loc,
+        g: Loc,
+        l2_first: bool,
+    },
     /// `AssignAdd`/`AssignSub` of an integer variable by integers held as exact float32 (a
     /// constant's), with wrapping.
     AssignUpdateInt {
@@ -314,6 +326,7 @@ impl Instr {
             | Instr::AssignUpdateInt { .. }
             | Instr::AverageUpdate { .. }
             | Instr::GdWithL2 { .. }
+            | Instr::AverageGdL2 { .. }
             | Instr::ApplyMomentum { .. }
             | Instr::ApplyAdam { .. }
             | Instr::ApplyRms { .. } => None,
@@ -339,6 +352,7 @@ impl Instr {
                 | Instr::AssignUpdateInt { .. }
                 | Instr::AverageUpdate { .. }
                 | Instr::GdWithL2 { .. }
+                | Instr::AverageGdL2 { .. }
                 | Instr::ApplyMomentum { .. }
                 | Instr::ApplyAdam { .. }
                 | Instr::ApplyRms { .. }
@@ -368,6 +382,7 @@ impl Instr {
             Instr::AssignUpdate { delta, .. } | Instr::AssignUpdateInt { delta, .. } => vec![*delta],
             Instr::AverageUpdate { w, keep, .. } => vec![*w, *keep],
             Instr::GdWithL2 { alpha, c, g, .. } => vec![*alpha, *c, *g],
+            Instr::AverageGdL2 { keep, slot, alpha, c, g, .. } => vec![*keep, Loc::Var(*slot), *alpha, *c, *g],
             Instr::Copy { src, .. } | Instr::Assign { src, .. } => vec![*src],
             Instr::Fill { .. } => vec![],
             Instr::ApplyGd { alpha, delta, .. } => vec![*alpha, *delta],
@@ -956,6 +971,7 @@ impl FastProgram {
         }
         p.prune();
         p.fuse_updates();
+        p.fuse_average_gd();
         p.fuse_bias_relu();
         // No instruction reads a buffer it writes (its output is lent to it beside its inputs).
         let writes_read = |ins: &Instr| {
@@ -983,6 +999,7 @@ impl FastProgram {
             Instr::ApplyAdam { slots: [slot, ..], .. }
             | Instr::ApplyGd { slot, .. }
             | Instr::GdWithL2 { slot, .. }
+            | Instr::AverageGdL2 { slot, .. }
             | Instr::AverageUpdate { slot, .. }
             | Instr::AssignUpdate { slot, .. } => {
                 p.var_slots.iter().any(|&(s, len)| s == slot && len >= PAR_MIN_ELEMENTS)
@@ -1247,6 +1264,7 @@ impl FastProgram {
             | Instr::AssignUpdateInt { slot: s, .. }
             | Instr::AverageUpdate { slot: s, .. }
             | Instr::GdWithL2 { slot: s, .. } => *s == slot,
+            Instr::AverageGdL2 { avg, slot: s, .. } => *avg == slot || *s == slot,
             Instr::ApplyMomentum { slots, .. } => slots.contains(&slot),
             Instr::ApplyAdam { slots, .. } | Instr::ApplyRms { slots, .. } => slots.contains(&slot),
             _ => false,
@@ -1356,6 +1374,40 @@ impl FastProgram {
                 dead[j] = true;
                 self.instrs[k] = ins;
             }
+        }
+        let mut d = dead.into_iter();
+        self.instrs.retain(|_| !d.next().unwrap_or(false));
+    }
+
+    /// Fuses each moving average's update ([`Instr::AverageUpdate`] of `a` from the variable `w`)
+    /// with the later [`Instr::GdWithL2`] step of `w` into one [`Instr::AverageGdL2`] where it
+    /// stands (one pass over both variables instead of two over `w`), when no instruction between
+    /// them reads or writes `a`, writes `w` or the average's factor, and the step reads none of
+    /// `a`: the average then still reads each weight before its step, and nothing sees `a` early.
+    fn fuse_average_gd(&mut self) {
+        let mut dead = vec![false; self.instrs.len()];
+        for p in 0..self.instrs.len() {
+            let Instr::AverageUpdate { slot: avg, w: Loc::Var(wslot), keep } = self.instrs[p] else { continue };
+            if avg == wslot || keep == Loc::Var(avg) || keep == Loc::Var(wslot) {
+                continue;
+            }
+            let Some(q) = (p + 1..self.instrs.len())
+                .find(|&q| matches!(self.instrs[q], Instr::GdWithL2 { slot, .. } if slot == wslot))
+            else {
+                continue;
+            };
+            let Instr::GdWithL2 { slot, alpha, c, g, l2_first } = self.instrs[q] else { continue };
+            let clear = self.instrs[p + 1..q].iter().all(|ins| {
+                !Self::writes_slot(ins, avg)
+                    && !Self::writes_slot(ins, wslot)
+                    && !matches!(keep, Loc::Var(k) if Self::writes_slot(ins, k))
+                    && !ins.reads().contains(&Loc::Var(avg))
+            });
+            if !clear || [alpha, c, g].contains(&Loc::Var(avg)) || dead[q] {
+                continue;
+            }
+            dead[p] = true;
+            self.instrs[q] = Instr::AverageGdL2 { avg, keep, slot, alpha, c, g, l2_first };
         }
         let mut d = dead.into_iter();
         self.instrs.retain(|_| !d.next().unwrap_or(false));
@@ -2061,6 +2113,32 @@ fn exec(
                     *v -= sum * a;
                 }
             });
+        }
+        Instr::AverageGdL2 { avg, keep, slot, alpha, c, g, l2_first } => {
+            use crate::engine::kernels::apply::{AverageGdL2, average_gd_l2_f32};
+            let s = AverageGdL2 { keep: mem.scalar(keep)?, c: mem.scalar(c)?, alpha: mem.scalar(alpha)?, l2_first };
+            let g = mem.grad(g)?;
+            distinct(&[avg, slot])?;
+            // SAFETY: two distinct variables (checked); the gradient is a buffer or a feed, the
+            // scalars were copied out.
+            let (a, w) = unsafe { (mem.var_mut(avg)?, mem.var_mut(slot)?) };
+            if a.len() != w.len() || g.len() != w.len() {
+                return Err(Error::internal("fast path: update of a different size"));
+            }
+            // Each element is updated on its own: any split gives the same bits.
+            match pool {
+                Some(p) if w.len() >= PAR_MIN_ELEMENTS && p.current_num_threads() > 1 => {
+                    use rayon::prelude::*;
+                    let chunk = w.len().div_ceil(p.current_num_threads()).div_ceil(64) * 64;
+                    p.install(|| {
+                        a.par_chunks_mut(chunk)
+                            .zip(w.par_chunks_mut(chunk))
+                            .zip(g.par_chunks(chunk))
+                            .for_each(|((a, w), g)| average_gd_l2_f32(a, w, g, s))
+                    });
+                }
+                _ => average_gd_l2_f32(a, w, g, s),
+            }
         }
         Instr::AssignUpdateInt { slot, delta, sub } => {
             use crate::engine::kernels::Num;
