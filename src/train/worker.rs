@@ -788,6 +788,8 @@ fn run_loop(
     // value per cyclic batch when the batches tile the table (a step then swaps its batches in,
     // copying nothing), else packed row-major (cutting a cyclic batch is then one copy).
     let mut packed: Vec<Packed> = spec.feeds.iter().map(|f| Packed::of(spec, f)).collect();
+    // Per feed, the cyclic batch swapped in for the current step (swapped back after it).
+    let mut swapped: Vec<Option<usize>> = vec![None; spec.feeds.len()];
 
     let mut paused = start_paused;
     let mut budget: Option<u64> = None;
@@ -926,8 +928,8 @@ fn run_loop(
             }
             None => Rows::of(spec.batch_rows(i)),
         };
-        let mut swapped = false;
-        for ((f, spec_feed), packed) in batch.iter_mut().zip(&spec.feeds).zip(&mut packed) {
+        for (((f, spec_feed), packed), swapped) in batch.iter_mut().zip(&spec.feeds).zip(&mut packed).zip(&mut swapped)
+        {
             let width = spec_feed.columns.len();
             // The float32 columns were converted once: a cyclic batch is then swapped in (and
             // back out after the step), or one copy.
@@ -937,7 +939,7 @@ fn run_loop(
                 && let Some(v) = packed.batch(table, &spec_feed.columns, a / spec.batch_size, spec.batch_size)
             {
                 std::mem::swap(&mut f.value, v);
-                swapped = true;
+                *swapped = Some(a / spec.batch_size);
                 continue;
             }
             let src = match (rows, &*packed) {
@@ -961,16 +963,12 @@ fn run_loop(
         }
         session.run_prepared(g, train_plan, &batch)?;
         let loss = loss_idx.map(|k| session.fetched(train_plan, k, &batch).and_then(Value::first_f64));
-        if swapped {
-            // The batches swapped in go back to their places (the same rows, so the same index).
-            if let Rows::Range(a, _) = rows {
-                for (f, packed) in batch.iter_mut().zip(&mut packed) {
-                    if let Packed::Batches(values) = packed
-                        && let Some(Some(v)) = values.get_mut(a / spec.batch_size)
-                    {
-                        std::mem::swap(&mut f.value, v);
-                    }
-                }
+        // The batches swapped in go back to their places.
+        for ((f, packed), swapped) in batch.iter_mut().zip(&mut packed).zip(&mut swapped) {
+            if let (Some(k), Packed::Batches(values)) = (swapped.take(), packed)
+                && let Some(Some(v)) = values.get_mut(k)
+            {
+                std::mem::swap(&mut f.value, v);
             }
         }
         if let Some(loss) = loss {
