@@ -1558,6 +1558,9 @@ impl FastProgram {
     }
 
     fn run_bound(&mut self, vars: &mut [Option<Value>], pool: Option<&rayon::ThreadPool>) -> Result<()> {
+        // TF's executor runs each kernel with FTZ and DAZ set; so does this run (on this thread:
+        // kernels that rely on it take the guard's token; those on pool threads flush in software).
+        let _flush = crate::engine::math::denormal::ScopedFlushDenormal::new();
         let mem = Mem { views: &self.views, nb: self.bufs.len(), nf: self.feed_shapes.len() };
         let views = self.views.as_slice();
         // SAFETY (`rd`, `wr`): `resolve` made every index of a `Quick` instruction from a location
