@@ -842,9 +842,12 @@ fn run_loop(
     // The clock is read every `clock_every` steps, adapted so that it is read about every
     // millisecond: cheap for microsecond steps, prompt for slow ones.
     let (mut clock_every, mut since_clock, mut last_clock) = (1u64, 0u64, Instant::now());
+    // Commands are polled when the clock is read (about every half millisecond while running)
+    // and at every step while paused or stepping.
+    let mut poll = true;
     loop {
         // Commands: block while paused, poll while running.
-        loop {
+        while poll || paused {
             let cmd = if paused && budget.is_none_or(|b| b == 0) {
                 // Pausing: the weights and boundary as they are now, so a paused (or stepped)
                 // view shows the state it stopped at.
@@ -903,6 +906,7 @@ fn run_loop(
                 break;
             }
         }
+        poll = false;
         if i >= spec.steps {
             break;
         }
@@ -1016,6 +1020,7 @@ fn run_loop(
             continue;
         }
         since_clock = 0;
+        poll = true;
         let now = Instant::now();
         if now.duration_since(last_clock) < Duration::from_micros(500) {
             clock_every = (clock_every * 2).min(1024);

@@ -1519,7 +1519,7 @@ impl FastProgram {
         }
         for ((f, s), v) in feeds.iter().zip(&self.feed_shapes).zip(fv) {
             match &f.value {
-                Value::F32(a) if a.shape() == s.as_slice() => match a.as_slice() {
+                Value::F32(a) if same_dims(a.shape(), s) => match a.as_slice() {
                     // Feeds are only read: the pointer is never written through.
                     Some(x) => *v = View { ptr: x.as_ptr().cast_mut(), len: x.len() },
                     None => return false,
@@ -1653,6 +1653,12 @@ impl FastProgram {
         let (l, _) = self.fetches.get(i)?;
         read(*l, &self.bufs, feeds, vars)
     }
+}
+
+/// `a == b` for the short dims of a feed, inline (a slice `==` of `usize` calls `memcmp`).
+#[inline(always)]
+fn same_dims(a: &[usize], b: &[usize]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 fn len_of(shapes: &[Vec<usize>]) -> usize {

@@ -1244,7 +1244,8 @@ fn run_fast_program(
 /// Writes a float32 slice into a value of `shape`, reusing its buffer.
 fn write_f32(buf: &mut Value, shape: &[usize], data: &[f32]) {
     if let Value::F32(a) = buf
-        && a.shape() == shape
+        && a.shape().len() == shape.len()
+        && a.shape().iter().zip(shape).all(|(x, y)| x == y)
         && let Some(s) = a.as_slice_mut()
         && s.len() == data.len()
     {
