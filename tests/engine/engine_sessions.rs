@@ -269,3 +269,37 @@ fn kernel_errors_name_the_op_as_the_placement_log_does() {
     assert!(e.message.contains("Op 'AddV2'"), "{}", e.message);
     assert!(!e.message.contains("'Add'"), "{}", e.message);
 }
+
+#[test]
+fn a_lowered_plan_sees_variables_replaced_between_its_runs() {
+    let mut g = Graph::new();
+    let v = g.get_variable("v", Some(&[2]), DType::Float32, Some(&Initializer::Zeros)).unwrap();
+    let x = g.placeholder(DType::Float32, Shape::known(&[2]), Some("x")).unwrap();
+    let y = g.binary(BinaryOp::Mul, v, x, None).unwrap();
+    let p = g.placeholder(DType::Float32, Shape::known(&[2]), Some("p")).unwrap();
+    let assign = g.add(None, NodeSpec::new(Op::Assign { initializer: false }, vec![v, p])).unwrap();
+    let init = g.global_variables_initializer().unwrap();
+    let mut s = Session::new(&g, ConfigProto::default());
+    s.run(&g, &[], &[], &[init]).unwrap();
+    let feeds = [Feed { tensor: x, value: val(json!([2.0, 3.0])) }];
+    let (plan, _) = s.prepare(&g, &[y], &[x], &[]).unwrap();
+    let fetch = |s: &mut Session| {
+        s.run_prepared(&g, plan, &feeds).unwrap();
+        s.fetched(plan, 0, &feeds).unwrap().to_numpy_string()
+    };
+    assert_eq!(fetch(&mut s), "[0. 0.]");
+    assert_eq!(fetch(&mut s), "[0. 0.]");
+    assert!(s.uses_fast_path(plan));
+    // A loader replaces the value: the lowered plan reads the new one.
+    s.set_variable("v", val(json!([1.0, 2.0])));
+    assert_eq!(fetch(&mut s), "[2. 6.]");
+    // So does an assign run on the general path, and a run that lowers it.
+    for (k, want) in [(5.0, "[10. 21.]"), (6.0, "[12. 24.]"), (7.0, "[14. 27.]")] {
+        let feed = Feed { tensor: p, value: val(json!([k, k + 2.0])) };
+        s.run(&g, &[], &[feed], &[assign]).unwrap();
+        assert_eq!(fetch(&mut s), want);
+    }
+    // A closed session refuses instead of reading freed values.
+    s.close();
+    assert!(s.run_prepared(&g, plan, &feeds).is_err());
+}

@@ -410,7 +410,8 @@ pub(crate) struct FastProgram {
     /// Where every location's data lies (see [`View`]): buffer `b` at `b` (set once, when the
     /// program is finished: the buffers never move after that), feed `k` at `bufs.len() + k` and
     /// variable slot `s` at `bufs.len() + feed_shapes.len() + s` (set by [`FastProgram::bind`]
-    /// when a run starts; only read during the run that set them).
+    /// when a run starts; feeds' only read during the run that set them, variables' kept while
+    /// the session's variables stay in place).
     views: Vec<View>,
     /// What a run executes, in order: the small instructions resolved ([`Quick`]), the others
     /// by their index in `instrs`.
@@ -419,6 +420,9 @@ pub(crate) struct FastProgram {
     plans: Vec<crate::engine::math::matmul_simd::MatMulPlan>,
     /// Packing room for the plans (the largest one's).
     scratch: Vec<f32>,
+    /// The variables the views of `var_slots` were bound to: the session's variable epoch and
+    /// the address and length of its slots (see [`FastProgram::bind`]).
+    vars_bound: Option<(u64, usize, usize)>,
 }
 
 /// An instruction of a finished program, as a run executes it: the common small ones with their
@@ -1507,7 +1511,11 @@ impl FastProgram {
 
     /// True when these feeds have the shapes the program was built for and its variables are
     /// initialized with their sizes; then records where their data lies, for this run.
-    fn bind(&mut self, feeds: &[Feed], vars: &mut [Option<Value>]) -> bool {
+    ///
+    /// The variables' views are kept from the last run while `vars_epoch` (which the session
+    /// changes whenever a variable's value may have been replaced rather than updated in place)
+    /// and the slots are the same: the fast path itself only writes through the views.
+    fn bind(&mut self, feeds: &[Feed], vars: &mut [Option<Value>], vars_epoch: u64) -> bool {
         if feeds.len() != self.feed_shapes.len() {
             return false;
         }
@@ -1527,6 +1535,11 @@ impl FastProgram {
                 _ => return false,
             }
         }
+        let bound = (vars_epoch, vars.as_ptr() as usize, vars.len());
+        if self.vars_bound == Some(bound) {
+            return true;
+        }
+        self.vars_bound = None;
         for &(slot, len) in &self.var_slots {
             let Some(Some(Value::F32(a))) = vars.get_mut(slot) else { return false };
             let (Some(x), Some(v)) = (a.as_slice_mut(), vv.get_mut(slot)) else { return false };
@@ -1535,11 +1548,15 @@ impl FastProgram {
             }
             *v = View { ptr: x.as_mut_ptr(), len: x.len() };
         }
-        self.int_slots.iter().all(|&(slot, len)| match vars.get(slot) {
+        let ints = self.int_slots.iter().all(|&(slot, len)| match vars.get(slot) {
             Some(Some(Value::I32(a))) => a.len() == len,
             Some(Some(Value::I64(a))) => a.len() == len,
             _ => false,
-        })
+        });
+        if ints {
+            self.vars_bound = Some(bound);
+        }
+        ints
     }
 
     /// Runs the program when these feeds have the shapes it was built for and its variables are
@@ -1549,9 +1566,10 @@ impl FastProgram {
         &mut self,
         feeds: &[Feed],
         vars: &mut [Option<Value>],
+        vars_epoch: u64,
         pool: Option<&rayon::ThreadPool>,
     ) -> Result<bool> {
-        if !self.bind(feeds, vars) {
+        if !self.bind(feeds, vars, vars_epoch) {
             return Ok(false);
         }
         self.run_bound(vars, pool).map(|()| true)

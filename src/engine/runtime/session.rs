@@ -178,6 +178,9 @@ pub struct Session {
     var_names: Vec<String>,
     var_slots: HashMap<String, usize>,
     var_values: Vec<Option<Value>>,
+    /// Changed whenever a value of `var_values` may be replaced (not just updated in place):
+    /// fast programs keep their views of the variables while it stays the same.
+    vars_epoch: u64,
     rng_names: HashMap<String, usize>,
     rngs: Vec<Philox>,
     plans: Vec<Plan>,
@@ -219,6 +222,7 @@ impl Session {
             var_names: Vec::new(),
             var_slots: HashMap::new(),
             var_values: Vec::new(),
+            vars_epoch: 0,
             rng_names: HashMap::new(),
             rngs: Vec::new(),
             plans: Vec::new(),
@@ -310,6 +314,7 @@ impl Session {
             self.closed_after_secs = Some(self.opened_at.elapsed().as_secs_f64());
         }
         self.closed = true;
+        self.vars_epoch += 1;
         self.var_values.clear();
         self.var_names.clear();
         self.var_slots.clear();
@@ -336,6 +341,7 @@ impl Session {
     /// Sets a variable's value directly (used by loaders and tests).
     pub fn set_variable(&mut self, name: &str, value: Value) {
         let slot = self.var_slot(name);
+        self.vars_epoch += 1;
         self.var_values[slot] = Some(value);
     }
 
@@ -365,6 +371,7 @@ impl Session {
             return s;
         }
         let s = self.var_values.len();
+        self.vars_epoch += 1;
         self.var_values.push(None);
         self.var_names.push(name.to_string());
         self.var_slots.insert(name.to_string(), s);
@@ -496,9 +503,9 @@ impl Session {
     /// Runs plan `idx` by its fast program, in place, when it has one that fits these feeds;
     /// false when the general path must run it.
     fn run_fast(&mut self, idx: usize, feeds: &[Feed]) -> Result<bool> {
-        let Session { plans, var_values, pool, .. } = self;
+        let Session { plans, var_values, vars_epoch, pool, .. } = self;
         let Some(p) = plans.get_mut(idx) else { return Ok(false) };
-        run_fast_program(p, feeds, var_values, pool.as_ref())
+        run_fast_program(p, feeds, var_values, *vars_epoch, pool.as_ref())
     }
 
     /// A run with the debug hook: the general path, the observer told of the run and of each op.
@@ -773,6 +780,8 @@ impl Session {
         observer: Option<&mut (dyn RunObserver + 'static)>,
     ) -> Result<()> {
         debug_assert_eq!(plan.feeds.len(), feeds.len());
+        // The general path may replace variables' values.
+        self.vars_epoch += 1;
         let pool_owned = self.pool.take();
         // What the session already holds counts against its memory budget.
         let held: usize = self.var_values.iter().flatten().map(Value::size_bytes).sum::<usize>()
@@ -1220,12 +1229,13 @@ fn run_fast_program(
     p: &mut Plan,
     feeds: &[Feed],
     vars: &mut [Option<Value>],
+    vars_epoch: u64,
     pool: Option<&rayon::ThreadPool>,
 ) -> Result<bool> {
     let Some(fast) = p.fast.as_mut() else { return Ok(false) };
     let ran = match pool {
-        Some(pool) if fast.splits() => pool.install(|| fast.run(feeds, vars, Some(pool)))?,
-        pool => fast.run(feeds, vars, pool)?,
+        Some(pool) if fast.splits() => pool.install(|| fast.run(feeds, vars, vars_epoch, Some(pool)))?,
+        pool => fast.run(feeds, vars, vars_epoch, pool)?,
     };
     if !ran {
         return Ok(false);
