@@ -203,6 +203,14 @@ fn fast_path_trains_an_mlp_on_the_blocked_gemm_bit_identically() {
     big_mlp_trains_bit_identically(40, 1100, 160);
 }
 
+/// As above with a batch bigger than one block of the GEMM's `k` (the weight gradient summed in
+/// two blocks) and a layer too narrow for its tiles (the products computed transposed, the bias
+/// added by row).
+#[test]
+fn fast_path_trains_an_mlp_with_a_big_batch_and_a_narrow_layer_bit_identically() {
+    big_mlp_trains_bit_identically(300, 1100, 12);
+}
+
 fn big_mlp_trains_bit_identically(batch: usize, features: usize, hidden: usize) {
     use flowbench::engine::graph::NodeSpec;
     use flowbench::engine::graph::op::Op;
