@@ -36,6 +36,7 @@
 //! and its own packing room, so a step only computes. [`matmul_f32_fast`] plans and runs at once,
 //! packing into a stack buffer.
 
+use crate::denormal::HwFtz;
 use crate::eigen::{self, MatMulKernel, add, ftz, halve16, hsum8_pairs, matmul_kernel, mul, push_total};
 use std::mem::MaybeUninit;
 
@@ -61,10 +62,10 @@ pub fn matmul_f32_fast(
 ) {
     let plan = MatMulPlan::new(m, k, n, transpose_a, transpose_b);
     if plan.scratch_len() == 0 {
-        plan.run_uninit(a, b, out, &mut []);
+        plan.run_uninit::<true>(a, b, out, &mut []);
     } else {
         let mut buf = [const { MaybeUninit::<f32>::uninit() }; SEQ_PACK_MAX];
-        plan.run_uninit(a, b, out, &mut buf);
+        plan.run_uninit::<true>(a, b, out, &mut buf);
     }
 }
 
@@ -146,10 +147,32 @@ impl MatMulPlan {
         // SAFETY: `MaybeUninit<f32>` has the layout of `f32`, and `run_uninit` only writes
         // initialized floats through it (so `scratch` stays initialized).
         let buf = unsafe { &mut *(std::ptr::from_mut::<[f32]>(scratch) as *mut [MaybeUninit<f32>]) };
-        self.run_uninit(a, b, out, buf);
+        self.run_uninit::<true>(a, b, out, buf);
     }
 
-    fn run_uninit(&self, a: &[f32], b: &[f32], out: &mut [f32], buf: &mut [MaybeUninit<f32>]) {
+    /// [`MatMulPlan::run`] on a thread that flushes in hardware when `hw` is given: the vector
+    /// kernels then leave out their software flushes (the same kernels, instantiated without
+    /// them), so an FMA chain is FMAs alone. The results are TF's: they equal [`MatMulPlan::run`]'s
+    /// bit for bit except where TF's own mode differs from the software flush (see
+    /// [`crate::denormal`]): subnormal inputs read as zero, and a result in the band just below
+    /// `f32::MIN_POSITIVE` is zero. With `None` this is [`MatMulPlan::run`].
+    ///
+    /// # Panics
+    ///
+    /// As [`MatMulPlan::run`].
+    #[inline]
+    pub fn run_hw(&self, hw: Option<HwFtz<'_>>, a: &[f32], b: &[f32], out: &mut [f32], scratch: &mut [f32]) {
+        // SAFETY: as in `run`.
+        let buf = unsafe { &mut *(std::ptr::from_mut::<[f32]>(scratch) as *mut [MaybeUninit<f32>]) };
+        match hw {
+            Some(_) => self.run_uninit::<false>(a, b, out, buf),
+            None => self.run_uninit::<true>(a, b, out, buf),
+        }
+    }
+
+    /// The product, with the vector kernels' software flushes (`SW`) or without them (only on a
+    /// thread with the hardware modes set: [`MatMulPlan::run_hw`]).
+    fn run_uninit<const SW: bool>(&self, a: &[f32], b: &[f32], out: &mut [f32], buf: &mut [MaybeUninit<f32>]) {
         let MatMulPlan { m, k, n, ta, tb, how } = *self;
         assert!(
             m.checked_mul(k) == Some(a.len())
@@ -171,9 +194,9 @@ impl MatMulPlan {
                 // just above.
                 unsafe {
                     if vl {
-                        avx::vl::run(p, a, b, (m, k, n), ta, tb, out, buf);
+                        avx::vl::run::<SW>(p, a, b, (m, k, n), ta, tb, out, buf);
                     } else {
-                        avx::v2::run(p, a, b, (m, k, n), ta, tb, out, buf);
+                        avx::v2::run::<SW>(p, a, b, (m, k, n), ta, tb, out, buf);
                     }
                 }
             }
@@ -353,6 +376,14 @@ mod avx {
             _mm512_castsi512_ps(_mm512_mask_and_epi32(bits, tiny, bits, _mm512_set1_epi32(i32::MIN)))
         }
 
+        /// The flush after each operation of a chain: [`ftz16`] in software (`SW`), or none where
+        /// the hardware flushes (then it is the identity, and the chains are FMAs alone).
+        #[inline]
+        #[target_feature(enable = "avx512f,avx512dq")]
+        fn flush16<const SW: bool>(v: __m512) -> __m512 {
+            if SW { ftz16(v) } else { v }
+        }
+
         /// The first `w` (1..=16) lanes.
         #[inline]
         fn mask16(w: usize) -> __mmask16 {
@@ -366,7 +397,7 @@ mod avx {
         /// AVX-512F and DQ; otherwise as `super::seq_fma`.
         #[target_feature(enable = "avx512f,avx512dq")]
         #[allow(clippy::too_many_arguments)]
-        pub(super) unsafe fn seq_fma(
+        pub(super) unsafe fn seq_fma<const SW: bool>(
             lhs: View,
             rows: usize,
             rhs: *const f32,
@@ -383,9 +414,9 @@ mod avx {
                 // SAFETY: rows below `rows` and columns c0..c0 + cw <= w are in range.
                 unsafe {
                     if cw > 16 {
-                        seq_rows::<2>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0);
+                        seq_rows::<SW, 2>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0);
                     } else {
-                        seq_rows::<1>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0);
+                        seq_rows::<SW, 1>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0);
                     }
                 }
                 c0 += cw;
@@ -402,7 +433,7 @@ mod avx {
         #[inline]
         #[target_feature(enable = "avx512f,avx512dq")]
         #[allow(clippy::too_many_arguments)]
-        unsafe fn seq_rows<const C: usize>(
+        unsafe fn seq_rows<const SW: bool, const C: usize>(
             lhs: View,
             rows: usize,
             rhs: *const f32,
@@ -417,17 +448,17 @@ mod avx {
             let mut r0 = 0;
             // SAFETY (all calls below): rows r0..r0 + R <= rows and the columns are in range.
             while C == 1 && rows - r0 >= 8 {
-                unsafe { seq_block::<8, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) };
+                unsafe { seq_block::<SW, 8, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) };
                 r0 += 8;
             }
             while rows - r0 >= 4 {
-                unsafe { seq_block::<4, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) };
+                unsafe { seq_block::<SW, 4, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) };
                 r0 += 4;
             }
             match rows - r0 {
-                3 => unsafe { seq_block::<3, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
-                2 => unsafe { seq_block::<2, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
-                1 => unsafe { seq_block::<1, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+                3 => unsafe { seq_block::<SW, 3, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+                2 => unsafe { seq_block::<SW, 2, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+                1 => unsafe { seq_block::<SW, 1, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
                 _ => {}
             }
         }
@@ -440,7 +471,7 @@ mod avx {
         #[inline]
         #[target_feature(enable = "avx512f,avx512dq")]
         #[allow(clippy::too_many_arguments)]
-        unsafe fn seq_block<const R: usize, const C: usize>(
+        unsafe fn seq_block<const SW: bool, const R: usize, const C: usize>(
             lhs: View,
             r0: usize,
             rhs: *const f32,
@@ -469,7 +500,7 @@ mod avx {
                 // SAFETY: lhs(r, 0) is readable.
                 let x = _mm512_set1_ps(unsafe { *p });
                 for (acc, &b) in acc.iter_mut().zip(&b0) {
-                    *acc = ftz16(_mm512_mul_ps(x, b));
+                    *acc = flush16::<SW>(_mm512_mul_ps(x, b));
                 }
             }
             for t in 1..k {
@@ -479,7 +510,7 @@ mod avx {
                     // SAFETY: lhs(r, t) is readable (t < k).
                     let x = _mm512_set1_ps(unsafe { *p.add(off) });
                     for (acc, &b) in acc.iter_mut().zip(&bt) {
-                        *acc = ftz16(_mm512_fmadd_ps(x, b, *acc));
+                        *acc = flush16::<SW>(_mm512_fmadd_ps(x, b, *acc));
                     }
                 }
             }
@@ -508,6 +539,14 @@ mod avx {
     /// own `ftzv` (the flush-to-zero on eight lanes).
     macro_rules! kernels {
         ($feat:literal) => {
+            /// The flush after each operation: the instruction set's `ftz8` in software (`SW`), or
+            /// none where the hardware flushes (a [`crate::denormal::HwFtz`] run).
+            #[inline]
+            #[target_feature(enable = $feat)]
+            fn ftzv<const SW: bool>(v: __m256) -> __m256 {
+                if SW { ftz8(v) } else { v }
+            }
+
             /// The lane mask selecting the first `w` (1..=8) lanes.
             #[inline]
             #[target_feature(enable = $feat)]
@@ -524,7 +563,7 @@ mod avx {
             /// the slice lengths must match the shape and `buf` must hold [`scratch_len`] floats.
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments)]
-            pub(crate) unsafe fn run(
+            pub(crate) unsafe fn run<const SW: bool>(
                 plan: Plan,
                 a: &[f32],
                 b: &[f32],
@@ -547,14 +586,14 @@ mod avx {
                             for i in 0..m {
                                 // SAFETY: row i of A is a[i * k .. i * k + k] (no transpose_a); `p` is k
                                 // rows of w; out[i * n + j0 ..][..w] is inside `out`.
-                                unsafe { dots16_across(a.as_ptr().add(i * k), p, w, w, k, o.add(i * n + j0)) };
+                                unsafe { dots16_across::<SW>(a.as_ptr().add(i * k), p, w, w, k, o.add(i * n + j0)) };
                             }
                         }
                     }
                     Plan::Dot8ColDirect => {
                         // SAFETY: b is the k-vector of the single column; a is [k, m], k rows of m;
                         // out[i] for i < m is inside `out` (n == 1).
-                        unsafe { dots_across::<false>(b.as_ptr(), a.as_ptr(), m, m, k, o, 1) };
+                        unsafe { dots_across::<SW, false>(b.as_ptr(), a.as_ptr(), m, m, k, o, 1) };
                     }
                     Plan::Dot8Col { slab } => {
                         for i0 in (0..m).step_by(slab) {
@@ -563,13 +602,13 @@ mod avx {
                             let p = pack(buf, &a[i0 * k..], k, w, 1, k);
                             // SAFETY: b is the k-vector of the single column; `p` is k rows of w;
                             // out[i0 ..][..w] is inside `out` (n == 1).
-                            unsafe { dots_across::<false>(b.as_ptr(), p, w, w, k, o.add(i0), 1) };
+                            unsafe { dots_across::<SW, false>(b.as_ptr(), p, w, w, k, o.add(i0), 1) };
                         }
                     }
                     Plan::Dot8RowDirect => {
                         // SAFETY: a is the k-vector of the single row (m == 1); b is k rows of n;
                         // out[j] for j < n is inside `out`.
-                        unsafe { dots_across::<false>(a.as_ptr(), b.as_ptr(), n, n, k, o, 1) };
+                        unsafe { dots_across::<SW, false>(a.as_ptr(), b.as_ptr(), n, n, k, o, 1) };
                     }
                     Plan::Dot8Row { slab } => {
                         for j0 in (0..n).step_by(slab) {
@@ -577,7 +616,7 @@ mod avx {
                             let p = pack(buf, &b[j0 * k..], k, w, 1, k);
                             // SAFETY: a is the k-vector of the single row (m == 1); `p` is k rows of
                             // w; out[j0 ..][..w] is inside `out`.
-                            unsafe { dots_across::<false>(a.as_ptr(), p, w, w, k, o.add(j0), 1) };
+                            unsafe { dots_across::<SW, false>(a.as_ptr(), p, w, w, k, o.add(j0), 1) };
                         }
                     }
                     Plan::PerOutput { dot16: d16 } => {
@@ -590,7 +629,7 @@ mod avx {
                                 let v = unsafe {
                                     let x = a.as_ptr().add(i * ra);
                                     let y = b.as_ptr().add(j * cb);
-                                    if d16 { dot16(x, y, k) } else { dot8(x, y, k) }
+                                    if d16 { dot16::<SW>(x, y, k) } else { dot8::<SW>(x, y, k) }
                                 };
                                 out[i * n + j] = v;
                             }
@@ -605,9 +644,9 @@ mod avx {
                         // (i, j) is out[i * n + j], inside `out`; `wide` only where the CPU has AVX-512.
                         unsafe {
                             if wide {
-                                super::wide::seq_fma(lhs, m, rhs, n, n, k, o, n, 1);
+                                super::wide::seq_fma::<SW>(lhs, m, rhs, n, n, k, o, n, 1);
                             } else {
-                                seq_fma(lhs, m, rhs, n, n, k, o, n, 1);
+                                seq_fma::<SW>(lhs, m, rhs, n, n, k, o, n, 1);
                             }
                         }
                     }
@@ -622,9 +661,9 @@ mod avx {
                         // product is out[i * n + j], inside `out`; `wide` only with AVX-512.
                         unsafe {
                             if wide {
-                                super::wide::seq_fma(lhs, n, rhs, m, m, k, o, 1, n);
+                                super::wide::seq_fma::<SW>(lhs, n, rhs, m, m, k, o, 1, n);
                             } else {
-                                seq_fma(lhs, n, rhs, m, m, k, o, 1, n);
+                                seq_fma::<SW>(lhs, n, rhs, m, m, k, o, 1, n);
                             }
                         }
                     }
@@ -640,27 +679,34 @@ mod avx {
             /// As [`dots_across`] with `os == 1`.
             #[inline]
             #[target_feature(enable = $feat)]
-            unsafe fn dots16_across(c: *const f32, p: *const f32, ld: usize, w: usize, k: usize, out: *mut f32) {
+            unsafe fn dots16_across<const SW: bool>(
+                c: *const f32,
+                p: *const f32,
+                ld: usize,
+                w: usize,
+                k: usize,
+                out: *mut f32,
+            ) {
                 // SAFETY (all): the caller's contract.
                 unsafe {
                     match k {
-                        1 => dots16_short::<1>(c, p, ld, w, out),
-                        2 => dots16_short::<2>(c, p, ld, w, out),
-                        3 => dots16_short::<3>(c, p, ld, w, out),
-                        4 => dots16_short::<4>(c, p, ld, w, out),
-                        5 => dots16_short::<5>(c, p, ld, w, out),
-                        6 => dots16_short::<6>(c, p, ld, w, out),
-                        7 => dots16_short::<7>(c, p, ld, w, out),
-                        8 => dots16_short::<8>(c, p, ld, w, out),
-                        9 => dots16_short::<9>(c, p, ld, w, out),
-                        10 => dots16_short::<10>(c, p, ld, w, out),
-                        11 => dots16_short::<11>(c, p, ld, w, out),
-                        12 => dots16_short::<12>(c, p, ld, w, out),
-                        13 => dots16_short::<13>(c, p, ld, w, out),
-                        14 => dots16_short::<14>(c, p, ld, w, out),
-                        15 => dots16_short::<15>(c, p, ld, w, out),
-                        16 => dots16_short::<16>(c, p, ld, w, out),
-                        _ => dots_across::<true>(c, p, ld, w, k, out, 1),
+                        1 => dots16_short::<SW, 1>(c, p, ld, w, out),
+                        2 => dots16_short::<SW, 2>(c, p, ld, w, out),
+                        3 => dots16_short::<SW, 3>(c, p, ld, w, out),
+                        4 => dots16_short::<SW, 4>(c, p, ld, w, out),
+                        5 => dots16_short::<SW, 5>(c, p, ld, w, out),
+                        6 => dots16_short::<SW, 6>(c, p, ld, w, out),
+                        7 => dots16_short::<SW, 7>(c, p, ld, w, out),
+                        8 => dots16_short::<SW, 8>(c, p, ld, w, out),
+                        9 => dots16_short::<SW, 9>(c, p, ld, w, out),
+                        10 => dots16_short::<SW, 10>(c, p, ld, w, out),
+                        11 => dots16_short::<SW, 11>(c, p, ld, w, out),
+                        12 => dots16_short::<SW, 12>(c, p, ld, w, out),
+                        13 => dots16_short::<SW, 13>(c, p, ld, w, out),
+                        14 => dots16_short::<SW, 14>(c, p, ld, w, out),
+                        15 => dots16_short::<SW, 15>(c, p, ld, w, out),
+                        16 => dots16_short::<SW, 16>(c, p, ld, w, out),
+                        _ => dots_across::<SW, true>(c, p, ld, w, k, out, 1),
                     }
                 }
             }
@@ -673,7 +719,13 @@ mod avx {
             /// As [`dots_across`] with `os == 1` and `k == K`.
             #[inline]
             #[target_feature(enable = $feat)]
-            unsafe fn dots16_short<const K: usize>(c: *const f32, p: *const f32, ld: usize, w: usize, out: *mut f32) {
+            unsafe fn dots16_short<const SW: bool, const K: usize>(
+                c: *const f32,
+                p: *const f32,
+                ld: usize,
+                w: usize,
+                out: *mut f32,
+            ) {
                 for o0 in (0..w).step_by(8) {
                     let cw = (w - o0).min(8);
                     let mask = lane_mask(cw);
@@ -683,7 +735,7 @@ mod avx {
                     let mut l: [__m256; 16] = std::array::from_fn(|t| {
                         if t < K {
                             unsafe {
-                                ftzv(_mm256_fmadd_ps(
+                                ftzv::<SW>(_mm256_fmadd_ps(
                                     _mm256_set1_ps(*c.add(t)),
                                     _mm256_maskload_ps(p.add(t * ld + o0), mask),
                                     zero,
@@ -701,7 +753,7 @@ mod avx {
                         h /= 2;
                         for i in 0..h.min(live) {
                             l[i] = if i + h < live {
-                                ftzv(_mm256_add_ps(l[i], l[i + h]))
+                                ftzv::<SW>(_mm256_add_ps(l[i], l[i + h]))
                             } else {
                                 _mm256_add_ps(l[i], zero)
                             };
@@ -724,7 +776,7 @@ mod avx {
             /// `out[o * os]` writable for `o < w`.
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments)]
-            unsafe fn dots_across<const D16: bool>(
+            unsafe fn dots_across<const SW: bool, const D16: bool>(
                 c: *const f32,
                 p: *const f32,
                 ld: usize,
@@ -741,9 +793,9 @@ mod avx {
                     let row = |t: usize| unsafe { _mm256_maskload_ps(p.add(t * ld + o0), mask) };
                     // SAFETY: as above.
                     let cv = |t: usize| unsafe { _mm256_set1_ps(*c.add(t)) };
-                    let fma = |t: usize, acc: __m256| ftzv(_mm256_fmadd_ps(cv(t), row(t), acc));
-                    let prod = |t: usize| ftzv(_mm256_mul_ps(cv(t), row(t)));
-                    let addv = |x: __m256, y: __m256| ftzv(_mm256_add_ps(x, y));
+                    let fma = |t: usize, acc: __m256| ftzv::<SW>(_mm256_fmadd_ps(cv(t), row(t), acc));
+                    let prod = |t: usize| ftzv::<SW>(_mm256_mul_ps(cv(t), row(t)));
+                    let addv = |x: __m256, y: __m256| ftzv::<SW>(_mm256_add_ps(x, y));
                     let v = if D16 {
                         let mut l = [_mm256_setzero_ps(); 16];
                         for c0 in (0..k).step_by(16) {
@@ -829,7 +881,7 @@ mod avx {
             /// for `t < k`, `c < w`; `out[r * os_r + c * os_c]` writable for `r < rows`, `c < w`.
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments)]
-            unsafe fn seq_fma(
+            unsafe fn seq_fma<const SW: bool>(
                 lhs: View,
                 rows: usize,
                 rhs: *const f32,
@@ -847,10 +899,10 @@ mod avx {
                     let cw = (w - c0).min(16);
                     if cw > 8 {
                         // SAFETY: rows below `rows` and columns c0..c0 + cw <= w are in range.
-                        unsafe { seq_rows::<2>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0) };
+                        unsafe { seq_rows::<SW, 2>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0) };
                     } else {
                         // SAFETY: as above.
-                        unsafe { seq_rows::<1>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0) };
+                        unsafe { seq_rows::<SW, 1>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0) };
                     }
                     c0 += cw;
                 }
@@ -865,7 +917,7 @@ mod avx {
             #[inline]
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments)]
-            unsafe fn seq_rows<const C: usize>(
+            unsafe fn seq_rows<const SW: bool, const C: usize>(
                 lhs: View,
                 rows: usize,
                 rhs: *const f32,
@@ -880,13 +932,13 @@ mod avx {
                 let mut r0 = 0;
                 // SAFETY (all calls below): rows r0..r0 + R <= rows and the columns are in range.
                 while rows - r0 >= 4 {
-                    unsafe { seq_block::<4, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) };
+                    unsafe { seq_block::<SW, 4, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) };
                     r0 += 4;
                 }
                 match rows - r0 {
-                    3 => unsafe { seq_block::<3, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
-                    2 => unsafe { seq_block::<2, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
-                    1 => unsafe { seq_block::<1, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+                    3 => unsafe { seq_block::<SW, 3, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+                    2 => unsafe { seq_block::<SW, 2, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+                    1 => unsafe { seq_block::<SW, 1, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
                     _ => {}
                 }
             }
@@ -900,7 +952,7 @@ mod avx {
             #[inline]
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments)]
-            unsafe fn seq_block<const R: usize, const C: usize>(
+            unsafe fn seq_block<const SW: bool, const R: usize, const C: usize>(
                 lhs: View,
                 r0: usize,
                 rhs: *const f32,
@@ -929,7 +981,7 @@ mod avx {
                     // SAFETY: lhs(r, 0) is readable.
                     let x = _mm256_set1_ps(unsafe { *p });
                     for (acc, &b) in acc.iter_mut().zip(&b0) {
-                        *acc = ftzv(_mm256_mul_ps(x, b));
+                        *acc = ftzv::<SW>(_mm256_mul_ps(x, b));
                     }
                 }
                 for t in 1..k {
@@ -939,7 +991,7 @@ mod avx {
                         // SAFETY: lhs(r, t) is readable (t < k).
                         let x = _mm256_set1_ps(unsafe { *p.add(off) });
                         for (acc, &b) in acc.iter_mut().zip(&bt) {
-                            *acc = ftzv(_mm256_fmadd_ps(x, b, *acc));
+                            *acc = ftzv::<SW>(_mm256_fmadd_ps(x, b, *acc));
                         }
                     }
                 }
@@ -977,22 +1029,26 @@ mod avx {
             ///
             /// AVX2 and FMA; `x[0..k]` and `y[0..k]` readable.
             #[target_feature(enable = $feat)]
-            unsafe fn dot8(x: *const f32, y: *const f32, k: usize) -> f32 {
+            unsafe fn dot8<const SW: bool>(x: *const f32, y: *const f32, k: usize) -> f32 {
                 // SAFETY: every index below is < k.
                 unsafe {
                     let mut total: Option<f32> = None;
                     let k16 = k / 16 * 16;
                     let mut t = 0;
                     if k16 > 0 {
-                        let mut lanes = ftzv(_mm256_mul_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(y)));
+                        let mut lanes = ftzv::<SW>(_mm256_mul_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(y)));
                         for c in (8..k16).step_by(8) {
-                            lanes = ftzv(_mm256_fmadd_ps(_mm256_loadu_ps(x.add(c)), _mm256_loadu_ps(y.add(c)), lanes));
+                            lanes = ftzv::<SW>(_mm256_fmadd_ps(
+                                _mm256_loadu_ps(x.add(c)),
+                                _mm256_loadu_ps(y.add(c)),
+                                lanes,
+                            ));
                         }
                         push_total(&mut total, hsum8_pairs(&lanes8(lanes)));
                         t = k16;
                     }
                     if k - t >= 8 {
-                        let lanes = ftzv(_mm256_mul_ps(_mm256_loadu_ps(x.add(t)), _mm256_loadu_ps(y.add(t))));
+                        let lanes = ftzv::<SW>(_mm256_mul_ps(_mm256_loadu_ps(x.add(t)), _mm256_loadu_ps(y.add(t))));
                         push_total(&mut total, hsum8_pairs(&lanes8(lanes)));
                         t += 8;
                     }
@@ -1019,15 +1075,19 @@ mod avx {
             ///
             /// AVX2 and FMA; `x[0..k]` and `y[0..k]` readable.
             #[target_feature(enable = $feat)]
-            unsafe fn dot16(x: *const f32, y: *const f32, k: usize) -> f32 {
+            unsafe fn dot16<const SW: bool>(x: *const f32, y: *const f32, k: usize) -> f32 {
                 // SAFETY: every index below is < k.
                 unsafe {
                     let k16 = k / 16 * 16;
                     let mut lo = _mm256_setzero_ps();
                     let mut hi = _mm256_setzero_ps();
                     for c in (0..k16).step_by(16) {
-                        lo = ftzv(_mm256_fmadd_ps(_mm256_loadu_ps(x.add(c)), _mm256_loadu_ps(y.add(c)), lo));
-                        hi = ftzv(_mm256_fmadd_ps(_mm256_loadu_ps(x.add(c + 8)), _mm256_loadu_ps(y.add(c + 8)), hi));
+                        lo = ftzv::<SW>(_mm256_fmadd_ps(_mm256_loadu_ps(x.add(c)), _mm256_loadu_ps(y.add(c)), lo));
+                        hi = ftzv::<SW>(_mm256_fmadd_ps(
+                            _mm256_loadu_ps(x.add(c + 8)),
+                            _mm256_loadu_ps(y.add(c + 8)),
+                            hi,
+                        ));
                     }
                     let mut lanes = [0.0f32; 16];
                     _mm256_storeu_ps(lanes.as_mut_ptr(), lo);
@@ -1050,7 +1110,7 @@ mod avx {
         /// not NaN) keep only their sign bit.
         #[inline]
         #[target_feature(enable = "avx2,fma")]
-        fn ftzv(v: __m256) -> __m256 {
+        fn ftz8(v: __m256) -> __m256 {
             let abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
             let tiny = _mm256_cmp_ps::<_CMP_LT_OQ>(_mm256_and_ps(v, abs_mask), _mm256_set1_ps(f32::MIN_POSITIVE));
             _mm256_andnot_ps(_mm256_and_ps(tiny, abs_mask), v)
@@ -1068,7 +1128,7 @@ mod avx {
         /// their sign bit (the same lanes as the AVX2 version's compare picks).
         #[inline]
         #[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
-        fn ftzv(v: __m256) -> __m256 {
+        fn ftz8(v: __m256) -> __m256 {
             let tiny = _mm256_fpclass_ps_mask::<0x20>(v);
             let bits = _mm256_castps_si256(v);
             _mm256_castsi256_ps(_mm256_mask_and_epi32(bits, tiny, bits, _mm256_set1_epi32(i32::MIN)))
