@@ -334,30 +334,38 @@ mod avx {
     /// The floats of packing room that [`run`] needs for `plan`.
     pub(super) fn scratch_len(plan: Plan, m: usize, k: usize, n: usize) -> usize {
         match plan {
-            Plan::Dot16Across { slab } | Plan::Dot8Row { slab } => k * slab.min(n),
-            Plan::Dot8Col { slab } => k * slab.min(m),
             Plan::Seq { pack: true, swapped: false, .. } => k * n,
             Plan::Seq { pack: true, swapped: true, .. } => k * m,
             _ => 0,
         }
     }
 
-    /// Packs `src[t * st + o * so]` for `t < k`, `o < w` into `buf[t * w + o]` and returns a
-    /// pointer to the packed `[k, w]` matrix. Panics if `k * w` exceeds `buf` or the last
-    /// element read is outside `src`.
+    /// Packs the `w` rows of `k` floats at the start of `src` (row `o` at `src[o * k..]`) as the
+    /// `[k, w]` matrix of their columns (`buf[t * w + o] = src[o * k + t]`) and returns a pointer
+    /// to it: `src` itself when `k == 1` (the layouts agree). Panics if `k * w` exceeds `buf` or
+    /// `src`.
     #[inline]
-    fn pack(buf: &mut [MaybeUninit<f32>], src: &[f32], k: usize, w: usize, st: usize, so: usize) -> *const f32 {
+    fn pack(buf: &mut [MaybeUninit<f32>], src: &[f32], k: usize, w: usize) -> *const f32 {
+        assert!(k * w <= src.len(), "matmul_simd: pack outside its operand");
+        if k == 1 {
+            return src.as_ptr();
+        }
         let dst = &mut buf[..k * w];
-        assert!((k - 1) * st + (w - 1) * so < src.len(), "matmul_simd: pack outside its operand");
-        let (s, d) = (src.as_ptr(), dst.as_mut_ptr().cast::<f32>());
+        transpose(src.as_ptr(), dst.as_mut_ptr().cast::<f32>(), k, w);
+        dst.as_ptr().cast::<f32>()
+    }
+
+    /// `d[t * w + o] = s[o * k + t]` for `t < k`, `o < w`, one float at a time: compiled apart
+    /// from the AVX-512 kernels on purpose, where the compiler turns the strided stores into
+    /// scatters, several times slower for these few floats.
+    #[inline(never)]
+    fn transpose(s: *const f32, d: *mut f32, k: usize, w: usize) {
         for o in 0..w {
             for t in 0..k {
-                // SAFETY: t * w + o < k * w = dst.len(), and t * st + o * so is at most the last
-                // index checked above.
-                unsafe { *d.add(t * w + o) = *s.add(t * st + o * so) };
+                // SAFETY (the caller, `pack`): `s` holds `k * w` floats, `d` has room for them.
+                unsafe { *d.add(t * w + o) = *s.add(o * k + t) };
             }
         }
-        d
     }
 
     /// The in-order FMA products of [`seq_fma`] on 16-lane AVX-512 vectors.
@@ -468,7 +476,7 @@ mod avx {
         /// # Safety
         ///
         /// As [`seq_fma`], for rows `r0..r0 + R` and columns `c0..c0 + cw`.
-        #[inline]
+        #[inline(never)]
         #[target_feature(enable = "avx512f,avx512dq")]
         #[allow(clippy::too_many_arguments)]
         unsafe fn seq_block<const SW: bool, const R: usize, const C: usize>(
@@ -547,6 +555,31 @@ mod avx {
                 if SW { ftz8(v) } else { v }
             }
 
+            /// Elements `o0..o0 + 8` (the lanes of `mask`) of row `t` of a `[k, w]` operand: `p[t * ld
+            /// + o]`, or, with `G`, of the `w` rows of a row-major `[w, k]` operand read down their
+            /// columns, `p[o * ld + t]` (a gather, instead of packing the operand transposed).
+            ///
+            /// # Safety
+            ///
+            /// The elements of the lanes of `mask` are readable (the others are not accessed); with
+            /// `G`, `(o0 + 8) * ld` fits in `i32`.
+            #[inline]
+            #[target_feature(enable = $feat)]
+            unsafe fn col8<const G: bool>(p: *const f32, ld: usize, t: usize, o0: usize, mask: __m256i) -> __m256 {
+                if G {
+                    let lane =
+                        _mm256_add_epi32(_mm256_set1_epi32(o0 as i32), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+                    let idx = _mm256_mullo_epi32(lane, _mm256_set1_epi32(ld as i32));
+                    // SAFETY: the caller's contract.
+                    unsafe {
+                        _mm256_mask_i32gather_ps::<4>(_mm256_setzero_ps(), p.add(t), idx, _mm256_castsi256_ps(mask))
+                    }
+                } else {
+                    // SAFETY: the caller's contract.
+                    unsafe { _mm256_maskload_ps(p.add(t * ld + o0), mask) }
+                }
+            }
+
             /// The lane mask selecting the first `w` (1..=8) lanes.
             #[inline]
             #[target_feature(enable = $feat)]
@@ -581,42 +614,60 @@ mod avx {
                     Plan::Dot16Across { slab } => {
                         for j0 in (0..n).step_by(slab) {
                             let w = slab.min(n - j0);
-                            // Rows j0..j0 + w of B (b[j * k + t]) as [k, w].
-                            let p = pack(buf, &b[j0 * k..], k, w, 1, k);
-                            for i in 0..m {
-                                // SAFETY: row i of A is a[i * k .. i * k + k] (no transpose_a); `p` is k
-                                // rows of w; out[i * n + j0 ..][..w] is inside `out`.
-                                unsafe { dots16_across::<SW>(a.as_ptr().add(i * k), p, w, w, k, o.add(i * n + j0)) };
-                            }
+                            // SAFETY: row i < m of A is a[i * k .. i * k + k] (no transpose_a); rows
+                            // j0..j0 + w of B (b[j * k + t], read down their columns) are inside `b`;
+                            // out[i * n + j0 ..][..w] is inside `out`.
+                            unsafe {
+                                dots16_across::<SW, true>(a.as_ptr(), m, k, b.as_ptr().add(j0 * k), k, w, o.add(j0), n)
+                            };
                         }
                     }
                     Plan::Dot8ColDirect => {
                         // SAFETY: b is the k-vector of the single column; a is [k, m], k rows of m;
                         // out[i] for i < m is inside `out` (n == 1).
-                        unsafe { dots_across::<SW, false>(b.as_ptr(), a.as_ptr(), m, m, k, o, 1) };
+                        unsafe { dots_across::<SW, false, false>(b.as_ptr(), a.as_ptr(), m, m, k, o, 1) };
                     }
                     Plan::Dot8Col { slab } => {
                         for i0 in (0..m).step_by(slab) {
                             let w = slab.min(m - i0);
-                            // Rows i0..i0 + w of A (a[i * k + t]) as [k, w].
-                            let p = pack(buf, &a[i0 * k..], k, w, 1, k);
-                            // SAFETY: b is the k-vector of the single column; `p` is k rows of w;
-                            // out[i0 ..][..w] is inside `out` (n == 1).
-                            unsafe { dots_across::<SW, false>(b.as_ptr(), p, w, w, k, o.add(i0), 1) };
+                            // SAFETY: b is the k-vector of the single column; rows i0..i0 + w of A
+                            // (a[i * k + t], read down their columns) are inside `a`; out[i0 ..][..w]
+                            // is inside `out` (n == 1).
+                            unsafe {
+                                dots_across::<SW, false, true>(
+                                    b.as_ptr(),
+                                    a.as_ptr().add(i0 * k),
+                                    k,
+                                    w,
+                                    k,
+                                    o.add(i0),
+                                    1,
+                                )
+                            };
                         }
                     }
                     Plan::Dot8RowDirect => {
                         // SAFETY: a is the k-vector of the single row (m == 1); b is k rows of n;
                         // out[j] for j < n is inside `out`.
-                        unsafe { dots_across::<SW, false>(a.as_ptr(), b.as_ptr(), n, n, k, o, 1) };
+                        unsafe { dots_across::<SW, false, false>(a.as_ptr(), b.as_ptr(), n, n, k, o, 1) };
                     }
                     Plan::Dot8Row { slab } => {
                         for j0 in (0..n).step_by(slab) {
                             let w = slab.min(n - j0);
-                            let p = pack(buf, &b[j0 * k..], k, w, 1, k);
-                            // SAFETY: a is the k-vector of the single row (m == 1); `p` is k rows of
-                            // w; out[j0 ..][..w] is inside `out`.
-                            unsafe { dots_across::<SW, false>(a.as_ptr(), p, w, w, k, o.add(j0), 1) };
+                            // SAFETY: a is the k-vector of the single row (m == 1); rows j0..j0 + w of
+                            // B (read down their columns) are inside `b`; out[j0 ..][..w] is inside
+                            // `out`.
+                            unsafe {
+                                dots_across::<SW, false, true>(
+                                    a.as_ptr(),
+                                    b.as_ptr().add(j0 * k),
+                                    k,
+                                    w,
+                                    k,
+                                    o.add(j0),
+                                    1,
+                                )
+                            };
                         }
                     }
                     Plan::PerOutput { dot16: d16 } => {
@@ -638,7 +689,7 @@ mod avx {
                     Plan::Seq { swapped: false, pack: pk, wide } => {
                         let lhs = View { ptr: a.as_ptr(), rs: ra, cs: ca };
                         // op(B)[t, j] = b[j * k + t] when packed.
-                        let rhs = if pk { pack(buf, b, k, n, 1, k) } else { b.as_ptr() };
+                        let rhs = if pk { pack(buf, b, k, n) } else { b.as_ptr() };
                         // SAFETY: lhs element (i, t) for i < m, t < k is a[i * ra + t * ca], inside `a`;
                         // rhs has k rows of n contiguous elements (`b` or the packed `buf`); out element
                         // (i, j) is out[i * n + j], inside `out`; `wide` only where the CPU has AVX-512.
@@ -655,7 +706,7 @@ mod avx {
                         let lhs = View { ptr: b.as_ptr(), rs: cb, cs: rb };
                         // op(A)^T[t, i] = op(A)[i, t] = a[i * k + t] when packed; with transpose_a, a
                         // is [k, m]: a[t * m + i] is op(A)[i, t].
-                        let rhs = if pk { pack(buf, a, k, m, 1, k) } else { a.as_ptr() };
+                        let rhs = if pk { pack(buf, a, k, m) } else { a.as_ptr() };
                         // SAFETY: lhs element (j, t) for j < n, t < k is b[j * cb + t * rb], inside `b`;
                         // rhs has k rows of m contiguous elements; out element (j, i) of the transposed
                         // product is out[i * n + j], inside `out`; `wide` only with AVX-512.
@@ -670,98 +721,109 @@ mod avx {
                 }
             }
 
-            /// The Dot16 products of row `c[0..k]` against the `w` columns of the `[k, w]` matrix `p`
-            /// (row stride `ld`), to `out[0..w]`: [`dots_across`], with the sixteen lanes of TF's
-            /// kernel in registers for `k <= 16`.
+            /// The Dot16 products of the `m` rows `c[i * k..][..k]` against the `w` columns of the
+            /// `[k, w]` matrix `p` (row stride `ld`), to `out[i * ldo..][..w]`: [`dots_across`], with
+            /// the sixteen lanes of TF's kernel in registers for `k <= 16`. Not inlined: one call per
+            /// product, whose code depends on `k` alone.
             ///
             /// # Safety
             ///
-            /// As [`dots_across`] with `os == 1`.
-            #[inline]
+            /// As [`dots_across`] with `os == 1`, for each row: `c[0..m * k]` readable and
+            /// `out[i * ldo..][..w]` writable for `i < m`.
+            #[inline(never)]
             #[target_feature(enable = $feat)]
-            unsafe fn dots16_across<const SW: bool>(
+            #[allow(clippy::too_many_arguments)]
+            unsafe fn dots16_across<const SW: bool, const G: bool>(
                 c: *const f32,
+                m: usize,
+                k: usize,
                 p: *const f32,
                 ld: usize,
                 w: usize,
-                k: usize,
                 out: *mut f32,
+                ldo: usize,
             ) {
                 // SAFETY (all): the caller's contract.
                 unsafe {
                     match k {
-                        1 => dots16_short::<SW, 1>(c, p, ld, w, out),
-                        2 => dots16_short::<SW, 2>(c, p, ld, w, out),
-                        3 => dots16_short::<SW, 3>(c, p, ld, w, out),
-                        4 => dots16_short::<SW, 4>(c, p, ld, w, out),
-                        5 => dots16_short::<SW, 5>(c, p, ld, w, out),
-                        6 => dots16_short::<SW, 6>(c, p, ld, w, out),
-                        7 => dots16_short::<SW, 7>(c, p, ld, w, out),
-                        8 => dots16_short::<SW, 8>(c, p, ld, w, out),
-                        9 => dots16_short::<SW, 9>(c, p, ld, w, out),
-                        10 => dots16_short::<SW, 10>(c, p, ld, w, out),
-                        11 => dots16_short::<SW, 11>(c, p, ld, w, out),
-                        12 => dots16_short::<SW, 12>(c, p, ld, w, out),
-                        13 => dots16_short::<SW, 13>(c, p, ld, w, out),
-                        14 => dots16_short::<SW, 14>(c, p, ld, w, out),
-                        15 => dots16_short::<SW, 15>(c, p, ld, w, out),
-                        16 => dots16_short::<SW, 16>(c, p, ld, w, out),
-                        _ => dots_across::<SW, true>(c, p, ld, w, k, out, 1),
+                        1 => dots16_short::<SW, G, 1>(c, m, p, ld, w, out, ldo),
+                        2 => dots16_short::<SW, G, 2>(c, m, p, ld, w, out, ldo),
+                        3 => dots16_short::<SW, G, 3>(c, m, p, ld, w, out, ldo),
+                        4 => dots16_short::<SW, G, 4>(c, m, p, ld, w, out, ldo),
+                        5 => dots16_short::<SW, G, 5>(c, m, p, ld, w, out, ldo),
+                        6 => dots16_short::<SW, G, 6>(c, m, p, ld, w, out, ldo),
+                        7 => dots16_short::<SW, G, 7>(c, m, p, ld, w, out, ldo),
+                        8 => dots16_short::<SW, G, 8>(c, m, p, ld, w, out, ldo),
+                        9 => dots16_short::<SW, G, 9>(c, m, p, ld, w, out, ldo),
+                        10 => dots16_short::<SW, G, 10>(c, m, p, ld, w, out, ldo),
+                        11 => dots16_short::<SW, G, 11>(c, m, p, ld, w, out, ldo),
+                        12 => dots16_short::<SW, G, 12>(c, m, p, ld, w, out, ldo),
+                        13 => dots16_short::<SW, G, 13>(c, m, p, ld, w, out, ldo),
+                        14 => dots16_short::<SW, G, 14>(c, m, p, ld, w, out, ldo),
+                        15 => dots16_short::<SW, G, 15>(c, m, p, ld, w, out, ldo),
+                        16 => dots16_short::<SW, G, 16>(c, m, p, ld, w, out, ldo),
+                        _ => {
+                            for i in 0..m {
+                                dots_across::<SW, true, G>(c.add(i * k), p, ld, w, k, out.add(i * ldo), 1);
+                            }
+                        }
                     }
                 }
             }
 
             /// [`dots_across`]`::<true>` for `k == K <= 16` (one pass of the lanes, then the tree), with
-            /// every loop bound known at compile time.
+            /// every loop bound known at compile time, for the `m` rows of [`dots16_across`]: each
+            /// eight columns of `p` are loaded once for all the rows.
             ///
             /// # Safety
             ///
-            /// As [`dots_across`] with `os == 1` and `k == K`.
+            /// As [`dots16_across`] with `k == K`.
             #[inline]
             #[target_feature(enable = $feat)]
-            unsafe fn dots16_short<const SW: bool, const K: usize>(
+            unsafe fn dots16_short<const SW: bool, const G: bool, const K: usize>(
                 c: *const f32,
+                m: usize,
                 p: *const f32,
                 ld: usize,
                 w: usize,
                 out: *mut f32,
+                ldo: usize,
             ) {
                 for o0 in (0..w).step_by(8) {
                     let cw = (w - o0).min(8);
                     let mask = lane_mask(cw);
                     let zero = _mm256_setzero_ps();
                     // SAFETY: t < K = k and columns o0..o0 + cw < w are readable (masked-off lanes are
-                    // not accessed), c[t] for t < k is readable.
-                    let mut l: [__m256; 16] = std::array::from_fn(|t| {
-                        if t < K {
-                            unsafe {
-                                ftzv::<SW>(_mm256_fmadd_ps(
-                                    _mm256_set1_ps(*c.add(t)),
-                                    _mm256_maskload_ps(p.add(t * ld + o0), mask),
-                                    zero,
-                                ))
-                            }
-                        } else {
-                            zero
-                        }
-                    });
-                    // The tree of `dots_across`: lanes from `live` on are +0 (adding one only turns -0
-                    // into +0).
-                    let mut live = K;
-                    let mut h = 16;
-                    while h > 1 {
-                        h /= 2;
-                        for i in 0..h.min(live) {
-                            l[i] = if i + h < live {
-                                ftzv::<SW>(_mm256_add_ps(l[i], l[i + h]))
+                    // not accessed).
+                    let cols: [__m256; K] = std::array::from_fn(|t| unsafe { col8::<G>(p, ld, t, o0, mask) });
+                    for i in 0..m {
+                        // SAFETY: c[i * K + t] for t < K is readable (row i < m).
+                        let mut l: [__m256; 16] = std::array::from_fn(|t| {
+                            if t < K {
+                                ftzv::<SW>(_mm256_fmadd_ps(_mm256_set1_ps(unsafe { *c.add(i * K + t) }), cols[t], zero))
                             } else {
-                                _mm256_add_ps(l[i], zero)
-                            };
+                                zero
+                            }
+                        });
+                        // The tree of `dots_across`: lanes from `live` on are +0 (adding one only turns
+                        // -0 into +0).
+                        let mut live = K;
+                        let mut h = 16;
+                        while h > 1 {
+                            h /= 2;
+                            for i in 0..h.min(live) {
+                                l[i] = if i + h < live {
+                                    ftzv::<SW>(_mm256_add_ps(l[i], l[i + h]))
+                                } else {
+                                    _mm256_add_ps(l[i], zero)
+                                };
+                            }
+                            live = live.min(h);
                         }
-                        live = live.min(h);
+                        // SAFETY: out[i * ldo + o0 ..][..cw] is writable; masked-off lanes are not
+                        // accessed.
+                        unsafe { _mm256_maskstore_ps(out.add(i * ldo + o0), mask, l[0]) };
                     }
-                    // SAFETY: out[o0 .. o0 + cw] is writable; masked-off lanes are not accessed.
-                    unsafe { _mm256_maskstore_ps(out.add(o0), mask, l[0]) };
                 }
             }
 
@@ -776,7 +838,7 @@ mod avx {
             /// `out[o * os]` writable for `o < w`.
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments)]
-            unsafe fn dots_across<const SW: bool, const D16: bool>(
+            unsafe fn dots_across<const SW: bool, const D16: bool, const G: bool>(
                 c: *const f32,
                 p: *const f32,
                 ld: usize,
@@ -790,7 +852,7 @@ mod avx {
                     let mask = lane_mask(cw);
                     // SAFETY: t < k and columns o0..o0 + cw < w are readable (masked-off lanes are not
                     // accessed), c[t] for t < k is readable.
-                    let row = |t: usize| unsafe { _mm256_maskload_ps(p.add(t * ld + o0), mask) };
+                    let row = |t: usize| unsafe { col8::<G>(p, ld, t, o0, mask) };
                     // SAFETY: as above.
                     let cv = |t: usize| unsafe { _mm256_set1_ps(*c.add(t)) };
                     let fma = |t: usize, acc: __m256| ftzv::<SW>(_mm256_fmadd_ps(cv(t), row(t), acc));
