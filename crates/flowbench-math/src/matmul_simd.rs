@@ -172,6 +172,7 @@ impl MatMulPlan {
 
     /// The product, with the vector kernels' software flushes (`SW`) or without them (only on a
     /// thread with the hardware modes set: [`MatMulPlan::run_hw`]).
+    #[inline]
     fn run_uninit<const SW: bool>(&self, a: &[f32], b: &[f32], out: &mut [f32], buf: &mut [MaybeUninit<f32>]) {
         let MatMulPlan { m, k, n, ta, tb, how } = *self;
         assert!(
@@ -313,13 +314,16 @@ mod avx {
             (true, true) if m * n * k <= TINY => {
                 // Tiny products: besides the vector operations, count the packing, the
                 // scattered stores of the transposed product, and the FMA chains' latency
-                // (about eight cycles a step with the flush), which few chains cannot hide.
+                // (about four cycles a step with the hardware's flush, as the fast path runs
+                // them; eight with the software flush), which few chains cannot hide.
                 let lanes = if wide { 16 } else { 8 };
                 let cost = |chains: usize, packed: usize, scattered: usize| {
-                    k * (chains * 2).max(8) + 2 * packed + 2 * scattered
+                    k * (chains * 2).max(4) + 2 * packed + 2 * scattered
                 };
                 let normal = cost(m * n.div_ceil(lanes), if pack_normal { k * n } else { 0 }, 0);
-                let swapped = cost(n * m.div_ceil(lanes), if pack_swapped { k * m } else { 0 }, m * n);
+                // With one column (`n == 1`) the transposed product's stores are contiguous too.
+                let scattered = if n == 1 { 0 } else { m * n };
+                let swapped = cost(n * m.div_ceil(lanes), if pack_swapped { k * m } else { 0 }, scattered);
                 swapped < normal
             }
             (true, true) => {
@@ -403,6 +407,7 @@ mod avx {
         /// # Safety
         ///
         /// AVX-512F and DQ; otherwise as `super::seq_fma`.
+        #[inline]
         #[target_feature(enable = "avx512f,avx512dq")]
         #[allow(clippy::too_many_arguments)]
         pub(super) unsafe fn seq_fma<const SW: bool>(
@@ -941,6 +946,7 @@ mod avx {
             ///
             /// AVX2 and FMA; `lhs(r, t)` readable for `r < rows`, `t < k`; `rhs[t * ld + c]` readable
             /// for `t < k`, `c < w`; `out[r * os_r + c * os_c]` writable for `r < rows`, `c < w`.
+            #[inline]
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments)]
             unsafe fn seq_fma<const SW: bool>(
