@@ -12,7 +12,8 @@
 //!   also be computed transposed (`out^T = op(B)^T op(A)^T`, eight *rows* at a time), which this
 //!   does when it wastes fewer lanes (small `n`) or avoids packing.
 //! * `Dot8` and `Dot16`: eight output elements at a time, one per vector lane, when the operand
-//!   that differs between them can be read (or packed) as contiguous rows: each of the 8 or 16
+//!   that differs between them can be read as contiguous rows, or gathered down the columns of
+//!   a row-major operand (instead of packing it transposed): each of the 8 or 16
 //!   "lanes" of TF's kernel is then a vector, and every operation of the kernel, the
 //!   horizontal-sum trees included, is the scalar one on eight outputs. Otherwise (few outputs
 //!   and a long `k`) one output at a time, with TF's lanes as the lanes of one or two FMA
@@ -30,6 +31,12 @@
 //! the scalar code (on CPUs with AVX-512 DQ and VL by `vfpclassps`, two instructions instead of
 //! four). Shapes the packing buffer cannot hold, and CPUs without AVX2 and FMA, use
 //! [`eigen::matmul_f32`] itself.
+//!
+//! On a thread that runs with TF's hardware modes ([`crate::denormal::ScopedFlushDenormal`]),
+//! [`MatMulPlan::run_hw`] runs the same kernels instantiated without the software flushes
+//! (a const flag: one source per kernel), so an in-order chain is FMAs alone (half the latency
+//! a step). Its results are TF's, which equal the software flush's except on subnormal inputs
+//! (read as zero) and in the band just below `f32::MIN_POSITIVE` that `denormal` documents.
 //!
 //! [`MatMulPlan`] makes every choice above (and the CPU feature checks) once per shape; a
 //! program that runs the same small products at every training step keeps one plan per product
