@@ -365,6 +365,11 @@ fn bench() {
         ("[8,3]^T x [8,1] (ta)", 3, 8, 1, true, false),
         ("[8,1] x [3,1]^T (tb)", 8, 1, 3, false, true),
         ("[8,3]^T x [8,3] (ta)", 3, 8, 3, true, false),
+        ("[8,2]^T x [8,3] (ta)", 2, 8, 3, true, false),
+        ("[10,2]x[2,8]", 10, 2, 8, false, false),
+        ("[10,8]x[8,1]", 10, 8, 1, false, false),
+        ("[10,1]x[8,1]^T (tb)", 10, 1, 8, false, true),
+        ("[10,8]^T x [10,1] (ta)", 8, 10, 1, true, false),
         ("[10,8]x[8,8]", 10, 8, 8, false, false),
         ("[10,8]x[8,8]^T (tb)", 10, 8, 8, false, true),
         ("[8,10]^T x [10,8] (ta)", 8, 10, 8, true, false),
@@ -413,8 +418,20 @@ fn bench() {
                 start.elapsed().as_nanos() as f64 / (iters / 5) as f64
             })
             .fold(f64::INFINITY, f64::min);
+        // The plan under TF's hardware modes, without the software flushes (as the fast path).
+        let guard = flowbench::engine::math::denormal::ScopedFlushDenormal::new();
+        let hw = (0..5)
+            .map(|_| {
+                let start = Instant::now();
+                for _ in 0..iters / 5 {
+                    plan.run_hw(guard.token(), black_box(&a), black_box(&b), black_box(&mut out), &mut scratch);
+                }
+                start.elapsed().as_nanos() as f64 / (iters / 5) as f64
+            })
+            .fold(f64::INFINITY, f64::min);
+        drop(guard);
         println!(
-            "{name:<28} scalar {scalar:>9.1} ns  simd {simd:>9.1} ns  planned {planned:>8.1} ns  speedup {:>5.2}x",
+            "{name:<28} scalar {scalar:>9.1} ns  simd {simd:>9.1} ns  planned {planned:>8.1} ns  hw {hw:>8.1} ns  speedup {:>5.2}x",
             scalar / simd
         );
     }
