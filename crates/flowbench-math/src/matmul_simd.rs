@@ -239,16 +239,18 @@ mod avx {
     /// How [`run`] computes one shape, chosen once by [`plan`].
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub(super) enum Plan {
-        /// `Dot16`, `transpose_b`: each row of A against the rows of B, packed as `[k, n]` in
-        /// slabs of `slab` columns, eight outputs at a time.
+        /// `Dot16`, `transpose_b`: each row of A against the rows of B, gathered down their
+        /// columns (as `[k, n]`) in slabs of `slab`, eight outputs at a time.
         Dot16Across { slab: usize },
         /// `Dot8`, `n == 1`, `transpose_a`: `a` is `[k, m]` already, outputs across `i`.
         Dot8ColDirect,
-        /// `Dot8`, `n == 1`: the rows of A packed as `[k, m]` in slabs of `slab`.
+        /// `Dot8`, `n == 1`: the rows of A gathered down their columns (as `[k, m]`) in slabs of
+        /// `slab`.
         Dot8Col { slab: usize },
         /// `Dot8`, `m == 1`, no `transpose_b`: `b` is `[k, n]` already, outputs across `j`.
         Dot8RowDirect,
-        /// `Dot8`, `m == 1`, `transpose_b`: the rows of B packed as `[k, n]` in slabs of `slab`.
+        /// `Dot8`, `m == 1`, `transpose_b`: the rows of B gathered down their columns (as
+        /// `[k, n]`) in slabs of `slab`.
         Dot8Row { slab: usize },
         /// `Dot8` or `Dot16` one output at a time, TF's lanes across one vector.
         PerOutput { dot16: bool },
@@ -281,10 +283,10 @@ mod avx {
                 return None;
             }
             // Eight outputs at a time, lanes across outputs: the shared vector is broadcast and
-            // the other operand is read as k rows of contiguous outputs (packed if need be).
-            // How many outputs of a packed operand go through the buffer at a time. Packing in
-            // slabs of `PACK_MAX / k` outputs works too, but for such long vectors the strided
-            // copy costs more than the per-output path below, so the slab is all or nothing.
+            // the other operand is read as k rows of contiguous outputs (gathered down the
+            // columns of a row-major operand if need be). How many outputs of a gathered operand
+            // go at a time: for long vectors (`k * w > PACK_MAX`) the per-output path below costs
+            // less, so the slab is all or nothing (and the gathers' indices stay small).
             let slab = |w: usize| if k * w <= PACK_MAX { w } else { 0 };
             let plan = if kernel == MatMulKernel::Dot16 {
                 // transpose_b, 2 <= m <= 15: row i of A against the rows of B, packed as [k, n].
@@ -362,18 +364,23 @@ mod avx {
             return src.as_ptr();
         }
         let dst = &mut buf[..k * w];
-        transpose(src.as_ptr(), dst.as_mut_ptr().cast::<f32>(), k, w);
+        // SAFETY: `src` holds at least `k * w` floats (checked above), `dst` exactly `k * w`.
+        unsafe { transpose(src.as_ptr(), dst.as_mut_ptr().cast::<f32>(), k, w) };
         dst.as_ptr().cast::<f32>()
     }
 
     /// `d[t * w + o] = s[o * k + t]` for `t < k`, `o < w`, one float at a time: compiled apart
     /// from the AVX-512 kernels on purpose, where the compiler turns the strided stores into
     /// scatters, several times slower for these few floats.
+    ///
+    /// # Safety
+    ///
+    /// `s[..k * w]` is readable and `d[..k * w]` writable.
     #[inline(never)]
-    fn transpose(s: *const f32, d: *mut f32, k: usize, w: usize) {
+    unsafe fn transpose(s: *const f32, d: *mut f32, k: usize, w: usize) {
         for o in 0..w {
             for t in 0..k {
-                // SAFETY (the caller, `pack`): `s` holds `k * w` floats, `d` has room for them.
+                // SAFETY: t * w + o and o * k + t are below k * w.
                 unsafe { *d.add(t * w + o) = *s.add(o * k + t) };
             }
         }
