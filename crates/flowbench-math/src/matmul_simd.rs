@@ -242,6 +242,9 @@ mod avx {
         /// `Dot16`, `transpose_b`: each row of A against the rows of B, gathered down their
         /// columns (as `[k, n]`) in slabs of `slab`, eight outputs at a time.
         Dot16Across { slab: usize },
+        /// `Dot16`, `transpose_b`, `k <= 8`, `n <= 8`, on AVX-512: as `Dot16Across`, two rows of
+        /// A at a time, one in each half of a 16-lane vector.
+        Dot16Pairs,
         /// `Dot8`, `n == 1`, `transpose_a`: `a` is `[k, m]` already, outputs across `i`.
         Dot8ColDirect,
         /// `Dot8`, `n == 1`: the rows of A gathered down their columns (as `[k, m]`) in slabs of
@@ -290,7 +293,11 @@ mod avx {
             let slab = |w: usize| if k * w <= PACK_MAX { w } else { 0 };
             let plan = if kernel == MatMulKernel::Dot16 {
                 // transpose_b, 2 <= m <= 15: row i of A against the rows of B, packed as [k, n].
-                ((n >= 4 || k < 16) && slab(n) > 0).then_some(Plan::Dot16Across { slab: slab(n) })
+                if wide && k <= 8 && n <= 8 {
+                    Some(Plan::Dot16Pairs)
+                } else {
+                    ((n >= 4 || k < 16) && slab(n) > 0).then_some(Plan::Dot16Across { slab: slab(n) })
+                }
             } else if n == 1 {
                 // Outputs across i: op(A)^T as [k, m] (a itself with transpose_a).
                 if !(m >= 4 || k < 16) {
@@ -414,6 +421,111 @@ mod avx {
         #[inline]
         fn mask16(w: usize) -> __mmask16 {
             if w >= 16 { 0xffff } else { ((1u32 << w) - 1) as u16 }
+        }
+
+        /// The Dot16 products of `transpose_b` with `k <= 8` and `n <= 8` (`Plan::Dot16Pairs`):
+        /// `out[i * n + j]` for the `m` rows `c[i * k..][..k]` of A and the `n` rows `b[j * k..][..k]`
+        /// of B, as the kernels' `dots16_short`, but two rows of A at a time, row `i` in the low
+        /// half of each vector and row `i + 1` in the high half.
+        ///
+        /// # Safety
+        ///
+        /// AVX-512F and DQ; `1 <= k <= 8`, `1 <= n <= 8`; `c[..m * k]` and `b[..n * k]` readable,
+        /// `out[..m * n]` writable.
+        #[inline(never)]
+        #[target_feature(enable = "avx512f,avx512dq")]
+        pub(super) unsafe fn dots16_pairs<const SW: bool>(
+            c: *const f32,
+            m: usize,
+            k: usize,
+            b: *const f32,
+            n: usize,
+            out: *mut f32,
+        ) {
+            // SAFETY (all): the caller's contract.
+            unsafe {
+                match k {
+                    1 => dots16_pairs_k::<SW, 1>(c, m, b, n, out),
+                    2 => dots16_pairs_k::<SW, 2>(c, m, b, n, out),
+                    3 => dots16_pairs_k::<SW, 3>(c, m, b, n, out),
+                    4 => dots16_pairs_k::<SW, 4>(c, m, b, n, out),
+                    5 => dots16_pairs_k::<SW, 5>(c, m, b, n, out),
+                    6 => dots16_pairs_k::<SW, 6>(c, m, b, n, out),
+                    7 => dots16_pairs_k::<SW, 7>(c, m, b, n, out),
+                    _ => dots16_pairs_k::<SW, 8>(c, m, b, n, out),
+                }
+            }
+        }
+
+        /// [`dots16_pairs`] for `k == K`.
+        ///
+        /// # Safety
+        ///
+        /// As [`dots16_pairs`] with `k == K`.
+        #[inline]
+        #[target_feature(enable = "avx512f,avx512dq")]
+        unsafe fn dots16_pairs_k<const SW: bool, const K: usize>(
+            c: *const f32,
+            m: usize,
+            b: *const f32,
+            n: usize,
+            out: *mut f32,
+        ) {
+            let zero = _mm512_setzero_ps();
+            let wmask = mask16(n);
+            // Column t of B's rows (b[j * K + t], j < n) in both halves.
+            let idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(K as i32));
+            let lanes = _mm256_cmpgt_epi32(_mm256_set1_epi32(n as i32), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+            let cols: [__m512; K] = std::array::from_fn(|t| {
+                // SAFETY: b[j * K + t] for j < n is readable; the other lanes are not accessed.
+                let col = unsafe {
+                    _mm256_mask_i32gather_ps::<4>(_mm256_setzero_ps(), b.add(t), idx, _mm256_castsi256_ps(lanes))
+                };
+                _mm512_broadcast_f32x8(col)
+            });
+            // Lane q of the vector for term t: a[i, t] in the low half, a[i + 1, t] in the high one.
+            let halves = _mm512_setr_epi32(
+                0, 0, 0, 0, 0, 0, 0, 0, K as i32, K as i32, K as i32, K as i32, K as i32, K as i32, K as i32, K as i32,
+            );
+            let pick: [__m512i; K] = std::array::from_fn(|t| _mm512_add_epi32(halves, _mm512_set1_epi32(t as i32)));
+            let mut i = 0;
+            while i < m {
+                let two = m - i >= 2;
+                // SAFETY: rows i (and i + 1 when `two`) of A are readable; masked-off lanes are not
+                // accessed.
+                let pair = unsafe { _mm512_maskz_loadu_ps(mask16(if two { 2 * K } else { K }), c.add(i * K)) };
+                let mut l: [__m512; 16] = std::array::from_fn(|t| {
+                    if t < K {
+                        flush16::<SW>(_mm512_fmadd_ps(_mm512_permutexvar_ps(pick[t], pair), cols[t], zero))
+                    } else {
+                        zero
+                    }
+                });
+                // The tree of `dots16_short`: lanes from `live` on are +0.
+                let mut live = K;
+                let mut h = 16;
+                while h > 1 {
+                    h /= 2;
+                    for q in 0..h.min(live) {
+                        l[q] = if q + h < live {
+                            flush16::<SW>(_mm512_add_ps(l[q], l[q + h]))
+                        } else {
+                            _mm512_add_ps(l[q], zero)
+                        };
+                    }
+                    live = live.min(h);
+                }
+                // SAFETY: out[i * n..][..n] (and out[(i + 1) * n..][..n] when `two`, the high
+                // half's lanes 8..8 + n from eight floats before it) are writable; masked-off lanes
+                // are not accessed.
+                unsafe {
+                    _mm512_mask_storeu_ps(out.add(i * n), wmask, l[0]);
+                    if two {
+                        _mm512_mask_storeu_ps(out.add((i + 1) * n).wrapping_sub(8), wmask << 8, l[0]);
+                    }
+                }
+                i += 2;
+            }
         }
 
         /// As `super::seq_fma`, 32 or 16 columns at a time.
@@ -640,6 +752,12 @@ mod avx {
                                 dots16_across::<SW, true>(a.as_ptr(), m, k, b.as_ptr().add(j0 * k), k, w, o.add(j0), n)
                             };
                         }
+                    }
+                    Plan::Dot16Pairs => {
+                        // SAFETY: the rows of A are a[i * k..][..k] for i < m (no transpose_a), those of
+                        // B b[j * k..][..k] for j < n; out is [m, n]; `Dot16Pairs` only where the CPU
+                        // has AVX-512F and DQ, with k, n <= 8.
+                        unsafe { super::wide::dots16_pairs::<SW>(a.as_ptr(), m, k, b.as_ptr(), n, o) };
                     }
                     Plan::Dot8ColDirect => {
                         // SAFETY: b is the k-vector of the single column; a is [k, m], k rows of m;
