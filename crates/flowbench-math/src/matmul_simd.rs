@@ -15,7 +15,8 @@
 //!   that differs between them can be read as contiguous rows, or gathered down the columns of
 //!   a row-major operand (instead of packing it transposed): each of the 8 or 16
 //!   "lanes" of TF's kernel is then a vector, and every operation of the kernel, the
-//!   horizontal-sum trees included, is the scalar one on eight outputs. Otherwise (few outputs
+//!   horizontal-sum trees included, is the scalar one on eight outputs (sixteen, two rows of A,
+//!   for `Dot16` with `k, n <= 8` on AVX-512). Otherwise (few outputs
 //!   and a long `k`) one output at a time, with TF's lanes as the lanes of one or two FMA
 //!   vectors and the trees and short tails in scalar code with the same rounding.
 //!
