@@ -169,29 +169,7 @@ fn large_shapes_fall_back_or_match() {
 /// inputs and products among the distributions, over three runs that reuse the scratch.
 #[test]
 fn plans_match_scalar() {
-    let mut shapes: Vec<(usize, usize, usize)> = vec![
-        (8, 2, 3),
-        (8, 3, 1),
-        (3, 8, 1),
-        (8, 1, 3),
-        (2, 8, 3),
-        (10, 2, 8),
-        (10, 8, 8),
-        (10, 8, 1),
-        (10, 1, 8),
-        (8, 10, 1),
-        (8, 10, 8),
-        (2, 10, 8),
-        (1, 5, 9),
-        (9, 5, 1),
-    ];
-    for m in [1usize, 2, 3, 5, 8, 10, 15, 16] {
-        for k in 1..=17 {
-            for n in [1usize, 2, 3, 4, 8, 9, 16] {
-                shapes.push((m, k, n));
-            }
-        }
-    }
+    let shapes = plan_shapes();
     let mut rng = Rng(0x5151_2026);
     let mut scratch = Vec::new();
     let mut mismatches = 0usize;
@@ -223,6 +201,158 @@ fn plans_match_scalar() {
     assert_eq!(mismatches, 0);
 }
 
+/// The shapes of [`plans_match_scalar`] and [`hw_plans_match_tf`]: the training nets' products
+/// and their gradients, every kernel and transposition a plan can choose, and long `k`s (the
+/// per-output kernels).
+fn plan_shapes() -> Vec<(usize, usize, usize)> {
+    let mut shapes: Vec<(usize, usize, usize)> = vec![
+        (8, 2, 3),
+        (8, 3, 1),
+        (3, 8, 1),
+        (8, 1, 3),
+        (2, 8, 3),
+        (10, 2, 8),
+        (10, 8, 8),
+        (10, 8, 1),
+        (10, 1, 8),
+        (8, 10, 1),
+        (8, 10, 8),
+        (2, 10, 8),
+        (1, 5, 9),
+        (9, 5, 1),
+    ];
+    for m in [1usize, 2, 3, 5, 8, 10, 15, 16] {
+        for k in 1..=17 {
+            for n in [1usize, 2, 3, 4, 8, 9, 16] {
+                shapes.push((m, k, n));
+            }
+        }
+    }
+    for (m, n) in [(1usize, 2usize), (2, 1), (3, 2), (1, 1), (17, 3), (20, 20)] {
+        for k in [31usize, 33, 64, 129] {
+            shapes.push((m, k, n));
+        }
+    }
+    shapes
+}
+
+/// DAZ: a subnormal input reads as a zero of its sign.
+fn daz(v: f32) -> f32 {
+    if v.is_subnormal() { f32::from_bits(v.to_bits() & 0x8000_0000) } else { v }
+}
+
+/// Under TF's hardware mode (`ScopedFlushDenormal`), a plan run with its token, whose kernels
+/// leave the software flushes out, gives TF's bits: those of the scalar reference run under the
+/// same mode (where the hardware flushes its every operation), over the shapes of
+/// [`plan_shapes`], all transposes, every distribution (subnormal inputs, products and sums
+/// that underflow, specials). Against the software flush the only differences are TF's mode
+/// itself: with the inputs' subnormals read as zero (DAZ) the random products agree bit for bit
+/// too, and the band just below `f32::MIN_POSITIVE` (`denormal`'s documentation) is checked on
+/// purpose-made products, one per kernel: the hardware (= TF) writes zero where the software
+/// flush keeps `MIN_POSITIVE`.
+#[test]
+fn hw_plans_match_tf() {
+    use flowbench::engine::math::denormal::{ScopedFlushDenormal, flushing};
+    if ScopedFlushDenormal::new().token().is_none() {
+        return;
+    }
+    // `f` under TF's hardware mode, with the guard's token.
+    let under_mode = |f: &mut dyn FnMut(Option<flowbench::engine::math::denormal::HwFtz<'_>>)| {
+        let guard = ScopedFlushDenormal::new();
+        f(guard.token());
+    };
+    let mut rng = Rng(0x4857_f725);
+    let mut scratch = Vec::new();
+    let (mut vs_tf, mut vs_soft, mut nan_payloads, mut cases, mut subnormal_inputs) = (0, 0, 0, 0, 0);
+    let same = |w: f32, g: f32| (w.is_nan() && g.is_nan()) || w.to_bits() == g.to_bits();
+    for (si, &(m, k, n)) in plan_shapes().iter().enumerate() {
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let plan = MatMulPlan::new(m, k, n, ta, tb);
+            if scratch.len() < plan.scratch_len() {
+                scratch.resize(plan.scratch_len(), f32::NAN);
+            }
+            for rep in 0..4 {
+                let d = (si + rep * 2) % DISTRIBUTIONS;
+                let a: Vec<f32> = (0..m * k).map(|_| sample(&mut rng, if rep >= 2 { 4 } else { d })).collect();
+                let b: Vec<f32> = (0..k * n).map(|_| sample(&mut rng, if rep == 3 { 4 } else { d })).collect();
+                subnormal_inputs += a.iter().chain(&b).filter(|v| v.is_subnormal()).count();
+                let mut tf = vec![0.0f32; m * n];
+                let mut got = vec![1.0f32; m * n];
+                under_mode(&mut |hw| {
+                    // The scalar reference, its every operation flushed by the hardware: TF's bits.
+                    matmul_f32(&a, &b, m, k, n, ta, tb, &mut tf);
+                    plan.run_hw(hw, &a, &b, &mut got, &mut scratch);
+                });
+                // The software flush alone, on the inputs as DAZ reads them.
+                assert!(!flushing());
+                let (a0, b0): (Vec<f32>, Vec<f32>) =
+                    (a.iter().map(|&v| daz(v)).collect(), b.iter().map(|&v| daz(v)).collect());
+                let mut soft = vec![0.0f32; m * n];
+                matmul_f32(&a0, &b0, m, k, n, ta, tb, &mut soft);
+                cases += 1;
+                for (idx, ((&t, &g), &w)) in tf.iter().zip(&got).zip(&soft).enumerate() {
+                    nan_payloads += usize::from(t.is_nan() && g.is_nan() && t.to_bits() != g.to_bits());
+                    for (name, r, count) in [("TF's mode", t, &mut vs_tf), ("the software flush", w, &mut vs_soft)] {
+                        if !same(r, g) {
+                            if *count < 10 {
+                                eprintln!(
+                                    "m={m} k={k} n={n} ta={ta} tb={tb} rep={rep} out[{idx}]: {name} {r:e} vs {g:e} ({plan:?})"
+                                );
+                            }
+                            *count += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{cases} products ({subnormal_inputs} subnormal inputs): {vs_tf} outputs differ from the scalar \
+         code under TF's mode, {vs_soft} from the software flush with DAZ inputs; {nan_payloads} NaN payloads"
+    );
+    assert!(subnormal_inputs > 1000);
+    assert_eq!((vs_tf, vs_soft), (0, 0));
+
+    // Where TF's mode and the software flush differ, on purpose, as every output's first term
+    // (the rest are zeros), for every kind of kernel: `(1 - 2^-24) * MIN_POSITIVE` (the band: it
+    // rounds to `MIN_POSITIVE` on the subnormal grid, so the software flush keeps it, but is tiny
+    // at full precision, so the hardware writes zero), and a subnormal input times 2^30 (normal
+    // without DAZ, zero with it).
+    let band = (f32::from_bits(0x3f7f_ffff), f32::MIN_POSITIVE, f32::MIN_POSITIVE);
+    let sub = (f32::from_bits(3), 2f32.powi(30), 3.0 * 2f32.powi(-119));
+    for &(m, k, n, ta, tb) in &[
+        (8usize, 2usize, 3usize, false, false), // in-order FMAs, rows of op(A) broadcast
+        (3, 8, 1, true, false),                 // in-order FMAs, three rows
+        (8, 10, 1, true, false),                // in-order FMAs, transposed
+        (8, 3, 1, false, false),                // Dot8, outputs across rows
+        (1, 5, 9, false, false),                // Dot8, outputs across columns
+        (8, 1, 3, false, true),                 // Dot16 across, k = 1
+        (10, 8, 8, false, true),                // Dot16 across
+        (3, 40, 1, false, false),               // Dot8 one output at a time
+        (2, 33, 1, false, true),                // Dot16 one output at a time
+    ] {
+        let plan = MatMulPlan::new(m, k, n, ta, tb);
+        let mut scratch = vec![0.0f32; plan.scratch_len()];
+        for (x, y, soft_value) in [band, sub] {
+            // op(A)[i, 0] = x, op(B)[0, j] = y.
+            let (ra, cb) = (if ta { 1 } else { k }, if tb { k } else { 1 });
+            let mut a = vec![0.0f32; m * k];
+            let mut b = vec![0.0f32; k * n];
+            (0..m).for_each(|i| a[i * ra] = x);
+            (0..n).for_each(|j| b[j * cb] = y);
+            let (mut got, mut tf, mut soft) = (vec![1.0f32; m * n], vec![1.0f32; m * n], vec![1.0f32; m * n]);
+            under_mode(&mut |hw| {
+                plan.run_hw(hw, &a, &b, &mut got, &mut scratch);
+                matmul_f32(&a, &b, m, k, n, ta, tb, &mut tf);
+            });
+            plan.run(&a, &b, &mut soft, &mut scratch);
+            let what = format!("{m}x{k}x{n} ta={ta} tb={tb} {x:e} * {y:e} ({plan:?})");
+            assert!(got.iter().zip(&tf).all(|(g, t)| g.to_bits() == 0 && t.to_bits() == 0), "{what}: {got:?} {tf:?}");
+            assert!(soft.iter().all(|v| v.to_bits() == soft_value.to_bits()), "{what}: {soft:?}");
+        }
+    }
+}
+
 /// `cargo test --release --test matmul_simd -- --ignored --nocapture bench`
 #[test]
 #[ignore]
@@ -235,6 +365,11 @@ fn bench() {
         ("[8,3]^T x [8,1] (ta)", 3, 8, 1, true, false),
         ("[8,1] x [3,1]^T (tb)", 8, 1, 3, false, true),
         ("[8,3]^T x [8,3] (ta)", 3, 8, 3, true, false),
+        ("[8,2]^T x [8,3] (ta)", 2, 8, 3, true, false),
+        ("[10,2]x[2,8]", 10, 2, 8, false, false),
+        ("[10,8]x[8,1]", 10, 8, 1, false, false),
+        ("[10,1]x[8,1]^T (tb)", 10, 1, 8, false, true),
+        ("[10,8]^T x [10,1] (ta)", 8, 10, 1, true, false),
         ("[10,8]x[8,8]", 10, 8, 8, false, false),
         ("[10,8]x[8,8]^T (tb)", 10, 8, 8, false, true),
         ("[8,10]^T x [10,8] (ta)", 8, 10, 8, true, false),
@@ -283,8 +418,20 @@ fn bench() {
                 start.elapsed().as_nanos() as f64 / (iters / 5) as f64
             })
             .fold(f64::INFINITY, f64::min);
+        // The plan under TF's hardware modes, without the software flushes (as the fast path).
+        let guard = flowbench::engine::math::denormal::ScopedFlushDenormal::new();
+        let hw = (0..5)
+            .map(|_| {
+                let start = Instant::now();
+                for _ in 0..iters / 5 {
+                    plan.run_hw(guard.token(), black_box(&a), black_box(&b), black_box(&mut out), &mut scratch);
+                }
+                start.elapsed().as_nanos() as f64 / (iters / 5) as f64
+            })
+            .fold(f64::INFINITY, f64::min);
+        drop(guard);
         println!(
-            "{name:<28} scalar {scalar:>9.1} ns  simd {simd:>9.1} ns  planned {planned:>8.1} ns  speedup {:>5.2}x",
+            "{name:<28} scalar {scalar:>9.1} ns  simd {simd:>9.1} ns  planned {planned:>8.1} ns  hw {hw:>8.1} ns  speedup {:>5.2}x",
             scalar / simd
         );
     }

@@ -12,9 +12,11 @@
 //!   also be computed transposed (`out^T = op(B)^T op(A)^T`, eight *rows* at a time), which this
 //!   does when it wastes fewer lanes (small `n`) or avoids packing.
 //! * `Dot8` and `Dot16`: eight output elements at a time, one per vector lane, when the operand
-//!   that differs between them can be read (or packed) as contiguous rows: each of the 8 or 16
+//!   that differs between them can be read as contiguous rows, or gathered down the columns of
+//!   a row-major operand (instead of packing it transposed): each of the 8 or 16
 //!   "lanes" of TF's kernel is then a vector, and every operation of the kernel, the
-//!   horizontal-sum trees included, is the scalar one on eight outputs. Otherwise (few outputs
+//!   horizontal-sum trees included, is the scalar one on eight outputs (sixteen, two rows of A,
+//!   for `Dot16` with `k, n <= 8` on AVX-512). Otherwise (few outputs
 //!   and a long `k`) one output at a time, with TF's lanes as the lanes of one or two FMA
 //!   vectors and the trees and short tails in scalar code with the same rounding.
 //!
@@ -31,11 +33,18 @@
 //! four). Shapes the packing buffer cannot hold, and CPUs without AVX2 and FMA, use
 //! [`eigen::matmul_f32`] itself.
 //!
+//! On a thread that runs with TF's hardware modes ([`crate::denormal::ScopedFlushDenormal`]),
+//! [`MatMulPlan::run_hw`] runs the same kernels instantiated without the software flushes
+//! (a const flag: one source per kernel), so an in-order chain is FMAs alone (half the latency
+//! a step). Its results are TF's, which equal the software flush's except on subnormal inputs
+//! (read as zero) and in the band just below `f32::MIN_POSITIVE` that `denormal` documents.
+//!
 //! [`MatMulPlan`] makes every choice above (and the CPU feature checks) once per shape; a
 //! program that runs the same small products at every training step keeps one plan per product
 //! and its own packing room, so a step only computes. [`matmul_f32_fast`] plans and runs at once,
 //! packing into a stack buffer.
 
+use crate::denormal::HwFtz;
 use crate::eigen::{self, MatMulKernel, add, ftz, halve16, hsum8_pairs, matmul_kernel, mul, push_total};
 use std::mem::MaybeUninit;
 
@@ -61,10 +70,10 @@ pub fn matmul_f32_fast(
 ) {
     let plan = MatMulPlan::new(m, k, n, transpose_a, transpose_b);
     if plan.scratch_len() == 0 {
-        plan.run_uninit(a, b, out, &mut []);
+        plan.run_uninit::<true>(a, b, out, &mut []);
     } else {
         let mut buf = [const { MaybeUninit::<f32>::uninit() }; SEQ_PACK_MAX];
-        plan.run_uninit(a, b, out, &mut buf);
+        plan.run_uninit::<true>(a, b, out, &mut buf);
     }
 }
 
@@ -146,10 +155,33 @@ impl MatMulPlan {
         // SAFETY: `MaybeUninit<f32>` has the layout of `f32`, and `run_uninit` only writes
         // initialized floats through it (so `scratch` stays initialized).
         let buf = unsafe { &mut *(std::ptr::from_mut::<[f32]>(scratch) as *mut [MaybeUninit<f32>]) };
-        self.run_uninit(a, b, out, buf);
+        self.run_uninit::<true>(a, b, out, buf);
     }
 
-    fn run_uninit(&self, a: &[f32], b: &[f32], out: &mut [f32], buf: &mut [MaybeUninit<f32>]) {
+    /// [`MatMulPlan::run`] on a thread that flushes in hardware when `hw` is given: the vector
+    /// kernels then leave out their software flushes (the same kernels, instantiated without
+    /// them), so an FMA chain is FMAs alone. The results are TF's: they equal [`MatMulPlan::run`]'s
+    /// bit for bit except where TF's own mode differs from the software flush (see
+    /// [`crate::denormal`]): subnormal inputs read as zero, and a result in the band just below
+    /// `f32::MIN_POSITIVE` is zero. With `None` this is [`MatMulPlan::run`].
+    ///
+    /// # Panics
+    ///
+    /// As [`MatMulPlan::run`].
+    #[inline]
+    pub fn run_hw(&self, hw: Option<HwFtz<'_>>, a: &[f32], b: &[f32], out: &mut [f32], scratch: &mut [f32]) {
+        // SAFETY: as in `run`.
+        let buf = unsafe { &mut *(std::ptr::from_mut::<[f32]>(scratch) as *mut [MaybeUninit<f32>]) };
+        match hw {
+            Some(_) => self.run_uninit::<false>(a, b, out, buf),
+            None => self.run_uninit::<true>(a, b, out, buf),
+        }
+    }
+
+    /// The product, with the vector kernels' software flushes (`SW`) or without them (only on a
+    /// thread with the hardware modes set: [`MatMulPlan::run_hw`]).
+    #[inline]
+    fn run_uninit<const SW: bool>(&self, a: &[f32], b: &[f32], out: &mut [f32], buf: &mut [MaybeUninit<f32>]) {
         let MatMulPlan { m, k, n, ta, tb, how } = *self;
         assert!(
             m.checked_mul(k) == Some(a.len())
@@ -171,9 +203,9 @@ impl MatMulPlan {
                 // just above.
                 unsafe {
                     if vl {
-                        avx::vl::run(p, a, b, (m, k, n), ta, tb, out, buf);
+                        avx::vl::run::<SW>(p, a, b, (m, k, n), ta, tb, out, buf);
                     } else {
-                        avx::v2::run(p, a, b, (m, k, n), ta, tb, out, buf);
+                        avx::v2::run::<SW>(p, a, b, (m, k, n), ta, tb, out, buf);
                     }
                 }
             }
@@ -208,16 +240,21 @@ mod avx {
     /// How [`run`] computes one shape, chosen once by [`plan`].
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub(super) enum Plan {
-        /// `Dot16`, `transpose_b`: each row of A against the rows of B, packed as `[k, n]` in
-        /// slabs of `slab` columns, eight outputs at a time.
+        /// `Dot16`, `transpose_b`: each row of A against the rows of B, gathered down their
+        /// columns (as `[k, n]`) in slabs of `slab`, eight outputs at a time.
         Dot16Across { slab: usize },
+        /// `Dot16`, `transpose_b`, `k <= 8`, `n <= 8`, on AVX-512: as `Dot16Across`, two rows of
+        /// A at a time, one in each half of a 16-lane vector.
+        Dot16Pairs,
         /// `Dot8`, `n == 1`, `transpose_a`: `a` is `[k, m]` already, outputs across `i`.
         Dot8ColDirect,
-        /// `Dot8`, `n == 1`: the rows of A packed as `[k, m]` in slabs of `slab`.
+        /// `Dot8`, `n == 1`: the rows of A gathered down their columns (as `[k, m]`) in slabs of
+        /// `slab`.
         Dot8Col { slab: usize },
         /// `Dot8`, `m == 1`, no `transpose_b`: `b` is `[k, n]` already, outputs across `j`.
         Dot8RowDirect,
-        /// `Dot8`, `m == 1`, `transpose_b`: the rows of B packed as `[k, n]` in slabs of `slab`.
+        /// `Dot8`, `m == 1`, `transpose_b`: the rows of B gathered down their columns (as
+        /// `[k, n]`) in slabs of `slab`.
         Dot8Row { slab: usize },
         /// `Dot8` or `Dot16` one output at a time, TF's lanes across one vector.
         PerOutput { dot16: bool },
@@ -250,14 +287,18 @@ mod avx {
                 return None;
             }
             // Eight outputs at a time, lanes across outputs: the shared vector is broadcast and
-            // the other operand is read as k rows of contiguous outputs (packed if need be).
-            // How many outputs of a packed operand go through the buffer at a time. Packing in
-            // slabs of `PACK_MAX / k` outputs works too, but for such long vectors the strided
-            // copy costs more than the per-output path below, so the slab is all or nothing.
+            // the other operand is read as k rows of contiguous outputs (gathered down the
+            // columns of a row-major operand if need be). How many outputs of a gathered operand
+            // go at a time: for long vectors (`k * w > PACK_MAX`) the per-output path below costs
+            // less, so the slab is all or nothing (and the gathers' indices stay small).
             let slab = |w: usize| if k * w <= PACK_MAX { w } else { 0 };
             let plan = if kernel == MatMulKernel::Dot16 {
                 // transpose_b, 2 <= m <= 15: row i of A against the rows of B, packed as [k, n].
-                ((n >= 4 || k < 16) && slab(n) > 0).then_some(Plan::Dot16Across { slab: slab(n) })
+                if wide && k <= 8 && n <= 8 {
+                    Some(Plan::Dot16Pairs)
+                } else {
+                    ((n >= 4 || k < 16) && slab(n) > 0).then_some(Plan::Dot16Across { slab: slab(n) })
+                }
             } else if n == 1 {
                 // Outputs across i: op(A)^T as [k, m] (a itself with transpose_a).
                 if !(m >= 4 || k < 16) {
@@ -290,13 +331,16 @@ mod avx {
             (true, true) if m * n * k <= TINY => {
                 // Tiny products: besides the vector operations, count the packing, the
                 // scattered stores of the transposed product, and the FMA chains' latency
-                // (about eight cycles a step with the flush), which few chains cannot hide.
+                // (about four cycles a step with the hardware's flush, as the fast path runs
+                // them; eight with the software flush), which few chains cannot hide.
                 let lanes = if wide { 16 } else { 8 };
                 let cost = |chains: usize, packed: usize, scattered: usize| {
-                    k * (chains * 2).max(8) + 2 * packed + 2 * scattered
+                    k * (chains * 2).max(4) + 2 * packed + 2 * scattered
                 };
                 let normal = cost(m * n.div_ceil(lanes), if pack_normal { k * n } else { 0 }, 0);
-                let swapped = cost(n * m.div_ceil(lanes), if pack_swapped { k * m } else { 0 }, m * n);
+                // With one column (`n == 1`) the transposed product's stores are contiguous too.
+                let scattered = if n == 1 { 0 } else { m * n };
+                let swapped = cost(n * m.div_ceil(lanes), if pack_swapped { k * m } else { 0 }, scattered);
                 swapped < normal
             }
             (true, true) => {
@@ -311,30 +355,43 @@ mod avx {
     /// The floats of packing room that [`run`] needs for `plan`.
     pub(super) fn scratch_len(plan: Plan, m: usize, k: usize, n: usize) -> usize {
         match plan {
-            Plan::Dot16Across { slab } | Plan::Dot8Row { slab } => k * slab.min(n),
-            Plan::Dot8Col { slab } => k * slab.min(m),
             Plan::Seq { pack: true, swapped: false, .. } => k * n,
             Plan::Seq { pack: true, swapped: true, .. } => k * m,
             _ => 0,
         }
     }
 
-    /// Packs `src[t * st + o * so]` for `t < k`, `o < w` into `buf[t * w + o]` and returns a
-    /// pointer to the packed `[k, w]` matrix. Panics if `k * w` exceeds `buf` or the last
-    /// element read is outside `src`.
+    /// Packs the `w` rows of `k` floats at the start of `src` (row `o` at `src[o * k..]`) as the
+    /// `[k, w]` matrix of their columns (`buf[t * w + o] = src[o * k + t]`) and returns a pointer
+    /// to it: `src` itself when `k == 1` (the layouts agree). Panics if `k * w` exceeds `buf` or
+    /// `src`.
     #[inline]
-    fn pack(buf: &mut [MaybeUninit<f32>], src: &[f32], k: usize, w: usize, st: usize, so: usize) -> *const f32 {
+    fn pack(buf: &mut [MaybeUninit<f32>], src: &[f32], k: usize, w: usize) -> *const f32 {
+        assert!(k * w <= src.len(), "matmul_simd: pack outside its operand");
+        if k == 1 {
+            return src.as_ptr();
+        }
         let dst = &mut buf[..k * w];
-        assert!((k - 1) * st + (w - 1) * so < src.len(), "matmul_simd: pack outside its operand");
-        let (s, d) = (src.as_ptr(), dst.as_mut_ptr().cast::<f32>());
+        // SAFETY: `src` holds at least `k * w` floats (checked above), `dst` exactly `k * w`.
+        unsafe { transpose(src.as_ptr(), dst.as_mut_ptr().cast::<f32>(), k, w) };
+        dst.as_ptr().cast::<f32>()
+    }
+
+    /// `d[t * w + o] = s[o * k + t]` for `t < k`, `o < w`, one float at a time: compiled apart
+    /// from the AVX-512 kernels on purpose, where the compiler turns the strided stores into
+    /// scatters, several times slower for these few floats.
+    ///
+    /// # Safety
+    ///
+    /// `s[..k * w]` is readable and `d[..k * w]` writable.
+    #[inline(never)]
+    unsafe fn transpose(s: *const f32, d: *mut f32, k: usize, w: usize) {
         for o in 0..w {
             for t in 0..k {
-                // SAFETY: t * w + o < k * w = dst.len(), and t * st + o * so is at most the last
-                // index checked above.
-                unsafe { *d.add(t * w + o) = *s.add(t * st + o * so) };
+                // SAFETY: t * w + o and o * k + t are below k * w.
+                unsafe { *d.add(t * w + o) = *s.add(o * k + t) };
             }
         }
-        d
     }
 
     /// The in-order FMA products of [`seq_fma`] on 16-lane AVX-512 vectors.
@@ -353,10 +410,123 @@ mod avx {
             _mm512_castsi512_ps(_mm512_mask_and_epi32(bits, tiny, bits, _mm512_set1_epi32(i32::MIN)))
         }
 
+        /// The flush after each operation of a chain: [`ftz16`] in software (`SW`), or none where
+        /// the hardware flushes (then it is the identity, and the chains are FMAs alone).
+        #[inline]
+        #[target_feature(enable = "avx512f,avx512dq")]
+        fn flush16<const SW: bool>(v: __m512) -> __m512 {
+            if SW { ftz16(v) } else { v }
+        }
+
         /// The first `w` (1..=16) lanes.
         #[inline]
         fn mask16(w: usize) -> __mmask16 {
             if w >= 16 { 0xffff } else { ((1u32 << w) - 1) as u16 }
+        }
+
+        /// The Dot16 products of `transpose_b` with `k <= 8` and `n <= 8` (`Plan::Dot16Pairs`):
+        /// `out[i * n + j]` for the `m` rows `c[i * k..][..k]` of A and the `n` rows `b[j * k..][..k]`
+        /// of B, as the kernels' `dots16_short`, but two rows of A at a time, row `i` in the low
+        /// half of each vector and row `i + 1` in the high half.
+        ///
+        /// # Safety
+        ///
+        /// AVX-512F and DQ; `1 <= k <= 8`, `1 <= n <= 8`; `c[..m * k]` and `b[..n * k]` readable,
+        /// `out[..m * n]` writable.
+        #[inline(never)]
+        #[target_feature(enable = "avx512f,avx512dq")]
+        pub(super) unsafe fn dots16_pairs<const SW: bool>(
+            c: *const f32,
+            m: usize,
+            k: usize,
+            b: *const f32,
+            n: usize,
+            out: *mut f32,
+        ) {
+            // SAFETY (all): the caller's contract.
+            unsafe {
+                match k {
+                    1 => dots16_pairs_k::<SW, 1>(c, m, b, n, out),
+                    2 => dots16_pairs_k::<SW, 2>(c, m, b, n, out),
+                    3 => dots16_pairs_k::<SW, 3>(c, m, b, n, out),
+                    4 => dots16_pairs_k::<SW, 4>(c, m, b, n, out),
+                    5 => dots16_pairs_k::<SW, 5>(c, m, b, n, out),
+                    6 => dots16_pairs_k::<SW, 6>(c, m, b, n, out),
+                    7 => dots16_pairs_k::<SW, 7>(c, m, b, n, out),
+                    _ => dots16_pairs_k::<SW, 8>(c, m, b, n, out),
+                }
+            }
+        }
+
+        /// [`dots16_pairs`] for `k == K`.
+        ///
+        /// # Safety
+        ///
+        /// As [`dots16_pairs`] with `k == K`.
+        #[inline]
+        #[target_feature(enable = "avx512f,avx512dq")]
+        unsafe fn dots16_pairs_k<const SW: bool, const K: usize>(
+            c: *const f32,
+            m: usize,
+            b: *const f32,
+            n: usize,
+            out: *mut f32,
+        ) {
+            let zero = _mm512_setzero_ps();
+            let wmask = mask16(n);
+            // Column t of B's rows (b[j * K + t], j < n) in both halves.
+            let idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(K as i32));
+            let lanes = _mm256_cmpgt_epi32(_mm256_set1_epi32(n as i32), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+            let cols: [__m512; K] = std::array::from_fn(|t| {
+                // SAFETY: b[j * K + t] for j < n is readable; the other lanes are not accessed.
+                let col = unsafe {
+                    _mm256_mask_i32gather_ps::<4>(_mm256_setzero_ps(), b.add(t), idx, _mm256_castsi256_ps(lanes))
+                };
+                _mm512_broadcast_f32x8(col)
+            });
+            // Lane q of the vector for term t: a[i, t] in the low half, a[i + 1, t] in the high one.
+            let halves = _mm512_setr_epi32(
+                0, 0, 0, 0, 0, 0, 0, 0, K as i32, K as i32, K as i32, K as i32, K as i32, K as i32, K as i32, K as i32,
+            );
+            let pick: [__m512i; K] = std::array::from_fn(|t| _mm512_add_epi32(halves, _mm512_set1_epi32(t as i32)));
+            let mut i = 0;
+            while i < m {
+                let two = m - i >= 2;
+                // SAFETY: rows i (and i + 1 when `two`) of A are readable; masked-off lanes are not
+                // accessed.
+                let pair = unsafe { _mm512_maskz_loadu_ps(mask16(if two { 2 * K } else { K }), c.add(i * K)) };
+                let mut l: [__m512; 16] = std::array::from_fn(|t| {
+                    if t < K {
+                        flush16::<SW>(_mm512_fmadd_ps(_mm512_permutexvar_ps(pick[t], pair), cols[t], zero))
+                    } else {
+                        zero
+                    }
+                });
+                // The tree of `dots16_short`: lanes from `live` on are +0.
+                let mut live = K;
+                let mut h = 16;
+                while h > 1 {
+                    h /= 2;
+                    for q in 0..h.min(live) {
+                        l[q] = if q + h < live {
+                            flush16::<SW>(_mm512_add_ps(l[q], l[q + h]))
+                        } else {
+                            _mm512_add_ps(l[q], zero)
+                        };
+                    }
+                    live = live.min(h);
+                }
+                // SAFETY: out[i * n..][..n] (and out[(i + 1) * n..][..n] when `two`, the high
+                // half's lanes 8..8 + n from eight floats before it) are writable; masked-off lanes
+                // are not accessed.
+                unsafe {
+                    _mm512_mask_storeu_ps(out.add(i * n), wmask, l[0]);
+                    if two {
+                        _mm512_mask_storeu_ps(out.add((i + 1) * n).wrapping_sub(8), wmask << 8, l[0]);
+                    }
+                }
+                i += 2;
+            }
         }
 
         /// As `super::seq_fma`, 32 or 16 columns at a time.
@@ -364,9 +534,10 @@ mod avx {
         /// # Safety
         ///
         /// AVX-512F and DQ; otherwise as `super::seq_fma`.
+        #[inline]
         #[target_feature(enable = "avx512f,avx512dq")]
         #[allow(clippy::too_many_arguments)]
-        pub(super) unsafe fn seq_fma(
+        pub(super) unsafe fn seq_fma<const SW: bool>(
             lhs: View,
             rows: usize,
             rhs: *const f32,
@@ -383,9 +554,9 @@ mod avx {
                 // SAFETY: rows below `rows` and columns c0..c0 + cw <= w are in range.
                 unsafe {
                     if cw > 16 {
-                        seq_rows::<2>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0);
+                        seq_rows::<SW, 2>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0);
                     } else {
-                        seq_rows::<1>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0);
+                        seq_rows::<SW, 1>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0);
                     }
                 }
                 c0 += cw;
@@ -402,7 +573,7 @@ mod avx {
         #[inline]
         #[target_feature(enable = "avx512f,avx512dq")]
         #[allow(clippy::too_many_arguments)]
-        unsafe fn seq_rows<const C: usize>(
+        unsafe fn seq_rows<const SW: bool, const C: usize>(
             lhs: View,
             rows: usize,
             rhs: *const f32,
@@ -417,17 +588,17 @@ mod avx {
             let mut r0 = 0;
             // SAFETY (all calls below): rows r0..r0 + R <= rows and the columns are in range.
             while C == 1 && rows - r0 >= 8 {
-                unsafe { seq_block::<8, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) };
+                unsafe { seq_block::<SW, 8, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) };
                 r0 += 8;
             }
             while rows - r0 >= 4 {
-                unsafe { seq_block::<4, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) };
+                unsafe { seq_block::<SW, 4, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) };
                 r0 += 4;
             }
             match rows - r0 {
-                3 => unsafe { seq_block::<3, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
-                2 => unsafe { seq_block::<2, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
-                1 => unsafe { seq_block::<1, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+                3 => unsafe { seq_block::<SW, 3, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+                2 => unsafe { seq_block::<SW, 2, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+                1 => unsafe { seq_block::<SW, 1, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
                 _ => {}
             }
         }
@@ -437,10 +608,10 @@ mod avx {
         /// # Safety
         ///
         /// As [`seq_fma`], for rows `r0..r0 + R` and columns `c0..c0 + cw`.
-        #[inline]
+        #[inline(never)]
         #[target_feature(enable = "avx512f,avx512dq")]
         #[allow(clippy::too_many_arguments)]
-        unsafe fn seq_block<const R: usize, const C: usize>(
+        unsafe fn seq_block<const SW: bool, const R: usize, const C: usize>(
             lhs: View,
             r0: usize,
             rhs: *const f32,
@@ -469,7 +640,7 @@ mod avx {
                 // SAFETY: lhs(r, 0) is readable.
                 let x = _mm512_set1_ps(unsafe { *p });
                 for (acc, &b) in acc.iter_mut().zip(&b0) {
-                    *acc = ftz16(_mm512_mul_ps(x, b));
+                    *acc = flush16::<SW>(_mm512_mul_ps(x, b));
                 }
             }
             for t in 1..k {
@@ -479,7 +650,7 @@ mod avx {
                     // SAFETY: lhs(r, t) is readable (t < k).
                     let x = _mm512_set1_ps(unsafe { *p.add(off) });
                     for (acc, &b) in acc.iter_mut().zip(&bt) {
-                        *acc = ftz16(_mm512_fmadd_ps(x, b, *acc));
+                        *acc = flush16::<SW>(_mm512_fmadd_ps(x, b, *acc));
                     }
                 }
             }
@@ -508,6 +679,39 @@ mod avx {
     /// own `ftzv` (the flush-to-zero on eight lanes).
     macro_rules! kernels {
         ($feat:literal) => {
+            /// The flush after each operation: the instruction set's `ftz8` in software (`SW`), or
+            /// none where the hardware flushes (a [`crate::denormal::HwFtz`] run).
+            #[inline]
+            #[target_feature(enable = $feat)]
+            fn ftzv<const SW: bool>(v: __m256) -> __m256 {
+                if SW { ftz8(v) } else { v }
+            }
+
+            /// Elements `o0..o0 + 8` (the lanes of `mask`) of row `t` of a `[k, w]` operand: `p[t * ld
+            /// + o]`, or, with `G`, of the `w` rows of a row-major `[w, k]` operand read down their
+            /// columns, `p[o * ld + t]` (a gather, instead of packing the operand transposed).
+            ///
+            /// # Safety
+            ///
+            /// The elements of the lanes of `mask` are readable (the others are not accessed); with
+            /// `G`, `(o0 + 8) * ld` fits in `i32`.
+            #[inline]
+            #[target_feature(enable = $feat)]
+            unsafe fn col8<const G: bool>(p: *const f32, ld: usize, t: usize, o0: usize, mask: __m256i) -> __m256 {
+                if G {
+                    let lane =
+                        _mm256_add_epi32(_mm256_set1_epi32(o0 as i32), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+                    let idx = _mm256_mullo_epi32(lane, _mm256_set1_epi32(ld as i32));
+                    // SAFETY: the caller's contract.
+                    unsafe {
+                        _mm256_mask_i32gather_ps::<4>(_mm256_setzero_ps(), p.add(t), idx, _mm256_castsi256_ps(mask))
+                    }
+                } else {
+                    // SAFETY: the caller's contract.
+                    unsafe { _mm256_maskload_ps(p.add(t * ld + o0), mask) }
+                }
+            }
+
             /// The lane mask selecting the first `w` (1..=8) lanes.
             #[inline]
             #[target_feature(enable = $feat)]
@@ -524,7 +728,7 @@ mod avx {
             /// the slice lengths must match the shape and `buf` must hold [`scratch_len`] floats.
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments)]
-            pub(crate) unsafe fn run(
+            pub(crate) unsafe fn run<const SW: bool>(
                 plan: Plan,
                 a: &[f32],
                 b: &[f32],
@@ -542,42 +746,66 @@ mod avx {
                     Plan::Dot16Across { slab } => {
                         for j0 in (0..n).step_by(slab) {
                             let w = slab.min(n - j0);
-                            // Rows j0..j0 + w of B (b[j * k + t]) as [k, w].
-                            let p = pack(buf, &b[j0 * k..], k, w, 1, k);
-                            for i in 0..m {
-                                // SAFETY: row i of A is a[i * k .. i * k + k] (no transpose_a); `p` is k
-                                // rows of w; out[i * n + j0 ..][..w] is inside `out`.
-                                unsafe { dots16_across(a.as_ptr().add(i * k), p, w, w, k, o.add(i * n + j0)) };
-                            }
+                            // SAFETY: row i < m of A is a[i * k .. i * k + k] (no transpose_a); rows
+                            // j0..j0 + w of B (b[j * k + t], read down their columns) are inside `b`;
+                            // out[i * n + j0 ..][..w] is inside `out`.
+                            unsafe {
+                                dots16_across::<SW, true>(a.as_ptr(), m, k, b.as_ptr().add(j0 * k), k, w, o.add(j0), n)
+                            };
                         }
+                    }
+                    Plan::Dot16Pairs => {
+                        // SAFETY: the rows of A are a[i * k..][..k] for i < m (no transpose_a), those of
+                        // B b[j * k..][..k] for j < n; out is [m, n]; `Dot16Pairs` only where the CPU
+                        // has AVX-512F and DQ, with k, n <= 8.
+                        unsafe { super::wide::dots16_pairs::<SW>(a.as_ptr(), m, k, b.as_ptr(), n, o) };
                     }
                     Plan::Dot8ColDirect => {
                         // SAFETY: b is the k-vector of the single column; a is [k, m], k rows of m;
                         // out[i] for i < m is inside `out` (n == 1).
-                        unsafe { dots_across::<false>(b.as_ptr(), a.as_ptr(), m, m, k, o, 1) };
+                        unsafe { dots_across::<SW, false, false>(b.as_ptr(), a.as_ptr(), m, m, k, o, 1) };
                     }
                     Plan::Dot8Col { slab } => {
                         for i0 in (0..m).step_by(slab) {
                             let w = slab.min(m - i0);
-                            // Rows i0..i0 + w of A (a[i * k + t]) as [k, w].
-                            let p = pack(buf, &a[i0 * k..], k, w, 1, k);
-                            // SAFETY: b is the k-vector of the single column; `p` is k rows of w;
-                            // out[i0 ..][..w] is inside `out` (n == 1).
-                            unsafe { dots_across::<false>(b.as_ptr(), p, w, w, k, o.add(i0), 1) };
+                            // SAFETY: b is the k-vector of the single column; rows i0..i0 + w of A
+                            // (a[i * k + t], read down their columns) are inside `a`; out[i0 ..][..w]
+                            // is inside `out` (n == 1).
+                            unsafe {
+                                dots_across::<SW, false, true>(
+                                    b.as_ptr(),
+                                    a.as_ptr().add(i0 * k),
+                                    k,
+                                    w,
+                                    k,
+                                    o.add(i0),
+                                    1,
+                                )
+                            };
                         }
                     }
                     Plan::Dot8RowDirect => {
                         // SAFETY: a is the k-vector of the single row (m == 1); b is k rows of n;
                         // out[j] for j < n is inside `out`.
-                        unsafe { dots_across::<false>(a.as_ptr(), b.as_ptr(), n, n, k, o, 1) };
+                        unsafe { dots_across::<SW, false, false>(a.as_ptr(), b.as_ptr(), n, n, k, o, 1) };
                     }
                     Plan::Dot8Row { slab } => {
                         for j0 in (0..n).step_by(slab) {
                             let w = slab.min(n - j0);
-                            let p = pack(buf, &b[j0 * k..], k, w, 1, k);
-                            // SAFETY: a is the k-vector of the single row (m == 1); `p` is k rows of
-                            // w; out[j0 ..][..w] is inside `out`.
-                            unsafe { dots_across::<false>(a.as_ptr(), p, w, w, k, o.add(j0), 1) };
+                            // SAFETY: a is the k-vector of the single row (m == 1); rows j0..j0 + w of
+                            // B (read down their columns) are inside `b`; out[j0 ..][..w] is inside
+                            // `out`.
+                            unsafe {
+                                dots_across::<SW, false, true>(
+                                    a.as_ptr(),
+                                    b.as_ptr().add(j0 * k),
+                                    k,
+                                    w,
+                                    k,
+                                    o.add(j0),
+                                    1,
+                                )
+                            };
                         }
                     }
                     Plan::PerOutput { dot16: d16 } => {
@@ -590,7 +818,7 @@ mod avx {
                                 let v = unsafe {
                                     let x = a.as_ptr().add(i * ra);
                                     let y = b.as_ptr().add(j * cb);
-                                    if d16 { dot16(x, y, k) } else { dot8(x, y, k) }
+                                    if d16 { dot16::<SW>(x, y, k) } else { dot8::<SW>(x, y, k) }
                                 };
                                 out[i * n + j] = v;
                             }
@@ -599,15 +827,15 @@ mod avx {
                     Plan::Seq { swapped: false, pack: pk, wide } => {
                         let lhs = View { ptr: a.as_ptr(), rs: ra, cs: ca };
                         // op(B)[t, j] = b[j * k + t] when packed.
-                        let rhs = if pk { pack(buf, b, k, n, 1, k) } else { b.as_ptr() };
+                        let rhs = if pk { pack(buf, b, k, n) } else { b.as_ptr() };
                         // SAFETY: lhs element (i, t) for i < m, t < k is a[i * ra + t * ca], inside `a`;
                         // rhs has k rows of n contiguous elements (`b` or the packed `buf`); out element
                         // (i, j) is out[i * n + j], inside `out`; `wide` only where the CPU has AVX-512.
                         unsafe {
                             if wide {
-                                super::wide::seq_fma(lhs, m, rhs, n, n, k, o, n, 1);
+                                super::wide::seq_fma::<SW>(lhs, m, rhs, n, n, k, o, n, 1);
                             } else {
-                                seq_fma(lhs, m, rhs, n, n, k, o, n, 1);
+                                seq_fma::<SW>(lhs, m, rhs, n, n, k, o, n, 1);
                             }
                         }
                     }
@@ -616,100 +844,124 @@ mod avx {
                         let lhs = View { ptr: b.as_ptr(), rs: cb, cs: rb };
                         // op(A)^T[t, i] = op(A)[i, t] = a[i * k + t] when packed; with transpose_a, a
                         // is [k, m]: a[t * m + i] is op(A)[i, t].
-                        let rhs = if pk { pack(buf, a, k, m, 1, k) } else { a.as_ptr() };
+                        let rhs = if pk { pack(buf, a, k, m) } else { a.as_ptr() };
                         // SAFETY: lhs element (j, t) for j < n, t < k is b[j * cb + t * rb], inside `b`;
                         // rhs has k rows of m contiguous elements; out element (j, i) of the transposed
                         // product is out[i * n + j], inside `out`; `wide` only with AVX-512.
                         unsafe {
                             if wide {
-                                super::wide::seq_fma(lhs, n, rhs, m, m, k, o, 1, n);
+                                super::wide::seq_fma::<SW>(lhs, n, rhs, m, m, k, o, 1, n);
                             } else {
-                                seq_fma(lhs, n, rhs, m, m, k, o, 1, n);
+                                seq_fma::<SW>(lhs, n, rhs, m, m, k, o, 1, n);
                             }
                         }
                     }
                 }
             }
 
-            /// The Dot16 products of row `c[0..k]` against the `w` columns of the `[k, w]` matrix `p`
-            /// (row stride `ld`), to `out[0..w]`: [`dots_across`], with the sixteen lanes of TF's
-            /// kernel in registers for `k <= 16`.
+            /// The Dot16 products of the `m` rows `c[i * k..][..k]` against the `w` columns of the
+            /// `[k, w]` matrix `p` (row stride `ld`), to `out[i * ldo..][..w]`: [`dots_across`], with
+            /// the sixteen lanes of TF's kernel in registers for `k <= 16`. Not inlined: one call per
+            /// product, whose code depends on `k` alone.
             ///
             /// # Safety
             ///
-            /// As [`dots_across`] with `os == 1`.
-            #[inline]
+            /// As [`dots_across`] with `os == 1`, for each row: `c[0..m * k]` readable and
+            /// `out[i * ldo..][..w]` writable for `i < m`.
+            #[inline(never)]
             #[target_feature(enable = $feat)]
-            unsafe fn dots16_across(c: *const f32, p: *const f32, ld: usize, w: usize, k: usize, out: *mut f32) {
+            #[allow(clippy::too_many_arguments)]
+            unsafe fn dots16_across<const SW: bool, const G: bool>(
+                c: *const f32,
+                m: usize,
+                k: usize,
+                p: *const f32,
+                ld: usize,
+                w: usize,
+                out: *mut f32,
+                ldo: usize,
+            ) {
                 // SAFETY (all): the caller's contract.
                 unsafe {
                     match k {
-                        1 => dots16_short::<1>(c, p, ld, w, out),
-                        2 => dots16_short::<2>(c, p, ld, w, out),
-                        3 => dots16_short::<3>(c, p, ld, w, out),
-                        4 => dots16_short::<4>(c, p, ld, w, out),
-                        5 => dots16_short::<5>(c, p, ld, w, out),
-                        6 => dots16_short::<6>(c, p, ld, w, out),
-                        7 => dots16_short::<7>(c, p, ld, w, out),
-                        8 => dots16_short::<8>(c, p, ld, w, out),
-                        9 => dots16_short::<9>(c, p, ld, w, out),
-                        10 => dots16_short::<10>(c, p, ld, w, out),
-                        11 => dots16_short::<11>(c, p, ld, w, out),
-                        12 => dots16_short::<12>(c, p, ld, w, out),
-                        13 => dots16_short::<13>(c, p, ld, w, out),
-                        14 => dots16_short::<14>(c, p, ld, w, out),
-                        15 => dots16_short::<15>(c, p, ld, w, out),
-                        16 => dots16_short::<16>(c, p, ld, w, out),
-                        _ => dots_across::<true>(c, p, ld, w, k, out, 1),
+                        1 => dots16_short::<SW, G, 1>(c, m, p, ld, w, out, ldo),
+                        2 => dots16_short::<SW, G, 2>(c, m, p, ld, w, out, ldo),
+                        3 => dots16_short::<SW, G, 3>(c, m, p, ld, w, out, ldo),
+                        4 => dots16_short::<SW, G, 4>(c, m, p, ld, w, out, ldo),
+                        5 => dots16_short::<SW, G, 5>(c, m, p, ld, w, out, ldo),
+                        6 => dots16_short::<SW, G, 6>(c, m, p, ld, w, out, ldo),
+                        7 => dots16_short::<SW, G, 7>(c, m, p, ld, w, out, ldo),
+                        8 => dots16_short::<SW, G, 8>(c, m, p, ld, w, out, ldo),
+                        9 => dots16_short::<SW, G, 9>(c, m, p, ld, w, out, ldo),
+                        10 => dots16_short::<SW, G, 10>(c, m, p, ld, w, out, ldo),
+                        11 => dots16_short::<SW, G, 11>(c, m, p, ld, w, out, ldo),
+                        12 => dots16_short::<SW, G, 12>(c, m, p, ld, w, out, ldo),
+                        13 => dots16_short::<SW, G, 13>(c, m, p, ld, w, out, ldo),
+                        14 => dots16_short::<SW, G, 14>(c, m, p, ld, w, out, ldo),
+                        15 => dots16_short::<SW, G, 15>(c, m, p, ld, w, out, ldo),
+                        16 => dots16_short::<SW, G, 16>(c, m, p, ld, w, out, ldo),
+                        _ => {
+                            for i in 0..m {
+                                dots_across::<SW, true, G>(c.add(i * k), p, ld, w, k, out.add(i * ldo), 1);
+                            }
+                        }
                     }
                 }
             }
 
             /// [`dots_across`]`::<true>` for `k == K <= 16` (one pass of the lanes, then the tree), with
-            /// every loop bound known at compile time.
+            /// every loop bound known at compile time, for the `m` rows of [`dots16_across`]: each
+            /// eight columns of `p` are loaded once for all the rows.
             ///
             /// # Safety
             ///
-            /// As [`dots_across`] with `os == 1` and `k == K`.
+            /// As [`dots16_across`] with `k == K`.
             #[inline]
             #[target_feature(enable = $feat)]
-            unsafe fn dots16_short<const K: usize>(c: *const f32, p: *const f32, ld: usize, w: usize, out: *mut f32) {
+            unsafe fn dots16_short<const SW: bool, const G: bool, const K: usize>(
+                c: *const f32,
+                m: usize,
+                p: *const f32,
+                ld: usize,
+                w: usize,
+                out: *mut f32,
+                ldo: usize,
+            ) {
                 for o0 in (0..w).step_by(8) {
                     let cw = (w - o0).min(8);
                     let mask = lane_mask(cw);
                     let zero = _mm256_setzero_ps();
                     // SAFETY: t < K = k and columns o0..o0 + cw < w are readable (masked-off lanes are
-                    // not accessed), c[t] for t < k is readable.
-                    let mut l: [__m256; 16] = std::array::from_fn(|t| {
-                        if t < K {
-                            unsafe {
-                                ftzv(_mm256_fmadd_ps(
-                                    _mm256_set1_ps(*c.add(t)),
-                                    _mm256_maskload_ps(p.add(t * ld + o0), mask),
-                                    zero,
-                                ))
-                            }
-                        } else {
-                            zero
-                        }
-                    });
-                    // The tree of `dots_across`: lanes from `live` on are +0 (adding one only turns -0
-                    // into +0).
-                    let mut live = K;
-                    let mut h = 16;
-                    while h > 1 {
-                        h /= 2;
-                        for i in 0..h.min(live) {
-                            l[i] = if i + h < live {
-                                ftzv(_mm256_add_ps(l[i], l[i + h]))
+                    // not accessed).
+                    let cols: [__m256; K] = std::array::from_fn(|t| unsafe { col8::<G>(p, ld, t, o0, mask) });
+                    for i in 0..m {
+                        // SAFETY: c[i * K + t] for t < K is readable (row i < m).
+                        let mut l: [__m256; 16] = std::array::from_fn(|t| {
+                            if t < K {
+                                ftzv::<SW>(_mm256_fmadd_ps(_mm256_set1_ps(unsafe { *c.add(i * K + t) }), cols[t], zero))
                             } else {
-                                _mm256_add_ps(l[i], zero)
-                            };
+                                zero
+                            }
+                        });
+                        // The tree of `dots_across`: lanes from `live` on are +0 (adding one only turns
+                        // -0 into +0).
+                        let mut live = K;
+                        let mut h = 16;
+                        while h > 1 {
+                            h /= 2;
+                            for i in 0..h.min(live) {
+                                l[i] = if i + h < live {
+                                    ftzv::<SW>(_mm256_add_ps(l[i], l[i + h]))
+                                } else {
+                                    _mm256_add_ps(l[i], zero)
+                                };
+                            }
+                            live = live.min(h);
                         }
-                        live = live.min(h);
+                        // SAFETY: out[i * ldo + o0 ..][..cw] is writable; masked-off lanes are not
+                        // accessed.
+                        unsafe { _mm256_maskstore_ps(out.add(i * ldo + o0), mask, l[0]) };
                     }
-                    // SAFETY: out[o0 .. o0 + cw] is writable; masked-off lanes are not accessed.
-                    unsafe { _mm256_maskstore_ps(out.add(o0), mask, l[0]) };
                 }
             }
 
@@ -724,7 +976,7 @@ mod avx {
             /// `out[o * os]` writable for `o < w`.
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments)]
-            unsafe fn dots_across<const D16: bool>(
+            unsafe fn dots_across<const SW: bool, const D16: bool, const G: bool>(
                 c: *const f32,
                 p: *const f32,
                 ld: usize,
@@ -738,12 +990,12 @@ mod avx {
                     let mask = lane_mask(cw);
                     // SAFETY: t < k and columns o0..o0 + cw < w are readable (masked-off lanes are not
                     // accessed), c[t] for t < k is readable.
-                    let row = |t: usize| unsafe { _mm256_maskload_ps(p.add(t * ld + o0), mask) };
+                    let row = |t: usize| unsafe { col8::<G>(p, ld, t, o0, mask) };
                     // SAFETY: as above.
                     let cv = |t: usize| unsafe { _mm256_set1_ps(*c.add(t)) };
-                    let fma = |t: usize, acc: __m256| ftzv(_mm256_fmadd_ps(cv(t), row(t), acc));
-                    let prod = |t: usize| ftzv(_mm256_mul_ps(cv(t), row(t)));
-                    let addv = |x: __m256, y: __m256| ftzv(_mm256_add_ps(x, y));
+                    let fma = |t: usize, acc: __m256| ftzv::<SW>(_mm256_fmadd_ps(cv(t), row(t), acc));
+                    let prod = |t: usize| ftzv::<SW>(_mm256_mul_ps(cv(t), row(t)));
+                    let addv = |x: __m256, y: __m256| ftzv::<SW>(_mm256_add_ps(x, y));
                     let v = if D16 {
                         let mut l = [_mm256_setzero_ps(); 16];
                         for c0 in (0..k).step_by(16) {
@@ -827,9 +1079,10 @@ mod avx {
             ///
             /// AVX2 and FMA; `lhs(r, t)` readable for `r < rows`, `t < k`; `rhs[t * ld + c]` readable
             /// for `t < k`, `c < w`; `out[r * os_r + c * os_c]` writable for `r < rows`, `c < w`.
+            #[inline]
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments)]
-            unsafe fn seq_fma(
+            unsafe fn seq_fma<const SW: bool>(
                 lhs: View,
                 rows: usize,
                 rhs: *const f32,
@@ -847,10 +1100,10 @@ mod avx {
                     let cw = (w - c0).min(16);
                     if cw > 8 {
                         // SAFETY: rows below `rows` and columns c0..c0 + cw <= w are in range.
-                        unsafe { seq_rows::<2>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0) };
+                        unsafe { seq_rows::<SW, 2>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0) };
                     } else {
                         // SAFETY: as above.
-                        unsafe { seq_rows::<1>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0) };
+                        unsafe { seq_rows::<SW, 1>(lhs, rows, rhs.add(c0), ld, cw, k, out, os_r, os_c, c0) };
                     }
                     c0 += cw;
                 }
@@ -865,7 +1118,7 @@ mod avx {
             #[inline]
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments)]
-            unsafe fn seq_rows<const C: usize>(
+            unsafe fn seq_rows<const SW: bool, const C: usize>(
                 lhs: View,
                 rows: usize,
                 rhs: *const f32,
@@ -880,13 +1133,13 @@ mod avx {
                 let mut r0 = 0;
                 // SAFETY (all calls below): rows r0..r0 + R <= rows and the columns are in range.
                 while rows - r0 >= 4 {
-                    unsafe { seq_block::<4, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) };
+                    unsafe { seq_block::<SW, 4, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) };
                     r0 += 4;
                 }
                 match rows - r0 {
-                    3 => unsafe { seq_block::<3, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
-                    2 => unsafe { seq_block::<2, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
-                    1 => unsafe { seq_block::<1, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+                    3 => unsafe { seq_block::<SW, 3, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+                    2 => unsafe { seq_block::<SW, 2, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
+                    1 => unsafe { seq_block::<SW, 1, C>(lhs, r0, rhs, ld, cw, k, out, os_r, os_c, c0) },
                     _ => {}
                 }
             }
@@ -900,7 +1153,7 @@ mod avx {
             #[inline]
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments)]
-            unsafe fn seq_block<const R: usize, const C: usize>(
+            unsafe fn seq_block<const SW: bool, const R: usize, const C: usize>(
                 lhs: View,
                 r0: usize,
                 rhs: *const f32,
@@ -929,7 +1182,7 @@ mod avx {
                     // SAFETY: lhs(r, 0) is readable.
                     let x = _mm256_set1_ps(unsafe { *p });
                     for (acc, &b) in acc.iter_mut().zip(&b0) {
-                        *acc = ftzv(_mm256_mul_ps(x, b));
+                        *acc = ftzv::<SW>(_mm256_mul_ps(x, b));
                     }
                 }
                 for t in 1..k {
@@ -939,7 +1192,7 @@ mod avx {
                         // SAFETY: lhs(r, t) is readable (t < k).
                         let x = _mm256_set1_ps(unsafe { *p.add(off) });
                         for (acc, &b) in acc.iter_mut().zip(&bt) {
-                            *acc = ftzv(_mm256_fmadd_ps(x, b, *acc));
+                            *acc = ftzv::<SW>(_mm256_fmadd_ps(x, b, *acc));
                         }
                     }
                 }
@@ -977,22 +1230,26 @@ mod avx {
             ///
             /// AVX2 and FMA; `x[0..k]` and `y[0..k]` readable.
             #[target_feature(enable = $feat)]
-            unsafe fn dot8(x: *const f32, y: *const f32, k: usize) -> f32 {
+            unsafe fn dot8<const SW: bool>(x: *const f32, y: *const f32, k: usize) -> f32 {
                 // SAFETY: every index below is < k.
                 unsafe {
                     let mut total: Option<f32> = None;
                     let k16 = k / 16 * 16;
                     let mut t = 0;
                     if k16 > 0 {
-                        let mut lanes = ftzv(_mm256_mul_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(y)));
+                        let mut lanes = ftzv::<SW>(_mm256_mul_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(y)));
                         for c in (8..k16).step_by(8) {
-                            lanes = ftzv(_mm256_fmadd_ps(_mm256_loadu_ps(x.add(c)), _mm256_loadu_ps(y.add(c)), lanes));
+                            lanes = ftzv::<SW>(_mm256_fmadd_ps(
+                                _mm256_loadu_ps(x.add(c)),
+                                _mm256_loadu_ps(y.add(c)),
+                                lanes,
+                            ));
                         }
                         push_total(&mut total, hsum8_pairs(&lanes8(lanes)));
                         t = k16;
                     }
                     if k - t >= 8 {
-                        let lanes = ftzv(_mm256_mul_ps(_mm256_loadu_ps(x.add(t)), _mm256_loadu_ps(y.add(t))));
+                        let lanes = ftzv::<SW>(_mm256_mul_ps(_mm256_loadu_ps(x.add(t)), _mm256_loadu_ps(y.add(t))));
                         push_total(&mut total, hsum8_pairs(&lanes8(lanes)));
                         t += 8;
                     }
@@ -1019,15 +1276,19 @@ mod avx {
             ///
             /// AVX2 and FMA; `x[0..k]` and `y[0..k]` readable.
             #[target_feature(enable = $feat)]
-            unsafe fn dot16(x: *const f32, y: *const f32, k: usize) -> f32 {
+            unsafe fn dot16<const SW: bool>(x: *const f32, y: *const f32, k: usize) -> f32 {
                 // SAFETY: every index below is < k.
                 unsafe {
                     let k16 = k / 16 * 16;
                     let mut lo = _mm256_setzero_ps();
                     let mut hi = _mm256_setzero_ps();
                     for c in (0..k16).step_by(16) {
-                        lo = ftzv(_mm256_fmadd_ps(_mm256_loadu_ps(x.add(c)), _mm256_loadu_ps(y.add(c)), lo));
-                        hi = ftzv(_mm256_fmadd_ps(_mm256_loadu_ps(x.add(c + 8)), _mm256_loadu_ps(y.add(c + 8)), hi));
+                        lo = ftzv::<SW>(_mm256_fmadd_ps(_mm256_loadu_ps(x.add(c)), _mm256_loadu_ps(y.add(c)), lo));
+                        hi = ftzv::<SW>(_mm256_fmadd_ps(
+                            _mm256_loadu_ps(x.add(c + 8)),
+                            _mm256_loadu_ps(y.add(c + 8)),
+                            hi,
+                        ));
                     }
                     let mut lanes = [0.0f32; 16];
                     _mm256_storeu_ps(lanes.as_mut_ptr(), lo);
@@ -1050,7 +1311,7 @@ mod avx {
         /// not NaN) keep only their sign bit.
         #[inline]
         #[target_feature(enable = "avx2,fma")]
-        fn ftzv(v: __m256) -> __m256 {
+        fn ftz8(v: __m256) -> __m256 {
             let abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
             let tiny = _mm256_cmp_ps::<_CMP_LT_OQ>(_mm256_and_ps(v, abs_mask), _mm256_set1_ps(f32::MIN_POSITIVE));
             _mm256_andnot_ps(_mm256_and_ps(tiny, abs_mask), v)
@@ -1068,7 +1329,7 @@ mod avx {
         /// their sign bit (the same lanes as the AVX2 version's compare picks).
         #[inline]
         #[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
-        fn ftzv(v: __m256) -> __m256 {
+        fn ftz8(v: __m256) -> __m256 {
             let tiny = _mm256_fpclass_ps_mask::<0x20>(v);
             let bits = _mm256_castps_si256(v);
             _mm256_castsi256_ps(_mm256_mask_and_epi32(bits, tiny, bits, _mm256_set1_epi32(i32::MIN)))

@@ -1636,7 +1636,7 @@ impl FastProgram {
                 Quick::MatMul { a, b, out, plan } => {
                     // SAFETY: `resolve` made `plan` an index into `plans`.
                     let plan = unsafe { self.plans.get_unchecked(plan as usize) };
-                    plan.run(rd(a), rd(b), wr(out), &mut self.scratch);
+                    plan.run_hw(_flush.token(), rd(a), rd(b), wr(out), &mut self.scratch);
                 }
                 Quick::Adam { w, m, v, sc, g, nesterov } => {
                     let sc = [rd(sc[0])[0], rd(sc[1])[0], rd(sc[2])[0], rd(sc[3])[0], rd(sc[4])[0], rd(sc[5])[0]];
