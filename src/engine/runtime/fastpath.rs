@@ -11,7 +11,7 @@ use crate::engine::graph::elementwise::{BinaryOp, GradKernel, ReduceOp, UnaryGra
 use crate::engine::graph::op::Op;
 use crate::engine::graph::{Graph, NodeId};
 use crate::engine::kernels::elementwise::{
-    binary_arith, eigen_unary, eigen_unary_grad, unary_grad_scalar, unary_scalar,
+    binary_arith, eigen_unary, eigen_unary_grad, eigen_unary_grad_pair, eigen_unary_pair, unary_grad_scalar, unary_scalar,
 };
 use crate::engine::kernels::nn::{sigmoid_xent_f32, sigmoid_xent_grad_f32};
 use crate::engine::kernels::sum_f32;
@@ -435,15 +435,18 @@ enum Quick {
         b: u32,
         out: u32,
     },
-    /// A unary op by its vector kernel.
+    /// A unary op by its vector kernel (`fh`, its hardware-flush form, where the run has the
+    /// token).
     Un {
         f: crate::engine::kernels::elementwise::UnaryF32,
+        fh: crate::engine::kernels::elementwise::UnaryF32Hw,
         x: u32,
         out: u32,
     },
-    /// A unary op's gradient by its vector kernel.
+    /// A unary op's gradient by its vector kernel (`fh` as for `Un`).
     UnaryGrad {
         f: crate::engine::kernels::elementwise::UnaryGradF32,
+        fh: crate::engine::kernels::elementwise::UnaryGradF32Hw,
         a: u32,
         dy: u32,
         out: u32,
@@ -1088,20 +1091,20 @@ impl FastProgram {
                     Quick::Bin { op, mode, a, b, out }
                 }
                 Instr::Un { op, x, out, fused } => {
-                    let f = eigen_unary(op)?;
+                    let (f, fh) = eigen_unary_pair(op)?;
                     let ((x, nx), (out, no)) = (at(x)?, at(Loc::Buf(out))?);
                     if fused || nx != no || !small(no) {
                         return None;
                     }
-                    Quick::Un { f, x, out }
+                    Quick::Un { f, fh, x, out }
                 }
                 Instr::UnaryGrad { kind, a, dy, out } => {
-                    let f = eigen_unary_grad(kind)?;
+                    let (f, fh) = eigen_unary_grad_pair(kind)?;
                     let ((a, na), (dy, nd), (out, no)) = (at(a)?, at(dy)?, at(Loc::Buf(out))?);
                     if na != no || nd != no || !small(no) {
                         return None;
                     }
-                    Quick::UnaryGrad { f, a, dy, out }
+                    Quick::UnaryGrad { f, fh, a, dy, out }
                 }
                 Instr::Clip { x, lo, hi, out } => {
                     let ((x, nx), (lo, nl), (hi, nh), (out, no)) = (at(x)?, at(lo)?, at(hi)?, at(Loc::Buf(out))?);
@@ -1560,7 +1563,8 @@ impl FastProgram {
     fn run_bound(&mut self, vars: &mut [Option<Value>], pool: Option<&rayon::ThreadPool>) -> Result<()> {
         // TF's executor runs each kernel with FTZ and DAZ set; so does this run (on this thread:
         // kernels that rely on it take the guard's token; those on pool threads flush in software).
-        let _flush = crate::engine::math::denormal::ScopedFlushDenormal::new();
+        let flush = crate::engine::math::denormal::ScopedFlushDenormal::new();
+        let hw = flush.token();
         let mem = Mem { views: &self.views, nb: self.bufs.len(), nf: self.feed_shapes.len() };
         let views = self.views.as_slice();
         // SAFETY (`rd`, `wr`): `resolve` made every index of a `Quick` instruction from a location
@@ -1593,8 +1597,14 @@ impl FastProgram {
                         _ => bin_apply(mode, xs, ys, o, |x, y| binary_arith(BinaryOp::Div, x, y)),
                     };
                 }
-                Quick::Un { f, x, out } => f(rd(x), wr(out)),
-                Quick::UnaryGrad { f, a, dy, out } => f(rd(a), rd(dy), wr(out)),
+                Quick::Un { f, fh, x, out } => match hw {
+                    Some(t) => fh(rd(x), wr(out), t),
+                    None => f(rd(x), wr(out)),
+                },
+                Quick::UnaryGrad { f, fh, a, dy, out } => match hw {
+                    Some(t) => fh(rd(a), rd(dy), wr(out), t),
+                    None => f(rd(a), rd(dy), wr(out)),
+                },
                 Quick::Clip { x, lo, hi, out } => {
                     let (l, h) = (rd(lo)[0], rd(hi)[0]);
                     for (o, &v) in wr(out).iter_mut().zip(rd(x)) {
@@ -1608,7 +1618,11 @@ impl FastProgram {
                     }
                 }
                 Quick::SumRows { g, out, rows, cols } => {
-                    crate::engine::math::eigen::sum_rows_f32(rd(g), rows as usize, cols as usize, wr(out));
+                    let (g, rows, cols, o) = (rd(g), rows as usize, cols as usize, wr(out));
+                    match hw {
+                        Some(t) => crate::engine::math::eigen::sum_rows_f32_hw(g, rows, cols, o, t),
+                        None => crate::engine::math::eigen::sum_rows_f32(g, rows, cols, o),
+                    }
                 }
                 Quick::SigmoidXentGrad { z, x, dy, out } => {
                     for (((o, &z), &x), &d) in wr(out).iter_mut().zip(rd(z)).zip(rd(x)).zip(rd(dy)) {
