@@ -163,12 +163,7 @@ policies!(
 
 #[inline(always)]
 pub(crate) fn reciprocal_with<F: Flush>(x: &[f32], out: &mut [f32]) {
-    split_simd(
-        x,
-        out,
-        crate::eigen_simd::reciprocal_packets_with::<F>,
-        crate::lanes::reciprocal_scalar_with::<F>,
-    );
+    split_simd(x, out, crate::eigen_simd::reciprocal_packets_with::<F>, crate::lanes::reciprocal_scalar_with::<F>);
 }
 
 policies!(

@@ -237,7 +237,13 @@ fn compare_unary(u: &Unary, x: &[f32], soft: &mut [f32], hard: &mut [f32], soft_
     for (((&v, &s), &h), &sg) in x.iter().zip(soft.iter()).zip(hard.iter()).zip(soft_g.iter()) {
         if h.to_bits() != sg.to_bits() {
             if f.under_guard < 5 {
-                eprintln!("{}: x = {:#010x}: hardware {:#010x}, software under the guard {:#010x}", u.name, v.to_bits(), h.to_bits(), sg.to_bits());
+                eprintln!(
+                    "{}: x = {:#010x}: hardware {:#010x}, software under the guard {:#010x}",
+                    u.name,
+                    v.to_bits(),
+                    h.to_bits(),
+                    sg.to_bits()
+                );
             }
             f.under_guard += 1;
         }
@@ -246,7 +252,13 @@ fn compare_unary(u: &Unary, x: &[f32], soft: &mut [f32], hard: &mut [f32], soft_
                 f.band += 1;
             } else {
                 if f.other < 5 {
-                    eprintln!("{}: x = {:#010x}: hardware {:#010x}, software {:#010x}, not the band", u.name, v.to_bits(), h.to_bits(), s.to_bits());
+                    eprintln!(
+                        "{}: x = {:#010x}: hardware {:#010x}, software {:#010x}, not the band",
+                        u.name,
+                        v.to_bits(),
+                        h.to_bits(),
+                        s.to_bits()
+                    );
                 }
                 f.other += 1;
             }
@@ -695,10 +707,7 @@ fn slice_functions_and_reductions() {
                 let (ys, ds) = (&ys[..len], &ds[..len]);
                 soft(black_box(ys), black_box(ds), &mut s);
                 hard(black_box(ys), black_box(ds), &mut h, t);
-                assert!(
-                    s.iter().zip(&h).all(|(p, q)| p.to_bits() == q.to_bits()),
-                    "binary function {i}, length {len}"
-                );
+                assert!(s.iter().zip(&h).all(|(p, q)| p.to_bits() == q.to_bits()), "binary function {i}, length {len}");
             }
         }
     }
@@ -709,7 +718,7 @@ fn slice_functions_and_reductions() {
         let r = rng.next_u32();
         let m = rng.next_u32() & 0x807f_ffff;
         match r % 4 {
-            0 => f32::from_bits(m), // subnormal or zero
+            0 => f32::from_bits(m),               // subnormal or zero
             1 => f32::from_bits(m | 0x0080_0000), // just above MIN_POSITIVE
             2 => f32::from_bits(m | (1 + r % 3) << 23),
             _ => f32::from_bits(rng.next_u32() & 0x807f_ffff | (100 + r % 60) << 23),
@@ -738,10 +747,8 @@ fn slice_functions_and_reductions() {
 fn the_band_is_the_only_difference() {
     // TanhGrad: `1 - y * y` with `y = 2^-12` is `1 - 2^-24`, times `dy = MIN_POSITIVE`: exactly
     // `MIN_POSITIVE - 2^-150`. SigmoidGrad: `y * (1 - y) = 0.25`, times `dy = (1 - 2^-24) 2^-124`.
-    let cases: [(usize, f32, f32); 2] = [
-        (1, f32::from_bits(0x3980_0000), f32::MIN_POSITIVE),
-        (0, 0.5, f32::from_bits(0x017f_ffff)),
-    ];
+    let cases: [(usize, f32, f32); 2] =
+        [(1, f32::from_bits(0x3980_0000), f32::MIN_POSITIVE), (0, 0.5, f32::from_bits(0x017f_ffff))];
     let kernels = binaries();
     for (k, y, d) in cases {
         let kernel = &kernels[k];

@@ -130,7 +130,6 @@ pub fn div(a: f32, b: f32) -> f32 {
     ftz(a / b)
 }
 
-
 /// Eigen `pmin<Packet8f>(a, b)` = `_mm256_min_ps(b, a)`: `minps(s1, s2)` returns `s1 < s2 ? s1 :
 /// s2`, so a NaN in either operand yields `a`. Also equals `std::min(a, b)` (the scalar path).
 #[inline(always)]

@@ -12,11 +12,11 @@ use crate::engine::dtype::DType;
 use crate::engine::error::{Error, Result};
 use crate::engine::graph::elementwise::{BinaryOp, GradKernel, UnaryGrad, UnaryOp};
 use crate::engine::kernels::broadcast::{bin, broadcast_index, check_broadcastable, map, plan_broadcast};
-use crate::engine::math::denormal::HwFtz;
 use crate::engine::kernels::{
     Float, FloatValue, GradFloat, Int, dispatch_float, int_div_by_zero, no_kernel, out_buf, out_slice, par_plan,
     same_len, slice, slice_of, type_mismatch,
 };
+use crate::engine::math::denormal::HwFtz;
 use crate::engine::value::Value;
 use ndarray::ArrayD;
 use rayon::ThreadPool;

@@ -11,7 +11,8 @@ use crate::engine::graph::elementwise::{BinaryOp, GradKernel, ReduceOp, UnaryGra
 use crate::engine::graph::op::Op;
 use crate::engine::graph::{Graph, NodeId};
 use crate::engine::kernels::elementwise::{
-    binary_arith, eigen_unary, eigen_unary_grad, eigen_unary_grad_pair, eigen_unary_pair, unary_grad_scalar, unary_scalar,
+    binary_arith, eigen_unary, eigen_unary_grad, eigen_unary_grad_pair, eigen_unary_pair, unary_grad_scalar,
+    unary_scalar,
 };
 use crate::engine::kernels::nn::{sigmoid_xent_f32, sigmoid_xent_grad_f32};
 use crate::engine::kernels::sum_f32;
@@ -440,6 +441,12 @@ enum Quick {
     Un {
         f: crate::engine::kernels::elementwise::UnaryF32,
         fh: crate::engine::kernels::elementwise::UnaryF32Hw,
+        x: u32,
+        out: u32,
+    },
+    /// A unary op without an Eigen kernel, by its plain formula (`unary_scalar`).
+    UnPlain {
+        op: UnaryOp,
         x: u32,
         out: u32,
     },
@@ -1088,15 +1095,19 @@ impl FastProgram {
                     if !ok || !small(no) {
                         return None;
                     }
+                    // A row of one element is a scalar (the same element for every output).
+                    let mode = if matches!(mode, Mode::RowB) && nb_ == 1 { Mode::ScalarB } else { mode };
                     Quick::Bin { op, mode, a, b, out }
                 }
                 Instr::Un { op, x, out, fused } => {
-                    let (f, fh) = eigen_unary_pair(op)?;
                     let ((x, nx), (out, no)) = (at(x)?, at(Loc::Buf(out))?);
                     if fused || nx != no || !small(no) {
                         return None;
                     }
-                    Quick::Un { f, fh, x, out }
+                    match eigen_unary_pair(op) {
+                        Some((f, fh)) => Quick::Un { f, fh, x, out },
+                        None => Quick::UnPlain { op, x, out },
+                    }
                 }
                 Instr::UnaryGrad { kind, a, dy, out } => {
                     let (f, fh) = eigen_unary_grad_pair(kind)?;
@@ -1561,6 +1572,24 @@ impl FastProgram {
     }
 
     fn run_bound(&mut self, vars: &mut [Option<Value>], pool: Option<&rayon::ThreadPool>) -> Result<()> {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            return unsafe { self.run_bound_avx2(vars, pool) };
+        }
+        self.run_bound_body(vars, pool)
+    }
+
+    /// [`Self::run_bound_body`] compiled for AVX2: the small elementwise loops inlined into it
+    /// (`zip8` and friends) then run 8 lanes at a time (the same IEEE operation per element).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn run_bound_avx2(&mut self, vars: &mut [Option<Value>], pool: Option<&rayon::ThreadPool>) -> Result<()> {
+        self.run_bound_body(vars, pool)
+    }
+
+    #[inline(always)]
+    fn run_bound_body(&mut self, vars: &mut [Option<Value>], pool: Option<&rayon::ThreadPool>) -> Result<()> {
         // TF's executor runs each kernel with FTZ and DAZ set; so does this run (on this thread:
         // kernels that rely on it take the guard's token; those on pool threads flush in software).
         let flush = crate::engine::math::denormal::ScopedFlushDenormal::new();
@@ -1601,21 +1630,22 @@ impl FastProgram {
                     Some(t) => fh(rd(x), wr(out), t),
                     None => f(rd(x), wr(out)),
                 },
+                Quick::UnPlain { op, x, out } => {
+                    let o = wr(out);
+                    let xs = rd(x);
+                    map8(o, xs, |v| unary_scalar(op, v));
+                }
                 Quick::UnaryGrad { f, fh, a, dy, out } => match hw {
                     Some(t) => fh(rd(a), rd(dy), wr(out), t),
                     None => f(rd(a), rd(dy), wr(out)),
                 },
                 Quick::Clip { x, lo, hi, out } => {
                     let (l, h) = (rd(lo)[0], rd(hi)[0]);
-                    for (o, &v) in wr(out).iter_mut().zip(rd(x)) {
-                        *o = clip(v, l, h);
-                    }
+                    map8(wr(out), rd(x), |v| clip(v, l, h));
                 }
                 Quick::ClipGrad { t, lo, hi, dy, out } => {
                     let (l, h) = (rd(lo)[0], rd(hi)[0]);
-                    for ((o, &x), &d) in wr(out).iter_mut().zip(rd(t)).zip(rd(dy)) {
-                        *o = clip_grad(x, l, h, d);
-                    }
+                    zip8(wr(out), rd(t), rd(dy), |x, d| clip_grad(x, l, h, d));
                 }
                 Quick::SumRows { g, out, rows, cols } => {
                     let (g, rows, cols, o) = (rd(g), rows as usize, cols as usize, wr(out));
@@ -1640,9 +1670,7 @@ impl FastProgram {
                 }
                 Quick::Gd { w, alpha, g } => {
                     let a = rd(alpha)[0];
-                    for (v, &g) in wr(w).iter_mut().zip(rd(g)) {
-                        *v -= g * a;
-                    }
+                    update8(wr(w), rd(g), |v, g| v - g * a);
                 }
                 Quick::Assign { var, src, out } => {
                     let o = wr(out);
@@ -2301,6 +2329,11 @@ fn adam_update(w: &mut [f32], ms: &mut [f32], vs: &mut [f32], g: &[f32], sc: [f3
         // Vectorised (the same operations per lane, so the same bits).
         return crate::engine::kernels::apply::adam_f32(w, ms, vs, g, c);
     }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU has AVX-512F.
+        return unsafe { adam_small_avx512(w, ms, vs, g, c) };
+    }
     for (((w, m), v), &g) in w.iter_mut().zip(ms.iter_mut()).zip(vs.iter_mut()).zip(g) {
         *m = *m + (g - *m) * c.one_b1;
         *v = *v + (g * g - *v) * c.one_b2;
@@ -2358,43 +2391,153 @@ fn par_out(pool: Option<&rayon::ThreadPool>, o: &mut [f32], row: usize, f: impl 
     }
 }
 
+/// [`adam_update`] of fewer than 16 elements as one 16-lane vector, with masked loads and stores
+/// (the lanes past the end are neither read nor written): the scalar loop's operations in its
+/// order, on every lane at once (each lane rounds as the scalar code does, so the same bits).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn adam_small_avx512(
+    w: &mut [f32],
+    ms: &mut [f32],
+    vs: &mut [f32],
+    g: &[f32],
+    c: crate::engine::kernels::apply::AdamF32,
+) {
+    use std::arch::x86_64::*;
+    let n = w.len().min(ms.len()).min(vs.len()).min(g.len()).min(16);
+    let k = ((1u32 << n) - 1) as __mmask16;
+    let s = _mm512_set1_ps;
+    // SAFETY: the masked loads and stores touch only the first `n` lanes, which lie inside each
+    // slice.
+    unsafe {
+        let gv = _mm512_maskz_loadu_ps(k, g.as_ptr());
+        let m = _mm512_maskz_loadu_ps(k, ms.as_ptr());
+        let v = _mm512_maskz_loadu_ps(k, vs.as_ptr());
+        let wv = _mm512_maskz_loadu_ps(k, w.as_ptr());
+        // m + (g - m) * (1 - beta1); v + (g * g - v) * (1 - beta2)
+        let m = _mm512_add_ps(m, _mm512_mul_ps(_mm512_sub_ps(gv, m), s(c.one_b1)));
+        let v = _mm512_add_ps(v, _mm512_mul_ps(_mm512_sub_ps(_mm512_mul_ps(gv, gv), v), s(c.one_b2)));
+        let num = if c.nesterov {
+            // (g * (1 - beta1) + beta1 * m) * alpha
+            _mm512_mul_ps(_mm512_add_ps(_mm512_mul_ps(gv, s(c.one_b1)), _mm512_mul_ps(s(c.b1), m)), s(c.alpha))
+        } else {
+            _mm512_mul_ps(m, s(c.alpha))
+        };
+        let den = _mm512_add_ps(_mm512_sqrt_ps(v), s(c.eps));
+        let wv = _mm512_sub_ps(wv, _mm512_div_ps(num, den));
+        _mm512_mask_storeu_ps(ms.as_mut_ptr(), k, m);
+        _mm512_mask_storeu_ps(vs.as_mut_ptr(), k, v);
+        _mm512_mask_storeu_ps(w.as_mut_ptr(), k, wv);
+    }
+}
+
 /// One binary op over operands lined up by `mode` (monomorphized per op, so the loop is tight).
 #[inline(always)]
 fn bin_apply(mode: Mode, xs: &[f32], ys: &[f32], o: &mut [f32], f: impl Fn(f32, f32) -> f32) -> Result<()> {
     match mode {
-        Mode::Same => o.iter_mut().zip(xs).zip(ys).for_each(|((o, &x), &y)| *o = f(x, y)),
+        Mode::Same => zip8(o, xs, ys, f),
         Mode::ScalarB => {
             let y = *ys.first().ok_or_else(|| Error::internal("fast path: empty scalar"))?;
-            o.iter_mut().zip(xs).for_each(|(o, &x)| *o = f(x, y));
+            map8(o, xs, |x| f(x, y));
         }
         Mode::ScalarA => {
             let x = *xs.first().ok_or_else(|| Error::internal("fast path: empty scalar"))?;
-            o.iter_mut().zip(ys).for_each(|(o, &y)| *o = f(x, y));
+            map8(o, ys, |y| f(x, y));
         }
         Mode::RowB => {
             let n = ys.len().max(1);
             for (orow, xrow) in o.chunks_mut(n).zip(xs.chunks(n)) {
-                orow.iter_mut().zip(xrow).zip(ys).for_each(|((o, &x), &y)| *o = f(x, y));
+                zip8(orow, xrow, ys, &f);
             }
         }
         Mode::RowA => {
             let n = xs.len().max(1);
             for (orow, yrow) in o.chunks_mut(n).zip(ys.chunks(n)) {
-                orow.iter_mut().zip(xs).zip(yrow).for_each(|((o, &x), &y)| *o = f(x, y));
+                zip8(orow, xs, yrow, &f);
             }
         }
         Mode::ColA => {
             let n = o.len() / xs.len().max(1);
             for ((orow, yrow), &x) in o.chunks_mut(n.max(1)).zip(ys.chunks(n.max(1))).zip(xs) {
-                orow.iter_mut().zip(yrow).for_each(|(o, &y)| *o = f(x, y));
+                map8(orow, yrow, |y| f(x, y));
             }
         }
         Mode::ColB => {
             let n = o.len() / ys.len().max(1);
             for ((orow, xrow), &y) in o.chunks_mut(n.max(1)).zip(xs.chunks(n.max(1))).zip(ys) {
-                orow.iter_mut().zip(xrow).for_each(|(o, &x)| *o = f(x, y));
+                map8(orow, xrow, |x| f(x, y));
             }
         }
     }
     Ok(())
+}
+
+/// 8 elements as an array (the chunks of [`zip8`] and friends are exactly 8 long).
+#[inline(always)]
+fn arr8(x: &[f32]) -> [f32; 8] {
+    let mut a = [0.0; 8];
+    a.copy_from_slice(x);
+    a
+}
+
+/// `o[i] = f(xs[i], ys[i])` over the common length, 8 elements at a time and then the rest: the
+/// fixed-size inner loop over local arrays becomes whole vector operations even for an
+/// 8-element tensor (a loop of unknown length that short runs scalar, and one over the slices
+/// themselves checks at run time whether they overlap), and each element is still `f` of its
+/// operands.
+#[inline(always)]
+fn zip8(o: &mut [f32], xs: &[f32], ys: &[f32], f: impl Fn(f32, f32) -> f32) {
+    let n = o.len().min(xs.len()).min(ys.len());
+    let (o, xs, ys) = (&mut o[..n], &xs[..n], &ys[..n]);
+    let mut oc = o.chunks_exact_mut(8);
+    for ((o8, x8), y8) in (&mut oc).zip(xs.chunks_exact(8)).zip(ys.chunks_exact(8)) {
+        let (x8, y8) = (arr8(x8), arr8(y8));
+        let mut r = [0.0; 8];
+        for i in 0..8 {
+            r[i] = f(x8[i], y8[i]);
+        }
+        o8.copy_from_slice(&r);
+    }
+    let k = n - n % 8;
+    for ((o, &x), &y) in oc.into_remainder().iter_mut().zip(&xs[k..]).zip(&ys[k..]) {
+        *o = f(x, y);
+    }
+}
+
+/// `o[i] = f(xs[i])`, 8 at a time like [`zip8`].
+#[inline(always)]
+fn map8(o: &mut [f32], xs: &[f32], f: impl Fn(f32) -> f32) {
+    let n = o.len().min(xs.len());
+    let (o, xs) = (&mut o[..n], &xs[..n]);
+    let mut oc = o.chunks_exact_mut(8);
+    for (o8, x8) in (&mut oc).zip(xs.chunks_exact(8)) {
+        let x8 = arr8(x8);
+        let mut r = [0.0; 8];
+        for i in 0..8 {
+            r[i] = f(x8[i]);
+        }
+        o8.copy_from_slice(&r);
+    }
+    for (o, &x) in oc.into_remainder().iter_mut().zip(&xs[n - n % 8..]) {
+        *o = f(x);
+    }
+}
+
+/// `w[i] = f(w[i], g[i])` in place, 8 at a time like [`zip8`].
+#[inline(always)]
+fn update8(w: &mut [f32], g: &[f32], f: impl Fn(f32, f32) -> f32) {
+    let n = w.len().min(g.len());
+    let (w, g) = (&mut w[..n], &g[..n]);
+    let mut wc = w.chunks_exact_mut(8);
+    for (w8, g8) in (&mut wc).zip(g.chunks_exact(8)) {
+        let (v8, g8) = (arr8(w8), arr8(g8));
+        let mut r = [0.0; 8];
+        for i in 0..8 {
+            r[i] = f(v8[i], g8[i]);
+        }
+        w8.copy_from_slice(&r);
+    }
+    for (w, &g) in wc.into_remainder().iter_mut().zip(&g[n - n % 8..]) {
+        *w = f(*w, g);
+    }
 }
