@@ -2330,19 +2330,11 @@ fn adam_update(w: &mut [f32], ms: &mut [f32], vs: &mut [f32], g: &[f32], sc: [f3
         return crate::engine::kernels::apply::adam_f32(w, ms, vs, g, c);
     }
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
-        // SAFETY: the CPU has AVX-512F.
+    if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512vl") {
+        // SAFETY: the CPU has AVX-512F and AVX-512VL.
         return unsafe { adam_small_avx512(w, ms, vs, g, c) };
     }
-    for (((w, m), v), &g) in w.iter_mut().zip(ms.iter_mut()).zip(vs.iter_mut()).zip(g) {
-        *m = *m + (g - *m) * c.one_b1;
-        *v = *v + (g * g - *v) * c.one_b2;
-        if nesterov {
-            *w -= ((g * c.one_b1 + b1 * *m) * c.alpha) / (v.sqrt() + eps);
-        } else {
-            *w -= (*m * c.alpha) / (v.sqrt() + eps);
-        }
-    }
+    adam_small_scalar(w, ms, vs, g, c);
 }
 
 /// True when a matmul in TF's summation order can be split by rows of its output without
@@ -2391,11 +2383,33 @@ fn par_out(pool: Option<&rayon::ThreadPool>, o: &mut [f32], row: usize, f: impl 
     }
 }
 
-/// [`adam_update`] of fewer than 16 elements as one 16-lane vector, with masked loads and stores
-/// (the lanes past the end are neither read nor written): the scalar loop's operations in its
-/// order, on every lane at once (each lane rounds as the scalar code does, so the same bits).
+/// [`adam_update`] element by element (TF's formula, each operation rounded in its order).
+#[inline(always)]
+fn adam_small_scalar(
+    w: &mut [f32],
+    ms: &mut [f32],
+    vs: &mut [f32],
+    g: &[f32],
+    c: crate::engine::kernels::apply::AdamF32,
+) {
+    let (b1, eps, nesterov) = (c.b1, c.eps, c.nesterov);
+    for (((w, m), v), &g) in w.iter_mut().zip(ms.iter_mut()).zip(vs.iter_mut()).zip(g) {
+        *m = *m + (g - *m) * c.one_b1;
+        *v = *v + (g * g - *v) * c.one_b2;
+        if nesterov {
+            *w -= ((g * c.one_b1 + b1 * *m) * c.alpha) / (v.sqrt() + eps);
+        } else {
+            *w -= (*m * c.alpha) / (v.sqrt() + eps);
+        }
+    }
+}
+
+/// [`adam_update`] of fewer than 16 elements as one or two 8-lane vectors, with masked loads and
+/// stores (the lanes past the end are neither read nor written): the scalar loop's operations
+/// in its order, on every lane at once (each lane rounds as the scalar code does, so the same
+/// bits). 8 lanes, not 16: a 16-lane divide and square root take about twice as long.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512vl")]
 fn adam_small_avx512(
     w: &mut [f32],
     ms: &mut [f32],
@@ -2405,29 +2419,31 @@ fn adam_small_avx512(
 ) {
     use std::arch::x86_64::*;
     let n = w.len().min(ms.len()).min(vs.len()).min(g.len()).min(16);
-    let k = ((1u32 << n) - 1) as __mmask16;
-    let s = _mm512_set1_ps;
-    // SAFETY: the masked loads and stores touch only the first `n` lanes, which lie inside each
-    // slice.
-    unsafe {
-        let gv = _mm512_maskz_loadu_ps(k, g.as_ptr());
-        let m = _mm512_maskz_loadu_ps(k, ms.as_ptr());
-        let v = _mm512_maskz_loadu_ps(k, vs.as_ptr());
-        let wv = _mm512_maskz_loadu_ps(k, w.as_ptr());
-        // m + (g - m) * (1 - beta1); v + (g * g - v) * (1 - beta2)
-        let m = _mm512_add_ps(m, _mm512_mul_ps(_mm512_sub_ps(gv, m), s(c.one_b1)));
-        let v = _mm512_add_ps(v, _mm512_mul_ps(_mm512_sub_ps(_mm512_mul_ps(gv, gv), v), s(c.one_b2)));
-        let num = if c.nesterov {
-            // (g * (1 - beta1) + beta1 * m) * alpha
-            _mm512_mul_ps(_mm512_add_ps(_mm512_mul_ps(gv, s(c.one_b1)), _mm512_mul_ps(s(c.b1), m)), s(c.alpha))
-        } else {
-            _mm512_mul_ps(m, s(c.alpha))
-        };
-        let den = _mm512_add_ps(_mm512_sqrt_ps(v), s(c.eps));
-        let wv = _mm512_sub_ps(wv, _mm512_div_ps(num, den));
-        _mm512_mask_storeu_ps(ms.as_mut_ptr(), k, m);
-        _mm512_mask_storeu_ps(vs.as_mut_ptr(), k, v);
-        _mm512_mask_storeu_ps(w.as_mut_ptr(), k, wv);
+    let s = _mm256_set1_ps;
+    for start in (0..n).step_by(8) {
+        let k = ((1u32 << (n - start).min(8)) - 1) as __mmask8;
+        // SAFETY: the masked loads and stores touch only lanes `start..n`, which lie inside each
+        // slice.
+        unsafe {
+            let gv = _mm256_maskz_loadu_ps(k, g.as_ptr().add(start));
+            let m = _mm256_maskz_loadu_ps(k, ms.as_ptr().add(start));
+            let v = _mm256_maskz_loadu_ps(k, vs.as_ptr().add(start));
+            let wv = _mm256_maskz_loadu_ps(k, w.as_ptr().add(start));
+            // m + (g - m) * (1 - beta1); v + (g * g - v) * (1 - beta2)
+            let m = _mm256_add_ps(m, _mm256_mul_ps(_mm256_sub_ps(gv, m), s(c.one_b1)));
+            let v = _mm256_add_ps(v, _mm256_mul_ps(_mm256_sub_ps(_mm256_mul_ps(gv, gv), v), s(c.one_b2)));
+            let num = if c.nesterov {
+                // (g * (1 - beta1) + beta1 * m) * alpha
+                _mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(gv, s(c.one_b1)), _mm256_mul_ps(s(c.b1), m)), s(c.alpha))
+            } else {
+                _mm256_mul_ps(m, s(c.alpha))
+            };
+            let den = _mm256_add_ps(_mm256_sqrt_ps(v), s(c.eps));
+            let wv = _mm256_sub_ps(wv, _mm256_div_ps(num, den));
+            _mm256_mask_storeu_ps(ms.as_mut_ptr().add(start), k, m);
+            _mm256_mask_storeu_ps(vs.as_mut_ptr().add(start), k, v);
+            _mm256_mask_storeu_ps(w.as_mut_ptr().add(start), k, wv);
+        }
     }
 }
 
@@ -2539,5 +2555,52 @@ fn update8(w: &mut [f32], g: &[f32], f: impl Fn(f32, f32) -> f32) {
     }
     for (w, &g) in wc.into_remainder().iter_mut().zip(&g[n - n % 8..]) {
         *w = f(*w, g);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The masked 8-lane Adam of fewer than 16 elements gives the scalar loop's bits, with and
+    /// without Nesterov, for every length, with tiny and zero values among the inputs.
+    #[test]
+    fn small_adam_vectors_match_the_scalar_loop() {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512vl") {
+            let mut seed = 0x2545_f491_4f6c_dd1du64;
+            let mut draw = |k: u32| -> f32 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let r = (seed >> 40) as f32 / (1u64 << 24) as f32;
+                match k % 5 {
+                    0 => 0.0,
+                    1 => r * 1e-38,
+                    2 => -r,
+                    _ => r * 3.0,
+                }
+            };
+            for nesterov in [false, true] {
+                let c = crate::engine::kernels::apply::AdamF32::new(0.9, 0.999, 0.01, 0.9, 0.999, 1e-8, nesterov);
+                for n in 1..16 {
+                    for t in 0..50u32 {
+                        let w: Vec<f32> = (0..n).map(|i| draw(t + i as u32)).collect();
+                        let m: Vec<f32> = (0..n).map(|i| draw(t * 3 + i as u32)).collect();
+                        let v: Vec<f32> = (0..n).map(|i| draw(t * 7 + i as u32).abs()).collect();
+                        let g: Vec<f32> = (0..n).map(|i| draw(t * 11 + i as u32)).collect();
+                        let (mut w1, mut m1, mut v1) = (w.clone(), m.clone(), v.clone());
+                        let (mut w2, mut m2, mut v2) = (w.clone(), m.clone(), v.clone());
+                        adam_small_scalar(&mut w1, &mut m1, &mut v1, &g, c);
+                        // SAFETY: the CPU has AVX-512F and AVX-512VL.
+                        unsafe { adam_small_avx512(&mut w2, &mut m2, &mut v2, &g, c) };
+                        let bits = |x: &[f32]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                        assert_eq!(bits(&w1), bits(&w2), "w, n = {n}, nesterov = {nesterov}");
+                        assert_eq!(bits(&m1), bits(&m2), "m, n = {n}");
+                        assert_eq!(bits(&v1), bits(&v2), "v, n = {n}");
+                    }
+                }
+            }
+        }
     }
 }
