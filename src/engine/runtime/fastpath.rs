@@ -1533,21 +1533,24 @@ impl FastProgram {
         }
         for ((f, s), v) in feeds.iter().zip(&self.feed_shapes).zip(fv) {
             match &f.value {
-                Value::F32(a) if a.shape() == s.as_slice() => match a.as_slice() {
-                    // Feeds are only read: the pointer is never written through.
-                    Some(x) => *v = View { ptr: x.as_ptr().cast_mut(), len: x.len() },
-                    None => return false,
-                },
+                // (An element loop: a slice `==` is a call to `bcmp` for two or three numbers.)
+                Value::F32(a) if a.shape().len() == s.len() && a.shape().iter().zip(s).all(|(p, q)| p == q) => {
+                    match contiguous(a) {
+                        // Feeds are only read: the pointer is never written through.
+                        Some((ptr, len)) => *v = View { ptr: ptr.cast_mut(), len },
+                        None => return false,
+                    }
+                }
                 _ => return false,
             }
         }
         for &(slot, len) in &self.var_slots {
             let Some(Some(Value::F32(a))) = vars.get_mut(slot) else { return false };
-            let (Some(x), Some(v)) = (a.as_slice_mut(), vv.get_mut(slot)) else { return false };
-            if x.len() != len {
+            let (Some((_, n)), Some(v)) = (contiguous(a), vv.get_mut(slot)) else { return false };
+            if n != len {
                 return false;
             }
-            *v = View { ptr: x.as_mut_ptr(), len: x.len() };
+            *v = View { ptr: a.as_mut_ptr(), len };
         }
         self.int_slots.iter().all(|&(slot, len)| match vars.get(slot) {
             Some(Some(Value::I32(a))) => a.len() == len,
@@ -2304,6 +2307,19 @@ fn exec(
         }
     }
     Ok(())
+}
+
+/// Where a float32 tensor's elements lie when they are contiguous in row-major order (its first
+/// element and its element count), as `as_slice` decides it, but without its general layout
+/// walk for the common shapes: a vector with unit stride and a matrix with strides `[cols, 1]`
+/// are contiguous; other shapes and strides take `as_slice`'s check.
+#[inline(always)]
+fn contiguous(a: &ndarray::ArrayD<f32>) -> Option<(*const f32, usize)> {
+    match (a.shape(), a.strides()) {
+        (&[n], &[1]) => Some((a.as_ptr(), n)),
+        (&[r, c], &[s, 1]) if usize::try_from(s) == Ok(c) => Some((a.as_ptr(), r.checked_mul(c)?)),
+        _ => a.as_slice().map(|x| (x.as_ptr(), x.len())),
+    }
 }
 
 /// `ClipByValue` of one element (`min(max)` as TF's kernel orders the comparisons).
