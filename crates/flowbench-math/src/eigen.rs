@@ -64,14 +64,17 @@ pub use crate::lanes::{
 };
 pub use crate::lanes::{add, div, mul, sub};
 
+use crate::denormal::HwFtz;
+use crate::lanes::{Flush, Hard, Soft};
+
 // ---------------------------------------------------------------------------------------------
 // Slice versions: the packet/tail split of a contiguous tensor.
 // ---------------------------------------------------------------------------------------------
 
 /// Like [`split_map`], with the full packets computed 8 lanes at a time by an `eigen_simd`
 /// function (bit-identical to the scalar lanes; checked over all 2^32 inputs).
-#[inline]
-fn split_simd(x: &[f32], out: &mut [f32], packets: fn(&[f32], &mut [f32]), scalar: impl Fn(f32) -> f32) {
+#[inline(always)]
+fn split_simd(x: &[f32], out: &mut [f32], packets: impl Fn(&[f32], &mut [f32]), scalar: impl Fn(f32) -> f32) {
     assert_eq!(x.len(), out.len(), "eigen_math: input and output lengths differ");
     let k = packet_len(x.len());
     packets(&x[..k], &mut out[..k]);
@@ -80,7 +83,7 @@ fn split_simd(x: &[f32], out: &mut [f32], packets: fn(&[f32], &mut [f32]), scala
     }
 }
 
-#[inline]
+#[inline(always)]
 fn split_map(x: &[f32], out: &mut [f32], packet: impl Fn(f32) -> f32, scalar: impl Fn(f32) -> f32) {
     assert_eq!(x.len(), out.len(), "eigen_math: input and output lengths differ");
     let k = packet_len(x.len());
@@ -92,88 +95,152 @@ fn split_map(x: &[f32], out: &mut [f32], packet: impl Fn(f32) -> f32, scalar: im
     }
 }
 
-/// `tf.sigmoid` on a contiguous float32 tensor, as TF computes it. `x` and `out` must have the
-/// same length.
-pub fn sigmoid_f32(x: &[f32], out: &mut [f32]) {
-    split_simd(x, out, crate::eigen_simd::sigmoid_packets, sigmoid_scalar);
+/// Defines, for a slice function written once as `$with::<F>` (generic over the flush policy),
+/// its software-flush form `$name` (any thread) and its hardware form `$hw` (a thread that
+/// holds an [`HwFtz`] token; the same bits).
+macro_rules! policies {
+    ($(#[$doc:meta])* $name:ident, $hw:ident, $with:ident, ($($arg:ident: $ty:ty),*)) => {
+        $(#[$doc])*
+        pub fn $name($($arg: $ty),*) {
+            $with::<Soft>($($arg),*)
+        }
+
+        #[doc = concat!("[`", stringify!($name), "`] on a thread that flushes in hardware (the same bits, fewer instructions).")]
+        pub fn $hw($($arg: $ty,)* _: HwFtz<'_>) {
+            $with::<Hard>($($arg),*)
+        }
+    };
 }
 
-/// `tf.exp` on a contiguous float32 tensor: Eigen's `pexp_float` on full packets, libm `expf`
-/// on the tail.
-pub fn exp_f32(x: &[f32], out: &mut [f32]) {
-    split_simd(x, out, crate::eigen_simd::exp_packets, exp_scalar);
+policies!(
+    /// `tf.sigmoid` on a contiguous float32 tensor, as TF computes it. `x` and `out` must have
+    /// the same length.
+    sigmoid_f32, sigmoid_f32_hw, sigmoid_with, (x: &[f32], out: &mut [f32])
+);
+
+#[inline(always)]
+pub(crate) fn sigmoid_with<F: Flush>(x: &[f32], out: &mut [f32]) {
+    split_simd(x, out, crate::eigen_simd::sigmoid_packets_with::<F>, crate::lanes::sigmoid_scalar_with::<F>);
 }
 
-/// `tf.math.log` on a contiguous float32 tensor: Eigen's `plog_float` on full packets, libm
-/// `logf` on the tail.
-pub fn log_f32(x: &[f32], out: &mut [f32]) {
-    split_simd(x, out, crate::eigen_simd::log_packets, log_scalar);
+policies!(
+    /// `tf.exp` on a contiguous float32 tensor: Eigen's `pexp_float` on full packets, libm `expf`
+    /// on the tail.
+    exp_f32, exp_f32_hw, exp_with, (x: &[f32], out: &mut [f32])
+);
+
+#[inline(always)]
+pub(crate) fn exp_with<F: Flush>(x: &[f32], out: &mut [f32]) {
+    split_simd(x, out, crate::eigen_simd::exp_packets_with::<F>, crate::lanes::exp_scalar_with::<F>);
 }
 
-/// `tf.tanh` on a contiguous float32 tensor: Eigen's `ptanh_float` everywhere.
-pub fn tanh_f32(x: &[f32], out: &mut [f32]) {
-    split_simd(x, out, crate::eigen_simd::tanh_packets, tanh_lane);
+policies!(
+    /// `tf.math.log` on a contiguous float32 tensor: Eigen's `plog_float` on full packets, libm
+    /// `logf` on the tail.
+    log_f32, log_f32_hw, log_with, (x: &[f32], out: &mut [f32])
+);
+
+#[inline(always)]
+pub(crate) fn log_with<F: Flush>(x: &[f32], out: &mut [f32]) {
+    split_simd(x, out, crate::eigen_simd::log_packets_with::<F>, log_scalar);
 }
 
-/// `tf.math.reciprocal` on a contiguous float32 tensor: `rcpps` plus a Newton step on full
-/// packets, `1 / x` on the tail.
-pub fn reciprocal_f32(x: &[f32], out: &mut [f32]) {
-    split_simd(x, out, crate::eigen_simd::reciprocal_packets, reciprocal_scalar);
+policies!(
+    /// `tf.tanh` on a contiguous float32 tensor: Eigen's `ptanh_float` everywhere.
+    tanh_f32, tanh_f32_hw, tanh_with, (x: &[f32], out: &mut [f32])
+);
+
+#[inline(always)]
+pub(crate) fn tanh_with<F: Flush>(x: &[f32], out: &mut [f32]) {
+    split_simd(x, out, crate::eigen_simd::tanh_packets_with::<F>, crate::lanes::tanh_lane_with::<F>);
 }
 
-/// `tf.sqrt` on a contiguous float32 tensor. Both paths are IEEE-exact square roots.
-pub fn sqrt_f32(x: &[f32], out: &mut [f32]) {
-    split_map(x, out, sqrt_lane, sqrt_lane);
+policies!(
+    /// `tf.math.reciprocal` on a contiguous float32 tensor: `rcpps` plus a Newton step on full
+    /// packets, `1 / x` on the tail.
+    reciprocal_f32, reciprocal_f32_hw, reciprocal_with, (x: &[f32], out: &mut [f32])
+);
+
+#[inline(always)]
+pub(crate) fn reciprocal_with<F: Flush>(x: &[f32], out: &mut [f32]) {
+    split_simd(x, out, crate::eigen_simd::reciprocal_packets_with::<F>, crate::lanes::reciprocal_scalar_with::<F>);
 }
 
-/// `SigmoidGrad(y, dy)` on contiguous float32 tensors: `dy * (y * (1 - y))` on full packets, but
-/// the scalar tail associates differently, `(dy * y) * (1 - y)`.
-pub fn sigmoid_grad_f32(y: &[f32], dy: &[f32], out: &mut [f32]) {
+policies!(
+    /// `tf.sqrt` on a contiguous float32 tensor. Both paths are IEEE-exact square roots.
+    sqrt_f32, sqrt_f32_hw, sqrt_with, (x: &[f32], out: &mut [f32])
+);
+
+#[inline(always)]
+pub(crate) fn sqrt_with<F: Flush>(x: &[f32], out: &mut [f32]) {
+    split_map(x, out, crate::lanes::sqrt_lane_with::<F>, crate::lanes::sqrt_lane_with::<F>);
+}
+
+policies!(
+    /// `SigmoidGrad(y, dy)` on contiguous float32 tensors: `dy * (y * (1 - y))` on full packets,
+    /// but the scalar tail associates differently, `(dy * y) * (1 - y)`.
+    sigmoid_grad_f32, sigmoid_grad_f32_hw, sigmoid_grad_with, (y: &[f32], dy: &[f32], out: &mut [f32])
+);
+
+#[inline(always)]
+pub(crate) fn sigmoid_grad_with<F: Flush>(y: &[f32], dy: &[f32], out: &mut [f32]) {
     assert!(y.len() == out.len() && dy.len() == out.len(), "eigen_math: input and output lengths differ");
     let k = packet_len(out.len());
-    crate::eigen_simd::sigmoid_grad_packets(&y[..k], &dy[..k], &mut out[..k]);
-    split_map2(
-        &y[k..],
-        &dy[k..],
-        &mut out[k..],
-        |y, d| mul(mul(d, y), sub(1.0, y)),
-        |y, d| mul(mul(d, y), sub(1.0, y)),
-    );
+    crate::eigen_simd::sigmoid_grad_packets_with::<F>(&y[..k], &dy[..k], &mut out[..k]);
+    let f = |y: f32, d: f32| F::mul(F::mul(d, y), F::sub(1.0, y));
+    split_map2::<F>(&y[k..], &dy[k..], &mut out[k..], f, f);
 }
 
-/// `TanhGrad(y, dy)` on contiguous float32 tensors: `dy * (1 - y * y)` on both paths.
-pub fn tanh_grad_f32(y: &[f32], dy: &[f32], out: &mut [f32]) {
+policies!(
+    /// `TanhGrad(y, dy)` on contiguous float32 tensors: `dy * (1 - y * y)` on both paths.
+    tanh_grad_f32, tanh_grad_f32_hw, tanh_grad_with, (y: &[f32], dy: &[f32], out: &mut [f32])
+);
+
+#[inline(always)]
+pub(crate) fn tanh_grad_with<F: Flush>(y: &[f32], dy: &[f32], out: &mut [f32]) {
     assert!(y.len() == out.len() && dy.len() == out.len(), "eigen_math: input and output lengths differ");
     let k = packet_len(out.len());
-    crate::eigen_simd::tanh_grad_packets(&y[..k], &dy[..k], &mut out[..k]);
-    let f = |y: f32, d: f32| mul(d, sub(1.0, mul(y, y)));
-    split_map2(&y[k..], &dy[k..], &mut out[k..], f, f);
+    crate::eigen_simd::tanh_grad_packets_with::<F>(&y[..k], &dy[..k], &mut out[..k]);
+    let f = |y: f32, d: f32| F::mul(d, F::sub(1.0, F::mul(y, y)));
+    split_map2::<F>(&y[k..], &dy[k..], &mut out[k..], f, f);
 }
 
-/// `SqrtGrad(y, dy)` on contiguous float32 tensors: `(0.5 / y) * dy` on full packets and
-/// `(0.5 * dy) / y` on the tail; both give exactly 0 where `dy == 0`.
-pub fn sqrt_grad_f32(y: &[f32], dy: &[f32], out: &mut [f32]) {
-    split_map2(
+policies!(
+    /// `SqrtGrad(y, dy)` on contiguous float32 tensors: `(0.5 / y) * dy` on full packets and
+    /// `(0.5 * dy) / y` on the tail; both give exactly 0 where `dy == 0`.
+    sqrt_grad_f32, sqrt_grad_f32_hw, sqrt_grad_with, (y: &[f32], dy: &[f32], out: &mut [f32])
+);
+
+#[inline(always)]
+pub(crate) fn sqrt_grad_with<F: Flush>(y: &[f32], dy: &[f32], out: &mut [f32]) {
+    // (`dy == 0` is a floating-point compare: under DAZ a subnormal `dy` equals 0.)
+    split_map2::<F>(
         y,
         dy,
         out,
-        |y, d| if d == 0.0 { 0.0 } else { mul(div(0.5, y), d) },
-        |y, d| if d == 0.0 { 0.0 } else { div(mul(0.5, d), y) },
+        |y, d| if d == 0.0 { 0.0 } else { F::mul(F::div(0.5, y), d) },
+        |y, d| if d == 0.0 { 0.0 } else { F::div(F::mul(0.5, d), y) },
     );
 }
 
-/// `ReciprocalGrad(y, dy)` on contiguous float32 tensors: `-(y * y) * dy`, exactly 0 where
-/// `dy == 0`. (TF's NaN outputs here may differ from this one in sign.)
-pub fn reciprocal_grad_f32(y: &[f32], dy: &[f32], out: &mut [f32]) {
-    let f = |y: f32, d: f32| if d == 0.0 { 0.0 } else { mul(-mul(y, y), d) };
-    split_map2(y, dy, out, f, f);
+policies!(
+    /// `ReciprocalGrad(y, dy)` on contiguous float32 tensors: `-(y * y) * dy`, exactly 0 where
+    /// `dy == 0`. (TF's NaN outputs here may differ from this one in sign.)
+    reciprocal_grad_f32, reciprocal_grad_f32_hw, reciprocal_grad_with, (y: &[f32], dy: &[f32], out: &mut [f32])
+);
+
+#[inline(always)]
+pub(crate) fn reciprocal_grad_with<F: Flush>(y: &[f32], dy: &[f32], out: &mut [f32]) {
+    // (The negation flips the sign bit of a flushed product: never subnormal.)
+    let f = |y: f32, d: f32| if d == 0.0 { 0.0 } else { F::mul(-F::mul(y, y), d) };
+    split_map2::<F>(y, dy, out, f, f);
 }
 
 /// `tf.maximum` of two same-shape contiguous float32 tensors. NaN in either input propagates.
 /// Equal inputs (which matters only for `+0` vs `-0`, or a subnormal read as zero) give `b` on
 /// full packets (`maxps(a, b)`) but `a` on the tail (`std::max`).
 pub fn maximum_f32(a: &[f32], b: &[f32], out: &mut [f32]) {
-    split_map2(
+    split_map2::<Soft>(
         a,
         b,
         out,
@@ -192,7 +259,7 @@ pub fn maximum_f32(a: &[f32], b: &[f32], out: &mut [f32]) {
 
 /// `tf.minimum` of two same-shape contiguous float32 tensors; the mirror of [`maximum_f32`].
 pub fn minimum_f32(a: &[f32], b: &[f32], out: &mut [f32]) {
-    split_map2(
+    split_map2::<Soft>(
         a,
         b,
         out,
@@ -209,8 +276,10 @@ pub fn minimum_f32(a: &[f32], b: &[f32], out: &mut [f32]) {
     );
 }
 
-#[inline]
-fn split_map2(
+/// The packet/tail split of a two-input elementwise function, its inputs read as the flush
+/// policy `F` reads them (the functions given must only compare them or do arithmetic on them).
+#[inline(always)]
+fn split_map2<F: Flush>(
     a: &[f32],
     b: &[f32],
     out: &mut [f32],
@@ -220,10 +289,10 @@ fn split_map2(
     assert!(a.len() == out.len() && b.len() == out.len(), "eigen_math: input and output lengths differ");
     let k = packet_len(out.len());
     for ((o, &x), &y) in out[..k].iter_mut().zip(&a[..k]).zip(&b[..k]) {
-        *o = packet(ftz(x), ftz(y));
+        *o = packet(F::fl(x), F::fl(y));
     }
     for ((o, &x), &y) in out[k..].iter_mut().zip(&a[k..]).zip(&b[k..]) {
-        *o = scalar(ftz(x), ftz(y));
+        *o = scalar(F::fl(x), F::fl(y));
     }
 }
 
@@ -234,15 +303,15 @@ fn split_map2(
 /// Eigen's horizontal sum of an 8-lane packet (`predux<Packet8f>`): low half plus high half,
 /// then `(v0 + v2) + (v1 + v3)`.
 #[inline]
-fn predux8(v: &[f32; 8]) -> f32 {
-    let h = [add(v[0], v[4]), add(v[1], v[5]), add(v[2], v[6]), add(v[3], v[7])];
-    add(add(h[0], h[2]), add(h[1], h[3]))
+fn predux8<F: Flush>(v: &[f32; 8]) -> f32 {
+    let h = [F::add(v[0], v[4]), F::add(v[1], v[5]), F::add(v[2], v[6]), F::add(v[3], v[7])];
+    F::add(F::add(h[0], h[2]), F::add(h[1], h[3]))
 }
 
 #[inline]
-fn add_packet(acc: &mut [f32; 8], x: &[f32]) {
+fn add_packet<F: Flush>(acc: &mut [f32; 8], x: &[f32]) {
     for (a, &v) in acc.iter_mut().zip(x) {
-        *a = add(*a, ftz(v));
+        *a = F::add(*a, F::fl(v));
     }
 }
 
@@ -250,7 +319,7 @@ fn add_packet(acc: &mut [f32; 8], x: &[f32]) {
 /// accumulators over blocks of 32, folded `((a0 + a1) + a2) + a3`, then the remaining whole
 /// packets, then the leftover `n % 8` values summed in order from 0, and finally
 /// `leftover + predux(packets)`.
-fn sum_leaf(x: &[f32]) -> f32 {
+fn sum_leaf<F: Flush>(x: &[f32]) -> f32 {
     let n = x.len();
     let mut acc0 = [0.0f32; 8];
     let mut start = 0;
@@ -259,41 +328,41 @@ fn sum_leaf(x: &[f32]) -> f32 {
         let mut acc = [[0.0f32; 8]; 4];
         for blk in x[..v4].chunks_exact(32) {
             for (u, a) in acc.iter_mut().enumerate() {
-                add_packet(a, &blk[8 * u..8 * u + 8]);
+                add_packet::<F>(a, &blk[8 * u..8 * u + 8]);
             }
         }
         acc0 = acc[0];
         for a in &acc[1..] {
-            add_packet(&mut acc0, a);
+            add_packet::<F>(&mut acc0, a);
         }
         start = v4;
     }
     let v = n / 8 * 8;
     if start < v {
         for p in x[start..v].chunks_exact(8) {
-            add_packet(&mut acc0, p);
+            add_packet::<F>(&mut acc0, p);
         }
         start = v;
     }
     let mut tail = 0.0f32;
     for &t in &x[start..] {
-        tail = add(tail, ftz(t));
+        tail = F::add(tail, F::fl(t));
     }
-    add(tail, predux8(&acc0))
+    F::add(tail, predux8::<F>(&acc0))
 }
 
 /// Eigen's tree reduction above the leaf size: split at a packet-aligned midpoint (relative to
 /// the start of the whole tensor, `first`) and add the halves' sums into a 0 accumulator.
-fn sum_tree(x: &[f32], first: usize) -> f32 {
+fn sum_tree<F: Flush>(x: &[f32], first: usize) -> f32 {
     let n = x.len();
     if n <= PACKET_SIZE * 1024 {
-        return sum_leaf(x);
+        return sum_leaf::<F>(x);
     }
     let split = PACKET_SIZE * (first + n.div_ceil(2)).div_ceil(PACKET_SIZE);
     let left = (split - first).min(n);
-    let mut acc = add(0.0, sum_tree(&x[..left], first));
+    let mut acc = F::add(0.0, sum_tree::<F>(&x[..left], first));
     if left < n {
-        acc = add(acc, sum_tree(&x[left..], split));
+        acc = F::add(acc, sum_tree::<F>(&x[left..], split));
     }
     acc
 }
@@ -306,7 +375,12 @@ fn sum_tree(x: &[f32], first: usize) -> f32 {
 /// (Eigen would split a reduction of millions of elements across threads, which this does not
 /// model.)
 pub fn sum_f32(x: &[f32]) -> f32 {
-    sum_tree(x, 0)
+    sum_tree::<Soft>(x, 0)
+}
+
+/// [`sum_f32`] on a thread that flushes in hardware (the same bits).
+pub fn sum_f32_hw(x: &[f32], _: HwFtz<'_>) -> f32 {
+    sum_tree::<Hard>(x, 0)
 }
 
 /// `tf.reduce_sum(x, axis=0)` of a contiguous row-major `[rows, cols]` float32 tensor, as TF
@@ -317,20 +391,30 @@ pub fn sum_f32(x: &[f32]) -> f32 {
 /// ([`sum_f32`]): TF drops the size-1 axis before reducing (checked against TF 2.21 for 8 to 128
 /// rows; a `[8, 1]` bias gradient in chapter 4.4.2).
 pub fn sum_rows_f32(x: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
+    sum_rows_with::<Soft>(x, rows, cols, out);
+}
+
+/// [`sum_rows_f32`] on a thread that flushes in hardware (the same bits).
+pub fn sum_rows_f32_hw(x: &[f32], rows: usize, cols: usize, out: &mut [f32], _: HwFtz<'_>) {
+    sum_rows_with::<Hard>(x, rows, cols, out);
+}
+
+#[inline(always)]
+pub(crate) fn sum_rows_with<F: Flush>(x: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
     assert!(x.len() == rows * cols && out.len() == cols, "eigen_math: sum_rows_f32 shape mismatch");
     if cols == 1 {
-        out[0] = sum_f32(x);
+        out[0] = sum_tree::<F>(x, 0);
         return;
     }
     let np = packet_len(cols);
     // Rows outer, columns inner (each column still sums its rows in the order described above,
     // so the results are the same), which reads memory in order and vectorises.
     out.fill(0.0);
-    if crate::eigen_simd::sum_rows_packets(x, rows, cols, np, out) {
+    if crate::eigen_simd::sum_rows_packets_with::<F>(x, rows, cols, np, out) {
         for r in 0..rows {
             let xr = &x[r * cols + np..(r + 1) * cols];
             for (o, &v) in out[np..].iter_mut().zip(xr) {
-                *o = add(*o, ftz(v));
+                *o = F::add(*o, F::fl(v));
             }
         }
         return;
@@ -347,25 +431,25 @@ pub fn sum_rows_f32(x: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
                 for u in 0..4 {
                     let xr = &x[(r + u) * cols + c0..(r + u) * cols + c0 + 8];
                     for (a, &v) in acc.iter_mut().zip(xr) {
-                        a[u] = add(a[u], ftz(v));
+                        a[u] = F::add(a[u], F::fl(v));
                     }
                 }
             }
             for (o, a) in out[c0..c0 + 8].iter_mut().zip(&acc) {
-                *o = add(add(add(a[0], a[1]), a[2]), a[3]);
+                *o = F::add(F::add(F::add(a[0], a[1]), a[2]), a[3]);
             }
         }
     }
     for r in start..rows {
         let xr = &x[r * cols..r * cols + np];
         for (o, &v) in out[..np].iter_mut().zip(xr) {
-            *o = add(*o, ftz(v));
+            *o = F::add(*o, F::fl(v));
         }
     }
     for r in 0..rows {
         let xr = &x[r * cols + np..(r + 1) * cols];
         for (o, &v) in out[np..].iter_mut().zip(xr) {
-            *o = add(*o, ftz(v));
+            *o = F::add(*o, F::fl(v));
         }
     }
 }

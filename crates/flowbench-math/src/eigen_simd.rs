@@ -26,12 +26,25 @@
 //!
 //! The public functions are safe: they use AVX2 when the running CPU has it (detected at run
 //! time) and otherwise fall back to the scalar lane functions.
+//!
+//! Each kernel is written once, generic over the flush policy ([`Flush`](crate::lanes::Flush)):
+//! `sigmoid_packets` flushes in software and runs on any thread; `sigmoid_packets_hw` takes an
+//! [`HwFtz`] token and leaves the flushes to the hardware (the same instructions without the
+//! integer compare and mask after each operation). Under the hardware modes the two give the same
+//! bits on every input (`tests` below, over all 2^32 inputs with `--ignored`).
 
+use crate::denormal::HwFtz;
 #[cfg(doc)]
 use crate::lanes::PACKET_SIZE;
+use crate::lanes::{Flush, Hard, Soft};
+#[cfg(doc)]
 use crate::lanes::{
     exp_packet_lane, log_packet_lane, reciprocal_packet_lane, sigmoid_grad_packet_lane, sigmoid_packet_lane,
     tanh_grad_packet_lane, tanh_lane,
+};
+use crate::lanes::{
+    exp_packet_lane_with, log_packet_lane_with, reciprocal_packet_lane_with, sigmoid_grad_packet_lane_with,
+    sigmoid_packet_lane_with, tanh_grad_packet_lane_with, tanh_lane_with,
 };
 
 /// Panics unless `x` and `out` have the same length, a multiple of the packet size.
@@ -47,48 +60,78 @@ fn has_avx2() -> bool {
     std::arch::is_x86_feature_detected!("avx2")
 }
 
-/// Defines a safe one-input slice function: AVX2 kernel when available, else the lane function.
+/// Defines the safe one-input slice functions of a kernel: `$with::<F>` (AVX2 kernel when
+/// available, else the lane function), `$name` (software flush) and `$hw` (hardware flush).
 macro_rules! unary_packets {
-    ($(#[$doc:meta])* $name:ident, $kernel:ident, $lane:path) => {
+    ($(#[$doc:meta])* $name:ident, $hw:ident, $with:ident, $kernel:ident, $lane:ident) => {
+        /// The slice function under flush policy `F`.
+        #[inline]
+        pub(crate) fn $with<F: Flush>(x: &[f32], out: &mut [f32]) {
+            check_lengths(x.len(), out.len());
+            #[cfg(target_arch = "x86_64")]
+            if has_avx2() {
+                // SAFETY: AVX2 was detected on this CPU just above, and the lengths were checked.
+                unsafe { avx2::$kernel::<F>(x, out) };
+                return;
+            }
+            for (o, &v) in out.iter_mut().zip(x) {
+                *o = $lane::<F>(v);
+            }
+        }
+
         $(#[$doc])*
         ///
         /// # Panics
         /// If `x` and `out` differ in length or the length is not a multiple of 8.
         pub fn $name(x: &[f32], out: &mut [f32]) {
-            check_lengths(x.len(), out.len());
-            #[cfg(target_arch = "x86_64")]
-            if has_avx2() {
-                // SAFETY: AVX2 was detected on this CPU just above, and the lengths were checked.
-                unsafe { avx2::$kernel(x, out) };
-                return;
-            }
-            for (o, &v) in out.iter_mut().zip(x) {
-                *o = $lane(v);
-            }
+            $with::<Soft>(x, out)
+        }
+
+        #[doc = concat!("[`", stringify!($name), "`] on a thread that flushes in hardware (the same bits).")]
+        ///
+        /// # Panics
+        /// If `x` and `out` differ in length or the length is not a multiple of 8.
+        pub fn $hw(x: &[f32], out: &mut [f32], _: HwFtz<'_>) {
+            $with::<Hard>(x, out)
         }
     };
 }
 
-/// Defines a safe two-input slice function: AVX2 kernel when available, else the packet lane
-/// function of `eigen_math` on every element.
+/// Defines the safe two-input slice functions of a kernel: `$with::<F>` (AVX2 kernel when
+/// available, else the packet lane function), `$name` (software flush) and `$hw` (hardware
+/// flush).
 macro_rules! binary_packets {
-    ($(#[$doc:meta])* $name:ident, $kernel:ident, $fallback:path) => {
-        $(#[$doc])*
-        ///
-        /// # Panics
-        /// If the slices differ in length or the length is not a multiple of 8.
-        pub fn $name(y: &[f32], dy: &[f32], out: &mut [f32]) {
+    ($(#[$doc:meta])* $name:ident, $hw:ident, $with:ident, $kernel:ident, $lane:ident) => {
+        /// The slice function under flush policy `F`.
+        #[inline]
+        pub(crate) fn $with<F: Flush>(y: &[f32], dy: &[f32], out: &mut [f32]) {
             check_lengths(y.len(), out.len());
             check_lengths(dy.len(), out.len());
             #[cfg(target_arch = "x86_64")]
             if has_avx2() {
                 // SAFETY: AVX2 was detected on this CPU just above, and the lengths were checked.
-                unsafe { avx2::$kernel(y, dy, out) };
+                unsafe { avx2::$kernel::<F>(y, dy, out) };
                 return;
             }
             for ((o, &a), &d) in out.iter_mut().zip(y).zip(dy) {
-                *o = $fallback(a, d);
+                *o = $lane::<F>(a, d);
             }
+        }
+
+        $(#[$doc])*
+        ///
+        /// # Panics
+        /// If the slices differ in length or the length is not a multiple of 8.
+        pub fn $name(y: &[f32], dy: &[f32], out: &mut [f32]) {
+            $with::<Soft>(y, dy, out)
+        }
+
+        #[doc = concat!("[`", stringify!($name), "`] on a thread that flushes in hardware (the same bits).")]
+        ///
+        /// # Panics
+        /// If the slices differ in length or the length is not a multiple of 8.
+        pub fn $hw(y: &[f32], dy: &[f32], out: &mut [f32], _: HwFtz<'_>) {
+            $with::<Hard>(y, dy, out)
         }
     };
 }
@@ -96,46 +139,60 @@ macro_rules! binary_packets {
 unary_packets!(
     /// [`sigmoid_packet_lane`] on every element of `x` (Eigen's 8-wide logistic), into `out`.
     sigmoid_packets,
+    sigmoid_packets_hw,
+    sigmoid_packets_with,
     sigmoid,
-    sigmoid_packet_lane
+    sigmoid_packet_lane_with
 );
 unary_packets!(
     /// [`exp_packet_lane`] on every element of `x` (Eigen's `pexp_float`), into `out`.
     exp_packets,
+    exp_packets_hw,
+    exp_packets_with,
     exp,
-    exp_packet_lane
+    exp_packet_lane_with
 );
 unary_packets!(
     /// [`log_packet_lane`] on every element of `x` (Eigen's `plog_float`), into `out`.
     log_packets,
+    log_packets_hw,
+    log_packets_with,
     log,
-    log_packet_lane
+    log_packet_lane_with
 );
 unary_packets!(
     /// [`tanh_lane`] on every element of `x` (Eigen's `ptanh_float`), into `out`.
     tanh_packets,
+    tanh_packets_hw,
+    tanh_packets_with,
     tanh,
-    tanh_lane
+    tanh_lane_with
 );
 unary_packets!(
     /// [`reciprocal_packet_lane`] on every element of `x` (`rcpps` plus a Newton step), into `out`.
     reciprocal_packets,
+    reciprocal_packets_hw,
+    reciprocal_packets_with,
     reciprocal,
-    reciprocal_packet_lane
+    reciprocal_packet_lane_with
 );
 binary_packets!(
     /// The packet path of `SigmoidGrad(y, dy)`, `dy * (y * (1 - y))` under FTZ/DAZ, as
     /// [`eigen::sigmoid_grad_f32`](crate::eigen::sigmoid_grad_f32) computes it on full packets.
     sigmoid_grad_packets,
+    sigmoid_grad_packets_hw,
+    sigmoid_grad_packets_with,
     sigmoid_grad,
-    sigmoid_grad_packet_lane
+    sigmoid_grad_packet_lane_with
 );
 binary_packets!(
     /// The packet path of `TanhGrad(y, dy)`, `dy * (1 - y * y)` under FTZ/DAZ, as
     /// [`eigen::tanh_grad_f32`](crate::eigen::tanh_grad_f32) computes it on full packets.
     tanh_grad_packets,
+    tanh_grad_packets_hw,
+    tanh_grad_packets_with,
     tanh_grad,
-    tanh_grad_packet_lane
+    tanh_grad_packet_lane_with
 );
 
 /// The packet columns of [`eigen::sum_rows_f32`](crate::eigen::sum_rows_f32): sums the
@@ -147,6 +204,12 @@ binary_packets!(
 /// If `x` is not `rows * cols` long, `np` is not a multiple of 8, `np > cols` or `out` is shorter
 /// than `np`.
 pub fn sum_rows_packets(x: &[f32], rows: usize, cols: usize, np: usize, out: &mut [f32]) -> bool {
+    sum_rows_packets_with::<Soft>(x, rows, cols, np, out)
+}
+
+/// [`sum_rows_packets`] under flush policy `F`.
+#[inline]
+pub(crate) fn sum_rows_packets_with<F: Flush>(x: &[f32], rows: usize, cols: usize, np: usize, out: &mut [f32]) -> bool {
     assert!(
         rows.checked_mul(cols) == Some(x.len()) && np.is_multiple_of(8) && np <= cols && out.len() >= np,
         "eigen_simd: sum_rows_packets shape mismatch"
@@ -156,19 +219,23 @@ pub fn sum_rows_packets(x: &[f32], rows: usize, cols: usize, np: usize, out: &mu
         // SAFETY: AVX2 was detected just above; the shapes were checked, so every 8-column load
         // `x[r * cols + c0 .. + 8]` (with `c0 + 8 <= np <= cols`, `r < rows`) and every store
         // `out[c0 .. c0 + 8]` (with `c0 + 8 <= np <= out.len()`) is in bounds.
-        unsafe { avx2::sum_rows(x, rows, cols, np, out) };
+        unsafe { avx2::sum_rows::<F>(x, rows, cols, np, out) };
         return true;
     }
     false
 }
 
 /// The AVX2 kernels: one `__m256` (8 lanes) at a time, mirroring the scalar lane code step by
-/// step. Every helper carries `#[target_feature(enable = "avx2")]`, so the safe intrinsics can be
-/// called and everything inlines into the loops of [`map1`](avx2::map1) and
-/// [`map2`](avx2::map2).
+/// step, each written once, generic over the flush policy ([`Flush`]): an [`Ops`](avx2::Ops)
+/// value carries the policy, and its arithmetic flushes in software for [`Soft`] and leaves it
+/// to the hardware for [`Hard`]. Every helper carries `#[target_feature(enable = "avx2")]`, so
+/// the safe intrinsics can be called and everything inlines into the loops of
+/// [`map1`](avx2::map1) and [`map2`](avx2::map2).
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
+    use crate::lanes::{Flush, Hard};
     use std::arch::x86_64::*;
+    use std::marker::PhantomData;
 
     /// Splat of an `f32` constant.
     #[target_feature(enable = "avx2")]
@@ -196,11 +263,84 @@ mod avx2 {
         _mm256_castsi256_ps(_mm256_andnot_si256(clear, bits))
     }
 
-    /// `a + b` under FTZ.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    fn add(a: __m256, b: __m256) -> __m256 {
-        ftz(_mm256_add_ps(a, b))
+    /// The arithmetic of the kernels under flush policy `F`: each result flushed in software
+    /// (`Soft`), or as the hardware leaves it (`Hard`).
+    pub(super) struct Ops<F>(PhantomData<F>);
+
+    impl<F> Clone for Ops<F> {
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+
+    impl<F> Copy for Ops<F> {}
+
+    impl<F: Flush> Ops<F> {
+        pub(super) const NEW: Self = Ops(PhantomData);
+
+        /// A result (or an input that arithmetic reads) as the mode leaves it.
+        #[target_feature(enable = "avx2")]
+        #[inline]
+        fn fl(self, v: __m256) -> __m256 {
+            if F::SOFT { ftz(v) } else { v }
+        }
+
+        /// `a + b`.
+        #[target_feature(enable = "avx2")]
+        #[inline]
+        fn add(self, a: __m256, b: __m256) -> __m256 {
+            self.fl(_mm256_add_ps(a, b))
+        }
+
+        /// `a - b`.
+        #[target_feature(enable = "avx2")]
+        #[inline]
+        fn sub(self, a: __m256, b: __m256) -> __m256 {
+            self.fl(_mm256_sub_ps(a, b))
+        }
+
+        /// `a * b`.
+        #[target_feature(enable = "avx2")]
+        #[inline]
+        fn mul(self, a: __m256, b: __m256) -> __m256 {
+            self.fl(_mm256_mul_ps(a, b))
+        }
+
+        /// `a / b`.
+        #[target_feature(enable = "avx2")]
+        #[inline]
+        fn div(self, a: __m256, b: __m256) -> __m256 {
+            self.fl(_mm256_div_ps(a, b))
+        }
+
+        /// `a * b` rounded, then `+ c` rounded (no FMA).
+        #[target_feature(enable = "avx2")]
+        #[inline]
+        fn madd(self, a: __m256, b: __m256, c: __m256) -> __m256 {
+            self.add(self.mul(a, b), c)
+        }
+
+        /// Eigen `pldexp_fast` (`exponent` is integer-valued, never subnormal).
+        #[target_feature(enable = "avx2")]
+        #[inline]
+        fn pldexp_fast(self, a: __m256, exponent: __m256) -> __m256 {
+            let biased = pmin(pmax(self.add(exponent, splat(127.0)), _mm256_setzero_ps()), splat(255.0));
+            self.mul(a, pow2_biased(_mm256_cvttps_epi32(biased)))
+        }
+
+        /// Eigen `pldexp_generic`.
+        #[target_feature(enable = "avx2")]
+        #[inline]
+        fn pldexp_generic(self, a: __m256, exponent: __m256) -> __m256 {
+            let e = _mm256_cvttps_epi32(pmin(pmax(exponent, splat(-278.0)), splat(278.0)));
+            let b = _mm256_srai_epi32::<2>(e);
+            let bias = _mm256_set1_epi32(127);
+            let c = pow2_biased(_mm256_add_epi32(b, bias));
+            let out = self.mul(self.mul(self.mul(a, c), c), c);
+            let b3 = _mm256_mullo_epi32(b, _mm256_set1_epi32(3));
+            let b = _mm256_sub_epi32(e, b3);
+            self.mul(out, pow2_biased(_mm256_add_epi32(b, bias)))
+        }
     }
 
     /// The packet columns of `sum_rows_f32` (see `sum_rows_packets`, which checks the bounds).
@@ -209,61 +349,34 @@ mod avx2 {
     /// AVX2 must be available, `x.len() == rows * cols`, `np` a multiple of 8 with `np <= cols`,
     /// and `out.len() >= np`.
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn sum_rows(x: &[f32], rows: usize, cols: usize, np: usize, out: &mut [f32]) {
+    pub(super) unsafe fn sum_rows<F: Flush>(x: &[f32], rows: usize, cols: usize, np: usize, out: &mut [f32]) {
+        let o = Ops::<F>::NEW;
         for c0 in (0..np).step_by(8) {
             // SAFETY: `r < rows` and `c0 + 8 <= np <= cols`, so the 8 floats lie inside `x`.
-            let load = |r: usize| ftz(unsafe { _mm256_loadu_ps(x.as_ptr().add(r * cols + c0)) });
+            let load = |r: usize| o.fl(unsafe { _mm256_loadu_ps(x.as_ptr().add(r * cols + c0)) });
             let sum = if rows >= 16 {
                 let u4 = rows / 4 * 4;
                 let mut a = [_mm256_setzero_ps(); 4];
                 for r in (0..u4).step_by(4) {
                     for (u, acc) in a.iter_mut().enumerate() {
-                        *acc = add(*acc, load(r + u));
+                        *acc = o.add(*acc, load(r + u));
                     }
                 }
-                let mut s = add(add(add(a[0], a[1]), a[2]), a[3]);
+                let mut s = o.add(o.add(o.add(a[0], a[1]), a[2]), a[3]);
                 for r in u4..rows {
-                    s = add(s, load(r));
+                    s = o.add(s, load(r));
                 }
                 s
             } else {
                 let mut s = _mm256_setzero_ps();
                 for r in 0..rows {
-                    s = add(s, load(r));
+                    s = o.add(s, load(r));
                 }
                 s
             };
             // SAFETY: `c0 + 8 <= np <= out.len()`.
             unsafe { _mm256_storeu_ps(out.as_mut_ptr().add(c0), sum) };
         }
-    }
-
-    /// `a - b` under FTZ.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    fn sub(a: __m256, b: __m256) -> __m256 {
-        ftz(_mm256_sub_ps(a, b))
-    }
-
-    /// `a * b` under FTZ.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    fn mul(a: __m256, b: __m256) -> __m256 {
-        ftz(_mm256_mul_ps(a, b))
-    }
-
-    /// `a / b` under FTZ.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    fn div(a: __m256, b: __m256) -> __m256 {
-        ftz(_mm256_div_ps(a, b))
-    }
-
-    /// `a * b` rounded, then `+ c` rounded (no FMA), each under FTZ.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    fn madd(a: __m256, b: __m256, c: __m256) -> __m256 {
-        add(mul(a, b), c)
     }
 
     /// Eigen `pmin(a, b)` = `minps(b, a)`: `b < a ? b : a`.
@@ -287,28 +400,6 @@ mod avx2 {
         _mm256_castsi256_ps(_mm256_slli_epi32::<23>(e))
     }
 
-    /// Eigen `pldexp_fast`.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    fn pldexp_fast(a: __m256, exponent: __m256) -> __m256 {
-        let biased = pmin(pmax(add(exponent, splat(127.0)), _mm256_setzero_ps()), splat(255.0));
-        mul(a, pow2_biased(_mm256_cvttps_epi32(biased)))
-    }
-
-    /// Eigen `pldexp_generic`.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    fn pldexp_generic(a: __m256, exponent: __m256) -> __m256 {
-        let e = _mm256_cvttps_epi32(pmin(pmax(exponent, splat(-278.0)), splat(278.0)));
-        let b = _mm256_srai_epi32::<2>(e);
-        let bias = _mm256_set1_epi32(127);
-        let c = pow2_biased(_mm256_add_epi32(b, bias));
-        let out = mul(mul(mul(a, c), c), c);
-        let b3 = _mm256_mullo_epi32(b, _mm256_set1_epi32(3));
-        let b = _mm256_sub_epi32(e, b3);
-        mul(out, pow2_biased(_mm256_add_epi32(b, bias)))
-    }
-
     /// Lanes of `a` where `mask` is set, else `b`.
     #[target_feature(enable = "avx2")]
     #[inline]
@@ -321,69 +412,70 @@ mod avx2 {
     const EXP_C2: f32 = f32::from_bits(0x395e_8083);
     const SIGMOID_HI: f32 = f32::from_bits(0x4185_1592);
 
-    /// `eigen::sigmoid_packet_lane` on 8 lanes.
+    /// `lanes::sigmoid_packet_lane_with` on 8 lanes.
     #[target_feature(enable = "avx2")]
     #[inline]
-    fn sigmoid8(x_in: __m256) -> __m256 {
+    fn sigmoid8<F: Flush>(o: Ops<F>, x_in: __m256) -> __m256 {
         const P2: f32 = f32::from_bits(0x3eff_fee0);
         const P3: f32 = f32::from_bits(0x3e2a_ab38);
         const P4: f32 = f32::from_bits(0x3d2b_9df0);
         const P5: f32 = f32::from_bits(0x3c08_8e52);
-        let x_in = ftz(x_in);
+        let x_in = o.fl(x_in);
         let zero = _mm256_cmp_ps::<_CMP_LT_OQ>(x_in, splat(-104.0));
-        let x = mul(pmin(x_in, splat(SIGMOID_HI)), splat(0.5));
-        let m = _mm256_floor_ps(madd(x, splat(LOG2EF), splat(0.5)));
-        let r = madd(m, splat(EXP_C1), x);
-        let r = madd(m, splat(EXP_C2), r);
-        let r2 = mul(r, r);
-        let p_even = madd(r2, splat(P4), splat(P2));
-        let p_odd = madd(r2, splat(P5), splat(P3));
-        let p_low = add(r, splat(1.0));
-        let p = madd(r, p_odd, p_even);
-        let p = madd(r2, p, p_low);
-        let e = pldexp_fast(p, m);
-        let e = mul(e, e);
-        _mm256_andnot_ps(zero, div(e, add(splat(1.0), e)))
+        let x = o.mul(pmin(x_in, splat(SIGMOID_HI)), splat(0.5));
+        let m = _mm256_floor_ps(o.madd(x, splat(LOG2EF), splat(0.5)));
+        let r = o.madd(m, splat(EXP_C1), x);
+        let r = o.madd(m, splat(EXP_C2), r);
+        let r2 = o.mul(r, r);
+        let p_even = o.madd(r2, splat(P4), splat(P2));
+        let p_odd = o.madd(r2, splat(P5), splat(P3));
+        let p_low = o.add(r, splat(1.0));
+        let p = o.madd(r, p_odd, p_even);
+        let p = o.madd(r2, p, p_low);
+        let e = o.pldexp_fast(p, m);
+        let e = o.mul(e, e);
+        _mm256_andnot_ps(zero, o.div(e, o.add(splat(1.0), e)))
     }
 
-    /// `eigen::exp_packet_lane` on 8 lanes (both `pldexp` variants computed, chosen per
+    /// `lanes::exp_packet_lane_with` on 8 lanes (both `pldexp` variants computed, chosen per
     /// lane as the scalar code does).
     #[target_feature(enable = "avx2")]
     #[inline]
-    fn exp8(x_in: __m256) -> __m256 {
+    fn exp8<F: Flush>(o: Ops<F>, x_in: __m256) -> __m256 {
         const HI: f32 = f32::from_bits(0x42b1_722d);
         const P2: f32 = f32::from_bits(0x3eff_fffc);
         const P3: f32 = f32::from_bits(0x3e2a_aa47);
         const P4: f32 = f32::from_bits(0x3d2a_adcc);
         const P5: f32 = f32::from_bits(0x3c09_1de6);
         const P6: f32 = f32::from_bits(0x3ab4_2872);
-        let x_in = ftz(x_in);
+        let x_in = o.fl(x_in);
         let x = pmin(x_in, splat(HI));
-        let m = _mm256_floor_ps(madd(x, splat(LOG2EF), splat(0.5)));
-        let r = madd(m, splat(EXP_C1), x);
-        let r = madd(m, splat(EXP_C2), r);
-        let r2 = mul(r, r);
-        let p_even = madd(r2, splat(P6), splat(P4));
-        let p_odd = madd(r2, splat(P5), splat(P3));
-        let p_even = madd(r2, p_even, splat(P2));
-        let p_low = add(r, splat(1.0));
-        let y = madd(r, p_odd, p_even);
-        let y = madd(r2, y, p_low);
+        let m = _mm256_floor_ps(o.madd(x, splat(LOG2EF), splat(0.5)));
+        let r = o.madd(m, splat(EXP_C1), x);
+        let r = o.madd(m, splat(EXP_C2), r);
+        let r2 = o.mul(r, r);
+        let p_even = o.madd(r2, splat(P6), splat(P4));
+        let p_odd = o.madd(r2, splat(P5), splat(P3));
+        let p_even = o.madd(r2, p_even, splat(P2));
+        let p_low = o.add(r, splat(1.0));
+        let y = o.madd(r, p_odd, p_even);
+        let y = o.madd(r2, y, p_low);
         let abs_x = _mm256_and_ps(x, splat_bits(0x7fff_ffff));
         let wide = _mm256_cmp_ps::<_CMP_LT_OQ>(splat(87.0), abs_x);
-        let fast = pmax(pldexp_fast(y, m), x_in);
+        let fast = pmax(o.pldexp_fast(y, m), x_in);
         if _mm256_movemask_ps(wide) == 0 {
             return fast;
         }
         let under = _mm256_cmp_ps::<_CMP_LT_OQ>(x_in, splat(-104.0));
-        let generic = _mm256_andnot_ps(under, pmax(pldexp_generic(y, m), x_in));
+        let generic = _mm256_andnot_ps(under, pmax(o.pldexp_generic(y, m), x_in));
         select(wide, generic, fast)
     }
 
-    /// `eigen::log_packet_lane` on 8 lanes (the early returns become blends).
+    /// `lanes::log_packet_lane_with` on 8 lanes (the early returns become blends). The input is
+    /// flushed under both policies: `frexp` reads its bits.
     #[target_feature(enable = "avx2")]
     #[inline]
-    fn log8(x_in: __m256) -> __m256 {
+    fn log8<F: Flush>(o: Ops<F>, x_in: __m256) -> __m256 {
         const SQRTHF: f32 = std::f32::consts::FRAC_1_SQRT_2;
         const A0: f32 = f32::from_bits(0x3e3a_f1c9);
         const B0: f32 = f32::from_bits(0x3d4b_3a68);
@@ -401,14 +493,14 @@ mod avx2 {
         let x = _mm256_castsi256_ps(mant);
         let mask = _mm256_cmp_ps::<_CMP_LT_OQ>(x, splat(SQRTHF));
         let tmp = _mm256_and_ps(mask, x);
-        let x = sub(x, one);
-        let e = sub(e, _mm256_and_ps(mask, one));
-        let x = add(x, tmp);
-        let p = madd(madd(splat(A0), x, one), x, one);
-        let p = mul(x, p);
-        let q = madd(madd(madd(splat(B0), x, splat(B1)), x, splat(1.5)), x, one);
-        let x = div(p, q);
-        let r = madd(e, splat(std::f32::consts::LN_2), x);
+        let x = o.sub(x, one);
+        let e = o.sub(e, _mm256_and_ps(mask, one));
+        let x = o.add(x, tmp);
+        let p = o.madd(o.madd(splat(A0), x, one), x, one);
+        let p = o.mul(x, p);
+        let q = o.madd(o.madd(o.madd(splat(B0), x, splat(B1)), x, splat(1.5)), x, one);
+        let x = o.div(p, q);
+        let r = o.madd(e, splat(std::f32::consts::LN_2), x);
         let r = select(_mm256_cmp_ps::<_CMP_EQ_OQ>(x_in, splat(f32::INFINITY)), splat(f32::INFINITY), r);
         let bad = _mm256_cmp_ps::<_CMP_NGE_UQ>(x_in, _mm256_setzero_ps()); // NaN or < 0
         let r = _mm256_or_ps(r, bad);
@@ -416,10 +508,10 @@ mod avx2 {
         select(zero, splat(f32::NEG_INFINITY), r)
     }
 
-    /// `eigen::tanh_lane` on 8 lanes.
+    /// `lanes::tanh_lane_with` on 8 lanes.
     #[target_feature(enable = "avx2")]
     #[inline]
-    fn tanh8(a: __m256) -> __m256 {
+    fn tanh8<F: Flush>(o: Ops<F>, a: __m256) -> __m256 {
         const CLAMP: f32 = f32::from_bits(0x40fd_0956);
         const A0: f32 = f32::from_bits(0x326f_951e);
         const A1: f32 = f32::from_bits(0x37b0_63dc);
@@ -429,63 +521,57 @@ mod avx2 {
         const B1: f32 = f32::from_bits(0x39ae_6d96);
         const B2: f32 = f32::from_bits(0x3cd4_c460);
         const B3: f32 = f32::from_bits(0x3eef_4922);
-        // When every lane is 0, NaN or at least 2^-40 in magnitude, no intermediate below can be
-        // subnormal (x^2 >= 2^-80, x^3 >= 2^-120, the coefficients are positive so the
-        // polynomials only grow, x^3 * p has the sign of x, q >= 1), so every flush is the
-        // identity and the plain operations give the same bits, faster.
-        let abs = _mm256_and_ps(a, splat_bits(0x7fff_ffff));
-        let tiny = _mm256_and_ps(
-            _mm256_cmp_ps::<_CMP_LT_OQ>(abs, splat(f32::from_bits(0x2b80_0000))), // 2^-40
-            _mm256_cmp_ps::<_CMP_NEQ_OQ>(abs, _mm256_setzero_ps()),
-        );
-        if _mm256_movemask_ps(tiny) == 0 {
-            let m = |a: __m256, b: __m256| _mm256_mul_ps(a, b);
-            let ma = |a: __m256, b: __m256, c: __m256| _mm256_add_ps(_mm256_mul_ps(a, b), c);
-            let x = pmax(pmin(a, splat(CLAMP)), splat(-CLAMP));
-            let x2 = m(x, x);
-            let x3 = m(x2, x);
-            let p = ma(ma(ma(splat(A0), x2, splat(A1)), x2, splat(A2)), x2, splat(A3));
-            let q = ma(ma(ma(ma(splat(B0), x2, splat(B1)), x2, splat(B2)), x2, splat(B3)), x2, splat(1.0));
-            let p = ma(x3, p, x);
-            return _mm256_div_ps(p, q);
+        if F::SOFT {
+            // When every lane is 0, NaN or at least 2^-40 in magnitude, no intermediate below can
+            // be subnormal (x^2 >= 2^-80, x^3 >= 2^-120, the coefficients are positive so the
+            // polynomials only grow, x^3 * p has the sign of x, q >= 1), so every flush is the
+            // identity and the flush-free sequence gives the same bits, faster.
+            let abs = _mm256_and_ps(a, splat_bits(0x7fff_ffff));
+            let tiny = _mm256_and_ps(
+                _mm256_cmp_ps::<_CMP_LT_OQ>(abs, splat(f32::from_bits(0x2b80_0000))), // 2^-40
+                _mm256_cmp_ps::<_CMP_NEQ_OQ>(abs, _mm256_setzero_ps()),
+            );
+            if _mm256_movemask_ps(tiny) == 0 {
+                return tanh8(Ops::<Hard>::NEW, a);
+            }
         }
-        let x = pmax(pmin(ftz(a), splat(CLAMP)), splat(-CLAMP));
-        let x2 = mul(x, x);
-        let x3 = mul(x2, x);
-        let p = madd(madd(madd(splat(A0), x2, splat(A1)), x2, splat(A2)), x2, splat(A3));
-        let q = madd(madd(madd(madd(splat(B0), x2, splat(B1)), x2, splat(B2)), x2, splat(B3)), x2, splat(1.0));
-        let p = madd(x3, p, x);
-        div(p, q)
+        let x = pmax(pmin(o.fl(a), splat(CLAMP)), splat(-CLAMP));
+        let x2 = o.mul(x, x);
+        let x3 = o.mul(x2, x);
+        let p = o.madd(o.madd(o.madd(splat(A0), x2, splat(A1)), x2, splat(A2)), x2, splat(A3));
+        let q = o.madd(o.madd(o.madd(o.madd(splat(B0), x2, splat(B1)), x2, splat(B2)), x2, splat(B3)), x2, splat(1.0));
+        let p = o.madd(x3, p, x);
+        o.div(p, q)
     }
 
-    /// `eigen::reciprocal_packet_lane` on 8 lanes.
+    /// `lanes::reciprocal_packet_lane_with` on 8 lanes.
     #[target_feature(enable = "avx2")]
     #[inline]
-    fn reciprocal8(a: __m256) -> __m256 {
-        let a = ftz(a);
+    fn reciprocal8<F: Flush>(o: Ops<F>, a: __m256) -> __m256 {
+        let a = o.fl(a);
         let x = _mm256_rcp_ps(a);
-        let t = sub(splat(1.0), mul(a, x));
+        let t = o.sub(splat(1.0), o.mul(a, x));
         let nan = _mm256_cmp_ps::<_CMP_UNORD_Q>(t, t);
-        select(nan, x, madd(x, t, x))
+        select(nan, x, o.madd(x, t, x))
     }
 
     /// The packet path of `eigen::sigmoid_grad_f32` on 8 lanes.
     #[target_feature(enable = "avx2")]
     #[inline]
-    fn sigmoid_grad8(y: __m256, d: __m256) -> __m256 {
-        let (y, d) = (ftz(y), ftz(d));
-        mul(d, mul(y, sub(splat(1.0), y)))
+    fn sigmoid_grad8<F: Flush>(o: Ops<F>, y: __m256, d: __m256) -> __m256 {
+        let (y, d) = (o.fl(y), o.fl(d));
+        o.mul(d, o.mul(y, o.sub(splat(1.0), y)))
     }
 
     /// The packet path of `eigen::tanh_grad_f32` on 8 lanes.
     #[target_feature(enable = "avx2")]
     #[inline]
-    fn tanh_grad8(y: __m256, d: __m256) -> __m256 {
-        let (y, d) = (ftz(y), ftz(d));
-        mul(d, sub(splat(1.0), mul(y, y)))
+    fn tanh_grad8<F: Flush>(o: Ops<F>, y: __m256, d: __m256) -> __m256 {
+        let (y, d) = (o.fl(y), o.fl(d));
+        o.mul(d, o.sub(splat(1.0), o.mul(y, y)))
     }
 
-    /// Defines `unsafe fn $name(x, out)`: the 8-lane kernel `$kernel` over a slice.
+    /// Defines `unsafe fn $name::<F>(x, out)`: the 8-lane kernel `$kernel` over a slice.
     macro_rules! map1 {
         ($name:ident, $kernel:ident) => {
             #[doc = concat!("`", stringify!($kernel), "` over `x`, into `out`.")]
@@ -493,21 +579,23 @@ mod avx2 {
             /// # Safety
             /// The CPU must support AVX2, and `x.len() == out.len()` must be a multiple of 8.
             #[target_feature(enable = "avx2")]
-            pub(super) unsafe fn $name(x: &[f32], out: &mut [f32]) {
+            pub(super) unsafe fn $name<F: Flush>(x: &[f32], out: &mut [f32]) {
                 debug_assert!(x.len() == out.len() && x.len().is_multiple_of(8));
+                let o = Ops::<F>::NEW;
                 for i in (0..out.len()).step_by(8) {
                     // SAFETY: `i + 8 <= len` for both slices (equal lengths, a multiple of 8),
                     // and the unaligned load/store intrinsics accept any address.
                     unsafe {
                         let v = _mm256_loadu_ps(x.as_ptr().add(i));
-                        _mm256_storeu_ps(out.as_mut_ptr().add(i), $kernel(v));
+                        _mm256_storeu_ps(out.as_mut_ptr().add(i), $kernel(o, v));
                     }
                 }
             }
         };
     }
 
-    /// Defines `unsafe fn $name(a, b, out)`: the two-input 8-lane kernel `$kernel` over slices.
+    /// Defines `unsafe fn $name::<F>(a, b, out)`: the two-input 8-lane kernel `$kernel` over
+    /// slices.
     macro_rules! map2 {
         ($name:ident, $kernel:ident) => {
             #[doc = concat!("`", stringify!($kernel), "` over `a` and `b`, into `out`.")]
@@ -516,15 +604,16 @@ mod avx2 {
             /// The CPU must support AVX2, and the three slices must have one length, a multiple
             /// of 8.
             #[target_feature(enable = "avx2")]
-            pub(super) unsafe fn $name(a: &[f32], b: &[f32], out: &mut [f32]) {
+            pub(super) unsafe fn $name<F: Flush>(a: &[f32], b: &[f32], out: &mut [f32]) {
                 debug_assert!(a.len() == out.len() && b.len() == out.len() && out.len().is_multiple_of(8));
+                let o = Ops::<F>::NEW;
                 for i in (0..out.len()).step_by(8) {
                     // SAFETY: `i + 8 <= len` for all three slices (equal lengths, a multiple of
                     // 8), and the unaligned load/store intrinsics accept any address.
                     unsafe {
                         let va = _mm256_loadu_ps(a.as_ptr().add(i));
                         let vb = _mm256_loadu_ps(b.as_ptr().add(i));
-                        _mm256_storeu_ps(out.as_mut_ptr().add(i), $kernel(va, vb));
+                        _mm256_storeu_ps(out.as_mut_ptr().add(i), $kernel(o, va, vb));
                     }
                 }
             }

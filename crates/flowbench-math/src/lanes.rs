@@ -22,6 +22,82 @@ const SIGMOID_HI: f32 = f32::from_bits(0x4185_1592);
 // x86 lane semantics of the Eigen primitives used below, under TF's FTZ/DAZ floating-point mode.
 // ---------------------------------------------------------------------------------------------
 
+/// How a kernel gets TF's flush-to-zero / denormals-are-zero mode: each algorithm of this crate is
+/// written once, generic over this policy, and instantiated twice.
+///
+/// * [`Soft`]: the emulation, right on any thread: every arithmetic result is flushed in software
+///   ([`ftz`]), and so is every input that an arithmetic step reads.
+/// * [`Hard`]: the hardware does it (the thread runs under
+///   [`ScopedFlushDenormal`](crate::denormal::ScopedFlushDenormal)): the flushes that follow an
+///   arithmetic step are left out. DAZ applies to every floating-point instruction (`addps` ...
+///   `divps`, `minps`/`maxps`, compares, `roundps`, `sqrtps`; `rcpps` flushes in any mode), so an
+///   input that only feeds such instructions is not flushed either. Bitwise and integer steps
+///   (a `frexp` on the bits, masks, blends) are not floating-point operations: where one reads a
+///   value that may be subnormal, the kernel flushes it explicitly ([`ftz`]) under both policies.
+///
+/// Under the hardware modes, the two give the same bits on every input (the tests run both
+/// under the guard over all 2^32 inputs); without the modes, the software one differs only in
+/// the band that [`crate::denormal`] documents. `Hard` is crate-private: a kernel instantiated
+/// with it is reachable only through a function that takes an [`HwFtz`](crate::denormal::HwFtz)
+/// token.
+pub(crate) trait Flush: Copy {
+    /// Whether the kernel flushes after each operation in software.
+    const SOFT: bool;
+
+    /// An arithmetic result (or an input that arithmetic reads) as TF's mode leaves it.
+    #[inline(always)]
+    fn fl(v: f32) -> f32 {
+        if Self::SOFT { ftz(v) } else { v }
+    }
+
+    /// `a + b`.
+    #[inline(always)]
+    fn add(a: f32, b: f32) -> f32 {
+        Self::fl(a + b)
+    }
+
+    /// `a - b`.
+    #[inline(always)]
+    fn sub(a: f32, b: f32) -> f32 {
+        Self::fl(a - b)
+    }
+
+    /// `a * b`.
+    #[inline(always)]
+    fn mul(a: f32, b: f32) -> f32 {
+        Self::fl(a * b)
+    }
+
+    /// `a / b`.
+    #[inline(always)]
+    fn div(a: f32, b: f32) -> f32 {
+        Self::fl(a / b)
+    }
+
+    /// Eigen's `pmadd(a, b, c)` without FMA: `a * b` rounded, then `+ c` rounded.
+    #[inline(always)]
+    fn madd(a: f32, b: f32, c: f32) -> f32 {
+        Self::add(Self::mul(a, b), c)
+    }
+}
+
+/// Software flush-to-zero after every operation (see [`Flush`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Soft;
+
+impl Flush for Soft {
+    const SOFT: bool = true;
+}
+
+/// The hardware's flush-to-zero (see [`Flush`]); only for code behind an
+/// [`HwFtz`](crate::denormal::HwFtz) token.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Hard;
+
+impl Flush for Hard {
+    const SOFT: bool = false;
+}
+
 /// Flush-to-zero / denormals-are-zero: a subnormal becomes a zero of the same sign. TF runs its
 /// CPU kernels with MXCSR.FTZ and MXCSR.DAZ set, so subnormal operands read as zero and
 /// subnormal results are written as zero.
@@ -54,12 +130,6 @@ pub fn div(a: f32, b: f32) -> f32 {
     ftz(a / b)
 }
 
-/// Eigen's `pmadd(a, b, c)` without FMA: `a * b` rounded, then `+ c` rounded.
-#[inline(always)]
-pub(crate) fn madd(a: f32, b: f32, c: f32) -> f32 {
-    add(mul(a, b), c)
-}
-
 /// Eigen `pmin<Packet8f>(a, b)` = `_mm256_min_ps(b, a)`: `minps(s1, s2)` returns `s1 < s2 ? s1 :
 /// s2`, so a NaN in either operand yields `a`. Also equals `std::min(a, b)` (the scalar path).
 #[inline(always)]
@@ -89,22 +159,23 @@ pub(crate) fn pow2_biased(e: i32) -> f32 {
 }
 
 /// Eigen `pldexp_fast<Packet8f>`: `a * 2^exponent` with the biased exponent clamped to `[0, 255]`.
+/// (`exponent` is an integer-valued result of `floor`, never subnormal.)
 #[inline(always)]
-pub(crate) fn pldexp_fast(a: f32, exponent: f32) -> f32 {
-    let biased = pmin(pmax(add(exponent, 127.0), 0.0), 255.0);
-    mul(a, pow2_biased(cvtt(biased)))
+pub(crate) fn pldexp_fast<F: Flush>(a: f32, exponent: f32) -> f32 {
+    let biased = pmin(pmax(F::add(exponent, 127.0), 0.0), 255.0);
+    F::mul(a, pow2_biased(cvtt(biased)))
 }
 
 /// Eigen `pldexp_generic<Packet8f>`: `a * 2^exponent` split into four factors so that no
 /// intermediate overflows or underflows early.
 #[inline(always)]
-pub(crate) fn pldexp_generic(a: f32, exponent: f32) -> f32 {
+pub(crate) fn pldexp_generic<F: Flush>(a: f32, exponent: f32) -> f32 {
     let e = cvtt(pmin(pmax(exponent, -278.0), 278.0));
     let b = e >> 2;
     let c = pow2_biased(b.wrapping_add(127));
-    let out = mul(mul(mul(a, c), c), c);
+    let out = F::mul(F::mul(F::mul(a, c), c), c);
     let b = e.wrapping_sub(b.wrapping_mul(3));
-    mul(out, pow2_biased(b.wrapping_add(127)))
+    F::mul(out, pow2_biased(b.wrapping_add(127)))
 }
 
 /// Eigen `pfrexp_generic<Packet8f>` (for an already DAZ-flushed `a`): mantissa in `[0.5, 1)`
@@ -134,25 +205,32 @@ const EXP_C2: f32 = f32::from_bits(0x395e_8083); // 2.12194440e-4f
 /// inputs below `-104` give 0.
 #[inline]
 pub fn sigmoid_packet_lane(x_in: f32) -> f32 {
+    sigmoid_packet_lane_with::<Soft>(x_in)
+}
+
+/// [`sigmoid_packet_lane`] under either flush policy. A subnormal input only meets `<`, `min`
+/// and a multiply, all of which read it as zero under DAZ.
+#[inline(always)]
+pub(crate) fn sigmoid_packet_lane_with<F: Flush>(x_in: f32) -> f32 {
     const P2: f32 = f32::from_bits(0x3eff_fee0); // 0.49999141693115234375f
     const P3: f32 = f32::from_bits(0x3e2a_ab38); // 0.16666877269744873046875f
     const P4: f32 = f32::from_bits(0x3d2b_9df0); // 4.1898667812347412109375e-2f
     const P5: f32 = f32::from_bits(0x3c08_8e52); // 8.33471305668354034423828125e-3f
-    let x_in = ftz(x_in);
+    let x_in = F::fl(x_in);
     let zero = x_in < -104.0;
-    let x = mul(pmin(x_in, SIGMOID_HI), 0.5);
-    let m = madd(x, LOG2EF, 0.5).floor();
-    let r = madd(m, EXP_C1, x);
-    let r = madd(m, EXP_C2, r);
-    let r2 = mul(r, r);
-    let p_even = madd(r2, P4, P2);
-    let p_odd = madd(r2, P5, P3);
-    let p_low = add(r, 1.0);
-    let p = madd(r, p_odd, p_even);
-    let p = madd(r2, p, p_low);
-    let e = pldexp_fast(p, m);
-    let e = mul(e, e);
-    if zero { 0.0 } else { div(e, add(1.0, e)) }
+    let x = F::mul(pmin(x_in, SIGMOID_HI), 0.5);
+    let m = F::madd(x, LOG2EF, 0.5).floor();
+    let r = F::madd(m, EXP_C1, x);
+    let r = F::madd(m, EXP_C2, r);
+    let r2 = F::mul(r, r);
+    let p_even = F::madd(r2, P4, P2);
+    let p_odd = F::madd(r2, P5, P3);
+    let p_low = F::add(r, 1.0);
+    let p = F::madd(r, p_odd, p_even);
+    let p = F::madd(r2, p, p_low);
+    let e = pldexp_fast::<F>(p, m);
+    let e = F::mul(e, e);
+    if zero { 0.0 } else { F::div(e, F::add(1.0, e)) }
 }
 
 /// One lane of Eigen's `pexp_float<Packet8f>` (the 8-wide `exp`): Cephes range reduction
@@ -163,28 +241,35 @@ pub fn sigmoid_packet_lane(x_in: f32) -> f32 {
 /// the choice is made per lane here.
 #[inline]
 pub fn exp_packet_lane(x_in: f32) -> f32 {
+    exp_packet_lane_with::<Soft>(x_in)
+}
+
+/// [`exp_packet_lane`] under either flush policy. A subnormal input meets `min`, `max` and
+/// arithmetic (read as zero under DAZ) and an `abs` whose result is only compared.
+#[inline(always)]
+pub(crate) fn exp_packet_lane_with<F: Flush>(x_in: f32) -> f32 {
     const HI: f32 = f32::from_bits(0x42b1_722d); // 88.723f
     const P2: f32 = f32::from_bits(0x3eff_fffc); // 0.49999988079071044921875f
     const P3: f32 = f32::from_bits(0x3e2a_aa47); // 0.16666518151760101318359375f
     const P4: f32 = f32::from_bits(0x3d2a_adcc); // 4.166965186595916748046875e-2f
     const P5: f32 = f32::from_bits(0x3c09_1de6); // 8.36894474923610687255859375e-3f
     const P6: f32 = f32::from_bits(0x3ab4_2872); // 1.37449637986719608306884765625e-3f
-    let x_in = ftz(x_in);
+    let x_in = F::fl(x_in);
     let x = pmin(x_in, HI);
-    let m = madd(x, LOG2EF, 0.5).floor();
-    let r = madd(m, EXP_C1, x);
-    let r = madd(m, EXP_C2, r);
-    let r2 = mul(r, r);
-    let p_even = madd(r2, P6, P4);
-    let p_odd = madd(r2, P5, P3);
-    let p_even = madd(r2, p_even, P2);
-    let p_low = add(r, 1.0);
-    let y = madd(r, p_odd, p_even);
-    let y = madd(r2, y, p_low);
+    let m = F::madd(x, LOG2EF, 0.5).floor();
+    let r = F::madd(m, EXP_C1, x);
+    let r = F::madd(m, EXP_C2, r);
+    let r2 = F::mul(r, r);
+    let p_even = F::madd(r2, P6, P4);
+    let p_odd = F::madd(r2, P5, P3);
+    let p_even = F::madd(r2, p_even, P2);
+    let p_low = F::add(r, 1.0);
+    let y = F::madd(r, p_odd, p_even);
+    let y = F::madd(r2, y, p_low);
     if 87.0 < x.abs() {
-        if x_in < -104.0 { 0.0 } else { pmax(pldexp_generic(y, m), x_in) }
+        if x_in < -104.0 { 0.0 } else { pmax(pldexp_generic::<F>(y, m), x_in) }
     } else {
-        pmax(pldexp_fast(y, m), x_in)
+        pmax(pldexp_fast::<F>(y, m), x_in)
     }
 }
 
@@ -194,6 +279,13 @@ pub fn exp_packet_lane(x_in: f32) -> f32 {
 /// all-ones NaN `0xffffffff` (Eigen ORs in the comparison mask).
 #[inline]
 pub fn log_packet_lane(x_in: f32) -> f32 {
+    log_packet_lane_with::<Soft>(x_in)
+}
+
+/// [`log_packet_lane`] under either flush policy. The input is flushed under both: `frexp` reads
+/// its bits.
+#[inline(always)]
+pub(crate) fn log_packet_lane_with<F: Flush>(x_in: f32) -> f32 {
     const SQRTHF: f32 = std::f32::consts::FRAC_1_SQRT_2; // 0.707106781186547524f
     const A0: f32 = f32::from_bits(0x3e3a_f1c9); // 0.18256296349849254f
     const A1: f32 = 1.0; // 1.0000000190281063f rounds to 1
@@ -215,14 +307,14 @@ pub fn log_packet_lane(x_in: f32) -> f32 {
     let (x, e) = pfrexp(x_in);
     let mask = x < SQRTHF;
     let tmp = if mask { x } else { 0.0 };
-    let x = sub(x, 1.0);
-    let e = sub(e, if mask { 1.0 } else { 0.0 });
-    let x = add(x, tmp);
-    let p = madd(madd(A0, x, A1), x, A2);
-    let p = mul(x, p);
-    let q = madd(madd(madd(B0, x, B1), x, B2), x, B3);
-    let x = div(p, q);
-    madd(e, std::f32::consts::LN_2, x)
+    let x = F::sub(x, 1.0);
+    let e = F::sub(e, if mask { 1.0 } else { 0.0 });
+    let x = F::add(x, tmp);
+    let p = F::madd(F::madd(A0, x, A1), x, A2);
+    let p = F::mul(x, p);
+    let q = F::madd(F::madd(F::madd(B0, x, B1), x, B2), x, B3);
+    let x = F::div(p, q);
+    F::madd(e, std::f32::consts::LN_2, x)
 }
 
 /// Eigen's `ptanh_float` for a build without FMA (clamp at `±7.90738964`, rational [9/8]
@@ -230,6 +322,12 @@ pub fn log_packet_lane(x_in: f32) -> f32 {
 /// (`numext::tanh(float)` forwards to it under `EIGEN_FAST_MATH`).
 #[inline]
 pub fn tanh_lane(a: f32) -> f32 {
+    tanh_lane_with::<Soft>(a)
+}
+
+/// [`tanh_lane`] under either flush policy. A subnormal input meets `min`, `max` and arithmetic.
+#[inline(always)]
+pub(crate) fn tanh_lane_with<F: Flush>(a: f32) -> f32 {
     const CLAMP: f32 = f32::from_bits(0x40fd_0956); // 7.90738964080810547f
     const A0: f32 = f32::from_bits(0x326f_951e); // 1.394553628e-8f
     const A1: f32 = f32::from_bits(0x37b0_63dc); // 2.102733560e-5f
@@ -240,13 +338,13 @@ pub fn tanh_lane(a: f32) -> f32 {
     const B2: f32 = f32::from_bits(0x3cd4_c460); // 2.597254514e-2f
     const B3: f32 = f32::from_bits(0x3eef_4922); // 4.673548340e-1f
     const B4: f32 = 1.0;
-    let x = pmax(pmin(ftz(a), CLAMP), -CLAMP);
-    let x2 = mul(x, x);
-    let x3 = mul(x2, x);
-    let p = madd(madd(madd(A0, x2, A1), x2, A2), x2, A3);
-    let q = madd(madd(madd(madd(B0, x2, B1), x2, B2), x2, B3), x2, B4);
-    let p = madd(x3, p, x);
-    div(p, q)
+    let x = pmax(pmin(F::fl(a), CLAMP), -CLAMP);
+    let x2 = F::mul(x, x);
+    let x3 = F::mul(x2, x);
+    let p = F::madd(F::madd(F::madd(A0, x2, A1), x2, A2), x2, A3);
+    let q = F::madd(F::madd(F::madd(F::madd(B0, x2, B1), x2, B2), x2, B3), x2, B4);
+    let p = F::madd(x3, p, x);
+    F::div(p, q)
 }
 
 /// The hardware reciprocal estimate `rcpps` of this machine (about 12 bits; subnormal inputs
@@ -273,10 +371,17 @@ pub fn rcp_estimate(a: f32) -> f32 {
 /// ±0 or ±inf).
 #[inline]
 pub fn reciprocal_packet_lane(a: f32) -> f32 {
-    let a = ftz(a);
+    reciprocal_packet_lane_with::<Soft>(a)
+}
+
+/// [`reciprocal_packet_lane`] under either flush policy (`rcpps` reads a subnormal as zero in
+/// any mode).
+#[inline(always)]
+pub(crate) fn reciprocal_packet_lane_with<F: Flush>(a: f32) -> f32 {
+    let a = F::fl(a);
     let x = rcp_estimate(a);
-    let t = sub(1.0, mul(a, x));
-    if t.is_nan() { x } else { madd(x, t, x) }
+    let t = F::sub(1.0, F::mul(a, x));
+    if t.is_nan() { x } else { F::madd(x, t, x) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,7 +391,14 @@ pub fn reciprocal_packet_lane(a: f32) -> f32 {
 /// libm `expf` as TF's scalar path sees it under FTZ/DAZ.
 #[inline]
 pub fn exp_scalar(x: f32) -> f32 {
-    ftz(ftz(x).exp())
+    exp_scalar_with::<Soft>(x)
+}
+
+/// [`exp_scalar`] under either flush policy (under the hardware modes libm's `expf` reads and
+/// writes its floats as TF's does).
+#[inline(always)]
+pub(crate) fn exp_scalar_with<F: Flush>(x: f32) -> f32 {
+    F::fl(F::fl(x).exp())
 }
 
 /// libm `logf` as TF's scalar path sees it under FTZ/DAZ. glibc's `logf` normalises a positive
@@ -302,30 +414,60 @@ pub fn log_scalar(x: f32) -> f32 {
 /// `e / (1 + e)`.
 #[inline]
 pub fn sigmoid_scalar(x: f32) -> f32 {
-    let e = exp_scalar(pmin(ftz(x), SIGMOID_HI));
-    div(e, add(1.0, e))
+    sigmoid_scalar_with::<Soft>(x)
+}
+
+/// [`sigmoid_scalar`] under either flush policy.
+#[inline(always)]
+pub(crate) fn sigmoid_scalar_with<F: Flush>(x: f32) -> f32 {
+    let e = exp_scalar_with::<F>(pmin(F::fl(x), SIGMOID_HI));
+    F::div(e, F::add(1.0, e))
 }
 
 /// Eigen's scalar `scalar_inverse_op::operator()`: `1 / a` under FTZ/DAZ.
 #[inline]
 pub fn reciprocal_scalar(a: f32) -> f32 {
-    div(1.0, ftz(a))
+    reciprocal_scalar_with::<Soft>(a)
+}
+
+/// [`reciprocal_scalar`] under either flush policy.
+#[inline(always)]
+pub(crate) fn reciprocal_scalar_with<F: Flush>(a: f32) -> f32 {
+    F::div(1.0, F::fl(a))
 }
 
 /// `sqrtps`/`sqrtss` under DAZ (IEEE-exact otherwise).
 #[inline]
 pub fn sqrt_lane(a: f32) -> f32 {
-    ftz(a).sqrt()
+    sqrt_lane_with::<Soft>(a)
+}
+
+/// [`sqrt_lane`] under either flush policy (`sqrtps` reads a subnormal as zero under DAZ).
+#[inline(always)]
+pub(crate) fn sqrt_lane_with<F: Flush>(a: f32) -> f32 {
+    F::fl(a).sqrt()
 }
 
 /// The packet form of `eigen::sigmoid_grad_f32`, one lane: `dy * (y * (1 - y))` (inputs read under DAZ).
 pub fn sigmoid_grad_packet_lane(y: f32, d: f32) -> f32 {
-    let (y, d) = (ftz(y), ftz(d));
-    mul(d, mul(y, sub(1.0, y)))
+    sigmoid_grad_packet_lane_with::<Soft>(y, d)
+}
+
+/// [`sigmoid_grad_packet_lane`] under either flush policy.
+#[inline(always)]
+pub(crate) fn sigmoid_grad_packet_lane_with<F: Flush>(y: f32, d: f32) -> f32 {
+    let (y, d) = (F::fl(y), F::fl(d));
+    F::mul(d, F::mul(y, F::sub(1.0, y)))
 }
 
 /// The packet form of `eigen::tanh_grad_f32`, one lane: `dy * (1 - y * y)` (inputs read under DAZ).
 pub fn tanh_grad_packet_lane(y: f32, d: f32) -> f32 {
-    let (y, d) = (ftz(y), ftz(d));
-    mul(d, sub(1.0, mul(y, y)))
+    tanh_grad_packet_lane_with::<Soft>(y, d)
+}
+
+/// [`tanh_grad_packet_lane`] under either flush policy.
+#[inline(always)]
+pub(crate) fn tanh_grad_packet_lane_with<F: Flush>(y: f32, d: f32) -> f32 {
+    let (y, d) = (F::fl(y), F::fl(d));
+    F::mul(d, F::sub(1.0, F::mul(y, y)))
 }

@@ -17,3 +17,6 @@ pub mod eigen_simd;
 pub mod lanes;
 pub mod matmul_simd;
 pub mod onednn_eltwise;
+
+#[cfg(test)]
+mod flush_tests;

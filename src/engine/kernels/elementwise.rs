@@ -16,6 +16,7 @@ use crate::engine::kernels::{
     Float, FloatValue, GradFloat, Int, dispatch_float, int_div_by_zero, no_kernel, out_buf, out_slice, par_plan,
     same_len, slice, slice_of, type_mismatch,
 };
+use crate::engine::math::denormal::HwFtz;
 use crate::engine::value::Value;
 use ndarray::ArrayD;
 use rayon::ThreadPool;
@@ -274,19 +275,29 @@ pub fn unary_scalar<T: Float>(op: UnaryOp, x: T) -> T {
 /// A float32 slice function `(input, output)`.
 pub type UnaryF32 = fn(&[f32], &mut [f32]);
 
+/// A float32 slice function for a thread that flushes in hardware (it takes the token of
+/// `math::denormal::ScopedFlushDenormal`; the same bits as its [`UnaryF32`] twin there).
+pub type UnaryF32Hw = for<'a> fn(&[f32], &mut [f32], HwFtz<'a>);
+
 /// The float32 slice functions that compute these ops as TF's Eigen kernels do (packets of 8,
 /// then a scalar tail, under TF's flush-to-zero), or `None` for ops whose plain formula
 /// ([`unary_scalar`]) already matches TF.
 pub fn eigen_unary(op: UnaryOp) -> Option<UnaryF32> {
+    eigen_unary_pair(op).map(|(f, _)| f)
+}
+
+/// [`eigen_unary`] with each function's hardware-flush form beside it.
+pub fn eigen_unary_pair(op: UnaryOp) -> Option<(UnaryF32, UnaryF32Hw)> {
     use crate::engine::math::eigen as em;
     match op {
-        UnaryOp::Sigmoid => Some(em::sigmoid_f32),
-        UnaryOp::Log => Some(em::log_f32),
-        UnaryOp::Exp => Some(em::exp_f32),
-        UnaryOp::Tanh => Some(em::tanh_f32),
-        UnaryOp::Reciprocal => Some(em::reciprocal_f32),
-        UnaryOp::Sqrt => Some(em::sqrt_f32),
-        UnaryOp::Elu => Some(elu_f32),
+        UnaryOp::Sigmoid => Some((em::sigmoid_f32, em::sigmoid_f32_hw)),
+        UnaryOp::Log => Some((em::log_f32, em::log_f32_hw)),
+        UnaryOp::Exp => Some((em::exp_f32, em::exp_f32_hw)),
+        UnaryOp::Tanh => Some((em::tanh_f32, em::tanh_f32_hw)),
+        UnaryOp::Reciprocal => Some((em::reciprocal_f32, em::reciprocal_f32_hw)),
+        UnaryOp::Sqrt => Some((em::sqrt_f32, em::sqrt_f32_hw)),
+        // Its software flushes are right under the hardware modes too.
+        UnaryOp::Elu => Some((elu_f32, |x, out, _| elu_f32(x, out))),
         UnaryOp::Neg
         | UnaryOp::Relu
         | UnaryOp::Square
@@ -416,17 +427,26 @@ pub fn unary_grad_scalar<T: GradFloat>(kind: GradKernel, a: T, d: T) -> T {
 /// A float32 gradient slice function `(a, dy, output)`.
 pub type UnaryGradF32 = fn(&[f32], &[f32], &mut [f32]);
 
+/// A float32 gradient slice function for a thread that flushes in hardware (see [`UnaryF32Hw`]).
+pub type UnaryGradF32Hw = for<'a> fn(&[f32], &[f32], &mut [f32], HwFtz<'a>);
+
 /// The float32 slice functions computing these gradients as TF's Eigen kernels do (packets of
 /// 8, then a scalar tail, under flush-to-zero; Relu's gradient is a plain select).
 pub fn eigen_unary_grad(kind: GradKernel) -> Option<UnaryGradF32> {
+    eigen_unary_grad_pair(kind).map(|(f, _)| f)
+}
+
+/// [`eigen_unary_grad`] with each function's hardware-flush form beside it.
+pub fn eigen_unary_grad_pair(kind: GradKernel) -> Option<(UnaryGradF32, UnaryGradF32Hw)> {
     use crate::engine::math::eigen as em;
     match kind {
-        GradKernel::Sigmoid => Some(em::sigmoid_grad_f32),
-        GradKernel::Tanh => Some(em::tanh_grad_f32),
-        GradKernel::Sqrt => Some(em::sqrt_grad_f32),
-        GradKernel::Reciprocal => Some(em::reciprocal_grad_f32),
-        GradKernel::Elu => Some(elu_grad_f32),
-        GradKernel::Relu => Some(relu_grad_f32),
+        GradKernel::Sigmoid => Some((em::sigmoid_grad_f32, em::sigmoid_grad_f32_hw)),
+        GradKernel::Tanh => Some((em::tanh_grad_f32, em::tanh_grad_f32_hw)),
+        GradKernel::Sqrt => Some((em::sqrt_grad_f32, em::sqrt_grad_f32_hw)),
+        GradKernel::Reciprocal => Some((em::reciprocal_grad_f32, em::reciprocal_grad_f32_hw)),
+        // These two flush in software, which is right under the hardware modes too.
+        GradKernel::Elu => Some((elu_grad_f32, |y, dy, out, _| elu_grad_f32(y, dy, out))),
+        GradKernel::Relu => Some((relu_grad_f32, |x, dy, out, _| relu_grad_f32(x, dy, out))),
     }
 }
 
