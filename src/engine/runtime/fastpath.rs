@@ -2443,10 +2443,11 @@ fn adam_small_scalar(
     }
 }
 
-/// [`adam_update`] of fewer than 16 elements as one or two 8-lane vectors, with masked loads and
-/// stores (the lanes past the end are neither read nor written): the scalar loop's operations
-/// in its order, on every lane at once (each lane rounds as the scalar code does, so the same
-/// bits). 8 lanes, not 16: a 16-lane divide and square root take about twice as long.
+/// [`adam_update`] as 8-lane vectors (one or two for the fewer than 16 elements it is used for),
+/// with masked loads and stores (the lanes past the end are neither read nor written): the
+/// scalar loop's operations in its order, on every lane at once (each lane rounds as the scalar
+/// code does, so the same bits). 8 lanes, not 16: a 16-lane divide and square root take about
+/// twice as long.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vl")]
 fn adam_small_avx512(
@@ -2457,7 +2458,7 @@ fn adam_small_avx512(
     c: crate::engine::kernels::apply::AdamF32,
 ) {
     use std::arch::x86_64::*;
-    let n = w.len().min(ms.len()).min(vs.len()).min(g.len()).min(16);
+    let n = w.len().min(ms.len()).min(vs.len()).min(g.len());
     let s = _mm256_set1_ps;
     for start in (0..n).step_by(8) {
         let k = ((1u32 << (n - start).min(8)) - 1) as __mmask8;
