@@ -417,6 +417,15 @@ impl Job<'_> {
     unsafe fn pack_rows_32(&self, cols: std::ops::Range<usize>, k0: usize, kc: usize, dst: *mut f32) {
         let b = self.b;
         let panels = cols.len();
+        #[cfg(target_arch = "x86_64")]
+        if self.isa == Isa::Avx512 {
+            // Whole 64-byte vectors (the AVX-512 kernel's ISA, checked by `sgemm`).
+            let src = b.data[k0 * b.rs + cols.start * 32..].as_ptr();
+            let rows = (kc, b.rs, panels);
+            // SAFETY: the caller's contract; every row read lies inside B (its extent checked
+            // by `sgemm`, the panels full).
+            return unsafe { x86::pack_rows_32_avx512(src, rows, dst) };
+        }
         // SAFETY: the caller's contract.
         let out = unsafe { std::slice::from_raw_parts_mut(dst, panels * kc * 32) };
         for t in 0..kc {
@@ -437,6 +446,13 @@ impl Job<'_> {
         let src = self.a;
         // SAFETY: the caller's contract.
         let out = unsafe { std::slice::from_raw_parts_mut(dst, kc * w) };
+        #[cfg(target_arch = "x86_64")]
+        if self.isa == Isa::Avx512 && src.rs == 1 && live == w && w == 12 {
+            let from = src.data[r0 + k0 * src.cs..].as_ptr();
+            // SAFETY: the caller's contract; every step's 12 values lie inside A (its extent
+            // checked by `sgemm`); the CPU has AVX-512F (`sgemm` checked the kernel's ISA).
+            return unsafe { x86::pack_a_12_avx512(from, src.cs, kc, dst) };
+        }
         if src.rs == 1 && live == w && w == 12 {
             // The AVX-512 kernel's full panels: a copy of a known length (a few vector moves,
             // not a call to `memcpy` per step).
@@ -698,6 +714,43 @@ mod x86 {
                     _mm512_mask_storeu_ps(p, m, v);
                 }
             }
+        }
+    }
+
+    /// Packs `panels` full 32-wide panels of `kc` rows of B (row `t` at `src + t * rs`, its
+    /// panels contiguous in it) at `dst`, panel after panel: two 64-byte moves per step.
+    ///
+    /// # Safety
+    /// AVX-512F; `src` valid for reads of `panels * 32` values at each of the `kc` rows; `dst`
+    /// valid for writes of `panels * kc * 32` values.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn pack_rows_32_avx512(src: *const f32, (kc, rs, panels): (usize, usize, usize), dst: *mut f32) {
+        for t in 0..kc {
+            // SAFETY: the caller's contract.
+            unsafe {
+                let row = src.add(t * rs);
+                let mut o = dst.add(t * 32);
+                for p in 0..panels {
+                    let (x0, x1) = (_mm512_loadu_ps(row.add(p * 32)), _mm512_loadu_ps(row.add(p * 32 + 16)));
+                    _mm512_storeu_ps(o, x0);
+                    _mm512_storeu_ps(o.add(16), x1);
+                    o = o.add(kc * 32);
+                }
+            }
+        }
+    }
+
+    /// Copies `kc` steps of 12 contiguous values (step `t` at `src + t * cs`) to `dst`, 12
+    /// values a step, with one masked 64-byte move each.
+    ///
+    /// # Safety
+    /// AVX-512F; `src` valid for reads of 12 values at each step; `dst` for `12 * kc` values.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn pack_a_12_avx512(src: *const f32, cs: usize, kc: usize, dst: *mut f32) {
+        const M: __mmask16 = 0x0fff;
+        for t in 0..kc {
+            // SAFETY: the caller's contract; masked-off lanes are not accessed.
+            unsafe { _mm512_mask_storeu_ps(dst.add(12 * t), M, _mm512_maskz_loadu_ps(M, src.add(t * cs))) };
         }
     }
 
