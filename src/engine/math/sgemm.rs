@@ -717,6 +717,9 @@ mod x86 {
         }
     }
 
+    /// Rows of B requested ahead of the one [`pack_rows_32_avx512`] copies.
+    const PREFETCH_ROWS: usize = 4;
+
     /// Packs `panels` full 32-wide panels of `kc` rows of B (row `t` at `src + t * rs`, its
     /// panels contiguous in it) at `dst`, panel after panel: two 64-byte moves per step.
     ///
@@ -729,8 +732,13 @@ mod x86 {
             // SAFETY: the caller's contract.
             unsafe {
                 let row = src.add(t * rs);
+                // The row PREFETCH_ROWS ahead (B was just written, often by the other core):
+                // its lines requested while this one is copied (a prefetch never faults).
+                let ahead = row.wrapping_add(PREFETCH_ROWS * rs).cast::<i8>();
                 let mut o = dst.add(t * 32);
                 for p in 0..panels {
+                    _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(p * 128));
+                    _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(p * 128 + 64));
                     let (x0, x1) = (_mm512_loadu_ps(row.add(p * 32)), _mm512_loadu_ps(row.add(p * 32 + 16)));
                     _mm512_storeu_ps(o, x0);
                     _mm512_storeu_ps(o.add(16), x1);
