@@ -2560,13 +2560,15 @@ fn rows8(o: &mut [f32], xs: &[f32], row: &[f32], f: impl Fn(f32, f32) -> f32) {
         [y] => map8(o, xs, |x| f(x, y)),
         [_, _, _, _, _, _, _, _] => {
             let y8 = arr8(row);
-            for (o8, x8) in o.chunks_exact_mut(8).zip(xs.chunks_exact(8)) {
-                let x8 = arr8(x8);
+            // Indexed rows (a zip of chunk iterators costs a call per bias add here).
+            let (o8s, x8s) = (o.as_chunks_mut::<8>().0, xs.as_chunks::<8>().0);
+            for i in 0..o8s.len().min(x8s.len()) {
+                let x8 = x8s[i];
                 let mut r = [0.0; 8];
-                for i in 0..8 {
-                    r[i] = f(x8[i], y8[i]);
+                for j in 0..8 {
+                    r[j] = f(x8[j], y8[j]);
                 }
-                o8.copy_from_slice(&r);
+                o8s[i] = r;
             }
         }
         _ => {
