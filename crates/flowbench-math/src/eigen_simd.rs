@@ -60,32 +60,16 @@ fn has_avx2() -> bool {
     std::arch::is_x86_feature_detected!("avx2")
 }
 
-/// Whether the 16-lane kernels of [`avx512`] may run on this CPU.
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn has_avx512() -> bool {
-    std::arch::is_x86_feature_detected!("avx512f")
-}
-
 /// Defines the safe one-input slice functions of a kernel: `$with::<F>` (AVX2 kernel when
 /// available, else the lane function), `$name` (software flush) and `$hw` (hardware flush).
 macro_rules! unary_packets {
-    ($(#[$doc:meta])* $name:ident, $hw:ident, $with:ident, $kernel:ident, $lane:ident $(, wide: $wide:ident)?) => {
+    ($(#[$doc:meta])* $name:ident, $hw:ident, $with:ident, $kernel:ident, $lane:ident) => {
         /// The slice function under flush policy `F`.
         #[inline]
         pub(crate) fn $with<F: Flush>(x: &[f32], out: &mut [f32]) {
             check_lengths(x.len(), out.len());
             #[cfg(target_arch = "x86_64")]
             if has_avx2() {
-                $(
-                    // The 16-lane form exists for the hardware policy only (see `avx512`).
-                    if !F::SOFT && has_avx512() {
-                        // SAFETY: AVX-512F (and so AVX2) was detected on this CPU just above,
-                        // and the lengths were checked.
-                        unsafe { avx512::$wide(x, out) };
-                        return;
-                    }
-                )?
                 // SAFETY: AVX2 was detected on this CPU just above, and the lengths were checked.
                 unsafe { avx2::$kernel::<F>(x, out) };
                 return;
@@ -117,7 +101,7 @@ macro_rules! unary_packets {
 /// available, else the packet lane function), `$name` (software flush) and `$hw` (hardware
 /// flush).
 macro_rules! binary_packets {
-    ($(#[$doc:meta])* $name:ident, $hw:ident, $with:ident, $kernel:ident, $lane:ident $(, wide: $wide:ident)?) => {
+    ($(#[$doc:meta])* $name:ident, $hw:ident, $with:ident, $kernel:ident, $lane:ident) => {
         /// The slice function under flush policy `F`.
         #[inline]
         pub(crate) fn $with<F: Flush>(y: &[f32], dy: &[f32], out: &mut [f32]) {
@@ -125,15 +109,6 @@ macro_rules! binary_packets {
             check_lengths(dy.len(), out.len());
             #[cfg(target_arch = "x86_64")]
             if has_avx2() {
-                $(
-                    // The 16-lane form exists for the hardware policy only (see `avx512`).
-                    if !F::SOFT && has_avx512() {
-                        // SAFETY: AVX-512F (and so AVX2) was detected on this CPU just above,
-                        // and the lengths were checked.
-                        unsafe { avx512::$wide(y, dy, out) };
-                        return;
-                    }
-                )?
                 // SAFETY: AVX2 was detected on this CPU just above, and the lengths were checked.
                 unsafe { avx2::$kernel::<F>(y, dy, out) };
                 return;
@@ -191,8 +166,7 @@ unary_packets!(
     tanh_packets_hw,
     tanh_packets_with,
     tanh,
-    tanh_lane_with,
-    wide: tanh
+    tanh_lane_with
 );
 unary_packets!(
     /// [`reciprocal_packet_lane`] on every element of `x` (`rcpps` plus a Newton step), into `out`.
@@ -218,8 +192,7 @@ binary_packets!(
     tanh_grad_packets_hw,
     tanh_grad_packets_with,
     tanh_grad,
-    tanh_grad_packet_lane_with,
-    wide: tanh_grad
+    tanh_grad_packet_lane_with
 );
 
 /// The packet columns of [`eigen::sum_rows_f32`](crate::eigen::sum_rows_f32): sums the
@@ -250,105 +223,6 @@ pub(crate) fn sum_rows_packets_with<F: Flush>(x: &[f32], rows: usize, cols: usiz
         return true;
     }
     false
-}
-
-/// The constants of Eigen's `ptanh_float` (the clamp and the rational [9/8] coefficients), shared
-/// by the 8-lane and 16-lane kernels.
-#[cfg(target_arch = "x86_64")]
-mod tanh_coeffs {
-    pub(super) const CLAMP: f32 = f32::from_bits(0x40fd_0956);
-    pub(super) const A0: f32 = f32::from_bits(0x326f_951e);
-    pub(super) const A1: f32 = f32::from_bits(0x37b0_63dc);
-    pub(super) const A2: f32 = f32::from_bits(0x3b66_bc7f);
-    pub(super) const A3: f32 = f32::from_bits(0x3e09_3cf6);
-    pub(super) const B0: f32 = f32::from_bits(0x3557_2c00);
-    pub(super) const B1: f32 = f32::from_bits(0x39ae_6d96);
-    pub(super) const B2: f32 = f32::from_bits(0x3cd4_c460);
-    pub(super) const B3: f32 = f32::from_bits(0x3eef_4922);
-}
-
-/// 16-lane AVX-512 forms of some [`avx2`] kernels, for the hardware flush policy only (`Hard`:
-/// FTZ/DAZ in MXCSR, which the EVEX instructions obey like the VEX ones, so no software flush).
-/// Each is the 8-lane kernel's exact instruction sequence on a wider register: the same IEEE
-/// operations per lane (separate multiplies and adds, no FMA), `vminps`/`vmaxps` with Eigen's
-/// operand order (the second operand where either is NaN), so every lane gives the 8-lane
-/// kernel's bits; a slice is done 16 at a time, its last 8 (when its length is an odd multiple
-/// of 8) by the 8-lane kernel. `flush_tests` checks them against the software policy bit for
-/// bit.
-#[cfg(target_arch = "x86_64")]
-mod avx512 {
-    use crate::lanes::Hard;
-    use std::arch::x86_64::*;
-
-    /// Splat of an `f32` constant.
-    #[target_feature(enable = "avx512f")]
-    #[inline]
-    fn splat(v: f32) -> __m512 {
-        _mm512_set1_ps(v)
-    }
-
-    /// `avx2::tanh8` under `Hard` on 16 lanes.
-    #[target_feature(enable = "avx512f")]
-    #[inline]
-    fn tanh16(a: __m512) -> __m512 {
-        use super::tanh_coeffs::*;
-        // pmax(pmin(a, CLAMP), -CLAMP), as `minps(b, a)` / `maxps(b, a)`.
-        let x = _mm512_max_ps(splat(-CLAMP), _mm512_min_ps(splat(CLAMP), a));
-        let madd = |a: __m512, b: __m512, c: __m512| _mm512_add_ps(_mm512_mul_ps(a, b), c);
-        let x2 = _mm512_mul_ps(x, x);
-        let x3 = _mm512_mul_ps(x2, x);
-        let p = madd(madd(madd(splat(A0), x2, splat(A1)), x2, splat(A2)), x2, splat(A3));
-        let q = madd(madd(madd(madd(splat(B0), x2, splat(B1)), x2, splat(B2)), x2, splat(B3)), x2, splat(1.0));
-        let p = madd(x3, p, x);
-        _mm512_div_ps(p, q)
-    }
-
-    /// `avx2::tanh_grad8` under `Hard` on 16 lanes: `d * (1 - y * y)`.
-    #[target_feature(enable = "avx512f")]
-    #[inline]
-    fn tanh_grad16(y: __m512, d: __m512) -> __m512 {
-        _mm512_mul_ps(d, _mm512_sub_ps(splat(1.0), _mm512_mul_ps(y, y)))
-    }
-
-    /// [`tanh16`] over `x`, into `out`.
-    ///
-    /// # Safety
-    /// The CPU must support AVX-512F, and `x.len() == out.len()` must be a multiple of 8; the
-    /// thread must flush in hardware (the caller holds an `HwFtz` token).
-    #[target_feature(enable = "avx512f,avx2")]
-    pub(super) unsafe fn tanh(x: &[f32], out: &mut [f32]) {
-        debug_assert!(x.len() == out.len() && x.len().is_multiple_of(8));
-        let n16 = out.len() / 16 * 16;
-        for i in (0..n16).step_by(16) {
-            // SAFETY: `i + 16 <= n16 <= len` for both slices; unaligned loads/stores.
-            unsafe {
-                let v = _mm512_loadu_ps(x.as_ptr().add(i));
-                _mm512_storeu_ps(out.as_mut_ptr().add(i), tanh16(v));
-            }
-        }
-        // SAFETY: the rest is a multiple of 8 long (both lengths are); AVX2 is enabled here.
-        unsafe { super::avx2::tanh::<Hard>(&x[n16..], &mut out[n16..]) };
-    }
-
-    /// [`tanh_grad16`] over `y` and `d`, into `out`.
-    ///
-    /// # Safety
-    /// As for [`tanh`], with three slices of one length.
-    #[target_feature(enable = "avx512f,avx2")]
-    pub(super) unsafe fn tanh_grad(y: &[f32], d: &[f32], out: &mut [f32]) {
-        debug_assert!(y.len() == out.len() && d.len() == out.len() && out.len().is_multiple_of(8));
-        let n16 = out.len() / 16 * 16;
-        for i in (0..n16).step_by(16) {
-            // SAFETY: `i + 16 <= n16 <= len` for all three slices; unaligned loads/stores.
-            unsafe {
-                let vy = _mm512_loadu_ps(y.as_ptr().add(i));
-                let vd = _mm512_loadu_ps(d.as_ptr().add(i));
-                _mm512_storeu_ps(out.as_mut_ptr().add(i), tanh_grad16(vy, vd));
-            }
-        }
-        // SAFETY: as in `tanh`.
-        unsafe { super::avx2::tanh_grad::<Hard>(&y[n16..], &d[n16..], &mut out[n16..]) };
-    }
 }
 
 /// The AVX2 kernels: one `__m256` (8 lanes) at a time, mirroring the scalar lane code step by
@@ -638,7 +512,15 @@ mod avx2 {
     #[target_feature(enable = "avx2")]
     #[inline]
     fn tanh8<F: Flush>(o: Ops<F>, a: __m256) -> __m256 {
-        use super::tanh_coeffs::*;
+        const CLAMP: f32 = f32::from_bits(0x40fd_0956);
+        const A0: f32 = f32::from_bits(0x326f_951e);
+        const A1: f32 = f32::from_bits(0x37b0_63dc);
+        const A2: f32 = f32::from_bits(0x3b66_bc7f);
+        const A3: f32 = f32::from_bits(0x3e09_3cf6);
+        const B0: f32 = f32::from_bits(0x3557_2c00);
+        const B1: f32 = f32::from_bits(0x39ae_6d96);
+        const B2: f32 = f32::from_bits(0x3cd4_c460);
+        const B3: f32 = f32::from_bits(0x3eef_4922);
         if F::SOFT {
             // When every lane is 0, NaN or at least 2^-40 in magnitude, no intermediate below can
             // be subnormal (x^2 >= 2^-80, x^3 >= 2^-120, the coefficients are positive so the

@@ -545,16 +545,6 @@ fn binaries() -> Vec<Binary> {
             tail: lanes::tanh_grad_packet_lane_with::<Trace>,
         },
         Binary {
-            // 40 = 16 + 16 + 8: the 16-lane AVX-512 kernel of the hardware form, then its 8-lane
-            // rest (where the CPU has AVX-512F).
-            name: "tanh_grad packets x40",
-            soft: es::tanh_grad_packets_with::<Soft>,
-            hard: es::tanh_grad_packets_with::<Hard>,
-            piece: 40,
-            packet: lanes::tanh_grad_packet_lane_with::<Trace>,
-            tail: lanes::tanh_grad_packet_lane_with::<Trace>,
-        },
-        Binary {
             name: "sigmoid_grad_f32",
             soft: em::sigmoid_grad_f32,
             hard: em::sigmoid_grad_with::<Hard>,
