@@ -411,6 +411,9 @@ pub(crate) fn sum_rows_with<F: Flush>(x: &[f32], rows: usize, cols: usize, out: 
     // so the results are the same), which reads memory in order and vectorises.
     out.fill(0.0);
     if crate::eigen_simd::sum_rows_packets_with::<F>(x, rows, cols, np, out) {
+        if np == cols {
+            return;
+        }
         for r in 0..rows {
             let xr = &x[r * cols + np..(r + 1) * cols];
             for (o, &v) in out[np..].iter_mut().zip(xr) {

@@ -2500,18 +2500,8 @@ fn bin_apply(mode: Mode, xs: &[f32], ys: &[f32], o: &mut [f32], f: impl Fn(f32, 
             let x = *xs.first().ok_or_else(|| Error::internal("fast path: empty scalar"))?;
             map8(o, ys, |y| f(x, y));
         }
-        Mode::RowB => {
-            let n = ys.len().max(1);
-            for (orow, xrow) in o.chunks_mut(n).zip(xs.chunks(n)) {
-                zip8(orow, xrow, ys, &f);
-            }
-        }
-        Mode::RowA => {
-            let n = xs.len().max(1);
-            for (orow, yrow) in o.chunks_mut(n).zip(ys.chunks(n)) {
-                zip8(orow, xs, yrow, &f);
-            }
-        }
+        Mode::RowB => rows8(o, xs, ys, f),
+        Mode::RowA => rows8(o, ys, xs, |y, x| f(x, y)),
         Mode::ColA => {
             let n = o.len() / xs.len().max(1);
             for ((orow, yrow), &x) in o.chunks_mut(n.max(1)).zip(ys.chunks(n.max(1))).zip(xs) {
@@ -2557,6 +2547,36 @@ fn zip8(o: &mut [f32], xs: &[f32], ys: &[f32], f: impl Fn(f32, f32) -> f32) {
     let k = n - n % 8;
     for ((o, &x), &y) in oc.into_remainder().iter_mut().zip(&xs[k..]).zip(&ys[k..]) {
         *o = f(x, y);
+    }
+}
+
+/// `o[r * n + j] = f(xs[r * n + j], row[j])` for each row `r` of `xs` (`n = row.len()`): a bias
+/// add. A row of 8 (a small layer's) is held in one vector and each row is one vector operation;
+/// a row of one is a scalar; other rows go through [`zip8`] one by one. Each element is `f` of
+/// its operands either way.
+#[inline(always)]
+fn rows8(o: &mut [f32], xs: &[f32], row: &[f32], f: impl Fn(f32, f32) -> f32) {
+    match *row {
+        [y] => map8(o, xs, |x| f(x, y)),
+        [_, _, _, _, _, _, _, _] => {
+            let y8 = arr8(row);
+            // Indexed rows (a zip of chunk iterators costs a call per bias add here).
+            let (o8s, x8s) = (o.as_chunks_mut::<8>().0, xs.as_chunks::<8>().0);
+            for i in 0..o8s.len().min(x8s.len()) {
+                let x8 = x8s[i];
+                let mut r = [0.0; 8];
+                for j in 0..8 {
+                    r[j] = f(x8[j], y8[j]);
+                }
+                o8s[i] = r;
+            }
+        }
+        _ => {
+            let n = row.len().max(1);
+            for (orow, xrow) in o.chunks_mut(n).zip(xs.chunks(n)) {
+                zip8(orow, xrow, row, &f);
+            }
+        }
     }
 }
 
