@@ -88,6 +88,9 @@ pub struct MatMulPlan {
     ta: bool,
     tb: bool,
     how: How,
+    /// `m * k`, `k * n` and `m * n`, saturated (no slice of floats is `usize::MAX` long): the
+    /// operand lengths a call checks.
+    lens: [usize; 3],
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,7 +122,8 @@ impl MatMulPlan {
         } else {
             Self::vector(m, k, n, ta, tb).unwrap_or(How::Scalar)
         };
-        MatMulPlan { m, k, n, ta, tb, how }
+        let lens = [m.saturating_mul(k), k.saturating_mul(n), m.saturating_mul(n)];
+        MatMulPlan { m, k, n, ta, tb, how, lens }
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -182,13 +186,49 @@ impl MatMulPlan {
     /// thread with the hardware modes set: [`MatMulPlan::run_hw`]).
     #[inline]
     fn run_uninit<const SW: bool>(&self, a: &[f32], b: &[f32], out: &mut [f32], buf: &mut [MaybeUninit<f32>]) {
-        let MatMulPlan { m, k, n, ta, tb, how } = *self;
+        let MatMulPlan { m, k, n, ta, tb, how, lens: [len_a, len_b, len_out] } = *self;
+        // Three scalar compares: as one array compare the lengths are stored and reloaded as a
+        // vector, which stalls on store forwarding.
         assert!(
-            m.checked_mul(k) == Some(a.len())
-                && k.checked_mul(n) == Some(b.len())
-                && m.checked_mul(n) == Some(out.len()),
+            len_a == a.len() && len_b == b.len() && len_out == out.len(),
             "matmul_simd: matmul_f32_fast shape mismatch"
         );
+        match how {
+            // The tiny products of a training step, straight to their kernel (one call, no
+            // second dispatch through the instruction set's `run`).
+            #[cfg(target_arch = "x86_64")]
+            How::Avx(avx::Plan::Seq { swapped, pack: false, wide: true }, _) => {
+                // SAFETY: a wide plan only where the CPU has AVX-512F and DQ, for this shape
+                // with `m, k, n >= 1`; the lengths were checked just above.
+                unsafe { avx::wide::seq_direct::<SW>(swapped, a, b, (m, k, n), ta, tb, out) }
+            }
+            #[cfg(target_arch = "x86_64")]
+            How::Avx(avx::Plan::Dot16Pairs, _) => {
+                // SAFETY: as in `run` (`Dot16Pairs` only with AVX-512F and DQ, `k, n <= 8`, no
+                // transpose_a, transpose_b); the lengths were checked just above.
+                unsafe { avx::wide::dots16_pairs::<SW>(a.as_ptr(), m, k, b.as_ptr(), n, out.as_mut_ptr()) }
+            }
+            #[cfg(target_arch = "x86_64")]
+            How::Avx(avx::Plan::Dot8Col { slab }, vl) => {
+                // SAFETY: as in `run` (`Dot8Col` only for `n == 1`, no transpose_a); the lengths
+                // were checked just above.
+                unsafe {
+                    if vl {
+                        avx::vl::dot8_col::<SW>(a, b, m, k, slab, out);
+                    } else {
+                        avx::v2::dot8_col::<SW>(a, b, m, k, slab, out);
+                    }
+                }
+            }
+            _ => self.run_general::<SW>(a, b, out, buf),
+        }
+    }
+
+    /// [`MatMulPlan::run_uninit`] for the plans it does not send straight to a kernel, after
+    /// its length checks.
+    #[inline(never)]
+    fn run_general<const SW: bool>(&self, a: &[f32], b: &[f32], out: &mut [f32], buf: &mut [MaybeUninit<f32>]) {
+        let MatMulPlan { m, k, n, ta, tb, how, .. } = *self;
         match how {
             How::Zero => out.fill(0.0),
             How::Empty => {}
@@ -199,8 +239,8 @@ impl MatMulPlan {
                 assert!(buf.len() >= avx::scratch_len(p, m, k, n), "matmul_simd: scratch too short");
                 // SAFETY: `vector` made this plan only where the CPU has AVX2 and FMA (and
                 // AVX-512F and DQ for a wide one, and VL too for `vl`), for this shape with
-                // `m, k, n >= 1` (the other cases have other `How`s); the lengths were checked
-                // just above.
+                // `m, k, n >= 1` (the other cases have other `How`s); `run_uninit` checked the
+                // lengths.
                 unsafe {
                     if vl {
                         avx::vl::run::<SW>(p, a, b, (m, k, n), ta, tb, out, buf);
@@ -395,7 +435,7 @@ mod avx {
     }
 
     /// The in-order FMA products of [`seq_fma`] on 16-lane AVX-512 vectors.
-    mod wide {
+    pub(super) mod wide {
         use super::View;
         use std::arch::x86_64::*;
 
@@ -435,7 +475,7 @@ mod avx {
         /// `out[..m * n]` writable.
         #[inline(never)]
         #[target_feature(enable = "avx512f,avx512dq")]
-        pub(super) unsafe fn dots16_pairs<const SW: bool>(
+        pub(in crate::matmul_simd) unsafe fn dots16_pairs<const SW: bool>(
             c: *const f32,
             m: usize,
             k: usize,
@@ -527,6 +567,38 @@ mod avx {
                 }
                 i += 2;
             }
+        }
+
+        /// `Plan::Seq { swapped, pack: false, wide: true }` of the `run` kernels, in one call
+        /// (the operand views as `run` makes them, then [`seq_fma`]).
+        ///
+        /// # Safety
+        ///
+        /// AVX-512F and DQ; `m, k, n >= 1`; the slice lengths match the shape, and the plan needs
+        /// no packing for it (`transpose_b == false` untransposed, `transpose_a` swapped).
+        #[inline(never)]
+        #[target_feature(enable = "avx512f,avx512dq")]
+        pub(in crate::matmul_simd) unsafe fn seq_direct<const SW: bool>(
+            swapped: bool,
+            a: &[f32],
+            b: &[f32],
+            (m, k, n): (usize, usize, usize),
+            ta: bool,
+            tb: bool,
+            out: &mut [f32],
+        ) {
+            let (ra, ca) = if ta { (1, m) } else { (k, 1) };
+            let (rb, cb) = if tb { (1, k) } else { (n, 1) };
+            let o = out.as_mut_ptr();
+            // One call site, so that `seq_fma` is compiled into this function.
+            let (lhs, rows, rhs, w, os_r, os_c) = if swapped {
+                (View { ptr: b.as_ptr(), rs: cb, cs: rb }, n, a.as_ptr(), m, 1, n)
+            } else {
+                (View { ptr: a.as_ptr(), rs: ra, cs: ca }, m, b.as_ptr(), n, n, 1)
+            };
+            // SAFETY: as in `run`'s `Plan::Seq` arms, without packing (`b` is k rows of n when
+            // untransposed, `a` k rows of m when swapped).
+            unsafe { seq_fma::<SW>(lhs, rows, rhs, w, w, k, o, os_r, os_c) }
         }
 
         /// As `super::seq_fma`, 32 or 16 columns at a time.
@@ -766,23 +838,8 @@ mod avx {
                         unsafe { dots_across::<SW, false, false>(b.as_ptr(), a.as_ptr(), m, m, k, o, 1) };
                     }
                     Plan::Dot8Col { slab } => {
-                        for i0 in (0..m).step_by(slab) {
-                            let w = slab.min(m - i0);
-                            // SAFETY: b is the k-vector of the single column; rows i0..i0 + w of A
-                            // (a[i * k + t], read down their columns) are inside `a`; out[i0 ..][..w]
-                            // is inside `out` (n == 1).
-                            unsafe {
-                                dots_across::<SW, false, true>(
-                                    b.as_ptr(),
-                                    a.as_ptr().add(i0 * k),
-                                    k,
-                                    w,
-                                    k,
-                                    o.add(i0),
-                                    1,
-                                )
-                            };
-                        }
+                        // SAFETY: the caller's contract.
+                        unsafe { dot8_col::<SW>(a, b, m, k, slab, out) };
                     }
                     Plan::Dot8RowDirect => {
                         // SAFETY: a is the k-vector of the single row (m == 1); b is k rows of n;
@@ -856,6 +913,35 @@ mod avx {
                             }
                         }
                     }
+                }
+            }
+
+            /// `Plan::Dot8Col`: `n == 1`, the rows of A gathered down their columns in slabs of
+            /// `slab`, eight outputs at a time. Its own function so that the fast path's call
+            /// goes straight here, not through [`run`]'s dispatch.
+            ///
+            /// # Safety
+            ///
+            /// As [`run`] for a `Dot8Col` plan of this shape.
+            #[inline(never)]
+            #[target_feature(enable = $feat)]
+            pub(crate) unsafe fn dot8_col<const SW: bool>(
+                a: &[f32],
+                b: &[f32],
+                m: usize,
+                k: usize,
+                slab: usize,
+                out: &mut [f32],
+            ) {
+                let o = out.as_mut_ptr();
+                for i0 in (0..m).step_by(slab) {
+                    let w = slab.min(m - i0);
+                    // SAFETY: b is the k-vector of the single column; rows i0..i0 + w of A
+                    // (a[i * k + t], read down their columns) are inside `a`; out[i0 ..][..w]
+                    // is inside `out` (n == 1).
+                    unsafe {
+                        dots_across::<SW, false, true>(b.as_ptr(), a.as_ptr().add(i0 * k), k, w, k, o.add(i0), 1)
+                    };
                 }
             }
 
