@@ -851,15 +851,20 @@ fn run_loop(
             let cmd = if paused && budget.is_none_or(|b| b == 0) {
                 // Pausing: the weights and boundary as they are now, so a paused (or stepped)
                 // view shows the state it stopped at.
+                // Each is taken unless one of this step was already taken (and is sent, or kept
+                // in `pending` until the flush below): the periodic snapshot may have taken the
+                // weights at this very step without the boundary, whose interval is longer.
                 if last_snapshot_step != Some(i) {
                     if let Some(plan) = watch_plan {
                         pending.weights = Some(snapshot(session, g, plan, &watch_names)?);
                     }
-                    if let Some((plan, feed, b)) = &boundary {
-                        pending.boundary = Some(boundary_grid(session, g, *plan, feed, b, i)?);
-                        last_boundary = Some((Instant::now(), i));
-                    }
                     last_snapshot_step = Some(i);
+                }
+                if let Some((plan, feed, b)) = &boundary
+                    && last_boundary.is_none_or(|(_, s)| s != i)
+                {
+                    pending.boundary = Some(boundary_grid(session, g, *plan, feed, b, i)?);
+                    last_boundary = Some((Instant::now(), i));
                 }
                 pending.paused = true;
                 flush(&mut pending, true);
