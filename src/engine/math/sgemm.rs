@@ -444,16 +444,17 @@ impl Job<'_> {
     /// `dst` must be valid for writes of `kc * w` values; `live <= w`.
     unsafe fn pack_a_panel(&self, r0: usize, live: usize, w: usize, k0: usize, kc: usize, dst: *mut f32) {
         let src = self.a;
-        // SAFETY: the caller's contract.
-        let out = unsafe { std::slice::from_raw_parts_mut(dst, kc * w) };
+        let full12 = src.rs == 1 && live == w && w == 12;
         #[cfg(target_arch = "x86_64")]
-        if self.isa == Isa::Avx512 && src.rs == 1 && live == w && w == 12 {
+        if full12 && self.isa == Isa::Avx512 {
             let from = src.data[r0 + k0 * src.cs..].as_ptr();
             // SAFETY: the caller's contract; every step's 12 values lie inside A (its extent
             // checked by `sgemm`); the CPU has AVX-512F (`sgemm` checked the kernel's ISA).
             return unsafe { x86::pack_a_12_avx512(from, src.cs, kc, dst) };
         }
-        if src.rs == 1 && live == w && w == 12 {
+        // SAFETY: the caller's contract.
+        let out = unsafe { std::slice::from_raw_parts_mut(dst, kc * w) };
+        if full12 {
             // The AVX-512 kernel's full panels: a copy of a known length (a few vector moves,
             // not a call to `memcpy` per step).
             for (t, o) in out.chunks_exact_mut(12).enumerate() {
