@@ -1165,6 +1165,8 @@ mod x86 {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_arch = "x86_64")]
+    use super::x86_peak;
     use super::*;
 
     /// A deterministic pseudo-random matrix.
@@ -1229,15 +1231,89 @@ mod tests {
         }
     }
 
-    /// GFLOP/s of each kernel on the benchmark's big shapes, on one thread and on all cores:
+    /// This core's FMA peak in GFLOP/s for `isa` (1 for the portable kernel), measured: twelve
+    /// independent chains of 512-bit (or 256-bit) FMAs, best of ten runs of ~5 ms.
+    fn fma_peak_gflops(isa: Isa) -> f64 {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let iters = 500_000u64;
+            let mut best = f64::MAX;
+            for _ in 0..10 {
+                let t = std::time::Instant::now();
+                // SAFETY: `isa.available()` was checked by the caller; registers only.
+                unsafe {
+                    match isa {
+                        Isa::Avx512 => x86_peak::fma_chains_512(iters),
+                        Isa::Avx2 => x86_peak::fma_chains_256(iters),
+                        Isa::Scalar => return 1.0,
+                    }
+                }
+                best = best.min(t.elapsed().as_secs_f64());
+            }
+            let lanes = if isa == Isa::Avx512 { 16.0 } else { 8.0 };
+            12.0 * 2.0 * lanes * iters as f64 / best / 1e9
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = isa;
+            1.0
+        }
+    }
+
+    /// GFLOP/s of each kernel on the benchmark's big shapes, on one thread and on all cores, as a
+    /// share of the FMA peak measured on this machine (and, for AVX-512, the 12 x 32 kernel alone
+    /// on operands that stay in L1, which shows what is lost outside it):
     /// `cargo test --release --lib sgemm_speed -- --ignored --nocapture`.
     #[test]
     #[ignore]
     fn sgemm_speed() {
         let pool = rayon::ThreadPoolBuilder::new().build().unwrap();
+        #[cfg(target_arch = "x86_64")]
+        if Isa::Avx512.available() {
+            // The first few hundred milliseconds of FMA work run slower here (the core's clock
+            // settles): warm up before measuring anything.
+            // SAFETY: the CPU has AVX-512F.
+            unsafe { x86_peak::fma_chains_512(100_000_000) };
+            let peak = fma_peak_gflops(Isa::Avx512);
+            let kc = 196;
+            let (a, b) = (fill(12 * kc, 3), fill(32 * kc, 4));
+            let mut c = vec![0.0f32; 12 * 32];
+            let tile = Tile {
+                kc,
+                a: a.as_ptr(),
+                rsa: 1,
+                csa: 12,
+                b: b.as_ptr(),
+                c: c.as_mut_ptr(),
+                rsc: 32,
+                csc: 1,
+                mr: 12,
+                nr: 32,
+                accumulate: false,
+            };
+            let reps = 20_000;
+            let mut best = f64::MAX;
+            for _ in 0..5 {
+                let t = std::time::Instant::now();
+                for _ in 0..reps {
+                    // SAFETY: the CPU has AVX-512F; `tile` addresses `a`, `b` and `c` exactly.
+                    unsafe { x86::kernel_avx512(&tile) };
+                }
+                best = best.min(t.elapsed().as_secs_f64());
+            }
+            let gflops = 2.0 * (12 * 32 * kc * reps) as f64 / best / 1e9;
+            println!(
+                "Avx512 12x32 kernel, operands in L1: {gflops:.1} GFLOP/s ({:.0}% of an FMA peak of {peak:.1} measured just before)",
+                100.0 * gflops / peak
+            );
+        }
         // (c)'s forward and weight gradient, (d)'s forward and weight gradient.
         let shapes = [(256, 784, 512, false), (784, 256, 512, true), (100, 784, 500, false), (784, 100, 500, true)];
         for isa in [Isa::Avx512, Isa::Avx2, Isa::Scalar].into_iter().filter(|i| i.available()) {
+            let core_peak = fma_peak_gflops(isa);
+            if isa != Isa::Scalar {
+                println!("{isa:?} FMA peak (measured): {core_peak:.1} GFLOP/s a core");
+            }
             for &(m, k, n, ta) in &shapes {
                 let (av, bv) = (fill(m * k, 1), fill(k * n, 2));
                 let a = if ta { Strided { data: &av, rs: 1, cs: m } } else { Strided { data: &av, rs: k, cs: 1 } };
@@ -1284,10 +1360,13 @@ mod tests {
                     }
                     let threads = p.map_or(1, |p| p.current_num_threads());
                     let gflops = 2.0 * (m * k * n) as f64 / best / 1e9;
-                    // The 2-core benchmark machine's AVX-512 FMA peak is ~135 GFLOP/s a core.
-                    let peak = 100.0 * gflops / (135.0 * threads as f64);
+                    let share = if isa == Isa::Scalar {
+                        String::new()
+                    } else {
+                        format!("; {:.0}% of the peak", 100.0 * gflops / (core_peak * threads as f64))
+                    };
                     println!(
-                        "{isa:?} {m}x{k}x{n} ta={ta} threads={threads}: {gflops:.1} GFLOP/s (best of {reps}; {peak:.0}% of ~135 a core)"
+                        "{isa:?} {m}x{k}x{n} ta={ta} threads={threads}: {gflops:.1} GFLOP/s (best of {reps}{share})"
                     );
                 }
             }
@@ -1339,5 +1418,104 @@ mod tests {
         let mut c = [0.0f32; 4];
         let s = Strided { data: &a, rs: 3, cs: 1 };
         assert!(sgemm(Isa::Scalar, (2, 3, 2), s, s, &mut c, (2, 1), None).is_err());
+    }
+}
+
+/// FMA loops for [`tests::fma_peak_gflops`]: twelve independent accumulators (more than the FMA
+/// units' latency times their count), so the loop runs at the units' throughput.
+#[cfg(all(test, target_arch = "x86_64"))]
+mod x86_peak {
+    /// `iters` x 12 FMAs of 16 lanes.
+    ///
+    /// # Safety
+    /// AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn fma_chains_512(iters: u64) {
+        // SAFETY: registers only; the caller's contract gives AVX-512F.
+        unsafe {
+            std::arch::asm!(
+                "vpxord zmm0, zmm0, zmm0",
+                "vpxord zmm1, zmm1, zmm1",
+                "vpxord zmm2, zmm2, zmm2",
+                "vpxord zmm3, zmm3, zmm3",
+                "vpxord zmm4, zmm4, zmm4",
+                "vpxord zmm5, zmm5, zmm5",
+                "vpxord zmm6, zmm6, zmm6",
+                "vpxord zmm7, zmm7, zmm7",
+                "vpxord zmm8, zmm8, zmm8",
+                "vpxord zmm9, zmm9, zmm9",
+                "vpxord zmm10, zmm10, zmm10",
+                "vpxord zmm11, zmm11, zmm11",
+                "vpxord zmm12, zmm12, zmm12",
+                "vpxord zmm13, zmm13, zmm13",
+                "2:",
+                "vfmadd231ps zmm0, zmm12, zmm13",
+                "vfmadd231ps zmm1, zmm12, zmm13",
+                "vfmadd231ps zmm2, zmm12, zmm13",
+                "vfmadd231ps zmm3, zmm12, zmm13",
+                "vfmadd231ps zmm4, zmm12, zmm13",
+                "vfmadd231ps zmm5, zmm12, zmm13",
+                "vfmadd231ps zmm6, zmm12, zmm13",
+                "vfmadd231ps zmm7, zmm12, zmm13",
+                "vfmadd231ps zmm8, zmm12, zmm13",
+                "vfmadd231ps zmm9, zmm12, zmm13",
+                "vfmadd231ps zmm10, zmm12, zmm13",
+                "vfmadd231ps zmm11, zmm12, zmm13",
+                "dec {n}",
+                "jnz 2b",
+                n = inout(reg) iters.max(1) => _,
+                out("zmm0") _, out("zmm1") _, out("zmm2") _, out("zmm3") _, out("zmm4") _, out("zmm5") _,
+                out("zmm6") _, out("zmm7") _, out("zmm8") _, out("zmm9") _, out("zmm10") _, out("zmm11") _,
+                out("zmm12") _, out("zmm13") _,
+                options(nostack, nomem),
+            );
+        }
+    }
+
+    /// `iters` x 12 FMAs of 8 lanes.
+    ///
+    /// # Safety
+    /// AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn fma_chains_256(iters: u64) {
+        // SAFETY: registers only; the caller's contract gives AVX2 and FMA.
+        unsafe {
+            std::arch::asm!(
+                "vpxor ymm0, ymm0, ymm0",
+                "vpxor ymm1, ymm1, ymm1",
+                "vpxor ymm2, ymm2, ymm2",
+                "vpxor ymm3, ymm3, ymm3",
+                "vpxor ymm4, ymm4, ymm4",
+                "vpxor ymm5, ymm5, ymm5",
+                "vpxor ymm6, ymm6, ymm6",
+                "vpxor ymm7, ymm7, ymm7",
+                "vpxor ymm8, ymm8, ymm8",
+                "vpxor ymm9, ymm9, ymm9",
+                "vpxor ymm10, ymm10, ymm10",
+                "vpxor ymm11, ymm11, ymm11",
+                "vpxor ymm12, ymm12, ymm12",
+                "vpxor ymm13, ymm13, ymm13",
+                "2:",
+                "vfmadd231ps ymm0, ymm12, ymm13",
+                "vfmadd231ps ymm1, ymm12, ymm13",
+                "vfmadd231ps ymm2, ymm12, ymm13",
+                "vfmadd231ps ymm3, ymm12, ymm13",
+                "vfmadd231ps ymm4, ymm12, ymm13",
+                "vfmadd231ps ymm5, ymm12, ymm13",
+                "vfmadd231ps ymm6, ymm12, ymm13",
+                "vfmadd231ps ymm7, ymm12, ymm13",
+                "vfmadd231ps ymm8, ymm12, ymm13",
+                "vfmadd231ps ymm9, ymm12, ymm13",
+                "vfmadd231ps ymm10, ymm12, ymm13",
+                "vfmadd231ps ymm11, ymm12, ymm13",
+                "dec {n}",
+                "jnz 2b",
+                n = inout(reg) iters.max(1) => _,
+                out("ymm0") _, out("ymm1") _, out("ymm2") _, out("ymm3") _, out("ymm4") _, out("ymm5") _,
+                out("ymm6") _, out("ymm7") _, out("ymm8") _, out("ymm9") _, out("ymm10") _, out("ymm11") _,
+                out("ymm12") _, out("ymm13") _,
+                options(nostack, nomem),
+            );
+        }
     }
 }
