@@ -1419,6 +1419,85 @@ mod tests {
         let s = Strided { data: &a, rs: 3, cs: 1 };
         assert!(sgemm(Isa::Scalar, (2, 3, 2), s, s, &mut c, (2, 1), None).is_err());
     }
+    /// What the pool's wake-up costs a big product: (c)'s two products split in two as `run`
+    /// splits them, through the rayon pool (whose idle thread sleeps between products) against a
+    /// helper thread that spins between them, in alternating rounds of 300 products (the VM's
+    /// speed drifts, so only pairs are compared); both give the same bits:
+    /// `cargo test --release --lib pool_against_a_spinning_helper -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn pool_against_a_spinning_helper() {
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        if !Isa::Avx512.available() {
+            return;
+        }
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        for ta in [false, true] {
+            let (m, k, n) = if ta { (784, 256, 512) } else { (256, 784, 512) };
+            let (av, bv) = (fill(m * k, 5), fill(k * n, 6));
+            let a = if ta { Strided { data: &av, rs: 1, cs: m } } else { Strided { data: &av, rs: k, cs: 1 } };
+            let b = Strided { data: &bv, rs: n, cs: 1 };
+            let (mut by_pool, mut by_helper) = (vec![0.0f32; m * n], vec![0.0f32; m * n]);
+            let job = Job { isa: Isa::Avx512, m, k, n, a, b, rsc: n, csc: 1, ep: Epilogue::NONE, ep_by_row: false };
+            let (mp, np) = (m.div_ceil(12), n.div_ceil(32));
+            // `run`'s split for two threads: the forward by columns, the weight gradient by rows.
+            let part = |t: usize| if ta { (chunk(mp, 2, t), 0..np) } else { (0..mp, chunk(np, 2, t)) };
+            let (posted, finished) = (AtomicU64::new(0), AtomicU64::new(0));
+            let (spinning, stop) = (AtomicBool::new(false), AtomicBool::new(false));
+            let out = OutPtr(by_helper.as_mut_ptr());
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    let (mut seen, mut buf) = (0, Vec::new());
+                    while !stop.load(Ordering::Acquire) {
+                        if !spinning.load(Ordering::Acquire) {
+                            std::thread::sleep(std::time::Duration::from_micros(200));
+                            continue;
+                        }
+                        let e = posted.load(Ordering::Acquire);
+                        if e == seen {
+                            std::hint::spin_loop();
+                            continue;
+                        }
+                        seen = e;
+                        let (rows, cols) = part(1);
+                        let o = out;
+                        // SAFETY: part 1's tiles are inside `by_helper`; the posting thread
+                        // writes part 0's only, and waits for `finished` before reusing it.
+                        unsafe { job.compute(rows, cols, &mut buf, o.0) };
+                        finished.store(e, Ordering::Release);
+                    }
+                });
+                let mut buf = Vec::new();
+                for round in 0..8 {
+                    let (reps, helper) = (300, round % 2 == 1);
+                    spinning.store(helper, Ordering::Release);
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                    let t = std::time::Instant::now();
+                    for _ in 0..reps {
+                        if helper {
+                            let e = posted.fetch_add(1, Ordering::AcqRel) + 1;
+                            let (rows, cols) = part(0);
+                            let o = out;
+                            // SAFETY: part 0's tiles are inside `by_helper`, written by no
+                            // other thread.
+                            unsafe { job.compute(rows, cols, &mut buf, o.0) };
+                            while finished.load(Ordering::Acquire) != e {
+                                std::hint::spin_loop();
+                            }
+                        } else {
+                            sgemm(Isa::Avx512, (m, k, n), a, b, &mut by_pool, (n, 1), Some(&pool)).unwrap();
+                        }
+                    }
+                    let us = t.elapsed().as_secs_f64() / reps as f64 * 1e6;
+                    let gflops = 2.0 * (m * k * n) as f64 / us / 1e3;
+                    let how = if helper { "spinning helper" } else { "rayon pool     " };
+                    println!("{how} {m}x{k}x{n}: {us:.0} us a product ({gflops:.1} GFLOP/s)");
+                }
+                stop.store(true, Ordering::Release);
+            });
+            assert_eq!(by_pool, by_helper);
+        }
+    }
 }
 
 /// FMA loops for [`tests::fma_peak_gflops`]: twelve independent accumulators (more than the FMA
