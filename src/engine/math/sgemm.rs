@@ -1240,14 +1240,15 @@ mod tests {
             let mut best = f64::MAX;
             for _ in 0..10 {
                 let t = std::time::Instant::now();
-                // SAFETY: `isa.available()` was checked by the caller; registers only.
-                unsafe {
+                // SAFETY: `isa.available()` was checked by the caller.
+                let sum = unsafe {
                     match isa {
                         Isa::Avx512 => x86_peak::fma_chains_512(iters),
                         Isa::Avx2 => x86_peak::fma_chains_256(iters),
                         Isa::Scalar => return 1.0,
                     }
-                }
+                };
+                std::hint::black_box(sum);
                 best = best.min(t.elapsed().as_secs_f64());
             }
             let lanes = if isa == Isa::Avx512 { 16.0 } else { 8.0 };
@@ -1273,7 +1274,7 @@ mod tests {
             // The first few hundred milliseconds of FMA work run slower here (the core's clock
             // settles): warm up before measuring anything.
             // SAFETY: the CPU has AVX-512F.
-            unsafe { x86_peak::fma_chains_512(100_000_000) };
+            std::hint::black_box(unsafe { x86_peak::fma_chains_512(100_000_000) });
             let peak = fma_peak_gflops(Isa::Avx512);
             let kc = 196;
             let (a, b) = (fill(12 * kc, 3), fill(32 * kc, 4));
@@ -1500,101 +1501,40 @@ mod tests {
     }
 }
 
-/// FMA loops for [`tests::fma_peak_gflops`]: twelve independent accumulators (more than the FMA
-/// units' latency times their count), so the loop runs at the units' throughput.
+/// FMA loops for [`tests::fma_peak_gflops`]: twelve independent chains (more than the FMA
+/// units' latency times their count), so the loop runs at the units' throughput. Each chain
+/// starts from its own value (so the compiler cannot merge them) and converges to 0.5 (no
+/// denormals); the lanes' sum is returned so that the loop is not optimised away.
 #[cfg(all(test, target_arch = "x86_64"))]
 mod x86_peak {
-    /// `iters` x 12 FMAs of 16 lanes.
-    ///
-    /// # Safety
-    /// AVX-512F.
-    #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn fma_chains_512(iters: u64) {
-        // SAFETY: registers only; the caller's contract gives AVX-512F.
-        unsafe {
-            std::arch::asm!(
-                "vpxord zmm0, zmm0, zmm0",
-                "vpxord zmm1, zmm1, zmm1",
-                "vpxord zmm2, zmm2, zmm2",
-                "vpxord zmm3, zmm3, zmm3",
-                "vpxord zmm4, zmm4, zmm4",
-                "vpxord zmm5, zmm5, zmm5",
-                "vpxord zmm6, zmm6, zmm6",
-                "vpxord zmm7, zmm7, zmm7",
-                "vpxord zmm8, zmm8, zmm8",
-                "vpxord zmm9, zmm9, zmm9",
-                "vpxord zmm10, zmm10, zmm10",
-                "vpxord zmm11, zmm11, zmm11",
-                "vpxord zmm12, zmm12, zmm12",
-                "vpxord zmm13, zmm13, zmm13",
-                "2:",
-                "vfmadd231ps zmm0, zmm12, zmm13",
-                "vfmadd231ps zmm1, zmm12, zmm13",
-                "vfmadd231ps zmm2, zmm12, zmm13",
-                "vfmadd231ps zmm3, zmm12, zmm13",
-                "vfmadd231ps zmm4, zmm12, zmm13",
-                "vfmadd231ps zmm5, zmm12, zmm13",
-                "vfmadd231ps zmm6, zmm12, zmm13",
-                "vfmadd231ps zmm7, zmm12, zmm13",
-                "vfmadd231ps zmm8, zmm12, zmm13",
-                "vfmadd231ps zmm9, zmm12, zmm13",
-                "vfmadd231ps zmm10, zmm12, zmm13",
-                "vfmadd231ps zmm11, zmm12, zmm13",
-                "dec {n}",
-                "jnz 2b",
-                n = inout(reg) iters.max(1) => _,
-                out("zmm0") _, out("zmm1") _, out("zmm2") _, out("zmm3") _, out("zmm4") _, out("zmm5") _,
-                out("zmm6") _, out("zmm7") _, out("zmm8") _, out("zmm9") _, out("zmm10") _, out("zmm11") _,
-                out("zmm12") _, out("zmm13") _,
-                options(nostack, nomem),
-            );
-        }
+    use std::arch::x86_64::*;
+
+    macro_rules! fma_chains {
+        ($name:ident, $feature:literal, $vector:ty, $lanes:literal, $set1:ident, $fmadd:ident) => {
+            /// `iters` x 12 FMAs of a whole vector each.
+            ///
+            /// # Safety
+            /// The CPU has the function's target features.
+            #[target_feature(enable = $feature)]
+            pub(super) unsafe fn $name(iters: u64) -> f32 {
+                let (b, c) = ($set1(0.5), $set1(0.25));
+                let mut acc = [$set1(0.0); 12];
+                for (i, a) in acc.iter_mut().enumerate() {
+                    *a = $set1(i as f32);
+                }
+                for _ in 0..iters {
+                    for a in &mut acc {
+                        *a = $fmadd(*a, b, c);
+                    }
+                }
+                // SAFETY: a vector is its lanes.
+                acc.iter()
+                    .map(|&a| unsafe { std::mem::transmute::<$vector, [f32; $lanes]>(a) }.iter().sum::<f32>())
+                    .sum()
+            }
+        };
     }
 
-    /// `iters` x 12 FMAs of 8 lanes.
-    ///
-    /// # Safety
-    /// AVX2 and FMA.
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn fma_chains_256(iters: u64) {
-        // SAFETY: registers only; the caller's contract gives AVX2 and FMA.
-        unsafe {
-            std::arch::asm!(
-                "vpxor ymm0, ymm0, ymm0",
-                "vpxor ymm1, ymm1, ymm1",
-                "vpxor ymm2, ymm2, ymm2",
-                "vpxor ymm3, ymm3, ymm3",
-                "vpxor ymm4, ymm4, ymm4",
-                "vpxor ymm5, ymm5, ymm5",
-                "vpxor ymm6, ymm6, ymm6",
-                "vpxor ymm7, ymm7, ymm7",
-                "vpxor ymm8, ymm8, ymm8",
-                "vpxor ymm9, ymm9, ymm9",
-                "vpxor ymm10, ymm10, ymm10",
-                "vpxor ymm11, ymm11, ymm11",
-                "vpxor ymm12, ymm12, ymm12",
-                "vpxor ymm13, ymm13, ymm13",
-                "2:",
-                "vfmadd231ps ymm0, ymm12, ymm13",
-                "vfmadd231ps ymm1, ymm12, ymm13",
-                "vfmadd231ps ymm2, ymm12, ymm13",
-                "vfmadd231ps ymm3, ymm12, ymm13",
-                "vfmadd231ps ymm4, ymm12, ymm13",
-                "vfmadd231ps ymm5, ymm12, ymm13",
-                "vfmadd231ps ymm6, ymm12, ymm13",
-                "vfmadd231ps ymm7, ymm12, ymm13",
-                "vfmadd231ps ymm8, ymm12, ymm13",
-                "vfmadd231ps ymm9, ymm12, ymm13",
-                "vfmadd231ps ymm10, ymm12, ymm13",
-                "vfmadd231ps ymm11, ymm12, ymm13",
-                "dec {n}",
-                "jnz 2b",
-                n = inout(reg) iters.max(1) => _,
-                out("ymm0") _, out("ymm1") _, out("ymm2") _, out("ymm3") _, out("ymm4") _, out("ymm5") _,
-                out("ymm6") _, out("ymm7") _, out("ymm8") _, out("ymm9") _, out("ymm10") _, out("ymm11") _,
-                out("ymm12") _, out("ymm13") _,
-                options(nostack, nomem),
-            );
-        }
-    }
+    fma_chains!(fma_chains_512, "avx512f", __m512, 16, _mm512_set1_ps, _mm512_fmadd_ps);
+    fma_chains!(fma_chains_256, "avx2,fma", __m256, 8, _mm256_set1_ps, _mm256_fmadd_ps);
 }
