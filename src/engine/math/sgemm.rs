@@ -12,9 +12,13 @@
 //! count: `k` is cut into equal blocks of at most [`KC_MAX`] (depending on `k` alone); within a
 //! block the products are chained by fused multiply-adds in order, starting from `+0`, and each
 //! block's sum is added to the element (the first block's stored). So the three kernels give the
-//! same bits, and a product is the same on 1 or 16 threads.
+//! same bits, and a product is the same on 1 or 16 threads. [`sgemm_tf_order`] runs the same
+//! kernels in the order of TF's in-order-FMA products instead (oneDNN's blocks of `k`, chains
+//! from `-0`, TF's flush modes), for the products that must keep TF's bits.
 
 use crate::engine::error::{Error, Result};
+use crate::engine::math::denormal::ScopedFlushDenormal;
+use crate::engine::math::eigen::GEMM_BK;
 use rayon::ThreadPool;
 use std::cell::RefCell;
 use std::sync::OnceLock;
@@ -162,6 +166,56 @@ pub fn sgemm_fused(
     pool: Option<&ThreadPool>,
     ep: Epilogue<'_>,
 ) -> Result<()> {
+    run_checked(isa, (m, k, n), a, b, c, (rsc, csc), pool, ep, Order::Blocked)
+}
+
+/// `C = A B` in the order of TF's in-order-FMA products (Eigen's `SeqFma`, with oneDNN's blocks
+/// of `k` for long ones: `eigen::gemm_k_blocks`): each element's first product is its chain's
+/// start (the accumulators start from `-0`, which `fma(x, y, -0)` leaves as `x * y` exactly, signed
+/// zeros included), each block of `k` is one chain of FMAs in order, the blocks' sums are added
+/// to the element in order, and every task runs with TF's flush-to-zero and denormals-are-zero.
+/// So the bits are those of `matmul_simd::MatMulPlan::run_hw` for a product whose kernel is
+/// `SeqFma`, at the blocked kernels' speed and split across `pool`. Only for AVX-512 or AVX2
+/// (`isa`; the portable kernel's `mul_add` does not honour the flush modes): errors otherwise,
+/// and as [`sgemm`] does.
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm_tf_order(
+    isa: Isa,
+    (m, k, n): (usize, usize, usize),
+    a: Strided<'_>,
+    b: Strided<'_>,
+    c: &mut [f32],
+    (rsc, csc): (usize, usize),
+    pool: Option<&ThreadPool>,
+) -> Result<()> {
+    if isa == Isa::Scalar || !isa.available() {
+        return Err(Error::internal("sgemm: TF's order needs the AVX-512 or AVX2 kernel"));
+    }
+    run_checked(isa, (m, k, n), a, b, c, (rsc, csc), pool, Epilogue::NONE, Order::TfSeqFma)
+}
+
+/// How each element's sum is cut and started (see [`sgemm`] and [`sgemm_tf_order`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Order {
+    /// Equal blocks of at most [`KC_MAX`], chains from `+0`, the thread's float modes.
+    Blocked,
+    /// oneDNN's blocks, chains from `-0`, TF's flush modes.
+    TfSeqFma,
+}
+
+/// The checks and dispatch shared by [`sgemm_fused`] and [`sgemm_tf_order`].
+#[allow(clippy::too_many_arguments)]
+fn run_checked(
+    isa: Isa,
+    (m, k, n): (usize, usize, usize),
+    a: Strided<'_>,
+    b: Strided<'_>,
+    c: &mut [f32],
+    (rsc, csc): (usize, usize),
+    pool: Option<&ThreadPool>,
+    ep: Epilogue<'_>,
+    order: Order,
+) -> Result<()> {
     if ep.bias.is_some_and(|b| b.len() < n) {
         return Err(Error::internal("sgemm: a bias shorter than the columns"));
     }
@@ -187,9 +241,9 @@ pub fn sgemm_fused(
     // A product with few columns wastes most of a tile's width: compute `C^T = B^T A^T` instead
     // (each element is still the same chain of the same products, so the bits do not change).
     let job = if n < nr / 2 && m > n {
-        Job { isa, m: n, k, n: m, a: b.t(), b: a.t(), rsc: csc, csc: rsc, ep, ep_by_row: true }
+        Job { isa, m: n, k, n: m, a: b.t(), b: a.t(), rsc: csc, csc: rsc, ep, ep_by_row: true, order }
     } else {
-        Job { isa, m, k, n, a, b, rsc, csc, ep, ep_by_row: false }
+        Job { isa, m, k, n, a, b, rsc, csc, ep, ep_by_row: false, order }
     };
     let threads = match pool {
         Some(p) if m.saturating_mul(n).saturating_mul(k) >= PAR_MIN_MULADDS => p.current_num_threads().max(1),
@@ -220,6 +274,8 @@ struct Job<'a> {
     ep: Epilogue<'a>,
     /// The epilogue's bias is indexed by this job's rows (C was transposed), else its columns.
     ep_by_row: bool,
+    /// How sums are blocked and started.
+    order: Order,
 }
 
 /// One element through the epilogue (`j` its column in the caller's C).
@@ -256,6 +312,15 @@ struct Tile {
     mr: usize,
     nr: usize,
     accumulate: bool,
+    /// Where each accumulator starts: `+0`, or `-0` for TF's chains (see [`sgemm_tf_order`]).
+    init: f32,
+}
+
+/// oneDNN's blocks of `k` (`eigen::gemm_k_blocks`, without allocating): how many full blocks of
+/// [`GEMM_BK`] lead, and the rest (one block, or two halves when longer than `GEMM_BK`).
+fn onednn_blocks(k: usize) -> (usize, usize) {
+    let full = if k > 2 * GEMM_BK { (k - 2 * GEMM_BK).div_ceil(GEMM_BK) } else { 0 };
+    (full, k - full * GEMM_BK)
 }
 
 /// The part `t` of `len` items cut into `parts` near-equal runs.
@@ -265,10 +330,41 @@ fn chunk(len: usize, parts: usize, t: usize) -> std::ops::Range<usize> {
 }
 
 impl Job<'_> {
-    /// The blocks of `k`: their count and the length of all but the last.
+    /// The number of blocks of `k` and the longest one's length.
     fn k_blocks(&self) -> (usize, usize) {
-        let kb = self.k.div_ceil(KC_MAX);
-        (kb, self.k.div_ceil(kb))
+        match self.order {
+            Order::Blocked => {
+                let kb = self.k.div_ceil(KC_MAX);
+                (kb, self.k.div_ceil(kb))
+            }
+            Order::TfSeqFma => {
+                let (full, rest) = onednn_blocks(self.k);
+                let halves = usize::from(rest > GEMM_BK) + usize::from(rest > 0);
+                (full + halves, if full > 0 { GEMM_BK } else { rest.div_ceil(halves.max(1)) })
+            }
+        }
+    }
+
+    /// Block `q` of `k` as `(start, len)`.
+    fn k_block(&self, q: usize) -> (usize, usize) {
+        match self.order {
+            Order::Blocked => {
+                let kcb = self.k_blocks().1;
+                (q * kcb, kcb.min(self.k - q * kcb))
+            }
+            Order::TfSeqFma => {
+                let (full, rest) = onednn_blocks(self.k);
+                let start = full * GEMM_BK;
+                if q < full {
+                    (q * GEMM_BK, GEMM_BK)
+                } else if rest > GEMM_BK {
+                    let first = rest.div_ceil(2);
+                    if q == full { (start, first) } else { (start + first, rest - first) }
+                } else {
+                    (start, rest)
+                }
+            }
+        }
     }
 
     /// Splits C's column panels or row panels (and, with more threads than those, the other
@@ -303,6 +399,8 @@ impl Job<'_> {
         let task = |t: usize| {
             let (rows, cols) = (chunk(mp, row_parts, t / col_parts), chunk(np, col_parts, t % col_parts));
             let o = out;
+            // TF's float modes for TF's order (the calling thread's are restored after).
+            let _modes = (self.order == Order::TfSeqFma).then(ScopedFlushDenormal::new);
             PACKED.with(|cell| match cell.try_borrow_mut() {
                 // SAFETY: this task's tiles of C are inside `c` (checked by `sgemm`) and written
                 // by no other task.
@@ -364,6 +462,13 @@ impl Job<'_> {
                 o.copy_from_slice(&src.data[s..s + W]);
             }
         } else if src.cs == 1 {
+            #[cfg(target_arch = "x86_64")]
+            if W == 32 && self.isa == Isa::Avx512 {
+                let from = src.data[c0 * src.rs + k0..].as_ptr();
+                // SAFETY: the caller's contract; the 32 columns' kc values lie inside B (its
+                // extent checked by `sgemm`, the panel full); the CPU has AVX-512F.
+                return unsafe { x86::pack_columns_32_avx512(from, src.rs, kc, dst) };
+            }
             // Each column's kc values are contiguous: gather one value of each per step.
             let srcs: [&[f32]; W] = std::array::from_fn(|r| {
                 let base = (c0 + r) * src.rs + k0;
@@ -510,9 +615,9 @@ impl Job<'_> {
         let pb = buf.as_mut_ptr();
         // SAFETY: buf has `total` values.
         let pa = unsafe { pb.add(len) };
+        let init = if self.order == Order::TfSeqFma { -0.0 } else { 0.0 };
         for q in 0..kb {
-            let k0 = q * kcb;
-            let kc = kcb.min(self.k - k0);
+            let (k0, kc) = self.k_block(q);
             if nr == 32 && self.b.cs == 1 && cols.end * 32 <= self.n {
                 // B's rows are contiguous and the panels full: copy row by row (one stream
                 // through each row of B, which the prefetchers follow, instead of a 2-line
@@ -551,6 +656,7 @@ impl Job<'_> {
                             mr: live,
                             nr: nr.min(self.n - j * nr),
                             accumulate: q > 0,
+                            init,
                         }
                     };
                     // SAFETY: the CPU has the kernel's ISA (`sgemm` checked it); `tile` is valid.
@@ -640,7 +746,7 @@ unsafe fn kernel_scalar(t: &Tile) {
 /// # Safety
 /// As [`kernel_scalar`], with `t.mr == R`.
 unsafe fn kernel_scalar_rows<const R: usize>(t: &Tile) {
-    let mut acc = [[0.0f32; 4]; R];
+    let mut acc = [[t.init; 4]; R];
     for s in 0..t.kc {
         // SAFETY: step s of the packed panel has four values; the R rows of A are live.
         let b = unsafe { &*t.b.add(4 * s).cast::<[f32; 4]>() };
@@ -749,6 +855,66 @@ mod x86 {
         }
     }
 
+    /// Packs 32 columns of B whose `kc` values are each contiguous (column `r` at `src + r * rs`)
+    /// at `dst`, step by step (32 values a step): 16 x 16 blocks transposed in registers.
+    ///
+    /// # Safety
+    /// AVX-512F; `src` valid for reads of `kc` values at each of the 32 columns; `dst` for
+    /// `32 * kc` values.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn pack_columns_32_avx512(src: *const f32, rs: usize, kc: usize, dst: *mut f32) {
+        let full = kc / 16 * 16;
+        for h in 0..2 {
+            for t0 in (0..full).step_by(16) {
+                // SAFETY: the caller's contract (steps t0..t0 + 16 of columns 16h..16h + 16).
+                unsafe {
+                    let mut v: [__m512; 16] = std::array::from_fn(|r| _mm512_loadu_ps(src.add((16 * h + r) * rs + t0)));
+                    transpose_16x16(&mut v);
+                    for (t, v) in v.iter().enumerate() {
+                        _mm512_storeu_ps(dst.add((t0 + t) * 32 + 16 * h), *v);
+                    }
+                }
+            }
+        }
+        for t in full..kc {
+            for r in 0..32 {
+                // SAFETY: as above.
+                unsafe { *dst.add(t * 32 + r) = *src.add(r * rs + t) };
+            }
+        }
+    }
+
+    /// Transposes the 16 x 16 matrix whose rows are `v` in place.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn transpose_16x16(v: &mut [__m512; 16]) {
+        // Rows interleaved in pairs by 32-bit lanes, then in fours by 64-bit lanes: `b[4i + q]`
+        // holds, in its 128-bit lane `l`, rows 4i..4i + 4 of column 4l + q. Two exchanges of
+        // 128-bit lanes then gather column c = 4l + q's four groups into row c.
+        let mut a = [_mm512_setzero_ps(); 16];
+        for i in 0..8 {
+            a[2 * i] = _mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]);
+            a[2 * i + 1] = _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]);
+        }
+        let mut b = [_mm512_setzero_ps(); 16];
+        for i in 0..4 {
+            let pd = |j: usize| _mm512_castps_pd(a[4 * i + j]);
+            b[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(pd(0), pd(2)));
+            b[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(pd(0), pd(2)));
+            b[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(pd(1), pd(3)));
+            b[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(pd(1), pd(3)));
+        }
+        for q in 0..4 {
+            let (x, y, z, w) = (b[q], b[4 + q], b[8 + q], b[12 + q]);
+            let (c0, c1) = (_mm512_shuffle_f32x4::<0x88>(x, y), _mm512_shuffle_f32x4::<0xdd>(x, y));
+            let (d0, d1) = (_mm512_shuffle_f32x4::<0x88>(z, w), _mm512_shuffle_f32x4::<0xdd>(z, w));
+            v[q] = _mm512_shuffle_f32x4::<0x88>(c0, d0);
+            v[4 + q] = _mm512_shuffle_f32x4::<0x88>(c1, d1);
+            v[8 + q] = _mm512_shuffle_f32x4::<0xdd>(c0, d0);
+            v[12 + q] = _mm512_shuffle_f32x4::<0xdd>(c1, d1);
+        }
+    }
+
     /// Copies `kc` steps of 12 contiguous values (step `t` at `src + t * cs`) to `dst`, 12
     /// values a step, with one masked 64-byte move each.
     ///
@@ -779,30 +945,30 @@ mod x86 {
         // (the prefetches may point past it, which is harmless) and the 12 x 32 corner of `c`.
         unsafe {
             std::arch::asm!(
-                "vpxord zmm0, zmm0, zmm0",
-                "vpxord zmm1, zmm1, zmm1",
-                "vpxord zmm2, zmm2, zmm2",
-                "vpxord zmm3, zmm3, zmm3",
-                "vpxord zmm4, zmm4, zmm4",
-                "vpxord zmm5, zmm5, zmm5",
-                "vpxord zmm6, zmm6, zmm6",
-                "vpxord zmm7, zmm7, zmm7",
-                "vpxord zmm8, zmm8, zmm8",
-                "vpxord zmm9, zmm9, zmm9",
-                "vpxord zmm10, zmm10, zmm10",
-                "vpxord zmm11, zmm11, zmm11",
-                "vpxord zmm12, zmm12, zmm12",
-                "vpxord zmm13, zmm13, zmm13",
-                "vpxord zmm14, zmm14, zmm14",
-                "vpxord zmm15, zmm15, zmm15",
-                "vpxord zmm16, zmm16, zmm16",
-                "vpxord zmm17, zmm17, zmm17",
-                "vpxord zmm18, zmm18, zmm18",
-                "vpxord zmm19, zmm19, zmm19",
-                "vpxord zmm20, zmm20, zmm20",
-                "vpxord zmm21, zmm21, zmm21",
-                "vpxord zmm22, zmm22, zmm22",
-                "vpxord zmm23, zmm23, zmm23",
+                "vpbroadcastd zmm0, {init:e}",
+                "vmovaps zmm1, zmm0",
+                "vmovaps zmm2, zmm0",
+                "vmovaps zmm3, zmm0",
+                "vmovaps zmm4, zmm0",
+                "vmovaps zmm5, zmm0",
+                "vmovaps zmm6, zmm0",
+                "vmovaps zmm7, zmm0",
+                "vmovaps zmm8, zmm0",
+                "vmovaps zmm9, zmm0",
+                "vmovaps zmm10, zmm0",
+                "vmovaps zmm11, zmm0",
+                "vmovaps zmm12, zmm0",
+                "vmovaps zmm13, zmm0",
+                "vmovaps zmm14, zmm0",
+                "vmovaps zmm15, zmm0",
+                "vmovaps zmm16, zmm0",
+                "vmovaps zmm17, zmm0",
+                "vmovaps zmm18, zmm0",
+                "vmovaps zmm19, zmm0",
+                "vmovaps zmm20, zmm0",
+                "vmovaps zmm21, zmm0",
+                "vmovaps zmm22, zmm0",
+                "vmovaps zmm23, zmm0",
                 "test {kc}, {kc}",
                 "jz 3f",
                 "2:",
@@ -988,6 +1154,7 @@ mod x86 {
                 c = inout(reg) c => _,
                 rsc = in(reg) rsc * 4,
                 acc = in(reg) u32::from(accumulate),
+                init = in(reg) t.init.to_bits(),
                 out("zmm0") _, out("zmm1") _, out("zmm2") _, out("zmm3") _, out("zmm4") _, out("zmm5") _,
                 out("zmm6") _, out("zmm7") _, out("zmm8") _, out("zmm9") _, out("zmm10") _, out("zmm11") _,
                 out("zmm12") _, out("zmm13") _, out("zmm14") _, out("zmm15") _, out("zmm16") _, out("zmm17") _,
@@ -1005,7 +1172,7 @@ mod x86 {
     /// As [`kernel_avx512`], with `t.mr == R`.
     #[target_feature(enable = "avx512f")]
     unsafe fn kernel_avx512_rows<const R: usize>(t: &Tile) {
-        let mut acc = [[_mm512_setzero_ps(); 2]; R];
+        let mut acc = [[_mm512_set1_ps(t.init); 2]; R];
         let (mut a, mut b) = (t.a, t.b);
         for _ in 0..t.kc {
             // SAFETY: each step of the packed panel has 32 values; the R rows of A are live.
@@ -1112,7 +1279,7 @@ mod x86 {
     /// As [`kernel_avx2`], with `t.mr == R`.
     #[target_feature(enable = "avx2,fma")]
     unsafe fn kernel_avx2_rows<const R: usize>(t: &Tile) {
-        let mut acc = [[_mm256_setzero_ps(); 2]; R];
+        let mut acc = [[_mm256_set1_ps(t.init); 2]; R];
         let (mut a, mut b) = (t.a, t.b);
         for _ in 0..t.kc {
             // SAFETY: each step of the packed panel has 16 values; the R rows of A are live.
@@ -1291,6 +1458,7 @@ mod tests {
                 mr: 12,
                 nr: 32,
                 accumulate: false,
+                init: 0.0,
             };
             let reps = 20_000;
             let mut best = f64::MAX;
@@ -1374,6 +1542,134 @@ mod tests {
         }
     }
 
+    /// oneDNN's blocks of `k`, as `sgemm_tf_order` walks them, are `eigen::gemm_k_blocks`.
+    #[test]
+    fn tf_order_blocks_are_onednns() {
+        let (a, b) = (fill(4, 1), fill(4, 2));
+        for k in 1..3000 {
+            let s = Strided { data: &a, rs: 0, cs: 0 };
+            let t = Strided { data: &b, rs: 0, cs: 0 };
+            let job = Job {
+                isa: Isa::Scalar,
+                m: 1,
+                k,
+                n: 1,
+                a: s,
+                b: t,
+                rsc: 1,
+                csc: 1,
+                ep: Epilogue::NONE,
+                ep_by_row: false,
+                order: Order::TfSeqFma,
+            };
+            let (kb, longest) = job.k_blocks();
+            let got: Vec<(usize, usize)> = (0..kb).map(|q| job.k_block(q)).collect();
+            assert_eq!(got, crate::engine::math::eigen::gemm_k_blocks(k), "k = {k}");
+            assert_eq!(longest, got.iter().map(|b| b.1).max().unwrap(), "k = {k}");
+        }
+    }
+
+    /// TF's order through the blocked kernels gives the bits of TF's in-order-FMA small matmul
+    /// (run with TF's flush modes), signed zeros included, on every vector kernel, split or not.
+    #[test]
+    fn tf_order_matches_the_small_matmul() {
+        use crate::engine::math::eigen::{MatMulKernel, matmul_kernel};
+        use crate::engine::math::matmul_simd::MatMulPlan;
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let isas: Vec<Isa> = [Isa::Avx2, Isa::Avx512].into_iter().filter(|i| i.available()).collect();
+        let shapes = [
+            (256, 512, 10, false, false),
+            (256, 10, 512, false, true),
+            (512, 256, 10, true, false),
+            (100, 500, 10, false, false),
+            (100, 10, 500, false, true),
+            (500, 100, 10, true, false),
+            (33, 385, 17, false, false),
+            (40, 784, 70, false, false),
+            (20, 1000, 37, true, false),
+            (64, 384, 64, false, true),
+            (17, 3, 40, false, false),
+            (2, 769, 2, false, false),
+        ];
+        // A third of the values +0 or -0 (so that whole chains of zero products occur), and some
+        // subnormal or near it (read as zero, or products flushed, in TF's modes).
+        let zeros = |v: Vec<f32>| -> Vec<f32> {
+            v.into_iter()
+                .enumerate()
+                .map(|(i, x)| match i {
+                    _ if i % 3 == 0 => 0.0,
+                    _ if i % 11 == 0 => -0.0,
+                    _ if i % 13 == 0 => x * 1e-38,
+                    _ => x,
+                })
+                .collect()
+        };
+        for &(m, k, n, ta, tb) in &shapes {
+            assert_eq!(matmul_kernel(m, n, ta, tb), MatMulKernel::SeqFma, "{m}x{k}x{n}");
+            let (mut av, bv) = (zeros(fill(m * k, 7)), zeros(fill(k * n, 8)));
+            // op(A)'s first row all +0 against negative values: every product -0 or +0.
+            for s in 0..k {
+                av[if ta { s * m } else { s }] = 0.0;
+            }
+            let plan = MatMulPlan::new(m, k, n, ta, tb);
+            let mut scratch = vec![0.0f32; plan.scratch_len()];
+            let mut want = vec![0.0f32; m * n];
+            {
+                let modes = ScopedFlushDenormal::new();
+                plan.run_hw(modes.token(), &av, &bv, &mut want, &mut scratch);
+            }
+            let want: Vec<u32> = want.iter().map(|v| v.to_bits()).collect();
+            let a = if ta { Strided { data: &av, rs: 1, cs: m } } else { Strided { data: &av, rs: k, cs: 1 } };
+            let b = if tb { Strided { data: &bv, rs: 1, cs: k } } else { Strided { data: &bv, rs: n, cs: 1 } };
+            for &isa in &isas {
+                for p in [None, Some(&pool)] {
+                    let mut got = vec![f32::NAN; m * n];
+                    sgemm_tf_order(isa, (m, k, n), a, b, &mut got, (n, 1), p).unwrap();
+                    let bad = got.iter().zip(&want).position(|(g, w)| g.to_bits() != *w);
+                    assert_eq!(
+                        bad,
+                        None,
+                        "{isa:?} {m}x{k}x{n} ta={ta} tb={tb} split={}: first difference",
+                        p.is_some()
+                    );
+                }
+            }
+        }
+        assert!(
+            sgemm_tf_order(
+                Isa::Scalar,
+                (2, 2, 2),
+                Strided { data: &[0.0; 4], rs: 2, cs: 1 },
+                Strided { data: &[0.0; 4], rs: 2, cs: 1 },
+                &mut [0.0; 4],
+                (2, 1),
+                None
+            )
+            .is_err()
+        );
+    }
+
+    /// The AVX-512 packing of columns whose steps are contiguous (a transposed B) puts each
+    /// value where the portable packing does, with a partial block of 16 steps at the end.
+    #[test]
+    fn columns_pack_by_transposed_blocks() {
+        if !Isa::Avx512.available() {
+            return;
+        }
+        for (kc, rs) in [(37, 50), (16, 16), (5, 9), (48, 100)] {
+            let src: Vec<f32> = (0..32 * rs).map(|i| i as f32).collect();
+            let mut dst = vec![f32::NAN; 32 * kc];
+            // SAFETY: the CPU has AVX-512F; 32 columns of `kc <= rs` values `rs` apart; room for
+            // 32 * kc values.
+            unsafe { x86::pack_columns_32_avx512(src.as_ptr(), rs, kc, dst.as_mut_ptr()) };
+            for t in 0..kc {
+                for r in 0..32 {
+                    assert_eq!(dst[t * 32 + r], src[r * rs + t], "kc {kc} step {t} column {r}");
+                }
+            }
+        }
+    }
+
     /// The fused bias add and relu give the bits of the separate ops, on every kernel, with C
     /// computed transposed or not, split or not.
     #[test]
@@ -1439,7 +1735,19 @@ mod tests {
             let a = if ta { Strided { data: &av, rs: 1, cs: m } } else { Strided { data: &av, rs: k, cs: 1 } };
             let b = Strided { data: &bv, rs: n, cs: 1 };
             let (mut by_pool, mut by_helper) = (vec![0.0f32; m * n], vec![0.0f32; m * n]);
-            let job = Job { isa: Isa::Avx512, m, k, n, a, b, rsc: n, csc: 1, ep: Epilogue::NONE, ep_by_row: false };
+            let job = Job {
+                isa: Isa::Avx512,
+                m,
+                k,
+                n,
+                a,
+                b,
+                rsc: n,
+                csc: 1,
+                ep: Epilogue::NONE,
+                ep_by_row: false,
+                order: Order::Blocked,
+            };
             let (mp, np) = (m.div_ceil(12), n.div_ceil(32));
             // `run`'s split for two threads: the forward by columns, the weight gradient by rows.
             let part = |t: usize| if ta { (chunk(mp, 2, t), 0..np) } else { (0..mp, chunk(np, 2, t)) };

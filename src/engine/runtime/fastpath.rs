@@ -1968,6 +1968,12 @@ fn exec(
                 if xs.len() != m * k || ys.len() != k * n || o.len() != m * n {
                     return Err(Error::internal("fast path: matmul operand of the wrong size"));
                 }
+                if let Some(isa) = tf_order_gemm(pool, m, k, n, ta, tb) {
+                    use crate::engine::math::sgemm::{Strided, sgemm_tf_order};
+                    let a = if ta { Strided { data: xs, rs: 1, cs: m } } else { Strided { data: xs, rs: k, cs: 1 } };
+                    let b = if tb { Strided { data: ys, rs: 1, cs: k } } else { Strided { data: ys, rs: n, cs: 1 } };
+                    return sgemm_tf_order(isa, (m, k, n), a, b, o, (n, 1), pool);
+                }
                 match (pool, tf_order_split_rows(pool, m, k, n, ta)) {
                     (Some(p), Some(rows)) if ta => {
                         // Rows of op(A) are columns of the `[k, m]` A: each part packs its
@@ -2399,6 +2405,25 @@ fn tf_order_split_rows(pool: Option<&rayon::ThreadPool>, m: usize, k: usize, n: 
     let rows = m.div_ceil(threads);
     let last = m - rows * (m.div_ceil(rows) - 1);
     (rows >= 16 && last >= 16).then_some(rows)
+}
+
+/// The kernel that computes a split TF-order matmul ([`tf_order_split_rows`]) as one blocked GEMM
+/// in TF's order (`sgemm::sgemm_tf_order`, the same bits at its speed): when TF's kernel for the
+/// shape is the in-order FMA chain with at least two rows and columns (the others sum by trees),
+/// and the CPU has a vector kernel.
+fn tf_order_gemm(
+    pool: Option<&rayon::ThreadPool>,
+    m: usize,
+    k: usize,
+    n: usize,
+    ta: bool,
+    tb: bool,
+) -> Option<crate::engine::math::sgemm::Isa> {
+    use crate::engine::math::eigen::{MatMulKernel, matmul_kernel};
+    use crate::engine::math::sgemm::Isa;
+    tf_order_split_rows(pool, m, k, n, ta)?;
+    let isa = Isa::detect();
+    (m >= 2 && n >= 2 && matmul_kernel(m, n, ta, tb) == MatMulKernel::SeqFma && isa != Isa::Scalar).then_some(isa)
 }
 
 /// Runs `f(off, part)` over parts of `o` (`part` is `o[off..off + part.len()]`), split across
