@@ -305,14 +305,14 @@ pub fn matmul_f32_fused(
     pool: Option<&ThreadPool>,
     (bias, relu): (Option<&[f32]>, bool),
 ) -> Result<()> {
-    use crate::engine::math::sgemm::{Epilogue, Isa, Strided, sgemm_fused};
+    use crate::engine::math::sgemm::{Epilogue, Isa, Order, Strided, sgemm_fused};
     if a.len() != m * k || b.len() != k * n || out.len() != m * n || !uses_sgemm(m, k, n) {
         return Err(Error::internal("fused matmul operand of the wrong size"));
     }
     let (rsa, csa) = if transpose_a { (1, m) } else { (k, 1) };
     let (rsb, csb) = if transpose_b { (1, k) } else { (n, 1) };
     let (a, b) = (Strided { data: a, rs: rsa, cs: csa }, Strided { data: b, rs: rsb, cs: csb });
-    sgemm_fused(Isa::detect(), (m, k, n), a, b, out, (n, 1), pool, Epilogue { bias, relu })
+    sgemm_fused(Isa::detect(), (m, k, n), a, b, out, (n, 1), pool, Epilogue { bias, relu }, Order::Blocked)
 }
 
 /// Small products (the training graphs of the seed) sum each dot product in order, one rounding

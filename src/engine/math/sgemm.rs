@@ -12,7 +12,7 @@
 //! count: `k` is cut into equal blocks of at most [`KC_MAX`] (depending on `k` alone); within a
 //! block the products are chained by fused multiply-adds in order, starting from `+0`, and each
 //! block's sum is added to the element (the first block's stored). So the three kernels give the
-//! same bits, and a product is the same on 1 or 16 threads. [`sgemm_tf_order`] runs the same
+//! same bits, and a product is the same on 1 or 16 threads. [`Order::TfSeqFma`] runs the same
 //! kernels in the order of TF's in-order-FMA products instead (oneDNN's blocks of `k`, chains
 //! from `-0`, TF's flush modes), for the products that must keep TF's bits.
 
@@ -131,7 +131,24 @@ pub fn sgemm(
     (rsc, csc): (usize, usize),
     pool: Option<&ThreadPool>,
 ) -> Result<()> {
-    sgemm_fused(isa, (m, k, n), a, b, c, (rsc, csc), pool, Epilogue::NONE)
+    sgemm_fused(isa, (m, k, n), a, b, c, (rsc, csc), pool, Epilogue::NONE, Order::Blocked)
+}
+
+/// How each element of a product is summed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// The blocked GEMM's own order (see the module documentation): equal blocks of `k` of at
+    /// most [`KC_MAX`], chains from `+0`, the calling threads' float modes.
+    Blocked,
+    /// The order of TF's in-order-FMA products (Eigen's `SeqFma`, with oneDNN's blocks of `k` for
+    /// long ones: `eigen::gemm_k_blocks`): each element's first product starts its chain (the
+    /// accumulators start from `-0`, which `fma(x, y, -0)` leaves as `x * y` exactly, signed zeros
+    /// included), each block is one chain of FMAs in order, the blocks' sums are added to the
+    /// element in order, and every task runs with TF's flush-to-zero and denormals-are-zero. So
+    /// the bits are those of `matmul_simd::MatMulPlan::run_hw` for a product whose kernel is
+    /// `SeqFma`, at the blocked kernels' speed and split across the pool. Vector kernels only
+    /// (the portable kernel's `mul_add` does not honour the flush modes).
+    TfSeqFma,
 }
 
 /// What is done to each element of a product once its sum is complete, while its tile is still
@@ -154,7 +171,9 @@ impl Epilogue<'_> {
     }
 }
 
-/// [`sgemm`] with an [`Epilogue`] applied to each element of C.
+/// [`sgemm`] with an [`Epilogue`] applied to each element of C, summed in `order`: the blocked
+/// GEMM's own ([`Order::Blocked`]) or TF's ([`Order::TfSeqFma`], which also errors unless `isa`
+/// is a vector kernel this CPU has).
 #[allow(clippy::too_many_arguments)]
 pub fn sgemm_fused(
     isa: Isa,
@@ -165,57 +184,11 @@ pub fn sgemm_fused(
     (rsc, csc): (usize, usize),
     pool: Option<&ThreadPool>,
     ep: Epilogue<'_>,
-) -> Result<()> {
-    run_checked(isa, (m, k, n), a, b, c, (rsc, csc), pool, ep, Order::Blocked)
-}
-
-/// `C = A B` in the order of TF's in-order-FMA products (Eigen's `SeqFma`, with oneDNN's blocks
-/// of `k` for long ones: `eigen::gemm_k_blocks`): each element's first product is its chain's
-/// start (the accumulators start from `-0`, which `fma(x, y, -0)` leaves as `x * y` exactly, signed
-/// zeros included), each block of `k` is one chain of FMAs in order, the blocks' sums are added
-/// to the element in order, and every task runs with TF's flush-to-zero and denormals-are-zero.
-/// So the bits are those of `matmul_simd::MatMulPlan::run_hw` for a product whose kernel is
-/// `SeqFma`, at the blocked kernels' speed and split across `pool`. Only for AVX-512 or AVX2
-/// (`isa`; the portable kernel's `mul_add` does not honour the flush modes): errors otherwise,
-/// and as [`sgemm`] does.
-#[allow(clippy::too_many_arguments)]
-pub fn sgemm_tf_order(
-    isa: Isa,
-    (m, k, n): (usize, usize, usize),
-    a: Strided<'_>,
-    b: Strided<'_>,
-    c: &mut [f32],
-    (rsc, csc): (usize, usize),
-    pool: Option<&ThreadPool>,
-) -> Result<()> {
-    if isa == Isa::Scalar || !isa.available() {
-        return Err(Error::internal("sgemm: TF's order needs the AVX-512 or AVX2 kernel"));
-    }
-    run_checked(isa, (m, k, n), a, b, c, (rsc, csc), pool, Epilogue::NONE, Order::TfSeqFma)
-}
-
-/// How each element's sum is cut and started (see [`sgemm`] and [`sgemm_tf_order`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Order {
-    /// Equal blocks of at most [`KC_MAX`], chains from `+0`, the thread's float modes.
-    Blocked,
-    /// oneDNN's blocks, chains from `-0`, TF's flush modes.
-    TfSeqFma,
-}
-
-/// The checks and dispatch shared by [`sgemm_fused`] and [`sgemm_tf_order`].
-#[allow(clippy::too_many_arguments)]
-fn run_checked(
-    isa: Isa,
-    (m, k, n): (usize, usize, usize),
-    a: Strided<'_>,
-    b: Strided<'_>,
-    c: &mut [f32],
-    (rsc, csc): (usize, usize),
-    pool: Option<&ThreadPool>,
-    ep: Epilogue<'_>,
     order: Order,
 ) -> Result<()> {
+    if order == Order::TfSeqFma && (isa == Isa::Scalar || !isa.available()) {
+        return Err(Error::internal("sgemm: TF's order needs the AVX-512 or AVX2 kernel"));
+    }
     if ep.bias.is_some_and(|b| b.len() < n) {
         return Err(Error::internal("sgemm: a bias shorter than the columns"));
     }
@@ -312,7 +285,7 @@ struct Tile {
     mr: usize,
     nr: usize,
     accumulate: bool,
-    /// Where each accumulator starts: `+0`, or `-0` for TF's chains (see [`sgemm_tf_order`]).
+    /// Where each accumulator starts: `+0`, or `-0` for TF's chains (see [`Order::TfSeqFma`]).
     init: f32,
 }
 
@@ -1542,7 +1515,7 @@ mod tests {
         }
     }
 
-    /// oneDNN's blocks of `k`, as `sgemm_tf_order` walks them, are `eigen::gemm_k_blocks`.
+    /// oneDNN's blocks of `k`, as `Order::TfSeqFma` walks them, are `eigen::gemm_k_blocks`.
     #[test]
     fn tf_order_blocks_are_onednns() {
         let (a, b) = (fill(4, 1), fill(4, 2));
@@ -1624,7 +1597,7 @@ mod tests {
             for &isa in &isas {
                 for p in [None, Some(&pool)] {
                     let mut got = vec![f32::NAN; m * n];
-                    sgemm_tf_order(isa, (m, k, n), a, b, &mut got, (n, 1), p).unwrap();
+                    sgemm_fused(isa, (m, k, n), a, b, &mut got, (n, 1), p, Epilogue::NONE, Order::TfSeqFma).unwrap();
                     let bad = got.iter().zip(&want).position(|(g, w)| g.to_bits() != *w);
                     assert_eq!(
                         bad,
@@ -1635,18 +1608,10 @@ mod tests {
                 }
             }
         }
-        assert!(
-            sgemm_tf_order(
-                Isa::Scalar,
-                (2, 2, 2),
-                Strided { data: &[0.0; 4], rs: 2, cs: 1 },
-                Strided { data: &[0.0; 4], rs: 2, cs: 1 },
-                &mut [0.0; 4],
-                (2, 1),
-                None
-            )
-            .is_err()
-        );
+        let z = Strided { data: &[0.0; 4], rs: 2, cs: 1 };
+        let scalar =
+            sgemm_fused(Isa::Scalar, (2, 2, 2), z, z, &mut [0.0; 4], (2, 1), None, Epilogue::NONE, Order::TfSeqFma);
+        assert!(scalar.is_err());
     }
 
     /// The AVX-512 packing of columns whose steps are contiguous (a transposed B) puts each
@@ -1700,7 +1665,7 @@ mod tests {
                             .collect();
                         let mut got = vec![f32::NAN; m * n];
                         let ep = Epilogue { bias: Some(&bias), relu };
-                        sgemm_fused(isa, (m, k, n), a, b, &mut got, (n, 1), p, ep).unwrap();
+                        sgemm_fused(isa, (m, k, n), a, b, &mut got, (n, 1), p, ep, Order::Blocked).unwrap();
                         let got: Vec<u32> = got.iter().map(|v| v.to_bits()).collect();
                         assert_eq!(got, sep, "{isa:?} {m}x{k}x{n} relu={relu}");
                     }

@@ -1969,10 +1969,10 @@ fn exec(
                     return Err(Error::internal("fast path: matmul operand of the wrong size"));
                 }
                 if let Some(isa) = tf_order_gemm(pool, m, k, n, ta, tb) {
-                    use crate::engine::math::sgemm::{Strided, sgemm_tf_order};
+                    use crate::engine::math::sgemm::{Epilogue, Order, Strided, sgemm_fused};
                     let a = if ta { Strided { data: xs, rs: 1, cs: m } } else { Strided { data: xs, rs: k, cs: 1 } };
                     let b = if tb { Strided { data: ys, rs: 1, cs: k } } else { Strided { data: ys, rs: n, cs: 1 } };
-                    return sgemm_tf_order(isa, (m, k, n), a, b, o, (n, 1), pool);
+                    return sgemm_fused(isa, (m, k, n), a, b, o, (n, 1), pool, Epilogue::NONE, Order::TfSeqFma);
                 }
                 match (pool, tf_order_split_rows(pool, m, k, n, ta)) {
                     (Some(p), Some(rows)) if ta => {
@@ -2408,7 +2408,7 @@ fn tf_order_split_rows(pool: Option<&rayon::ThreadPool>, m: usize, k: usize, n: 
 }
 
 /// The kernel that computes a split TF-order matmul ([`tf_order_split_rows`]) as one blocked GEMM
-/// in TF's order (`sgemm::sgemm_tf_order`, the same bits at its speed): when TF's kernel for the
+/// in TF's order (`sgemm::Order::TfSeqFma`, the same bits at its speed): when TF's kernel for the
 /// shape is the in-order FMA chain with at least two rows and columns (the others sum by trees),
 /// and the CPU has a vector kernel.
 fn tf_order_gemm(
