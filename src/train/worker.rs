@@ -846,9 +846,10 @@ fn run_loop(
     // and at every step while paused or stepping.
     let mut poll = true;
     loop {
-        // Commands: block while paused, poll while running.
+        // Commands: block while paused, poll while running. A paused job with no steps left does
+        // not wait: it finishes (a paced run is paused and handed steps up to the last one).
         while poll || paused {
-            let cmd = if paused && budget.is_none_or(|b| b == 0) {
+            let cmd = if paused && budget.is_none_or(|b| b == 0) && i < spec.steps {
                 // Pausing: the weights and boundary as they are now, so a paused (or stepped)
                 // view shows the state it stopped at.
                 // Each is taken unless one of this step was already taken (and is sent, or kept

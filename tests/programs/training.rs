@@ -146,6 +146,20 @@ fn pause_step_resume_and_stop() {
     assert!(job.join().is_some());
 }
 
+/// A paced run (the window's default) is paused and handed its steps with `Step`; the budget
+/// that reaches the last step ends the job instead of leaving it paused at the end.
+#[test]
+fn a_stepped_job_finishes_at_its_last_step() {
+    let (spec, s) = seed_job(0.001, 300, 100);
+    let job = TrainJob::spawn(spec, s, true).map_err(|e| e.error).unwrap();
+    assert!(job.send(Command::Step(300)));
+    let (last, logs, _, end) = drain(&job);
+    assert!(matches!(end, Event::Finished { steps: 300, stopped: false, .. }), "{end:?}");
+    assert_eq!(last, 300);
+    assert_eq!(logs.len(), 3, "{logs:?}");
+    assert!(job.join().is_some());
+}
+
 #[test]
 fn a_fast_job_does_not_flood_a_slow_reader() {
     let (spec, s) = seed_job(0.001, 300_000, 1_000_000);
