@@ -309,9 +309,7 @@ pub fn matmul_f32_fused(
     if a.len() != m * k || b.len() != k * n || out.len() != m * n || !uses_sgemm(m, k, n) {
         return Err(Error::internal("fused matmul operand of the wrong size"));
     }
-    let (rsa, csa) = if transpose_a { (1, m) } else { (k, 1) };
-    let (rsb, csb) = if transpose_b { (1, k) } else { (n, 1) };
-    let (a, b) = (Strided { data: a, rs: rsa, cs: csa }, Strided { data: b, rs: rsb, cs: csb });
+    let (a, b) = (Strided::op(a, m, k, transpose_a), Strided::op(b, k, n, transpose_b));
     sgemm_fused(Isa::detect(), (m, k, n), a, b, out, (n, 1), pool, Epilogue { bias, relu }, Order::Blocked)
 }
 

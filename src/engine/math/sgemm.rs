@@ -90,7 +90,13 @@ pub struct Strided<'a> {
     pub cs: usize,
 }
 
-impl Strided<'_> {
+impl<'a> Strided<'a> {
+    /// `op(X)` of a row-major buffer as a `rows x cols` matrix: `data` holds X as `[rows, cols]`,
+    /// or, when `transposed`, holds X^T as `[cols, rows]` (`tf.matmul`'s `transpose_a`/`_b`).
+    pub fn op(data: &'a [f32], rows: usize, cols: usize, transposed: bool) -> Self {
+        if transposed { Strided { data, rs: 1, cs: rows } } else { Strided { data, rs: cols, cs: 1 } }
+    }
+
     /// True when every element of a `rows x cols` matrix is inside `data`.
     fn holds(&self, rows: usize, cols: usize) -> bool {
         rows == 0
@@ -149,6 +155,16 @@ pub enum Order {
     /// `SeqFma`, at the blocked kernels' speed and split across the pool. Vector kernels only
     /// (the portable kernel's `mul_add` does not honour the flush modes).
     TfSeqFma,
+}
+
+impl Order {
+    /// The value each accumulator starts from.
+    fn chain_start(self) -> f32 {
+        match self {
+            Order::Blocked => 0.0,
+            Order::TfSeqFma => -0.0,
+        }
+    }
 }
 
 /// What is done to each element of a product once its sum is complete, while its tile is still
@@ -588,7 +604,7 @@ impl Job<'_> {
         let pb = buf.as_mut_ptr();
         // SAFETY: buf has `total` values.
         let pa = unsafe { pb.add(len) };
-        let init = if self.order == Order::TfSeqFma { -0.0 } else { 0.0 };
+        let init = self.order.chain_start();
         for q in 0..kb {
             let (k0, kc) = self.k_block(q);
             if nr == 32 && self.b.cs == 1 && cols.end * 32 <= self.n {
@@ -1345,8 +1361,8 @@ mod tests {
         for &(m, k, n) in &sizes {
             for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
                 let (av, bv) = (fill(m * k, 1), fill(k * n, 2));
-                let a = if ta { Strided { data: &av, rs: 1, cs: m } } else { Strided { data: &av, rs: k, cs: 1 } };
-                let b = if tb { Strided { data: &bv, rs: 1, cs: k } } else { Strided { data: &bv, rs: n, cs: 1 } };
+                let a = Strided::op(&av, m, k, ta);
+                let b = Strided::op(&bv, k, n, tb);
                 let mut first: Option<Vec<f32>> = None;
                 for &isa in &isas {
                     for p in [None, Some(&pool)] {
@@ -1463,7 +1479,7 @@ mod tests {
             }
             for &(m, k, n, ta) in &shapes {
                 let (av, bv) = (fill(m * k, 1), fill(k * n, 2));
-                let a = if ta { Strided { data: &av, rs: 1, cs: m } } else { Strided { data: &av, rs: k, cs: 1 } };
+                let a = Strided::op(&av, m, k, ta);
                 let b = Strided { data: &bv, rs: n, cs: 1 };
                 let mut c = vec![0.0f32; m * n];
                 if isa == Isa::Avx512 {
@@ -1598,8 +1614,8 @@ mod tests {
                 plan.run_hw(modes.token(), &av, &bv, &mut want, &mut scratch);
             }
             let want: Vec<u32> = want.iter().map(|v| v.to_bits()).collect();
-            let a = if ta { Strided { data: &av, rs: 1, cs: m } } else { Strided { data: &av, rs: k, cs: 1 } };
-            let b = if tb { Strided { data: &bv, rs: 1, cs: k } } else { Strided { data: &bv, rs: n, cs: 1 } };
+            let a = Strided::op(&av, m, k, ta);
+            let b = Strided::op(&bv, k, n, tb);
             for &isa in &isas {
                 for p in [None, Some(&pool)] {
                     let mut got = vec![f32::NAN; m * n];
@@ -1703,7 +1719,7 @@ mod tests {
         for ta in [false, true] {
             let (m, k, n) = if ta { (784, 256, 512) } else { (256, 784, 512) };
             let (av, bv) = (fill(m * k, 5), fill(k * n, 6));
-            let a = if ta { Strided { data: &av, rs: 1, cs: m } } else { Strided { data: &av, rs: k, cs: 1 } };
+            let a = Strided::op(&av, m, k, ta);
             let b = Strided { data: &bv, rs: n, cs: 1 };
             let (mut by_pool, mut by_helper) = (vec![0.0f32; m * n], vec![0.0f32; m * n]);
             let job = Job {

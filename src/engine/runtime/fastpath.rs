@@ -1970,8 +1970,7 @@ fn exec(
                 }
                 if let Some(isa) = tf_order_gemm(pool, m, k, n, ta, tb) {
                     use crate::engine::math::sgemm::{Epilogue, Order, Strided, sgemm_fused};
-                    let a = if ta { Strided { data: xs, rs: 1, cs: m } } else { Strided { data: xs, rs: k, cs: 1 } };
-                    let b = if tb { Strided { data: ys, rs: 1, cs: k } } else { Strided { data: ys, rs: n, cs: 1 } };
+                    let (a, b) = (Strided::op(xs, m, k, ta), Strided::op(ys, k, n, tb));
                     return sgemm_fused(isa, (m, k, n), a, b, o, (n, 1), pool, Epilogue::NONE, Order::TfSeqFma);
                 }
                 match (pool, tf_order_split_rows(pool, m, k, n, ta)) {
