@@ -1,10 +1,12 @@
 //! The blocked float32 GEMM of large products (`C = op(A) op(B)` on the general path, where TF's
-//! summation order is not kept). The output's column panels or row panels (whichever leaves
-//! less to pack twice) are split into one task per thread of the pool, forked once, the calling
-//! thread taking the first: each task packs its own panels of B one block of `k` at a time into
-//! its thread's buffer (so no task waits for another), reads A in place (or copies a row panel
-//! when A's rows are not contiguous), and computes each tile with a register-blocked
-//! microkernel — AVX-512 (12 x 32, its steps in assembly), AVX2+FMA (6 x 16) or portable code
+//! summation order is not kept). A product is forked once into one task per thread of the pool,
+//! the calling thread taking the first. When C has enough row panels, the tasks share one packing
+//! of B per block of `k` (each packs the panels it claims) and then claim C's row panels one at
+//! a time, so a task that starts late or runs slow takes less of the work (`Job::run_shared`);
+//! otherwise C's column panels or row panels (whichever leaves less to pack twice) are split
+//! between the tasks, each packing its own panels of B into its thread's buffer. Tiles read A
+//! in place (or a copied row panel when A's rows are not contiguous) and are computed by a
+//! register-blocked microkernel — AVX-512 (12 x 32, its steps in assembly), AVX2+FMA (6 x 16) or portable code
 //! (4 x 4), picked at run time ([`Isa::detect`]; `FLOWBENCH_GEMM_ISA=avx2|scalar` forces a
 //! fallback for measurements) — then a bias add and relu fused into the finished tile.
 //!
@@ -242,7 +244,17 @@ pub fn sgemm_fused(
     Ok(())
 }
 
+/// Products with at most this many blocks of `k` share one packing of B among their tasks
+/// ([`Job::run_shared`]).
+const SHARED_MAX_BLOCKS: usize = 8;
+/// ... and at least this many row panels of C per task (so that claiming them one at a time
+/// evens out the tasks; (d)'s forward, 9 row panels for 2 tasks, ran 6–20% slower shared).
+const SHARED_MIN_ROW_PANELS: usize = 8;
+
 thread_local! {
+    /// The packed panels of B shared by the tasks of a product that the calling thread started
+    /// ([`Job::run_shared`]; two blocks' worth).
+    static SHARED_B: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
     /// The packed panels of B (and of A's rows when they are copied) of the last product task
     /// run on this thread (kept to avoid allocating in every training step).
     static PACKED: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
@@ -367,6 +379,14 @@ impl Job<'_> {
         // panels of its rows: split the side that leaves each task less to pack (when both
         // sides have a panel per thread).
         let t = threads.max(1);
+        if let Some(pool) = pool
+            && t > 1
+            && self.k_blocks().0 <= SHARED_MAX_BLOCKS
+            && mp >= SHARED_MIN_ROW_PANELS * t
+            && self.run_shared(c, t, pool)
+        {
+            return;
+        }
         let by_cols = match (np >= t, mp >= t) {
             (true, false) => true,
             (false, true) => false,
@@ -410,6 +430,103 @@ impl Job<'_> {
             }),
             _ => task(0),
         }
+    }
+
+    /// [`Job::run`] with one packing of B shared by the `threads` tasks: for each block of `k`,
+    /// the tasks claim chunks of B's column panels to pack into one buffer (two buffers in
+    /// turn), wait until every panel is packed and every row panel of the previous block is
+    /// done, then claim C's row panels one at a time, each against all the column panels. So no
+    /// panel is packed twice, each row panel of A is read once per block, and a task that starts
+    /// late or runs slow takes less of the work. Every tile is computed as in [`Job::compute`],
+    /// and each element's blocks in order, so the bits do not depend on who computes what.
+    /// False (nothing done) when the buffer is in use (a product inside another one's task).
+    fn run_shared(&self, c: &mut [f32], threads: usize, pool: &ThreadPool) -> bool {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let (mr, nr) = self.isa.tile();
+        let (mp, np) = (self.m.div_ceil(mr), self.n.div_ceil(nr));
+        let (kb, kcb) = self.k_blocks();
+        let room = np * nr * kcb;
+        SHARED_B.with(|cell| {
+            let Ok(mut buf) = cell.try_borrow_mut() else { return false };
+            if buf.len() < 2 * room {
+                buf.resize(2 * room, 0.0);
+            }
+            let shared = OutPtr(buf.as_mut_ptr());
+            let out = OutPtr(c.as_mut_ptr());
+            let counters = || -> [AtomicUsize; SHARED_MAX_BLOCKS] { std::array::from_fn(|_| AtomicUsize::new(0)) };
+            // Per block: panels claimed for packing, panels packed, row panels claimed, done.
+            let (pack_claims, packed, row_claims, rows_done) = (counters(), counters(), counters(), counters());
+            let step = np.div_ceil(2 * threads).max(1);
+            // Spins (the other tasks are a few microseconds from done), then yields its core
+            // to them in case they are waiting for one (more threads than cores).
+            let wait = |n: &AtomicUsize, want: usize| {
+                let mut spins = 0u32;
+                while n.load(Ordering::Acquire) < want {
+                    if spins < 4096 {
+                        spins += 1;
+                        std::hint::spin_loop();
+                    } else {
+                        std::thread::yield_now();
+                    }
+                }
+            };
+            let task = |_: usize| {
+                let (shared, out) = (shared, out);
+                // TF's float modes for TF's order (the calling thread's are restored after).
+                let _modes = (self.order == Order::TfSeqFma).then(ScopedFlushDenormal::new);
+                let work = |abuf: &mut Vec<f32>| {
+                    if self.packs_a() && abuf.len() < mr * kcb {
+                        abuf.resize(mr * kcb, 0.0);
+                    }
+                    let pa = abuf.as_mut_ptr();
+                    for q in 0..kb {
+                        let (k0, kc) = self.k_block(q);
+                        let pb = shared.0.wrapping_add((q % 2) * room);
+                        loop {
+                            let j0 = pack_claims[q].fetch_add(step, Ordering::Relaxed);
+                            if j0 >= np {
+                                break;
+                            }
+                            let cols = j0..(j0 + step).min(np);
+                            let done = cols.len();
+                            // SAFETY: this chunk's panels lie in the block's buffer (`room`
+                            // values), claimed by this task alone; no task still reads this
+                            // buffer: its last block (q - 2) was finished before anyone got
+                            // past block q - 1's wait below.
+                            unsafe { self.pack_b(cols, k0, kc, pb.wrapping_add(j0 * nr * kc)) };
+                            packed[q].fetch_add(done, Ordering::Release);
+                        }
+                        wait(&packed[q], np);
+                        if q > 0 {
+                            wait(&rows_done[q - 1], mp);
+                        }
+                        loop {
+                            let i = row_claims[q].fetch_add(1, Ordering::Relaxed);
+                            if i >= mp {
+                                break;
+                            }
+                            // SAFETY: the block's panels are packed (waited for); row panel i's
+                            // tiles are this task's alone for this block, and their previous
+                            // block is done (waited for); `pa` has room for an A panel.
+                            unsafe { self.row_panel(i, 0..np, q, pb, pa, out.0) };
+                            rows_done[q].fetch_add(1, Ordering::Release);
+                        }
+                    }
+                };
+                PACKED.with(|cell| match cell.try_borrow_mut() {
+                    Ok(mut abuf) => work(&mut abuf),
+                    // Only when a product starts inside another one's task on this thread.
+                    Err(_) => work(&mut Vec::new()),
+                });
+            };
+            pool.in_place_scope(|s| {
+                for t in 1..threads {
+                    s.spawn(move |_| task(t));
+                }
+                task(0);
+            });
+            true
+        })
     }
 
     /// Packs panel `p` of B (`w` columns from column `p * w`; missing ones as zeros) for steps
@@ -593,76 +710,114 @@ impl Job<'_> {
         let (mr, nr) = self.isa.tile();
         let (kb, kcb) = self.k_blocks();
         let len = cols.len() * nr * kcb;
-        // A's rows are read in place when each row's steps are contiguous (a few streams that
-        // the prefetchers follow); otherwise each row panel is first copied, step by step, into
-        // a panel of its own (`mr` values a step) that stays in L1 across the column panels.
-        let pack_a = self.a.cs != 1;
-        let total = len + if pack_a { mr * kcb } else { 0 };
+        let total = len + if self.packs_a() { mr * kcb } else { 0 };
         if buf.len() < total {
             buf.resize(total, 0.0);
         }
         let pb = buf.as_mut_ptr();
         // SAFETY: buf has `total` values.
         let pa = unsafe { pb.add(len) };
-        let init = self.order.chain_start();
         for q in 0..kb {
             let (k0, kc) = self.k_block(q);
-            if nr == 32 && self.b.cs == 1 && cols.end * 32 <= self.n {
-                // B's rows are contiguous and the panels full: copy row by row (one stream
-                // through each row of B, which the prefetchers follow, instead of a 2-line
-                // stride through every row per panel).
-                // SAFETY: the panels of this block lie in buf[..len].
-                unsafe { self.pack_rows_32(cols.clone(), k0, kc, pb) };
-            } else {
-                for (jj, j) in cols.clone().enumerate() {
-                    // SAFETY: panel jj of this block lies in buf[..len].
-                    unsafe { self.pack_panel(nr, j, k0, kc, pb.add(jj * nr * kc)) };
+            // SAFETY: the panels of this block lie in buf[..len].
+            unsafe { self.pack_b(cols.clone(), k0, kc, pb) };
+            for i in rows.clone() {
+                // SAFETY: the packed panels of `cols` start at `pb`; the A panel's room is
+                // buf[len..total]; the caller's contract for C.
+                unsafe { self.row_panel(i, cols.clone(), q, pb, pa, c) };
+            }
+        }
+    }
+
+    /// A's rows are read in place when each row's steps are contiguous (a few streams that the
+    /// prefetchers follow); otherwise each row panel is first copied, step by step, into a panel
+    /// of its own (`mr` values a step) that stays in L1 across the column panels.
+    fn packs_a(&self) -> bool {
+        self.a.cs != 1
+    }
+
+    /// Packs the column panels `cols` of B for steps `k0..k0 + kc` at `dst`, panel after panel.
+    ///
+    /// # Safety
+    /// `dst` must be valid for writes of `cols.len() * nr * kc` values.
+    unsafe fn pack_b(&self, cols: std::ops::Range<usize>, k0: usize, kc: usize, dst: *mut f32) {
+        let nr = self.isa.tile().1;
+        if nr == 32 && self.b.cs == 1 && cols.end * 32 <= self.n {
+            // B's rows are contiguous and the panels full: copy row by row (one stream through
+            // each row of B, which the prefetchers follow, instead of a 2-line stride through
+            // every row per panel).
+            // SAFETY: forwarded.
+            unsafe { self.pack_rows_32(cols, k0, kc, dst) };
+        } else {
+            for (jj, j) in cols.enumerate() {
+                // SAFETY: panel jj lies in the caller's room.
+                unsafe { self.pack_panel(nr, j, k0, kc, dst.add(jj * nr * kc)) };
+            }
+        }
+    }
+
+    /// The tiles of row panel `i` against the packed column panels `cols` (panel `cols.start`
+    /// at `pb`) for block `q` of `k`: stored for the first block, added for the others, the
+    /// epilogue applied after the last. `pa` is room for the row panel's copy of A (`mr * kc`
+    /// values) when A's rows are copied.
+    ///
+    /// # Safety
+    /// `pb` holds the block's packed panels of `cols`; `pa` is valid for `mr * kc` writes when
+    /// [`Job::packs_a`]; `c` is the output as checked by `sgemm`, these tiles written by no other
+    /// thread meanwhile.
+    unsafe fn row_panel(
+        &self,
+        i: usize,
+        cols: std::ops::Range<usize>,
+        q: usize,
+        pb: *const f32,
+        pa: *mut f32,
+        c: *mut f32,
+    ) {
+        let (mr, nr) = self.isa.tile();
+        let kb = self.k_blocks().0;
+        let (k0, kc) = self.k_block(q);
+        let live = mr.min(self.m - i * mr);
+        let (a, rsa, csa) = if self.packs_a() {
+            // SAFETY: the caller's contract.
+            unsafe { self.pack_a_panel(i * mr, live, mr, k0, kc, pa) };
+            (pa.cast_const(), 1, mr)
+        } else {
+            // SAFETY: (i * mr, k0) is an element of A (`sgemm` checked A's extent).
+            (unsafe { self.a.data.as_ptr().add(i * mr * self.a.rs + k0 * self.a.cs) }, self.a.rs, self.a.cs)
+        };
+        for (jj, j) in cols.enumerate() {
+            // SAFETY: the kernels read only the live rows and steps of `a`; the packed panel is
+            // at `pb`; tile (i, j)'s live corner is inside C.
+            let tile = unsafe {
+                Tile {
+                    kc,
+                    a,
+                    rsa,
+                    csa,
+                    b: pb.add(jj * nr * kc),
+                    c: c.add(i * mr * self.rsc + j * nr * self.csc),
+                    rsc: self.rsc,
+                    csc: self.csc,
+                    mr: live,
+                    nr: nr.min(self.n - j * nr),
+                    accumulate: q > 0,
+                    init: self.order.chain_start(),
+                }
+            };
+            // SAFETY: the CPU has the kernel's ISA (`sgemm` checked it); `tile` is valid.
+            unsafe {
+                match self.isa {
+                    #[cfg(target_arch = "x86_64")]
+                    Isa::Avx512 => x86::kernel_avx512(&tile),
+                    #[cfg(target_arch = "x86_64")]
+                    Isa::Avx2 => x86::kernel_avx2(&tile),
+                    _ => kernel_scalar(&tile),
                 }
             }
-            for i in rows.clone() {
-                let live = mr.min(self.m - i * mr);
-                let (a, rsa, csa) = if pack_a {
-                    // SAFETY: the A panel lies in buf[len..total].
-                    unsafe { self.pack_a_panel(i * mr, live, mr, k0, kc, pa) };
-                    (pa.cast_const(), 1, mr)
-                } else {
-                    // SAFETY: (i * mr, k0) is an element of A (`sgemm` checked A's extent).
-                    (unsafe { self.a.data.as_ptr().add(i * mr * self.a.rs + k0 * self.a.cs) }, self.a.rs, self.a.cs)
-                };
-                for (jj, j) in cols.clone().enumerate() {
-                    // SAFETY: the kernels read only the live rows and steps of `a`; the packed
-                    // panel is in `buf`; tile (i, j)'s live corner is inside C.
-                    let tile = unsafe {
-                        Tile {
-                            kc,
-                            a,
-                            rsa,
-                            csa,
-                            b: pb.add(jj * nr * kc),
-                            c: c.add(i * mr * self.rsc + j * nr * self.csc),
-                            rsc: self.rsc,
-                            csc: self.csc,
-                            mr: live,
-                            nr: nr.min(self.n - j * nr),
-                            accumulate: q > 0,
-                            init,
-                        }
-                    };
-                    // SAFETY: the CPU has the kernel's ISA (`sgemm` checked it); `tile` is valid.
-                    unsafe {
-                        match self.isa {
-                            #[cfg(target_arch = "x86_64")]
-                            Isa::Avx512 => x86::kernel_avx512(&tile),
-                            #[cfg(target_arch = "x86_64")]
-                            Isa::Avx2 => x86::kernel_avx2(&tile),
-                            _ => kernel_scalar(&tile),
-                        }
-                    }
-                    if q + 1 == kb && !self.ep.is_none() {
-                        // SAFETY: as above: the tile's live corner is this task's part of C.
-                        unsafe { self.finish_tile(&tile, i * mr, j * nr) };
-                    }
-                }
+            if q + 1 == kb && !self.ep.is_none() {
+                // SAFETY: as above: the tile's live corner is this thread's part of C.
+                unsafe { self.finish_tile(&tile, i * mr, j * nr) };
             }
         }
     }
@@ -1696,6 +1851,46 @@ mod tests {
         }
     }
 
+    /// A product whose tasks share one packing of B and claim its row panels
+    /// (`Job::run_shared`) gives the bits of one thread, in both orders, with more threads than
+    /// cores, with short C's cut into column chunks, up to the largest number of blocks of `k`
+    /// that shares (and past it, where the tasks split C as before).
+    #[test]
+    fn shared_packing_gives_the_bits_of_one_thread() {
+        let pools: Vec<rayon::ThreadPool> =
+            [2, 3, 8].iter().map(|&t| rayon::ThreadPoolBuilder::new().num_threads(t).build().unwrap()).collect();
+        let isas: Vec<Isa> = [Isa::Avx2, Isa::Avx512].into_iter().filter(|i| i.available()).collect();
+        let shapes = [
+            (256, 784, 512, false),
+            (100, 784, 500, false),
+            (784, 100, 500, true),
+            (200, 2048, 40, false),
+            (200, 2100, 64, true),
+        ];
+        for &(m, k, n, ta) in &shapes {
+            let (av, bv) = (fill(m * k, 6), fill(k * n, 7));
+            let a = if ta { Strided { data: &av, rs: 1, cs: m } } else { Strided { data: &av, rs: k, cs: 1 } };
+            let b = Strided { data: &bv, rs: n, cs: 1 };
+            for &isa in &isas {
+                for order in [Order::Blocked, Order::TfSeqFma] {
+                    let bits = |pool: Option<&rayon::ThreadPool>| -> Vec<u32> {
+                        let mut c = vec![f32::NAN; m * n];
+                        sgemm_fused(isa, (m, k, n), a, b, &mut c, (n, 1), pool, Epilogue::NONE, order).unwrap();
+                        c.iter().map(|v| v.to_bits()).collect()
+                    };
+                    let one = bits(None);
+                    for p in &pools {
+                        let t = p.current_num_threads();
+                        assert!(
+                            bits(Some(p)) == one,
+                            "{isa:?} {order:?} {m}x{k}x{n} ta={ta}: {t} threads differ from one"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn short_operands_are_an_error() {
         let a = [1.0f32; 5];
@@ -1704,7 +1899,7 @@ mod tests {
         assert!(sgemm(Isa::Scalar, (2, 3, 2), s, s, &mut c, (2, 1), None).is_err());
     }
     /// What the pool's wake-up costs a big product: (c)'s two products split in two as `run`
-    /// splits them, through the rayon pool (whose idle thread sleeps between products) against a
+    /// split them before `run_shared` (forward by columns, weight gradient by rows), through the rayon pool (whose idle thread sleeps between products) against a
     /// helper thread that spins between them, in alternating rounds of 300 products (the VM's
     /// speed drifts, so only pairs are compared); both give the same bits:
     /// `cargo test --release --lib pool_against_a_spinning_helper -- --ignored --nocapture`.
