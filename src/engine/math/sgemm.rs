@@ -6,8 +6,8 @@
 //! otherwise C's column panels or row panels (whichever leaves less to pack twice) are split
 //! between the tasks, each packing its own panels of B into its thread's buffer. Tiles read A
 //! in place (or a copied row panel when A's rows are not contiguous) and are computed by a
-//! register-blocked microkernel — AVX-512 (12 x 32, its steps in assembly), AVX2+FMA (6 x 16) or portable code
-//! (4 x 4), picked at run time ([`Isa::detect`]; `FLOWBENCH_GEMM_ISA=avx2|scalar` forces a
+//! register-blocked microkernel — AVX-512 (12 x 32, its steps in assembly), AVX2+FMA (6 x 16)
+//! or portable code (4 x 4), picked at run time ([`Isa::detect`]; `FLOWBENCH_GEMM_ISA=avx2|scalar` forces a
 //! fallback for measurements) — then a bias add and relu fused into the finished tile.
 //!
 //! Every output element is summed in one order whatever the kernel, the split or the thread
@@ -368,16 +368,15 @@ impl Job<'_> {
         }
     }
 
-    /// Splits C's column panels or row panels (and, with more threads than those, the other
-    /// side's too) into one task per thread, forked once: each task packs its own panels of B
-    /// (and of A, when copied), one block of `k` at a time, into its thread's buffer (so nothing
-    /// is shared but the read-only operands and no task waits for another).
+    /// Runs the product on `threads` tasks, forked once: sharing B's packing when C has enough
+    /// row panels ([`Job::run_shared`]); otherwise C's column panels or row panels (and, with
+    /// more threads than those, the other side's too) are split into one task per thread, each
+    /// packing its own panels of B (and of A, when copied), one block of `k` at a time, into its
+    /// thread's buffer (so nothing is shared but the read-only operands and no task waits for
+    /// another).
     fn run(&self, c: &mut [f32], threads: usize, pool: Option<&ThreadPool>) {
         let (mr, nr) = self.isa.tile();
         let (mp, np) = (self.m.div_ceil(mr), self.n.div_ceil(nr));
-        // Each task packs the B panels of its columns and, when A's rows are copied, the A
-        // panels of its rows: split the side that leaves each task less to pack (when both
-        // sides have a panel per thread).
         let t = threads.max(1);
         if let Some(pool) = pool
             && t > 1
@@ -387,6 +386,9 @@ impl Job<'_> {
         {
             return;
         }
+        // Each task packs the B panels of its columns and, when A's rows are copied, the A
+        // panels of its rows: split the side that leaves each task less to pack (when both
+        // sides have a panel per thread).
         let by_cols = match (np >= t, mp >= t) {
             (true, false) => true,
             (false, true) => false,
@@ -1853,8 +1855,8 @@ mod tests {
 
     /// A product whose tasks share one packing of B and claim its row panels
     /// (`Job::run_shared`) gives the bits of one thread, in both orders, with more threads than
-    /// cores, with short C's cut into column chunks, up to the largest number of blocks of `k`
-    /// that shares (and past it, where the tasks split C as before).
+    /// cores, up to the largest number of blocks of `k` that shares (and past it, or with too
+    /// few row panels, where the tasks split C as before).
     #[test]
     fn shared_packing_gives_the_bits_of_one_thread() {
         let pools: Vec<rayon::ThreadPool> =
@@ -1869,7 +1871,7 @@ mod tests {
         ];
         for &(m, k, n, ta) in &shapes {
             let (av, bv) = (fill(m * k, 6), fill(k * n, 7));
-            let a = if ta { Strided { data: &av, rs: 1, cs: m } } else { Strided { data: &av, rs: k, cs: 1 } };
+            let a = Strided::op(&av, m, k, ta);
             let b = Strided { data: &bv, rs: n, cs: 1 };
             for &isa in &isas {
                 for order in [Order::Blocked, Order::TfSeqFma] {
@@ -1899,8 +1901,8 @@ mod tests {
         assert!(sgemm(Isa::Scalar, (2, 3, 2), s, s, &mut c, (2, 1), None).is_err());
     }
     /// What the pool's wake-up costs a big product: (c)'s two products split in two as `run`
-    /// split them before `run_shared` (forward by columns, weight gradient by rows), through the rayon pool (whose idle thread sleeps between products) against a
-    /// helper thread that spins between them, in alternating rounds of 300 products (the VM's
+    /// split them before `run_shared` (forward by columns, weight gradient by rows), through the
+    /// rayon pool (whose idle thread sleeps between products) against a helper thread that spins between them, in alternating rounds of 300 products (the VM's
     /// speed drifts, so only pairs are compared); both give the same bits:
     /// `cargo test --release --lib pool_against_a_spinning_helper -- --ignored --nocapture`.
     #[test]
