@@ -13,3 +13,4 @@ mod graph_seeds;
 mod matmul_simd;
 mod observer;
 mod random_vectors;
+mod softmax_xent;

@@ -196,8 +196,8 @@ pub fn softmax_cross_entropy_with_logits(
             return Err(rank_err());
         }
         return match (labels, logits) {
-            (Value::F32(z), Value::F32(x)) => xent_typed(z, x, loss, backprop),
-            (Value::F64(z), Value::F64(x)) => xent_typed(z, x, loss, backprop),
+            (Value::F32(z), Value::F32(x)) => xent_typed(z, x, loss, backprop, xent_rows_f32),
+            (Value::F64(z), Value::F64(x)) => xent_typed(z, x, loss, backprop, xent_rows),
             _ => Err(no_kernel(OP, logits.dtype())),
         };
     }
@@ -209,13 +209,24 @@ pub fn softmax_cross_entropy_with_logits(
         a.broadcast(IxDyn(shape)).map(|v| v.to_owned()).ok_or_else(|| Error::internal("broadcast failed"))
     }
     match (labels, logits) {
-        (Value::F32(z), Value::F32(x)) => xent_typed(&widen(z, &shape)?, &widen(x, &shape)?, loss, backprop),
-        (Value::F64(z), Value::F64(x)) => xent_typed(&widen(z, &shape)?, &widen(x, &shape)?, loss, backprop),
+        (Value::F32(z), Value::F32(x)) => {
+            xent_typed(&widen(z, &shape)?, &widen(x, &shape)?, loss, backprop, xent_rows_f32)
+        }
+        (Value::F64(z), Value::F64(x)) => xent_typed(&widen(z, &shape)?, &widen(x, &shape)?, loss, backprop, xent_rows),
         _ => Err(no_kernel(OP, logits.dtype())),
     }
 }
 
-fn xent_typed<T: Float>(z: &ArrayD<T>, x: &ArrayD<T>, loss: &mut Value, backprop: &mut Value) -> Result<()> {
+/// A row kernel of `SoftmaxCrossEntropyWithLogits`: `(labels, logits, classes, loss, backprop)`.
+type XentRows<T> = fn(&[T], &[T], usize, &mut [T], &mut [T]);
+
+fn xent_typed<T: Float>(
+    z: &ArrayD<T>,
+    x: &ArrayD<T>,
+    loss: &mut Value,
+    backprop: &mut Value,
+    rows: XentRows<T>,
+) -> Result<()> {
     let (batch, classes) = (x.shape()[0], x.shape()[1]);
     let l = out_buf::<T>(loss, &[batch])?;
     let bp = out_buf::<T>(backprop, &[batch, classes])?;
@@ -225,13 +236,14 @@ fn xent_typed<T: Float>(z: &ArrayD<T>, x: &ArrayD<T>, loss: &mut Value, backprop
     }
     let (zc, xc) = (z.as_standard_layout(), x.as_standard_layout());
     let (zs, xs) = (slice_of(&zc)?, slice_of(&xc)?);
-    xent_rows(zs, xs, classes, l, bp);
+    rows(zs, xs, classes, l, bp);
     Ok(())
 }
 
 /// The rows of `SoftmaxCrossEntropyWithLogits` on contiguous `[batch, classes]` labels `zs` and
-/// logits `xs` (`classes > 0`): the loss of each row into `l`, the backprop into `bp` (the fast
-/// path calls this too).
+/// logits `xs` (`classes > 0`): the loss of each row into `l`, the backprop into `bp`, by the
+/// formulas of TF's `XentEigenImpl` with the element type's own `exp` and `ln` (float64; float32
+/// takes [`xent_rows_f32`], TF's bits).
 pub fn xent_rows<T: Float>(zs: &[T], xs: &[T], classes: usize, l: &mut [T], bp: &mut [T]) {
     let rows = bp.chunks_exact_mut(classes).zip(xs.chunks_exact(classes)).zip(zs.chunks_exact(classes));
     for (((br, xr), zr), lv) in rows.zip(l.iter_mut()) {
@@ -248,6 +260,75 @@ pub fn xent_rows<T: Float>(zs: &[T], xs: &[T], classes: usize, l: &mut [T], bp: 
             *b = *b / s - zv;
         }
     }
+}
+
+thread_local! {
+    /// [`xent_rows_f32`]'s working memory: the tensor's exponentials, one row's, the rows' sums
+    /// and their logs.
+    static XENT_SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`xent_rows`] on float32 as TF 2.21's `XentEigenImpl` computes it, bit for bit, each step an
+/// Eigen expression of its own (under TF's flush-to-zero): `shifted = logits - max(logits)` by
+/// row; `sum = Σ exp(shifted)` by row, the row's exponentials Eigen's `pexp` on its full packets
+/// of 8 and libm's `expf` on its tail, summed in Eigen's reduction order; `log(sum)` over the
+/// batch (`plog` on its full packets); `loss = Σ labels * (log(sum) - shifted)` by row; and
+/// `backprop = exp(shifted) / sum - labels`, whose exponentials run over the whole
+/// `[batch, classes]` tensor (packets of 8 of the flat tensor, `expf` on its last elements), so a
+/// row's tail exponential can differ between the sum and the backprop, as in TF. Allocates
+/// nothing once its thread has run a batch of this size (the fast path calls it every step).
+pub fn xent_rows_f32(zs: &[f32], xs: &[f32], classes: usize, l: &mut [f32], bp: &mut [f32]) {
+    use crate::engine::math::eigen as em;
+    let (rows, total) = (l.len(), bp.len());
+    assert!(
+        classes > 0 && xs.len() == rows * classes && zs.len() == xs.len() && total == xs.len(),
+        "xent_rows_f32: shape mismatch"
+    );
+    let mut body = |scratch: &mut Vec<f32>| {
+        scratch.resize(total + classes + 2 * rows, 0.0);
+        let (exps, rest) = scratch.split_at_mut(total);
+        let (row_exp, rest) = rest.split_at_mut(classes);
+        let (sums, logs) = rest.split_at_mut(rows);
+        for (br, xr) in bp.chunks_exact_mut(classes).zip(xs.chunks_exact(classes)) {
+            let m = xr.iter().fold(f32::NEG_INFINITY, |acc, &v| max_nan(acc, v));
+            for (b, &v) in br.iter_mut().zip(xr) {
+                *b = em::sub(v, m);
+            }
+        }
+        // The backprop's exponentials; `pexp` works lane by lane, so a row's packet lanes are
+        // these too, except past the flat tensor's last full packet.
+        em::exp_f32(bp, exps);
+        let (row_packets, flat_packets) = (em::packet_len(classes), em::packet_len(total));
+        for (r, s) in sums.iter_mut().enumerate() {
+            let at = r * classes;
+            for (j, e) in row_exp.iter_mut().enumerate() {
+                *e = match (j < row_packets, at + j < flat_packets) {
+                    (true, true) => exps[at + j],
+                    (true, false) => em::exp_packet_lane(bp[at + j]),
+                    (false, _) => em::exp_scalar(bp[at + j]),
+                };
+            }
+            *s = em::sum_f32(row_exp);
+        }
+        em::log_f32(sums, logs);
+        let per_row = bp.chunks_exact(classes).zip(zs.chunks_exact(classes)).zip(logs.iter());
+        for (lv, ((br, zr), &log_s)) in l.iter_mut().zip(per_row) {
+            for ((t, &b), &z) in row_exp.iter_mut().zip(br).zip(zr) {
+                *t = em::mul(z, em::sub(log_s, b));
+            }
+            *lv = em::sum_f32(row_exp);
+        }
+        let per_row = bp.chunks_exact_mut(classes).zip(exps.chunks_exact(classes)).zip(zs.chunks_exact(classes));
+        for (((br, er), zr), &s) in per_row.zip(sums.iter()) {
+            for ((b, &e), &z) in br.iter_mut().zip(er).zip(zr) {
+                *b = em::sub(em::div(e, s), z);
+            }
+        }
+    };
+    XENT_SCRATCH.with(|cell| {
+        let (mut own, mut shared) = (Vec::new(), cell.try_borrow_mut());
+        body(shared.as_deref_mut().unwrap_or(&mut own));
+    });
 }
 
 /// `tf.nn.sparse_softmax_cross_entropy_with_logits` (TF's `SparseSoftmaxCrossEntropyWithLogits`

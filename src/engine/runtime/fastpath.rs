@@ -2094,7 +2094,7 @@ fn exec(
             if classes == 0 || xs.len() != zs.len() || o2.len() != xs.len() || o.len() * classes != xs.len() {
                 return Err(Error::internal("fast path: softmax cross-entropy of the wrong size"));
             }
-            crate::engine::kernels::nn::xent_rows(zs, xs, classes, o, o2);
+            crate::engine::kernels::nn::xent_rows_f32(zs, xs, classes, o, o2);
         }
         Instr::SparseXent { logits, labels, classes, .. } => {
             let (xs, ls) = (rd!(logits), rd!(labels));
