@@ -898,8 +898,9 @@ mod tests {
             seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             (seed >> 32) as u32
         };
+        // Past one packet, and past the 32 packets the vector form keeps at once.
         for rows in 1..40 {
-            for cols in 1..20 {
+            for cols in (1..20).chain([255, 256, 257, 264, 520, 777]) {
                 let x: Vec<f32> = (0..rows * cols)
                     .map(|_| match next() % 10 {
                         0 => f32::from_bits(next() & 0x807f_ffff), // subnormal or zero

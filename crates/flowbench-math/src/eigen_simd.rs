@@ -343,39 +343,57 @@ mod avx2 {
         }
     }
 
-    /// The packet columns of `sum_rows_f32` (see `sum_rows_packets`, which checks the bounds).
+    /// The packet columns of `sum_rows_f32` (see `sum_rows_packets`, which checks the bounds),
+    /// up to 32 packets (256 columns) at a time: their accumulators (four per packet, over rows
+    /// `r % 4`, when there are at least 16 rows) stay on the stack while the rows stream past,
+    /// sixteen at a time, so each row's columns are read contiguously (a column-by-column walk
+    /// meets the cache's associativity when a row is a power of two bytes long). Each column's sum
+    /// is the same chain as column by column.
     ///
     /// # Safety
     /// AVX2 must be available, `x.len() == rows * cols`, `np` a multiple of 8 with `np <= cols`,
     /// and `out.len() >= np`.
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn sum_rows<F: Flush>(x: &[f32], rows: usize, cols: usize, np: usize, out: &mut [f32]) {
+        const BLOCK: usize = 32;
         let o = Ops::<F>::NEW;
-        for c0 in (0..np).step_by(8) {
-            // SAFETY: `r < rows` and `c0 + 8 <= np <= cols`, so the 8 floats lie inside `x`.
-            let load = |r: usize| o.fl(unsafe { _mm256_loadu_ps(x.as_ptr().add(r * cols + c0)) });
-            let sum = if rows >= 16 {
-                let u4 = rows / 4 * 4;
-                let mut a = [_mm256_setzero_ps(); 4];
-                for r in (0..u4).step_by(4) {
-                    for (u, acc) in a.iter_mut().enumerate() {
-                        *acc = o.add(*acc, load(r + u));
+        // SAFETY: `r < rows` and `c + 8 <= np <= cols`, so the 8 floats lie inside `x`.
+        let load = |r: usize, c: usize| o.fl(unsafe { _mm256_loadu_ps(x.as_ptr().add(r * cols + c)) });
+        let u4 = if rows >= 16 { rows / 4 * 4 } else { 0 };
+        for c0 in (0..np).step_by(8 * BLOCK) {
+            let w = ((np - c0) / 8).min(BLOCK);
+            let mut s = [_mm256_setzero_ps(); BLOCK];
+            if u4 > 0 {
+                // Accumulator `u` of a packet takes rows `u`, `u + 4`, ... in order; sixteen rows
+                // go into a packet's four accumulators while they sit in registers.
+                let mut a = [[_mm256_setzero_ps(); 4]; BLOCK];
+                let mut r = 0;
+                while r < u4 {
+                    let group = (u4 - r).min(16);
+                    for (p, acc) in a[..w].iter_mut().enumerate() {
+                        let mut v = *acc;
+                        for g in (0..group).step_by(4) {
+                            for (u, x) in v.iter_mut().enumerate() {
+                                *x = o.add(*x, load(r + g + u, c0 + 8 * p));
+                            }
+                        }
+                        *acc = v;
                     }
+                    r += group;
                 }
-                let mut s = o.add(o.add(o.add(a[0], a[1]), a[2]), a[3]);
-                for r in u4..rows {
-                    s = o.add(s, load(r));
+                for (v, acc) in s[..w].iter_mut().zip(&a) {
+                    *v = o.add(o.add(o.add(acc[0], acc[1]), acc[2]), acc[3]);
                 }
-                s
-            } else {
-                let mut s = _mm256_setzero_ps();
-                for r in 0..rows {
-                    s = o.add(s, load(r));
+            }
+            for r in u4..rows {
+                for (p, v) in s[..w].iter_mut().enumerate() {
+                    *v = o.add(*v, load(r, c0 + 8 * p));
                 }
-                s
-            };
-            // SAFETY: `c0 + 8 <= np <= out.len()`.
-            unsafe { _mm256_storeu_ps(out.as_mut_ptr().add(c0), sum) };
+            }
+            for (p, v) in s[..w].iter().enumerate() {
+                // SAFETY: `c0 + 8 * p + 8 <= np <= out.len()`.
+                unsafe { _mm256_storeu_ps(out.as_mut_ptr().add(c0 + 8 * p), *v) };
+            }
         }
     }
 
