@@ -34,7 +34,8 @@
 //! `+ - * /` are IEEE operations (under FTZ/DAZ); `TanhGrad` is `dy * (1 - y * y)` and
 //! `ReciprocalGrad` `-(y * y) * dy` on both paths. Besides the elementwise ops the module has
 //! TF's summation orders for `reduce_sum`/`reduce_mean` ([`sum_f32`], [`sum_rows_f32`]) and for
-//! small `MatMul`s ([`matmul_f32`]).
+//! small `MatMul`s ([`matmul_f32`]), and `SoftmaxCrossEntropyWithLogits` built from these
+//! ([`softmax_xent_f32`]).
 //!
 //! Parts that depend on the machine rather than on TF's source, exactly as they do in TF itself:
 //! * The tail paths of `Sigmoid`, `Exp` and `Log` call the C library's `expf`/`logf`, as TF does.
@@ -381,6 +382,81 @@ pub fn sum_f32(x: &[f32]) -> f32 {
 /// [`sum_f32`] on a thread that flushes in hardware (the same bits).
 pub fn sum_f32_hw(x: &[f32], _: HwFtz<'_>) -> f32 {
     sum_tree::<Hard>(x, 0)
+}
+
+policies!(
+    /// `SoftmaxCrossEntropyWithLogits` of contiguous `[rows, classes]` float32 `labels` and
+    /// `logits` as TF 2.21's `XentEigenImpl` computes it, bit for bit, each step an Eigen
+    /// expression of its own: `shifted = logits - max(logits)` by row; `sum = Σ exp(shifted)` by
+    /// row, the row's exponentials `pexp` on its full packets of 8 and libm's `expf` on its tail,
+    /// summed in Eigen's reduction order ([`sum_f32`]); `log(sum)` over the batch ([`log_f32`]);
+    /// `loss = Σ labels * (log(sum) - shifted)` by row; and `backprop = exp(shifted) / sum -
+    /// labels`, whose exponentials run over the whole flat tensor ([`exp_f32`]), so a row's tail
+    /// exponential can differ between its sum and its backprop, as in TF. `loss` has one element
+    /// a row; `scratch` is working memory (grown to at least `rows * classes + classes + 2 *
+    /// rows`, never shrunk, so that a caller keeping it allocates nothing after the first batch).
+    softmax_xent_f32, softmax_xent_f32_hw, softmax_xent_with,
+    (labels: &[f32], logits: &[f32], classes: usize, loss: &mut [f32], backprop: &mut [f32], scratch: &mut Vec<f32>)
+);
+
+#[inline(always)]
+pub(crate) fn softmax_xent_with<F: Flush>(
+    labels: &[f32],
+    logits: &[f32],
+    classes: usize,
+    loss: &mut [f32],
+    backprop: &mut [f32],
+    scratch: &mut Vec<f32>,
+) {
+    let (rows, total) = (loss.len(), backprop.len());
+    assert!(
+        classes > 0 && logits.len() == rows * classes && labels.len() == total && total == logits.len(),
+        "eigen_math: softmax_xent_f32 shape mismatch"
+    );
+    let need = total + classes + 2 * rows;
+    if scratch.len() < need {
+        scratch.resize(need, 0.0);
+    }
+    let (exps, rest) = scratch.split_at_mut(total);
+    let (row_exp, rest) = rest.split_at_mut(classes);
+    let (sums, rest) = rest.split_at_mut(rows);
+    let logs = &mut rest[..rows];
+    for (br, xr) in backprop.chunks_exact_mut(classes).zip(logits.chunks_exact(classes)) {
+        // The row's max (a NaN wins).
+        let m = xr.iter().fold(f32::NEG_INFINITY, |acc, &v| if v > acc || v.is_nan() { v } else { acc });
+        for (b, &v) in br.iter_mut().zip(xr) {
+            *b = F::sub(v, m);
+        }
+    }
+    // The backprop's exponentials. `pexp` works lane by lane, so a row's packet lanes are these
+    // too, except past the flat tensor's last full packet.
+    exp_with::<F>(backprop, exps);
+    let (row_packets, flat_packets) = (packet_len(classes), packet_len(total));
+    for (r, s) in sums.iter_mut().enumerate() {
+        let at = r * classes;
+        for (j, e) in row_exp.iter_mut().enumerate() {
+            *e = match (j < row_packets, at + j < flat_packets) {
+                (true, true) => exps[at + j],
+                (true, false) => crate::lanes::exp_packet_lane_with::<F>(backprop[at + j]),
+                (false, _) => crate::lanes::exp_scalar_with::<F>(backprop[at + j]),
+            };
+        }
+        *s = sum_tree::<F>(row_exp, 0);
+    }
+    log_with::<F>(sums, logs);
+    let per_row = backprop.chunks_exact(classes).zip(labels.chunks_exact(classes)).zip(logs.iter());
+    for (l, ((br, zr), &log_s)) in loss.iter_mut().zip(per_row) {
+        for ((t, &b), &z) in row_exp.iter_mut().zip(br).zip(zr) {
+            *t = F::mul(z, F::sub(log_s, b));
+        }
+        *l = sum_tree::<F>(row_exp, 0);
+    }
+    let per_row = backprop.chunks_exact_mut(classes).zip(exps.chunks_exact(classes)).zip(labels.chunks_exact(classes));
+    for (((br, er), zr), &s) in per_row.zip(sums.iter()) {
+        for ((b, &e), &z) in br.iter_mut().zip(er).zip(zr) {
+            *b = F::sub(F::div(e, s), z);
+        }
+    }
 }
 
 /// `tf.reduce_sum(x, axis=0)` of a contiguous row-major `[rows, cols]` float32 tensor, as TF

@@ -737,6 +737,26 @@ fn slice_functions_and_reductions() {
             }
         }
     }
+    // Softmax cross-entropy: logits from -60 to 60 with subnormals and zeros among them (whose
+    // exponentials underflow past the subnormals), labels in [0, 1].
+    let mut scratch = Vec::new();
+    for rows in [1usize, 3, 13] {
+        for classes in [1usize, 2, 7, 8, 9, 10, 17] {
+            let n = rows * classes;
+            let x: Vec<f32> = (0..n)
+                .map(|i| match rng.next_u32() % 5 {
+                    0 => f32::from_bits(rng.next_u32() & 0x807f_ffff),
+                    _ => (rng.next_u32() % 12_001) as f32 / 100.0 - 60.0 + (i % 3) as f32 * 0.25,
+                })
+                .collect();
+            let z: Vec<f32> = (0..n).map(|_| (rng.next_u32() % 1001) as f32 / 1000.0).collect();
+            let (mut ls, mut bs, mut lh, mut bh) = (vec![0.0; rows], vec![0.0; n], vec![0.0; rows], vec![0.0; n]);
+            em::softmax_xent_f32(black_box(&z), black_box(&x), classes, &mut ls, &mut bs, &mut scratch);
+            em::softmax_xent_f32_hw(black_box(&z), black_box(&x), classes, &mut lh, &mut bh, &mut scratch, t);
+            let same = |p: &[f32], q: &[f32]| p.iter().zip(q).all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same(&ls, &lh) && same(&bs, &bh), "softmax_xent {rows}x{classes}");
+        }
+    }
     drop(guard);
 }
 

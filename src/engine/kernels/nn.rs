@@ -263,71 +263,16 @@ pub fn xent_rows<T: Float>(zs: &[T], xs: &[T], classes: usize, l: &mut [T], bp: 
 }
 
 thread_local! {
-    /// [`xent_rows_f32`]'s working memory: the tensor's exponentials, one row's, the rows' sums
-    /// and their logs.
+    /// [`xent_rows_f32`]'s working memory (kept, so a training step allocates nothing).
     static XENT_SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// [`xent_rows`] on float32 as TF 2.21's `XentEigenImpl` computes it, bit for bit, each step an
-/// Eigen expression of its own (under TF's flush-to-zero): `shifted = logits - max(logits)` by
-/// row; `sum = Σ exp(shifted)` by row, the row's exponentials Eigen's `pexp` on its full packets
-/// of 8 and libm's `expf` on its tail, summed in Eigen's reduction order; `log(sum)` over the
-/// batch (`plog` on its full packets); `loss = Σ labels * (log(sum) - shifted)` by row; and
-/// `backprop = exp(shifted) / sum - labels`, whose exponentials run over the whole
-/// `[batch, classes]` tensor (packets of 8 of the flat tensor, `expf` on its last elements), so a
-/// row's tail exponential can differ between the sum and the backprop, as in TF. Allocates
-/// nothing once its thread has run a batch of this size (the fast path calls it every step).
+/// [`xent_rows`] on float32 as TF computes it, bit for bit (`eigen::softmax_xent_f32`).
 pub fn xent_rows_f32(zs: &[f32], xs: &[f32], classes: usize, l: &mut [f32], bp: &mut [f32]) {
-    use crate::engine::math::eigen as em;
-    let (rows, total) = (l.len(), bp.len());
-    assert!(
-        classes > 0 && xs.len() == rows * classes && zs.len() == xs.len() && total == xs.len(),
-        "xent_rows_f32: shape mismatch"
-    );
-    let mut body = |scratch: &mut Vec<f32>| {
-        scratch.resize(total + classes + 2 * rows, 0.0);
-        let (exps, rest) = scratch.split_at_mut(total);
-        let (row_exp, rest) = rest.split_at_mut(classes);
-        let (sums, logs) = rest.split_at_mut(rows);
-        for (br, xr) in bp.chunks_exact_mut(classes).zip(xs.chunks_exact(classes)) {
-            let m = xr.iter().fold(f32::NEG_INFINITY, |acc, &v| max_nan(acc, v));
-            for (b, &v) in br.iter_mut().zip(xr) {
-                *b = em::sub(v, m);
-            }
-        }
-        // The backprop's exponentials; `pexp` works lane by lane, so a row's packet lanes are
-        // these too, except past the flat tensor's last full packet.
-        em::exp_f32(bp, exps);
-        let (row_packets, flat_packets) = (em::packet_len(classes), em::packet_len(total));
-        for (r, s) in sums.iter_mut().enumerate() {
-            let at = r * classes;
-            for (j, e) in row_exp.iter_mut().enumerate() {
-                *e = match (j < row_packets, at + j < flat_packets) {
-                    (true, true) => exps[at + j],
-                    (true, false) => em::exp_packet_lane(bp[at + j]),
-                    (false, _) => em::exp_scalar(bp[at + j]),
-                };
-            }
-            *s = em::sum_f32(row_exp);
-        }
-        em::log_f32(sums, logs);
-        let per_row = bp.chunks_exact(classes).zip(zs.chunks_exact(classes)).zip(logs.iter());
-        for (lv, ((br, zr), &log_s)) in l.iter_mut().zip(per_row) {
-            for ((t, &b), &z) in row_exp.iter_mut().zip(br).zip(zr) {
-                *t = em::mul(z, em::sub(log_s, b));
-            }
-            *lv = em::sum_f32(row_exp);
-        }
-        let per_row = bp.chunks_exact_mut(classes).zip(exps.chunks_exact(classes)).zip(zs.chunks_exact(classes));
-        for (((br, er), zr), &s) in per_row.zip(sums.iter()) {
-            for ((b, &e), &z) in br.iter_mut().zip(er).zip(zr) {
-                *b = em::sub(em::div(e, s), z);
-            }
-        }
-    };
     XENT_SCRATCH.with(|cell| {
-        let (mut own, mut shared) = (Vec::new(), cell.try_borrow_mut());
-        body(shared.as_deref_mut().unwrap_or(&mut own));
+        let (mut own, mut kept) = (Vec::new(), cell.try_borrow_mut());
+        let scratch = kept.as_deref_mut().unwrap_or(&mut own);
+        crate::engine::math::eigen::softmax_xent_f32(zs, xs, classes, l, bp, scratch);
     });
 }
 

@@ -488,6 +488,14 @@ enum Quick {
         dy: u32,
         out: u32,
     },
+    /// `SoftmaxCrossEntropyWithLogits` in TF's order (`eigen::softmax_xent_f32`).
+    SoftmaxXent {
+        labels: u32,
+        logits: u32,
+        out: u32,
+        backprop: u32,
+        classes: u32,
+    },
     /// A small matmul in TF's order, whole, by its plan (`FastProgram::plans`).
     MatMul {
         a: u32,
@@ -1151,6 +1159,14 @@ impl FastProgram {
                     }
                     Quick::SigmoidXentGrad { z, x, dy, out }
                 }
+                Instr::SoftmaxXent { labels, logits, out, backprop, classes } => {
+                    let ((labels, nz), (logits, nx)) = (at(labels)?, at(logits)?);
+                    let ((out, no), (backprop, nb_)) = (at(Loc::Buf(out))?, at(Loc::Buf(backprop))?);
+                    if classes == 0 || nz != nx || nb_ != nx || no.checked_mul(classes)? != nx {
+                        return None;
+                    }
+                    Quick::SoftmaxXent { labels, logits, out, backprop, classes: u32::try_from(classes).ok()? }
+                }
                 Instr::MatMul { a, b, out, m, k, n, ta, tb, eigen } => {
                     let ((a, na), (b, nb_), (out, no)) = (at(a)?, at(b)?, at(Loc::Buf(out))?);
                     let splits = tf_order_splits(m, k, n, ta);
@@ -1677,6 +1693,14 @@ impl FastProgram {
                 Quick::SigmoidXentGrad { z, x, dy, out } => {
                     for (((o, &z), &x), &d) in wr(out).iter_mut().zip(rd(z)).zip(rd(x)).zip(rd(dy)) {
                         *o = sigmoid_xent_grad_f32(z, x, d);
+                    }
+                }
+                Quick::SoftmaxXent { labels, logits, out, backprop, classes } => {
+                    use crate::engine::math::eigen::{softmax_xent_f32, softmax_xent_f32_hw};
+                    let (z, x, l, bp) = (rd(labels), rd(logits), wr(out), wr(backprop));
+                    match hw {
+                        Some(t) => softmax_xent_f32_hw(z, x, classes as usize, l, bp, &mut self.scratch, t),
+                        None => softmax_xent_f32(z, x, classes as usize, l, bp, &mut self.scratch),
                     }
                 }
                 Quick::MatMul { a, b, out, plan } => {
