@@ -17,7 +17,8 @@ fn vectors() -> Json {
     serde_json::from_str(&text).expect("parse eigen_math_vectors.json")
 }
 
-fn floats(j: &Json) -> Vec<f32> {
+/// A JSON array of hex bit patterns as floats (also read by `softmax_xent`).
+pub(super) fn floats(j: &Json) -> Vec<f32> {
     j.as_array()
         .expect("array of hex strings")
         .iter()

@@ -4,18 +4,11 @@
 //! path runs. The exponentials' and logarithms' scalar tails call libm (`expf`, `logf`), so the
 //! bits are required on x86-64 Linux with glibc, as the vectors were made; elsewhere to 2 ulps.
 
+use super::eigen_math::floats;
 use flowbench::engine::kernels::nn::{softmax_cross_entropy_with_logits, xent_rows_f32};
 use flowbench::engine::value::Value;
 use ndarray::{ArrayD, IxDyn};
 use serde_json::Value as Json;
-
-fn floats(j: &Json) -> Vec<f32> {
-    j.as_array()
-        .expect("array of hex strings")
-        .iter()
-        .map(|h| f32::from_bits(u32::from_str_radix(h.as_str().expect("hex string"), 16).expect("hex")))
-        .collect()
-}
 
 /// True when `got` is TF's `want`: the same bits (NaNs of any payload alike), or within 2 ulps
 /// off glibc.
