@@ -696,7 +696,7 @@ fn dot_seq_fma(x: Strided<'_>, y: Strided<'_>, k: usize) -> f32 {
 /// (measured on x86-64 with AVX-512 and TF's default oneDNN build).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MatMulKernel {
-    /// [`dot_seq_fma`]-style: in-order fused multiply-adds.
+    /// `dot_seq_fma`-style: in-order fused multiply-adds.
     SeqFma,
     /// The 8-lane matrix-vector dot product.
     Dot8,

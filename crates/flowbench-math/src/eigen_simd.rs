@@ -12,8 +12,8 @@
 //! | [`log_packets`] | [`log_packet_lane`] |
 //! | [`tanh_packets`] | [`tanh_lane`] |
 //! | [`reciprocal_packets`] | [`reciprocal_packet_lane`] |
-//! | [`sigmoid_grad_packets`] | the packet path of [`sigmoid_grad_f32`]: `dy * (y * (1 - y))` |
-//! | [`tanh_grad_packets`] | the packet path of [`tanh_grad_f32`]: `dy * (1 - y * y)` |
+//! | [`sigmoid_grad_packets`] | the packet path of [`sigmoid_grad_f32`](crate::eigen::sigmoid_grad_f32): `dy * (y * (1 - y))` |
+//! | [`tanh_grad_packets`] | the packet path of [`tanh_grad_f32`](crate::eigen::tanh_grad_f32): `dy * (1 - y * y)` |
 //!
 //! Bit-identity holds because the lanes are independent and each vector step is the same IEEE
 //! operation, on the same operands in the same order, as the scalar step: separate multiplies
@@ -27,7 +27,7 @@
 //! The public functions are safe: they use AVX2 when the running CPU has it (detected at run
 //! time) and otherwise fall back to the scalar lane functions.
 //!
-//! Each kernel is written once, generic over the flush policy ([`Flush`](crate::lanes::Flush)):
+//! Each kernel is written once, generic over the flush policy (`Flush`, in `lanes`):
 //! `sigmoid_packets` flushes in software and runs on any thread; `sigmoid_packets_hw` takes an
 //! [`HwFtz`] token and leaves the flushes to the hardware (the same instructions without the
 //! integer compare and mask after each operation). Under the hardware modes the two give the same
