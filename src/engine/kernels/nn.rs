@@ -244,7 +244,7 @@ fn xent_typed<T: Float>(
 /// logits `xs` (`classes > 0`): the loss of each row into `l`, the backprop into `bp`, by the
 /// formulas of TF's `XentEigenImpl` with the element type's own `exp` and `ln` (float64; float32
 /// takes [`xent_rows_f32`], TF's bits).
-pub fn xent_rows<T: Float>(zs: &[T], xs: &[T], classes: usize, l: &mut [T], bp: &mut [T]) {
+fn xent_rows<T: Float>(zs: &[T], xs: &[T], classes: usize, l: &mut [T], bp: &mut [T]) {
     let rows = bp.chunks_exact_mut(classes).zip(xs.chunks_exact(classes)).zip(zs.chunks_exact(classes));
     for (((br, xr), zr), lv) in rows.zip(l.iter_mut()) {
         // As TF's XentEigenImpl: shifted = x - max; s = sum(exp(shifted));
@@ -267,7 +267,9 @@ thread_local! {
     static XENT_SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// [`xent_rows`] on float32 as TF computes it, bit for bit (`eigen::softmax_xent_f32`).
+/// The rows of `SoftmaxCrossEntropyWithLogits` on contiguous float32 `[batch, classes]` labels
+/// `zs` and logits `xs` (`classes > 0`), the loss of each row into `l` and the backprop into `bp`,
+/// as TF computes them, bit for bit (`eigen::softmax_xent_f32`; the fast path calls this too).
 pub fn xent_rows_f32(zs: &[f32], xs: &[f32], classes: usize, l: &mut [f32], bp: &mut [f32]) {
     XENT_SCRATCH.with(|cell| {
         let (mut own, mut kept) = (Vec::new(), cell.try_borrow_mut());

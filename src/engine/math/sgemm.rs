@@ -7,8 +7,9 @@
 //! between the tasks, each packing its own panels of B into its thread's buffer. Tiles read A
 //! in place (or a copied row panel when A's rows are not contiguous) and are computed by a
 //! register-blocked microkernel — AVX-512 (12 x 32, its steps in assembly), AVX2+FMA (6 x 16)
-//! or portable code (4 x 4), picked at run time ([`Isa::detect`]; `FLOWBENCH_GEMM_ISA=avx2|scalar` forces a
-//! fallback for measurements) — then a bias add and relu fused into the finished tile.
+//! or portable code (4 x 4), picked at run time ([`Isa::detect`];
+//! `FLOWBENCH_GEMM_ISA=avx2|scalar` forces a fallback for measurements) — then a bias add and
+//! relu fused into the finished tile.
 //!
 //! Every output element is summed in one order whatever the kernel, the split or the thread
 //! count: `k` is cut into equal blocks of at most [`KC_MAX`] (depending on `k` alone); within a
@@ -1902,8 +1903,9 @@ mod tests {
     }
     /// What the pool's wake-up costs a big product: (c)'s two products split in two as `run`
     /// split them before `run_shared` (forward by columns, weight gradient by rows), through the
-    /// rayon pool (whose idle thread sleeps between products) against a helper thread that spins between them, in alternating rounds of 300 products (the VM's
-    /// speed drifts, so only pairs are compared); both give the same bits:
+    /// rayon pool (whose idle thread sleeps between products) against a helper thread that spins
+    /// between them, in alternating rounds of 300 products (the VM's speed drifts, so only pairs
+    /// are compared); both give the same bits:
     /// `cargo test --release --lib pool_against_a_spinning_helper -- --ignored --nocapture`.
     #[test]
     #[ignore]
