@@ -1695,6 +1695,42 @@ mod tests {
         }
     }
 
+    /// Times the three TF-order products of (c)'s step (the second layer's forward `H W2`, `dZ
+    /// W2^T` and `H^T dZ`: ten columns or ten terms) on one thread and on a pool, operands warm:
+    /// best and median of 400 calls. `cargo test --release --lib tf_order_narrow_products_speed
+    /// -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn tf_order_narrow_products_speed() {
+        let isa = Isa::detect();
+        if isa == Isa::Scalar {
+            return;
+        }
+        let pool = rayon::ThreadPoolBuilder::new().build().unwrap();
+        let shapes = [(256, 512, 10, false, false), (256, 10, 512, false, true), (512, 256, 10, true, false)];
+        for &(m, k, n, ta, tb) in &shapes {
+            let (av, bv) = (fill(m * k, 1), fill(k * n, 2));
+            let (a, b) = (Strided::op(&av, m, k, ta), Strided::op(&bv, k, n, tb));
+            let mut c = vec![0.0f32; m * n];
+            for p in [None, Some(&pool)] {
+                let (ep, order) = (Epilogue::NONE, Order::TfSeqFma);
+                let mut us: Vec<f64> = (0..400)
+                    .map(|_| {
+                        let t = std::time::Instant::now();
+                        sgemm_fused(isa, (m, k, n), a, b, &mut c, (n, 1), p, ep, order).unwrap();
+                        t.elapsed().as_secs_f64() * 1e6
+                    })
+                    .collect();
+                us.sort_by(f64::total_cmp);
+                let threads = p.map_or(1, |p| p.current_num_threads());
+                println!(
+                    "{isa:?} TF order {m}x{k}x{n} ta={ta} tb={tb} threads={threads}: best {:.1} us, median {:.1} us",
+                    us[0], us[200]
+                );
+            }
+        }
+    }
+
     /// oneDNN's blocks of `k`, as `Order::TfSeqFma` walks them, are `eigen::gemm_k_blocks`.
     #[test]
     fn tf_order_blocks_are_onednns() {
