@@ -2,7 +2,7 @@
 //! the graphs (nodes with op, attrs, inputs, device and editor position), named session
 //! configs, datasets and a script of the steps a program performs.
 //!
-//! - [`file`]: the data types ([`Project`], configs) and [`ProjectError`];
+//! - [`file`](mod@file): the data types ([`Project`], configs) and [`ProjectError`];
 //! - [`graph_def`]: a graph as stored ([`GraphDef`], [`NodeDef`]);
 //! - [`script`]: the script's steps as data ([`Step`]);
 //! - [`io`]: load (migrating older versions), save;
@@ -11,8 +11,7 @@
 //! - [`csv`]: importing a CSV file as a dataset.
 //!
 //! Loading refuses a bad file with a message that names the node or field; it never panics.
-//! The dataset definitions live with the data they make (`crate::train::data::dataset`) and are
-//! re-exported here as [`dataset`].
+//! The dataset definitions live with the data they make ([`crate::train::data::dataset`]).
 
 pub mod csv;
 pub mod file;

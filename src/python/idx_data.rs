@@ -14,7 +14,7 @@ use std::sync::Arc;
 /// Where an array of `input_data` came from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DataRef {
-    /// The `read_data_sets` result (index into [`Runtime::mnist`]).
+    /// The `read_data_sets` result (index into `Runtime::mnist`).
     pub sets: usize,
     /// The set.
     pub split: Split,

@@ -4,7 +4,7 @@
 //!
 //! - [`parse`]: the source read by a maintained Python parser (`rustpython-parser`);
 //! - [`value`]: the values a program handles and how Python prints them;
-//! - [`format`]: `%` formatting, f-strings and `str.format`;
+//! - [`format`](mod@format): `%` formatting, f-strings and `str.format`;
 //! - [`interp`]: statements and expressions;
 //! - [`tf_api`]: `tf.*` on the engine's graph builders, sessions and `with` blocks;
 //! - [`numpy`]: numpy's arrays and legacy random generator;

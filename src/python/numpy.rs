@@ -205,7 +205,7 @@ pub fn to_value(v: &PyValue, dtype: Option<DType>, flavor: Flavor) -> PyResult<V
 
 /// The rows of an array (its items along the first axis): numpy scalars for a 1-D array. A
 /// list of more rows than a list may hold (an empty array of 10^12 rows) is Python's
-/// `MemoryError`; a `for` loop takes them one at a time ([`row_count`], [`row`]).
+/// `MemoryError`; a `for` loop takes them one at a time ([`row_count`], [`row_of`]).
 pub fn iterate(v: &Value) -> PyResult<Vec<PyValue>> {
     let n = row_count(v)?;
     if n as u128 > MAX_LIST_ITEMS {

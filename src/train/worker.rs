@@ -446,8 +446,8 @@ fn fill_feed(value: &mut Value, dtype: DType, table: &Table, rows: Rows<'_>, col
     }
 }
 
-/// Batches of at least this many elements are swapped in ([`Packed::Batches`]); smaller ones are
-/// copied out of [`Packed::Rows`].
+/// Batches of at least this many elements are swapped in (`Packed::Batches`); smaller ones are
+/// copied out of `Packed::Rows`.
 pub const SWAP_MIN_ELEMENTS: usize = 4096;
 
 /// A feed's columns of a table, converted to float32 once for the whole job.

@@ -1,6 +1,6 @@
 //! Reverse-mode autodiff as TF1 does it: `gradients(ys, xs)` adds gradient ops to the graph under
 //! a `gradients/` name scope (one `gradients/<op>_grad/` scope per op), so they can be seen and
-//! fetched. One `match` ([`op_gradient`]) says how each op's inputs get their gradients; a unary
+//! fetched. One `match` (`op_gradient`) says how each op's inputs get their gradients; a unary
 //! op's comes from its row of the op table (`graph::elementwise`): a gradient-kernel node
 //! (`SigmoidGrad`, `EluGrad`, ...) or a recipe of other ops (`built_unary_grad`).
 

@@ -30,7 +30,7 @@ fn tf_order_verified_large(m: usize, k: usize, n: usize) -> bool {
 }
 
 /// True when an `m x k x n` float32 matmul is big enough to be split across a pool (it uses the
-/// blocked GEMM and has at least [`PAR_MIN_MULADDS`] multiply-adds).
+/// blocked GEMM and has at least `sgemm::PAR_MIN_MULADDS` multiply-adds).
 pub fn splits_across_pool(m: usize, k: usize, n: usize) -> bool {
     !uses_eigen_matmul(m, k, n) && m.saturating_mul(k).saturating_mul(n) >= PAR_MIN_MULADDS
 }
@@ -103,8 +103,8 @@ impl Gemm for f64 {
 ///
 /// float32/float64 use a blocked SIMD GEMM (rows split across `pool` for big products);
 /// int32/int64 a straightforward wrapping loop. Errors as TF's `MatMul` kernel:
-/// "In[0] is not a matrix. Instead it has shape [2]",
-/// "Matrix size-incompatible: In[0]: [2,3], In[1]: [2,3]".
+/// `"In[0] is not a matrix. Instead it has shape [2]"`,
+/// `"Matrix size-incompatible: In[0]: [2,3], In[1]: [2,3]"`.
 pub fn matmul(
     a: &Value,
     b: &Value,

@@ -188,7 +188,7 @@ fn reduce_kernel<T: Num>(
 
 /// Sums `grad` (shape = broadcast result) down to `target` shape, the inverse of broadcasting —
 /// used by gradients of broadcasting ops. `target` must broadcast to `grad`'s shape, else
-/// "Incompatible shapes: [2,3] vs. [4]".
+/// `"Incompatible shapes: [2,3] vs. [4]"`.
 pub fn sum_to_shape(grad: &Value, target: &[usize], out: &mut Value) -> Result<()> {
     let g = grad.shape();
     check_rank(g)?;

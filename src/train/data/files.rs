@@ -5,7 +5,7 @@
 //!
 //! Data files a project refers to must resolve inside the project's folder (after
 //! canonicalisation: `..` and symlinks that lead out are refused), or inside a folder the user
-//! chose in this process's window ([`trust_folder`]); see [`resolve_inside`].
+//! chose in this process's window ([`trust_folder_of`]); see [`resolve_inside`].
 
 use std::fs::File;
 use std::io::Read;
