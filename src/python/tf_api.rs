@@ -45,6 +45,7 @@ const FUNCTIONS: &[&str] = &[
     "cast",
     "argmax",
     "add_n",
+    "gradients",
     "zeros_like",
     "ones_like",
     "assign",
@@ -808,6 +809,35 @@ pub fn call(rt: &mut Runtime<'_>, name: &str, args: &Args) -> PyResult<PyValue> 
                 nodes.push(node_of(&x)?.1);
             }
             Ok(PyValue::Context(Rc::new(Context::ControlDependencies(nodes))))
+        }
+        "gradients" => {
+            let known =
+                ["ys", "xs", "grad_ys", "name", "colocate_gradients_with_ops", "gate_gradients", "aggregation_method"];
+            args.check("gradients", 3, &known)?;
+            if !matches!(args.get(2, "grad_ys"), None | Some(PyValue::None)) {
+                return Err(PyError::unsupported("tf.gradients with grad_ys"));
+            }
+            if !matches!(args.kw("name"), None | Some(PyValue::None))
+                && opt_str(args.kw("name"))?.as_deref() != Some("gradients")
+            {
+                return Err(PyError::unsupported("tf.gradients with a name other than 'gradients'"));
+            }
+            let tensors = |v: &PyValue, what: &str| -> PyResult<Vec<(usize, Output)>> {
+                tensor_list(v)?
+                    .iter()
+                    .map(|x| tensor_of(x).ok_or_else(|| PyError::type_error(format!("{what} must be Tensors"))))
+                    .collect()
+            };
+            let ys = tensors(args.req(0, "ys", f)?, "ys")?;
+            let xs = tensors(args.req(1, "xs", f)?, "xs")?;
+            let Some(&(g, _)) = ys.first().or(xs.first()) else { return Ok(PyValue::list(Vec::new())) };
+            if ys.iter().chain(&xs).any(|&(h, _)| h != g) {
+                return Err(PyError::value_error("ys and xs must be from the same graph."));
+            }
+            let (ys, xs): (Vec<Output>, Vec<Output>) =
+                (ys.iter().map(|t| t.1).collect(), xs.iter().map(|t| t.1).collect());
+            let grads = crate::engine::autodiff::gradients::gradients(rt.graph_mut(g)?, &ys, &xs)?;
+            Ok(PyValue::list(grads.into_iter().map(|t| t.map_or(PyValue::None, |t| PyValue::Tensor(g, t))).collect()))
         }
         "global_variables" | "trainable_variables" => {
             let g = rt.default_graph();
