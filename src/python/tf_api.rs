@@ -294,6 +294,12 @@ fn tensor_list(v: &PyValue) -> PyResult<Vec<PyValue>> {
     }
 }
 
+/// The tensors of a list, tuple or single tensor `v`, with their graphs; `TypeError: {err}` when
+/// an item is not a tensor.
+fn tensors_of(v: &PyValue, err: &str) -> PyResult<Vec<(usize, Output)>> {
+    tensor_list(v)?.iter().map(|x| tensor_of(x).ok_or_else(|| PyError::type_error(err))).collect()
+}
+
 fn node_of(v: &PyValue) -> PyResult<(usize, NodeId)> {
     match v {
         PyValue::Tensor(g, t) => Ok((*g, t.node)),
@@ -817,19 +823,11 @@ pub fn call(rt: &mut Runtime<'_>, name: &str, args: &Args) -> PyResult<PyValue> 
             if !matches!(args.get(2, "grad_ys"), None | Some(PyValue::None)) {
                 return Err(PyError::unsupported("tf.gradients with grad_ys"));
             }
-            if !matches!(args.kw("name"), None | Some(PyValue::None))
-                && opt_str(args.kw("name"))?.as_deref() != Some("gradients")
-            {
+            if opt_str(args.kw("name"))?.is_some_and(|n| n != "gradients") {
                 return Err(PyError::unsupported("tf.gradients with a name other than 'gradients'"));
             }
-            let tensors = |v: &PyValue, what: &str| -> PyResult<Vec<(usize, Output)>> {
-                tensor_list(v)?
-                    .iter()
-                    .map(|x| tensor_of(x).ok_or_else(|| PyError::type_error(format!("{what} must be Tensors"))))
-                    .collect()
-            };
-            let ys = tensors(args.req(0, "ys", f)?, "ys")?;
-            let xs = tensors(args.req(1, "xs", f)?, "xs")?;
+            let ys = tensors_of(args.req(0, "ys", f)?, "ys must be Tensors")?;
+            let xs = tensors_of(args.req(1, "xs", f)?, "xs must be Tensors")?;
             let Some(&(g, _)) = ys.first().or(xs.first()) else { return Ok(PyValue::list(Vec::new())) };
             if ys.iter().chain(&xs).any(|&(h, _)| h != g) {
                 return Err(PyError::value_error("ys and xs must be from the same graph."));
@@ -1488,24 +1486,19 @@ fn object_method(rt: &mut Runtime<'_>, o: &Rc<TfObject>, name: &str, args: &Args
             };
             let var_list = match args.get(2, "var_list") {
                 None | Some(PyValue::None) => None,
-                Some(v) => Some(
-                    tensor_list(v)?
-                        .iter()
-                        .map(|x| {
-                            tensor_of(x).map(|t| t.1).ok_or_else(|| PyError::type_error("var_list must hold variables"))
-                        })
-                        .collect::<PyResult<Vec<_>>>()?,
-                ),
+                Some(v) => {
+                    Some(tensors_of(v, "var_list must hold variables")?.into_iter().map(|t| t.1).collect::<Vec<_>>())
+                }
             };
             let options = MinimizeOptions { learning_rate: *lr, global_step };
             let m = minimize_with(rt.graph_mut(g)?, opt, loss, var_list.as_deref(), &options)?;
             Ok(PyValue::Operation(g, m.train_op))
         }
         (TfObject::MovingAverage(g, decay, updates), "apply") => {
-            let vars = tensor_list(args.req(0, "var_list", name)?)?
-                .iter()
-                .map(|x| tensor_of(x).map(|t| t.1).ok_or_else(|| PyError::type_error("var_list must hold variables")))
-                .collect::<PyResult<Vec<_>>>()?;
+            let vars: Vec<Output> = tensors_of(args.req(0, "var_list", name)?, "var_list must hold variables")?
+                .into_iter()
+                .map(|t| t.1)
+                .collect();
             let ema = crate::engine::autodiff::moving_average::ExponentialMovingAverage::new(*decay, *updates);
             Ok(PyValue::Operation(*g, ema.apply(rt.graph_mut(*g)?, &vars)?))
         }
