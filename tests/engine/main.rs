@@ -12,5 +12,6 @@ mod gradients;
 mod graph_seeds;
 mod matmul_simd;
 mod observer;
+mod onednn_eltwise;
 mod random_vectors;
 mod softmax_xent;

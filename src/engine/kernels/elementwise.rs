@@ -342,13 +342,30 @@ pub fn unary(op: UnaryOp, x: &Value, out: &mut Value, pool: Option<&rayon::Threa
     }
 }
 
-/// A unary op that TF runs inside a fused `MatMul` (`runtime::remap`): float32 `Elu` as oneDNN
-/// computes it (`math::onednn_eltwise`); anything else as [`unary`] does.
-pub fn fused_elu(op: UnaryOp, x: &Value, out: &mut Value) -> Result<()> {
-    match x {
-        Value::F32(a) if op == UnaryOp::Elu => {
-            unary_eigen_f32(crate::engine::math::onednn_eltwise::elu_f32, a, out, None)
-        }
+/// oneDNN's kernel for an activation that TF runs inside a fused `MatMul` (`runtime::remap`),
+/// where its values differ from Eigen's: `Elu`, `Sigmoid` (oneDNN's logistic) and `Tanh`; with
+/// its hardware-flush form beside it (the same function: its software flushes are right under
+/// the hardware modes too).
+pub fn onednn_kernel_pair(op: UnaryOp) -> Option<(UnaryF32, UnaryF32Hw)> {
+    use crate::engine::math::onednn_eltwise as od;
+    match op {
+        UnaryOp::Elu => Some((od::elu_f32, |x, out, _| od::elu_f32(x, out))),
+        UnaryOp::Sigmoid => Some((od::logistic_f32, |x, out, _| od::logistic_f32(x, out))),
+        UnaryOp::Tanh => Some((od::tanh_f32, |x, out, _| od::tanh_f32(x, out))),
+        _ => None,
+    }
+}
+
+/// [`onednn_kernel_pair`]'s first function.
+pub fn onednn_kernel(op: UnaryOp) -> Option<UnaryF32> {
+    onednn_kernel_pair(op).map(|(f, _)| f)
+}
+
+/// A unary op that TF runs inside a fused `MatMul` (`runtime::remap`): float32 as oneDNN computes
+/// it ([`onednn_kernel`]); anything else as [`unary`] does.
+pub fn fused_activation(op: UnaryOp, x: &Value, out: &mut Value) -> Result<()> {
+    match (x, onednn_kernel(op)) {
+        (Value::F32(a), Some(f)) => unary_eigen_f32(f, a, out, None),
         _ => unary(op, x, out, None),
     }
 }

@@ -94,7 +94,7 @@ enum Instr {
         op: UnaryOp,
         x: Loc,
         out: usize,
-        /// oneDNN's `Elu`, as TF's fused `MatMul` computes it (`runtime::remap`).
+        /// The activation as oneDNN computes it inside TF's fused `MatMul` (`runtime::remap`).
         fused: bool,
     },
     /// `L2Loss(x)`: `sum(x * x * 0.5)` (`scratch` holds the halves, `x`'s size).
@@ -553,8 +553,8 @@ pub(crate) struct StepView<'a> {
     pub out_shapes: Vec<Vec<usize>>,
     pub var_slot: Option<usize>,
     pub ref_slots: &'a [usize],
-    /// An `Elu` computed as TF's fused `MatMul` does (`runtime::remap`).
-    pub fused_elu: bool,
+    /// An activation computed as TF's fused `MatMul` does (`runtime::remap`).
+    pub fused: bool,
     pub out_is_f32: bool,
 }
 
@@ -785,7 +785,7 @@ impl FastProgram {
                 }
                 Op::Unary { kind } => {
                     let out = new_buf(&mut p, &shape);
-                    p.instrs.push(Instr::Un { op: *kind, x: input(0)?, out, fused: s.fused_elu });
+                    p.instrs.push(Instr::Un { op: *kind, x: input(0)?, out, fused: s.fused });
                     Some(Loc::Buf(out))
                 }
                 Op::L2Loss => {
@@ -1113,11 +1113,17 @@ impl FastProgram {
                 }
                 Instr::Un { op, x, out, fused } => {
                     let ((x, nx), (out, no)) = (at(x)?, at(Loc::Buf(out))?);
-                    if fused || nx != no || !small(no) {
+                    if nx != no || !small(no) {
                         return None;
                     }
-                    match eigen_unary_pair(op) {
+                    let kernels = if fused {
+                        crate::engine::kernels::elementwise::onednn_kernel_pair(op)
+                    } else {
+                        eigen_unary_pair(op)
+                    };
+                    match kernels {
                         Some((f, fh)) => Quick::Un { f, fh, x, out },
+                        None if fused => return None,
                         None => Quick::UnPlain { op, x, out },
                     }
                 }
@@ -1968,8 +1974,8 @@ fn exec(
             if xs.len() != o.len() {
                 return Err(Error::internal("fast path: unary operand of the wrong size"));
             }
-            if fused && op == UnaryOp::Elu {
-                crate::engine::math::onednn_eltwise::elu_f32(xs, o);
+            if fused && let Some(f) = crate::engine::kernels::elementwise::onednn_kernel(op) {
+                f(xs, o);
                 return Ok(());
             }
             par_out(pool, o, 1, |off, o| {

@@ -3,53 +3,96 @@
 //!
 //! TF's grappler remapper (x86-64, oneDNN on by default) rewrites `MatMul` → `Add` of a bias →
 //! activation into one `_MklFusedMatMul` (oneDNN's inner product with the activation as a
-//! post-op). Measured here (TF 2.21, `ONEDNN_VERBOSE=all`): it does so when the weights and the
-//! bias are both variables — with either one a placeholder TF runs the three ops apart — and not
-//! for the nodes a run fetches (grappler keeps fetched tensors), so `sess.run(add)` and
-//! `sess.run(elu)` in one call give Eigen's `Elu`. Inside the fused op the matmul's sum is the
-//! plain `MatMul`'s and the bias add is one rounded add, so only the activation differs: of the
-//! activations modelled here, `Elu` (its `exp`); `Relu` differs only in the sign of its zeros and
-//! is left as it is.
+//! post-op). Inside the fused op the matmul's sum is the plain `MatMul`'s and the bias add is one
+//! rounded add, so only the activation differs: `Elu`, `Sigmoid` and `Tanh` have their own
+//! oneDNN kernels (different in the last bits from Eigen's for 5–45% of inputs); `Relu`, `Relu6`
+//! and `LeakyRelu` differ at most in the sign of a zero and are left as they are.
 //!
-//! The rule here: an `Elu` whose input is `Add(MatMul(x, w), b)` with `w` and `b` variable
-//! reads, `b` of rank 1, no transposes, float32, the `Add` read only by this `Elu` and the
-//! `MatMul` only by the `Add` (reads of a shape alone, as gradients make, do not count), and
-//! neither of the two fetched.
+//! Measured here (TF 2.21, `ONEDNN_VERBOSE=all`): TF fuses when the shapes of the weights and the
+//! bias are known to grappler, which infers a fed tensor's shape as unknown: so not when the
+//! weights or the bias is (or is computed from) a fed tensor such as a placeholder, but with
+//! variables, constants or ops of them; the bias on either side of the `Add`, of shape `[n]` or
+//! `[1, n]`. Grappler keeps fetched tensors, so not when the run fetches the `Add` or the
+//! `MatMul` (`sess.run(add)` and `sess.run(sigmoid)` in one call give Eigen's `Sigmoid`).
+//!
+//! The rule here: an `Elu`, `Sigmoid` or `Tanh` whose input is `Add(MatMul(x, w), b)` or
+//! `Add(b, MatMul(x, w))`, float32, no transposes, `b` of static shape `[n]` or `[1, n]`, neither
+//! `w` nor `b` reached from a fed tensor, the `Add` read only by this activation and the `MatMul`
+//! only by the `Add` (reads of a shape alone, as gradients make, do not count), and neither of the
+//! two fetched.
 
 use crate::engine::DType;
 use crate::engine::graph::elementwise::{BinaryOp, UnaryOp};
 use crate::engine::graph::op::Op;
 use crate::engine::graph::{Graph, NodeId, Output};
 
-/// True when TF computes the `Elu` node `node` inside a fused `MatMul` (see the module
-/// documentation); `fetches` are the tensors the run fetches.
-pub fn tf_fuses_elu(graph: &Graph, node: NodeId, fetches: &[Output]) -> bool {
-    let Some(elu) = graph.node(node) else { return false };
-    if !matches!(elu.op, Op::Unary { kind: UnaryOp::Elu }) || elu.inputs.len() != 1 {
+/// The activations whose fused (oneDNN) values differ from TF's unfused (Eigen) kernels.
+pub fn has_onednn_kernel(kind: UnaryOp) -> bool {
+    matches!(kind, UnaryOp::Elu | UnaryOp::Sigmoid | UnaryOp::Tanh)
+}
+
+/// True when TF computes the activation node `node` inside a fused `MatMul` (see the module
+/// documentation); `fetches` are the tensors the run fetches, `fed` the tensors it feeds.
+pub fn tf_fuses_activation(graph: &Graph, node: NodeId, fetches: &[Output], fed: &[Output]) -> bool {
+    let Some(act) = graph.node(node) else { return false };
+    if !matches!(act.op, Op::Unary { kind } if has_onednn_kernel(kind)) || act.inputs.len() != 1 {
         return false;
     }
-    let pre = elu.inputs[0];
+    let pre = act.inputs[0];
     let Some(add) = graph.node(pre.node) else { return false };
     if !matches!(add.op, Op::Binary { kind: BinaryOp::Add }) || add.inputs.len() != 2 {
         return false;
     }
-    let (mm_out, bias) = (add.inputs[0], add.inputs[1]);
+    let is_matmul = |t: Output| {
+        graph.node(t.node).is_some_and(|n| {
+            matches!(n.op, Op::MatMul { transpose_a: false, transpose_b: false }) && n.inputs.len() == 2
+        })
+    };
+    let (mm_out, bias) = match (is_matmul(add.inputs[0]), is_matmul(add.inputs[1])) {
+        (true, _) => (add.inputs[0], add.inputs[1]),
+        (false, true) => (add.inputs[1], add.inputs[0]),
+        _ => return false,
+    };
     let Some(mm) = graph.node(mm_out.node) else { return false };
-    if !matches!(mm.op, Op::MatMul { transpose_a: false, transpose_b: false }) || mm.inputs.len() != 2 {
+    let f32_shape = |t: Output| graph.output_info(t).filter(|(d, _)| *d == DType::Float32).map(|(_, s)| s);
+    let (Some(pre_shape), Some(mm_shape), Some(b_shape)) = (f32_shape(pre), f32_shape(mm_out), f32_shape(bias)) else {
         return false;
-    }
-    let is_variable = |t: Output| graph.node(t.node).is_some_and(|n| matches!(n.op, Op::Variable { .. }));
-    let f32_rank = |t: Output| graph.output_info(t).filter(|(d, _)| *d == DType::Float32).map(|(_, s)| s.rank());
-    if !is_variable(mm.inputs[1]) || !is_variable(bias) {
-        return false;
-    }
-    if f32_rank(pre) != Some(Some(2)) || f32_rank(mm_out) != Some(Some(2)) || f32_rank(bias) != Some(Some(1)) {
+    };
+    let n = match mm_shape.dims() {
+        Some([_, Some(n)]) => *n,
+        _ => return false,
+    };
+    let bias_ok = matches!(b_shape.dims(), Some([Some(k)]) | Some([Some(1), Some(k)]) if *k == n);
+    if pre_shape.rank() != Some(2) || !bias_ok {
         return false;
     }
     if fetches.contains(&pre) || fetches.contains(&mm_out) {
         return false;
     }
+    if reaches_fed(graph, mm.inputs[1], fed) || reaches_fed(graph, bias, fed) {
+        return false;
+    }
     only_read_by(graph, pre, node) && only_read_by(graph, mm_out, pre.node)
+}
+
+/// True when `t` is, or is computed from, a fed tensor or a placeholder (which a run must feed).
+fn reaches_fed(graph: &Graph, t: Output, fed: &[Output]) -> bool {
+    let mut seen = vec![false; graph.nodes().len()];
+    let mut stack = vec![t];
+    while let Some(t) = stack.pop() {
+        if fed.contains(&t) {
+            return true;
+        }
+        let Some(node) = graph.node(t.node) else { continue };
+        if std::mem::replace(&mut seen[t.node.0], true) {
+            continue;
+        }
+        if matches!(node.op, Op::Placeholder { .. }) {
+            return true;
+        }
+        stack.extend(node.inputs.iter().copied());
+    }
+    false
 }
 
 /// True when every node reading `t` is `reader`, apart from reads of `t`'s shape alone.

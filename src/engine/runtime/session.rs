@@ -144,8 +144,9 @@ struct Step {
     ref_slots: Vec<usize>,
     /// Generator slot, for random ops.
     rng_slot: Option<usize>,
-    /// An `Elu` that TF runs fused into the `MatMul` before it (`runtime::remap`).
-    fused_elu: bool,
+    /// An activation that TF runs fused into the `MatMul` before it, as oneDNN computes it
+    /// (`runtime::remap`).
+    fused: bool,
 }
 
 /// A prepared run plan of a session (see [`Session::prepare`]).
@@ -734,8 +735,8 @@ impl Session {
                 _ => None,
             };
             step_of[i] = steps.len();
-            let fused_elu = crate::engine::runtime::remap::tf_fuses_elu(graph, NodeId(i), fetches);
-            steps.push(Step { node: NodeId(i), inputs, var_slot, rng_slot, ref_slots, fused_elu });
+            let fused = crate::engine::runtime::remap::tf_fuses_activation(graph, NodeId(i), fetches, feeds);
+            steps.push(Step { node: NodeId(i), inputs, var_slot, rng_slot, ref_slots, fused });
         }
         // Feeds must feed something in the graph; missing placeholders are caught at run time.
         let fetch_srcs = fetches
@@ -942,8 +943,8 @@ impl Session {
                     Op::Binary { kind } => {
                         elementwise::binary(*kind, get(&step.inputs[0])?, get(&step.inputs[1])?, &mut outs[0], pool)?
                     }
-                    Op::Unary { kind } if step.fused_elu => {
-                        elementwise::fused_elu(*kind, get(&step.inputs[0])?, &mut outs[0])?
+                    Op::Unary { kind } if step.fused => {
+                        elementwise::fused_activation(*kind, get(&step.inputs[0])?, &mut outs[0])?
                     }
                     Op::Unary { kind } => elementwise::unary(*kind, get(&step.inputs[0])?, &mut outs[0], pool)?,
                     Op::MatMul { transpose_a, transpose_b } => matmul::matmul(
@@ -1301,7 +1302,7 @@ fn lower(graph: &Graph, p: &Plan, feeds: &[Feed]) -> Option<FastProgram> {
                 out_shapes: outs.iter().map(|v| v.shape().to_vec()).collect(),
                 var_slot: s.var_slot,
                 ref_slots: &s.ref_slots,
-                fused_elu: s.fused_elu,
+                fused: s.fused,
                 out_is_f32: outs.iter().all(|v| matches!(v, Value::F32(_))),
             }
         })
