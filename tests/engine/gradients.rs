@@ -131,6 +131,48 @@ fn elu_and_square_gradients_are_named_as_tf_names_them() {
     assert!(g.find("gradients/Square_grad/Mul").is_some());
 }
 
+/// Which sides of a broadcasting binary op get a reduction, and their names, follow TF's
+/// `SmartBroadcastGradientArgs` on the static shapes: for `matmul(x, w) + b` with an unknown batch
+/// only `b`'s gradient is summed (`gradients/add_grad/Reshape`); for `1 - y` only the scalar's;
+/// unknown dims facing each other reduce both (`Reshape`, `Reshape_1`); equal known shapes none.
+#[test]
+fn broadcast_gradients_reduce_the_sides_tf_reduces() {
+    let reductions = |g: &Graph| -> Vec<String> {
+        g.nodes().iter().filter(|n| matches!(n.op, Op::SumToShape)).map(|n| n.name.clone()).collect()
+    };
+    let mut g = Graph::new();
+    let x = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(2)]), Some("x")).unwrap();
+    let w = g.placeholder(DType::Float32, Shape::known(&[2, 3]), Some("w")).unwrap();
+    let b = g.placeholder(DType::Float32, Shape::known(&[3]), Some("b")).unwrap();
+    let m = g.matmul(x, w, None).unwrap();
+    let y = g.binary(BinaryOp::Add, m, b, None).unwrap();
+    let l = g.reduce(ReduceOp::Sum, y, None, false, None).unwrap();
+    let gr = gradients(&mut g, &[l], &[b]).unwrap();
+    assert_eq!(reductions(&g), ["gradients/add_grad/Reshape"]);
+    assert_eq!(g.tensor_name(gr[0].unwrap()), "gradients/add_grad/Reshape:0");
+
+    let mut g = Graph::new();
+    let y = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(1)]), Some("y")).unwrap();
+    let z = g.placeholder(DType::Float32, Shape::from_dims(vec![None, Some(1)]), Some("z")).unwrap();
+    let one = g.constant(Value::scalar_f32(1.0), Some("one")).unwrap();
+    let d = g.binary(BinaryOp::Sub, one, y, None).unwrap();
+    let e = g.binary(BinaryOp::Mul, d, z, None).unwrap();
+    let l = g.reduce(ReduceOp::Sum, e, None, false, None).unwrap();
+    gradients(&mut g, &[l], &[y, z]).unwrap();
+    assert_eq!(
+        reductions(&g),
+        ["gradients/mul_grad/Reshape", "gradients/mul_grad/Reshape_1", "gradients/sub_grad/Reshape"]
+    );
+
+    let mut g = Graph::new();
+    let p = g.placeholder(DType::Float32, Shape::known(&[2, 3]), Some("p")).unwrap();
+    let q = g.placeholder(DType::Float32, Shape::known(&[2, 3]), Some("q")).unwrap();
+    let s = g.binary(BinaryOp::Mul, p, q, None).unwrap();
+    let l = g.reduce(ReduceOp::Sum, s, None, false, None).unwrap();
+    gradients(&mut g, &[l], &[p, q]).unwrap();
+    assert!(reductions(&g).is_empty());
+}
+
 #[test]
 fn matmul_with_every_transpose() {
     for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {

@@ -29,7 +29,7 @@ fn bundled_examples_collapse_gradients_and_the_optimizer() {
             let g = groups(gd, &[]);
             let want: Vec<(String, usize)> = match ex.file {
                 "3_4_5_training.json" | "csv_points.json" => vec![("gradients".into(), 28), ("Adam".into(), 29)],
-                "4_2_2_custom_loss.json" => vec![("gradients".into(), 22), ("Adam".into(), 22)],
+                "4_2_2_custom_loss.json" => vec![("gradients".into(), 20), ("Adam".into(), 22)],
                 // minimize(global_step=): the update, then the step's AssignAdd named GradientDescent.
                 "4_4_1_learning_rate_decay.json" => {
                     vec![("gradients".into(), 4), ("GradientDescent/update".into(), 2), ("GradientDescent".into(), 2)]
@@ -39,7 +39,7 @@ fn bundled_examples_collapse_gradients_and_the_optimizer() {
                 // scopes of 3 or more: each weight with its moving average, the moving averages'
                 // updates and the decayed learning rate.
                 "5_2_1_mnist.json" => vec![
-                    ("gradients".into(), 21),
+                    ("gradients".into(), 19),
                     ("GradientDescent/update".into(), 5),
                     ("GradientDescent".into(), 2),
                     ("Variable".into(), 4),
@@ -87,7 +87,9 @@ fn every_optimizer_is_grouped_under_its_train_op() {
     for (opt, name, n) in cases {
         let seed = flowbench::train::seed::build(&opt).unwrap();
         let gd = graph_def_from("g", &seed.graph, &HashMap::new());
-        assert_eq!(sizes(&groups(&gd, &[])), vec![("gradients".to_string(), 28), (name.to_string(), n)], "{opt:?}");
+        // 27: one node fewer than the bundled 3_4_5_training.json, saved before `1 - y_`'s
+        // gradient followed TF in reducing only the scalar's side.
+        assert_eq!(sizes(&groups(&gd, &[])), vec![("gradients".to_string(), 27), (name.to_string(), n)], "{opt:?}");
         assert_eq!(trained_variables(&gd), ["Variable", "Variable_1"], "{opt:?}");
     }
 }

@@ -160,12 +160,42 @@ fn add(g: &mut Graph, name: &str, op: Op, inputs: Vec<Output>) -> Result<Output>
 }
 
 /// Reduces a broadcast gradient to the shape of `like`, unless the static shapes already agree.
-fn unbroadcast(g: &mut Graph, grad: Output, like: Output, name: &str) -> Result<Output> {
-    let same = match (g.output_info(grad), g.output_info(like)) {
-        (Some((_, a)), Some((_, b))) => a.is_fully_defined() && a == b,
-        _ => false,
+/// Which of a broadcasting binary op's inputs `a`, `b` need their gradients summed back to their
+/// shape, decided from the static shapes as TF's `SmartBroadcastGradientArgs` does: aligned from
+/// the right, an axis where one side is 1 (or missing) and the other is not reduces that side;
+/// an unknown rank, or an unknown dim facing anything but 1, leaves both to be reduced at run
+/// time. An input that needs none gets the gradient as it is (no node).
+fn must_reduce(g: &Graph, a: Output, b: Output) -> (bool, bool) {
+    let dims = |t: Output| g.output_info(t).and_then(|(_, s)| s.dims().map(<[Option<usize>]>::to_vec));
+    let (Some(xa), Some(ya)) = (dims(a), dims(b)) else { return (true, true) };
+    let rank = xa.len().max(ya.len());
+    let (mut rx, mut ry) = (false, false);
+    for axis in 0..rank {
+        let at = |d: &[Option<usize>]| if axis < rank - d.len() { Some(1) } else { d[axis - (rank - d.len())] };
+        let (x, y) = (at(&xa), at(&ya));
+        if x == Some(1) && y != Some(1) {
+            rx = true;
+        } else if y == Some(1) && x != Some(1) {
+            ry = true;
+        } else if x.is_none() || y.is_none() {
+            return (true, true);
+        }
+    }
+    (rx || xa.len() < ya.len(), ry || ya.len() < xa.len())
+}
+
+/// The gradients `ga`, `gb` of a broadcasting binary op's inputs `a`, `b`, each summed back to its
+/// input's shape where [`must_reduce`] says so, the reductions named `Reshape`, `Reshape_1` in
+/// the order they are made (as TF names its `Reshape`s).
+fn reduce_both(g: &mut Graph, (a, ga): (Output, Output), (b, gb): (Output, Output)) -> Result<Vec<Option<Output>>> {
+    let (rx, ry) = must_reduce(g, a, b);
+    let mut names = ["Reshape", "Reshape_1"].into_iter();
+    let mut reduce = |g: &mut Graph, grad: Output, like: Output, needed: bool| -> Result<Output> {
+        if needed { add(g, names.next().unwrap_or("Reshape"), Op::SumToShape, vec![grad, like]) } else { Ok(grad) }
     };
-    if same { Ok(grad) } else { add(g, name, Op::SumToShape, vec![grad, like]) }
+    let ga = reduce(g, ga, a, rx)?;
+    let gb = reduce(g, gb, b, ry)?;
+    Ok(vec![Some(ga), Some(gb)])
 }
 
 fn float_like(g: &Graph, t: Output) -> bool {
@@ -196,17 +226,15 @@ fn op_gradient(
         Op::Binary { kind } => {
             let (a, b) = (x[0], x[1]);
             match kind {
-                BinaryOp::Add => {
-                    vec![Some(unbroadcast(g, dy, a, "Reshape")?), Some(unbroadcast(g, dy, b, "Reshape_1")?)]
-                }
+                BinaryOp::Add => reduce_both(g, (a, dy), (b, dy))?,
                 BinaryOp::Sub => {
                     let neg = g.unary(UnaryOp::Neg, dy, Some("Neg"))?;
-                    vec![Some(unbroadcast(g, dy, a, "Reshape")?), Some(unbroadcast(g, neg, b, "Reshape_1")?)]
+                    reduce_both(g, (a, dy), (b, neg))?
                 }
                 BinaryOp::Mul => {
                     let ga = g.binary(BinaryOp::Mul, dy, b, Some("Mul"))?;
                     let gb = g.binary(BinaryOp::Mul, a, dy, Some("Mul_1"))?;
-                    vec![Some(unbroadcast(g, ga, a, "Reshape")?), Some(unbroadcast(g, gb, b, "Reshape_1")?)]
+                    reduce_both(g, (a, ga), (b, gb))?
                 }
                 BinaryOp::Div => {
                     if !float_like(g, a) {
@@ -217,13 +245,13 @@ fn op_gradient(
                     let t = g.binary(BinaryOp::Div, na, b, Some("RealDiv_1"))?;
                     let t = g.binary(BinaryOp::Div, t, b, Some("RealDiv_2"))?;
                     let gb = g.binary(BinaryOp::Mul, dy, t, Some("mul"))?;
-                    vec![Some(unbroadcast(g, ga, a, "Reshape")?), Some(unbroadcast(g, gb, b, "Reshape_1")?)]
+                    reduce_both(g, (a, ga), (b, gb))?
                 }
                 BinaryOp::Maximum | BinaryOp::Minimum => {
                     let is_max = *kind == BinaryOp::Maximum;
                     let ga = add(g, "SelectV2", Op::MaximumMinimumGrad { is_max, for_x: true }, vec![a, b, dy])?;
                     let gb = add(g, "SelectV2_1", Op::MaximumMinimumGrad { is_max, for_x: false }, vec![a, b, dy])?;
-                    vec![Some(unbroadcast(g, ga, a, "Reshape")?), Some(unbroadcast(g, gb, b, "Reshape_1")?)]
+                    reduce_both(g, (a, ga), (b, gb))?
                 }
                 BinaryOp::Pow => {
                     let one = g.add(Some("ones_like"), NodeSpec::new(Op::OnesLike, vec![b]))?.out();
@@ -234,7 +262,7 @@ fn op_gradient(
                     let la = g.unary(UnaryOp::Log, a, Some("Log"))?;
                     let t2 = g.binary(BinaryOp::Mul, y, la, Some("mul_2"))?;
                     let gb = g.binary(BinaryOp::Mul, dy, t2, Some("mul_3"))?;
-                    vec![Some(unbroadcast(g, ga, a, "Reshape")?), Some(unbroadcast(g, gb, b, "Reshape_1")?)]
+                    reduce_both(g, (a, ga), (b, gb))?
                 }
                 // TF registers the comparisons as not differentiable: no gradient flows.
                 BinaryOp::Less
