@@ -37,18 +37,21 @@ fn check(name: &str, f: fn(&[f32], &mut [f32])) {
         tail.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
         got[7..20].iter().map(|v| v.to_bits()).collect::<Vec<_>>()
     );
-    let bad: Vec<String> = x
+    let bad: Vec<(f32, f32, f32)> = x
         .iter()
         .zip(&got)
         .zip(&want)
         .filter(|((_, g), w)| g.to_bits() != w.to_bits())
+        .map(|((&x, &g), &w)| (x, g, w))
+        .collect();
+    let first: Vec<String> = bad
+        .iter()
         .take(10)
-        .map(|((x, g), w)| {
+        .map(|(x, g, w)| {
             format!("{name}({x:e} = {:08x}) = {g:e} ({:08x}), TF {w:e} ({:08x})", x.to_bits(), g.to_bits(), w.to_bits())
         })
         .collect();
-    let count = x.iter().zip(&got).zip(&want).filter(|((_, g), w)| g.to_bits() != w.to_bits()).count();
-    assert!(bad.is_empty(), "{count} of {} differ from TF's fused {name}:\n{}", x.len(), bad.join("\n"));
+    assert!(bad.is_empty(), "{} of {} differ from TF's fused {name}:\n{}", bad.len(), x.len(), first.join("\n"));
 }
 
 #[test]

@@ -77,7 +77,7 @@ pub fn exp_lane(x: f32) -> f32 {
     mul(mul(p, two_n1), 2.0)
 }
 
-/// oneDNN's JIT `Elu` (alpha 1) for one lane: `x` where `x > 0`, else `exp_lane(x) - 1`.
+/// oneDNN's JIT `Elu` (alpha 1) for one lane: `x` where not `x <= 0`, else `exp_lane(x) - 1`.
 #[inline(always)]
 pub fn elu_lane(x: f32) -> f32 {
     let e = mul(sub(exp_lane(x), 1.0), 1.0);
@@ -240,13 +240,17 @@ unsafe fn lanes_fma(kind: Kind, x: &[f32], out: &mut [f32]) {
 
 #[inline(always)]
 fn lanes(kind: Kind, x: &[f32], out: &mut [f32]) {
-    let f = match kind {
-        Kind::Elu => elu_lane,
-        Kind::Logistic => logistic_lane,
-        Kind::Tanh => tanh_lane,
-    };
-    for (o, &v) in out.iter_mut().zip(x) {
-        *o = f(v);
+    // One loop per kind, so each lane function is inlined into its loop.
+    #[inline(always)]
+    fn map(f: impl Fn(f32) -> f32, x: &[f32], out: &mut [f32]) {
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = f(v);
+        }
+    }
+    match kind {
+        Kind::Elu => map(elu_lane, x, out),
+        Kind::Logistic => map(logistic_lane, x, out),
+        Kind::Tanh => map(tanh_lane, x, out),
     }
 }
 

@@ -22,20 +22,16 @@
 //! two fetched.
 
 use crate::engine::DType;
-use crate::engine::graph::elementwise::{BinaryOp, UnaryOp};
+use crate::engine::graph::elementwise::BinaryOp;
 use crate::engine::graph::op::Op;
 use crate::engine::graph::{Graph, NodeId, Output};
-
-/// The activations whose fused (oneDNN) values differ from TF's unfused (Eigen) kernels.
-pub fn has_onednn_kernel(kind: UnaryOp) -> bool {
-    matches!(kind, UnaryOp::Elu | UnaryOp::Sigmoid | UnaryOp::Tanh)
-}
+use crate::engine::kernels::elementwise::onednn_kernel;
 
 /// True when TF computes the activation node `node` inside a fused `MatMul` (see the module
 /// documentation); `fetches` are the tensors the run fetches, `fed` the tensors it feeds.
 pub fn tf_fuses_activation(graph: &Graph, node: NodeId, fetches: &[Output], fed: &[Output]) -> bool {
     let Some(act) = graph.node(node) else { return false };
-    if !matches!(act.op, Op::Unary { kind } if has_onednn_kernel(kind)) || act.inputs.len() != 1 {
+    if !matches!(act.op, Op::Unary { kind } if onednn_kernel(kind).is_some()) || act.inputs.len() != 1 {
         return false;
     }
     let pre = act.inputs[0];
